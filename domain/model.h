@@ -1,0 +1,87 @@
+// Plain domain types shared by server/, storage/ and detectors/.
+//
+// No SQLite, JSON or HTTP here: these are aggregates that every layer can build and read. Times are
+// integer milliseconds since the Unix epoch (UTC); a value of 0 or an empty string means "not
+// provided" exactly as on the wire (spec §2.2), so optional fields are plain values, not wrappers,
+// unless absence and zero must be told apart.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace vigil {
+
+// Execution statuses accepted on the wire (spec §5.1). Every status but `started` is terminal.
+inline bool IsValidStatus(const std::string& s) {
+  return s == "started" || s == "completed" || s == "crashed" || s == "halted" ||
+         s == "timeout" || s == "validation_failed";
+}
+inline bool IsTerminalStatus(const std::string& s) { return !s.empty() && s != "started"; }
+
+// Per-execution budget declared by the SDK (spec §8.5). Absent limits are std::nullopt.
+struct Budget {
+  std::optional<int64_t> max_duration_ms;
+  std::optional<int64_t> max_steps;
+  std::optional<int64_t> max_llm_calls;
+  std::optional<double> max_cost_usd;
+  std::optional<bool> auto_halt;
+  bool Empty() const {
+    return !max_duration_ms && !max_steps && !max_llm_calls && !max_cost_usd && !auto_halt;
+  }
+};
+
+// One execution as stored (after the merge rule of spec §5.2).
+struct Execution {
+  std::string project_id;
+  std::string execution_id;
+  std::string parent_execution_id;
+  std::string status;  // always set once stored
+  int64_t started_at_ms = 0;
+  int64_t ended_at_ms = 0;
+  int64_t duration_ms = 0;
+  int64_t total_tokens_in = 0;
+  int64_t total_tokens_out = 0;
+  double estimated_cost_usd = 0;
+  std::string input_summary;
+  std::string output_summary;
+  std::string crash_signature;
+  std::string sdk_version;
+  std::string sdk_language;
+  std::string failure_group_id;
+  std::optional<Budget> budget;
+  std::string halt_reason;
+  int64_t halt_requested_at_ms = 0;
+};
+
+// Payload fields the detectors read (spec §7, the starred fields). Extracted once from the payload
+// JSON by the codec so detectors never parse JSON. A field is set only when present with the right
+// JSON type; detectors skip events whose field is missing.
+struct PayloadFields {
+  std::optional<std::string> model;
+  std::optional<std::string> system_prompt;
+  std::optional<std::string> user_message;
+  std::optional<std::string> status;     // tool_call / llm_call "ok" | "failed"
+  std::optional<std::string> tool_name;  // tool_call
+  std::optional<std::string> name;       // validator_result
+  std::optional<int64_t> input_tokens;   // integer JSON numbers only
+  std::optional<int64_t> output_tokens;
+  // validator_result: true when `passed` is JSON false or numeric 0.
+  bool passed_is_false = false;
+};
+
+// One stored event.
+struct Event {
+  std::string event_id;
+  std::string execution_id;
+  std::string event_type;
+  int64_t sequence = 0;
+  int64_t timestamp_ms = 0;
+  int64_t duration_ms = 0;     // 0 = not provided
+  std::string payload_json;    // minified JSON; "null" when absent
+  int64_t arrival = 0;         // insertion order, breaks sequence ties
+  PayloadFields fields;
+};
+
+}  // namespace vigil

@@ -1,0 +1,69 @@
+// Errors are values. A Status says what went wrong in domain terms; exactly one place
+// (server/http_error.cc) turns it into an HTTP status and JSON envelope.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace vigil {
+
+enum class Code {
+  kOk,
+  kInvalidArgument,   // the caller sent something wrong; message is safe to show
+  kNotFound,          // unknown resource (or another tenant's, indistinguishably)
+  kConflict,          // state forbids the change (e.g. too many keys)
+  kForbidden,         // authenticated but not allowed
+  kUnauthenticated,   // any authentication failure; message never says which check failed
+  kTooLarge,          // a size limit was exceeded
+  kUnsupportedMedia,  // wrong Content-Type
+  kRateLimited,       // token bucket empty
+  kUnavailable,       // overload, draining, storage busy/full/I-O error: retrying may help
+  kInternal,          // a bug; message is logged, never sent
+};
+
+class Status {
+ public:
+  Status() = default;
+  static Status Ok() { return Status(); }
+  static Status InvalidArgument(std::string m) { return Status(Code::kInvalidArgument, std::move(m)); }
+  static Status NotFound(std::string m) { return Status(Code::kNotFound, std::move(m)); }
+  static Status Conflict(std::string m) { return Status(Code::kConflict, std::move(m)); }
+  static Status Forbidden(std::string m) { return Status(Code::kForbidden, std::move(m)); }
+  static Status Unauthenticated() { return Status(Code::kUnauthenticated, "unauthorized"); }
+  static Status TooLarge(std::string m) { return Status(Code::kTooLarge, std::move(m)); }
+  static Status UnsupportedMedia(std::string m) { return Status(Code::kUnsupportedMedia, std::move(m)); }
+  static Status RateLimited(std::string m) { return Status(Code::kRateLimited, std::move(m)); }
+  static Status Unavailable(std::string m) { return Status(Code::kUnavailable, std::move(m)); }
+  static Status Internal(std::string m) { return Status(Code::kInternal, std::move(m)); }
+
+  bool ok() const { return code_ == Code::kOk; }
+  Code code() const { return code_; }
+  const std::string& message() const { return message_; }
+
+ private:
+  Status(Code c, std::string m) : code_(c), message_(std::move(m)) {}
+  Code code_ = Code::kOk;
+  std::string message_;
+};
+
+// A value or the Status explaining why there is none.
+template <typename T>
+class Result {
+ public:
+  Result(T value) : value_(std::move(value)) {}          // NOLINT: implicit by design
+  Result(Status status) : status_(std::move(status)) {}  // NOLINT: REQUIRES !status.ok()
+  bool ok() const { return value_.has_value(); }
+  const Status& status() const { return status_; }
+  T& value() { return *value_; }
+  const T& value() const { return *value_; }
+  T* operator->() { return &*value_; }
+  const T* operator->() const { return &*value_; }
+
+ private:
+  std::optional<T> value_;
+  Status status_;
+};
+
+}  // namespace vigil

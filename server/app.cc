@@ -1,0 +1,481 @@
+#include "server/app.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+
+#include "domain/random.h"
+#include "domain/time_util.h"
+#include "server/limits.h"
+#include "server/log.h"
+#include "server/router.h"
+
+namespace vigil {
+namespace {
+
+// State of the request being served on this worker thread. httplib runs the pre-routing hook, the
+// handler and the logger for one request on the same thread, one request at a time.
+struct RequestState {
+  bool active = false;
+  std::chrono::steady_clock::time_point start;
+  std::string request_id;
+  std::string route = "-";
+  std::string project_id;
+  std::string key_id;
+  bool close_after = false;  // the body was not read: close gracefully after the response
+};
+thread_local RequestState t_state;
+// Set on the threads that answer connections the worker pool had no room for.
+thread_local bool t_reject_connection = false;
+
+// A worker pool with a bounded backlog. httplib's own pool queues without limit; here a connection
+// that finds the backlog full is handed to a small reject pool that answers 503 at once, so
+// overload turns into fast, explicit refusals instead of unbounded memory and latency.
+class BoundedPool : public httplib::TaskQueue {
+ public:
+  BoundedPool(size_t threads, size_t max_pending) : max_pending_(max_pending) {
+    for (size_t i = 0; i < threads; ++i) workers_.emplace_back([this] { Work(false); });
+    for (size_t i = 0; i < kRejectThreads; ++i) workers_.emplace_back([this] { Work(true); });
+  }
+  void enqueue(std::function<void()> fn) override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (jobs_.size() < max_pending_) {
+        jobs_.push_back(std::move(fn));
+        cv_.notify_one();
+        return;
+      }
+      if (rejects_.size() < max_pending_) {
+        rejects_.push_back(std::move(fn));
+        reject_cv_.notify_one();
+        return;
+      }
+    }
+    // Both backlogs full: answer from the accept thread (a fast 503 write, then close).
+    t_reject_connection = true;
+    fn();
+    t_reject_connection = false;
+  }
+  void shutdown() override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    reject_cv_.notify_all();
+    for (auto& t : workers_) t.join();
+  }
+
+ private:
+  static constexpr size_t kRejectThreads = 2;
+  void Work(bool reject) {
+    t_reject_connection = reject;
+    auto& queue = reject ? rejects_ : jobs_;
+    auto& cv = reject ? reject_cv_ : cv_;
+    for (;;) {
+      std::function<void()> fn;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv.wait(lock, [&] { return stop_ || !queue.empty(); });
+        if (queue.empty()) return;
+        fn = std::move(queue.front());
+        queue.pop_front();
+      }
+      fn();
+    }
+  }
+  size_t max_pending_;
+  std::mutex mu_;
+  std::condition_variable cv_, reject_cv_;
+  std::deque<std::function<void()>> jobs_, rejects_;
+  std::vector<std::thread> workers_;
+  bool stop_ = false;
+};
+
+// Finds the connected socket of this request (httplib does not hand it to handlers). Only used on
+// the rare paths that must close a connection whose body was never read.
+int FindSocket(const httplib::Request& req) {
+  DIR* dir = opendir("/proc/self/fd");
+  if (!dir) return -1;
+  int found = -1;
+  while (dirent* d = readdir(dir)) {
+    const int fd = std::atoi(d->d_name);
+    if (fd <= 2) continue;
+    sockaddr_storage local{}, peer{};
+    socklen_t ll = sizeof(local), pl = sizeof(peer);
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &ll) != 0) continue;
+    if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &pl) != 0) continue;
+    auto port_of = [](const sockaddr_storage& a) {
+      return a.ss_family == AF_INET6 ? ntohs(reinterpret_cast<const sockaddr_in6&>(a).sin6_port)
+                                     : ntohs(reinterpret_cast<const sockaddr_in&>(a).sin_port);
+    };
+    if (port_of(local) == req.local_port && port_of(peer) == req.remote_port) {
+      found = fd;
+      break;
+    }
+  }
+  closedir(dir);
+  return found;
+}
+
+// Lingering close: after the response, stop sending and discard what the client still sends (up
+// to a bound), so the response is not destroyed by a TCP reset. The body is never buffered.
+void LingeringClose(int fd) {
+  if (fd < 0) return;
+  ::shutdown(fd, SHUT_WR);
+  char buf[16384];
+  size_t discarded = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (discarded < (64u << 20) && std::chrono::steady_clock::now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 200) <= 0) continue;
+    const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+    if (n <= 0) break;
+    discarded += static_cast<size_t>(n);
+  }
+  ::shutdown(fd, SHUT_RD);
+}
+
+// Answers with `Connection: close`. `body_unread` = the request body is still on the wire, so the
+// close must linger (see LingeringClose).
+void ForceClose(const httplib::Request& req, bool body_unread) {
+  auto& mut = const_cast<httplib::Request&>(req);  // httplib's own object; decides keep-alive
+  mut.headers.erase("Connection");
+  mut.headers.emplace("Connection", "close");
+  t_state.close_after = body_unread;
+}
+
+// Content-Length as a number; malformed values count as 0 (httplib then reads no body).
+uint64_t ContentLength(const httplib::Request& req) {
+  const std::string v = req.get_header_value("Content-Length");
+  if (v.empty() || v.size() > 19 || v.find_first_not_of("0123456789") != std::string::npos) {
+    return 0;
+  }
+  return std::stoull(v);
+}
+
+bool HasBody(const httplib::Request& req) {
+  return ContentLength(req) > 0 ||
+         req.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos;
+}
+
+// `*` in an allowed origin matches one run of [A-Za-z0-9-].
+bool OriginMatches(std::string_view pattern, std::string_view origin) {
+  const auto star = pattern.find('*');
+  if (star == std::string_view::npos) return pattern == origin;
+  const auto head = pattern.substr(0, star), tail = pattern.substr(star + 1);
+  if (origin.size() < head.size() + tail.size() + 1) return false;
+  if (origin.substr(0, head.size()) != head) return false;
+  if (origin.substr(origin.size() - tail.size()) != tail) return false;
+  for (char c : origin.substr(head.size(), origin.size() - head.size() - tail.size())) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-')) return false;
+  }
+  return true;
+}
+
+std::string_view PathOf(const httplib::Request& req) {
+  std::string_view t = req.target;
+  return t.substr(0, t.find('?'));
+}
+
+}  // namespace
+
+class App::Server : public httplib::Server {};
+
+App::App(Config config, std::unique_ptr<Store> store)
+    : config_(std::move(config)),
+      store_(std::move(store)),
+      auth_(store_.get(), static_cast<size_t>(config_.key_cache_size)),
+      limiter_(config_.rate_limit_burst, config_.rate_limit_per_sec),
+      http_(std::make_unique<Server>()) {}
+
+App::~App() { Shutdown(); }
+
+Status App::Start() {
+  auto& svr = *http_;
+  const size_t threads = static_cast<size_t>(config_.http_threads);
+  svr.new_task_queue = [threads] {
+    return new BoundedPool(threads, limits::kMaxPendingConnections);
+  };
+  // Nagle's algorithm delays small responses by up to 40 ms per request on keep-alive connections.
+  svr.set_tcp_nodelay(true);
+  svr.set_keep_alive_max_count(limits::kKeepAliveMaxRequests);
+  svr.set_keep_alive_timeout(limits::kKeepAliveTimeoutSec);
+  svr.set_read_timeout(limits::kReadTimeoutSec, 0);
+  svr.set_write_timeout(limits::kWriteTimeoutSec, 0);
+  svr.set_payload_max_length(static_cast<size_t>(config_.max_body_bytes));
+  httplib::Headers defaults = {{"X-Content-Type-Options", "nosniff"}};
+  if (config_.hsts) {
+    defaults.emplace("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+  }
+  svr.set_default_headers(defaults);
+  svr.set_pre_routing_handler(
+      [this](const httplib::Request& req, httplib::Response& res) { return PreRoute(req, res); });
+  auto dispatch = [this](const httplib::Request& req, httplib::Response& res) {
+    Dispatch(req, res);
+  };
+  for (const char* m : {"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}) {
+    const std::string mm = m;
+    if (mm == "GET") svr.Get(".*", dispatch);
+    if (mm == "POST") svr.Post(".*", dispatch);
+    if (mm == "PUT") svr.Put(".*", dispatch);
+    if (mm == "PATCH") svr.Patch(".*", dispatch);
+    if (mm == "DELETE") svr.Delete(".*", dispatch);
+    if (mm == "OPTIONS") svr.Options(".*", dispatch);
+  }
+  // httplib's own refusals (malformed request line, chunked body over the limit) get the JSON
+  // envelope too.
+  httplib::Server::HandlerWithResponse on_error = [](const httplib::Request& req,
+                                                     httplib::Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    if (res.status == 413) {
+      ForceClose(req, true);
+      SendError(res, Status::TooLarge("request body too large"));
+    } else if (res.status == 404) {
+      SendError(res, Status::NotFound("not found"));
+    } else {
+      JsonWriter w;
+      w.BeginObject().Field("ok", false).Field("error", httplib::detail::status_message(res.status));
+      w.EndObject();
+      res.set_content(w.Take(), "application/json");
+    }
+    return httplib::Server::HandlerResponse::Handled;
+  };
+  svr.set_error_handler(std::move(on_error));
+  svr.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+    AfterResponse(req, res);
+  });
+  const int port = config_.port == 0 ? svr.bind_to_any_port(config_.bind)
+                                     : (svr.bind_to_port(config_.bind, config_.port)
+                                            ? config_.port
+                                            : -1);
+  if (port <= 0) {
+    return Status::Unavailable("cannot listen on " + config_.bind + ":" +
+                               std::to_string(config_.port));
+  }
+  port_ = port;
+  listen_thread_ = std::thread([this] { http_->listen_after_bind(); });
+  return Status::Ok();
+}
+
+void App::Shutdown() {
+  if (stopped_.exchange(true)) return;
+  draining_ = true;
+  // In-flight requests finish; new ones are answered 503 by the pipeline meanwhile.
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(limits::kDrainTimeoutSec);
+  while (in_flight_.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (http_) http_->stop();
+  if (listen_thread_.joinable()) listen_thread_.join();
+  store_->Close();
+}
+
+httplib::Server::HandlerResponse App::PreRoute(const httplib::Request& req,
+                                               httplib::Response& res) {
+  // A request whose response was never written (client vanished mid-body) left its state here.
+  if (t_state.active) in_flight_.fetch_sub(1);
+  t_state = RequestState();
+  t_state.active = true;
+  t_state.start = std::chrono::steady_clock::now();
+  t_state.request_id = RandomHex(8);
+  in_flight_.fetch_add(1);
+  res.set_header("X-Request-Id", t_state.request_id);
+  using HR = httplib::Server::HandlerResponse;
+
+  if (t_reject_connection) {
+    ForceClose(req, HasBody(req));
+    res.set_header("Retry-After", "1");
+    SendError(res, Status::Unavailable("server busy, retry later"));
+    return HR::Handled;
+  }
+  // Oversized bodies are refused from the headers alone: never buffered, whoever sends them.
+  if (ContentLength(req) > static_cast<uint64_t>(config_.max_body_bytes)) {
+    ForceClose(req, true);
+    SendError(res, Status::TooLarge("request body too large (limit " +
+                                    std::to_string(config_.max_body_bytes) + " bytes)"));
+    return HR::Handled;
+  }
+  const std::string& m = req.method;
+  if (m != "GET" && m != "HEAD" && m != "POST" && m != "PUT" && m != "PATCH" && m != "DELETE" &&
+      m != "OPTIONS") {
+    // Methods httplib has no handler table for are answered here (404/405 in JSON).
+    if (HasBody(req)) ForceClose(req, true);
+    const RouteMatch match = MatchRoute(Routes(), m, PathOf(req));
+    if (match.path_known) {
+      res.set_header("Allow", match.allow);
+      JsonWriter w;
+      w.BeginObject().Field("ok", false).Field("error", "method not allowed").EndObject();
+      SendJson(res, 405, w.Take());
+    } else {
+      SendError(res, Status::NotFound("not found"));
+    }
+    return HR::Handled;
+  }
+  return HR::Unhandled;  // httplib reads the (bounded) body, then calls Dispatch
+}
+
+void App::Dispatch(const httplib::Request& req, httplib::Response& res) {
+  AddCors(req, res);
+  if (draining_) {
+    ForceClose(req, false);
+    res.set_header("Retry-After", "5");
+    SendError(res, Status::Unavailable("shutting down"));
+    return;
+  }
+  if (req.method == "OPTIONS") {  // CORS preflight: before routing and auth
+    res.status = 204;
+    return;
+  }
+  const RouteMatch match = MatchRoute(Routes(), req.method, PathOf(req));
+  if (!match.route) {
+    if (match.path_known) {
+      res.set_header("Allow", match.allow);
+      JsonWriter w;
+      w.BeginObject().Field("ok", false).Field("error", "method not allowed").EndObject();
+      SendJson(res, 405, w.Take());
+    } else {
+      SendError(res, Status::NotFound("not found"));
+    }
+    return;
+  }
+  const Route& route = *match.route;
+  t_state.route = route.pattern;
+  RequestContext ctx;
+  ctx.req = &req;
+  ctx.res = &res;
+  ctx.params = match.params;
+  ctx.now_ms = NowMs();
+  ctx.body = req.body;
+  if (!RunPipeline(ctx, route)) return;
+  try {
+    route.handler(*this, ctx);
+  } catch (const std::exception& e) {
+    log::Error("handler threw", {log::Str("request_id", t_state.request_id),
+                                 log::Str("route", t_state.route), log::Str("what", e.what())});
+    SendError(res, Status::Internal(e.what()));
+  }
+}
+
+bool App::RunPipeline(RequestContext& ctx, const Route& route) {
+  const httplib::Request& req = *ctx.req;
+  httplib::Response& res = *ctx.res;
+  if (route.access == Access::kApiKey) {
+    auto auth = auth_.Authenticate(req.get_header_value("Authorization"), ctx.now_ms);
+    if (!auth.ok()) {
+      SendError(res, auth.status());
+      return false;
+    }
+    ctx.auth = auth.value();
+    t_state.project_id = ctx.auth.project_id;
+    t_state.key_id = ctx.auth.key_id;
+    if (ctx.auth.suspended) {
+      SendError(res, Status::Forbidden(ctx.auth.suspended_reason.empty()
+                                           ? "project suspended"
+                                           : "project suspended (" + ctx.auth.suspended_reason +
+                                                 ")"));
+      return false;
+    }
+    if (req.has_header("X-Mesedi-Schema-Version")) {
+      const std::string v = req.get_header_value("X-Mesedi-Schema-Version");
+      if (v != "1") {
+        SendError(res, Status::InvalidArgument("unsupported X-Mesedi-Schema-Version " + v +
+                                               " (this backend accepts: 1)"));
+        return false;
+      }
+    }
+    const RateDecision d = limiter_.Take(ctx.auth.project, route.bucket, ctx.now_ms,
+                                         ctx.auth.rate_limit_burst, ctx.auth.rate_limit_per_sec);
+    res.set_header("X-RateLimit-Limit", std::to_string(d.limit));
+    res.set_header("X-RateLimit-Remaining", std::to_string(d.remaining));
+    res.set_header("X-RateLimit-Reset", std::to_string(d.reset_unix_s));
+    if (!d.allowed) {
+      res.set_header("Retry-After", std::to_string(d.retry_after_s));
+      SendError(res, Status::RateLimited("rate limit exceeded for project " +
+                                         ctx.auth.project_id));
+      return false;
+    }
+  }
+  // A request body must be JSON; an empty optional body may have no Content-Type.
+  if (route.body != BodyUse::kNone && !ctx.body.empty()) {
+    std::string ct = req.get_header_value("Content-Type");
+    ct = ct.substr(0, ct.find(';'));
+    while (!ct.empty() && ct.back() == ' ') ct.pop_back();
+    for (auto& c : ct) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (ct != "application/json") {
+      SendError(res, Status::UnsupportedMedia("Content-Type must be application/json"));
+      return false;
+    }
+  }
+  return true;
+}
+
+void App::AddCors(const httplib::Request& req, httplib::Response& res) const {
+  if (config_.cors_origins.empty() || !req.has_header("Origin")) return;
+  const std::string origin = req.get_header_value("Origin");
+  std::string_view list = config_.cors_origins;
+  bool allowed = false;
+  while (!list.empty() && !allowed) {
+    const auto comma = list.find(',');
+    std::string_view entry = list.substr(0, comma);
+    while (!entry.empty() && entry.front() == ' ') entry.remove_prefix(1);
+    while (!entry.empty() && entry.back() == ' ') entry.remove_suffix(1);
+    allowed = !entry.empty() && OriginMatches(entry, origin);
+    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+  }
+  if (!allowed) return;
+  res.set_header("Access-Control-Allow-Origin", origin);
+  res.set_header("Vary", "Origin");
+  res.set_header("Access-Control-Allow-Credentials", "true");
+  res.set_header("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS");
+  res.set_header("Access-Control-Allow-Headers",
+                 "Authorization, Content-Type, X-Mesedi-Schema-Version");
+  res.set_header("Access-Control-Expose-Headers",
+                 "X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After");
+  res.set_header("Access-Control-Max-Age", "86400");
+}
+
+std::string App::ClientIp(const httplib::Request& req) const {
+  if (config_.trusted_proxy_header.empty()) return req.remote_addr;
+  std::string v = req.get_header_value(config_.trusted_proxy_header.c_str());
+  if (v.empty()) return req.remote_addr;
+  // For X-Forwarded-For the proxy appends the address it saw: only the rightmost entry is
+  // trustworthy; anything to its left came from the client.
+  const auto comma = v.rfind(',');
+  if (comma != std::string::npos) v = v.substr(comma + 1);
+  const auto b = v.find_first_not_of(" \t"), e = v.find_last_not_of(" \t");
+  return b == std::string::npos ? req.remote_addr : v.substr(b, e - b + 1);
+}
+
+void App::AfterResponse(const httplib::Request& req, const httplib::Response& res) {
+  if (!t_state.active) return;  // httplib answered before our pipeline saw the request
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::steady_clock::now() - t_state.start)
+                      .count();
+  std::vector<log::Field> fields = {
+      log::Str("request_id", t_state.request_id), log::Str("method", req.method),
+      log::Str("path", std::string(PathOf(req))), log::Str("route", t_state.route),
+      log::Num("status", res.status), log::Num("duration_us", us),
+      log::Str("client_ip", ClientIp(req))};
+  if (!t_state.project_id.empty()) fields.push_back(log::Str("project_id", t_state.project_id));
+  if (!t_state.key_id.empty()) fields.push_back(log::Str("key_id", t_state.key_id));
+  if (res.status >= 500) {
+    log::Warn("request", fields);
+  } else {
+    log::Info("request", fields);
+  }
+  if (t_state.close_after) LingeringClose(FindSocket(req));
+  t_state.active = false;
+  in_flight_.fetch_sub(1);
+}
+
+}  // namespace vigil

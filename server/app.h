@@ -1,0 +1,60 @@
+// The HTTP server: owns the listener, the request pipeline (spec §2.1) and the services handlers
+// use. main.cc only wires configuration to it, so every behaviour is reachable from a test.
+#pragma once
+
+#include <httplib.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "server/auth.h"
+#include "server/config.h"
+#include "server/http.h"
+#include "server/rate_limiter.h"
+#include "storage/store.h"
+
+namespace vigil {
+
+class App {
+ public:
+  App(Config config, std::unique_ptr<Store> store);
+  ~App();
+
+  // Binds the listener (port 0 picks a free one) and starts serving on a background thread.
+  Status Start();
+  int port() const { return port_; }
+  // Graceful stop (SIGTERM): /health and new requests answer 503 "shutting down", in-flight
+  // requests finish (bounded), the listener closes, the write queue drains, the WAL is
+  // checkpointed. Idempotent.
+  void Shutdown();
+
+  Store& store() { return *store_; }
+  const Config& config() const { return config_; }
+  Authenticator& auth() { return auth_; }
+  RateLimiter& limiter() { return limiter_; }
+  bool draining() const { return draining_.load(); }
+
+ private:
+  class Server;
+  httplib::Server::HandlerResponse PreRoute(const httplib::Request& req, httplib::Response& res);
+  void Dispatch(const httplib::Request& req, httplib::Response& res);
+  bool RunPipeline(RequestContext& ctx, const struct Route& route);
+  void AfterResponse(const httplib::Request& req, const httplib::Response& res);
+  void AddCors(const httplib::Request& req, httplib::Response& res) const;
+  std::string ClientIp(const httplib::Request& req) const;
+
+  Config config_;
+  std::unique_ptr<Store> store_;
+  Authenticator auth_;
+  RateLimiter limiter_;
+  std::unique_ptr<Server> http_;
+  std::thread listen_thread_;
+  int port_ = 0;
+  std::atomic<bool> draining_{false};
+  std::atomic<int> in_flight_{0};
+  std::atomic<bool> stopped_{false};
+};
+
+}  // namespace vigil

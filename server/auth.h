@@ -1,0 +1,62 @@
+// API-key authentication (spec §3.2) with a bounded LRU cache so steady-state requests never touch
+// the database. Keys are looked up by SHA-256 of the raw token: the database and the cache only
+// ever hold hashes, and comparing fixed-length hashes leaks nothing about the key itself.
+#pragma once
+
+#include <cstdint>
+#include <list>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "domain/status.h"
+#include "storage/store.h"
+
+namespace vigil {
+
+class KeyCache {
+ public:
+  KeyCache(size_t capacity, int64_t ttl_ms) : capacity_(capacity), ttl_ms_(ttl_ms) {}
+
+  std::optional<AuthRecord> Get(const std::string& key_hash, int64_t now_ms);
+  void Put(const std::string& key_hash, const AuthRecord& rec, int64_t now_ms);
+  // Evictions happen before the response of the change that requires them (revoke, suspension,
+  // deletion), so the next request sees the new state.
+  void EvictKey(const std::string& key_id);
+  void EvictProject(int64_t project);
+  size_t size() const;
+
+ private:
+  struct Entry {
+    std::string hash;
+    AuthRecord rec;
+    int64_t expires_at_ms;
+  };
+  size_t capacity_;
+  int64_t ttl_ms_;
+  mutable std::mutex mu_;
+  std::list<Entry> lru_;  // front = most recent
+  std::unordered_map<std::string, std::list<Entry>::iterator> index_;
+};
+
+class Authenticator {
+ public:
+  Authenticator(Store* store, size_t cache_size);
+
+  // Parses `Authorization` and returns the key's record. Every failure is the same
+  // Unauthenticated status; storage trouble is Unavailable.
+  Result<AuthRecord> Authenticate(const std::string& authorization_header, int64_t now_ms);
+
+  KeyCache& cache() { return cache_; }
+
+ private:
+  void NoteUsed(const std::string& key_id, int64_t now_ms);
+
+  Store* store_;
+  KeyCache cache_;
+  std::mutex used_mu_;
+  std::unordered_map<std::string, int64_t> last_written_;  // key_id -> last last_used_at write
+};
+
+}  // namespace vigil

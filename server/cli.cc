@@ -1,0 +1,223 @@
+#include "server/cli.h"
+
+#include <signal.h>
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "server/app.h"
+#include "server/config.h"
+#include "server/keys.h"
+#include "domain/time_util.h"
+#include "server/log.h"
+
+namespace vigil {
+namespace {
+
+const char kUsage[] =
+    "usage: vigil [command] [flags]\n"
+    "\n"
+    "commands:\n"
+    "  serve                       run the server (default)\n"
+    "  migrate                     apply pending schema migrations and exit\n"
+    "  backup DEST                 write a consistent online copy of the database to DEST\n"
+    "  check                       run SQLite's integrity and foreign-key checks\n"
+    "  healthcheck                 GET the local /health (for container health checks)\n"
+    "  keys create --project ID [--name N]\n"
+    "                              mint an API key for a project and print it once\n"
+    "\n"
+    "Every setting is an environment variable and a flag (the flag wins):\n";
+
+void PrintHelp() { std::cout << kUsage << ConfigHelp(); }
+
+// Splits out command-specific flags; the rest are settings.
+bool TakeFlag(std::vector<std::string>* args, const std::string& name, std::string* value) {
+  for (size_t i = 0; i < args->size(); ++i) {
+    const std::string& a = (*args)[i];
+    if (a == name && i + 1 < args->size()) {
+      *value = (*args)[i + 1];
+      args->erase(args->begin() + i, args->begin() + i + 2);
+      return true;
+    }
+    if (a.rfind(name + "=", 0) == 0) {
+      *value = a.substr(name.size() + 1);
+      args->erase(args->begin() + i);
+      return true;
+    }
+  }
+  return false;
+}
+
+Result<std::unique_ptr<Store>> OpenStore(const Config& c) {
+  StoreOptions o;
+  o.path = c.db_path;
+  o.busy_timeout_ms = static_cast<int>(c.db_busy_timeout_ms);
+  o.write_queue_max = static_cast<size_t>(c.write_queue_max);
+  return Store::Open(o);
+}
+
+int Serve(const Config& config) {
+  // Signals are taken synchronously by this thread; every thread started below inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto store = OpenStore(config);
+  if (!store.ok()) {
+    log::Error("cannot open database", {log::Str("path", config.db_path),
+                                        log::Str("error", store.status().message())});
+    return 1;
+  }
+  if (config.dev) {
+    Status s = BootstrapDev(*store.value(), config.dev_key, config.key_prefix);
+    if (!s.ok()) {
+      log::Error("dev bootstrap failed", {log::Str("error", s.message())});
+      return 1;
+    }
+    // Names the project, never the key: the run script prints the key it configured.
+    log::Warn("dev mode: project proj-dev has a well-known key; never use VIGIL_DEV=1 in production",
+              {log::Str("project_id", "proj-dev")});
+  }
+  App app(config, std::move(store.value()));
+  Status s = app.Start();
+  if (!s.ok()) {
+    log::Error("cannot listen", {log::Str("error", s.message())});
+    return 1;
+  }
+  log::Info("listening", {log::Str("bind", config.bind), log::Num("port", app.port()),
+                          log::Str("db", config.db_path)});
+  int sig = 0;
+  sigwait(&signals, &sig);
+  log::Info("shutting down", {log::Num("signal", sig)});
+  app.Shutdown();
+  log::Info("stopped");
+  return 0;
+}
+
+int Healthcheck(const Config& config) {
+  const std::string host =
+      config.bind == "0.0.0.0" || config.bind == "::" ? "127.0.0.1" : config.bind;
+  httplib::Client cli(host, config.port);
+  cli.set_connection_timeout(2, 0);
+  cli.set_read_timeout(3, 0);
+  auto res = cli.Get("/health");
+  if (res && res->status == 200) {
+    std::cout << "ok\n";
+    return 0;
+  }
+  std::cerr << "unhealthy\n";
+  return 1;
+}
+
+int KeysCreate(const Config& config, const std::string& project_id, const std::string& name) {
+  auto store = OpenStore(config);
+  if (!store.ok()) {
+    std::cerr << "cannot open database: " << store.status().message() << "\n";
+    return 1;
+  }
+  std::optional<int64_t> project;
+  Status s = store.value()->Read([&](ReadTxn& txn) {
+    auto r = txn.FindProjectId(project_id);
+    if (!r.ok()) return r.status();
+    project = r.value();
+    return Status::Ok();
+  });
+  if (s.ok() && !project) s = Status::NotFound("project not found");
+  MintedKey key = MintKey(config.key_prefix);
+  if (s.ok()) {
+    s = store.value()->Write([&](WriteTxn& txn) {
+      return txn.UpsertKey(*project, key.key_id, key.key_hash, key.key_prefix, name, NowMs());
+    });
+  }
+  if (!s.ok()) {
+    std::cerr << "keys create: " << s.message() << "\n";
+    return 1;
+  }
+  std::cout << "key_id: " << key.key_id << "\napi_key: " << key.raw_key
+            << "\nStore this api_key now. It will never be shown again.\n";
+  return 0;
+}
+
+}  // namespace
+
+int RunCli(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  std::string command = "serve";
+  if (!args.empty() && args[0].rfind("--", 0) != 0) {
+    command = args[0];
+    args.erase(args.begin());
+  }
+  for (const auto& a : args) {
+    if (a == "--help" || a == "-h") {
+      PrintHelp();
+      return 0;
+    }
+  }
+  if (command == "help") {
+    PrintHelp();
+    return 0;
+  }
+  std::string positional, project_id, name;
+  if (command == "backup") {
+    if (args.empty() || args[0].rfind("--", 0) == 0) {
+      std::cerr << "usage: vigil backup DEST\n";
+      return 2;
+    }
+    positional = args[0];
+    args.erase(args.begin());
+  }
+  if (command == "keys") {
+    if (args.empty() || args[0] != "create") {
+      std::cerr << "usage: vigil keys create --project ID [--name N]\n";
+      return 2;
+    }
+    args.erase(args.begin());
+    if (!TakeFlag(&args, "--project", &project_id) || project_id.empty()) {
+      std::cerr << "usage: vigil keys create --project ID [--name N]\n";
+      return 2;
+    }
+    TakeFlag(&args, "--name", &name);
+  }
+  auto config = ParseConfig(args, VigilEnvironment());
+  if (!config.ok()) {
+    std::cerr << "vigil: " << config.status().message() << "\n";
+    return 2;
+  }
+  log::Init(config->log_level);
+  if (command == "serve") return Serve(config.value());
+  if (command == "healthcheck") return Healthcheck(config.value());
+  if (command == "keys") return KeysCreate(config.value(), project_id, name);
+  if (command == "migrate") {
+    auto store = OpenStore(config.value());  // Open applies pending migrations
+    if (!store.ok()) {
+      std::cerr << "migrate: " << store.status().message() << "\n";
+      return 1;
+    }
+    std::cout << "migrations applied\n";
+    return 0;
+  }
+  if (command == "backup") {
+    Status s = BackupDatabase(config->db_path, positional);
+    if (!s.ok()) {
+      std::cerr << "backup: " << s.message() << "\n";
+      return 1;
+    }
+    std::cout << "backup written to " << positional << "\n";
+    return 0;
+  }
+  if (command == "check") {
+    std::string report;
+    Status s = CheckDatabase(config->db_path, &report);
+    std::cout << report << "\n";
+    return s.ok() ? 0 : 1;
+  }
+  std::cerr << "vigil: unknown command " << command << "\n" << kUsage;
+  return 2;
+}
+
+}  // namespace vigil

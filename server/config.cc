@@ -1,0 +1,209 @@
+#include "server/config.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <functional>
+
+extern char** environ;
+
+namespace vigil {
+namespace {
+
+struct Setting {
+  const char* env;  // VIGIL_FOO_BAR; the flag is --foo-bar
+  const char* help;
+  std::function<bool(Config&, const std::string&)> apply;  // false = malformed
+};
+
+bool ParseInt(const std::string& v, int64_t lo, int64_t hi, int64_t* out) {
+  if (v.empty()) return false;
+  errno = 0;
+  char* end = nullptr;
+  const long long n = std::strtoll(v.c_str(), &end, 10);
+  if (errno != 0 || *end != '\0' || n < lo || n > hi) return false;
+  *out = n;
+  return true;
+}
+
+bool ParseDouble(const std::string& v, double lo, double* out) {
+  if (v.empty()) return false;
+  errno = 0;
+  char* end = nullptr;
+  const double d = std::strtod(v.c_str(), &end);
+  if (errno != 0 || *end != '\0' || !std::isfinite(d) || d < lo) return false;
+  *out = d;
+  return true;
+}
+
+bool ParseBool(const std::string& v, bool* out) {
+  if (v == "1" || v == "true") {
+    *out = true;
+  } else if (v == "0" || v == "false") {
+    *out = false;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+bool ValidKeyPrefix(const std::string& p) {
+  if (p.empty() || p.size() > 32) return false;
+  for (char c : p) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-')) return false;
+  }
+  return true;
+}
+
+const std::vector<Setting>& Settings() {
+  static const std::vector<Setting> kSettings = {
+      {"VIGIL_PORT", "listen port (default 8080; 0 = pick a free port)",
+       [](Config& c, const std::string& v) {
+         int64_t n;
+         if (!ParseInt(v, 0, 65535, &n)) return false;
+         c.port = static_cast<int>(n);
+         return true;
+       }},
+      {"VIGIL_BIND", "listen address (default 0.0.0.0)",
+       [](Config& c, const std::string& v) {
+         c.bind = v;
+         return true;
+       }},
+      {"VIGIL_DB", "SQLite file, directory created (default ./data/vigil.db)",
+       [](Config& c, const std::string& v) {
+         c.db_path = v;
+         return true;
+       }},
+      {"VIGIL_LOG_LEVEL", "debug | info | warn | error (default info)",
+       [](Config& c, const std::string& v) {
+         if (v != "debug" && v != "info" && v != "warn" && v != "error") return false;
+         c.log_level = v;
+         return true;
+       }},
+      {"VIGIL_DEV", "1 = bootstrap project proj-dev and key key-dev (default 0)",
+       [](Config& c, const std::string& v) { return ParseBool(v, &c.dev); }},
+      {"VIGIL_DEV_KEY", "raw dev key (default vigil_sk_dev_local_only)",
+       [](Config& c, const std::string& v) {
+         if (v.size() > 256) return false;
+         c.dev_key = v;
+         return true;
+       }},
+      {"VIGIL_KEY_PREFIX", "prefix of minted keys, 1-32 of [A-Za-z0-9_-] (default vigil_sk_)",
+       [](Config& c, const std::string& v) {
+         if (!ValidKeyPrefix(v)) return false;
+         c.key_prefix = v;
+         return true;
+       }},
+      {"VIGIL_CORS_ORIGINS", "comma-separated allowed browser origins, '*' matches [A-Za-z0-9-]+",
+       [](Config& c, const std::string& v) {
+         c.cors_origins = v;
+         return true;
+       }},
+      {"VIGIL_TRUSTED_PROXY_HEADER", "header carrying the client IP, e.g. Fly-Client-IP",
+       [](Config& c, const std::string& v) {
+         c.trusted_proxy_header = v;
+         return true;
+       }},
+      {"VIGIL_MAX_BODY_BYTES", "largest request body in bytes (default 5242880)",
+       [](Config& c, const std::string& v) {
+         return ParseInt(v, 1024, int64_t{1} << 30, &c.max_body_bytes);
+       }},
+      {"VIGIL_RATE_LIMIT_BURST", "per-project token bucket capacity (default 100)",
+       [](Config& c, const std::string& v) {
+         return ParseDouble(v, 1, &c.rate_limit_burst);
+       }},
+      {"VIGIL_RATE_LIMIT_PER_SEC", "per-project refill, tokens per second (default 10)",
+       [](Config& c, const std::string& v) {
+         return ParseDouble(v, 0.001, &c.rate_limit_per_sec);
+       }},
+      {"VIGIL_WRITE_QUEUE_MAX", "write jobs queued before 503 (default 1024)",
+       [](Config& c, const std::string& v) {
+         return ParseInt(v, 1, 1000000, &c.write_queue_max);
+       }},
+      {"VIGIL_DB_BUSY_TIMEOUT_MS", "ms a write may wait before 503 (default 5000)",
+       [](Config& c, const std::string& v) {
+         return ParseInt(v, 1, 600000, &c.db_busy_timeout_ms);
+       }},
+      {"VIGIL_KEY_CACHE_SIZE", "API-key cache entries (default 10000)",
+       [](Config& c, const std::string& v) {
+         return ParseInt(v, 1, 10000000, &c.key_cache_size);
+       }},
+      {"VIGIL_HTTP_THREADS", "HTTP worker threads = connections served at once (default 64)",
+       [](Config& c, const std::string& v) { return ParseInt(v, 2, 4096, &c.http_threads); }},
+      {"VIGIL_HSTS", "1 = send Strict-Transport-Security (behind a TLS proxy) (default 0)",
+       [](Config& c, const std::string& v) { return ParseBool(v, &c.hsts); }},
+  };
+  return kSettings;
+}
+
+// VIGIL_FOO_BAR -> --foo-bar
+std::string FlagName(const std::string& env) {
+  std::string flag = "--";
+  for (size_t i = 6; i < env.size(); ++i) {
+    flag += env[i] == '_' ? '-' : static_cast<char>(std::tolower(env[i]));
+  }
+  return flag;
+}
+
+}  // namespace
+
+Result<Config> ParseConfig(const std::vector<std::string>& args,
+                           const std::map<std::string, std::string>& env) {
+  Config c;
+  std::map<std::string, std::string> values;  // env name -> value; flags override
+  for (const auto& [k, v] : env) values[k] = v;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    std::string name = a, value;
+    const auto eq = a.find('=');
+    if (eq != std::string::npos) {
+      name = a.substr(0, eq);
+      value = a.substr(eq + 1);
+    } else if (i + 1 < args.size()) {
+      value = args[++i];
+    } else {
+      return Status::InvalidArgument("flag " + a + " needs a value");
+    }
+    bool known = false;
+    for (const Setting& s : Settings()) {
+      if (FlagName(s.env) == name) {
+        values[s.env] = value;
+        known = true;
+      }
+    }
+    if (!known) return Status::InvalidArgument("unknown flag " + name);
+  }
+  for (const Setting& s : Settings()) {
+    auto it = values.find(s.env);
+    if (it == values.end() || it->second.empty()) continue;  // empty = unset
+    if (!s.apply(c, it->second)) {
+      return Status::InvalidArgument("invalid value for " + std::string(s.env) + " (" +
+                                     FlagName(s.env) + ")");
+    }
+  }
+  return c;
+}
+
+std::map<std::string, std::string> VigilEnvironment() {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string kv = *e;
+    if (kv.rfind("VIGIL_", 0) != 0) continue;
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos) continue;
+    env[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  return env;
+}
+
+std::string ConfigHelp() {
+  std::string out;
+  for (const Setting& s : Settings()) {
+    std::string left = "  " + FlagName(s.env) + " / " + s.env;
+    if (left.size() < 52) left.resize(52, ' ');
+    out += left + " " + s.help + "\n";
+  }
+  return out;
+}
+
+}  // namespace vigil

@@ -1,0 +1,45 @@
+// Settings (spec §1.1): each is an environment variable VIGIL_FOO_BAR and a flag --foo-bar; the flag
+// wins; an empty value means unset; a malformed value stops start-up naming the setting.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "domain/status.h"
+
+namespace vigil {
+
+struct Config {
+  int port = 8080;
+  std::string bind = "0.0.0.0";
+  std::string db_path = "./data/vigil.db";
+  std::string log_level = "info";
+  bool dev = false;
+  std::string dev_key = "vigil_sk_dev_local_only";
+  std::string key_prefix = "vigil_sk_";
+  std::string cors_origins;
+  std::string trusted_proxy_header;
+  int64_t max_body_bytes = 5242880;
+  double rate_limit_burst = 100;
+  double rate_limit_per_sec = 10;
+  int64_t write_queue_max = 1024;
+  int64_t db_busy_timeout_ms = 5000;
+  int64_t key_cache_size = 10000;
+  int64_t http_threads = 64;
+  bool hsts = false;
+};
+
+// Parses `args` (flags, without the program and command names) over `env` (VIGIL_* variables).
+// Returns InvalidArgument naming the setting for malformed values or unknown flags.
+Result<Config> ParseConfig(const std::vector<std::string>& args,
+                           const std::map<std::string, std::string>& env);
+
+// Collects the process environment's VIGIL_* variables.
+std::map<std::string, std::string> VigilEnvironment();
+
+// The settings table for --help: one line per setting with its default.
+std::string ConfigHelp();
+
+}  // namespace vigil

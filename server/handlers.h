@@ -1,0 +1,22 @@
+// Request handlers: parse -> validate -> one call into storage/detection -> write JSON.
+// Each is registered in the one route table (server/routes.cc).
+#pragma once
+
+#include "server/http.h"
+
+namespace vigil {
+
+// ops
+void HandleHealth(App& app, RequestContext& ctx);
+// ingestion (spec §5)
+void HandleCreateExecution(App& app, RequestContext& ctx);
+void HandlePatchExecution(App& app, RequestContext& ctx);
+void HandleIngestEvents(App& app, RequestContext& ctx);
+// reads (spec §6)
+void HandleGetProject(App& app, RequestContext& ctx);
+void HandleListExecutions(App& app, RequestContext& ctx);
+void HandleGetExecution(App& app, RequestContext& ctx);
+void HandleListExecutionEvents(App& app, RequestContext& ctx);
+void HandleStats(App& app, RequestContext& ctx);
+
+}  // namespace vigil

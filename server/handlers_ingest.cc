@@ -1,0 +1,97 @@
+// Ingestion handlers (spec §5): every write goes through the group-committing writer and the
+// response is sent only after the commit that contains it.
+#include "server/app.h"
+#include "server/handlers.h"
+#include "server/json_codec.h"
+#include "server/limits.h"
+
+namespace vigil {
+namespace {
+
+void WriteUpsertResponse(httplib::Response& res, const std::string& execution_id,
+                         const UpsertResult& r) {
+  JsonWriter w;
+  w.BeginObject()
+      .Field("ok", true)
+      .Field("execution_id", execution_id)
+      .Field("status", r.status)
+      .Field("created", r.created)
+      .EndObject();
+  SendJson(res, 200, w.Take());
+}
+
+// Shared by POST and PATCH: both merge the same field set (spec §5.2).
+void UpsertExecution(App& app, RequestContext& ctx, ExecutionPatch patch,
+                     const std::string& body_project_id) {
+  if (!body_project_id.empty() && body_project_id != ctx.auth.project_id) {
+    return SendError(*ctx.res,
+                     Status::Forbidden("project_id in body does not match authenticated project"));
+  }
+  UpsertResult result;
+  Status s = app.store().Write([&](WriteTxn& txn) {
+    auto r = txn.UpsertExecution(ctx.auth.project, patch, ctx.now_ms);
+    if (!r.ok()) return r.status();
+    result = std::move(r.value());
+    return Status::Ok();
+  });
+  if (!s.ok()) return SendError(*ctx.res, s);
+  WriteUpsertResponse(*ctx.res, patch.execution_id, result);
+}
+
+}  // namespace
+
+void HandleCreateExecution(App& app, RequestContext& ctx) {
+  std::string body_project_id;
+  auto patch = ParseExecutionBody(ctx.body, &body_project_id);
+  if (!patch.ok()) return SendError(*ctx.res, patch.status());
+  if (patch->execution_id.empty()) {
+    return SendError(*ctx.res, Status::InvalidArgument("execution_id is required"));
+  }
+  UpsertExecution(app, ctx, std::move(patch.value()), body_project_id);
+}
+
+void HandlePatchExecution(App& app, RequestContext& ctx) {
+  const std::string& id = ctx.params[0];
+  if (id.size() > limits::kMaxIdBytes) {
+    return SendError(*ctx.res, Status::InvalidArgument(
+                                   "execution_id longer than " +
+                                   std::to_string(limits::kMaxIdBytes) + " bytes"));
+  }
+  std::string body_project_id;
+  auto patch = ParseExecutionBody(ctx.body, &body_project_id);
+  if (!patch.ok()) return SendError(*ctx.res, patch.status());
+  patch->execution_id = id;  // PATCH uses the path
+  UpsertExecution(app, ctx, std::move(patch.value()), body_project_id);
+}
+
+void HandleIngestEvents(App& app, RequestContext& ctx) {
+  auto batch = ParseEventBatch(ctx.body, ctx.now_ms);
+  if (!batch.ok()) return SendError(*ctx.res, batch.status());
+  IngestResult result;
+  if (!batch->events.empty()) {
+    Status s = app.store().Write([&](WriteTxn& txn) {
+      auto r = txn.IngestEvents(ctx.auth.project, batch->events, ctx.now_ms);
+      if (!r.ok()) return r.status();
+      result = std::move(r.value());
+      return Status::Ok();
+    });
+    if (!s.ok()) return SendError(*ctx.res, s);
+  }
+  JsonWriter w;
+  w.BeginObject()
+      .Field("ok", true)
+      .Field("accepted", result.accepted)
+      .Field("rejected", static_cast<int64_t>(batch->errors.size()))
+      .Field("duplicates", result.duplicates);
+  w.Key("errors").BeginArray();
+  for (size_t i = 0; i < batch->errors.size() && i < limits::kMaxBatchErrorsListed; ++i) {
+    w.BeginObject()
+        .Field("index", static_cast<int64_t>(batch->errors[i].first))
+        .Field("error", batch->errors[i].second)
+        .EndObject();
+  }
+  w.EndArray().EndObject();
+  SendJson(*ctx.res, 200, w.Take());
+}
+
+}  // namespace vigil

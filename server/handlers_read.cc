@@ -1,0 +1,210 @@
+// Read API (spec §6) and health (§14.1). Reads use pooled read-only connections and never wait for
+// the writer.
+#include <cstdlib>
+
+#include "domain/time_util.h"
+#include "server/app.h"
+#include "server/handlers.h"
+#include "server/json_codec.h"
+#include "server/limits.h"
+
+namespace vigil {
+namespace {
+
+// Pagination values: missing or non-integer => default; out of range => clamped (spec §2.4).
+int64_t PageParam(const RequestContext& ctx, const char* name, int64_t def, int64_t lo,
+                  int64_t hi) {
+  const std::string v = ctx.Query(name);
+  if (v.empty() || v.size() > 18) return def;
+  char* end = nullptr;
+  const long long n = std::strtoll(v.c_str(), &end, 10);
+  if (*end != '\0') return def;
+  return std::max<int64_t>(lo, std::min<int64_t>(hi, n));
+}
+
+Status TimeFilter(const RequestContext& ctx, const char* name, std::optional<int64_t>* out) {
+  const std::string v = ctx.Query(name);
+  if (v.empty()) return Status::Ok();
+  auto ms = ParseRfc3339Ms(v);
+  if (!ms) {
+    return Status::InvalidArgument("invalid " + std::string(name) +
+                                   ": must be an RFC 3339 timestamp");
+  }
+  *out = *ms;
+  return Status::Ok();
+}
+
+Status IdFilter(const RequestContext& ctx, const char* name, std::string* out) {
+  *out = ctx.Query(name);
+  if (out->size() > limits::kMaxIdBytes) {
+    return Status::InvalidArgument("invalid " + std::string(name) + ": longer than " +
+                                   std::to_string(limits::kMaxIdBytes) + " bytes");
+  }
+  return Status::Ok();
+}
+
+void WriteFinding(JsonWriter& w, const StoredFinding& f) {
+  w.BeginObject()
+      .Field("detector", f.detector)
+      .Field("failure_class", f.failure_class)
+      .Field("signature", f.signature)
+      .Field("group_id", f.group_id)
+      .Field("detected_at", FormatRfc3339Ms(f.detected_at_ms))
+      .Field("source", f.source)
+      .EndObject();
+}
+
+}  // namespace
+
+void HandleHealth(App& app, RequestContext& ctx) {
+  Status s = app.store().Read([](ReadTxn& txn) { return txn.Ping(); });
+  if (!s.ok()) return SendError(*ctx.res, Status::Unavailable("database unavailable"));
+  JsonWriter w;
+  w.BeginObject()
+      .Field("ok", true)
+      .Field("service", "vigil")
+      .Field("version", VIGIL_VERSION)
+      .Field("time", FormatRfc3339Ms(ctx.now_ms))
+      .EndObject();
+  SendJson(*ctx.res, 200, w.Take());
+}
+
+void HandleGetProject(App& app, RequestContext& ctx) {
+  std::optional<ProjectInfo> info;
+  Status s = app.store().Read([&](ReadTxn& txn) {
+    auto r = txn.GetProject(ctx.auth.project);
+    if (!r.ok()) return r.status();
+    info = r.value();
+    return Status::Ok();
+  });
+  if (!s.ok()) return SendError(*ctx.res, s);
+  if (!info) return SendError(*ctx.res, Status::NotFound("project not found"));
+  JsonWriter w;
+  w.BeginObject()
+      .Field("ok", true)
+      .Field("project_id", info->project_id)
+      .Field("name", info->name)
+      .Field("owner_email", info->owner_email)
+      .Field("created_at", FormatRfc3339Ms(info->created_at_ms))
+      .EndObject();
+  SendJson(*ctx.res, 200, w.Take());
+}
+
+void HandleListExecutions(App& app, RequestContext& ctx) {
+  ExecutionFilter f;
+  f.limit = PageParam(ctx, "limit", limits::kDefaultPageSize, 1, limits::kMaxPageSize);
+  f.offset = PageParam(ctx, "offset", 0, 0, limits::kMaxOffset);
+  f.status = ctx.Query("status");
+  if (!f.status.empty() && !IsValidStatus(f.status)) {
+    return SendError(*ctx.res, Status::InvalidArgument("invalid status: " + f.status));
+  }
+  for (Status s : {TimeFilter(ctx, "started_after", &f.started_after_ms),
+                   TimeFilter(ctx, "started_before", &f.started_before_ms),
+                   IdFilter(ctx, "parent_execution_id", &f.parent_execution_id),
+                   IdFilter(ctx, "failure_group_id", &f.failure_group_id),
+                   IdFilter(ctx, "sdk_language", &f.sdk_language)}) {
+    if (!s.ok()) return SendError(*ctx.res, s);
+  }
+  std::vector<Execution> list;
+  Status s = app.store().Read([&](ReadTxn& txn) {
+    auto r = txn.ListExecutions(ctx.auth.project, f);
+    if (!r.ok()) return r.status();
+    list = std::move(r.value());
+    return Status::Ok();
+  });
+  if (!s.ok()) return SendError(*ctx.res, s);
+  JsonWriter w;
+  w.BeginObject().Field("ok", true).Key("executions").BeginArray();
+  for (const Execution& e : list) WriteExecution(w, e, ctx.auth.project_id, true);
+  w.EndArray()
+      .Field("count", static_cast<int64_t>(list.size()))
+      .Field("limit", f.limit)
+      .Field("offset", f.offset)
+      .EndObject();
+  SendJson(*ctx.res, 200, w.Take());
+}
+
+void HandleGetExecution(App& app, RequestContext& ctx) {
+  const std::string& id = ctx.params[0];
+  if (id.size() > limits::kMaxIdBytes) {
+    return SendError(*ctx.res, Status::NotFound("execution not found"));
+  }
+  std::optional<ExecutionDetail> d;
+  Status s = app.store().Read([&](ReadTxn& txn) {
+    auto r = txn.GetExecution(ctx.auth.project, id, limits::kMaxEventsInDetail);
+    if (!r.ok()) return r.status();
+    d = std::move(r.value());
+    return Status::Ok();
+  });
+  if (!s.ok()) return SendError(*ctx.res, s);
+  if (!d) return SendError(*ctx.res, Status::NotFound("execution not found"));
+  Execution& e = d->execution;
+  if (e.total_tokens_in == 0 && e.total_tokens_out == 0) {
+    e.total_tokens_in = d->llm_tokens_in;
+    e.total_tokens_out = d->llm_tokens_out;
+  }
+  JsonWriter w;
+  w.BeginObject().Field("ok", true).Key("execution");
+  WriteExecution(w, e, ctx.auth.project_id, false);
+  w.Key("events").BeginArray();
+  for (const Event& ev : d->events) WriteEvent(w, ev);
+  w.EndArray().Key("findings").BeginArray();
+  for (const StoredFinding& f : d->findings) WriteFinding(w, f);
+  w.EndArray()
+      .Field("events_total", d->events_total)
+      .Field("events_truncated", d->events_total > static_cast<int64_t>(d->events.size()))
+      .EndObject();
+  SendJson(*ctx.res, 200, w.Take());
+}
+
+void HandleListExecutionEvents(App& app, RequestContext& ctx) {
+  const std::string& id = ctx.params[0];
+  if (id.size() > limits::kMaxIdBytes) {
+    return SendError(*ctx.res, Status::NotFound("execution not found"));
+  }
+  const int64_t limit =
+      PageParam(ctx, "limit", limits::kDefaultEventPageSize, 1, limits::kMaxEventPageSize);
+  const int64_t offset = PageParam(ctx, "offset", 0, 0, limits::kMaxOffset);
+  std::optional<std::vector<Event>> events;
+  int64_t total = 0;
+  Status s = app.store().Read([&](ReadTxn& txn) {
+    auto r = txn.ListEvents(ctx.auth.project, id, limit, offset, &total);
+    if (!r.ok()) return r.status();
+    events = std::move(r.value());
+    return Status::Ok();
+  });
+  if (!s.ok()) return SendError(*ctx.res, s);
+  if (!events) return SendError(*ctx.res, Status::NotFound("execution not found"));
+  JsonWriter w;
+  w.BeginObject().Field("ok", true).Key("events").BeginArray();
+  for (const Event& ev : *events) WriteEvent(w, ev);
+  w.EndArray()
+      .Field("count", static_cast<int64_t>(events->size()))
+      .Field("limit", limit)
+      .Field("offset", offset)
+      .Field("total", total)
+      .EndObject();
+  SendJson(*ctx.res, 200, w.Take());
+}
+
+void HandleStats(App& app, RequestContext& ctx) {
+  ProjectStats st;
+  Status s = app.store().Read([&](ReadTxn& txn) {
+    auto r = txn.GetStats(ctx.auth.project, ctx.now_ms);
+    if (!r.ok()) return r.status();
+    st = r.value();
+    return Status::Ok();
+  });
+  if (!s.ok()) return SendError(*ctx.res, s);
+  JsonWriter w;
+  w.BeginObject()
+      .Field("ok", true)
+      .Field("total_executions", st.total_executions)
+      .Field("completed_executions", st.completed_executions)
+      .Field("crashed_24h", st.crashed_24h)
+      .Field("open_failure_groups", st.open_failure_groups)
+      .EndObject();
+  SendJson(*ctx.res, 200, w.Take());
+}
+
+}  // namespace vigil

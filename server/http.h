@@ -1,0 +1,40 @@
+// What a handler sees of one HTTP request, and the one place a Status becomes an HTTP response.
+#pragma once
+
+#include <httplib.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "domain/status.h"
+#include "server/json_writer.h"
+#include "storage/store.h"
+
+namespace vigil {
+
+class App;
+
+struct RequestContext {
+  const httplib::Request* req = nullptr;
+  httplib::Response* res = nullptr;
+  std::vector<std::string> params;  // URL-decoded `{id}` segments, in order
+  AuthRecord auth;                  // set on API-key routes
+  int64_t now_ms = 0;
+  std::string body;                 // the request body (routes that take one)
+
+  // Query parameter or "" when absent.
+  std::string Query(const char* name) const;
+};
+
+// Writes `{"ok":true,...}` bodies built by the caller.
+void SendJson(httplib::Response& res, int http_status, const std::string& json);
+// The single Status -> HTTP mapping: status code, `{"ok":false,"error":...}` envelope and the
+// headers that go with it (Retry-After on 503/429, WWW-Authenticate on 401). Internal errors are
+// logged by the caller and sent as "internal error"; storage text never reaches a client.
+void SendError(httplib::Response& res, const Status& status);
+int HttpStatusFor(Code code);
+
+using Handler = void (*)(App& app, RequestContext& ctx);
+
+}  // namespace vigil

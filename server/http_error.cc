@@ -1,0 +1,48 @@
+#include "server/http.h"
+
+namespace vigil {
+
+std::string RequestContext::Query(const char* name) const {
+  return req->has_param(name) ? req->get_param_value(name) : std::string();
+}
+
+void SendJson(httplib::Response& res, int http_status, const std::string& json) {
+  res.status = http_status;
+  res.set_content(json, "application/json");
+}
+
+int HttpStatusFor(Code code) {
+  switch (code) {
+    case Code::kOk: return 200;
+    case Code::kInvalidArgument: return 400;
+    case Code::kUnauthenticated: return 401;
+    case Code::kForbidden: return 403;
+    case Code::kNotFound: return 404;
+    case Code::kConflict: return 409;
+    case Code::kTooLarge: return 413;
+    case Code::kUnsupportedMedia: return 415;
+    case Code::kRateLimited: return 429;
+    case Code::kUnavailable: return 503;
+    case Code::kInternal: return 500;
+  }
+  return 500;
+}
+
+void SendError(httplib::Response& res, const Status& status) {
+  const int http = HttpStatusFor(status.code());
+  std::string message = status.message();
+  if (status.code() == Code::kInternal) message = "internal error";
+  if (status.code() == Code::kUnavailable && message.rfind("storage unavailable", 0) == 0) {
+    message = "storage unavailable, retry later";  // the SQLite text stays in the log
+  }
+  if (status.code() == Code::kUnauthenticated) {
+    message = "unauthorized";
+    res.set_header("WWW-Authenticate", "Bearer");
+  }
+  if (http == 503 && !res.has_header("Retry-After")) res.set_header("Retry-After", "1");
+  JsonWriter w;
+  w.BeginObject().Field("ok", false).Field("error", message).EndObject();
+  SendJson(res, http, w.Take());
+}
+
+}  // namespace vigil

@@ -1,0 +1,77 @@
+// Every bound Vigil enforces, in one place, with the reason beside it. Settings that an operator may
+// change (spec §1.1) have their defaults here; the rest are protocol constants.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace vigil::limits {
+
+// --- request shape (spec §2.4) ---------------------------------------------------------------
+// Largest request body by default (VIGIL_MAX_BODY_BYTES); decided from headers, never buffered.
+constexpr size_t kDefaultMaxBodyBytes = 5 * 1024 * 1024;
+// Events in one POST /events; the SDKs send at most 100, so 1000 leaves headroom for batching.
+constexpr size_t kMaxEventsPerBatch = 1000;
+// JSON nesting (top level = 1): deeper input is a stack-exhaustion attempt, not telemetry.
+constexpr size_t kMaxJsonDepth = 64;
+// One event's payload (minified bytes).
+constexpr size_t kMaxPayloadBytes = 256 * 1024;
+// execution_id, event_id, parent_execution_id.
+constexpr size_t kMaxIdBytes = 128;
+constexpr size_t kMaxEventTypeBytes = 64;
+// Key/webhook names and halt reasons.
+constexpr size_t kMaxNameBytes = 200;
+constexpr size_t kMaxReasonBytes = 1024;
+// Free-text execution fields (summaries, signatures, sdk_*): generous, but bounded so one
+// execution row cannot become megabytes.
+constexpr size_t kMaxSummaryBytes = 64 * 1024;
+// Bearer tokens longer than this are refused without hashing.
+constexpr size_t kMaxTokenBytes = 256;
+// Error entries listed in a POST /events response.
+constexpr size_t kMaxBatchErrorsListed = 100;
+static_assert(kMaxPayloadBytes < kDefaultMaxBodyBytes, "one payload must fit in a body");
+
+// --- pagination (spec §2.4, §6) ---------------------------------------------------------------
+constexpr int64_t kDefaultPageSize = 50;
+constexpr int64_t kMaxPageSize = 200;
+constexpr int64_t kMaxOffset = 1000000;
+constexpr int64_t kDefaultEventPageSize = 200;
+constexpr int64_t kMaxEventPageSize = 1000;
+// GET /executions/{id} embeds at most this many events; the rest are paged.
+constexpr int64_t kMaxEventsInDetail = 1000;
+
+// --- load -------------------------------------------------------------------------------------
+// Write jobs waiting for the writer (VIGIL_WRITE_QUEUE_MAX); past it, 503 + Retry-After.
+constexpr size_t kDefaultWriteQueueMax = 1024;
+// Jobs committed together in one group transaction: bounds the latency of the last job in a group.
+constexpr size_t kMaxJobsPerGroupCommit = 256;
+// HTTP worker threads. A keep-alive connection holds a worker while open, so this is also the
+// number of connections served at once.
+constexpr size_t kDefaultHttpThreads = 64;
+// Accepted connections waiting for a worker; past it the connection gets an immediate 503.
+constexpr size_t kMaxPendingConnections = 1024;
+// Requests served on one keep-alive connection before it is closed (httplib's default is 5, which
+// makes clients reconnect constantly).
+constexpr size_t kKeepAliveMaxRequests = 100000;
+constexpr int kKeepAliveTimeoutSec = 5;
+constexpr int kReadTimeoutSec = 5;
+constexpr int kWriteTimeoutSec = 10;
+// In-flight requests finish within this after SIGTERM.
+constexpr int kDrainTimeoutSec = 10;
+// Read-only connections in the reader pool.
+constexpr size_t kReaderConnections = 8;
+// When the writer may not checkpoint by itself, the background checkpointer keeps the WAL near
+// this size.
+constexpr int64_t kWalCheckpointPages = 4096;
+
+// --- auth and rate limit ----------------------------------------------------------------------
+constexpr size_t kDefaultKeyCacheSize = 10000;
+constexpr int64_t kKeyCacheTtlMs = 60 * 1000;
+// last_used_at is written at most once per key per this interval (spec §3.2).
+constexpr int64_t kLastUsedWriteIntervalMs = 60 * 1000;
+constexpr double kDefaultRateBurst = 100;
+constexpr double kDefaultRatePerSec = 10;
+// Rate-limit buckets kept in memory; full (idle) buckets are dropped past this.
+constexpr size_t kMaxRateBuckets = 100000;
+
+}  // namespace vigil::limits

@@ -1,0 +1,72 @@
+#include "storage/connection.h"
+
+#include <sqlite3.h>
+
+#include <string>
+
+namespace vigil {
+
+Connection::Connection(const ConnectionOptions& o)
+    : db_(o.path,
+          o.read_only ? SQLite::OPEN_READONLY : (SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE),
+          o.busy_timeout_ms) {
+  if (!o.read_only) {
+    db_.exec("PRAGMA journal_mode=WAL");
+    // Keep the WAL file from staying huge after a burst once it has been checkpointed.
+    db_.exec("PRAGMA journal_size_limit=67108864");
+  }
+  db_.exec("PRAGMA foreign_keys=ON");
+  db_.exec("PRAGMA synchronous=FULL");
+  db_.exec("PRAGMA temp_store=MEMORY");
+  db_.exec("PRAGMA cache_size=-16384");  // 16 MiB page cache per connection
+  if (!o.read_only) {
+    db_.exec("PRAGMA wal_autocheckpoint=" + std::to_string(o.wal_autocheckpoint_pages));
+  }
+}
+
+SQLite::Statement& Connection::Prepare(const char* sql) {
+  auto it = statements_.find(sql);
+  if (it == statements_.end()) {
+    it = statements_.emplace(sql, std::make_unique<SQLite::Statement>(db_, sql)).first;
+  } else {
+    it->second->reset();
+    it->second->clearBindings();
+  }
+  return *it->second;
+}
+
+void Connection::ResetStatements() {
+  for (auto& [sql, stmt] : statements_) stmt->tryReset();
+}
+
+Status SqliteStatus(int code, const std::string& what) {
+  switch (code & 0xff) {
+    case SQLITE_OK:
+    case SQLITE_DONE:
+    case SQLITE_ROW:
+      return Status::Ok();
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+    case SQLITE_NOMEM:
+    case SQLITE_PROTOCOL:
+      return Status::Unavailable("storage unavailable: " + what);
+    default:
+      return Status::Internal("sqlite: " + what);
+  }
+}
+
+Status GuardSqlite(const std::function<Status()>& fn) {
+  try {
+    return fn();
+  } catch (const SQLite::Exception& e) {
+    return SqliteStatus(e.getErrorCode(), e.what());
+  } catch (const std::bad_alloc&) {
+    return Status::Unavailable("out of memory");
+  }
+}
+
+}  // namespace vigil

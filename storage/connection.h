@@ -1,0 +1,55 @@
+// One SQLite connection with its prepared-statement cache. Internal to storage/.
+#pragma once
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "domain/status.h"
+
+namespace vigil {
+
+struct ConnectionOptions {
+  std::string path;
+  int busy_timeout_ms = 5000;
+  bool read_only = false;
+  // 0 turns SQLite's own checkpointing off on this connection (the checkpointer thread does it).
+  int wal_autocheckpoint_pages = 1000;
+};
+
+class Connection {
+ public:
+  // Opens `options.path` and sets the pragmas every connection carries: WAL, foreign keys,
+  // synchronous=FULL (durable commits), busy timeout. Throws SQLite::Exception on failure.
+  explicit Connection(const ConnectionOptions& options);
+
+  SQLite::Database& db() { return db_; }
+
+  // Returns a cached statement for `sql`, reset and with bindings cleared. `sql` must be a string
+  // literal (the cache keys on the pointer).
+  SQLite::Statement& Prepare(const char* sql);
+
+  void Exec(const char* sql) { db_.exec(sql); }
+
+  // Resets every cached statement. A statement left mid-result keeps its read snapshot (and, on
+  // the writer, blocks COMMIT), so this runs at the end of every read and before every commit.
+  void ResetStatements();
+
+ private:
+  SQLite::Database db_;
+  std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> statements_;
+};
+
+// Runs `fn`, turning SQLite exceptions into a Status: busy, locked, full, I/O and similar
+// conditions are Unavailable (503: retry may help), anything else Internal. The SQLite message is
+// kept in the status for the log; the HTTP layer never sends it to clients.
+Status GuardSqlite(const std::function<Status()>& fn);
+
+// Maps one SQLite result code to a Status (used by GuardSqlite and the writer's commit).
+Status SqliteStatus(int code, const std::string& what);
+
+}  // namespace vigil

@@ -1,0 +1,11 @@
+# Generates a C++ source holding every storage/migrations/NNN_name.sql as a string, in order.
+set(body "// Generated from storage/migrations/*.sql; do not edit.\n#include \"storage/migrations.h\"\n\nnamespace vigil {\n\nconst std::vector<Migration>& EmbeddedMigrations() {\n  static const std::vector<Migration> kMigrations = {\n")
+foreach(f ${FILES})
+  get_filename_component(name ${f} NAME_WE)
+  string(REGEX MATCH "^[0-9]+" num ${name})
+  math(EXPR num "${num} + 0")
+  file(READ ${f} sql)
+  string(APPEND body "      {${num}, \"${name}\", R\"vigilsql(${sql})vigilsql\"},\n")
+endforeach()
+string(APPEND body "  };\n  return kMigrations;\n}\n\n}  // namespace vigil\n")
+file(WRITE ${OUT} "${body}")

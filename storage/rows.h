@@ -1,0 +1,39 @@
+// Row <-> domain mapping shared by the read and write paths. Internal to storage/.
+#pragma once
+
+#include <SQLiteCpp/Column.h>
+#include <SQLiteCpp/Statement.h>
+
+#include <optional>
+#include <string>
+
+#include "domain/model.h"
+
+namespace vigil {
+
+// Column list matching ReadExecutionRow, prefixed by the table alias `x`.
+#define VIGIL_EXECUTION_COLUMNS                                                                  \
+  "x.id, x.execution_id, x.parent_execution_id, x.status, x.started_at, x.ended_at,"            \
+  " x.duration_ms, x.total_tokens_in, x.total_tokens_out, x.estimated_cost_usd,"                \
+  " x.input_summary, x.output_summary, x.crash_signature, x.sdk_version, x.sdk_language,"       \
+  " x.failure_group_id, x.budget, x.halt_reason, x.halt_requested_at, x.event_count"
+
+struct ExecutionRow {
+  int64_t id = 0;
+  int64_t event_count = 0;
+  Execution execution;
+};
+
+ExecutionRow ReadExecutionRow(SQLite::Statement& q);
+
+#define VIGIL_EVENT_COLUMNS \
+  "e.id, e.event_id, e.event_type, e.sequence, e.timestamp, e.duration_ms, e.payload"
+
+// Reads an event row; `execution_id` is filled in by the caller.
+Event ReadEventRow(SQLite::Statement& q);
+
+// Budgets are stored as compact `key=value` pairs; they are not part of any response.
+std::string EncodeBudget(const Budget& b);
+std::optional<Budget> DecodeBudget(const std::string& text);
+
+}  // namespace vigil

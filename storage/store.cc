@@ -1,0 +1,330 @@
+#include "storage/store.h"
+
+#include <SQLiteCpp/Transaction.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <future>
+
+#include "domain/time_util.h"
+#include "storage/connection.h"
+#include "storage/migrations.h"
+
+namespace vigil {
+
+struct Store::Job {
+  std::function<Status(WriteTxn&)> fn;
+  std::chrono::steady_clock::time_point deadline;
+  bool wait = true;
+  std::promise<Status> done;
+};
+
+namespace {
+
+Status Busy() { return Status::Unavailable("server busy, retry later"); }
+
+}  // namespace
+
+Status Migrate(Connection* conn) {
+  return GuardSqlite([&] {
+    conn->Exec(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+    for (const Migration& m : EmbeddedMigrations()) {
+      SQLite::Statement q(conn->db(), "SELECT 1 FROM schema_migrations WHERE version = ?");
+      q.bind(1, m.version);
+      if (q.executeStep()) continue;
+      // Each migration and its record commit together: never a half-applied schema.
+      SQLite::Transaction tx(conn->db(), SQLite::TransactionBehavior::IMMEDIATE);
+      conn->Exec(m.sql);
+      SQLite::Statement rec(conn->db(),
+                            "INSERT INTO schema_migrations(version, name, applied_at) "
+                            "VALUES (?, ?, ?)");
+      rec.bind(1, m.version);
+      rec.bind(2, m.name);
+      rec.bind(3, static_cast<int64_t>(NowMs()));
+      rec.exec();
+      tx.commit();
+    }
+    return Status::Ok();
+  });
+}
+
+Store::Store(const StoreOptions& options) : options_(options) {}
+
+Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
+  std::unique_ptr<Store> store(new Store(options));
+  Status s = store->Init();
+  if (!s.ok()) return s;
+  return store;
+}
+
+Status Store::Init() {
+  std::error_code ec;
+  const auto dir = std::filesystem::path(options_.path).parent_path();
+  if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+  Status s = GuardSqlite([&] {
+    ConnectionOptions wo;
+    wo.path = options_.path;
+    wo.busy_timeout_ms = options_.busy_timeout_ms;
+    // The checkpointer thread checkpoints so the writer's commits never pay for it.
+    wo.wal_autocheckpoint_pages = 0;
+    writer_ = std::make_unique<Connection>(wo);
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  s = Migrate(writer_.get());
+  if (!s.ok()) return s;
+  s = GuardSqlite([&] {
+    ConnectionOptions ro;
+    ro.path = options_.path;
+    ro.busy_timeout_ms = options_.busy_timeout_ms;
+    ro.read_only = true;
+    for (size_t i = 0; i < std::max<size_t>(1, options_.readers); ++i) {
+      idle_readers_.push_back(std::make_unique<Connection>(ro));
+    }
+    ConnectionOptions co;
+    co.path = options_.path;
+    co.busy_timeout_ms = options_.busy_timeout_ms;
+    checkpointer_ = std::make_unique<Connection>(co);
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  writer_thread_ = std::thread([this] { WriterLoop(); });
+  checkpoint_thread_ = std::thread([this] { CheckpointLoop(); });
+  return Status::Ok();
+}
+
+Store::~Store() { Close(); }
+
+void Store::Close() {
+  std::call_once(close_once_, [this] {
+    {
+      std::lock_guard<std::mutex> lock(queue_mu_);
+      closing_ = true;
+    }
+    queue_cv_.notify_all();
+    if (writer_thread_.joinable()) writer_thread_.join();
+    {
+      std::lock_guard<std::mutex> lock(checkpoint_mu_);
+      checkpoint_stop_ = true;
+    }
+    checkpoint_cv_.notify_all();
+    if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
+    if (writer_) {
+      GuardSqlite([&] {
+        writer_->Exec("PRAGMA wal_checkpoint(TRUNCATE)");
+        return Status::Ok();
+      });
+    }
+  });
+}
+
+size_t Store::QueueDepth() const {
+  std::lock_guard<std::mutex> lock(queue_mu_);
+  return queue_.size();
+}
+
+Status Store::Write(std::function<Status(WriteTxn&)> fn) {
+  auto job = std::make_shared<Job>();
+  job->fn = std::move(fn);
+  job->deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.busy_timeout_ms);
+  auto done = job->done.get_future();
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    if (closing_) return Status::Unavailable("shutting down");
+    if (queue_.size() >= options_.write_queue_max) return Busy();
+    queue_.push_back(job);
+  }
+  queue_cv_.notify_one();
+  return done.get();
+}
+
+bool Store::WriteAsync(std::function<Status(WriteTxn&)> fn) {
+  auto job = std::make_shared<Job>();
+  job->fn = std::move(fn);
+  job->wait = false;
+  job->deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.busy_timeout_ms);
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    if (closing_ || queue_.size() >= options_.write_queue_max) return false;
+    queue_.push_back(job);
+  }
+  queue_cv_.notify_one();
+  return true;
+}
+
+void Store::WriterLoop() {
+  // Bounds the latency of the last job in a group and the size of one transaction.
+  constexpr size_t kMaxJobsPerGroup = 256;
+  for (;;) {
+    std::vector<std::shared_ptr<Job>> group;
+    {
+      std::unique_lock<std::mutex> lock(queue_mu_);
+      queue_cv_.wait(lock, [this] { return closing_ || !queue_.empty(); });
+      if (queue_.empty() && closing_) return;
+      while (!queue_.empty() && group.size() < kMaxJobsPerGroup) {
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    RunGroup(group);
+  }
+}
+
+void Store::RunGroup(std::vector<std::shared_ptr<Job>>& group) {
+  const auto now = std::chrono::steady_clock::now();
+  std::vector<std::shared_ptr<Job>> runnable;
+  for (auto& job : group) {
+    // A job that waited past the busy timeout is answered 503 rather than run late: its client
+    // may already have given up, and running it would only lengthen the backlog.
+    if (now > job->deadline) {
+      job->done.set_value(Busy());
+    } else {
+      runnable.push_back(job);
+    }
+  }
+  if (runnable.empty()) return;
+
+  std::vector<Status> results(runnable.size());
+  Status group_status = GuardSqlite([&] {
+    writer_->Exec("BEGIN IMMEDIATE");
+    return Status::Ok();
+  });
+  if (group_status.ok()) {
+    WriteTxn txn(writer_.get());
+    for (size_t i = 0; i < runnable.size(); ++i) {
+      Status s = GuardSqlite([&] {
+        writer_->Exec("SAVEPOINT job");
+        return Status::Ok();
+      });
+      if (s.ok()) {
+        try {
+          s = runnable[i]->fn(txn);
+        } catch (const std::exception& e) {
+          s = Status::Internal(std::string("write job threw: ") + e.what());
+        }
+        Status end = GuardSqlite([&] {
+          if (!s.ok()) writer_->Exec("ROLLBACK TO job");
+          writer_->Exec("RELEASE job");
+          return Status::Ok();
+        });
+        if (!end.ok() && s.ok()) s = end;
+      }
+      results[i] = s;
+    }
+    group_status = GuardSqlite([&] {
+      writer_->ResetStatements();
+      writer_->Exec("COMMIT");
+      return Status::Ok();
+    });
+    if (!group_status.ok()) {
+      GuardSqlite([&] {
+        if (!writer_->db().getHandle() || sqlite3_get_autocommit(writer_->db().getHandle()) == 0) {
+          writer_->Exec("ROLLBACK");
+        }
+        return Status::Ok();
+      });
+    }
+  }
+  for (size_t i = 0; i < runnable.size(); ++i) {
+    // Nothing of a job is durable unless the group committed: a 2xx only follows a commit.
+    runnable[i]->done.set_value(group_status.ok() ? results[i] : group_status);
+  }
+  if (group_status.ok()) {
+    commits_since_checkpoint_.fetch_add(1, std::memory_order_relaxed);
+    checkpoint_cv_.notify_one();
+  }
+}
+
+void Store::CheckpointLoop() {
+  std::unique_lock<std::mutex> lock(checkpoint_mu_);
+  while (!checkpoint_stop_) {
+    checkpoint_cv_.wait_for(lock, std::chrono::milliseconds(250));
+    if (checkpoint_stop_) break;
+    if (commits_since_checkpoint_.exchange(0) == 0) continue;
+    lock.unlock();
+    // PASSIVE never blocks the writer or readers; it copies what it can. Running it on its own
+    // thread moves the fsync of the database file off the commit path.
+    int log_frames = 0, ckpt_frames = 0;
+    sqlite3_wal_checkpoint_v2(checkpointer_->db().getHandle(), nullptr,
+                              SQLITE_CHECKPOINT_PASSIVE, &log_frames, &ckpt_frames);
+    lock.lock();
+  }
+}
+
+Status Store::Read(const std::function<Status(ReadTxn&)>& fn) {
+  std::unique_ptr<Connection> conn;
+  {
+    std::unique_lock<std::mutex> lock(readers_mu_);
+    if (!readers_cv_.wait_for(lock, std::chrono::milliseconds(options_.busy_timeout_ms),
+                              [this] { return !idle_readers_.empty(); })) {
+      return Busy();
+    }
+    conn = std::move(idle_readers_.back());
+    idle_readers_.pop_back();
+  }
+  Status s = GuardSqlite([&] {
+    conn->Exec("BEGIN");
+    ReadTxn txn(conn.get());
+    Status inner = fn(txn);
+    conn->ResetStatements();
+    conn->Exec("COMMIT");
+    return inner;
+  });
+  if (!s.ok()) {
+    GuardSqlite([&] {
+      conn->ResetStatements();
+      if (sqlite3_get_autocommit(conn->db().getHandle()) == 0) conn->Exec("ROLLBACK");
+      return Status::Ok();
+    });
+  }
+  {
+    std::lock_guard<std::mutex> lock(readers_mu_);
+    idle_readers_.push_back(std::move(conn));
+  }
+  readers_cv_.notify_one();
+  return s;
+}
+
+Status BackupDatabase(const std::string& src_path, const std::string& dest_path) {
+  return GuardSqlite([&] {
+    ConnectionOptions o;
+    o.path = src_path;
+    o.read_only = true;
+    Connection src(o);
+    SQLite::Database dest(dest_path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    sqlite3_backup* b = sqlite3_backup_init(dest.getHandle(), "main", src.db().getHandle(), "main");
+    if (!b) return SqliteStatus(sqlite3_errcode(dest.getHandle()), "backup init");
+    int rc;
+    while ((rc = sqlite3_backup_step(b, 256)) == SQLITE_OK || rc == SQLITE_BUSY ||
+           rc == SQLITE_LOCKED) {
+      if (rc != SQLITE_OK) sqlite3_sleep(50);
+    }
+    sqlite3_backup_finish(b);
+    if (rc != SQLITE_DONE) return SqliteStatus(rc, "backup step");
+    return Status::Ok();
+  });
+}
+
+Status CheckDatabase(const std::string& path, std::string* report) {
+  return GuardSqlite([&] {
+    ConnectionOptions o;
+    o.path = path;
+    o.read_only = true;
+    Connection c(o);
+    SQLite::Statement q(c.db(), "PRAGMA integrity_check");
+    report->clear();
+    while (q.executeStep()) {
+      if (!report->empty()) *report += "\n";
+      *report += q.getColumn(0).getString();
+    }
+    SQLite::Statement fk(c.db(), "PRAGMA foreign_key_check");
+    if (fk.executeStep()) *report += "\nforeign key violations found";
+    return *report == "ok" ? Status::Ok() : Status::Internal("integrity check failed");
+  });
+}
+
+}  // namespace vigil

@@ -1,0 +1,227 @@
+// Storage: the only code that talks to SQLite.
+//
+// Shape (see storage/DESIGN.md): one writer connection owned by a writer thread that commits the
+// jobs waiting in a bounded queue together (group commit, one savepoint per job), a pool of
+// read-only connections for queries, and a checkpointer thread that keeps the WAL short off the
+// write path. Every function that touches tenant rows takes the project's internal id first; there
+// is no tenant query without one.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "domain/merge.h"
+#include "domain/model.h"
+#include "domain/status.h"
+
+namespace vigil {
+
+class Connection;
+
+struct StoreOptions {
+  std::string path;
+  int busy_timeout_ms = 5000;
+  size_t write_queue_max = 1024;
+  size_t readers = 8;
+};
+
+// What an API key authenticates as (spec §3.2). `project` is the internal project id.
+struct AuthRecord {
+  std::string key_id;
+  int64_t project = 0;
+  std::string project_id;
+  bool suspended = false;
+  std::string suspended_reason;
+  std::optional<double> rate_limit_burst;
+  std::optional<double> rate_limit_per_sec;
+};
+
+struct ProjectInfo {
+  int64_t id = 0;
+  std::string project_id;
+  std::string name;
+  std::string owner_email;
+  std::string tier;
+  int64_t created_at_ms = 0;
+};
+
+struct UpsertResult {
+  std::string status;
+  bool created = false;
+  Execution execution;  // the stored state after the merge
+};
+
+struct IngestResult {
+  int64_t accepted = 0;
+  int64_t duplicates = 0;
+  // Executions that received at least one new event (public ids).
+  std::vector<std::string> touched_execution_ids;
+};
+
+struct ExecutionFilter {
+  std::string status;
+  std::optional<int64_t> started_after_ms;
+  std::optional<int64_t> started_before_ms;
+  std::string parent_execution_id;
+  std::string failure_group_id;
+  std::string sdk_language;
+  int64_t limit = 50;
+  int64_t offset = 0;
+};
+
+struct StoredFinding {
+  std::string detector;
+  std::string failure_class;
+  std::string signature;
+  std::string group_id;
+  int64_t detected_at_ms = 0;
+  std::string source;
+};
+
+struct ExecutionDetail {
+  Execution execution;
+  int64_t internal_id = 0;
+  int64_t events_total = 0;
+  std::vector<Event> events;  // first page by sequence, then arrival
+  std::vector<StoredFinding> findings;
+  // Sums of llm_call payload tokens, used when the execution has none stored (spec §6).
+  int64_t llm_tokens_in = 0;
+  int64_t llm_tokens_out = 0;
+};
+
+struct ProjectStats {
+  int64_t total_executions = 0;
+  int64_t completed_executions = 0;
+  int64_t crashed_24h = 0;
+  int64_t open_failure_groups = 0;
+};
+
+// Mutations, valid only inside a job passed to Store::Write (writer thread, open transaction).
+class WriteTxn {
+ public:
+  explicit WriteTxn(Connection* conn) : conn_(conn) {}
+
+  // Creates the project if missing (dev bootstrap, CLI); returns its internal id.
+  Result<int64_t> EnsureProject(const std::string& project_id, const std::string& name,
+                                const std::string& tier, int64_t now_ms);
+  // Creates or updates the key `key_id` of `project` to carry `key_hash`.
+  Status UpsertKey(int64_t project, const std::string& key_id, const std::string& key_hash,
+                   const std::string& key_prefix, const std::string& name, int64_t now_ms);
+  // Applies the merge rule to the project's execution `patch.execution_id`, creating it if missing.
+  Result<UpsertResult> UpsertExecution(int64_t project, const ExecutionPatch& patch,
+                                       int64_t now_ms);
+  // Stores `events` (already validated) of `project`: creates missing executions, skips event ids
+  // already stored or earlier in the batch (first write wins) and counts them as duplicates.
+  Result<IngestResult> IngestEvents(int64_t project, const std::vector<Event>& events,
+                                    int64_t now_ms);
+  // Records last_used_at for keys (batched, best effort).
+  Status TouchKeys(const std::vector<std::pair<std::string, int64_t>>& key_last_used);
+
+ private:
+  Result<int64_t> CreateExecutionRow(int64_t project, const Execution& e);
+  Connection* conn_;
+};
+
+// Queries on a read-only connection inside one read transaction (a consistent snapshot).
+class ReadTxn {
+ public:
+  explicit ReadTxn(Connection* conn) : conn_(conn) {}
+
+  // Looks up a key by the hex SHA-256 of the raw key. nullopt when unknown.
+  Result<std::optional<AuthRecord>> FindKeyByHash(const std::string& key_hash);
+  Result<std::optional<ProjectInfo>> GetProject(int64_t project);
+  Result<std::optional<int64_t>> FindProjectId(const std::string& project_id);
+  Result<std::vector<Execution>> ListExecutions(int64_t project, const ExecutionFilter& filter);
+  // The execution with its first `max_events` events and its findings; nullopt when unknown.
+  Result<std::optional<ExecutionDetail>> GetExecution(int64_t project,
+                                                      const std::string& execution_id,
+                                                      int64_t max_events);
+  // A page of an execution's events by sequence; `total` receives the count. nullopt = unknown id.
+  Result<std::optional<std::vector<Event>>> ListEvents(int64_t project,
+                                                       const std::string& execution_id,
+                                                       int64_t limit, int64_t offset,
+                                                       int64_t* total);
+  Result<ProjectStats> GetStats(int64_t project, int64_t now_ms);
+  // Reads one row: proves the database file is readable.
+  Status Ping();
+
+ private:
+  Connection* conn_;
+};
+
+class Store {
+ public:
+  // Opens (creating the file and its directory if needed), applies migrations, starts the writer
+  // and checkpointer threads.
+  static Result<std::unique_ptr<Store>> Open(const StoreOptions& options);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Runs `job` on the writer thread inside its own savepoint of a group transaction and waits for
+  // the commit. A non-ok job status rolls back that job alone. Returns Unavailable ("server busy")
+  // when the queue is full or the job could not start within the busy timeout, and the commit's
+  // error when the group transaction fails. Thread-safe.
+  Status Write(std::function<Status(WriteTxn&)> job);
+  // Like Write but does not wait; dropped (returns false) when the queue is full.
+  bool WriteAsync(std::function<Status(WriteTxn&)> job);
+  // Runs `fn` on a pooled read-only connection inside a read transaction. Thread-safe.
+  Status Read(const std::function<Status(ReadTxn&)>& fn);
+
+  // Jobs queued now, for metrics and back-pressure decisions.
+  size_t QueueDepth() const;
+  // Stops accepting jobs, drains the queue, stops the threads and checkpoints the WAL (TRUNCATE).
+  // Idempotent.
+  void Close();
+
+  const std::string& path() const { return options_.path; }
+
+ private:
+  struct Job;
+  explicit Store(const StoreOptions& options);
+  Status Init();
+  void WriterLoop();
+  void CheckpointLoop();
+  void RunGroup(std::vector<std::shared_ptr<Job>>& group);
+
+  StoreOptions options_;
+  std::unique_ptr<Connection> writer_;
+
+  mutable std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<std::shared_ptr<Job>> queue_;
+  bool closing_ = false;
+  std::thread writer_thread_;
+
+  std::mutex readers_mu_;
+  std::condition_variable readers_cv_;
+  std::vector<std::unique_ptr<Connection>> idle_readers_;
+
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_cv_;
+  std::atomic<int64_t> commits_since_checkpoint_{0};
+  bool checkpoint_stop_ = false;
+  std::thread checkpoint_thread_;
+  std::unique_ptr<Connection> checkpointer_;
+  std::once_flag close_once_;
+};
+
+// Applies the embedded migrations not yet recorded in schema_migrations, each in one transaction.
+Status Migrate(Connection* conn);
+
+// Operator helpers used by CLI commands (they open the file directly; SQLite locking makes them
+// safe beside a running server).
+Status BackupDatabase(const std::string& src_path, const std::string& dest_path);
+Status CheckDatabase(const std::string& path, std::string* report);
+
+}  // namespace vigil

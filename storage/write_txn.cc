@@ -1,0 +1,256 @@
+#include <sqlite3.h>
+
+#include <unordered_map>
+
+#include "storage/connection.h"
+#include "storage/rows.h"
+#include "storage/store.h"
+
+namespace vigil {
+namespace {
+
+// Binds a value that means "not provided" when zero/empty as SQL NULL (spec §2.2).
+void BindText(SQLite::Statement& q, int i, const std::string& v) {
+  if (v.empty()) {
+    q.bind(i);
+  } else {
+    q.bind(i, v);
+  }
+}
+void BindInt(SQLite::Statement& q, int i, int64_t v) {
+  if (v == 0) {
+    q.bind(i);
+  } else {
+    q.bind(i, v);
+  }
+}
+void BindReal(SQLite::Statement& q, int i, double v) {
+  if (v == 0) {
+    q.bind(i);
+  } else {
+    q.bind(i, v);
+  }
+}
+
+// Binds the merged fields of `e` to parameters 1..18 in the order of the INSERT/UPDATE below.
+void BindExecutionFields(SQLite::Statement& q, const Execution& e) {
+  BindText(q, 1, e.parent_execution_id);
+  q.bind(2, e.status);
+  q.bind(3, e.started_at_ms);
+  BindInt(q, 4, e.ended_at_ms);
+  BindInt(q, 5, e.duration_ms);
+  BindInt(q, 6, e.total_tokens_in);
+  BindInt(q, 7, e.total_tokens_out);
+  BindReal(q, 8, e.estimated_cost_usd);
+  BindText(q, 9, e.input_summary);
+  BindText(q, 10, e.output_summary);
+  BindText(q, 11, e.crash_signature);
+  BindText(q, 12, e.sdk_version);
+  BindText(q, 13, e.sdk_language);
+  BindText(q, 14, e.failure_group_id);
+  BindText(q, 15, e.budget ? EncodeBudget(*e.budget) : std::string());
+  BindText(q, 16, e.halt_reason);
+  BindInt(q, 17, e.halt_requested_at_ms);
+}
+
+const char kSelectExecution[] =
+    "SELECT " VIGIL_EXECUTION_COLUMNS " FROM executions x WHERE x.project = ? AND x.execution_id = ?";
+
+}  // namespace
+
+Result<int64_t> WriteTxn::EnsureProject(const std::string& project_id, const std::string& name,
+                                        const std::string& tier, int64_t now_ms) {
+  int64_t id = 0;
+  Status s = GuardSqlite([&] {
+    auto& ins = conn_->Prepare(
+        "INSERT INTO projects(project_id, name, tier, created_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT(project_id) DO NOTHING");
+    ins.bind(1, project_id);
+    ins.bind(2, name);
+    ins.bind(3, tier);
+    ins.bind(4, now_ms);
+    ins.exec();
+    auto& q = conn_->Prepare("SELECT id FROM projects WHERE project_id = ?");
+    q.bind(1, project_id);
+    if (!q.executeStep()) return Status::Internal("project vanished after insert");
+    id = q.getColumn(0).getInt64();
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return id;
+}
+
+Status WriteTxn::UpsertKey(int64_t project, const std::string& key_id, const std::string& key_hash,
+                           const std::string& key_prefix, const std::string& name,
+                           int64_t now_ms) {
+  return GuardSqlite([&] {
+    auto& q = conn_->Prepare(
+        "INSERT INTO api_keys(key_id, project, key_hash, key_prefix, name, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(key_id) DO UPDATE SET "
+        "key_hash = excluded.key_hash, key_prefix = excluded.key_prefix, name = excluded.name "
+        "WHERE api_keys.project = excluded.project");
+    q.bind(1, key_id);
+    q.bind(2, project);
+    q.bind(3, key_hash);
+    q.bind(4, key_prefix);
+    q.bind(5, name);
+    q.bind(6, now_ms);
+    q.exec();
+    return Status::Ok();
+  });
+}
+
+Result<int64_t> WriteTxn::CreateExecutionRow(int64_t project, const Execution& e) {
+  auto& ins = conn_->Prepare(
+      "INSERT INTO executions(parent_execution_id, status, started_at, ended_at, duration_ms,"
+      " total_tokens_in, total_tokens_out, estimated_cost_usd, input_summary, output_summary,"
+      " crash_signature, sdk_version, sdk_language, failure_group_id, budget, halt_reason,"
+      " halt_requested_at, project, execution_id) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  BindExecutionFields(ins, e);
+  ins.bind(18, project);
+  ins.bind(19, e.execution_id);
+  ins.exec();
+  const int64_t id = conn_->db().getLastInsertRowid();
+  // Quota accounting: once per execution, when its row is created by any path (spec §5.2).
+  auto& quota = conn_->Prepare(
+      "UPDATE projects SET executions_this_period = executions_this_period + 1 WHERE id = ?");
+  quota.bind(1, project);
+  quota.exec();
+  return id;
+}
+
+Result<UpsertResult> WriteTxn::UpsertExecution(int64_t project, const ExecutionPatch& patch,
+                                               int64_t now_ms) {
+  UpsertResult out;
+  Status s = GuardSqlite([&] {
+    auto& q = conn_->Prepare(kSelectExecution);
+    q.bind(1, project);
+    q.bind(2, patch.execution_id);
+    std::optional<Execution> stored;
+    int64_t row_id = 0;
+    if (q.executeStep()) {
+      ExecutionRow row = ReadExecutionRow(q);
+      row_id = row.id;
+      stored = std::move(row.execution);
+    }
+    q.reset();
+    out.execution = MergeExecution(stored, patch, now_ms, now_ms);
+    out.execution.project_id.clear();
+    out.status = out.execution.status;
+    out.created = !stored.has_value();
+    if (out.created) {
+      auto id = CreateExecutionRow(project, out.execution);
+      if (!id.ok()) return id.status();
+    } else {
+      auto& upd = conn_->Prepare(
+          "UPDATE executions SET parent_execution_id = ?, status = ?, started_at = ?,"
+          " ended_at = ?, duration_ms = ?, total_tokens_in = ?, total_tokens_out = ?,"
+          " estimated_cost_usd = ?, input_summary = ?, output_summary = ?, crash_signature = ?,"
+          " sdk_version = ?, sdk_language = ?, failure_group_id = ?, budget = ?, halt_reason = ?,"
+          " halt_requested_at = ? WHERE project = ? AND id = ?");
+      BindExecutionFields(upd, out.execution);
+      upd.bind(18, project);
+      upd.bind(19, row_id);
+      upd.exec();
+    }
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+Result<IngestResult> WriteTxn::IngestEvents(int64_t project, const std::vector<Event>& events,
+                                            int64_t now_ms) {
+  IngestResult out;
+  Status s = GuardSqlite([&] {
+    // Resolve (or create) each execution once per batch, in order of first appearance.
+    struct Target {
+      int64_t row_id = 0;
+      int64_t min_timestamp_ms = 0;
+      int64_t inserted = 0;
+    };
+    std::unordered_map<std::string, Target> targets;
+    std::vector<const std::string*> order;
+    for (const Event& ev : events) {
+      auto [it, fresh] = targets.try_emplace(ev.execution_id);
+      if (fresh) {
+        it->second.min_timestamp_ms = ev.timestamp_ms;
+        order.push_back(&it->first);
+      } else {
+        it->second.min_timestamp_ms = std::min(it->second.min_timestamp_ms, ev.timestamp_ms);
+      }
+    }
+    for (const std::string* id : order) {
+      Target& t = targets[*id];
+      auto& q = conn_->Prepare("SELECT id FROM executions WHERE project = ? AND execution_id = ?");
+      q.bind(1, project);
+      q.bind(2, *id);
+      if (q.executeStep()) {
+        t.row_id = q.getColumn(0).getInt64();
+        continue;
+      }
+      // Events may arrive before their execution: create it (status started, spec §5.2).
+      ExecutionPatch patch;
+      patch.execution_id = *id;
+      Execution e = MergeExecution(std::nullopt, patch, t.min_timestamp_ms, now_ms);
+      auto row = CreateExecutionRow(project, e);
+      if (!row.ok()) return row.status();
+      t.row_id = row.value();
+    }
+    auto& ins = conn_->Prepare(
+        "INSERT INTO events(project, execution, event_id, event_type, sequence, timestamp,"
+        " duration_ms, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT(project, event_id) DO NOTHING");
+    for (const Event& ev : events) {
+      Target& t = targets[ev.execution_id];
+      ins.reset();
+      ins.clearBindings();
+      ins.bind(1, project);
+      ins.bind(2, t.row_id);
+      ins.bind(3, ev.event_id);
+      ins.bind(4, ev.event_type);
+      ins.bind(5, ev.sequence);
+      ins.bind(6, ev.timestamp_ms);
+      BindInt(ins, 7, ev.duration_ms);
+      ins.bindNoCopy(8, ev.payload_json);
+      if (ins.exec() == 1) {
+        ++out.accepted;
+        ++t.inserted;
+      } else {
+        ++out.duplicates;
+      }
+    }
+    auto& cnt = conn_->Prepare(
+        "UPDATE executions SET event_count = event_count + ? WHERE project = ? AND id = ?");
+    for (const std::string* id : order) {
+      const Target& t = targets[*id];
+      if (t.inserted == 0) continue;
+      cnt.reset();
+      cnt.clearBindings();
+      cnt.bind(1, t.inserted);
+      cnt.bind(2, project);
+      cnt.bind(3, t.row_id);
+      cnt.exec();
+      out.touched_execution_ids.push_back(*id);
+    }
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+Status WriteTxn::TouchKeys(const std::vector<std::pair<std::string, int64_t>>& key_last_used) {
+  return GuardSqlite([&] {
+    auto& q = conn_->Prepare("UPDATE api_keys SET last_used_at = ? WHERE key_id = ?");
+    for (const auto& [key_id, at] : key_last_used) {
+      q.reset();
+      q.bind(1, at);
+      q.bind(2, key_id);
+      q.exec();
+    }
+    return Status::Ok();
+  });
+}
+
+}  // namespace vigil
