@@ -219,18 +219,21 @@ Status App::Start() {
   svr.set_default_headers(defaults);
   svr.set_pre_routing_handler(
       [this](const httplib::Request& req, httplib::Response& res) { return PreRoute(req, res); });
-  auto dispatch = [this](const httplib::Request& req, httplib::Response& res) {
-    Dispatch(req, res);
+  // Every method goes through Dispatch. Methods that carry bodies use content-reader handlers so
+  // the body is read by our code, under our limit, whatever the framing (httplib enforces its
+  // payload limit on Content-Length bodies only, not on chunked ones).
+  auto plain = [this](const httplib::Request& req, httplib::Response& res) {
+    Dispatch(req, res, nullptr);
   };
-  for (const char* m : {"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}) {
-    const std::string mm = m;
-    if (mm == "GET") svr.Get(".*", dispatch);
-    if (mm == "POST") svr.Post(".*", dispatch);
-    if (mm == "PUT") svr.Put(".*", dispatch);
-    if (mm == "PATCH") svr.Patch(".*", dispatch);
-    if (mm == "DELETE") svr.Delete(".*", dispatch);
-    if (mm == "OPTIONS") svr.Options(".*", dispatch);
-  }
+  auto with_body = [this](const httplib::Request& req, httplib::Response& res,
+                          const httplib::ContentReader& reader) { Dispatch(req, res, &reader); };
+  svr.Get(".*", plain);
+  svr.Options(".*", plain);
+  svr.Post(".*", with_body);
+  svr.Put(".*", with_body);
+  svr.Patch(".*", with_body);
+  svr.Delete(".*", with_body);
+  svr.Delete(".*", plain);  // DELETE without a body
   // httplib's own refusals (malformed request line, chunked body over the limit) get the JSON
   // envelope too.
   httplib::Server::HandlerWithResponse on_error = [](const httplib::Request& req,
@@ -321,11 +324,40 @@ httplib::Server::HandlerResponse App::PreRoute(const httplib::Request& req,
     }
     return HR::Handled;
   }
-  return HR::Unhandled;  // httplib reads the (bounded) body, then calls Dispatch
+  // HTTP/1.1: a request with neither Content-Length nor chunked framing has no body. httplib would
+  // otherwise wait for the client to close the connection.
+  if (!req.has_header("Content-Length") && !HasBody(req)) {
+    const_cast<httplib::Request&>(req).headers.emplace("Content-Length", "0");
+  }
+  return HR::Unhandled;  // then Dispatch reads the (bounded) body and runs the route
 }
 
-void App::Dispatch(const httplib::Request& req, httplib::Response& res) {
+void App::Dispatch(const httplib::Request& req, httplib::Response& res,
+                   const httplib::ContentReader* reader) {
   AddCors(req, res);
+  std::string body;
+  if (reader) {
+    // Read the whole body, refusing (not buffering) past the limit.
+    const size_t max = static_cast<size_t>(config_.max_body_bytes);
+    bool too_large = false;
+    const bool read_ok = (*reader)([&](const char* data, size_t len) {
+      if (body.size() + len > max) {
+        too_large = true;
+        return false;
+      }
+      body.append(data, len);
+      return true;
+    });
+    if (too_large) {
+      ForceClose(req, true);
+      return SendError(res, Status::TooLarge("request body too large (limit " +
+                                             std::to_string(max) + " bytes)"));
+    }
+    if (!read_ok) {
+      ForceClose(req, false);
+      return SendError(res, Status::InvalidArgument("invalid request body"));
+    }
+  }
   if (draining_) {
     ForceClose(req, false);
     res.set_header("Retry-After", "5");
@@ -355,7 +387,7 @@ void App::Dispatch(const httplib::Request& req, httplib::Response& res) {
   ctx.res = &res;
   ctx.params = match.params;
   ctx.now_ms = NowMs();
-  ctx.body = req.body;
+  ctx.body = reader ? std::move(body) : req.body;
   if (!RunPipeline(ctx, route)) return;
   try {
     route.handler(*this, ctx);

@@ -35,20 +35,24 @@ class App {
   Authenticator& auth() { return auth_; }
   RateLimiter& limiter() { return limiter_; }
   bool draining() const { return draining_.load(); }
+  // The client address: the socket peer, or the trusted proxy header when configured (spec §2.7).
+  std::string ClientIp(const httplib::Request& req) const;
+  SignupLimiter& signup_limiter() { return signup_limiter_; }
 
  private:
   class Server;
   httplib::Server::HandlerResponse PreRoute(const httplib::Request& req, httplib::Response& res);
-  void Dispatch(const httplib::Request& req, httplib::Response& res);
+  void Dispatch(const httplib::Request& req, httplib::Response& res,
+                const httplib::ContentReader* reader);
   bool RunPipeline(RequestContext& ctx, const struct Route& route);
   void AfterResponse(const httplib::Request& req, const httplib::Response& res);
   void AddCors(const httplib::Request& req, httplib::Response& res) const;
-  std::string ClientIp(const httplib::Request& req) const;
 
   Config config_;
   std::unique_ptr<Store> store_;
   Authenticator auth_;
   RateLimiter limiter_;
+  SignupLimiter signup_limiter_;
   std::unique_ptr<Server> http_;
   std::thread listen_thread_;
   int port_ = 0;

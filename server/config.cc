@@ -130,6 +130,8 @@ const std::vector<Setting>& Settings() {
        }},
       {"VIGIL_HTTP_THREADS", "HTTP worker threads = connections served at once (default 64)",
        [](Config& c, const std::string& v) { return ParseInt(v, 2, 4096, &c.http_threads); }},
+      {"VIGIL_SIGNUP", "0 = POST /signup answers 403 signup disabled (default 1)",
+       [](Config& c, const std::string& v) { return ParseBool(v, &c.signup); }},
       {"VIGIL_HSTS", "1 = send Strict-Transport-Security (behind a TLS proxy) (default 0)",
        [](Config& c, const std::string& v) { return ParseBool(v, &c.hsts); }},
   };

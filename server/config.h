@@ -29,6 +29,7 @@ struct Config {
   int64_t key_cache_size = 10000;
   int64_t http_threads = 64;
   bool hsts = false;
+  bool signup = true;
 };
 
 // Parses `args` (flags, without the program and command names) over `env` (VIGIL_* variables).

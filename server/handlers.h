@@ -8,6 +8,8 @@ namespace vigil {
 
 // ops
 void HandleHealth(App& app, RequestContext& ctx);
+// accounts (spec §3.4)
+void HandleSignup(App& app, RequestContext& ctx);
 // ingestion (spec §5)
 void HandleCreateExecution(App& app, RequestContext& ctx);
 void HandlePatchExecution(App& app, RequestContext& ctx);

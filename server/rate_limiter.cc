@@ -1,5 +1,6 @@
 #include "server/rate_limiter.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "server/limits.h"
@@ -42,6 +43,34 @@ RateDecision RateLimiter::Take(int64_t project, Bucket bucket, int64_t now_ms,
   const double to_full_s = (burst - s.tokens) / rate;
   d.reset_unix_s = static_cast<int64_t>(std::ceil(now_ms / 1000.0 + to_full_s));
   return d;
+}
+
+namespace {
+constexpr int64_t kHourMs = 3600 * 1000;
+}  // namespace
+
+int64_t SignupLimiter::RetryAfter(const std::string& ip, int64_t now_ms) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = recent_.find(ip);
+  if (it == recent_.end()) return 0;
+  auto& times = it->second;
+  times.erase(std::remove_if(times.begin(), times.end(),
+                             [&](int64_t t) { return t <= now_ms - kHourMs; }),
+              times.end());
+  if (static_cast<int>(times.size()) < kMaxPerHour) return 0;
+  return std::max<int64_t>(1, (times.front() + kHourMs - now_ms + 999) / 1000);
+}
+
+void SignupLimiter::Record(const std::string& ip, int64_t now_ms) {
+  std::lock_guard<std::mutex> lock(mu_);
+  // Bounded: past this many IPs, forget those whose window has passed entirely.
+  if (recent_.size() >= limits::kMaxRateBuckets) {
+    for (auto it = recent_.begin(); it != recent_.end();) {
+      it = it->second.empty() || it->second.back() <= now_ms - kHourMs ? recent_.erase(it)
+                                                                        : std::next(it);
+    }
+  }
+  recent_[ip].push_back(now_ms);
 }
 
 }  // namespace vigil

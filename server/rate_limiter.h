@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace vigil {
 
@@ -39,6 +40,19 @@ class RateLimiter {
   double per_sec_;
   std::mutex mu_;
   std::unordered_map<int64_t, State> buckets_[2];
+};
+
+// Successful signups per client IP in a sliding hour (spec §3.4).
+class SignupLimiter {
+ public:
+  static constexpr int kMaxPerHour = 5;
+  // Seconds until the IP may sign up again, or 0 when allowed now.
+  int64_t RetryAfter(const std::string& ip, int64_t now_ms);
+  void Record(const std::string& ip, int64_t now_ms);
+
+ private:
+  std::mutex mu_;
+  std::unordered_map<std::string, std::vector<int64_t>> recent_;  // ip -> success times (ms)
 };
 
 }  // namespace vigil

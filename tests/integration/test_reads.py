@@ -1,0 +1,103 @@
+"""Read API (spec §6): pagination, filters, detail, events paging, stats."""
+import uuid
+
+import pytest
+
+from harness import Client, signup
+
+
+@pytest.fixture(scope="module")
+def project(server):
+    """A fresh project with a known set of executions."""
+    c = server.client()
+    info = signup(c, email=f"r{uuid.uuid4().hex[:6]}@example.com")
+    c = Client(server.port, info["api_key"])
+    for i in range(7):
+        c.post("/executions", {"execution_id": f"r-{i}", "started_at": f"2026-05-1{i}T00:00:00Z",
+                               "sdk_language": "python" if i % 2 else "typescript",
+                               "parent_execution_id": "root" if i < 3 else None,
+                               "input_summary": "in", "status": "started"})
+    c.patch("/executions/r-1", {"status": "completed"})
+    c.patch("/executions/r-2", {"status": "crashed"})
+    yield c
+    c.close()
+
+
+def test_list_is_newest_first_and_paginates(project):
+    r = project.get("/executions?limit=3").json
+    assert [e["execution_id"] for e in r["executions"]] == ["r-6", "r-5", "r-4"]
+    assert (r["count"], r["limit"], r["offset"]) == (3, 3, 0)
+    r = project.get("/executions?limit=3&offset=6").json
+    assert [e["execution_id"] for e in r["executions"]] == ["r-0"]
+    assert "input_summary" not in r["executions"][0]
+    assert "parent_execution_id" not in r["executions"][0]
+
+
+def test_pagination_values_are_clamped_or_defaulted(project):
+    assert project.get("/executions?limit=0").json["limit"] == 1
+    assert project.get("/executions?limit=5000").json["limit"] == 200
+    assert project.get("/executions?limit=abc").json["limit"] == 50
+    assert project.get("/executions?offset=-4").json["offset"] == 0
+    assert project.get("/executions?offset=99999999").json["offset"] == 1000000
+
+
+def test_filters_combine(project):
+    def ids(q):
+        return sorted(e["execution_id"] for e in project.get("/executions?" + q).json["executions"])
+    assert ids("status=completed") == ["r-1"]
+    assert ids("sdk_language=python") == ["r-1", "r-3", "r-5"]
+    assert ids("parent_execution_id=root") == ["r-0", "r-1", "r-2"]
+    assert ids("started_after=2026-05-14T00:00:00Z") == ["r-4", "r-5", "r-6"]
+    assert ids("started_before=2026-05-12T00:00:00Z") == ["r-0", "r-1"]
+    assert ids("started_after=2026-05-11T00:00:00Z&started_before=2026-05-13T00:00:00Z"
+               "&sdk_language=typescript") == ["r-2"]
+    assert ids("failure_group_id=grp-0000000000000000") == []
+
+
+def test_bad_filter_values_are_400_naming_the_filter(project):
+    r = project.get("/executions?status=bogus")
+    assert r.status == 400 and "status" in r.json["error"]
+    r = project.get("/executions?started_after=yesterday")
+    assert r.status == 400 and "started_after" in r.json["error"]
+
+
+def test_detail_has_all_fields_and_token_fallback(project):
+    project.post("/events", [
+        {"event_id": "tok-1", "execution_id": "r-3", "event_type": "llm_call", "sequence": 1,
+         "payload": {"input_tokens": 100, "output_tokens": 20}},
+        {"event_id": "tok-2", "execution_id": "r-3", "event_type": "llm_call", "sequence": 2,
+         "duration_ms": 15, "payload": {"input_tokens": 5, "output_tokens": 1.5}},
+        {"event_id": "tok-3", "execution_id": "r-3", "event_type": "tool_call", "sequence": 3,
+         "payload": {"input_tokens": 1000}}])
+    d = project.get("/executions/r-3").json
+    e = d["execution"]
+    assert list(e.keys())[:4] == ["execution_id", "project_id", "parent_execution_id", "status"] or \
+        list(e.keys())[:3] == ["execution_id", "project_id", "status"]
+    assert e["input_summary"] == "in"
+    assert e["total_tokens_in"] == 105 and e["total_tokens_out"] == 20
+    assert d["events"][1]["duration_ms"] == 15
+    assert d["findings"] == [] and d["events_total"] == 3 and d["events_truncated"] is False
+
+
+def test_event_paging(project):
+    project.post("/events", [{"event_id": f"pg-{i}", "execution_id": "r-4", "event_type": "x",
+                              "sequence": i} for i in range(30)])
+    r = project.get("/executions/r-4/events?limit=10&offset=25").json
+    assert [e["sequence"] for e in r["events"]] == [25, 26, 27, 28, 29]
+    assert (r["count"], r["limit"], r["offset"], r["total"]) == (5, 10, 25, 30)
+
+
+def test_long_path_ids_are_404(project):
+    assert project.get("/executions/" + "x" * 129).status == 404
+    assert project.patch("/executions/" + "x" * 129, {"status": "completed"}).status == 400
+
+
+def test_url_encoded_ids_are_one_segment(project):
+    project.post("/executions", {"execution_id": "a/b c"})
+    assert project.get("/executions/a%2Fb%20c").json["execution"]["execution_id"] == "a/b c"
+
+
+def test_stats_counts(project):
+    s = project.get("/stats").json
+    assert s == {"ok": True, "total_executions": 8, "completed_executions": 1,
+                 "crashed_24h": 0, "open_failure_groups": 0}
