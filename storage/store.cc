@@ -240,18 +240,29 @@ void Store::RunGroup(std::vector<std::shared_ptr<Job>>& group) {
 }
 
 void Store::CheckpointLoop() {
+  // Checkpoint when the WAL has grown past a threshold, or once writes have gone quiet. Fewer,
+  // larger checkpoints cost far less than frequent small ones (each one fsyncs the database file),
+  // and running them here keeps that cost off the writer's commit path.
+  constexpr uintmax_t kWalCheckpointBytes = 32u << 20;
+  const std::string wal_path = options_.path + "-wal";
+  bool dirty = false;
   std::unique_lock<std::mutex> lock(checkpoint_mu_);
   while (!checkpoint_stop_) {
     checkpoint_cv_.wait_for(lock, std::chrono::milliseconds(250));
     if (checkpoint_stop_) break;
-    if (commits_since_checkpoint_.exchange(0) == 0) continue;
+    const bool wrote = commits_since_checkpoint_.exchange(0) > 0;
+    dirty = dirty || wrote;
+    if (!dirty) continue;
+    std::error_code ec;
+    const uintmax_t wal_bytes = std::filesystem::file_size(wal_path, ec);
+    if (wrote && !ec && wal_bytes < kWalCheckpointBytes) continue;
     lock.unlock();
-    // PASSIVE never blocks the writer or readers; it copies what it can. Running it on its own
-    // thread moves the fsync of the database file off the commit path.
     int log_frames = 0, ckpt_frames = 0;
-    sqlite3_wal_checkpoint_v2(checkpointer_->db().getHandle(), nullptr,
-                              SQLITE_CHECKPOINT_PASSIVE, &log_frames, &ckpt_frames);
+    const int rc = sqlite3_wal_checkpoint_v2(checkpointer_->db().getHandle(), nullptr,
+                                             SQLITE_CHECKPOINT_PASSIVE, &log_frames, &ckpt_frames);
     lock.lock();
+    // Quiet and fully copied: nothing left to do until the next write.
+    if (rc == SQLITE_OK && !wrote && ckpt_frames == log_frames) dirty = false;
   }
 }
 

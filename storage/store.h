@@ -114,6 +114,10 @@ class WriteTxn {
   // Creates the project if missing (dev bootstrap, CLI); returns its internal id.
   Result<int64_t> EnsureProject(const std::string& project_id, const std::string& name,
                                 const std::string& tier, int64_t now_ms);
+  // Creates a new project (signup); returns its internal id. Conflict if the id exists.
+  Result<int64_t> CreateProject(const std::string& project_id, const std::string& name,
+                                const std::string& owner_email, const std::string& tier,
+                                int64_t now_ms);
   // Creates or updates the key `key_id` of `project` to carry `key_hash`.
   Status UpsertKey(int64_t project, const std::string& key_id, const std::string& key_hash,
                    const std::string& key_prefix, const std::string& name, int64_t now_ms);

@@ -1,6 +1,8 @@
 #include <sqlite3.h>
 
+#include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "storage/connection.h"
 #include "storage/rows.h"
@@ -74,6 +76,27 @@ Result<int64_t> WriteTxn::EnsureProject(const std::string& project_id, const std
     q.bind(1, project_id);
     if (!q.executeStep()) return Status::Internal("project vanished after insert");
     id = q.getColumn(0).getInt64();
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return id;
+}
+
+Result<int64_t> WriteTxn::CreateProject(const std::string& project_id, const std::string& name,
+                                        const std::string& owner_email, const std::string& tier,
+                                        int64_t now_ms) {
+  int64_t id = 0;
+  Status s = GuardSqlite([&] {
+    auto& ins = conn_->Prepare(
+        "INSERT INTO projects(project_id, name, owner_email, tier, created_at) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT(project_id) DO NOTHING");
+    ins.bind(1, project_id);
+    ins.bind(2, name);
+    ins.bind(3, owner_email);
+    ins.bind(4, tier);
+    ins.bind(5, now_ms);
+    if (ins.exec() != 1) return Status::Conflict("project id already exists");
+    id = conn_->db().getLastInsertRowid();
     return Status::Ok();
   });
   if (!s.ok()) return s;
@@ -172,7 +195,11 @@ Result<IngestResult> WriteTxn::IngestEvents(int64_t project, const std::vector<E
     };
     std::unordered_map<std::string, Target> targets;
     std::vector<const std::string*> order;
+    // A repeated event id later in the batch is a duplicate: it creates nothing, so its timestamp
+    // must not move the created execution's started_at.
+    std::unordered_set<std::string_view> seen_ids;
     for (const Event& ev : events) {
+      if (!seen_ids.insert(ev.event_id).second) continue;
       auto [it, fresh] = targets.try_emplace(ev.execution_id);
       if (fresh) {
         it->second.min_timestamp_ms = ev.timestamp_ms;
@@ -202,7 +229,12 @@ Result<IngestResult> WriteTxn::IngestEvents(int64_t project, const std::vector<E
         "INSERT INTO events(project, execution, event_id, event_type, sequence, timestamp,"
         " duration_ms, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT(project, event_id) DO NOTHING");
+    seen_ids.clear();
     for (const Event& ev : events) {
+      if (!seen_ids.insert(ev.event_id).second) {
+        ++out.duplicates;  // earlier in this batch: first write wins
+        continue;
+      }
       Target& t = targets[ev.execution_id];
       ins.reset();
       ins.clearBindings();

@@ -1,0 +1,253 @@
+// Ingestion benchmark. In one run on this machine it measures:
+//   1. end-to-end ingestion through the real `vigil` binary: POST /events, 100 events of ~500
+//      bytes per request, keep-alive, 16 concurrent connections, durable (synchronous=FULL)
+//      commits; events/s and p50/p99 request latency;
+//   2. the raw SQLite insert rate of the same rows in-process (prepared statement, one transaction
+//      per 100 rows, same schema and pragmas) as the baseline;
+// and prints their ratio, the server's RSS after the run and the database bytes per stored event.
+//
+// usage: vigil_bench [--vigil PATH] [--events N] [--connections C] [--raw-events N]
+//                    [--detectors on|off]
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <httplib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "domain/random.h"
+#include "storage/store.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+  std::string vigil = "./build/vigil";
+  long events = 1000000;
+  int connections = 16;
+  long raw_events = 300000;
+  std::string detectors = "on";
+};
+
+constexpr int kBatch = 100;
+const char kKey[] = "vigil_sk_bench_key_0000000000000000";
+
+// ~500 bytes per event, as an SDK's llm_call would send.
+std::string EventJson(const std::string& exec_id, const std::string& event_id, long seq) {
+  static const char kText[] =
+      "Summarise the quarterly revenue figures for the northern region and compare them with the "
+      "previous period, highlighting any anomalies in subscription renewals, churn and expansion "
+      "revenue, then propose three follow-up questions for the finance team to answer.";
+  char buf[1024];
+  std::snprintf(buf, sizeof(buf),
+                "{\"event_id\":\"%s\",\"execution_id\":\"%s\",\"event_type\":\"llm_call\","
+                "\"sequence\":%ld,\"timestamp\":\"2026-05-14T17:33:42.123Z\",\"duration_ms\":812,"
+                "\"payload\":{\"model\":\"gpt-4o-mini\",\"status\":\"ok\",\"input_tokens\":%ld,"
+                "\"output_tokens\":212,\"user_message\":\"%s #%ld\"}}",
+                event_id.c_str(), exec_id.c_str(), seq, 900 + seq % 50, kText, seq);
+  return buf;
+}
+
+long RssKiB(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(f, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+  }
+  return -1;
+}
+
+double Percentile(std::vector<double>& v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
+}
+
+struct EndToEnd {
+  double events_per_s = 0;
+  double p50_ms = 0, p99_ms = 0;
+  long rss_kib = 0;
+  double bytes_per_event = 0;
+  long failures = 0;
+};
+
+EndToEnd RunEndToEnd(const Options& o, const std::string& dir) {
+  const std::string db = dir + "/e2e.db";
+  const int port = 20000 + static_cast<int>(getpid() % 20000);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    setenv("VIGIL_DB", db.c_str(), 1);
+    setenv("VIGIL_PORT", std::to_string(port).c_str(), 1);
+    setenv("VIGIL_BIND", "127.0.0.1", 1);
+    setenv("VIGIL_DEV", "1", 1);
+    setenv("VIGIL_DEV_KEY", kKey, 1);
+    setenv("VIGIL_LOG_LEVEL", "warn", 1);
+    setenv("VIGIL_RATE_LIMIT_BURST", "1000000000", 1);
+    setenv("VIGIL_RATE_LIMIT_PER_SEC", "1000000000", 1);
+    setenv("VIGIL_DETECTORS", o.detectors == "off" ? "0" : "1", 1);
+    execl(o.vigil.c_str(), o.vigil.c_str(), static_cast<char*>(nullptr));
+    std::perror("exec vigil");
+    _exit(127);
+  }
+  // Wait for /health.
+  for (int i = 0; i < 500; ++i) {
+    httplib::Client probe("127.0.0.1", port);
+    if (auto r = probe.Get("/health"); r && r->status == 200) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const long requests = o.events / kBatch;
+  std::atomic<long> next{0};
+  std::atomic<long> failures{0};
+  std::vector<std::vector<double>> lat(o.connections);
+  const auto t0 = Clock::now();
+  std::vector<std::thread> threads;
+  const std::string run = vigil::RandomHex(4);
+  for (int c = 0; c < o.connections; ++c) {
+    threads.emplace_back([&, c] {
+      httplib::Client cli("127.0.0.1", port);
+      cli.set_keep_alive(true);
+      cli.set_tcp_nodelay(true);
+      cli.set_read_timeout(30, 0);
+      httplib::Headers h = {{"Authorization", std::string("Bearer ") + kKey}};
+      long i;
+      while ((i = next.fetch_add(1)) < requests) {
+        // Ten requests per execution: 1000 events each, like a long agent run.
+        const std::string exec = run + "-exec-" + std::to_string(i / 10);
+        std::string body = "[";
+        for (int j = 0; j < kBatch; ++j) {
+          if (j) body += ',';
+          const long seq = (i % 10) * kBatch + j + 1;
+          body += EventJson(exec, run + "-" + std::to_string(i) + "-" + std::to_string(j), seq);
+        }
+        body += ']';
+        const auto s = Clock::now();
+        auto r = cli.Post("/events", h, body, "application/json");
+        lat[c].push_back(std::chrono::duration<double, std::milli>(Clock::now() - s).count());
+        if (!r || r->status != 200) {
+          if (failures++ < 5) {
+            std::fprintf(stderr, "request failed: %s\n",
+                         r ? std::to_string(r->status).c_str() : httplib::to_string(r.error()).c_str());
+          }
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+  EndToEnd out;
+  std::vector<double> all;
+  for (auto& v : lat) all.insert(all.end(), v.begin(), v.end());
+  out.events_per_s = requests * kBatch / secs;
+  out.p50_ms = Percentile(all, 0.50);
+  out.p99_ms = Percentile(all, 0.99);
+  out.rss_kib = RssKiB(pid);
+  out.failures = failures;
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  // After a clean shutdown the WAL is checkpointed and truncated: the file is the whole store.
+  std::error_code ec;
+  long bytes = static_cast<long>(std::filesystem::file_size(db, ec));
+  const auto wal = std::filesystem::file_size(db + "-wal", ec);
+  if (!ec) bytes += static_cast<long>(wal);
+  out.bytes_per_event = static_cast<double>(bytes) / (requests * kBatch);
+  return out;
+}
+
+// Baseline: the same rows inserted in-process into the same schema with the same pragmas.
+double RunRaw(const Options& o, const std::string& dir) {
+  const std::string db = dir + "/raw.db";
+  {
+    vigil::StoreOptions so;
+    so.path = db;
+    auto store = vigil::Store::Open(so);  // creates the schema through the real migrations
+    if (!store.ok()) {
+      std::fprintf(stderr, "raw: %s\n", store.status().message().c_str());
+      std::exit(1);
+    }
+  }
+  SQLite::Database d(db, SQLite::OPEN_READWRITE);
+  d.exec("PRAGMA journal_mode=WAL");
+  d.exec("PRAGMA foreign_keys=ON");
+  d.exec("PRAGMA synchronous=FULL");
+  d.exec("PRAGMA busy_timeout=5000");
+  d.exec("INSERT INTO projects(project_id, name, created_at) VALUES ('p', 'p', 0)");
+  SQLite::Statement ins(d,
+                        "INSERT INTO events(project, execution, event_id, event_type, sequence,"
+                        " timestamp, duration_ms, payload) VALUES (1, ?, ?, 'llm_call', ?, ?, 812, ?)"
+                        " ON CONFLICT(project, event_id) DO NOTHING");
+  SQLite::Statement exec(d,
+                         "INSERT INTO executions(project, execution_id, status, started_at)"
+                         " VALUES (1, ?, 'started', 0)");
+  const std::string payload(430, 'p');
+  const auto t0 = Clock::now();
+  long exec_row = 0;
+  for (long i = 0; i < o.raw_events / kBatch; ++i) {
+    d.exec("BEGIN IMMEDIATE");
+    if (i % 10 == 0) {
+      exec.reset();
+      exec.bind(1, "exec-" + std::to_string(i));
+      exec.exec();
+      exec_row = d.getLastInsertRowid();
+    }
+    for (int j = 0; j < kBatch; ++j) {
+      ins.reset();
+      ins.bind(1, static_cast<int64_t>(exec_row));
+      ins.bind(2, "raw-" + std::to_string(i) + "-" + std::to_string(j));
+      ins.bind(3, static_cast<int64_t>(j));
+      ins.bind(4, static_cast<int64_t>(1778780022123));
+      ins.bind(5, payload);
+      ins.exec();
+    }
+    d.exec("COMMIT");
+  }
+  const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+  return (o.raw_events / kBatch) * kBatch / secs;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string a = argv[i], v = argv[i + 1];
+    if (a == "--vigil") o.vigil = v;
+    else if (a == "--events") o.events = std::atol(v.c_str());
+    else if (a == "--connections") o.connections = std::atoi(v.c_str());
+    else if (a == "--raw-events") o.raw_events = std::atol(v.c_str());
+    else if (a == "--detectors") o.detectors = v;
+    else {
+      std::fprintf(stderr, "unknown option %s\n", a.c_str());
+      return 2;
+    }
+  }
+  char tmpl[] = "/tmp/vigil-bench-XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  const double raw = RunRaw(o, dir);
+  const EndToEnd e2e = RunEndToEnd(o, dir);
+  std::printf("raw SQLite baseline (100 rows/txn, FULL)  %10.0f events/s\n", raw);
+  std::printf("end-to-end POST /events (%d conns)        %10.0f events/s\n", o.connections,
+              e2e.events_per_s);
+  std::printf("ratio end-to-end / raw                    %10.2fx\n", e2e.events_per_s / raw);
+  std::printf("request latency p50 / p99                 %6.2f / %.2f ms\n", e2e.p50_ms, e2e.p99_ms);
+  std::printf("server RSS after %ld events              %10.1f MiB\n", o.events,
+              e2e.rss_kib / 1024.0);
+  std::printf("database bytes per stored event           %10.0f\n", e2e.bytes_per_event);
+  std::printf("failed requests                           %10ld\n", e2e.failures);
+  std::filesystem::remove_all(dir);
+  return e2e.failures == 0 ? 0 : 1;
+}

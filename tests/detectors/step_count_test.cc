@@ -1,0 +1,108 @@
+#include <doctest/doctest.h>
+
+#include "detectors/detectors.h"
+#include "tests/detectors/snapshot_builder.h"
+
+namespace vigil {
+namespace {
+
+using test::Checkpoint;
+using test::LlmCall;
+using test::MakeSnapshot;
+using test::Repeat;
+
+TEST_CASE("DetectStepCount fires strictly above max_steps with the step bucket") {
+  struct Case {
+    size_t events;
+    const char* signature;  // nullptr = no finding
+  };
+  const Case cases[] = {
+      {0, nullptr},
+      {49, nullptr},
+      {50, nullptr},  // boundary: events must exceed the value
+      {51, "step_count_50+"},
+      {99, "step_count_50+"},
+      {100, "step_count_100+"},
+      {600, "step_count_500+"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.events);
+    const auto finding = DetectStepCount(MakeSnapshot(Repeat(Checkpoint(), c.events)), Policy{});
+    if (c.signature == nullptr) {
+      CHECK_FALSE(finding);
+      continue;
+    }
+    REQUIRE(finding);
+    CHECK(finding->detector == "step_count");
+    CHECK(finding->failure_class == "loops");
+    CHECK(finding->signature == c.signature);
+    CHECK(finding->priority == 4);
+  }
+}
+
+TEST_CASE("DetectStepCount under the mesedi preset gives the spec's bucket and group") {
+  const Policy mesedi = PolicyPreset("mesedi");
+  CHECK_FALSE(DetectStepCount(MakeSnapshot(Repeat(Checkpoint(), 10)), mesedi));
+  const auto finding = DetectStepCount(MakeSnapshot(Repeat(Checkpoint(), 11)), mesedi);
+  REQUIRE(finding);
+  CHECK(finding->signature == "step_count_10+");
+  CHECK(finding->group_id == "grp-93398be41baec273");
+}
+
+TEST_CASE("DetectStepCount counts every stored event, whatever its type") {
+  std::vector<Event> events = Repeat(Checkpoint(), 20);
+  for (int i = 0; i < 20; ++i) events.push_back(LlmCall("gpt-4o", "q" + std::to_string(i)));
+  for (int i = 0; i < 11; ++i) events.push_back(test::ToolCall("t", "ok"));
+  const auto finding = DetectStepCount(MakeSnapshot(events), Policy{});
+  REQUIRE(finding);
+  CHECK(finding->signature == "step_count_50+");
+}
+
+TEST_CASE("A budget's max_steps replaces the policy threshold and enables the detector") {
+  Policy disabled;
+  disabled.step_count.enabled = false;
+  ExecutionSnapshot snapshot = MakeSnapshot(Repeat(Checkpoint(), 12));
+  CHECK_FALSE(DetectStepCount(snapshot, disabled));
+  snapshot.execution.budget = Budget{};
+  snapshot.execution.budget->max_steps = 12;
+  CHECK_FALSE(DetectStepCount(snapshot, disabled));  // boundary
+  snapshot.execution.budget->max_steps = 11;
+  const auto finding = DetectStepCount(snapshot, disabled);
+  REQUIRE(finding);
+  CHECK(finding->signature == "step_count_10+");
+  // A looser budget than the policy wins as well.
+  ExecutionSnapshot long_run = MakeSnapshot(Repeat(Checkpoint(), 80));
+  long_run.execution.budget = Budget{};
+  long_run.execution.budget->max_steps = 100;
+  CHECK_FALSE(DetectStepCount(long_run, Policy{}));
+}
+
+TEST_CASE("A budget's max_llm_calls yields a step_count finding counted in llm calls") {
+  std::vector<Event> events = Repeat(Checkpoint(), 5);
+  for (int i = 0; i < 4; ++i) events.push_back(LlmCall("gpt-4o", "q" + std::to_string(i)));
+  ExecutionSnapshot snapshot = MakeSnapshot(events);
+  snapshot.execution.budget = Budget{};
+  snapshot.execution.budget->max_llm_calls = 4;
+  Policy disabled;
+  disabled.step_count.enabled = false;
+  CHECK_FALSE(DetectStepCount(snapshot, disabled));  // 4 calls is not above 4
+  snapshot.execution.budget->max_llm_calls = 3;
+  const auto finding = DetectStepCount(snapshot, disabled);
+  REQUIRE(finding);
+  CHECK(finding->detector == "step_count");
+  CHECK(finding->signature == "step_count_1+");  // bucket of the 4 llm calls, not the 9 events
+}
+
+TEST_CASE("When both step limits are exceeded the event count decides the bucket") {
+  std::vector<Event> events = Repeat(Checkpoint(), 60);
+  for (int i = 0; i < 12; ++i) events.push_back(LlmCall("gpt-4o", "q" + std::to_string(i)));
+  ExecutionSnapshot snapshot = MakeSnapshot(events);
+  snapshot.execution.budget = Budget{};
+  snapshot.execution.budget->max_llm_calls = 10;
+  const auto finding = DetectStepCount(snapshot, Policy{});
+  REQUIRE(finding);
+  CHECK(finding->signature == "step_count_50+");
+}
+
+}  // namespace
+}  // namespace vigil

@@ -1,0 +1,74 @@
+#include "domain/merge.h"
+
+#include <doctest/doctest.h>
+
+using vigil::Execution;
+using vigil::ExecutionPatch;
+using vigil::MergeExecution;
+
+TEST_CASE("MergeExecution creates with started status and the given default start") {
+  ExecutionPatch p;
+  p.execution_id = "e";
+  Execution e = MergeExecution(std::nullopt, p, 1000, 5000);
+  CHECK(e.status == "started");
+  CHECK(e.started_at_ms == 1000);
+  CHECK(e.ended_at_ms == 0);
+}
+
+TEST_CASE("MergeExecution: present non-zero fields replace, zero and empty leave") {
+  Execution stored;
+  stored.status = "started";
+  stored.started_at_ms = 10;
+  stored.total_tokens_in = 7;
+  stored.sdk_version = "1.0";
+  ExecutionPatch p;
+  p.total_tokens_in = 0;
+  p.total_tokens_out = 3;
+  p.sdk_version = "";
+  p.sdk_language = "python";
+  Execution e = MergeExecution(stored, p, 0, 99);
+  CHECK(e.total_tokens_in == 7);
+  CHECK(e.total_tokens_out == 3);
+  CHECK(e.sdk_version == "1.0");
+  CHECK(e.sdk_language == "python");
+  CHECK(e.started_at_ms == 10);
+}
+
+TEST_CASE("MergeExecution: started never replaces a terminal status, terminal replaces any") {
+  Execution stored;
+  stored.status = "crashed";
+  stored.ended_at_ms = 50;
+  ExecutionPatch p;
+  p.status = "started";
+  CHECK(MergeExecution(stored, p, 0, 99).status == "crashed");
+  p.status = "completed";
+  CHECK(MergeExecution(stored, p, 0, 99).status == "completed");
+}
+
+TEST_CASE("MergeExecution: terminal without ended_at gets receive time once, never moved") {
+  Execution stored;
+  stored.status = "started";
+  ExecutionPatch p;
+  p.status = "completed";
+  Execution first = MergeExecution(stored, p, 0, 100);
+  CHECK(first.ended_at_ms == 100);
+  Execution again = MergeExecution(first, p, 0, 200);
+  CHECK(again.ended_at_ms == 100);
+  p.ended_at_ms = 150;  // an explicit value does replace
+  CHECK(MergeExecution(first, p, 0, 300).ended_at_ms == 150);
+}
+
+TEST_CASE("MergeExecution replaces the budget as a whole") {
+  Execution stored;
+  stored.status = "started";
+  stored.budget = vigil::Budget{};
+  stored.budget->max_steps = 5;
+  stored.budget->max_cost_usd = 1.0;
+  ExecutionPatch p;
+  p.budget = vigil::Budget{};
+  p.budget->max_steps = 9;
+  Execution e = MergeExecution(stored, p, 0, 0);
+  REQUIRE(e.budget.has_value());
+  CHECK(e.budget->max_steps == 9);
+  CHECK_FALSE(e.budget->max_cost_usd.has_value());
+}

@@ -1,0 +1,97 @@
+#include "server/auth.h"
+
+#include <doctest/doctest.h>
+
+#include "server/rate_limiter.h"
+#include "server/router.h"
+
+using namespace vigil;
+
+namespace {
+AuthRecord Rec(const std::string& key_id, int64_t project) {
+  AuthRecord r;
+  r.key_id = key_id;
+  r.project = project;
+  return r;
+}
+}  // namespace
+
+TEST_CASE("KeyCache expires entries after the TTL") {
+  KeyCache cache(10, 1000);
+  cache.Put("h1", Rec("k1", 1), 0);
+  CHECK(cache.Get("h1", 999).has_value());
+  CHECK_FALSE(cache.Get("h1", 1000).has_value());
+}
+
+TEST_CASE("KeyCache is bounded and evicts the least recently used") {
+  KeyCache cache(2, 60000);
+  cache.Put("a", Rec("ka", 1), 0);
+  cache.Put("b", Rec("kb", 1), 0);
+  CHECK(cache.Get("a", 1).has_value());  // a is now most recent
+  cache.Put("c", Rec("kc", 1), 2);
+  CHECK(cache.size() == 2);
+  CHECK(cache.Get("a", 3).has_value());
+  CHECK_FALSE(cache.Get("b", 3).has_value());
+}
+
+TEST_CASE("KeyCache evicts by key id and by project") {
+  KeyCache cache(10, 60000);
+  cache.Put("a", Rec("ka", 1), 0);
+  cache.Put("b", Rec("kb", 1), 0);
+  cache.Put("c", Rec("kc", 2), 0);
+  cache.EvictKey("ka");
+  CHECK_FALSE(cache.Get("a", 1).has_value());
+  cache.EvictProject(1);
+  CHECK_FALSE(cache.Get("b", 1).has_value());
+  CHECK(cache.Get("c", 1).has_value());
+}
+
+TEST_CASE("RateLimiter starts full, refuses without a whole token, refills over time") {
+  RateLimiter rl(3, 1);
+  for (int i = 0; i < 3; ++i) CHECK(rl.Take(1, Bucket::kIngest, 0).allowed);
+  RateDecision d = rl.Take(1, Bucket::kIngest, 0);
+  CHECK_FALSE(d.allowed);
+  CHECK(d.retry_after_s == 1);
+  CHECK(d.remaining == 0);
+  CHECK(d.limit == 3);
+  CHECK(rl.Take(1, Bucket::kOther, 0).allowed);   // separate bucket
+  CHECK(rl.Take(2, Bucket::kIngest, 0).allowed);  // separate project
+  CHECK(rl.Take(1, Bucket::kIngest, 1000).allowed);
+  CHECK_FALSE(rl.Take(1, Bucket::kIngest, 1000).allowed);
+}
+
+TEST_CASE("RateLimiter honours per-project overrides") {
+  RateLimiter rl(100, 10);
+  CHECK(rl.Take(1, Bucket::kOther, 0, 1.0, 0.5).allowed);
+  RateDecision d = rl.Take(1, Bucket::kOther, 0, 1.0, 0.5);
+  CHECK_FALSE(d.allowed);
+  CHECK(d.retry_after_s == 2);
+}
+
+TEST_CASE("SignupLimiter allows five per hour per IP") {
+  SignupLimiter sl;
+  for (int i = 0; i < 5; ++i) {
+    CHECK(sl.RetryAfter("1.2.3.4", i) == 0);
+    sl.Record("1.2.3.4", i);
+  }
+  CHECK(sl.RetryAfter("1.2.3.4", 10) > 3500);
+  CHECK(sl.RetryAfter("5.6.7.8", 10) == 0);
+  CHECK(sl.RetryAfter("1.2.3.4", 3600 * 1000 + 1) == 0);
+}
+
+TEST_CASE("MatchRoute decodes one segment per parameter and reports 405 methods") {
+  static const std::vector<Route> routes = {
+      {"GET", "/executions/{id}", Access::kApiKey, Bucket::kOther, BodyUse::kNone, nullptr},
+      {"PATCH", "/executions/{id}", Access::kApiKey, Bucket::kIngest, BodyUse::kRequired, nullptr},
+  };
+  RouteMatch m = MatchRoute(routes, "GET", "/executions/a%2Fb");
+  REQUIRE(m.route != nullptr);
+  CHECK(m.params == std::vector<std::string>{"a/b"});
+  CHECK(MatchRoute(routes, "HEAD", "/executions/x").route == &routes[0]);
+  m = MatchRoute(routes, "DELETE", "/executions/x");
+  CHECK(m.route == nullptr);
+  CHECK(m.path_known);
+  CHECK(m.allow == "GET, HEAD, PATCH");
+  CHECK_FALSE(MatchRoute(routes, "GET", "/executions/").path_known);
+  CHECK_FALSE(MatchRoute(routes, "GET", "/executions/%zz").path_known);
+}
