@@ -1,0 +1,33 @@
+// Helpers shared by the detector files. Internal to detectors/: other folders include detectors.h.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "detectors/detectors.h"
+
+namespace vigil {
+
+// Detector names as stored in findings.detector (spec §8.3).
+inline constexpr std::string_view kModelDrift = "model_drift";
+inline constexpr std::string_view kCrash = "crash";
+inline constexpr std::string_view kTimeBudget = "time_budget";
+inline constexpr std::string_view kStepCount = "step_count";
+inline constexpr std::string_view kToolFailure = "tool_failure";
+inline constexpr std::string_view kValidatorFailure = "validator_failure";
+inline constexpr std::string_view kIdenticalCall = "identical_call";
+inline constexpr std::string_view kSimilarCall = "similar_call";
+inline constexpr std::string_view kPromptInjection = "prompt_injection";
+inline constexpr std::string_view kCostVelocity = "cost_velocity";
+inline constexpr std::string_view kLexicalDrift = "lexical_drift";
+
+inline constexpr std::string_view kLlmCall = "llm_call";
+inline constexpr std::string_view kToolCall = "tool_call";
+inline constexpr std::string_view kValidatorResult = "validator_result";
+
+// The finding of detector `detector` (one of the names above) for the snapshot's execution, with
+// class, priority and group id filled in.
+Finding MakeFinding(const ExecutionSnapshot& snapshot, std::string_view detector,
+                    std::string signature);
+
+}  // namespace vigil

@@ -1,0 +1,187 @@
+// Failure detection (spec §8): the public contract of detectors/.
+//
+// Every detector is a pure function of an ExecutionSnapshot and a Policy: no I/O, no clock reads,
+// no logging. The caller (the detection pass in server/) loads the snapshot, runs RunDetectors,
+// stamps `detected_at`/`source` on the findings and stores them with the group upserts in one
+// transaction. Everything here is thread-safe; nothing keeps state between calls.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "detectors/policy.h"
+#include "domain/model.h"
+
+namespace vigil {
+
+// Failure classes (spec §7).
+inline constexpr std::string_view kClassCrashes = "crashes";
+inline constexpr std::string_view kClassLoops = "loops";
+inline constexpr std::string_view kClassToolFailures = "tool_failures";
+inline constexpr std::string_view kClassValidatorFailures = "validator_failures";
+inline constexpr std::string_view kClassDrift = "drift";
+inline constexpr std::string_view kClassCostVelocity = "cost_velocity";
+inline constexpr std::string_view kClassPromptInjection = "prompt_injection";
+
+// One detector's identity. `priority` is 1-based in the order of spec §8.3 (Mesedi's): it orders
+// findings and decides an execution's `failure_group_id`. `live` detectors also run while events
+// arrive, so a runaway is seen before the agent reports the end.
+struct DetectorInfo {
+  std::string_view name;           // stored in findings.detector, e.g. "step_count"
+  std::string_view failure_class;  // e.g. "loops"
+  int priority;
+  bool live;
+};
+
+// All eleven detectors in priority order. The vector lives for the whole program.
+const std::vector<DetectorInfo>& AllDetectors();
+
+// The detector called `name`, or nullptr.
+const DetectorInfo* FindDetector(std::string_view name);
+
+// What one detector found about one execution. The caller adds `detected_at` and `source`.
+struct Finding {
+  std::string detector;
+  std::string failure_class;
+  std::string signature;
+  std::string group_id;  // GroupId(project_id, failure_class, signature)
+  int priority = 0;      // DetectorInfo::priority of `detector`
+
+  bool operator==(const Finding& other) const {
+    return detector == other.detector && failure_class == other.failure_class &&
+           signature == other.signature && group_id == other.group_id && priority == other.priority;
+  }
+};
+
+// The project's recent past, read by the two drift detectors only. The caller builds it from
+// OTHER executions of the same project (never the one under evaluation), over `llm_call` events
+// whose timestamp lies in HistoryWindowFor(policy, now_ms). Raw values: the detectors trim,
+// lower-case and drop empties themselves.
+struct ProjectHistory {
+  // Distinct `payload.model` strings seen in the window (duplicates are harmless).
+  std::vector<std::string> models;
+  // Non-empty `payload.user_message` strings, newest first, at most history.max_messages (the
+  // detector ignores any beyond that).
+  std::vector<std::string> user_messages;
+};
+
+// Everything the detectors read about one execution.
+struct ExecutionSnapshot {
+  Execution execution;  // stored state, after the merge rule
+  // REQUIRES: every stored event of the execution, sorted by sequence then arrival
+  // (SortEventsForDetection does that).
+  std::vector<Event> events;
+  ProjectHistory history;  // may be left empty when !NeedsHistory(policy, pass)
+  // Evaluation time. Detectors do not read it (elapsed time comes from stored timestamps, §8.3);
+  // it is the instant the caller used for the history window, kept so a snapshot records all
+  // inputs.
+  int64_t now_ms = 0;
+};
+
+// Orders events as the detectors require: by sequence, ties by arrival.
+void SortEventsForDetection(std::vector<Event>* events);
+
+// The history window of spec §8.3.1/§8.3.7: events with since_ms <= timestamp <= until_ms, and at
+// most `max_messages` user messages (newest first).
+struct HistoryWindow {
+  int64_t since_ms;
+  int64_t until_ms;
+  int64_t max_messages;
+};
+HistoryWindow HistoryWindowFor(const Policy& policy, int64_t now_ms);
+
+enum class Pass {
+  kLive,   // after an events batch, for non-terminal executions: Live detectors only
+  kFinal,  // on a terminal status (and late events): every enabled detector
+};
+
+// Whether a pass needs ProjectHistory at all, so the caller can skip those queries (the live pass
+// never does; the final pass does when a drift detector is enabled).
+bool NeedsHistory(const Policy& policy, Pass pass);
+
+// A detector that threw (only allocation failure is plausible); the pass skips it and goes on.
+struct DetectorError {
+  std::string detector;
+  std::string message;
+};
+
+// Runs the detectors of `pass` in priority order and returns their findings in that order (at most
+// one per detector). A detector runs when its policy flag is on or when a per-execution budget
+// (spec §8.5) enables it; budget limits replace the policy thresholds. Detectors that throw are
+// skipped and reported in `errors` (when given) for the caller to log.
+std::vector<Finding> RunDetectors(const ExecutionSnapshot& snapshot, const Policy& policy,
+                                  Pass pass, std::vector<DetectorError>* errors = nullptr);
+
+// Live pass merge rule (spec §8.4): a live pass only adds findings or raises a bucket. Returns true
+// when `fresh` should replace `stored` (same detector, both bucket signatures, fresh in a higher
+// bucket). Non-bucket signatures (identical_call_...) never replace a stored live finding.
+bool LiveFindingSupersedes(const Finding& stored, const Finding& fresh);
+
+// "grp-" + first 16 hex of SHA-256(project_id "|" failure_class "|" signature) (spec §8.1), stable
+// across restarts and servers so the same problem always lands in the same group.
+std::string GroupId(std::string_view project_id, std::string_view failure_class,
+                    std::string_view signature);
+
+// --- Cost (spec §8.3.3) -------------------------------------------------------------------------
+
+struct ModelPrice {
+  std::string_view key;  // the price-table key that matched, e.g. "gpt-4o-mini"
+  double input_usd_per_mtok;
+  double output_usd_per_mtok;
+};
+
+// Price of `model`: lower-cased, then the exact key, else the longest key that is a prefix of it.
+// std::nullopt when no key matches (the model costs 0).
+std::optional<ModelPrice> LookupPrice(std::string_view model);
+
+// Σ over llm_call events, in order, of (input_tokens / 1e6) × in + (output_tokens / 1e6) × out.
+// Missing token counts are 0; unpriced or missing models cost 0.
+double ComputeCostUsd(const std::vector<Event>& events);
+
+// The stored estimated_cost_usd when present (> 0), else ComputeCostUsd(events).
+double EffectiveCostUsd(const Execution& execution, const std::vector<Event>& events);
+
+// --- Elapsed time (spec §8.3) -------------------------------------------------------------------
+
+// Stored duration_ms; else ended_at − started_at; else the latest event timestamp − started_at;
+// never negative; 0 when none of these is known.
+int64_t ElapsedMs(const Execution& execution, const std::vector<Event>& events);
+
+// --- Auto-halt (spec §8.6) ----------------------------------------------------------------------
+
+// Whether a LIVE finding asks for a halt: class `loops` or `cost_velocity` with the applicable flag
+// on. The budget's `auto_halt`, when present, overrides both policy flags. The caller must still
+// check that no halt is recorded for the execution (halt_requested_at_ms == 0) and that the
+// finding came from the live pass.
+bool AutoHaltApplies(const Finding& finding, const Policy& policy,
+                     const std::optional<Budget>& budget);
+
+// "auto_halt: <failure_class> <signature>", the halt reason of spec §8.6.
+std::string AutoHaltReason(const Finding& finding);
+
+// --- The detectors, in priority order -----------------------------------------------------------
+// Each returns std::nullopt when its detector is disabled (and no budget enables it) or when the
+// execution does not show its signal. Each may be called directly; RunDetectors adds only the
+// ordering and the live/final selection.
+
+std::optional<Finding> DetectModelDrift(const ExecutionSnapshot& snapshot, const Policy& policy);
+std::optional<Finding> DetectCrash(const ExecutionSnapshot& snapshot, const Policy& policy);
+std::optional<Finding> DetectTimeBudget(const ExecutionSnapshot& snapshot, const Policy& policy);
+std::optional<Finding> DetectStepCount(const ExecutionSnapshot& snapshot, const Policy& policy);
+std::optional<Finding> DetectToolFailure(const ExecutionSnapshot& snapshot, const Policy& policy);
+std::optional<Finding> DetectValidatorFailure(const ExecutionSnapshot& snapshot,
+                                              const Policy& policy);
+std::optional<Finding> DetectIdenticalCall(const ExecutionSnapshot& snapshot, const Policy& policy);
+std::optional<Finding> DetectSimilarCall(const ExecutionSnapshot& snapshot, const Policy& policy);
+std::optional<Finding> DetectPromptInjection(const ExecutionSnapshot& snapshot,
+                                             const Policy& policy);
+std::optional<Finding> DetectCostVelocity(const ExecutionSnapshot& snapshot, const Policy& policy);
+std::optional<Finding> DetectLexicalDrift(const ExecutionSnapshot& snapshot, const Policy& policy);
+
+// Call keys used by the identical-call loop: first 8 hex of SHA-256(model "\0" user_message).
+std::string IdenticalCallKey(std::string_view model, std::string_view user_message);
+
+}  // namespace vigil

@@ -1,0 +1,38 @@
+#include <set>
+
+#include "detectors/detector_util.h"
+#include "detectors/unicode.h"
+
+namespace vigil {
+namespace {
+
+void AddModel(std::string_view raw, std::set<std::string>* models) {
+  std::string model = LowerUtf8(TrimAsciiSpace(raw));
+  if (!model.empty()) models->insert(std::move(model));
+}
+
+}  // namespace
+
+std::optional<Finding> DetectModelDrift(const ExecutionSnapshot& snapshot, const Policy& policy) {
+  if (!policy.model_drift.enabled) return std::nullopt;
+  std::set<std::string> current;
+  for (const Event& event : snapshot.events) {
+    if (event.event_type == kLlmCall && event.fields.model) AddModel(*event.fields.model, &current);
+  }
+  if (current.empty()) return std::nullopt;
+  // A project's first execution has no history to drift from; flagging every model it uses would
+  // make the very first run of every project a failure.
+  std::set<std::string> historical;
+  for (const std::string& model : snapshot.history.models) AddModel(model, &historical);
+  if (historical.empty()) return std::nullopt;
+  // std::set orders std::string byte-wise (char_traits<char> compares as unsigned char), so the
+  // first new model found is the byte-wise smallest one.
+  for (const std::string& model : current) {
+    if (historical.count(model) == 0) {
+      return MakeFinding(snapshot, kModelDrift, "new_model:" + model);
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace vigil

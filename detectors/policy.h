@@ -1,0 +1,125 @@
+// Detection policy of a project (spec §8.2): which detectors run and with which thresholds.
+//
+// A Policy is a plain value. Defaults of the member initialisers are the `vigil` preset, so a
+// default-constructed Policy is the documented default. The JSON codec never lists fields by hand:
+// it walks PolicyFields(), which names every tunable field once with its kind and range, so adding
+// a field here is enough for GET/PUT /policy and for ValidatePolicy to know about it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace vigil {
+
+// Preset names accepted in `preset` (spec §8.2, setting VIGIL_DEFAULT_POLICY).
+inline constexpr std::string_view kPresetVigil = "vigil";
+inline constexpr std::string_view kPresetMesedi = "mesedi";
+
+// Nested by detector exactly as the JSON object, e.g. {"step_count":{"max_steps":20}}.
+struct Policy {
+  std::string preset = std::string(kPresetVigil);
+
+  struct ModelDrift {
+    bool enabled = true;
+  } model_drift;
+  struct Crash {
+    bool enabled = true;
+  } crash;
+  struct TimeBudget {
+    bool enabled = true;
+    int64_t max_duration_ms = 60000;  // finding when elapsed > value
+  } time_budget;
+  struct StepCount {
+    bool enabled = true;
+    int64_t max_steps = 50;  // finding when stored events > value
+  } step_count;
+  struct ToolFailure {
+    bool enabled = true;
+  } tool_failure;
+  struct ValidatorFailure {
+    bool enabled = true;
+  } validator_failure;
+  struct IdenticalCall {
+    bool enabled = true;
+    int64_t min_repeats = 3;  // finding when one call key is seen >= value times
+  } identical_call;
+  struct SimilarCall {
+    bool enabled = true;
+    int64_t min_cluster = 3;     // finding when neighbours >= value
+    double max_distance = 0.20;  // neighbours are closer than this (strictly)
+  } similar_call;
+  struct PromptInjection {
+    bool enabled = true;
+  } prompt_injection;
+  struct CostVelocity {
+    bool enabled = true;
+    double min_cost_usd = 1.00;  // finding when cost > 0 and cost >= value
+  } cost_velocity;
+  struct LexicalDrift {
+    // Off by default: on varied healthy English traffic the distance to history exceeds 0.70 for
+    // roughly 5-10% of executions, which is far too noisy for an alert nobody asked for.
+    bool enabled = false;
+    double min_distance = 0.70;  // finding when distance >= value
+    int64_t min_history = 200;   // historical messages needed before it may fire
+  } lexical_drift;
+  struct History {
+    int64_t days = 7;            // window of other executions' events read by the drift detectors
+    int64_t max_messages = 500;  // newest historical user messages kept for lexical drift
+  } history;
+  struct AutoHalt {
+    bool loops = false;
+    bool cost_velocity = false;
+  } auto_halt;
+};
+
+// True for the preset names of spec §8.2.
+bool IsKnownPreset(std::string_view name);
+
+// The policy of preset `name` with every field at that preset's value. An unknown name yields the
+// `vigil` values with `preset` set to `name`, so ValidatePolicy reports "preset" for it: a codec
+// can always start from PolicyPreset(body.preset) and overlay the fields the body gives.
+Policy PolicyPreset(std::string_view name);
+
+// Returns the name of the first invalid field: "preset" for an unknown preset, else the dotted name
+// of the first field (in PolicyFields() order) whose value is outside its range, e.g.
+// "similar_call.max_distance"; std::nullopt when the policy is valid. NaN and infinities are out of
+// range for every double field.
+std::optional<std::string> ValidatePolicy(const Policy& policy);
+
+enum class PolicyFieldKind { kBool, kInt, kDouble };
+
+// The value of one field; the alternative held always matches the field's kind.
+using PolicyValue = std::variant<bool, int64_t, double>;
+
+// One tunable field of Policy, for generic JSON reading/writing and validation. `preset` is not
+// listed: it is a string that selects defaults rather than a tunable value.
+struct PolicyField {
+  std::string_view name;     // dotted JSON path, e.g. "time_budget.max_duration_ms"
+  std::string_view section;  // first component, e.g. "time_budget"
+  std::string_view key;      // second component, e.g. "max_duration_ms"
+  PolicyFieldKind kind = PolicyFieldKind::kBool;
+  // Range for kInt and kDouble (ignored for kBool). `min_exclusive` makes the lower bound
+  // strict, as in (0, 1]. Bounds are doubles; every bound used is exactly representable.
+  double min = 0;
+  double max = 0;
+  bool min_exclusive = false;
+  PolicyValue (*get)(const Policy&) = nullptr;
+  // Returns false (and leaves the policy unchanged) when `value` does not hold this field's kind.
+  bool (*set)(Policy&, const PolicyValue& value) = nullptr;
+
+  // True when `value` is of this field's kind and within its range.
+  bool InRange(const PolicyValue& value) const;
+};
+
+// Every tunable field, in JSON order (detectors in priority order, then history, auto_halt).
+// Thread-safe; the vector lives for the whole program.
+const std::vector<PolicyField>& PolicyFields();
+
+// Looks a field up by its dotted name; nullptr when there is none.
+const PolicyField* FindPolicyField(std::string_view dotted_name);
+
+}  // namespace vigil
