@@ -21,7 +21,10 @@ std::optional<Finding> DetectIdenticalCall(const ExecutionSnapshot& snapshot,
     if (event.event_type != kLlmCall) continue;
     // Failed calls count: an agent retrying the same failing request is exactly the loop we want.
     const std::string key =
-        IdenticalCallKey(event.fields.model.value_or(""), event.fields.user_message.value_or(""));
+        !event.fields.identical_call_key.empty()
+            ? event.fields.identical_call_key
+            : IdenticalCallKey(event.fields.model.value_or(""),
+                               event.fields.user_message.value_or(""));
     if (++seen[key] >= policy.identical_call.min_repeats) {
       return MakeFinding(snapshot, kIdenticalCall, "identical_call_" + key);
     }

@@ -195,6 +195,7 @@ App::App(Config config, std::unique_ptr<Store> store)
       store_(std::move(store)),
       auth_(store_.get(), static_cast<size_t>(config_.key_cache_size)),
       limiter_(config_.rate_limit_burst, config_.rate_limit_per_sec),
+      detection_(store_.get(), config_.detectors, config_.default_policy),
       http_(std::make_unique<Server>()) {}
 
 App::~App() { Shutdown(); }

@@ -11,6 +11,7 @@
 
 #include "server/auth.h"
 #include "server/config.h"
+#include "server/detection.h"
 #include "server/http.h"
 #include "server/rate_limiter.h"
 #include "storage/store.h"
@@ -33,6 +34,7 @@ class App {
   Store& store() { return *store_; }
   const Config& config() const { return config_; }
   Authenticator& auth() { return auth_; }
+  Detection& detection() { return detection_; }
   RateLimiter& limiter() { return limiter_; }
   bool draining() const { return draining_.load(); }
   // The client address: the socket peer, or the trusted proxy header when configured (spec §2.7).
@@ -53,6 +55,7 @@ class App {
   Authenticator auth_;
   RateLimiter limiter_;
   SignupLimiter signup_limiter_;
+  Detection detection_;
   std::unique_ptr<Server> http_;
   std::thread listen_thread_;
   int port_ = 0;

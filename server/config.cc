@@ -132,6 +132,14 @@ const std::vector<Setting>& Settings() {
        [](Config& c, const std::string& v) { return ParseInt(v, 2, 4096, &c.http_threads); }},
       {"VIGIL_SIGNUP", "0 = POST /signup answers 403 signup disabled (default 1)",
        [](Config& c, const std::string& v) { return ParseBool(v, &c.signup); }},
+      {"VIGIL_DEFAULT_POLICY", "policy preset for projects without one: vigil | mesedi",
+       [](Config& c, const std::string& v) {
+         if (v != "vigil" && v != "mesedi") return false;
+         c.default_policy = v;
+         return true;
+       }},
+      {"VIGIL_DETECTORS", "0 = run no detection passes (benchmark baseline) (default 1)",
+       [](Config& c, const std::string& v) { return ParseBool(v, &c.detectors); }},
       {"VIGIL_HSTS", "1 = send Strict-Transport-Security (behind a TLS proxy) (default 0)",
        [](Config& c, const std::string& v) { return ParseBool(v, &c.hsts); }},
   };

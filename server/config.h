@@ -30,6 +30,8 @@ struct Config {
   int64_t http_threads = 64;
   bool hsts = false;
   bool signup = true;
+  std::string default_policy = "vigil";
+  bool detectors = true;
 };
 
 // Parses `args` (flags, without the program and command names) over `env` (VIGIL_* variables).

@@ -20,5 +20,12 @@ void HandleListExecutions(App& app, RequestContext& ctx);
 void HandleGetExecution(App& app, RequestContext& ctx);
 void HandleListExecutionEvents(App& app, RequestContext& ctx);
 void HandleStats(App& app, RequestContext& ctx);
+// detection (spec §6, §8)
+void HandleListFailureGroups(App& app, RequestContext& ctx);
+void HandleGetFailureGroup(App& app, RequestContext& ctx);
+void HandleListGroupExecutions(App& app, RequestContext& ctx);
+void HandleGetPolicy(App& app, RequestContext& ctx);
+void HandlePutPolicy(App& app, RequestContext& ctx);
+void HandleGetPlaybook(App& app, RequestContext& ctx);
 
 }  // namespace vigil

@@ -14,6 +14,8 @@ namespace {
 using simdjson::dom::element;
 using simdjson::dom::element_type;
 
+PayloadFields FieldsOf(element doc);  // below ExtractPayloadFields' section
+
 // One parser per thread: parsers are not thread-safe and reusing one avoids reallocating its
 // buffers on every request. A parser grown by a very large body is dropped afterwards so idle
 // threads do not pin megabytes each.
@@ -314,6 +316,7 @@ Result<EventBatch> ParseEventBatch(std::string_view body, int64_t now_ms) {
         if (ok && ts != 0) ev.timestamp_ms = ts;
       } else if (key == "payload") {
         ev.payload_json = simdjson::minify(value);
+        ev.fields = FieldsOf(value);  // parsed once here; detectors never parse JSON
         if (ev.payload_json.size() > limits::kMaxPayloadBytes) {
           error = "payload larger than " + std::to_string(limits::kMaxPayloadBytes) + " bytes";
           ok = false;
@@ -332,10 +335,10 @@ Result<EventBatch> ParseEventBatch(std::string_view body, int64_t now_ms) {
   return batch;
 }
 
-PayloadFields ExtractPayloadFields(std::string_view payload_json) {
+namespace {
+
+PayloadFields FieldsOf(element doc) {
   PayloadFields f;
-  element doc;
-  if (!ParseDocument(payload_json, &doc).ok()) return f;
   simdjson::dom::object obj;
   if (doc.get_object().get(obj) != simdjson::SUCCESS) return f;
   for (auto [key, value] : obj) {
@@ -367,6 +370,14 @@ PayloadFields ExtractPayloadFields(std::string_view payload_json) {
     }
   }
   return f;
+}
+
+}  // namespace
+
+PayloadFields ExtractPayloadFields(std::string_view payload_json) {
+  element doc;
+  if (!ParseDocument(payload_json, &doc).ok()) return PayloadFields();
+  return FieldsOf(doc);
 }
 
 Result<std::string> ParseOptionalStringField(std::string_view body, const char* field) {

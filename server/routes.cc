@@ -27,6 +27,14 @@ const std::vector<Route>& Routes() {
 
       {"GET", "/project", A::kApiKey, Bucket::kOther, B::kNone, HandleGetProject},
       {"GET", "/stats", A::kApiKey, Bucket::kOther, B::kNone, HandleStats},
+
+      {"GET", "/failure-groups", A::kApiKey, Bucket::kOther, B::kNone, HandleListFailureGroups},
+      {"GET", "/failure-groups/{id}", A::kApiKey, Bucket::kOther, B::kNone, HandleGetFailureGroup},
+      {"GET", "/failure-groups/{id}/executions", A::kApiKey, Bucket::kOther, B::kNone,
+       HandleListGroupExecutions},
+      {"GET", "/policy", A::kApiKey, Bucket::kOther, B::kNone, HandleGetPolicy},
+      {"PUT", "/policy", A::kApiKey, Bucket::kOther, B::kRequired, HandlePutPolicy},
+      {"GET", "/playbooks", A::kApiKey, Bucket::kOther, B::kNone, HandleGetPlaybook},
   };
   return kRoutes;
 }

@@ -1,4 +1,6 @@
 # Generates a C++ source holding every storage/migrations/NNN_name.sql as a string, in order.
+file(GLOB FILES ${DIR}/*.sql)
+list(SORT FILES)
 set(body "// Generated from storage/migrations/*.sql; do not edit.\n#include \"storage/migrations.h\"\n\nnamespace vigil {\n\nconst std::vector<Migration>& EmbeddedMigrations() {\n  static const std::vector<Migration> kMigrations = {\n")
 foreach(f ${FILES})
   get_filename_component(name ${f} NAME_WE)

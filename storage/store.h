@@ -61,11 +61,18 @@ struct UpsertResult {
   Execution execution;  // the stored state after the merge
 };
 
+struct TouchedExecution {
+  std::string execution_id;
+  int64_t row_id = 0;
+  bool terminal = false;  // status at the time of the batch
+  int64_t inserted = 0;   // new events stored for it by this batch
+};
+
 struct IngestResult {
   int64_t accepted = 0;
   int64_t duplicates = 0;
-  // Executions that received at least one new event (public ids).
-  std::vector<std::string> touched_execution_ids;
+  std::vector<TouchedExecution> touched;  // every execution named by the batch
+  std::vector<bool> inserted;             // per batch index: stored (true) or duplicate
 };
 
 struct ExecutionFilter {
@@ -81,6 +88,7 @@ struct ExecutionFilter {
 
 struct StoredFinding {
   std::string detector;
+  int priority = 0;
   std::string failure_class;
   std::string signature;
   std::string group_id;
@@ -97,6 +105,24 @@ struct ExecutionDetail {
   // Sums of llm_call payload tokens, used when the execution has none stored (spec §6).
   int64_t llm_tokens_in = 0;
   int64_t llm_tokens_out = 0;
+};
+
+// An execution with every stored event (sorted by sequence, then arrival), for a detection pass.
+struct DetectionInput {
+  int64_t row_id = 0;
+  Execution execution;
+  std::vector<Event> events;
+};
+
+struct FailureGroupRow {
+  std::string group_id;
+  std::string failure_class;
+  std::string signature;
+  int64_t first_seen_ms = 0;
+  int64_t last_seen_ms = 0;
+  std::string sample_execution_id;
+  int64_t affected_executions = 0;
+  double cost_wasted_usd = 0;
 };
 
 struct ProjectStats {
@@ -128,6 +154,27 @@ class WriteTxn {
   // already stored or earlier in the batch (first write wins) and counts them as duplicates.
   Result<IngestResult> IngestEvents(int64_t project, const std::vector<Event>& events,
                                     int64_t now_ms);
+  // --- detection (spec §8) ---
+  Result<std::optional<DetectionInput>> LoadForDetection(int64_t project,
+                                                         const std::string& execution_id);
+  // Distinct models used by other executions in [since, until].
+  Result<std::vector<std::string>> HistoryModels(int64_t project, int64_t exclude_row,
+                                                 int64_t since_ms, int64_t until_ms);
+  // Non-empty user messages of other executions' llm_call events in [since, until], newest first.
+  Result<std::vector<std::string>> HistoryMessages(int64_t project, int64_t exclude_row,
+                                                   int64_t since_ms, int64_t until_ms,
+                                                   int64_t max_messages);
+  Result<std::vector<StoredFinding>> LoadFindings(int64_t project, int64_t row);
+  Status DeleteFindings(int64_t project, int64_t row);
+  // Stores (or replaces) the execution's finding of `f.detector` and creates its group on first
+  // sight (first_seen = last_seen = now, sample = this execution) or moves the group's last_seen.
+  // Sets *group_created when this call created the group.
+  Status PutFinding(int64_t project, int64_t row, const std::string& execution_id,
+                    const StoredFinding& f, bool* group_created);
+  // failure_group_id = `group_id` ("" = none).
+  Status SetPrimaryGroup(int64_t project, int64_t row, const std::string& group_id);
+  Status SetEstimatedCost(int64_t project, int64_t row, double cost_usd);
+  Status PutPolicy(int64_t project, const std::string& policy_json, int64_t now_ms);
   // Records last_used_at for keys (batched, best effort).
   Status TouchKeys(const std::vector<std::pair<std::string, int64_t>>& key_last_used);
 
@@ -156,6 +203,14 @@ class ReadTxn {
                                                        int64_t limit, int64_t offset,
                                                        int64_t* total);
   Result<ProjectStats> GetStats(int64_t project, int64_t now_ms);
+  Result<std::optional<DetectionInput>> LoadForDetection(int64_t project,
+                                                         const std::string& execution_id);
+  // "" when the project has no stored policy.
+  Result<std::string> GetPolicy(int64_t project);
+  Result<std::vector<FailureGroupRow>> ListFailureGroups(int64_t project, int64_t limit,
+                                                         int64_t offset);
+  Result<std::optional<FailureGroupRow>> GetFailureGroup(int64_t project,
+                                                         const std::string& group_id);
   // Reads one row: proves the database file is readable.
   Status Ping();
 
@@ -219,6 +274,10 @@ class Store {
   std::unique_ptr<Connection> checkpointer_;
   std::once_flag close_once_;
 };
+
+// Shared by ReadTxn and WriteTxn (storage-internal).
+Result<std::optional<DetectionInput>> LoadForDetectionOn(Connection* conn, int64_t project,
+                                                         const std::string& execution_id);
 
 // Applies the embedded migrations not yet recorded in schema_migrations, each in one transaction.
 Status Migrate(Connection* conn);

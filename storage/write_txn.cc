@@ -192,6 +192,7 @@ Result<IngestResult> WriteTxn::IngestEvents(int64_t project, const std::vector<E
       int64_t row_id = 0;
       int64_t min_timestamp_ms = 0;
       int64_t inserted = 0;
+      bool terminal = false;
     };
     std::unordered_map<std::string, Target> targets;
     std::vector<const std::string*> order;
@@ -210,11 +211,13 @@ Result<IngestResult> WriteTxn::IngestEvents(int64_t project, const std::vector<E
     }
     for (const std::string* id : order) {
       Target& t = targets[*id];
-      auto& q = conn_->Prepare("SELECT id FROM executions WHERE project = ? AND execution_id = ?");
+      auto& q = conn_->Prepare(
+          "SELECT id, status FROM executions WHERE project = ? AND execution_id = ?");
       q.bind(1, project);
       q.bind(2, *id);
       if (q.executeStep()) {
         t.row_id = q.getColumn(0).getInt64();
+        t.terminal = IsTerminalStatus(q.getColumn(1).getString());
         continue;
       }
       // Events may arrive before their execution: create it (status started, spec §5.2).
@@ -230,7 +233,11 @@ Result<IngestResult> WriteTxn::IngestEvents(int64_t project, const std::vector<E
         " duration_ms, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT(project, event_id) DO NOTHING");
     seen_ids.clear();
-    for (const Event& ev : events) {
+    out.inserted.assign(events.size(), false);
+    // Latest timestamp per (execution, model) of the stored llm_calls: the model-drift history.
+    std::unordered_map<std::string, std::pair<int64_t, int64_t>> models;  // exec\x1fmodel -> (row, ts)
+    for (size_t i = 0; i < events.size(); ++i) {
+      const Event& ev = events[i];
       if (!seen_ids.insert(ev.event_id).second) {
         ++out.duplicates;  // earlier in this batch: first write wins
         continue;
@@ -249,14 +256,32 @@ Result<IngestResult> WriteTxn::IngestEvents(int64_t project, const std::vector<E
       if (ins.exec() == 1) {
         ++out.accepted;
         ++t.inserted;
+        out.inserted[i] = true;
+        if (ev.event_type == "llm_call" && ev.fields.model && !ev.fields.model->empty()) {
+          auto& m = models[std::to_string(t.row_id) + '\x1f' + *ev.fields.model];
+          m = {t.row_id, std::max(m.second, ev.timestamp_ms)};
+        }
       } else {
         ++out.duplicates;
       }
+    }
+    auto& usage = conn_->Prepare(
+        "INSERT INTO model_usage(project, execution, model, last_seen) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT(execution, model) DO UPDATE SET"
+        " last_seen = max(last_seen, excluded.last_seen)");
+    for (const auto& [key, m] : models) {
+      usage.reset();
+      usage.bind(1, project);
+      usage.bind(2, m.first);
+      usage.bind(3, key.substr(key.find('\x1f') + 1));
+      usage.bind(4, m.second);
+      usage.exec();
     }
     auto& cnt = conn_->Prepare(
         "UPDATE executions SET event_count = event_count + ? WHERE project = ? AND id = ?");
     for (const std::string* id : order) {
       const Target& t = targets[*id];
+      out.touched.push_back({*id, t.row_id, t.terminal, t.inserted});
       if (t.inserted == 0) continue;
       cnt.reset();
       cnt.clearBindings();
@@ -264,7 +289,6 @@ Result<IngestResult> WriteTxn::IngestEvents(int64_t project, const std::vector<E
       cnt.bind(2, project);
       cnt.bind(3, t.row_id);
       cnt.exec();
-      out.touched_execution_ids.push_back(*id);
     }
     return Status::Ok();
   });

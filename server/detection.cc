@@ -1,0 +1,314 @@
+#include "server/detection.h"
+
+#include "server/json_codec.h"
+#include "server/log.h"
+#include "server/policy_codec.h"
+
+namespace vigil {
+namespace {
+
+// Bounds of the live-pass cache: running executions' slimmed events.
+constexpr size_t kLiveCacheMaxBytes = 32u << 20;
+constexpr size_t kLiveCacheMaxEntries = 10000;
+
+std::string LiveKey(int64_t project, const std::string& execution_id) {
+  return std::to_string(project) + '\x1f' + execution_id;
+}
+
+size_t EventBytes(const Event& e) {
+  return sizeof(Event) + e.event_id.size() + e.event_type.size() +
+         (e.fields.model ? e.fields.model->size() : 0) + e.fields.identical_call_key.size();
+}
+
+StoredFinding ToStored(const Finding& f, int64_t detected_at_ms, const char* source) {
+  StoredFinding s;
+  s.detector = f.detector;
+  s.priority = f.priority;
+  s.failure_class = f.failure_class;
+  s.signature = f.signature;
+  s.group_id = f.group_id;
+  s.detected_at_ms = detected_at_ms;
+  s.source = source;
+  return s;
+}
+
+Finding FromStored(const StoredFinding& s) {
+  Finding f;
+  f.detector = s.detector;
+  f.failure_class = s.failure_class;
+  f.signature = s.signature;
+  f.group_id = s.group_id;
+  f.priority = s.priority;
+  return f;
+}
+
+void LogDetectorErrors(const std::vector<DetectorError>& errors, const std::string& execution_id) {
+  for (const auto& e : errors) {
+    log::Error("detector failed", {log::Str("detector", e.detector),
+                                   log::Str("execution_id", execution_id),
+                                   log::Str("error", e.message)});
+  }
+}
+
+}  // namespace
+
+void SlimForLivePass(Event* e) {
+  if (e->event_type == "llm_call" && e->fields.identical_call_key.empty()) {
+    e->fields.identical_call_key =
+        IdenticalCallKey(e->fields.model.value_or(""), e->fields.user_message.value_or(""));
+  }
+  e->payload_json.clear();
+  e->payload_json.shrink_to_fit();
+  e->fields.user_message.reset();
+  e->fields.system_prompt.reset();
+  e->fields.name.reset();
+  e->fields.tool_name.reset();
+  e->fields.status.reset();
+}
+
+Detection::Detection(Store* store, bool enabled, std::string default_preset)
+    : store_(store), enabled_(enabled), default_preset_(std::move(default_preset)) {}
+
+Result<Policy> Detection::PolicyFor(int64_t project) {
+  {
+    std::lock_guard<std::mutex> lock(policy_mu_);
+    auto it = policies_.find(project);
+    if (it != policies_.end()) return it->second;
+  }
+  std::string json;
+  Status s = store_->Read([&](ReadTxn& txn) {
+    auto r = txn.GetPolicy(project);
+    if (!r.ok()) return r.status();
+    json = r.value();
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  Policy policy = PolicyPreset(default_preset_);
+  if (!json.empty()) {
+    auto parsed = ParsePolicy(json, default_preset_);
+    if (parsed.ok()) policy = parsed.value();
+  }
+  SetPolicyCache(project, policy);
+  return policy;
+}
+
+void Detection::SetPolicyCache(int64_t project, const Policy& policy) {
+  std::lock_guard<std::mutex> lock(policy_mu_);
+  if (policies_.size() > 100000) policies_.clear();  // bounded; entries reload on demand
+  policies_[project] = policy;
+}
+
+Status Detection::FinalPass(WriteTxn& txn, int64_t project, const std::string& project_id,
+                            const std::string& execution_id, const Policy& policy,
+                            int64_t now_ms) {
+  if (!enabled_) return Status::Ok();
+  auto loaded = txn.LoadForDetection(project, execution_id);
+  if (!loaded.ok()) return loaded.status();
+  if (!loaded.value()) return Status::Ok();
+  DetectionInput& in = *loaded.value();
+  ExecutionSnapshot snap;
+  snap.execution = std::move(in.execution);
+  snap.execution.project_id = project_id;
+  snap.events = std::move(in.events);
+  for (Event& e : snap.events) e.fields = ExtractPayloadFields(e.payload_json);
+  snap.now_ms = now_ms;
+  if (NeedsHistory(policy, Pass::kFinal)) {
+    const HistoryWindow w = HistoryWindowFor(policy, now_ms);
+    if (policy.model_drift.enabled) {
+      auto models = txn.HistoryModels(project, in.row_id, w.since_ms, w.until_ms);
+      if (!models.ok()) return models.status();
+      snap.history.models = std::move(models.value());
+    }
+    if (policy.lexical_drift.enabled) {
+      auto msgs = txn.HistoryMessages(project, in.row_id, w.since_ms, w.until_ms, w.max_messages);
+      if (!msgs.ok()) return msgs.status();
+      snap.history.user_messages = std::move(msgs.value());
+    }
+  }
+  std::vector<DetectorError> errors;
+  const std::vector<Finding> findings = RunDetectors(snap, policy, Pass::kFinal, &errors);
+  LogDetectorErrors(errors, execution_id);
+
+  auto old = txn.LoadFindings(project, in.row_id);
+  if (!old.ok()) return old.status();
+  Status s = txn.DeleteFindings(project, in.row_id);
+  if (!s.ok()) return s;
+  for (const Finding& f : findings) {
+    // An unchanged finding keeps the time it was first detected.
+    int64_t detected_at = now_ms;
+    for (const StoredFinding& o : old.value()) {
+      if (o.detector == f.detector && o.signature == f.signature) detected_at = o.detected_at_ms;
+    }
+    bool created = false;
+    s = txn.PutFinding(project, in.row_id, execution_id, ToStored(f, detected_at, "final"),
+                       &created);
+    if (!s.ok()) return s;
+  }
+  s = txn.SetPrimaryGroup(project, in.row_id, findings.empty() ? "" : findings.front().group_id);
+  if (!s.ok()) return s;
+  if (snap.execution.estimated_cost_usd <= 0) {
+    const double cost = ComputeCostUsd(snap.events);
+    if (cost > 0) return txn.SetEstimatedCost(project, in.row_id, cost);
+  }
+  return Status::Ok();
+}
+
+std::shared_ptr<Detection::LiveState> Detection::Live(int64_t project,
+                                                      const std::string& execution_id) {
+  const std::string key = LiveKey(project, execution_id);
+  std::lock_guard<std::mutex> lock(live_mu_);
+  auto it = live_.find(key);
+  if (it != live_.end()) {
+    live_lru_.splice(live_lru_.begin(), live_lru_, it->second.lru);
+    return it->second.state;
+  }
+  live_lru_.push_front(key);
+  LiveEntry entry{std::make_shared<LiveState>(), live_lru_.begin(), 0};
+  auto state = entry.state;
+  live_.emplace(key, std::move(entry));
+  while (live_.size() > kLiveCacheMaxEntries) {
+    auto victim = live_.find(live_lru_.back());
+    live_bytes_ -= victim->second.bytes;
+    live_.erase(victim);
+    live_lru_.pop_back();
+  }
+  return state;
+}
+
+void Detection::AccountBytes(const std::string& key, size_t bytes) {
+  std::lock_guard<std::mutex> lock(live_mu_);
+  auto it = live_.find(key);
+  if (it == live_.end()) return;
+  live_bytes_ = live_bytes_ - it->second.bytes + bytes;
+  it->second.bytes = bytes;
+  // Evict least recently used executions past the byte budget (they reload from the database if
+  // they send more events).
+  while (live_bytes_ > kLiveCacheMaxBytes && live_lru_.size() > 1) {
+    auto victim = live_.find(live_lru_.back());
+    live_bytes_ -= victim->second.bytes;
+    live_.erase(victim);
+    live_lru_.pop_back();
+  }
+}
+
+void Detection::LivePass(int64_t project, const std::string& project_id,
+                         const IngestResult& result, const std::vector<Event>& batch,
+                         const Policy& policy, int64_t now_ms) {
+  if (!enabled_) return;
+  for (const TouchedExecution& t : result.touched) {
+    if (t.terminal || t.inserted == 0) continue;
+    auto state = Live(project, t.execution_id);
+    std::lock_guard<std::mutex> lock(state->mu);
+    if (!state->loaded) {
+      // First sight (or evicted): load everything stored, which includes this batch.
+      std::optional<DetectionInput> in;
+      Status s = store_->Read([&](ReadTxn& txn) {
+        auto r = txn.LoadForDetection(project, t.execution_id);
+        if (!r.ok()) return r.status();
+        in = std::move(r.value());
+        return Status::Ok();
+      });
+      if (!s.ok() || !in) continue;
+      state->row_id = in->row_id;
+      state->snapshot.execution = std::move(in->execution);
+      state->snapshot.execution.project_id = project_id;
+      state->snapshot.events = std::move(in->events);
+      for (Event& e : state->snapshot.events) {
+        e.fields = ExtractPayloadFields(e.payload_json);
+        SlimForLivePass(&e);
+      }
+      state->loaded = true;
+    } else {
+      bool ordered = true;
+      for (size_t i = 0; i < batch.size(); ++i) {
+        if (!result.inserted[i] || batch[i].execution_id != t.execution_id) continue;
+        Event e = batch[i];
+        e.arrival = static_cast<int64_t>(state->snapshot.events.size()) + 1 +
+                    (state->snapshot.events.empty() ? 0 : state->snapshot.events.back().arrival);
+        SlimForLivePass(&e);
+        if (!state->snapshot.events.empty() && e.sequence < state->snapshot.events.back().sequence) {
+          ordered = false;
+        }
+        state->snapshot.events.push_back(std::move(e));
+      }
+      if (!ordered) SortEventsForDetection(&state->snapshot.events);
+    }
+    size_t bytes = sizeof(LiveState);
+    for (const Event& e : state->snapshot.events) bytes += EventBytes(e);
+    state->bytes = bytes;
+    AccountBytes(LiveKey(project, t.execution_id), bytes);
+
+    state->snapshot.now_ms = now_ms;
+    std::vector<DetectorError> errors;
+    std::vector<Finding> fresh = RunDetectors(state->snapshot, policy, Pass::kLive, &errors);
+    LogDetectorErrors(errors, t.execution_id);
+    std::vector<Finding> changed;
+    for (const Finding& f : fresh) {
+      auto w = state->written.find(f.detector);
+      if (w == state->written.end() || w->second != f.signature) changed.push_back(f);
+    }
+    if (changed.empty()) continue;
+    const int64_t row = state->row_id ? state->row_id : 0;
+    Status s = store_->Write([&](WriteTxn& txn) {
+      int64_t row_id = row;
+      if (row_id == 0) {
+        auto in = txn.LoadForDetection(project, t.execution_id);
+        if (!in.ok()) return in.status();
+        if (!in.value()) return Status::Ok();
+        row_id = in.value()->row_id;
+      }
+      auto stored = txn.LoadFindings(project, row_id);
+      if (!stored.ok()) return stored.status();
+      std::vector<Finding> all;
+      for (const StoredFinding& sf : stored.value()) all.push_back(FromStored(sf));
+      for (const Finding& f : changed) {
+        auto it = std::find_if(all.begin(), all.end(),
+                               [&](const Finding& x) { return x.detector == f.detector; });
+        if (it != all.end() && !LiveFindingSupersedes(*it, f)) continue;
+        bool created = false;
+        Status ps = txn.PutFinding(project, row_id, t.execution_id, ToStored(f, now_ms, "live"),
+                                   &created);
+        if (!ps.ok()) return ps;
+        if (it != all.end()) {
+          *it = f;
+        } else {
+          all.push_back(f);
+        }
+      }
+      const auto top = std::min_element(all.begin(), all.end(), [](const Finding& a, const Finding& b) {
+        return a.priority < b.priority;
+      });
+      return txn.SetPrimaryGroup(project, row_id, top == all.end() ? "" : top->group_id);
+    });
+    if (!s.ok()) {
+      log::Warn("live detection not stored", {log::Str("execution_id", t.execution_id),
+                                              log::Str("error", s.message())});
+      continue;
+    }
+    for (const Finding& f : changed) state->written[f.detector] = f.signature;
+  }
+}
+
+void Detection::OnExecutionWritten(int64_t project, const Execution& execution) {
+  if (!enabled_) return;
+  const std::string key = LiveKey(project, execution.execution_id);
+  std::shared_ptr<LiveState> state;
+  {
+    std::lock_guard<std::mutex> lock(live_mu_);
+    auto it = live_.find(key);
+    if (it == live_.end()) return;
+    if (IsTerminalStatus(execution.status)) {
+      live_bytes_ -= it->second.bytes;
+      live_lru_.erase(it->second.lru);
+      live_.erase(it);
+      return;
+    }
+    state = it->second.state;
+  }
+  std::lock_guard<std::mutex> lock(state->mu);
+  const std::string project_id = state->snapshot.execution.project_id;
+  state->snapshot.execution = execution;
+  state->snapshot.execution.project_id = project_id;
+}
+
+}  // namespace vigil

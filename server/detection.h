@@ -1,0 +1,85 @@
+// The detection passes of spec §8.4, orchestrating pure detectors over stored state.
+//
+// Final pass: runs inside the same write job (transaction) that made an execution terminal or
+// added events to a terminal one, on the writer connection, so it sees exactly the committed state
+// and passes for one execution are serialised. It replaces the execution's findings.
+//
+// Live pass: after an events batch commits, for each touched non-terminal execution, on the HTTP
+// worker's thread (not the writer's). It keeps a bounded cache of each running execution's events
+// (only what live detectors read), appends each batch, runs the Live detectors, and writes only when
+// a finding is new or moved to a higher bucket. It only ever adds or raises findings.
+#pragma once
+
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "detectors/detectors.h"
+#include "detectors/policy.h"
+#include "storage/store.h"
+
+namespace vigil {
+
+class Detection {
+ public:
+  Detection(Store* store, bool enabled, std::string default_preset);
+
+  bool enabled() const { return enabled_; }
+  const std::string& default_preset() const { return default_preset_; }
+
+  // The project's effective policy (cached; PUT /policy calls SetPolicy).
+  Result<Policy> PolicyFor(int64_t project);
+  void SetPolicyCache(int64_t project, const Policy& policy);
+
+  // Final pass for one execution inside a write job. No-op when detection is disabled.
+  Status FinalPass(WriteTxn& txn, int64_t project, const std::string& project_id,
+                   const std::string& execution_id, const Policy& policy, int64_t now_ms);
+
+  // Live pass after an events batch committed. `batch` holds the request's accepted-shape events;
+  // `inserted` flags the ones that were stored (not duplicates).
+  void LivePass(int64_t project, const std::string& project_id, const IngestResult& result,
+                const std::vector<Event>& batch, const Policy& policy, int64_t now_ms);
+
+  // The execution's stored state changed through POST/PATCH: keep the live cache current, or drop
+  // the entry once the execution is terminal (the final pass takes over).
+  void OnExecutionWritten(int64_t project, const Execution& execution);
+
+ private:
+  struct LiveState {
+    std::mutex mu;
+    bool loaded = false;
+    int64_t row_id = 0;
+    ExecutionSnapshot snapshot;
+    std::unordered_map<std::string, std::string> written;  // detector -> signature written
+    size_t bytes = 0;
+  };
+  std::shared_ptr<LiveState> Live(int64_t project, const std::string& execution_id);
+  void AccountBytes(const std::string& key, size_t bytes);
+
+  Store* store_;
+  bool enabled_;
+  std::string default_preset_;
+
+  std::mutex policy_mu_;
+  std::unordered_map<int64_t, Policy> policies_;
+
+  // Bounded LRU of live states (by total cached bytes and entry count).
+  std::mutex live_mu_;
+  std::list<std::string> live_lru_;  // front = most recent
+  struct LiveEntry {
+    std::shared_ptr<LiveState> state;
+    std::list<std::string>::iterator lru;
+    size_t bytes = 0;
+  };
+  std::unordered_map<std::string, LiveEntry> live_;
+  size_t live_bytes_ = 0;
+};
+
+// Trims what the live detectors do not read from an event, precomputing its call key.
+void SlimForLivePass(Event* event);
+
+}  // namespace vigil
