@@ -10,7 +10,9 @@ from harness import VigilServer  # noqa: E402
 @pytest.fixture(scope="module")
 def server():
     """One server per test module (fast); tests use distinct ids so they do not interfere."""
-    s = VigilServer(env={"VIGIL_RATE_LIMIT_BURST": "100000", "VIGIL_RATE_LIMIT_PER_SEC": "100000"})
+    # Tests sign up many projects from one address: a trusted test header gives each its own IP.
+    s = VigilServer(env={"VIGIL_RATE_LIMIT_BURST": "100000", "VIGIL_RATE_LIMIT_PER_SEC": "100000",
+                         "VIGIL_TRUSTED_PROXY_HEADER": "X-Test-Client-IP"})
     s.start()
     yield s
     s.cleanup()

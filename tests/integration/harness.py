@@ -165,6 +165,9 @@ def raw_http(port, data, read_timeout=10):
 
 
 def signup(client, email="dev@example.com", name="Other"):
-    r = client.post("/signup", {"email": email, "project_name": name}, auth=False)
+    import random
+    ip = "198.51.100.%d" % random.randint(1, 254) + ".%d" % random.randint(0, 9)
+    r = client.post("/signup", {"email": email, "project_name": name}, auth=False,
+                    headers={"X-Test-Client-IP": ip})
     assert r.status == 201, r
     return r.json

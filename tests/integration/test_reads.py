@@ -17,8 +17,8 @@ def project(server):
                                "sdk_language": "python" if i % 2 else "typescript",
                                "parent_execution_id": "root" if i < 3 else None,
                                "input_summary": "in", "status": "started"})
-    c.patch("/executions/r-1", {"status": "completed"})
-    c.patch("/executions/r-2", {"status": "crashed"})
+    c.patch("/executions/r-1", {"status": "completed", "ended_at": "2026-05-11T00:00:05Z"})
+    c.patch("/executions/r-2", {"status": "crashed", "ended_at": "2026-05-12T00:00:05Z"})
     yield c
     c.close()
 
@@ -64,11 +64,11 @@ def test_bad_filter_values_are_400_naming_the_filter(project):
 def test_detail_has_all_fields_and_token_fallback(project):
     project.post("/events", [
         {"event_id": "tok-1", "execution_id": "r-3", "event_type": "llm_call", "sequence": 1,
-         "payload": {"input_tokens": 100, "output_tokens": 20}},
+         "timestamp": "2026-05-13T00:00:01Z", "payload": {"input_tokens": 100, "output_tokens": 20}},
         {"event_id": "tok-2", "execution_id": "r-3", "event_type": "llm_call", "sequence": 2,
-         "duration_ms": 15, "payload": {"input_tokens": 5, "output_tokens": 1.5}},
+         "timestamp": "2026-05-13T00:00:02Z", "duration_ms": 15, "payload": {"input_tokens": 5, "output_tokens": 1.5}},
         {"event_id": "tok-3", "execution_id": "r-3", "event_type": "tool_call", "sequence": 3,
-         "payload": {"input_tokens": 1000}}])
+         "timestamp": "2026-05-13T00:00:03Z", "payload": {"input_tokens": 1000}}])
     d = project.get("/executions/r-3").json
     e = d["execution"]
     assert list(e.keys())[:4] == ["execution_id", "project_id", "parent_execution_id", "status"] or \
@@ -81,7 +81,8 @@ def test_detail_has_all_fields_and_token_fallback(project):
 
 def test_event_paging(project):
     project.post("/events", [{"event_id": f"pg-{i}", "execution_id": "r-4", "event_type": "x",
-                              "sequence": i} for i in range(30)])
+                              "timestamp": "2026-05-14T00:00:01Z", "sequence": i}
+                             for i in range(30)])
     r = project.get("/executions/r-4/events?limit=10&offset=25").json
     assert [e["sequence"] for e in r["events"]] == [25, 26, 27, 28, 29]
     assert (r["count"], r["limit"], r["offset"], r["total"]) == (5, 10, 25, 30)
