@@ -50,9 +50,11 @@ def run(c, events_fn, end=None, eid=None):
     return eid, c.get(f"/executions/{eid}").json
 
 
-def establish_model(c, model="gpt-4o"):
-    run(c, lambda eid: [llm(eid, 1, "Hello there, what is the capital of France?", model=model,
-                            ts=NOW)])
+def establish_models(c, models=("gpt-4o", "claude-opus-4-6")):
+    """The project's history: the models its scenarios use are not new."""
+    for model in models:
+        run(c, lambda eid: [llm(eid, 1, "Hello there, what is the capital of France?", model=model,
+                                ts=NOW)])
 
 
 CASES = [
@@ -96,7 +98,7 @@ CASES = [
                          ids=[c[2] for c in CASES])
 def test_each_class_lands_in_its_group_with_counters_and_playbook(proj, cls, sig, detector,
                                                                   events_fn, end):
-    establish_model(proj)
+    establish_models(proj)
     eid, detail = run(proj, events_fn, end)
     gid = group_id(proj.project_id, cls, sig)
     found = {(f["detector"], f["signature"]) for f in detail["findings"]}
