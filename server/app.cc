@@ -39,11 +39,15 @@ thread_local bool t_reject_connection = false;
 // A worker pool with a bounded backlog. httplib's own pool queues without limit; here a connection
 // that finds the backlog full is handed to a small reject pool that answers 503 at once, so
 // overload turns into fast, explicit refusals instead of unbounded memory and latency.
+//
+// A worker about to hold its connection for a long time (a halt stream) detaches itself: a
+// replacement starts at once, so long-lived streams never eat the workers that serve ingestion,
+// and the detached thread ends with its connection. Streams are bounded by the halt registry.
 class BoundedPool : public httplib::TaskQueue {
  public:
   BoundedPool(size_t threads, size_t max_pending) : max_pending_(max_pending) {
-    for (size_t i = 0; i < threads; ++i) workers_.emplace_back([this] { Work(false); });
-    for (size_t i = 0; i < kRejectThreads; ++i) workers_.emplace_back([this] { Work(true); });
+    for (size_t i = 0; i < threads; ++i) StartThread(false);
+    for (size_t i = 0; i < kRejectThreads; ++i) StartThread(true);
   }
   void enqueue(std::function<void()> fn) override {
     {
@@ -65,18 +69,32 @@ class BoundedPool : public httplib::TaskQueue {
     t_reject_connection = false;
   }
   void shutdown() override {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
-    }
+    std::unique_lock<std::mutex> lock(mu_);
+    stop_ = true;
     cv_.notify_all();
     reject_cv_.notify_all();
-    for (auto& t : workers_) t.join();
+    exited_cv_.wait(lock, [this] { return live_threads_ == 0; });
+  }
+  static void DetachCurrentWorker() {
+    if (t_pool == nullptr || t_detached) return;
+    t_detached = true;
+    t_pool->StartThread(false);
   }
 
  private:
   static constexpr size_t kRejectThreads = 2;
+  static thread_local BoundedPool* t_pool;
+  static thread_local bool t_detached;
+
+  void StartThread(bool reject) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++live_threads_;
+    }
+    std::thread([this, reject] { Work(reject); }).detach();
+  }
   void Work(bool reject) {
+    t_pool = this;
     t_reject_connection = reject;
     auto& queue = reject ? rejects_ : jobs_;
     auto& cv = reject ? reject_cv_ : cv_;
@@ -85,20 +103,26 @@ class BoundedPool : public httplib::TaskQueue {
       {
         std::unique_lock<std::mutex> lock(mu_);
         cv.wait(lock, [&] { return stop_ || !queue.empty(); });
-        if (queue.empty()) return;
+        if (queue.empty()) break;
         fn = std::move(queue.front());
         queue.pop_front();
       }
       fn();
+      if (t_detached) break;  // a replacement took this worker's place
     }
+    std::lock_guard<std::mutex> lock(mu_);
+    --live_threads_;
+    exited_cv_.notify_all();
   }
   size_t max_pending_;
   std::mutex mu_;
-  std::condition_variable cv_, reject_cv_;
+  std::condition_variable cv_, reject_cv_, exited_cv_;
   std::deque<std::function<void()>> jobs_, rejects_;
-  std::vector<std::thread> workers_;
+  size_t live_threads_ = 0;
   bool stop_ = false;
 };
+thread_local BoundedPool* BoundedPool::t_pool = nullptr;
+thread_local bool BoundedPool::t_detached = false;
 
 // Finds the connected socket of this request (httplib does not hand it to handlers). Only used on
 // the rare paths that must close a connection whose body was never read.
@@ -190,13 +214,25 @@ std::string_view PathOf(const httplib::Request& req) {
 
 class App::Server : public httplib::Server {};
 
+void DetachWorkerForStream() { BoundedPool::DetachCurrentWorker(); }
+
 App::App(Config config, std::unique_ptr<Store> store)
     : config_(std::move(config)),
       store_(std::move(store)),
       auth_(store_.get(), static_cast<size_t>(config_.key_cache_size)),
       limiter_(config_.rate_limit_burst, config_.rate_limit_per_sec),
       detection_(store_.get(), config_.detectors, config_.default_policy),
-      http_(std::make_unique<Server>()) {}
+      halts_(static_cast<size_t>(config_.sse_max), static_cast<size_t>(config_.sse_max_per_project)),
+      http_(std::make_unique<Server>()) {
+  detection_.SetAutoHalt([this](int64_t project, const std::string& execution_id,
+                                const std::string& reason, int64_t now_ms) {
+    auto r = RequestHalt(project, execution_id, reason, now_ms);
+    if (!r.ok()) {
+      log::Warn("auto-halt not stored", {log::Str("execution_id", execution_id),
+                                         log::Str("error", r.status().message())});
+    }
+  });
+}
 
 App::~App() { Shutdown(); }
 
@@ -273,13 +309,14 @@ Status App::Start() {
 void App::Shutdown() {
   if (stopped_.exchange(true)) return;
   draining_ = true;
+  halts_.CloseAll();  // halt streams end without a final frame
   // In-flight requests finish; new ones are answered 503 by the pipeline meanwhile.
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(limits::kDrainTimeoutSec);
   while (in_flight_.load() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  if (http_) http_->stop();
+  if (http_ && http_->is_running()) http_->stop();
   if (listen_thread_.joinable()) listen_thread_.join();
   store_->Close();
 }
@@ -475,6 +512,26 @@ void App::AddCors(const httplib::Request& req, httplib::Response& res) const {
   res.set_header("Access-Control-Expose-Headers",
                  "X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After");
   res.set_header("Access-Control-Max-Age", "86400");
+}
+
+Result<HaltOutcome> App::RequestHalt(int64_t project, const std::string& execution_id,
+                                     const std::string& reason, int64_t now_ms) {
+  HaltState state;
+  Status s = store_->Write([&](WriteTxn& txn) {
+    auto r = txn.RequestHalt(project, execution_id, reason, now_ms);
+    if (!r.ok()) return r.status();
+    state = r.value();
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  HaltOutcome out;
+  out.exists = state.exists;
+  if (!state.exists) return out;
+  // Persisted (and committed) first, then announced: a stream that subscribes in between reads
+  // the persisted halt, one that subscribed earlier is notified.
+  out.notified = halts_.Notify(project, execution_id, reason);
+  out.pending = !state.terminal && out.notified == 0;
+  return out;
 }
 
 std::string App::ClientIp(const httplib::Request& req) const {

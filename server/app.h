@@ -12,11 +12,22 @@
 #include "server/auth.h"
 #include "server/config.h"
 #include "server/detection.h"
+#include "server/halt.h"
 #include "server/http.h"
 #include "server/rate_limiter.h"
 #include "storage/store.h"
 
 namespace vigil {
+
+struct HaltOutcome {
+  bool exists = false;
+  int notified = 0;
+  bool pending = false;
+};
+
+// Called by a handler that is about to hold its connection open for a long time (halt streams):
+// the worker pool starts a replacement so ingestion keeps its full set of workers.
+void DetachWorkerForStream();
 
 class App {
  public:
@@ -35,6 +46,10 @@ class App {
   const Config& config() const { return config_; }
   Authenticator& auth() { return auth_; }
   Detection& detection() { return detection_; }
+  HaltRegistry& halts() { return halts_; }
+  // Persists a halt for a non-terminal execution and wakes its live streams (spec §9.1).
+  Result<HaltOutcome> RequestHalt(int64_t project, const std::string& execution_id,
+                                  const std::string& reason, int64_t now_ms);
   RateLimiter& limiter() { return limiter_; }
   bool draining() const { return draining_.load(); }
   // The client address: the socket peer, or the trusted proxy header when configured (spec §2.7).
@@ -56,6 +71,7 @@ class App {
   RateLimiter limiter_;
   SignupLimiter signup_limiter_;
   Detection detection_;
+  HaltRegistry halts_;
   std::unique_ptr<Server> http_;
   std::thread listen_thread_;
   int port_ = 0;

@@ -140,6 +140,14 @@ const std::vector<Setting>& Settings() {
        }},
       {"VIGIL_DETECTORS", "0 = run no detection passes (benchmark baseline) (default 1)",
        [](Config& c, const std::string& v) { return ParseBool(v, &c.detectors); }},
+      {"VIGIL_SSE_MAX", "open halt streams in total (default 2000)",
+       [](Config& c, const std::string& v) { return ParseInt(v, 1, 100000, &c.sse_max); }},
+      {"VIGIL_SSE_MAX_PER_PROJECT", "open halt streams per project (default 500)",
+       [](Config& c, const std::string& v) {
+         return ParseInt(v, 1, 100000, &c.sse_max_per_project);
+       }},
+      {"VIGIL_SSE_KEEPALIVE_S", "seconds between halt-stream keepalive comments (default 15)",
+       [](Config& c, const std::string& v) { return ParseInt(v, 1, 3600, &c.sse_keepalive_s); }},
       {"VIGIL_HSTS", "1 = send Strict-Transport-Security (behind a TLS proxy) (default 0)",
        [](Config& c, const std::string& v) { return ParseBool(v, &c.hsts); }},
   };

@@ -32,6 +32,9 @@ struct Config {
   bool signup = true;
   std::string default_policy = "vigil";
   bool detectors = true;
+  int64_t sse_max = 2000;
+  int64_t sse_max_per_project = 500;
+  int64_t sse_keepalive_s = 15;
 };
 
 // Parses `args` (flags, without the program and command names) over `env` (VIGIL_* variables).

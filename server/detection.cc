@@ -286,6 +286,15 @@ void Detection::LivePass(int64_t project, const std::string& project_id,
       continue;
     }
     for (const Finding& f : changed) state->written[f.detector] = f.signature;
+    // Auto-halt: a live loops/cost finding under a policy or budget that asks for it, once.
+    for (const Finding& f : changed) {
+      if (!auto_halt_ || state->halt_requested || !state->snapshot.execution.halt_reason.empty()) {
+        break;
+      }
+      if (!AutoHaltApplies(f, policy, state->snapshot.execution.budget)) continue;
+      state->halt_requested = true;
+      auto_halt_(project, t.execution_id, AutoHaltReason(f), now_ms);
+    }
   }
 }
 

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -44,6 +45,11 @@ class Detection {
   void LivePass(int64_t project, const std::string& project_id, const IngestResult& result,
                 const std::vector<Event>& batch, const Policy& policy, int64_t now_ms);
 
+  // Called when a live finding asks for an auto-halt (spec §8.6) and none is recorded yet.
+  using AutoHaltFn = std::function<void(int64_t project, const std::string& execution_id,
+                                        const std::string& reason, int64_t now_ms)>;
+  void SetAutoHalt(AutoHaltFn fn) { auto_halt_ = std::move(fn); }
+
   // The execution's stored state changed through POST/PATCH: keep the live cache current, or drop
   // the entry once the execution is terminal (the final pass takes over).
   void OnExecutionWritten(int64_t project, const Execution& execution);
@@ -55,6 +61,7 @@ class Detection {
     int64_t row_id = 0;
     ExecutionSnapshot snapshot;
     std::unordered_map<std::string, std::string> written;  // detector -> signature written
+    bool halt_requested = false;
     size_t bytes = 0;
   };
   std::shared_ptr<LiveState> Live(int64_t project, const std::string& execution_id);
@@ -62,6 +69,7 @@ class Detection {
 
   Store* store_;
   bool enabled_;
+  AutoHaltFn auto_halt_;
   std::string default_preset_;
 
   std::mutex policy_mu_;

@@ -20,6 +20,9 @@ void HandleListExecutions(App& app, RequestContext& ctx);
 void HandleGetExecution(App& app, RequestContext& ctx);
 void HandleListExecutionEvents(App& app, RequestContext& ctx);
 void HandleStats(App& app, RequestContext& ctx);
+// halt (spec §9)
+void HandleHalt(App& app, RequestContext& ctx);
+void HandleHaltStream(App& app, RequestContext& ctx);
 // detection (spec §6, §8)
 void HandleListFailureGroups(App& app, RequestContext& ctx);
 void HandleGetFailureGroup(App& app, RequestContext& ctx);

@@ -24,6 +24,9 @@ const std::vector<Route>& Routes() {
       {"GET", "/executions/{id}/events", A::kApiKey, Bucket::kOther, B::kNone,
        HandleListExecutionEvents},
       {"POST", "/events", A::kApiKey, Bucket::kIngest, B::kRequired, HandleIngestEvents},
+      {"POST", "/executions/{id}/halt", A::kApiKey, Bucket::kOther, B::kOptional, HandleHalt},
+      {"GET", "/executions/{id}/halt-stream", A::kApiKey, Bucket::kOther, B::kNone,
+       HandleHaltStream},
 
       {"GET", "/project", A::kApiKey, Bucket::kOther, B::kNone, HandleGetProject},
       {"GET", "/stats", A::kApiKey, Bucket::kOther, B::kNone, HandleStats},

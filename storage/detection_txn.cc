@@ -209,6 +209,53 @@ Status WriteTxn::PutPolicy(int64_t project, const std::string& policy_json, int6
   });
 }
 
+namespace {
+
+Result<HaltState> HaltStateOn(Connection* conn, int64_t project, const std::string& execution_id) {
+  HaltState h;
+  Status s = GuardSqlite([&] {
+    auto& q = conn->Prepare(
+        "SELECT status, COALESCE(halt_reason, '') FROM executions"
+        " WHERE project = ? AND execution_id = ?");
+    q.bind(1, project);
+    q.bind(2, execution_id);
+    if (q.executeStep()) {
+      h.exists = true;
+      h.terminal = IsTerminalStatus(q.getColumn(0).getString());
+      h.halt_reason = q.getColumn(1).getString();
+    }
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return h;
+}
+
+}  // namespace
+
+Result<HaltState> ReadTxn::GetHaltState(int64_t project, const std::string& execution_id) {
+  return HaltStateOn(conn_, project, execution_id);
+}
+
+Result<HaltState> WriteTxn::RequestHalt(int64_t project, const std::string& execution_id,
+                                        const std::string& reason, int64_t now_ms) {
+  auto h = HaltStateOn(conn_, project, execution_id);
+  if (!h.ok() || !h->exists || h->terminal) return h;
+  Status s = GuardSqlite([&] {
+    auto& q = conn_->Prepare(
+        "UPDATE executions SET halt_reason = ?, halt_requested_at = ?"
+        " WHERE project = ? AND execution_id = ?");
+    q.bind(1, reason);
+    q.bind(2, now_ms);
+    q.bind(3, project);
+    q.bind(4, execution_id);
+    q.exec();
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  h->halt_reason = reason;
+  return h;
+}
+
 Result<std::string> ReadTxn::GetPolicy(int64_t project) {
   std::string out;
   Status s = GuardSqlite([&] {

@@ -125,6 +125,12 @@ struct FailureGroupRow {
   double cost_wasted_usd = 0;
 };
 
+struct HaltState {
+  bool exists = false;
+  bool terminal = false;
+  std::string halt_reason;  // persisted, "" = none
+};
+
 struct ProjectStats {
   int64_t total_executions = 0;
   int64_t completed_executions = 0;
@@ -175,6 +181,11 @@ class WriteTxn {
   Status SetPrimaryGroup(int64_t project, int64_t row, const std::string& group_id);
   Status SetEstimatedCost(int64_t project, int64_t row, double cost_usd);
   Status PutPolicy(int64_t project, const std::string& policy_json, int64_t now_ms);
+  // --- halt (spec §9.1) ---
+  // Persists a halt for a non-terminal execution (a later one replaces the reason). Reports
+  // whether the execution exists and is terminal (then nothing is stored).
+  Result<HaltState> RequestHalt(int64_t project, const std::string& execution_id,
+                                const std::string& reason, int64_t now_ms);
   // Records last_used_at for keys (batched, best effort).
   Status TouchKeys(const std::vector<std::pair<std::string, int64_t>>& key_last_used);
 
@@ -205,6 +216,7 @@ class ReadTxn {
   Result<ProjectStats> GetStats(int64_t project, int64_t now_ms);
   Result<std::optional<DetectionInput>> LoadForDetection(int64_t project,
                                                          const std::string& execution_id);
+  Result<HaltState> GetHaltState(int64_t project, const std::string& execution_id);
   // "" when the project has no stored policy.
   Result<std::string> GetPolicy(int64_t project);
   Result<std::vector<FailureGroupRow>> ListFailureGroups(int64_t project, int64_t limit,

@@ -1,0 +1,51 @@
+"""The price table of spec §8.3.3, used for the local cost budget and ``estimated_cost_usd``.
+
+Prices are USD per million tokens (input, output). A model is looked up lower-cased: the exact key,
+else the longest key that is a prefix of it; an unknown model costs 0 (so a cost budget never halts
+on a model we cannot price).
+"""
+
+from typing import Dict, Optional, Tuple
+
+PRICES_PER_MILLION: Dict[str, Tuple[float, float]] = {
+    "claude-opus-4-6": (15.0, 75.0),
+    "claude-sonnet-4-6": (3.0, 15.0),
+    "claude-haiku-4-5": (1.0, 5.0),
+    "claude-opus-4-1": (15.0, 75.0),
+    "claude-sonnet-4": (3.0, 15.0),
+    "claude-3-5-sonnet": (3.0, 15.0),
+    "claude-3-5-haiku": (1.0, 5.0),
+    "claude-3-opus": (15.0, 75.0),
+    "gpt-4o": (2.50, 10.0),
+    "gpt-4o-mini": (0.15, 0.60),
+    "gpt-4-turbo": (10.0, 30.0),
+    "gpt-4": (30.0, 60.0),
+    "gpt-3.5-turbo": (0.50, 1.50),
+    "o1": (15.0, 60.0),
+    "o1-mini": (3.0, 12.0),
+}
+
+# Longest first, so the first prefix that matches is the longest one.
+_KEYS_LONGEST_FIRST = sorted(PRICES_PER_MILLION, key=len, reverse=True)
+
+
+def price_key(model: Optional[str]) -> Optional[str]:
+    """The table key that prices ``model``, or None."""
+    if not model:
+        return None
+    name = model.lower()
+    if name in PRICES_PER_MILLION:
+        return name
+    for key in _KEYS_LONGEST_FIRST:
+        if name.startswith(key):
+            return key
+    return None
+
+
+def estimate_cost_usd(model: Optional[str], input_tokens: int, output_tokens: int) -> float:
+    """Cost of one call: (in / 1e6) × in-price + (out / 1e6) × out-price; 0 for an unknown model."""
+    key = price_key(model)
+    if key is None:
+        return 0.0
+    price_in, price_out = PRICES_PER_MILLION[key]
+    return (input_tokens / 1e6) * price_in + (output_tokens / 1e6) * price_out

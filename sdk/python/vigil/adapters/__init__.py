@@ -1,0 +1,11 @@
+"""Optional adapters that record LLM calls made through popular client libraries.
+
+Import the one you need; neither library is a dependency of ``vigil`` and neither is imported by
+the adapters (they work on any object with the client's call shape)::
+
+    from vigil.adapters import anthropic as vigil_anthropic
+    client = vigil_anthropic.instrument(anthropic.Anthropic())
+
+    from vigil.adapters import openai as vigil_openai
+    client = vigil_openai.instrument(openai.OpenAI())
+"""

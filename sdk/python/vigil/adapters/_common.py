@@ -1,0 +1,131 @@
+"""Shared machinery of the client adapters: patch one ``create`` method on a resource object so each
+call inside a Vigil execution is recorded as an ``llm_call`` event."""
+
+import inspect
+import logging
+import time
+from typing import Any, Callable, Dict, Optional
+
+from .._execution import _current
+
+log = logging.getLogger("vigil")
+
+_MARK = "__vigil_original__"
+
+
+def field(obj: Any, name: str, default: Any = None) -> Any:
+    """``obj.name`` or ``obj[name]``: client libraries return typed objects, fakes and raw JSON dicts."""
+    if obj is None:
+        return default
+    if isinstance(obj, dict):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+def text_of(content: Any) -> str:
+    """Text of a message ``content``: a string, or a list of parts whose text parts are joined."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, (list, tuple)):
+        parts = []
+        for part in content:
+            if isinstance(part, str):
+                parts.append(part)
+            elif field(part, "type", "text") == "text" and isinstance(field(part, "text"), str):
+                parts.append(field(part, "text"))
+        return "\n".join(parts)
+    return ""
+
+
+def last_user_message(messages: Any) -> str:
+    for message in reversed(list(messages or [])):
+        if field(message, "role") == "user":
+            return text_of(field(message, "content"))
+    return ""
+
+
+Extract = Callable[[Dict[str, Any]], Dict[str, Any]]
+Usage = Callable[[Any], Dict[str, Any]]
+
+
+def patch_create(resource: Any, request_fields: Extract, response_fields: Usage) -> None:
+    """Replace ``resource.create`` (an instance attribute shadowing the class method) by a recording
+    wrapper. Idempotent. Works for sync clients and for async ones (the wrapper returns an awaitable
+    when the original does)."""
+    original = getattr(resource, "create")
+    if getattr(original, _MARK, None) is not None:
+        return
+
+    def create(*args: Any, **kwargs: Any) -> Any:
+        execution = _current.get()
+        if execution is None:
+            return original(*args, **kwargs)
+        execution.check_before_llm_call()  # a halted or exhausted run never pays for another call
+        started = time.perf_counter()
+        request = _safe(request_fields, kwargs) or {}
+        try:
+            result = original(*args, **kwargs)
+        except Exception as exc:
+            _record(execution, request, None, exc, started)
+            raise
+        if inspect.isawaitable(result):
+            return _finish_async(execution, request, result, started)
+        _record(execution, request, _safe(response_fields, result), None, started)
+        execution.check_halt()
+        return result
+
+    async def _finish_async(execution: Any, request: Dict[str, Any], awaitable: Any, started: float) -> Any:
+        try:
+            result = await awaitable
+        except Exception as exc:
+            _record(execution, request, None, exc, started)
+            raise
+        _record(execution, request, _safe(response_fields, result), None, started)
+        execution.check_halt()
+        return result
+
+    setattr(create, _MARK, original)
+    create.__doc__ = getattr(original, "__doc__", None)
+    setattr(resource, "create", create)
+
+
+def unpatch_create(resource: Any) -> None:
+    """Undo :func:`patch_create`. Idempotent."""
+    original = getattr(getattr(resource, "create", None), _MARK, None)
+    if original is None:
+        return
+    try:
+        delattr(resource, "create")  # uncovers the class's method
+    except AttributeError:
+        pass
+    if not hasattr(resource, "create"):  # ``create`` was an instance attribute to begin with
+        setattr(resource, "create", original)
+
+
+def _safe(extract: Callable[[Any], Dict[str, Any]], value: Any) -> Optional[Dict[str, Any]]:
+    try:
+        return extract(value)
+    except Exception:
+        log.debug("vigil: could not read the LLM call fields", exc_info=True)
+        return None
+
+
+def _record(execution: Any, request: Dict[str, Any], response: Optional[Dict[str, Any]],
+            error: Optional[BaseException], started: float) -> None:
+    response = response or {}
+    execution._record_llm_call(
+        response.get("model") or request.get("model"),
+        request.get("system_prompt"),
+        request.get("user_message"),
+        response.get("input_tokens"),
+        response.get("output_tokens"),
+        response.get("response_text"),
+        "failed" if error is not None else "ok",
+        (time.perf_counter() - started) * 1000,
+        error,
+        None,
+        None,
+        None,
+    )

@@ -1,0 +1,49 @@
+"""Record calls made with the Anthropic Python client (``client.messages.create``), sync or async.
+
+    import anthropic
+    from vigil.adapters import anthropic as vigil_anthropic
+
+    client = vigil_anthropic.instrument(anthropic.Anthropic())
+
+Each call inside a ``vigil.wrap`` execution becomes an ``llm_call`` event with the model, the system
+prompt, the last user message, ``usage.input_tokens`` / ``usage.output_tokens``, the response text and
+the latency; a call that raises is recorded as failed and the exception propagates unchanged. The call
+is a halt call point, and a call that would exceed ``max_steps`` is refused before it is made.
+
+Streaming responses (``stream=True``) are recorded without tokens or text.
+"""
+
+from typing import Any, Dict
+
+from ._common import field, last_user_message, patch_create, text_of, unpatch_create
+
+__all__ = ["instrument", "uninstrument"]
+
+
+def _request(kwargs: Dict[str, Any]) -> Dict[str, Any]:
+    return {
+        "model": kwargs.get("model"),
+        "system_prompt": text_of(kwargs.get("system")),
+        "user_message": last_user_message(kwargs.get("messages")),
+    }
+
+
+def _response(message: Any) -> Dict[str, Any]:
+    usage = field(message, "usage")
+    return {
+        "model": field(message, "model"),
+        "input_tokens": field(usage, "input_tokens"),
+        "output_tokens": field(usage, "output_tokens"),
+        "response_text": text_of(field(message, "content")) if usage is not None else None,
+    }
+
+
+def instrument(client: Any) -> Any:
+    """Instrument ``client.messages.create`` in place and return ``client``. Idempotent."""
+    patch_create(client.messages, _request, _response)
+    return client
+
+
+def uninstrument(client: Any) -> Any:
+    unpatch_create(client.messages)
+    return client

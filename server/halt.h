@@ -1,0 +1,52 @@
+// The halt channel (spec §9): an in-memory registry of open halt streams keyed by
+// (project, execution_id). A halt request wakes every subscriber of that execution; halts are also
+// persisted by the caller so an execution that subscribes later still receives it.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/status.h"
+
+namespace vigil {
+
+class HaltRegistry {
+ public:
+  struct Subscriber {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::optional<std::string> reason;  // set once: the halt to deliver
+    bool closed = false;                // shutdown: end the stream without a frame
+  };
+
+  HaltRegistry(size_t max_total, size_t max_per_project)
+      : max_total_(max_total), max_per_project_(max_per_project) {}
+
+  // Registers a stream. Unavailable ("too many halt streams") past either bound.
+  Result<std::shared_ptr<Subscriber>> Subscribe(int64_t project, const std::string& execution_id);
+  void Unsubscribe(int64_t project, const std::string& execution_id,
+                   const std::shared_ptr<Subscriber>& sub);
+  // Delivers `reason` to every current subscriber; returns how many were notified.
+  int Notify(int64_t project, const std::string& execution_id, const std::string& reason);
+  // Shutdown: every stream ends.
+  void CloseAll();
+  size_t open() const;
+
+ private:
+  using Key = std::pair<int64_t, std::string>;
+  size_t max_total_;
+  size_t max_per_project_;
+  mutable std::mutex mu_;
+  std::map<Key, std::vector<std::shared_ptr<Subscriber>>> subs_;
+  std::map<int64_t, size_t> per_project_;
+  size_t total_ = 0;
+  bool closed_ = false;
+};
+
+}  // namespace vigil
