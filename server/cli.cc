@@ -1,5 +1,6 @@
 #include "server/cli.h"
 
+#include <malloc.h>
 #include <signal.h>
 
 #include <cstdio>
@@ -59,6 +60,9 @@ Result<std::unique_ptr<Store>> OpenStore(const Config& c) {
 }
 
 int Serve(const Config& config) {
+  // glibc gives each busy thread its own malloc arena; with dozens of HTTP workers that multiplies
+  // resident memory for no throughput gain. A few shared arenas keep RSS flat.
+  mallopt(M_ARENA_MAX, 4);
   // Signals are taken synchronously by this thread; every thread started below inherits the mask.
   sigset_t signals;
   sigemptyset(&signals);

@@ -1,5 +1,7 @@
 #include "server/detection.h"
 
+#include <algorithm>
+
 #include "server/json_codec.h"
 #include "server/log.h"
 #include "server/policy_codec.h"
@@ -8,16 +10,18 @@ namespace vigil {
 namespace {
 
 // Bounds of the live-pass cache: running executions' slimmed events.
-constexpr size_t kLiveCacheMaxBytes = 32u << 20;
+constexpr size_t kLiveCacheMaxBytes = 16u << 20;
 constexpr size_t kLiveCacheMaxEntries = 10000;
 
 std::string LiveKey(int64_t project, const std::string& execution_id) {
   return std::to_string(project) + '\x1f' + execution_id;
 }
 
+// Heap bytes of a slimmed event, counting strings past the small-string buffer.
 size_t EventBytes(const Event& e) {
-  return sizeof(Event) + e.event_id.size() + e.event_type.size() +
-         (e.fields.model ? e.fields.model->size() : 0) + e.fields.identical_call_key.size();
+  auto heap = [](const std::string& s) { return s.size() > 15 ? s.capacity() + 1 : 0; };
+  return sizeof(Event) + heap(e.event_type) + (e.fields.model ? heap(*e.fields.model) : 0) +
+         heap(e.fields.identical_call_key);
 }
 
 StoredFinding ToStored(const Finding& f, int64_t detected_at_ms, const char* source) {
@@ -52,18 +56,23 @@ void LogDetectorErrors(const std::vector<DetectorError>& errors, const std::stri
 
 }  // namespace
 
-void SlimForLivePass(Event* e) {
-  if (e->event_type == "llm_call" && e->fields.identical_call_key.empty()) {
-    e->fields.identical_call_key =
-        IdenticalCallKey(e->fields.model.value_or(""), e->fields.user_message.value_or(""));
+Event SlimForLivePass(const Event& e) {
+  Event slim;
+  slim.event_type = e.event_type;
+  slim.sequence = e.sequence;
+  slim.timestamp_ms = e.timestamp_ms;
+  slim.duration_ms = e.duration_ms;
+  slim.arrival = e.arrival;
+  if (e.event_type == "llm_call") {
+    slim.fields.model = e.fields.model;
+    slim.fields.input_tokens = e.fields.input_tokens;
+    slim.fields.output_tokens = e.fields.output_tokens;
+    slim.fields.identical_call_key =
+        e.fields.identical_call_key.empty()
+            ? IdenticalCallKey(e.fields.model.value_or(""), e.fields.user_message.value_or(""))
+            : e.fields.identical_call_key;
   }
-  e->payload_json.clear();
-  e->payload_json.shrink_to_fit();
-  e->fields.user_message.reset();
-  e->fields.system_prompt.reset();
-  e->fields.name.reset();
-  e->fields.tool_name.reset();
-  e->fields.status.reset();
+  return slim;
 }
 
 Detection::Detection(Store* store, bool enabled, std::string default_preset)
@@ -198,7 +207,7 @@ void Detection::LivePass(int64_t project, const std::string& project_id,
   for (const TouchedExecution& t : result.touched) {
     if (t.terminal || t.inserted == 0) continue;
     auto state = Live(project, t.execution_id);
-    std::lock_guard<std::mutex> lock(state->mu);
+    std::unique_lock<std::mutex> lock(state->mu);
     if (!state->loaded) {
       // First sight (or evicted): load everything stored, which includes this batch.
       std::optional<DetectionInput> in;
@@ -212,31 +221,36 @@ void Detection::LivePass(int64_t project, const std::string& project_id,
       state->row_id = in->row_id;
       state->snapshot.execution = std::move(in->execution);
       state->snapshot.execution.project_id = project_id;
-      state->snapshot.events = std::move(in->events);
-      for (Event& e : state->snapshot.events) {
+      state->snapshot.events.reserve(in->events.size());
+      for (Event& e : in->events) {
         e.fields = ExtractPayloadFields(e.payload_json);
-        SlimForLivePass(&e);
+        state->snapshot.events.push_back(SlimForLivePass(e));
+        state->bytes += EventBytes(state->snapshot.events.back());
       }
+      state->next_arrival = static_cast<int64_t>(in->events.size()) + 1;
       state->loaded = true;
     } else {
-      bool ordered = true;
+      // Append this batch's new events, keeping (sequence, arrival) order: usually they come in
+      // order; when requests for one execution overtake each other, merge the sorted tail.
+      auto& events = state->snapshot.events;
+      const size_t old_size = events.size();
       for (size_t i = 0; i < batch.size(); ++i) {
         if (!result.inserted[i] || batch[i].execution_id != t.execution_id) continue;
-        Event e = batch[i];
-        e.arrival = static_cast<int64_t>(state->snapshot.events.size()) + 1 +
-                    (state->snapshot.events.empty() ? 0 : state->snapshot.events.back().arrival);
-        SlimForLivePass(&e);
-        if (!state->snapshot.events.empty() && e.sequence < state->snapshot.events.back().sequence) {
-          ordered = false;
-        }
-        state->snapshot.events.push_back(std::move(e));
+        Event e = SlimForLivePass(batch[i]);
+        e.arrival = state->next_arrival++;
+        state->bytes += EventBytes(e);
+        events.push_back(std::move(e));
       }
-      if (!ordered) SortEventsForDetection(&state->snapshot.events);
+      const auto by_order = [](const Event& a, const Event& b) {
+        return a.sequence != b.sequence ? a.sequence < b.sequence : a.arrival < b.arrival;
+      };
+      const auto tail = events.begin() + static_cast<std::ptrdiff_t>(old_size);
+      if (!std::is_sorted(tail, events.end(), by_order)) std::stable_sort(tail, events.end(), by_order);
+      if (old_size > 0 && tail != events.end() && by_order(*tail, *(tail - 1))) {
+        std::inplace_merge(events.begin(), tail, events.end(), by_order);
+      }
     }
-    size_t bytes = sizeof(LiveState);
-    for (const Event& e : state->snapshot.events) bytes += EventBytes(e);
-    state->bytes = bytes;
-    AccountBytes(LiveKey(project, t.execution_id), bytes);
+    AccountBytes(LiveKey(project, t.execution_id), state->bytes + sizeof(LiveState));
 
     state->snapshot.now_ms = now_ms;
     std::vector<DetectorError> errors;
@@ -249,6 +263,13 @@ void Detection::LivePass(int64_t project, const std::string& project_id,
     }
     if (changed.empty()) continue;
     const int64_t row = state->row_id ? state->row_id : 0;
+    // Claimed before the write so a concurrent pass does not write the same finding; the lock is
+    // not held across the commit, so other batches of this execution are not serialised behind it.
+    for (const Finding& f : changed) state->written[f.detector] = f.signature;
+    const std::optional<Budget> budget = state->snapshot.execution.budget;
+    const bool halt_recorded =
+        state->halt_requested || !state->snapshot.execution.halt_reason.empty();
+    lock.unlock();
     Status s = store_->Write([&](WriteTxn& txn) {
       int64_t row_id = row;
       if (row_id == 0) {
@@ -283,17 +304,20 @@ void Detection::LivePass(int64_t project, const std::string& project_id,
     if (!s.ok()) {
       log::Warn("live detection not stored", {log::Str("execution_id", t.execution_id),
                                               log::Str("error", s.message())});
+      lock.lock();
+      for (const Finding& f : changed) state->written.erase(f.detector);  // retry next batch
       continue;
     }
-    for (const Finding& f : changed) state->written[f.detector] = f.signature;
     // Auto-halt: a live loops/cost finding under a policy or budget that asks for it, once.
+    if (!auto_halt_ || halt_recorded) continue;
     for (const Finding& f : changed) {
-      if (!auto_halt_ || state->halt_requested || !state->snapshot.execution.halt_reason.empty()) {
-        break;
-      }
-      if (!AutoHaltApplies(f, policy, state->snapshot.execution.budget)) continue;
+      if (!AutoHaltApplies(f, policy, budget)) continue;
+      lock.lock();
+      const bool first = !state->halt_requested;
       state->halt_requested = true;
-      auto_halt_(project, t.execution_id, AutoHaltReason(f), now_ms);
+      lock.unlock();
+      if (first) auto_halt_(project, t.execution_id, AutoHaltReason(f), now_ms);
+      break;
     }
   }
 }

@@ -62,6 +62,7 @@ class Detection {
     ExecutionSnapshot snapshot;
     std::unordered_map<std::string, std::string> written;  // detector -> signature written
     bool halt_requested = false;
+    int64_t next_arrival = 1;
     size_t bytes = 0;
   };
   std::shared_ptr<LiveState> Live(int64_t project, const std::string& execution_id);
@@ -87,7 +88,7 @@ class Detection {
   size_t live_bytes_ = 0;
 };
 
-// Trims what the live detectors do not read from an event, precomputing its call key.
-void SlimForLivePass(Event* event);
+// The part of an event the live detectors read, with its identical-call key precomputed.
+Event SlimForLivePass(const Event& event);
 
 }  // namespace vigil
