@@ -1,0 +1,197 @@
+import { recordLlmCall, type LlmCall } from "../api.js";
+import { currentExecution, raiseIfHalted, type Execution } from "../execution.js";
+
+// Shared machinery of the client adapters. The adapters never import the clients: they patch the
+// instance they are given, duck-typed, so neither client is a dependency of this package.
+
+export const INSTRUMENTED = Symbol.for("vigil-sdk.instrumented");
+
+export type AnyRecord = Record<PropertyKey, any>;
+
+/** How one client's call and response map onto an llm_call. */
+export interface LlmCallShape {
+  /** Prompt-side fields, from the request parameters. */
+  request(params: AnyRecord): Pick<LlmCall, "model" | "systemPrompt" | "userMessage">;
+  /** Model, text and tokens of a complete (non-streamed) response. */
+  response(value: AnyRecord): Pick<LlmCall, "model" | "responseText" | "inputTokens" | "outputTokens">;
+  /** A fresh accumulator for a streamed response. */
+  stream(): StreamAccumulator;
+}
+
+export interface StreamAccumulator {
+  add(chunk: AnyRecord): void;
+  result(): Pick<LlmCall, "model" | "responseText" | "inputTokens" | "outputTokens">;
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return v !== null && (typeof v === "object" || typeof v === "function") && typeof (v as AnyRecord).then === "function";
+}
+
+/** Text of a string or of an array of content blocks/parts (`{type:"text", text}`), joined by newlines. */
+export function textOf(content: unknown): string {
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return "";
+  const parts: string[] = [];
+  for (const block of content) {
+    if (typeof block === "string") parts.push(block);
+    else if (block && typeof block === "object") {
+      const b = block as AnyRecord;
+      if (typeof b.text === "string") parts.push(b.text);
+      else if (b.type === "tool_result") parts.push(textOf(b.content));
+    }
+  }
+  return parts.join("\n");
+}
+
+/** The content of the last message with role `user`, as text. */
+export function lastUserMessage(messages: unknown): string {
+  if (!Array.isArray(messages)) return "";
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i] as AnyRecord | undefined;
+    if (m && m.role === "user") return textOf(m.content);
+  }
+  return "";
+}
+
+export function num(v: unknown): number {
+  return typeof v === "number" && Number.isFinite(v) ? v : 0;
+}
+
+function safe(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // telemetry must never break the agent
+  }
+}
+
+/** Wraps an async iterator so every chunk reaches `acc`; `done` runs once when iteration stops. */
+function observeIterator(
+  it: AsyncIterator<unknown>,
+  acc: StreamAccumulator,
+  done: (error?: unknown) => void,
+): AsyncIterator<unknown> {
+  let finished = false;
+  const finish = (error?: unknown) => {
+    if (finished) return;
+    finished = true;
+    done(error);
+  };
+  return {
+    async next(...args: [] | [unknown]) {
+      try {
+        const r = await it.next(...args);
+        if (r.done) finish();
+        else safe(() => acc.add(r.value as AnyRecord));
+        return r;
+      } catch (err) {
+        finish(err);
+        throw err;
+      }
+    },
+    async return(value?: unknown) {
+      finish();
+      return it.return ? it.return(value) : { done: true as const, value };
+    },
+    async throw(err?: unknown) {
+      finish(err);
+      if (it.throw) return it.throw(err);
+      throw err;
+    },
+  };
+}
+
+/** Makes a streamed response report its usage when it has been iterated. */
+function observeStream(stream: AnyRecord, acc: StreamAccumulator, done: (error?: unknown) => void): void {
+  const original = stream[Symbol.asyncIterator];
+  if (typeof original !== "function") {
+    done();
+    return;
+  }
+  Object.defineProperty(stream, Symbol.asyncIterator, {
+    configurable: true,
+    writable: true,
+    value: function (this: unknown) {
+      return observeIterator(original.call(this ?? stream), acc, done);
+    },
+  });
+}
+
+function record(exec: Execution, call: LlmCall): void {
+  safe(() => recordLlmCall(exec, call));
+}
+
+/**
+ * Calls a client method on behalf of the agent and records it as an llm_call. Inside an execution
+ * the call is a halt point that also refuses to start an llm call the step budget has no room for.
+ * The client's own return value (e.g. an APIPromise with `withResponse()`) is returned untouched;
+ * the record is taken from a side branch registered before the agent can await it.
+ */
+export function callInstrumented(
+  original: (...args: unknown[]) => unknown,
+  thisArg: unknown,
+  args: unknown[],
+  shape: LlmCallShape,
+): unknown {
+  const exec = currentExecution();
+  if (!exec) return original.apply(thisArg, args);
+  raiseIfHalted(exec, true);
+  const params = (args[0] && typeof args[0] === "object" ? args[0] : {}) as AnyRecord;
+  let prompt: Pick<LlmCall, "model" | "systemPrompt" | "userMessage"> = {};
+  safe(() => {
+    prompt = shape.request(params);
+  });
+  const started = performance.now();
+  const elapsed = () => performance.now() - started;
+  const fail = (error: unknown) => record(exec, { ...prompt, status: "failed", error, durationMs: elapsed() });
+  const succeed = (value: unknown) => {
+    if (params.stream === true && value && typeof value === "object") {
+      const acc = shape.stream();
+      observeStream(value as AnyRecord, acc, (error) => {
+        let got: ReturnType<StreamAccumulator["result"]> = {};
+        safe(() => {
+          got = acc.result();
+        });
+        if (error !== undefined) fail(error);
+        else record(exec, { ...prompt, ...got, model: got.model || prompt.model, durationMs: elapsed() });
+      });
+      return;
+    }
+    let got: ReturnType<LlmCallShape["response"]> = {};
+    safe(() => {
+      got = shape.response((value ?? {}) as AnyRecord);
+    });
+    record(exec, { ...prompt, ...got, model: got.model || prompt.model, durationMs: elapsed() });
+  };
+
+  let result: unknown;
+  try {
+    result = original.apply(thisArg, args);
+  } catch (error) {
+    fail(error);
+    throw error;
+  }
+  if (!isThenable(result)) {
+    succeed(result);
+    return result;
+  }
+  safe(() => {
+    (result as PromiseLike<unknown>).then(
+      (value) => safe(() => succeed(value)),
+      (error) => safe(() => fail(error)),
+    );
+  });
+  return result;
+}
+
+/** Replaces `resource[method]` with an instrumented version (once per resource). */
+export function patchMethod(resource: AnyRecord, method: string, shape: LlmCallShape, what: string): void {
+  const original = resource?.[method];
+  if (typeof original !== "function") throw new TypeError(`${what}: expected a client with ${method}()`);
+  if ((original as AnyRecord)[INSTRUMENTED]) return;
+  const patched = function (this: unknown, ...args: unknown[]): unknown {
+    return callInstrumented(original as (...a: unknown[]) => unknown, this ?? resource, args, shape);
+  };
+  Object.defineProperty(patched, INSTRUMENTED, { value: true });
+  resource[method] = patched;
+}

@@ -1,0 +1,25 @@
+/**
+ * Vigil SDK for Node.js: records AI-agent executions (LLM calls, tool calls, checkpoints,
+ * validator results) and ships them to a Vigil server in the background; enforces per-execution
+ * budgets and remote halts.
+ */
+export { configure, flush, stats } from "./client.js";
+export {
+  wrap,
+  tool,
+  checkpoint,
+  validatorResult,
+  emitLlmCall,
+  currentSignal,
+  currentExecutionId,
+  checkHalt,
+} from "./api.js";
+export type { WrapOptions, ToolOptions, LlmCall, ValidatorOptions } from "./api.js";
+export { Budget } from "./budget.js";
+export type { BudgetOptions } from "./budget.js";
+export { VigilHalt } from "./halt.js";
+export type { HaltTrigger } from "./halt.js";
+export { VigilConfigError } from "./config.js";
+export type { ConfigureOptions } from "./config.js";
+export type { ShipperStats } from "./shipper.js";
+export { SDK_VERSION } from "./version.js";
