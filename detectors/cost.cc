@@ -51,9 +51,18 @@ std::optional<ModelPrice> LookupPrice(std::string_view model) {
 
 double ComputeCostUsd(const std::vector<Event>& events) {
   double total = 0;
+  // An execution almost always calls one model: look each run of equal names up once (the lookup
+  // lower-cases the name and scans the table, and the live pass calls this after every batch).
+  const std::string* last_model = nullptr;
+  std::optional<ModelPrice> price;
+  static const std::string kNoModel;
   for (const Event& event : events) {
     if (event.event_type != kLlmCall) continue;
-    const std::optional<ModelPrice> price = LookupPrice(event.fields.model.value_or(""));
+    const std::string& model = event.fields.model ? *event.fields.model : kNoModel;
+    if (last_model == nullptr || *last_model != model) {
+      price = LookupPrice(model);
+      last_model = &model;
+    }
     if (!price) continue;
     const double input = static_cast<double>(event.fields.input_tokens.value_or(0));
     const double output = static_cast<double>(event.fields.output_tokens.value_or(0));

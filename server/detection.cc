@@ -107,40 +107,71 @@ void Detection::SetPolicyCache(int64_t project, const Policy& policy) {
   policies_[project] = policy;
 }
 
-Status Detection::FinalPass(WriteTxn& txn, int64_t project, const std::string& project_id,
+Status Detection::FinalPass(int64_t project, const std::string& project_id,
                             const std::string& execution_id, const Policy& policy,
                             int64_t now_ms) {
   if (!enabled_) return Status::Ok();
-  auto loaded = txn.LoadForDetection(project, execution_id);
-  if (!loaded.ok()) return loaded.status();
-  if (!loaded.value()) return Status::Ok();
-  DetectionInput& in = *loaded.value();
-  ExecutionSnapshot snap;
-  snap.execution = std::move(in.execution);
-  snap.execution.project_id = project_id;
-  snap.events = std::move(in.events);
-  for (Event& e : snap.events) e.fields = ExtractPayloadFields(e.payload_json);
-  snap.now_ms = now_ms;
-  if (NeedsHistory(policy, Pass::kFinal)) {
-    const HistoryWindow w = HistoryWindowFor(policy, now_ms);
-    if (policy.model_drift.enabled) {
-      auto models = txn.HistoryModels(project, in.row_id, w.since_ms, w.until_ms);
-      if (!models.ok()) return models.status();
-      snap.history.models = std::move(models.value());
-    }
-    if (policy.lexical_drift.enabled) {
-      auto msgs = txn.HistoryMessages(project, in.row_id, w.since_ms, w.until_ms, w.max_messages);
-      if (!msgs.ok()) return msgs.status();
-      snap.history.user_messages = std::move(msgs.value());
-    }
-  }
-  std::vector<DetectorError> errors;
-  const std::vector<Finding> findings = RunDetectors(snap, policy, Pass::kFinal, &errors);
-  LogDetectorErrors(errors, execution_id);
+  // Two attempts: a pass that loses the race to a newer write retries once; past that, the newer
+  // write's own final pass (every write to a terminal execution triggers one) is the one to keep.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    std::optional<DetectionInput> in;
+    ExecutionSnapshot snap;
+    Status s = store_->Read([&](ReadTxn& txn) {
+      auto loaded = txn.LoadForDetection(project, execution_id);
+      if (!loaded.ok()) return loaded.status();
+      in = std::move(loaded.value());
+      if (!in || !NeedsHistory(policy, Pass::kFinal)) return Status::Ok();
+      const HistoryWindow w = HistoryWindowFor(policy, now_ms);
+      if (policy.model_drift.enabled) {
+        auto models = txn.HistoryModels(project, in->row_id, w.since_ms, w.until_ms);
+        if (!models.ok()) return models.status();
+        snap.history.models = std::move(models.value());
+      }
+      if (policy.lexical_drift.enabled) {
+        auto msgs =
+            txn.HistoryMessages(project, in->row_id, w.since_ms, w.until_ms, w.max_messages);
+        if (!msgs.ok()) return msgs.status();
+        snap.history.user_messages = std::move(msgs.value());
+      }
+      return Status::Ok();
+    });
+    if (!s.ok()) return s;
+    if (!in) return Status::Ok();
+    // The detectors run here, on the HTTP worker, so the single writer thread only writes.
+    snap.execution = std::move(in->execution);
+    snap.execution.project_id = project_id;
+    snap.events = std::move(in->events);
+    for (Event& e : snap.events) e.fields = ExtractPayloadFields(e.payload_json);
+    snap.now_ms = now_ms;
+    std::vector<DetectorError> errors;
+    const std::vector<Finding> findings = RunDetectors(snap, policy, Pass::kFinal, &errors);
+    LogDetectorErrors(errors, execution_id);
+    const double computed_cost =
+        snap.execution.estimated_cost_usd <= 0 ? ComputeCostUsd(snap.events) : 0;
 
-  auto old = txn.LoadFindings(project, in.row_id);
+    bool stale = false;
+    s = store_->Write([&](WriteTxn& txn) {
+      auto revision = txn.Revision(project, in->row_id);
+      if (!revision.ok()) return revision.status();
+      if (!revision.value() || *revision.value() != in->revision) {
+        stale = true;  // changed since the snapshot: these findings may be out of date
+        return Status::Ok();
+      }
+      return StoreFinalFindings(txn, project, in->row_id, execution_id, findings, computed_cost,
+                                now_ms);
+    });
+    if (!s.ok() || !stale) return s;
+  }
+  return Status::Ok();
+}
+
+Status Detection::StoreFinalFindings(WriteTxn& txn, int64_t project, int64_t row,
+                                     const std::string& execution_id,
+                                     const std::vector<Finding>& findings, double computed_cost,
+                                     int64_t now_ms) {
+  auto old = txn.LoadFindings(project, row);
   if (!old.ok()) return old.status();
-  Status s = txn.DeleteFindings(project, in.row_id);
+  Status s = txn.DeleteFindings(project, row);
   if (!s.ok()) return s;
   for (const Finding& f : findings) {
     // An unchanged finding keeps the time it was first detected.
@@ -149,16 +180,12 @@ Status Detection::FinalPass(WriteTxn& txn, int64_t project, const std::string& p
       if (o.detector == f.detector && o.signature == f.signature) detected_at = o.detected_at_ms;
     }
     bool created = false;
-    s = txn.PutFinding(project, in.row_id, execution_id, ToStored(f, detected_at, "final"),
-                       &created);
+    s = txn.PutFinding(project, row, execution_id, ToStored(f, detected_at, "final"), &created);
     if (!s.ok()) return s;
   }
-  s = txn.SetPrimaryGroup(project, in.row_id, findings.empty() ? "" : findings.front().group_id);
+  s = txn.SetPrimaryGroup(project, row, findings.empty() ? "" : findings.front().group_id);
   if (!s.ok()) return s;
-  if (snap.execution.estimated_cost_usd <= 0) {
-    const double cost = ComputeCostUsd(snap.events);
-    if (cost > 0) return txn.SetEstimatedCost(project, in.row_id, cost);
-  }
+  if (computed_cost > 0) return txn.SetEstimatedCost(project, row, computed_cost);
   return Status::Ok();
 }
 

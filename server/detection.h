@@ -1,8 +1,11 @@
 // The detection passes of spec §8.4, orchestrating pure detectors over stored state.
 //
-// Final pass: runs inside the same write job (transaction) that made an execution terminal or
-// added events to a terminal one, on the writer connection, so it sees exactly the committed state
-// and passes for one execution are serialised. It replaces the execution's findings.
+// Final pass: after the write that made an execution terminal (or added events to a terminal one)
+// commits, and before that request's response. It reads a snapshot on a reader connection, runs
+// every enabled detector on the HTTP worker's thread, and commits the findings only if the
+// execution's revision is unchanged since the snapshot (optimistic concurrency), so the single
+// writer thread never runs detectors and a stale pass never overwrites a newer one. It replaces the
+// execution's findings.
 //
 // Live pass: after an events batch commits, for each touched non-terminal execution, on the HTTP
 // worker's thread (not the writer's). It keeps a bounded cache of each running execution's events
@@ -36,8 +39,8 @@ class Detection {
   Result<Policy> PolicyFor(int64_t project);
   void SetPolicyCache(int64_t project, const Policy& policy);
 
-  // Final pass for one execution inside a write job. No-op when detection is disabled.
-  Status FinalPass(WriteTxn& txn, int64_t project, const std::string& project_id,
+  // Final pass for one execution (see above). No-op when detection is disabled.
+  Status FinalPass(int64_t project, const std::string& project_id,
                    const std::string& execution_id, const Policy& policy, int64_t now_ms);
 
   // Live pass after an events batch committed. `batch` holds the request's accepted-shape events;
@@ -65,6 +68,9 @@ class Detection {
     int64_t next_arrival = 1;
     size_t bytes = 0;
   };
+  Status StoreFinalFindings(WriteTxn& txn, int64_t project, int64_t row,
+                            const std::string& execution_id, const std::vector<Finding>& findings,
+                            double computed_cost, int64_t now_ms);
   std::shared_ptr<LiveState> Live(int64_t project, const std::string& execution_id);
   void AccountBytes(const std::string& key, size_t bytes);
 

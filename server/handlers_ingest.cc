@@ -34,12 +34,15 @@ void UpsertExecution(App& app, RequestContext& ctx, ExecutionPatch patch,
     auto r = txn.UpsertExecution(ctx.auth.project, patch, ctx.now_ms);
     if (!r.ok()) return r.status();
     result = std::move(r.value());
-    // A terminal execution gets its final pass in the same transaction, before the response.
-    if (!IsTerminalStatus(result.status)) return Status::Ok();
-    return app.detection().FinalPass(txn, ctx.auth.project, ctx.auth.project_id,
-                                      patch.execution_id, policy.value(), ctx.now_ms);
+    return Status::Ok();
   });
   if (!s.ok()) return SendError(*ctx.res, s);
+  // A terminal execution gets its final pass before the response.
+  if (IsTerminalStatus(result.status)) {
+    s = app.detection().FinalPass(ctx.auth.project, ctx.auth.project_id, patch.execution_id,
+                                  policy.value(), ctx.now_ms);
+    if (!s.ok()) return SendError(*ctx.res, s);
+  }
   result.execution.execution_id = patch.execution_id;
   app.detection().OnExecutionWritten(ctx.auth.project, result.execution);
   WriteUpsertResponse(*ctx.res, patch.execution_id, result);
@@ -82,16 +85,16 @@ void HandleIngestEvents(App& app, RequestContext& ctx) {
       auto r = txn.IngestEvents(ctx.auth.project, batch->events, ctx.now_ms);
       if (!r.ok()) return r.status();
       result = std::move(r.value());
-      // Late events for a terminal execution re-run its final pass (spec §8.4).
-      for (const TouchedExecution& t : result.touched) {
-        if (!t.terminal || t.inserted == 0) continue;
-        Status fs = app.detection().FinalPass(txn, ctx.auth.project, ctx.auth.project_id,
-                                              t.execution_id, policy.value(), ctx.now_ms);
-        if (!fs.ok()) return fs;
-      }
       return Status::Ok();
     });
     if (!s.ok()) return SendError(*ctx.res, s);
+    // Late events for a terminal execution re-run its final pass (spec §8.4).
+    for (const TouchedExecution& t : result.touched) {
+      if (!t.terminal || t.inserted == 0) continue;
+      s = app.detection().FinalPass(ctx.auth.project, ctx.auth.project_id, t.execution_id,
+                                    policy.value(), ctx.now_ms);
+      if (!s.ok()) return SendError(*ctx.res, s);
+    }
     app.detection().LivePass(ctx.auth.project, ctx.auth.project_id, result, batch->events,
                              policy.value(), ctx.now_ms);
   }

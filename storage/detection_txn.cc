@@ -17,6 +17,7 @@ Result<std::optional<DetectionInput>> LoadForDetectionOn(Connection* conn, int64
     ExecutionRow row = ReadExecutionRow(q);
     DetectionInput in;
     in.row_id = row.id;
+    in.revision = row.revision;
     in.execution = std::move(row.execution);
     auto& ev = conn->Prepare("SELECT " VIGIL_EVENT_COLUMNS
                              " FROM events e WHERE e.project = ? AND e.execution = ?"
@@ -44,7 +45,7 @@ Result<std::optional<DetectionInput>> ReadTxn::LoadForDetection(int64_t project,
   return LoadForDetectionOn(conn_, project, execution_id);
 }
 
-Result<std::vector<std::string>> WriteTxn::HistoryModels(int64_t project, int64_t exclude_row,
+Result<std::vector<std::string>> ReadTxn::HistoryModels(int64_t project, int64_t exclude_row,
                                                          int64_t since_ms, int64_t until_ms) {
   std::vector<std::string> out;
   Status s = GuardSqlite([&] {
@@ -62,7 +63,7 @@ Result<std::vector<std::string>> WriteTxn::HistoryModels(int64_t project, int64_
   return out;
 }
 
-Result<std::vector<std::string>> WriteTxn::HistoryMessages(int64_t project, int64_t exclude_row,
+Result<std::vector<std::string>> ReadTxn::HistoryMessages(int64_t project, int64_t exclude_row,
                                                            int64_t since_ms, int64_t until_ms,
                                                            int64_t max_messages) {
   std::vector<std::string> out;
@@ -82,6 +83,19 @@ Result<std::vector<std::string>> WriteTxn::HistoryMessages(int64_t project, int6
     q.bind(4, until_ms);
     q.bind(5, max_messages);
     while (q.executeStep()) out.push_back(q.getColumn(0).getString());
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+Result<std::optional<int64_t>> WriteTxn::Revision(int64_t project, int64_t row) {
+  std::optional<int64_t> out;
+  Status s = GuardSqlite([&] {
+    auto& q = conn_->Prepare("SELECT revision FROM executions WHERE project = ? AND id = ?");
+    q.bind(1, project);
+    q.bind(2, row);
+    if (q.executeStep()) out = q.getColumn(0).getInt64();
     return Status::Ok();
   });
   if (!s.ok()) return s;

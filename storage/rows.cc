@@ -45,6 +45,7 @@ ExecutionRow ReadExecutionRow(SQLite::Statement& q) {
   e.halt_reason = Text(q, 17);
   e.halt_requested_at_ms = Int(q, 18);
   r.event_count = Int(q, 19);
+  r.revision = Int(q, 20);
   return r;
 }
 

@@ -110,6 +110,7 @@ struct ExecutionDetail {
 // An execution with every stored event (sorted by sequence, then arrival), for a detection pass.
 struct DetectionInput {
   int64_t row_id = 0;
+  int64_t revision = 0;  // see Revision()
   Execution execution;
   std::vector<Event> events;
 };
@@ -163,13 +164,9 @@ class WriteTxn {
   // --- detection (spec §8) ---
   Result<std::optional<DetectionInput>> LoadForDetection(int64_t project,
                                                          const std::string& execution_id);
-  // Distinct models used by other executions in [since, until].
-  Result<std::vector<std::string>> HistoryModels(int64_t project, int64_t exclude_row,
-                                                 int64_t since_ms, int64_t until_ms);
-  // Non-empty user messages of other executions' llm_call events in [since, until], newest first.
-  Result<std::vector<std::string>> HistoryMessages(int64_t project, int64_t exclude_row,
-                                                   int64_t since_ms, int64_t until_ms,
-                                                   int64_t max_messages);
+  // The execution's current revision (bumped by every write to it or its events); nullopt when
+  // it no longer exists.
+  Result<std::optional<int64_t>> Revision(int64_t project, int64_t row);
   Result<std::vector<StoredFinding>> LoadFindings(int64_t project, int64_t row);
   Status DeleteFindings(int64_t project, int64_t row);
   // Stores (or replaces) the execution's finding of `f.detector` and creates its group on first
@@ -217,6 +214,13 @@ class ReadTxn {
   Result<std::optional<DetectionInput>> LoadForDetection(int64_t project,
                                                          const std::string& execution_id);
   Result<HaltState> GetHaltState(int64_t project, const std::string& execution_id);
+  // Distinct models used by other executions in [since, until].
+  Result<std::vector<std::string>> HistoryModels(int64_t project, int64_t exclude_row,
+                                                 int64_t since_ms, int64_t until_ms);
+  // Non-empty user messages of other executions' llm_call events in [since, until], newest first.
+  Result<std::vector<std::string>> HistoryMessages(int64_t project, int64_t exclude_row,
+                                                   int64_t since_ms, int64_t until_ms,
+                                                   int64_t max_messages);
   // "" when the project has no stored policy.
   Result<std::string> GetPolicy(int64_t project);
   Result<std::vector<FailureGroupRow>> ListFailureGroups(int64_t project, int64_t limit,

@@ -171,7 +171,7 @@ Result<UpsertResult> WriteTxn::UpsertExecution(int64_t project, const ExecutionP
           " ended_at = ?, duration_ms = ?, total_tokens_in = ?, total_tokens_out = ?,"
           " estimated_cost_usd = ?, input_summary = ?, output_summary = ?, crash_signature = ?,"
           " sdk_version = ?, sdk_language = ?, failure_group_id = ?, budget = ?, halt_reason = ?,"
-          " halt_requested_at = ? WHERE project = ? AND id = ?");
+          " halt_requested_at = ?, revision = revision + 1 WHERE project = ? AND id = ?");
       BindExecutionFields(upd, out.execution);
       upd.bind(18, project);
       upd.bind(19, row_id);
@@ -278,7 +278,8 @@ Result<IngestResult> WriteTxn::IngestEvents(int64_t project, const std::vector<E
       usage.exec();
     }
     auto& cnt = conn_->Prepare(
-        "UPDATE executions SET event_count = event_count + ? WHERE project = ? AND id = ?");
+        "UPDATE executions SET event_count = event_count + ?, revision = revision + 1"
+        " WHERE project = ? AND id = ?");
     for (const std::string* id : order) {
       const Target& t = targets[*id];
       out.touched.push_back({*id, t.row_id, t.terminal, t.inserted});
