@@ -1,6 +1,8 @@
 #include "server/detection.h"
 
 #include <algorithm>
+#include <string_view>
+#include <unordered_set>
 
 #include "server/json_codec.h"
 #include "server/log.h"
@@ -227,123 +229,163 @@ void Detection::AccountBytes(const std::string& key, size_t bytes) {
   }
 }
 
-void Detection::LivePass(int64_t project, const std::string& project_id,
-                         const IngestResult& result, const std::vector<Event>& batch,
-                         const Policy& policy, int64_t now_ms) {
-  if (!enabled_) return;
-  for (const TouchedExecution& t : result.touched) {
-    if (t.terminal || t.inserted == 0) continue;
-    auto state = Live(project, t.execution_id);
-    std::unique_lock<std::mutex> lock(state->mu);
-    if (!state->loaded) {
-      // First sight (or evicted): load everything stored, which includes this batch.
+LivePlan Detection::PrepareLive(int64_t project, const std::string& project_id,
+                                const std::vector<Event>& batch, const Policy& policy,
+                                int64_t now_ms) {
+  LivePlan plan;
+  if (!enabled_) return plan;
+  std::vector<std::string> order;  // executions in order of first appearance
+  for (const Event& e : batch) {
+    if (std::find(order.begin(), order.end(), e.execution_id) == order.end()) {
+      order.push_back(e.execution_id);
+    }
+  }
+  for (const std::string& execution_id : order) {
+    LivePlan::Item item;
+    item.execution_id = execution_id;
+    item.state = Live(project, execution_id);
+    LiveState& st = *item.state;
+    std::lock_guard<std::mutex> lock(st.mu);
+    if (!st.loaded) {
+      // First sight (or evicted): everything stored so far. A new execution loads nothing.
       std::optional<DetectionInput> in;
       Status s = store_->Read([&](ReadTxn& txn) {
-        auto r = txn.LoadForDetection(project, t.execution_id);
+        auto r = txn.LoadForDetection(project, execution_id);
         if (!r.ok()) return r.status();
         in = std::move(r.value());
         return Status::Ok();
       });
-      if (!s.ok() || !in) continue;
-      state->row_id = in->row_id;
-      state->snapshot.execution = std::move(in->execution);
-      state->snapshot.execution.project_id = project_id;
-      state->snapshot.events.reserve(in->events.size());
-      for (Event& e : in->events) {
-        e.fields = ExtractPayloadFields(e.payload_json);
-        state->snapshot.events.push_back(SlimForLivePass(e));
-        state->bytes += EventBytes(state->snapshot.events.back());
-      }
-      state->next_arrival = static_cast<int64_t>(in->events.size()) + 1;
-      state->loaded = true;
-    } else {
-      // Append this batch's new events, keeping (sequence, arrival) order: usually they come in
-      // order; when requests for one execution overtake each other, merge the sorted tail.
-      auto& events = state->snapshot.events;
-      const size_t old_size = events.size();
-      for (size_t i = 0; i < batch.size(); ++i) {
-        if (!result.inserted[i] || batch[i].execution_id != t.execution_id) continue;
-        Event e = SlimForLivePass(batch[i]);
-        e.arrival = state->next_arrival++;
-        state->bytes += EventBytes(e);
-        events.push_back(std::move(e));
-      }
-      const auto by_order = [](const Event& a, const Event& b) {
-        return a.sequence != b.sequence ? a.sequence < b.sequence : a.arrival < b.arrival;
-      };
-      const auto tail = events.begin() + static_cast<std::ptrdiff_t>(old_size);
-      if (!std::is_sorted(tail, events.end(), by_order)) std::stable_sort(tail, events.end(), by_order);
-      if (old_size > 0 && tail != events.end() && by_order(*tail, *(tail - 1))) {
-        std::inplace_merge(events.begin(), tail, events.end(), by_order);
-      }
-    }
-    AccountBytes(LiveKey(project, t.execution_id), state->bytes + sizeof(LiveState));
-
-    state->snapshot.now_ms = now_ms;
-    std::vector<DetectorError> errors;
-    std::vector<Finding> fresh = RunDetectors(state->snapshot, policy, Pass::kLive, &errors);
-    LogDetectorErrors(errors, t.execution_id);
-    std::vector<Finding> changed;
-    for (const Finding& f : fresh) {
-      auto w = state->written.find(f.detector);
-      if (w == state->written.end() || w->second != f.signature) changed.push_back(f);
-    }
-    if (changed.empty()) continue;
-    const int64_t row = state->row_id ? state->row_id : 0;
-    // Claimed before the write so a concurrent pass does not write the same finding; the lock is
-    // not held across the commit, so other batches of this execution are not serialised behind it.
-    for (const Finding& f : changed) state->written[f.detector] = f.signature;
-    const std::optional<Budget> budget = state->snapshot.execution.budget;
-    const bool halt_recorded =
-        state->halt_requested || !state->snapshot.execution.halt_reason.empty();
-    lock.unlock();
-    Status s = store_->Write([&](WriteTxn& txn) {
-      int64_t row_id = row;
-      if (row_id == 0) {
-        auto in = txn.LoadForDetection(project, t.execution_id);
-        if (!in.ok()) return in.status();
-        if (!in.value()) return Status::Ok();
-        row_id = in.value()->row_id;
-      }
-      auto stored = txn.LoadFindings(project, row_id);
-      if (!stored.ok()) return stored.status();
-      std::vector<Finding> all;
-      for (const StoredFinding& sf : stored.value()) all.push_back(FromStored(sf));
-      for (const Finding& f : changed) {
-        auto it = std::find_if(all.begin(), all.end(),
-                               [&](const Finding& x) { return x.detector == f.detector; });
-        if (it != all.end() && !LiveFindingSupersedes(*it, f)) continue;
-        bool created = false;
-        Status ps = txn.PutFinding(project, row_id, t.execution_id, ToStored(f, now_ms, "live"),
-                                   &created);
-        if (!ps.ok()) return ps;
-        if (it != all.end()) {
-          *it = f;
-        } else {
-          all.push_back(f);
+      if (!s.ok()) continue;  // live detection is best effort; the final pass is exact
+      st.snapshot = ExecutionSnapshot();
+      st.written.clear();
+      st.bytes = 0;
+      st.next_arrival = 1;
+      st.snapshot.execution.execution_id = execution_id;
+      st.snapshot.execution.status = "started";
+      if (in) {
+        st.snapshot.execution = std::move(in->execution);
+        for (Event& e : in->events) {
+          e.fields = ExtractPayloadFields(e.payload_json);
+          st.snapshot.events.push_back(SlimForLivePass(e));
+          st.bytes += EventBytes(st.snapshot.events.back());
         }
+        st.next_arrival = static_cast<int64_t>(in->events.size()) + 1;
       }
-      const auto top = std::min_element(all.begin(), all.end(), [](const Finding& a, const Finding& b) {
-        return a.priority < b.priority;
-      });
-      return txn.SetPrimaryGroup(project, row_id, top == all.end() ? "" : top->group_id);
+      st.snapshot.execution.project_id = project_id;
+      st.loaded = true;
+    }
+    if (IsTerminalStatus(st.snapshot.execution.status)) continue;  // the final pass owns it
+    // Optimistically add this batch's events as new. If some turn out to be duplicates (a re-sent
+    // batch), the insert count tells: ApplyLive then writes nothing for this execution and
+    // FinishLive drops the cached view, so a wrong view never produces a stored finding.
+    auto& events = st.snapshot.events;
+    const size_t old_size = events.size();
+    std::unordered_set<std::string_view> in_batch;
+    for (const Event& e : batch) {
+      if (e.execution_id != execution_id || !in_batch.insert(e.event_id).second) continue;
+      Event slim = SlimForLivePass(e);
+      slim.arrival = st.next_arrival++;
+      st.bytes += EventBytes(slim);
+      events.push_back(std::move(slim));
+      ++item.assumed_new;
+    }
+    if (item.assumed_new == 0) continue;
+    const auto by_order = [](const Event& a, const Event& b) {
+      return a.sequence != b.sequence ? a.sequence < b.sequence : a.arrival < b.arrival;
+    };
+    const auto tail = events.begin() + static_cast<std::ptrdiff_t>(old_size);
+    if (!std::is_sorted(tail, events.end(), by_order)) std::stable_sort(tail, events.end(), by_order);
+    if (old_size > 0 && by_order(*tail, *(tail - 1))) {
+      std::inplace_merge(events.begin(), tail, events.end(), by_order);
+    }
+    AccountBytes(LiveKey(project, execution_id), st.bytes + sizeof(LiveState));
+    st.snapshot.now_ms = now_ms;
+    std::vector<DetectorError> errors;
+    for (Finding& f : RunDetectors(st.snapshot, policy, Pass::kLive, &errors)) {
+      auto w = st.written.find(f.detector);
+      if (w != st.written.end() && w->second == f.signature) continue;
+      st.written[f.detector] = f.signature;  // claimed: a concurrent batch does not write it too
+      item.changed.push_back(std::move(f));
+    }
+    LogDetectorErrors(errors, execution_id);
+    item.budget = st.snapshot.execution.budget;
+    item.halt_recorded = st.halt_requested || !st.snapshot.execution.halt_reason.empty();
+    plan.items.push_back(std::move(item));
+  }
+  return plan;
+}
+
+Status Detection::ApplyLive(WriteTxn& txn, int64_t project, const LivePlan& plan,
+                            const IngestResult& result, int64_t now_ms) {
+  for (const LivePlan::Item& item : plan.items) {
+    if (item.changed.empty()) continue;
+    const TouchedExecution* t = nullptr;
+    for (const TouchedExecution& x : result.touched) {
+      if (x.execution_id == item.execution_id) t = &x;
+    }
+    // Terminal executions get the final pass; a view that assumed events the batch did not store
+    // (duplicates) is wrong and writes nothing.
+    if (!t || t->terminal || t->inserted != item.assumed_new) continue;
+    auto stored = txn.LoadFindings(project, t->row_id);
+    if (!stored.ok()) return stored.status();
+    std::vector<Finding> all;
+    for (const StoredFinding& sf : stored.value()) all.push_back(FromStored(sf));
+    bool wrote = false;
+    for (const Finding& f : item.changed) {
+      auto it = std::find_if(all.begin(), all.end(),
+                             [&](const Finding& x) { return x.detector == f.detector; });
+      // A live pass only adds findings or raises a bucket (spec §8.4).
+      if (it != all.end() && !LiveFindingSupersedes(*it, f)) continue;
+      bool created = false;
+      Status s = txn.PutFinding(project, t->row_id, item.execution_id, ToStored(f, now_ms, "live"),
+                                &created);
+      if (!s.ok()) return s;
+      if (it != all.end()) {
+        *it = f;
+      } else {
+        all.push_back(f);
+      }
+      wrote = true;
+    }
+    if (!wrote) continue;
+    const auto top = std::min_element(all.begin(), all.end(), [](const Finding& a,
+                                                                 const Finding& b) {
+      return a.priority < b.priority;
     });
-    if (!s.ok()) {
-      log::Warn("live detection not stored", {log::Str("execution_id", t.execution_id),
-                                              log::Str("error", s.message())});
-      lock.lock();
-      for (const Finding& f : changed) state->written.erase(f.detector);  // retry next batch
+    Status s = txn.SetPrimaryGroup(project, t->row_id, top == all.end() ? "" : top->group_id);
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+void Detection::FinishLive(int64_t project, const LivePlan& plan, const IngestResult* result,
+                           const Policy& policy, int64_t now_ms) {
+  for (const LivePlan::Item& item : plan.items) {
+    int64_t inserted = -1;
+    if (result) {
+      for (const TouchedExecution& t : result->touched) {
+        if (t.execution_id == item.execution_id) inserted = t.inserted;
+      }
+    }
+    if (inserted != item.assumed_new) {
+      // The commit failed, or stored fewer events than assumed (a concurrent identical batch won
+      // the race): the cached view is wrong, so forget it and reload on the next batch.
+      std::lock_guard<std::mutex> lock(item.state->mu);
+      item.state->loaded = false;
+      item.state->written.clear();
       continue;
     }
     // Auto-halt: a live loops/cost finding under a policy or budget that asks for it, once.
-    if (!auto_halt_ || halt_recorded) continue;
-    for (const Finding& f : changed) {
-      if (!AutoHaltApplies(f, policy, budget)) continue;
-      lock.lock();
-      const bool first = !state->halt_requested;
-      state->halt_requested = true;
-      lock.unlock();
-      if (first) auto_halt_(project, t.execution_id, AutoHaltReason(f), now_ms);
+    if (!auto_halt_ || item.halt_recorded) continue;
+    for (const Finding& f : item.changed) {
+      if (!AutoHaltApplies(f, policy, item.budget)) continue;
+      bool first;
+      {
+        std::lock_guard<std::mutex> lock(item.state->mu);
+        first = !item.state->halt_requested;
+        item.state->halt_requested = true;
+      }
+      if (first) auto_halt_(project, item.execution_id, AutoHaltReason(f), now_ms);
       break;
     }
   }

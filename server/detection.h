@@ -20,6 +20,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "detectors/detectors.h"
@@ -27,6 +28,8 @@
 #include "storage/store.h"
 
 namespace vigil {
+
+struct LivePlan;
 
 class Detection {
  public:
@@ -43,10 +46,19 @@ class Detection {
   Status FinalPass(int64_t project, const std::string& project_id,
                    const std::string& execution_id, const Policy& policy, int64_t now_ms);
 
-  // Live pass after an events batch committed. `batch` holds the request's accepted-shape events;
-  // `inserted` flags the ones that were stored (not duplicates).
-  void LivePass(int64_t project, const std::string& project_id, const IngestResult& result,
-                const std::vector<Event>& batch, const Policy& policy, int64_t now_ms);
+  // Live pass, in three steps around the batch's one commit:
+  //   PrepareLive (worker thread, before the write): appends the batch's new events to each
+  //     execution's cached view and runs the live detectors, collecting new or raised findings;
+  //   ApplyLive (inside the ingest write job): stores them, re-checked against stored findings,
+  //     so the findings commit together with the events that caused them;
+  //   FinishLive (after the commit, or with result == nullptr on failure): drops cached views the
+  //     commit contradicted and requests auto-halts.
+  LivePlan PrepareLive(int64_t project, const std::string& project_id,
+                       const std::vector<Event>& batch, const Policy& policy, int64_t now_ms);
+  Status ApplyLive(WriteTxn& txn, int64_t project, const LivePlan& plan,
+                   const IngestResult& result, int64_t now_ms);
+  void FinishLive(int64_t project, const LivePlan& plan, const IngestResult* result,
+                  const Policy& policy, int64_t now_ms);
 
   // Called when a live finding asks for an auto-halt (spec §8.6) and none is recorded yet.
   using AutoHaltFn = std::function<void(int64_t project, const std::string& execution_id,
@@ -58,10 +70,10 @@ class Detection {
   void OnExecutionWritten(int64_t project, const Execution& execution);
 
  private:
+  friend struct LivePlan;
   struct LiveState {
     std::mutex mu;
     bool loaded = false;
-    int64_t row_id = 0;
     ExecutionSnapshot snapshot;
     std::unordered_map<std::string, std::string> written;  // detector -> signature written
     bool halt_requested = false;
@@ -92,6 +104,18 @@ class Detection {
   };
   std::unordered_map<std::string, LiveEntry> live_;
   size_t live_bytes_ = 0;
+};
+
+struct LivePlan {
+  struct Item {
+    std::string execution_id;
+    std::shared_ptr<Detection::LiveState> state;
+    int64_t assumed_new = 0;        // events of the batch assumed to be stored
+    std::vector<Finding> changed;   // new or raised live findings
+    std::optional<Budget> budget;
+    bool halt_recorded = false;
+  };
+  std::vector<Item> items;
 };
 
 // The part of an event the live detectors read, with its identical-call key precomputed.

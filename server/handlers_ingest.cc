@@ -81,12 +81,18 @@ void HandleIngestEvents(App& app, RequestContext& ctx) {
   if (!batch->events.empty()) {
     auto policy = app.detection().PolicyFor(ctx.auth.project);
     if (!policy.ok()) return SendError(*ctx.res, policy.status());
+    Detection& detection = app.detection();
+    const LivePlan plan = detection.PrepareLive(ctx.auth.project, ctx.auth.project_id,
+                                                batch->events, policy.value(), ctx.now_ms);
+    // Events, implicit executions and the live findings they cause commit together.
     Status s = app.store().Write([&](WriteTxn& txn) {
       auto r = txn.IngestEvents(ctx.auth.project, batch->events, ctx.now_ms);
       if (!r.ok()) return r.status();
       result = std::move(r.value());
-      return Status::Ok();
+      return detection.ApplyLive(txn, ctx.auth.project, plan, result, ctx.now_ms);
     });
+    detection.FinishLive(ctx.auth.project, plan, s.ok() ? &result : nullptr, policy.value(),
+                         ctx.now_ms);
     if (!s.ok()) return SendError(*ctx.res, s);
     // Late events for a terminal execution re-run its final pass (spec §8.4).
     for (const TouchedExecution& t : result.touched) {
@@ -95,8 +101,6 @@ void HandleIngestEvents(App& app, RequestContext& ctx) {
                                     policy.value(), ctx.now_ms);
       if (!s.ok()) return SendError(*ctx.res, s);
     }
-    app.detection().LivePass(ctx.auth.project, ctx.auth.project_id, result, batch->events,
-                             policy.value(), ctx.now_ms);
   }
   JsonWriter w;
   w.BeginObject()
