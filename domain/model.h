@@ -87,4 +87,8 @@ struct Event {
   PayloadFields fields;
 };
 
+// Removes events whose id already appeared earlier in `events` (first write wins, spec §5.5) and
+// returns how many were removed; they count as duplicates. Keeps the order of the rest.
+size_t RemoveRepeatedEventIds(std::vector<Event>* events);
+
 }  // namespace vigil

@@ -77,6 +77,8 @@ void HandlePatchExecution(App& app, RequestContext& ctx) {
 void HandleIngestEvents(App& app, RequestContext& ctx) {
   auto batch = ParseEventBatch(ctx.body, ctx.now_ms);
   if (!batch.ok()) return SendError(*ctx.res, batch.status());
+  // Repeats within the batch are duplicates decided here, off the writer thread.
+  const auto repeated = static_cast<int64_t>(RemoveRepeatedEventIds(&batch->events));
   IngestResult result;
   if (!batch->events.empty()) {
     auto policy = app.detection().PolicyFor(ctx.auth.project);
@@ -107,7 +109,7 @@ void HandleIngestEvents(App& app, RequestContext& ctx) {
       .Field("ok", true)
       .Field("accepted", result.accepted)
       .Field("rejected", static_cast<int64_t>(batch->errors.size()))
-      .Field("duplicates", result.duplicates);
+      .Field("duplicates", result.duplicates + repeated);
   w.Key("errors").BeginArray();
   for (size_t i = 0; i < batch->errors.size() && i < limits::kMaxBatchErrorsListed; ++i) {
     w.BeginObject()

@@ -157,8 +157,9 @@ class WriteTxn {
   // Applies the merge rule to the project's execution `patch.execution_id`, creating it if missing.
   Result<UpsertResult> UpsertExecution(int64_t project, const ExecutionPatch& patch,
                                        int64_t now_ms);
-  // Stores `events` (already validated) of `project`: creates missing executions, skips event ids
-  // already stored or earlier in the batch (first write wins) and counts them as duplicates.
+  // Stores `events` (already validated) of `project`: creates missing executions (started_at = the
+  // earliest event timestamp), skips event ids already stored (first write wins) and counts them
+  // as duplicates. REQUIRES: no event id repeats within `events` (see RemoveRepeatedEventIds).
   Result<IngestResult> IngestEvents(int64_t project, const std::vector<Event>& events,
                                     int64_t now_ms);
   // --- detection (spec §8) ---

@@ -1,8 +1,8 @@
 #include <sqlite3.h>
 
 #include <string_view>
+#include <algorithm>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "storage/connection.h"
 #include "storage/rows.h"
@@ -196,11 +196,7 @@ Result<IngestResult> WriteTxn::IngestEvents(int64_t project, const std::vector<E
     };
     std::unordered_map<std::string, Target> targets;
     std::vector<const std::string*> order;
-    // A repeated event id later in the batch is a duplicate: it creates nothing, so its timestamp
-    // must not move the created execution's started_at.
-    std::unordered_set<std::string_view> seen_ids;
     for (const Event& ev : events) {
-      if (!seen_ids.insert(ev.event_id).second) continue;
       auto [it, fresh] = targets.try_emplace(ev.execution_id);
       if (fresh) {
         it->second.min_timestamp_ms = ev.timestamp_ms;
@@ -232,23 +228,23 @@ Result<IngestResult> WriteTxn::IngestEvents(int64_t project, const std::vector<E
         "INSERT INTO events(project, execution, event_id, event_type, sequence, timestamp,"
         " duration_ms, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT(project, event_id) DO NOTHING");
-    seen_ids.clear();
     out.inserted.assign(events.size(), false);
     // Latest timestamp per (execution, model) of the stored llm_calls: the model-drift history.
-    std::unordered_map<std::string, std::pair<int64_t, int64_t>> models;  // exec\x1fmodel -> (row, ts)
+    // A batch names few distinct pairs, so a linear scan beats hashing a key per event.
+    struct ModelSeen {
+      int64_t row;
+      const std::string* model;
+      int64_t last_ms;
+    };
+    std::vector<ModelSeen> models;
     for (size_t i = 0; i < events.size(); ++i) {
       const Event& ev = events[i];
-      if (!seen_ids.insert(ev.event_id).second) {
-        ++out.duplicates;  // earlier in this batch: first write wins
-        continue;
-      }
       Target& t = targets[ev.execution_id];
-      ins.reset();
-      ins.clearBindings();
+      ins.reset();  // every parameter is bound again below
       ins.bind(1, project);
       ins.bind(2, t.row_id);
-      ins.bind(3, ev.event_id);
-      ins.bind(4, ev.event_type);
+      ins.bindNoCopy(3, ev.event_id);
+      ins.bindNoCopy(4, ev.event_type);
       ins.bind(5, ev.sequence);
       ins.bind(6, ev.timestamp_ms);
       BindInt(ins, 7, ev.duration_ms);
@@ -258,8 +254,14 @@ Result<IngestResult> WriteTxn::IngestEvents(int64_t project, const std::vector<E
         ++t.inserted;
         out.inserted[i] = true;
         if (ev.event_type == "llm_call" && ev.fields.model && !ev.fields.model->empty()) {
-          auto& m = models[std::to_string(t.row_id) + '\x1f' + *ev.fields.model];
-          m = {t.row_id, std::max(m.second, ev.timestamp_ms)};
+          auto m = std::find_if(models.begin(), models.end(), [&](const ModelSeen& x) {
+            return x.row == t.row_id && *x.model == *ev.fields.model;
+          });
+          if (m == models.end()) {
+            models.push_back({t.row_id, &*ev.fields.model, ev.timestamp_ms});
+          } else {
+            m->last_ms = std::max(m->last_ms, ev.timestamp_ms);
+          }
         }
       } else {
         ++out.duplicates;
@@ -269,12 +271,12 @@ Result<IngestResult> WriteTxn::IngestEvents(int64_t project, const std::vector<E
         "INSERT INTO model_usage(project, execution, model, last_seen) VALUES (?, ?, ?, ?)"
         " ON CONFLICT(execution, model) DO UPDATE SET"
         " last_seen = max(last_seen, excluded.last_seen)");
-    for (const auto& [key, m] : models) {
+    for (const ModelSeen& m : models) {
       usage.reset();
       usage.bind(1, project);
-      usage.bind(2, m.first);
-      usage.bind(3, key.substr(key.find('\x1f') + 1));
-      usage.bind(4, m.second);
+      usage.bind(2, m.row);
+      usage.bindNoCopy(3, *m.model);
+      usage.bind(4, m.last_ms);
       usage.exec();
     }
     auto& cnt = conn_->Prepare(
