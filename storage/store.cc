@@ -3,6 +3,8 @@
 #include <SQLiteCpp/Transaction.h>
 #include <sqlite3.h>
 
+#include <pthread.h>
+
 #include <filesystem>
 #include <future>
 
@@ -157,6 +159,7 @@ bool Store::WriteAsync(std::function<Status(WriteTxn&)> fn) {
 }
 
 void Store::WriterLoop() {
+  pthread_setname_np(pthread_self(), "vigil-writer");
   // Bounds the latency of the last job in a group and the size of one transaction.
   constexpr size_t kMaxJobsPerGroup = 256;
   for (;;) {
@@ -240,6 +243,7 @@ void Store::RunGroup(std::vector<std::shared_ptr<Job>>& group) {
 }
 
 void Store::CheckpointLoop() {
+  pthread_setname_np(pthread_self(), "vigil-ckpt");
   // Checkpoint when the WAL has grown past a threshold, or once writes have gone quiet. Fewer,
   // larger checkpoints cost far less than frequent small ones (each one fsyncs the database file),
   // and running them here keeps that cost off the writer's commit path.
