@@ -159,15 +159,25 @@ Status Detection::FinalPass(int64_t project, const std::string& project_id,
         stale = true;  // changed since the snapshot: these findings may be out of date
         return Status::Ok();
       }
-      return StoreFinalFindings(txn, project, in->row_id, execution_id, findings, computed_cost,
-                                now_ms);
+      return StoreFinalFindings(txn, project, project_id, in->row_id, execution_id, findings,
+                                computed_cost, now_ms);
     });
     if (!s.ok() || !stale) return s;
   }
   return Status::Ok();
 }
 
-Status Detection::StoreFinalFindings(WriteTxn& txn, int64_t project, int64_t row,
+Status Detection::PutFinding(WriteTxn& txn, int64_t project, const std::string& project_id,
+                             int64_t row, const std::string& execution_id,
+                             const StoredFinding& finding, int64_t now_ms) {
+  bool created = false;
+  Status s = txn.PutFinding(project, row, execution_id, finding, &created);
+  if (!s.ok() || !created || !on_group_created_) return s;
+  return on_group_created_(txn, project, project_id, finding, execution_id, now_ms);
+}
+
+Status Detection::StoreFinalFindings(WriteTxn& txn, int64_t project,
+                                     const std::string& project_id, int64_t row,
                                      const std::string& execution_id,
                                      const std::vector<Finding>& findings, double computed_cost,
                                      int64_t now_ms) {
@@ -181,8 +191,8 @@ Status Detection::StoreFinalFindings(WriteTxn& txn, int64_t project, int64_t row
     for (const StoredFinding& o : old.value()) {
       if (o.detector == f.detector && o.signature == f.signature) detected_at = o.detected_at_ms;
     }
-    bool created = false;
-    s = txn.PutFinding(project, row, execution_id, ToStored(f, detected_at, "final"), &created);
+    s = PutFinding(txn, project, project_id, row, execution_id,
+                   ToStored(f, detected_at, "final"), now_ms);
     if (!s.ok()) return s;
   }
   s = txn.SetPrimaryGroup(project, row, findings.empty() ? "" : findings.front().group_id);
@@ -233,6 +243,7 @@ LivePlan Detection::PrepareLive(int64_t project, const std::string& project_id,
                                 const std::vector<Event>& batch, const Policy& policy,
                                 int64_t now_ms) {
   LivePlan plan;
+  plan.project_id = project_id;
   if (!enabled_) return plan;
   std::vector<std::string> order;  // executions in order of first appearance
   for (const Event& e : batch) {
@@ -336,9 +347,8 @@ Status Detection::ApplyLive(WriteTxn& txn, int64_t project, const LivePlan& plan
                              [&](const Finding& x) { return x.detector == f.detector; });
       // A live pass only adds findings or raises a bucket (spec §8.4).
       if (it != all.end() && !LiveFindingSupersedes(*it, f)) continue;
-      bool created = false;
-      Status s = txn.PutFinding(project, t->row_id, item.execution_id, ToStored(f, now_ms, "live"),
-                                &created);
+      Status s = PutFinding(txn, project, plan.project_id, t->row_id, item.execution_id,
+                            ToStored(f, now_ms, "live"), now_ms);
       if (!s.ok()) return s;
       if (it != all.end()) {
         *it = f;

@@ -65,6 +65,14 @@ class Detection {
                                         const std::string& reason, int64_t now_ms)>;
   void SetAutoHalt(AutoHaltFn fn) { auto_halt_ = std::move(fn); }
 
+  // Called inside the write transaction that creates a failure group (its first finding), so
+  // whatever it enqueues (webhook messages) commits with the group: each group fires exactly once.
+  using GroupCreatedFn = std::function<Status(WriteTxn& txn, int64_t project,
+                                              const std::string& project_id,
+                                              const StoredFinding& finding,
+                                              const std::string& execution_id, int64_t now_ms)>;
+  void SetOnGroupCreated(GroupCreatedFn fn) { on_group_created_ = std::move(fn); }
+
   // The execution's stored state changed through POST/PATCH: keep the live cache current, or drop
   // the entry once the execution is terminal (the final pass takes over).
   void OnExecutionWritten(int64_t project, const Execution& execution);
@@ -80,7 +88,11 @@ class Detection {
     int64_t next_arrival = 1;
     size_t bytes = 0;
   };
-  Status StoreFinalFindings(WriteTxn& txn, int64_t project, int64_t row,
+  // Stores one finding and, when it creates its group, runs the group-created hook.
+  Status PutFinding(WriteTxn& txn, int64_t project, const std::string& project_id, int64_t row,
+                    const std::string& execution_id, const StoredFinding& finding, int64_t now_ms);
+  Status StoreFinalFindings(WriteTxn& txn, int64_t project, const std::string& project_id,
+                            int64_t row,
                             const std::string& execution_id, const std::vector<Finding>& findings,
                             double computed_cost, int64_t now_ms);
   std::shared_ptr<LiveState> Live(int64_t project, const std::string& execution_id);
@@ -89,6 +101,7 @@ class Detection {
   Store* store_;
   bool enabled_;
   AutoHaltFn auto_halt_;
+  GroupCreatedFn on_group_created_;
   std::string default_preset_;
 
   std::mutex policy_mu_;
@@ -107,6 +120,7 @@ class Detection {
 };
 
 struct LivePlan {
+  std::string project_id;
   struct Item {
     std::string execution_id;
     std::shared_ptr<Detection::LiveState> state;
