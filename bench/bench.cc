@@ -2,13 +2,18 @@
 //   1. end-to-end ingestion through the real `vigil` binary: POST /events, 100 events of ~500
 //      bytes per request, keep-alive, 16 concurrent connections, durable (synchronous=FULL)
 //      commits; events/s and p50/p99 request latency;
+//      With --streams N, the end-to-end run is repeated with N halt streams (SSE) held open, and
+//      the throughput ratio with/without is printed (streams must not starve ingestion);
 //   2. the raw SQLite insert rate of the same rows in-process (prepared statement, one transaction
 //      per 100 rows, same schema and pragmas) as the baseline;
 // and prints their ratio, the server's RSS after the run and the database bytes per stored event.
 //
 // usage: vigil_bench [--vigil PATH] [--events N] [--connections C] [--raw-events N]
-//                    [--detectors on|off]
+//                    [--detectors on|off] [--streams N]
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -41,6 +46,7 @@ struct Options {
   int connections = 16;
   long raw_events = 300000;
   std::string detectors = "on";
+  int streams = 0;
 };
 
 constexpr int kBatch = 100;
@@ -85,8 +91,39 @@ struct EndToEnd {
   long failures = 0;
 };
 
-EndToEnd RunEndToEnd(const Options& o, const std::string& dir) {
-  const std::string db = dir + "/e2e.db";
+// Opens `n` halt streams (raw sockets holding GET /executions/{id}/halt-stream open) and returns
+// their descriptors; each has received its first frame.
+std::vector<int> OpenStreams(int port, int n) {
+  std::vector<int> fds;
+  for (int i = 0; i < n; ++i) {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+      close(fd);
+      continue;
+    }
+    const std::string req = "GET /executions/stream-" + std::to_string(i) +
+                            "/halt-stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                            std::string(kKey) + "\r\n\r\n";
+    if (write(fd, req.data(), req.size()) < 0) {
+      close(fd);
+      continue;
+    }
+    char buf[512];
+    if (read(fd, buf, sizeof(buf)) <= 0) {
+      close(fd);
+      continue;
+    }
+    fds.push_back(fd);
+  }
+  return fds;
+}
+
+EndToEnd RunEndToEnd(const Options& o, const std::string& dir, int streams) {
+  const std::string db = dir + "/e2e-" + std::to_string(streams) + ".db";
   const int port = 20000 + static_cast<int>(getpid() % 20000);
   const pid_t pid = fork();
   if (pid == 0) {
@@ -108,6 +145,10 @@ EndToEnd RunEndToEnd(const Options& o, const std::string& dir) {
     httplib::Client probe("127.0.0.1", port);
     if (auto r = probe.Get("/health"); r && r->status == 200) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const std::vector<int> stream_fds = OpenStreams(port, streams);
+  if (static_cast<int>(stream_fds.size()) != streams) {
+    std::fprintf(stderr, "opened %zu of %d halt streams\n", stream_fds.size(), streams);
   }
   const long requests = o.events / kBatch;
   std::atomic<long> next{0};
@@ -156,6 +197,7 @@ EndToEnd RunEndToEnd(const Options& o, const std::string& dir) {
   out.p99_ms = Percentile(all, 0.99);
   out.rss_kib = RssKiB(pid);
   out.failures = failures;
+  for (int fd : stream_fds) close(fd);
   kill(pid, SIGTERM);
   int status = 0;
   waitpid(pid, &status, 0);
@@ -230,6 +272,7 @@ int main(int argc, char** argv) {
     else if (a == "--connections") o.connections = std::atoi(v.c_str());
     else if (a == "--raw-events") o.raw_events = std::atol(v.c_str());
     else if (a == "--detectors") o.detectors = v;
+    else if (a == "--streams") o.streams = std::atoi(v.c_str());
     else {
       std::fprintf(stderr, "unknown option %s\n", a.c_str());
       return 2;
@@ -238,7 +281,7 @@ int main(int argc, char** argv) {
   char tmpl[] = "/tmp/vigil-bench-XXXXXX";
   const std::string dir = mkdtemp(tmpl);
   const double raw = RunRaw(o, dir);
-  const EndToEnd e2e = RunEndToEnd(o, dir);
+  const EndToEnd e2e = RunEndToEnd(o, dir, 0);
   std::printf("raw SQLite baseline (100 rows/txn, FULL)  %10.0f events/s\n", raw);
   std::printf("end-to-end POST /events (%d conns)        %10.0f events/s\n", o.connections,
               e2e.events_per_s);
@@ -248,6 +291,15 @@ int main(int argc, char** argv) {
               e2e.rss_kib / 1024.0);
   std::printf("database bytes per stored event           %10.0f\n", e2e.bytes_per_event);
   std::printf("failed requests                           %10ld\n", e2e.failures);
+  long failures = e2e.failures;
+  if (o.streams > 0) {
+    const EndToEnd with = RunEndToEnd(o, dir, o.streams);
+    std::printf("end-to-end with %d open halt streams     %10.0f events/s (p99 %.2f ms)\n",
+                o.streams, with.events_per_s, with.p99_ms);
+    std::printf("ratio with streams / without              %10.2fx\n",
+                with.events_per_s / e2e.events_per_s);
+    failures += with.failures;
+  }
   std::filesystem::remove_all(dir);
-  return e2e.failures == 0 ? 0 : 1;
+  return failures == 0 ? 0 : 1;
 }

@@ -15,6 +15,7 @@
 #include "server/halt.h"
 #include "server/http.h"
 #include "server/rate_limiter.h"
+#include "server/webhooks.h"
 #include "storage/store.h"
 
 namespace vigil {
@@ -47,6 +48,7 @@ class App {
   Authenticator& auth() { return auth_; }
   Detection& detection() { return detection_; }
   HaltRegistry& halts() { return halts_; }
+  WebhookService& webhooks() { return *webhooks_; }
   // Persists a halt for a non-terminal execution and wakes its live streams (spec §9.1).
   Result<HaltOutcome> RequestHalt(int64_t project, const std::string& execution_id,
                                   const std::string& reason, int64_t now_ms);
@@ -72,6 +74,7 @@ class App {
   SignupLimiter signup_limiter_;
   Detection detection_;
   HaltRegistry halts_;
+  std::unique_ptr<WebhookService> webhooks_;  // sender threads run between Start and Shutdown
   std::unique_ptr<Server> http_;
   std::thread listen_thread_;
   int port_ = 0;

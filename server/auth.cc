@@ -21,8 +21,15 @@ std::optional<AuthRecord> KeyCache::Get(const std::string& key_hash, int64_t now
   return it->second->rec;
 }
 
-void KeyCache::Put(const std::string& key_hash, const AuthRecord& rec, int64_t now_ms) {
+uint64_t KeyCache::epoch() const {
   std::lock_guard<std::mutex> lock(mu_);
+  return epoch_;
+}
+
+void KeyCache::Put(const std::string& key_hash, const AuthRecord& rec, int64_t now_ms,
+                   uint64_t epoch_before_lookup) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (epoch_ != epoch_before_lookup) return;
   auto it = index_.find(key_hash);
   if (it != index_.end()) {
     lru_.erase(it->second);
@@ -38,6 +45,7 @@ void KeyCache::Put(const std::string& key_hash, const AuthRecord& rec, int64_t n
 
 void KeyCache::EvictKey(const std::string& key_id) {
   std::lock_guard<std::mutex> lock(mu_);
+  ++epoch_;
   for (auto it = lru_.begin(); it != lru_.end();) {
     if (it->rec.key_id == key_id) {
       index_.erase(it->hash);
@@ -50,6 +58,7 @@ void KeyCache::EvictKey(const std::string& key_id) {
 
 void KeyCache::EvictProject(int64_t project) {
   std::lock_guard<std::mutex> lock(mu_);
+  ++epoch_;
   for (auto it = lru_.begin(); it != lru_.end();) {
     if (it->rec.project == project) {
       index_.erase(it->hash);
@@ -95,6 +104,7 @@ Result<AuthRecord> Authenticator::Authenticate(const std::string& header, int64_
     return *hit;
   }
   std::optional<AuthRecord> rec;
+  const uint64_t epoch = cache_.epoch();
   Status s = store_->Read([&](ReadTxn& txn) {
     auto r = txn.FindKeyByHash(hash);
     if (!r.ok()) return r.status();
@@ -104,7 +114,7 @@ Result<AuthRecord> Authenticator::Authenticate(const std::string& header, int64_
   if (!s.ok()) return s;
   // Unknown hashes are not cached: a flood of random tokens must not evict real keys.
   if (!rec) return Status::Unauthenticated();
-  cache_.Put(hash, *rec, now_ms);
+  cache_.Put(hash, *rec, now_ms, epoch);
   NoteUsed(rec->key_id, now_ms);
   return *rec;
 }

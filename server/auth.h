@@ -20,7 +20,11 @@ class KeyCache {
   KeyCache(size_t capacity, int64_t ttl_ms) : capacity_(capacity), ttl_ms_(ttl_ms) {}
 
   std::optional<AuthRecord> Get(const std::string& key_hash, int64_t now_ms);
-  void Put(const std::string& key_hash, const AuthRecord& rec, int64_t now_ms);
+  // Evictions bump the epoch. A database lookup that started before an eviction must not put its
+  // (possibly revoked) result back: Put with the epoch read before the lookup.
+  uint64_t epoch() const;
+  void Put(const std::string& key_hash, const AuthRecord& rec, int64_t now_ms,
+           uint64_t epoch_before_lookup);
   // Evictions happen before the response of the change that requires them (revoke, suspension,
   // deletion), so the next request sees the new state.
   void EvictKey(const std::string& key_id);
@@ -35,6 +39,7 @@ class KeyCache {
   };
   size_t capacity_;
   int64_t ttl_ms_;
+  uint64_t epoch_ = 0;
   mutable std::mutex mu_;
   std::list<Entry> lru_;  // front = most recent
   std::unordered_map<std::string, std::list<Entry>::iterator> index_;

@@ -28,6 +28,7 @@ const char kUsage[] =
     "  healthcheck                 GET the local /health (for container health checks)\n"
     "  keys create --project ID [--name N]\n"
     "                              mint an API key for a project and print it once\n"
+    "  reencrypt                   re-encrypt stored secrets under VIGIL_MASTER_KEY\n"
     "\n"
     "Every setting is an environment variable and a flag (the flag wins):\n";
 
@@ -76,6 +77,21 @@ int Serve(const Config& config) {
     log::Error("cannot open database", {log::Str("path", config.db_path),
                                         log::Str("error", store.status().message())});
     return 1;
+  }
+  {
+    // Start-up step 3 (spec §1.2): every stored secret must open under a configured key, and
+    // rows under a previous key move to VIGIL_MASTER_KEY. Running without them would fail every
+    // delivery later, silently; refusing now names the problem.
+    auto secrets = ReencryptStoredSecrets(*store.value(), SecretBoxFromConfig(config));
+    if (!secrets.ok()) {
+      log::Error("stored secrets cannot be decrypted, refusing to start",
+                 {log::Str("error", secrets.status().message())});
+      return 1;
+    }
+    if (secrets->reencrypted > 0) {
+      log::Info("stored secrets re-encrypted under VIGIL_MASTER_KEY",
+                {log::Num("count", secrets->reencrypted)});
+    }
   }
   if (config.dev) {
     Status s = BootstrapDev(*store.value(), config.dev_key, config.key_prefix);
@@ -147,6 +163,26 @@ int KeysCreate(const Config& config, const std::string& project_id, const std::s
   return 0;
 }
 
+int Reencrypt(const Config& config) {
+  if (config.master_key.empty()) {
+    std::cerr << "reencrypt: VIGIL_MASTER_KEY is not set\n";
+    return 1;
+  }
+  auto store = OpenStore(config);
+  if (!store.ok()) {
+    std::cerr << "cannot open database: " << store.status().message() << "\n";
+    return 1;
+  }
+  auto report = ReencryptStoredSecrets(*store.value(), SecretBoxFromConfig(config));
+  if (!report.ok()) {
+    std::cerr << "reencrypt: " << report.status().message() << "\n";
+    return 1;
+  }
+  std::cout << "re-encrypted " << report->reencrypted << " of " << report->total
+            << " stored secrets under VIGIL_MASTER_KEY\n";
+  return 0;
+}
+
 }  // namespace
 
 int RunCli(int argc, char** argv) {
@@ -196,6 +232,7 @@ int RunCli(int argc, char** argv) {
   if (command == "serve") return Serve(config.value());
   if (command == "healthcheck") return Healthcheck(config.value());
   if (command == "keys") return KeysCreate(config.value(), project_id, name);
+  if (command == "reencrypt") return Reencrypt(config.value());
   if (command == "migrate") {
     auto store = OpenStore(config.value());  // Open applies pending migrations
     if (!store.ok()) {

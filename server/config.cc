@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <functional>
 
+#include "domain/secret_box.h"
+
 extern char** environ;
 
 namespace vigil {
@@ -148,8 +150,64 @@ const std::vector<Setting>& Settings() {
        }},
       {"VIGIL_SSE_KEEPALIVE_S", "seconds between halt-stream keepalive comments (default 15)",
        [](Config& c, const std::string& v) { return ParseInt(v, 1, 3600, &c.sse_keepalive_s); }},
+      {"VIGIL_ADMIN_TOKEN", "admin bearer token; unset = every /admin request is 503 (secret: use env)",
+       [](Config& c, const std::string& v) {
+         c.admin_token = v;
+         return true;
+       }},
       {"VIGIL_HSTS", "1 = send Strict-Transport-Security (behind a TLS proxy) (default 0)",
        [](Config& c, const std::string& v) { return ParseBool(v, &c.hsts); }},
+      // Webhooks and secrets at rest (spec §10). Key values are never echoed back.
+      {"VIGIL_MASTER_KEY", "32-byte key (64 hex or base64) sealing stored secrets (AES-256-GCM)",
+       [](Config& c, const std::string& v) {
+         auto key = SecretBox::ParseKey(v);
+         if (!key) return false;
+         c.master_key = *key;
+         return true;
+       }},
+      {"VIGIL_MASTER_KEY_PREVIOUS", "retired master keys, comma-separated (decrypt only)",
+       [](Config& c, const std::string& v) {
+         c.master_key_previous.clear();
+         size_t start = 0;
+         while (start <= v.size()) {
+           size_t comma = v.find(',', start);
+           if (comma == std::string::npos) comma = v.size();
+           std::string item = v.substr(start, comma - start);
+           while (!item.empty() && item.front() == ' ') item.erase(item.begin());
+           while (!item.empty() && item.back() == ' ') item.pop_back();
+           auto key = SecretBox::ParseKey(item);
+           if (!key) return false;
+           c.master_key_previous.push_back(*key);
+           start = comma + 1;
+         }
+         return true;
+       }},
+      {"VIGIL_DASHBOARD_URL", "dashboard origin for links in webhook messages (http/https)",
+       [](Config& c, const std::string& v) {
+         if (v.rfind("http://", 0) != 0 && v.rfind("https://", 0) != 0) return false;
+         for (unsigned char ch : v) {
+           if (ch <= 0x20 || ch == 0x7f) return false;
+         }
+         std::string url = v;
+         while (!url.empty() && url.back() == '/') url.pop_back();
+         if (url == "http:" || url == "https:") return false;
+         c.dashboard_url = url;
+         return true;
+       }},
+      {"VIGIL_WEBHOOK_ALLOW_PRIVATE", "1 = allow webhook URLs on non-public addresses (default 0)",
+       [](Config& c, const std::string& v) { return ParseBool(v, &c.webhook_allow_private); }},
+      {"VIGIL_WEBHOOK_MAX_ATTEMPTS", "attempts per webhook message (default 8)",
+       [](Config& c, const std::string& v) {
+         return ParseInt(v, 1, 100, &c.webhook_max_attempts);
+       }},
+      {"VIGIL_WEBHOOK_MAX_AGE_HOURS", "no webhook attempt later than this after queuing (default 24)",
+       [](Config& c, const std::string& v) {
+         return ParseInt(v, 1, 24 * 30, &c.webhook_max_age_hours);
+       }},
+      {"VIGIL_WEBHOOK_RETRY_BASE_MS", "delay before the first webhook retry, x4 each time (default 5000)",
+       [](Config& c, const std::string& v) {
+         return ParseInt(v, 10, 3600000, &c.webhook_retry_base_ms);
+       }},
   };
   return kSettings;
 }

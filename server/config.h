@@ -29,12 +29,21 @@ struct Config {
   int64_t key_cache_size = 10000;
   int64_t http_threads = 64;
   bool hsts = false;
+  std::string admin_token;
   bool signup = true;
   std::string default_policy = "vigil";
   bool detectors = true;
   int64_t sse_max = 2000;
   int64_t sse_max_per_project = 500;
   int64_t sse_keepalive_s = 15;
+  // --- webhooks and secrets at rest (spec §10) ---
+  std::string master_key;                        // 32 raw bytes; "" = not configured
+  std::vector<std::string> master_key_previous;  // retired keys, 32 raw bytes each (decrypt only)
+  std::string dashboard_url;                     // origin for links, no trailing '/'; "" = none
+  bool webhook_allow_private = false;
+  int64_t webhook_max_attempts = 8;
+  int64_t webhook_max_age_hours = 24;
+  int64_t webhook_retry_base_ms = 5000;  // delay before the second attempt (tests shorten it)
 };
 
 // Parses `args` (flags, without the program and command names) over `env` (VIGIL_* variables).

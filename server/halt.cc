@@ -51,6 +51,21 @@ int HaltRegistry::Notify(int64_t project, const std::string& execution_id,
   return notified;
 }
 
+void HaltRegistry::CloseProject(int64_t project) {
+  std::vector<std::shared_ptr<Subscriber>> subs;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& [key, v] : subs_) {
+      if (key.first == project) subs.insert(subs.end(), v.begin(), v.end());
+    }
+  }
+  for (auto& s : subs) {
+    std::lock_guard<std::mutex> lock(s->mu);
+    s->closed = true;
+    s->cv.notify_all();
+  }
+}
+
 void HaltRegistry::CloseAll() {
   std::vector<std::shared_ptr<Subscriber>> all;
   {

@@ -34,6 +34,8 @@ class HaltRegistry {
                    const std::shared_ptr<Subscriber>& sub);
   // Delivers `reason` to every current subscriber; returns how many were notified.
   int Notify(int64_t project, const std::string& execution_id, const std::string& reason);
+  // Ends every stream of one project (deleted project).
+  void CloseProject(int64_t project);
   // Shutdown: every stream ends.
   void CloseAll();
   size_t open() const;

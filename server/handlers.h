@@ -20,9 +20,36 @@ void HandleListExecutions(App& app, RequestContext& ctx);
 void HandleGetExecution(App& app, RequestContext& ctx);
 void HandleListExecutionEvents(App& app, RequestContext& ctx);
 void HandleStats(App& app, RequestContext& ctx);
+// api keys (spec §6)
+void HandleListKeys(App& app, RequestContext& ctx);
+void HandleCreateKey(App& app, RequestContext& ctx);
+void HandleDeleteKey(App& app, RequestContext& ctx);
+void HandleRotateKey(App& app, RequestContext& ctx);
+// admin (spec §13)
+void HandleAdminListProjects(App& app, RequestContext& ctx);
+void HandleAdminGetProject(App& app, RequestContext& ctx);
+void HandleAdminTier(App& app, RequestContext& ctx);
+void HandleAdminGrant(App& app, RequestContext& ctx);
+void HandleAdminRateLimit(App& app, RequestContext& ctx);
+void HandleAdminSuspend(App& app, RequestContext& ctx);
+void HandleAdminDeleteProject(App& app, RequestContext& ctx);
+void HandleAdminStorage(App& app, RequestContext& ctx);
+
+// Shared response objects.
+void WriteApiKey(JsonWriter& w, const ApiKeyRow& key, const std::string& project_id);
+void WriteFailureGroup(JsonWriter& w, const FailureGroupRow& group, const std::string& project_id);
+
 // halt (spec §9)
 void HandleHalt(App& app, RequestContext& ctx);
 void HandleHaltStream(App& app, RequestContext& ctx);
+// webhooks (spec §10)
+void HandleCreateWebhook(App& app, RequestContext& ctx);
+void HandleListWebhooks(App& app, RequestContext& ctx);
+void HandleDeleteWebhook(App& app, RequestContext& ctx);
+void HandleTestWebhook(App& app, RequestContext& ctx);
+void HandleListWebhookDeliveries(App& app, RequestContext& ctx);
+// One webhook as GET /webhooks lists it (never the secret).
+void WriteWebhook(JsonWriter& w, const WebhookRow& hook, const std::string& project_id);
 // detection (spec §6, §8)
 void HandleListFailureGroups(App& app, RequestContext& ctx);
 void HandleGetFailureGroup(App& app, RequestContext& ctx);

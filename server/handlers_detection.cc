@@ -12,17 +12,10 @@
 namespace vigil {
 namespace {
 
-int64_t PageParam(const RequestContext& ctx, const char* name, int64_t def, int64_t lo,
-                  int64_t hi) {
-  const std::string v = ctx.Query(name);
-  if (v.empty() || v.size() > 18) return def;
-  char* end = nullptr;
-  const long long n = std::strtoll(v.c_str(), &end, 10);
-  if (*end != '\0') return def;
-  return std::max<int64_t>(lo, std::min<int64_t>(hi, n));
-}
 
-void WriteGroup(JsonWriter& w, const FailureGroupRow& g, const std::string& project_id) {
+}  // namespace
+
+void WriteFailureGroup(JsonWriter& w, const FailureGroupRow& g, const std::string& project_id) {
   w.BeginObject()
       .Field("group_id", g.group_id)
       .Field("project_id", project_id)
@@ -36,6 +29,8 @@ void WriteGroup(JsonWriter& w, const FailureGroupRow& g, const std::string& proj
   if (!g.sample_execution_id.empty()) w.Field("sample_execution_id", g.sample_execution_id);
   w.EndObject();
 }
+
+namespace {
 
 Result<std::optional<FailureGroupRow>> FindGroup(App& app, const RequestContext& ctx) {
   const std::string& id = ctx.params[0];
@@ -54,8 +49,8 @@ Result<std::optional<FailureGroupRow>> FindGroup(App& app, const RequestContext&
 }  // namespace
 
 void HandleListFailureGroups(App& app, RequestContext& ctx) {
-  const int64_t limit = PageParam(ctx, "limit", limits::kDefaultPageSize, 1, limits::kMaxPageSize);
-  const int64_t offset = PageParam(ctx, "offset", 0, 0, limits::kMaxOffset);
+  const int64_t limit = ctx.PageParam("limit", limits::kDefaultPageSize, 1, limits::kMaxPageSize);
+  const int64_t offset = ctx.PageParam("offset", 0, 0, limits::kMaxOffset);
   std::vector<FailureGroupRow> groups;
   Status s = app.store().Read([&](ReadTxn& txn) {
     auto r = txn.ListFailureGroups(ctx.auth.project, limit, offset);
@@ -66,7 +61,7 @@ void HandleListFailureGroups(App& app, RequestContext& ctx) {
   if (!s.ok()) return SendError(*ctx.res, s);
   JsonWriter w;
   w.BeginObject().Field("ok", true).Key("failure_groups").BeginArray();
-  for (const auto& g : groups) WriteGroup(w, g, ctx.auth.project_id);
+  for (const auto& g : groups) WriteFailureGroup(w, g, ctx.auth.project_id);
   w.EndArray()
       .Field("count", static_cast<int64_t>(groups.size()))
       .Field("limit", limit)
@@ -80,7 +75,7 @@ void HandleGetFailureGroup(App& app, RequestContext& ctx) {
   if (!g.ok()) return SendError(*ctx.res, g.status());
   if (!g.value()) return SendError(*ctx.res, Status::NotFound("failure group not found"));
   JsonWriter w;
-  WriteGroup(w, *g.value(), ctx.auth.project_id);  // bare object, as the reference protocol
+  WriteFailureGroup(w, *g.value(), ctx.auth.project_id);  // bare object, as the reference protocol
   SendJson(*ctx.res, 200, w.Take());
 }
 
@@ -90,8 +85,8 @@ void HandleListGroupExecutions(App& app, RequestContext& ctx) {
   if (!g.value()) return SendError(*ctx.res, Status::NotFound("failure group not found"));
   ExecutionFilter f;
   f.failure_group_id = g.value()->group_id;
-  f.limit = PageParam(ctx, "limit", limits::kDefaultPageSize, 1, limits::kMaxPageSize);
-  f.offset = PageParam(ctx, "offset", 0, 0, limits::kMaxOffset);
+  f.limit = ctx.PageParam("limit", limits::kDefaultPageSize, 1, limits::kMaxPageSize);
+  f.offset = ctx.PageParam("offset", 0, 0, limits::kMaxOffset);
   std::vector<Execution> list;
   Status s = app.store().Read([&](ReadTxn& txn) {
     auto r = txn.ListExecutions(ctx.auth.project, f);
@@ -101,14 +96,8 @@ void HandleListGroupExecutions(App& app, RequestContext& ctx) {
   });
   if (!s.ok()) return SendError(*ctx.res, s);
   JsonWriter w;
-  w.BeginObject().Field("ok", true).Key("executions").BeginArray();
-  for (const Execution& e : list) WriteExecution(w, e, ctx.auth.project_id, true);
-  w.EndArray()
-      .Field("count", static_cast<int64_t>(list.size()))
-      .Field("limit", f.limit)
-      .Field("offset", f.offset)
-      .Field("group_id", f.failure_group_id)
-      .EndObject();
+  WriteExecutionPage(w, list, ctx.auth.project_id, f.limit, f.offset);
+  w.Field("group_id", f.failure_group_id).EndObject();
   SendJson(*ctx.res, 200, w.Take());
 }
 

@@ -11,16 +11,6 @@
 namespace vigil {
 namespace {
 
-// Pagination values: missing or non-integer => default; out of range => clamped (spec §2.4).
-int64_t PageParam(const RequestContext& ctx, const char* name, int64_t def, int64_t lo,
-                  int64_t hi) {
-  const std::string v = ctx.Query(name);
-  if (v.empty() || v.size() > 18) return def;
-  char* end = nullptr;
-  const long long n = std::strtoll(v.c_str(), &end, 10);
-  if (*end != '\0') return def;
-  return std::max<int64_t>(lo, std::min<int64_t>(hi, n));
-}
 
 Status TimeFilter(const RequestContext& ctx, const char* name, std::optional<int64_t>* out) {
   const std::string v = ctx.Query(name);
@@ -92,8 +82,8 @@ void HandleGetProject(App& app, RequestContext& ctx) {
 
 void HandleListExecutions(App& app, RequestContext& ctx) {
   ExecutionFilter f;
-  f.limit = PageParam(ctx, "limit", limits::kDefaultPageSize, 1, limits::kMaxPageSize);
-  f.offset = PageParam(ctx, "offset", 0, 0, limits::kMaxOffset);
+  f.limit = ctx.PageParam("limit", limits::kDefaultPageSize, 1, limits::kMaxPageSize);
+  f.offset = ctx.PageParam("offset", 0, 0, limits::kMaxOffset);
   f.status = ctx.Query("status");
   if (!f.status.empty() && !IsValidStatus(f.status)) {
     return SendError(*ctx.res, Status::InvalidArgument("invalid status: " + f.status));
@@ -114,13 +104,8 @@ void HandleListExecutions(App& app, RequestContext& ctx) {
   });
   if (!s.ok()) return SendError(*ctx.res, s);
   JsonWriter w;
-  w.BeginObject().Field("ok", true).Key("executions").BeginArray();
-  for (const Execution& e : list) WriteExecution(w, e, ctx.auth.project_id, true);
-  w.EndArray()
-      .Field("count", static_cast<int64_t>(list.size()))
-      .Field("limit", f.limit)
-      .Field("offset", f.offset)
-      .EndObject();
+  WriteExecutionPage(w, list, ctx.auth.project_id, f.limit, f.offset);
+  w.EndObject();
   SendJson(*ctx.res, 200, w.Take());
 }
 
@@ -163,8 +148,8 @@ void HandleListExecutionEvents(App& app, RequestContext& ctx) {
     return SendError(*ctx.res, Status::NotFound("execution not found"));
   }
   const int64_t limit =
-      PageParam(ctx, "limit", limits::kDefaultEventPageSize, 1, limits::kMaxEventPageSize);
-  const int64_t offset = PageParam(ctx, "offset", 0, 0, limits::kMaxOffset);
+      ctx.PageParam("limit", limits::kDefaultEventPageSize, 1, limits::kMaxEventPageSize);
+  const int64_t offset = ctx.PageParam("offset", 0, 0, limits::kMaxOffset);
   std::optional<std::vector<Event>> events;
   int64_t total = 0;
   Status s = app.store().Read([&](ReadTxn& txn) {

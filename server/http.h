@@ -25,6 +25,8 @@ struct RequestContext {
 
   // Query parameter or "" when absent.
   std::string Query(const char* name) const;
+  // A pagination parameter (spec §2.4): missing or non-integer => `def`; out of range => clamped.
+  int64_t PageParam(const char* name, int64_t def, int64_t lo, int64_t hi) const;
 };
 
 // Writes `{"ok":true,...}` bodies built by the caller.

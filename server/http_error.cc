@@ -1,9 +1,21 @@
 #include "server/http.h"
 
+#include <algorithm>
+#include <cstdlib>
+
 namespace vigil {
 
 std::string RequestContext::Query(const char* name) const {
   return req->has_param(name) ? req->get_param_value(name) : std::string();
+}
+
+int64_t RequestContext::PageParam(const char* name, int64_t def, int64_t lo, int64_t hi) const {
+  const std::string v = Query(name);
+  if (v.empty() || v.size() > 18) return def;
+  char* end = nullptr;
+  const long long n = std::strtoll(v.c_str(), &end, 10);
+  if (*end != '\0') return def;
+  return std::max<int64_t>(lo, std::min<int64_t>(hi, n));
 }
 
 void SendJson(httplib::Response& res, int http_status, const std::string& json) {
@@ -39,7 +51,11 @@ void SendError(httplib::Response& res, const Status& status) {
     message = "unauthorized";
     res.set_header("WWW-Authenticate", "Bearer");
   }
-  if (http == 503 && !res.has_header("Retry-After")) res.set_header("Retry-After", "1");
+  // Retrying helps with overload and draining, not with a feature the operator has not set up.
+  if (http == 503 && !res.has_header("Retry-After") &&
+      message.find("not configured") == std::string::npos) {
+    res.set_header("Retry-After", "1");
+  }
   JsonWriter w;
   w.BeginObject().Field("ok", false).Field("error", message).EndObject();
   SendJson(res, http, w.Take());

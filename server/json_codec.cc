@@ -428,6 +428,16 @@ void WriteExecution(JsonWriter& w, const Execution& e, const std::string& projec
   w.EndObject();
 }
 
+void WriteExecutionPage(JsonWriter& w, const std::vector<Execution>& list,
+                        const std::string& project_id, int64_t limit, int64_t offset) {
+  w.BeginObject().Field("ok", true).Key("executions").BeginArray();
+  for (const Execution& e : list) WriteExecution(w, e, project_id, true);
+  w.EndArray()
+      .Field("count", static_cast<int64_t>(list.size()))
+      .Field("limit", limit)
+      .Field("offset", offset);
+}
+
 void WriteEvent(JsonWriter& w, const Event& e) {
   w.BeginObject();
   w.Field("event_id", e.event_id);

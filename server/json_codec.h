@@ -40,5 +40,8 @@ Result<std::string> ParseOptionalStringField(std::string_view body, const char* 
 void WriteExecution(JsonWriter& w, const Execution& e, const std::string& project_id,
                     bool list_form);
 void WriteEvent(JsonWriter& w, const Event& e);
+// `{"ok":true,"executions":[…],"count","limit","offset"` — the caller adds fields and closes it.
+void WriteExecutionPage(JsonWriter& w, const std::vector<Execution>& list,
+                        const std::string& project_id, int64_t limit, int64_t offset);
 
 }  // namespace vigil

@@ -74,4 +74,30 @@ constexpr double kDefaultRatePerSec = 10;
 // Rate-limit buckets kept in memory; full (idle) buckets are dropped past this.
 constexpr size_t kMaxRateBuckets = 100000;
 
+// --- webhooks (spec §10) ----------------------------------------------------------------------
+// Endpoints per project: each one multiplies outgoing traffic per failure group.
+constexpr int64_t kMaxWebhooksPerProject = 20;
+// A webhook URL; longer ones are not endpoints anyone types.
+constexpr size_t kMaxWebhookUrlBytes = 2048;
+// One attempt, connect to last response byte (enforced by a watchdog, not per socket call).
+constexpr int kWebhookAttemptTimeoutSec = 15;
+// Response bytes kept in the delivery log (the rest is read and discarded).
+constexpr size_t kWebhookResponseBodyBytes = 2048;
+// Longest delay between two attempts, including a receiver's Retry-After.
+constexpr int64_t kWebhookMaxRetryDelayMs = 10LL * 3600 * 1000;
+// Messages queued per webhook: a receiver that is down for days must not grow the outbox without
+// bound; past it new messages for that webhook are dropped (and logged).
+constexpr int64_t kMaxQueuedPerWebhook = 1000;
+// Delivery log rows kept per webhook (oldest pruned).
+constexpr int64_t kWebhookLogRowsPerWebhook = 1000;
+// Sender threads: a slow receiver holds one for at most one attempt timeout.
+constexpr size_t kWebhookSenders = 4;
+// Due messages fetched per scan.
+constexpr int64_t kWebhookScanBatch = 32;
+// The sender re-checks the outbox at least this often (it is also woken when a group is created).
+constexpr int64_t kWebhookPollMs = 500;
+// Characters of a signature shown in Slack/Discord texts (chat services cap message sizes).
+constexpr size_t kWebhookAdapterSignatureChars = 300;
+static_assert(kWebhookSenders >= 1, "at least one sender");
+
 }  // namespace vigil::limits

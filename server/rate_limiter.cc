@@ -45,6 +45,12 @@ RateDecision RateLimiter::Take(int64_t project, Bucket bucket, int64_t now_ms,
   return d;
 }
 
+void RateLimiter::Forget(int64_t project) {
+  std::lock_guard<std::mutex> lock(mu_);
+  buckets_[0].erase(project);
+  buckets_[1].erase(project);
+}
+
 namespace {
 constexpr int64_t kHourMs = 3600 * 1000;
 }  // namespace

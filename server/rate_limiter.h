@@ -30,6 +30,8 @@ class RateLimiter {
   RateDecision Take(int64_t project, Bucket bucket, int64_t now_ms,
                     std::optional<double> burst = std::nullopt,
                     std::optional<double> per_sec = std::nullopt);
+  // Drops the project's buckets (deleted project, changed limits: they start full again).
+  void Forget(int64_t project);
 
  private:
   struct State {

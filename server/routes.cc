@@ -28,6 +28,13 @@ const std::vector<Route>& Routes() {
       {"GET", "/executions/{id}/halt-stream", A::kApiKey, Bucket::kOther, B::kNone,
        HandleHaltStream},
 
+      {"POST", "/webhooks", A::kApiKey, Bucket::kOther, B::kRequired, HandleCreateWebhook},
+      {"GET", "/webhooks", A::kApiKey, Bucket::kOther, B::kNone, HandleListWebhooks},
+      {"DELETE", "/webhooks/{id}", A::kApiKey, Bucket::kOther, B::kNone, HandleDeleteWebhook},
+      {"POST", "/webhooks/{id}/test", A::kApiKey, Bucket::kOther, B::kOptional, HandleTestWebhook},
+      {"GET", "/webhooks/{id}/deliveries", A::kApiKey, Bucket::kOther, B::kNone,
+       HandleListWebhookDeliveries},
+
       {"GET", "/project", A::kApiKey, Bucket::kOther, B::kNone, HandleGetProject},
       {"GET", "/stats", A::kApiKey, Bucket::kOther, B::kNone, HandleStats},
 
@@ -38,6 +45,27 @@ const std::vector<Route>& Routes() {
       {"GET", "/policy", A::kApiKey, Bucket::kOther, B::kNone, HandleGetPolicy},
       {"PUT", "/policy", A::kApiKey, Bucket::kOther, B::kRequired, HandlePutPolicy},
       {"GET", "/playbooks", A::kApiKey, Bucket::kOther, B::kNone, HandleGetPlaybook},
+
+      {"GET", "/api-keys", A::kApiKey, Bucket::kOther, B::kNone, HandleListKeys},
+      {"POST", "/api-keys", A::kApiKey, Bucket::kOther, B::kOptional, HandleCreateKey},
+      {"DELETE", "/api-keys/{id}", A::kApiKey, Bucket::kOther, B::kNone, HandleDeleteKey},
+      {"POST", "/api-keys/{id}/rotate", A::kApiKey, Bucket::kOther, B::kOptional, HandleRotateKey},
+
+      {"GET", "/admin/projects", A::kAdmin, Bucket::kOther, B::kNone, HandleAdminListProjects},
+      {"GET", "/admin/projects/{id}", A::kAdmin, Bucket::kOther, B::kNone, HandleAdminGetProject},
+      {"DELETE", "/admin/projects/{id}", A::kAdmin, Bucket::kOther, B::kNone,
+       HandleAdminDeleteProject},
+      {"POST", "/admin/projects/{id}/tier", A::kAdmin, Bucket::kOther, B::kRequired,
+       HandleAdminTier},
+      {"POST", "/admin/projects/{id}/grant", A::kAdmin, Bucket::kOther, B::kRequired,
+       HandleAdminGrant},
+      {"POST", "/admin/projects/{id}/rate-limit", A::kAdmin, Bucket::kOther, B::kRequired,
+       HandleAdminRateLimit},
+      {"POST", "/admin/projects/{id}/suspend", A::kAdmin, Bucket::kOther, B::kOptional,
+       HandleAdminSuspend},
+      {"POST", "/admin/projects/{id}/unsuspend", A::kAdmin, Bucket::kOther, B::kOptional,
+       HandleAdminSuspend},
+      {"GET", "/admin/storage", A::kAdmin, Bucket::kOther, B::kNone, HandleAdminStorage},
   };
   return kRoutes;
 }

@@ -55,6 +55,52 @@ struct ProjectInfo {
   int64_t created_at_ms = 0;
 };
 
+struct ApiKeyRow {
+  std::string key_id;
+  std::string key_prefix;
+  std::string name;
+  int64_t created_at_ms = 0;
+  int64_t last_used_at_ms = 0;
+};
+
+// A project as the admin API shows it (spec §13.1 AdminProjectRow). Zero/empty = absent.
+struct AdminProject {
+  int64_t id = 0;
+  std::string project_id;
+  std::string name;
+  std::string owner_email;
+  int64_t created_at_ms = 0;
+  std::string tier;
+  std::string stripe_customer_id;
+  std::string stripe_subscription_id;
+  int64_t current_period_start_ms = 0;
+  int64_t current_period_end_ms = 0;
+  int64_t executions_this_period = 0;
+  int64_t granted_executions = 0;
+  int64_t granted_executions_expires_at_ms = 0;
+  int64_t tier_expires_at_ms = 0;
+  int64_t suspended_at_ms = 0;
+  std::string suspension_reason;
+  std::optional<double> rate_limit_burst;
+  std::optional<double> rate_limit_per_sec;
+  std::optional<int64_t> retention_days;
+  int64_t last_activity_at_ms = 0;
+  int64_t total_executions = 0;
+};
+
+struct ProjectUsage {
+  int64_t id = 0;
+  std::string project_id;
+  std::string name;
+  std::string owner_email;
+  std::string tier;
+  int64_t executions = 0;
+  int64_t events = 0;
+  int64_t failure_groups = 0;
+  int64_t webhook_deliveries = 0;
+  int64_t estimated_bytes = 0;
+};
+
 struct UpsertResult {
   std::string status;
   bool created = false;
@@ -139,6 +185,75 @@ struct ProjectStats {
   int64_t open_failure_groups = 0;
 };
 
+// --- webhooks (spec §10; storage/webhook_txn.cc) -----------------------------------------------
+// A project's webhook endpoint. `secret_blob` is the sealed signing secret (domain/secret_box.h):
+// storage only ever sees ciphertext.
+struct WebhookRow {
+  int64_t row = 0;  // internal id
+  std::string webhook_id;
+  std::string name;
+  std::string url;
+  std::vector<std::string> enabled_classes;  // empty = every class
+  bool enabled = true;
+  std::string secret_blob;
+  int64_t created_at_ms = 0;
+};
+
+// One queued message (an outbox row).
+struct WebhookMessage {
+  int64_t row = 0;
+  std::string delivery_id;
+  std::string event;  // failure_group.created | failure_group.test
+  std::string failure_class;
+  std::string signature;
+  std::string group_id;
+  std::string sample_execution_id;
+  int64_t attempts = 0;       // attempts made so far
+  int64_t created_at_ms = 0;  // when it was queued
+  int64_t next_attempt_at_ms = 0;
+};
+
+// A message due for an attempt, with what the sender needs to make it.
+struct DueWebhookMessage {
+  int64_t project = 0;
+  std::string project_id;
+  WebhookRow webhook;
+  WebhookMessage message;
+};
+
+// One delivery log row (spec §10.3).
+struct WebhookAttemptRow {
+  std::string delivery_id;
+  std::string event;
+  std::string failure_class;
+  std::string signature;
+  std::string group_id;
+  int64_t attempt = 0;
+  std::string status;  // delivered | failed | pending
+  std::optional<int64_t> http_status;
+  std::string error;
+  std::string response_body;
+  int64_t duration_ms = 0;
+  int64_t created_at_ms = 0;
+  std::optional<int64_t> next_attempt_at_ms;
+};
+
+// What recording an attempt does to its message and its endpoint.
+struct WebhookAttemptOutcome {
+  int64_t outbox_row = 0;              // 0 = not an outbox message (a test delivery)
+  std::optional<int64_t> retry_at_ms;  // keep the message queued for another attempt then
+  bool disable_webhook = false;        // 410: disable the endpoint, drop its queued messages
+};
+
+// A sealed secret with the ids its associated data binds, for re-encryption.
+struct StoredSecret {
+  int64_t project = 0;
+  std::string project_id;
+  int64_t webhook_row = 0;
+  std::string webhook_id;
+  std::string blob;
+};
+
 // Mutations, valid only inside a job passed to Store::Write (writer thread, open transaction).
 class WriteTxn {
  public:
@@ -184,8 +299,43 @@ class WriteTxn {
   // whether the execution exists and is terminal (then nothing is stored).
   Result<HaltState> RequestHalt(int64_t project, const std::string& execution_id,
                                 const std::string& reason, int64_t now_ms);
+  // --- keys (spec §6) ---
+  Result<int64_t> CountKeys(int64_t project);
+  // Deletes the project's key `key_id`; false when the project has no such key.
+  Result<bool> DeleteKey(int64_t project, const std::string& key_id);
+  // The name of the project's key `key_id`, nullopt when it has no such key.
+  Result<std::optional<std::string>> KeyName(int64_t project, const std::string& key_id);
+  // --- admin (spec §13) ---
+  Status SetTier(int64_t project, const std::string& tier, int64_t expires_at_ms);
+  Status AddGrant(int64_t project, int64_t delta, int64_t expires_at_ms);
+  Status SetRateLimit(int64_t project, std::optional<double> burst, std::optional<double> per_sec);
+  Status SetSuspended(int64_t project, bool suspended, const std::string& reason, int64_t now_ms);
+  // Deletes the project and every row it owns.
+  Status DeleteProject(int64_t project);
   // Records last_used_at for keys (batched, best effort).
   Status TouchKeys(const std::vector<std::pair<std::string, int64_t>>& key_last_used);
+  // --- webhooks (spec §10; storage/webhook_txn.cc) ---
+  // Inserts `w`. Conflict "too many webhooks (max N)" when the project already holds
+  // `max_per_project`.
+  Status CreateWebhook(int64_t project, const WebhookRow& w, int64_t max_per_project);
+  // Deletes the webhook with its queued messages and log rows; false when there is none.
+  Result<bool> DeleteWebhook(int64_t project, const std::string& webhook_id);
+  // The project's enabled webhooks (read inside the transaction that creates a group).
+  Result<std::vector<WebhookRow>> ListEnabledWebhooks(int64_t project);
+  // Queues `m` for the webhook unless `max_queued` messages already wait for it; false = dropped.
+  Result<bool> EnqueueWebhookMessage(int64_t project, int64_t webhook_row, const WebhookMessage& m,
+                                     int64_t max_queued);
+  // Logs one attempt and applies `outcome` (message kept for a retry or removed; endpoint
+  // disabled). Keeps the newest `max_log_rows` log rows of the webhook. No-op when the webhook was
+  // deleted meanwhile.
+  Status RecordWebhookAttempt(int64_t project, int64_t webhook_row, const WebhookAttemptRow& a,
+                              const WebhookAttemptOutcome& outcome, int64_t max_log_rows,
+                              int64_t now_ms);
+  // Removes a queued message without logging (its webhook is disabled).
+  Status DropWebhookMessage(int64_t project, int64_t outbox_row);
+  // Replaces a sealed secret that still equals `old_blob` (re-encryption under a new key).
+  Status ReplaceWebhookSecret(int64_t project, int64_t webhook_row, const std::string& old_blob,
+                              const std::string& new_blob);
 
  private:
   Result<int64_t> CreateExecutionRow(int64_t project, const Execution& e);
@@ -222,6 +372,11 @@ class ReadTxn {
   Result<std::vector<std::string>> HistoryMessages(int64_t project, int64_t exclude_row,
                                                    int64_t since_ms, int64_t until_ms,
                                                    int64_t max_messages);
+  Result<std::vector<ApiKeyRow>> ListKeys(int64_t project);
+  // --- admin (spec §13) ---
+  Result<std::vector<AdminProject>> ListAdminProjects(int64_t limit, int64_t offset);
+  Result<std::optional<AdminProject>> GetAdminProject(const std::string& project_id);
+  Result<std::vector<ProjectUsage>> ProjectUsages();
   // "" when the project has no stored policy.
   Result<std::string> GetPolicy(int64_t project);
   Result<std::vector<FailureGroupRow>> ListFailureGroups(int64_t project, int64_t limit,
@@ -230,6 +385,21 @@ class ReadTxn {
                                                          const std::string& group_id);
   // Reads one row: proves the database file is readable.
   Status Ping();
+  // --- webhooks (spec §10; storage/webhook_txn.cc) ---
+  // The project's webhooks, newest first.
+  Result<std::vector<WebhookRow>> ListWebhooks(int64_t project);
+  Result<std::optional<WebhookRow>> GetWebhook(int64_t project, const std::string& webhook_id);
+  // The webhook's log, newest first: one `pending` row per message still queued, then attempts.
+  Result<std::vector<WebhookAttemptRow>> ListWebhookDeliveries(int64_t project, int64_t webhook_row,
+                                                               int64_t limit);
+  // The webhook sender's scans, across projects (it serves every tenant, as FindKeyByHash does):
+  // messages due at `now_ms`, earliest first, and the earliest next attempt of any queued message.
+  Result<std::vector<DueWebhookMessage>> ListDueWebhookMessages(int64_t now_ms, int64_t limit);
+  Result<std::optional<int64_t>> NextWebhookAttemptAt();
+  // Sealed secrets of webhook rows after `after_row`, by row, at most `limit` (re-encryption).
+  Result<std::vector<StoredSecret>> ListStoredSecrets(int64_t after_row, int64_t limit);
+  // Delivery log rows stored for the project (admin storage report).
+  Result<int64_t> CountWebhookDeliveries(int64_t project);
 
  private:
   Connection* conn_;

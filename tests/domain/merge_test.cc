@@ -72,3 +72,23 @@ TEST_CASE("MergeExecution replaces the budget as a whole") {
   CHECK(e.budget->max_steps == 9);
   CHECK_FALSE(e.budget->max_cost_usd.has_value());
 }
+
+TEST_CASE("RemoveRepeatedEventIds keeps the first occurrence and the order of the rest") {
+  std::vector<vigil::Event> events(5);
+  const char* ids[] = {"a", "b", "a", "c", "b"};
+  for (int i = 0; i < 5; ++i) {
+    events[i].event_id = ids[i];
+    events[i].sequence = i;
+  }
+  CHECK(vigil::RemoveRepeatedEventIds(&events) == 2);
+  REQUIRE(events.size() == 3);
+  CHECK(events[0].event_id == "a");
+  CHECK(events[0].sequence == 0);  // the first write wins
+  CHECK(events[1].event_id == "b");
+  CHECK(events[2].event_id == "c");
+  std::vector<vigil::Event> none(2);
+  none[0].event_id = "x";
+  none[1].event_id = "y";
+  CHECK(vigil::RemoveRepeatedEventIds(&none) == 0);
+  CHECK(none.size() == 2);
+}

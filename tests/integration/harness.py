@@ -11,6 +11,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import uuid
 
 BIN = os.environ.get("VIGIL_BIN") or os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "vigil")
@@ -39,7 +40,7 @@ class VigilServer:
         self.extra_env = env or {}
         self.proc = None
         self.port = None
-        self.log_path = os.path.join(self.dir, f"server-{os.getpid()}-{id(self)}.log")
+        self.log_path = os.path.join(self.dir, f"server-{uuid.uuid4().hex}.log")
 
     def start(self):
         env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}

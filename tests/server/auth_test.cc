@@ -18,27 +18,35 @@ AuthRecord Rec(const std::string& key_id, int64_t project) {
 
 TEST_CASE("KeyCache expires entries after the TTL") {
   KeyCache cache(10, 1000);
-  cache.Put("h1", Rec("k1", 1), 0);
+  cache.Put("h1", Rec("k1", 1), 0, cache.epoch());
   CHECK(cache.Get("h1", 999).has_value());
   CHECK_FALSE(cache.Get("h1", 1000).has_value());
 }
 
 TEST_CASE("KeyCache is bounded and evicts the least recently used") {
   KeyCache cache(2, 60000);
-  cache.Put("a", Rec("ka", 1), 0);
-  cache.Put("b", Rec("kb", 1), 0);
+  cache.Put("a", Rec("ka", 1), 0, cache.epoch());
+  cache.Put("b", Rec("kb", 1), 0, cache.epoch());
   CHECK(cache.Get("a", 1).has_value());  // a is now most recent
-  cache.Put("c", Rec("kc", 1), 2);
+  cache.Put("c", Rec("kc", 1), 2, cache.epoch());
   CHECK(cache.size() == 2);
   CHECK(cache.Get("a", 3).has_value());
   CHECK_FALSE(cache.Get("b", 3).has_value());
 }
 
+TEST_CASE("KeyCache does not store a lookup that raced with an eviction") {
+  KeyCache cache(10, 60000);
+  const uint64_t before = cache.epoch();
+  cache.EvictKey("ka");  // a revoke lands while the lookup is reading the database
+  cache.Put("a", Rec("ka", 1), 0, before);
+  CHECK_FALSE(cache.Get("a", 1).has_value());
+}
+
 TEST_CASE("KeyCache evicts by key id and by project") {
   KeyCache cache(10, 60000);
-  cache.Put("a", Rec("ka", 1), 0);
-  cache.Put("b", Rec("kb", 1), 0);
-  cache.Put("c", Rec("kc", 2), 0);
+  cache.Put("a", Rec("ka", 1), 0, cache.epoch());
+  cache.Put("b", Rec("kb", 1), 0, cache.epoch());
+  cache.Put("c", Rec("kc", 2), 0, cache.epoch());
   cache.EvictKey("ka");
   CHECK_FALSE(cache.Get("a", 1).has_value());
   cache.EvictProject(1);

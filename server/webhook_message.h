@@ -1,0 +1,49 @@
+// Webhook messages (spec §10.2–10.4): the canonical body, the Slack and Discord adapters and the
+// Standard Webhooks signature. Pure functions of their inputs (no clock, no I/O); thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace vigil {
+
+inline constexpr std::string_view kEventGroupCreated = "failure_group.created";
+inline constexpr std::string_view kEventGroupTest = "failure_group.test";
+
+// What one message says. Empty strings are "not applicable" and leave their key out.
+struct WebhookPayload {
+  bool test = false;  // failure_group.test
+  std::string project_id;
+  std::string webhook_id;
+  std::string group_id;
+  std::string failure_class;
+  std::string signature;
+  std::string sample_execution_id;
+  std::string delivery_id;
+  int64_t queued_at_ms = 0;  // the body's `timestamp` (the same on every attempt)
+};
+
+enum class WebhookFormat { kStandard, kSlack, kDiscord };
+
+// Slack for https://hooks.slack.com/{services,triggers,workflows}/..., Discord for
+// https://{discord.com,discordapp.com,canary.discord.com,ptb.discord.com}/api/webhooks/...,
+// the canonical body for anything else.
+WebhookFormat FormatForUrl(std::string_view url);
+
+// The body sent to a webhook of `format`. `dashboard_url` ("" = none) adds the dashboard links.
+std::string RenderWebhookBody(const WebhookPayload& p, WebhookFormat format,
+                              const std::string& dashboard_url);
+
+// Standard Webhooks v1: "v1," + base64(HMAC-SHA256(key, id + "." + timestamp + "." + body)), key =
+// base64-decoded secret after "whsec_". "" when the secret is not of that form.
+std::string SignWebhook(std::string_view secret, std::string_view id, int64_t timestamp_s,
+                        std::string_view body);
+
+// "whsec_" + padded standard base64 of 32 CSPRNG bytes.
+std::string NewWebhookSecret();
+
+// Percent-encodes everything but RFC 3986 unreserved characters.
+std::string UrlEncode(std::string_view text);
+
+}  // namespace vigil

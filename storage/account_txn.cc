@@ -1,0 +1,256 @@
+// Keys and the admin view of projects (spec §6 api-keys, §13).
+#include "storage/connection.h"
+#include "storage/rows.h"
+#include "storage/store.h"
+
+namespace vigil {
+namespace {
+
+void BindOptionalInt(SQLite::Statement& q, int i, int64_t v) {
+  if (v == 0) {
+    q.bind(i);
+  } else {
+    q.bind(i, v);
+  }
+}
+
+#define VIGIL_ADMIN_PROJECT_SELECT                                                               \
+  "SELECT p.id, p.project_id, p.name, p.owner_email, p.created_at, p.tier,"                     \
+  " COALESCE(p.stripe_customer_id, ''), COALESCE(p.stripe_subscription_id, ''),"               \
+  " COALESCE(p.current_period_start, 0), COALESCE(p.current_period_end, 0),"                    \
+  " p.executions_this_period, p.granted_executions,"                                            \
+  " COALESCE(p.granted_executions_expires_at, 0), COALESCE(p.tier_expires_at, 0),"              \
+  " COALESCE(p.suspended_at, 0), COALESCE(p.suspended_reason, ''), p.rate_limit_burst,"         \
+  " p.rate_limit_per_sec, p.retention_days,"                                                    \
+  " (SELECT COALESCE(MAX(x.started_at), 0) FROM executions x WHERE x.project = p.id),"          \
+  " (SELECT COUNT(*) FROM executions x WHERE x.project = p.id)"                                  \
+  " FROM projects p"
+
+AdminProject ReadAdminProject(SQLite::Statement& q) {
+  AdminProject p;
+  p.id = q.getColumn(0).getInt64();
+  p.project_id = q.getColumn(1).getString();
+  p.name = q.getColumn(2).getString();
+  p.owner_email = q.getColumn(3).getString();
+  p.created_at_ms = q.getColumn(4).getInt64();
+  p.tier = q.getColumn(5).getString();
+  p.stripe_customer_id = q.getColumn(6).getString();
+  p.stripe_subscription_id = q.getColumn(7).getString();
+  p.current_period_start_ms = q.getColumn(8).getInt64();
+  p.current_period_end_ms = q.getColumn(9).getInt64();
+  p.executions_this_period = q.getColumn(10).getInt64();
+  p.granted_executions = q.getColumn(11).getInt64();
+  p.granted_executions_expires_at_ms = q.getColumn(12).getInt64();
+  p.tier_expires_at_ms = q.getColumn(13).getInt64();
+  p.suspended_at_ms = q.getColumn(14).getInt64();
+  p.suspension_reason = q.getColumn(15).getString();
+  if (!q.getColumn(16).isNull()) p.rate_limit_burst = q.getColumn(16).getDouble();
+  if (!q.getColumn(17).isNull()) p.rate_limit_per_sec = q.getColumn(17).getDouble();
+  if (!q.getColumn(18).isNull()) p.retention_days = q.getColumn(18).getInt64();
+  p.last_activity_at_ms = q.getColumn(19).getInt64();
+  p.total_executions = q.getColumn(20).getInt64();
+  return p;
+}
+
+}  // namespace
+
+Result<int64_t> WriteTxn::CountKeys(int64_t project) {
+  int64_t n = 0;
+  Status s = GuardSqlite([&] {
+    auto& q = conn_->Prepare("SELECT COUNT(*) FROM api_keys WHERE project = ?");
+    q.bind(1, project);
+    if (q.executeStep()) n = q.getColumn(0).getInt64();
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return n;
+}
+
+Result<bool> WriteTxn::DeleteKey(int64_t project, const std::string& key_id) {
+  bool deleted = false;
+  Status s = GuardSqlite([&] {
+    auto& q = conn_->Prepare("DELETE FROM api_keys WHERE project = ? AND key_id = ?");
+    q.bind(1, project);
+    q.bind(2, key_id);
+    deleted = q.exec() == 1;
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return deleted;
+}
+
+Result<std::optional<std::string>> WriteTxn::KeyName(int64_t project, const std::string& key_id) {
+  std::optional<std::string> name;
+  Status s = GuardSqlite([&] {
+    auto& q = conn_->Prepare("SELECT name FROM api_keys WHERE project = ? AND key_id = ?");
+    q.bind(1, project);
+    q.bind(2, key_id);
+    if (q.executeStep()) name = q.getColumn(0).getString();
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return name;
+}
+
+Status WriteTxn::SetTier(int64_t project, const std::string& tier, int64_t expires_at_ms) {
+  return GuardSqlite([&] {
+    auto& q = conn_->Prepare("UPDATE projects SET tier = ?, tier_expires_at = ? WHERE id = ?");
+    q.bind(1, tier);
+    BindOptionalInt(q, 2, expires_at_ms);
+    q.bind(3, project);
+    q.exec();
+    return Status::Ok();
+  });
+}
+
+Status WriteTxn::AddGrant(int64_t project, int64_t delta, int64_t expires_at_ms) {
+  return GuardSqlite([&] {
+    auto& q = conn_->Prepare(
+        "UPDATE projects SET granted_executions = granted_executions + ?,"
+        " granted_executions_expires_at = ? WHERE id = ?");
+    q.bind(1, delta);
+    BindOptionalInt(q, 2, expires_at_ms);
+    q.bind(3, project);
+    q.exec();
+    return Status::Ok();
+  });
+}
+
+Status WriteTxn::SetRateLimit(int64_t project, std::optional<double> burst,
+                              std::optional<double> per_sec) {
+  return GuardSqlite([&] {
+    auto& q = conn_->Prepare(
+        "UPDATE projects SET rate_limit_burst = ?, rate_limit_per_sec = ? WHERE id = ?");
+    if (burst) {
+      q.bind(1, *burst);
+    } else {
+      q.bind(1);
+    }
+    if (per_sec) {
+      q.bind(2, *per_sec);
+    } else {
+      q.bind(2);
+    }
+    q.bind(3, project);
+    q.exec();
+    return Status::Ok();
+  });
+}
+
+Status WriteTxn::SetSuspended(int64_t project, bool suspended, const std::string& reason,
+                              int64_t now_ms) {
+  return GuardSqlite([&] {
+    auto& q = conn_->Prepare(
+        "UPDATE projects SET suspended_at = ?, suspended_reason = ? WHERE id = ?");
+    if (suspended) {
+      q.bind(1, now_ms);
+      if (reason.empty()) {
+        q.bind(2);
+      } else {
+        q.bind(2, reason);
+      }
+    } else {
+      q.bind(1);
+      q.bind(2);
+    }
+    q.bind(3, project);
+    q.exec();
+    return Status::Ok();
+  });
+}
+
+Status WriteTxn::DeleteProject(int64_t project) {
+  return GuardSqlite([&] {
+    // Tables without a foreign key to projects go first; the rest cascade from the project row.
+    for (const char* sql : {"DELETE FROM findings WHERE project = ?",
+                            "DELETE FROM model_usage WHERE project = ?",
+                            "DELETE FROM events WHERE project = ?",
+                            "DELETE FROM projects WHERE id = ?"}) {
+      SQLite::Statement q(conn_->db(), sql);
+      q.bind(1, project);
+      q.exec();
+    }
+    return Status::Ok();
+  });
+}
+
+Result<std::vector<ApiKeyRow>> ReadTxn::ListKeys(int64_t project) {
+  std::vector<ApiKeyRow> out;
+  Status s = GuardSqlite([&] {
+    auto& q = conn_->Prepare(
+        "SELECT key_id, key_prefix, name, created_at, COALESCE(last_used_at, 0) FROM api_keys"
+        " WHERE project = ? ORDER BY created_at DESC, key_id");
+    q.bind(1, project);
+    while (q.executeStep()) {
+      ApiKeyRow k;
+      k.key_id = q.getColumn(0).getString();
+      k.key_prefix = q.getColumn(1).getString();
+      k.name = q.getColumn(2).getString();
+      k.created_at_ms = q.getColumn(3).getInt64();
+      k.last_used_at_ms = q.getColumn(4).getInt64();
+      out.push_back(std::move(k));
+    }
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+Result<std::vector<AdminProject>> ReadTxn::ListAdminProjects(int64_t limit, int64_t offset) {
+  std::vector<AdminProject> out;
+  Status s = GuardSqlite([&] {
+    auto& q = conn_->Prepare(VIGIL_ADMIN_PROJECT_SELECT
+                             " ORDER BY p.created_at DESC, p.id DESC LIMIT ? OFFSET ?");
+    q.bind(1, limit);
+    q.bind(2, offset);
+    while (q.executeStep()) out.push_back(ReadAdminProject(q));
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+Result<std::optional<AdminProject>> ReadTxn::GetAdminProject(const std::string& project_id) {
+  std::optional<AdminProject> out;
+  Status s = GuardSqlite([&] {
+    auto& q = conn_->Prepare(VIGIL_ADMIN_PROJECT_SELECT " WHERE p.project_id = ?");
+    q.bind(1, project_id);
+    if (q.executeStep()) out = ReadAdminProject(q);
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+Result<std::vector<ProjectUsage>> ReadTxn::ProjectUsages() {
+  std::vector<ProjectUsage> out;
+  Status s = GuardSqlite([&] {
+    auto& q = conn_->Prepare(
+        "SELECT p.id, p.project_id, p.name, p.owner_email, p.tier,"
+        " (SELECT COUNT(*) FROM executions x WHERE x.project = p.id),"
+        " (SELECT COUNT(*) FROM events e WHERE e.project = p.id),"
+        " (SELECT COUNT(*) FROM failure_groups g WHERE g.project = p.id),"
+        " (SELECT COALESCE(SUM(length(e.payload) + length(e.event_id) + 48), 0) FROM events e"
+        "   WHERE e.project = p.id)"
+        " + (SELECT COUNT(*) * 160 FROM executions x WHERE x.project = p.id)"
+        " FROM projects p");
+    while (q.executeStep()) {
+      ProjectUsage u;
+      u.id = q.getColumn(0).getInt64();
+      u.project_id = q.getColumn(1).getString();
+      u.name = q.getColumn(2).getString();
+      u.owner_email = q.getColumn(3).getString();
+      u.tier = q.getColumn(4).getString();
+      u.executions = q.getColumn(5).getInt64();
+      u.events = q.getColumn(6).getInt64();
+      u.failure_groups = q.getColumn(7).getInt64();
+      u.estimated_bytes = q.getColumn(8).getInt64();
+      out.push_back(std::move(u));
+    }
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+}  // namespace vigil

@@ -1,0 +1,152 @@
+"""API keys (spec §6) and the admin API (spec §13)."""
+import uuid
+
+import pytest
+
+from harness import Client, signup
+
+ADMIN = "admin-token-" + "x" * 40
+
+
+def fresh_project(server):
+    c = server.client()
+    info = signup(c, email=f"k{uuid.uuid4().hex[:8]}@example.com", name="Keys " + uuid.uuid4().hex[:6])
+    c.close()
+    p = Client(server.port, info["api_key"])
+    p.info = info
+    return p
+
+
+def test_mint_list_revoke_rotate(server):
+    p = fresh_project(server)
+    r = p.post("/api-keys", {"name": "ci"})
+    assert r.status == 200 and r.headers["cache-control"] == "no-store"
+    minted = r.json
+    assert minted["raw_key"].startswith("vigil_sk_") and minted["prefix"] == minted["raw_key"][:13]
+    assert minted["warning"] == "Store this raw_key now, it will never be shown again."
+    listing = p.get("/api-keys").json
+    assert listing["count"] == 2
+    assert all("hash" not in k and "raw_key" not in k and "key_hash" not in k for k in listing["api_keys"])
+    assert listing["api_keys"][0]["key_id"] == minted["key_id"]  # newest first
+    new = Client(server.port, minted["raw_key"])
+    assert new.get("/project").status == 200  # cached now
+    assert p.request("DELETE", f"/api-keys/{minted['key_id']}").json == {"ok": True, "key_id": minted["key_id"]}
+    assert new.get("/project").status == 401  # revoked: the very next request fails despite the cache
+    assert p.request("DELETE", f"/api-keys/{minted['key_id']}").status == 404
+    # Rotate the key in use: the new one works, the old one stops at once.
+    old_id = p.get("/api-keys").json["api_keys"][0]["key_id"]
+    r = p.post(f"/api-keys/{old_id}/rotate")
+    assert r.status == 200 and r.json["rotated_key_id"] == old_id
+    rotated = Client(server.port, r.json["raw_key"])
+    assert rotated.get("/project").status == 200
+    assert p.get("/project").status == 401
+
+
+def test_key_name_limit_and_bad_body(server):
+    p = fresh_project(server)
+    assert p.post("/api-keys", {"name": "n" * 201}).status == 400
+    assert p.post("/api-keys", raw=b"{").status == 400
+    assert p.request("POST", "/api-keys", auth=True).status == 200  # empty body allowed
+
+
+def test_keys_of_other_projects_are_not_found(server):
+    a, b = fresh_project(server), fresh_project(server)
+    b_key = b.get("/api-keys").json["api_keys"][0]["key_id"]
+    assert a.request("DELETE", f"/api-keys/{b_key}").status == 404
+    assert a.post(f"/api-keys/{b_key}/rotate").status == 404
+    assert b.get("/project").status == 200
+
+
+def test_admin_fails_closed_without_token(server):
+    r = server.client().get("/admin/projects", auth=False)
+    assert r.status == 503 and r.json["error"] == "admin not configured"
+
+
+@pytest.fixture
+def admin_server(make_server):
+    return make_server(env={"VIGIL_ADMIN_TOKEN": ADMIN,
+                            "VIGIL_TRUSTED_PROXY_HEADER": "X-Test-Client-IP"})
+
+
+def admin(s):
+    return Client(s.port, ADMIN)
+
+
+def test_admin_token_checks(admin_server):
+    c = admin_server.client()
+    assert c.get("/admin/projects").status == 401  # a customer key never passes
+    for header in [None, "Bearer wrong", "bearer " + ADMIN, ADMIN, "Bearer  " + ADMIN]:
+        r = c.get("/admin/projects", headers={"Authorization": header}, auth=False)
+        assert r.status == 401, header
+    assert admin(admin_server).get("/admin/projects").status == 200
+    assert admin(admin_server).get("/executions").status == 401  # the admin token is no API key
+
+
+def test_admin_projects_and_controls(admin_server):
+    a = admin(admin_server)
+    p = fresh_project(admin_server)
+    pid = p.info["project_id"]
+    p.post("/executions", {"execution_id": "adm-1"})
+    listing = a.get("/admin/projects").json
+    assert "ok" not in listing and listing["count"] >= 2
+    row = [x for x in listing["projects"] if x["project_id"] == pid][0]
+    assert row["total_executions"] == 1 and row["tier"] == "hobby" and "last_activity_at" in row
+    d = a.get(f"/admin/projects/{pid}").json
+    assert d["project"]["project_id"] == pid
+    assert [e["execution_id"] for e in d["recent_executions"]] == ["adm-1"]
+    assert len(d["api_keys"]) == 1 and d["webhooks"] == []
+    assert a.get("/admin/projects/proj_nope").status == 404
+
+    r = a.post(f"/admin/projects/{pid}/tier", {"tier": " PRO ", "expires_days": 30})
+    assert r.json["tier"] == "pro" and r.json["expires_at"]
+    assert a.post(f"/admin/projects/{pid}/tier", {"tier": "gold"}).status == 400
+    r = a.post(f"/admin/projects/{pid}/grant", {"executions": 500})
+    assert r.json == {"ok": True, "project_id": pid, "delta": 500, "expires_at": None}
+    assert a.post(f"/admin/projects/{pid}/grant", {"executions": 0}).status == 400
+    assert a.post(f"/admin/projects/{pid}/grant", {"executions": 20000000}).status == 400
+    assert a.post(f"/admin/projects/{pid}/tier", raw=b"{" + b" " * 2000 + b"}").status == 413
+
+    r = a.post(f"/admin/projects/{pid}/rate-limit", {"burst": 2, "per_second": 0.01})
+    assert r.json == {"ok": True, "project_id": pid, "burst": 2, "per_second": 0.01}
+    statuses = [p.get("/project").status for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    a.post(f"/admin/projects/{pid}/rate-limit", {"burst": None, "per_second": None})
+    assert p.get("/project").status == 200
+
+    r = a.post(f"/admin/projects/{pid}/suspend", {"reason": "abuse"})
+    assert r.json == {"ok": True, "project_id": pid, "suspended": True}
+    r = p.get("/project")
+    assert r.status == 403 and r.json["error"] == "project suspended (abuse)"
+    assert a.post(f"/admin/projects/{pid}/unsuspend").json["suspended"] is False
+    assert p.get("/project").status == 200
+
+    storage = a.get("/admin/storage").json
+    assert storage["database_file_bytes"] > 0 and storage["volume_free_bytes"] > 0
+    assert any(x["project_id"] == pid and x["executions"] == 1 for x in storage["projects"])
+
+
+def test_admin_delete_project_removes_everything(admin_server):
+    a = admin(admin_server)
+    p = fresh_project(admin_server)
+    pid, name = p.info["project_id"], p.info["project_name"]
+    p.post("/events", [{"event_id": "d-1", "execution_id": "d-x", "event_type": "x"}])
+    p.patch("/executions/d-x", {"status": "crashed", "crash_signature": "0000111122223333"})
+    r = a.request("DELETE", f"/admin/projects/{pid}?confirm=wrong")
+    assert r.status == 400
+    assert r.json["error"] == "confirmation mismatch, pass ?confirm=<exact project name>"
+    from urllib.parse import quote
+    r = a.request("DELETE", f"/admin/projects/{pid}?confirm={quote(name)}")
+    assert r.json == {"ok": True, "project_id": pid}
+    assert p.get("/project").status == 401
+    assert a.get(f"/admin/projects/{pid}").status == 404
+    admin_server.stop()
+    import sqlite3
+    db = sqlite3.connect(admin_server.db)
+    for table in ["executions", "events", "findings", "failure_groups", "api_keys", "model_usage"]:
+        n = db.execute(f"SELECT COUNT(*) FROM {table} t JOIN projects p ON 1=0").fetchone()[0]
+        assert n == 0
+    # Nothing left that belonged to it: every remaining row references a live project.
+    assert db.execute("SELECT COUNT(*) FROM events WHERE project NOT IN (SELECT id FROM projects)").fetchone()[0] == 0
+    assert db.execute("SELECT COUNT(*) FROM findings WHERE project NOT IN (SELECT id FROM projects)").fetchone()[0] == 0
+    assert db.execute("SELECT COUNT(*) FROM executions WHERE project NOT IN (SELECT id FROM projects)").fetchone()[0] == 0
+    assert db.execute("SELECT COUNT(*) FROM failure_groups WHERE project NOT IN (SELECT id FROM projects)").fetchone()[0] == 0

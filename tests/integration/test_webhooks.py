@@ -1,0 +1,576 @@
+"""Outgoing webhooks through the real binary (spec §10), delivered to a real local HTTP receiver.
+
+Receivers listen on 127.0.0.1, so these servers run with VIGIL_WEBHOOK_ALLOW_PRIVATE=1, except the
+tests that check the address guard itself. VIGIL_WEBHOOK_RETRY_BASE_MS shortens the retry schedule.
+"""
+import base64
+import glob
+import hashlib
+import hmac
+import http.server
+import json
+import os
+import subprocess
+import threading
+import time
+import uuid
+
+import pytest
+
+from harness import BIN, Client, VigilServer, signup
+
+MASTER_KEY = "4f" * 32
+OTHER_KEY = base64.b64encode(b"k" * 32).decode()
+THIRD_KEY = "a1" * 32
+CLASSES = ("crashes, loops, tool_failures, validator_failures, drift, cost_velocity, "
+           "prompt_injection")
+BASE_ENV = {
+    "VIGIL_MASTER_KEY": MASTER_KEY,
+    "VIGIL_WEBHOOK_ALLOW_PRIVATE": "1",
+    "VIGIL_WEBHOOK_RETRY_BASE_MS": "300",
+    "VIGIL_DASHBOARD_URL": "https://vigil.example/ui/",
+    "VIGIL_RATE_LIMIT_BURST": "100000",
+    "VIGIL_RATE_LIMIT_PER_SEC": "100000",
+    "VIGIL_TRUSTED_PROXY_HEADER": "X-Test-Client-IP",
+}
+
+
+# --- a Standard Webhooks verifier, written from the spec (not Vigil's code) ---------------------
+
+def expected_signature(secret, msg_id, timestamp, body):
+    key = base64.b64decode(secret[len("whsec_"):])
+    mac = hmac.new(key, f"{msg_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(mac).decode()
+
+
+def verify(secret, headers, body, tolerance_s=300):
+    """Raises unless the request carries a valid, fresh Standard Webhooks v1 signature."""
+    msg_id, ts = headers["webhook-id"], headers["webhook-timestamp"]
+    assert abs(time.time() - int(ts)) <= tolerance_s, "stale timestamp"
+    want = expected_signature(secret, msg_id, ts, body)
+    offered = headers["webhook-signature"].split(" ")
+    assert any(hmac.compare_digest(want, s) for s in offered), (want, offered)
+
+
+def test_verifier_reproduces_the_spec_test_vector():
+    assert expected_signature("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                              "msg_p5jXN8AQM9LWM0D4loKWxJek", "1614265330",
+                              b'{"test": 2432232314}') == \
+        "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+
+
+# --- a real receiver --------------------------------------------------------------------------
+
+class Receiver:
+    """HTTP server on 127.0.0.1:0 answering POSTs from a plan (statuses, then `default`)."""
+
+    def __init__(self, plan=(), default=200):
+        self.plan = list(plan)
+        self.default = default
+        self.requests = []
+        self.lock = threading.Lock()
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                with outer.lock:
+                    outer.requests.append(({k.lower(): v for k, v in self.headers.items()},
+                                           body, self.path))
+                    action = outer.plan.pop(0) if outer.plan else outer.default
+                if isinstance(action, str) and action.startswith("sleep:"):
+                    time.sleep(float(action.split(":")[1]))
+                    action = 200
+                self.send_response(action)
+                self.send_header("Content-Type", "text/plain")
+                reply = f"answer {action}".encode()
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}/hook?x=1"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def wait_for(self, n, timeout=15):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            with self.lock:
+                if len(self.requests) >= n:
+                    return list(self.requests)
+            time.sleep(0.05)
+        raise AssertionError(f"expected {n} requests, got {len(self.requests)}")
+
+    def count(self):
+        with self.lock:
+            return len(self.requests)
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    made = []
+
+    def make(plan=(), default=200):
+        r = Receiver(plan, default)
+        made.append(r)
+        return r
+
+    yield make
+    for r in made:
+        r.close()
+
+
+@pytest.fixture(scope="module")
+def server():
+    s = VigilServer(env=BASE_ENV)
+    s.start()
+    yield s
+    s.cleanup()
+
+
+def new_project(server):
+    c = server.client()
+    info = signup(c, email=f"w{uuid.uuid4().hex[:8]}@example.com")
+    c.close()
+    p = Client(server.port, info["api_key"])
+    p.project_id = info["project_id"]
+    return p
+
+
+@pytest.fixture
+def proj(server):
+    p = new_project(server)
+    yield p
+    p.close()
+
+
+def crash(c, signature, eid=None):
+    """An execution that crashes with `signature`: creates the crashes group on first sight."""
+    eid = eid or "wx-" + uuid.uuid4().hex[:10]
+    assert c.post("/executions", {"execution_id": eid}).status == 200
+    r = c.patch(f"/executions/{eid}", {"status": "crashed", "crash_signature": signature})
+    assert r.status == 200, r
+    return eid
+
+
+def create(c, url, **fields):
+    r = c.post("/webhooks", dict({"url": url}, **fields))
+    assert r.status == 200, r
+    return r.json
+
+
+def deliveries(c, webhook_id, **query):
+    qs = "&".join(f"{k}={v}" for k, v in query.items())
+    r = c.get(f"/webhooks/{webhook_id}/deliveries" + ("?" + qs if qs else ""))
+    assert r.status == 200, r
+    return r.json["deliveries"]
+
+
+def wait_deliveries(c, webhook_id, pred, timeout=15):
+    deadline = time.time() + timeout
+    rows = []
+    while time.time() < deadline:
+        rows = deliveries(c, webhook_id)
+        if pred(rows):
+            return rows
+        time.sleep(0.1)
+    raise AssertionError(rows)
+
+
+# --- endpoints --------------------------------------------------------------------------------
+
+def test_create_shows_the_secret_once_and_list_never_does(proj):
+    r = proj.post("/webhooks", {"url": "https://example.com/hook", "name": "ops",
+                                "enabled_classes": ["crashes", "loops", "crashes"]})
+    assert r.status == 200, r
+    assert r.headers["cache-control"] == "no-store"
+    body = r.json
+    assert list(body) == ["ok", "webhook_id", "url", "name", "enabled_classes", "enabled",
+                          "secret", "warning"]
+    assert body["ok"] is True
+    assert body["webhook_id"].startswith("wh-") and len(body["webhook_id"]) == 19
+    assert body["enabled_classes"] == ["crashes", "loops"]
+    assert body["enabled"] is True
+    secret = body["secret"]
+    assert secret.startswith("whsec_") and len(base64.b64decode(secret[6:])) == 32
+    assert body["warning"] == ("Store this secret now, it will never be shown again. Use it to "
+                               "verify the webhook-signature header on deliveries.")
+    listed = proj.get("/webhooks")
+    assert listed.status == 200
+    assert "secret" not in listed.body and "whsec_" not in listed.body
+    assert listed.json["count"] == 1
+    hook = listed.json["webhooks"][0]
+    assert hook == {"webhook_id": body["webhook_id"], "project_id": proj.project_id,
+                    "name": "ops", "url": "https://example.com/hook",
+                    "enabled_classes": ["crashes", "loops"], "enabled": True,
+                    "created_at": hook["created_at"]}
+    # All classes is [] (never null); newest first.
+    second = create(proj, "https://example.com/other", enabled_classes=None)
+    listed = proj.get("/webhooks").json
+    assert [h["webhook_id"] for h in listed["webhooks"]] == [second["webhook_id"],
+                                                             body["webhook_id"]]
+    assert listed["webhooks"][0]["enabled_classes"] == []
+    assert "name" not in listed["webhooks"][0]
+
+
+@pytest.mark.parametrize("body,status,error", [
+    ({}, 400, "url required"),
+    ({"url": None}, 400, "url required"),
+    ({"url": ""}, 400, "url required"),
+    ({"url": "not a url"}, 400, "url is not a valid URL"),
+    ({"url": "http://user:pw@example.com/"}, 400, "url is not a valid URL"),
+    ({"url": "ftp://example.com/x"}, 400, "url must use http or https scheme"),
+    ({"url": "https://example.com", "enabled_classes": ["crashes", "bogus"]}, 400,
+     "unknown failure_class: bogus (valid: " + CLASSES + ")"),
+    ({"url": 5}, 400, 'invalid JSON: field "url" must be a string'),
+    ({"url": "https://example.com", "enabled_classes": "crashes"}, 400,
+     'invalid JSON: field "enabled_classes" must be an array'),
+    ({"url": "https://example.com", "enabled": "yes"}, 400,
+     'invalid JSON: field "enabled" must be a boolean'),
+    ({"url": "https://example.com", "name": "n" * 201}, 400, "name longer than 200 bytes"),
+    ([], 400, "invalid JSON: expected a JSON object"),
+])
+def test_create_validation_messages(proj, body, status, error):
+    r = proj.post("/webhooks", body)
+    assert (r.status, r.json) == (status, {"ok": False, "error": error})
+
+
+def test_a_project_holds_at_most_20_webhooks(proj):
+    for i in range(20):
+        create(proj, f"https://example.com/{i}")
+    r = proj.post("/webhooks", {"url": "https://example.com/21"})
+    assert (r.status, r.json["error"]) == (409, "too many webhooks (max 20)")
+    assert proj.get("/webhooks").json["count"] == 20
+
+
+def test_another_projects_webhook_is_not_found(server, proj):
+    hook = create(proj, "https://example.com/mine")
+    other = new_project(server)
+    try:
+        wid = hook["webhook_id"]
+        for method, path in [("GET", f"/webhooks/{wid}/deliveries"), ("DELETE", f"/webhooks/{wid}"),
+                             ("POST", f"/webhooks/{wid}/test")]:
+            r = other.request(method, path)
+            assert (r.status, r.json) == (404, {"ok": False, "error": "webhook not found"}), path
+        assert other.get("/webhooks").json == {"ok": True, "webhooks": [], "count": 0}
+    finally:
+        other.close()
+    assert proj.get("/webhooks").json["count"] == 1
+
+
+def test_delete_removes_the_webhook(proj):
+    wid = create(proj, "https://example.com/gone")["webhook_id"]
+    r = proj.request("DELETE", f"/webhooks/{wid}")
+    assert (r.status, r.json) == (200, {"ok": True, "webhook_id": wid})
+    assert proj.request("DELETE", f"/webhooks/{wid}").status == 404
+    assert proj.get(f"/webhooks/{wid}/deliveries").status == 404
+    assert proj.get("/webhooks").json["count"] == 0
+
+
+def test_without_a_master_key_webhooks_fail_closed(make_server):
+    env = dict(BASE_ENV)
+    del env["VIGIL_MASTER_KEY"]
+    s = make_server(env=env)
+    c = s.client()
+    r = c.post("/webhooks", {"url": "https://example.com/hook"})
+    assert (r.status, r.json) == (503, {"ok": False,
+                                        "error": "webhook secrets need VIGIL_MASTER_KEY"})
+    assert c.get("/webhooks").json["count"] == 0
+    c.close()
+
+
+# --- delivery -----------------------------------------------------------------------------------
+
+def test_first_occurrence_delivers_one_signed_message(proj, receiver):
+    rx = receiver()
+    hook = create(proj, rx.url)
+    loops_only = receiver()
+    create(proj, loops_only.url, enabled_classes=["loops"])
+    disabled = receiver()
+    create(proj, disabled.url, enabled=False)
+    sig = "sig-" + uuid.uuid4().hex[:12]
+    eid = crash(proj, sig)
+    (headers, body, path), = rx.wait_for(1)
+    assert path == "/hook?x=1"
+    assert headers["content-type"] == "application/json"
+    assert headers["user-agent"] == "Vigil-Webhook/1"
+    verify(hook["secret"], headers, body)
+    msg = json.loads(body)
+    group_id = "grp-" + hashlib.sha256(f"{proj.project_id}|crashes|{sig}".encode()).hexdigest()[:16]
+    assert list(msg) == ["version", "event", "project_id", "webhook_id", "group_id",
+                         "failure_class", "signature", "sample_execution_id", "dashboard_url",
+                         "playbook_url", "delivery_id", "timestamp"]
+    assert msg["version"] == "1" and msg["event"] == "failure_group.created"
+    assert msg["project_id"] == proj.project_id and msg["webhook_id"] == hook["webhook_id"]
+    assert (msg["group_id"], msg["failure_class"], msg["signature"]) == (group_id, "crashes", sig)
+    assert msg["sample_execution_id"] == eid
+    assert msg["dashboard_url"] == "https://vigil.example/ui"
+    assert msg["playbook_url"] == f"https://vigil.example/ui/playbooks?class=crashes&signature={sig}"
+    assert msg["delivery_id"] == headers["webhook-id"] and msg["delivery_id"].startswith("del-")
+    # A tampered body does not verify.
+    with pytest.raises(AssertionError):
+        verify(hook["secret"], headers, body.replace(b"crashes", b"crashez"))
+    # The same crash again: the group exists, nothing more is sent.
+    crash(proj, sig)
+    time.sleep(1.5)
+    assert rx.count() == 1
+    assert loops_only.count() == 0 and disabled.count() == 0
+    rows = wait_deliveries(proj, hook["webhook_id"],
+                           lambda rs: len(rs) == 1 and rs[0]["status"] == "delivered")
+    row = rows[0]
+    assert row["delivery_id"] == msg["delivery_id"]
+    assert (row["webhook_id"], row["project_id"]) == (hook["webhook_id"], proj.project_id)
+    assert (row["failure_class"], row["signature"], row["group_id"]) == ("crashes", sig, group_id)
+    assert (row["attempt"], row["http_status"], row["response_body"]) == (1, 200, "answer 200")
+    assert "error" not in row and "next_attempt_at" not in row
+
+
+def test_500_then_200_is_retried_then_delivered(proj, receiver):
+    rx = receiver(plan=[500])
+    hook = create(proj, rx.url)
+    crash(proj, "retry-" + uuid.uuid4().hex[:8])
+    (h1, b1, _), (h2, b2, _) = rx.wait_for(2)
+    assert h1["webhook-id"] == h2["webhook-id"]  # one message, the same id on every attempt
+    assert b1 == b2
+    verify(hook["secret"], h2, b2)
+    rows = wait_deliveries(proj, hook["webhook_id"],
+                           lambda rs: [r["status"] for r in rs] == ["delivered", "failed"])
+    delivered, failed = rows
+    assert (failed["attempt"], failed["http_status"], failed["error"]) == \
+        (1, 500, "non-2xx status: 500")
+    assert "next_attempt_at" in failed
+    assert (delivered["attempt"], delivered["http_status"]) == (2, 200)
+    assert proj.get(f"/webhooks/{hook['webhook_id']}/deliveries?limit=1").json["count"] == 1
+
+
+def test_410_disables_the_webhook(proj, receiver):
+    rx = receiver(plan=[410])
+    hook = create(proj, rx.url)
+    crash(proj, "gone-" + uuid.uuid4().hex[:8])
+    rx.wait_for(1)
+    rows = wait_deliveries(proj, hook["webhook_id"], lambda rs: len(rs) == 1 and
+                           rs[0]["status"] == "failed")
+    assert rows[0]["http_status"] == 410
+    assert proj.get("/webhooks").json["webhooks"][0]["enabled"] is False
+    crash(proj, "gone-again-" + uuid.uuid4().hex[:8])
+    time.sleep(1.5)
+    assert rx.count() == 1
+
+
+def test_4xx_is_final(proj, receiver):
+    rx = receiver(plan=[404])
+    hook = create(proj, rx.url)
+    crash(proj, "final-" + uuid.uuid4().hex[:8])
+    rx.wait_for(1)
+    time.sleep(1.5)
+    assert rx.count() == 1
+    rows = deliveries(proj, hook["webhook_id"])
+    assert [(r["status"], r.get("http_status")) for r in rows] == [("failed", 404)]
+    assert proj.get("/webhooks").json["webhooks"][0]["enabled"] is True
+
+
+def test_the_test_endpoint_makes_one_logged_attempt(proj, receiver):
+    rx = receiver(plan=[200, 500])
+    hook = create(proj, rx.url)
+    wid = hook["webhook_id"]
+    r = proj.post(f"/webhooks/{wid}/test")
+    assert r.status == 200, r
+    t = r.json
+    assert list(t) == ["ok", "webhook_id", "delivery_id", "status", "attempts", "http_status",
+                       "error", "duration_ms", "payload"]
+    assert (t["ok"], t["status"], t["attempts"], t["http_status"], t["error"]) == \
+        (True, "delivered", 1, 200, "")
+    assert t["payload"]["event"] == "failure_group.test" and t["payload"]["test"] is True
+    assert (t["payload"]["failure_class"], t["payload"]["signature"]) == ("crashes",
+                                                                          "test_signature")
+    assert "group_id" not in t["payload"] and "playbook_url" not in t["payload"]
+    (headers, body, _), = rx.wait_for(1)
+    verify(hook["secret"], headers, body)
+    assert json.loads(body) == t["payload"]
+    assert headers["webhook-id"] == t["delivery_id"]
+    r = proj.post(f"/webhooks/{wid}/test", {})
+    assert (r.json["ok"], r.json["status"], r.json["http_status"]) == (False, "failed", 500)
+    assert r.json["error"] == "non-2xx status: 500"
+    rows = deliveries(proj, wid)
+    assert [(x["status"], x["attempt"]) for x in rows] == [("failed", 1), ("delivered", 1)]
+    assert proj.post("/webhooks/wh-0000000000000000/test").status == 404
+
+
+def test_a_dead_receiver_is_retried_and_logged(proj):
+    hook = create(proj, "http://127.0.0.1:9/nothing-listens")
+    crash(proj, "dead-" + uuid.uuid4().hex[:8])
+    rows = wait_deliveries(proj, hook["webhook_id"],
+                           lambda rs: any(r["status"] == "failed" for r in rs))
+    failed = [r for r in rows if r["status"] == "failed"][0]
+    assert "http_status" not in failed and failed["error"] == "connection failed"
+    assert rows[0]["status"] == "pending" and rows[0]["attempt"] >= 2
+
+
+def test_a_slow_receiver_never_blocks_ingestion(proj, receiver):
+    rx = receiver(plan=["sleep:6"])
+    create(proj, rx.url)
+    crash(proj, "slow-" + uuid.uuid4().hex[:8])
+    rx.wait_for(1)  # the sender is now waiting on the receiver
+    worst = 0.0
+    for i in range(30):
+        start = time.time()
+        crash(proj, f"slow-other-{i}-" + uuid.uuid4().hex[:6])
+        worst = max(worst, time.time() - start)
+    assert worst < 1.0, worst
+
+
+# --- durability -----------------------------------------------------------------------------
+
+def test_a_restart_mid_retry_still_delivers(make_server, receiver, tmp_path):
+    rx = receiver(plan=[503])
+    env = dict(BASE_ENV, VIGIL_WEBHOOK_RETRY_BASE_MS="2500")
+    s = make_server(env=env, db_dir=str(tmp_path))
+    c = new_project(s)
+    hook = create(c, rx.url)
+    crash(c, "restart-" + uuid.uuid4().hex[:8])
+    rx.wait_for(1)
+    rows = wait_deliveries(c, hook["webhook_id"], lambda rs: any(r["status"] == "pending"
+                                                                 for r in rs))
+    c.close()
+    assert s.stop() == 0
+    s2 = make_server(env=env, db_dir=str(tmp_path))
+    c2 = Client(s2.port, c.key)
+    (h1, _, _), (h2, body, _) = rx.wait_for(2, timeout=20)
+    assert h1["webhook-id"] == h2["webhook-id"]
+    verify(hook["secret"], h2, body)
+    rows = wait_deliveries(c2, hook["webhook_id"],
+                           lambda rs: [r["status"] for r in rs] == ["delivered", "failed"])
+    assert rows[1]["http_status"] == 503
+    c2.close()
+
+
+def db_bytes(directory):
+    data = b""
+    for path in glob.glob(os.path.join(directory, "vigil.db*")):
+        with open(path, "rb") as f:
+            data += f.read()
+    return data
+
+
+def test_the_database_never_holds_a_plaintext_secret(make_server, tmp_path):
+    s = make_server(env=BASE_ENV, db_dir=str(tmp_path))
+    c = new_project(s)
+    secrets = [create(c, f"https://example.com/{i}")["secret"] for i in range(3)]
+    for secret in secrets:
+        raw = base64.b64decode(secret[6:])
+        for blob in (db_bytes(str(tmp_path)),):
+            assert secret.encode() not in blob
+            assert secret[6:].encode() not in blob
+            assert raw not in blob
+    c.close()
+    assert s.stop() == 0
+    dump = db_bytes(str(tmp_path))
+    assert b"wh-" in dump  # the rows are there ...
+    for secret in secrets:  # ... but never their secrets
+        assert secret.encode() not in dump and base64.b64decode(secret[6:]) not in dump
+    dumped = subprocess.run(["sqlite3", os.path.join(str(tmp_path), "vigil.db"), ".dump"],
+                            capture_output=True) if os.path.exists("/usr/bin/sqlite3") else None
+    if dumped is not None and dumped.returncode == 0:
+        for secret in secrets:
+            assert secret[6:].encode() not in dumped.stdout
+
+
+def run_vigil(args, directory, env_extra):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
+    env.update({"VIGIL_DB": os.path.join(directory, "vigil.db")})
+    env.update(env_extra)
+    return subprocess.run([BIN] + args, env=env, capture_output=True, text=True, timeout=30)
+
+
+def test_master_key_rotation_and_refusal(make_server, receiver, tmp_path):
+    d = str(tmp_path)
+    s = make_server(env=BASE_ENV, db_dir=d)
+    c = new_project(s)
+    rx = receiver()
+    hook = create(c, rx.url)
+    c.close()
+    assert s.stop() == 0
+
+    # A key that decrypts nothing: start-up refuses (exit 1) and says why.
+    wrong = dict(BASE_ENV, VIGIL_MASTER_KEY=OTHER_KEY, VIGIL_PORT="0", VIGIL_DEV="1")
+    r = run_vigil([], d, wrong)
+    assert r.returncode == 1, r
+    assert "cannot be decrypted" in r.stdout + r.stderr
+    no_key = dict(wrong)
+    del no_key["VIGIL_MASTER_KEY"]
+    r = run_vigil([], d, no_key)
+    assert r.returncode == 1 and "VIGIL_MASTER_KEY is not set" in r.stdout + r.stderr
+    # A malformed key stops start-up naming the setting (and never echoing the value).
+    r = run_vigil([], d, dict(wrong, VIGIL_MASTER_KEY="not-a-key-value"))
+    assert r.returncode == 2 and "VIGIL_MASTER_KEY" in r.stderr
+    assert "not-a-key-value" not in r.stderr
+
+    # The old key as previous: start-up re-encrypts under the new one.
+    rotated = dict(BASE_ENV, VIGIL_MASTER_KEY=OTHER_KEY, VIGIL_MASTER_KEY_PREVIOUS=MASTER_KEY)
+    s2 = make_server(env=rotated, db_dir=d)
+    assert "stored secrets re-encrypted" in s2.read_log()
+    assert s2.stop() == 0
+    # ... so the new key alone now suffices, and the secret still signs deliveries.
+    s3 = make_server(env=dict(BASE_ENV, VIGIL_MASTER_KEY=OTHER_KEY), db_dir=d)
+    c3 = Client(s3.port, c.key)
+    t = c3.post(f"/webhooks/{hook['webhook_id']}/test").json
+    assert t["status"] == "delivered", t
+    (headers, body, _), = rx.wait_for(1)
+    verify(hook["secret"], headers, body)
+    c3.close()
+    assert s3.stop() == 0
+
+    # `vigil reencrypt` moves rows to a third key; the server then starts with that key only.
+    r = run_vigil(["reencrypt"], d, {"VIGIL_MASTER_KEY": THIRD_KEY,
+                                     "VIGIL_MASTER_KEY_PREVIOUS": OTHER_KEY})
+    assert r.returncode == 0, r
+    assert "re-encrypted 1 of 1" in r.stdout
+    r = run_vigil(["reencrypt"], d, {"VIGIL_MASTER_KEY": OTHER_KEY})
+    assert r.returncode == 1 and "cannot be decrypted" in r.stderr
+    s4 = make_server(env=dict(BASE_ENV, VIGIL_MASTER_KEY=THIRD_KEY), db_dir=d)
+    assert s4.stop() == 0
+
+
+# --- address safety (spec §10.5) ------------------------------------------------------------------
+
+def test_non_public_addresses_are_refused_without_allow_private(make_server, receiver, tmp_path):
+    guarded = dict(BASE_ENV)
+    del guarded["VIGIL_WEBHOOK_ALLOW_PRIVATE"]
+    d = str(tmp_path)
+    s = make_server(env=guarded, db_dir=d)
+    c = new_project(s)
+    for url in ["http://127.0.0.1:8080/x", "http://localhost/x", "http://169.254.169.254/latest",
+                "http://10.1.2.3/x", "http://[::1]/x", "http://0x7f000001/x",
+                "http://100.100.100.200/x", "http://[::ffff:127.0.0.1]/x"]:
+        r = c.post("/webhooks", {"url": url})
+        assert (r.status, r.json["error"]) == (400, "url resolves to a non-public address"), url
+    c.close()
+    assert s.stop() == 0
+    # Registered while allowed, then the guard is turned on: the attempt is refused at send time.
+    s = make_server(env=BASE_ENV, db_dir=d)
+    c = Client(s.port, c.key)
+    rx = receiver()
+    wid = create(c, rx.url)["webhook_id"]
+    c.close()
+    assert s.stop() == 0
+    s = make_server(env=guarded, db_dir=d)
+    c = Client(s.port, c.key)
+    t = c.post(f"/webhooks/{wid}/test").json
+    assert (t["ok"], t["status"], t["http_status"], t["error"]) == \
+        (False, "failed", None, "destination address not allowed")
+    crash(c, "guarded-" + uuid.uuid4().hex[:8])
+    rows = wait_deliveries(c, wid, lambda rs: len(rs) == 2 and rs[0]["status"] == "failed")
+    assert rows[0]["error"] == "destination address not allowed"
+    time.sleep(1)
+    assert rx.count() == 0
+    assert deliveries(c, wid)[0]["status"] == "failed"  # final: not retried
+    c.close()

@@ -1,0 +1,277 @@
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "storage/store.h"
+
+using namespace vigil;
+
+namespace {
+
+struct WebhookStore {
+  std::filesystem::path dir;
+  std::unique_ptr<Store> store;
+  int64_t a = 0, b = 0;
+  WebhookStore() {
+    dir = std::filesystem::temp_directory_path() /
+          ("vigil-webhook-store-" + std::to_string(::getpid()) + "-" +
+           std::to_string(reinterpret_cast<uintptr_t>(this)));
+    std::filesystem::create_directories(dir);
+    StoreOptions o;
+    o.path = (dir / "w.db").string();
+    auto s = Store::Open(o);
+    REQUIRE(s.ok());
+    store = std::move(s.value());
+    REQUIRE(store
+                ->Write([&](WriteTxn& txn) {
+                  a = txn.EnsureProject("pa", "A", "hobby", 1).value();
+                  b = txn.EnsureProject("pb", "B", "hobby", 1).value();
+                  return Status::Ok();
+                })
+                .ok());
+  }
+  ~WebhookStore() {
+    store.reset();
+    std::filesystem::remove_all(dir);
+  }
+  WebhookRow Create(int64_t project, const std::string& id, int64_t created_at = 1) {
+    WebhookRow w;
+    w.webhook_id = id;
+    w.url = "https://example.com/" + id;
+    w.secret_blob = std::string("\x01sealed\0bytes", 13);
+    w.created_at_ms = created_at;
+    w.enabled_classes = {"crashes", "loops"};
+    REQUIRE(store->Write([&](WriteTxn& txn) { return txn.CreateWebhook(project, w, 3); }).ok());
+    return Get(project, id).value();
+  }
+  std::optional<WebhookRow> Get(int64_t project, const std::string& id) {
+    std::optional<WebhookRow> out;
+    REQUIRE(store
+                ->Read([&](ReadTxn& txn) {
+                  out = txn.GetWebhook(project, id).value();
+                  return Status::Ok();
+                })
+                .ok());
+    return out;
+  }
+  std::vector<WebhookAttemptRow> Log(int64_t project, int64_t row) {
+    std::vector<WebhookAttemptRow> out;
+    REQUIRE(store
+                ->Read([&](ReadTxn& txn) {
+                  out = txn.ListWebhookDeliveries(project, row, 50).value();
+                  return Status::Ok();
+                })
+                .ok());
+    return out;
+  }
+  std::vector<DueWebhookMessage> Due(int64_t now) {
+    std::vector<DueWebhookMessage> out;
+    REQUIRE(store
+                ->Read([&](ReadTxn& txn) {
+                  out = txn.ListDueWebhookMessages(now, 100).value();
+                  return Status::Ok();
+                })
+                .ok());
+    return out;
+  }
+  void Enqueue(int64_t project, int64_t row, const std::string& delivery_id, int64_t at) {
+    WebhookMessage m;
+    m.delivery_id = delivery_id;
+    m.event = "failure_group.created";
+    m.failure_class = "crashes";
+    m.signature = "sig";
+    m.group_id = "grp-1";
+    m.sample_execution_id = "exec-1";
+    m.created_at_ms = at;
+    m.next_attempt_at_ms = at;
+    REQUIRE(store
+                ->Write([&](WriteTxn& txn) {
+                  return txn.EnqueueWebhookMessage(project, row, m, 2).status();
+                })
+                .ok());
+  }
+};
+
+}  // namespace
+
+TEST_CASE("Webhooks are per project, bounded, and keep their sealed secret byte for byte") {
+  WebhookStore t;
+  const WebhookRow w = t.Create(t.a, "wh-1");
+  CHECK(w.secret_blob == std::string("\x01sealed\0bytes", 13));
+  CHECK(w.enabled_classes == std::vector<std::string>{"crashes", "loops"});
+  CHECK_FALSE(t.Get(t.b, "wh-1"));  // another project's id is simply missing
+  t.Create(t.a, "wh-2", 2);
+  t.Create(t.a, "wh-3", 3);
+  WebhookRow extra;
+  extra.webhook_id = "wh-4";
+  extra.url = "https://example.com";
+  extra.secret_blob = "x";
+  Status s = t.store->Write([&](WriteTxn& txn) { return txn.CreateWebhook(t.a, extra, 3); });
+  CHECK(s.code() == Code::kConflict);
+  CHECK(s.message() == "too many webhooks (max 3)");
+  std::vector<WebhookRow> list;
+  REQUIRE(t.store
+              ->Read([&](ReadTxn& txn) {
+                list = txn.ListWebhooks(t.a).value();
+                return Status::Ok();
+              })
+              .ok());
+  REQUIRE(list.size() == 3);
+  CHECK(list[0].webhook_id == "wh-3");  // newest first
+  bool deleted = true;
+  REQUIRE(t.store
+              ->Write([&](WriteTxn& txn) {
+                deleted = txn.DeleteWebhook(t.b, "wh-1").value();
+                return Status::Ok();
+              })
+              .ok());
+  CHECK_FALSE(deleted);
+}
+
+TEST_CASE("A queued message is due, shows as pending, and an attempt reschedules or removes it") {
+  WebhookStore t;
+  const WebhookRow w = t.Create(t.a, "wh-1");
+  t.Enqueue(t.a, w.row, "del-1", 1000);
+  CHECK(t.Due(999).empty());
+  auto due = t.Due(1000);
+  REQUIRE(due.size() == 1);
+  CHECK(due[0].project_id == "pa");
+  CHECK(due[0].webhook.webhook_id == "wh-1");
+  CHECK(due[0].message.delivery_id == "del-1");
+  auto log = t.Log(t.a, w.row);
+  REQUIRE(log.size() == 1);
+  CHECK(log[0].status == "pending");
+  CHECK(log[0].attempt == 1);
+
+  WebhookAttemptRow a;
+  a.delivery_id = "del-1";
+  a.event = "failure_group.created";
+  a.attempt = 1;
+  a.status = "failed";
+  a.http_status = 500;
+  a.error = "non-2xx status: 500";
+  a.created_at_ms = 1001;
+  a.next_attempt_at_ms = 5000;
+  WebhookAttemptOutcome retry;
+  retry.outbox_row = due[0].message.row;
+  retry.retry_at_ms = 5000;
+  REQUIRE(t.store
+              ->Write([&](WriteTxn& txn) {
+                return txn.RecordWebhookAttempt(t.a, w.row, a, retry, 100, 1001);
+              })
+              .ok());
+  CHECK(t.Due(4999).empty());
+  REQUIRE(t.Due(5000).size() == 1);
+  CHECK(t.Due(5000)[0].message.attempts == 1);
+  log = t.Log(t.a, w.row);
+  REQUIRE(log.size() == 2);
+  CHECK(log[0].status == "pending");
+  CHECK(log[0].attempt == 2);
+  CHECK(log[1].status == "failed");
+  CHECK(log[1].http_status == std::optional<int64_t>(500));
+
+  a.attempt = 2;
+  a.status = "delivered";
+  a.http_status = 200;
+  a.error.clear();
+  a.next_attempt_at_ms.reset();
+  WebhookAttemptOutcome done;
+  done.outbox_row = due[0].message.row;
+  REQUIRE(t.store
+              ->Write([&](WriteTxn& txn) {
+                return txn.RecordWebhookAttempt(t.a, w.row, a, done, 100, 6000);
+              })
+              .ok());
+  CHECK(t.Due(1 << 30).empty());
+  log = t.Log(t.a, w.row);
+  REQUIRE(log.size() == 2);
+  CHECK(log[0].status == "delivered");
+  CHECK(t.Log(t.b, w.row).empty());  // another project sees nothing
+}
+
+TEST_CASE("The outbox and the log are bounded per webhook") {
+  WebhookStore t;
+  const WebhookRow w = t.Create(t.a, "wh-1");
+  t.Enqueue(t.a, w.row, "del-1", 1);
+  t.Enqueue(t.a, w.row, "del-2", 2);
+  t.Enqueue(t.a, w.row, "del-3", 3);  // over the bound of 2: dropped
+  CHECK(t.Due(10).size() == 2);
+  for (int i = 0; i < 5; ++i) {
+    WebhookAttemptRow a;
+    a.delivery_id = "del-t" + std::to_string(i);
+    a.event = "failure_group.test";
+    a.attempt = 1;
+    a.status = "delivered";
+    REQUIRE(t.store
+                ->Write([&](WriteTxn& txn) {
+                  return txn.RecordWebhookAttempt(t.a, w.row, a, {}, 3, 1);
+                })
+                .ok());
+  }
+  auto log = t.Log(t.a, w.row);
+  CHECK(log.size() == 2 + 3);  // two pending + the newest three attempts
+  CHECK(log[2].delivery_id == "del-t4");
+}
+
+TEST_CASE("A 410 disables the webhook and drops its queue; deleting removes queue and log") {
+  WebhookStore t;
+  const WebhookRow w = t.Create(t.a, "wh-1");
+  t.Enqueue(t.a, w.row, "del-1", 1);
+  t.Enqueue(t.a, w.row, "del-2", 2);
+  WebhookAttemptRow a;
+  a.delivery_id = "del-1";
+  a.event = "failure_group.created";
+  a.attempt = 1;
+  a.status = "failed";
+  a.http_status = 410;
+  WebhookAttemptOutcome gone;
+  gone.outbox_row = t.Due(10)[0].message.row;
+  gone.disable_webhook = true;
+  REQUIRE(t.store
+              ->Write([&](WriteTxn& txn) {
+                return txn.RecordWebhookAttempt(t.a, w.row, a, gone, 100, 5);
+              })
+              .ok());
+  CHECK_FALSE(t.Get(t.a, "wh-1")->enabled);
+  CHECK(t.Due(10).empty());
+  std::vector<WebhookRow> enabled;
+  REQUIRE(t.store
+              ->Write([&](WriteTxn& txn) {
+                enabled = txn.ListEnabledWebhooks(t.a).value();
+                return txn.DeleteWebhook(t.a, "wh-1").status();
+              })
+              .ok());
+  CHECK(enabled.empty());
+  CHECK(t.Log(t.a, w.row).empty());
+  // Recording against a deleted webhook is a no-op, not an error.
+  CHECK(t.store
+            ->Write(
+                [&](WriteTxn& txn) { return txn.RecordWebhookAttempt(t.a, w.row, a, {}, 100, 6); })
+            .ok());
+}
+
+TEST_CASE("Stored secrets are listed across projects for re-encryption and replaced by CAS") {
+  WebhookStore t;
+  const WebhookRow w1 = t.Create(t.a, "wh-1");
+  const WebhookRow w2 = t.Create(t.b, "wh-2");
+  std::vector<StoredSecret> all;
+  REQUIRE(t.store
+              ->Read([&](ReadTxn& txn) {
+                all = txn.ListStoredSecrets(0, 10).value();
+                return Status::Ok();
+              })
+              .ok());
+  REQUIRE(all.size() == 2);
+  CHECK(all[0].project_id == "pa");
+  CHECK(all[1].project_id == "pb");
+  REQUIRE(t.store
+              ->Write([&](WriteTxn& txn) {
+                Status s = txn.ReplaceWebhookSecret(t.a, w1.row, "stale", "new-1");
+                if (!s.ok()) return s;
+                return txn.ReplaceWebhookSecret(t.b, w2.row, w2.secret_blob, "new-2");
+              })
+              .ok());
+  CHECK(t.Get(t.a, "wh-1")->secret_blob == w1.secret_blob);  // not the expected old value
+  CHECK(t.Get(t.b, "wh-2")->secret_blob == "new-2");
+}
