@@ -32,7 +32,32 @@ const char kUsage[] =
     "\n"
     "Every setting is an environment variable and a flag (the flag wins):\n";
 
-void PrintHelp() { std::cout << kUsage << ConfigHelp(); }
+// Per-command help: what it does, its exit codes, then the settings every command reads.
+void PrintHelp(const std::string& command = "serve") {
+  static const std::pair<const char*, const char*> kCommands[] = {
+      {"migrate", "usage: vigil migrate [settings]\n  Applies pending schema migrations to VIGIL_DB.\n"},
+      {"backup",
+       "usage: vigil backup DEST [settings]\n  Writes a consistent online copy of VIGIL_DB to DEST"
+       " (safe while the server runs). Restore by stopping Vigil and putting DEST in its place.\n"},
+      {"check", "usage: vigil check [settings]\n  Runs SQLite's integrity and foreign-key checks.\n"},
+      {"healthcheck",
+       "usage: vigil healthcheck [settings]\n  GETs /health on the local port (VIGIL_PORT); exit 0"
+       " when it answers 200. For container health checks without a shell.\n"},
+      {"keys", "usage: vigil keys create --project ID [--name N] [settings]\n  Mints an API key for"
+               " the project and prints it once.\n"},
+      {"reencrypt",
+       "usage: vigil reencrypt [settings]\n  Re-encrypts stored secrets under VIGIL_MASTER_KEY"
+       " (rows sealed with a VIGIL_MASTER_KEY_PREVIOUS key).\n"},
+  };
+  for (const auto& [name, text] : kCommands) {
+    if (command == name) {
+      std::cout << text << "\nexit codes: 0 success, 1 failure, 2 bad usage\n\nsettings:\n"
+                << ConfigHelp();
+      return;
+    }
+  }
+  std::cout << kUsage << ConfigHelp();
+}
 
 // Splits out command-specific flags; the rest are settings.
 bool TakeFlag(std::vector<std::string>* args, const std::string& name, std::string* value) {
@@ -194,7 +219,7 @@ int RunCli(int argc, char** argv) {
   }
   for (const auto& a : args) {
     if (a == "--help" || a == "-h") {
-      PrintHelp();
+      PrintHelp(command);
       return 0;
     }
   }
