@@ -247,7 +247,7 @@ void Store::CheckpointLoop() {
   // Checkpoint when the WAL has grown past a threshold, or once writes have gone quiet. Fewer,
   // larger checkpoints cost far less than frequent small ones (each one fsyncs the database file),
   // and running them here keeps that cost off the writer's commit path.
-  constexpr uintmax_t kWalCheckpointBytes = 32u << 20;
+  constexpr uintmax_t kWalCheckpointBytes = 8u << 20;
   const std::string wal_path = options_.path + "-wal";
   bool dirty = false;
   std::unique_lock<std::mutex> lock(checkpoint_mu_);
