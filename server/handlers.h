@@ -20,6 +20,7 @@ void HandleListExecutions(App& app, RequestContext& ctx);
 void HandleGetExecution(App& app, RequestContext& ctx);
 void HandleListExecutionEvents(App& app, RequestContext& ctx);
 void HandleStats(App& app, RequestContext& ctx);
+void HandleStatsTimeSeries(App& app, RequestContext& ctx);
 // api keys (spec §6)
 void HandleListKeys(App& app, RequestContext& ctx);
 void HandleCreateKey(App& app, RequestContext& ctx);

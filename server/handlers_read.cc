@@ -172,6 +172,62 @@ void HandleListExecutionEvents(App& app, RequestContext& ctx) {
   SendJson(*ctx.res, 200, w.Take());
 }
 
+void HandleStatsTimeSeries(App& app, RequestContext& ctx) {
+  constexpr int64_t kHourMs = 3600 * 1000, kDayMs = 24 * kHourMs, kMaxPoints = 1000;
+  std::string metric = ctx.Query("metric");
+  if (metric.empty()) metric = "executions";
+  if (metric != "executions" && metric != "failures" && metric != "events" &&
+      metric != "cost_usd") {
+    return SendError(*ctx.res, Status::InvalidArgument(
+                                   "invalid metric: must be executions, failures, events or cost_usd"));
+  }
+  std::string bucket = ctx.Query("bucket");
+  if (bucket.empty()) bucket = "day";
+  if (bucket != "hour" && bucket != "day") {
+    return SendError(*ctx.res, Status::InvalidArgument("invalid bucket: must be hour or day"));
+  }
+  const int64_t bucket_ms = bucket == "hour" ? kHourMs : kDayMs;
+  std::optional<int64_t> since, until;
+  for (Status s : {TimeFilter(ctx, "since", &since), TimeFilter(ctx, "until", &until)}) {
+    if (!s.ok()) return SendError(*ctx.res, s);
+  }
+  const int64_t until_ms = until.value_or(ctx.now_ms);
+  const int64_t since_ms = since.value_or(until_ms - 7 * kDayMs);
+  if (since_ms > until_ms) {
+    return SendError(*ctx.res, Status::InvalidArgument("invalid since: after until"));
+  }
+  const int64_t first = since_ms / bucket_ms * bucket_ms;
+  if ((until_ms - first) / bucket_ms + 1 > kMaxPoints) {
+    return SendError(*ctx.res, Status::InvalidArgument(
+                                   "invalid since: more than 1000 points for this bucket"));
+  }
+  std::vector<std::pair<int64_t, double>> rows;
+  Status s = app.store().Read([&](ReadTxn& txn) {
+    auto r = txn.TimeSeries(ctx.auth.project, metric, bucket_ms, first, until_ms + 1);
+    if (!r.ok()) return r.status();
+    rows = std::move(r.value());
+    return Status::Ok();
+  });
+  if (!s.ok()) return SendError(*ctx.res, s);
+  JsonWriter w;
+  w.BeginObject().Field("ok", true).Field("metric", metric).Field("bucket", bucket);
+  w.Key("points").BeginArray();
+  size_t next = 0;
+  for (int64_t t = first; t <= until_ms; t += bucket_ms) {  // empty buckets are 0
+    double value = 0;
+    if (next < rows.size() && rows[next].first == t) value = rows[next++].second;
+    w.BeginObject().Field("t", FormatRfc3339Ms(t));
+    if (metric == "cost_usd") {
+      w.FieldDouble("value", value);
+    } else {
+      w.Field("value", static_cast<int64_t>(value));
+    }
+    w.EndObject();
+  }
+  w.EndArray().EndObject();
+  SendJson(*ctx.res, 200, w.Take());
+}
+
 void HandleStats(App& app, RequestContext& ctx) {
   ProjectStats st;
   Status s = app.store().Read([&](ReadTxn& txn) {

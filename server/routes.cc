@@ -37,6 +37,7 @@ const std::vector<Route>& Routes() {
 
       {"GET", "/project", A::kApiKey, Bucket::kOther, B::kNone, HandleGetProject},
       {"GET", "/stats", A::kApiKey, Bucket::kOther, B::kNone, HandleStats},
+      {"GET", "/stats/timeseries", A::kApiKey, Bucket::kOther, B::kNone, HandleStatsTimeSeries},
 
       {"GET", "/failure-groups", A::kApiKey, Bucket::kOther, B::kNone, HandleListFailureGroups},
       {"GET", "/failure-groups/{id}", A::kApiKey, Bucket::kOther, B::kNone, HandleGetFailureGroup},

@@ -232,6 +232,40 @@ Result<ProjectStats> ReadTxn::GetStats(int64_t project, int64_t now_ms) {
   return st;
 }
 
+Result<std::vector<std::pair<int64_t, double>>> ReadTxn::TimeSeries(
+    int64_t project, const std::string& metric, int64_t bucket_ms, int64_t since_ms,
+    int64_t until_ms) {
+  std::vector<std::pair<int64_t, double>> out;
+  Status s = GuardSqlite([&] {
+    const char* sql = nullptr;
+    if (metric == "executions") {
+      sql = "SELECT (started_at / ?1) * ?1 AS t, COUNT(*) FROM executions"
+            " WHERE project = ?2 AND started_at >= ?3 AND started_at < ?4 GROUP BY t ORDER BY t";
+    } else if (metric == "failures") {
+      sql = "SELECT (x.started_at / ?1) * ?1 AS t, COUNT(*) FROM executions x"
+            " WHERE x.project = ?2 AND x.started_at >= ?3 AND x.started_at < ?4"
+            " AND EXISTS (SELECT 1 FROM findings f WHERE f.execution = x.id)"
+            " GROUP BY t ORDER BY t";
+    } else if (metric == "events") {
+      sql = "SELECT (timestamp / ?1) * ?1 AS t, COUNT(*) FROM events"
+            " WHERE project = ?2 AND timestamp >= ?3 AND timestamp < ?4 GROUP BY t ORDER BY t";
+    } else {
+      sql = "SELECT (started_at / ?1) * ?1 AS t, COALESCE(SUM(estimated_cost_usd), 0)"
+            " FROM executions WHERE project = ?2 AND started_at >= ?3 AND started_at < ?4"
+            " GROUP BY t ORDER BY t";
+    }
+    SQLite::Statement q(conn_->db(), sql);
+    q.bind(1, bucket_ms);
+    q.bind(2, project);
+    q.bind(3, since_ms);
+    q.bind(4, until_ms);
+    while (q.executeStep()) out.emplace_back(q.getColumn(0).getInt64(), q.getColumn(1).getDouble());
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
 Status ReadTxn::Ping() {
   return GuardSqlite([&] {
     auto& q = conn_->Prepare("SELECT COUNT(*) FROM schema_migrations");

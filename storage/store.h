@@ -362,6 +362,13 @@ class ReadTxn {
                                                        int64_t limit, int64_t offset,
                                                        int64_t* total);
   Result<ProjectStats> GetStats(int64_t project, int64_t now_ms);
+  // Sums per time bucket for the dashboard's plots (spec §6 /stats/timeseries): `metric` is one of
+  // executions, failures, events, cost_usd; buckets start at multiples of `bucket_ms` in
+  // [since, until). Returns (bucket start, value) for non-empty buckets only.
+  Result<std::vector<std::pair<int64_t, double>>> TimeSeries(int64_t project,
+                                                             const std::string& metric,
+                                                             int64_t bucket_ms, int64_t since_ms,
+                                                             int64_t until_ms);
   Result<std::optional<DetectionInput>> LoadForDetection(int64_t project,
                                                          const std::string& execution_id);
   Result<HaltState> GetHaltState(int64_t project, const std::string& execution_id);

@@ -102,3 +102,21 @@ def test_stats_counts(project):
     s = project.get("/stats").json
     assert s == {"ok": True, "total_executions": 8, "completed_executions": 1,
                  "crashed_24h": 0, "open_failure_groups": 0}
+
+
+def test_timeseries_counts_per_bucket_with_empty_buckets_as_zero(project):
+    q = "since=2026-05-10T00:00:00Z&until=2026-05-16T23:59:59Z"
+    r = project.get("/stats/timeseries?" + q).json
+    assert r["ok"] is True and r["metric"] == "executions" and r["bucket"] == "day"
+    points = {p["t"]: p["value"] for p in r["points"]}
+    assert len(r["points"]) == 7
+    assert points["2026-05-10T00:00:00.000Z"] == 1 and points["2026-05-16T00:00:00.000Z"] == 1
+    assert sum(points.values()) == 7
+    r = project.get("/stats/timeseries?metric=events&bucket=hour&" + q).json
+    assert r["bucket"] == "hour" and len(r["points"]) == 7 * 24
+    assert sum(p["value"] for p in r["points"]) == 33  # the events stored by the tests above
+    assert project.get("/stats/timeseries?metric=cost_usd&" + q).json["points"][0]["value"] == 0
+    assert project.get("/stats/timeseries?metric=bogus").status == 400
+    assert project.get("/stats/timeseries?bucket=week").status == 400
+    r = project.get("/stats/timeseries?bucket=hour&since=2020-01-01T00:00:00Z")
+    assert r.status == 400 and "1000" in r.json["error"]
