@@ -109,7 +109,10 @@ Status IntField(simdjson::dom::object obj, const char* name, int64_t* out, bool*
   return Status::Ok();
 }
 
-Status WriteOk(App& app, std::function<Status(WriteTxn&)> job) { return app.store().Write(job); }
+// `expires_days > 0` => now + days (capped at 100 years), else no expiry (0).
+int64_t ExpiryFromDays(int64_t now_ms, int64_t days) {
+  return days > 0 ? now_ms + std::min<int64_t>(days, 36500) * kDayMs : 0;
+}
 
 }  // namespace
 
@@ -199,8 +202,8 @@ void HandleAdminTier(App& app, RequestContext& ctx) {
   bool has_days = false;
   s = IntField(obj, "expires_days", &days, &has_days);
   if (!s.ok()) return SendError(*ctx.res, s);
-  const int64_t expires = days > 0 ? ctx.now_ms + std::min<int64_t>(days, 36500) * kDayMs : 0;
-  s = WriteOk(app, [&](WriteTxn& txn) { return txn.SetTier(p->id, tier, expires); });
+  const int64_t expires = ExpiryFromDays(ctx.now_ms, days);
+  s = app.store().Write([&](WriteTxn& txn) { return txn.SetTier(p->id, tier, expires); });
   if (!s.ok()) return SendError(*ctx.res, s);
   JsonWriter w;
   w.BeginObject().Field("ok", true).Field("project_id", p->project_id).Field("tier", tier);
@@ -228,8 +231,8 @@ void HandleAdminGrant(App& app, RequestContext& ctx) {
   if (delta > 10000000 || delta < -10000000) {
     return SendError(*ctx.res, Status::InvalidArgument("executions delta exceeds 10M guardrail"));
   }
-  const int64_t expires = days > 0 ? ctx.now_ms + std::min<int64_t>(days, 36500) * kDayMs : 0;
-  s = WriteOk(app, [&](WriteTxn& txn) { return txn.AddGrant(p->id, delta, expires); });
+  const int64_t expires = ExpiryFromDays(ctx.now_ms, days);
+  s = app.store().Write([&](WriteTxn& txn) { return txn.AddGrant(p->id, delta, expires); });
   if (!s.ok()) return SendError(*ctx.res, s);
   JsonWriter w;
   w.BeginObject().Field("ok", true).Field("project_id", p->project_id).Field("delta", delta);
@@ -267,7 +270,7 @@ void HandleAdminRateLimit(App& app, RequestContext& ctx) {
     burst = static_cast<double>(bi);
     per_sec = rd;
   }
-  s = WriteOk(app, [&](WriteTxn& txn) { return txn.SetRateLimit(p->id, burst, per_sec); });
+  s = app.store().Write([&](WriteTxn& txn) { return txn.SetRateLimit(p->id, burst, per_sec); });
   if (!s.ok()) return SendError(*ctx.res, s);
   // Effective at once: the cached auth record carries the override, and buckets start afresh.
   app.auth().cache().EvictProject(p->id);
@@ -292,7 +295,7 @@ void HandleAdminSuspend(App& app, RequestContext& ctx) {
   }
   const bool suspend = ctx.req->path.size() >= 8 &&
                        ctx.req->path.compare(ctx.req->path.size() - 8, 8, "/suspend") == 0;
-  Status s = WriteOk(app, [&](WriteTxn& txn) {
+  Status s = app.store().Write([&](WriteTxn& txn) {
     return txn.SetSuspended(p->id, suspend, reason.value(), ctx.now_ms);
   });
   if (!s.ok()) return SendError(*ctx.res, s);
@@ -319,7 +322,7 @@ void HandleAdminDeleteProject(App& app, RequestContext& ctx) {
                                       p->stripe_subscription_id +
                                       "). Cancel it via the Stripe Dashboard before deleting."));
   }
-  Status s = WriteOk(app, [&](WriteTxn& txn) { return txn.DeleteProject(p->id); });
+  Status s = app.store().Write([&](WriteTxn& txn) { return txn.DeleteProject(p->id); });
   if (!s.ok()) return SendError(*ctx.res, s);
   app.auth().cache().EvictProject(p->id);
   app.limiter().Forget(p->id);
