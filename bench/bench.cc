@@ -10,17 +10,16 @@
 //
 // usage: vigil_bench [--vigil PATH] [--events N] [--connections C] [--raw-events N]
 //                    [--detectors on|off] [--streams N]
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
 #include <arpa/inet.h>
+#include <httplib.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
-#include <httplib.h>
 
 #include <algorithm>
 #include <atomic>
@@ -180,8 +179,9 @@ EndToEnd RunEndToEnd(const Options& o, const std::string& dir, int streams) {
         lat[c].push_back(std::chrono::duration<double, std::milli>(Clock::now() - s).count());
         if (!r || r->status != 200) {
           if (failures++ < 5) {
-            std::fprintf(stderr, "request failed: %s\n",
-                         r ? std::to_string(r->status).c_str() : httplib::to_string(r.error()).c_str());
+            std::fprintf(
+                stderr, "request failed: %s\n",
+                r ? std::to_string(r->status).c_str() : httplib::to_string(r.error()).c_str());
           }
         }
       }
@@ -228,10 +228,11 @@ double RunRaw(const Options& o, const std::string& dir) {
   d.exec("PRAGMA synchronous=FULL");
   d.exec("PRAGMA busy_timeout=5000");
   d.exec("INSERT INTO projects(project_id, name, created_at) VALUES ('p', 'p', 0)");
-  SQLite::Statement ins(d,
-                        "INSERT INTO events(project, execution, event_id, event_type, sequence,"
-                        " timestamp, duration_ms, payload) VALUES (1, ?, ?, 'llm_call', ?, ?, 812, ?)"
-                        " ON CONFLICT(project, event_id) DO NOTHING");
+  SQLite::Statement ins(
+      d,
+      "INSERT INTO events(project, execution, event_id, event_type, sequence,"
+      " timestamp, duration_ms, payload) VALUES (1, ?, ?, 'llm_call', ?, ?, 812, ?)"
+      " ON CONFLICT(project, event_id) DO NOTHING");
   SQLite::Statement exec(d,
                          "INSERT INTO executions(project, execution_id, status, started_at)"
                          " VALUES (1, ?, 'started', 0)");
@@ -267,12 +268,18 @@ int main(int argc, char** argv) {
   Options o;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i], v = argv[i + 1];
-    if (a == "--vigil") o.vigil = v;
-    else if (a == "--events") o.events = std::atol(v.c_str());
-    else if (a == "--connections") o.connections = std::atoi(v.c_str());
-    else if (a == "--raw-events") o.raw_events = std::atol(v.c_str());
-    else if (a == "--detectors") o.detectors = v;
-    else if (a == "--streams") o.streams = std::atoi(v.c_str());
+    if (a == "--vigil")
+      o.vigil = v;
+    else if (a == "--events")
+      o.events = std::atol(v.c_str());
+    else if (a == "--connections")
+      o.connections = std::atoi(v.c_str());
+    else if (a == "--raw-events")
+      o.raw_events = std::atol(v.c_str());
+    else if (a == "--detectors")
+      o.detectors = v;
+    else if (a == "--streams")
+      o.streams = std::atoi(v.c_str());
     else {
       std::fprintf(stderr, "unknown option %s\n", a.c_str());
       return 2;
@@ -286,7 +293,8 @@ int main(int argc, char** argv) {
   std::printf("end-to-end POST /events (%d conns)        %10.0f events/s\n", o.connections,
               e2e.events_per_s);
   std::printf("ratio end-to-end / raw                    %10.2fx\n", e2e.events_per_s / raw);
-  std::printf("request latency p50 / p99                 %6.2f / %.2f ms\n", e2e.p50_ms, e2e.p99_ms);
+  std::printf("request latency p50 / p99                 %6.2f / %.2f ms\n", e2e.p50_ms,
+              e2e.p99_ms);
   std::printf("server RSS after %ld events              %10.1f MiB\n", o.events,
               e2e.rss_kib / 1024.0);
   std::printf("database bytes per stored event           %10.0f\n", e2e.bytes_per_event);

@@ -32,8 +32,8 @@ struct ExecutionPatch {
 
 // Returns the execution after applying `patch` to `stored` (nullopt = creating it).
 // `default_started_at_ms` is used on creation when the patch has no started_at (the earliest event
-// timestamp for implicit creation, else the receive time); `now_ms` fills ended_at when the result is
-// terminal and none is stored or given. Pure.
+// timestamp for implicit creation, else the receive time); `now_ms` fills ended_at when the result
+// is terminal and none is stored or given. Pure.
 Execution MergeExecution(const std::optional<Execution>& stored, const ExecutionPatch& patch,
                          int64_t default_started_at_ms, int64_t now_ms);
 

@@ -15,8 +15,8 @@ namespace vigil {
 
 // Execution statuses accepted on the wire (spec §5.1). Every status but `started` is terminal.
 inline bool IsValidStatus(const std::string& s) {
-  return s == "started" || s == "completed" || s == "crashed" || s == "halted" ||
-         s == "timeout" || s == "validation_failed";
+  return s == "started" || s == "completed" || s == "crashed" || s == "halted" || s == "timeout" ||
+         s == "validation_failed";
 }
 inline bool IsTerminalStatus(const std::string& s) { return !s.empty() && s != "started"; }
 
@@ -81,9 +81,9 @@ struct Event {
   std::string event_type;
   int64_t sequence = 0;
   int64_t timestamp_ms = 0;
-  int64_t duration_ms = 0;     // 0 = not provided
-  std::string payload_json;    // minified JSON; "null" when absent
-  int64_t arrival = 0;         // insertion order, breaks sequence ties
+  int64_t duration_ms = 0;   // 0 = not provided
+  std::string payload_json;  // minified JSON; "null" when absent
+  int64_t arrival = 0;       // insertion order, breaks sequence ties
   PayloadFields fields;
 };
 

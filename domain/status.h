@@ -27,13 +27,17 @@ class Status {
  public:
   Status() = default;
   static Status Ok() { return Status(); }
-  static Status InvalidArgument(std::string m) { return Status(Code::kInvalidArgument, std::move(m)); }
+  static Status InvalidArgument(std::string m) {
+    return Status(Code::kInvalidArgument, std::move(m));
+  }
   static Status NotFound(std::string m) { return Status(Code::kNotFound, std::move(m)); }
   static Status Conflict(std::string m) { return Status(Code::kConflict, std::move(m)); }
   static Status Forbidden(std::string m) { return Status(Code::kForbidden, std::move(m)); }
   static Status Unauthenticated() { return Status(Code::kUnauthenticated, "unauthorized"); }
   static Status TooLarge(std::string m) { return Status(Code::kTooLarge, std::move(m)); }
-  static Status UnsupportedMedia(std::string m) { return Status(Code::kUnsupportedMedia, std::move(m)); }
+  static Status UnsupportedMedia(std::string m) {
+    return Status(Code::kUnsupportedMedia, std::move(m));
+  }
   static Status RateLimited(std::string m) { return Status(Code::kRateLimited, std::move(m)); }
   static Status Unavailable(std::string m) { return Status(Code::kUnavailable, std::move(m)); }
   static Status Internal(std::string m) { return Status(Code::kInternal, std::move(m)); }

@@ -1,4 +1,5 @@
-// Timestamps: RFC 3339 in, integer milliseconds UTC inside, `YYYY-MM-DDTHH:MM:SS.mmmZ` out (spec §2.3).
+// Timestamps: RFC 3339 in, integer milliseconds UTC inside, `YYYY-MM-DDTHH:MM:SS.mmmZ` out (spec
+// §2.3).
 #pragma once
 
 #include <cstdint>
@@ -15,8 +16,8 @@ std::optional<int64_t> ParseRfc3339Ms(std::string_view text);
 // Formats UTC milliseconds as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
 std::string FormatRfc3339Ms(int64_t ms);
 
-// Wall-clock now in UTC milliseconds. Only edges (handlers, workers) read the clock; pure code takes
-// time as a parameter.
+// Wall-clock now in UTC milliseconds. Only edges (handlers, workers) read the clock; pure code
+// takes time as a parameter.
 int64_t NowMs();
 
 }  // namespace vigil

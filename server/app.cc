@@ -1,18 +1,17 @@
 #include "server/app.h"
 
-#include <poll.h>
-#include <sys/socket.h>
-#include <netinet/in.h>
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <netinet/in.h>
+#include <openssl/crypto.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
-
-#include <openssl/crypto.h>
 
 #include "domain/hash.h"
 #include "domain/random.h"
@@ -225,21 +224,22 @@ App::App(Config config, std::unique_ptr<Store> store)
       auth_(store_.get(), static_cast<size_t>(config_.key_cache_size)),
       limiter_(config_.rate_limit_burst, config_.rate_limit_per_sec),
       detection_(store_.get(), config_.detectors, config_.default_policy),
-      halts_(static_cast<size_t>(config_.sse_max), static_cast<size_t>(config_.sse_max_per_project)),
+      halts_(static_cast<size_t>(config_.sse_max),
+             static_cast<size_t>(config_.sse_max_per_project)),
       webhooks_(std::make_unique<WebhookService>(store_.get(), config_)),
       http_(std::make_unique<Server>()) {
   // A new failure group queues its webhook messages in the transaction that creates it.
   detection_.SetOnGroupCreated([this](WriteTxn& txn, int64_t project, const std::string& project_id,
-                                      const StoredFinding& finding,
-                                      const std::string& execution_id, int64_t now_ms) {
+                                      const StoredFinding& finding, const std::string& execution_id,
+                                      int64_t now_ms) {
     return webhooks_->OnGroupCreated(txn, project, project_id, finding, execution_id, now_ms);
   });
   detection_.SetAutoHalt([this](int64_t project, const std::string& execution_id,
                                 const std::string& reason, int64_t now_ms) {
     auto r = RequestHalt(project, execution_id, reason, now_ms);
     if (!r.ok()) {
-      log::Warn("auto-halt not stored", {log::Str("execution_id", execution_id),
-                                         log::Str("error", r.status().message())});
+      log::Warn("auto-halt not stored",
+                {log::Str("execution_id", execution_id), log::Str("error", r.status().message())});
     }
   });
 }
@@ -293,7 +293,9 @@ Status App::Start() {
       SendError(res, Status::NotFound("not found"));
     } else {
       JsonWriter w;
-      w.BeginObject().Field("ok", false).Field("error", httplib::detail::status_message(res.status));
+      w.BeginObject()
+          .Field("ok", false)
+          .Field("error", httplib::detail::status_message(res.status));
       w.EndObject();
       res.set_content(w.Take(), "application/json");
     }
@@ -303,10 +305,9 @@ Status App::Start() {
   svr.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
     AfterResponse(req, res);
   });
-  const int port = config_.port == 0 ? svr.bind_to_any_port(config_.bind)
-                                     : (svr.bind_to_port(config_.bind, config_.port)
-                                            ? config_.port
-                                            : -1);
+  const int port = config_.port == 0
+                       ? svr.bind_to_any_port(config_.bind)
+                       : (svr.bind_to_port(config_.bind, config_.port) ? config_.port : -1);
   if (port <= 0) {
     return Status::Unavailable("cannot listen on " + config_.bind + ":" +
                                std::to_string(config_.port));
@@ -476,10 +477,10 @@ bool App::RunPipeline(RequestContext& ctx, const Route& route) {
     t_state.project_id = ctx.auth.project_id;
     t_state.key_id = ctx.auth.key_id;
     if (ctx.auth.suspended) {
-      SendError(res, Status::Forbidden(ctx.auth.suspended_reason.empty()
-                                           ? "project suspended"
-                                           : "project suspended (" + ctx.auth.suspended_reason +
-                                                 ")"));
+      SendError(res,
+                Status::Forbidden(ctx.auth.suspended_reason.empty()
+                                      ? "project suspended"
+                                      : "project suspended (" + ctx.auth.suspended_reason + ")"));
       return false;
     }
     if (req.has_header("X-Mesedi-Schema-Version")) {
@@ -497,8 +498,7 @@ bool App::RunPipeline(RequestContext& ctx, const Route& route) {
     res.set_header("X-RateLimit-Reset", std::to_string(d.reset_unix_s));
     if (!d.allowed) {
       res.set_header("Retry-After", std::to_string(d.retry_after_s));
-      SendError(res, Status::RateLimited("rate limit exceeded for project " +
-                                         ctx.auth.project_id));
+      SendError(res, Status::RateLimited("rate limit exceeded for project " + ctx.auth.project_id));
       return false;
     }
   }
@@ -578,11 +578,13 @@ void App::AfterResponse(const httplib::Request& req, const httplib::Response& re
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                       std::chrono::steady_clock::now() - t_state.start)
                       .count();
-  std::vector<log::Field> fields = {
-      log::Str("request_id", t_state.request_id), log::Str("method", req.method),
-      log::Str("path", std::string(PathOf(req))), log::Str("route", t_state.route),
-      log::Num("status", res.status), log::Num("duration_us", us),
-      log::Str("client_ip", ClientIp(req))};
+  std::vector<log::Field> fields = {log::Str("request_id", t_state.request_id),
+                                    log::Str("method", req.method),
+                                    log::Str("path", std::string(PathOf(req))),
+                                    log::Str("route", t_state.route),
+                                    log::Num("status", res.status),
+                                    log::Num("duration_us", us),
+                                    log::Str("client_ip", ClientIp(req))};
   if (!t_state.project_id.empty()) fields.push_back(log::Str("project_id", t_state.project_id));
   if (!t_state.key_id.empty()) fields.push_back(log::Str("key_id", t_state.key_id));
   if (res.status >= 500) {

@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "domain/time_util.h"
 #include "server/app.h"
 #include "server/config.h"
 #include "server/keys.h"
-#include "domain/time_util.h"
 #include "server/log.h"
 
 namespace vigil {
@@ -35,16 +35,19 @@ const char kUsage[] =
 // Per-command help: what it does, its exit codes, then the settings every command reads.
 void PrintHelp(const std::string& command = "serve") {
   static const std::pair<const char*, const char*> kCommands[] = {
-      {"migrate", "usage: vigil migrate [settings]\n  Applies pending schema migrations to VIGIL_DB.\n"},
+      {"migrate",
+       "usage: vigil migrate [settings]\n  Applies pending schema migrations to VIGIL_DB.\n"},
       {"backup",
        "usage: vigil backup DEST [settings]\n  Writes a consistent online copy of VIGIL_DB to DEST"
        " (safe while the server runs). Restore by stopping Vigil and putting DEST in its place.\n"},
-      {"check", "usage: vigil check [settings]\n  Runs SQLite's integrity and foreign-key checks.\n"},
+      {"check",
+       "usage: vigil check [settings]\n  Runs SQLite's integrity and foreign-key checks.\n"},
       {"healthcheck",
        "usage: vigil healthcheck [settings]\n  GETs /health on the local port (VIGIL_PORT); exit 0"
        " when it answers 200. For container health checks without a shell.\n"},
-      {"keys", "usage: vigil keys create --project ID [--name N] [settings]\n  Mints an API key for"
-               " the project and prints it once.\n"},
+      {"keys",
+       "usage: vigil keys create --project ID [--name N] [settings]\n  Mints an API key for"
+       " the project and prints it once.\n"},
       {"reencrypt",
        "usage: vigil reencrypt [settings]\n  Re-encrypts stored secrets under VIGIL_MASTER_KEY"
        " (rows sealed with a VIGIL_MASTER_KEY_PREVIOUS key).\n"},
@@ -99,8 +102,8 @@ int Serve(const Config& config) {
 
   auto store = OpenStore(config);
   if (!store.ok()) {
-    log::Error("cannot open database", {log::Str("path", config.db_path),
-                                        log::Str("error", store.status().message())});
+    log::Error("cannot open database",
+               {log::Str("path", config.db_path), log::Str("error", store.status().message())});
     return 1;
   }
   {
@@ -125,8 +128,9 @@ int Serve(const Config& config) {
       return 1;
     }
     // Names the project, never the key: the run script prints the key it configured.
-    log::Warn("dev mode: project proj-dev has a well-known key; never use VIGIL_DEV=1 in production",
-              {log::Str("project_id", "proj-dev")});
+    log::Warn(
+        "dev mode: project proj-dev has a well-known key; never use VIGIL_DEV=1 in production",
+        {log::Str("project_id", "proj-dev")});
   }
   App app(config, std::move(store.value()));
   Status s = app.Start();

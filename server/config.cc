@@ -111,25 +111,19 @@ const std::vector<Setting>& Settings() {
          return ParseInt(v, 1024, int64_t{1} << 30, &c.max_body_bytes);
        }},
       {"VIGIL_RATE_LIMIT_BURST", "per-project token bucket capacity (default 100)",
-       [](Config& c, const std::string& v) {
-         return ParseDouble(v, 1, &c.rate_limit_burst);
-       }},
+       [](Config& c, const std::string& v) { return ParseDouble(v, 1, &c.rate_limit_burst); }},
       {"VIGIL_RATE_LIMIT_PER_SEC", "per-project refill, tokens per second (default 10)",
        [](Config& c, const std::string& v) {
          return ParseDouble(v, 0.001, &c.rate_limit_per_sec);
        }},
       {"VIGIL_WRITE_QUEUE_MAX", "write jobs queued before 503 (default 1024)",
-       [](Config& c, const std::string& v) {
-         return ParseInt(v, 1, 1000000, &c.write_queue_max);
-       }},
+       [](Config& c, const std::string& v) { return ParseInt(v, 1, 1000000, &c.write_queue_max); }},
       {"VIGIL_DB_BUSY_TIMEOUT_MS", "ms a write may wait before 503 (default 5000)",
        [](Config& c, const std::string& v) {
          return ParseInt(v, 1, 600000, &c.db_busy_timeout_ms);
        }},
       {"VIGIL_KEY_CACHE_SIZE", "API-key cache entries (default 10000)",
-       [](Config& c, const std::string& v) {
-         return ParseInt(v, 1, 10000000, &c.key_cache_size);
-       }},
+       [](Config& c, const std::string& v) { return ParseInt(v, 1, 10000000, &c.key_cache_size); }},
       {"VIGIL_HTTP_THREADS", "HTTP worker threads = connections served at once (default 64)",
        [](Config& c, const std::string& v) { return ParseInt(v, 2, 4096, &c.http_threads); }},
       {"VIGIL_SIGNUP", "0 = POST /signup answers 403 signup disabled (default 1)",
@@ -150,7 +144,8 @@ const std::vector<Setting>& Settings() {
        }},
       {"VIGIL_SSE_KEEPALIVE_S", "seconds between halt-stream keepalive comments (default 15)",
        [](Config& c, const std::string& v) { return ParseInt(v, 1, 3600, &c.sse_keepalive_s); }},
-      {"VIGIL_ADMIN_TOKEN", "admin bearer token; unset = every /admin request is 503 (secret: use env)",
+      {"VIGIL_ADMIN_TOKEN",
+       "admin bearer token; unset = every /admin request is 503 (secret: use env)",
        [](Config& c, const std::string& v) {
          c.admin_token = v;
          return true;
@@ -200,11 +195,13 @@ const std::vector<Setting>& Settings() {
        [](Config& c, const std::string& v) {
          return ParseInt(v, 1, 100, &c.webhook_max_attempts);
        }},
-      {"VIGIL_WEBHOOK_MAX_AGE_HOURS", "no webhook attempt later than this after queuing (default 24)",
+      {"VIGIL_WEBHOOK_MAX_AGE_HOURS",
+       "no webhook attempt later than this after queuing (default 24)",
        [](Config& c, const std::string& v) {
          return ParseInt(v, 1, 24 * 30, &c.webhook_max_age_hours);
        }},
-      {"VIGIL_WEBHOOK_RETRY_BASE_MS", "delay before the first webhook retry, x4 each time (default 5000)",
+      {"VIGIL_WEBHOOK_RETRY_BASE_MS",
+       "delay before the first webhook retry, x4 each time (default 5000)",
        [](Config& c, const std::string& v) {
          return ParseInt(v, 10, 3600000, &c.webhook_retry_base_ms);
        }},

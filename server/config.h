@@ -1,5 +1,5 @@
-// Settings (spec §1.1): each is an environment variable VIGIL_FOO_BAR and a flag --foo-bar; the flag
-// wins; an empty value means unset; a malformed value stops start-up naming the setting.
+// Settings (spec §1.1): each is an environment variable VIGIL_FOO_BAR and a flag --foo-bar; the
+// flag wins; an empty value means unset; a malformed value stops start-up naming the setting.
 #pragma once
 
 #include <cstdint>

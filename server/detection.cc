@@ -50,9 +50,9 @@ Finding FromStored(const StoredFinding& s) {
 
 void LogDetectorErrors(const std::vector<DetectorError>& errors, const std::string& execution_id) {
   for (const auto& e : errors) {
-    log::Error("detector failed", {log::Str("detector", e.detector),
-                                   log::Str("execution_id", execution_id),
-                                   log::Str("error", e.message)});
+    log::Error("detector failed",
+               {log::Str("detector", e.detector), log::Str("execution_id", execution_id),
+                log::Str("error", e.message)});
   }
 }
 
@@ -110,8 +110,7 @@ void Detection::SetPolicyCache(int64_t project, const Policy& policy) {
 }
 
 Status Detection::FinalPass(int64_t project, const std::string& project_id,
-                            const std::string& execution_id, const Policy& policy,
-                            int64_t now_ms) {
+                            const std::string& execution_id, const Policy& policy, int64_t now_ms) {
   if (!enabled_) return Status::Ok();
   // Two attempts: a pass that loses the race to a newer write retries once; past that, the newer
   // write's own final pass (every write to a terminal execution triggers one) is the one to keep.
@@ -176,9 +175,8 @@ Status Detection::PutFinding(WriteTxn& txn, int64_t project, const std::string& 
   return on_group_created_(txn, project, project_id, finding, execution_id, now_ms);
 }
 
-Status Detection::StoreFinalFindings(WriteTxn& txn, int64_t project,
-                                     const std::string& project_id, int64_t row,
-                                     const std::string& execution_id,
+Status Detection::StoreFinalFindings(WriteTxn& txn, int64_t project, const std::string& project_id,
+                                     int64_t row, const std::string& execution_id,
                                      const std::vector<Finding>& findings, double computed_cost,
                                      int64_t now_ms) {
   auto old = txn.LoadFindings(project, row);
@@ -191,8 +189,8 @@ Status Detection::StoreFinalFindings(WriteTxn& txn, int64_t project,
     for (const StoredFinding& o : old.value()) {
       if (o.detector == f.detector && o.signature == f.signature) detected_at = o.detected_at_ms;
     }
-    s = PutFinding(txn, project, project_id, row, execution_id,
-                   ToStored(f, detected_at, "final"), now_ms);
+    s = PutFinding(txn, project, project_id, row, execution_id, ToStored(f, detected_at, "final"),
+                   now_ms);
     if (!s.ok()) return s;
   }
   s = txn.SetPrimaryGroup(project, row, findings.empty() ? "" : findings.front().group_id);
@@ -305,7 +303,8 @@ LivePlan Detection::PrepareLive(int64_t project, const std::string& project_id,
       return a.sequence != b.sequence ? a.sequence < b.sequence : a.arrival < b.arrival;
     };
     const auto tail = events.begin() + static_cast<std::ptrdiff_t>(old_size);
-    if (!std::is_sorted(tail, events.end(), by_order)) std::stable_sort(tail, events.end(), by_order);
+    if (!std::is_sorted(tail, events.end(), by_order))
+      std::stable_sort(tail, events.end(), by_order);
     if (old_size > 0 && by_order(*tail, *(tail - 1))) {
       std::inplace_merge(events.begin(), tail, events.end(), by_order);
     }
@@ -358,10 +357,9 @@ Status Detection::ApplyLive(WriteTxn& txn, int64_t project, const LivePlan& plan
       wrote = true;
     }
     if (!wrote) continue;
-    const auto top = std::min_element(all.begin(), all.end(), [](const Finding& a,
-                                                                 const Finding& b) {
-      return a.priority < b.priority;
-    });
+    const auto top = std::min_element(
+        all.begin(), all.end(),
+        [](const Finding& a, const Finding& b) { return a.priority < b.priority; });
     Status s = txn.SetPrimaryGroup(project, t->row_id, top == all.end() ? "" : top->group_id);
     if (!s.ok()) return s;
   }

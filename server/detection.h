@@ -9,8 +9,8 @@
 //
 // Live pass: after an events batch commits, for each touched non-terminal execution, on the HTTP
 // worker's thread (not the writer's). It keeps a bounded cache of each running execution's events
-// (only what live detectors read), appends each batch, runs the Live detectors, and writes only when
-// a finding is new or moved to a higher bucket. It only ever adds or raises findings.
+// (only what live detectors read), appends each batch, runs the Live detectors, and writes only
+// when a finding is new or moved to a higher bucket. It only ever adds or raises findings.
 #pragma once
 
 #include <cstdint>
@@ -43,8 +43,8 @@ class Detection {
   void SetPolicyCache(int64_t project, const Policy& policy);
 
   // Final pass for one execution (see above). No-op when detection is disabled.
-  Status FinalPass(int64_t project, const std::string& project_id,
-                   const std::string& execution_id, const Policy& policy, int64_t now_ms);
+  Status FinalPass(int64_t project, const std::string& project_id, const std::string& execution_id,
+                   const Policy& policy, int64_t now_ms);
 
   // Live pass, in three steps around the batch's one commit:
   //   PrepareLive (worker thread, before the write): appends the batch's new events to each
@@ -55,8 +55,8 @@ class Detection {
   //     commit contradicted and requests auto-halts.
   LivePlan PrepareLive(int64_t project, const std::string& project_id,
                        const std::vector<Event>& batch, const Policy& policy, int64_t now_ms);
-  Status ApplyLive(WriteTxn& txn, int64_t project, const LivePlan& plan,
-                   const IngestResult& result, int64_t now_ms);
+  Status ApplyLive(WriteTxn& txn, int64_t project, const LivePlan& plan, const IngestResult& result,
+                   int64_t now_ms);
   void FinishLive(int64_t project, const LivePlan& plan, const IngestResult* result,
                   const Policy& policy, int64_t now_ms);
 
@@ -67,10 +67,9 @@ class Detection {
 
   // Called inside the write transaction that creates a failure group (its first finding), so
   // whatever it enqueues (webhook messages) commits with the group: each group fires exactly once.
-  using GroupCreatedFn = std::function<Status(WriteTxn& txn, int64_t project,
-                                              const std::string& project_id,
-                                              const StoredFinding& finding,
-                                              const std::string& execution_id, int64_t now_ms)>;
+  using GroupCreatedFn = std::function<Status(
+      WriteTxn& txn, int64_t project, const std::string& project_id, const StoredFinding& finding,
+      const std::string& execution_id, int64_t now_ms)>;
   void SetOnGroupCreated(GroupCreatedFn fn) { on_group_created_ = std::move(fn); }
 
   // The execution's stored state changed through POST/PATCH: keep the live cache current, or drop
@@ -92,9 +91,9 @@ class Detection {
   Status PutFinding(WriteTxn& txn, int64_t project, const std::string& project_id, int64_t row,
                     const std::string& execution_id, const StoredFinding& finding, int64_t now_ms);
   Status StoreFinalFindings(WriteTxn& txn, int64_t project, const std::string& project_id,
-                            int64_t row,
-                            const std::string& execution_id, const std::vector<Finding>& findings,
-                            double computed_cost, int64_t now_ms);
+                            int64_t row, const std::string& execution_id,
+                            const std::vector<Finding>& findings, double computed_cost,
+                            int64_t now_ms);
   std::shared_ptr<LiveState> Live(int64_t project, const std::string& execution_id);
   void AccountBytes(const std::string& key, size_t bytes);
 
@@ -124,8 +123,8 @@ struct LivePlan {
   struct Item {
     std::string execution_id;
     std::shared_ptr<Detection::LiveState> state;
-    int64_t assumed_new = 0;        // events of the batch assumed to be stored
-    std::vector<Finding> changed;   // new or raised live findings
+    int64_t assumed_new = 0;       // events of the batch assumed to be stored
+    std::vector<Finding> changed;  // new or raised live findings
     std::optional<Budget> budget;
     bool halt_recorded = false;
   };

@@ -1,11 +1,10 @@
 // Admin API (spec §13): behind VIGIL_ADMIN_TOKEN (checked in the pipeline, fail closed).
+#include <simdjson.h>
 #include <sys/statvfs.h>
 
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-
-#include <simdjson.h>
 
 #include "domain/time_util.h"
 #include "server/app.h"
@@ -55,7 +54,6 @@ void WriteAdminProject(JsonWriter& w, const AdminProject& p) {
   WriteTs(w, "last_activity_at", p.last_activity_at_ms);
   w.Field("total_executions", p.total_executions).EndObject();
 }
-
 
 // The project named by the path, or a 404 already sent.
 std::optional<AdminProject> FindProject(App& app, RequestContext& ctx) {
@@ -194,7 +192,8 @@ void HandleAdminTier(App& app, RequestContext& ctx) {
   std::string tier(tier_sv);
   tier.erase(0, tier.find_first_not_of(" \t"));
   tier.erase(tier.find_last_not_of(" \t") + 1);
-  std::transform(tier.begin(), tier.end(), tier.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(tier.begin(), tier.end(), tier.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   if (tier != "hobby" && tier != "pro" && tier != "enterprise") {
     return SendError(*ctx.res, Status::InvalidArgument("tier must be hobby, pro, or enterprise"));
   }
@@ -253,8 +252,8 @@ void HandleAdminRateLimit(App& app, RequestContext& ctx) {
   const bool has_b = obj.at_key("burst").get(b) == simdjson::SUCCESS && !b.is_null();
   const bool has_r = obj.at_key("per_second").get(r) == simdjson::SUCCESS && !r.is_null();
   if (has_b != has_r) {
-    return SendError(*ctx.res, Status::InvalidArgument(
-                                   "burst and per_second must both be set, or both null"));
+    return SendError(
+        *ctx.res, Status::InvalidArgument("burst and per_second must both be set, or both null"));
   }
   if (has_b) {
     int64_t bi;
@@ -295,9 +294,8 @@ void HandleAdminSuspend(App& app, RequestContext& ctx) {
   }
   const bool suspend = ctx.req->path.size() >= 8 &&
                        ctx.req->path.compare(ctx.req->path.size() - 8, 8, "/suspend") == 0;
-  Status s = app.store().Write([&](WriteTxn& txn) {
-    return txn.SetSuspended(p->id, suspend, reason.value(), ctx.now_ms);
-  });
+  Status s = app.store().Write(
+      [&](WriteTxn& txn) { return txn.SetSuspended(p->id, suspend, reason.value(), ctx.now_ms); });
   if (!s.ok()) return SendError(*ctx.res, s);
   app.auth().cache().EvictProject(p->id);  // the next request sees the new state
   JsonWriter w;
@@ -317,10 +315,10 @@ void HandleAdminDeleteProject(App& app, RequestContext& ctx) {
                                    "confirmation mismatch, pass ?confirm=<exact project name>"));
   }
   if (!p->stripe_subscription_id.empty()) {
-    return SendError(*ctx.res,
-                     Status::Conflict("project has an active Stripe subscription (" +
-                                      p->stripe_subscription_id +
-                                      "). Cancel it via the Stripe Dashboard before deleting."));
+    return SendError(
+        *ctx.res,
+        Status::Conflict("project has an active Stripe subscription (" + p->stripe_subscription_id +
+                         "). Cancel it via the Stripe Dashboard before deleting."));
   }
   Status s = app.store().Write([&](WriteTxn& txn) { return txn.DeleteProject(p->id); });
   if (!s.ok()) return SendError(*ctx.res, s);
@@ -364,8 +362,9 @@ void HandleAdminStorage(App& app, RequestContext& ctx) {
       .Field("wal_file_bytes", wal_size)
       .Field("volume_total_bytes",
              have_vfs ? static_cast<int64_t>(vfs.f_blocks) * static_cast<int64_t>(vfs.f_frsize) : 0)
-      .Field("volume_free_bytes",
-             have_vfs ? static_cast<int64_t>(vfs.f_bavail) * static_cast<int64_t>(vfs.f_frsize) : 0);
+      .Field(
+          "volume_free_bytes",
+          have_vfs ? static_cast<int64_t>(vfs.f_bavail) * static_cast<int64_t>(vfs.f_frsize) : 0);
   w.Key("projects").BeginArray();
   for (const ProjectUsage& u : usages) {
     w.BeginObject().Field("project_id", u.project_id).Field("name", u.name);

@@ -10,10 +10,7 @@
 #include "server/policy_codec.h"
 
 namespace vigil {
-namespace {
-
-
-}  // namespace
+namespace {}  // namespace
 
 void WriteFailureGroup(JsonWriter& w, const FailureGroupRow& g, const std::string& project_id) {
   w.BeginObject()
@@ -121,13 +118,14 @@ void HandlePutPolicy(App& app, RequestContext& ctx) {
 void HandleGetPlaybook(App&, RequestContext& ctx) {
   const std::string cls = ctx.Query("failure_class"), sig = ctx.Query("signature");
   if (cls.empty() || sig.empty()) {
-    return SendError(*ctx.res, Status::InvalidArgument(
-                                   "failure_class and signature query parameters are both required"));
+    return SendError(
+        *ctx.res,
+        Status::InvalidArgument("failure_class and signature query parameters are both required"));
   }
   auto text = FindPlaybook(cls, sig);
   if (!text) {
-    return SendError(*ctx.res, Status::NotFound("no playbook for failure_class=" + cls +
-                                                " signature=" + sig));
+    return SendError(
+        *ctx.res, Status::NotFound("no playbook for failure_class=" + cls + " signature=" + sig));
   }
   ctx.res->status = 200;
   ctx.res->set_header("Cache-Control", "public, max-age=300");

@@ -37,9 +37,9 @@ void HandleHalt(App& app, RequestContext& ctx) {
   auto reason = ParseOptionalStringField(ctx.body, "reason");
   if (!reason.ok()) return SendError(*ctx.res, reason.status());
   if (reason->size() > limits::kMaxReasonBytes) {
-    return SendError(*ctx.res, Status::InvalidArgument("reason longer than " +
-                                                       std::to_string(limits::kMaxReasonBytes) +
-                                                       " bytes"));
+    return SendError(*ctx.res,
+                     Status::InvalidArgument("reason longer than " +
+                                             std::to_string(limits::kMaxReasonBytes) + " bytes"));
   }
   if (reason->empty()) reason.value() = "halt requested via API";
   auto out = app.RequestHalt(ctx.auth.project, id, reason.value(), ctx.now_ms);
@@ -97,7 +97,9 @@ void HandleHaltStream(App& app, RequestContext& ctx) {
   res.set_chunked_content_provider(
       "text/event-stream",
       [state](size_t, httplib::DataSink& sink) {
-        auto write = [&](const std::string& frame) { return sink.write(frame.data(), frame.size()); };
+        auto write = [&](const std::string& frame) {
+          return sink.write(frame.data(), frame.size());
+        };
         if (!state->sent_first) {
           state->sent_first = true;
           if (!write(": subscribed execution=" + state->execution_id + "\n\n")) return false;
@@ -108,7 +110,8 @@ void HandleHaltStream(App& app, RequestContext& ctx) {
           return true;
         }
         std::unique_lock<std::mutex> lock(state->sub->mu);
-        const auto until = std::min(state->deadline, std::chrono::steady_clock::now() + state->keepalive);
+        const auto until =
+            std::min(state->deadline, std::chrono::steady_clock::now() + state->keepalive);
         state->sub->cv.wait_until(lock, until,
                                   [&] { return state->sub->reason || state->sub->closed; });
         if (state->sub->reason) {

@@ -63,9 +63,9 @@ void HandleCreateExecution(App& app, RequestContext& ctx) {
 void HandlePatchExecution(App& app, RequestContext& ctx) {
   const std::string& id = ctx.params[0];
   if (id.size() > limits::kMaxIdBytes) {
-    return SendError(*ctx.res, Status::InvalidArgument(
-                                   "execution_id longer than " +
-                                   std::to_string(limits::kMaxIdBytes) + " bytes"));
+    return SendError(*ctx.res,
+                     Status::InvalidArgument("execution_id longer than " +
+                                             std::to_string(limits::kMaxIdBytes) + " bytes"));
   }
   std::string body_project_id;
   auto patch = ParseExecutionBody(ctx.body, &body_project_id);

@@ -49,9 +49,9 @@ void HandleCreateKey(App& app, RequestContext& ctx) {
   auto name = ParseOptionalStringField(ctx.body, "name");
   if (!name.ok()) return SendError(*ctx.res, name.status());
   if (name->size() > limits::kMaxNameBytes) {
-    return SendError(*ctx.res, Status::InvalidArgument(
-                                   "name longer than " + std::to_string(limits::kMaxNameBytes) +
-                                   " bytes"));
+    return SendError(*ctx.res,
+                     Status::InvalidArgument("name longer than " +
+                                             std::to_string(limits::kMaxNameBytes) + " bytes"));
   }
   const MintedKey key = MintKey(app.config().key_prefix);
   Status s = app.store().Write([&](WriteTxn& txn) {

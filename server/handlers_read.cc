@@ -11,7 +11,6 @@
 namespace vigil {
 namespace {
 
-
 Status TimeFilter(const RequestContext& ctx, const char* name, std::optional<int64_t>* out) {
   const std::string v = ctx.Query(name);
   if (v.empty()) return Status::Ok();
@@ -178,8 +177,9 @@ void HandleStatsTimeSeries(App& app, RequestContext& ctx) {
   if (metric.empty()) metric = "executions";
   if (metric != "executions" && metric != "failures" && metric != "events" &&
       metric != "cost_usd") {
-    return SendError(*ctx.res, Status::InvalidArgument(
-                                   "invalid metric: must be executions, failures, events or cost_usd"));
+    return SendError(*ctx.res,
+                     Status::InvalidArgument(
+                         "invalid metric: must be executions, failures, events or cost_usd"));
   }
   std::string bucket = ctx.Query("bucket");
   if (bucket.empty()) bucket = "day";
@@ -198,8 +198,8 @@ void HandleStatsTimeSeries(App& app, RequestContext& ctx) {
   }
   const int64_t first = since_ms / bucket_ms * bucket_ms;
   if ((until_ms - first) / bucket_ms + 1 > kMaxPoints) {
-    return SendError(*ctx.res, Status::InvalidArgument(
-                                   "invalid since: more than 1000 points for this bucket"));
+    return SendError(
+        *ctx.res, Status::InvalidArgument("invalid since: more than 1000 points for this bucket"));
   }
   std::vector<std::pair<int64_t, double>> rows;
   Status s = app.store().Read([&](ReadTxn& txn) {

@@ -21,7 +21,7 @@ struct RequestContext {
   std::vector<std::string> params;  // URL-decoded `{id}` segments, in order
   AuthRecord auth;                  // set on API-key routes
   int64_t now_ms = 0;
-  std::string body;                 // the request body (routes that take one)
+  std::string body;  // the request body (routes that take one)
 
   // Query parameter or "" when absent.
   std::string Query(const char* name) const;

@@ -36,7 +36,9 @@ struct ThreadParser {
 // Parses a whole body: one JSON value, valid UTF-8, nesting <= 64.
 Status ParseDocument(std::string_view body, element* out) {
   size_t i = 0;
-  while (i < body.size() && (body[i] == ' ' || body[i] == '\t' || body[i] == '\n' || body[i] == '\r')) ++i;
+  while (i < body.size() &&
+         (body[i] == ' ' || body[i] == '\t' || body[i] == '\n' || body[i] == '\r'))
+    ++i;
   if (i == body.size()) return Status::InvalidArgument("invalid JSON: empty body");
   thread_local ThreadParser tp;
   auto& parser = tp.Get();
@@ -54,8 +56,7 @@ Status ParseDocument(std::string_view body, element* out) {
     case simdjson::CAPACITY:
       return Status::TooLarge("request body too large");
     default:
-      return Status::InvalidArgument(std::string("invalid JSON: ") +
-                                     simdjson::error_message(err));
+      return Status::InvalidArgument(std::string("invalid JSON: ") + simdjson::error_message(err));
   }
 }
 

@@ -22,7 +22,7 @@ Result<ExecutionPatch> ParseExecutionBody(std::string_view body, std::string* bo
 // POST /events body after whole-body checks; per-event problems are listed, not fatal.
 struct EventBatch {
   size_t total = 0;
-  std::vector<Event> events;                          // accepted shape, in request order
+  std::vector<Event> events;                           // accepted shape, in request order
   std::vector<std::pair<size_t, std::string>> errors;  // (index, message), every rejection
 };
 // Whole-body failures: InvalidArgument (not JSON, not an array, empty) and TooLarge (> 1000).

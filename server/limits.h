@@ -1,5 +1,5 @@
-// Every bound Vigil enforces, in one place, with the reason beside it. Settings that an operator may
-// change (spec §1.1) have their defaults here; the rest are protocol constants.
+// Every bound Vigil enforces, in one place, with the reason beside it. Settings that an operator
+// may change (spec §1.1) have their defaults here; the rest are protocol constants.
 #pragma once
 
 #include <cstddef>

@@ -14,8 +14,8 @@ void Init(const std::string& level);
 
 struct Field {
   std::string key;
-  std::string value;   // JSON-escaped when written unless `raw`
-  bool raw = false;    // numbers/booleans
+  std::string value;  // JSON-escaped when written unless `raw`
+  bool raw = false;   // numbers/booleans
 };
 inline Field Str(std::string k, std::string v) { return {std::move(k), std::move(v), false}; }
 inline Field Num(std::string k, long long v) { return {std::move(k), std::to_string(v), true}; }

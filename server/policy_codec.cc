@@ -18,7 +18,8 @@ Result<Policy> ParsePolicy(std::string_view body, const std::string& default_pre
   if (auto err = parser.parse(body.data(), body.size()).get(doc); err) {
     return Status::InvalidArgument(err == simdjson::DEPTH_ERROR
                                        ? "invalid JSON: nesting deeper than 64"
-                                       : std::string("invalid JSON: ") + simdjson::error_message(err));
+                                       : std::string("invalid JSON: ") +
+                                             simdjson::error_message(err));
   }
   simdjson::dom::object obj;
   if (doc.get_object().get(obj) != simdjson::SUCCESS) {
@@ -68,8 +69,7 @@ Result<Policy> ParsePolicy(std::string_view body, const std::string& default_pre
         if ((v.type() != simdjson::dom::element_type::INT64 &&
              v.type() != simdjson::dom::element_type::UINT64) ||
             v.get_int64().get(n) != simdjson::SUCCESS) {
-          return Status::InvalidArgument("invalid JSON: field \"" + name +
-                                         "\" must be an integer");
+          return Status::InvalidArgument("invalid JSON: field \"" + name + "\" must be an integer");
         }
         pv = n;
       } else {

@@ -37,7 +37,8 @@ RateDecision RateLimiter::Take(int64_t project, Bucket bucket, int64_t now_ms,
     s.tokens -= 1.0;
     d.allowed = true;
   } else {
-    d.retry_after_s = std::max<int64_t>(1, static_cast<int64_t>(std::ceil((1.0 - s.tokens) / rate)));
+    d.retry_after_s =
+        std::max<int64_t>(1, static_cast<int64_t>(std::ceil((1.0 - s.tokens) / rate)));
   }
   d.remaining = static_cast<int64_t>(std::floor(s.tokens));
   const double to_full_s = (burst - s.tokens) / rate;
@@ -60,9 +61,9 @@ int64_t SignupLimiter::RetryAfter(const std::string& ip, int64_t now_ms) {
   auto it = recent_.find(ip);
   if (it == recent_.end()) return 0;
   auto& times = it->second;
-  times.erase(std::remove_if(times.begin(), times.end(),
-                             [&](int64_t t) { return t <= now_ms - kHourMs; }),
-              times.end());
+  times.erase(
+      std::remove_if(times.begin(), times.end(), [&](int64_t t) { return t <= now_ms - kHourMs; }),
+      times.end());
   if (static_cast<int>(times.size()) < kMaxPerHour) return 0;
   return std::max<int64_t>(1, (times.front() + kHourMs - now_ms + 999) / 1000);
 }
@@ -73,7 +74,7 @@ void SignupLimiter::Record(const std::string& ip, int64_t now_ms) {
   if (recent_.size() >= limits::kMaxRateBuckets) {
     for (auto it = recent_.begin(); it != recent_.end();) {
       it = it->second.empty() || it->second.back() <= now_ms - kHourMs ? recent_.erase(it)
-                                                                        : std::next(it);
+                                                                       : std::next(it);
     }
   }
   recent_[ip].push_back(now_ms);

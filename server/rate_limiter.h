@@ -15,10 +15,10 @@ enum class Bucket { kIngest, kOther };
 
 struct RateDecision {
   bool allowed = false;
-  int64_t limit = 0;            // X-RateLimit-Limit
-  int64_t remaining = 0;        // X-RateLimit-Remaining
-  int64_t reset_unix_s = 0;     // X-RateLimit-Reset
-  int64_t retry_after_s = 0;    // Retry-After when refused
+  int64_t limit = 0;          // X-RateLimit-Limit
+  int64_t remaining = 0;      // X-RateLimit-Remaining
+  int64_t reset_unix_s = 0;   // X-RateLimit-Reset
+  int64_t retry_after_s = 0;  // Retry-After when refused
 };
 
 class RateLimiter {

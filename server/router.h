@@ -22,7 +22,7 @@ struct Route {
   const char* method;   // GET also answers HEAD
   const char* pattern;  // e.g. "/executions/{id}"; `{...}` matches one URL-decoded segment
   Access access;
-  Bucket bucket;        // which rate-limit bucket the request draws from
+  Bucket bucket;  // which rate-limit bucket the request draws from
   BodyUse body;
   Handler handler;
 };

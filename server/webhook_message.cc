@@ -218,9 +218,12 @@ WebhookFormat FormatForUrl(std::string_view url) {
 std::string RenderWebhookBody(const WebhookPayload& p, WebhookFormat format,
                               const std::string& dashboard_url) {
   switch (format) {
-    case WebhookFormat::kSlack: return Slack(p, dashboard_url);
-    case WebhookFormat::kDiscord: return Discord(p, dashboard_url);
-    case WebhookFormat::kStandard: break;
+    case WebhookFormat::kSlack:
+      return Slack(p, dashboard_url);
+    case WebhookFormat::kDiscord:
+      return Discord(p, dashboard_url);
+    case WebhookFormat::kStandard:
+      break;
   }
   return Canonical(p, dashboard_url);
 }

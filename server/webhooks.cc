@@ -27,15 +27,24 @@ double Jitter01() {
 
 std::string TransportError(httplib::Error e) {
   switch (e) {
-    case httplib::Error::Connection: return "connection failed";
-    case httplib::Error::ConnectionTimeout: return "connection timed out";
-    case httplib::Error::Read: return "error reading the response";
-    case httplib::Error::Write: return "error sending the request";
-    case httplib::Error::SSLConnection: return "TLS handshake failed";
-    case httplib::Error::SSLLoadingCerts: return "TLS certificates could not be loaded";
-    case httplib::Error::SSLServerVerification: return "TLS certificate verification failed";
-    case httplib::Error::Canceled: return "request canceled";
-    default: return "transport error: " + httplib::to_string(e);
+    case httplib::Error::Connection:
+      return "connection failed";
+    case httplib::Error::ConnectionTimeout:
+      return "connection timed out";
+    case httplib::Error::Read:
+      return "error reading the response";
+    case httplib::Error::Write:
+      return "error sending the request";
+    case httplib::Error::SSLConnection:
+      return "TLS handshake failed";
+    case httplib::Error::SSLLoadingCerts:
+      return "TLS certificates could not be loaded";
+    case httplib::Error::SSLServerVerification:
+      return "TLS certificate verification failed";
+    case httplib::Error::Canceled:
+      return "request canceled";
+    default:
+      return "transport error: " + httplib::to_string(e);
   }
 }
 
@@ -566,12 +575,9 @@ void WebhookService::Process(const DueWebhookMessage& d) {
     return;
   }
   std::vector<log::Field> fields = {
-      log::Str("project_id", d.project_id),
-      log::Str("webhook_id", d.webhook.webhook_id),
-      log::Str("delivery_id", m.delivery_id),
-      log::Num("attempt", row.attempt),
-      log::Str("status", row.status),
-      log::Num("duration_ms", row.duration_ms),
+      log::Str("project_id", d.project_id),   log::Str("webhook_id", d.webhook.webhook_id),
+      log::Str("delivery_id", m.delivery_id), log::Num("attempt", row.attempt),
+      log::Str("status", row.status),         log::Num("duration_ms", row.duration_ms),
   };
   if (row.http_status) fields.push_back(log::Num("http_status", *row.http_status));
   if (!row.error.empty()) fields.push_back(log::Str("error", row.error));

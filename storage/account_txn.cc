@@ -14,16 +14,16 @@ void BindOptionalInt(SQLite::Statement& q, int i, int64_t v) {
   }
 }
 
-#define VIGIL_ADMIN_PROJECT_SELECT                                                               \
-  "SELECT p.id, p.project_id, p.name, p.owner_email, p.created_at, p.tier,"                     \
-  " COALESCE(p.stripe_customer_id, ''), COALESCE(p.stripe_subscription_id, ''),"               \
-  " COALESCE(p.current_period_start, 0), COALESCE(p.current_period_end, 0),"                    \
-  " p.executions_this_period, p.granted_executions,"                                            \
-  " COALESCE(p.granted_executions_expires_at, 0), COALESCE(p.tier_expires_at, 0),"              \
-  " COALESCE(p.suspended_at, 0), COALESCE(p.suspended_reason, ''), p.rate_limit_burst,"         \
-  " p.rate_limit_per_sec, p.retention_days,"                                                    \
-  " (SELECT COALESCE(MAX(x.started_at), 0) FROM executions x WHERE x.project = p.id),"          \
-  " (SELECT COUNT(*) FROM executions x WHERE x.project = p.id)"                                  \
+#define VIGIL_ADMIN_PROJECT_SELECT                                                      \
+  "SELECT p.id, p.project_id, p.name, p.owner_email, p.created_at, p.tier,"             \
+  " COALESCE(p.stripe_customer_id, ''), COALESCE(p.stripe_subscription_id, ''),"        \
+  " COALESCE(p.current_period_start, 0), COALESCE(p.current_period_end, 0),"            \
+  " p.executions_this_period, p.granted_executions,"                                    \
+  " COALESCE(p.granted_executions_expires_at, 0), COALESCE(p.tier_expires_at, 0),"      \
+  " COALESCE(p.suspended_at, 0), COALESCE(p.suspended_reason, ''), p.rate_limit_burst," \
+  " p.rate_limit_per_sec, p.retention_days,"                                            \
+  " (SELECT COALESCE(MAX(x.started_at), 0) FROM executions x WHERE x.project = p.id),"  \
+  " (SELECT COUNT(*) FROM executions x WHERE x.project = p.id)"                         \
   " FROM projects p"
 
 AdminProject ReadAdminProject(SQLite::Statement& q) {
@@ -140,8 +140,8 @@ Status WriteTxn::SetRateLimit(int64_t project, std::optional<double> burst,
 Status WriteTxn::SetSuspended(int64_t project, bool suspended, const std::string& reason,
                               int64_t now_ms) {
   return GuardSqlite([&] {
-    auto& q = conn_->Prepare(
-        "UPDATE projects SET suspended_at = ?, suspended_reason = ? WHERE id = ?");
+    auto& q =
+        conn_->Prepare("UPDATE projects SET suspended_at = ?, suspended_reason = ? WHERE id = ?");
     if (suspended) {
       q.bind(1, now_ms);
       if (reason.empty()) {
@@ -162,10 +162,9 @@ Status WriteTxn::SetSuspended(int64_t project, bool suspended, const std::string
 Status WriteTxn::DeleteProject(int64_t project) {
   return GuardSqlite([&] {
     // Tables without a foreign key to projects go first; the rest cascade from the project row.
-    for (const char* sql : {"DELETE FROM findings WHERE project = ?",
-                            "DELETE FROM model_usage WHERE project = ?",
-                            "DELETE FROM events WHERE project = ?",
-                            "DELETE FROM projects WHERE id = ?"}) {
+    for (const char* sql :
+         {"DELETE FROM findings WHERE project = ?", "DELETE FROM model_usage WHERE project = ?",
+          "DELETE FROM events WHERE project = ?", "DELETE FROM projects WHERE id = ?"}) {
       SQLite::Statement q(conn_->db(), sql);
       q.bind(1, project);
       q.exec();

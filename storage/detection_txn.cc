@@ -35,8 +35,8 @@ Result<std::optional<DetectionInput>> LoadForDetectionOn(Connection* conn, int64
   return out;
 }
 
-Result<std::optional<DetectionInput>> WriteTxn::LoadForDetection(
-    int64_t project, const std::string& execution_id) {
+Result<std::optional<DetectionInput>> WriteTxn::LoadForDetection(int64_t project,
+                                                                 const std::string& execution_id) {
   return LoadForDetectionOn(conn_, project, execution_id);
 }
 
@@ -46,7 +46,7 @@ Result<std::optional<DetectionInput>> ReadTxn::LoadForDetection(int64_t project,
 }
 
 Result<std::vector<std::string>> ReadTxn::HistoryModels(int64_t project, int64_t exclude_row,
-                                                         int64_t since_ms, int64_t until_ms) {
+                                                        int64_t since_ms, int64_t until_ms) {
   std::vector<std::string> out;
   Status s = GuardSqlite([&] {
     auto& q = conn_->Prepare(
@@ -64,8 +64,8 @@ Result<std::vector<std::string>> ReadTxn::HistoryModels(int64_t project, int64_t
 }
 
 Result<std::vector<std::string>> ReadTxn::HistoryMessages(int64_t project, int64_t exclude_row,
-                                                           int64_t since_ms, int64_t until_ms,
-                                                           int64_t max_messages) {
+                                                          int64_t since_ms, int64_t until_ms,
+                                                          int64_t max_messages) {
   std::vector<std::string> out;
   Status s = GuardSqlite([&] {
     // Newest first by arrival (rowid), which tracks timestamps for live traffic; the scan stops
@@ -154,7 +154,8 @@ Status WriteTxn::PutFinding(int64_t project, int64_t row, const std::string& exe
     *group_created = g.exec() == 1;
     if (!*group_created) {
       auto& u = conn_->Prepare(
-          "UPDATE failure_groups SET last_seen = max(last_seen, ?) WHERE project = ? AND group_id = ?");
+          "UPDATE failure_groups SET last_seen = max(last_seen, ?) WHERE project = ? AND group_id "
+          "= ?");
       u.bind(1, f.detected_at_ms);
       u.bind(2, project);
       u.bind(3, f.group_id);
@@ -183,8 +184,8 @@ Status WriteTxn::PutFinding(int64_t project, int64_t row, const std::string& exe
 
 Status WriteTxn::SetPrimaryGroup(int64_t project, int64_t row, const std::string& group_id) {
   return GuardSqlite([&] {
-    auto& q = conn_->Prepare(
-        "UPDATE executions SET failure_group_id = ? WHERE project = ? AND id = ?");
+    auto& q =
+        conn_->Prepare("UPDATE executions SET failure_group_id = ? WHERE project = ? AND id = ?");
     if (group_id.empty()) {
       q.bind(1);
     } else {
@@ -199,8 +200,8 @@ Status WriteTxn::SetPrimaryGroup(int64_t project, int64_t row, const std::string
 
 Status WriteTxn::SetEstimatedCost(int64_t project, int64_t row, double cost_usd) {
   return GuardSqlite([&] {
-    auto& q = conn_->Prepare(
-        "UPDATE executions SET estimated_cost_usd = ? WHERE project = ? AND id = ?");
+    auto& q =
+        conn_->Prepare("UPDATE executions SET estimated_cost_usd = ? WHERE project = ? AND id = ?");
     q.bind(1, cost_usd);
     q.bind(2, project);
     q.bind(3, row);

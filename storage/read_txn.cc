@@ -15,8 +15,7 @@ std::optional<double> OptReal(SQLite::Statement& q, int col) {
 
 // Sums integer input/output tokens of llm_call payloads (spec §6 fallback for executions that
 // report no totals). json_extract keeps this in SQLite, off the HTTP thread's parser.
-void SumLlmTokens(Connection* conn, int64_t project, int64_t execution, int64_t* in,
-                  int64_t* out) {
+void SumLlmTokens(Connection* conn, int64_t project, int64_t execution, int64_t* in, int64_t* out) {
   auto& q = conn->Prepare(
       "SELECT COALESCE(SUM(CASE WHEN json_type(payload, '$.input_tokens') = 'integer'"
       "   THEN json_extract(payload, '$.input_tokens') END), 0),"
@@ -104,8 +103,9 @@ Result<std::vector<Execution>> ReadTxn::ListExecutions(int64_t project, const Ex
     if (!f.parent_execution_id.empty()) sql += " AND x.parent_execution_id = ?";
     if (!f.sdk_language.empty()) sql += " AND x.sdk_language = ?";
     if (!f.failure_group_id.empty()) {
-      sql += " AND EXISTS (SELECT 1 FROM findings g WHERE g.execution = x.id AND g.project = x.project"
-             " AND g.group_id = ?)";
+      sql +=
+          " AND EXISTS (SELECT 1 FROM findings g WHERE g.execution = x.id AND g.project = x.project"
+          " AND g.group_id = ?)";
     }
     sql += " ORDER BY x.started_at DESC, x.execution_id ASC LIMIT ? OFFSET ?";
     SQLite::Statement q(conn_->db(), sql);
@@ -222,8 +222,7 @@ Result<ProjectStats> ReadTxn::GetStats(int64_t project, int64_t now_ms) {
       st.completed_executions = q.getColumn(1).getInt64();
       st.crashed_24h = q.getColumn(2).getInt64();
     }
-    auto& g = conn_->Prepare(
-        "SELECT COUNT(DISTINCT group_id) FROM findings WHERE project = ?");
+    auto& g = conn_->Prepare("SELECT COUNT(DISTINCT group_id) FROM findings WHERE project = ?");
     g.bind(1, project);
     if (g.executeStep()) st.open_failure_groups = g.getColumn(0).getInt64();
     return Status::Ok();
@@ -232,27 +231,33 @@ Result<ProjectStats> ReadTxn::GetStats(int64_t project, int64_t now_ms) {
   return st;
 }
 
-Result<std::vector<std::pair<int64_t, double>>> ReadTxn::TimeSeries(
-    int64_t project, const std::string& metric, int64_t bucket_ms, int64_t since_ms,
-    int64_t until_ms) {
+Result<std::vector<std::pair<int64_t, double>>> ReadTxn::TimeSeries(int64_t project,
+                                                                    const std::string& metric,
+                                                                    int64_t bucket_ms,
+                                                                    int64_t since_ms,
+                                                                    int64_t until_ms) {
   std::vector<std::pair<int64_t, double>> out;
   Status s = GuardSqlite([&] {
     const char* sql = nullptr;
     if (metric == "executions") {
-      sql = "SELECT (started_at / ?1) * ?1 AS t, COUNT(*) FROM executions"
-            " WHERE project = ?2 AND started_at >= ?3 AND started_at < ?4 GROUP BY t ORDER BY t";
+      sql =
+          "SELECT (started_at / ?1) * ?1 AS t, COUNT(*) FROM executions"
+          " WHERE project = ?2 AND started_at >= ?3 AND started_at < ?4 GROUP BY t ORDER BY t";
     } else if (metric == "failures") {
-      sql = "SELECT (x.started_at / ?1) * ?1 AS t, COUNT(*) FROM executions x"
-            " WHERE x.project = ?2 AND x.started_at >= ?3 AND x.started_at < ?4"
-            " AND EXISTS (SELECT 1 FROM findings f WHERE f.execution = x.id)"
-            " GROUP BY t ORDER BY t";
+      sql =
+          "SELECT (x.started_at / ?1) * ?1 AS t, COUNT(*) FROM executions x"
+          " WHERE x.project = ?2 AND x.started_at >= ?3 AND x.started_at < ?4"
+          " AND EXISTS (SELECT 1 FROM findings f WHERE f.execution = x.id)"
+          " GROUP BY t ORDER BY t";
     } else if (metric == "events") {
-      sql = "SELECT (timestamp / ?1) * ?1 AS t, COUNT(*) FROM events"
-            " WHERE project = ?2 AND timestamp >= ?3 AND timestamp < ?4 GROUP BY t ORDER BY t";
+      sql =
+          "SELECT (timestamp / ?1) * ?1 AS t, COUNT(*) FROM events"
+          " WHERE project = ?2 AND timestamp >= ?3 AND timestamp < ?4 GROUP BY t ORDER BY t";
     } else {
-      sql = "SELECT (started_at / ?1) * ?1 AS t, COALESCE(SUM(estimated_cost_usd), 0)"
-            " FROM executions WHERE project = ?2 AND started_at >= ?3 AND started_at < ?4"
-            " GROUP BY t ORDER BY t";
+      sql =
+          "SELECT (started_at / ?1) * ?1 AS t, COALESCE(SUM(estimated_cost_usd), 0)"
+          " FROM executions WHERE project = ?2 AND started_at >= ?3 AND started_at < ?4"
+          " GROUP BY t ORDER BY t";
     }
     SQLite::Statement q(conn_->db(), sql);
     q.bind(1, bucket_ms);

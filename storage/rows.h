@@ -12,10 +12,10 @@
 namespace vigil {
 
 // Column list matching ReadExecutionRow, prefixed by the table alias `x`.
-#define VIGIL_EXECUTION_COLUMNS                                                                  \
-  "x.id, x.execution_id, x.parent_execution_id, x.status, x.started_at, x.ended_at,"            \
-  " x.duration_ms, x.total_tokens_in, x.total_tokens_out, x.estimated_cost_usd,"                \
-  " x.input_summary, x.output_summary, x.crash_signature, x.sdk_version, x.sdk_language,"       \
+#define VIGIL_EXECUTION_COLUMNS                                                           \
+  "x.id, x.execution_id, x.parent_execution_id, x.status, x.started_at, x.ended_at,"      \
+  " x.duration_ms, x.total_tokens_in, x.total_tokens_out, x.estimated_cost_usd,"          \
+  " x.input_summary, x.output_summary, x.crash_signature, x.sdk_version, x.sdk_language," \
   " x.failure_group_id, x.budget, x.halt_reason, x.halt_requested_at, x.event_count, x.revision"
 
 struct ExecutionRow {

@@ -1,9 +1,8 @@
 #include "storage/store.h"
 
 #include <SQLiteCpp/Transaction.h>
-#include <sqlite3.h>
-
 #include <pthread.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 #include <future>

@@ -1,7 +1,7 @@
 #include <sqlite3.h>
 
-#include <string_view>
 #include <algorithm>
+#include <string_view>
 #include <unordered_map>
 
 #include "storage/connection.h"
@@ -55,8 +55,8 @@ void BindExecutionFields(SQLite::Statement& q, const Execution& e) {
   BindInt(q, 17, e.halt_requested_at_ms);
 }
 
-const char kSelectExecution[] =
-    "SELECT " VIGIL_EXECUTION_COLUMNS " FROM executions x WHERE x.project = ? AND x.execution_id = ?";
+const char kSelectExecution[] = "SELECT " VIGIL_EXECUTION_COLUMNS
+                                " FROM executions x WHERE x.project = ? AND x.execution_id = ?";
 
 }  // namespace
 
@@ -104,8 +104,7 @@ Result<int64_t> WriteTxn::CreateProject(const std::string& project_id, const std
 }
 
 Status WriteTxn::UpsertKey(int64_t project, const std::string& key_id, const std::string& key_hash,
-                           const std::string& key_prefix, const std::string& name,
-                           int64_t now_ms) {
+                           const std::string& key_prefix, const std::string& name, int64_t now_ms) {
   return GuardSqlite([&] {
     auto& q = conn_->Prepare(
         "INSERT INTO api_keys(key_id, project, key_hash, key_prefix, name, created_at) "

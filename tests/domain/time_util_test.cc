@@ -31,18 +31,18 @@ TEST_CASE("ParseRfc3339Ms accepts offsets and fractions and truncates to millise
 TEST_CASE("ParseRfc3339Ms rejects everything that is not RFC 3339 in range") {
   const char* bad[] = {"",
                        "2026-05-14",
-                       "2026-05-14T17:33:42",          // no offset
-                       "2026-13-01T00:00:00Z",         // month
-                       "2026-02-30T00:00:00Z",         // day
-                       "2023-02-29T00:00:00Z",         // not a leap year
-                       "1969-12-31T23:59:59Z",         // before 1970
+                       "2026-05-14T17:33:42",   // no offset
+                       "2026-13-01T00:00:00Z",  // month
+                       "2026-02-30T00:00:00Z",  // day
+                       "2023-02-29T00:00:00Z",  // not a leap year
+                       "1969-12-31T23:59:59Z",  // before 1970
                        "2026-05-14T24:00:00Z",
-                       "2026-05-14T17:33:42.Z",        // empty fraction
+                       "2026-05-14T17:33:42.Z",            // empty fraction
                        "2026-05-14T17:33:42.1234567890Z",  // 10 digits
                        "2026-05-14T17:33:42+0200",
                        "2026-05-14T17:33:42Z trailing",
                        "+2026-05-14T17:33:42Z",
-                       "1970-01-01T00:30:00+01:00"};   // before the epoch in UTC
+                       "1970-01-01T00:30:00+01:00"};  // before the epoch in UTC
   for (const char* in : bad) {
     CAPTURE(in);
     CHECK_FALSE(ParseRfc3339Ms(in).has_value());

@@ -16,9 +16,8 @@ TEST_CASE("ParseConfig: flags win over environment, empty means unset") {
 
 TEST_CASE("ParseConfig names the malformed setting") {
   const std::pair<const char*, const char*> bad[] = {
-      {"VIGIL_PORT", "70000"},           {"VIGIL_PORT", "80a"},
-      {"VIGIL_KEY_PREFIX", "bad prefix"}, {"VIGIL_RATE_LIMIT_BURST", "-1"},
-      {"VIGIL_DEV", "yes"},              {"VIGIL_LOG_LEVEL", "loud"},
+      {"VIGIL_PORT", "70000"},          {"VIGIL_PORT", "80a"}, {"VIGIL_KEY_PREFIX", "bad prefix"},
+      {"VIGIL_RATE_LIMIT_BURST", "-1"}, {"VIGIL_DEV", "yes"},  {"VIGIL_LOG_LEVEL", "loud"},
       {"VIGIL_MAX_BODY_BYTES", "1e6"}};
   for (const auto& [name, value] : bad) {
     CAPTURE(name);

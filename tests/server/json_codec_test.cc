@@ -33,8 +33,7 @@ TEST_CASE("ParseEventBatch whole-body errors") {
   CHECK(ParseEventBatch("", 0).status().message() == "invalid JSON: empty body");
   CHECK(ParseEventBatch("[]", 0).status().message() == "empty event batch");
   CHECK(ParseEventBatch("null", 0).status().message() == "empty event batch");
-  CHECK(ParseEventBatch("{}", 0).status().message() ==
-        "invalid JSON: expected an array of events");
+  CHECK(ParseEventBatch("{}", 0).status().message() == "invalid JSON: expected an array of events");
   std::string many = "[";
   for (int i = 0; i < 1001; ++i) many += i ? ",1" : "1";
   many += "]";
@@ -52,9 +51,9 @@ TEST_CASE("ParseExecutionBody maps types and ranges to wire messages") {
   std::string project;
   CHECK(ParseExecutionBody(R"({"execution_id":"e","status":"bad"})", &project).status().message() ==
         "invalid status: bad");
-  CHECK(ParseExecutionBody(R"({"execution_id":"e","duration_ms":-1})", &project)
-            .status()
-            .message() == "field \"duration_ms\" must be >= 0");
+  CHECK(
+      ParseExecutionBody(R"({"execution_id":"e","duration_ms":-1})", &project).status().message() ==
+      "field \"duration_ms\" must be >= 0");
   CHECK(ParseExecutionBody(R"({"execution_id":"e","duration_ms":"1"})", &project)
             .status()
             .message() == "invalid JSON: field \"duration_ms\" must be an integer");

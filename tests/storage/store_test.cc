@@ -1,11 +1,10 @@
 #include "storage/store.h"
 
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <thread>
-
-#include <unistd.h>
 
 using namespace vigil;
 
@@ -25,11 +24,13 @@ struct TempStore {
     auto s = Store::Open(o);
     REQUIRE(s.ok());
     store = std::move(s.value());
-    REQUIRE(store->Write([&](WriteTxn& txn) {
-                     project_a = txn.EnsureProject("pa", "A", "hobby", 1).value();
-                     project_b = txn.EnsureProject("pb", "B", "hobby", 1).value();
-                     return Status::Ok();
-                   }).ok());
+    REQUIRE(store
+                ->Write([&](WriteTxn& txn) {
+                  project_a = txn.EnsureProject("pa", "A", "hobby", 1).value();
+                  project_b = txn.EnsureProject("pb", "B", "hobby", 1).value();
+                  return Status::Ok();
+                })
+                .ok());
   }
   ~TempStore() {
     store.reset();
@@ -58,27 +59,34 @@ TEST_CASE("Store::Open creates the directory and records migrations") {
 
 TEST_CASE("IngestEvents counts duplicates and creates missing executions") {
   TempStore t;
-  std::vector<Event> batch = {Ev("a", "e1", 2, 2000), Ev("b", "e1", 1, 1500), Ev("a", "e1", 3, 900)};
+  std::vector<Event> batch = {Ev("a", "e1", 2, 2000), Ev("b", "e1", 1, 1500),
+                              Ev("a", "e1", 3, 900)};
   CHECK(RemoveRepeatedEventIds(&batch) == 1);  // the in-batch repeat, as the handler does
   REQUIRE(batch.size() == 2);
   IngestResult r1, r2;
-  REQUIRE(t.store->Write([&](WriteTxn& txn) {
-                   r1 = txn.IngestEvents(t.project_a, batch, 9999).value();
-                   return Status::Ok();
-                 }).ok());
+  REQUIRE(t.store
+              ->Write([&](WriteTxn& txn) {
+                r1 = txn.IngestEvents(t.project_a, batch, 9999).value();
+                return Status::Ok();
+              })
+              .ok());
   CHECK(r1.accepted == 2);
   CHECK(r1.duplicates == 0);
-  REQUIRE(t.store->Write([&](WriteTxn& txn) {
-                   r2 = txn.IngestEvents(t.project_a, batch, 9999).value();
-                   return Status::Ok();
-                 }).ok());
+  REQUIRE(t.store
+              ->Write([&](WriteTxn& txn) {
+                r2 = txn.IngestEvents(t.project_a, batch, 9999).value();
+                return Status::Ok();
+              })
+              .ok());
   CHECK(r2.accepted == 0);
   CHECK(r2.duplicates == 2);
   std::optional<ExecutionDetail> d;
-  REQUIRE(t.store->Read([&](ReadTxn& txn) {
-                   d = txn.GetExecution(t.project_a, "e1", 100).value();
-                   return Status::Ok();
-                 }).ok());
+  REQUIRE(t.store
+              ->Read([&](ReadTxn& txn) {
+                d = txn.GetExecution(t.project_a, "e1", 100).value();
+                return Status::Ok();
+              })
+              .ok());
   REQUIRE(d.has_value());
   CHECK(d->execution.started_at_ms == 1500);  // the in-batch duplicate (ts 900) creates nothing
   CHECK(d->events_total == 2);
@@ -87,16 +95,20 @@ TEST_CASE("IngestEvents counts duplicates and creates missing executions") {
 
 TEST_CASE("Tenant reads never see another project's rows") {
   TempStore t;
-  REQUIRE(t.store->Write([&](WriteTxn& txn) {
-                   return txn.IngestEvents(t.project_b, {Ev("x", "shared", 1)}, 1).status();
-                 }).ok());
+  REQUIRE(t.store
+              ->Write([&](WriteTxn& txn) {
+                return txn.IngestEvents(t.project_b, {Ev("x", "shared", 1)}, 1).status();
+              })
+              .ok());
   std::optional<ExecutionDetail> d;
   std::vector<Execution> list;
-  REQUIRE(t.store->Read([&](ReadTxn& txn) {
-                   d = txn.GetExecution(t.project_a, "shared", 10).value();
-                   list = txn.ListExecutions(t.project_a, ExecutionFilter{}).value();
-                   return Status::Ok();
-                 }).ok());
+  REQUIRE(t.store
+              ->Read([&](ReadTxn& txn) {
+                d = txn.GetExecution(t.project_a, "shared", 10).value();
+                list = txn.ListExecutions(t.project_a, ExecutionFilter{}).value();
+                return Status::Ok();
+              })
+              .ok());
   CHECK_FALSE(d.has_value());
   CHECK(list.empty());
 }
@@ -118,13 +130,15 @@ TEST_CASE("A failing job in a group commit rolls back alone") {
   for (auto& th : threads) th.join();
   for (int i = 0; i < 20; ++i) CHECK(results[i].ok() == (i % 2 == 0));
   int64_t total = 0;
-  REQUIRE(t.store->Read([&](ReadTxn& txn) {
-                   auto events = txn.ListEvents(t.project_a, "grp", 100, 0, &total).value();
-                   REQUIRE(events.has_value());
-                   for (const Event& e : *events) CHECK(std::stoi(e.event_id.substr(1)) % 2 == 0);
-                   CHECK(events->size() == 10);
-                   return Status::Ok();
-                 }).ok());
+  REQUIRE(t.store
+              ->Read([&](ReadTxn& txn) {
+                auto events = txn.ListEvents(t.project_a, "grp", 100, 0, &total).value();
+                REQUIRE(events.has_value());
+                for (const Event& e : *events) CHECK(std::stoi(e.event_id.substr(1)) % 2 == 0);
+                CHECK(events->size() == 10);
+                return Status::Ok();
+              })
+              .ok());
   CHECK(total == 10);
 }
 
