@@ -234,6 +234,7 @@ App::App(Config config, std::unique_ptr<Store> store)
                                       int64_t now_ms) {
     return webhooks_->OnGroupCreated(txn, project, project_id, finding, execution_id, now_ms);
   });
+  detection_.SetMetrics(&metrics_);
   detection_.SetAutoHalt([this](int64_t project, const std::string& execution_id,
                                 const std::string& reason, int64_t now_ms) {
     auto r = RequestHalt(project, execution_id, reason, now_ms);
@@ -452,14 +453,18 @@ void App::Dispatch(const httplib::Request& req, httplib::Response& res,
 bool App::RunPipeline(RequestContext& ctx, const Route& route) {
   const httplib::Request& req = *ctx.req;
   httplib::Response& res = *ctx.res;
-  if (route.access == Access::kAdmin) {
+  if (route.access == Access::kAdmin || route.access == Access::kMetrics) {
     // Its own chain: no API key, schema check or rate limit; fail closed without a token.
-    if (config_.admin_token.empty()) {
-      SendError(res, Status::Unavailable("admin not configured"));
+    const bool metrics = route.access == Access::kMetrics;
+    const std::string& token =
+        metrics && !config_.metrics_token.empty() ? config_.metrics_token : config_.admin_token;
+    if (token.empty()) {
+      SendError(res,
+                Status::Unavailable(metrics ? "metrics not configured" : "admin not configured"));
       return false;
     }
     // Compare fixed-length digests in constant time: the comparison leaks nothing about the token.
-    const std::string want = Sha256Hex("Bearer " + config_.admin_token);
+    const std::string want = Sha256Hex("Bearer " + token);
     const std::string got = Sha256Hex(req.get_header_value("Authorization"));
     if (CRYPTO_memcmp(want.data(), got.data(), want.size()) != 0) {
       SendError(res, Status::Unauthenticated());
@@ -587,6 +592,7 @@ void App::AfterResponse(const httplib::Request& req, const httplib::Response& re
                                     log::Str("client_ip", ClientIp(req))};
   if (!t_state.project_id.empty()) fields.push_back(log::Str("project_id", t_state.project_id));
   if (!t_state.key_id.empty()) fields.push_back(log::Str("key_id", t_state.key_id));
+  metrics_.ObserveRequest(t_state.route, req.method, res.status, us / 1e6);
   if (res.status >= 500) {
     log::Warn("request", fields);
   } else {

@@ -13,6 +13,7 @@
 #include "server/config.h"
 #include "server/detection.h"
 #include "server/halt.h"
+#include "server/metrics.h"
 #include "server/http.h"
 #include "server/rate_limiter.h"
 #include "server/webhooks.h"
@@ -48,6 +49,7 @@ class App {
   Authenticator& auth() { return auth_; }
   Detection& detection() { return detection_; }
   HaltRegistry& halts() { return halts_; }
+  Metrics& metrics() { return metrics_; }
   WebhookService& webhooks() { return *webhooks_; }
   // Persists a halt for a non-terminal execution and wakes its live streams (spec §9.1).
   Result<HaltOutcome> RequestHalt(int64_t project, const std::string& execution_id,
@@ -74,6 +76,7 @@ class App {
   SignupLimiter signup_limiter_;
   Detection detection_;
   HaltRegistry halts_;
+  Metrics metrics_;
   std::unique_ptr<WebhookService> webhooks_;  // sender threads run between Start and Shutdown
   std::unique_ptr<Server> http_;
   std::thread listen_thread_;

@@ -150,6 +150,11 @@ const std::vector<Setting>& Settings() {
          c.admin_token = v;
          return true;
        }},
+      {"VIGIL_METRICS_TOKEN", "bearer token for /metrics (else the admin token; neither = 503)",
+       [](Config& c, const std::string& v) {
+         c.metrics_token = v;
+         return true;
+       }},
       {"VIGIL_HSTS", "1 = send Strict-Transport-Security (behind a TLS proxy) (default 0)",
        [](Config& c, const std::string& v) { return ParseBool(v, &c.hsts); }},
       // Webhooks and secrets at rest (spec §10). Key values are never echoed back.

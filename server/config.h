@@ -30,6 +30,7 @@ struct Config {
   int64_t http_threads = 64;
   bool hsts = false;
   std::string admin_token;
+  std::string metrics_token;
   bool signup = true;
   std::string default_policy = "vigil";
   bool detectors = true;

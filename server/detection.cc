@@ -171,6 +171,7 @@ Status Detection::PutFinding(WriteTxn& txn, int64_t project, const std::string& 
                              const StoredFinding& finding, int64_t now_ms) {
   bool created = false;
   Status s = txn.PutFinding(project, row, execution_id, finding, &created);
+  if (s.ok() && metrics_) metrics_->AddFinding(finding.failure_class);
   if (!s.ok() || !created || !on_group_created_) return s;
   return on_group_created_(txn, project, project_id, finding, execution_id, now_ms);
 }

@@ -25,6 +25,7 @@
 
 #include "detectors/detectors.h"
 #include "detectors/policy.h"
+#include "server/metrics.h"
 #include "storage/store.h"
 
 namespace vigil {
@@ -71,6 +72,8 @@ class Detection {
       WriteTxn& txn, int64_t project, const std::string& project_id, const StoredFinding& finding,
       const std::string& execution_id, int64_t now_ms)>;
   void SetOnGroupCreated(GroupCreatedFn fn) { on_group_created_ = std::move(fn); }
+  // Counts stored findings by class (optional).
+  void SetMetrics(Metrics* metrics) { metrics_ = metrics; }
 
   // The execution's stored state changed through POST/PATCH: keep the live cache current, or drop
   // the entry once the execution is terminal (the final pass takes over).
@@ -101,6 +104,7 @@ class Detection {
   bool enabled_;
   AutoHaltFn auto_halt_;
   GroupCreatedFn on_group_created_;
+  Metrics* metrics_ = nullptr;
   std::string default_preset_;
 
   std::mutex policy_mu_;

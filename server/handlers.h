@@ -8,6 +8,7 @@ namespace vigil {
 
 // ops
 void HandleHealth(App& app, RequestContext& ctx);
+void HandleMetrics(App& app, RequestContext& ctx);
 // accounts (spec §3.4)
 void HandleSignup(App& app, RequestContext& ctx);
 // ingestion (spec §5)

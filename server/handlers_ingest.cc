@@ -104,6 +104,8 @@ void HandleIngestEvents(App& app, RequestContext& ctx) {
       if (!s.ok()) return SendError(*ctx.res, s);
     }
   }
+  app.metrics().AddEvents(result.accepted, static_cast<int64_t>(batch->errors.size()),
+                          result.duplicates + repeated);
   JsonWriter w;
   w.BeginObject()
       .Field("ok", true)

@@ -1,6 +1,7 @@
 // Read API (spec §6) and health (§14.1). Reads use pooled read-only connections and never wait for
 // the writer.
 #include <cstdlib>
+#include <filesystem>
 
 #include "domain/time_util.h"
 #include "server/app.h"
@@ -169,6 +170,19 @@ void HandleListExecutionEvents(App& app, RequestContext& ctx) {
       .Field("total", total)
       .EndObject();
   SendJson(*ctx.res, 200, w.Take());
+}
+
+void HandleMetrics(App& app, RequestContext& ctx) {
+  Metrics::Gauges g;
+  g.write_queue = static_cast<int64_t>(app.store().QueueDepth());
+  g.halt_streams = static_cast<int64_t>(app.halts().open());
+  std::error_code ec;
+  const auto db = std::filesystem::file_size(app.store().path(), ec);
+  g.database_bytes = ec ? 0 : static_cast<int64_t>(db);
+  const auto wal = std::filesystem::file_size(app.store().path() + "-wal", ec);
+  g.wal_bytes = ec ? 0 : static_cast<int64_t>(wal);
+  ctx.res->status = 200;
+  ctx.res->set_content(app.metrics().Render(g), "text/plain; version=0.0.4; charset=utf-8");
 }
 
 void HandleStatsTimeSeries(App& app, RequestContext& ctx) {

@@ -11,9 +11,10 @@
 namespace vigil {
 
 enum class Access {
-  kPublic,  // no credentials (health, signup)
-  kApiKey,  // Bearer API key: auth -> suspension -> schema version -> rate limit
-  kAdmin,   // Bearer admin token, its own chain; customer keys never pass it
+  kPublic,   // no credentials (health, signup)
+  kApiKey,   // Bearer API key: auth -> suspension -> schema version -> rate limit
+  kAdmin,    // Bearer admin token, its own chain; customer keys never pass it
+  kMetrics,  // Bearer VIGIL_METRICS_TOKEN, else the admin token; neither configured => 503
 };
 
 enum class BodyUse { kNone, kOptional, kRequired };

@@ -14,6 +14,7 @@ const std::vector<Route>& Routes() {
   using B = BodyUse;
   static const std::vector<Route> kRoutes = {
       {"GET", "/health", A::kPublic, Bucket::kOther, B::kNone, HandleHealth},
+      {"GET", "/metrics", A::kMetrics, Bucket::kOther, B::kNone, HandleMetrics},
       {"POST", "/signup", A::kPublic, Bucket::kOther, B::kRequired, HandleSignup},
 
       {"POST", "/executions", A::kApiKey, Bucket::kIngest, B::kRequired, HandleCreateExecution},

@@ -150,3 +150,35 @@ def test_admin_delete_project_removes_everything(admin_server):
     assert db.execute("SELECT COUNT(*) FROM findings WHERE project NOT IN (SELECT id FROM projects)").fetchone()[0] == 0
     assert db.execute("SELECT COUNT(*) FROM executions WHERE project NOT IN (SELECT id FROM projects)").fetchone()[0] == 0
     assert db.execute("SELECT COUNT(*) FROM failure_groups WHERE project NOT IN (SELECT id FROM projects)").fetchone()[0] == 0
+
+
+def test_metrics_need_a_token_and_parse_as_prometheus_text(make_server):
+    s = make_server(env={"VIGIL_METRICS_TOKEN": "metrics-" + "m" * 32})
+    c = s.client()
+    assert c.get("/metrics").status == 401  # an API key is not the metrics token
+    m = Client(s.port, "metrics-" + "m" * 32)
+    c.post("/events", [{"event_id": "m-1", "execution_id": "m-x", "event_type": "x"}, 5])
+    c.patch("/executions/m-x", {"status": "crashed", "crash_signature": "abcdabcdabcdabcd"})
+    r = m.get("/metrics")
+    assert r.status == 200 and r.headers["content-type"].startswith("text/plain; version=0.0.4")
+    samples = {}
+    for line in r.body.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        name, value = line.rsplit(" ", 1)
+        samples[name] = float(value)  # every sample line is "<name>{labels} <number>"
+    assert samples['vigil_events_total{result="accepted"}'] == 1
+    assert samples['vigil_events_total{result="rejected"}'] == 1
+    assert samples['vigil_findings_total{failure_class="crashes"}'] == 1
+    assert samples['vigil_http_requests_total{route="/events",method="POST",status="200"}'] == 1
+    assert samples["vigil_database_bytes"] > 0
+    assert any(k.startswith("vigil_http_request_duration_seconds_bucket") for k in samples)
+    before = samples['vigil_http_requests_total{route="/events",method="POST",status="200"}']
+    c.post("/events", [{"event_id": "m-2", "execution_id": "m-x", "event_type": "x"}])
+    again = m.get("/metrics").body
+    assert f'vigil_http_requests_total{{route="/events",method="POST",status="200"}} {int(before) + 1}' in again
+
+
+def test_metrics_fail_closed_without_tokens(server):
+    r = server.client().get("/metrics", auth=False)
+    assert r.status == 503 and r.json["error"] == "metrics not configured"

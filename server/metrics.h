@@ -1,0 +1,47 @@
+// Process metrics in Prometheus text format 0.0.4 (spec §14.2). Counters are in memory since the
+// process started; no per-project labels (cardinality stays bounded by the route table).
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <tuple>
+
+namespace vigil {
+
+class Metrics {
+ public:
+  // One finished HTTP request; `route` is the route pattern ("-" when none matched).
+  void ObserveRequest(const std::string& route, const std::string& method, int status,
+                      double seconds);
+  void AddEvents(int64_t accepted, int64_t rejected, int64_t duplicates);
+  void AddFinding(const std::string& failure_class);
+
+  struct Gauges {
+    int64_t write_queue = 0;
+    int64_t halt_streams = 0;
+    int64_t database_bytes = 0;
+    int64_t wal_bytes = 0;
+  };
+  // Renders every metric, with the gauges sampled by the caller.
+  std::string Render(const Gauges& gauges) const;
+
+ private:
+  static constexpr std::array<double, 10> kBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                      0.05,  0.1,    0.25,  1,    5};
+  struct Histogram {
+    std::array<int64_t, kBuckets.size()> counts{};
+    int64_t total = 0;
+    double sum = 0;
+  };
+  mutable std::mutex mu_;
+  std::map<std::tuple<std::string, std::string, int>, int64_t> requests_;
+  std::map<std::string, Histogram> latency_;  // by route
+  std::map<std::string, int64_t> findings_;   // by failure class
+  std::atomic<int64_t> events_accepted_{0}, events_rejected_{0}, events_duplicates_{0};
+};
+
+}  // namespace vigil
