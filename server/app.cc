@@ -316,6 +316,9 @@ Status App::Start() {
   port_ = port;
   listen_thread_ = std::thread([this] { http_->listen_after_bind(); });
   webhooks_->Start();
+  retention_ = std::make_unique<RetentionWorker>(store_.get(), config_.retention_days,
+                                                 config_.retention_interval_s);
+  retention_->Start();
   return Status::Ok();
 }
 
@@ -331,6 +334,7 @@ void App::Shutdown() {
   }
   if (http_ && http_->is_running()) http_->stop();
   if (listen_thread_.joinable()) listen_thread_.join();
+  if (retention_) retention_->Stop();
   webhooks_->Stop();  // in-flight attempts are cut; their messages stay queued for the restart
   store_->Close();
 }

@@ -13,9 +13,10 @@
 #include "server/config.h"
 #include "server/detection.h"
 #include "server/halt.h"
-#include "server/metrics.h"
 #include "server/http.h"
+#include "server/metrics.h"
 #include "server/rate_limiter.h"
+#include "server/retention.h"
 #include "server/webhooks.h"
 #include "storage/store.h"
 
@@ -77,6 +78,7 @@ class App {
   Detection detection_;
   HaltRegistry halts_;
   Metrics metrics_;
+  std::unique_ptr<RetentionWorker> retention_;
   std::unique_ptr<WebhookService> webhooks_;  // sender threads run between Start and Shutdown
   std::unique_ptr<Server> http_;
   std::thread listen_thread_;

@@ -13,6 +13,7 @@
 #include "server/config.h"
 #include "server/keys.h"
 #include "server/log.h"
+#include "server/retention.h"
 
 namespace vigil {
 namespace {
@@ -29,6 +30,7 @@ const char kUsage[] =
     "  keys create --project ID [--name N]\n"
     "                              mint an API key for a project and print it once\n"
     "  reencrypt                   re-encrypt stored secrets under VIGIL_MASTER_KEY\n"
+    "  prune                       run the retention job once (spec 14.4)\n"
     "\n"
     "Every setting is an environment variable and a flag (the flag wins):\n";
 
@@ -48,6 +50,9 @@ void PrintHelp(const std::string& command = "serve") {
       {"keys",
        "usage: vigil keys create --project ID [--name N] [settings]\n  Mints an API key for"
        " the project and prints it once.\n"},
+      {"prune",
+       "usage: vigil prune [settings]\n  Runs the retention job once: deletes executions older"
+       " than each project's retention (VIGIL_RETENTION_DAYS by default) with their events.\n"},
       {"reencrypt",
        "usage: vigil reencrypt [settings]\n  Re-encrypts stored secrets under VIGIL_MASTER_KEY"
        " (rows sealed with a VIGIL_MASTER_KEY_PREVIOUS key).\n"},
@@ -262,6 +267,21 @@ int RunCli(int argc, char** argv) {
   if (command == "healthcheck") return Healthcheck(config.value());
   if (command == "keys") return KeysCreate(config.value(), project_id, name);
   if (command == "reencrypt") return Reencrypt(config.value());
+  if (command == "prune") {
+    auto store = OpenStore(config.value());
+    if (!store.ok()) {
+      std::cerr << "prune: " << store.status().message() << "\n";
+      return 1;
+    }
+    auto r = PruneOnce(*store.value(), config->retention_days, NowMs());
+    if (!r.ok()) {
+      std::cerr << "prune: " << r.status().message() << "\n";
+      return 1;
+    }
+    std::cout << "pruned " << r->executions << " executions and " << r->deliveries
+              << " webhook delivery rows\n";
+    return 0;
+  }
   if (command == "migrate") {
     auto store = OpenStore(config.value());  // Open applies pending migrations
     if (!store.ok()) {

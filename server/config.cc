@@ -155,6 +155,12 @@ const std::vector<Setting>& Settings() {
          c.metrics_token = v;
          return true;
        }},
+      {"VIGIL_RETENTION_DAYS", "default retention in days, 0 = keep forever (default 0)",
+       [](Config& c, const std::string& v) { return ParseInt(v, 0, 36500, &c.retention_days); }},
+      {"VIGIL_RETENTION_INTERVAL_S", "seconds between retention passes (default 3600)",
+       [](Config& c, const std::string& v) {
+         return ParseInt(v, 1, 7 * 86400, &c.retention_interval_s);
+       }},
       {"VIGIL_HSTS", "1 = send Strict-Transport-Security (behind a TLS proxy) (default 0)",
        [](Config& c, const std::string& v) { return ParseBool(v, &c.hsts); }},
       // Webhooks and secrets at rest (spec §10). Key values are never echoed back.

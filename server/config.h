@@ -31,6 +31,8 @@ struct Config {
   bool hsts = false;
   std::string admin_token;
   std::string metrics_token;
+  int64_t retention_days = 0;
+  int64_t retention_interval_s = 3600;
   bool signup = true;
   std::string default_policy = "vigil";
   bool detectors = true;

@@ -34,6 +34,7 @@ void HandleAdminTier(App& app, RequestContext& ctx);
 void HandleAdminGrant(App& app, RequestContext& ctx);
 void HandleAdminRateLimit(App& app, RequestContext& ctx);
 void HandleAdminSuspend(App& app, RequestContext& ctx);
+void HandleAdminRetention(App& app, RequestContext& ctx);
 void HandleAdminDeleteProject(App& app, RequestContext& ctx);
 void HandleAdminStorage(App& app, RequestContext& ctx);
 

@@ -284,6 +284,37 @@ void HandleAdminRateLimit(App& app, RequestContext& ctx) {
   SendJson(*ctx.res, 200, w.Take());
 }
 
+void HandleAdminRetention(App& app, RequestContext& ctx) {
+  auto p = FindProject(app, ctx);
+  if (!p) return;
+  simdjson::dom::parser parser;
+  simdjson::dom::object obj;
+  Status s = ParseAdminBody(ctx, parser, &obj);
+  if (!s.ok()) return SendError(*ctx.res, s);
+  simdjson::dom::element v;
+  if (obj.at_key("days").get(v) != simdjson::SUCCESS) {
+    return SendError(*ctx.res,
+                     Status::InvalidArgument("days is required (an integer >= 0, or null)"));
+  }
+  std::optional<int64_t> days;
+  if (!v.is_null()) {
+    int64_t d;
+    if ((v.type() != simdjson::dom::element_type::INT64 &&
+         v.type() != simdjson::dom::element_type::UINT64) ||
+        v.get_int64().get(d) != simdjson::SUCCESS || d < 0 || d > 36500) {
+      return SendError(*ctx.res, Status::InvalidArgument("days must be an integer >= 0, or null"));
+    }
+    days = d;
+  }
+  s = app.store().Write([&](WriteTxn& txn) { return txn.SetRetention(p->id, days); });
+  if (!s.ok()) return SendError(*ctx.res, s);
+  JsonWriter w;
+  w.BeginObject().Field("ok", true).Field("project_id", p->project_id).Key("retention_days");
+  days ? w.Int(*days) : w.Null();
+  w.EndObject();
+  SendJson(*ctx.res, 200, w.Take());
+}
+
 void HandleAdminSuspend(App& app, RequestContext& ctx) {
   auto p = FindProject(app, ctx);
   if (!p) return;

@@ -67,6 +67,8 @@ const std::vector<Route>& Routes() {
        HandleAdminSuspend},
       {"POST", "/admin/projects/{id}/unsuspend", A::kAdmin, Bucket::kOther, B::kOptional,
        HandleAdminSuspend},
+      {"POST", "/admin/projects/{id}/retention", A::kAdmin, Bucket::kOther, B::kRequired,
+       HandleAdminRetention},
       {"GET", "/admin/storage", A::kAdmin, Bucket::kOther, B::kNone, HandleAdminStorage},
   };
   return kRoutes;

@@ -173,6 +173,68 @@ Status WriteTxn::DeleteProject(int64_t project) {
   });
 }
 
+Status WriteTxn::SetRetention(int64_t project, std::optional<int64_t> days) {
+  return GuardSqlite([&] {
+    auto& q = conn_->Prepare("UPDATE projects SET retention_days = ? WHERE id = ?");
+    if (days) {
+      q.bind(1, *days);
+    } else {
+      q.bind(1);
+    }
+    q.bind(2, project);
+    q.exec();
+    return Status::Ok();
+  });
+}
+
+Result<int64_t> WriteTxn::PruneExecutions(int64_t project, int64_t cutoff_ms, int64_t limit) {
+  int64_t n = 0;
+  Status s = GuardSqlite([&] {
+    // started_at <= ended_at, so the started_at bound lets the index narrow the scan.
+    auto& q = conn_->Prepare(
+        "DELETE FROM executions WHERE id IN (SELECT id FROM executions WHERE project = ?"
+        " AND started_at < ? AND COALESCE(ended_at, started_at) < ? LIMIT ?)");
+    q.bind(1, project);
+    q.bind(2, cutoff_ms);
+    q.bind(3, cutoff_ms);
+    q.bind(4, limit);
+    n = q.exec();
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return n;
+}
+
+Result<int64_t> WriteTxn::PruneDeliveries(int64_t cutoff_ms, int64_t limit) {
+  int64_t n = 0;
+  Status s = GuardSqlite([&] {
+    auto& q = conn_->Prepare(
+        "DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries"
+        " WHERE created_at < ? LIMIT ?)");
+    q.bind(1, cutoff_ms);
+    q.bind(2, limit);
+    n = q.exec();
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return n;
+}
+
+Result<std::vector<std::pair<int64_t, int64_t>>> ReadTxn::RetentionPolicies(int64_t default_days) {
+  std::vector<std::pair<int64_t, int64_t>> out;
+  Status s = GuardSqlite([&] {
+    auto& q = conn_->Prepare(
+        "SELECT id, COALESCE(retention_days, ?) FROM projects WHERE COALESCE(retention_days, ?) > "
+        "0");
+    q.bind(1, default_days);
+    q.bind(2, default_days);
+    while (q.executeStep()) out.emplace_back(q.getColumn(0).getInt64(), q.getColumn(1).getInt64());
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
 Result<std::vector<ApiKeyRow>> ReadTxn::ListKeys(int64_t project) {
   std::vector<ApiKeyRow> out;
   Status s = GuardSqlite([&] {

@@ -312,6 +312,13 @@ class WriteTxn {
   Status SetSuspended(int64_t project, bool suspended, const std::string& reason, int64_t now_ms);
   // Deletes the project and every row it owns.
   Status DeleteProject(int64_t project);
+  Status SetRetention(int64_t project, std::optional<int64_t> days);
+  // --- retention (spec §14.4) ---
+  // Deletes at most `limit` executions of `project` that ended (or started, if never ended)
+  // before `cutoff_ms`, with their events and findings (cascade). Returns how many.
+  Result<int64_t> PruneExecutions(int64_t project, int64_t cutoff_ms, int64_t limit);
+  // Deletes at most `limit` webhook delivery log rows older than `cutoff_ms`. Returns how many.
+  Result<int64_t> PruneDeliveries(int64_t cutoff_ms, int64_t limit);
   // Records last_used_at for keys (batched, best effort).
   Status TouchKeys(const std::vector<std::pair<std::string, int64_t>>& key_last_used);
   // --- webhooks (spec §10; storage/webhook_txn.cc) ---
@@ -384,6 +391,9 @@ class ReadTxn {
   Result<std::vector<AdminProject>> ListAdminProjects(int64_t limit, int64_t offset);
   Result<std::optional<AdminProject>> GetAdminProject(const std::string& project_id);
   Result<std::vector<ProjectUsage>> ProjectUsages();
+  // (project, retention days) for every project whose effective retention is > 0, given the
+  // global default (0 = keep forever) for projects without their own value.
+  Result<std::vector<std::pair<int64_t, int64_t>>> RetentionPolicies(int64_t default_days);
   // "" when the project has no stored policy.
   Result<std::string> GetPolicy(int64_t project);
   Result<std::vector<FailureGroupRow>> ListFailureGroups(int64_t project, int64_t limit,

@@ -182,3 +182,42 @@ def test_metrics_need_a_token_and_parse_as_prometheus_text(make_server):
 def test_metrics_fail_closed_without_tokens(server):
     r = server.client().get("/metrics", auth=False)
     assert r.status == 503 and r.json["error"] == "metrics not configured"
+
+
+def test_retention_removes_exactly_what_is_older_than_the_window(admin_server):
+    import datetime
+    import subprocess
+    from harness import BIN
+    a = admin(admin_server)
+    p = fresh_project(admin_server)
+    pid = p.info["project_id"]
+    now = datetime.datetime.now(datetime.timezone.utc)
+
+    def ts(days):
+        return (now - datetime.timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    p.post("/executions", {"execution_id": "old-ended", "started_at": ts(12), "ended_at": ts(11),
+                           "status": "crashed", "crash_signature": "1111222233334444"})
+    p.post("/events", [{"event_id": "old-e1", "execution_id": "old-ended", "event_type": "x",
+                        "timestamp": ts(12)}])
+    p.post("/executions", {"execution_id": "old-start-recent-end", "started_at": ts(9),
+                           "ended_at": ts(1), "status": "completed"})
+    p.post("/executions", {"execution_id": "recent", "started_at": ts(2)})
+    other = fresh_project(admin_server)  # no retention of its own, global default keeps forever
+    other.post("/executions", {"execution_id": "old-elsewhere", "started_at": ts(30)})
+    r = a.post(f"/admin/projects/{pid}/retention", {"days": 7})
+    assert r.json == {"ok": True, "project_id": pid, "retention_days": 7}
+    assert a.get(f"/admin/projects/{pid}").json["project"]["retention_days"] == 7
+    assert a.post(f"/admin/projects/{pid}/retention", {"days": -1}).status == 400
+    out = subprocess.run([BIN, "prune"], env={"VIGIL_DB": admin_server.db}, capture_output=True,
+                         text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    assert "pruned 1 executions" in out.stdout
+    assert p.get("/executions/old-ended").status == 404
+    assert p.get("/executions/old-start-recent-end").status == 200
+    assert p.get("/executions/recent").status == 200
+    assert other.get("/executions/old-elsewhere").status == 200
+    groups = p.get("/failure-groups").json["failure_groups"]
+    crash = [g for g in groups if g["failure_class"] == "crashes"]
+    assert crash and crash[0]["affected_executions"] == 0  # groups stay; counters follow
+    assert a.post(f"/admin/projects/{pid}/retention", {"days": None}).json["retention_days"] is None
