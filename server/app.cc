@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <netinet/in.h>
 #include <openssl/crypto.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -214,7 +215,14 @@ std::string_view PathOf(const httplib::Request& req) {
 
 }  // namespace
 
-class App::Server : public httplib::Server {};
+// HTTPS when a certificate and key are configured (self-hosting without a TLS proxy), with TLS
+// 1.2 as the floor; plain HTTP otherwise.
+std::unique_ptr<httplib::Server> MakeHttpServer(const Config& config) {
+  if (config.tls_cert.empty()) return std::make_unique<httplib::Server>();
+  auto tls = std::make_unique<httplib::SSLServer>(config.tls_cert.c_str(), config.tls_key.c_str());
+  if (tls->is_valid()) SSL_CTX_set_min_proto_version(tls->ssl_context(), TLS1_2_VERSION);
+  return tls;
+}
 
 void DetachWorkerForStream() { BoundedPool::DetachCurrentWorker(); }
 
@@ -227,7 +235,7 @@ App::App(Config config, std::unique_ptr<Store> store)
       halts_(static_cast<size_t>(config_.sse_max),
              static_cast<size_t>(config_.sse_max_per_project)),
       webhooks_(std::make_unique<WebhookService>(store_.get(), config_)),
-      http_(std::make_unique<Server>()) {
+      http_(MakeHttpServer(config_)) {
   // A new failure group queues its webhook messages in the transaction that creates it.
   detection_.SetOnGroupCreated([this](WriteTxn& txn, int64_t project, const std::string& project_id,
                                       const StoredFinding& finding, const std::string& execution_id,
@@ -248,6 +256,9 @@ App::App(Config config, std::unique_ptr<Store> store)
 App::~App() { Shutdown(); }
 
 Status App::Start() {
+  if (!http_->is_valid()) {
+    return Status::Unavailable("cannot load VIGIL_TLS_CERT / VIGIL_TLS_KEY");
+  }
   auto& svr = *http_;
   const size_t threads = static_cast<size_t>(config_.http_threads);
   svr.new_task_queue = [threads] {
@@ -261,7 +272,7 @@ Status App::Start() {
   svr.set_write_timeout(limits::kWriteTimeoutSec, 0);
   svr.set_payload_max_length(static_cast<size_t>(config_.max_body_bytes));
   httplib::Headers defaults = {{"X-Content-Type-Options", "nosniff"}};
-  if (config_.hsts) {
+  if (config_.hsts || !config_.tls_cert.empty()) {
     defaults.emplace("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
   }
   svr.set_default_headers(defaults);

@@ -62,7 +62,6 @@ class App {
   SignupLimiter& signup_limiter() { return signup_limiter_; }
 
  private:
-  class Server;
   httplib::Server::HandlerResponse PreRoute(const httplib::Request& req, httplib::Response& res);
   void Dispatch(const httplib::Request& req, httplib::Response& res,
                 const httplib::ContentReader* reader);
@@ -80,7 +79,7 @@ class App {
   Metrics metrics_;
   std::unique_ptr<RetentionWorker> retention_;
   std::unique_ptr<WebhookService> webhooks_;  // sender threads run between Start and Shutdown
-  std::unique_ptr<Server> http_;
+  std::unique_ptr<httplib::Server> http_;     // an SSLServer when VIGIL_TLS_CERT/KEY are set
   std::thread listen_thread_;
   int port_ = 0;
   std::atomic<bool> draining_{false};

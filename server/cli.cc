@@ -156,7 +156,11 @@ int Serve(const Config& config) {
 int Healthcheck(const Config& config) {
   const std::string host =
       config.bind == "0.0.0.0" || config.bind == "::" ? "127.0.0.1" : config.bind;
-  httplib::Client cli(host, config.port);
+  // With native TLS the local server speaks HTTPS; its certificate names the public host, not
+  // 127.0.0.1, so the local probe does not verify it (it only asks "are you up?").
+  const std::string scheme = config.tls_cert.empty() ? "http://" : "https://";
+  httplib::Client cli(scheme + host + ":" + std::to_string(config.port));
+  cli.enable_server_certificate_verification(false);
   cli.set_connection_timeout(2, 0);
   cli.set_read_timeout(3, 0);
   auto res = cli.Get("/health");

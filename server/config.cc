@@ -161,6 +161,16 @@ const std::vector<Setting>& Settings() {
        [](Config& c, const std::string& v) {
          return ParseInt(v, 1, 7 * 86400, &c.retention_interval_s);
        }},
+      {"VIGIL_TLS_CERT", "PEM certificate chain; with VIGIL_TLS_KEY serves HTTPS (TLS >= 1.2)",
+       [](Config& c, const std::string& v) {
+         c.tls_cert = v;
+         return true;
+       }},
+      {"VIGIL_TLS_KEY", "PEM private key for VIGIL_TLS_CERT",
+       [](Config& c, const std::string& v) {
+         c.tls_key = v;
+         return true;
+       }},
       {"VIGIL_HSTS", "1 = send Strict-Transport-Security (behind a TLS proxy) (default 0)",
        [](Config& c, const std::string& v) { return ParseBool(v, &c.hsts); }},
       // Webhooks and secrets at rest (spec §10). Key values are never echoed back.
@@ -264,6 +274,11 @@ Result<Config> ParseConfig(const std::vector<std::string>& args,
       return Status::InvalidArgument("invalid value for " + std::string(s.env) + " (" +
                                      FlagName(s.env) + ")");
     }
+  }
+  if (c.tls_cert.empty() != c.tls_key.empty()) {
+    return Status::InvalidArgument(
+        "invalid value for VIGIL_TLS_CERT / VIGIL_TLS_KEY: set both or"
+        " neither");
   }
   return c;
 }

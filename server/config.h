@@ -29,6 +29,8 @@ struct Config {
   int64_t key_cache_size = 10000;
   int64_t http_threads = 64;
   bool hsts = false;
+  std::string tls_cert;  // PEM files; both set => HTTPS
+  std::string tls_key;
   std::string admin_token;
   std::string metrics_token;
   int64_t retention_days = 0;

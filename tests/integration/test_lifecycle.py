@@ -153,3 +153,49 @@ def test_backup_during_ingest_restores_every_acknowledged_event(make_server, tmp
         restored.cleanup()
     print(f"\nbackup: {len(acked_before)} batches acknowledged before the backup, "
           f"{len(counts)} in the copy, {len(acked)} by the end")
+
+
+def test_native_tls_round_trip_and_tls_1_1_refused(make_server, tmp_path):
+    import ssl
+    import http.client
+    cert, key = str(tmp_path / "cert.pem"), str(tmp_path / "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj",
+                    "/CN=localhost", "-days", "1", "-keyout", key, "-out", cert],
+                   check=True, capture_output=True, timeout=60)
+    s = make_server(env={"VIGIL_TLS_CERT": cert, "VIGIL_TLS_KEY": key})
+
+    def context(version):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        ctx.set_ciphers("DEFAULT@SECLEVEL=0")  # let the client offer old versions at all
+        ctx.minimum_version = version
+        ctx.maximum_version = version
+        return ctx
+
+    conn = http.client.HTTPSConnection("127.0.0.1", s.port, context=context(ssl.TLSVersion.TLSv1_2),
+                                       timeout=10)
+    conn.request("GET", "/health")
+    r = conn.getresponse()
+    assert r.status == 200 and b'"ok":true' in r.read()
+    assert "max-age=31536000" in r.getheader("Strict-Transport-Security")
+    conn.close()
+    old = http.client.HTTPSConnection("127.0.0.1", s.port, context=context(ssl.TLSVersion.TLSv1_1),
+                                      timeout=10)
+    try:
+        old.request("GET", "/health")
+        old.getresponse()
+        refused = False
+    except (ssl.SSLError, ConnectionResetError, OSError):
+        refused = True
+    assert refused, "a TLS 1.1 handshake must fail"
+    # The container health check speaks HTTPS too.
+    r = subprocess.run([BIN, "healthcheck"], env={"VIGIL_PORT": str(s.port), "VIGIL_TLS_CERT": cert,
+                                                 "VIGIL_TLS_KEY": key}, capture_output=True, timeout=20)
+    assert r.returncode == 0
+
+
+def test_tls_needs_both_files(tmp_path):
+    r = subprocess.run([BIN], env={"VIGIL_TLS_CERT": "/nope.pem", "VIGIL_DB": str(tmp_path / "x.db")},
+                       capture_output=True, text=True, timeout=10)
+    assert r.returncode == 2 and "VIGIL_TLS_CERT" in r.stderr
