@@ -247,6 +247,7 @@ void Store::CheckpointLoop() {
   // larger checkpoints cost far less than frequent small ones (each one fsyncs the database file),
   // and running them here keeps that cost off the writer's commit path.
   constexpr uintmax_t kWalCheckpointBytes = 8u << 20;
+  constexpr uintmax_t kWalHardBoundBytes = 64u << 20;
   const std::string wal_path = options_.path + "-wal";
   bool dirty = false;
   std::unique_lock<std::mutex> lock(checkpoint_mu_);
@@ -261,8 +262,16 @@ void Store::CheckpointLoop() {
     if (wrote && !ec && wal_bytes < kWalCheckpointBytes) continue;
     lock.unlock();
     int log_frames = 0, ckpt_frames = 0;
-    const int rc = sqlite3_wal_checkpoint_v2(checkpointer_->db().getHandle(), nullptr,
-                                             SQLITE_CHECKPOINT_PASSIVE, &log_frames, &ckpt_frames);
+    int rc = sqlite3_wal_checkpoint_v2(checkpointer_->db().getHandle(), nullptr,
+                                       SQLITE_CHECKPOINT_PASSIVE, &log_frames, &ckpt_frames);
+    // Readers that overlap without pause keep a PASSIVE checkpoint from ever letting the WAL
+    // restart, so the file would grow without bound. Past the hard bound, a TRUNCATE checkpoint
+    // waits (up to the busy timeout) for the readers of old snapshots to finish, briefly holding
+    // the writer, and resets the file.
+    if (!ec && wal_bytes >= kWalHardBoundBytes) {
+      rc = sqlite3_wal_checkpoint_v2(checkpointer_->db().getHandle(), nullptr,
+                                     SQLITE_CHECKPOINT_TRUNCATE, &log_frames, &ckpt_frames);
+    }
     lock.lock();
     // Quiet and fully copied: nothing left to do until the next write.
     if (rc == SQLITE_OK && !wrote && ckpt_frames == log_frames) dirty = false;
