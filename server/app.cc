@@ -243,6 +243,7 @@ App::App(Config config, std::unique_ptr<Store> store)
     return webhooks_->OnGroupCreated(txn, project, project_id, finding, execution_id, now_ms);
   });
   detection_.SetMetrics(&metrics_);
+  webhooks_->SetMetrics(&metrics_);
   detection_.SetAutoHalt([this](int64_t project, const std::string& execution_id,
                                 const std::string& reason, int64_t now_ms) {
     auto r = RequestHalt(project, execution_id, reason, now_ms);

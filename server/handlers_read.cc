@@ -181,6 +181,13 @@ void HandleMetrics(App& app, RequestContext& ctx) {
   g.database_bytes = ec ? 0 : static_cast<int64_t>(db);
   const auto wal = std::filesystem::file_size(app.store().path() + "-wal", ec);
   g.wal_bytes = ec ? 0 : static_cast<int64_t>(wal);
+  Status s = app.store().Read([&](ReadTxn& txn) {
+    auto r = txn.CountOutbox();
+    if (!r.ok()) return r.status();
+    g.webhook_outbox = r.value();
+    return Status::Ok();
+  });
+  if (!s.ok()) return SendError(*ctx.res, s);
   ctx.res->status = 200;
   ctx.res->set_content(app.metrics().Render(g), "text/plain; version=0.0.4; charset=utf-8");
 }

@@ -52,6 +52,11 @@ void Metrics::AddFinding(const std::string& failure_class) {
   ++findings_[failure_class];
 }
 
+void Metrics::AddWebhookAttempt(const std::string& outcome) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++webhook_attempts_[outcome];
+}
+
 std::string Metrics::Render(const Gauges& g) const {
   std::string out;
   std::lock_guard<std::mutex> lock(mu_);
@@ -97,6 +102,15 @@ std::string Metrics::Render(const Gauges& g) const {
   for (const auto& [cls, n] : findings_) {
     out += "vigil_findings_total{failure_class=\"" + Label(cls) + "\"} " + std::to_string(n) + "\n";
   }
+  out += "# HELP vigil_webhook_attempts_total Webhook delivery attempts by outcome.\n";
+  out += "# TYPE vigil_webhook_attempts_total counter\n";
+  for (const auto& [outcome, n] : webhook_attempts_) {
+    out += "vigil_webhook_attempts_total{outcome=\"" + Label(outcome) + "\"} " + std::to_string(n) +
+           "\n";
+  }
+  out += "# HELP vigil_webhook_outbox Webhook messages queued for delivery.\n";
+  out += "# TYPE vigil_webhook_outbox gauge\nvigil_webhook_outbox " +
+         std::to_string(g.webhook_outbox) + "\n";
   out += "# HELP vigil_write_queue_depth Write jobs waiting for the writer.\n";
   out += "# TYPE vigil_write_queue_depth gauge\nvigil_write_queue_depth " +
          std::to_string(g.write_queue) + "\n";

@@ -19,12 +19,15 @@ class Metrics {
                       double seconds);
   void AddEvents(int64_t accepted, int64_t rejected, int64_t duplicates);
   void AddFinding(const std::string& failure_class);
+  // One webhook delivery attempt: "delivered", "retrying" or "failed".
+  void AddWebhookAttempt(const std::string& outcome);
 
   struct Gauges {
     int64_t write_queue = 0;
     int64_t halt_streams = 0;
     int64_t database_bytes = 0;
     int64_t wal_bytes = 0;
+    int64_t webhook_outbox = 0;
   };
   // Renders every metric, with the gauges sampled by the caller.
   std::string Render(const Gauges& gauges) const;
@@ -39,8 +42,9 @@ class Metrics {
   };
   mutable std::mutex mu_;
   std::map<std::tuple<std::string, std::string, int>, int64_t> requests_;
-  std::map<std::string, Histogram> latency_;  // by route
-  std::map<std::string, int64_t> findings_;   // by failure class
+  std::map<std::string, Histogram> latency_;         // by route
+  std::map<std::string, int64_t> findings_;          // by failure class
+  std::map<std::string, int64_t> webhook_attempts_;  // by outcome
   std::atomic<int64_t> events_accepted_{0}, events_rejected_{0}, events_duplicates_{0};
 };
 

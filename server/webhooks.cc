@@ -553,6 +553,11 @@ void WebhookService::Process(const DueWebhookMessage& d) {
   WebhookAttemptOutcome outcome;
   outcome.outbox_row = m.row;
   outcome.disable_webhook = result.disable;
+  if (metrics_) {
+    metrics_->AddWebhookAttempt(result.delivered                                  ? "delivered"
+                                : result.retryable && row.attempt < max_attempts_ ? "retrying"
+                                                                                  : "failed");
+  }
   if (result.retryable && row.attempt < max_attempts_) {
     const int64_t next =
         done + RetryDelayMs(retry_base_ms_, row.attempt, result.retry_after_ms, Jitter01());

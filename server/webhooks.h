@@ -27,6 +27,7 @@
 
 #include "domain/secret_box.h"
 #include "server/config.h"
+#include "server/metrics.h"
 #include "server/webhook_address.h"
 #include "storage/store.h"
 
@@ -66,6 +67,9 @@ class WebhookService {
   ~WebhookService();
   WebhookService(const WebhookService&) = delete;
   WebhookService& operator=(const WebhookService&) = delete;
+
+  // Counts delivery attempts by outcome (optional).
+  void SetMetrics(Metrics* metrics) { metrics_ = metrics; }
 
   // Starts the sender threads and the attempt watchdog.
   void Start();
@@ -115,6 +119,7 @@ class WebhookService {
                                const std::string& secret, const std::string& delivery_id);
 
   Store* store_;
+  Metrics* metrics_ = nullptr;
   SecretBox box_;
   std::string dashboard_url_;
   bool allow_private_;

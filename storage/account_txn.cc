@@ -235,6 +235,17 @@ Result<std::vector<std::pair<int64_t, int64_t>>> ReadTxn::RetentionPolicies(int6
   return out;
 }
 
+Result<int64_t> ReadTxn::CountOutbox() {
+  int64_t n = 0;
+  Status s = GuardSqlite([&] {
+    auto& q = conn_->Prepare("SELECT COUNT(*) FROM webhook_outbox");
+    if (q.executeStep()) n = q.getColumn(0).getInt64();
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return n;
+}
+
 Result<std::vector<ApiKeyRow>> ReadTxn::ListKeys(int64_t project) {
   std::vector<ApiKeyRow> out;
   Status s = GuardSqlite([&] {

@@ -391,6 +391,8 @@ class ReadTxn {
   Result<std::vector<AdminProject>> ListAdminProjects(int64_t limit, int64_t offset);
   Result<std::optional<AdminProject>> GetAdminProject(const std::string& project_id);
   Result<std::vector<ProjectUsage>> ProjectUsages();
+  // Webhook messages waiting in the outbox, all projects (a metrics gauge).
+  Result<int64_t> CountOutbox();
   // (project, retention days) for every project whose effective retention is > 0, given the
   // global default (0 = keep forever) for projects without their own value.
   Result<std::vector<std::pair<int64_t, int64_t>>> RetentionPolicies(int64_t default_days);
