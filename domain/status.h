@@ -20,6 +20,7 @@ enum class Code {
   kUnsupportedMedia,  // wrong Content-Type
   kRateLimited,       // token bucket empty
   kUnavailable,       // overload, draining, storage busy/full/I-O error: retrying may help
+  kNotConfigured,     // the operator has not set up this feature: retrying does not help
   kInternal,          // a bug; message is logged, never sent
 };
 
@@ -41,6 +42,7 @@ class Status {
   static Status RateLimited(std::string m) { return Status(Code::kRateLimited, std::move(m)); }
   static Status Unavailable(std::string m) { return Status(Code::kUnavailable, std::move(m)); }
   static Status Internal(std::string m) { return Status(Code::kInternal, std::move(m)); }
+  static Status NotConfigured(std::string m) { return Status(Code::kNotConfigured, std::move(m)); }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }

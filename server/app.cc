@@ -476,7 +476,7 @@ bool App::RunPipeline(RequestContext& ctx, const Route& route) {
         metrics && !config_.metrics_token.empty() ? config_.metrics_token : config_.admin_token;
     if (token.empty()) {
       SendError(res,
-                Status::Unavailable(metrics ? "metrics not configured" : "admin not configured"));
+                Status::NotConfigured(metrics ? "metrics not configured" : "admin not configured"));
       return false;
     }
     // Compare fixed-length digests in constant time: the comparison leaks nothing about the token.

@@ -92,9 +92,8 @@ Status ParseAdminBody(const RequestContext& ctx, simdjson::dom::parser& parser,
   return Status::Ok();
 }
 
-// Reads an optional integer field; `present` false when absent or null.
-Status IntField(simdjson::dom::object obj, const char* name, int64_t* out, bool* present) {
-  *present = false;
+// Reads an optional integer field into `out` (left as is when absent or null).
+Status IntField(simdjson::dom::object obj, const char* name, int64_t* out) {
   simdjson::dom::element v;
   if (obj.at_key(name).get(v) != simdjson::SUCCESS || v.is_null()) return Status::Ok();
   if ((v.type() != simdjson::dom::element_type::INT64 &&
@@ -103,7 +102,6 @@ Status IntField(simdjson::dom::object obj, const char* name, int64_t* out, bool*
     return Status::InvalidArgument("invalid JSON: field \"" + std::string(name) +
                                    "\" must be an integer");
   }
-  *present = true;
   return Status::Ok();
 }
 
@@ -198,8 +196,7 @@ void HandleAdminTier(App& app, RequestContext& ctx) {
     return SendError(*ctx.res, Status::InvalidArgument("tier must be hobby, pro, or enterprise"));
   }
   int64_t days = 0;
-  bool has_days = false;
-  s = IntField(obj, "expires_days", &days, &has_days);
+  s = IntField(obj, "expires_days", &days);
   if (!s.ok()) return SendError(*ctx.res, s);
   const int64_t expires = ExpiryFromDays(ctx.now_ms, days);
   s = app.store().Write([&](WriteTxn& txn) { return txn.SetTier(p->id, tier, expires); });
@@ -219,9 +216,8 @@ void HandleAdminGrant(App& app, RequestContext& ctx) {
   Status s = ParseAdminBody(ctx, parser, &obj);
   if (!s.ok()) return SendError(*ctx.res, s);
   int64_t delta = 0, days = 0;
-  bool has_delta = false, has_days = false;
-  s = IntField(obj, "executions", &delta, &has_delta);
-  if (s.ok()) s = IntField(obj, "expires_days", &days, &has_days);
+  s = IntField(obj, "executions", &delta);
+  if (s.ok()) s = IntField(obj, "expires_days", &days);
   if (!s.ok()) return SendError(*ctx.res, s);
   if (delta == 0 && days == 0) {
     return SendError(*ctx.res, Status::InvalidArgument(

@@ -44,6 +44,7 @@ int HttpStatusFor(Code code) {
     case Code::kRateLimited:
       return 429;
     case Code::kUnavailable:
+    case Code::kNotConfigured:
       return 503;
     case Code::kInternal:
       return 500;
@@ -63,8 +64,7 @@ void SendError(httplib::Response& res, const Status& status) {
     res.set_header("WWW-Authenticate", "Bearer");
   }
   // Retrying helps with overload and draining, not with a feature the operator has not set up.
-  if (http == 503 && !res.has_header("Retry-After") &&
-      message.find("not configured") == std::string::npos) {
+  if (status.code() == Code::kUnavailable && !res.has_header("Retry-After")) {
     res.set_header("Retry-After", "1");
   }
   JsonWriter w;

@@ -274,7 +274,7 @@ Result<WebhookService::Created> WebhookService::Create(int64_t project,
                                                        WebhookRow row, const WebhookUrl& url,
                                                        int64_t now_ms) {
   // Fail closed: a secret is never stored unless it can be stored encrypted.
-  if (!box_.configured()) return Status::Unavailable("webhook secrets need VIGIL_MASTER_KEY");
+  if (!box_.configured()) return Status::NotConfigured("webhook secrets need VIGIL_MASTER_KEY");
   if (!allow_private_) {
     auto addr = ResolveWebhookHost(url.host, false);
     if (!addr.ok()) {

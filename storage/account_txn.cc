@@ -6,14 +6,6 @@
 namespace vigil {
 namespace {
 
-void BindOptionalInt(SQLite::Statement& q, int i, int64_t v) {
-  if (v == 0) {
-    q.bind(i);
-  } else {
-    q.bind(i, v);
-  }
-}
-
 #define VIGIL_ADMIN_PROJECT_SELECT                                                      \
   "SELECT p.id, p.project_id, p.name, p.owner_email, p.created_at, p.tier,"             \
   " COALESCE(p.stripe_customer_id, ''), COALESCE(p.stripe_subscription_id, ''),"        \
@@ -96,7 +88,7 @@ Status WriteTxn::SetTier(int64_t project, const std::string& tier, int64_t expir
   return GuardSqlite([&] {
     auto& q = conn_->Prepare("UPDATE projects SET tier = ?, tier_expires_at = ? WHERE id = ?");
     q.bind(1, tier);
-    BindOptionalInt(q, 2, expires_at_ms);
+    BindInt(q, 2, expires_at_ms);
     q.bind(3, project);
     q.exec();
     return Status::Ok();
@@ -109,7 +101,7 @@ Status WriteTxn::AddGrant(int64_t project, int64_t delta, int64_t expires_at_ms)
         "UPDATE projects SET granted_executions = granted_executions + ?,"
         " granted_executions_expires_at = ? WHERE id = ?");
     q.bind(1, delta);
-    BindOptionalInt(q, 2, expires_at_ms);
+    BindInt(q, 2, expires_at_ms);
     q.bind(3, project);
     q.exec();
     return Status::Ok();
@@ -142,17 +134,8 @@ Status WriteTxn::SetSuspended(int64_t project, bool suspended, const std::string
   return GuardSqlite([&] {
     auto& q =
         conn_->Prepare("UPDATE projects SET suspended_at = ?, suspended_reason = ? WHERE id = ?");
-    if (suspended) {
-      q.bind(1, now_ms);
-      if (reason.empty()) {
-        q.bind(2);
-      } else {
-        q.bind(2, reason);
-      }
-    } else {
-      q.bind(1);
-      q.bind(2);
-    }
+    BindInt(q, 1, suspended ? now_ms : 0);
+    BindText(q, 2, suspended ? reason : std::string());
     q.bind(3, project);
     q.exec();
     return Status::Ok();

@@ -186,11 +186,7 @@ Status WriteTxn::SetPrimaryGroup(int64_t project, int64_t row, const std::string
   return GuardSqlite([&] {
     auto& q =
         conn_->Prepare("UPDATE executions SET failure_group_id = ? WHERE project = ? AND id = ?");
-    if (group_id.empty()) {
-      q.bind(1);
-    } else {
-      q.bind(1, group_id);
-    }
+    BindText(q, 1, group_id);
     q.bind(2, project);
     q.bind(3, row);
     q.exec();

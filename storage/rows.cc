@@ -61,6 +61,30 @@ Event ReadEventRow(SQLite::Statement& q) {
   return ev;
 }
 
+void BindText(SQLite::Statement& q, int i, const std::string& v) {
+  if (v.empty()) {
+    q.bind(i);
+  } else {
+    q.bind(i, v);
+  }
+}
+
+void BindInt(SQLite::Statement& q, int i, int64_t v) {
+  if (v == 0) {
+    q.bind(i);
+  } else {
+    q.bind(i, v);
+  }
+}
+
+void BindReal(SQLite::Statement& q, int i, double v) {
+  if (v == 0) {
+    q.bind(i);
+  } else {
+    q.bind(i, v);
+  }
+}
+
 std::string EncodeBudget(const Budget& b) {
   std::string out;
   auto add = [&out](const char* k, const std::string& v) {

@@ -33,6 +33,11 @@ ExecutionRow ReadExecutionRow(SQLite::Statement& q);
 // Reads an event row; `execution_id` is filled in by the caller.
 Event ReadEventRow(SQLite::Statement& q);
 
+// Bind a value that means "not provided" when zero/empty (spec §2.2) as SQL NULL.
+void BindText(SQLite::Statement& q, int i, const std::string& v);
+void BindInt(SQLite::Statement& q, int i, int64_t v);
+void BindReal(SQLite::Statement& q, int i, double v);
+
 // Budgets are stored as compact `key=value` pairs; they are not part of any response.
 std::string EncodeBudget(const Budget& b);
 std::optional<Budget> DecodeBudget(const std::string& text);

@@ -11,29 +11,6 @@
 namespace vigil {
 namespace {
 
-// Binds a value that means "not provided" when zero/empty as SQL NULL (spec §2.2).
-void BindText(SQLite::Statement& q, int i, const std::string& v) {
-  if (v.empty()) {
-    q.bind(i);
-  } else {
-    q.bind(i, v);
-  }
-}
-void BindInt(SQLite::Statement& q, int i, int64_t v) {
-  if (v == 0) {
-    q.bind(i);
-  } else {
-    q.bind(i, v);
-  }
-}
-void BindReal(SQLite::Statement& q, int i, double v) {
-  if (v == 0) {
-    q.bind(i);
-  } else {
-    q.bind(i, v);
-  }
-}
-
 // Binds the merged fields of `e` to parameters 1..18 in the order of the INSERT/UPDATE below.
 void BindExecutionFields(SQLite::Statement& q, const Execution& e) {
   BindText(q, 1, e.parent_execution_id);
