@@ -12,6 +12,7 @@
 #include "server/app.h"
 #include "server/config.h"
 #include "server/keys.h"
+#include "server/limits.h"
 #include "server/log.h"
 #include "server/retention.h"
 
@@ -90,6 +91,7 @@ Result<std::unique_ptr<Store>> OpenStore(const Config& c) {
   o.path = c.db_path;
   o.busy_timeout_ms = static_cast<int>(c.db_busy_timeout_ms);
   o.write_queue_max = static_cast<size_t>(c.write_queue_max);
+  o.wal_bound_bytes = limits::kWalBoundBytes;
   return Store::Open(o);
 }
 

@@ -181,6 +181,8 @@ void HandleMetrics(App& app, RequestContext& ctx) {
   g.database_bytes = ec ? 0 : static_cast<int64_t>(db);
   const auto wal = std::filesystem::file_size(app.store().path() + "-wal", ec);
   g.wal_bytes = ec ? 0 : static_cast<int64_t>(wal);
+  g.wal_bound_checkpoints = app.store().WalBoundCheckpoints();
+  g.wal_bound_misses = app.store().WalBoundMisses();
   Status s = app.store().Read([&](ReadTxn& txn) {
     auto r = txn.CountOutbox();
     if (!r.ok()) return r.status();

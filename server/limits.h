@@ -60,9 +60,9 @@ constexpr int kWriteTimeoutSec = 10;
 constexpr int kDrainTimeoutSec = 10;
 // Read-only connections in the reader pool.
 constexpr size_t kReaderConnections = 8;
-// When the writer may not checkpoint by itself, the background checkpointer keeps the WAL near
-// this size.
-constexpr int64_t kWalCheckpointPages = 4096;
+// Hard bound on the WAL file: past it the writer pauses between groups for a TRUNCATE checkpoint
+// (storage/DESIGN.md). The file can exceed it by at most one group commit.
+constexpr uint64_t kWalBoundBytes = 64u << 20;
 
 // --- auth and rate limit ----------------------------------------------------------------------
 constexpr size_t kDefaultKeyCacheSize = 10000;

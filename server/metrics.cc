@@ -121,6 +121,12 @@ std::string Metrics::Render(const Gauges& g) const {
          std::to_string(g.database_bytes) + "\n";
   out += "# HELP vigil_wal_bytes Size of the write-ahead log.\n# TYPE vigil_wal_bytes gauge\n";
   out += "vigil_wal_bytes " + std::to_string(g.wal_bytes) + "\n";
+  out += "# HELP vigil_wal_bound_checkpoints_total TRUNCATE checkpoints forced by the WAL bound.\n";
+  out += "# TYPE vigil_wal_bound_checkpoints_total counter\nvigil_wal_bound_checkpoints_total " +
+         std::to_string(g.wal_bound_checkpoints) + "\n";
+  out += "# HELP vigil_wal_bound_misses_total Forced checkpoints that could not reset the WAL.\n";
+  out += "# TYPE vigil_wal_bound_misses_total counter\nvigil_wal_bound_misses_total " +
+         std::to_string(g.wal_bound_misses) + "\n";
   return out;
 }
 

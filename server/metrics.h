@@ -28,6 +28,8 @@ class Metrics {
     int64_t database_bytes = 0;
     int64_t wal_bytes = 0;
     int64_t webhook_outbox = 0;
+    int64_t wal_bound_checkpoints = 0;
+    int64_t wal_bound_misses = 0;
   };
   // Renders every metric, with the gauges sampled by the caller.
   std::string Render(const Gauges& gauges) const;

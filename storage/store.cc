@@ -51,7 +51,8 @@ Status Migrate(Connection* conn) {
   });
 }
 
-Store::Store(const StoreOptions& options) : options_(options) {}
+Store::Store(const StoreOptions& options)
+    : options_(options), wal_path_(options.path + "-wal") {}
 
 Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   std::unique_ptr<Store> store(new Store(options));
@@ -173,7 +174,25 @@ void Store::WriterLoop() {
       }
     }
     RunGroup(group);
+    EnforceWalBound();
   }
+}
+
+void Store::EnforceWalBound() {
+  std::error_code ec;
+  const uintmax_t wal_bytes = std::filesystem::file_size(wal_path_, ec);
+  if (ec || wal_bytes < options_.wal_bound_bytes) return;
+  // Readers that overlap without pause keep the checkpointer's PASSIVE checkpoints from ever
+  // letting the WAL restart, so the file would grow without bound. Here, between groups, the
+  // writer is idle by construction, so a TRUNCATE checkpoint on its own connection never races a
+  // write: it waits (up to the busy timeout) only for readers of old snapshots to finish, copies
+  // every frame, and resets the file. Readers that start meanwhile read the database file and do
+  // not hold it up. Ingestion pauses for that wait; the bounded queue answers 503 if it overflows.
+  int log_frames = 0, ckpt_frames = 0;
+  const int rc = sqlite3_wal_checkpoint_v2(writer_->db().getHandle(), nullptr,
+                                           SQLITE_CHECKPOINT_TRUNCATE, &log_frames, &ckpt_frames);
+  wal_bound_checkpoints_.fetch_add(1, std::memory_order_relaxed);
+  if (rc != SQLITE_OK) wal_bound_misses_.fetch_add(1, std::memory_order_relaxed);
 }
 
 void Store::RunGroup(std::vector<std::shared_ptr<Job>>& group) {
@@ -247,8 +266,6 @@ void Store::CheckpointLoop() {
   // larger checkpoints cost far less than frequent small ones (each one fsyncs the database file),
   // and running them here keeps that cost off the writer's commit path.
   constexpr uintmax_t kWalCheckpointBytes = 8u << 20;
-  constexpr uintmax_t kWalHardBoundBytes = 64u << 20;
-  const std::string wal_path = options_.path + "-wal";
   bool dirty = false;
   std::unique_lock<std::mutex> lock(checkpoint_mu_);
   while (!checkpoint_stop_) {
@@ -258,20 +275,12 @@ void Store::CheckpointLoop() {
     dirty = dirty || wrote;
     if (!dirty) continue;
     std::error_code ec;
-    const uintmax_t wal_bytes = std::filesystem::file_size(wal_path, ec);
+    const uintmax_t wal_bytes = std::filesystem::file_size(wal_path_, ec);
     if (wrote && !ec && wal_bytes < kWalCheckpointBytes) continue;
     lock.unlock();
     int log_frames = 0, ckpt_frames = 0;
     int rc = sqlite3_wal_checkpoint_v2(checkpointer_->db().getHandle(), nullptr,
                                        SQLITE_CHECKPOINT_PASSIVE, &log_frames, &ckpt_frames);
-    // Readers that overlap without pause keep a PASSIVE checkpoint from ever letting the WAL
-    // restart, so the file would grow without bound. Past the hard bound, a TRUNCATE checkpoint
-    // waits (up to the busy timeout) for the readers of old snapshots to finish, briefly holding
-    // the writer, and resets the file.
-    if (!ec && wal_bytes >= kWalHardBoundBytes) {
-      rc = sqlite3_wal_checkpoint_v2(checkpointer_->db().getHandle(), nullptr,
-                                     SQLITE_CHECKPOINT_TRUNCATE, &log_frames, &ckpt_frames);
-    }
     lock.lock();
     // Quiet and fully copied: nothing left to do until the next write.
     if (rc == SQLITE_OK && !wrote && ckpt_frames == log_frames) dirty = false;

@@ -33,6 +33,8 @@ struct StoreOptions {
   int busy_timeout_ms = 5000;
   size_t write_queue_max = 1024;
   size_t readers = 8;
+  // Past this WAL size the writer runs a TRUNCATE checkpoint between groups (see DESIGN.md).
+  uint64_t wal_bound_bytes = 64u << 20;
 };
 
 // What an API key authenticates as (spec §3.2). `project` is the internal project id.
@@ -445,6 +447,10 @@ class Store {
 
   // Jobs queued now, for metrics and back-pressure decisions.
   size_t QueueDepth() const;
+  // TRUNCATE checkpoints the WAL bound forced, and how many of those found readers still on old
+  // snapshots past the busy timeout (so the WAL could not be reset that time).
+  int64_t WalBoundCheckpoints() const { return wal_bound_checkpoints_.load(); }
+  int64_t WalBoundMisses() const { return wal_bound_misses_.load(); }
   // Stops accepting jobs, drains the queue, stops the threads and checkpoints the WAL (TRUNCATE).
   // Idempotent.
   void Close();
@@ -458,9 +464,14 @@ class Store {
   void WriterLoop();
   void CheckpointLoop();
   void RunGroup(std::vector<std::shared_ptr<Job>>& group);
+  // On the writer thread between groups: past the hard bound, TRUNCATE-checkpoints the WAL.
+  void EnforceWalBound();
 
   StoreOptions options_;
+  std::string wal_path_;
   std::unique_ptr<Connection> writer_;
+  std::atomic<int64_t> wal_bound_checkpoints_{0};
+  std::atomic<int64_t> wal_bound_misses_{0};
 
   mutable std::mutex queue_mu_;
   std::condition_variable queue_cv_;

@@ -200,3 +200,52 @@ def test_tls_needs_both_files(tmp_path):
                        capture_output=True, text=True, timeout=10)
     assert r.returncode == 2 and "VIGIL_TLS_CERT" in r.stderr
 
+
+
+def test_wal_stays_bounded_during_long_ingest_with_overlapping_readers(make_server):
+    """A read transaction is open at every moment (each held up to 1 s, overlapping), yet the WAL
+    stays under its stated bound: the 64 MiB hard bound plus at most one group commit."""
+    import os
+    import sqlite3
+    import threading
+    s = make_server(env={"VIGIL_RATE_LIMIT_BURST": "1000000", "VIGIL_RATE_LIMIT_PER_SEC": "1000000"})
+    wal = s.db + "-wal"
+    stop = threading.Event()
+    peak = [0]
+
+    def reader(offset):
+        time.sleep(offset)
+        while not stop.is_set():
+            db = sqlite3.connect(s.db, timeout=5)
+            db.execute("BEGIN")
+            db.execute("SELECT COUNT(*) FROM executions").fetchone()  # holds a snapshot
+            time.sleep(1.0)
+            db.execute("COMMIT")
+            db.close()
+
+    def writer(w):
+        c = s.client()
+        i = 0
+        pad = "p" * 400
+        while not stop.is_set():
+            c.post("/events", [{"event_id": f"wal-{w}-{i}-{j}", "execution_id": f"wal-{w}-{i // 10}",
+                                "event_type": "x", "payload": {"pad": pad}} for j in range(100)])
+            i += 1
+
+    threads = [threading.Thread(target=reader, args=(o,)) for o in (0, 0.5)]
+    threads += [threading.Thread(target=writer, args=(w,)) for w in range(4)]
+    for t in threads:
+        t.start()
+    # Ingest until the database is well past the bound (a slow machine just takes longer).
+    deadline = time.time() + float(os.environ.get("VIGIL_WAL_TEST_SECONDS", "90"))
+    while time.time() < deadline and os.path.getsize(s.db) <= 112 * 2**20:
+        if os.path.exists(wal):
+            peak[0] = max(peak[0], os.path.getsize(wal))
+        time.sleep(0.05)
+    stop.set()
+    for t in threads:
+        t.join()
+    db_bytes = os.path.getsize(s.db)
+    print(f"\nWAL peak {peak[0] / 2**20:.1f} MiB while the database grew to {db_bytes / 2**20:.1f} MiB")
+    assert db_bytes > 96 * 2**20  # enough ingest that an unbounded WAL would pass the bound
+    assert peak[0] < 80 * 2**20
