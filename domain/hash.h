@@ -9,4 +9,10 @@ namespace vigil {
 // Lowercase hex SHA-256 of `data` (64 characters).
 std::string Sha256Hex(std::string_view data);
 
+// Raw 32-byte HMAC-SHA256 of `data` under `key`.
+std::string HmacSha256(std::string_view key, std::string_view data);
+
+// Lowercase hex of raw bytes.
+std::string HexEncode(std::string_view bytes);
+
 }  // namespace vigil

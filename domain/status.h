@@ -21,6 +21,7 @@ enum class Code {
   kRateLimited,       // token bucket empty
   kUnavailable,       // overload, draining, storage busy/full/I-O error: retrying may help
   kNotConfigured,     // the operator has not set up this feature: retrying does not help
+  kBadGateway,        // an upstream service (Stripe) failed; its text is not passed on
   kInternal,          // a bug; message is logged, never sent
 };
 
@@ -43,6 +44,7 @@ class Status {
   static Status Unavailable(std::string m) { return Status(Code::kUnavailable, std::move(m)); }
   static Status Internal(std::string m) { return Status(Code::kInternal, std::move(m)); }
   static Status NotConfigured(std::string m) { return Status(Code::kNotConfigured, std::move(m)); }
+  static Status BadGateway(std::string m) { return Status(Code::kBadGateway, std::move(m)); }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }

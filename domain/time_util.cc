@@ -122,3 +122,17 @@ int64_t NowMs() {
 }
 
 }  // namespace vigil
+
+namespace vigil {
+
+int64_t MonthStartMs(int64_t ms) {
+  constexpr int64_t kDayMs = 86400000;
+  int64_t days = ms / kDayMs;
+  if (ms % kDayMs < 0) --days;
+  int64_t y = 0;
+  unsigned m = 0, d = 0;
+  CivilFromDays(days, &y, &m, &d);
+  return DaysFromCivil(y, m, 1) * kDayMs;
+}
+
+}  // namespace vigil

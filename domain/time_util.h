@@ -20,4 +20,7 @@ std::string FormatRfc3339Ms(int64_t ms);
 // takes time as a parameter.
 int64_t NowMs();
 
+// Start (00:00:00.000 UTC on the 1st) of the calendar month holding `ms`.
+int64_t MonthStartMs(int64_t ms);
+
 }  // namespace vigil

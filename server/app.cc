@@ -33,6 +33,9 @@ struct RequestState {
   std::string route = "-";
   std::string project_id;
   std::string key_id;
+  // Audit: set once the caller is authenticated ("key" or "admin"); the project is internal.
+  std::string actor;
+  int64_t project = 0;
   bool close_after = false;  // the body was not read: close gracefully after the response
 };
 thread_local RequestState t_state;
@@ -244,9 +247,20 @@ App::App(Config config, std::unique_ptr<Store> store)
   });
   detection_.SetMetrics(&metrics_);
   webhooks_->SetMetrics(&metrics_);
+  AbuseOptions abuse;
+  abuse.suspend = config_.abuse_suspend;
+  abuse.suspend_after_s = config_.abuse_suspend_after_s;
+  abuse.check_interval_s = config_.abuse_check_interval_s;
+  abuse_ = std::make_unique<AbuseMonitor>(store_.get(), abuse, [this](int64_t project) {
+    auth_.cache().EvictProject(project);  // the next request sees the suspension
+  });
   detection_.SetAutoHalt([this](int64_t project, const std::string& execution_id,
                                 const std::string& reason, int64_t now_ms) {
-    auto r = RequestHalt(project, execution_id, reason, now_ms);
+    AuditEntry audit;
+    audit.time_ms = now_ms;
+    audit.project = project;
+    audit.actor = "system";
+    auto r = RequestHalt(project, execution_id, reason, now_ms, std::move(audit));
     if (!r.ok()) {
       log::Warn("auto-halt not stored",
                 {log::Str("execution_id", execution_id), log::Str("error", r.status().message())});
@@ -329,8 +343,10 @@ Status App::Start() {
   listen_thread_ = std::thread([this] { http_->listen_after_bind(); });
   webhooks_->Start();
   retention_ = std::make_unique<RetentionWorker>(store_.get(), config_.retention_days,
+                                                 config_.audit_retention_days,
                                                  config_.retention_interval_s);
   retention_->Start();
+  abuse_->Start();
   return Status::Ok();
 }
 
@@ -347,6 +363,7 @@ void App::Shutdown() {
   if (http_ && http_->is_running()) http_->stop();
   if (listen_thread_.joinable()) listen_thread_.join();
   if (retention_) retention_->Stop();
+  abuse_->Stop();
   webhooks_->Stop();  // in-flight attempts are cut; their messages stay queued for the restart
   store_->Close();
 }
@@ -464,6 +481,7 @@ void App::Dispatch(const httplib::Request& req, httplib::Response& res,
                                  log::Str("route", t_state.route), log::Str("what", e.what())});
     SendError(res, Status::Internal(e.what()));
   }
+  if (ctx.audit_project) t_state.project = ctx.audit_project;
 }
 
 bool App::RunPipeline(RequestContext& ctx, const Route& route) {
@@ -487,6 +505,10 @@ bool App::RunPipeline(RequestContext& ctx, const Route& route) {
       return false;
     }
     t_state.key_id = "admin";
+    if (!metrics) {
+      ctx.actor = "admin";
+      t_state.actor = "admin";
+    }
   }
   if (route.access == Access::kApiKey) {
     auto auth = auth_.Authenticate(req.get_header_value("Authorization"), ctx.now_ms);
@@ -495,8 +517,15 @@ bool App::RunPipeline(RequestContext& ctx, const Route& route) {
       return false;
     }
     ctx.auth = auth.value();
+    ctx.actor = "key";
     t_state.project_id = ctx.auth.project_id;
     t_state.key_id = ctx.auth.key_id;
+    t_state.actor = "key";
+    t_state.project = ctx.auth.project;
+    const std::string ip = ClientIp(req);
+    abuse_->OnKeyUse(ctx.auth.project, ctx.auth.key_prefix, ip, ctx.now_ms);
+    abuse_->OnLargeBody(ctx.auth.project, static_cast<int64_t>(ctx.body.size()), req.method,
+                        std::string(PathOf(req)), ctx.now_ms);
     if (ctx.auth.suspended) {
       SendError(res,
                 Status::Forbidden(ctx.auth.suspended_reason.empty()
@@ -518,6 +547,7 @@ bool App::RunPipeline(RequestContext& ctx, const Route& route) {
     res.set_header("X-RateLimit-Remaining", std::to_string(d.remaining));
     res.set_header("X-RateLimit-Reset", std::to_string(d.reset_unix_s));
     if (!d.allowed) {
+      abuse_->OnRateLimited(ctx.auth.project, req.method, std::string(PathOf(req)), ctx.now_ms);
       res.set_header("Retry-After", std::to_string(d.retry_after_s));
       SendError(res, Status::RateLimited("rate limit exceeded for project " + ctx.auth.project_id));
       return false;
@@ -563,13 +593,23 @@ void App::AddCors(const httplib::Request& req, httplib::Response& res) const {
 }
 
 Result<HaltOutcome> App::RequestHalt(int64_t project, const std::string& execution_id,
-                                     const std::string& reason, int64_t now_ms) {
+                                     const std::string& reason, int64_t now_ms,
+                                     AuditEntry audit) {
   HaltState state;
   Status s = store_->Write([&](WriteTxn& txn) {
     auto r = txn.RequestHalt(project, execution_id, reason, now_ms);
     if (!r.ok()) return r.status();
     state = r.value();
-    return Status::Ok();
+    if (!state.exists) return Status::Ok();
+    JsonWriter detail;
+    detail.BeginObject()
+        .Field("execution_id", execution_id)
+        .Field("reason", reason)
+        .Field("terminal", state.terminal)
+        .EndObject();
+    audit.action = "halt.request";
+    audit.detail_json = detail.Take();
+    return txn.InsertAudit(audit);
   });
   if (!s.ok()) return s;
   HaltOutcome out;
@@ -613,6 +653,21 @@ void App::AfterResponse(const httplib::Request& req, const httplib::Response& re
     log::Warn("request", fields);
   } else {
     log::Info("request", fields);
+  }
+  if (!t_state.actor.empty()) {
+    // Every authenticated request leaves an audit row (spec §11), queued for the writer's next
+    // group: never a synchronous write per request.
+    AuditEntry e;
+    e.time_ms = NowMs();
+    e.project = t_state.project;
+    e.actor = t_state.actor;
+    if (e.actor == "key") e.key_id = t_state.key_id;
+    e.action = e.actor == "admin" ? "admin.request" : "request";
+    e.method = req.method;
+    e.path = std::string(PathOf(req));
+    e.status = res.status;
+    e.client_ip = ClientIp(req);
+    store_->AppendAudit(std::move(e));
   }
   if (t_state.close_after) LingeringClose(FindSocket(req));
   t_state.active = false;

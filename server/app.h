@@ -9,6 +9,7 @@
 #include <string>
 #include <thread>
 
+#include "server/abuse.h"
 #include "server/auth.h"
 #include "server/config.h"
 #include "server/detection.h"
@@ -52,14 +53,16 @@ class App {
   HaltRegistry& halts() { return halts_; }
   Metrics& metrics() { return metrics_; }
   WebhookService& webhooks() { return *webhooks_; }
-  // Persists a halt for a non-terminal execution and wakes its live streams (spec §9.1).
+  // Persists a halt for a non-terminal execution and wakes its live streams (spec §9.1). `audit`
+  // (who asked) becomes the halt.request audit row, committed with the halt.
   Result<HaltOutcome> RequestHalt(int64_t project, const std::string& execution_id,
-                                  const std::string& reason, int64_t now_ms);
+                                  const std::string& reason, int64_t now_ms, AuditEntry audit);
   RateLimiter& limiter() { return limiter_; }
   bool draining() const { return draining_.load(); }
   // The client address: the socket peer, or the trusted proxy header when configured (spec §2.7).
   std::string ClientIp(const httplib::Request& req) const;
   SignupLimiter& signup_limiter() { return signup_limiter_; }
+  AbuseMonitor& abuse() { return *abuse_; }
 
  private:
   httplib::Server::HandlerResponse PreRoute(const httplib::Request& req, httplib::Response& res);
@@ -78,6 +81,7 @@ class App {
   HaltRegistry halts_;
   Metrics metrics_;
   std::unique_ptr<RetentionWorker> retention_;
+  std::unique_ptr<AbuseMonitor> abuse_;
   std::unique_ptr<WebhookService> webhooks_;  // sender threads run between Start and Shutdown
   std::unique_ptr<httplib::Server> http_;     // an SSLServer when VIGIL_TLS_CERT/KEY are set
   std::thread listen_thread_;

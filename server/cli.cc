@@ -10,6 +10,7 @@
 
 #include "domain/time_util.h"
 #include "server/app.h"
+#include "server/audit.h"
 #include "server/config.h"
 #include "server/keys.h"
 #include "server/limits.h"
@@ -191,7 +192,16 @@ int KeysCreate(const Config& config, const std::string& project_id, const std::s
   MintedKey key = MintKey(config.key_prefix);
   if (s.ok()) {
     s = store.value()->Write([&](WriteTxn& txn) {
-      return txn.UpsertKey(*project, key.key_id, key.key_hash, key.key_prefix, name, NowMs());
+      const int64_t now = NowMs();
+      Status u = txn.UpsertKey(*project, key.key_id, key.key_hash, key.key_prefix, name, now);
+      if (!u.ok()) return u;
+      AuditEntry e;
+      e.time_ms = now;
+      e.project = *project;
+      e.actor = "cli";
+      e.action = "api_key.create";
+      e.detail_json = KeyDetail(key.key_id);
+      return txn.InsertAudit(e);
     });
   }
   if (!s.ok()) {
@@ -279,13 +289,15 @@ int RunCli(int argc, char** argv) {
       std::cerr << "prune: " << store.status().message() << "\n";
       return 1;
     }
-    auto r = PruneOnce(*store.value(), config->retention_days, NowMs());
+    auto r = PruneOnce(*store.value(), config->retention_days, config->audit_retention_days,
+                       NowMs());
     if (!r.ok()) {
       std::cerr << "prune: " << r.status().message() << "\n";
       return 1;
     }
     std::cout << "pruned " << r->executions << " executions and " << r->deliveries
-              << " webhook delivery rows\n";
+              << " webhook delivery rows; " << r->audit << " audit rows, " << r->stripe_events
+              << " Stripe event ids, " << r->abuse_signals << " resolved abuse signals\n";
     return 0;
   }
   if (command == "migrate") {

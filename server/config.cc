@@ -226,6 +226,49 @@ const std::vector<Setting>& Settings() {
        [](Config& c, const std::string& v) {
          return ParseInt(v, 10, 3600000, &c.webhook_retry_base_ms);
        }},
+      {"VIGIL_AUDIT_RETENTION_DAYS", "audit rows kept this many days (default 365)",
+       [](Config& c, const std::string& v) {
+         return ParseInt(v, 1, 36500, &c.audit_retention_days);
+       }},
+      {"VIGIL_ABUSE_SUSPEND", "1 = unresolved abuse signals suspend their project (default 0)",
+       [](Config& c, const std::string& v) { return ParseBool(v, &c.abuse_suspend); }},
+      {"VIGIL_ABUSE_SUSPEND_AFTER_S",
+       "seconds an abuse signal stays unresolved before it suspends (default 172800)",
+       [](Config& c, const std::string& v) {
+         return ParseInt(v, 0, 365LL * 86400, &c.abuse_suspend_after_s);
+       }},
+      {"VIGIL_ABUSE_CHECK_INTERVAL_S", "seconds between abuse suspension checks (default 300)",
+       [](Config& c, const std::string& v) {
+         return ParseInt(v, 1, 86400, &c.abuse_check_interval_s);
+       }},
+      {"VIGIL_STRIPE_SECRET_KEY", "Stripe API key (billing checkout and portal)",
+       [](Config& c, const std::string& v) {
+         c.stripe_secret_key = v;
+         return true;
+       }},
+      {"VIGIL_STRIPE_WEBHOOK_SECRET", "Stripe webhook signing secret (whsec_...)",
+       [](Config& c, const std::string& v) {
+         c.stripe_webhook_secret = v;
+         return true;
+       }},
+      {"VIGIL_STRIPE_PRO_PRICE_ID", "Stripe price id of the pro tier",
+       [](Config& c, const std::string& v) {
+         c.stripe_pro_price_id = v;
+         return true;
+       }},
+      {"VIGIL_STRIPE_API_BASE", "Stripe API base URL (default https://api.stripe.com)",
+       [](Config& c, const std::string& v) {
+         if (v.rfind("http://", 0) != 0 && v.rfind("https://", 0) != 0) return false;
+         std::string url = v;
+         while (!url.empty() && url.back() == '/') url.pop_back();
+         c.stripe_api_base = url;
+         return true;
+       }},
+      {"VIGIL_SECURITY_TXT", "file served at /.well-known/security.txt (unset = 404)",
+       [](Config& c, const std::string& v) {
+         c.security_txt = v;
+         return true;
+       }},
   };
   return kSettings;
 }

@@ -49,6 +49,16 @@ struct Config {
   int64_t webhook_max_attempts = 8;
   int64_t webhook_max_age_hours = 24;
   int64_t webhook_retry_base_ms = 5000;  // delay before the second attempt (tests shorten it)
+  // --- audit, abuse, billing, disclosure (spec §11-14) ---
+  int64_t audit_retention_days = 365;
+  bool abuse_suspend = false;
+  int64_t abuse_suspend_after_s = 172800;
+  int64_t abuse_check_interval_s = 300;
+  std::string stripe_secret_key;
+  std::string stripe_webhook_secret;
+  std::string stripe_pro_price_id;
+  std::string stripe_api_base = "https://api.stripe.com";
+  std::string security_txt;  // path of the file served at /.well-known/security.txt
 };
 
 // Parses `args` (flags, without the program and command names) over `env` (VIGIL_* variables).

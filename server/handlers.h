@@ -53,6 +53,27 @@ void HandleTestWebhook(App& app, RequestContext& ctx);
 void HandleListWebhookDeliveries(App& app, RequestContext& ctx);
 // One webhook as GET /webhooks lists it (never the secret).
 void WriteWebhook(JsonWriter& w, const WebhookRow& hook, const std::string& project_id);
+void WriteWebhookDelivery(JsonWriter& w, const WebhookAttemptRow& a, const std::string& webhook_id,
+                          const std::string& project_id);
+// audit log (spec §11)
+void HandleAuditLog(App& app, RequestContext& ctx);
+void HandleAdminAuditLog(App& app, RequestContext& ctx);
+// admin export (spec §13.1), abuse (§13.2)
+void HandleAdminExport(App& app, RequestContext& ctx);
+void HandleAdminListAbuse(App& app, RequestContext& ctx);
+void HandleAdminResolveAbuse(App& app, RequestContext& ctx);
+// billing (spec §12)
+void HandleGetBilling(App& app, RequestContext& ctx);
+void HandleBillingUsage(App& app, RequestContext& ctx);
+void HandleBillingCheckout(App& app, RequestContext& ctx);
+void HandleBillingPortal(App& app, RequestContext& ctx);
+void HandleStripeWebhook(App& app, RequestContext& ctx);
+// ops (spec §14.3)
+void HandleSecurityTxt(App& app, RequestContext& ctx);
+// The admin view of a project named by the path ({id}), or nullopt with a 404 already sent. Sets
+// ctx.audit_project so the admin request shows in that project's audit log.
+std::optional<AdminProject> FindAdminProject(App& app, RequestContext& ctx);
+void WriteAdminProject(JsonWriter& w, const AdminProject& p);
 // detection (spec §6, §8)
 void HandleListFailureGroups(App& app, RequestContext& ctx);
 void HandleGetFailureGroup(App& app, RequestContext& ctx);

@@ -5,6 +5,7 @@
 
 #include "domain/random.h"
 #include "server/app.h"
+#include "server/audit.h"
 #include "server/handlers.h"
 #include "server/json_codec.h"
 #include "server/keys.h"
@@ -67,14 +68,24 @@ void HandleSignup(App& app, RequestContext& ctx) {
   }
   const std::string project_id = "proj_" + RandomHex(8);
   const MintedKey key = MintKey(app.config().key_prefix);
+  int64_t project_row = 0;
   Status s = app.store().Write([&](WriteTxn& txn) {
     auto project = txn.CreateProject(project_id, name, e, "hobby", ctx.now_ms);
     if (!project.ok()) return project.status();
-    return txn.UpsertKey(project.value(), key.key_id, key.key_hash, key.key_prefix, "Signup key",
-                         ctx.now_ms);
+    project_row = project.value();
+    Status u = txn.UpsertKey(project.value(), key.key_id, key.key_hash, key.key_prefix,
+                             "Signup key", ctx.now_ms);
+    if (!u.ok()) return u;
+    RequestContext as_signup = ctx;
+    as_signup.actor = "signup";
+    u = txn.InsertAudit(ActionEntry(app, as_signup, "project.signup", 201, "", project_row));
+    if (!u.ok()) return u;
+    return txn.InsertAudit(
+        ActionEntry(app, as_signup, "api_key.create", 201, KeyDetail(key.key_id), project_row));
   });
   if (!s.ok()) return SendError(*ctx.res, s);
   app.signup_limiter().Record(ip, ctx.now_ms);
+  app.abuse().OnSignup(project_row, ip, e, ctx.now_ms);
   ctx.res->set_header("Cache-Control", "no-store");
   JsonWriter w;
   w.BeginObject()

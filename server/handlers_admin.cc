@@ -8,6 +8,7 @@
 
 #include "domain/time_util.h"
 #include "server/app.h"
+#include "server/audit.h"
 #include "server/handlers.h"
 #include "server/json_codec.h"
 #include "server/limits.h"
@@ -30,47 +31,6 @@ void WriteExpiry(JsonWriter& w, int64_t ms) {
 
 void WriteTs(JsonWriter& w, const char* key, int64_t ms) {
   if (ms) w.Field(key, FormatRfc3339Ms(ms));
-}
-
-void WriteAdminProject(JsonWriter& w, const AdminProject& p) {
-  w.BeginObject().Field("project_id", p.project_id).Field("name", p.name);
-  if (!p.owner_email.empty()) w.Field("owner_email", p.owner_email);
-  w.Field("created_at", FormatRfc3339Ms(p.created_at_ms)).Field("tier", p.tier);
-  if (!p.stripe_customer_id.empty()) w.Field("stripe_customer_id", p.stripe_customer_id);
-  if (!p.stripe_subscription_id.empty()) {
-    w.Field("stripe_subscription_id", p.stripe_subscription_id);
-  }
-  WriteTs(w, "current_period_start", p.current_period_start_ms);
-  WriteTs(w, "current_period_end", p.current_period_end_ms);
-  w.Field("executions_this_period", p.executions_this_period)
-      .Field("granted_executions", p.granted_executions);
-  WriteTs(w, "granted_executions_expires_at", p.granted_executions_expires_at_ms);
-  WriteTs(w, "tier_expires_at", p.tier_expires_at_ms);
-  WriteTs(w, "suspended_at", p.suspended_at_ms);
-  if (!p.suspension_reason.empty()) w.Field("suspension_reason", p.suspension_reason);
-  if (p.rate_limit_burst) w.FieldDouble("rate_limit_burst", *p.rate_limit_burst);
-  if (p.rate_limit_per_sec) w.FieldDouble("rate_limit_per_sec", *p.rate_limit_per_sec);
-  if (p.retention_days) w.Field("retention_days", *p.retention_days);
-  WriteTs(w, "last_activity_at", p.last_activity_at_ms);
-  w.Field("total_executions", p.total_executions).EndObject();
-}
-
-// The project named by the path, or a 404 already sent.
-std::optional<AdminProject> FindProject(App& app, RequestContext& ctx) {
-  std::optional<AdminProject> p;
-  const std::string& id = ctx.params[0];
-  Status s = id.size() > limits::kMaxIdBytes ? Status::Ok() : app.store().Read([&](ReadTxn& txn) {
-    auto r = txn.GetAdminProject(id);
-    if (!r.ok()) return r.status();
-    p = std::move(r.value());
-    return Status::Ok();
-  });
-  if (!s.ok()) {
-    SendError(*ctx.res, s);
-    return std::nullopt;
-  }
-  if (!p) SendError(*ctx.res, Status::NotFound("project not found"));
-  return p;
 }
 
 // A small JSON object body (admin bodies are at most 1 KiB).
@@ -112,6 +72,47 @@ int64_t ExpiryFromDays(int64_t now_ms, int64_t days) {
 
 }  // namespace
 
+void WriteAdminProject(JsonWriter& w, const AdminProject& p) {
+  w.BeginObject().Field("project_id", p.project_id).Field("name", p.name);
+  if (!p.owner_email.empty()) w.Field("owner_email", p.owner_email);
+  w.Field("created_at", FormatRfc3339Ms(p.created_at_ms)).Field("tier", p.tier);
+  if (!p.stripe_customer_id.empty()) w.Field("stripe_customer_id", p.stripe_customer_id);
+  if (!p.stripe_subscription_id.empty()) {
+    w.Field("stripe_subscription_id", p.stripe_subscription_id);
+  }
+  WriteTs(w, "current_period_start", p.current_period_start_ms);
+  WriteTs(w, "current_period_end", p.current_period_end_ms);
+  w.Field("executions_this_period", p.executions_this_period)
+      .Field("granted_executions", p.granted_executions);
+  WriteTs(w, "granted_executions_expires_at", p.granted_executions_expires_at_ms);
+  WriteTs(w, "tier_expires_at", p.tier_expires_at_ms);
+  WriteTs(w, "suspended_at", p.suspended_at_ms);
+  if (!p.suspension_reason.empty()) w.Field("suspension_reason", p.suspension_reason);
+  if (p.rate_limit_burst) w.FieldDouble("rate_limit_burst", *p.rate_limit_burst);
+  if (p.rate_limit_per_sec) w.FieldDouble("rate_limit_per_sec", *p.rate_limit_per_sec);
+  if (p.retention_days) w.Field("retention_days", *p.retention_days);
+  WriteTs(w, "last_activity_at", p.last_activity_at_ms);
+  w.Field("total_executions", p.total_executions).EndObject();
+}
+
+std::optional<AdminProject> FindAdminProject(App& app, RequestContext& ctx) {
+  std::optional<AdminProject> p;
+  const std::string& id = ctx.params[0];
+  Status s = id.size() > limits::kMaxIdBytes ? Status::Ok() : app.store().Read([&](ReadTxn& txn) {
+    auto r = txn.GetAdminProject(id);
+    if (!r.ok()) return r.status();
+    p = std::move(r.value());
+    return Status::Ok();
+  });
+  if (!s.ok()) {
+    SendError(*ctx.res, s);
+    return std::nullopt;
+  }
+  if (!p) SendError(*ctx.res, Status::NotFound("project not found"));
+  if (p) ctx.audit_project = p->id;
+  return p;
+}
+
 void HandleAdminListProjects(App& app, RequestContext& ctx) {
   const int64_t limit = ctx.PageParam("limit", limits::kDefaultPageSize, 1, limits::kMaxPageSize);
   const int64_t offset = ctx.PageParam("offset", 0, 0, limits::kMaxOffset);
@@ -135,7 +136,7 @@ void HandleAdminListProjects(App& app, RequestContext& ctx) {
 }
 
 void HandleAdminGetProject(App& app, RequestContext& ctx) {
-  auto p = FindProject(app, ctx);
+  auto p = FindAdminProject(app, ctx);
   if (!p) return;
   std::vector<Execution> recent;
   std::vector<FailureGroupRow> groups;
@@ -175,7 +176,7 @@ void HandleAdminGetProject(App& app, RequestContext& ctx) {
 }
 
 void HandleAdminTier(App& app, RequestContext& ctx) {
-  auto p = FindProject(app, ctx);
+  auto p = FindAdminProject(app, ctx);
   if (!p) return;
   simdjson::dom::parser parser;
   simdjson::dom::object obj;
@@ -199,7 +200,15 @@ void HandleAdminTier(App& app, RequestContext& ctx) {
   s = IntField(obj, "expires_days", &days);
   if (!s.ok()) return SendError(*ctx.res, s);
   const int64_t expires = ExpiryFromDays(ctx.now_ms, days);
-  s = app.store().Write([&](WriteTxn& txn) { return txn.SetTier(p->id, tier, expires); });
+  JsonWriter detail;
+  detail.BeginObject().Field("tier", tier);
+  WriteExpiry(detail, expires);
+  detail.EndObject();
+  s = app.store().Write([&](WriteTxn& txn) {
+    Status u = txn.SetTier(p->id, tier, expires);
+    if (!u.ok()) return u;
+    return txn.InsertAudit(ActionEntry(app, ctx, "admin.tier", 200, detail.Take(), p->id));
+  });
   if (!s.ok()) return SendError(*ctx.res, s);
   JsonWriter w;
   w.BeginObject().Field("ok", true).Field("project_id", p->project_id).Field("tier", tier);
@@ -209,7 +218,7 @@ void HandleAdminTier(App& app, RequestContext& ctx) {
 }
 
 void HandleAdminGrant(App& app, RequestContext& ctx) {
-  auto p = FindProject(app, ctx);
+  auto p = FindAdminProject(app, ctx);
   if (!p) return;
   simdjson::dom::parser parser;
   simdjson::dom::object obj;
@@ -227,7 +236,15 @@ void HandleAdminGrant(App& app, RequestContext& ctx) {
     return SendError(*ctx.res, Status::InvalidArgument("executions delta exceeds 10M guardrail"));
   }
   const int64_t expires = ExpiryFromDays(ctx.now_ms, days);
-  s = app.store().Write([&](WriteTxn& txn) { return txn.AddGrant(p->id, delta, expires); });
+  JsonWriter detail;
+  detail.BeginObject().Field("delta", delta);
+  WriteExpiry(detail, expires);
+  detail.EndObject();
+  s = app.store().Write([&](WriteTxn& txn) {
+    Status u = txn.AddGrant(p->id, delta, expires);
+    if (!u.ok()) return u;
+    return txn.InsertAudit(ActionEntry(app, ctx, "admin.grant", 200, detail.Take(), p->id));
+  });
   if (!s.ok()) return SendError(*ctx.res, s);
   JsonWriter w;
   w.BeginObject().Field("ok", true).Field("project_id", p->project_id).Field("delta", delta);
@@ -237,7 +254,7 @@ void HandleAdminGrant(App& app, RequestContext& ctx) {
 }
 
 void HandleAdminRateLimit(App& app, RequestContext& ctx) {
-  auto p = FindProject(app, ctx);
+  auto p = FindAdminProject(app, ctx);
   if (!p) return;
   simdjson::dom::parser parser;
   simdjson::dom::object obj;
@@ -265,7 +282,17 @@ void HandleAdminRateLimit(App& app, RequestContext& ctx) {
     burst = static_cast<double>(bi);
     per_sec = rd;
   }
-  s = app.store().Write([&](WriteTxn& txn) { return txn.SetRateLimit(p->id, burst, per_sec); });
+  JsonWriter detail;
+  detail.BeginObject().Key("burst");
+  burst ? detail.Int(static_cast<int64_t>(*burst)) : detail.Null();
+  detail.Key("per_second");
+  per_sec ? detail.Double(*per_sec) : detail.Null();
+  detail.EndObject();
+  s = app.store().Write([&](WriteTxn& txn) {
+    Status u = txn.SetRateLimit(p->id, burst, per_sec);
+    if (!u.ok()) return u;
+    return txn.InsertAudit(ActionEntry(app, ctx, "admin.rate_limit", 200, detail.Take(), p->id));
+  });
   if (!s.ok()) return SendError(*ctx.res, s);
   // Effective at once: the cached auth record carries the override, and buckets start afresh.
   app.auth().cache().EvictProject(p->id);
@@ -281,7 +308,7 @@ void HandleAdminRateLimit(App& app, RequestContext& ctx) {
 }
 
 void HandleAdminRetention(App& app, RequestContext& ctx) {
-  auto p = FindProject(app, ctx);
+  auto p = FindAdminProject(app, ctx);
   if (!p) return;
   simdjson::dom::parser parser;
   simdjson::dom::object obj;
@@ -302,7 +329,15 @@ void HandleAdminRetention(App& app, RequestContext& ctx) {
     }
     days = d;
   }
-  s = app.store().Write([&](WriteTxn& txn) { return txn.SetRetention(p->id, days); });
+  JsonWriter detail;
+  detail.BeginObject().Key("days");
+  days ? detail.Int(*days) : detail.Null();
+  detail.EndObject();
+  s = app.store().Write([&](WriteTxn& txn) {
+    Status u = txn.SetRetention(p->id, days);
+    if (!u.ok()) return u;
+    return txn.InsertAudit(ActionEntry(app, ctx, "admin.retention", 200, detail.Take(), p->id));
+  });
   if (!s.ok()) return SendError(*ctx.res, s);
   JsonWriter w;
   w.BeginObject().Field("ok", true).Field("project_id", p->project_id).Key("retention_days");
@@ -312,7 +347,7 @@ void HandleAdminRetention(App& app, RequestContext& ctx) {
 }
 
 void HandleAdminSuspend(App& app, RequestContext& ctx) {
-  auto p = FindProject(app, ctx);
+  auto p = FindAdminProject(app, ctx);
   if (!p) return;
   auto reason = ParseOptionalStringField(ctx.body, "reason");
   if (!reason.ok()) return SendError(*ctx.res, reason.status());
@@ -321,8 +356,16 @@ void HandleAdminSuspend(App& app, RequestContext& ctx) {
   }
   const bool suspend = ctx.req->path.size() >= 8 &&
                        ctx.req->path.compare(ctx.req->path.size() - 8, 8, "/suspend") == 0;
-  Status s = app.store().Write(
-      [&](WriteTxn& txn) { return txn.SetSuspended(p->id, suspend, reason.value(), ctx.now_ms); });
+  JsonWriter detail;
+  detail.BeginObject();
+  if (suspend && !reason->empty()) detail.Field("reason", reason.value());
+  detail.EndObject();
+  Status s = app.store().Write([&](WriteTxn& txn) {
+    Status u = txn.SetSuspended(p->id, suspend, reason.value(), ctx.now_ms);
+    if (!u.ok()) return u;
+    return txn.InsertAudit(ActionEntry(app, ctx, suspend ? "admin.suspend" : "admin.unsuspend",
+                                       200, detail.Take(), p->id));
+  });
   if (!s.ok()) return SendError(*ctx.res, s);
   app.auth().cache().EvictProject(p->id);  // the next request sees the new state
   JsonWriter w;
@@ -335,7 +378,7 @@ void HandleAdminSuspend(App& app, RequestContext& ctx) {
 }
 
 void HandleAdminDeleteProject(App& app, RequestContext& ctx) {
-  auto p = FindProject(app, ctx);
+  auto p = FindAdminProject(app, ctx);
   if (!p) return;
   if (ctx.Query("confirm") != p->name) {
     return SendError(*ctx.res, Status::InvalidArgument(
@@ -347,8 +390,18 @@ void HandleAdminDeleteProject(App& app, RequestContext& ctx) {
         Status::Conflict("project has an active Stripe subscription (" + p->stripe_subscription_id +
                          "). Cancel it via the Stripe Dashboard before deleting."));
   }
-  Status s = app.store().Write([&](WriteTxn& txn) { return txn.DeleteProject(p->id); });
+  JsonWriter detail;
+  detail.BeginObject().Field("project_id", p->project_id).Field("name", p->name).EndObject();
+  Status s = app.store().Write([&](WriteTxn& txn) {
+    Status d = txn.DeleteProject(p->id);
+    if (!d.ok()) return d;
+    // The one row that outlives the project: who deleted it, and when.
+    AuditEntry e = ActionEntry(app, ctx, "admin.project_delete", 200, detail.Take(), p->id);
+    e.project = 0;
+    return txn.InsertAudit(e);
+  });
   if (!s.ok()) return SendError(*ctx.res, s);
+  ctx.audit_project = 0;  // the admin.request row must not name the deleted project
   app.auth().cache().EvictProject(p->id);
   app.limiter().Forget(p->id);
   app.halts().CloseProject(p->id);
@@ -405,6 +458,96 @@ void HandleAdminStorage(App& app, RequestContext& ctx) {
         .EndObject();
   }
   w.EndArray().EndObject();
+  SendJson(*ctx.res, 200, w.Take());
+}
+
+}  // namespace vigil
+
+namespace vigil {
+
+void HandleAdminListAbuse(App& app, RequestContext& ctx) {
+  const bool include_resolved = ctx.Query("include_resolved") == "true";
+  const int64_t limit = ctx.PageParam("limit", 100, 1, 500);
+  std::vector<AbuseSignal> signals;
+  Status s = app.store().Read([&](ReadTxn& txn) {
+    auto r = txn.ListAbuseSignals(include_resolved, limit);
+    if (!r.ok()) return r.status();
+    signals = std::move(r.value());
+    return Status::Ok();
+  });
+  if (!s.ok()) return SendError(*ctx.res, s);
+  JsonWriter w;
+  w.BeginObject().Field("ok", true).Key("signals").BeginArray();
+  for (const AbuseSignal& a : signals) {
+    w.BeginObject()
+        .Field("signal_id", a.signal_id)
+        .Field("project_id", a.project_id)
+        .Field("kind", a.kind)
+        .Field("severity", a.severity);
+    if (!a.detail_json.empty()) w.Key("detail").Raw(a.detail_json);
+    w.Field("detected_at", FormatRfc3339Ms(a.detected_at_ms));
+    WriteTs(w, "notified_at", a.notified_at_ms);
+    WriteTs(w, "suspended_at", a.suspended_at_ms);
+    WriteTs(w, "resolved_at", a.resolved_at_ms);
+    if (!a.resolved_by.empty()) w.Field("resolved_by", a.resolved_by);
+    if (!a.resolution_note.empty()) w.Field("resolution_note", a.resolution_note);
+    w.EndObject();
+  }
+  w.EndArray().EndObject();
+  SendJson(*ctx.res, 200, w.Take());
+}
+
+void HandleAdminResolveAbuse(App& app, RequestContext& ctx) {
+  const std::string& signal_id = ctx.params[0];
+  std::string note;
+  bool reactivate = false;
+  if (!ctx.body.empty()) {
+    simdjson::dom::parser parser;
+    simdjson::dom::object obj;
+    Status s = ParseAdminBody(ctx, parser, &obj);
+    if (!s.ok()) return SendError(*ctx.res, s);
+    simdjson::dom::element v;
+    if (obj.at_key("note").get(v) == simdjson::SUCCESS && !v.is_null()) {
+      std::string_view sv;
+      if (v.get_string().get(sv) != simdjson::SUCCESS) {
+        return SendError(*ctx.res, Status::InvalidArgument("note must be a string"));
+      }
+      note = std::string(sv);
+    }
+    if (obj.at_key("reactivate").get(v) == simdjson::SUCCESS && !v.is_null()) {
+      if (v.get_bool().get(reactivate) != simdjson::SUCCESS) {
+        return SendError(*ctx.res, Status::InvalidArgument("reactivate must be a boolean"));
+      }
+    }
+  }
+  std::optional<AbuseSignal> signal;
+  bool reactivated = false;
+  Status s = signal_id.size() > limits::kMaxIdBytes
+                 ? Status::Ok()
+                 : app.store().Write([&](WriteTxn& txn) {
+                     auto r = txn.ResolveAbuseSignal(signal_id, note, reactivate, ctx.now_ms,
+                                                     &reactivated);
+                     if (!r.ok()) return r.status();
+                     signal = std::move(r.value());
+                     if (!signal) return Status::Ok();
+                     JsonWriter detail;
+                     detail.BeginObject()
+                         .Field("signal_id", signal_id)
+                         .Field("reactivated", reactivated)
+                         .EndObject();
+                     return txn.InsertAudit(ActionEntry(app, ctx, "admin.abuse_resolve", 200,
+                                                        detail.Take(), signal->project));
+                   });
+  if (!s.ok()) return SendError(*ctx.res, s);
+  if (!signal) return SendError(*ctx.res, Status::NotFound("abuse signal not found"));
+  ctx.audit_project = signal->project;
+  if (reactivated) app.auth().cache().EvictProject(signal->project);
+  JsonWriter w;
+  w.BeginObject()
+      .Field("ok", true)
+      .Field("signal_id", signal_id)
+      .Field("reactivated", reactivated)
+      .EndObject();
   SendJson(*ctx.res, 200, w.Take());
 }
 

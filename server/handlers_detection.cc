@@ -4,6 +4,7 @@
 #include "detectors/playbooks.h"
 #include "domain/time_util.h"
 #include "server/app.h"
+#include "server/audit.h"
 #include "server/handlers.h"
 #include "server/json_codec.h"
 #include "server/limits.h"
@@ -108,8 +109,11 @@ void HandlePutPolicy(App& app, RequestContext& ctx) {
   auto policy = ParsePolicy(ctx.body, app.detection().default_preset());
   if (!policy.ok()) return SendError(*ctx.res, policy.status());
   const std::string json = PolicyToJson(policy.value());
-  Status s = app.store().Write(
-      [&](WriteTxn& txn) { return txn.PutPolicy(ctx.auth.project, json, ctx.now_ms); });
+  Status s = app.store().Write([&](WriteTxn& txn) {
+    Status u = txn.PutPolicy(ctx.auth.project, json, ctx.now_ms);
+    if (!u.ok()) return u;
+    return txn.InsertAudit(ActionEntry(app, ctx, "policy.update", 200));
+  });
   if (!s.ok()) return SendError(*ctx.res, s);
   app.detection().SetPolicyCache(ctx.auth.project, policy.value());
   SendJson(*ctx.res, 200, "{\"ok\":true,\"policy\":" + json + "}");

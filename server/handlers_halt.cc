@@ -2,6 +2,7 @@
 #include <chrono>
 
 #include "server/app.h"
+#include "server/audit.h"
 #include "server/handlers.h"
 #include "server/json_codec.h"
 #include "server/limits.h"
@@ -42,7 +43,8 @@ void HandleHalt(App& app, RequestContext& ctx) {
                                              std::to_string(limits::kMaxReasonBytes) + " bytes"));
   }
   if (reason->empty()) reason.value() = "halt requested via API";
-  auto out = app.RequestHalt(ctx.auth.project, id, reason.value(), ctx.now_ms);
+  auto out = app.RequestHalt(ctx.auth.project, id, reason.value(), ctx.now_ms,
+                             ActionEntry(app, ctx, "halt.request", 200));
   if (!out.ok()) return SendError(*ctx.res, out.status());
   if (!out->exists) return SendError(*ctx.res, Status::NotFound("execution not found"));
   JsonWriter w;

@@ -1,6 +1,7 @@
 // API keys of the caller's project (spec §6): list, mint (shown once), revoke, rotate.
 #include "domain/time_util.h"
 #include "server/app.h"
+#include "server/audit.h"
 #include "server/handlers.h"
 #include "server/json_codec.h"
 #include "server/keys.h"
@@ -28,6 +29,12 @@ void WriteMinted(httplib::Response& res, const MintedKey& key, const std::string
 }
 
 }  // namespace
+
+std::string KeyDetail(const std::string& key_id) {
+  JsonWriter w;
+  w.BeginObject().Field("key_id", key_id).EndObject();
+  return w.Take();
+}
 
 void HandleListKeys(App& app, RequestContext& ctx) {
   std::vector<ApiKeyRow> keys;
@@ -60,8 +67,10 @@ void HandleCreateKey(App& app, RequestContext& ctx) {
     if (count.value() >= kMaxKeysPerProject) {
       return Status::Conflict("too many api keys (max " + std::to_string(kMaxKeysPerProject) + ")");
     }
-    return txn.UpsertKey(ctx.auth.project, key.key_id, key.key_hash, key.key_prefix, name.value(),
-                         ctx.now_ms);
+    Status u = txn.UpsertKey(ctx.auth.project, key.key_id, key.key_hash, key.key_prefix,
+                             name.value(), ctx.now_ms);
+    if (!u.ok()) return u;
+    return txn.InsertAudit(ActionEntry(app, ctx, "api_key.create", 200, KeyDetail(key.key_id)));
   });
   if (!s.ok()) return SendError(*ctx.res, s);
   WriteMinted(*ctx.res, key, name.value(), nullptr);
@@ -74,7 +83,8 @@ void HandleDeleteKey(App& app, RequestContext& ctx) {
     auto r = txn.DeleteKey(ctx.auth.project, key_id);
     if (!r.ok()) return r.status();
     deleted = r.value();
-    return Status::Ok();
+    if (!deleted) return Status::Ok();
+    return txn.InsertAudit(ActionEntry(app, ctx, "api_key.revoke", 200, KeyDetail(key_id)));
   });
   if (!s.ok()) return SendError(*ctx.res, s);
   if (!deleted) return SendError(*ctx.res, Status::NotFound("api key not found"));
@@ -98,7 +108,11 @@ void HandleRotateKey(App& app, RequestContext& ctx) {
     Status u = txn.UpsertKey(ctx.auth.project, key.key_id, key.key_hash, key.key_prefix, *name,
                              ctx.now_ms);
     if (!u.ok()) return u;
-    return txn.DeleteKey(ctx.auth.project, old_id).status();
+    u = txn.DeleteKey(ctx.auth.project, old_id).status();
+    if (!u.ok()) return u;
+    JsonWriter detail;
+    detail.BeginObject().Field("key_id", key.key_id).Field("rotated_key_id", old_id).EndObject();
+    return txn.InsertAudit(ActionEntry(app, ctx, "api_key.rotate", 200, detail.Take()));
   });
   if (!s.ok()) return SendError(*ctx.res, s);
   if (!name) return SendError(*ctx.res, Status::NotFound("api key not found"));

@@ -12,18 +12,6 @@
 namespace vigil {
 namespace {
 
-Status TimeFilter(const RequestContext& ctx, const char* name, std::optional<int64_t>* out) {
-  const std::string v = ctx.Query(name);
-  if (v.empty()) return Status::Ok();
-  auto ms = ParseRfc3339Ms(v);
-  if (!ms) {
-    return Status::InvalidArgument("invalid " + std::string(name) +
-                                   ": must be an RFC 3339 timestamp");
-  }
-  *out = *ms;
-  return Status::Ok();
-}
-
 Status IdFilter(const RequestContext& ctx, const char* name, std::string* out) {
   *out = ctx.Query(name);
   if (out->size() > limits::kMaxIdBytes) {
@@ -88,8 +76,8 @@ void HandleListExecutions(App& app, RequestContext& ctx) {
   if (!f.status.empty() && !IsValidStatus(f.status)) {
     return SendError(*ctx.res, Status::InvalidArgument("invalid status: " + f.status));
   }
-  for (Status s : {TimeFilter(ctx, "started_after", &f.started_after_ms),
-                   TimeFilter(ctx, "started_before", &f.started_before_ms),
+  for (Status s : {ctx.TimeParam("started_after", &f.started_after_ms),
+                   ctx.TimeParam("started_before", &f.started_before_ms),
                    IdFilter(ctx, "parent_execution_id", &f.parent_execution_id),
                    IdFilter(ctx, "failure_group_id", &f.failure_group_id),
                    IdFilter(ctx, "sdk_language", &f.sdk_language)}) {
@@ -211,7 +199,7 @@ void HandleStatsTimeSeries(App& app, RequestContext& ctx) {
   }
   const int64_t bucket_ms = bucket == "hour" ? kHourMs : kDayMs;
   std::optional<int64_t> since, until;
-  for (Status s : {TimeFilter(ctx, "since", &since), TimeFilter(ctx, "until", &until)}) {
+  for (Status s : {ctx.TimeParam("since", &since), ctx.TimeParam("until", &until)}) {
     if (!s.ok()) return SendError(*ctx.res, s);
   }
   const int64_t until_ms = until.value_or(ctx.now_ms);

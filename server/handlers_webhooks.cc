@@ -7,6 +7,7 @@
 #include "detectors/detectors.h"
 #include "domain/time_util.h"
 #include "server/app.h"
+#include "server/audit.h"
 #include "server/handlers.h"
 #include "server/limits.h"
 #include "server/webhook_address.h"
@@ -146,6 +147,16 @@ void WriteWebhook(JsonWriter& w, const WebhookRow& h, const std::string& project
   w.Field("enabled", h.enabled).Field("created_at", FormatRfc3339Ms(h.created_at_ms)).EndObject();
 }
 
+namespace {
+
+std::string WebhookDetail(const std::string& webhook_id) {
+  JsonWriter w;
+  w.BeginObject().Field("webhook_id", webhook_id).EndObject();
+  return w.Take();
+}
+
+}  // namespace
+
 void HandleCreateWebhook(App& app, RequestContext& ctx) {
   auto body = ParseWebhookBody(ctx.body);
   if (!body.ok()) return SendError(*ctx.res, body.status());
@@ -175,6 +186,7 @@ void HandleCreateWebhook(App& app, RequestContext& ctx) {
                                        url.value(), ctx.now_ms);
   if (!created.ok()) return SendError(*ctx.res, created.status());
   const WebhookRow& w = created->row;
+  app.store().AppendAudit(ActionEntry(app, ctx, "webhook.create", 200, WebhookDetail(w.webhook_id)));
   JsonWriter out;
   out.BeginObject()
       .Field("ok", true)
@@ -214,7 +226,8 @@ void HandleDeleteWebhook(App& app, RequestContext& ctx) {
       auto r = txn.DeleteWebhook(ctx.auth.project, id);
       if (!r.ok()) return r.status();
       deleted = r.value();
-      return Status::Ok();
+      if (!deleted) return Status::Ok();
+      return txn.InsertAudit(ActionEntry(app, ctx, "webhook.delete", 200, WebhookDetail(id)));
     });
     if (!s.ok()) return SendError(*ctx.res, s);
   }
@@ -233,6 +246,7 @@ void HandleTestWebhook(App& app, RequestContext& ctx) {
   if (!r.ok()) return SendError(*ctx.res, r.status());
   if (!r.value()) return SendError(*ctx.res, Status::NotFound("webhook not found"));
   const auto& t = *r.value();
+  app.store().AppendAudit(ActionEntry(app, ctx, "webhook.test", 200, WebhookDetail(id)));
   JsonWriter w;
   w.BeginObject()
       .Field("ok", t.attempt.delivered)
@@ -254,6 +268,24 @@ void HandleTestWebhook(App& app, RequestContext& ctx) {
   SendJson(*ctx.res, 200, w.Take());
 }
 
+void WriteWebhookDelivery(JsonWriter& w, const WebhookAttemptRow& a, const std::string& webhook_id,
+                          const std::string& project_id) {
+  w.BeginObject()
+      .Field("delivery_id", a.delivery_id)
+      .Field("webhook_id", webhook_id)
+      .Field("project_id", project_id);
+  if (!a.failure_class.empty()) w.Field("failure_class", a.failure_class);
+  if (!a.signature.empty()) w.Field("signature", a.signature);
+  if (!a.group_id.empty()) w.Field("group_id", a.group_id);
+  w.Field("attempt", a.attempt).Field("status", a.status);
+  if (a.http_status) w.Field("http_status", *a.http_status);
+  if (!a.error.empty()) w.Field("error", a.error);
+  if (!a.response_body.empty()) w.Field("response_body", a.response_body);
+  w.Field("duration_ms", a.duration_ms).Field("created_at", FormatRfc3339Ms(a.created_at_ms));
+  if (a.next_attempt_at_ms) w.Field("next_attempt_at", FormatRfc3339Ms(*a.next_attempt_at_ms));
+  w.EndObject();
+}
+
 void HandleListWebhookDeliveries(App& app, RequestContext& ctx) {
   auto hook = FindWebhook(app, ctx);
   if (!hook.ok()) return SendError(*ctx.res, hook.status());
@@ -273,20 +305,7 @@ void HandleListWebhookDeliveries(App& app, RequestContext& ctx) {
       .Key("deliveries")
       .BeginArray();
   for (const WebhookAttemptRow& a : rows) {
-    w.BeginObject()
-        .Field("delivery_id", a.delivery_id)
-        .Field("webhook_id", hook->webhook_id)
-        .Field("project_id", ctx.auth.project_id);
-    if (!a.failure_class.empty()) w.Field("failure_class", a.failure_class);
-    if (!a.signature.empty()) w.Field("signature", a.signature);
-    if (!a.group_id.empty()) w.Field("group_id", a.group_id);
-    w.Field("attempt", a.attempt).Field("status", a.status);
-    if (a.http_status) w.Field("http_status", *a.http_status);
-    if (!a.error.empty()) w.Field("error", a.error);
-    if (!a.response_body.empty()) w.Field("response_body", a.response_body);
-    w.Field("duration_ms", a.duration_ms).Field("created_at", FormatRfc3339Ms(a.created_at_ms));
-    if (a.next_attempt_at_ms) w.Field("next_attempt_at", FormatRfc3339Ms(*a.next_attempt_at_ms));
-    w.EndObject();
+    WriteWebhookDelivery(w, a, hook->webhook_id, ctx.auth.project_id);
   }
   w.EndArray().Field("count", static_cast<int64_t>(rows.size())).EndObject();
   SendJson(*ctx.res, 200, w.Take());

@@ -4,6 +4,7 @@
 #include <httplib.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,11 +23,17 @@ struct RequestContext {
   AuthRecord auth;                  // set on API-key routes
   int64_t now_ms = 0;
   std::string body;  // the request body (routes that take one)
+  // Audit (spec §11): who is calling ("key" or "admin"), and the project an admin request acted
+  // on (internal id, 0 = none), so admin actions appear in that project's log.
+  std::string actor;
+  int64_t audit_project = 0;
 
   // Query parameter or "" when absent.
   std::string Query(const char* name) const;
   // A pagination parameter (spec §2.4): missing or non-integer => `def`; out of range => clamped.
   int64_t PageParam(const char* name, int64_t def, int64_t lo, int64_t hi) const;
+  // An optional RFC 3339 query parameter; InvalidArgument names it when malformed.
+  Status TimeParam(const char* name, std::optional<int64_t>* out) const;
 };
 
 // Writes `{"ok":true,...}` bodies built by the caller.

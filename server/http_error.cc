@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "domain/time_util.h"
 #include "server/http.h"
 
 namespace vigil {
@@ -16,6 +17,18 @@ int64_t RequestContext::PageParam(const char* name, int64_t def, int64_t lo, int
   const long long n = std::strtoll(v.c_str(), &end, 10);
   if (*end != '\0') return def;
   return std::max<int64_t>(lo, std::min<int64_t>(hi, n));
+}
+
+Status RequestContext::TimeParam(const char* name, std::optional<int64_t>* out) const {
+  const std::string v = Query(name);
+  if (v.empty()) return Status::Ok();
+  auto ms = ParseRfc3339Ms(v);
+  if (!ms) {
+    return Status::InvalidArgument("invalid " + std::string(name) +
+                                   ": must be an RFC 3339 timestamp");
+  }
+  *out = *ms;
+  return Status::Ok();
 }
 
 void SendJson(httplib::Response& res, int http_status, const std::string& json) {
@@ -48,6 +61,8 @@ int HttpStatusFor(Code code) {
       return 503;
     case Code::kInternal:
       return 500;
+    case Code::kBadGateway:
+      return 502;
   }
   return 500;
 }

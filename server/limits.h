@@ -56,6 +56,11 @@ constexpr size_t kKeepAliveMaxRequests = 100000;
 constexpr int kKeepAliveTimeoutSec = 5;
 constexpr int kReadTimeoutSec = 5;
 constexpr int kWriteTimeoutSec = 10;
+// NDJSON streams (exports, audit-log downloads) open at once. Each holds a reader connection and
+// its snapshot for as long as the client takes to read, so they are few; more get 503.
+constexpr int kMaxConcurrentStreams = 2;
+// Bytes gathered before a chunk of a stream is written (fewer, larger writes).
+constexpr size_t kStreamChunkBytes = 64 * 1024;
 // In-flight requests finish within this after SIGTERM.
 constexpr int kDrainTimeoutSec = 10;
 // Read-only connections in the reader pool.

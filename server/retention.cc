@@ -12,10 +12,13 @@ constexpr int64_t kDayMs = 24LL * 3600 * 1000;
 // Rows deleted per write job: small enough that ingestion never waits long behind one.
 constexpr int64_t kPruneBatch = 500;
 constexpr int64_t kDeliveryRetentionDays = 30;
+constexpr int64_t kStripeEventRetentionDays = 90;
+constexpr int64_t kResolvedAbuseRetentionDays = 90;
 
 }  // namespace
 
-Result<PruneReport> PruneOnce(Store& store, int64_t default_days, int64_t now_ms) {
+Result<PruneReport> PruneOnce(Store& store, int64_t default_days, int64_t audit_days,
+                              int64_t now_ms) {
   PruneReport report;
   std::vector<std::pair<int64_t, int64_t>> policies;
   Status s = store.Read([&](ReadTxn& txn) {
@@ -40,17 +43,33 @@ Result<PruneReport> PruneOnce(Store& store, int64_t default_days, int64_t now_ms
       if (n < kPruneBatch) break;
     }
   }
-  for (;;) {
-    int64_t n = 0;
-    s = store.Write([&](WriteTxn& txn) {
-      auto r = txn.PruneDeliveries(now_ms - kDeliveryRetentionDays * kDayMs, kPruneBatch);
-      if (!r.ok()) return r.status();
-      n = r.value();
-      return Status::Ok();
-    });
-    if (!s.ok()) return s;
-    report.deliveries += n;
-    if (n < kPruneBatch) break;
+  // Ancillary rows, oldest first, in batches: each pruner deletes at most kPruneBatch rows.
+  using Pruner = Result<int64_t> (WriteTxn::*)(int64_t, int64_t);
+  const struct {
+    Pruner prune;
+    int64_t cutoff_ms;
+    int64_t* count;
+  } ancillary[] = {
+      {&WriteTxn::PruneDeliveries, now_ms - kDeliveryRetentionDays * kDayMs, &report.deliveries},
+      {&WriteTxn::PruneAudit, now_ms - audit_days * kDayMs, &report.audit},
+      {&WriteTxn::PruneStripeEvents, now_ms - kStripeEventRetentionDays * kDayMs,
+       &report.stripe_events},
+      {&WriteTxn::PruneResolvedAbuse, now_ms - kResolvedAbuseRetentionDays * kDayMs,
+       &report.abuse_signals},
+  };
+  for (const auto& a : ancillary) {
+    for (;;) {
+      int64_t n = 0;
+      s = store.Write([&](WriteTxn& txn) {
+        auto r = (txn.*a.prune)(a.cutoff_ms, kPruneBatch);
+        if (!r.ok()) return r.status();
+        n = r.value();
+        return Status::Ok();
+      });
+      if (!s.ok()) return s;
+      *a.count += n;
+      if (n < kPruneBatch) break;
+    }
   }
   return report;
 }
@@ -61,12 +80,16 @@ void RetentionWorker::Start() {
     std::unique_lock<std::mutex> lock(mu_);
     while (!stop_) {
       lock.unlock();
-      auto r = PruneOnce(*store_, default_days_, NowMs());
+      auto r = PruneOnce(*store_, default_days_, audit_days_, NowMs());
       if (!r.ok()) {
         log::Warn("retention pass failed", {log::Str("error", r.status().message())});
-      } else if (r->executions || r->deliveries) {
+      } else if (r->executions || r->deliveries || r->audit || r->stripe_events ||
+                 r->abuse_signals) {
         log::Info("retention pass", {log::Num("executions", r->executions),
-                                     log::Num("webhook_deliveries", r->deliveries)});
+                                     log::Num("webhook_deliveries", r->deliveries),
+                                     log::Num("audit_rows", r->audit),
+                                     log::Num("stripe_events", r->stripe_events),
+                                     log::Num("abuse_signals", r->abuse_signals)});
       }
       lock.lock();
       cv_.wait_for(lock, std::chrono::seconds(interval_s_), [this] { return stop_; });

@@ -16,6 +16,8 @@ const std::vector<Route>& Routes() {
       {"GET", "/health", A::kPublic, Bucket::kOther, B::kNone, HandleHealth},
       {"GET", "/metrics", A::kMetrics, Bucket::kOther, B::kNone, HandleMetrics},
       {"POST", "/signup", A::kPublic, Bucket::kOther, B::kRequired, HandleSignup},
+      {"GET", "/.well-known/security.txt", A::kPublic, Bucket::kOther, B::kNone, HandleSecurityTxt},
+      {"POST", "/billing/webhook", A::kPublic, Bucket::kOther, B::kOptional, HandleStripeWebhook},
 
       {"POST", "/executions", A::kApiKey, Bucket::kIngest, B::kRequired, HandleCreateExecution},
       {"GET", "/executions", A::kApiKey, Bucket::kOther, B::kNone, HandleListExecutions},
@@ -70,6 +72,19 @@ const std::vector<Route>& Routes() {
       {"POST", "/admin/projects/{id}/retention", A::kAdmin, Bucket::kOther, B::kRequired,
        HandleAdminRetention},
       {"GET", "/admin/storage", A::kAdmin, Bucket::kOther, B::kNone, HandleAdminStorage},
+      {"GET", "/admin/projects/{id}/export", A::kAdmin, Bucket::kOther, B::kNone,
+       HandleAdminExport},
+      {"GET", "/admin/audit-log", A::kAdmin, Bucket::kOther, B::kNone, HandleAdminAuditLog},
+      {"GET", "/admin/abuse", A::kAdmin, Bucket::kOther, B::kNone, HandleAdminListAbuse},
+      {"POST", "/admin/abuse/{id}/resolve", A::kAdmin, Bucket::kOther, B::kOptional,
+       HandleAdminResolveAbuse},
+
+      {"GET", "/audit-log", A::kApiKey, Bucket::kOther, B::kNone, HandleAuditLog},
+      {"GET", "/billing", A::kApiKey, Bucket::kOther, B::kNone, HandleGetBilling},
+      {"GET", "/billing/usage", A::kApiKey, Bucket::kOther, B::kNone, HandleBillingUsage},
+      {"POST", "/billing/checkout", A::kApiKey, Bucket::kOther, B::kOptional,
+       HandleBillingCheckout},
+      {"POST", "/billing/portal", A::kApiKey, Bucket::kOther, B::kOptional, HandleBillingPortal},
   };
   return kRoutes;
 }

@@ -10,6 +10,7 @@
 
 #include "domain/random.h"
 #include "domain/time_util.h"
+#include "server/json_writer.h"
 #include "server/limits.h"
 #include "server/log.h"
 #include "server/webhook_message.h"
@@ -588,6 +589,15 @@ void WebhookService::Process(const DueWebhookMessage& d) {
   if (!row.error.empty()) fields.push_back(log::Str("error", row.error));
   if (result.disable) {
     log::Warn("webhook disabled after 410 Gone", fields);
+    AuditEntry e;
+    e.time_ms = NowMs();
+    e.project = d.project;
+    e.actor = "system";
+    e.action = "webhook.disabled";
+    JsonWriter detail;
+    detail.BeginObject().Field("webhook_id", d.webhook.webhook_id).EndObject();
+    e.detail_json = detail.Take();
+    store_->AppendAudit(std::move(e));
   } else if (result.delivered) {
     log::Info("webhook delivered", fields);
   } else {

@@ -15,7 +15,8 @@ namespace {
   " COALESCE(p.suspended_at, 0), COALESCE(p.suspended_reason, ''), p.rate_limit_burst," \
   " p.rate_limit_per_sec, p.retention_days,"                                            \
   " (SELECT COALESCE(MAX(x.started_at), 0) FROM executions x WHERE x.project = p.id),"  \
-  " (SELECT COUNT(*) FROM executions x WHERE x.project = p.id)"                         \
+  " (SELECT COUNT(*) FROM executions x WHERE x.project = p.id),"                        \
+  " COALESCE(p.usage_month_start, 0)"                                                   \
   " FROM projects p"
 
 AdminProject ReadAdminProject(SQLite::Statement& q) {
@@ -41,6 +42,7 @@ AdminProject ReadAdminProject(SQLite::Statement& q) {
   if (!q.getColumn(18).isNull()) p.retention_days = q.getColumn(18).getInt64();
   p.last_activity_at_ms = q.getColumn(19).getInt64();
   p.total_executions = q.getColumn(20).getInt64();
+  p.usage_month_start_ms = q.getColumn(21).getInt64();
   return p;
 }
 
@@ -147,7 +149,8 @@ Status WriteTxn::DeleteProject(int64_t project) {
     // Tables without a foreign key to projects go first; the rest cascade from the project row.
     for (const char* sql :
          {"DELETE FROM findings WHERE project = ?", "DELETE FROM model_usage WHERE project = ?",
-          "DELETE FROM events WHERE project = ?", "DELETE FROM projects WHERE id = ?"}) {
+          "DELETE FROM events WHERE project = ?", "DELETE FROM audit_log WHERE project = ?",
+          "DELETE FROM stripe_events WHERE project = ?", "DELETE FROM projects WHERE id = ?"}) {
       SQLite::Statement q(conn_->db(), sql);
       q.bind(1, project);
       q.exec();
@@ -270,6 +273,18 @@ Result<std::optional<AdminProject>> ReadTxn::GetAdminProject(const std::string& 
   Status s = GuardSqlite([&] {
     auto& q = conn_->Prepare(VIGIL_ADMIN_PROJECT_SELECT " WHERE p.project_id = ?");
     q.bind(1, project_id);
+    if (q.executeStep()) out = ReadAdminProject(q);
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+Result<std::optional<AdminProject>> ReadTxn::GetAdminProjectById(int64_t project) {
+  std::optional<AdminProject> out;
+  Status s = GuardSqlite([&] {
+    auto& q = conn_->Prepare(VIGIL_ADMIN_PROJECT_SELECT " WHERE p.id = ?");
+    q.bind(1, project);
     if (q.executeStep()) out = ReadAdminProject(q);
     return Status::Ok();
   });

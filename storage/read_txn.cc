@@ -38,8 +38,8 @@ Result<std::optional<AuthRecord>> ReadTxn::FindKeyByHash(const std::string& key_
   Status s = GuardSqlite([&] {
     auto& q = conn_->Prepare(
         "SELECT k.key_id, p.id, p.project_id, p.suspended_at IS NOT NULL,"
-        " COALESCE(p.suspended_reason, ''), p.rate_limit_burst, p.rate_limit_per_sec"
-        " FROM api_keys k JOIN projects p ON p.id = k.project WHERE k.key_hash = ?");
+        " COALESCE(p.suspended_reason, ''), p.rate_limit_burst, p.rate_limit_per_sec,"
+        " k.key_prefix FROM api_keys k JOIN projects p ON p.id = k.project WHERE k.key_hash = ?");
     q.bind(1, key_hash);
     if (q.executeStep()) {
       AuthRecord r;
@@ -50,6 +50,7 @@ Result<std::optional<AuthRecord>> ReadTxn::FindKeyByHash(const std::string& key_
       r.suspended_reason = q.getColumn(4).getString();
       r.rate_limit_burst = OptReal(q, 5);
       r.rate_limit_per_sec = OptReal(q, 6);
+      r.key_prefix = q.getColumn(7).getString();
       rec = std::move(r);
     }
     return Status::Ok();

@@ -7,10 +7,6 @@
 namespace vigil {
 namespace {
 
-std::string Text(SQLite::Statement& q, int col) {
-  auto c = q.getColumn(col);
-  return c.isNull() ? std::string() : c.getString();
-}
 int64_t Int(SQLite::Statement& q, int col) {
   auto c = q.getColumn(col);
   return c.isNull() ? 0 : c.getInt64();
@@ -121,6 +117,11 @@ std::optional<Budget> DecodeBudget(const std::string& text) {
     if (k == "auto_halt") b.auto_halt = v == "1";
   }
   return b;
+}
+
+std::string Text(SQLite::Statement& q, int col) {
+  auto c = q.getColumn(col);
+  return c.isNull() ? std::string() : c.getString();
 }
 
 }  // namespace vigil

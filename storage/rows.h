@@ -35,6 +35,8 @@ Event ReadEventRow(SQLite::Statement& q);
 
 // Bind a value that means "not provided" when zero/empty (spec §2.2) as SQL NULL.
 void BindText(SQLite::Statement& q, int i, const std::string& v);
+// A nullable text column, NULL read as "".
+std::string Text(SQLite::Statement& q, int col);
 void BindInt(SQLite::Statement& q, int i, int64_t v);
 void BindReal(SQLite::Statement& q, int i, double v);
 

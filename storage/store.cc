@@ -162,12 +162,19 @@ void Store::WriterLoop() {
   pthread_setname_np(pthread_self(), "vigil-writer");
   // Bounds the latency of the last job in a group and the size of one transaction.
   constexpr size_t kMaxJobsPerGroup = 256;
+  // Audit rows of read-only traffic wait at most this long for a group to carry them.
+  constexpr auto kAuditFlushInterval = std::chrono::milliseconds(200);
   for (;;) {
     std::vector<std::shared_ptr<Job>> group;
     {
       std::unique_lock<std::mutex> lock(queue_mu_);
-      queue_cv_.wait(lock, [this] { return closing_ || !queue_.empty(); });
-      if (queue_.empty() && closing_) return;
+      queue_cv_.wait_for(lock, kAuditFlushInterval,
+                         [this] { return closing_ || !queue_.empty(); });
+      if (queue_.empty() && closing_) {
+        lock.unlock();
+        RunGroup(group);  // the last audit rows
+        return;
+      }
       while (!queue_.empty() && group.size() < kMaxJobsPerGroup) {
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();
@@ -176,6 +183,15 @@ void Store::WriterLoop() {
     RunGroup(group);
     EnforceWalBound();
   }
+}
+
+void Store::AppendAudit(AuditEntry entry) {
+  std::lock_guard<std::mutex> lock(audit_mu_);
+  if (audit_pending_.size() >= options_.audit_buffer_max) {
+    audit_dropped_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  audit_pending_.push_back(std::move(entry));
 }
 
 void Store::EnforceWalBound() {
@@ -207,7 +223,12 @@ void Store::RunGroup(std::vector<std::shared_ptr<Job>>& group) {
       runnable.push_back(job);
     }
   }
-  if (runnable.empty()) return;
+  std::vector<AuditEntry> audit;
+  {
+    std::lock_guard<std::mutex> lock(audit_mu_);
+    audit.swap(audit_pending_);
+  }
+  if (runnable.empty() && audit.empty()) return;
 
   std::vector<Status> results(runnable.size());
   Status group_status = GuardSqlite([&] {
@@ -236,11 +257,23 @@ void Store::RunGroup(std::vector<std::shared_ptr<Job>>& group) {
       }
       results[i] = s;
     }
+    // Audit rows of requests answered since the last group ride along in this transaction.
+    for (const AuditEntry& e : audit) {
+      if (!txn.InsertAudit(e).ok()) audit_dropped_.fetch_add(1, std::memory_order_relaxed);
+    }
     group_status = GuardSqlite([&] {
       writer_->ResetStatements();
       writer_->Exec("COMMIT");
       return Status::Ok();
     });
+    if (!group_status.ok()) {
+      // Kept for the next group rather than lost with this one (still bounded).
+      std::lock_guard<std::mutex> lock(audit_mu_);
+      for (auto& e : audit) {
+        if (audit_pending_.size() >= options_.audit_buffer_max) break;
+        audit_pending_.push_back(std::move(e));
+      }
+    }
     if (!group_status.ok()) {
       GuardSqlite([&] {
         if (!writer_->db().getHandle() || sqlite3_get_autocommit(writer_->db().getHandle()) == 0) {

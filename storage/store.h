@@ -35,11 +35,14 @@ struct StoreOptions {
   size_t readers = 8;
   // Past this WAL size the writer runs a TRUNCATE checkpoint between groups (see DESIGN.md).
   uint64_t wal_bound_bytes = 64u << 20;
+  // Audit rows waiting for the writer; past this they are dropped and counted.
+  size_t audit_buffer_max = 50000;
 };
 
 // What an API key authenticates as (spec §3.2). `project` is the internal project id.
 struct AuthRecord {
   std::string key_id;
+  std::string key_prefix;
   int64_t project = 0;
   std::string project_id;
   bool suspended = false;
@@ -88,6 +91,7 @@ struct AdminProject {
   std::optional<int64_t> retention_days;
   int64_t last_activity_at_ms = 0;
   int64_t total_executions = 0;
+  int64_t usage_month_start_ms = 0;  // calendar month the counter counts (no Stripe period)
 };
 
 struct ProjectUsage {
@@ -121,6 +125,7 @@ struct IngestResult {
   int64_t duplicates = 0;
   std::vector<TouchedExecution> touched;  // every execution named by the batch
   std::vector<bool> inserted;             // per batch index: stored (true) or duplicate
+  int64_t created_executions = 0;         // executions this batch created (abuse volume signal)
 };
 
 struct ExecutionFilter {
@@ -256,6 +261,59 @@ struct StoredSecret {
   std::string blob;
 };
 
+// --- audit log, billing, abuse (spec §11-13; storage/audit_txn.cc) ------------------------------
+// One audit row. Empty strings / zero mean absent (NULL).
+struct AuditEntry {
+  int64_t audit_id = 0;       // assigned on insert
+  int64_t time_ms = 0;
+  int64_t project = 0;        // internal id; 0 = no project
+  std::string project_id;     // public id (reads only)
+  std::string actor;          // key | signup | cli | admin | system | stripe
+  std::string key_id;
+  std::string action;         // request | api_key.create | admin.tier | ...
+  std::string method;
+  std::string path;           // without the query string
+  int status = 0;
+  std::string client_ip;
+  std::string detail_json;    // a JSON object, or ""
+};
+
+struct AuditFilter {
+  bool all_projects = false;  // admin view; otherwise only `project`
+  int64_t project = 0;
+  std::optional<int64_t> since_ms;
+  std::optional<int64_t> until_ms;
+  std::string action;
+  int64_t limit = 50;
+  int64_t offset = 0;
+};
+
+// Billing fields a Stripe event changes (spec §12.3); nullopt = leave as stored.
+struct BillingUpdate {
+  std::optional<std::string> tier;
+  std::optional<std::string> customer_id;      // "" = clear
+  std::optional<std::string> subscription_id;  // "" = clear
+  bool set_period = false;                     // then period_*_ms (0 = NULL) are stored
+  int64_t period_start_ms = 0;
+  int64_t period_end_ms = 0;
+  bool reset_usage = false;                    // executions_this_period = 0
+};
+
+struct AbuseSignal {
+  std::string signal_id;
+  int64_t project = 0;
+  std::string project_id;  // public id (reads only)
+  std::string kind;
+  std::string severity;
+  std::string detail_json;
+  int64_t detected_at_ms = 0;
+  int64_t notified_at_ms = 0;
+  int64_t suspended_at_ms = 0;
+  int64_t resolved_at_ms = 0;
+  std::string resolved_by;
+  std::string resolution_note;
+};
+
 // Mutations, valid only inside a job passed to Store::Write (writer thread, open transaction).
 class WriteTxn {
  public:
@@ -345,9 +403,30 @@ class WriteTxn {
   // Replaces a sealed secret that still equals `old_blob` (re-encryption under a new key).
   Status ReplaceWebhookSecret(int64_t project, int64_t webhook_row, const std::string& old_blob,
                               const std::string& new_blob);
+  // --- audit log, billing, abuse (storage/audit_txn.cc) ---
+  Status InsertAudit(const AuditEntry& e);
+  // Deletes at most `limit` audit rows older than `cutoff_ms`; returns how many.
+  Result<int64_t> PruneAudit(int64_t cutoff_ms, int64_t limit);
+  // Records a verified Stripe event; false when its id was already recorded (not applied again).
+  Result<bool> RecordStripeEvent(const std::string& event_id, const std::string& type,
+                                 int64_t project, int64_t now_ms);
+  Result<int64_t> PruneStripeEvents(int64_t cutoff_ms, int64_t limit);
+  Result<std::optional<int64_t>> FindProjectId(const std::string& project_id);
+  Result<std::optional<int64_t>> FindProjectByCustomer(const std::string& customer_id);
+  Status ApplyBilling(int64_t project, const BillingUpdate& u);
+  Status InsertAbuseSignal(const AbuseSignal& s);
+  // Resolves the signal; nullopt when unknown. With `reactivate`, lifts the project's suspension
+  // if this signal caused it; *reactivated says whether it did.
+  Result<std::optional<AbuseSignal>> ResolveAbuseSignal(const std::string& signal_id,
+                                                        const std::string& note, bool reactivate,
+                                                        int64_t now_ms, bool* reactivated);
+  // Suspends the projects of unresolved, unsuspended signals detected before `cutoff_ms`
+  // (reason `abuse:<kind>`); returns the internal ids of the projects newly suspended.
+  Result<std::vector<int64_t>> SuspendForAbuse(int64_t cutoff_ms, int64_t now_ms);
+  Result<int64_t> PruneResolvedAbuse(int64_t cutoff_ms, int64_t limit);
 
  private:
-  Result<int64_t> CreateExecutionRow(int64_t project, const Execution& e);
+  Result<int64_t> CreateExecutionRow(int64_t project, const Execution& e, int64_t now_ms);
   Connection* conn_;
 };
 
@@ -421,6 +500,31 @@ class ReadTxn {
   Result<std::vector<StoredSecret>> ListStoredSecrets(int64_t after_row, int64_t limit);
   // Delivery log rows stored for the project (admin storage report).
   Result<int64_t> CountWebhookDeliveries(int64_t project);
+  // --- audit log, billing, abuse (storage/audit_txn.cc) ---
+  // Newest first, one page.
+  Result<std::vector<AuditEntry>> ListAudit(const AuditFilter& f);
+  // Every matching entry oldest first, handed to `fn` one at a time (memory stays flat); `fn`
+  // returns false to stop (the client went away).
+  Status ForEachAudit(const AuditFilter& f, const std::function<bool(const AuditEntry&)>& fn);
+  // Executions with `started_at` in [since, until] per UTC day (day start ms, count), ascending.
+  Result<std::vector<std::pair<int64_t, int64_t>>> ExecutionsPerDay(int64_t project,
+                                                                    int64_t since_ms,
+                                                                    int64_t until_ms);
+  // Executions of the project started in [since, until).
+  Result<int64_t> CountExecutionsStarted(int64_t project, int64_t since_ms, int64_t until_ms);
+  Result<std::optional<AdminProject>> GetAdminProjectById(int64_t project);
+  // Newest first; unresolved only unless `include_resolved`.
+  Result<std::vector<AbuseSignal>> ListAbuseSignals(bool include_resolved, int64_t limit);
+  // --- export (spec §13.1): every row of the project, streamed to the callbacks ---
+  Status ForEachExecution(int64_t project, const std::function<bool(int64_t, const Execution&)>& fn);
+  Status ForEachEventOf(int64_t project, int64_t execution_row,
+                        const std::function<bool(const Event&)>& fn);
+  Status ForEachFinding(int64_t project,
+                        const std::function<bool(const std::string&, const StoredFinding&)>& fn);
+  Status ForEachWebhookDelivery(
+      int64_t project, const std::function<bool(const std::string&, const WebhookAttemptRow&)>& fn);
+  // Rows the project owns, by table (delete verification, export's `end` line).
+  Result<std::vector<std::pair<std::string, int64_t>>> CountProjectRows(int64_t project);
 
  private:
   Connection* conn_;
@@ -442,6 +546,10 @@ class Store {
   Status Write(std::function<Status(WriteTxn&)> job);
   // Like Write but does not wait; dropped (returns false) when the queue is full.
   bool WriteAsync(std::function<Status(WriteTxn&)> job);
+  // Queues an audit row; the writer commits queued rows with its next group (at most ~200 ms
+  // later), so recording a request never costs a synchronous write. Thread-safe.
+  void AppendAudit(AuditEntry entry);
+  int64_t AuditDropped() const { return audit_dropped_.load(); }
   // Runs `fn` on a pooled read-only connection inside a read transaction. Thread-safe.
   Status Read(const std::function<Status(ReadTxn&)>& fn);
 
@@ -472,6 +580,9 @@ class Store {
   std::unique_ptr<Connection> writer_;
   std::atomic<int64_t> wal_bound_checkpoints_{0};
   std::atomic<int64_t> wal_bound_misses_{0};
+  std::mutex audit_mu_;
+  std::vector<AuditEntry> audit_pending_;
+  std::atomic<int64_t> audit_dropped_{0};
 
   mutable std::mutex queue_mu_;
   std::condition_variable queue_cv_;

@@ -1,27 +1,15 @@
 // Storage for outgoing webhooks (spec §10): endpoints, the outbox and the delivery log.
 #include "storage/connection.h"
+#include "storage/rows.h"
 #include "storage/store.h"
 
 namespace vigil {
 namespace {
 
-std::string Text(SQLite::Statement& q, int col) {
-  auto c = q.getColumn(col);
-  return c.isNull() ? std::string() : c.getString();
-}
-
 std::string Blob(SQLite::Statement& q, int col) {
   auto c = q.getColumn(col);
   if (c.isNull()) return std::string();
   return std::string(static_cast<const char*>(c.getBlob()), static_cast<size_t>(c.getBytes()));
-}
-
-void BindText(SQLite::Statement& q, int i, const std::string& v) {
-  if (v.empty()) {
-    q.bind(i);
-  } else {
-    q.bind(i, v);
-  }
 }
 
 std::string JoinClasses(const std::vector<std::string>& classes) {

@@ -4,6 +4,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "domain/time_util.h"
 #include "storage/connection.h"
 #include "storage/rows.h"
 #include "storage/store.h"
@@ -99,7 +100,8 @@ Status WriteTxn::UpsertKey(int64_t project, const std::string& key_id, const std
   });
 }
 
-Result<int64_t> WriteTxn::CreateExecutionRow(int64_t project, const Execution& e) {
+Result<int64_t> WriteTxn::CreateExecutionRow(int64_t project, const Execution& e,
+                                             int64_t now_ms) {
   auto& ins = conn_->Prepare(
       "INSERT INTO executions(parent_execution_id, status, started_at, ended_at, duration_ms,"
       " total_tokens_in, total_tokens_out, estimated_cost_usd, input_summary, output_summary,"
@@ -111,10 +113,18 @@ Result<int64_t> WriteTxn::CreateExecutionRow(int64_t project, const Execution& e
   ins.bind(19, e.execution_id);
   ins.exec();
   const int64_t id = conn_->db().getLastInsertRowid();
-  // Quota accounting: once per execution, when its row is created by any path (spec §5.2).
+  // Quota accounting: once per execution, when its row is created by any path (spec §5.2). A
+  // project without a Stripe period counts per UTC calendar month: the first execution of a new
+  // month starts the count again.
   auto& quota = conn_->Prepare(
-      "UPDATE projects SET executions_this_period = executions_this_period + 1 WHERE id = ?");
-  quota.bind(1, project);
+      "UPDATE projects SET"
+      " executions_this_period = CASE WHEN current_period_start IS NULL"
+      "   AND COALESCE(usage_month_start, 0) < ?1 THEN 1 ELSE executions_this_period + 1 END,"
+      " usage_month_start = CASE WHEN current_period_start IS NULL THEN ?1"
+      "   ELSE usage_month_start END"
+      " WHERE id = ?2");
+  quota.bind(1, MonthStartMs(now_ms));
+  quota.bind(2, project);
   quota.exec();
   return id;
 }
@@ -139,7 +149,7 @@ Result<UpsertResult> WriteTxn::UpsertExecution(int64_t project, const ExecutionP
     out.status = out.execution.status;
     out.created = !stored.has_value();
     if (out.created) {
-      auto id = CreateExecutionRow(project, out.execution);
+      auto id = CreateExecutionRow(project, out.execution, now_ms);
       if (!id.ok()) return id.status();
     } else {
       auto& upd = conn_->Prepare(
@@ -196,9 +206,10 @@ Result<IngestResult> WriteTxn::IngestEvents(int64_t project, const std::vector<E
       ExecutionPatch patch;
       patch.execution_id = *id;
       Execution e = MergeExecution(std::nullopt, patch, t.min_timestamp_ms, now_ms);
-      auto row = CreateExecutionRow(project, e);
+      auto row = CreateExecutionRow(project, e, now_ms);
       if (!row.ok()) return row.status();
       t.row_id = row.value();
+      ++out.created_executions;
     }
     auto& ins = conn_->Prepare(
         "INSERT INTO events(project, execution, event_id, event_type, sequence, timestamp,"

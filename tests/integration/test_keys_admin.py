@@ -142,9 +142,6 @@ def test_admin_delete_project_removes_everything(admin_server):
     admin_server.stop()
     import sqlite3
     db = sqlite3.connect(admin_server.db)
-    for table in ["executions", "events", "findings", "failure_groups", "api_keys", "model_usage"]:
-        n = db.execute(f"SELECT COUNT(*) FROM {table} t JOIN projects p ON 1=0").fetchone()[0]
-        assert n == 0
     # Nothing left that belonged to it: every remaining row references a live project.
     assert db.execute("SELECT COUNT(*) FROM events WHERE project NOT IN (SELECT id FROM projects)").fetchone()[0] == 0
     assert db.execute("SELECT COUNT(*) FROM findings WHERE project NOT IN (SELECT id FROM projects)").fetchone()[0] == 0

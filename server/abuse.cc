@@ -1,0 +1,227 @@
+#include "server/abuse.h"
+
+#include <pthread.h>
+
+#include <algorithm>
+
+#include "domain/random.h"
+#include "domain/time_util.h"
+#include "server/json_writer.h"
+#include "server/log.h"
+
+namespace vigil {
+namespace {
+
+constexpr int64_t kWindowMs = 60LL * 60 * 1000;
+constexpr int64_t kWindowMins = 60;
+// Thresholds of spec §13.2.
+constexpr int64_t kRateLimitStorm = 30;
+constexpr size_t kKeyLeakIps = 10;
+constexpr int64_t kLargeBodyBytes = 1000000;
+constexpr int64_t kLargeBodies = 5;
+constexpr int64_t kSignupBurst = 5;
+constexpr int64_t kVolumeMin = 100;
+constexpr int64_t kVolumeFactor = 10;
+constexpr int64_t kBaselineHours = 7 * 24;
+// Windows tracked at once; past it, expired ones are swept and new keys are not tracked.
+constexpr size_t kMaxWindows = 100000;
+
+}  // namespace
+
+AbuseMonitor::AbuseMonitor(Store* store, AbuseOptions options,
+                           std::function<void(int64_t)> on_suspended)
+    : store_(store), options_(options), on_suspended_(std::move(on_suspended)) {}
+
+void AbuseMonitor::Start() {
+  if (!options_.suspend) return;
+  thread_ = std::thread([this] { Run(); });
+}
+
+void AbuseMonitor::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+int64_t AbuseMonitor::signals() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return signals_;
+}
+
+AbuseMonitor::Window* AbuseMonitor::WindowFor(const std::string& kind, const std::string& key,
+                                              int64_t now_ms) {
+  const std::string id = kind + '\n' + key;
+  auto it = windows_.find(id);
+  if (it == windows_.end()) {
+    if (windows_.size() >= kMaxWindows) {
+      for (auto i = windows_.begin(); i != windows_.end();) {
+        const bool expired = now_ms - i->second.start_ms >= kWindowMs &&
+                             i->second.silenced_until_ms <= now_ms;
+        i = expired ? windows_.erase(i) : std::next(i);
+      }
+      if (windows_.size() >= kMaxWindows) return nullptr;
+    }
+    it = windows_.emplace(id, Window{}).first;
+    it->second.start_ms = now_ms;
+  }
+  Window* w = &it->second;
+  if (w->silenced_until_ms > now_ms) return nullptr;
+  if (now_ms - w->start_ms >= kWindowMs) {
+    w->start_ms = now_ms;
+    w->count = 0;
+    w->distinct.clear();
+  }
+  return w;
+}
+
+void AbuseMonitor::Fire(Window* w, int64_t project, const char* kind, const char* severity,
+                        std::string detail_json, int64_t now_ms) {
+  w->silenced_until_ms = now_ms + kWindowMs;
+  w->count = 0;
+  w->distinct.clear();
+  ++signals_;
+  AbuseSignal s;
+  s.signal_id = "abuse_" + RandomHex(8);
+  s.project = project;
+  s.kind = kind;
+  s.severity = severity;
+  s.detail_json = std::move(detail_json);
+  s.detected_at_ms = now_ms;
+  log::Warn("abuse signal", {log::Str("signal_id", s.signal_id), log::Str("kind", s.kind),
+                             log::Num("project", project)});
+  // Not waited for: the request that tipped the window must not pay for the write. A full queue
+  // drops the signal (logged above).
+  store_->WriteAsync([s](WriteTxn& txn) { return txn.InsertAbuseSignal(s); });
+}
+
+void AbuseMonitor::OnRateLimited(int64_t project, const std::string& method,
+                                 const std::string& path, int64_t now_ms) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Window* w = WindowFor("rate_limit_sustained", std::to_string(project), now_ms);
+  if (!w || ++w->count < kRateLimitStorm) return;
+  JsonWriter d;
+  d.BeginObject()
+      .Field("count", w->count)
+      .Field("window_mins", kWindowMins)
+      .Field("method", method)
+      .Field("path", path)
+      .EndObject();
+  Fire(w, project, "rate_limit_sustained", "warning", d.Take(), now_ms);
+}
+
+void AbuseMonitor::OnKeyUse(int64_t project, const std::string& key_prefix, const std::string& ip,
+                            int64_t now_ms) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Window* w = WindowFor("key_leak", key_prefix, now_ms);
+  if (!w) return;
+  if (std::find(w->distinct.begin(), w->distinct.end(), ip) != w->distinct.end()) return;
+  w->distinct.push_back(ip);
+  if (w->distinct.size() < kKeyLeakIps) return;
+  JsonWriter d;
+  d.BeginObject()
+      .Field("key_prefix", key_prefix)
+      .Field("distinct_ips", static_cast<int64_t>(w->distinct.size()))
+      .Field("window_mins", kWindowMins)
+      .EndObject();
+  Fire(w, project, "key_leak", "critical", d.Take(), now_ms);
+}
+
+void AbuseMonitor::OnLargeBody(int64_t project, int64_t bytes, const std::string& method,
+                               const std::string& path, int64_t now_ms) {
+  if (bytes <= kLargeBodyBytes) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  Window* w = WindowFor("oversized_payload", std::to_string(project), now_ms);
+  if (!w || ++w->count < kLargeBodies) return;
+  JsonWriter d;
+  d.BeginObject()
+      .Field("count", w->count)
+      .Field("window_mins", kWindowMins)
+      .Field("bytes", bytes)
+      .Field("method", method)
+      .Field("path", path)
+      .EndObject();
+  Fire(w, project, "oversized_payload", "warning", d.Take(), now_ms);
+}
+
+void AbuseMonitor::OnSignup(int64_t project, const std::string& ip, const std::string& email,
+                            int64_t now_ms) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Window* w = WindowFor("suspicious_signup", ip, now_ms);
+  if (!w || ++w->count < kSignupBurst) return;
+  JsonWriter d;
+  d.BeginObject()
+      .Field("ip", ip)
+      .Field("count", w->count)
+      .Field("window_mins", kWindowMins)
+      .Field("latest_email", email)
+      .EndObject();
+  Fire(w, project, "suspicious_signup", "warning", d.Take(), now_ms);
+}
+
+void AbuseMonitor::OnExecutionsCreated(int64_t project, int64_t count, int64_t now_ms) {
+  if (count <= 0) return;
+  int64_t window_start = 0, in_window = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Window* w = WindowFor("volume_spike", std::to_string(project), now_ms);
+    if (!w) return;
+    const int64_t before = w->count;
+    w->count += count;
+    // The baseline costs a query: look only as the count crosses each further hundred.
+    if (w->count < kVolumeMin || w->count / kVolumeMin == before / kVolumeMin) return;
+    window_start = w->start_ms;
+    in_window = w->count;
+  }
+  int64_t previous = 0;
+  Status s = store_->Read([&](ReadTxn& txn) {
+    auto r = txn.CountExecutionsStarted(project, window_start - kBaselineHours * kWindowMs,
+                                        window_start);
+    if (!r.ok()) return r.status();
+    previous = r.value();
+    return Status::Ok();
+  });
+  if (!s.ok()) return;
+  const double baseline = static_cast<double>(previous) / kBaselineHours;
+  if (static_cast<double>(in_window) < kVolumeFactor * baseline) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  Window* w = WindowFor("volume_spike", std::to_string(project), now_ms);
+  if (!w) return;  // another request fired it meanwhile
+  JsonWriter d;
+  d.BeginObject().Field("count", in_window).FieldDouble("baseline_per_hour", baseline).EndObject();
+  Fire(w, project, "volume_spike", "warning", d.Take(), now_ms);
+}
+
+void AbuseMonitor::SuspendDue(int64_t now_ms) {
+  std::vector<int64_t> suspended;
+  Status s = store_->Write([&](WriteTxn& txn) {
+    auto r = txn.SuspendForAbuse(now_ms - options_.suspend_after_s * 1000, now_ms);
+    if (!r.ok()) return r.status();
+    suspended = std::move(r.value());
+    return Status::Ok();
+  });
+  if (!s.ok()) {
+    log::Warn("abuse suspension pass failed", {log::Str("error", s.message())});
+    return;
+  }
+  for (int64_t project : suspended) {
+    log::Warn("project suspended for abuse", {log::Num("project", project)});
+    on_suspended_(project);
+  }
+}
+
+void AbuseMonitor::Run() {
+  pthread_setname_np(pthread_self(), "vigil-abuse");
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stop_) {
+    cv_.wait_for(lock, std::chrono::seconds(options_.check_interval_s));
+    if (stop_) break;
+    lock.unlock();
+    SuspendDue(NowMs());
+    lock.lock();
+  }
+}
+
+}  // namespace vigil

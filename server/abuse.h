@@ -1,0 +1,76 @@
+// Abuse signals (spec §13.2): in-memory 60-minute counting windows per (kind, key); a window that
+// reaches its threshold stores a signal for the operator and is silenced for 60 minutes. With
+// VIGIL_ABUSE_SUSPEND=1 a worker suspends the project of any signal left unresolved for
+// VIGIL_ABUSE_SUSPEND_AFTER_S.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "storage/store.h"
+
+namespace vigil {
+
+struct AbuseOptions {
+  bool suspend = false;
+  int64_t suspend_after_s = 172800;
+  int64_t check_interval_s = 300;
+};
+
+class AbuseMonitor {
+ public:
+  // `on_suspended` runs for each project the worker suspends (to evict cached auth).
+  AbuseMonitor(Store* store, AbuseOptions options, std::function<void(int64_t)> on_suspended);
+  ~AbuseMonitor() { Stop(); }
+  void Start();  // the suspension worker, when enabled
+  void Stop();   // idempotent
+
+  // Observations from the request path; each is a short critical section.
+  void OnRateLimited(int64_t project, const std::string& method, const std::string& path,
+                     int64_t now_ms);
+  void OnKeyUse(int64_t project, const std::string& key_prefix, const std::string& ip,
+                int64_t now_ms);
+  void OnLargeBody(int64_t project, int64_t bytes, const std::string& method,
+                   const std::string& path, int64_t now_ms);
+  void OnSignup(int64_t project, const std::string& ip, const std::string& email, int64_t now_ms);
+  void OnExecutionsCreated(int64_t project, int64_t count, int64_t now_ms);
+
+  // One suspension pass (the worker's body; tests and the CLI may call it).
+  void SuspendDue(int64_t now_ms);
+
+  // Signals recorded since start, for metrics.
+  int64_t signals() const;
+
+ private:
+  struct Window {
+    int64_t start_ms = 0;
+    int64_t count = 0;
+    std::vector<std::string> distinct;  // key_leak: client IPs seen (bounded by the threshold)
+    int64_t silenced_until_ms = 0;
+  };
+  // The window of (kind, key) at `now_ms`, reset when 60 minutes old; nullptr when silenced or
+  // when the table is full (bounded memory). REQUIRES: mu_ held.
+  Window* WindowFor(const std::string& kind, const std::string& key, int64_t now_ms);
+  // Stores the signal (asynchronously) and silences the window. REQUIRES: mu_ held.
+  void Fire(Window* w, int64_t project, const char* kind, const char* severity,
+            std::string detail_json, int64_t now_ms);
+  void Run();
+
+  Store* store_;
+  AbuseOptions options_;
+  std::function<void(int64_t)> on_suspended_;
+  mutable std::mutex mu_;
+  std::unordered_map<std::string, Window> windows_;
+  int64_t signals_ = 0;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace vigil

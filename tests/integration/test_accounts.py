@@ -1,0 +1,466 @@
+"""Audit log, export and deletion, billing and the Stripe webhook, abuse signals, security.txt
+(spec §11-14), over HTTP against the real binary."""
+import hashlib
+import hmac
+import http.server
+import json
+import os
+import sqlite3
+import threading
+import time
+from urllib.parse import quote
+
+import pytest
+
+from harness import DEV_KEY, Client, signup
+
+ADMIN = "admin-token-" + "a" * 40
+WHSEC = "whsec_test_secret_0123456789"
+MASTER_KEY = "5e" * 32
+IP_HEADER = "X-Test-Client-IP"
+
+
+def admin(s):
+    return Client(s.port, ADMIN)
+
+
+def new_project(s, name="Acct"):
+    info = signup(s.client(), email="owner@example.com", name=name)
+    c = Client(s.port, info["api_key"])
+    c.info = info
+    return c
+
+
+def internal_id(db_path, project_id):
+    db = sqlite3.connect(db_path)
+    try:
+        row = db.execute("SELECT id FROM projects WHERE project_id = ?", (project_id,)).fetchone()
+        return row[0] if row else None
+    finally:
+        db.close()
+
+
+def wait_for(fn, timeout=5.0):
+    """Polls `fn` until it returns something truthy (audit request rows commit within ~200 ms)."""
+    deadline = time.time() + timeout
+    while True:
+        v = fn()
+        if v or time.time() > deadline:
+            return v
+        time.sleep(0.05)
+
+
+def audit_actions(c, **params):
+    q = "&".join(f"{k}={quote(str(v))}" for k, v in params.items())
+    r = c.get("/audit-log?limit=200" + ("&" + q if q else ""))
+    assert r.status == 200, r
+    return r.json["entries"]
+
+
+@pytest.fixture(scope="module")
+def srv(tmp_path_factory):
+    from harness import VigilServer
+    sec = tmp_path_factory.mktemp("sec") / "security.txt"
+    sec.write_text("Contact: mailto:security@example.com\nExpires: 2030-01-01T00:00:00.000Z\n")
+    s = VigilServer(env={"VIGIL_ADMIN_TOKEN": ADMIN, "VIGIL_TRUSTED_PROXY_HEADER": IP_HEADER,
+                         "VIGIL_RATE_LIMIT_BURST": "100000", "VIGIL_RATE_LIMIT_PER_SEC": "100000",
+                         "VIGIL_STRIPE_WEBHOOK_SECRET": WHSEC, "VIGIL_MASTER_KEY": MASTER_KEY,
+                         "VIGIL_WEBHOOK_ALLOW_PRIVATE": "1", "VIGIL_SECURITY_TXT": str(sec)})
+    s.start()
+    yield s
+    s.cleanup()
+
+
+# --- audit log ---------------------------------------------------------------------------------
+
+def test_every_authenticated_request_and_key_action_is_audited(srv):
+    p = new_project(srv)
+    assert p.get("/executions").status == 200
+    assert p.get("/executions/nope").status == 404
+    minted = p.post("/api-keys", {"name": "ci"}).json
+    assert p.post(f"/api-keys/{minted['key_id']}/rotate").status == 200
+    policy = p.get("/policy").json["policy"]
+    assert p.request("PUT", "/policy", policy).status == 200, p.request("PUT", "/policy", policy)
+    rows = wait_for(lambda: [e for e in audit_actions(p) if e["action"] == "request"
+                             and e.get("path") == "/executions/nope"])
+    assert rows and rows[0]["status"] == 404 and rows[0]["actor"] == "key"
+    assert rows[0]["key_id"].startswith("key")
+    assert rows[0]["method"] == "GET" and rows[0]["client_ip"]
+    entries = audit_actions(p)
+    actions = [e["action"] for e in entries]
+    assert "project.signup" in actions and "api_key.create" in actions
+    assert "api_key.rotate" in actions and "policy.update" in actions
+    signup_row = next(e for e in entries if e["action"] == "project.signup")
+    assert signup_row["actor"] == "signup" and signup_row["project_id"] == p.info["project_id"]
+    rotate = next(e for e in entries if e["action"] == "api_key.rotate")
+    assert rotate["detail"]["rotated_key_id"] == minted["key_id"]
+    # Newest first, audit ids strictly decreasing.
+    ids = [e["audit_id"] for e in entries]
+    assert ids == sorted(ids, reverse=True) and len(set(ids)) == len(ids)
+    # No secret anywhere in the rows.
+    text = json.dumps(entries)
+    assert minted["raw_key"] not in text and p.key not in text and "Bearer" not in text
+
+
+def test_audit_log_filters_pagination_and_ndjson(srv):
+    p = new_project(srv)
+    for i in range(5):
+        p.get(f"/executions/x-{i}")
+    wait_for(lambda: len([e for e in audit_actions(p, action="request")]) >= 5)
+    page = p.get("/audit-log?limit=2&offset=1&action=request").json
+    assert page["ok"] is True and page["count"] == 2 and page["limit"] == 2 and page["offset"] == 1
+    assert all(e["action"] == "request" for e in page["entries"])
+    everything = audit_actions(p)
+    future = p.get("/audit-log?since=2999-01-01T00:00:00Z").json
+    assert future["entries"] == []
+    assert p.get("/audit-log?since=yesterday").status == 400
+    assert p.get("/audit-log?format=xml").status == 400
+    r = p.get("/audit-log?format=ndjson")
+    assert r.status == 200 and r.headers["content-type"].startswith("application/x-ndjson")
+    lines = [json.loads(line) for line in r.body.splitlines()]
+    assert [e["audit_id"] for e in lines] == sorted(e["audit_id"] for e in lines)  # oldest first
+    assert {e["audit_id"] for e in everything} <= {e["audit_id"] for e in lines}
+    # Another project's log does not show these rows.
+    other = new_project(srv, name="Other")
+    assert all(e["project_id"] == other.info["project_id"] for e in audit_actions(other))
+
+
+def test_admin_audit_log_spans_projects_and_filters_by_project(srv):
+    a = admin(srv)
+    p1, p2 = new_project(srv, "One"), new_project(srv, "Two")
+    assert a.post(f"/admin/projects/{p1.info['project_id']}/tier", {"tier": "pro"}).status == 200
+    rows = wait_for(lambda: [e for e in a.get("/admin/audit-log?limit=200").json["entries"]
+                             if e["action"] == "admin.request"])
+    assert rows and all(e["actor"] == "admin" for e in rows)
+    only1 = a.get(f"/admin/audit-log?limit=200&project_id={p1.info['project_id']}").json["entries"]
+    assert only1 and {e["project_id"] for e in only1} == {p1.info["project_id"]}
+    assert any(e["action"] == "admin.tier" and e["detail"]["tier"] == "pro" for e in only1)
+    # Admin actions on a project appear in that project's own log.
+    assert wait_for(lambda: any(e["action"] == "admin.tier" for e in audit_actions(p1)))
+    assert not any(e["action"] == "admin.tier" for e in audit_actions(p2))
+    assert a.get("/admin/audit-log?project_id=proj_nope").status == 404
+    assert p1.get("/admin/audit-log").status == 401  # a customer key never passes admin auth
+
+
+# --- export and delete -------------------------------------------------------------------------
+
+def seed(c, prefix):
+    assert c.post("/executions", {"execution_id": f"{prefix}-e1", "input_summary": "hello"}).status == 200
+    r = c.post("/events", [{"event_id": f"{prefix}-ev{i}", "execution_id": f"{prefix}-e1",
+                            "event_type": "tool_call", "payload": {"i": i}} for i in range(3)])
+    assert r.json["accepted"] == 3
+    assert c.patch(f"/executions/{prefix}-e1",
+                   {"status": "crashed", "crash_signature": "00aa11bb22cc33dd"}).status == 200
+
+
+def table_counts(db_path, project):
+    db = sqlite3.connect(db_path)
+    try:
+        tables = {"projects": "id", "api_keys": "project", "executions": "project",
+                  "events": "project", "findings": "project", "failure_groups": "project",
+                  "model_usage": "project", "policies": "project", "project_webhooks": "project",
+                  "webhook_outbox": "project", "webhook_deliveries": "project",
+                  "audit_log": "project", "stripe_events": "project", "abuse_signals": "project"}
+        return {t: db.execute(f"SELECT COUNT(*) FROM {t} WHERE {col} = ?", (project,)).fetchone()[0]
+                for t, col in tables.items()}
+    finally:
+        db.close()
+
+
+def test_export_streams_everything_then_delete_leaves_no_row(srv):
+    a = admin(srv)
+    p, bystander = new_project(srv, "Doomed"), new_project(srv, "Bystander")
+    seed(p, "dx")
+    seed(bystander, "bx")
+    pid = p.info["project_id"]
+    r = a.get(f"/admin/projects/{pid}/export")
+    assert r.status == 200 and r.headers["content-type"].startswith("application/x-ndjson")
+    assert r.headers["content-disposition"] == f'attachment; filename="vigil-export-{pid}.ndjson"'
+    lines = [json.loads(line) for line in r.body.splitlines()]
+    types = [line["type"] for line in lines]
+    assert types[0] == "export" and types[1] == "project" and types[-1] == "end"
+    assert lines[0]["data"]["schema_version"] == 1 and lines[0]["data"]["project_id"] == pid
+    assert types.index("execution") < types.index("event") < types.index("failure_group")
+    assert types.count("event") == 3 and "finding" in types and "audit" in types
+    counts = lines[-1]["data"]["counts"]
+    assert counts["event"] == 3 and counts["execution"] == 1
+    assert all("key_hash" not in json.dumps(line) for line in lines if line["type"] == "api_key")
+    assert p.key not in r.body
+
+    internal = internal_id(srv.db, pid)
+    before_bystander = table_counts(srv.db, internal_id(srv.db, bystander.info["project_id"]))
+    assert a.request("DELETE", f"/admin/projects/{pid}?confirm=Doomed").json == {
+        "ok": True, "project_id": pid}
+    time.sleep(0.5)  # let any queued audit rows of the deleted project reach the writer
+    assert all(n == 0 for n in table_counts(srv.db, internal).values()), table_counts(srv.db, internal)
+    assert table_counts(srv.db, internal_id(srv.db, bystander.info["project_id"])) == before_bystander
+    # One row records the deletion, without a project.
+    kept = [e for e in a.get("/admin/audit-log?action=admin.project_delete&limit=200").json["entries"]
+            if e["detail"]["project_id"] == pid]
+    assert len(kept) == 1 and "project_id" not in kept[0] and kept[0]["actor"] == "admin"
+    assert a.get(f"/admin/projects/{pid}/export").status == 404
+
+
+def test_a_minted_raw_key_is_nowhere_on_disk_in_logs_or_exports(srv):
+    p = new_project(srv, "Grep")
+    minted = p.post("/api-keys", {"name": "grep-me"}).json["raw_key"]
+    c = Client(srv.port, minted)
+    assert c.get("/executions").status == 200
+    assert c.get("/executions", headers={"Authorization": "Bearer " + minted + "x"}).status == 401
+    export = admin(srv).get(f"/admin/projects/{p.info['project_id']}/export").body
+    time.sleep(0.5)
+    blobs = [export.encode(), srv.read_log().encode()]
+    for path in (srv.db, srv.db + "-wal"):
+        if os.path.exists(path):
+            with open(path, "rb") as f:
+                blobs.append(f.read())
+    for needle in (minted, p.key):
+        assert not any(needle.encode() in b for b in blobs)
+
+
+# --- billing and Stripe ------------------------------------------------------------------------
+
+def stripe_header(body, secret=WHSEC, t=None, extra_v1=()):
+    t = int(time.time()) if t is None else t
+    sig = hmac.new(secret.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
+    return ",".join([f"t={t}"] + [f"v1={v}" for v in extra_v1] + [f"v1={sig}"])
+
+
+def post_stripe(s, event, header=None, body=None):
+    raw = body if body is not None else json.dumps(event).encode()
+    h = {"Stripe-Signature": header if header is not None else stripe_header(raw)}
+    return s.client(key=None).request("POST", "/billing/webhook", raw=raw,
+                                      headers={**h, "Content-Type": "application/json"})
+
+
+def test_stripe_signature_vectors(srv):
+    p = new_project(srv, "Stripe")
+    ev = {"id": "evt_sig_1", "type": "ping.unhandled", "data": {"object": {}}}
+    raw = json.dumps(ev).encode()
+    now = int(time.time())
+    bad = {
+        "tampered body": (stripe_header(raw), raw.replace(b"ping", b"pong")),
+        "wrong secret": (stripe_header(raw, secret="whsec_other"), raw),
+        "stale": (stripe_header(raw, t=now - 301), raw),
+        "future": (stripe_header(raw, t=now + 301), raw),
+        "missing t": (stripe_header(raw).split(",", 1)[1], raw),
+        "no v1": (f"t={now},v0=abc", raw),
+        "uppercase hex": (stripe_header(raw).upper().replace("T=", "t=").replace("V1=", "v1="), raw),
+    }
+    for name, (header, body) in bad.items():
+        r = post_stripe(srv, None, header=header, body=body)
+        assert r.status == 400 and r.json["error"] == "signature verification failed", name
+    r = srv.client(key=None).request("POST", "/billing/webhook", raw=raw,
+                                     headers={"Content-Type": "application/json"})
+    assert r.status == 400 and r.json["error"] == "missing Stripe-Signature header"
+    # Valid, also among several v1 values and with a v0 scheme present.
+    assert post_stripe(srv, ev, header=stripe_header(raw, extra_v1=("00" * 32,)) + ",v0=zz").status == 200
+    not_event = json.dumps({"id": 5, "type": "x"}).encode()
+    assert post_stripe(srv, None, header=stripe_header(not_event), body=not_event).status == 400
+    assert p.get("/billing").status == 200
+
+
+def test_stripe_events_change_tier_once_even_when_replayed(srv):
+    p = new_project(srv, "Paying")
+    pid = p.info["project_id"]
+    done = {"id": "evt_checkout_1", "type": "checkout.session.completed",
+            "data": {"object": {"client_reference_id": pid, "customer": "cus_1",
+                                "subscription": {"id": "sub_1"}}}}
+    assert post_stripe(srv, done).status == 200
+    b = p.get("/billing").json
+    assert b["tier"] == "pro" and b["stripe_customer_id"] == "cus_1"
+    assert b["stripe_subscription_id"] == "sub_1" and b["included_executions"] == 100000
+    updated = {"id": "evt_sub_1", "type": "customer.subscription.updated",
+               "data": {"object": {"id": "sub_1", "customer": "cus_1", "status": "active",
+                                   "items": {"data": [{"current_period_start": 1893456000,
+                                                       "current_period_end": 1896134400}]}}}}
+    assert post_stripe(srv, updated).status == 200
+    b = p.get("/billing").json
+    assert b["current_period_start"] == "2030-01-01T00:00:00.000Z"
+    assert b["current_period_end"] == "2030-02-01T00:00:00.000Z"
+    # Usage, then an invoice resets it; replaying the invoice does nothing more.
+    for i in range(3):
+        p.post("/executions", {"execution_id": f"bill-{i}"})
+    assert p.get("/billing").json["executions_this_period"] == 3
+    paid = {"id": "evt_inv_1", "type": "invoice.paid",
+            "data": {"object": {"customer": "cus_1",
+                                "lines": {"data": [{"period": {"start": 1896134400,
+                                                               "end": 1898553600}}]}}}}
+    assert post_stripe(srv, paid).status == 200
+    assert p.get("/billing").json["executions_this_period"] == 0
+    p.post("/executions", {"execution_id": "bill-after"})
+    assert post_stripe(srv, paid).status == 200  # replay: 200, not applied again
+    assert p.get("/billing").json["executions_this_period"] == 1
+    deleted = {"id": "evt_del_1", "type": "customer.subscription.deleted",
+               "data": {"object": {"id": "sub_1", "customer": {"id": "cus_1"}}}}
+    assert post_stripe(srv, deleted).status == 200
+    b = p.get("/billing").json
+    assert b["tier"] == "hobby" and "stripe_subscription_id" not in b
+    assert "current_period_start" not in b
+    db = sqlite3.connect(srv.db)
+    n = db.execute("SELECT COUNT(*) FROM stripe_events WHERE event_id = 'evt_inv_1'").fetchone()[0]
+    db.close()
+    assert n == 1
+    assert wait_for(lambda: [e for e in audit_actions(p) if e["action"] == "stripe.event"])
+
+
+def test_stripe_webhook_unconfigured_is_503(server):
+    r = server.client(key=None).request("POST", "/billing/webhook", raw=b"{}",
+                                        headers={"Content-Type": "application/json",
+                                                 "Stripe-Signature": "t=1,v1=00"})
+    assert r.status == 503
+
+
+class FakeStripe(http.server.BaseHTTPRequestHandler):
+    calls = []
+    fail = False
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+        FakeStripe.calls.append((self.path, self.headers["Authorization"], body))
+        if FakeStripe.fail:
+            self.send_response(500)
+            self.end_headers()
+            self.wfile.write(b'{"error":{"message":"internal secret detail"}}')
+            return
+        out = {"url": "https://stripe.example/session", "id": "cs_123"}
+        data = json.dumps(out).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *a):
+        pass
+
+
+def test_checkout_and_portal_call_the_configured_stripe_base(make_server):
+    fake = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeStripe)
+    threading.Thread(target=fake.serve_forever, daemon=True).start()
+    try:
+        s = make_server(env={"VIGIL_STRIPE_SECRET_KEY": "sk_test_123",
+                             "VIGIL_STRIPE_WEBHOOK_SECRET": WHSEC,
+                             "VIGIL_STRIPE_PRO_PRICE_ID": "price_pro",
+                             "VIGIL_DASHBOARD_URL": "https://dash.example/",
+                             "VIGIL_STRIPE_API_BASE": f"http://127.0.0.1:{fake.server_port}",
+                             "VIGIL_TRUSTED_PROXY_HEADER": IP_HEADER})
+        p = new_project(s, "Upgrader")
+        b = p.get("/billing").json
+        assert b["can_upgrade"] is True and b["can_manage"] is False
+        assert p.post("/billing/portal").json["error"] == \
+            "project has no Stripe customer yet; upgrade first via /billing/checkout"
+        r = p.post("/billing/checkout")
+        assert r.json == {"ok": True, "url": "https://stripe.example/session", "session_id": "cs_123"}
+        path, auth, form = FakeStripe.calls[-1]
+        assert path == "/v1/checkout/sessions" and auth == "Bearer sk_test_123"
+        assert "mode=subscription" in form and "line_items%5B0%5D%5Bprice%5D=price_pro" in form
+        assert "client_reference_id=" + p.info["project_id"] in form
+        assert "success_url=https%3A%2F%2Fdash.example%2Fbilling%3Fstatus%3Dsuccess" in form
+        done = {"id": "evt_co_2", "type": "checkout.session.completed",
+                "data": {"object": {"metadata": {"vigil_project_id": p.info["project_id"]},
+                                    "customer": "cus_9", "subscription": "sub_9"}}}
+        assert post_stripe(s, done).status == 200
+        assert p.post("/billing/checkout").json["error"] == \
+            "project is already on a paid tier; use /billing/portal to manage"
+        assert p.post("/billing/portal").json == {"ok": True, "url": "https://stripe.example/session"}
+        assert "customer=cus_9" in FakeStripe.calls[-1][2]
+        FakeStripe.fail = True
+        r = p.post("/billing/portal")
+        assert r.status == 502 and r.json["error"] == "Stripe request failed"
+        assert "secret detail" not in r.body
+    finally:
+        FakeStripe.fail = False
+        fake.shutdown()
+
+
+def test_billing_unconfigured_and_usage(srv):
+    p = new_project(srv, "Usage")
+    r = p.post("/billing/checkout")
+    assert r.status == 503 and r.json["error"] == "billing is not configured"
+    assert "retry-after" not in r.headers
+    p.post("/executions", {"execution_id": "u-1"})
+    u = p.get("/billing/usage").json
+    assert u["ok"] is True and sum(d["count"] for d in u["days"]) == 1
+    assert u["days"][0]["date"].endswith("T00:00:00.000Z")
+    b = p.get("/billing").json
+    assert b["tier"] == "hobby" and b["executions_this_period"] == 1
+    assert b["included_executions"] == 5000 and b["overage_price_per_execution_usd"] == 0.001
+
+
+# --- abuse -------------------------------------------------------------------------------------
+
+def signals(s, **q):
+    qs = "&".join(f"{k}={v}" for k, v in q.items())
+    return admin(s).get("/admin/abuse" + ("?" + qs if qs else "")).json["signals"]
+
+
+def test_key_used_from_many_ips_raises_key_leak(srv):
+    p = new_project(srv, "Leaky")
+    for i in range(10):
+        assert p.get("/executions", headers={IP_HEADER: f"203.0.113.{i}"}).status == 200
+    found = wait_for(lambda: [x for x in signals(srv) if x["kind"] == "key_leak"
+                              and x["project_id"] == p.info["project_id"]])
+    assert found and found[0]["severity"] == "critical"
+    assert found[0]["detail"]["distinct_ips"] == 10 and found[0]["signal_id"].startswith("abuse_")
+    assert len(found[0]["signal_id"]) == len("abuse_") + 16
+    r = admin(srv).post(f"/admin/abuse/{found[0]['signal_id']}/resolve", {"note": "our CI"})
+    assert r.json == {"ok": True, "signal_id": found[0]["signal_id"], "reactivated": False}
+    assert not [x for x in signals(srv) if x["signal_id"] == found[0]["signal_id"]]
+    resolved = [x for x in signals(srv, include_resolved="true")
+                if x["signal_id"] == found[0]["signal_id"]]
+    assert resolved[0]["resolved_by"] == "admin" and resolved[0]["resolution_note"] == "our CI"
+    assert admin(srv).post("/admin/abuse/abuse_0000000000000000/resolve").status == 404
+
+
+def test_signup_burst_and_oversized_payloads_raise_signals(srv):
+    c = srv.client()
+    last = None
+    for i in range(5):
+        r = c.post("/signup", {"email": f"burst{i}@example.com", "project_name": f"B{i}"},
+                   auth=False, headers={IP_HEADER: "192.0.2.77"})
+        assert r.status == 201
+        last = r.json
+    found = wait_for(lambda: [x for x in signals(srv) if x["kind"] == "suspicious_signup"
+                              and x["detail"]["ip"] == "192.0.2.77"])
+    assert found and found[0]["project_id"] == last["project_id"]
+    assert found[0]["detail"]["latest_email"] == "burst4@example.com"
+    p = new_project(srv, "Big")
+    big = [{"event_id": f"big-{i}", "execution_id": "big", "event_type": "x",
+            "payload": {"pad": "p" * 900_000}} for i in range(2)]
+    for i in range(5):
+        for e in big:
+            e["event_id"] += "x"
+        assert p.post("/events", big).status == 200
+    assert wait_for(lambda: [x for x in signals(srv) if x["kind"] == "oversized_payload"
+                             and x["project_id"] == p.info["project_id"]])
+
+
+def test_rate_limit_storm_then_suspension_and_reactivation(make_server):
+    s = make_server(env={"VIGIL_ADMIN_TOKEN": ADMIN, "VIGIL_RATE_LIMIT_BURST": "5",
+                         "VIGIL_RATE_LIMIT_PER_SEC": "0.01", "VIGIL_ABUSE_SUSPEND": "1",
+                         "VIGIL_ABUSE_SUSPEND_AFTER_S": "0", "VIGIL_ABUSE_CHECK_INTERVAL_S": "1",
+                         "VIGIL_TRUSTED_PROXY_HEADER": IP_HEADER})
+    c = s.client()
+    statuses = [c.get("/executions").status for _ in range(40)]
+    assert statuses.count(429) >= 30
+    found = wait_for(lambda: [x for x in signals(s) if x["kind"] == "rate_limit_sustained"])
+    assert found and found[0]["detail"]["count"] == 30 and found[0]["detail"]["window_mins"] == 60
+    # Unresolved past the (zero) delay: the worker suspends the project.
+    assert wait_for(lambda: c.get("/executions").status == 403, timeout=10)
+    r = c.get("/executions")
+    assert r.json["error"] == "project suspended (abuse:rate_limit_sustained)"
+    sig = found[0]["signal_id"]
+    r = admin(s).post(f"/admin/abuse/{sig}/resolve", {"note": "ok", "reactivate": True})
+    assert r.json["reactivated"] is True
+    assert c.get("/executions").status != 403
+
+
+# --- security.txt and headers ------------------------------------------------------------------
+
+def test_security_txt_served_from_configuration(srv, server):
+    r = srv.client(key=None).get("/.well-known/security.txt")
+    assert r.status == 200 and r.headers["content-type"] == "text/plain; charset=utf-8"
+    assert r.body.startswith("Contact: mailto:security@example.com")
+    assert r.headers.get("x-content-type-options") == "nosniff"
+    assert server.client(key=None).get("/.well-known/security.txt").status == 404
