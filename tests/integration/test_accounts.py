@@ -464,3 +464,54 @@ def test_security_txt_served_from_configuration(srv, server):
     assert r.body.startswith("Contact: mailto:security@example.com")
     assert r.headers.get("x-content-type-options") == "nosniff"
     assert server.client(key=None).get("/.well-known/security.txt").status == 404
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def test_export_memory_stays_flat_for_a_large_project(make_server):
+    """The export streams from one snapshot: the server's memory does not grow with the project.
+    80 MiB of events are exported while RSS is sampled; growth must stay far below that."""
+    import socket
+    s = make_server(env={"VIGIL_ADMIN_TOKEN": ADMIN, "VIGIL_RATE_LIMIT_BURST": "1000000",
+                         "VIGIL_RATE_LIMIT_PER_SEC": "1000000", "VIGIL_DETECTORS": "0"})
+    c = s.client()
+    pad = "e" * 2000
+    for i in range(400):
+        r = c.post("/events", [{"event_id": f"m-{i}-{j}", "execution_id": f"m-{i // 4}",
+                                "event_type": "x", "payload": {"pad": pad}} for j in range(100)])
+        assert r.json["accepted"] == 100
+    baseline = rss_kib(s.proc.pid)
+    peak = [baseline]
+    stop = threading.Event()
+
+    def sample():
+        while not stop.is_set():
+            peak[0] = max(peak[0], rss_kib(s.proc.pid))
+            time.sleep(0.01)
+
+    t = threading.Thread(target=sample)
+    t.start()
+    # Read the export slowly in small pieces, as a slow client would.
+    sock = socket.create_connection(("127.0.0.1", s.port), timeout=30)
+    sock.sendall(f"GET /admin/projects/proj-dev/export HTTP/1.1\r\nHost: x\r\n"
+                 f"Authorization: Bearer {ADMIN}\r\nConnection: close\r\n\r\n".encode())
+    total = 0
+    while True:
+        chunk = sock.recv(256 * 1024)
+        if not chunk:
+            break
+        total += len(chunk)
+    sock.close()
+    stop.set()
+    t.join()
+    growth_mib = (peak[0] - baseline) / 1024
+    print(f"\nexport of {total / 2**20:.1f} MiB: RSS {baseline / 1024:.1f} MiB before, "
+          f"peak {peak[0] / 1024:.1f} MiB (+{growth_mib:.1f} MiB)")
+    assert total > 80 * 2**20
+    assert growth_mib < 24
