@@ -436,6 +436,20 @@ def test_signup_burst_and_oversized_payloads_raise_signals(srv):
                              and x["project_id"] == p.info["project_id"]])
 
 
+def test_execution_volume_spike_against_the_projects_own_baseline(srv):
+    p = new_project(srv, "Spiky")
+    r = p.post("/events", [{"event_id": f"v-{i}", "execution_id": f"v-{i}", "event_type": "x"}
+                           for i in range(99)])
+    assert r.json["accepted"] == 99
+    time.sleep(0.3)
+    assert not [x for x in signals(srv) if x["kind"] == "volume_spike"
+                and x["project_id"] == p.info["project_id"]]
+    p.post("/executions", {"execution_id": "v-100"})  # the hundredth this hour
+    found = wait_for(lambda: [x for x in signals(srv) if x["kind"] == "volume_spike"
+                              and x["project_id"] == p.info["project_id"]])
+    assert found and found[0]["detail"] == {"count": 100, "baseline_per_hour": 0}
+
+
 def test_rate_limit_storm_then_suspension_and_reactivation(make_server):
     s = make_server(env={"VIGIL_ADMIN_TOKEN": ADMIN, "VIGIL_RATE_LIMIT_BURST": "5",
                          "VIGIL_RATE_LIMIT_PER_SEC": "0.01", "VIGIL_ABUSE_SUSPEND": "1",

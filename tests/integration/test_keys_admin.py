@@ -62,6 +62,13 @@ def test_admin_fails_closed_without_token(server):
     assert r.status == 503 and r.json["error"] == "admin not configured"
 
 
+def test_admin_fails_closed_with_an_empty_token(make_server):
+    s = make_server(env={"VIGIL_ADMIN_TOKEN": ""})
+    for header in [None, "Bearer ", "Bearer"]:
+        r = s.client().get("/admin/projects", headers={"Authorization": header}, auth=False)
+        assert r.status == 503 and r.json["error"] == "admin not configured", header
+
+
 @pytest.fixture
 def admin_server(make_server):
     return make_server(env={"VIGIL_ADMIN_TOKEN": ADMIN,
@@ -75,7 +82,9 @@ def admin(s):
 def test_admin_token_checks(admin_server):
     c = admin_server.client()
     assert c.get("/admin/projects").status == 401  # a customer key never passes
-    for header in [None, "Bearer wrong", "bearer " + ADMIN, ADMIN, "Bearer  " + ADMIN]:
+    for header in [None, "Bearer wrong", "bearer " + ADMIN, ADMIN, "Bearer  " + ADMIN,
+                   "Bearer " + ADMIN[:-1], "Bearer " + ADMIN[:8], "Bearer " + ADMIN + "x",
+                   "Bearer "]:
         r = c.get("/admin/projects", headers={"Authorization": header}, auth=False)
         assert r.status == 401, header
     assert admin(admin_server).get("/admin/projects").status == 200
