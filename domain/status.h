@@ -19,7 +19,8 @@ enum class Code {
   kTooLarge,          // a size limit was exceeded
   kUnsupportedMedia,  // wrong Content-Type
   kRateLimited,       // token bucket empty
-  kUnavailable,       // overload, draining, storage busy/full/I-O error: retrying may help
+  kOverloaded,        // the server is shedding load or shutting down: retry later (no alert)
+  kUnavailable,       // storage busy/full/I-O error, a dependency down: retrying may help
   kNotConfigured,     // the operator has not set up this feature: retrying does not help
   kBadGateway,        // an upstream service (Stripe) failed; its text is not passed on
   kInternal,          // a bug; message is logged, never sent
@@ -42,6 +43,7 @@ class Status {
   }
   static Status RateLimited(std::string m) { return Status(Code::kRateLimited, std::move(m)); }
   static Status Unavailable(std::string m) { return Status(Code::kUnavailable, std::move(m)); }
+  static Status Overloaded(std::string m) { return Status(Code::kOverloaded, std::move(m)); }
   static Status Internal(std::string m) { return Status(Code::kInternal, std::move(m)); }
   static Status NotConfigured(std::string m) { return Status(Code::kNotConfigured, std::move(m)); }
   static Status BadGateway(std::string m) { return Status(Code::kBadGateway, std::move(m)); }

@@ -29,8 +29,12 @@ constexpr size_t kMaxWindows = 100000;
 }  // namespace
 
 AbuseMonitor::AbuseMonitor(Store* store, AbuseOptions options,
-                           std::function<void(int64_t)> on_suspended)
-    : store_(store), options_(options), on_suspended_(std::move(on_suspended)) {}
+                           std::function<void(int64_t)> on_suspended,
+                           std::function<bool(const std::string&, const std::string&)> on_signal)
+    : store_(store),
+      options_(options),
+      on_suspended_(std::move(on_suspended)),
+      on_signal_(std::move(on_signal)) {}
 
 void AbuseMonitor::Start() {
   if (!options_.suspend) return;
@@ -77,8 +81,9 @@ AbuseMonitor::Window* AbuseMonitor::WindowFor(const std::string& kind, const std
   return w;
 }
 
-void AbuseMonitor::Fire(Window* w, int64_t project, const char* kind, const char* severity,
-                        std::string detail_json, int64_t now_ms) {
+void AbuseMonitor::Fire(Window* w, int64_t project, const std::string& project_id,
+                        const char* kind, const char* severity, std::string detail_json,
+                        int64_t now_ms) {
   w->silenced_until_ms = now_ms + kWindowMs;
   w->count = 0;
   w->distinct.clear();
@@ -91,14 +96,26 @@ void AbuseMonitor::Fire(Window* w, int64_t project, const char* kind, const char
   s.detail_json = std::move(detail_json);
   s.detected_at_ms = now_ms;
   log::Warn("abuse signal", {log::Str("signal_id", s.signal_id), log::Str("kind", s.kind),
-                             log::Num("project", project)});
+                             log::Str("project_id", project_id)});
+  JsonWriter alert;
+  alert.BeginObject()
+      .Field("signal_id", s.signal_id)
+      .Field("project_id", project_id)
+      .Field("kind", s.kind)
+      .Field("severity", s.severity)
+      .Key("detail")
+      .Raw(s.detail_json)
+      .Field("detected_at", FormatRfc3339Ms(now_ms))
+      .EndObject();
+  if (on_signal_ && on_signal_(s.kind, alert.Take())) s.notified_at_ms = now_ms;
   // Not waited for: the request that tipped the window must not pay for the write. A full queue
   // drops the signal (logged above).
   store_->WriteAsync([s](WriteTxn& txn) { return txn.InsertAbuseSignal(s); });
 }
 
-void AbuseMonitor::OnRateLimited(int64_t project, const std::string& method,
-                                 const std::string& path, int64_t now_ms) {
+void AbuseMonitor::OnRateLimited(int64_t project, const std::string& project_id,
+                                 const std::string& method, const std::string& path,
+                                 int64_t now_ms) {
   std::lock_guard<std::mutex> lock(mu_);
   Window* w = WindowFor("rate_limit_sustained", std::to_string(project), now_ms);
   if (!w || ++w->count < kRateLimitStorm) return;
@@ -109,11 +126,11 @@ void AbuseMonitor::OnRateLimited(int64_t project, const std::string& method,
       .Field("method", method)
       .Field("path", path)
       .EndObject();
-  Fire(w, project, "rate_limit_sustained", "warning", d.Take(), now_ms);
+  Fire(w, project, project_id, "rate_limit_sustained", "warning", d.Take(), now_ms);
 }
 
-void AbuseMonitor::OnKeyUse(int64_t project, const std::string& key_prefix, const std::string& ip,
-                            int64_t now_ms) {
+void AbuseMonitor::OnKeyUse(int64_t project, const std::string& project_id,
+                            const std::string& key_prefix, const std::string& ip, int64_t now_ms) {
   std::lock_guard<std::mutex> lock(mu_);
   Window* w = WindowFor("key_leak", key_prefix, now_ms);
   if (!w) return;
@@ -126,11 +143,12 @@ void AbuseMonitor::OnKeyUse(int64_t project, const std::string& key_prefix, cons
       .Field("distinct_ips", static_cast<int64_t>(w->distinct.size()))
       .Field("window_mins", kWindowMins)
       .EndObject();
-  Fire(w, project, "key_leak", "critical", d.Take(), now_ms);
+  Fire(w, project, project_id, "key_leak", "critical", d.Take(), now_ms);
 }
 
-void AbuseMonitor::OnLargeBody(int64_t project, int64_t bytes, const std::string& method,
-                               const std::string& path, int64_t now_ms) {
+void AbuseMonitor::OnLargeBody(int64_t project, const std::string& project_id, int64_t bytes,
+                               const std::string& method, const std::string& path,
+                               int64_t now_ms) {
   if (bytes <= kLargeBodyBytes) return;
   std::lock_guard<std::mutex> lock(mu_);
   Window* w = WindowFor("oversized_payload", std::to_string(project), now_ms);
@@ -143,11 +161,11 @@ void AbuseMonitor::OnLargeBody(int64_t project, int64_t bytes, const std::string
       .Field("method", method)
       .Field("path", path)
       .EndObject();
-  Fire(w, project, "oversized_payload", "warning", d.Take(), now_ms);
+  Fire(w, project, project_id, "oversized_payload", "warning", d.Take(), now_ms);
 }
 
-void AbuseMonitor::OnSignup(int64_t project, const std::string& ip, const std::string& email,
-                            int64_t now_ms) {
+void AbuseMonitor::OnSignup(int64_t project, const std::string& project_id,
+                            const std::string& ip, const std::string& email, int64_t now_ms) {
   std::lock_guard<std::mutex> lock(mu_);
   Window* w = WindowFor("suspicious_signup", ip, now_ms);
   if (!w || ++w->count < kSignupBurst) return;
@@ -158,10 +176,11 @@ void AbuseMonitor::OnSignup(int64_t project, const std::string& ip, const std::s
       .Field("window_mins", kWindowMins)
       .Field("latest_email", email)
       .EndObject();
-  Fire(w, project, "suspicious_signup", "warning", d.Take(), now_ms);
+  Fire(w, project, project_id, "suspicious_signup", "warning", d.Take(), now_ms);
 }
 
-void AbuseMonitor::OnExecutionsCreated(int64_t project, int64_t count, int64_t now_ms) {
+void AbuseMonitor::OnExecutionsCreated(int64_t project, const std::string& project_id,
+                                       int64_t count, int64_t now_ms) {
   if (count <= 0) return;
   int64_t window_start = 0, in_window = 0;
   {
@@ -191,7 +210,7 @@ void AbuseMonitor::OnExecutionsCreated(int64_t project, int64_t count, int64_t n
   if (!w) return;  // another request fired it meanwhile
   JsonWriter d;
   d.BeginObject().Field("count", in_window).FieldDouble("baseline_per_hour", baseline).EndObject();
-  Fire(w, project, "volume_spike", "warning", d.Take(), now_ms);
+  Fire(w, project, project_id, "volume_spike", "warning", d.Take(), now_ms);
 }
 
 void AbuseMonitor::SuspendDue(int64_t now_ms) {

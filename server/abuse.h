@@ -25,21 +25,27 @@ struct AbuseOptions {
 
 class AbuseMonitor {
  public:
-  // `on_suspended` runs for each project the worker suspends (to evict cached auth).
-  AbuseMonitor(Store* store, AbuseOptions options, std::function<void(int64_t)> on_suspended);
+  // `on_suspended` runs for each project the worker suspends (to evict cached auth);
+  // `on_signal` gets each new signal (kind, the signal as GET /admin/abuse shows it) for the
+  // operator alert sink, and returns whether a sink took it (the signal's notified_at).
+  AbuseMonitor(Store* store, AbuseOptions options, std::function<void(int64_t)> on_suspended,
+               std::function<bool(const std::string&, const std::string&)> on_signal);
   ~AbuseMonitor() { Stop(); }
   void Start();  // the suspension worker, when enabled
   void Stop();   // idempotent
 
   // Observations from the request path; each is a short critical section.
-  void OnRateLimited(int64_t project, const std::string& method, const std::string& path,
-                     int64_t now_ms);
-  void OnKeyUse(int64_t project, const std::string& key_prefix, const std::string& ip,
-                int64_t now_ms);
-  void OnLargeBody(int64_t project, int64_t bytes, const std::string& method,
-                   const std::string& path, int64_t now_ms);
-  void OnSignup(int64_t project, const std::string& ip, const std::string& email, int64_t now_ms);
-  void OnExecutionsCreated(int64_t project, int64_t count, int64_t now_ms);
+  // `project` is the internal id, `project_id` the public one (for the operator's alert).
+  void OnRateLimited(int64_t project, const std::string& project_id, const std::string& method,
+                     const std::string& path, int64_t now_ms);
+  void OnKeyUse(int64_t project, const std::string& project_id, const std::string& key_prefix,
+                const std::string& ip, int64_t now_ms);
+  void OnLargeBody(int64_t project, const std::string& project_id, int64_t bytes,
+                   const std::string& method, const std::string& path, int64_t now_ms);
+  void OnSignup(int64_t project, const std::string& project_id, const std::string& ip,
+                const std::string& email, int64_t now_ms);
+  void OnExecutionsCreated(int64_t project, const std::string& project_id, int64_t count,
+                           int64_t now_ms);
 
   // One suspension pass (the worker's body; tests and the CLI may call it).
   void SuspendDue(int64_t now_ms);
@@ -58,13 +64,14 @@ class AbuseMonitor {
   // when the table is full (bounded memory). REQUIRES: mu_ held.
   Window* WindowFor(const std::string& kind, const std::string& key, int64_t now_ms);
   // Stores the signal (asynchronously) and silences the window. REQUIRES: mu_ held.
-  void Fire(Window* w, int64_t project, const char* kind, const char* severity,
-            std::string detail_json, int64_t now_ms);
+  void Fire(Window* w, int64_t project, const std::string& project_id, const char* kind,
+            const char* severity, std::string detail_json, int64_t now_ms);
   void Run();
 
   Store* store_;
   AbuseOptions options_;
   std::function<void(int64_t)> on_suspended_;
+  std::function<bool(const std::string&, const std::string&)> on_signal_;
   mutable std::mutex mu_;
   std::unordered_map<std::string, Window> windows_;
   int64_t signals_ = 0;

@@ -237,6 +237,7 @@ App::App(Config config, std::unique_ptr<Store> store)
       detection_(store_.get(), config_.detectors, config_.default_policy),
       halts_(static_cast<size_t>(config_.sse_max),
              static_cast<size_t>(config_.sse_max_per_project)),
+      alerts_(config_.alert_webhook_url),
       webhooks_(std::make_unique<WebhookService>(store_.get(), config_)),
       http_(MakeHttpServer(config_)) {
   // A new failure group queues its webhook messages in the transaction that creates it.
@@ -251,9 +252,15 @@ App::App(Config config, std::unique_ptr<Store> store)
   abuse.suspend = config_.abuse_suspend;
   abuse.suspend_after_s = config_.abuse_suspend_after_s;
   abuse.check_interval_s = config_.abuse_check_interval_s;
-  abuse_ = std::make_unique<AbuseMonitor>(store_.get(), abuse, [this](int64_t project) {
-    auth_.cache().EvictProject(project);  // the next request sees the suspension
-  });
+  abuse_ = std::make_unique<AbuseMonitor>(
+      store_.get(), abuse,
+      [this](int64_t project) {
+        auth_.cache().EvictProject(project);  // the next request sees the suspension
+      },
+      [this](const std::string& kind, const std::string& signal_json) {
+        alerts_.OnAbuseSignal(kind, signal_json);
+        return alerts_.enabled();
+      });
   detection_.SetAutoHalt([this](int64_t project, const std::string& execution_id,
                                 const std::string& reason, int64_t now_ms) {
     AuditEntry audit;
@@ -347,6 +354,7 @@ Status App::Start() {
                                                  config_.retention_interval_s);
   retention_->Start();
   abuse_->Start();
+  alerts_.Start();
   return Status::Ok();
 }
 
@@ -364,6 +372,7 @@ void App::Shutdown() {
   if (listen_thread_.joinable()) listen_thread_.join();
   if (retention_) retention_->Stop();
   abuse_->Stop();
+  alerts_.Stop();
   webhooks_->Stop();  // in-flight attempts are cut; their messages stay queued for the restart
   store_->Close();
 }
@@ -375,6 +384,7 @@ httplib::Server::HandlerResponse App::PreRoute(const httplib::Request& req,
   t_state = RequestState();
   t_state.active = true;
   t_state.start = std::chrono::steady_clock::now();
+  ResetLastErrorCode();
   t_state.request_id = RandomHex(8);
   in_flight_.fetch_add(1);
   res.set_header("X-Request-Id", t_state.request_id);
@@ -383,7 +393,7 @@ httplib::Server::HandlerResponse App::PreRoute(const httplib::Request& req,
   if (t_reject_connection) {
     ForceClose(req, HasBody(req));
     res.set_header("Retry-After", "1");
-    SendError(res, Status::Unavailable("server busy, retry later"));
+    SendError(res, Status::Overloaded("server busy, retry later"));
     return HR::Handled;
   }
   // Oversized bodies are refused from the headers alone: never buffered, whoever sends them.
@@ -446,7 +456,7 @@ void App::Dispatch(const httplib::Request& req, httplib::Response& res,
   if (draining_) {
     ForceClose(req, false);
     res.set_header("Retry-After", "5");
-    SendError(res, Status::Unavailable("shutting down"));
+    SendError(res, Status::Overloaded("shutting down"));
     return;
   }
   if (req.method == "OPTIONS") {  // CORS preflight: before routing and auth
@@ -523,8 +533,9 @@ bool App::RunPipeline(RequestContext& ctx, const Route& route) {
     t_state.actor = "key";
     t_state.project = ctx.auth.project;
     const std::string ip = ClientIp(req);
-    abuse_->OnKeyUse(ctx.auth.project, ctx.auth.key_prefix, ip, ctx.now_ms);
-    abuse_->OnLargeBody(ctx.auth.project, static_cast<int64_t>(ctx.body.size()), req.method,
+    abuse_->OnKeyUse(ctx.auth.project, ctx.auth.project_id, ctx.auth.key_prefix, ip, ctx.now_ms);
+    abuse_->OnLargeBody(ctx.auth.project, ctx.auth.project_id,
+                        static_cast<int64_t>(ctx.body.size()), req.method,
                         std::string(PathOf(req)), ctx.now_ms);
     if (ctx.auth.suspended) {
       SendError(res,
@@ -547,7 +558,8 @@ bool App::RunPipeline(RequestContext& ctx, const Route& route) {
     res.set_header("X-RateLimit-Remaining", std::to_string(d.remaining));
     res.set_header("X-RateLimit-Reset", std::to_string(d.reset_unix_s));
     if (!d.allowed) {
-      abuse_->OnRateLimited(ctx.auth.project, req.method, std::string(PathOf(req)), ctx.now_ms);
+      abuse_->OnRateLimited(ctx.auth.project, ctx.auth.project_id, req.method,
+                            std::string(PathOf(req)), ctx.now_ms);
       res.set_header("Retry-After", std::to_string(d.retry_after_s));
       SendError(res, Status::RateLimited("rate limit exceeded for project " + ctx.auth.project_id));
       return false;
@@ -651,6 +663,19 @@ void App::AfterResponse(const httplib::Request& req, const httplib::Response& re
   metrics_.ObserveRequest(t_state.route, req.method, res.status, us / 1e6);
   if (res.status >= 500) {
     log::Warn("request", fields);
+    // Shed load and shutdown are expected under pressure; every other 5xx pages the operator.
+    if (LastErrorCode() != Code::kOverloaded) {
+      AlertSink::ServerError e;
+      e.status = res.status;
+      e.method = req.method;
+      e.route = t_state.route;
+      e.path = std::string(PathOf(req));
+      e.host = req.get_header_value("Host");
+      e.project_id = t_state.project_id;
+      e.duration_ms = us / 1000;
+      e.now_ms = NowMs();
+      alerts_.OnServerError(e);
+    }
   } else {
     log::Info("request", fields);
   }

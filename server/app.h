@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "server/abuse.h"
+#include "server/alerts.h"
 #include "server/auth.h"
 #include "server/config.h"
 #include "server/detection.h"
@@ -82,6 +83,7 @@ class App {
   Metrics metrics_;
   std::unique_ptr<RetentionWorker> retention_;
   std::unique_ptr<AbuseMonitor> abuse_;
+  AlertSink alerts_;
   std::unique_ptr<WebhookService> webhooks_;  // sender threads run between Start and Shutdown
   std::unique_ptr<httplib::Server> http_;     // an SSLServer when VIGIL_TLS_CERT/KEY are set
   std::thread listen_thread_;

@@ -264,6 +264,12 @@ const std::vector<Setting>& Settings() {
          c.stripe_api_base = url;
          return true;
        }},
+      {"VIGIL_ALERT_WEBHOOK_URL", "operator alerts (5xx, abuse signals) are POSTed here",
+       [](Config& c, const std::string& v) {
+         if (v.rfind("http://", 0) != 0 && v.rfind("https://", 0) != 0) return false;
+         c.alert_webhook_url = v;
+         return true;
+       }},
       {"VIGIL_SECURITY_TXT", "file served at /.well-known/security.txt (unset = 404)",
        [](Config& c, const std::string& v) {
          c.security_txt = v;

@@ -7,9 +7,9 @@ namespace vigil {
 Result<std::shared_ptr<HaltRegistry::Subscriber>> HaltRegistry::Subscribe(
     int64_t project, const std::string& execution_id) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (closed_) return Status::Unavailable("shutting down");
+  if (closed_) return Status::Overloaded("shutting down");
   if (total_ >= max_total_ || per_project_[project] >= max_per_project_) {
-    return Status::Unavailable("too many halt streams");
+    return Status::Overloaded("too many halt streams");
   }
   auto sub = std::make_shared<Subscriber>();
   subs_[{project, execution_id}].push_back(sub);

@@ -85,7 +85,7 @@ void HandleSignup(App& app, RequestContext& ctx) {
   });
   if (!s.ok()) return SendError(*ctx.res, s);
   app.signup_limiter().Record(ip, ctx.now_ms);
-  app.abuse().OnSignup(project_row, ip, e, ctx.now_ms);
+  app.abuse().OnSignup(project_row, project_id, ip, e, ctx.now_ms);
   ctx.res->set_header("Cache-Control", "no-store");
   JsonWriter w;
   w.BeginObject()

@@ -37,7 +37,7 @@ void UpsertExecution(App& app, RequestContext& ctx, ExecutionPatch patch,
     return Status::Ok();
   });
   if (!s.ok()) return SendError(*ctx.res, s);
-  if (result.created) app.abuse().OnExecutionsCreated(ctx.auth.project, 1, ctx.now_ms);
+  if (result.created) app.abuse().OnExecutionsCreated(ctx.auth.project, ctx.auth.project_id, 1, ctx.now_ms);
   // A terminal execution gets its final pass before the response.
   if (IsTerminalStatus(result.status)) {
     s = app.detection().FinalPass(ctx.auth.project, ctx.auth.project_id, patch.execution_id,
@@ -97,7 +97,8 @@ void HandleIngestEvents(App& app, RequestContext& ctx) {
     detection.FinishLive(ctx.auth.project, plan, s.ok() ? &result : nullptr, policy.value(),
                          ctx.now_ms);
     if (!s.ok()) return SendError(*ctx.res, s);
-    app.abuse().OnExecutionsCreated(ctx.auth.project, result.created_executions, ctx.now_ms);
+    app.abuse().OnExecutionsCreated(ctx.auth.project, ctx.auth.project_id,
+                                    result.created_executions, ctx.now_ms);
     // Late events for a terminal execution re-run its final pass (spec §8.4).
     for (const TouchedExecution& t : result.touched) {
       if (!t.terminal || t.inserted == 0) continue;

@@ -43,6 +43,10 @@ void SendJson(httplib::Response& res, int http_status, const std::string& json);
 // logged by the caller and sent as "internal error"; storage text never reaches a client.
 void SendError(httplib::Response& res, const Status& status);
 int HttpStatusFor(Code code);
+// The code of the last error SendError wrote on this thread since ResetLastErrorCode (kOk if
+// none): lets the request log and the alert sink tell shed load from failures.
+Code LastErrorCode();
+void ResetLastErrorCode();
 
 using Handler = void (*)(App& app, RequestContext& ctx);
 

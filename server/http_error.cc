@@ -56,6 +56,7 @@ int HttpStatusFor(Code code) {
       return 415;
     case Code::kRateLimited:
       return 429;
+    case Code::kOverloaded:
     case Code::kUnavailable:
     case Code::kNotConfigured:
       return 503;
@@ -67,7 +68,15 @@ int HttpStatusFor(Code code) {
   return 500;
 }
 
+namespace {
+thread_local Code t_last_error = Code::kOk;
+}  // namespace
+
+Code LastErrorCode() { return t_last_error; }
+void ResetLastErrorCode() { t_last_error = Code::kOk; }
+
 void SendError(httplib::Response& res, const Status& status) {
+  t_last_error = status.code();
   const int http = HttpStatusFor(status.code());
   std::string message = status.message();
   if (status.code() == Code::kInternal) message = "internal error";
@@ -79,7 +88,8 @@ void SendError(httplib::Response& res, const Status& status) {
     res.set_header("WWW-Authenticate", "Bearer");
   }
   // Retrying helps with overload and draining, not with a feature the operator has not set up.
-  if (status.code() == Code::kUnavailable && !res.has_header("Retry-After")) {
+  if ((status.code() == Code::kUnavailable || status.code() == Code::kOverloaded) &&
+      !res.has_header("Retry-After")) {
     res.set_header("Retry-After", "1");
   }
   JsonWriter w;

@@ -23,7 +23,7 @@ void SendNdjsonStream(App& app, httplib::Response& res, const std::string& filen
                       std::function<Status(ReadTxn& txn, const EmitLine& emit)> produce) {
   if (g_open_streams.fetch_add(1) >= limits::kMaxConcurrentStreams) {
     g_open_streams.fetch_sub(1);
-    return SendError(res, Status::Unavailable("too many exports in progress, retry later"));
+    return SendError(res, Status::Overloaded("too many exports in progress, retry later"));
   }
   auto slot = std::make_shared<StreamSlot>();
   if (!filename.empty()) {

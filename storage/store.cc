@@ -22,7 +22,7 @@ struct Store::Job {
 
 namespace {
 
-Status Busy() { return Status::Unavailable("server busy, retry later"); }
+Status Busy() { return Status::Overloaded("server busy, retry later"); }
 
 }  // namespace
 
@@ -135,7 +135,7 @@ Status Store::Write(std::function<Status(WriteTxn&)> fn) {
   auto done = job->done.get_future();
   {
     std::lock_guard<std::mutex> lock(queue_mu_);
-    if (closing_) return Status::Unavailable("shutting down");
+    if (closing_) return Status::Overloaded("shutting down");
     if (queue_.size() >= options_.write_queue_max) return Busy();
     queue_.push_back(job);
   }

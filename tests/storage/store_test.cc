@@ -162,7 +162,7 @@ TEST_CASE("A full write queue refuses with Unavailable instead of queueing witho
   std::thread queued([&] { store.Write([](WriteTxn&) { return Status::Ok(); }); });
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   Status refused = store.Write([](WriteTxn&) { return Status::Ok(); });
-  CHECK(refused.code() == Code::kUnavailable);
+  CHECK(refused.code() == Code::kOverloaded);
   CHECK(refused.message() == "server busy, retry later");
   release = true;
   slow.join();
