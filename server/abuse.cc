@@ -23,8 +23,10 @@ constexpr int64_t kSignupBurst = 5;
 constexpr int64_t kVolumeMin = 100;
 constexpr int64_t kVolumeFactor = 10;
 constexpr int64_t kBaselineHours = 7 * 24;
-// Windows tracked at once; past it, expired ones are swept and new keys are not tracked.
-constexpr size_t kMaxWindows = 100000;
+// Windows tracked at once per kind; past it, expired ones are swept (at most once a minute) and
+// new keys are not tracked.
+constexpr size_t kMaxWindowsPerKind = 20000;
+constexpr int64_t kSweepIntervalMs = 60 * 1000;
 
 }  // namespace
 
@@ -55,20 +57,23 @@ int64_t AbuseMonitor::signals() const {
   return signals_;
 }
 
-AbuseMonitor::Window* AbuseMonitor::WindowFor(const std::string& kind, const std::string& key,
+AbuseMonitor::Window* AbuseMonitor::WindowFor(const char* kind, const std::string& key,
                                               int64_t now_ms) {
-  const std::string id = kind + '\n' + key;
-  auto it = windows_.find(id);
-  if (it == windows_.end()) {
-    if (windows_.size() >= kMaxWindows) {
-      for (auto i = windows_.begin(); i != windows_.end();) {
+  Table& table = tables_[kind];
+  auto it = table.windows.find(key);
+  if (it == table.windows.end()) {
+    if (table.windows.size() >= kMaxWindowsPerKind) {
+      // Sweep at most once a minute: a full table must not cost a scan per request.
+      if (now_ms - table.last_sweep_ms < kSweepIntervalMs) return nullptr;
+      table.last_sweep_ms = now_ms;
+      for (auto i = table.windows.begin(); i != table.windows.end();) {
         const bool expired = now_ms - i->second.start_ms >= kWindowMs &&
                              i->second.silenced_until_ms <= now_ms;
-        i = expired ? windows_.erase(i) : std::next(i);
+        i = expired ? table.windows.erase(i) : std::next(i);
       }
-      if (windows_.size() >= kMaxWindows) return nullptr;
+      if (table.windows.size() >= kMaxWindowsPerKind) return nullptr;
     }
-    it = windows_.emplace(id, Window{}).first;
+    it = table.windows.emplace(key, Window{}).first;
     it->second.start_ms = now_ms;
   }
   Window* w = &it->second;
@@ -77,37 +82,44 @@ AbuseMonitor::Window* AbuseMonitor::WindowFor(const std::string& kind, const std
     w->start_ms = now_ms;
     w->count = 0;
     w->distinct.clear();
+    w->baseline_per_hour = -1;
   }
   return w;
 }
 
-void AbuseMonitor::Fire(Window* w, int64_t project, const std::string& project_id,
-                        const char* kind, const char* severity, std::string detail_json,
-                        int64_t now_ms) {
+AbuseMonitor::Pending AbuseMonitor::Fire(Window* w, int64_t project, const std::string& project_id,
+                                         const char* kind, const char* severity,
+                                         std::string detail_json, int64_t now_ms) {
   w->silenced_until_ms = now_ms + kWindowMs;
   w->count = 0;
   w->distinct.clear();
   ++signals_;
-  AbuseSignal s;
-  s.signal_id = "abuse_" + RandomHex(8);
-  s.project = project;
-  s.kind = kind;
-  s.severity = severity;
-  s.detail_json = std::move(detail_json);
-  s.detected_at_ms = now_ms;
+  Pending p;
+  p.signal.signal_id = "abuse_" + RandomHex(8);
+  p.signal.project = project;
+  p.signal.kind = kind;
+  p.signal.severity = severity;
+  p.signal.detail_json = std::move(detail_json);
+  p.signal.detected_at_ms = now_ms;
+  p.project_id = project_id;
+  return p;
+}
+
+void AbuseMonitor::Publish(Pending p) {
+  AbuseSignal& s = p.signal;
   log::Warn("abuse signal", {log::Str("signal_id", s.signal_id), log::Str("kind", s.kind),
-                             log::Str("project_id", project_id)});
+                             log::Str("project_id", p.project_id)});
   JsonWriter alert;
   alert.BeginObject()
       .Field("signal_id", s.signal_id)
-      .Field("project_id", project_id)
+      .Field("project_id", p.project_id)
       .Field("kind", s.kind)
       .Field("severity", s.severity)
       .Key("detail")
       .Raw(s.detail_json)
-      .Field("detected_at", FormatRfc3339Ms(now_ms))
+      .Field("detected_at", FormatRfc3339Ms(s.detected_at_ms))
       .EndObject();
-  if (on_signal_ && on_signal_(s.kind, alert.Take())) s.notified_at_ms = now_ms;
+  if (on_signal_ && on_signal_(s.kind, alert.Take())) s.notified_at_ms = s.detected_at_ms;
   // Not waited for: the request that tipped the window must not pay for the write. A full queue
   // drops the signal (logged above).
   store_->WriteAsync([s](WriteTxn& txn) { return txn.InsertAbuseSignal(s); });
@@ -116,101 +128,135 @@ void AbuseMonitor::Fire(Window* w, int64_t project, const std::string& project_i
 void AbuseMonitor::OnRateLimited(int64_t project, const std::string& project_id,
                                  const std::string& method, const std::string& path,
                                  int64_t now_ms) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Window* w = WindowFor("rate_limit_sustained", std::to_string(project), now_ms);
-  if (!w || ++w->count < kRateLimitStorm) return;
-  JsonWriter d;
-  d.BeginObject()
-      .Field("count", w->count)
-      .Field("window_mins", kWindowMins)
-      .Field("method", method)
-      .Field("path", path)
-      .EndObject();
-  Fire(w, project, project_id, "rate_limit_sustained", "warning", d.Take(), now_ms);
+  std::optional<Pending> fired;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Window* w = WindowFor("rate_limit_sustained", std::to_string(project), now_ms);
+    if (!w || ++w->count < kRateLimitStorm) return;
+    JsonWriter d;
+    d.BeginObject()
+        .Field("count", w->count)
+        .Field("window_mins", kWindowMins)
+        .Field("method", method)
+        .Field("path", path)
+        .EndObject();
+    fired = Fire(w, project, project_id, "rate_limit_sustained", "warning", d.Take(), now_ms);
+  }
+  Publish(std::move(*fired));
 }
 
 void AbuseMonitor::OnKeyUse(int64_t project, const std::string& project_id,
-                            const std::string& key_prefix, const std::string& ip, int64_t now_ms) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Window* w = WindowFor("key_leak", key_prefix, now_ms);
-  if (!w) return;
-  if (std::find(w->distinct.begin(), w->distinct.end(), ip) != w->distinct.end()) return;
-  w->distinct.push_back(ip);
-  if (w->distinct.size() < kKeyLeakIps) return;
-  JsonWriter d;
-  d.BeginObject()
-      .Field("key_prefix", key_prefix)
-      .Field("distinct_ips", static_cast<int64_t>(w->distinct.size()))
-      .Field("window_mins", kWindowMins)
-      .EndObject();
-  Fire(w, project, project_id, "key_leak", "critical", d.Take(), now_ms);
+                            const std::string& key_id, const std::string& key_prefix,
+                            const std::string& ip, int64_t now_ms) {
+  std::optional<Pending> fired;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Window* w = WindowFor("key_leak", key_id, now_ms);
+    if (!w) return;
+    if (std::find(w->distinct.begin(), w->distinct.end(), ip) != w->distinct.end()) return;
+    w->distinct.push_back(ip);
+    if (w->distinct.size() < kKeyLeakIps) return;
+    JsonWriter d;
+    d.BeginObject()
+        .Field("key_prefix", key_prefix)
+        .Field("distinct_ips", static_cast<int64_t>(w->distinct.size()))
+        .Field("window_mins", kWindowMins)
+        .EndObject();
+    fired = Fire(w, project, project_id, "key_leak", "critical", d.Take(), now_ms);
+  }
+  Publish(std::move(*fired));
 }
 
 void AbuseMonitor::OnLargeBody(int64_t project, const std::string& project_id, int64_t bytes,
                                const std::string& method, const std::string& path,
                                int64_t now_ms) {
   if (bytes <= kLargeBodyBytes) return;
-  std::lock_guard<std::mutex> lock(mu_);
-  Window* w = WindowFor("oversized_payload", std::to_string(project), now_ms);
-  if (!w || ++w->count < kLargeBodies) return;
-  JsonWriter d;
-  d.BeginObject()
-      .Field("count", w->count)
-      .Field("window_mins", kWindowMins)
-      .Field("bytes", bytes)
-      .Field("method", method)
-      .Field("path", path)
-      .EndObject();
-  Fire(w, project, project_id, "oversized_payload", "warning", d.Take(), now_ms);
+  std::optional<Pending> fired;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Window* w = WindowFor("oversized_payload", std::to_string(project), now_ms);
+    if (!w || ++w->count < kLargeBodies) return;
+    JsonWriter d;
+    d.BeginObject()
+        .Field("count", w->count)
+        .Field("window_mins", kWindowMins)
+        .Field("bytes", bytes)
+        .Field("method", method)
+        .Field("path", path)
+        .EndObject();
+    fired = Fire(w, project, project_id, "oversized_payload", "warning", d.Take(), now_ms);
+  }
+  Publish(std::move(*fired));
 }
 
 void AbuseMonitor::OnSignup(int64_t project, const std::string& project_id,
                             const std::string& ip, const std::string& email, int64_t now_ms) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Window* w = WindowFor("suspicious_signup", ip, now_ms);
-  if (!w || ++w->count < kSignupBurst) return;
-  JsonWriter d;
-  d.BeginObject()
-      .Field("ip", ip)
-      .Field("count", w->count)
-      .Field("window_mins", kWindowMins)
-      .Field("latest_email", email)
-      .EndObject();
-  Fire(w, project, project_id, "suspicious_signup", "warning", d.Take(), now_ms);
+  std::optional<Pending> fired;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Window* w = WindowFor("suspicious_signup", ip, now_ms);
+    if (!w || ++w->count < kSignupBurst) return;
+    JsonWriter d;
+    d.BeginObject()
+        .Field("ip", ip)
+        .Field("count", w->count)
+        .Field("window_mins", kWindowMins)
+        .Field("latest_email", email)
+        .EndObject();
+    fired = Fire(w, project, project_id, "suspicious_signup", "warning", d.Take(), now_ms);
+  }
+  Publish(std::move(*fired));
 }
 
 void AbuseMonitor::OnExecutionsCreated(int64_t project, const std::string& project_id,
                                        int64_t count, int64_t now_ms) {
   if (count <= 0) return;
-  int64_t window_start = 0, in_window = 0;
+  const std::string key = std::to_string(project);
+  int64_t window_start = 0;
+  double baseline = -1;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    Window* w = WindowFor("volume_spike", std::to_string(project), now_ms);
+    Window* w = WindowFor("volume_spike", key, now_ms);
     if (!w) return;
-    const int64_t before = w->count;
     w->count += count;
-    // The baseline costs a query: look only as the count crosses each further hundred.
-    if (w->count < kVolumeMin || w->count / kVolumeMin == before / kVolumeMin) return;
+    if (w->count < kVolumeMin || w->baseline_per_hour == -2) return;
     window_start = w->start_ms;
-    in_window = w->count;
+    baseline = w->baseline_per_hour;
   }
-  int64_t previous = 0;
-  Status s = store_->Read([&](ReadTxn& txn) {
-    auto r = txn.CountExecutionsStarted(project, window_start - kBaselineHours * kWindowMs,
-                                        window_start);
-    if (!r.ok()) return r.status();
-    previous = r.value();
-    return Status::Ok();
-  });
-  if (!s.ok()) return;
-  const double baseline = static_cast<double>(previous) / kBaselineHours;
-  if (static_cast<double>(in_window) < kVolumeFactor * baseline) return;
-  std::lock_guard<std::mutex> lock(mu_);
-  Window* w = WindowFor("volume_spike", std::to_string(project), now_ms);
-  if (!w) return;  // another request fired it meanwhile
-  JsonWriter d;
-  d.BeginObject().Field("count", in_window).FieldDouble("baseline_per_hour", baseline).EndObject();
-  Fire(w, project, project_id, "volume_spike", "warning", d.Take(), now_ms);
+  if (baseline == -1) {
+    // Read once per window, off the lock: the project's age and its hourly average over the
+    // previous 7 days (by the executions' started_at).
+    int64_t previous = 0, created_at = 0;
+    Status s = store_->Read([&](ReadTxn& txn) {
+      auto info = txn.GetProject(project);
+      if (!info.ok()) return info.status();
+      if (!info.value()) return Status::NotFound("project gone");
+      created_at = info.value()->created_at_ms;
+      auto r = txn.CountExecutionsStarted(project, window_start - kBaselineHours * kWindowMs,
+                                          window_start);
+      if (!r.ok()) return r.status();
+      previous = r.value();
+      return Status::Ok();
+    });
+    if (!s.ok()) return;
+    // A project younger than the baseline period has no baseline to spike against: its first
+    // busy hour is onboarding, not abuse (the rate limit still bounds it).
+    baseline = window_start - created_at < kBaselineHours * kWindowMs
+                   ? -2
+                   : static_cast<double>(previous) / kBaselineHours;
+  }
+  std::optional<Pending> fired;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Window* w = WindowFor("volume_spike", key, now_ms);
+    if (!w || w->start_ms != window_start) return;  // fired or rolled over meanwhile
+    w->baseline_per_hour = baseline;
+    if (baseline == -2 || static_cast<double>(w->count) < kVolumeFactor * baseline) return;
+    JsonWriter d;
+    d.BeginObject().Field("count", w->count).FieldDouble("baseline_per_hour", baseline).EndObject();
+    fired = Fire(w, project, project_id, "volume_spike", "warning", d.Take(), now_ms);
+  }
+  Publish(std::move(*fired));
 }
 
 void AbuseMonitor::SuspendDue(int64_t now_ms) {

@@ -17,6 +17,7 @@
 #include "domain/hash.h"
 #include "domain/random.h"
 #include "domain/time_util.h"
+#include "server/audit.h"
 #include "server/limits.h"
 #include "server/log.h"
 #include "server/router.h"
@@ -532,11 +533,12 @@ bool App::RunPipeline(RequestContext& ctx, const Route& route) {
     t_state.key_id = ctx.auth.key_id;
     t_state.actor = "key";
     t_state.project = ctx.auth.project;
-    const std::string ip = ClientIp(req);
-    abuse_->OnKeyUse(ctx.auth.project, ctx.auth.project_id, ctx.auth.key_prefix, ip, ctx.now_ms);
+    const std::string ip = AuditText(ClientIp(req), limits::kMaxAuditIpBytes);
+    abuse_->OnKeyUse(ctx.auth.project, ctx.auth.project_id, ctx.auth.key_id, ctx.auth.key_prefix,
+                     ip, ctx.now_ms);
     abuse_->OnLargeBody(ctx.auth.project, ctx.auth.project_id,
-                        static_cast<int64_t>(ctx.body.size()), req.method,
-                        std::string(PathOf(req)), ctx.now_ms);
+                        static_cast<int64_t>(ctx.body.size()), req.method, AuditPath(req.target),
+                        ctx.now_ms);
     if (ctx.auth.suspended) {
       SendError(res,
                 Status::Forbidden(ctx.auth.suspended_reason.empty()
@@ -559,7 +561,7 @@ bool App::RunPipeline(RequestContext& ctx, const Route& route) {
     res.set_header("X-RateLimit-Reset", std::to_string(d.reset_unix_s));
     if (!d.allowed) {
       abuse_->OnRateLimited(ctx.auth.project, ctx.auth.project_id, req.method,
-                            std::string(PathOf(req)), ctx.now_ms);
+                            AuditPath(req.target), ctx.now_ms);
       res.set_header("Retry-After", std::to_string(d.retry_after_s));
       SendError(res, Status::RateLimited("rate limit exceeded for project " + ctx.auth.project_id));
       return false;
@@ -657,7 +659,7 @@ void App::AfterResponse(const httplib::Request& req, const httplib::Response& re
                                     log::Str("route", t_state.route),
                                     log::Num("status", res.status),
                                     log::Num("duration_us", us),
-                                    log::Str("client_ip", ClientIp(req))};
+                                    log::Str("client_ip", AuditText(ClientIp(req), limits::kMaxAuditIpBytes))};
   if (!t_state.project_id.empty()) fields.push_back(log::Str("project_id", t_state.project_id));
   if (!t_state.key_id.empty()) fields.push_back(log::Str("key_id", t_state.key_id));
   metrics_.ObserveRequest(t_state.route, req.method, res.status, us / 1e6);
@@ -689,9 +691,9 @@ void App::AfterResponse(const httplib::Request& req, const httplib::Response& re
     if (e.actor == "key") e.key_id = t_state.key_id;
     e.action = e.actor == "admin" ? "admin.request" : "request";
     e.method = req.method;
-    e.path = std::string(PathOf(req));
+    e.path = AuditPath(req.target);
     e.status = res.status;
-    e.client_ip = ClientIp(req);
+    e.client_ip = AuditText(ClientIp(req), limits::kMaxAuditIpBytes);
     store_->AppendAudit(std::move(e));
   }
   if (t_state.close_after) LingeringClose(FindSocket(req));

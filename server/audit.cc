@@ -2,8 +2,29 @@
 
 #include "domain/time_util.h"
 #include "server/app.h"
+#include "server/limits.h"
 
 namespace vigil {
+
+std::string AuditText(std::string_view text, size_t max_bytes) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (out.size() + 3 > max_bytes) break;
+    if (c > 0x20 && c < 0x7f) {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string AuditPath(std::string_view target) {
+  return AuditText(target.substr(0, target.find('?')), limits::kMaxAuditPathBytes);
+}
 
 AuditEntry ActionEntry(const App& app, const RequestContext& ctx, const std::string& action,
                        int status, const std::string& detail_json, int64_t project) {
@@ -14,10 +35,9 @@ AuditEntry ActionEntry(const App& app, const RequestContext& ctx, const std::str
   if (e.actor == "key") e.key_id = ctx.auth.key_id;
   e.action = action;
   e.method = ctx.req->method;
-  const std::string_view target = ctx.req->target;
-  e.path = std::string(target.substr(0, target.find('?')));
+  e.path = AuditPath(ctx.req->target);
   e.status = status;
-  e.client_ip = app.ClientIp(*ctx.req);
+  e.client_ip = AuditText(app.ClientIp(*ctx.req), limits::kMaxAuditIpBytes);
   e.detail_json = detail_json;
   return e;
 }

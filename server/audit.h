@@ -17,6 +17,13 @@ class App;
 AuditEntry ActionEntry(const App& app, const RequestContext& ctx, const std::string& action,
                        int status, const std::string& detail_json = "", int64_t project = 0);
 
+// Client-controlled text (a request path, a proxy's client-IP header) made safe to store and
+// show: bytes outside printable ASCII are percent-encoded (so every audit row and abuse detail is
+// valid UTF-8 JSON) and the result is cut at `max_bytes`.
+std::string AuditText(std::string_view text, size_t max_bytes);
+// A request target's path (no query string) as audit rows record it.
+std::string AuditPath(std::string_view target);
+
 // `{"key_id":...}`: the detail of key audit rows (an id, never the key).
 std::string KeyDetail(const std::string& key_id);
 

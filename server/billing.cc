@@ -152,6 +152,7 @@ Result<StripeAction> DecodeStripeEvent(std::string_view body) {
     a.update.tier = "hobby";
     a.update.subscription_id = "";
     a.update.set_period = true;
+    a.update.only_for_subscription = Str(obj, "id");
   } else if (a.type == "invoice.paid") {
     a.customer_id = IdOf(obj, "customer");
     if (a.customer_id.empty()) return a;

@@ -146,6 +146,9 @@ int Serve(const Config& config) {
     log::Error("cannot listen", {log::Str("error", s.message())});
     return 1;
   }
+  if (config.stripe_api_base.rfind("http://", 0) == 0 && !config.stripe_secret_key.empty()) {
+    log::Warn("VIGIL_STRIPE_API_BASE is plain http: the Stripe secret key travels unencrypted");
+  }
   log::Info("listening", {log::Str("bind", config.bind), log::Num("port", app.port()),
                           log::Str("db", config.db_path)});
   int sig = 0;

@@ -9,6 +9,7 @@
 #include "server/handlers.h"
 #include "server/json_codec.h"
 #include "server/keys.h"
+#include "server/limits.h"
 
 namespace vigil {
 namespace {
@@ -85,7 +86,8 @@ void HandleSignup(App& app, RequestContext& ctx) {
   });
   if (!s.ok()) return SendError(*ctx.res, s);
   app.signup_limiter().Record(ip, ctx.now_ms);
-  app.abuse().OnSignup(project_row, project_id, ip, e, ctx.now_ms);
+  app.abuse().OnSignup(project_row, project_id, AuditText(ip, limits::kMaxAuditIpBytes), e,
+                       ctx.now_ms);
   ctx.res->set_header("Cache-Control", "no-store");
   JsonWriter w;
   w.BeginObject()

@@ -9,6 +9,9 @@
 namespace vigil {
 namespace {
 
+// Rows per read transaction of an NDJSON download.
+constexpr int64_t kAuditStreamPage = 1000;
+
 // Reads limit/offset/since/until/action into `f`.
 Status ParseAuditFilter(const RequestContext& ctx, AuditFilter* f) {
   for (Status s : {ctx.TimeParam("since", &f->since_ms), ctx.TimeParam("until", &f->until_ms)}) {
@@ -27,13 +30,32 @@ Status ParseAuditFilter(const RequestContext& ctx, AuditFilter* f) {
 void SendAudit(App& app, RequestContext& ctx, const AuditFilter& f) {
   const std::string format = ctx.Query("format");
   if (format == "ndjson") {
-    // Everything that matches, oldest first, streamed from one snapshot.
-    return SendNdjsonStream(app, *ctx.res, "", [f](ReadTxn& txn, const EmitLine& emit) {
-      return txn.ForEachAudit(f, [&](const AuditEntry& e) {
-        JsonWriter w;
-        WriteAuditEntry(w, e);
-        return emit(w.Take());
-      });
+    auto slot = AcquireStreamSlot();
+    if (!slot) {
+      return SendError(*ctx.res, Status::Overloaded("too many downloads in progress, retry later"));
+    }
+    // Everything that matches, oldest first, in pages read by short transactions: a slow reader
+    // never holds a snapshot (which would keep the WAL from being reset) for long.
+    return SendNdjsonStream(app, *ctx.res, std::move(slot), "", [&app, f](const EmitLine& emit) {
+      AuditFilter page = f;
+      page.limit = kAuditStreamPage;
+      for (;;) {
+        std::vector<AuditEntry> rows;
+        Status s = app.store().Read([&](ReadTxn& txn) {
+          auto r = txn.ListAuditAfter(page);
+          if (!r.ok()) return r.status();
+          rows = std::move(r.value());
+          return Status::Ok();
+        });
+        if (!s.ok()) return s;
+        for (const AuditEntry& e : rows) {
+          JsonWriter w;
+          WriteAuditEntry(w, e);
+          if (!emit(w.Take())) return Status::Ok();
+        }
+        if (static_cast<int64_t>(rows.size()) < page.limit) return Status::Ok();
+        page.after_audit_id = rows.back().audit_id;
+      }
     });
   }
   if (!format.empty() && format != "json") {

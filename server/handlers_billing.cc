@@ -10,6 +10,7 @@
 #include "server/audit.h"
 #include "server/billing.h"
 #include "server/handlers.h"
+#include "server/limits.h"
 #include "server/log.h"
 
 namespace vigil {
@@ -238,9 +239,9 @@ void HandleStripeWebhook(App& app, RequestContext& ctx) {
     e.actor = "stripe";
     e.action = "stripe.event";
     e.method = ctx.req->method;
-    e.path = ctx.req->path;
+    e.path = AuditPath(ctx.req->target);
     e.status = 200;
-    e.client_ip = app.ClientIp(*ctx.req);
+    e.client_ip = AuditText(app.ClientIp(*ctx.req), limits::kMaxAuditIpBytes);
     e.detail_json = detail.Take();
     return txn.InsertAudit(e);
   });

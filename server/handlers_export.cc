@@ -141,16 +141,28 @@ Status ExportProject(ReadTxn& txn, const AdminProject& p, int64_t now_ms, const 
 void HandleAdminExport(App& app, RequestContext& ctx) {
   auto p = FindAdminProject(app, ctx);
   if (!p) return;
+  auto slot = AcquireStreamSlot();
+  if (!slot) {
+    return SendError(*ctx.res, Status::Overloaded("too many exports in progress, retry later"));
+  }
   // The export's own audit row commits before the stream starts, so it is part of the export.
   Status s = app.store().Write([&](WriteTxn& txn) {
     return txn.InsertAudit(ActionEntry(app, ctx, "admin.export", 200, "", p->id));
   });
   if (!s.ok()) return SendError(*ctx.res, s);
-  const int64_t now_ms = ctx.now_ms;
-  SendNdjsonStream(app, *ctx.res, ExportFilename(p->project_id),
-                   [project = *p, now_ms](ReadTxn& txn, const EmitLine& emit) {
-                     return ExportProject(txn, project, now_ms, emit);
-                   });
+  const int64_t now_ms = ctx.now_ms, project = p->id;
+  SendNdjsonStream(
+      app, *ctx.res, std::move(slot), ExportFilename(p->project_id),
+      [&app, project, now_ms](const EmitLine& emit) {
+        // One read transaction for the whole export: every line comes from one snapshot, the
+        // project row included. (Admin-only: a slow reader holds that snapshot meanwhile.)
+        return app.store().Read([&](ReadTxn& txn) {
+          auto row = txn.GetAdminProjectById(project);
+          if (!row.ok()) return row.status();
+          if (!row.value()) return Status::NotFound("project deleted during export");
+          return ExportProject(txn, *row.value(), now_ms, emit);
+        });
+      });
 }
 
 }  // namespace vigil

@@ -171,6 +171,8 @@ void HandleMetrics(App& app, RequestContext& ctx) {
   g.wal_bytes = ec ? 0 : static_cast<int64_t>(wal);
   g.wal_bound_checkpoints = app.store().WalBoundCheckpoints();
   g.wal_bound_misses = app.store().WalBoundMisses();
+  g.audit_dropped = app.store().AuditDropped();
+  g.abuse_signals = app.abuse().signals();
   Status s = app.store().Read([&](ReadTxn& txn) {
     auto r = txn.CountOutbox();
     if (!r.ok()) return r.status();

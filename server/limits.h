@@ -31,6 +31,10 @@ constexpr size_t kMaxTokenBytes = 256;
 constexpr size_t kMaxBatchErrorsListed = 100;
 static_assert(kMaxPayloadBytes < kDefaultMaxBodyBytes, "one payload must fit in a body");
 
+// Audit rows keep at most this much of a request path and a client IP (both client-controlled).
+constexpr size_t kMaxAuditPathBytes = 512;
+constexpr size_t kMaxAuditIpBytes = 64;
+
 // --- pagination (spec §2.4, §6) ---------------------------------------------------------------
 constexpr int64_t kDefaultPageSize = 50;
 constexpr int64_t kMaxPageSize = 200;

@@ -124,6 +124,12 @@ std::string Metrics::Render(const Gauges& g) const {
   out += "# HELP vigil_wal_bound_checkpoints_total TRUNCATE checkpoints forced by the WAL bound.\n";
   out += "# TYPE vigil_wal_bound_checkpoints_total counter\nvigil_wal_bound_checkpoints_total " +
          std::to_string(g.wal_bound_checkpoints) + "\n";
+  out += "# HELP vigil_audit_dropped_total Audit rows dropped (queue full or storage failure).\n";
+  out += "# TYPE vigil_audit_dropped_total counter\nvigil_audit_dropped_total " +
+         std::to_string(g.audit_dropped) + "\n";
+  out += "# HELP vigil_abuse_signals_total Abuse signals raised since start.\n";
+  out += "# TYPE vigil_abuse_signals_total counter\nvigil_abuse_signals_total " +
+         std::to_string(g.abuse_signals) + "\n";
   out += "# HELP vigil_wal_bound_misses_total Forced checkpoints that could not reset the WAL.\n";
   out += "# TYPE vigil_wal_bound_misses_total counter\nvigil_wal_bound_misses_total " +
          std::to_string(g.wal_bound_misses) + "\n";

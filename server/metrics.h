@@ -30,6 +30,8 @@ class Metrics {
     int64_t webhook_outbox = 0;
     int64_t wal_bound_checkpoints = 0;
     int64_t wal_bound_misses = 0;
+    int64_t audit_dropped = 0;
+    int64_t abuse_signals = 0;
   };
   // Renders every metric, with the gauges sampled by the caller.
   std::string Render(const Gauges& gauges) const;

@@ -1,8 +1,9 @@
-// Streamed NDJSON responses (exports, audit-log downloads): produced row by row from one read
-// transaction, so memory stays flat however much a project holds.
+// Streamed NDJSON responses (exports, audit-log downloads): produced row by row, so memory stays
+// flat however much a project holds.
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -12,16 +13,20 @@ namespace vigil {
 
 class App;
 
-// Appends one line (a JSON value, without the newline) to the stream; false once the client
-// has gone, and the producer should stop.
+// Appends one line (a JSON value, without the newline) to the stream; false once the client has
+// gone or the server is shutting down, and the producer should stop.
 using EmitLine = std::function<bool(std::string_view json)>;
 
-// Answers 200 `application/x-ndjson` whose body `produce` writes, inside one read transaction
-// (one consistent snapshot), on the thread that writes the response. At most
-// limits::kMaxConcurrentStreams run at once; past that the request gets 503 + Retry-After.
-// A storage error mid-stream ends the body early (the status is already sent), so producers end
-// with a trailer line that lets a reader detect truncation.
-void SendNdjsonStream(App& app, httplib::Response& res, const std::string& filename,
-                      std::function<Status(ReadTxn& txn, const EmitLine& emit)> produce);
+// One of the limits::kMaxConcurrentStreams stream slots, held while a body is written; nullptr
+// when all are taken. Taking it before any side effect lets a refused request leave no trace.
+std::shared_ptr<void> AcquireStreamSlot();
+
+// Answers 200 `application/x-ndjson` whose body `produce` writes, on the thread that writes the
+// response (after the handler returns). `produce` opens its own read transactions: one for a
+// consistent snapshot, or short ones per page. A producer error ends the body without its final
+// chunk, so the client sees a truncated transfer rather than a clean end.
+void SendNdjsonStream(App& app, httplib::Response& res, std::shared_ptr<void> slot,
+                      const std::string& filename,
+                      std::function<Status(const EmitLine& emit)> produce);
 
 }  // namespace vigil

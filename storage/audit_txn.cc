@@ -165,6 +165,14 @@ Result<std::optional<int64_t>> WriteTxn::FindProjectByCustomer(const std::string
 
 Status WriteTxn::ApplyBilling(int64_t project, const BillingUpdate& u) {
   return GuardSqlite([&] {
+    if (!u.only_for_subscription.empty()) {
+      auto& q = conn_->Prepare("SELECT stripe_subscription_id FROM projects WHERE id = ?");
+      q.bind(1, project);
+      if (!q.executeStep()) return Status::Ok();
+      const std::string stored = Text(q, 0);
+      q.reset();
+      if (!stored.empty() && stored != u.only_for_subscription) return Status::Ok();
+    }
     if (u.tier) {
       // A tier set by billing is not a time-limited admin grant: its expiry goes.
       auto& q = conn_->Prepare("UPDATE projects SET tier = ?, tier_expires_at = NULL WHERE id = ?");
@@ -304,6 +312,22 @@ Result<std::vector<AuditEntry>> ReadTxn::ListAudit(const AuditFilter& f) {
     BindAudit(q, f);
     q.bind(":limit", f.limit);
     q.bind(":offset", f.offset);
+    while (q.executeStep()) out.push_back(ReadAudit(q));
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+Result<std::vector<AuditEntry>> ReadTxn::ListAuditAfter(const AuditFilter& f) {
+  std::vector<AuditEntry> out;
+  Status s = GuardSqlite([&] {
+    SQLite::Statement q(conn_->db(), std::string(kAuditColumns) + AuditWhere(f) +
+                                         " AND a.audit_id > :after ORDER BY a.audit_id"
+                                         " LIMIT :limit");
+    BindAudit(q, f);
+    q.bind(":after", f.after_audit_id);
+    q.bind(":limit", f.limit);
     while (q.executeStep()) out.push_back(ReadAudit(q));
     return Status::Ok();
   });

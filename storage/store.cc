@@ -195,20 +195,31 @@ void Store::AppendAudit(AuditEntry entry) {
 }
 
 void Store::EnforceWalBound() {
+  const auto now = std::chrono::steady_clock::now();
+  if (now < wal_bound_retry_at_) return;
   std::error_code ec;
   const uintmax_t wal_bytes = std::filesystem::file_size(wal_path_, ec);
   if (ec || wal_bytes < options_.wal_bound_bytes) return;
   // Readers that overlap without pause keep the checkpointer's PASSIVE checkpoints from ever
   // letting the WAL restart, so the file would grow without bound. Here, between groups, the
   // writer is idle by construction, so a TRUNCATE checkpoint on its own connection never races a
-  // write: it waits (up to the busy timeout) only for readers of old snapshots to finish, copies
-  // every frame, and resets the file. Readers that start meanwhile read the database file and do
-  // not hold it up. Ingestion pauses for that wait; the bounded queue answers 503 if it overflows.
+  // write: it waits only for readers of old snapshots to finish, copies every frame, and resets
+  // the file. Readers that start meanwhile read the database file and do not hold it up.
+  //
+  // Ingestion pauses for that wait, so it is short (request readers last milliseconds). A reader
+  // that holds its snapshot longer (an admin export to a slow client) makes the checkpoint miss;
+  // then the writer leaves the WAL alone for a while rather than pausing after every group.
+  sqlite3* db = writer_->db().getHandle();
+  sqlite3_busy_timeout(db, static_cast<int>(options_.wal_bound_wait_ms));
   int log_frames = 0, ckpt_frames = 0;
-  const int rc = sqlite3_wal_checkpoint_v2(writer_->db().getHandle(), nullptr,
-                                           SQLITE_CHECKPOINT_TRUNCATE, &log_frames, &ckpt_frames);
+  const int rc =
+      sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, &log_frames, &ckpt_frames);
+  sqlite3_busy_timeout(db, options_.busy_timeout_ms);
   wal_bound_checkpoints_.fetch_add(1, std::memory_order_relaxed);
-  if (rc != SQLITE_OK) wal_bound_misses_.fetch_add(1, std::memory_order_relaxed);
+  if (rc != SQLITE_OK) {
+    wal_bound_misses_.fetch_add(1, std::memory_order_relaxed);
+    wal_bound_retry_at_ = now + std::chrono::milliseconds(options_.wal_bound_backoff_ms);
+  }
 }
 
 void Store::RunGroup(std::vector<std::shared_ptr<Job>>& group) {
@@ -267,14 +278,6 @@ void Store::RunGroup(std::vector<std::shared_ptr<Job>>& group) {
       return Status::Ok();
     });
     if (!group_status.ok()) {
-      // Kept for the next group rather than lost with this one (still bounded).
-      std::lock_guard<std::mutex> lock(audit_mu_);
-      for (auto& e : audit) {
-        if (audit_pending_.size() >= options_.audit_buffer_max) break;
-        audit_pending_.push_back(std::move(e));
-      }
-    }
-    if (!group_status.ok()) {
       GuardSqlite([&] {
         if (!writer_->db().getHandle() || sqlite3_get_autocommit(writer_->db().getHandle()) == 0) {
           writer_->Exec("ROLLBACK");
@@ -282,6 +285,18 @@ void Store::RunGroup(std::vector<std::shared_ptr<Job>>& group) {
         return Status::Ok();
       });
     }
+  }
+  if (!group_status.ok() && !audit.empty()) {
+    // Kept, ahead of newer rows, for the next group rather than lost with this one; what no
+    // longer fits the bound is counted as dropped.
+    std::lock_guard<std::mutex> lock(audit_mu_);
+    const size_t room = options_.audit_buffer_max > audit_pending_.size()
+                            ? options_.audit_buffer_max - audit_pending_.size()
+                            : 0;
+    const size_t keep = std::min(room, audit.size());
+    audit_dropped_.fetch_add(static_cast<int64_t>(audit.size() - keep), std::memory_order_relaxed);
+    audit_pending_.insert(audit_pending_.begin(), std::make_move_iterator(audit.begin()),
+                          std::make_move_iterator(audit.begin() + static_cast<long>(keep)));
   }
   for (size_t i = 0; i < runnable.size(); ++i) {
     // Nothing of a job is durable unless the group committed: a 2xx only follows a commit.

@@ -35,6 +35,10 @@ struct StoreOptions {
   size_t readers = 8;
   // Past this WAL size the writer runs a TRUNCATE checkpoint between groups (see DESIGN.md).
   uint64_t wal_bound_bytes = 64u << 20;
+  // How long that checkpoint may wait for readers of old snapshots, and how long the writer
+  // leaves the WAL alone after a wait ran out (a long-lived reader, e.g. an export).
+  int64_t wal_bound_wait_ms = 3000;
+  int64_t wal_bound_backoff_ms = 30000;
   // Audit rows waiting for the writer; past this they are dropped and counted.
   size_t audit_buffer_max = 50000;
 };
@@ -286,6 +290,7 @@ struct AuditFilter {
   std::string action;
   int64_t limit = 50;
   int64_t offset = 0;
+  int64_t after_audit_id = 0;  // ListAuditAfter: rows with a larger id only
 };
 
 // Billing fields a Stripe event changes (spec §12.3); nullopt = leave as stored.
@@ -297,6 +302,9 @@ struct BillingUpdate {
   int64_t period_start_ms = 0;
   int64_t period_end_ms = 0;
   bool reset_usage = false;                    // executions_this_period = 0
+  // Apply only while the stored subscription is this one (or none): the deletion of an old
+  // subscription must not undo a newer one. "" = unconditional.
+  std::string only_for_subscription;
 };
 
 struct AbuseSignal {
@@ -503,6 +511,8 @@ class ReadTxn {
   // --- audit log, billing, abuse (storage/audit_txn.cc) ---
   // Newest first, one page.
   Result<std::vector<AuditEntry>> ListAudit(const AuditFilter& f);
+  // The next `limit` matching entries after `after_audit_id`, oldest first (keyset paging).
+  Result<std::vector<AuditEntry>> ListAuditAfter(const AuditFilter& f);
   // Every matching entry oldest first, handed to `fn` one at a time (memory stays flat); `fn`
   // returns false to stop (the client went away).
   Status ForEachAudit(const AuditFilter& f, const std::function<bool(const AuditEntry&)>& fn);
@@ -580,6 +590,7 @@ class Store {
   std::unique_ptr<Connection> writer_;
   std::atomic<int64_t> wal_bound_checkpoints_{0};
   std::atomic<int64_t> wal_bound_misses_{0};
+  std::chrono::steady_clock::time_point wal_bound_retry_at_{};  // writer thread only
   std::mutex audit_mu_;
   std::vector<AuditEntry> audit_pending_;
   std::atomic<int64_t> audit_dropped_{0};

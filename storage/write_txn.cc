@@ -33,6 +33,18 @@ void BindExecutionFields(SQLite::Statement& q, const Execution& e) {
   BindInt(q, 17, e.halt_requested_at_ms);
 }
 
+// The next internal project id: past every id ever handed out (id_sequences), never a reused one.
+#define VIGIL_NEXT_PROJECT_ID                                                          \
+  "MAX((SELECT last FROM id_sequences WHERE name = 'projects'),"                       \
+  " (SELECT COALESCE(MAX(id), 0) FROM projects)) + 1"
+
+// Records the id just inserted as the high-water mark (same transaction as the insert).
+void AdvanceProjectSequence(Connection* conn) {
+  auto& q = conn->Prepare("UPDATE id_sequences SET last = ? WHERE name = 'projects'");
+  q.bind(1, conn->db().getLastInsertRowid());
+  q.exec();
+}
+
 const char kSelectExecution[] = "SELECT " VIGIL_EXECUTION_COLUMNS
                                 " FROM executions x WHERE x.project = ? AND x.execution_id = ?";
 
@@ -43,13 +55,13 @@ Result<int64_t> WriteTxn::EnsureProject(const std::string& project_id, const std
   int64_t id = 0;
   Status s = GuardSqlite([&] {
     auto& ins = conn_->Prepare(
-        "INSERT INTO projects(project_id, name, tier, created_at) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT(project_id) DO NOTHING");
+        "INSERT INTO projects(id, project_id, name, tier, created_at) VALUES (" VIGIL_NEXT_PROJECT_ID
+        ", ?, ?, ?, ?) ON CONFLICT(project_id) DO NOTHING");
     ins.bind(1, project_id);
     ins.bind(2, name);
     ins.bind(3, tier);
     ins.bind(4, now_ms);
-    ins.exec();
+    if (ins.exec() == 1) AdvanceProjectSequence(conn_);
     auto& q = conn_->Prepare("SELECT id FROM projects WHERE project_id = ?");
     q.bind(1, project_id);
     if (!q.executeStep()) return Status::Internal("project vanished after insert");
@@ -66,8 +78,8 @@ Result<int64_t> WriteTxn::CreateProject(const std::string& project_id, const std
   int64_t id = 0;
   Status s = GuardSqlite([&] {
     auto& ins = conn_->Prepare(
-        "INSERT INTO projects(project_id, name, owner_email, tier, created_at) "
-        "VALUES (?, ?, ?, ?, ?) ON CONFLICT(project_id) DO NOTHING");
+        "INSERT INTO projects(id, project_id, name, owner_email, tier, created_at) "
+        "VALUES (" VIGIL_NEXT_PROJECT_ID ", ?, ?, ?, ?, ?) ON CONFLICT(project_id) DO NOTHING");
     ins.bind(1, project_id);
     ins.bind(2, name);
     ins.bind(3, owner_email);
@@ -75,6 +87,7 @@ Result<int64_t> WriteTxn::CreateProject(const std::string& project_id, const std
     ins.bind(5, now_ms);
     if (ins.exec() != 1) return Status::Conflict("project id already exists");
     id = conn_->db().getLastInsertRowid();
+    AdvanceProjectSequence(conn_);
     return Status::Ok();
   });
   if (!s.ok()) return s;

@@ -291,6 +291,10 @@ def test_stripe_events_change_tier_once_even_when_replayed(srv):
     p.post("/executions", {"execution_id": "bill-after"})
     assert post_stripe(srv, paid).status == 200  # replay: 200, not applied again
     assert p.get("/billing").json["executions_this_period"] == 1
+    stale = {"id": "evt_del_0", "type": "customer.subscription.deleted",
+             "data": {"object": {"id": "sub_old", "customer": "cus_1"}}}
+    assert post_stripe(srv, stale).status == 200  # an older subscription: no downgrade
+    assert p.get("/billing").json["tier"] == "pro"
     deleted = {"id": "evt_del_1", "type": "customer.subscription.deleted",
                "data": {"object": {"id": "sub_1", "customer": {"id": "cus_1"}}}}
     assert post_stripe(srv, deleted).status == 200
@@ -437,17 +441,57 @@ def test_signup_burst_and_oversized_payloads_raise_signals(srv):
 
 
 def test_execution_volume_spike_against_the_projects_own_baseline(srv):
-    p = new_project(srv, "Spiky")
-    r = p.post("/events", [{"event_id": f"v-{i}", "execution_id": f"v-{i}", "event_type": "x"}
-                           for i in range(99)])
-    assert r.json["accepted"] == 99
+    young, old = new_project(srv, "Young"), new_project(srv, "Established")
+    # The established project has existed for longer than the 7-day baseline period.
+    db = sqlite3.connect(srv.db, timeout=10)
+    db.execute("UPDATE projects SET created_at = created_at - 8 * 86400000 WHERE project_id = ?",
+               (old.info["project_id"],))
+    db.commit()
+    db.close()
+    for p in (young, old):
+        r = p.post("/events", [{"event_id": f"v-{i}", "execution_id": f"v-{i}", "event_type": "x"}
+                               for i in range(99)])
+        assert r.json["accepted"] == 99
     time.sleep(0.3)
-    assert not [x for x in signals(srv) if x["kind"] == "volume_spike"
-                and x["project_id"] == p.info["project_id"]]
-    p.post("/executions", {"execution_id": "v-100"})  # the hundredth this hour
-    found = wait_for(lambda: [x for x in signals(srv) if x["kind"] == "volume_spike"
-                              and x["project_id"] == p.info["project_id"]])
-    assert found and found[0]["detail"] == {"count": 100, "baseline_per_hour": 0}
+    assert not [x for x in signals(srv) if x["kind"] == "volume_spike"]
+    for p in (young, old):
+        p.post("/executions", {"execution_id": "v-100"})  # the hundredth this hour
+    found = wait_for(lambda: [x for x in signals(srv) if x["kind"] == "volume_spike"])
+    assert [x["project_id"] for x in found] == [old.info["project_id"]]
+    assert found[0]["detail"] == {"count": 100, "baseline_per_hour": 0}
+
+
+def test_hostile_paths_and_client_ips_keep_audit_and_abuse_views_valid_json(srv):
+    import socket
+    p = new_project(srv, "Hostile")
+    path = b"/executions/\xff\xfe%00" + b"A" * 3000
+    for ip in (b"203.0.113.9", b"\xc3\x28" + b"9" * 500):
+        s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+        s.sendall(b"GET " + path + b" HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                  p.key.encode() + b"\r\n" + IP_HEADER.encode() + b": " + ip +
+                  b"\r\nConnection: close\r\n\r\n")
+        assert s.recv(100).startswith(b"HTTP/1.1 404")
+        s.close()
+    rows = wait_for(lambda: len([e for e in audit_actions(p) if e.get("status") == 404]) == 2
+                    and [e for e in audit_actions(p) if e.get("status") == 404])
+    assert rows and len(rows) == 2
+    raw = p.get("/audit-log?limit=200").body.encode()
+    raw.decode("utf-8")  # strictly valid UTF-8
+    for e in rows:
+        assert e["path"].startswith("/executions/%FF%FE%00AAA") and len(e["path"]) <= 512
+        assert len(e["client_ip"]) <= 64
+    nd = p.get("/audit-log?format=ndjson").body
+    assert all(json.loads(line) for line in nd.splitlines())
+
+
+def test_project_ids_are_never_reused_after_a_delete(srv):
+    a = admin(srv)
+    p = new_project(srv, "Newest")
+    first = internal_id(srv.db, p.info["project_id"])
+    assert a.request("DELETE", f"/admin/projects/{p.info['project_id']}?confirm=Newest").status == 200
+    q = new_project(srv, "Next")
+    assert internal_id(srv.db, q.info["project_id"]) > first
+    assert audit_actions(q) and all(e["project_id"] == q.info["project_id"] for e in audit_actions(q))
 
 
 def test_rate_limit_storm_then_suspension_and_reactivation(make_server):
