@@ -573,3 +573,32 @@ def test_export_memory_stays_flat_for_a_large_project(make_server):
           f"peak {peak[0] / 1024:.1f} MiB (+{growth_mib:.1f} MiB)")
     assert total > 80 * 2**20
     assert growth_mib < 24
+
+
+class AlertReceiver(http.server.BaseHTTPRequestHandler):
+    received = []
+
+    def do_POST(self):
+        AlertReceiver.received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *a):
+        pass
+
+
+def test_abuse_signals_reach_the_operator_alert_sink(make_server):
+    sink = http.server.ThreadingHTTPServer(("127.0.0.1", 0), AlertReceiver)
+    threading.Thread(target=sink.serve_forever, daemon=True).start()
+    try:
+        s = make_server(env={"VIGIL_ADMIN_TOKEN": ADMIN, "VIGIL_TRUSTED_PROXY_HEADER": IP_HEADER,
+                             "VIGIL_ALERT_WEBHOOK_URL": f"http://127.0.0.1:{sink.server_port}/alerts"})
+        c = s.client()
+        for i in range(10):
+            c.get("/executions", headers={IP_HEADER: f"198.18.0.{i}"})
+        got = wait_for(lambda: [a for a in AlertReceiver.received if a.get("kind") == "key_leak"])
+        assert got and got[0]["project_id"] == "proj-dev" and got[0]["severity"] == "critical"
+        listed = wait_for(lambda: [x for x in signals(s) if x["kind"] == "key_leak"])
+        assert listed[0]["signal_id"] == got[0]["signal_id"] and "notified_at" in listed[0]
+    finally:
+        sink.shutdown()
