@@ -70,6 +70,10 @@ const std::vector<Route>& Routes() {
       {"POST", "/admin/projects/{id}/retention", A::kAdmin, Bucket::kOther, B::kRequired,
        HandleAdminRetention},
       {"GET", "/admin/storage", A::kAdmin, Bucket::kOther, B::kNone, HandleAdminStorage},
+
+      // The dashboard: public files; the page sends the user's key only on its API calls.
+      {"GET", "/ui", A::kPublic, Bucket::kOther, B::kNone, HandleUiRedirect},
+      {"GET", "/ui/{path*}", A::kPublic, Bucket::kOther, B::kNone, HandleUi},
   };
   return kRoutes;
 }
