@@ -24,8 +24,9 @@ function bucketTitle(t, bucket) {
   return bucket === 'hour' ? t.slice(0, 13).replace('T', ' ') + ':00 UTC' : t.slice(0, 10);
 }
 
-// series: [{name, key, points}] (all the same buckets); format(v) renders axis and tooltip values.
-export function barChart({ series, bucket, format = String, label }) {
+// series: [{name, key, points}] (all the same buckets); format(v) renders tooltip values and,
+// unless axisFormat is given, the axis labels.
+export function barChart({ series, bucket, format = String, axisFormat = format, label }) {
   const n = series.length ? series[0].points.length : 0;
   const max = Math.max(0, ...series.flatMap((x) => x.points.map((p) => p.value)));
   const top = niceMax(max);
@@ -37,7 +38,7 @@ export function barChart({ series, bucket, format = String, label }) {
     const v = (top * i) / 4;
     svg.append(
       s('line', { class: 'grid', x1: M.left, x2: W - M.right, y1: y(v), y2: y(v) }),
-      s('text', { class: 'axis', x: M.left - 6, y: y(v) + 4, 'text-anchor': 'end' }, format(v)));
+      s('text', { class: 'axis', x: M.left - 6, y: y(v) + 4, 'text-anchor': 'end' }, axisFormat(v)));
   }
   if (n === 0) return svg;
   const slot = plotW / n;

@@ -41,7 +41,7 @@ export async function render(ctx) {
       h('div', {},
         h('h1', {}, classBadge(g.failure_class), ' ', h('span', { class: 'mono' }, g.signature)),
         h('div', { class: 'sub mono' }, g.group_id))),
-    h('div', { class: 'stats' },
+    h('div', { class: 'stats' }, [
       ['Executions', int(g.affected_executions)],
       ['Cost wasted', usd(g.cost_wasted_usd || 0)],
     ].map(([label, value]) => h('div', { class: 'stat' }, h('div', { class: 'label' }, label), h('div', { class: 'value' }, value)))),

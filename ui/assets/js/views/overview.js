@@ -11,6 +11,14 @@ const RANGES = {
   '30d': { label: '30 days', bucket: 'day', ms: 30 * 86400e3 },
 };
 
+// Short dollar amounts for axis labels ($0, $0.05, $62.5, $250).
+function axisUsd(v) {
+  if (v === 0) return '$0';
+  if (v >= 10) return '$' + (Number.isInteger(v) ? v : v.toFixed(1));
+  if (v >= 0.01) return '$' + v.toFixed(2);
+  return '$' + v.toPrecision(2);
+}
+
 function statTile(label, value, { bad, href } = {}) {
   const v = h('div', { class: 'value' }, int(value));
   return h('div', { class: ['stat', bad ? 'bad' : null] }, h('div', { class: 'label' }, label), href ? h('a', { href }, v) : v);
@@ -81,7 +89,7 @@ export async function render(ctx) {
         h('h2', {}, range.bucket === 'hour' ? 'Cost per hour' : 'Cost per day'),
         barChart({
           series: [{ name: 'cost', key: 'cost_usd', points: cost.points }],
-          bucket: range.bucket, format: (v) => usd(v), label: 'Estimated cost over time',
+          bucket: range.bucket, format: (v) => usd(v), axisFormat: axisUsd, label: 'Estimated cost over time',
         }),
         h('div', { class: 'legend' }, h('span', {}, h('span', { class: 'swatch cost_usd' }), `estimated cost, ${usd(costTotal)} in total`)))),
     h('section', { class: 'card' },

@@ -67,6 +67,7 @@ export async function render(ctx) {
               await api('DELETE', '/webhooks/' + enc(w.webhook_id));
               replace(status, notice('ok', 'Webhook deleted.'));
               replace(detailBox);
+              replace(secretBox);
               await load();
             } catch (e) {
               replace(status, notice('error', 'Delete failed: ' + e.message));
