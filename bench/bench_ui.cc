@@ -370,6 +370,14 @@ int Measure(const Options& o, int port, int64_t now_ms) {
       {"webhooks", "/webhooks"},
       {"policy", "/policy"},
   };
+  if (auto r = cli.Get("/webhooks", h); r && r->status == 200) {
+    const auto at = r->body.find("\"webhook_id\":\"");
+    if (at != std::string::npos) {
+      const auto from = at + 14;
+      const std::string id = r->body.substr(from, r->body.find('"', from) - from);
+      calls.push_back({"webhooks", "/webhooks/" + id + "/deliveries?limit=50"});
+    }
+  }
   // Routes the dashboard uses when this server has them.
   for (const char* optional : {"/audit-log?limit=50", "/billing", "/billing/usage"}) {
     auto r = cli.Get(optional, h);
@@ -454,6 +462,10 @@ int main(int argc, char** argv) {
     setenv("VIGIL_LOG_LEVEL", "warn", 1);
     setenv("VIGIL_RATE_LIMIT_BURST", "1000000000", 1);
     setenv("VIGIL_RATE_LIMIT_PER_SEC", "1000000000", 1);
+    // A webhook whose receiver refuses connections, so the delivery log has rows to list.
+    setenv("VIGIL_MASTER_KEY", "2222222222222222222222222222222222222222222222222222222222222222",
+           1);
+    setenv("VIGIL_WEBHOOK_ALLOW_PRIVATE", "1", 1);
     execl(o.vigil.c_str(), o.vigil.c_str(), static_cast<char*>(nullptr));
     std::perror("exec vigil");
     _exit(127);
@@ -468,6 +480,9 @@ int main(int argc, char** argv) {
   int rc = up ? 0 : 1;
   const int64_t now_ms = vigil::NowMs();
   if (up && !reuse) {
+    httplib::Client cli("127.0.0.1", port);
+    cli.Post("/webhooks", {{"Authorization", std::string("Bearer ") + kKey}},
+             "{\"url\":\"http://127.0.0.1:9/hook\",\"name\":\"bench\"}", "application/json");
     const auto plan = Plan(o, now_ms);
     if (!Seed(o, port, plan)) rc = 1;
   }
