@@ -27,7 +27,7 @@ const seeded = { total: 0, crashed: 0, lastDay: 0 };
 let state = 7;
 function word() {
   state = (state * 1103515245 + 12345) % 2147483648;
-  return WORDS[state % WORDS.length];
+  return WORDS[Math.floor(state / 65536) % WORDS.length]; // the low bits of this generator cycle
 }
 function message() {
   return Array.from({ length: 12 }, word).join(' ');
@@ -196,7 +196,7 @@ describe('dashboard', () => {
   });
 
   test('opens an execution: details, findings, timeline with payloads, parent and children', TIMEOUT, async () => {
-    await withPage('03-execution', async (page) => {
+    await withPage('03-execution', async (page, p) => {
       await signIn(page, vigil.base, DEV_KEY, '/ui/executions');
       await page.locator('#executions-list a', { hasText: 'exec-ui-timeline' }).click();
       await page.locator('h1', { hasText: 'exec-ui-timeline' }).waitFor();
@@ -216,6 +216,7 @@ describe('dashboard', () => {
       await page.locator('#findings', { hasText: 'send_email' }).waitFor();
       await page.locator('.kv', { hasText: 'Summarise the open tickets' }).waitFor();
       assert.equal(await page.locator('#halt-button').isVisible(), false, 'no Halt on a finished run');
+      await p.shot('03-execution-timeline');
       // Children, then back up to the parent.
       await page.locator('#children a', { hasText: 'exec-ui-child-1' }).click();
       await page.locator('h1', { hasText: 'exec-ui-child-1' }).waitFor();

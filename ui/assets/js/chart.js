@@ -6,11 +6,11 @@ const W = 720;
 const H = 210;
 const M = { left: 52, right: 8, top: 10, bottom: 26 };
 
-// A "nice" axis maximum: 1, 2 or 5 times a power of ten, at least `max`.
-function niceMax(max) {
+// A "nice" axis value: `steps` times a power of ten, at least `max`.
+function niceMax(max, steps = [1, 2, 2.5, 5, 10]) {
   if (!(max > 0)) return 1;
   const p = Math.pow(10, Math.floor(Math.log10(max)));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= max) return m * p;
+  for (const m of steps) if (m * p >= max) return m * p;
   return 10 * p;
 }
 
@@ -26,10 +26,12 @@ function bucketTitle(t, bucket) {
 
 // series: [{name, key, points}] (all the same buckets); format(v) renders tooltip values and,
 // unless axisFormat is given, the axis labels.
-export function barChart({ series, bucket, format = String, axisFormat = format, label }) {
+// `integer`: counts, so the axis never shows fractional ticks.
+export function barChart({ series, bucket, format = String, axisFormat = format, label, integer = false }) {
   const n = series.length ? series[0].points.length : 0;
   const max = Math.max(0, ...series.flatMap((x) => x.points.map((p) => p.value)));
-  const top = niceMax(max);
+  // Counts: four whole-number steps of 1, 2, 5 × 10^k.
+  const top = integer ? 4 * Math.max(1, Math.ceil(niceMax(max / 4, [1, 2, 5, 10]))) : niceMax(max);
   const plotW = W - M.left - M.right;
   const plotH = H - M.top - M.bottom;
   const y = (v) => M.top + plotH - (v / top) * plotH;

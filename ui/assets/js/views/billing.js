@@ -54,7 +54,7 @@ export async function render(ctx) {
       points.push({ t, value: counts.get(t.slice(0, 10)) || 0 });
     }
     chart = h('section', { class: 'card' }, h('h2', {}, 'Executions per day (last 30 days)'),
-      barChart({ series: [{ name: 'executions', key: 'usage', points }], bucket: 'day', format: (v) => int(Math.round(v)), label: 'Executions per day' }));
+      barChart({ series: [{ name: 'executions', key: 'usage', points }], bucket: 'day', format: (v) => int(Math.round(v)), integer: true, label: 'Executions per day' }));
   }
   replace(ctx.root,
     h('div', { class: 'page-head' }, h('div', {}, h('h1', {}, 'Billing'), h('div', { class: 'sub' }, `Project ${b.project_id}`))),

@@ -2,7 +2,7 @@
 // tokens, estimated cost, payload on demand) and, while it runs, a Halt button and live updates.
 import { api, ApiError } from '../api.js';
 import {
-  classBadge, duration, empty, enc, executionLink, groupLink, h, int, notice, replace, s, statusBadge, table,
+  ago, classBadge, duration, empty, enc, executionLink, groupLink, h, int, notice, replace, s, statusBadge, table,
   time, usd,
 } from '../dom.js';
 
@@ -80,7 +80,7 @@ function timelineRows(events, startMs, spanMs, prices) {
     return h('tr', { 'data-seq': ev.sequence },
       h('td', { class: 'num' }, String(ev.sequence)),
       h('td', { class: 'num', title: ev.timestamp }, Number.isFinite(offset) ? '+' + duration(Math.max(0, offset)) : '—'),
-      h('td', {}, eventLabel(ev)),
+      h('td', { class: 'nowrap' }, eventLabel(ev)),
       h('td', { class: 'num' }, duration(ev.duration_ms)),
       h('td', { class: 'num' }, tokens ? `${int(tokens.in)} / ${int(tokens.out)}` : '—'),
       h('td', { class: 'num' }, cost === null ? '—' : usd(cost)),
@@ -112,7 +112,7 @@ function findingsTable(findings) {
     { title: 'Class', cell: (f) => classBadge(f.failure_class) },
     { title: 'Detector', cell: (f) => f.detector },
     { title: 'Signature', cell: (f) => groupLink(f.group_id, f.signature) },
-    { title: 'Detected', cls: 'nowrap', cell: (f) => time(f.detected_at) },
+    { title: 'Detected', cls: 'nowrap', cell: (f) => ago(f.detected_at) },
     { title: 'Pass', cell: (f) => f.source },
   ], findings);
 }

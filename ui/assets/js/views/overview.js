@@ -80,7 +80,7 @@ export async function render(ctx) {
             { name: 'executions', key: 'executions', points: ex.points },
             { name: 'failing executions', key: 'failures', points: fails.points },
           ],
-          bucket: range.bucket, format: (v) => int(Math.round(v)), label: 'Executions and failing executions over time',
+          bucket: range.bucket, format: (v) => int(Math.round(v)), integer: true, label: 'Executions and failing executions over time',
         }),
         h('div', { class: 'legend' },
           h('span', {}, h('span', { class: 'swatch executions' }), 'executions'),
