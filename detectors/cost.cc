@@ -49,6 +49,14 @@ std::optional<ModelPrice> LookupPrice(std::string_view model) {
   return ModelPrice{best->key, best->input_usd_per_mtok, best->output_usd_per_mtok};
 }
 
+std::vector<ModelPrice> PriceTable() {
+  std::vector<ModelPrice> rows;
+  for (const PriceRow& row : kPrices) {
+    rows.push_back(ModelPrice{row.key, row.input_usd_per_mtok, row.output_usd_per_mtok});
+  }
+  return rows;
+}
+
 double ComputeCostUsd(const std::vector<Event>& events) {
   double total = 0;
   // An execution almost always calls one model: look each run of equal names up once (the lookup

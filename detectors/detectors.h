@@ -137,6 +137,9 @@ struct ModelPrice {
 // std::nullopt when no key matches (the model costs 0).
 std::optional<ModelPrice> LookupPrice(std::string_view model);
 
+// Every row of the price table, in table order (the dashboard estimates per-call costs with it).
+std::vector<ModelPrice> PriceTable();
+
 // Σ over llm_call events, in order, of (input_tokens / 1e6) × in + (output_tokens / 1e6) × out.
 // Missing token counts are 0; unpriced or missing models cost 0.
 double ComputeCostUsd(const std::vector<Event>& events);

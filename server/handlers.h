@@ -81,5 +81,8 @@ void HandleListGroupExecutions(App& app, RequestContext& ctx);
 void HandleGetPolicy(App& app, RequestContext& ctx);
 void HandlePutPolicy(App& app, RequestContext& ctx);
 void HandleGetPlaybook(App& app, RequestContext& ctx);
+// dashboard (spec §0, §10.2): embedded files, deep links answered with the app's page
+void HandleUiRedirect(App& app, RequestContext& ctx);
+void HandleUi(App& app, RequestContext& ctx);
 
 }  // namespace vigil

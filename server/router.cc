@@ -47,11 +47,22 @@ RouteMatch MatchRoute(const std::vector<Route>& routes, std::string_view method,
   const auto parts = Split(path);
   for (const Route& r : routes) {
     const auto pattern = Split(r.pattern);
-    if (pattern.size() != parts.size()) continue;
+    const bool rest = !pattern.empty() && pattern.back().size() > 2 &&
+                      pattern.back().front() == '{' &&
+                      pattern.back()[pattern.back().size() - 2] == '*';
+    if (rest ? parts.size() < pattern.size() : pattern.size() != parts.size()) continue;
     std::vector<std::string> params;
     bool ok = true;
-    for (size_t i = 0; i < parts.size() && ok; ++i) {
-      if (!pattern[i].empty() && pattern[i].front() == '{') {
+    for (size_t i = 0; i < pattern.size() && ok; ++i) {
+      if (rest && i + 1 == pattern.size()) {
+        std::string joined, decoded;
+        for (size_t j = i; j < parts.size() && ok; ++j) {
+          ok = DecodeSegment(parts[j], &decoded);
+          if (j > i) joined += '/';
+          joined += decoded;
+        }
+        params.push_back(std::move(joined));
+      } else if (!pattern[i].empty() && pattern[i].front() == '{') {
         std::string decoded;
         ok = !parts[i].empty() && DecodeSegment(parts[i], &decoded);
         params.push_back(std::move(decoded));

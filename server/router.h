@@ -20,8 +20,11 @@ enum class Access {
 enum class BodyUse { kNone, kOptional, kRequired };
 
 struct Route {
-  const char* method;   // GET also answers HEAD
-  const char* pattern;  // e.g. "/executions/{id}"; `{...}` matches one URL-decoded segment
+  const char* method;  // GET also answers HEAD
+  // e.g. "/executions/{id}"; `{...}` matches one URL-decoded segment. A last segment `{...*}`
+  // matches the rest of the path (one or more segments, possibly empty, decoded and rejoined
+  // with '/'), for the dashboard's deep links.
+  const char* pattern;
   Access access;
   Bucket bucket;  // which rate-limit bucket the request draws from
   BodyUse body;

@@ -85,6 +85,10 @@ const std::vector<Route>& Routes() {
       {"POST", "/billing/checkout", A::kApiKey, Bucket::kOther, B::kOptional,
        HandleBillingCheckout},
       {"POST", "/billing/portal", A::kApiKey, Bucket::kOther, B::kOptional, HandleBillingPortal},
+
+      // The dashboard: public files; the page sends the user's key only on its API calls.
+      {"GET", "/ui", A::kPublic, Bucket::kOther, B::kNone, HandleUiRedirect},
+      {"GET", "/ui/{path*}", A::kPublic, Bucket::kOther, B::kNone, HandleUi},
   };
   return kRoutes;
 }

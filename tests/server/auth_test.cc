@@ -103,3 +103,31 @@ TEST_CASE("MatchRoute decodes one segment per parameter and reports 405 methods"
   CHECK_FALSE(MatchRoute(routes, "GET", "/executions/").path_known);
   CHECK_FALSE(MatchRoute(routes, "GET", "/executions/%zz").path_known);
 }
+
+TEST_CASE("MatchRoute gives a trailing {rest*} segment the rest of the path") {
+  static const std::vector<Route> routes = {
+      {"GET", "/ui", Access::kPublic, Bucket::kOther, BodyUse::kNone, nullptr},
+      {"GET", "/ui/{path*}", Access::kPublic, Bucket::kOther, BodyUse::kNone, nullptr},
+  };
+  struct Case {
+    const char* path;
+    const Route* route;
+    const char* rest;
+  };
+  const Case cases[] = {
+      {"/ui", &routes[0], nullptr},
+      {"/ui/", &routes[1], ""},
+      {"/ui/assets/js/main.js", &routes[1], "assets/js/main.js"},
+      {"/ui/executions/a%20b", &routes[1], "executions/a b"},
+      {"/ui/executions/", &routes[1], "executions/"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.path);
+    const RouteMatch m = MatchRoute(routes, "GET", c.path);
+    REQUIRE(m.route == c.route);
+    if (c.rest) CHECK(m.params == std::vector<std::string>{c.rest});
+  }
+  CHECK(MatchRoute(routes, "GET", "/uix").route == nullptr);
+  CHECK_FALSE(MatchRoute(routes, "GET", "/ui/%zz").path_known);
+  CHECK(MatchRoute(routes, "POST", "/ui/x").allow == "GET, HEAD");
+}

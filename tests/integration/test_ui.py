@@ -1,0 +1,131 @@
+"""The embedded dashboard as HTTP sees it: public files from the binary, a strict
+Content-Security-Policy, deep links answered with the app's page, revalidation by ETag, and
+sources that never build HTML from strings. (Its behaviour in a browser is tests/ui/.)"""
+import html
+import json
+import os
+import re
+
+UI_DIR = os.path.join(os.path.dirname(__file__), "..", "..", "ui")
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+
+
+def test_ui_without_slash_redirects(client):
+    r = client.get("/ui", auth=False)
+    assert r.status == 301
+    assert r.headers["location"] == "/ui/"
+
+
+def test_page_is_public_and_sent_with_a_strict_policy(client):
+    r = client.get("/ui/", auth=False)
+    assert r.status == 200
+    assert r.headers["content-type"] == "text/html; charset=utf-8"
+    assert r.headers["content-security-policy"] == CSP
+    assert r.headers["x-frame-options"] == "DENY"
+    assert r.headers["referrer-policy"] == "no-referrer"
+    assert r.headers["cache-control"] == "no-cache"
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert "x-ratelimit-limit" not in r.headers
+    assert "<title>Vigil</title>" in r.body
+
+
+def test_page_has_no_inline_script_or_style(client):
+    body = client.get("/ui/", auth=False).body
+    scripts = re.findall(r"<script\b[^>]*>(.*?)</script>", body, re.S)
+    assert scripts and all(s.strip() == "" for s in scripts)
+    assert all("src=" in tag for tag in re.findall(r"<script\b[^>]*>", body))
+    assert "<style" not in body and " style=" not in body
+    assert not re.search(r"\son[a-z]+=", body), "no inline event handlers"
+
+
+def test_page_tells_the_app_which_optional_routes_exist_and_the_prices(client):
+    body = client.get("/ui/", auth=False).body
+    m = re.search(r'<meta name="vigil-config" content="([^"]*)">', body)
+    config = json.loads(html.unescape(m.group(1)))
+    assert set(config["features"]) == {"audit_log", "billing", "billing_usage"}
+    audit = client.get("/audit-log").status == 200
+    assert config["features"]["audit_log"] is audit
+    prices = {p["key"]: (p["input_usd_per_mtok"], p["output_usd_per_mtok"]) for p in config["prices"]}
+    assert prices["gpt-4o"] == (2.5, 10)
+    assert prices["claude-opus-4-6"] == (15, 75)
+
+
+def test_deep_links_are_answered_with_the_app_page(client):
+    page = client.get("/ui/", auth=False).body
+    for path in ["/ui/executions/exec-1", "/ui/failure-groups/grp-0123456789abcdef",
+                 "/ui/playbooks?class=loops&signature=step_count_50%2B", "/ui/billing",
+                 "/ui/billing?status=success&session_id=cs_1", "/ui/executions/a%20b/c",
+                 "/ui/no/such/page"]:
+        r = client.get(path, auth=False)
+        assert r.status == 200, path
+        assert r.body == page, path
+        assert r.headers["content-security-policy"] == CSP
+
+
+def test_assets_have_their_types_and_missing_ones_are_404(client):
+    for path, ctype in [("/ui/assets/js/main.js", "text/javascript; charset=utf-8"),
+                        ("/ui/assets/app.css", "text/css; charset=utf-8"),
+                        ("/ui/assets/favicon.svg", "image/svg+xml")]:
+        r = client.get(path, auth=False)
+        assert r.status == 200, path
+        assert r.headers["content-type"] == ctype
+        assert r.headers["content-security-policy"] == CSP
+    r = client.get("/ui/assets/js/missing.js", auth=False)
+    assert r.status == 404
+    assert r.json == {"ok": False, "error": "not found"}
+
+
+def test_every_module_the_app_imports_is_served(client):
+    seen, todo = set(), ["/ui/assets/js/main.js"]
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        r = client.get(path, auth=False)
+        assert r.status == 200, path
+        for rel in re.findall(r"""(?:import|from)\s*['"](\.{1,2}/[^'"]+)['"]""", r.body):
+            todo.append(os.path.normpath(os.path.join(os.path.dirname(path), rel)))
+    assert len(seen) >= 10
+
+
+def test_unchanged_files_revalidate_with_304(client):
+    r = client.get("/ui/assets/app.css", auth=False)
+    etag = r.headers["etag"]
+    assert re.fullmatch(r'"[0-9a-f]{16}"', etag)
+    again = client.get("/ui/assets/app.css", auth=False, headers={"If-None-Match": etag})
+    assert again.status == 304 and again.body == ""
+    page = client.get("/ui/executions/x", auth=False)
+    assert client.get("/ui/", auth=False, headers={"If-None-Match": page.headers["etag"]}).status == 304
+    assert client.get("/ui/", auth=False, headers={"If-None-Match": '"other"'}).status == 200
+
+
+def test_head_and_wrong_methods(client):
+    r = client.request("HEAD", "/ui/", auth=False)
+    assert r.status == 200 and r.body == ""
+    r = client.request("POST", "/ui/x", auth=False, raw=b"{}")
+    assert r.status == 405
+    assert r.headers["allow"] == "GET, HEAD"
+
+
+def test_api_responses_do_not_carry_the_page_policy(client):
+    r = client.get("/executions")
+    assert r.status == 200
+    assert "content-security-policy" not in r.headers
+
+
+def test_sources_never_build_html_from_strings():
+    """Payloads, messages and names an agent sent are shown as text: no API that parses HTML or
+    code from a string appears in the dashboard's scripts, and no inline style anywhere."""
+    banned = re.compile(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function|setAttribute\(\s*['\"]style")
+    checked = 0
+    for root, _, files in os.walk(UI_DIR):
+        for name in files:
+            text = open(os.path.join(root, name), encoding="utf-8").read()
+            if name.endswith(".js"):
+                assert not banned.search(text), name
+                checked += 1
+            if name.endswith(".html"):
+                assert " style=" not in text, name
+    assert checked >= 10
