@@ -19,7 +19,8 @@ enum class Code {
   kTooLarge,          // a size limit was exceeded
   kUnsupportedMedia,  // wrong Content-Type
   kRateLimited,       // token bucket empty
-  kUnavailable,       // overload, draining, storage busy/full/I-O error: retrying may help
+  kUnavailable,       // overload, draining, storage busy or I/O error: retrying may help
+  kStorageFull,       // the disk holding the database is full: retrying helps once space is freed
   kNotConfigured,     // the operator has not set up this feature: retrying does not help
   kInternal,          // a bug; message is logged, never sent
 };
@@ -41,6 +42,7 @@ class Status {
   }
   static Status RateLimited(std::string m) { return Status(Code::kRateLimited, std::move(m)); }
   static Status Unavailable(std::string m) { return Status(Code::kUnavailable, std::move(m)); }
+  static Status StorageFull(std::string m) { return Status(Code::kStorageFull, std::move(m)); }
   static Status Internal(std::string m) { return Status(Code::kInternal, std::move(m)); }
   static Status NotConfigured(std::string m) { return Status(Code::kNotConfigured, std::move(m)); }
 

@@ -183,6 +183,9 @@ void HandleMetrics(App& app, RequestContext& ctx) {
   g.wal_bytes = ec ? 0 : static_cast<int64_t>(wal);
   g.wal_bound_checkpoints = app.store().WalBoundCheckpoints();
   g.wal_bound_misses = app.store().WalBoundMisses();
+  const ConnectionCounters cut = GetConnectionCounters();
+  g.slow_heads_cut = cut.heads_timed_out;
+  g.heads_too_large = cut.heads_too_large;
   Status s = app.store().Read([&](ReadTxn& txn) {
     auto r = txn.CountOutbox();
     if (!r.ok()) return r.status();

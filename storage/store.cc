@@ -216,7 +216,8 @@ void Store::RunGroup(std::vector<std::shared_ptr<Job>>& group) {
   });
   if (group_status.ok()) {
     WriteTxn txn(writer_.get());
-    for (size_t i = 0; i < runnable.size(); ++i) {
+    sqlite3* db = writer_->db().getHandle();
+    for (size_t i = 0; i < runnable.size() && group_status.ok(); ++i) {
       Status s = GuardSqlite([&] {
         writer_->Exec("SAVEPOINT job");
         return Status::Ok();
@@ -235,14 +236,25 @@ void Store::RunGroup(std::vector<std::shared_ptr<Job>>& group) {
         if (!end.ok() && s.ok()) s = end;
       }
       results[i] = s;
+      // On a full disk or an I/O error SQLite may roll back the whole transaction by itself. The
+      // jobs before this one are then gone too, and the next SAVEPOINT would open a fresh
+      // transaction that RELEASE commits on its own. So the group ends here, failed, with the
+      // error that ended it (e.g. StorageFull), and its remaining jobs are not run.
+      if (sqlite3_get_autocommit(db) != 0) {
+        group_status = s.ok() ? Status::Unavailable("storage unavailable: transaction rolled back")
+                              : s;
+      }
     }
-    group_status = GuardSqlite([&] {
-      writer_->ResetStatements();
-      writer_->Exec("COMMIT");
-      return Status::Ok();
-    });
+    if (group_status.ok()) {
+      group_status = GuardSqlite([&] {
+        writer_->ResetStatements();
+        writer_->Exec("COMMIT");
+        return Status::Ok();
+      });
+    }
     if (!group_status.ok()) {
       GuardSqlite([&] {
+        writer_->ResetStatements();
         if (!writer_->db().getHandle() || sqlite3_get_autocommit(writer_->db().getHandle()) == 0) {
           writer_->Exec("ROLLBACK");
         }

@@ -33,14 +33,14 @@ class Response:
 
 
 class VigilServer:
-    def __init__(self, env=None, db_dir=None):
+    def __init__(self, env=None, db_dir=None, log_dir=None):
         self.tmp = tempfile.TemporaryDirectory(prefix="vigil-test-") if db_dir is None else None
         self.dir = db_dir or self.tmp.name
         self.db = os.path.join(self.dir, "vigil.db")
         self.extra_env = env or {}
         self.proc = None
         self.port = None
-        self.log_path = os.path.join(self.dir, f"server-{uuid.uuid4().hex}.log")
+        self.log_path = os.path.join(log_dir or self.dir, f"server-{uuid.uuid4().hex}.log")
 
     def start(self):
         env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
