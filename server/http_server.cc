@@ -23,6 +23,9 @@
 
 #include "server/limits.h"
 
+static_assert(CPPHTTPLIB_LISTEN_BACKLOG == vigil::limits::kListenBacklog,
+              "CMakeLists.txt sets httplib's listen backlog to limits::kListenBacklog");
+
 namespace vigil {
 namespace {
 

@@ -48,6 +48,10 @@ constexpr size_t kMaxJobsPerGroupCommit = 256;
 // HTTP worker threads: requests served at once. Idle keep-alive connections and requests still
 // arriving wait without a worker (see the slow-client limits below).
 constexpr size_t kDefaultHttpThreads = 64;
+// Connections the kernel completes before the accept thread takes them (httplib's default, 5,
+// made bursts of new connections wait for a 1 s SYN retransmit). Set through
+// CPPHTTPLIB_LISTEN_BACKLOG in CMakeLists.txt; the kernel caps it at net.core.somaxconn.
+constexpr int kListenBacklog = 1024;
 // Accepted connections waiting for a worker; past it the connection gets an immediate 503.
 constexpr size_t kMaxPendingConnections = 1024;
 // --- slow clients (server/http_server.h) ---
