@@ -18,6 +18,18 @@ BIN = os.environ.get("VIGIL_BIN") or os.path.join(
 DEV_KEY = "vigil_sk_test_dev_key_0123456789"
 
 
+# What ASan, UBSan, LSan and TSan print (to the server's log) when a sanitizer build finds a bug.
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                     "WARNING: ThreadSanitizer", "ERROR: ThreadSanitizer")
+
+
+def check_sanitizer_reports(log):
+    for marker in SANITIZER_MARKERS:
+        at = log.find(marker)
+        if at >= 0:
+            raise AssertionError("sanitizer report in the server log:\n" + log[at:at + 4000])
+
+
 class Response:
     def __init__(self, status, headers, body):
         self.status = status
@@ -75,6 +87,7 @@ class VigilServer:
         code = self.proc.returncode if self.proc else None
         if getattr(self, "log", None):
             self.log.close()
+        check_sanitizer_reports(self.read_log())
         return code
 
     def cleanup(self):
