@@ -20,7 +20,8 @@ enum class Code {
   kUnsupportedMedia,  // wrong Content-Type
   kRateLimited,       // token bucket empty
   kOverloaded,        // the server is shedding load or shutting down: retry later (no alert)
-  kUnavailable,       // storage busy/full/I-O error, a dependency down: retrying may help
+  kUnavailable,       // storage busy or I/O error, a dependency down: retrying may help
+  kStorageFull,       // the disk holding the database is full: retrying helps once space is freed
   kNotConfigured,     // the operator has not set up this feature: retrying does not help
   kBadGateway,        // an upstream service (Stripe) failed; its text is not passed on
   kInternal,          // a bug; message is logged, never sent
@@ -44,6 +45,7 @@ class Status {
   static Status RateLimited(std::string m) { return Status(Code::kRateLimited, std::move(m)); }
   static Status Unavailable(std::string m) { return Status(Code::kUnavailable, std::move(m)); }
   static Status Overloaded(std::string m) { return Status(Code::kOverloaded, std::move(m)); }
+  static Status StorageFull(std::string m) { return Status(Code::kStorageFull, std::move(m)); }
   static Status Internal(std::string m) { return Status(Code::kInternal, std::move(m)); }
   static Status NotConfigured(std::string m) { return Status(Code::kNotConfigured, std::move(m)); }
   static Status BadGateway(std::string m) { return Status(Code::kBadGateway, std::move(m)); }

@@ -10,14 +10,13 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <condition_variable>
-#include <deque>
 #include <mutex>
 
 #include "domain/hash.h"
 #include "domain/random.h"
 #include "domain/time_util.h"
 #include "server/audit.h"
+#include "server/http_server.h"
 #include "server/limits.h"
 #include "server/log.h"
 #include "server/router.h"
@@ -40,99 +39,9 @@ struct RequestState {
   bool close_after = false;  // the body was not read: close gracefully after the response
 };
 thread_local RequestState t_state;
-// Set on the threads that answer connections the worker pool had no room for.
-thread_local bool t_reject_connection = false;
 
-// A worker pool with a bounded backlog. httplib's own pool queues without limit; here a connection
-// that finds the backlog full is handed to a small reject pool that answers 503 at once, so
-// overload turns into fast, explicit refusals instead of unbounded memory and latency.
-//
-// A worker about to hold its connection for a long time (a halt stream) detaches itself: a
-// replacement starts at once, so long-lived streams never eat the workers that serve ingestion,
-// and the detached thread ends with its connection. Streams are bounded by the halt registry.
-class BoundedPool : public httplib::TaskQueue {
- public:
-  BoundedPool(size_t threads, size_t max_pending) : max_pending_(max_pending) {
-    for (size_t i = 0; i < threads; ++i) StartThread(false);
-    for (size_t i = 0; i < kRejectThreads; ++i) StartThread(true);
-  }
-  void enqueue(std::function<void()> fn) override {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (jobs_.size() < max_pending_) {
-        jobs_.push_back(std::move(fn));
-        cv_.notify_one();
-        return;
-      }
-      if (rejects_.size() < max_pending_) {
-        rejects_.push_back(std::move(fn));
-        reject_cv_.notify_one();
-        return;
-      }
-    }
-    // Both backlogs full: answer from the accept thread (a fast 503 write, then close).
-    t_reject_connection = true;
-    fn();
-    t_reject_connection = false;
-  }
-  void shutdown() override {
-    std::unique_lock<std::mutex> lock(mu_);
-    stop_ = true;
-    cv_.notify_all();
-    reject_cv_.notify_all();
-    exited_cv_.wait(lock, [this] { return live_threads_ == 0; });
-  }
-  static void DetachCurrentWorker() {
-    if (t_pool == nullptr || t_detached) return;
-    t_detached = true;
-    t_pool->StartThread(false);
-  }
-
- private:
-  static constexpr size_t kRejectThreads = 2;
-  static thread_local BoundedPool* t_pool;
-  static thread_local bool t_detached;
-
-  void StartThread(bool reject) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      ++live_threads_;
-    }
-    std::thread([this, reject] { Work(reject); }).detach();
-  }
-  void Work(bool reject) {
-    t_pool = this;
-    t_reject_connection = reject;
-    auto& queue = reject ? rejects_ : jobs_;
-    auto& cv = reject ? reject_cv_ : cv_;
-    for (;;) {
-      std::function<void()> fn;
-      {
-        std::unique_lock<std::mutex> lock(mu_);
-        cv.wait(lock, [&] { return stop_ || !queue.empty(); });
-        if (queue.empty()) break;
-        fn = std::move(queue.front());
-        queue.pop_front();
-      }
-      fn();
-      if (t_detached) break;  // a replacement took this worker's place
-    }
-    std::lock_guard<std::mutex> lock(mu_);
-    --live_threads_;
-    exited_cv_.notify_all();
-  }
-  size_t max_pending_;
-  std::mutex mu_;
-  std::condition_variable cv_, reject_cv_, exited_cv_;
-  std::deque<std::function<void()>> jobs_, rejects_;
-  size_t live_threads_ = 0;
-  bool stop_ = false;
-};
-thread_local BoundedPool* BoundedPool::t_pool = nullptr;
-thread_local bool BoundedPool::t_detached = false;
-
-// Finds the connected socket of this request (httplib does not hand it to handlers). Only used on
-// the rare paths that must close a connection whose body was never read.
+// Finds the connected socket of this request when the server does not know it (native TLS).
+// Only used on the rare paths that must close a connection whose body was never read.
 int FindSocket(const httplib::Request& req) {
   DIR* dir = opendir("/proc/self/fd");
   if (!dir) return -1;
@@ -222,13 +131,11 @@ std::string_view PathOf(const httplib::Request& req) {
 // HTTPS when a certificate and key are configured (self-hosting without a TLS proxy), with TLS
 // 1.2 as the floor; plain HTTP otherwise.
 std::unique_ptr<httplib::Server> MakeHttpServer(const Config& config) {
-  if (config.tls_cert.empty()) return std::make_unique<httplib::Server>();
+  if (config.tls_cert.empty()) return std::make_unique<GatedHttpServer>();
   auto tls = std::make_unique<httplib::SSLServer>(config.tls_cert.c_str(), config.tls_key.c_str());
   if (tls->is_valid()) SSL_CTX_set_min_proto_version(tls->ssl_context(), TLS1_2_VERSION);
   return tls;
 }
-
-void DetachWorkerForStream() { BoundedPool::DetachCurrentWorker(); }
 
 App::App(Config config, std::unique_ptr<Store> store)
     : config_(std::move(config)),
@@ -284,9 +191,7 @@ Status App::Start() {
   }
   auto& svr = *http_;
   const size_t threads = static_cast<size_t>(config_.http_threads);
-  svr.new_task_queue = [threads] {
-    return new BoundedPool(threads, limits::kMaxPendingConnections);
-  };
+  svr.new_task_queue = [threads] { return NewWorkerPool(threads, limits::kMaxPendingConnections); };
   // Nagle's algorithm delays small responses by up to 40 ms per request on keep-alive connections.
   svr.set_tcp_nodelay(true);
   svr.set_keep_alive_max_count(limits::kKeepAliveMaxRequests);
@@ -391,7 +296,7 @@ httplib::Server::HandlerResponse App::PreRoute(const httplib::Request& req,
   res.set_header("X-Request-Id", t_state.request_id);
   using HR = httplib::Server::HandlerResponse;
 
-  if (t_reject_connection) {
+  if (IsRejectWorker()) {
     ForceClose(req, HasBody(req));
     res.set_header("Retry-After", "1");
     SendError(res, Status::Overloaded("server busy, retry later"));
@@ -448,6 +353,16 @@ void App::Dispatch(const httplib::Request& req, httplib::Response& res,
       ForceClose(req, true);
       return SendError(res, Status::TooLarge("request body too large (limit " +
                                              std::to_string(max) + " bytes)"));
+    }
+    if (!read_ok && RequestDeadlinePassed()) {
+      ForceClose(req, false);
+      JsonWriter w;
+      w.BeginObject()
+          .Field("ok", false)
+          .Field("error", "request body not received within " +
+                              std::to_string(limits::kRequestBodyTimeoutSec) + " s")
+          .EndObject();
+      return SendJson(res, 408, w.Take());
     }
     if (!read_ok) {
       ForceClose(req, false);
@@ -696,7 +611,10 @@ void App::AfterResponse(const httplib::Request& req, const httplib::Response& re
     e.client_ip = AuditText(ClientIp(req), limits::kMaxAuditIpBytes);
     store_->AppendAudit(std::move(e));
   }
-  if (t_state.close_after) LingeringClose(FindSocket(req));
+  if (t_state.close_after) {
+    const int fd = CurrentConnectionSocket();
+    LingeringClose(fd >= 0 ? fd : FindSocket(req));
+  }
   t_state.active = false;
   in_flight_.fetch_sub(1);
 }

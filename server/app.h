@@ -16,6 +16,7 @@
 #include "server/detection.h"
 #include "server/halt.h"
 #include "server/http.h"
+#include "server/http_server.h"
 #include "server/metrics.h"
 #include "server/rate_limiter.h"
 #include "server/retention.h"
@@ -29,10 +30,6 @@ struct HaltOutcome {
   int notified = 0;
   bool pending = false;
 };
-
-// Called by a handler that is about to hold its connection open for a long time (halt streams):
-// the worker pool starts a replacement so ingestion keeps its full set of workers.
-void DetachWorkerForStream();
 
 class App {
  public:

@@ -173,6 +173,9 @@ void HandleMetrics(App& app, RequestContext& ctx) {
   g.wal_bound_misses = app.store().WalBoundMisses();
   g.audit_dropped = app.store().AuditDropped();
   g.abuse_signals = app.abuse().signals();
+  const ConnectionCounters cut = GetConnectionCounters();
+  g.slow_heads_cut = cut.heads_timed_out;
+  g.heads_too_large = cut.heads_too_large;
   Status s = app.store().Read([&](ReadTxn& txn) {
     auto r = txn.CountOutbox();
     if (!r.ok()) return r.status();

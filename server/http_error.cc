@@ -1,8 +1,11 @@
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 
 #include "domain/time_util.h"
 #include "server/http.h"
+#include "server/limits.h"
+#include "server/log.h"
 
 namespace vigil {
 
@@ -58,6 +61,7 @@ int HttpStatusFor(Code code) {
       return 429;
     case Code::kOverloaded:
     case Code::kUnavailable:
+    case Code::kStorageFull:
     case Code::kNotConfigured:
       return 503;
     case Code::kInternal:
@@ -82,6 +86,19 @@ void SendError(httplib::Response& res, const Status& status) {
   if (status.code() == Code::kInternal) message = "internal error";
   if (status.code() == Code::kUnavailable && message.rfind("storage unavailable", 0) == 0) {
     message = "storage unavailable, retry later";  // the SQLite text stays in the log
+  }
+  if (status.code() == Code::kStorageFull) {
+    // The operator has to free space; say so in the log, at most once per interval.
+    static std::atomic<int64_t> last_logged_ms{0};
+    const int64_t now_ms = NowMs();
+    int64_t last = last_logged_ms.load();
+    if (now_ms - last >= limits::kStorageFullLogIntervalMs &&
+        last_logged_ms.compare_exchange_strong(last, now_ms)) {
+      log::Error("storage full: ingestion refused until space is freed",
+                 {log::Str("detail", message)});
+    }
+    message = "storage full, retry later";
+    res.set_header("Retry-After", std::to_string(limits::kStorageFullRetryAfterSec));
   }
   if (status.code() == Code::kUnauthenticated) {
     message = "unauthorized";

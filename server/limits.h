@@ -49,15 +49,42 @@ constexpr int64_t kMaxEventsInDetail = 1000;
 constexpr size_t kDefaultWriteQueueMax = 1024;
 // Jobs committed together in one group transaction: bounds the latency of the last job in a group.
 constexpr size_t kMaxJobsPerGroupCommit = 256;
-// HTTP worker threads. A keep-alive connection holds a worker while open, so this is also the
-// number of connections served at once.
+// HTTP worker threads: requests served at once. Idle keep-alive connections and requests still
+// arriving wait without a worker (see the slow-client limits below).
 constexpr size_t kDefaultHttpThreads = 64;
+// Connections the kernel completes before the accept thread takes them (httplib's default, 5,
+// made bursts of new connections wait for a 1 s SYN retransmit). Set through
+// CPPHTTPLIB_LISTEN_BACKLOG in CMakeLists.txt; the kernel caps it at net.core.somaxconn.
+constexpr int kListenBacklog = 1024;
 // Accepted connections waiting for a worker; past it the connection gets an immediate 503.
 constexpr size_t kMaxPendingConnections = 1024;
+// --- slow clients (server/http_server.h) ---
+// A worker takes a connection only once its request head and the first bytes of its body have
+// arrived. Until then the connection waits in the waiting room, which holds at most this many
+// (each costs a descriptor and a few dozen bytes, no thread); past it new ones are closed.
+constexpr size_t kMaxWaitingConnections = 10000;
+// From its first byte, a request head (request line and headers) must arrive within this, or the
+// connection is answered 408 and closed. Generous for any real client, even on a slow link.
+constexpr int kRequestHeadTimeoutSec = 10;
+// Largest request head; a larger one is answered 431 (httplib's own bound is 8 KiB per line).
+constexpr size_t kMaxRequestHeadBytes = 16 * 1024;
+// Body bytes that must be waiting, besides the head, before a worker takes the request (or the
+// whole body when smaller). Far below the socket's receive buffer, so a client can always send it.
+constexpr size_t kRequestBodyGateBytes = 16 * 1024;
+// Once a worker has the request, the rest of the body must arrive within this (at the largest
+// body, 5 MiB, that asks for ~170 KiB/s); past it the request is answered 408.
+constexpr int kRequestBodyTimeoutSec = 30;
+// How long a worker waits for the next request on its connection before parking it in the waiting
+// room (not at all while other connections wait for a worker). Clients that send back-to-back
+// requests keep their worker; idle ones cost none.
+constexpr int64_t kWorkerRequestWaitMs = 20;
+static_assert(kMaxRequestHeadBytes >= 8 * 1024, "httplib accepts 8 KiB request lines");
 // Requests served on one keep-alive connection before it is closed (httplib's default is 5, which
 // makes clients reconnect constantly).
 constexpr size_t kKeepAliveMaxRequests = 100000;
+// An idle keep-alive connection is closed after this.
 constexpr int kKeepAliveTimeoutSec = 5;
+// One read of a request body may wait this long (the body as a whole: kRequestBodyTimeoutSec).
 constexpr int kReadTimeoutSec = 5;
 constexpr int kWriteTimeoutSec = 10;
 // NDJSON streams (exports, audit-log downloads) open at once. Each holds a reader connection and
@@ -67,6 +94,11 @@ constexpr int kMaxConcurrentStreams = 2;
 constexpr size_t kStreamChunkBytes = 64 * 1024;
 // In-flight requests finish within this after SIGTERM.
 constexpr int kDrainTimeoutSec = 10;
+// Retry-After on 503 "storage full": space comes back when an operator frees it, so clients are
+// asked to wait longer than for an overloaded queue (1 s), but not so long that recovery lags.
+constexpr int kStorageFullRetryAfterSec = 5;
+// "storage full" is logged at most once per this interval, not once per refused request.
+constexpr int64_t kStorageFullLogIntervalMs = 10 * 1000;
 // Read-only connections in the reader pool.
 constexpr size_t kReaderConnections = 8;
 // Hard bound on the WAL file: past it the writer pauses between groups for a TRUNCATE checkpoint

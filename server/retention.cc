@@ -28,8 +28,10 @@ Result<PruneReport> PruneOnce(Store& store, int64_t default_days, int64_t audit_
     return Status::Ok();
   });
   if (!s.ok()) return s;
-  for (const auto& [project, days] : policies) {
-    const int64_t cutoff = now_ms - days * kDayMs;
+  for (const auto& policy : policies) {
+    // A plain variable, not a structured binding: C++17 lambdas cannot capture bindings.
+    const int64_t project = policy.first;
+    const int64_t cutoff = now_ms - policy.second * kDayMs;
     for (;;) {
       int64_t n = 0;
       s = store.Write([&](WriteTxn& txn) {

@@ -46,9 +46,10 @@ Status SqliteStatus(int code, const std::string& what) {
     case SQLITE_DONE:
     case SQLITE_ROW:
       return Status::Ok();
+    case SQLITE_FULL:
+      return Status::StorageFull("storage full: " + what);
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
-    case SQLITE_FULL:
     case SQLITE_IOERR:
     case SQLITE_CANTOPEN:
     case SQLITE_READONLY:

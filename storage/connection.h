@@ -44,8 +44,8 @@ class Connection {
   std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> statements_;
 };
 
-// Runs `fn`, turning SQLite exceptions into a Status: busy, locked, full, I/O and similar
-// conditions are Unavailable (503: retry may help), anything else Internal. The SQLite message is
+// Runs `fn`, turning SQLite exceptions into a Status: a full disk is StorageFull; busy, locked, I/O
+// and similar conditions are Unavailable (503: retry may help); anything else Internal. The SQLite message is
 // kept in the status for the log; the HTTP layer never sends it to clients.
 Status GuardSqlite(const std::function<Status()>& fn);
 

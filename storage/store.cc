@@ -242,13 +242,15 @@ void Store::RunGroup(std::vector<std::shared_ptr<Job>>& group) {
   if (runnable.empty() && audit.empty()) return;
 
   std::vector<Status> results(runnable.size());
+  bool audit_stored = audit.empty();
   Status group_status = GuardSqlite([&] {
     writer_->Exec("BEGIN IMMEDIATE");
     return Status::Ok();
   });
   if (group_status.ok()) {
     WriteTxn txn(writer_.get());
-    for (size_t i = 0; i < runnable.size(); ++i) {
+    sqlite3* db = writer_->db().getHandle();
+    for (size_t i = 0; i < runnable.size() && group_status.ok(); ++i) {
       Status s = GuardSqlite([&] {
         writer_->Exec("SAVEPOINT job");
         return Status::Ok();
@@ -267,18 +269,45 @@ void Store::RunGroup(std::vector<std::shared_ptr<Job>>& group) {
         if (!end.ok() && s.ok()) s = end;
       }
       results[i] = s;
+      // On a full disk or an I/O error SQLite may roll back the whole transaction by itself. The
+      // jobs before this one are then gone too, and the next SAVEPOINT would open a fresh
+      // transaction that RELEASE commits on its own. So the group ends here, failed, with the
+      // error that ended it (e.g. StorageFull), and its remaining jobs are not run.
+      if (sqlite3_get_autocommit(db) != 0) {
+        group_status = s.ok() ? Status::Unavailable("storage unavailable: transaction rolled back")
+                              : s;
+      }
     }
-    // Audit rows of requests answered since the last group ride along in this transaction.
-    for (const AuditEntry& e : audit) {
-      if (!txn.InsertAudit(e).ok()) audit_dropped_.fetch_add(1, std::memory_order_relaxed);
+    // Audit rows of requests answered since the last group ride along in this transaction, in a
+    // savepoint of their own: failing to store them never fails the jobs' commit.
+    if (group_status.ok() && !audit.empty()) {
+      Status a = GuardSqlite([&] {
+        writer_->Exec("SAVEPOINT audit");
+        return Status::Ok();
+      });
+      for (size_t i = 0; a.ok() && i < audit.size(); ++i) a = txn.InsertAudit(audit[i]);
+      if (sqlite3_get_autocommit(db) != 0) {  // the failure took the whole transaction with it
+        group_status = a.ok() ? Status::Unavailable("storage unavailable: transaction rolled back")
+                              : a;
+      } else {
+        GuardSqlite([&] {
+          if (!a.ok()) writer_->Exec("ROLLBACK TO audit");
+          writer_->Exec("RELEASE audit");
+          return Status::Ok();
+        });
+        audit_stored = a.ok();
+      }
     }
-    group_status = GuardSqlite([&] {
-      writer_->ResetStatements();
-      writer_->Exec("COMMIT");
-      return Status::Ok();
-    });
+    if (group_status.ok()) {
+      group_status = GuardSqlite([&] {
+        writer_->ResetStatements();
+        writer_->Exec("COMMIT");
+        return Status::Ok();
+      });
+    }
     if (!group_status.ok()) {
       GuardSqlite([&] {
+        writer_->ResetStatements();
         if (!writer_->db().getHandle() || sqlite3_get_autocommit(writer_->db().getHandle()) == 0) {
           writer_->Exec("ROLLBACK");
         }
@@ -286,7 +315,7 @@ void Store::RunGroup(std::vector<std::shared_ptr<Job>>& group) {
       });
     }
   }
-  if (!group_status.ok() && !audit.empty()) {
+  if ((!group_status.ok() || !audit_stored) && !audit.empty()) {
     // Kept, ahead of newer rows, for the next group rather than lost with this one; what no
     // longer fits the bound is counted as dropped.
     std::lock_guard<std::mutex> lock(audit_mu_);

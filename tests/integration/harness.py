@@ -18,6 +18,18 @@ BIN = os.environ.get("VIGIL_BIN") or os.path.join(
 DEV_KEY = "vigil_sk_test_dev_key_0123456789"
 
 
+# What ASan, UBSan, LSan and TSan print (to the server's log) when a sanitizer build finds a bug.
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                     "WARNING: ThreadSanitizer", "ERROR: ThreadSanitizer")
+
+
+def check_sanitizer_reports(log):
+    for marker in SANITIZER_MARKERS:
+        at = log.find(marker)
+        if at >= 0:
+            raise AssertionError("sanitizer report in the server log:\n" + log[at:at + 4000])
+
+
 class Response:
     def __init__(self, status, headers, body):
         self.status = status
@@ -33,14 +45,14 @@ class Response:
 
 
 class VigilServer:
-    def __init__(self, env=None, db_dir=None):
+    def __init__(self, env=None, db_dir=None, log_dir=None):
         self.tmp = tempfile.TemporaryDirectory(prefix="vigil-test-") if db_dir is None else None
         self.dir = db_dir or self.tmp.name
         self.db = os.path.join(self.dir, "vigil.db")
         self.extra_env = env or {}
         self.proc = None
         self.port = None
-        self.log_path = os.path.join(self.dir, f"server-{uuid.uuid4().hex}.log")
+        self.log_path = os.path.join(log_dir or self.dir, f"server-{uuid.uuid4().hex}.log")
 
     def start(self):
         env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
@@ -75,6 +87,7 @@ class VigilServer:
         code = self.proc.returncode if self.proc else None
         if getattr(self, "log", None):
             self.log.close()
+        check_sanitizer_reports(self.read_log())
         return code
 
     def cleanup(self):

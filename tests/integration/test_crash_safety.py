@@ -10,7 +10,8 @@ import time
 
 from harness import VigilServer
 
-KILLS = int(os.environ.get("VIGIL_CRASH_KILLS", "50"))
+LONG = os.environ.get("VIGIL_LONG_TESTS") == "1"
+KILLS = int(os.environ.get("VIGIL_CRASH_KILLS", "200" if LONG else "50"))
 BATCH = 20
 UNLIMITED = {"VIGIL_RATE_LIMIT_BURST": "1000000", "VIGIL_RATE_LIMIT_PER_SEC": "1000000"}
 

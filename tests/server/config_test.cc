@@ -19,7 +19,9 @@ TEST_CASE("ParseConfig names the malformed setting") {
       {"VIGIL_PORT", "70000"},          {"VIGIL_PORT", "80a"}, {"VIGIL_KEY_PREFIX", "bad prefix"},
       {"VIGIL_RATE_LIMIT_BURST", "-1"}, {"VIGIL_DEV", "yes"},  {"VIGIL_LOG_LEVEL", "loud"},
       {"VIGIL_MAX_BODY_BYTES", "1e6"}};
-  for (const auto& [name, value] : bad) {
+  for (const auto& entry : bad) {
+    const char* name = entry.first;  // not a structured binding: CAPTURE captures it in a lambda
+    const char* value = entry.second;
     CAPTURE(name);
     auto c = ParseConfig({}, {{name, value}});
     REQUIRE_FALSE(c.ok());

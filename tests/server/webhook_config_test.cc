@@ -47,7 +47,9 @@ TEST_CASE("Malformed webhook settings stop start-up naming the setting, never ec
       {"VIGIL_WEBHOOK_MAX_ATTEMPTS", "0"},
       {"VIGIL_WEBHOOK_MAX_AGE_HOURS", "-1"},
       {"VIGIL_WEBHOOK_RETRY_BASE_MS", "fast"}};
-  for (const auto& [name, value] : bad) {
+  for (const auto& entry : bad) {
+    const char* name = entry.first;  // not a structured binding: CAPTURE captures it in a lambda
+    const char* value = entry.second;
     CAPTURE(name);
     auto c = ParseConfig({}, {{name, value}});
     REQUIRE_FALSE(c.ok());

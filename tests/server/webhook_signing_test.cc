@@ -48,9 +48,9 @@ TEST_CASE("FormatForUrl picks the adapter by URL prefix") {
       {"https://evil.example/api/webhooks/1", WebhookFormat::kStandard},
       {"https://example.com/hook", WebhookFormat::kStandard},
   };
-  for (const auto& [url, want] : cases) {
-    CAPTURE(url);
-    CHECK(FormatForUrl(url) == want);
+  for (const auto& c : cases) {
+    CAPTURE(c.first);
+    CHECK(FormatForUrl(c.first) == c.second);
   }
 }
 
