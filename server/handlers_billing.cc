@@ -16,7 +16,8 @@
 namespace vigil {
 namespace {
 
-constexpr int64_t kDayMs = 86400000;
+// GET /billing/usage covers this much history (spec §12.1).
+constexpr int64_t kUsageWindowMs = 30LL * 86400000;
 constexpr int kStripeTimeoutSec = 10;
 // security.txt is a few lines; a bigger file is a misconfiguration, not something to serve.
 constexpr std::streamsize kMaxSecurityTxtBytes = 64 * 1024;
@@ -120,7 +121,7 @@ void HandleGetBilling(App& app, RequestContext& ctx) {
 }
 
 void HandleBillingUsage(App& app, RequestContext& ctx) {
-  const int64_t until = ctx.now_ms, since = ctx.now_ms - 30 * kDayMs;
+  const int64_t until = ctx.now_ms, since = ctx.now_ms - kUsageWindowMs;
   std::vector<std::pair<int64_t, int64_t>> days;
   Status s = app.store().Read([&](ReadTxn& txn) {
     auto r = txn.ExecutionsPerDay(ctx.auth.project, since, until);
