@@ -1,4 +1,5 @@
 """API keys (spec §6) and the admin API (spec §13)."""
+import time
 import uuid
 
 import pytest
@@ -182,8 +183,13 @@ def test_metrics_need_a_token_and_parse_as_prometheus_text(make_server):
     assert any(k.startswith("vigil_http_request_duration_seconds_bucket") for k in samples)
     before = samples['vigil_http_requests_total{route="/events",method="POST",status="200"}']
     c.post("/events", [{"event_id": "m-2", "execution_id": "m-x", "event_type": "x"}])
-    again = m.get("/metrics").body
-    assert f'vigil_http_requests_total{{route="/events",method="POST",status="200"}} {int(before) + 1}' in again
+    # A request is counted just after its response is written, so the client can read the metrics
+    # a moment before the count moves (seen under the slower sanitizer build): poll briefly.
+    want = f'vigil_http_requests_total{{route="/events",method="POST",status="200"}} {int(before) + 1}'
+    deadline = time.time() + 5
+    while want not in m.get("/metrics").body and time.time() < deadline:
+        time.sleep(0.05)
+    assert want in m.get("/metrics").body
 
 
 def test_metrics_fail_closed_without_tokens(server):
