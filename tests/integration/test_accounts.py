@@ -572,7 +572,8 @@ def test_export_memory_stays_flat_for_a_large_project(make_server):
     print(f"\nexport of {total / 2**20:.1f} MiB: RSS {baseline / 1024:.1f} MiB before, "
           f"peak {peak[0] / 1024:.1f} MiB (+{growth_mib:.1f} MiB)")
     assert total > 80 * 2**20
-    assert growth_mib < 24
+    if os.environ.get("VIGIL_SANITIZED") != "1":  # ASan's quarantine holds freed memory
+        assert growth_mib < 24
 
 
 class AlertReceiver(http.server.BaseHTTPRequestHandler):
