@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <functional>
 
 #include "domain/time_util.h"
 #include "server/app.h"
@@ -68,6 +69,16 @@ Status IntField(simdjson::dom::object obj, const char* name, int64_t* out) {
 // `expires_days > 0` => now + days (capped at 100 years), else no expiry (0).
 int64_t ExpiryFromDays(int64_t now_ms, int64_t days) {
   return days > 0 ? now_ms + std::min<int64_t>(days, 36500) * kDayMs : 0;
+}
+
+// Applies an admin change and its audit row (`action`, naming `project`) in one transaction.
+Status WriteAudited(App& app, const RequestContext& ctx, const char* action, int64_t project,
+                    const std::string& detail, const std::function<Status(WriteTxn&)>& change) {
+  return app.store().Write([&](WriteTxn& txn) {
+    Status u = change(txn);
+    if (!u.ok()) return u;
+    return txn.InsertAudit(ActionEntry(app, ctx, action, 200, detail, project));
+  });
 }
 
 }  // namespace
@@ -204,11 +215,8 @@ void HandleAdminTier(App& app, RequestContext& ctx) {
   detail.BeginObject().Field("tier", tier);
   WriteExpiry(detail, expires);
   detail.EndObject();
-  s = app.store().Write([&](WriteTxn& txn) {
-    Status u = txn.SetTier(p->id, tier, expires);
-    if (!u.ok()) return u;
-    return txn.InsertAudit(ActionEntry(app, ctx, "admin.tier", 200, detail.Take(), p->id));
-  });
+  s = WriteAudited(app, ctx, "admin.tier", p->id, detail.Take(),
+                     [&](WriteTxn& txn) { return txn.SetTier(p->id, tier, expires); });
   if (!s.ok()) return SendError(*ctx.res, s);
   JsonWriter w;
   w.BeginObject().Field("ok", true).Field("project_id", p->project_id).Field("tier", tier);
@@ -240,11 +248,8 @@ void HandleAdminGrant(App& app, RequestContext& ctx) {
   detail.BeginObject().Field("delta", delta);
   WriteExpiry(detail, expires);
   detail.EndObject();
-  s = app.store().Write([&](WriteTxn& txn) {
-    Status u = txn.AddGrant(p->id, delta, expires);
-    if (!u.ok()) return u;
-    return txn.InsertAudit(ActionEntry(app, ctx, "admin.grant", 200, detail.Take(), p->id));
-  });
+  s = WriteAudited(app, ctx, "admin.grant", p->id, detail.Take(),
+                     [&](WriteTxn& txn) { return txn.AddGrant(p->id, delta, expires); });
   if (!s.ok()) return SendError(*ctx.res, s);
   JsonWriter w;
   w.BeginObject().Field("ok", true).Field("project_id", p->project_id).Field("delta", delta);
@@ -288,11 +293,8 @@ void HandleAdminRateLimit(App& app, RequestContext& ctx) {
   detail.Key("per_second");
   per_sec ? detail.Double(*per_sec) : detail.Null();
   detail.EndObject();
-  s = app.store().Write([&](WriteTxn& txn) {
-    Status u = txn.SetRateLimit(p->id, burst, per_sec);
-    if (!u.ok()) return u;
-    return txn.InsertAudit(ActionEntry(app, ctx, "admin.rate_limit", 200, detail.Take(), p->id));
-  });
+  s = WriteAudited(app, ctx, "admin.rate_limit", p->id, detail.Take(),
+                     [&](WriteTxn& txn) { return txn.SetRateLimit(p->id, burst, per_sec); });
   if (!s.ok()) return SendError(*ctx.res, s);
   // Effective at once: the cached auth record carries the override, and buckets start afresh.
   app.auth().cache().EvictProject(p->id);
@@ -333,11 +335,8 @@ void HandleAdminRetention(App& app, RequestContext& ctx) {
   detail.BeginObject().Key("days");
   days ? detail.Int(*days) : detail.Null();
   detail.EndObject();
-  s = app.store().Write([&](WriteTxn& txn) {
-    Status u = txn.SetRetention(p->id, days);
-    if (!u.ok()) return u;
-    return txn.InsertAudit(ActionEntry(app, ctx, "admin.retention", 200, detail.Take(), p->id));
-  });
+  s = WriteAudited(app, ctx, "admin.retention", p->id, detail.Take(),
+                     [&](WriteTxn& txn) { return txn.SetRetention(p->id, days); });
   if (!s.ok()) return SendError(*ctx.res, s);
   JsonWriter w;
   w.BeginObject().Field("ok", true).Field("project_id", p->project_id).Key("retention_days");
@@ -360,12 +359,10 @@ void HandleAdminSuspend(App& app, RequestContext& ctx) {
   detail.BeginObject();
   if (suspend && !reason->empty()) detail.Field("reason", reason.value());
   detail.EndObject();
-  Status s = app.store().Write([&](WriteTxn& txn) {
-    Status u = txn.SetSuspended(p->id, suspend, reason.value(), ctx.now_ms);
-    if (!u.ok()) return u;
-    return txn.InsertAudit(ActionEntry(app, ctx, suspend ? "admin.suspend" : "admin.unsuspend",
-                                       200, detail.Take(), p->id));
-  });
+  Status s = WriteAudited(app, ctx, suspend ? "admin.suspend" : "admin.unsuspend", p->id,
+                          detail.Take(), [&](WriteTxn& txn) {
+                            return txn.SetSuspended(p->id, suspend, reason.value(), ctx.now_ms);
+                          });
   if (!s.ok()) return SendError(*ctx.res, s);
   app.auth().cache().EvictProject(p->id);  // the next request sees the new state
   JsonWriter w;

@@ -192,18 +192,10 @@ Result<int64_t> WriteTxn::PruneExecutions(int64_t project, int64_t cutoff_ms, in
 }
 
 Result<int64_t> WriteTxn::PruneDeliveries(int64_t cutoff_ms, int64_t limit) {
-  int64_t n = 0;
-  Status s = GuardSqlite([&] {
-    auto& q = conn_->Prepare(
-        "DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries"
-        " WHERE created_at < ? LIMIT ?)");
-    q.bind(1, cutoff_ms);
-    q.bind(2, limit);
-    n = q.exec();
-    return Status::Ok();
-  });
-  if (!s.ok()) return s;
-  return n;
+  return DeleteOlderBatch(conn_,
+                          "DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM"
+                          " webhook_deliveries WHERE created_at < ? LIMIT ?)",
+                          cutoff_ms, limit);
 }
 
 Result<std::vector<std::pair<int64_t, int64_t>>> ReadTxn::RetentionPolicies(int64_t default_days) {

@@ -67,19 +67,6 @@ AbuseSignal ReadAbuse(SQLite::Statement& q) {
   return a;
 }
 
-Result<int64_t> DeleteOlder(Connection* conn, const char* sql, int64_t cutoff_ms, int64_t limit) {
-  int64_t n = 0;
-  Status s = GuardSqlite([&] {
-    auto& q = conn->Prepare(sql);
-    q.bind(1, cutoff_ms);
-    q.bind(2, limit);
-    n = q.exec();
-    return Status::Ok();
-  });
-  if (!s.ok()) return s;
-  return n;
-}
-
 }  // namespace
 
 // --- WriteTxn ----------------------------------------------------------------------------------
@@ -107,7 +94,7 @@ Status WriteTxn::InsertAudit(const AuditEntry& e) {
 }
 
 Result<int64_t> WriteTxn::PruneAudit(int64_t cutoff_ms, int64_t limit) {
-  return DeleteOlder(conn_,
+  return DeleteOlderBatch(conn_,
                      "DELETE FROM audit_log WHERE audit_id IN (SELECT audit_id FROM audit_log"
                      " WHERE time < ? ORDER BY time LIMIT ?)",
                      cutoff_ms, limit);
@@ -132,7 +119,7 @@ Result<bool> WriteTxn::RecordStripeEvent(const std::string& event_id, const std:
 }
 
 Result<int64_t> WriteTxn::PruneStripeEvents(int64_t cutoff_ms, int64_t limit) {
-  return DeleteOlder(conn_,
+  return DeleteOlderBatch(conn_,
                      "DELETE FROM stripe_events WHERE event_id IN (SELECT event_id FROM"
                      " stripe_events WHERE received_at < ? LIMIT ?)",
                      cutoff_ms, limit);
@@ -296,7 +283,7 @@ Result<std::vector<int64_t>> WriteTxn::SuspendForAbuse(int64_t cutoff_ms, int64_
 }
 
 Result<int64_t> WriteTxn::PruneResolvedAbuse(int64_t cutoff_ms, int64_t limit) {
-  return DeleteOlder(conn_,
+  return DeleteOlderBatch(conn_,
                      "DELETE FROM abuse_signals WHERE signal_id IN (SELECT signal_id FROM"
                      " abuse_signals WHERE resolved_at IS NOT NULL AND resolved_at < ? LIMIT ?)",
                      cutoff_ms, limit);

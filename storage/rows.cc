@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "storage/connection.h"
+
 namespace vigil {
 namespace {
 
@@ -122,6 +124,19 @@ std::optional<Budget> DecodeBudget(const std::string& text) {
 std::string Text(SQLite::Statement& q, int col) {
   auto c = q.getColumn(col);
   return c.isNull() ? std::string() : c.getString();
+}
+
+Result<int64_t> DeleteOlderBatch(Connection* conn, const char* sql, int64_t cutoff_ms, int64_t limit) {
+  int64_t n = 0;
+  Status s = GuardSqlite([&] {
+    auto& q = conn->Prepare(sql);
+    q.bind(1, cutoff_ms);
+    q.bind(2, limit);
+    n = q.exec();
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return n;
 }
 
 }  // namespace vigil

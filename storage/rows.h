@@ -8,8 +8,11 @@
 #include <string>
 
 #include "domain/model.h"
+#include "domain/status.h"
 
 namespace vigil {
+
+class Connection;
 
 // Column list matching ReadExecutionRow, prefixed by the table alias `x`.
 #define VIGIL_EXECUTION_COLUMNS                                                           \
@@ -35,6 +38,10 @@ Event ReadEventRow(SQLite::Statement& q);
 
 // Bind a value that means "not provided" when zero/empty (spec §2.2) as SQL NULL.
 void BindText(SQLite::Statement& q, int i, const std::string& v);
+// Runs a retention DELETE whose two parameters are (cutoff ms, batch limit); returns rows deleted.
+Result<int64_t> DeleteOlderBatch(Connection* conn, const char* sql, int64_t cutoff_ms,
+                                 int64_t limit);
+
 // A nullable text column, NULL read as "".
 std::string Text(SQLite::Statement& q, int col);
 void BindInt(SQLite::Statement& q, int i, int64_t v);
