@@ -41,6 +41,8 @@ void HandleAdminStorage(App& app, RequestContext& ctx);
 // Shared response objects.
 void WriteApiKey(JsonWriter& w, const ApiKeyRow& key, const std::string& project_id);
 void WriteFailureGroup(JsonWriter& w, const FailureGroupRow& group, const std::string& project_id);
+// A finding; `execution_id` ("" = leave out) names its execution where the context does not.
+void WriteFinding(JsonWriter& w, const StoredFinding& f, const std::string& execution_id);
 
 // halt (spec §9)
 void HandleHalt(App& app, RequestContext& ctx);

@@ -97,17 +97,7 @@ Status ExportProject(ReadTxn& txn, const AdminProject& p, int64_t now_ms, const 
   }
 
   s = txn.ForEachFinding(p.id, [&](const std::string& execution_id, const StoredFinding& f) {
-    client_ok = out.Line("finding", [&](JsonWriter& w) {
-      w.BeginObject()
-          .Field("execution_id", execution_id)
-          .Field("detector", f.detector)
-          .Field("failure_class", f.failure_class)
-          .Field("signature", f.signature)
-          .Field("group_id", f.group_id)
-          .Field("detected_at", FormatRfc3339Ms(f.detected_at_ms))
-          .Field("source", f.source)
-          .EndObject();
-    });
+    client_ok = out.Line("finding", [&](JsonWriter& w) { WriteFinding(w, f, execution_id); });
     return client_ok;
   });
   if (!s.ok() || !client_ok) return s;

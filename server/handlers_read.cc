@@ -21,9 +21,13 @@ Status IdFilter(const RequestContext& ctx, const char* name, std::string* out) {
   return Status::Ok();
 }
 
-void WriteFinding(JsonWriter& w, const StoredFinding& f) {
-  w.BeginObject()
-      .Field("detector", f.detector)
+
+}  // namespace
+
+void WriteFinding(JsonWriter& w, const StoredFinding& f, const std::string& execution_id) {
+  w.BeginObject();
+  if (!execution_id.empty()) w.Field("execution_id", execution_id);
+  w.Field("detector", f.detector)
       .Field("failure_class", f.failure_class)
       .Field("signature", f.signature)
       .Field("group_id", f.group_id)
@@ -31,8 +35,6 @@ void WriteFinding(JsonWriter& w, const StoredFinding& f) {
       .Field("source", f.source)
       .EndObject();
 }
-
-}  // namespace
 
 void HandleHealth(App& app, RequestContext& ctx) {
   Status s = app.store().Read([](ReadTxn& txn) { return txn.Ping(); });
@@ -122,7 +124,7 @@ void HandleGetExecution(App& app, RequestContext& ctx) {
   w.Key("events").BeginArray();
   for (const Event& ev : d->events) WriteEvent(w, ev);
   w.EndArray().Key("findings").BeginArray();
-  for (const StoredFinding& f : d->findings) WriteFinding(w, f);
+  for (const StoredFinding& f : d->findings) WriteFinding(w, f, std::string());
   w.EndArray()
       .Field("events_total", d->events_total)
       .Field("events_truncated", d->events_total > static_cast<int64_t>(d->events.size()))
