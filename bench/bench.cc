@@ -5,8 +5,10 @@
 //      With --streams N, the end-to-end run is repeated with N halt streams (SSE) held open, and
 //      the throughput ratio with/without is printed (streams must not starve ingestion);
 //   2. the raw SQLite insert rate of the same rows in-process (prepared statement, one transaction
-//      per 100 rows, same schema and pragmas) as the baseline;
-// and prints their ratio, the server's RSS after the run and the database bytes per stored event.
+//      per 100 rows, same schema and pragmas) as the baseline: as many rows as the end-to-end run
+//      stores unless --raw-events says otherwise, since insert cost grows with the index sizes;
+// and prints their ratio, the CPU time per event of the server and of this load generator, the
+// server's RSS after the run and the database bytes per stored event.
 //
 // usage: vigil_bench [--vigil PATH] [--events N] [--connections C] [--raw-events N]
 //                    [--detectors on|off] [--streams N]
@@ -15,6 +17,7 @@
 #include <arpa/inet.h>
 #include <httplib.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -23,11 +26,15 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -43,7 +50,7 @@ struct Options {
   std::string vigil = "./build/vigil";
   long events = 1000000;
   int connections = 16;
-  long raw_events = 300000;
+  long raw_events = -1;  // default: as many rows as the end-to-end run stores
   std::string detectors = "on";
   int streams = 0;
 };
@@ -51,21 +58,111 @@ struct Options {
 constexpr int kBatch = 100;
 const char kKey[] = "vigil_sk_bench_key_0000000000000000";
 
-// ~500 bytes per event, as an SDK's llm_call would send.
-std::string EventJson(const std::string& exec_id, const std::string& event_id, long seq) {
+// Appends one event of ~500 bytes, as an SDK's llm_call would send, to `out`.
+void AppendEventJson(std::string& out, const char* exec_id, const char* event_id, long seq) {
   static const char kText[] =
       "Summarise the quarterly revenue figures for the northern region and compare them with the "
       "previous period, highlighting any anomalies in subscription renewals, churn and expansion "
       "revenue, then propose three follow-up questions for the finance team to answer.";
   char buf[1024];
-  std::snprintf(buf, sizeof(buf),
-                "{\"event_id\":\"%s\",\"execution_id\":\"%s\",\"event_type\":\"llm_call\","
-                "\"sequence\":%ld,\"timestamp\":\"2026-05-14T17:33:42.123Z\",\"duration_ms\":812,"
-                "\"payload\":{\"model\":\"gpt-4o-mini\",\"status\":\"ok\",\"input_tokens\":%ld,"
-                "\"output_tokens\":212,\"user_message\":\"%s #%ld\"}}",
-                event_id.c_str(), exec_id.c_str(), seq, 900 + seq % 50, kText, seq);
-  return buf;
+  const int n = std::snprintf(
+      buf, sizeof(buf),
+      "{\"event_id\":\"%s\",\"execution_id\":\"%s\",\"event_type\":\"llm_call\","
+      "\"sequence\":%ld,\"timestamp\":\"2026-05-14T17:33:42.123Z\",\"duration_ms\":812,"
+      "\"payload\":{\"model\":\"gpt-4o-mini\",\"status\":\"ok\",\"input_tokens\":%ld,"
+      "\"output_tokens\":212,\"user_message\":\"%s #%ld\"}}",
+      event_id, exec_id, seq, 900 + seq % 50, kText, seq);
+  out.append(buf, static_cast<size_t>(std::min<int>(n, sizeof(buf) - 1)));
 }
+
+// A minimal HTTP/1.1 keep-alive client for the load: one connection, one request at a time.
+// The load generator shares the machine's two cores with the server, so every microsecond it
+// spends is taken from the server being measured; this costs about half of httplib's client.
+class LoadConnection {
+ public:
+  explicit LoadConnection(int port) : port_(port) {}
+  ~LoadConnection() { Close(); }
+
+  // POSTs `body` to `path`; returns the status code, or -1 when the exchange failed.
+  int Post(const char* path, const std::string& body) {
+    request_.clear();
+    request_.append("POST ").append(path).append(
+        " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        "Authorization: Bearer ");
+    request_.append(kKey).append("\r\nContent-Length: ").append(std::to_string(body.size()));
+    request_.append("\r\n\r\n").append(body);
+    // A connection the server closed since the last response fails before any reply: retry once.
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      if (fd_ < 0 && !Connect()) return -1;
+      bool replied = false;
+      const int status = Exchange(&replied);
+      if (status > 0) return status;
+      Close();
+      if (replied) return -1;
+    }
+    return -1;
+  }
+
+ private:
+  bool Connect() {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd_ < 0) return false;
+    int one = 1;
+    setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port_));
+    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+    if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+      Close();
+      return false;
+    }
+    return true;
+  }
+
+  void Close() {
+    if (fd_ >= 0) close(fd_);
+    fd_ = -1;
+  }
+
+  int Exchange(bool* replied) {
+    for (size_t sent = 0; sent < request_.size();) {
+      const ssize_t n = send(fd_, request_.data() + sent, request_.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) return -1;
+      sent += static_cast<size_t>(n);
+    }
+    // Read the head, then as many body bytes as Content-Length says.
+    response_.clear();
+    size_t head_end = std::string::npos;
+    char buf[4096];
+    while (head_end == std::string::npos) {
+      const ssize_t n = recv(fd_, buf, sizeof(buf), 0);
+      if (n <= 0) return -1;
+      *replied = true;
+      response_.append(buf, static_cast<size_t>(n));
+      head_end = response_.find("\r\n\r\n");
+    }
+    int status = 0;
+    if (std::sscanf(response_.c_str(), "HTTP/1.1 %d", &status) != 1) return -1;
+    std::string head = response_.substr(0, head_end);
+    for (char& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    size_t length = 0;
+    if (const size_t at = head.find("\r\ncontent-length:"); at != std::string::npos) {
+      length = std::strtoul(head.c_str() + at + 17, nullptr, 10);
+    }
+    while (response_.size() < head_end + 4 + length) {
+      const ssize_t n = recv(fd_, buf, sizeof(buf), 0);
+      if (n <= 0) return -1;
+      response_.append(buf, static_cast<size_t>(n));
+    }
+    if (head.find("\r\nconnection: close") != std::string::npos) Close();
+    return status;
+  }
+
+  int port_;
+  int fd_ = -1;
+  std::string request_, response_;
+};
 
 long RssKiB(pid_t pid) {
   std::ifstream f("/proc/" + std::to_string(pid) + "/status");
@@ -74,6 +171,25 @@ long RssKiB(pid_t pid) {
     if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
   }
   return -1;
+}
+
+// CPU seconds (user + system) used so far by process `pid`.
+double CpuSeconds(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  const size_t close = stat.rfind(')');  // the command name may contain spaces
+  if (close == std::string::npos) return 0;
+  std::istringstream rest(stat.substr(close + 2));
+  std::string field;
+  long utime = 0, stime = 0;
+  for (int i = 3; rest >> field; ++i) {  // field 3 is the state; utime is 14, stime 15
+    if (i == 14) utime = std::atol(field.c_str());
+    if (i == 15) {
+      stime = std::atol(field.c_str());
+      break;
+    }
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 double Percentile(std::vector<double>& v, double p) {
@@ -88,6 +204,9 @@ struct EndToEnd {
   long rss_kib = 0;
   double bytes_per_event = 0;
   long failures = 0;
+  // CPU time per stored event during the load, of the server and of this load generator (both
+  // share the machine's cores).
+  double server_cpu_us = 0, client_cpu_us = 0;
 };
 
 // Opens `n` halt streams (raw sockets holding GET /executions/{id}/halt-stream open) and returns
@@ -139,11 +258,18 @@ EndToEnd RunEndToEnd(const Options& o, const std::string& dir, int streams) {
     std::perror("exec vigil");
     _exit(127);
   }
-  // Wait for /health.
-  for (int i = 0; i < 500; ++i) {
+  // Wait for /health; without a server there is nothing to measure.
+  bool up = false;
+  for (int i = 0; i < 500 && !up; ++i) {
     httplib::Client probe("127.0.0.1", port);
-    if (auto r = probe.Get("/health"); r && r->status == 200) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (auto r = probe.Get("/health"); r && r->status == 200) up = true;
+    if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (!up) {
+    std::fprintf(stderr, "vigil did not answer /health on port %d\n", port);
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    std::exit(1);
   }
   const std::vector<int> stream_fds = OpenStreams(port, streams);
   if (static_cast<int>(stream_fds.size()) != streams) {
@@ -153,36 +279,34 @@ EndToEnd RunEndToEnd(const Options& o, const std::string& dir, int streams) {
   std::atomic<long> next{0};
   std::atomic<long> failures{0};
   std::vector<std::vector<double>> lat(o.connections);
+  const double server_cpu0 = CpuSeconds(pid);
+  const double client_cpu0 = CpuSeconds(getpid());
   const auto t0 = Clock::now();
   std::vector<std::thread> threads;
   const std::string run = vigil::RandomHex(4);
   for (int c = 0; c < o.connections; ++c) {
     threads.emplace_back([&, c] {
-      httplib::Client cli("127.0.0.1", port);
-      cli.set_keep_alive(true);
-      cli.set_tcp_nodelay(true);
-      cli.set_read_timeout(30, 0);
-      httplib::Headers h = {{"Authorization", std::string("Bearer ") + kKey}};
+      LoadConnection conn(port);
+      std::string body;
+      body.reserve(kBatch * 600);
       long i;
       while ((i = next.fetch_add(1)) < requests) {
         // Ten requests per execution: 1000 events each, like a long agent run.
-        const std::string exec = run + "-exec-" + std::to_string(i / 10);
-        std::string body = "[";
+        char exec[64], event_id[64];
+        std::snprintf(exec, sizeof exec, "%s-exec-%ld", run.c_str(), i / 10);
+        body.assign("[");
         for (int j = 0; j < kBatch; ++j) {
           if (j) body += ',';
           const long seq = (i % 10) * kBatch + j + 1;
-          body += EventJson(exec, run + "-" + std::to_string(i) + "-" + std::to_string(j), seq);
+          std::snprintf(event_id, sizeof event_id, "%s-%ld-%d", run.c_str(), i, j);
+          AppendEventJson(body, exec, event_id, seq);
         }
         body += ']';
         const auto s = Clock::now();
-        auto r = cli.Post("/events", h, body, "application/json");
+        const int status = conn.Post("/events", body);
         lat[c].push_back(std::chrono::duration<double, std::milli>(Clock::now() - s).count());
-        if (!r || r->status != 200) {
-          if (failures++ < 5) {
-            std::fprintf(
-                stderr, "request failed: %s\n",
-                r ? std::to_string(r->status).c_str() : httplib::to_string(r.error()).c_str());
-          }
+        if (status != 200 && failures++ < 5) {
+          std::fprintf(stderr, "request failed: %d\n", status);
         }
       }
     });
@@ -196,6 +320,8 @@ EndToEnd RunEndToEnd(const Options& o, const std::string& dir, int streams) {
   out.p50_ms = Percentile(all, 0.50);
   out.p99_ms = Percentile(all, 0.99);
   out.rss_kib = RssKiB(pid);
+  out.server_cpu_us = (CpuSeconds(pid) - server_cpu0) * 1e6 / (requests * kBatch);
+  out.client_cpu_us = (CpuSeconds(getpid()) - client_cpu0) * 1e6 / (requests * kBatch);
   out.failures = failures;
   for (int fd : stream_fds) close(fd);
   kill(pid, SIGTERM);
@@ -287,6 +413,7 @@ int main(int argc, char** argv) {
   }
   char tmpl[] = "/tmp/vigil-bench-XXXXXX";
   const std::string dir = mkdtemp(tmpl);
+  if (o.raw_events < 0) o.raw_events = o.events;  // the same rows, so the same index sizes
   const double raw = RunRaw(o, dir);
   const EndToEnd e2e = RunEndToEnd(o, dir, 0);
   std::printf("raw SQLite baseline (100 rows/txn, FULL)  %10.0f events/s\n", raw);
@@ -295,6 +422,8 @@ int main(int argc, char** argv) {
   std::printf("ratio end-to-end / raw                    %10.2fx\n", e2e.events_per_s / raw);
   std::printf("request latency p50 / p99                 %6.2f / %.2f ms\n", e2e.p50_ms,
               e2e.p99_ms);
+  std::printf("CPU per event: server / load generator      %6.2f / %.2f us\n", e2e.server_cpu_us,
+              e2e.client_cpu_us);
   std::printf("server RSS after %ld events              %10.1f MiB\n", o.events,
               e2e.rss_kib / 1024.0);
   std::printf("database bytes per stored event           %10.0f\n", e2e.bytes_per_event);

@@ -186,5 +186,7 @@ std::optional<Finding> DetectLexicalDrift(const ExecutionSnapshot& snapshot, con
 
 // Call keys used by the identical-call loop: first 8 hex of SHA-256(model "\0" user_message).
 std::string IdenticalCallKey(std::string_view model, std::string_view user_message);
+// The same key as a number (the detector sorts these); IdenticalCallKey is its 8-digit hex.
+uint32_t IdenticalCallHash(std::string_view model, std::string_view user_message);
 
 }  // namespace vigil

@@ -69,9 +69,9 @@ struct PayloadFields {
   std::optional<int64_t> output_tokens;
   // validator_result: true when `passed` is JSON false or numeric 0.
   bool passed_is_false = false;
-  // The identical-call key of this llm_call, precomputed by callers that evaluate the same events
-  // repeatedly (the live pass cache). Empty = the detector computes it.
-  std::string identical_call_key;
+  // The identical-call hash of this llm_call (IdenticalCallHash), precomputed by callers that
+  // evaluate the same events repeatedly (the live pass cache). Absent = the detector computes it.
+  std::optional<uint32_t> identical_call_hash;
 };
 
 // One stored event.

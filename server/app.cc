@@ -9,7 +9,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <mutex>
 
 #include "domain/hash.h"
@@ -340,6 +342,10 @@ void App::Dispatch(const httplib::Request& req, httplib::Response& res,
   if (reader) {
     // Read the whole body, refusing (not buffering) past the limit.
     const size_t max = static_cast<size_t>(config_.max_body_bytes);
+    // One allocation for the whole body when its length is declared (a larger one was refused
+    // before the body was read); it is only a hint, the limit below still holds.
+    const std::string declared = req.get_header_value("Content-Length");
+    if (!declared.empty()) body.reserve(std::min<size_t>(std::strtoull(declared.c_str(), nullptr, 10), max));
     bool too_large = false;
     const bool read_ok = (*reader)([&](const char* data, size_t len) {
       if (body.size() + len > max) {

@@ -22,8 +22,7 @@ std::string LiveKey(int64_t project, const std::string& execution_id) {
 // Heap bytes of a slimmed event, counting strings past the small-string buffer.
 size_t EventBytes(const Event& e) {
   auto heap = [](const std::string& s) { return s.size() > 15 ? s.capacity() + 1 : 0; };
-  return sizeof(Event) + heap(e.event_type) + (e.fields.model ? heap(*e.fields.model) : 0) +
-         heap(e.fields.identical_call_key);
+  return sizeof(Event) + heap(e.event_type) + (e.fields.model ? heap(*e.fields.model) : 0);
 }
 
 StoredFinding ToStored(const Finding& f, int64_t detected_at_ms, const char* source) {
@@ -69,10 +68,10 @@ Event SlimForLivePass(const Event& e) {
     slim.fields.model = e.fields.model;
     slim.fields.input_tokens = e.fields.input_tokens;
     slim.fields.output_tokens = e.fields.output_tokens;
-    slim.fields.identical_call_key =
-        e.fields.identical_call_key.empty()
-            ? IdenticalCallKey(e.fields.model.value_or(""), e.fields.user_message.value_or(""))
-            : e.fields.identical_call_key;
+    slim.fields.identical_call_hash =
+        e.fields.identical_call_hash
+            ? e.fields.identical_call_hash
+            : IdenticalCallHash(e.fields.model.value_or(""), e.fields.user_message.value_or(""));
   }
   return slim;
 }
@@ -200,9 +199,7 @@ Status Detection::StoreFinalFindings(WriteTxn& txn, int64_t project, const std::
   return Status::Ok();
 }
 
-std::shared_ptr<Detection::LiveState> Detection::Live(int64_t project,
-                                                      const std::string& execution_id) {
-  const std::string key = LiveKey(project, execution_id);
+std::shared_ptr<Detection::LiveState> Detection::Live(const std::string& key) {
   std::lock_guard<std::mutex> lock(live_mu_);
   auto it = live_.find(key);
   if (it != live_.end()) {
@@ -253,7 +250,8 @@ LivePlan Detection::PrepareLive(int64_t project, const std::string& project_id,
   for (const std::string& execution_id : order) {
     LivePlan::Item item;
     item.execution_id = execution_id;
-    item.state = Live(project, execution_id);
+    const std::string key = LiveKey(project, execution_id);
+    item.state = Live(key);
     LiveState& st = *item.state;
     std::lock_guard<std::mutex> lock(st.mu);
     if (!st.loaded) {
@@ -309,7 +307,7 @@ LivePlan Detection::PrepareLive(int64_t project, const std::string& project_id,
     if (old_size > 0 && by_order(*tail, *(tail - 1))) {
       std::inplace_merge(events.begin(), tail, events.end(), by_order);
     }
-    AccountBytes(LiveKey(project, execution_id), st.bytes + sizeof(LiveState));
+    AccountBytes(key, st.bytes + sizeof(LiveState));
     st.snapshot.now_ms = now_ms;
     std::vector<DetectorError> errors;
     for (Finding& f : RunDetectors(st.snapshot, policy, Pass::kLive, &errors)) {

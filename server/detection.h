@@ -97,7 +97,8 @@ class Detection {
                             int64_t row, const std::string& execution_id,
                             const std::vector<Finding>& findings, double computed_cost,
                             int64_t now_ms);
-  std::shared_ptr<LiveState> Live(int64_t project, const std::string& execution_id);
+  // The cached state under `key` (LiveKey), created empty on first use.
+  std::shared_ptr<LiveState> Live(const std::string& key);
   void AccountBytes(const std::string& key, size_t bytes);
 
   Store* store_;

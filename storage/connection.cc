@@ -7,8 +7,12 @@
 namespace vigil {
 
 Connection::Connection(const ConnectionOptions& o)
+    // NOMUTEX: a connection is only ever used by one thread at a time (the writer thread, the
+    // checkpointer, or the worker that took a reader from the pool), so SQLite's per-call mutex
+    // is pure cost on the write path.
     : db_(o.path,
-          o.read_only ? SQLite::OPEN_READONLY : (SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE),
+          (o.read_only ? SQLite::OPEN_READONLY : (SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE)) |
+              SQLite::OPEN_NOMUTEX,
           o.busy_timeout_ms) {
   if (!o.read_only) {
     db_.exec("PRAGMA journal_mode=WAL");
@@ -34,6 +38,12 @@ SQLite::Statement& Connection::Prepare(const char* sql) {
     it->second->clearBindings();
   }
   return *it->second;
+}
+
+void Connection::Run(const char* sql) {
+  SQLite::Statement& q = Prepare(sql);
+  q.exec();
+  q.reset();
 }
 
 void Connection::ResetStatements() {

@@ -35,6 +35,10 @@ class Connection {
 
   void Exec(const char* sql) { db_.exec(sql); }
 
+  // Runs a statement without results (BEGIN, SAVEPOINT, COMMIT...) from the cache: the writer runs
+  // these several times per group, and compiling them each time shows in its profile.
+  void Run(const char* sql);
+
   // Resets every cached statement. A statement left mid-result keeps its read snapshot (and, on
   // the writer, blocks COMMIT), so this runs at the end of every read and before every commit.
   void ResetStatements();

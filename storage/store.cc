@@ -72,6 +72,13 @@ Status Store::Init() {
     // The checkpointer thread checkpoints so the writer's commits never pay for it.
     wo.wal_autocheckpoint_pages = 0;
     writer_ = std::make_unique<Connection>(wo);
+    sqlite3_wal_hook(
+        writer_->db().getHandle(),
+        [](void* self, sqlite3*, const char*, int frames) {
+          static_cast<Store*>(self)->wal_frames_.store(frames, std::memory_order_relaxed);
+          return SQLITE_OK;
+        },
+        this);
     return Status::Ok();
   });
   if (!s.ok()) return s;
@@ -244,7 +251,7 @@ void Store::RunGroup(std::vector<std::shared_ptr<Job>>& group) {
   std::vector<Status> results(runnable.size());
   bool audit_stored = audit.empty();
   Status group_status = GuardSqlite([&] {
-    writer_->Exec("BEGIN IMMEDIATE");
+    writer_->Run("BEGIN IMMEDIATE");
     return Status::Ok();
   });
   if (group_status.ok()) {
@@ -252,7 +259,7 @@ void Store::RunGroup(std::vector<std::shared_ptr<Job>>& group) {
     sqlite3* db = writer_->db().getHandle();
     for (size_t i = 0; i < runnable.size() && group_status.ok(); ++i) {
       Status s = GuardSqlite([&] {
-        writer_->Exec("SAVEPOINT job");
+        writer_->Run("SAVEPOINT job");
         return Status::Ok();
       });
       if (s.ok()) {
@@ -263,7 +270,7 @@ void Store::RunGroup(std::vector<std::shared_ptr<Job>>& group) {
         }
         Status end = GuardSqlite([&] {
           if (!s.ok()) writer_->Exec("ROLLBACK TO job");
-          writer_->Exec("RELEASE job");
+          writer_->Run("RELEASE job");
           return Status::Ok();
         });
         if (!end.ok() && s.ok()) s = end;
@@ -301,7 +308,7 @@ void Store::RunGroup(std::vector<std::shared_ptr<Job>>& group) {
     if (group_status.ok()) {
       group_status = GuardSqlite([&] {
         writer_->ResetStatements();
-        writer_->Exec("COMMIT");
+        writer_->Run("COMMIT");
         return Status::Ok();
       });
     }
@@ -339,10 +346,12 @@ void Store::RunGroup(std::vector<std::shared_ptr<Job>>& group) {
 
 void Store::CheckpointLoop() {
   pthread_setname_np(pthread_self(), "vigil-ckpt");
-  // Checkpoint when the WAL has grown past a threshold, or once writes have gone quiet. Fewer,
-  // larger checkpoints cost far less than frequent small ones (each one fsyncs the database file),
-  // and running them here keeps that cost off the writer's commit path.
-  constexpr uintmax_t kWalCheckpointBytes = 8u << 20;
+  // Checkpoint once the WAL holds enough frames not yet copied, or once writes have gone quiet.
+  // Fewer, larger checkpoints cost far less than frequent small ones: each fsyncs the database
+  // file, and a page written by many commits (index pages near the insertion point) is copied once
+  // per checkpoint, not once per commit. Running them here keeps that cost off the commit path.
+  constexpr int kCheckpointFrames = 256;  // 1 MiB of 4 KiB pages
+  int log_frames = 0, ckpt_frames = 0;     // as the last checkpoint left them
   bool dirty = false;
   std::unique_lock<std::mutex> lock(checkpoint_mu_);
   while (!checkpoint_stop_) {
@@ -351,12 +360,12 @@ void Store::CheckpointLoop() {
     const bool wrote = commits_since_checkpoint_.exchange(0) > 0;
     dirty = dirty || wrote;
     if (!dirty) continue;
-    std::error_code ec;
-    const uintmax_t wal_bytes = std::filesystem::file_size(wal_path_, ec);
-    if (wrote && !ec && wal_bytes < kWalCheckpointBytes) continue;
+    // Fewer frames than last time: the writer restarted the WAL from its start, all of it new.
+    const int frames = wal_frames_.load(std::memory_order_relaxed);
+    const int pending = frames >= log_frames ? frames - ckpt_frames : frames;
+    if (wrote && pending < kCheckpointFrames) continue;
     lock.unlock();
-    int log_frames = 0, ckpt_frames = 0;
-    int rc = sqlite3_wal_checkpoint_v2(checkpointer_->db().getHandle(), nullptr,
+    const int rc = sqlite3_wal_checkpoint_v2(checkpointer_->db().getHandle(), nullptr,
                                        SQLITE_CHECKPOINT_PASSIVE, &log_frames, &ckpt_frames);
     lock.lock();
     // Quiet and fully copied: nothing left to do until the next write.

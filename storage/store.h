@@ -608,6 +608,9 @@ class Store {
   std::mutex checkpoint_mu_;
   std::condition_variable checkpoint_cv_;
   std::atomic<int64_t> commits_since_checkpoint_{0};
+  // Frames in the WAL after the writer's last commit (SQLite's WAL hook). The WAL file keeps its
+  // size after a restart, so its size on disk says nothing about how much is left to copy.
+  std::atomic<int> wal_frames_{0};
   bool checkpoint_stop_ = false;
   std::thread checkpoint_thread_;
   std::unique_ptr<Connection> checkpointer_;

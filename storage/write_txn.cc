@@ -193,19 +193,28 @@ Result<IngestResult> WriteTxn::IngestEvents(int64_t project, const std::vector<E
       int64_t inserted = 0;
       bool terminal = false;
     };
-    std::unordered_map<std::string, Target> targets;
+    // targets[target_of[i]] is event i's execution; targets are in order of first appearance.
+    std::vector<Target> targets;
     std::vector<const std::string*> order;
-    for (const Event& ev : events) {
-      auto [it, fresh] = targets.try_emplace(ev.execution_id);
-      if (fresh) {
-        it->second.min_timestamp_ms = ev.timestamp_ms;
-        order.push_back(&it->first);
-      } else {
-        it->second.min_timestamp_ms = std::min(it->second.min_timestamp_ms, ev.timestamp_ms);
+    std::vector<size_t> target_of(events.size());
+    {
+      std::unordered_map<std::string_view, size_t> index;
+      for (size_t i = 0; i < events.size(); ++i) {
+        const Event& ev = events[i];
+        auto [it, fresh] = index.try_emplace(ev.execution_id, targets.size());
+        if (fresh) {
+          targets.push_back(Target{0, ev.timestamp_ms, 0, false});
+          order.push_back(&ev.execution_id);
+        } else {
+          Target& t = targets[it->second];
+          t.min_timestamp_ms = std::min(t.min_timestamp_ms, ev.timestamp_ms);
+        }
+        target_of[i] = it->second;
       }
     }
-    for (const std::string* id : order) {
-      Target& t = targets[*id];
+    for (size_t k = 0; k < order.size(); ++k) {
+      const std::string* id = order[k];
+      Target& t = targets[k];
       auto& q = conn_->Prepare(
           "SELECT id, status FROM executions WHERE project = ? AND execution_id = ?");
       q.bind(1, project);
@@ -239,7 +248,7 @@ Result<IngestResult> WriteTxn::IngestEvents(int64_t project, const std::vector<E
     std::vector<ModelSeen> models;
     for (size_t i = 0; i < events.size(); ++i) {
       const Event& ev = events[i];
-      Target& t = targets[ev.execution_id];
+      Target& t = targets[target_of[i]];
       ins.reset();  // every parameter is bound again below
       ins.bind(1, project);
       ins.bind(2, t.row_id);
@@ -282,9 +291,9 @@ Result<IngestResult> WriteTxn::IngestEvents(int64_t project, const std::vector<E
     auto& cnt = conn_->Prepare(
         "UPDATE executions SET event_count = event_count + ?, revision = revision + 1"
         " WHERE project = ? AND id = ?");
-    for (const std::string* id : order) {
-      const Target& t = targets[*id];
-      out.touched.push_back({*id, t.row_id, t.terminal, t.inserted});
+    for (size_t k = 0; k < order.size(); ++k) {
+      const Target& t = targets[k];
+      out.touched.push_back({*order[k], t.row_id, t.terminal, t.inserted});
       if (t.inserted == 0) continue;
       cnt.reset();
       cnt.clearBindings();

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "detectors/detectors.h"
+#include "domain/hash.h"
 #include "tests/detectors/snapshot_builder.h"
 
 namespace vigil {
@@ -14,6 +15,35 @@ TEST_CASE("IdenticalCallKey matches the spec's vectors") {
   CHECK(IdenticalCallKey("claude-opus-4-6", "Did you understand my last request?") == "ca3b6bcf");
   CHECK(IdenticalCallKey("claude-opus-4-6", "Please clarify the answer to my question.") ==
         "8d7173f8");
+}
+
+TEST_CASE("IdenticalCallHash is the number whose hex is IdenticalCallKey") {
+  CHECK(IdenticalCallHash("claude-opus-4-6", "Did you understand my last request?") == 0xca3b6bcfu);
+  CHECK(IdenticalCallHash("claude-opus-4-6", "Please clarify the answer to my question.") ==
+        0x8d7173f8u);
+  // Keys with leading zero digits keep all eight of them.
+  for (int i = 0; i < 256; ++i) {
+    const std::string message = "message " + std::to_string(i);
+    const uint32_t hash = IdenticalCallHash("m", message);
+    CHECK(IdenticalCallKey("m", message) == Sha256Hex(std::string("m") + '\0' + message).substr(0, 8));
+    if (hash < 0x10000000u) CHECK(IdenticalCallKey("m", message)[0] == '0');
+  }
+}
+
+TEST_CASE("DetectIdenticalCall uses a precomputed hash exactly as one it computes") {
+  const Event call = LlmCall("claude-opus-4-6", "Did you understand my last request?");
+  std::vector<Event> precomputed = Repeat(call, 3);
+  for (Event& e : precomputed) {
+    e.fields.identical_call_hash = IdenticalCallHash("claude-opus-4-6",
+                                                     "Did you understand my last request?");
+    e.fields.user_message.reset();  // the live cache keeps the hash, not the message
+  }
+  const auto computed = DetectIdenticalCall(MakeSnapshot(Repeat(call, 3)), Policy{});
+  const auto cached = DetectIdenticalCall(MakeSnapshot(precomputed), Policy{});
+  REQUIRE(computed);
+  REQUIRE(cached);
+  CHECK(cached->signature == computed->signature);
+  CHECK(cached->group_id == computed->group_id);
 }
 
 TEST_CASE("DetectIdenticalCall fires when one call is repeated min_repeats times") {
