@@ -350,7 +350,7 @@ void Store::CheckpointLoop() {
   // Fewer, larger checkpoints cost far less than frequent small ones: each fsyncs the database
   // file, and a page written by many commits (index pages near the insertion point) is copied once
   // per checkpoint, not once per commit. Running them here keeps that cost off the commit path.
-  constexpr int kCheckpointFrames = 256;  // 1 MiB of 4 KiB pages
+  constexpr int kCheckpointFrames = 256;  // 1 MiB of 4 KiB pages: about one group's worth
   int log_frames = 0, ckpt_frames = 0;     // as the last checkpoint left them
   bool dirty = false;
   std::unique_lock<std::mutex> lock(checkpoint_mu_);
