@@ -201,17 +201,42 @@ void Store::AppendAudit(AuditEntry entry) {
   audit_pending_.push_back(std::move(entry));
 }
 
+void Store::LetWalRestart() {
+  // Under sustained ingestion the WAL never restarts by itself: SQLite starts writing at the top of
+  // the file again only when a write begins with every frame already copied into the database, and
+  // the checkpointer, copying while the writer appends, is always a group or two behind. The file
+  // would grow until the hard bound below stops ingestion for a whole TRUNCATE checkpoint. So once
+  // the WAL holds kWalRestartFrames, the writer, between two groups (nothing is being appended),
+  // copies the rest itself: the last group or two and one fsync of the database file. The next
+  // group then writes from the top of the file. A reader still inside the WAL at that moment keeps
+  // it from restarting; then the writer tries again a little later, not after every group.
+  constexpr int kWalRestartFrames = 4096;  // 16 MiB of 4 KiB pages
+  constexpr int kRetryFrames = 512;
+  const int frames = wal_frames_.load(std::memory_order_relaxed);
+  if (frames < kWalRestartFrames) {
+    wal_restart_at_frames_ = kWalRestartFrames;
+    return;
+  }
+  if (frames < wal_restart_at_frames_) return;
+  int log_frames = 0, ckpt_frames = 0;
+  const int rc = sqlite3_wal_checkpoint_v2(writer_->db().getHandle(), nullptr,
+                                           SQLITE_CHECKPOINT_PASSIVE, &log_frames, &ckpt_frames);
+  // Busy: the checkpointer is mid-copy; try again after the next group.
+  if (rc != SQLITE_BUSY) wal_restart_at_frames_ = frames + kRetryFrames;
+}
+
 void Store::EnforceWalBound() {
+  LetWalRestart();
   const auto now = std::chrono::steady_clock::now();
   if (now < wal_bound_retry_at_) return;
   std::error_code ec;
   const uintmax_t wal_bytes = std::filesystem::file_size(wal_path_, ec);
   if (ec || wal_bytes < options_.wal_bound_bytes) return;
-  // Readers that overlap without pause keep the checkpointer's PASSIVE checkpoints from ever
-  // letting the WAL restart, so the file would grow without bound. Here, between groups, the
-  // writer is idle by construction, so a TRUNCATE checkpoint on its own connection never races a
-  // write: it waits only for readers of old snapshots to finish, copies every frame, and resets
-  // the file. Readers that start meanwhile read the database file and do not hold it up.
+  // Readers that overlap without pause can keep the WAL from restarting (see LetWalRestart), so
+  // the file could still grow without bound. Here, between groups, the writer is idle by
+  // construction, so a TRUNCATE checkpoint on its own connection never races a write: it waits
+  // only for readers of old snapshots to finish, copies every frame, and resets the file. Readers
+  // that start meanwhile read the database file and do not hold it up.
   //
   // Ingestion pauses for that wait, so it is short (request readers last milliseconds). A reader
   // that holds its snapshot longer (an admin export to a slow client) makes the checkpoint miss;

@@ -584,6 +584,8 @@ class Store {
   void RunGroup(std::vector<std::shared_ptr<Job>>& group);
   // On the writer thread between groups: past the hard bound, TRUNCATE-checkpoints the WAL.
   void EnforceWalBound();
+  // On the writer thread between groups: lets a long WAL restart from its top (see the .cc).
+  void LetWalRestart();
 
   StoreOptions options_;
   std::string wal_path_;
@@ -591,6 +593,7 @@ class Store {
   std::atomic<int64_t> wal_bound_checkpoints_{0};
   std::atomic<int64_t> wal_bound_misses_{0};
   std::chrono::steady_clock::time_point wal_bound_retry_at_{};  // writer thread only
+  int wal_restart_at_frames_ = 0;                                // writer thread only
   std::mutex audit_mu_;
   std::vector<AuditEntry> audit_pending_;
   std::atomic<int64_t> audit_dropped_{0};
