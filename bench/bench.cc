@@ -23,6 +23,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -94,14 +95,16 @@ class LoadConnection {
         "Authorization: Bearer ");
     request_.append(kKey).append("\r\nContent-Length: ").append(std::to_string(body.size()));
     request_.append("\r\n\r\n").append(body);
-    // A connection the server closed since the last response fails before any reply: retry once.
+    // A kept-alive connection the server closed after its last response fails before any reply:
+    // then, and only then, send again on a new connection (a fresh one failing is a failure).
     for (int attempt = 0; attempt < 2; ++attempt) {
-      if (fd_ < 0 && !Connect()) return -1;
+      const bool reused = fd_ >= 0;
+      if (!reused && !Connect()) return -1;
       bool replied = false;
       const int status = Exchange(&replied);
       if (status > 0) return status;
       Close();
-      if (replied) return -1;
+      if (replied || !reused) return -1;
     }
     return -1;
   }
@@ -112,6 +115,9 @@ class LoadConnection {
     if (fd_ < 0) return false;
     int one = 1;
     setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    timeval timeout{30, 0};  // a stuck server fails the request instead of hanging the run
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+    setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(static_cast<uint16_t>(port_));

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cinttypes>
+#include <cstdint>
 #include <cstdio>
 #include <vector>
 
@@ -42,6 +43,7 @@ std::optional<Finding> DetectIdenticalCall(const ExecutionSnapshot& snapshot,
   uint64_t position = 0;
   for (const Event& event : snapshot.events) {
     if (event.event_type != kLlmCall) continue;
+    if (position > UINT32_MAX) break;  // positions have 32 bits (never near, in practice)
     // Failed calls count: an agent retrying the same failing request is exactly the loop we want.
     calls.push_back(uint64_t{HashOf(event)} << 32 | position++);
   }

@@ -34,7 +34,10 @@ SQLite::Statement& Connection::Prepare(const char* sql) {
   if (it == statements_.end()) {
     it = statements_.emplace(sql, std::make_unique<SQLite::Statement>(db_, sql)).first;
   } else {
-    it->second->reset();
+    // tryReset, not reset: sqlite3_reset returns the error of the statement's last step, and a
+    // statement whose step failed (a busy BEGIN, a UNIQUE violation) would otherwise throw that
+    // stale error at its next, unrelated use.
+    it->second->tryReset();
     it->second->clearBindings();
   }
   return *it->second;
@@ -42,8 +45,9 @@ SQLite::Statement& Connection::Prepare(const char* sql) {
 
 void Connection::Run(const char* sql) {
   SQLite::Statement& q = Prepare(sql);
-  q.exec();
-  q.reset();
+  const int rc = q.tryExecuteStep();
+  q.tryReset();
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) throw SQLite::Exception(db_.getHandle(), rc);
 }
 
 void Connection::ResetStatements() {

@@ -75,7 +75,11 @@ Status Store::Init() {
     sqlite3_wal_hook(
         writer_->db().getHandle(),
         [](void* self, sqlite3*, const char*, int frames) {
-          static_cast<Store*>(self)->wal_frames_.store(frames, std::memory_order_relaxed);
+          Store* store = static_cast<Store*>(self);
+          // Fewer frames than after the last commit: this commit restarted the WAL from its top.
+          if (store->wal_frames_.exchange(frames, std::memory_order_relaxed) > frames) {
+            store->wal_restarts_.fetch_add(1, std::memory_order_relaxed);
+          }
           return SQLITE_OK;
         },
         this);
@@ -247,6 +251,9 @@ void Store::EnforceWalBound() {
   const int rc =
       sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, &log_frames, &ckpt_frames);
   sqlite3_busy_timeout(db, options_.busy_timeout_ms);
+  // The checkpointer thread mid-copy holds the checkpoint lock, which SQLite never waits for: that
+  // is no reader to back off from, so the next group simply tries again.
+  if (rc == SQLITE_BUSY && log_frames == -1) return;
   wal_bound_checkpoints_.fetch_add(1, std::memory_order_relaxed);
   if (rc != SQLITE_OK) {
     wal_bound_misses_.fetch_add(1, std::memory_order_relaxed);
@@ -371,12 +378,13 @@ void Store::RunGroup(std::vector<std::shared_ptr<Job>>& group) {
 
 void Store::CheckpointLoop() {
   pthread_setname_np(pthread_self(), "vigil-ckpt");
-  // Checkpoint once the WAL holds enough frames not yet copied, or once writes have gone quiet.
-  // Fewer, larger checkpoints cost far less than frequent small ones: each fsyncs the database
-  // file, and a page written by many commits (index pages near the insertion point) is copied once
-  // per checkpoint, not once per commit. Running them here keeps that cost off the commit path.
-  constexpr int kCheckpointFrames = 256;  // 1 MiB of 4 KiB pages: about one group's worth
-  int log_frames = 0, ckpt_frames = 0;     // as the last checkpoint left them
+  // Checkpoint once the WAL holds about a group's worth of frames not yet copied, or once writes
+  // have gone quiet. Running them here keeps their copying and fsyncs off the commit path. Small
+  // and frequent beat large and rare here (storage/DESIGN.md has the figures): a large checkpoint's
+  // fsync of the database file holds the writer's WAL fsync behind it for tens of milliseconds.
+  constexpr int kCheckpointFrames = 256;  // 1 MiB of 4 KiB pages
+  int ckpt_frames = 0;        // frames the last checkpoint had copied...
+  int64_t ckpt_restarts = 0;  // ...of the WAL as it was after this many restarts
   bool dirty = false;
   std::unique_lock<std::mutex> lock(checkpoint_mu_);
   while (!checkpoint_stop_) {
@@ -385,13 +393,17 @@ void Store::CheckpointLoop() {
     const bool wrote = commits_since_checkpoint_.exchange(0) > 0;
     dirty = dirty || wrote;
     if (!dirty) continue;
-    // Fewer frames than last time: the writer restarted the WAL from its start, all of it new.
+    // Since a restart every frame in the WAL is new.
+    const int64_t restarts = wal_restarts_.load(std::memory_order_relaxed);
     const int frames = wal_frames_.load(std::memory_order_relaxed);
-    const int pending = frames >= log_frames ? frames - ckpt_frames : frames;
+    const int pending = restarts == ckpt_restarts ? frames - ckpt_frames : frames;
     if (wrote && pending < kCheckpointFrames) continue;
     lock.unlock();
+    int log_frames = 0;
+    const int64_t restarts_before = wal_restarts_.load(std::memory_order_relaxed);
     const int rc = sqlite3_wal_checkpoint_v2(checkpointer_->db().getHandle(), nullptr,
-                                       SQLITE_CHECKPOINT_PASSIVE, &log_frames, &ckpt_frames);
+                                             SQLITE_CHECKPOINT_PASSIVE, &log_frames, &ckpt_frames);
+    ckpt_restarts = restarts_before;
     lock.lock();
     // Quiet and fully copied: nothing left to do until the next write.
     if (rc == SQLITE_OK && !wrote && ckpt_frames == log_frames) dirty = false;

@@ -614,6 +614,7 @@ class Store {
   // Frames in the WAL after the writer's last commit (SQLite's WAL hook). The WAL file keeps its
   // size after a restart, so its size on disk says nothing about how much is left to copy.
   std::atomic<int> wal_frames_{0};
+  std::atomic<int64_t> wal_restarts_{0};  // times a commit started the WAL from its top
   bool checkpoint_stop_ = false;
   std::thread checkpoint_thread_;
   std::unique_ptr<Connection> checkpointer_;

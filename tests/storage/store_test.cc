@@ -1,5 +1,7 @@
 #include "storage/store.h"
 
+#include "storage/connection.h"
+
 #include <doctest/doctest.h>
 #include <unistd.h>
 
@@ -167,4 +169,37 @@ TEST_CASE("A full write queue refuses with Unavailable instead of queueing witho
   release = true;
   slow.join();
   queued.join();
+}
+
+TEST_CASE("A cached statement whose last step failed does not throw that error at its next use") {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("vigil-conn-test-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  ConnectionOptions o;
+  o.path = (dir / "c.db").string();
+  o.busy_timeout_ms = 0;
+  {
+    Connection a(o);
+    Connection b(o);
+    a.Exec("CREATE TABLE t(x INTEGER UNIQUE)");
+
+    // A constraint failure, then an unrelated insert through the same cached statement.
+    auto& ins = a.Prepare("INSERT INTO t VALUES (?)");
+    ins.bind(1, 1);
+    ins.exec();
+    auto& again = a.Prepare("INSERT INTO t VALUES (?)");
+    again.bind(1, 1);
+    CHECK_THROWS(again.exec());
+    auto& other = a.Prepare("INSERT INTO t VALUES (?)");
+    other.bind(1, 2);
+    CHECK(other.exec() == 1);
+
+    // A BEGIN refused while another connection writes succeeds once that writer is done.
+    a.Run("BEGIN IMMEDIATE");
+    CHECK_THROWS(b.Run("BEGIN IMMEDIATE"));
+    a.Run("COMMIT");
+    CHECK_NOTHROW(b.Run("BEGIN IMMEDIATE"));
+    b.Run("COMMIT");
+  }
+  std::filesystem::remove_all(dir);
 }
