@@ -436,8 +436,9 @@ int main(int argc, char** argv) {
     std::filesystem::create_directories(dir);
     const double raw = RunRaw(o, dir);
     const EndToEnd e2e = RunEndToEnd(o, dir, 0);
-    std::printf("round %d: raw %8.0f ev/s, end-to-end %8.0f ev/s, ratio %.2fx, p50/p99 %.2f / %.2f ms\n",
-                round, raw, e2e.events_per_s, e2e.events_per_s / raw, e2e.p50_ms, e2e.p99_ms);
+    std::printf(
+        "round %d: raw %8.0f ev/s, end-to-end %8.0f ev/s, ratio %.2fx, p50/p99 %.2f / %.2f ms\n",
+        round, raw, e2e.events_per_s, e2e.events_per_s / raw, e2e.p50_ms, e2e.p99_ms);
     std::fflush(stdout);
     raws.push_back(raw);
     ratios.push_back(e2e.events_per_s / raw);
@@ -461,8 +462,7 @@ int main(int argc, char** argv) {
               e2e.p99_ms);
   std::printf("CPU per event: server / load generator      %6.2f / %.2f us\n", e2e.server_cpu_us,
               e2e.client_cpu_us);
-  std::printf("server RSS after %ld events (max)        %10.1f MiB\n", o.events,
-              max_rss / 1024.0);
+  std::printf("server RSS after %ld events (max)        %10.1f MiB\n", o.events, max_rss / 1024.0);
   std::printf("database bytes per stored event           %10.0f\n", e2e.bytes_per_event);
   std::printf("failed requests                           %10ld\n", failures);
   if (o.streams > 0) {

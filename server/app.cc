@@ -257,9 +257,9 @@ Status App::Start() {
   port_ = port;
   listen_thread_ = std::thread([this] { http_->listen_after_bind(); });
   webhooks_->Start();
-  retention_ = std::make_unique<RetentionWorker>(store_.get(), config_.retention_days,
-                                                 config_.audit_retention_days,
-                                                 config_.retention_interval_s);
+  retention_ =
+      std::make_unique<RetentionWorker>(store_.get(), config_.retention_days,
+                                        config_.audit_retention_days, config_.retention_interval_s);
   retention_->Start();
   abuse_->Start();
   alerts_.Start();
@@ -345,7 +345,8 @@ void App::Dispatch(const httplib::Request& req, httplib::Response& res,
     // One allocation for the whole body when its length is declared (a larger one was refused
     // before the body was read); it is only a hint, the limit below still holds.
     const std::string declared = req.get_header_value("Content-Length");
-    if (!declared.empty()) body.reserve(std::min<size_t>(std::strtoull(declared.c_str(), nullptr, 10), max));
+    if (!declared.empty())
+      body.reserve(std::min<size_t>(std::strtoull(declared.c_str(), nullptr, 10), max));
     bool too_large = false;
     const bool read_ok = (*reader)([&](const char* data, size_t len) {
       if (body.size() + len > max) {
@@ -528,8 +529,7 @@ void App::AddCors(const httplib::Request& req, httplib::Response& res) const {
 }
 
 Result<HaltOutcome> App::RequestHalt(int64_t project, const std::string& execution_id,
-                                     const std::string& reason, int64_t now_ms,
-                                     AuditEntry audit) {
+                                     const std::string& reason, int64_t now_ms, AuditEntry audit) {
   HaltState state;
   Status s = store_->Write([&](WriteTxn& txn) {
     auto r = txn.RequestHalt(project, execution_id, reason, now_ms);
@@ -574,13 +574,14 @@ void App::AfterResponse(const httplib::Request& req, const httplib::Response& re
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                       std::chrono::steady_clock::now() - t_state.start)
                       .count();
-  std::vector<log::Field> fields = {log::Str("request_id", t_state.request_id),
-                                    log::Str("method", req.method),
-                                    log::Str("path", std::string(PathOf(req))),
-                                    log::Str("route", t_state.route),
-                                    log::Num("status", res.status),
-                                    log::Num("duration_us", us),
-                                    log::Str("client_ip", AuditText(ClientIp(req), limits::kMaxAuditIpBytes))};
+  std::vector<log::Field> fields = {
+      log::Str("request_id", t_state.request_id),
+      log::Str("method", req.method),
+      log::Str("path", std::string(PathOf(req))),
+      log::Str("route", t_state.route),
+      log::Num("status", res.status),
+      log::Num("duration_us", us),
+      log::Str("client_ip", AuditText(ClientIp(req), limits::kMaxAuditIpBytes))};
   if (!t_state.project_id.empty()) fields.push_back(log::Str("project_id", t_state.project_id));
   if (!t_state.key_id.empty()) fields.push_back(log::Str("key_id", t_state.key_id));
   metrics_.ObserveRequest(t_state.route, req.method, res.status, us / 1e6);

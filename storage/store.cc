@@ -51,8 +51,7 @@ Status Migrate(Connection* conn) {
   });
 }
 
-Store::Store(const StoreOptions& options)
-    : options_(options), wal_path_(options.path + "-wal") {}
+Store::Store(const StoreOptions& options) : options_(options), wal_path_(options.path + "-wal") {}
 
 Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   std::unique_ptr<Store> store(new Store(options));
@@ -179,8 +178,7 @@ void Store::WriterLoop() {
     std::vector<std::shared_ptr<Job>> group;
     {
       std::unique_lock<std::mutex> lock(queue_mu_);
-      queue_cv_.wait_for(lock, kAuditFlushInterval,
-                         [this] { return closing_ || !queue_.empty(); });
+      queue_cv_.wait_for(lock, kAuditFlushInterval, [this] { return closing_ || !queue_.empty(); });
       if (queue_.empty() && closing_) {
         lock.unlock();
         RunGroup(group);  // the last audit rows
@@ -313,8 +311,8 @@ void Store::RunGroup(std::vector<std::shared_ptr<Job>>& group) {
       // transaction that RELEASE commits on its own. So the group ends here, failed, with the
       // error that ended it (e.g. StorageFull), and its remaining jobs are not run.
       if (sqlite3_get_autocommit(db) != 0) {
-        group_status = s.ok() ? Status::Unavailable("storage unavailable: transaction rolled back")
-                              : s;
+        group_status =
+            s.ok() ? Status::Unavailable("storage unavailable: transaction rolled back") : s;
       }
     }
     // Audit rows of requests answered since the last group ride along in this transaction, in a
@@ -326,8 +324,8 @@ void Store::RunGroup(std::vector<std::shared_ptr<Job>>& group) {
       });
       for (size_t i = 0; a.ok() && i < audit.size(); ++i) a = txn.InsertAudit(audit[i]);
       if (sqlite3_get_autocommit(db) != 0) {  // the failure took the whole transaction with it
-        group_status = a.ok() ? Status::Unavailable("storage unavailable: transaction rolled back")
-                              : a;
+        group_status =
+            a.ok() ? Status::Unavailable("storage unavailable: transaction rolled back") : a;
       } else {
         GuardSqlite([&] {
           if (!a.ok()) writer_->Exec("ROLLBACK TO audit");
@@ -383,8 +381,8 @@ void Store::CheckpointLoop() {
   // and frequent beat large and rare here (storage/DESIGN.md has the figures): a large checkpoint's
   // fsync of the database file holds the writer's WAL fsync behind it for tens of milliseconds.
   constexpr int kCheckpointFrames = 256;  // 1 MiB of 4 KiB pages
-  int ckpt_frames = 0;        // frames the last checkpoint had copied...
-  int64_t ckpt_restarts = 0;  // ...of the WAL as it was after this many restarts
+  int ckpt_frames = 0;                    // frames the last checkpoint had copied...
+  int64_t ckpt_restarts = 0;              // ...of the WAL as it was after this many restarts
   bool dirty = false;
   std::unique_lock<std::mutex> lock(checkpoint_mu_);
   while (!checkpoint_stop_) {

@@ -268,18 +268,18 @@ struct StoredSecret {
 // --- audit log, billing, abuse (spec §11-13; storage/audit_txn.cc) ------------------------------
 // One audit row. Empty strings / zero mean absent (NULL).
 struct AuditEntry {
-  int64_t audit_id = 0;       // assigned on insert
+  int64_t audit_id = 0;  // assigned on insert
   int64_t time_ms = 0;
-  int64_t project = 0;        // internal id; 0 = no project
-  std::string project_id;     // public id (reads only)
-  std::string actor;          // key | signup | cli | admin | system | stripe
+  int64_t project = 0;     // internal id; 0 = no project
+  std::string project_id;  // public id (reads only)
+  std::string actor;       // key | signup | cli | admin | system | stripe
   std::string key_id;
-  std::string action;         // request | api_key.create | admin.tier | ...
+  std::string action;  // request | api_key.create | admin.tier | ...
   std::string method;
-  std::string path;           // without the query string
+  std::string path;  // without the query string
   int status = 0;
   std::string client_ip;
-  std::string detail_json;    // a JSON object, or ""
+  std::string detail_json;  // a JSON object, or ""
 };
 
 struct AuditFilter {
@@ -301,7 +301,7 @@ struct BillingUpdate {
   bool set_period = false;                     // then period_*_ms (0 = NULL) are stored
   int64_t period_start_ms = 0;
   int64_t period_end_ms = 0;
-  bool reset_usage = false;                    // executions_this_period = 0
+  bool reset_usage = false;  // executions_this_period = 0
   // Apply only while the stored subscription is this one (or none): the deletion of an old
   // subscription must not undo a newer one. "" = unconditional.
   std::string only_for_subscription;
@@ -526,7 +526,8 @@ class ReadTxn {
   // Newest first; unresolved only unless `include_resolved`.
   Result<std::vector<AbuseSignal>> ListAbuseSignals(bool include_resolved, int64_t limit);
   // --- export (spec §13.1): every row of the project, streamed to the callbacks ---
-  Status ForEachExecution(int64_t project, const std::function<bool(int64_t, const Execution&)>& fn);
+  Status ForEachExecution(int64_t project,
+                          const std::function<bool(int64_t, const Execution&)>& fn);
   Status ForEachEventOf(int64_t project, int64_t execution_row,
                         const std::function<bool(const Event&)>& fn);
   Status ForEachFinding(int64_t project,
@@ -593,7 +594,7 @@ class Store {
   std::atomic<int64_t> wal_bound_checkpoints_{0};
   std::atomic<int64_t> wal_bound_misses_{0};
   std::chrono::steady_clock::time_point wal_bound_retry_at_{};  // writer thread only
-  int wal_restart_at_frames_ = 0;                                // writer thread only
+  int wal_restart_at_frames_ = 0;                               // writer thread only
   std::mutex audit_mu_;
   std::vector<AuditEntry> audit_pending_;
   std::atomic<int64_t> audit_dropped_{0};

@@ -34,8 +34,8 @@ void BindExecutionFields(SQLite::Statement& q, const Execution& e) {
 }
 
 // The next internal project id: past every id ever handed out (id_sequences), never a reused one.
-#define VIGIL_NEXT_PROJECT_ID                                                          \
-  "MAX((SELECT last FROM id_sequences WHERE name = 'projects'),"                       \
+#define VIGIL_NEXT_PROJECT_ID                                    \
+  "MAX((SELECT last FROM id_sequences WHERE name = 'projects')," \
   " (SELECT COALESCE(MAX(id), 0) FROM projects)) + 1"
 
 // Records the id just inserted as the high-water mark (same transaction as the insert).
@@ -55,8 +55,8 @@ Result<int64_t> WriteTxn::EnsureProject(const std::string& project_id, const std
   int64_t id = 0;
   Status s = GuardSqlite([&] {
     auto& ins = conn_->Prepare(
-        "INSERT INTO projects(id, project_id, name, tier, created_at) VALUES (" VIGIL_NEXT_PROJECT_ID
-        ", ?, ?, ?, ?) ON CONFLICT(project_id) DO NOTHING");
+        "INSERT INTO projects(id, project_id, name, tier, created_at) VALUES "
+        "(" VIGIL_NEXT_PROJECT_ID ", ?, ?, ?, ?) ON CONFLICT(project_id) DO NOTHING");
     ins.bind(1, project_id);
     ins.bind(2, name);
     ins.bind(3, tier);
@@ -113,8 +113,7 @@ Status WriteTxn::UpsertKey(int64_t project, const std::string& key_id, const std
   });
 }
 
-Result<int64_t> WriteTxn::CreateExecutionRow(int64_t project, const Execution& e,
-                                             int64_t now_ms) {
+Result<int64_t> WriteTxn::CreateExecutionRow(int64_t project, const Execution& e, int64_t now_ms) {
   auto& ins = conn_->Prepare(
       "INSERT INTO executions(parent_execution_id, status, started_at, ended_at, duration_ms,"
       " total_tokens_in, total_tokens_out, estimated_cost_usd, input_summary, output_summary,"

@@ -25,7 +25,8 @@ TEST_CASE("IdenticalCallHash is the number whose hex is IdenticalCallKey") {
   for (int i = 0; i < 256; ++i) {
     const std::string message = "message " + std::to_string(i);
     const uint32_t hash = IdenticalCallHash("m", message);
-    CHECK(IdenticalCallKey("m", message) == Sha256Hex(std::string("m") + '\0' + message).substr(0, 8));
+    CHECK(IdenticalCallKey("m", message) ==
+          Sha256Hex(std::string("m") + '\0' + message).substr(0, 8));
     if (hash < 0x10000000u) CHECK(IdenticalCallKey("m", message)[0] == '0');
   }
 }
@@ -34,8 +35,8 @@ TEST_CASE("DetectIdenticalCall uses a precomputed hash exactly as one it compute
   const Event call = LlmCall("claude-opus-4-6", "Did you understand my last request?");
   std::vector<Event> precomputed = Repeat(call, 3);
   for (Event& e : precomputed) {
-    e.fields.identical_call_hash = IdenticalCallHash("claude-opus-4-6",
-                                                     "Did you understand my last request?");
+    e.fields.identical_call_hash =
+        IdenticalCallHash("claude-opus-4-6", "Did you understand my last request?");
     e.fields.user_message.reset();  // the live cache keeps the hash, not the message
   }
   const auto computed = DetectIdenticalCall(MakeSnapshot(Repeat(call, 3)), Policy{});

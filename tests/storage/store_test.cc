@@ -1,12 +1,12 @@
 #include "storage/store.h"
 
-#include "storage/connection.h"
-
 #include <doctest/doctest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <thread>
+
+#include "storage/connection.h"
 
 using namespace vigil;
 
@@ -172,8 +172,8 @@ TEST_CASE("A full write queue refuses with Unavailable instead of queueing witho
 }
 
 TEST_CASE("A cached statement whose last step failed does not throw that error at its next use") {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("vigil-conn-test-" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("vigil-conn-test-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   ConnectionOptions o;
   o.path = (dir / "c.db").string();
