@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "domain/time_util.h"
 #include "server/limits.h"
@@ -303,7 +304,7 @@ Result<EventBatch> ParseEventBatch(std::string_view body, int64_t now_ms) {
           error = std::string(key) + " must not contain control characters";
           ok = false;
         }
-        (key == "event_id" ? ev.event_id : ev.execution_id) = v;
+        (key == "event_id" ? ev.event_id : ev.execution_id) = std::move(v);
       } else if (key == "event_type") {
         ok = ReadBoundedString(value, key, limits::kMaxEventTypeBytes, &ev.event_type, &error,
                                &type_error);
