@@ -98,8 +98,10 @@ Result<std::unique_ptr<Store>> OpenStore(const Config& c) {
 
 int Serve(const Config& config) {
   // glibc gives each busy thread its own malloc arena; with dozens of HTTP workers that multiplies
-  // resident memory for no throughput gain. A few shared arenas keep RSS flat.
-  mallopt(M_ARENA_MAX, 4);
+  // resident memory for no throughput gain. A few shared arenas keep RSS flat. Eight, not fewer:
+  // with four, waiting for an arena's lock took ~2% of the workers' time under ingest load, while
+  // RSS after a million events stayed at 83 MiB with eight.
+  mallopt(M_ARENA_MAX, 8);
   // Signals are taken synchronously by this thread; every thread started below inherits the mask.
   sigset_t signals;
   sigemptyset(&signals);
