@@ -79,6 +79,21 @@ void AppendEventJson(std::string& out, const char* exec_id, const char* event_id
   out.append(buf, static_cast<size_t>(std::min<int>(n, sizeof(buf) - 1)));
 }
 
+// A TCP connection to 127.0.0.1:`port`, or -1.
+int ConnectLoopback(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 // A minimal HTTP/1.1 keep-alive client for the load: one connection, one request at a time.
 // The load generator shares the machine's two cores with the server, so every microsecond it
 // spends is taken from the server being measured; this costs about half of httplib's client.
@@ -111,21 +126,13 @@ class LoadConnection {
 
  private:
   bool Connect() {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    fd_ = ConnectLoopback(port_);
     if (fd_ < 0) return false;
     int one = 1;
     setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     timeval timeout{30, 0};  // a stuck server fails the request instead of hanging the run
     setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
     setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port_));
-    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-    if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-      Close();
-      return false;
-    }
     return true;
   }
 
@@ -223,15 +230,8 @@ struct EndToEnd {
 std::vector<int> OpenStreams(int port, int n) {
   std::vector<int> fds;
   for (int i = 0; i < n; ++i) {
-    const int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-      close(fd);
-      continue;
-    }
+    const int fd = ConnectLoopback(port);
+    if (fd < 0) continue;
     const std::string req = "GET /executions/stream-" + std::to_string(i) +
                             "/halt-stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
                             std::string(kKey) + "\r\n\r\n";

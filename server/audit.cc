@@ -1,5 +1,6 @@
 #include "server/audit.h"
 
+#include "domain/percent.h"
 #include "domain/time_util.h"
 #include "server/app.h"
 #include "server/limits.h"
@@ -7,19 +8,8 @@
 namespace vigil {
 
 std::string AuditText(std::string_view text, size_t max_bytes) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (out.size() + 3 > max_bytes) break;
-    if (c > 0x20 && c < 0x7f) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
+  return PercentEncode(
+      text, [](unsigned char c) { return c > 0x20 && c < 0x7f; }, max_bytes);
 }
 
 std::string AuditPath(std::string_view target) {

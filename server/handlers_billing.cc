@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "domain/percent.h"
 #include "domain/time_util.h"
 #include "server/app.h"
 #include "server/audit.h"
@@ -45,18 +46,10 @@ void WriteOptionalTs(JsonWriter& w, const char* key, int64_t ms) {
 }
 
 std::string FormEncode(const std::string& s) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
+  // RFC 3986 unreserved characters stay; everything else is escaped.
+  return PercentEncode(s, [](unsigned char c) {
+    return std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~';
+  });
 }
 
 // POSTs a form to the Stripe API; returns the parsed JSON object's string fields asked for.
