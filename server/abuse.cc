@@ -67,8 +67,8 @@ AbuseMonitor::Window* AbuseMonitor::WindowFor(const char* kind, const std::strin
       if (now_ms - table.last_sweep_ms < kSweepIntervalMs) return nullptr;
       table.last_sweep_ms = now_ms;
       for (auto i = table.windows.begin(); i != table.windows.end();) {
-        const bool expired = now_ms - i->second.start_ms >= kWindowMs &&
-                             i->second.silenced_until_ms <= now_ms;
+        const bool expired =
+            now_ms - i->second.start_ms >= kWindowMs && i->second.silenced_until_ms <= now_ms;
         i = expired ? table.windows.erase(i) : std::next(i);
       }
       if (table.windows.size() >= kMaxWindowsPerKind) return nullptr;
@@ -168,8 +168,7 @@ void AbuseMonitor::OnKeyUse(int64_t project, const std::string& project_id,
 }
 
 void AbuseMonitor::OnLargeBody(int64_t project, const std::string& project_id, int64_t bytes,
-                               const std::string& method, const std::string& path,
-                               int64_t now_ms) {
+                               const std::string& method, const std::string& path, int64_t now_ms) {
   if (bytes <= kLargeBodyBytes) return;
   std::optional<Pending> fired;
   {
@@ -189,8 +188,8 @@ void AbuseMonitor::OnLargeBody(int64_t project, const std::string& project_id, i
   Publish(std::move(*fired));
 }
 
-void AbuseMonitor::OnSignup(int64_t project, const std::string& project_id,
-                            const std::string& ip, const std::string& email, int64_t now_ms) {
+void AbuseMonitor::OnSignup(int64_t project, const std::string& project_id, const std::string& ip,
+                            const std::string& email, int64_t now_ms) {
   std::optional<Pending> fired;
   {
     std::lock_guard<std::mutex> lock(mu_);

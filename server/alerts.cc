@@ -24,14 +24,27 @@ std::string Render(const std::string& url, const std::string& title, const std::
   JsonWriter w;
   switch (FormatForUrl(url)) {
     case WebhookFormat::kSlack:
-      w.BeginObject().Key("attachments").BeginArray().BeginObject()
-          .Field("color", "#d93f0b").Field("title", title).Field("text", json)
-          .EndObject().EndArray().EndObject();
+      w.BeginObject()
+          .Key("attachments")
+          .BeginArray()
+          .BeginObject()
+          .Field("color", "#d93f0b")
+          .Field("title", title)
+          .Field("text", json)
+          .EndObject()
+          .EndArray()
+          .EndObject();
       return w.Take();
     case WebhookFormat::kDiscord:
-      w.BeginObject().Key("embeds").BeginArray().BeginObject()
-          .Field("title", title).Field("description", json)
-          .EndObject().EndArray().EndObject();
+      w.BeginObject()
+          .Key("embeds")
+          .BeginArray()
+          .BeginObject()
+          .Field("title", title)
+          .Field("description", json)
+          .EndObject()
+          .EndArray()
+          .EndObject();
       return w.Take();
     case WebhookFormat::kStandard:
       break;
@@ -113,7 +126,8 @@ void AlertSink::Run() {
     return;
   }
   const std::string origin = parsed->Origin();
-  const std::string target = url_.substr(std::min(url_.size(), url_.find('/', url_.find("//") + 2)));
+  const std::string target =
+      url_.substr(std::min(url_.size(), url_.find('/', url_.find("//") + 2)));
   for (;;) {
     std::pair<std::string, std::string> alert;
     {
@@ -127,8 +141,8 @@ void AlertSink::Run() {
     client.set_connection_timeout(kAlertTimeoutSec, 0);
     client.set_read_timeout(kAlertTimeoutSec, 0);
     client.set_write_timeout(kAlertTimeoutSec, 0);
-    auto res = client.Post(target.empty() ? "/" : target,
-                           Render(url_, alert.first, alert.second), "application/json");
+    auto res = client.Post(target.empty() ? "/" : target, Render(url_, alert.first, alert.second),
+                           "application/json");
     // Fire and forget: a failed alert is logged, never retried (the log has the facts anyway).
     if (!res || res->status < 200 || res->status > 299) {
       log::Warn("operator alert not delivered", {log::Num("status", res ? res->status : 0)});

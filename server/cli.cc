@@ -294,8 +294,8 @@ int RunCli(int argc, char** argv) {
       std::cerr << "prune: " << store.status().message() << "\n";
       return 1;
     }
-    auto r = PruneOnce(*store.value(), config->retention_days, config->audit_retention_days,
-                       NowMs());
+    auto r =
+        PruneOnce(*store.value(), config->retention_days, config->audit_retention_days, NowMs());
     if (!r.ok()) {
       std::cerr << "prune: " << r.status().message() << "\n";
       return 1;

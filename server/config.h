@@ -58,7 +58,7 @@ struct Config {
   std::string stripe_webhook_secret;
   std::string stripe_pro_price_id;
   std::string stripe_api_base = "https://api.stripe.com";
-  std::string security_txt;  // path of the file served at /.well-known/security.txt
+  std::string security_txt;       // path of the file served at /.well-known/security.txt
   std::string alert_webhook_url;  // operator alert sink (spec §14.5); "" = none
 };
 

@@ -216,7 +216,7 @@ void HandleAdminTier(App& app, RequestContext& ctx) {
   WriteExpiry(detail, expires);
   detail.EndObject();
   s = WriteAudited(app, ctx, "admin.tier", p->id, detail.Take(),
-                     [&](WriteTxn& txn) { return txn.SetTier(p->id, tier, expires); });
+                   [&](WriteTxn& txn) { return txn.SetTier(p->id, tier, expires); });
   if (!s.ok()) return SendError(*ctx.res, s);
   JsonWriter w;
   w.BeginObject().Field("ok", true).Field("project_id", p->project_id).Field("tier", tier);
@@ -249,7 +249,7 @@ void HandleAdminGrant(App& app, RequestContext& ctx) {
   WriteExpiry(detail, expires);
   detail.EndObject();
   s = WriteAudited(app, ctx, "admin.grant", p->id, detail.Take(),
-                     [&](WriteTxn& txn) { return txn.AddGrant(p->id, delta, expires); });
+                   [&](WriteTxn& txn) { return txn.AddGrant(p->id, delta, expires); });
   if (!s.ok()) return SendError(*ctx.res, s);
   JsonWriter w;
   w.BeginObject().Field("ok", true).Field("project_id", p->project_id).Field("delta", delta);
@@ -294,7 +294,7 @@ void HandleAdminRateLimit(App& app, RequestContext& ctx) {
   per_sec ? detail.Double(*per_sec) : detail.Null();
   detail.EndObject();
   s = WriteAudited(app, ctx, "admin.rate_limit", p->id, detail.Take(),
-                     [&](WriteTxn& txn) { return txn.SetRateLimit(p->id, burst, per_sec); });
+                   [&](WriteTxn& txn) { return txn.SetRateLimit(p->id, burst, per_sec); });
   if (!s.ok()) return SendError(*ctx.res, s);
   // Effective at once: the cached auth record carries the override, and buckets start afresh.
   app.auth().cache().EvictProject(p->id);
@@ -336,7 +336,7 @@ void HandleAdminRetention(App& app, RequestContext& ctx) {
   days ? detail.Int(*days) : detail.Null();
   detail.EndObject();
   s = WriteAudited(app, ctx, "admin.retention", p->id, detail.Take(),
-                     [&](WriteTxn& txn) { return txn.SetRetention(p->id, days); });
+                   [&](WriteTxn& txn) { return txn.SetRetention(p->id, days); });
   if (!s.ok()) return SendError(*ctx.res, s);
   JsonWriter w;
   w.BeginObject().Field("ok", true).Field("project_id", p->project_id).Key("retention_days");
@@ -359,10 +359,9 @@ void HandleAdminSuspend(App& app, RequestContext& ctx) {
   detail.BeginObject();
   if (suspend && !reason->empty()) detail.Field("reason", reason.value());
   detail.EndObject();
-  Status s = WriteAudited(app, ctx, suspend ? "admin.suspend" : "admin.unsuspend", p->id,
-                          detail.Take(), [&](WriteTxn& txn) {
-                            return txn.SetSuspended(p->id, suspend, reason.value(), ctx.now_ms);
-                          });
+  Status s = WriteAudited(
+      app, ctx, suspend ? "admin.suspend" : "admin.unsuspend", p->id, detail.Take(),
+      [&](WriteTxn& txn) { return txn.SetSuspended(p->id, suspend, reason.value(), ctx.now_ms); });
   if (!s.ok()) return SendError(*ctx.res, s);
   app.auth().cache().EvictProject(p->id);  // the next request sees the new state
   JsonWriter w;
@@ -519,22 +518,20 @@ void HandleAdminResolveAbuse(App& app, RequestContext& ctx) {
   }
   std::optional<AbuseSignal> signal;
   bool reactivated = false;
-  Status s = signal_id.size() > limits::kMaxIdBytes
-                 ? Status::Ok()
-                 : app.store().Write([&](WriteTxn& txn) {
-                     auto r = txn.ResolveAbuseSignal(signal_id, note, reactivate, ctx.now_ms,
-                                                     &reactivated);
-                     if (!r.ok()) return r.status();
-                     signal = std::move(r.value());
-                     if (!signal) return Status::Ok();
-                     JsonWriter detail;
-                     detail.BeginObject()
-                         .Field("signal_id", signal_id)
-                         .Field("reactivated", reactivated)
-                         .EndObject();
-                     return txn.InsertAudit(ActionEntry(app, ctx, "admin.abuse_resolve", 200,
-                                                        detail.Take(), signal->project));
-                   });
+  Status s =
+      signal_id.size() > limits::kMaxIdBytes ? Status::Ok() : app.store().Write([&](WriteTxn& txn) {
+        auto r = txn.ResolveAbuseSignal(signal_id, note, reactivate, ctx.now_ms, &reactivated);
+        if (!r.ok()) return r.status();
+        signal = std::move(r.value());
+        if (!signal) return Status::Ok();
+        JsonWriter detail;
+        detail.BeginObject()
+            .Field("signal_id", signal_id)
+            .Field("reactivated", reactivated)
+            .EndObject();
+        return txn.InsertAudit(
+            ActionEntry(app, ctx, "admin.abuse_resolve", 200, detail.Take(), signal->project));
+      });
   if (!s.ok()) return SendError(*ctx.res, s);
   if (!signal) return SendError(*ctx.res, Status::NotFound("abuse signal not found"));
   ctx.audit_project = signal->project;

@@ -54,9 +54,10 @@ std::string FormEncode(const std::string& s) {
 
 // POSTs a form to the Stripe API; returns the parsed JSON object's string fields asked for.
 // Any transport failure or non-2xx is "Stripe request failed": Stripe's own text is not echoed.
-Result<std::vector<std::string>> StripePost(const Config& c, const std::string& path,
-                                            const std::vector<std::pair<std::string, std::string>>& form,
-                                            const std::vector<const char*>& fields) {
+Result<std::vector<std::string>> StripePost(
+    const Config& c, const std::string& path,
+    const std::vector<std::pair<std::string, std::string>>& form,
+    const std::vector<const char*>& fields) {
   std::string body;
   for (const auto& [k, v] : form) {
     if (!body.empty()) body += '&';
@@ -70,8 +71,8 @@ Result<std::vector<std::string>> StripePost(const Config& c, const std::string& 
   auto res = client.Post(path, headers, body, "application/x-www-form-urlencoded");
   const Status failed = Status::BadGateway("Stripe request failed");
   if (!res || res->status < 200 || res->status > 299) {
-    log::Warn("stripe request failed", {log::Str("path", path),
-                                        log::Num("status", res ? res->status : 0)});
+    log::Warn("stripe request failed",
+              {log::Str("path", path), log::Num("status", res ? res->status : 0)});
     return failed;
   }
   simdjson::dom::parser parser;
@@ -151,8 +152,7 @@ void HandleBillingCheckout(App& app, RequestContext& ctx) {
       {"mode", "subscription"},
       {"line_items[0][price]", c.stripe_pro_price_id},
       {"line_items[0][quantity]", "1"},
-      {"success_url",
-       c.dashboard_url + "/billing?status=success&session_id={CHECKOUT_SESSION_ID}"},
+      {"success_url", c.dashboard_url + "/billing?status=success&session_id={CHECKOUT_SESSION_ID}"},
       {"cancel_url", c.dashboard_url + "/billing?status=canceled"},
       {"client_reference_id", p->project_id},
       {"metadata[vigil_project_id]", p->project_id}};
@@ -176,13 +176,13 @@ void HandleBillingPortal(App& app, RequestContext& ctx) {
   auto p = LoadOwnProject(app, ctx);
   if (!p.ok()) return SendError(*ctx.res, p.status());
   if (p->stripe_customer_id.empty()) {
-    return SendError(*ctx.res,
-                     Status::InvalidArgument(
-                         "project has no Stripe customer yet; upgrade first via /billing/checkout"));
+    return SendError(
+        *ctx.res, Status::InvalidArgument(
+                      "project has no Stripe customer yet; upgrade first via /billing/checkout"));
   }
-  auto r = StripePost(c, "/v1/billing_portal/sessions",
-                      {{"customer", p->stripe_customer_id}, {"return_url", c.dashboard_url + "/billing"}},
-                      {"url"});
+  auto r = StripePost(
+      c, "/v1/billing_portal/sessions",
+      {{"customer", p->stripe_customer_id}, {"return_url", c.dashboard_url + "/billing"}}, {"url"});
   if (!r.ok()) return SendError(*ctx.res, r.status());
   JsonWriter w;
   w.BeginObject().Field("ok", true).Field("url", r.value()[0]).EndObject();

@@ -141,18 +141,18 @@ void HandleAdminExport(App& app, RequestContext& ctx) {
   });
   if (!s.ok()) return SendError(*ctx.res, s);
   const int64_t now_ms = ctx.now_ms, project = p->id;
-  SendNdjsonStream(
-      app, *ctx.res, std::move(slot), ExportFilename(p->project_id),
-      [&app, project, now_ms](const EmitLine& emit) {
-        // One read transaction for the whole export: every line comes from one snapshot, the
-        // project row included. (Admin-only: a slow reader holds that snapshot meanwhile.)
-        return app.store().Read([&](ReadTxn& txn) {
-          auto row = txn.GetAdminProjectById(project);
-          if (!row.ok()) return row.status();
-          if (!row.value()) return Status::NotFound("project deleted during export");
-          return ExportProject(txn, *row.value(), now_ms, emit);
-        });
-      });
+  SendNdjsonStream(app, *ctx.res, std::move(slot), ExportFilename(p->project_id),
+                   [&app, project, now_ms](const EmitLine& emit) {
+                     // One read transaction for the whole export: every line comes from one
+                     // snapshot, the project row included. (Admin-only: a slow reader holds that
+                     // snapshot meanwhile.)
+                     return app.store().Read([&](ReadTxn& txn) {
+                       auto row = txn.GetAdminProjectById(project);
+                       if (!row.ok()) return row.status();
+                       if (!row.value()) return Status::NotFound("project deleted during export");
+                       return ExportProject(txn, *row.value(), now_ms, emit);
+                     });
+                   });
 }
 
 }  // namespace vigil

@@ -37,7 +37,8 @@ void UpsertExecution(App& app, RequestContext& ctx, ExecutionPatch patch,
     return Status::Ok();
   });
   if (!s.ok()) return SendError(*ctx.res, s);
-  if (result.created) app.abuse().OnExecutionsCreated(ctx.auth.project, ctx.auth.project_id, 1, ctx.now_ms);
+  if (result.created)
+    app.abuse().OnExecutionsCreated(ctx.auth.project, ctx.auth.project_id, 1, ctx.now_ms);
   // A terminal execution gets its final pass before the response.
   if (IsTerminalStatus(result.status)) {
     s = app.detection().FinalPass(ctx.auth.project, ctx.auth.project_id, patch.execution_id,

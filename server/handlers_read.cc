@@ -21,7 +21,6 @@ Status IdFilter(const RequestContext& ctx, const char* name, std::string* out) {
   return Status::Ok();
 }
 
-
 }  // namespace
 
 void WriteFinding(JsonWriter& w, const StoredFinding& f, const std::string& execution_id) {

@@ -186,7 +186,8 @@ void HandleCreateWebhook(App& app, RequestContext& ctx) {
                                        url.value(), ctx.now_ms);
   if (!created.ok()) return SendError(*ctx.res, created.status());
   const WebhookRow& w = created->row;
-  app.store().AppendAudit(ActionEntry(app, ctx, "webhook.create", 200, WebhookDetail(w.webhook_id)));
+  app.store().AppendAudit(
+      ActionEntry(app, ctx, "webhook.create", 200, WebhookDetail(w.webhook_id)));
   JsonWriter out;
   out.BeginObject()
       .Field("ok", true)

@@ -133,12 +133,14 @@ std::string Metrics::Render(const Gauges& g) const {
   out += "# HELP vigil_wal_bound_misses_total Forced checkpoints that could not reset the WAL.\n";
   out += "# TYPE vigil_wal_bound_misses_total counter\nvigil_wal_bound_misses_total " +
          std::to_string(g.wal_bound_misses) + "\n";
-  out += "# HELP vigil_slow_requests_cut_total Connections closed with 408: request head too slow.\n";
+  out +=
+      "# HELP vigil_slow_requests_cut_total Connections closed with 408: request head too slow.\n";
   out += "# TYPE vigil_slow_requests_cut_total counter\nvigil_slow_requests_cut_total " +
          std::to_string(g.slow_heads_cut) + "\n";
   out += "# HELP vigil_request_heads_too_large_total Connections closed with 431.\n";
-  out += "# TYPE vigil_request_heads_too_large_total counter\nvigil_request_heads_too_large_total " +
-         std::to_string(g.heads_too_large) + "\n";
+  out +=
+      "# TYPE vigil_request_heads_too_large_total counter\nvigil_request_heads_too_large_total " +
+      std::to_string(g.heads_too_large) + "\n";
   return out;
 }
 

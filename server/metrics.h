@@ -32,8 +32,8 @@ class Metrics {
     int64_t wal_bound_misses = 0;
     int64_t audit_dropped = 0;
     int64_t abuse_signals = 0;
-    int64_t slow_heads_cut = 0;       // connections answered 408: head not complete in time
-    int64_t heads_too_large = 0;      // connections answered 431
+    int64_t slow_heads_cut = 0;   // connections answered 408: head not complete in time
+    int64_t heads_too_large = 0;  // connections answered 431
   };
   // Renders every metric, with the gauges sampled by the caller.
   std::string Render(const Gauges& gauges) const;

@@ -87,11 +87,11 @@ void RetentionWorker::Start() {
         log::Warn("retention pass failed", {log::Str("error", r.status().message())});
       } else if (r->executions || r->deliveries || r->audit || r->stripe_events ||
                  r->abuse_signals) {
-        log::Info("retention pass", {log::Num("executions", r->executions),
-                                     log::Num("webhook_deliveries", r->deliveries),
-                                     log::Num("audit_rows", r->audit),
-                                     log::Num("stripe_events", r->stripe_events),
-                                     log::Num("abuse_signals", r->abuse_signals)});
+        log::Info(
+            "retention pass",
+            {log::Num("executions", r->executions), log::Num("webhook_deliveries", r->deliveries),
+             log::Num("audit_rows", r->audit), log::Num("stripe_events", r->stripe_events),
+             log::Num("abuse_signals", r->abuse_signals)});
       }
       lock.lock();
       cv_.wait_for(lock, std::chrono::seconds(interval_s_), [this] { return stop_; });

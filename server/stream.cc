@@ -31,9 +31,8 @@ void SendNdjsonStream(App& app, httplib::Response& res, std::shared_ptr<void> sl
   res.set_header("Cache-Control", "no-store");
   res.status = 200;
   res.set_chunked_content_provider(
-      "application/x-ndjson",
-      [&app, slot = std::move(slot), produce = std::move(produce)](size_t,
-                                                                    httplib::DataSink& sink) {
+      "application/x-ndjson", [&app, slot = std::move(slot), produce = std::move(produce)](
+                                  size_t, httplib::DataSink& sink) {
         std::string buf;
         bool client_ok = true;
         const EmitLine emit = [&](std::string_view line) {

@@ -45,10 +45,10 @@ AuditEntry ReadAudit(SQLite::Statement& q) {
   return e;
 }
 
-#define VIGIL_ABUSE_SELECT \
-    "SELECT s.signal_id, s.project, p.project_id, s.kind, s.severity, s.detail, s.detected_at," \
-    " COALESCE(s.notified_at, 0), COALESCE(s.suspended_at, 0), COALESCE(s.resolved_at, 0)," \
-    " s.resolved_by, s.resolution_note FROM abuse_signals s JOIN projects p ON p.id = s.project"
+#define VIGIL_ABUSE_SELECT                                                                    \
+  "SELECT s.signal_id, s.project, p.project_id, s.kind, s.severity, s.detail, s.detected_at," \
+  " COALESCE(s.notified_at, 0), COALESCE(s.suspended_at, 0), COALESCE(s.resolved_at, 0),"     \
+  " s.resolved_by, s.resolution_note FROM abuse_signals s JOIN projects p ON p.id = s.project"
 
 AbuseSignal ReadAbuse(SQLite::Statement& q) {
   AbuseSignal a;
@@ -95,9 +95,9 @@ Status WriteTxn::InsertAudit(const AuditEntry& e) {
 
 Result<int64_t> WriteTxn::PruneAudit(int64_t cutoff_ms, int64_t limit) {
   return DeleteOlderBatch(conn_,
-                     "DELETE FROM audit_log WHERE audit_id IN (SELECT audit_id FROM audit_log"
-                     " WHERE time < ? ORDER BY time LIMIT ?)",
-                     cutoff_ms, limit);
+                          "DELETE FROM audit_log WHERE audit_id IN (SELECT audit_id FROM audit_log"
+                          " WHERE time < ? ORDER BY time LIMIT ?)",
+                          cutoff_ms, limit);
 }
 
 Result<bool> WriteTxn::RecordStripeEvent(const std::string& event_id, const std::string& type,
@@ -120,9 +120,9 @@ Result<bool> WriteTxn::RecordStripeEvent(const std::string& event_id, const std:
 
 Result<int64_t> WriteTxn::PruneStripeEvents(int64_t cutoff_ms, int64_t limit) {
   return DeleteOlderBatch(conn_,
-                     "DELETE FROM stripe_events WHERE event_id IN (SELECT event_id FROM"
-                     " stripe_events WHERE received_at < ? LIMIT ?)",
-                     cutoff_ms, limit);
+                          "DELETE FROM stripe_events WHERE event_id IN (SELECT event_id FROM"
+                          " stripe_events WHERE received_at < ? LIMIT ?)",
+                          cutoff_ms, limit);
 }
 
 Result<std::optional<int64_t>> WriteTxn::FindProjectId(const std::string& project_id) {
@@ -140,8 +140,8 @@ Result<std::optional<int64_t>> WriteTxn::FindProjectId(const std::string& projec
 Result<std::optional<int64_t>> WriteTxn::FindProjectByCustomer(const std::string& customer_id) {
   std::optional<int64_t> out;
   Status s = GuardSqlite([&] {
-    auto& q = conn_->Prepare(
-        "SELECT id FROM projects WHERE stripe_customer_id = ? ORDER BY id LIMIT 1");
+    auto& q =
+        conn_->Prepare("SELECT id FROM projects WHERE stripe_customer_id = ? ORDER BY id LIMIT 1");
     q.bind(1, customer_id);
     if (q.executeStep()) out = q.getColumn(0).getInt64();
     return Status::Ok();
@@ -283,10 +283,11 @@ Result<std::vector<int64_t>> WriteTxn::SuspendForAbuse(int64_t cutoff_ms, int64_
 }
 
 Result<int64_t> WriteTxn::PruneResolvedAbuse(int64_t cutoff_ms, int64_t limit) {
-  return DeleteOlderBatch(conn_,
-                     "DELETE FROM abuse_signals WHERE signal_id IN (SELECT signal_id FROM"
-                     " abuse_signals WHERE resolved_at IS NOT NULL AND resolved_at < ? LIMIT ?)",
-                     cutoff_ms, limit);
+  return DeleteOlderBatch(
+      conn_,
+      "DELETE FROM abuse_signals WHERE signal_id IN (SELECT signal_id FROM"
+      " abuse_signals WHERE resolved_at IS NOT NULL AND resolved_at < ? LIMIT ?)",
+      cutoff_ms, limit);
 }
 
 // --- ReadTxn -----------------------------------------------------------------------------------
@@ -374,11 +375,11 @@ Result<int64_t> ReadTxn::CountExecutionsStarted(int64_t project, int64_t since_m
 Result<std::vector<AbuseSignal>> ReadTxn::ListAbuseSignals(bool include_resolved, int64_t limit) {
   std::vector<AbuseSignal> out;
   Status s = GuardSqlite([&] {
-    auto& q = conn_->Prepare(include_resolved
-                                 ? VIGIL_ABUSE_SELECT
-                             " ORDER BY s.detected_at DESC, s.signal_id LIMIT ?"
-                                 : VIGIL_ABUSE_SELECT " WHERE s.resolved_at IS NULL"
-                                                      " ORDER BY s.detected_at DESC, s.signal_id LIMIT ?");
+    auto& q = conn_->Prepare(include_resolved ? VIGIL_ABUSE_SELECT
+                                 " ORDER BY s.detected_at DESC, s.signal_id LIMIT ?"
+                                              : VIGIL_ABUSE_SELECT
+                                 " WHERE s.resolved_at IS NULL"
+                                 " ORDER BY s.detected_at DESC, s.signal_id LIMIT ?");
     q.bind(1, limit);
     while (q.executeStep()) out.push_back(ReadAbuse(q));
     return Status::Ok();
@@ -474,17 +475,25 @@ Status ReadTxn::ForEachWebhookDelivery(
 
 Result<std::vector<std::pair<std::string, int64_t>>> ReadTxn::CountProjectRows(int64_t project) {
   // Every table that holds rows of a project, by the column naming it.
-  static const char* const kTables[][2] = {
-      {"projects", "id"},           {"api_keys", "project"},       {"executions", "project"},
-      {"events", "project"},        {"findings", "project"},       {"failure_groups", "project"},
-      {"model_usage", "project"},   {"policies", "project"},       {"project_webhooks", "project"},
-      {"webhook_outbox", "project"}, {"webhook_deliveries", "project"},
-      {"audit_log", "project"},     {"stripe_events", "project"},  {"abuse_signals", "project"}};
+  static const char* const kTables[][2] = {{"projects", "id"},
+                                           {"api_keys", "project"},
+                                           {"executions", "project"},
+                                           {"events", "project"},
+                                           {"findings", "project"},
+                                           {"failure_groups", "project"},
+                                           {"model_usage", "project"},
+                                           {"policies", "project"},
+                                           {"project_webhooks", "project"},
+                                           {"webhook_outbox", "project"},
+                                           {"webhook_deliveries", "project"},
+                                           {"audit_log", "project"},
+                                           {"stripe_events", "project"},
+                                           {"abuse_signals", "project"}};
   std::vector<std::pair<std::string, int64_t>> out;
   Status s = GuardSqlite([&] {
     for (const auto& t : kTables) {
-      SQLite::Statement q(conn_->db(), std::string("SELECT COUNT(*) FROM ") + t[0] + " WHERE " +
-                                           t[1] + " = ?");
+      SQLite::Statement q(conn_->db(),
+                          std::string("SELECT COUNT(*) FROM ") + t[0] + " WHERE " + t[1] + " = ?");
       q.bind(1, project);
       q.executeStep();
       out.emplace_back(t[0], q.getColumn(0).getInt64());

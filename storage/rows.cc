@@ -126,7 +126,8 @@ std::string Text(SQLite::Statement& q, int col) {
   return c.isNull() ? std::string() : c.getString();
 }
 
-Result<int64_t> DeleteOlderBatch(Connection* conn, const char* sql, int64_t cutoff_ms, int64_t limit) {
+Result<int64_t> DeleteOlderBatch(Connection* conn, const char* sql, int64_t cutoff_ms,
+                                 int64_t limit) {
   int64_t n = 0;
   Status s = GuardSqlite([&] {
     auto& q = conn->Prepare(sql);

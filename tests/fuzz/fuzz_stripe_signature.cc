@@ -25,9 +25,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!s.ok() && s.message() != "signature verification failed") std::abort();
   (void)vigil::DecodeStripeEvent(body);
 
-  const std::string good = "t=" + std::to_string(now) + ",v1=" +
-                           vigil::HexEncode(vigil::HmacSha256(
-                               secret, std::to_string(now) + "." + std::string(body)));
+  const std::string good =
+      "t=" + std::to_string(now) + ",v1=" +
+      vigil::HexEncode(vigil::HmacSha256(secret, std::to_string(now) + "." + std::string(body)));
   const bool small = body.size() <= vigil::kMaxStripeBodyBytes;
   if (small && !vigil::VerifyStripeSignature(good, body, secret, now).ok()) std::abort();
   return 0;

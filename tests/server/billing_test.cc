@@ -52,8 +52,8 @@ TEST_CASE("Stripe signatures verify only the exact body, secret and a fresh time
   const Status s = VerifyStripeSignature("t=1,v1=00", body, kSecret, 1);
   CHECK(s.code() == Code::kInvalidArgument);
   CHECK(s.message() == "signature verification failed");
-  CHECK_FALSE(VerifyStripeSignature(good, std::string(kMaxStripeBodyBytes + 1, ' '), kSecret, t)
-                  .ok());
+  CHECK_FALSE(
+      VerifyStripeSignature(good, std::string(kMaxStripeBodyBytes + 1, ' '), kSecret, t).ok());
 }
 
 TEST_CASE("Stripe events decode into the billing change of the spec") {
