@@ -43,6 +43,7 @@
 #include <vector>
 
 #include "domain/random.h"
+#include "storage/connection.h"
 #include "storage/store.h"
 
 namespace {
@@ -357,11 +358,10 @@ double RunRaw(const Options& o, const std::string& dir) {
       std::exit(1);
     }
   }
-  SQLite::Database d(db, SQLite::OPEN_READWRITE);
-  d.exec("PRAGMA journal_mode=WAL");
-  d.exec("PRAGMA foreign_keys=ON");
-  d.exec("PRAGMA synchronous=FULL");
-  d.exec("PRAGMA busy_timeout=5000");
+  // The server's own connection class: the writer's pragmas (WAL, synchronous=FULL, foreign keys,
+  // page cache size, temp store) by construction. SQLite checkpoints this WAL itself, in line.
+  vigil::Connection conn(vigil::ConnectionOptions{db});
+  SQLite::Database& d = conn.db();
   d.exec("INSERT INTO projects(project_id, name, created_at) VALUES ('p', 'p', 0)");
   SQLite::Statement ins(
       d,

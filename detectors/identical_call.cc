@@ -20,11 +20,7 @@ uint32_t HashOf(const Event& event) {
 }  // namespace
 
 uint32_t IdenticalCallHash(std::string_view model, std::string_view user_message) {
-  std::string data;
-  data.reserve(model.size() + 1 + user_message.size());
-  data.append(model).push_back('\0');
-  data.append(user_message);
-  return Sha256First32(data);
+  return Sha256First32({model, std::string_view("\0", 1), user_message});
 }
 
 std::string IdenticalCallKey(std::string_view model, std::string_view user_message) {

@@ -4,7 +4,33 @@
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 
+#include <memory>
+
 namespace vigil {
+namespace {
+
+// SHA-256 of the concatenation of `parts`. OpenSSL 3's one-shot SHA256() looks the algorithm up
+// in its provider store on every call (locks, string hashing), which under ingestion cost about
+// as much CPU as hashing the message itself. So the algorithm is fetched once and each thread
+// keeps one digest context. Should any of that fail, the one-shot function gives the same bytes.
+void Sha256Of(std::initializer_list<std::string_view> parts, unsigned char* digest) {
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  thread_local const std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(),
+                                                                           EVP_MD_CTX_free);
+  bool ok = md && ctx && EVP_DigestInit_ex2(ctx.get(), md, nullptr) == 1;
+  for (std::string_view part : parts) {
+    ok = ok && EVP_DigestUpdate(ctx.get(), part.data(), part.size()) == 1;
+  }
+  unsigned int len = 0;
+  if (ok && EVP_DigestFinal_ex(ctx.get(), digest, &len) == 1 && len == SHA256_DIGEST_LENGTH) {
+    return;
+  }
+  std::string joined;
+  for (std::string_view part : parts) joined.append(part);
+  SHA256(reinterpret_cast<const unsigned char*>(joined.data()), joined.size(), digest);
+}
+
+}  // namespace
 
 std::string HexEncode(std::string_view bytes) {
   static const char kHex[] = "0123456789abcdef";
@@ -19,13 +45,13 @@ std::string HexEncode(std::string_view bytes) {
 
 std::string Sha256Hex(std::string_view data) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
+  Sha256Of({data}, digest);
   return HexEncode(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
 }
 
-uint32_t Sha256First32(std::string_view data) {
+uint32_t Sha256First32(std::initializer_list<std::string_view> parts) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
+  Sha256Of(parts, digest);
   return uint32_t{digest[0]} << 24 | uint32_t{digest[1]} << 16 | uint32_t{digest[2]} << 8 |
          uint32_t{digest[3]};
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -10,9 +11,9 @@ namespace vigil {
 // Lowercase hex SHA-256 of `data` (64 characters).
 std::string Sha256Hex(std::string_view data);
 
-// The first four bytes of SHA-256(`data`) as a big-endian integer: the value of the first eight
-// characters of Sha256Hex, without building the string.
-uint32_t Sha256First32(std::string_view data);
+// The first four bytes of SHA-256 of the concatenated `parts` as a big-endian integer: the value
+// of the first eight characters of their Sha256Hex, without building either string.
+uint32_t Sha256First32(std::initializer_list<std::string_view> parts);
 
 // Raw 32-byte HMAC-SHA256 of `data` under `key`.
 std::string HmacSha256(std::string_view key, std::string_view data);

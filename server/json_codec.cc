@@ -4,8 +4,10 @@
 
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <utility>
 
+#include "detectors/detectors.h"
 #include "domain/time_util.h"
 #include "server/limits.h"
 
@@ -16,6 +18,7 @@ using simdjson::dom::element;
 using simdjson::dom::element_type;
 
 PayloadFields FieldsOf(element doc);  // below ExtractPayloadFields' section
+PayloadFields IngestFieldsOf(std::optional<element> payload, bool llm_call);
 
 // One parser per thread: parsers are not thread-safe and reusing one avoids reallocating its
 // buffers on every request. A parser grown by a very large body is dropped afterwards so idle
@@ -288,13 +291,14 @@ Result<EventBatch> ParseEventBatch(std::string_view body, int64_t now_ms) {
     Event ev;
     ev.timestamp_ms = now_ms;
     ev.payload_json = "null";
+    std::optional<element> payload;  // the last non-null "payload" value
     std::string error;
     bool type_error = false;
     bool ok = true;
     for (auto [key, value] : obj) {
       if (!ok) break;
       if (value.is_null()) {
-        if (key == "payload") ev.payload_json = "null";
+        if (key == "payload") ev.payload_json = "null", payload.reset();
         continue;
       }
       if (key == "event_id" || key == "execution_id") {
@@ -318,7 +322,7 @@ Result<EventBatch> ParseEventBatch(std::string_view body, int64_t now_ms) {
         if (ok && ts != 0) ev.timestamp_ms = ts;
       } else if (key == "payload") {
         ev.payload_json = simdjson::minify(value);
-        ev.fields = FieldsOf(value);  // parsed once here; detectors never parse JSON
+        payload = value;
         if (ev.payload_json.size() > limits::kMaxPayloadBytes) {
           error = "payload larger than " + std::to_string(limits::kMaxPayloadBytes) + " bytes";
           ok = false;
@@ -332,6 +336,7 @@ Result<EventBatch> ParseEventBatch(std::string_view body, int64_t now_ms) {
       batch.errors.emplace_back(i, error);
       continue;
     }
+    ev.fields = IngestFieldsOf(payload, ev.event_type == "llm_call");
     batch.events.push_back(std::move(ev));
   }
   return batch;
@@ -371,6 +376,33 @@ PayloadFields FieldsOf(element doc) {
       }
     }
   }
+  return f;
+}
+
+// What ingestion itself reads of a payload: the model and token counts (model usage, the live
+// detectors) and, for an llm_call, its identical-call hash, computed once here from the message
+// in place. The other fields are not copied: only a final pass reads them, from the stored
+// payload (ExtractPayloadFields). Keys repeat as in FieldsOf: the last value of the right type.
+PayloadFields IngestFieldsOf(std::optional<element> payload, bool llm_call) {
+  PayloadFields f;
+  std::string_view user_message;
+  simdjson::dom::object obj;
+  if (payload && payload->get_object().get(obj) == simdjson::SUCCESS) {
+    for (auto [key, value] : obj) {
+      std::string_view sv;
+      int64_t n;
+      if (key == "model" && value.get_string().get(sv) == simdjson::SUCCESS) {
+        f.model = std::string(sv);
+      } else if (key == "user_message" && value.get_string().get(sv) == simdjson::SUCCESS) {
+        user_message = sv;
+      } else if ((key == "input_tokens" || key == "output_tokens") &&
+                 (value.type() == element_type::INT64 || value.type() == element_type::UINT64) &&
+                 value.get_int64().get(n) == simdjson::SUCCESS) {
+        (key == "input_tokens" ? f.input_tokens : f.output_tokens) = n;
+      }
+    }
+  }
+  if (llm_call) f.identical_call_hash = IdenticalCallHash(f.model.value_or(""), user_message);
   return f;
 }
 

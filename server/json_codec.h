@@ -26,7 +26,8 @@ struct EventBatch {
   std::vector<std::pair<size_t, std::string>> errors;  // (index, message), every rejection
 };
 // Whole-body failures: InvalidArgument (not JSON, not an array, empty) and TooLarge (> 1000).
-// Events without a timestamp get `now_ms`.
+// Events without a timestamp get `now_ms`. Of the payload fields, each event carries only what
+// ingestion reads: the model, the token counts and an llm_call's identical_call_hash.
 Result<EventBatch> ParseEventBatch(std::string_view body, int64_t now_ms);
 
 // Extracts the detector-relevant fields of a stored payload (spec §7).

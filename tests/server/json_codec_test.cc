@@ -1,5 +1,7 @@
 #include "server/json_codec.h"
 
+#include "detectors/detectors.h"
+
 #include <doctest/doctest.h>
 
 #include <string>
@@ -27,6 +29,36 @@ TEST_CASE("ParseEventBatch rejects bad events alone and keeps the good ones in o
   REQUIRE(r->errors.size() == 2);
   CHECK(r->errors[0] == std::make_pair(size_t{1}, std::string("event_type is required")));
   CHECK(r->errors[1] == std::make_pair(size_t{2}, std::string("event must be a JSON object")));
+}
+
+TEST_CASE("ParseEventBatch carries the fields ingestion reads and an llm_call's identical-call hash") {
+  const std::string body = R"([
+    {"event_id":"a","payload":{"model":"m","user_message":"hi","input_tokens":7,
+     "output_tokens":2.5,"status":"failed"},"execution_id":"e","event_type":"llm_call"},
+    {"event_id":"b","execution_id":"e","event_type":"llm_call"},
+    {"event_id":"c","execution_id":"e","event_type":"tool_call","payload":{"user_message":"hi"}},
+    {"event_id":"d","execution_id":"e","event_type":"llm_call",
+     "payload":{"model":"m","user_message":"hi"},"payload":null}
+  ])";
+  auto r = ParseEventBatch(body, 0);
+  REQUIRE(r.ok());
+  REQUIRE(r->events.size() == 4);
+  const PayloadFields& a = r->events[0].fields;
+  CHECK(a.model == "m");
+  CHECK(a.input_tokens == 7);
+  CHECK_FALSE(a.output_tokens.has_value());  // integers only
+  // The hash is computed here, even though event_type came after the payload...
+  CHECK(a.identical_call_hash == IdenticalCallHash("m", "hi"));
+  // ...and the strings only a final pass reads are not copied into the batch.
+  CHECK_FALSE(a.user_message.has_value());
+  CHECK_FALSE(a.status.has_value());
+  // No payload: the key of an empty model and message, as the detector computes it.
+  CHECK(r->events[1].fields.identical_call_hash == IdenticalCallHash("", ""));
+  CHECK_FALSE(r->events[2].fields.identical_call_hash.has_value());  // not an llm_call
+  // A later null payload replaces an earlier one, fields included.
+  CHECK(r->events[3].payload_json == "null");
+  CHECK_FALSE(r->events[3].fields.model.has_value());
+  CHECK(r->events[3].fields.identical_call_hash == IdenticalCallHash("", ""));
 }
 
 TEST_CASE("ParseEventBatch whole-body errors") {
