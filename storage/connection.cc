@@ -5,12 +5,26 @@
 #include <string>
 
 namespace vigil {
+namespace {
+
+// Process-wide SQLite settings, applied before the first connection opens (sqlite3_config works
+// only until SQLite initialises; after that it fails and changes nothing). Returns `path`.
+//
+// No memory statistics: SQLite counts every allocation in them behind one global mutex, which
+// the writer takes several times per row, and nothing here reads them.
+const std::string& ConfiguredSqlite(const std::string& path) {
+  static const int rc = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  (void)rc;
+  return path;
+}
+
+}  // namespace
 
 Connection::Connection(const ConnectionOptions& o)
     // NOMUTEX: a connection is only ever used by one thread at a time (the writer thread, the
     // checkpointer, or the worker that took a reader from the pool), so SQLite's per-call mutex
     // is pure cost on the write path.
-    : db_(o.path,
+    : db_(ConfiguredSqlite(o.path),
           (o.read_only ? SQLite::OPEN_READONLY : (SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE)) |
               SQLite::OPEN_NOMUTEX,
           o.busy_timeout_ms) {

@@ -200,15 +200,22 @@ Result<IngestResult> WriteTxn::IngestEvents(int64_t project, const std::vector<E
       std::unordered_map<std::string_view, size_t> index;
       for (size_t i = 0; i < events.size(); ++i) {
         const Event& ev = events[i];
-        auto [it, fresh] = index.try_emplace(ev.execution_id, targets.size());
-        if (fresh) {
-          targets.push_back(Target{0, ev.timestamp_ms, 0, false});
-          order.push_back(&ev.execution_id);
+        // SDKs send runs of one execution's events: the previous event's target is the likely
+        // one, and comparing to it spares hashing the id on this (the writer) thread.
+        size_t k;
+        if (i > 0 && ev.execution_id == events[i - 1].execution_id) {
+          k = target_of[i - 1];
         } else {
-          Target& t = targets[it->second];
-          t.min_timestamp_ms = std::min(t.min_timestamp_ms, ev.timestamp_ms);
+          auto [it, fresh] = index.try_emplace(ev.execution_id, targets.size());
+          if (fresh) {
+            targets.push_back(Target{0, ev.timestamp_ms, 0, false});
+            order.push_back(&ev.execution_id);
+          }
+          k = it->second;
         }
-        target_of[i] = it->second;
+        Target& t = targets[k];
+        t.min_timestamp_ms = std::min(t.min_timestamp_ms, ev.timestamp_ms);
+        target_of[i] = k;
       }
     }
     for (size_t k = 0; k < order.size(); ++k) {
