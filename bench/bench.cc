@@ -11,7 +11,9 @@
 // server's RSS after the run and the database bytes per stored event.
 //
 // usage: vigil_bench [--vigil PATH] [--events N] [--connections C] [--raw-events N]
-//                    [--detectors on|off] [--streams N] [--rounds R]
+//                    [--detectors on|off] [--streams N] [--rounds R] [--ids ordered|sdk]
+// --ids sdk sends event ids as the SDKs make them ("evt-" + 12 random hex digits) instead of ids
+// that sort in sending order; both sides of the ratio use the same kind.
 // Each of the R rounds (default 3) runs the baseline and then the server on fresh databases; the
 // summary reports the round with the median ratio (see main).
 #include <SQLiteCpp/Database.h>
@@ -58,9 +60,28 @@ struct Options {
   std::string detectors = "on";
   int streams = 0;
   int rounds = 3;
+  bool sdk_ids = false;  // --ids sdk
 };
 
 constexpr int kBatch = 100;
+
+// Writes the id of event `j` of request `i` to `out`. Ordered ids ("<run>-<i>-<j>") land next to
+// each other in the events' unique id index; SDK ids ("evt-" + 12 random hex digits, spec §15)
+// land anywhere in it. `rng` is the caller's xorshift state.
+void EventId(const Options& o, const char* run, long i, int j, uint64_t& rng, char (&out)[64]) {
+  if (!o.sdk_ids) {
+    std::snprintf(out, sizeof out, "%s-%ld-%d", run, i, j);
+    return;
+  }
+  rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+  std::snprintf(out, sizeof out, "evt-%012llx",
+                static_cast<unsigned long long>(rng & 0xffffffffffffULL));
+}
+
+uint64_t SeedRng() {
+  uint64_t seed = std::stoull(vigil::RandomHex(8), nullptr, 16);
+  return seed ? seed : 1;
+}
 const char kKey[] = "vigil_sk_bench_key_0000000000000000";
 
 // Appends one event of ~500 bytes, as an SDK's llm_call would send, to `out`.
@@ -297,6 +318,7 @@ EndToEnd RunEndToEnd(const Options& o, const std::string& dir, int streams) {
   for (int c = 0; c < o.connections; ++c) {
     threads.emplace_back([&, c] {
       LoadConnection conn(port);
+      uint64_t rng = SeedRng();
       std::string body;
       body.reserve(kBatch * 600);
       long i;
@@ -308,7 +330,7 @@ EndToEnd RunEndToEnd(const Options& o, const std::string& dir, int streams) {
         for (int j = 0; j < kBatch; ++j) {
           if (j) body += ',';
           const long seq = (i % 10) * kBatch + j + 1;
-          std::snprintf(event_id, sizeof event_id, "%s-%ld-%d", run.c_str(), i, j);
+          EventId(o, run.c_str(), i, j, rng, event_id);
           AppendEventJson(body, exec, event_id, seq);
         }
         body += ']';
@@ -374,6 +396,8 @@ double RunRaw(const Options& o, const std::string& dir) {
   const std::string payload(430, 'p');
   const auto t0 = Clock::now();
   long exec_row = 0;
+  uint64_t rng = SeedRng();
+  char event_id[64];
   for (long i = 0; i < o.raw_events / kBatch; ++i) {
     d.exec("BEGIN IMMEDIATE");
     if (i % 10 == 0) {
@@ -385,7 +409,8 @@ double RunRaw(const Options& o, const std::string& dir) {
     for (int j = 0; j < kBatch; ++j) {
       ins.reset();
       ins.bind(1, static_cast<int64_t>(exec_row));
-      ins.bind(2, "raw-" + std::to_string(i) + "-" + std::to_string(j));
+      EventId(o, "raw", i, j, rng, event_id);
+      ins.bind(2, event_id);
       ins.bind(3, static_cast<int64_t>(j));
       ins.bind(4, static_cast<int64_t>(1778780022123));
       ins.bind(5, payload);
@@ -411,6 +436,8 @@ int main(int argc, char** argv) {
       o.connections = std::atoi(v.c_str());
     else if (a == "--raw-events")
       o.raw_events = std::atol(v.c_str());
+    else if (a == "--ids" && (v == "ordered" || v == "sdk"))
+      o.sdk_ids = v == "sdk";
     else if (a == "--detectors")
       o.detectors = v;
     else if (a == "--streams")
