@@ -16,7 +16,7 @@ namespace {
 void Sha256Of(std::initializer_list<std::string_view> parts, unsigned char* digest) {
   static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   thread_local const std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(),
-                                                                           EVP_MD_CTX_free);
+                                                                            EVP_MD_CTX_free);
   bool ok = md && ctx && EVP_DigestInit_ex2(ctx.get(), md, nullptr) == 1;
   for (std::string_view part : parts) {
     ok = ok && EVP_DigestUpdate(ctx.get(), part.data(), part.size()) == 1;

@@ -1,10 +1,10 @@
 #include "server/json_codec.h"
 
-#include "detectors/detectors.h"
-
 #include <doctest/doctest.h>
 
 #include <string>
+
+#include "detectors/detectors.h"
 
 using namespace vigil;
 
@@ -31,7 +31,8 @@ TEST_CASE("ParseEventBatch rejects bad events alone and keeps the good ones in o
   CHECK(r->errors[1] == std::make_pair(size_t{2}, std::string("event must be a JSON object")));
 }
 
-TEST_CASE("ParseEventBatch carries the fields ingestion reads and an llm_call's identical-call hash") {
+TEST_CASE(
+    "ParseEventBatch carries the fields ingestion reads and an llm_call's identical-call hash") {
   const std::string body = R"([
     {"event_id":"a","payload":{"model":"m","user_message":"hi","input_tokens":7,
      "output_tokens":2.5,"status":"failed"},"execution_id":"e","event_type":"llm_call"},
