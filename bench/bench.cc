@@ -444,7 +444,10 @@ int main(int argc, char** argv) {
       o.streams = std::atoi(v.c_str());
     else if (a == "--rounds")
       o.rounds = std::max(1, std::atoi(v.c_str()));
-    else {
+    else if (a == "--ids") {
+      std::fprintf(stderr, "--ids takes ordered or sdk, not %s\n", v.c_str());
+      return 2;
+    } else {
       std::fprintf(stderr, "unknown option %s\n", a.c_str());
       return 2;
     }

@@ -1,9 +1,11 @@
 #include "domain/hash.h"
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 
+#include <cstdlib>
 #include <memory>
 
 namespace vigil {
@@ -25,9 +27,14 @@ void Sha256Of(std::initializer_list<std::string_view> parts, unsigned char* dige
   if (ok && EVP_DigestFinal_ex(ctx.get(), digest, &len) == 1 && len == SHA256_DIGEST_LENGTH) {
     return;
   }
+  ERR_clear_error();  // what failed above must not surface in a later, unrelated OpenSSL call
   std::string joined;
   for (std::string_view part : parts) joined.append(part);
-  SHA256(reinterpret_cast<const unsigned char*>(joined.data()), joined.size(), digest);
+  // Both ways failing leaves no hash to give: API keys could not be checked, so stop rather than
+  // compare or store garbage.
+  if (!SHA256(reinterpret_cast<const unsigned char*>(joined.data()), joined.size(), digest)) {
+    std::abort();
+  }
 }
 
 }  // namespace

@@ -58,6 +58,11 @@ struct Execution {
 // Payload fields the detectors read (spec §7, the starred fields). Extracted once from the payload
 // JSON by the codec so detectors never parse JSON. A field is set only when present with the right
 // JSON type; detectors skip events whose field is missing.
+//
+// Two extractions fill it. ExtractPayloadFields (a stored payload, for a final pass) sets every
+// field. ParseEventBatch (a POST /events batch, for ingestion and the live pass) sets only the
+// model, the token counts and, on an llm_call, identical_call_hash: a detector that starts reading
+// another field in the live pass must have ParseEventBatch extract it too.
 struct PayloadFields {
   std::optional<std::string> model;
   std::optional<std::string> system_prompt;
@@ -69,8 +74,8 @@ struct PayloadFields {
   std::optional<int64_t> output_tokens;
   // validator_result: true when `passed` is JSON false or numeric 0.
   bool passed_is_false = false;
-  // The identical-call hash of this llm_call (IdenticalCallHash), precomputed by callers that
-  // evaluate the same events repeatedly (the live pass cache). Absent = the detector computes it.
+  // The identical-call hash of this llm_call (IdenticalCallHash), precomputed by ParseEventBatch
+  // and kept by the live pass cache. Absent = the detector computes it from model and message.
   std::optional<uint32_t> identical_call_hash;
 };
 

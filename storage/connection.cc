@@ -8,7 +8,9 @@ namespace vigil {
 namespace {
 
 // Process-wide SQLite settings, applied before the first connection opens (sqlite3_config works
-// only until SQLite initialises; after that it fails and changes nothing). Returns `path`.
+// only until SQLite initialises; after that it fails and changes nothing). Returns `path`. It is
+// not safe alongside other SQLite calls: nothing in the process may use SQLite before, or while,
+// the first Connection opens (today Store::Open opens it before any thread starts).
 //
 // No memory statistics: SQLite counts every allocation in them behind one global mutex, which
 // the writer takes several times per row, and nothing here reads them.
