@@ -92,6 +92,7 @@ Result<std::unique_ptr<Store>> OpenStore(const Config& c) {
   o.path = c.db_path;
   o.busy_timeout_ms = static_cast<int>(c.db_busy_timeout_ms);
   o.write_queue_max = static_cast<size_t>(c.write_queue_max);
+  o.max_jobs_per_group = limits::kMaxJobsPerGroupCommit;
   o.wal_bound_bytes = limits::kWalBoundBytes;
   return Store::Open(o);
 }

@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <future>
 
@@ -170,8 +171,7 @@ bool Store::WriteAsync(std::function<Status(WriteTxn&)> fn) {
 
 void Store::WriterLoop() {
   pthread_setname_np(pthread_self(), "vigil-writer");
-  // Bounds the latency of the last job in a group and the size of one transaction.
-  constexpr size_t kMaxJobsPerGroup = 256;
+  const size_t max_jobs = std::max<size_t>(1, options_.max_jobs_per_group);
   // Audit rows of read-only traffic wait at most this long for a group to carry them.
   constexpr auto kAuditFlushInterval = std::chrono::milliseconds(200);
   for (;;) {
@@ -184,7 +184,7 @@ void Store::WriterLoop() {
         RunGroup(group);  // the last audit rows
         return;
       }
-      while (!queue_.empty() && group.size() < kMaxJobsPerGroup) {
+      while (!queue_.empty() && group.size() < max_jobs) {
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }

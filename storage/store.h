@@ -32,6 +32,9 @@ struct StoreOptions {
   std::string path;
   int busy_timeout_ms = 5000;
   size_t write_queue_max = 1024;
+  // Jobs committed together in one group transaction: bounds the latency of a group's last job
+  // and the size of one transaction.
+  size_t max_jobs_per_group = 256;
   size_t readers = 8;
   // Past this WAL size the writer runs a TRUNCATE checkpoint between groups (see DESIGN.md).
   uint64_t wal_bound_bytes = 64u << 20;
