@@ -436,18 +436,19 @@ int main(int argc, char** argv) {
       o.connections = std::atoi(v.c_str());
     else if (a == "--raw-events")
       o.raw_events = std::atol(v.c_str());
-    else if (a == "--ids" && (v == "ordered" || v == "sdk"))
+    else if (a == "--ids") {
+      if (v != "ordered" && v != "sdk") {
+        std::fprintf(stderr, "--ids takes ordered or sdk, not %s\n", v.c_str());
+        return 2;
+      }
       o.sdk_ids = v == "sdk";
-    else if (a == "--detectors")
+    } else if (a == "--detectors")
       o.detectors = v;
     else if (a == "--streams")
       o.streams = std::atoi(v.c_str());
     else if (a == "--rounds")
       o.rounds = std::max(1, std::atoi(v.c_str()));
-    else if (a == "--ids") {
-      std::fprintf(stderr, "--ids takes ordered or sdk, not %s\n", v.c_str());
-      return 2;
-    } else {
+    else {
       std::fprintf(stderr, "unknown option %s\n", a.c_str());
       return 2;
     }

@@ -61,8 +61,8 @@ struct Execution {
 //
 // Two extractions fill it. ExtractPayloadFields (a stored payload, for a final pass) sets every
 // field. ParseEventBatch (a POST /events batch, for ingestion and the live pass) sets only the
-// model, the token counts and, on an llm_call, identical_call_hash: a detector that starts reading
-// another field in the live pass must have ParseEventBatch extract it too.
+// model, the token counts and, on an llm_call when detection is on, identical_call_hash: a detector
+// that starts reading another field in the live pass must have ParseEventBatch extract it too.
 struct PayloadFields {
   std::optional<std::string> model;
   std::optional<std::string> system_prompt;

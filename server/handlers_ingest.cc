@@ -77,7 +77,7 @@ void HandlePatchExecution(App& app, RequestContext& ctx) {
 }
 
 void HandleIngestEvents(App& app, RequestContext& ctx) {
-  auto batch = ParseEventBatch(ctx.body, ctx.now_ms);
+  auto batch = ParseEventBatch(ctx.body, ctx.now_ms, app.detection().enabled());
   if (!batch.ok()) return SendError(*ctx.res, batch.status());
   // Repeats within the batch are duplicates decided here, off the writer thread.
   const auto repeated = static_cast<int64_t>(RemoveRepeatedEventIds(&batch->events));

@@ -18,7 +18,7 @@ using simdjson::dom::element;
 using simdjson::dom::element_type;
 
 PayloadFields FieldsOf(element doc);  // below ExtractPayloadFields' section
-PayloadFields IngestFieldsOf(std::optional<element> payload, bool llm_call);
+PayloadFields IngestFieldsOf(std::optional<element> payload, bool identical_call_hash);
 
 // One parser per thread: parsers are not thread-safe and reusing one avoids reallocating its
 // buffers on every request. A parser grown by a very large body is dropped afterwards so idle
@@ -263,7 +263,8 @@ Result<ExecutionPatch> ParseExecutionBody(std::string_view body, std::string* bo
   return p;
 }
 
-Result<EventBatch> ParseEventBatch(std::string_view body, int64_t now_ms) {
+Result<EventBatch> ParseEventBatch(std::string_view body, int64_t now_ms,
+                                   bool identical_call_hashes) {
   element doc;
   Status s = ParseDocument(body, &doc);
   if (!s.ok()) return s;
@@ -336,13 +337,23 @@ Result<EventBatch> ParseEventBatch(std::string_view body, int64_t now_ms) {
       batch.errors.emplace_back(i, error);
       continue;
     }
-    ev.fields = IngestFieldsOf(payload, ev.event_type == "llm_call");
+    ev.fields = IngestFieldsOf(payload, identical_call_hashes && ev.event_type == "llm_call");
     batch.events.push_back(std::move(ev));
   }
   return batch;
 }
 
 namespace {
+
+// input_tokens / output_tokens into `f` when `key` names one and `value` is an integer JSON number.
+void ReadTokens(std::string_view key, element value, PayloadFields* f) {
+  if (key != "input_tokens" && key != "output_tokens") return;
+  int64_t n;
+  if ((value.type() == element_type::INT64 || value.type() == element_type::UINT64) &&
+      value.get_int64().get(n) == simdjson::SUCCESS) {
+    (key == "input_tokens" ? f->input_tokens : f->output_tokens) = n;
+  }
+}
 
 PayloadFields FieldsOf(element doc) {
   PayloadFields f;
@@ -357,13 +368,7 @@ PayloadFields FieldsOf(element doc) {
     if (key == "status" && is_string) f.status = std::string(sv);
     if (key == "tool_name" && is_string) f.tool_name = std::string(sv);
     if (key == "name" && is_string) f.name = std::string(sv);
-    if (key == "input_tokens" || key == "output_tokens") {
-      int64_t n;
-      if ((value.type() == element_type::INT64 || value.type() == element_type::UINT64) &&
-          value.get_int64().get(n) == simdjson::SUCCESS) {
-        (key == "input_tokens" ? f.input_tokens : f.output_tokens) = n;
-      }
-    }
+    ReadTokens(key, value, &f);
     if (key == "passed") {
       bool b;
       double d;
@@ -380,29 +385,28 @@ PayloadFields FieldsOf(element doc) {
 }
 
 // What ingestion itself reads of a payload: the model and token counts (model usage, the live
-// detectors) and, for an llm_call, its identical-call hash, computed once here from the message
-// in place. The other fields are not copied: only a final pass reads them, from the stored
-// payload (ExtractPayloadFields). Keys repeat as in FieldsOf: the last value of the right type.
-PayloadFields IngestFieldsOf(std::optional<element> payload, bool llm_call) {
+// detectors) and, when asked, the identical-call hash, computed here from the message in place.
+// The other fields are not copied: only a final pass reads them, from the stored payload
+// (ExtractPayloadFields). Keys repeat as in FieldsOf: the last value of the right type.
+PayloadFields IngestFieldsOf(std::optional<element> payload, bool identical_call_hash) {
   PayloadFields f;
   std::string_view user_message;
   simdjson::dom::object obj;
   if (payload && payload->get_object().get(obj) == simdjson::SUCCESS) {
     for (auto [key, value] : obj) {
       std::string_view sv;
-      int64_t n;
       if (key == "model" && value.get_string().get(sv) == simdjson::SUCCESS) {
         f.model = std::string(sv);
       } else if (key == "user_message" && value.get_string().get(sv) == simdjson::SUCCESS) {
         user_message = sv;
-      } else if ((key == "input_tokens" || key == "output_tokens") &&
-                 (value.type() == element_type::INT64 || value.type() == element_type::UINT64) &&
-                 value.get_int64().get(n) == simdjson::SUCCESS) {
-        (key == "input_tokens" ? f.input_tokens : f.output_tokens) = n;
+      } else {
+        ReadTokens(key, value, &f);
       }
     }
   }
-  if (llm_call) f.identical_call_hash = IdenticalCallHash(f.model.value_or(""), user_message);
+  if (identical_call_hash) {
+    f.identical_call_hash = IdenticalCallHash(f.model.value_or(""), user_message);
+  }
   return f;
 }
 

@@ -27,8 +27,10 @@ struct EventBatch {
 };
 // Whole-body failures: InvalidArgument (not JSON, not an array, empty) and TooLarge (> 1000).
 // Events without a timestamp get `now_ms`. Of the payload fields, each event carries only what
-// ingestion reads: the model, the token counts and an llm_call's identical_call_hash.
-Result<EventBatch> ParseEventBatch(std::string_view body, int64_t now_ms);
+// ingestion reads: the model, the token counts and, with `identical_call_hashes` (set when the
+// live detection pass will run), an llm_call's identical_call_hash.
+Result<EventBatch> ParseEventBatch(std::string_view body, int64_t now_ms,
+                                   bool identical_call_hashes);
 
 // Extracts the detector-relevant fields of a stored payload (spec §7).
 PayloadFields ExtractPayloadFields(std::string_view payload_json);

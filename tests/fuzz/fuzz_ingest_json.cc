@@ -12,7 +12,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view body(reinterpret_cast<const char*>(data), size);
-  auto batch = vigil::ParseEventBatch(body, 1778780022123);
+  auto batch = vigil::ParseEventBatch(body, 1778780022123, true);
   if (batch.ok()) {
     if (batch->total > vigil::limits::kMaxEventsPerBatch) std::abort();
     if (batch->events.size() + batch->errors.size() < batch->total) std::abort();

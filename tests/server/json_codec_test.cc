@@ -16,7 +16,7 @@ TEST_CASE("ParseEventBatch rejects bad events alone and keeps the good ones in o
     "nope",
     {"event_id":"c","execution_id":"e","event_type":"tool_call","timestamp":"2026-01-01T00:00:00Z"}
   ])";
-  auto r = ParseEventBatch(body, 42);
+  auto r = ParseEventBatch(body, 42, true);
   REQUIRE(r.ok());
   CHECK(r->total == 4);
   REQUIRE(r->events.size() == 2);
@@ -41,7 +41,7 @@ TEST_CASE(
     {"event_id":"d","execution_id":"e","event_type":"llm_call",
      "payload":{"model":"m","user_message":"hi"},"payload":null}
   ])";
-  auto r = ParseEventBatch(body, 0);
+  auto r = ParseEventBatch(body, 0, true);
   REQUIRE(r.ok());
   REQUIRE(r->events.size() == 4);
   const PayloadFields& a = r->events[0].fields;
@@ -62,22 +62,34 @@ TEST_CASE(
   CHECK(r->events[3].fields.identical_call_hash == IdenticalCallHash("", ""));
 }
 
+TEST_CASE("ParseEventBatch hashes llm_calls only when asked (detection off: nothing reads it)") {
+  auto r = ParseEventBatch(
+      R"([{"event_id":"a","execution_id":"e","event_type":"llm_call","payload":{"model":"m"}}])", 0,
+      false);
+  REQUIRE(r.ok());
+  REQUIRE(r->events.size() == 1);
+  CHECK(r->events[0].fields.model == "m");
+  CHECK_FALSE(r->events[0].fields.identical_call_hash.has_value());
+}
+
 TEST_CASE("ParseEventBatch whole-body errors") {
-  CHECK(ParseEventBatch("", 0).status().message() == "invalid JSON: empty body");
-  CHECK(ParseEventBatch("[]", 0).status().message() == "empty event batch");
-  CHECK(ParseEventBatch("null", 0).status().message() == "empty event batch");
-  CHECK(ParseEventBatch("{}", 0).status().message() == "invalid JSON: expected an array of events");
+  CHECK(ParseEventBatch("", 0, true).status().message() == "invalid JSON: empty body");
+  CHECK(ParseEventBatch("[]", 0, true).status().message() == "empty event batch");
+  CHECK(ParseEventBatch("null", 0, true).status().message() == "empty event batch");
+  CHECK(ParseEventBatch("{}", 0, true).status().message() ==
+        "invalid JSON: expected an array of events");
   std::string many = "[";
   for (int i = 0; i < 1001; ++i) many += i ? ",1" : "1";
   many += "]";
-  CHECK(ParseEventBatch(many, 0).status().code() == Code::kTooLarge);
+  CHECK(ParseEventBatch(many, 0, true).status().code() == Code::kTooLarge);
 }
 
 TEST_CASE("JSON nesting deeper than 64 levels is refused") {
   const std::string ok = std::string(64, '[') + std::string(64, ']');
   const std::string deep = std::string(65, '[') + std::string(65, ']');
-  CHECK(ParseEventBatch(ok, 0).ok());
-  CHECK(ParseEventBatch(deep, 0).status().message() == "invalid JSON: nesting deeper than 64");
+  CHECK(ParseEventBatch(ok, 0, true).ok());
+  CHECK(ParseEventBatch(deep, 0, true).status().message() ==
+        "invalid JSON: nesting deeper than 64");
 }
 
 TEST_CASE("ParseExecutionBody maps types and ranges to wire messages") {
