@@ -385,11 +385,13 @@ double RunRaw(const Options& o, const std::string& dir) {
   vigil::Connection conn(vigil::ConnectionOptions{db});
   SQLite::Database& d = conn.db();
   d.exec("INSERT INTO projects(project_id, name, created_at) VALUES ('p', 'p', 0)");
+  // A row is stored the plain way: its id into the per-project id index as it arrives (the
+  // duplicate check), then the event itself.
+  SQLite::Statement id(d, "INSERT OR IGNORE INTO event_ids(project, event_id) VALUES (1, ?)");
   SQLite::Statement ins(
       d,
       "INSERT INTO events(project, execution, event_id, event_type, sequence,"
-      " timestamp, duration_ms, payload) VALUES (1, ?, ?, 'llm_call', ?, ?, 812, ?)"
-      " ON CONFLICT(project, event_id) DO NOTHING");
+      " timestamp, duration_ms, payload) VALUES (1, ?, ?, 'llm_call', ?, ?, 812, ?)");
   SQLite::Statement exec(d,
                          "INSERT INTO executions(project, execution_id, status, started_at)"
                          " VALUES (1, ?, 'started', 0)");
@@ -407,9 +409,12 @@ double RunRaw(const Options& o, const std::string& dir) {
       exec_row = d.getLastInsertRowid();
     }
     for (int j = 0; j < kBatch; ++j) {
+      EventId(o, "raw", i, j, rng, event_id);
+      id.reset();
+      id.bind(1, event_id);
+      if (id.exec() == 0) continue;
       ins.reset();
       ins.bind(1, static_cast<int64_t>(exec_row));
-      EventId(o, "raw", i, j, rng, event_id);
       ins.bind(2, event_id);
       ins.bind(3, static_cast<int64_t>(j));
       ins.bind(4, static_cast<int64_t>(1778780022123));

@@ -93,6 +93,8 @@ Result<std::unique_ptr<Store>> OpenStore(const Config& c) {
   o.busy_timeout_ms = static_cast<int>(c.db_busy_timeout_ms);
   o.write_queue_max = static_cast<size_t>(c.write_queue_max);
   o.max_jobs_per_group = limits::kMaxJobsPerGroupCommit;
+  o.event_id_generation = limits::kEventIdGeneration;
+  o.event_id_filter_bytes = limits::kEventIdFilterBytes;
   o.wal_bound_bytes = limits::kWalBoundBytes;
   return Store::Open(o);
 }

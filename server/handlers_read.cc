@@ -172,6 +172,7 @@ void HandleMetrics(App& app, RequestContext& ctx) {
   g.wal_bytes = ec ? 0 : static_cast<int64_t>(wal);
   g.wal_bound_checkpoints = app.store().WalBoundCheckpoints();
   g.wal_bound_misses = app.store().WalBoundMisses();
+  g.event_id_merge_failures = app.store().EventIdMergeFailures();
   g.audit_dropped = app.store().AuditDropped();
   g.abuse_signals = app.abuse().signals();
   const ConnectionCounters cut = GetConnectionCounters();

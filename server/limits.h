@@ -49,6 +49,14 @@ constexpr int64_t kMaxEventsInDetail = 1000;
 constexpr size_t kDefaultWriteQueueMax = 1024;
 // Jobs committed together in one group transaction: bounds the latency of the last job in a group.
 constexpr size_t kMaxJobsPerGroupCommit = 256;
+// Event ids the writer remembers before merging them, sorted, into the per-project id index
+// (storage/recent_event_ids.h). Bounds that memory (about 100 bytes per id, at most about two
+// generations); larger generations write fewer index pages per event (storage/DESIGN.md).
+constexpr size_t kEventIdGeneration = 65536;
+// The filter of stored event ids that spares the writer an index probe per new id
+// (storage/event_id_filter.h): about 1% false positives up to ~7 million ids per 8 MiB, degrading
+// gradually past that to a probe per id.
+constexpr size_t kEventIdFilterBytes = 8u << 20;
 // HTTP worker threads: requests served at once. Idle keep-alive connections and requests still
 // arriving wait without a worker (see the slow-client limits below).
 constexpr size_t kDefaultHttpThreads = 64;

@@ -130,6 +130,12 @@ std::string Metrics::Render(const Gauges& g) const {
   out += "# HELP vigil_abuse_signals_total Abuse signals raised since start.\n";
   out += "# TYPE vigil_abuse_signals_total counter\nvigil_abuse_signals_total " +
          std::to_string(g.abuse_signals) + "\n";
+  out +=
+      "# HELP vigil_event_id_merge_failures_total Merges of event ids into the id index that"
+      " failed and were retried later.\n";
+  out +=
+      "# TYPE vigil_event_id_merge_failures_total counter\nvigil_event_id_merge_failures_total " +
+      std::to_string(g.event_id_merge_failures) + "\n";
   out += "# HELP vigil_wal_bound_misses_total Forced checkpoints that could not reset the WAL.\n";
   out += "# TYPE vigil_wal_bound_misses_total counter\nvigil_wal_bound_misses_total " +
          std::to_string(g.wal_bound_misses) + "\n";

@@ -145,6 +145,7 @@ Status WriteTxn::SetSuspended(int64_t project, bool suspended, const std::string
 }
 
 Status WriteTxn::DeleteProject(int64_t project) {
+  recent_->NoteDeletes();
   return GuardSqlite([&] {
     // Tables without a foreign key to projects go first; the rest cascade from the project row.
     for (const char* sql :
@@ -175,6 +176,7 @@ Status WriteTxn::SetRetention(int64_t project, std::optional<int64_t> days) {
 
 Result<int64_t> WriteTxn::PruneExecutions(int64_t project, int64_t cutoff_ms, int64_t limit) {
   int64_t n = 0;
+  recent_->NoteDeletes();  // the executions' events go with them
   Status s = GuardSqlite([&] {
     // started_at <= ended_at, so the started_at bound lets the index narrow the scan.
     auto& q = conn_->Prepare(

@@ -52,7 +52,11 @@ Status Migrate(Connection* conn) {
   });
 }
 
-Store::Store(const StoreOptions& options) : options_(options), wal_path_(options.path + "-wal") {}
+Store::Store(const StoreOptions& options)
+    : options_(options),
+      wal_path_(options.path + "-wal"),
+      recent_ids_(std::max<size_t>(1, options.event_id_generation), options.event_id_filter_bytes) {
+}
 
 Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   std::unique_ptr<Store> store(new Store(options));
@@ -87,6 +91,12 @@ Status Store::Init() {
   });
   if (!s.ok()) return s;
   s = Migrate(writer_.get());
+  if (!s.ok()) return s;
+  s = GuardSqlite([&] {
+    LoadRecentEventIds(writer_.get(), &recent_ids_);
+    data_version_ = writer_->db().execAndGet("PRAGMA data_version").getInt64();
+    return Status::Ok();
+  });
   if (!s.ok()) return s;
   s = GuardSqlite([&] {
     ConnectionOptions ro;
@@ -282,12 +292,21 @@ void Store::RunGroup(std::vector<std::shared_ptr<Job>>& group) {
   bool audit_stored = audit.empty();
   Status group_status = GuardSqlite([&] {
     writer_->Run("BEGIN IMMEDIATE");
+    // Another process (an operator command such as `vigil prune`) may have deleted events since
+    // this connection's last transaction: remembered event ids must then be verified.
+    auto& v = writer_->Prepare("PRAGMA data_version");
+    v.executeStep();
+    const int64_t version = v.getColumn(0).getInt64();
+    v.reset();
+    if (version != data_version_) recent_ids_.NoteDeletes();
+    data_version_ = version;
     return Status::Ok();
   });
   if (group_status.ok()) {
-    WriteTxn txn(writer_.get());
+    WriteTxn txn(writer_.get(), &recent_ids_);
     sqlite3* db = writer_->db().getHandle();
     for (size_t i = 0; i < runnable.size() && group_status.ok(); ++i) {
+      const size_t ids_mark = recent_ids_.JobMark();
       Status s = GuardSqlite([&] {
         writer_->Run("SAVEPOINT job");
         return Status::Ok();
@@ -298,12 +317,16 @@ void Store::RunGroup(std::vector<std::shared_ptr<Job>>& group) {
         } catch (const std::exception& e) {
           s = Status::Internal(std::string("write job threw: ") + e.what());
         }
+        if (!s.ok()) recent_ids_.RollbackJob(ids_mark);
         Status end = GuardSqlite([&] {
           if (!s.ok()) writer_->Exec("ROLLBACK TO job");
           writer_->Run("RELEASE job");
           return Status::Ok();
         });
         if (!end.ok() && s.ok()) s = end;
+        // The savepoint could not be rolled back or released: what the transaction now holds is
+        // unknown (and no longer matches the remembered event ids), so none of it commits.
+        if (!end.ok()) group_status = end;
       }
       results[i] = s;
       // On a full disk or an I/O error SQLite may roll back the whole transaction by itself. The
@@ -335,6 +358,29 @@ void Store::RunGroup(std::vector<std::shared_ptr<Job>>& group) {
         audit_stored = a.ok();
       }
     }
+    // The next slice of remembered event ids goes into the id index with this commit, in a
+    // savepoint of its own: failing to merge never fails the jobs (the ids stay remembered).
+    if (group_status.ok()) {
+      Status m = GuardSqlite([&] {
+        writer_->Run("SAVEPOINT merge");
+        MergeEventIds(writer_.get(), &recent_ids_);
+        return Status::Ok();
+      });
+      if (sqlite3_get_autocommit(db) != 0) {  // the failure took the whole transaction with it
+        group_status =
+            m.ok() ? Status::Unavailable("storage unavailable: transaction rolled back") : m;
+      } else {
+        GuardSqlite([&] {
+          if (!m.ok()) writer_->Exec("ROLLBACK TO merge");
+          writer_->Run("RELEASE merge");
+          return Status::Ok();
+        });
+        if (!m.ok()) {
+          recent_ids_.ForgetMergeSlice();
+          event_id_merge_failures_.fetch_add(1, std::memory_order_relaxed);
+        }
+      }
+    }
     if (group_status.ok()) {
       group_status = GuardSqlite([&] {
         writer_->ResetStatements();
@@ -351,6 +397,12 @@ void Store::RunGroup(std::vector<std::shared_ptr<Job>>& group) {
         return Status::Ok();
       });
     }
+  }
+  // The remembered event ids follow the transaction's fate.
+  if (group_status.ok()) {
+    recent_ids_.Commit();
+  } else {
+    recent_ids_.Abort();
   }
   if ((!group_status.ok() || !audit_stored) && !audit.empty()) {
     // Kept, ahead of newer rows, for the next group rather than lost with this one; what no

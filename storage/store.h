@@ -23,6 +23,7 @@
 #include "domain/merge.h"
 #include "domain/model.h"
 #include "domain/status.h"
+#include "storage/recent_event_ids.h"
 
 namespace vigil {
 
@@ -44,6 +45,12 @@ struct StoreOptions {
   int64_t wal_bound_backoff_ms = 30000;
   // Audit rows waiting for the writer; past this they are dropped and counted.
   size_t audit_buffer_max = 50000;
+  // Event ids the writer remembers before merging them into the id index as one sorted
+  // generation (storage/recent_event_ids.h). Larger: fewer index pages written per event, more
+  // memory (about 100 bytes per id, at most about two generations).
+  size_t event_id_generation = 65536;
+  // The filter that spares the writer an index probe for new event ids (storage/event_id_filter.h).
+  size_t event_id_filter_bytes = 8u << 20;
 };
 
 // What an API key authenticates as (spec §3.2). `project` is the internal project id.
@@ -328,7 +335,8 @@ struct AbuseSignal {
 // Mutations, valid only inside a job passed to Store::Write (writer thread, open transaction).
 class WriteTxn {
  public:
-  explicit WriteTxn(Connection* conn) : conn_(conn) {}
+  // `recent`: the event ids not yet merged into the index (storage/recent_event_ids.h).
+  WriteTxn(Connection* conn, RecentEventIds* recent) : conn_(conn), recent_(recent) {}
 
   // Creates the project if missing (dev bootstrap, CLI); returns its internal id.
   Result<int64_t> EnsureProject(const std::string& project_id, const std::string& name,
@@ -438,7 +446,12 @@ class WriteTxn {
 
  private:
   Result<int64_t> CreateExecutionRow(int64_t project, const Execution& e, int64_t now_ms);
+  // Whether `project` stores an event `event_id` (the filter, the recent ids, then the index);
+  // leaves the id's key and its hash in *key and *hash for RecentEventIds::Stage.
+  bool EventIdStored(int64_t project, const std::string& event_id, std::string* key,
+                     uint64_t* hash);
   Connection* conn_;
+  RecentEventIds* recent_;
 };
 
 // Queries on a read-only connection inside one read transaction (a consistent snapshot).
@@ -573,6 +586,9 @@ class Store {
   // snapshots past the busy timeout (so the WAL could not be reset that time).
   int64_t WalBoundCheckpoints() const { return wal_bound_checkpoints_.load(); }
   int64_t WalBoundMisses() const { return wal_bound_misses_.load(); }
+  // Merges of remembered event ids into the id index that failed and were rolled back (their ids
+  // stay remembered; see storage/recent_event_ids.h).
+  int64_t EventIdMergeFailures() const { return event_id_merge_failures_.load(); }
   // Stops accepting jobs, drains the queue, stops the threads and checkpoints the WAL (TRUNCATE).
   // Idempotent.
   void Close();
@@ -594,6 +610,9 @@ class Store {
   StoreOptions options_;
   std::string wal_path_;
   std::unique_ptr<Connection> writer_;
+  RecentEventIds recent_ids_;  // writer thread only (after Init)
+  int64_t data_version_ = 0;   // the writer's PRAGMA data_version at its last transaction
+  std::atomic<int64_t> event_id_merge_failures_{0};
   std::atomic<int64_t> wal_bound_checkpoints_{0};
   std::atomic<int64_t> wal_bound_misses_{0};
   std::chrono::steady_clock::time_point wal_bound_retry_at_{};  // writer thread only

@@ -240,10 +240,13 @@ Result<IngestResult> WriteTxn::IngestEvents(int64_t project, const std::vector<E
       ++out.created_executions;
     }
     auto& ins = conn_->Prepare(
-        "INSERT INTO events(project, execution, event_id, event_type, sequence, timestamp,"
-        " duration_ms, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT(project, event_id) DO NOTHING");
+        "INSERT INTO events(id, project, execution, event_id, event_type, sequence, timestamp,"
+        " duration_ms, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
     out.inserted.assign(events.size(), false);
+    // Merges that keep failing would let the remembered ids grow without bound: refuse instead.
+    if (recent_->Full()) return Status::Unavailable("event id index is behind, retry later");
+    std::string key;
+    uint64_t hash = 0;
     // Latest timestamp per (execution, model) of the stored llm_calls: the model-drift history.
     // A batch names few distinct pairs, so a linear scan beats hashing a key per event.
     struct ModelSeen {
@@ -255,31 +258,36 @@ Result<IngestResult> WriteTxn::IngestEvents(int64_t project, const std::vector<E
     for (size_t i = 0; i < events.size(); ++i) {
       const Event& ev = events[i];
       Target& t = targets[target_of[i]];
-      ins.reset();  // every parameter is bound again below
-      ins.bind(1, project);
-      ins.bind(2, t.row_id);
-      ins.bindNoCopy(3, ev.event_id);
-      ins.bindNoCopy(4, ev.event_type);
-      ins.bind(5, ev.sequence);
-      ins.bind(6, ev.timestamp_ms);
-      BindInt(ins, 7, ev.duration_ms);
-      ins.bindNoCopy(8, ev.payload_json);
-      if (ins.exec() == 1) {
-        ++out.accepted;
-        ++t.inserted;
-        out.inserted[i] = true;
-        if (ev.event_type == "llm_call" && ev.fields.model && !ev.fields.model->empty()) {
-          auto m = std::find_if(models.begin(), models.end(), [&](const ModelSeen& x) {
-            return x.row == t.row_id && *x.model == *ev.fields.model;
-          });
-          if (m == models.end()) {
-            models.push_back({t.row_id, &*ev.fields.model, ev.timestamp_ms});
-          } else {
-            m->last_ms = std::max(m->last_ms, ev.timestamp_ms);
-          }
-        }
-      } else {
+      // First write wins: an id the project already stores is a duplicate (spec §5.5).
+      if (EventIdStored(project, ev.event_id, &key, &hash)) {
         ++out.duplicates;
+        continue;
+      }
+      const int64_t row = recent_->NextRow();
+      ins.reset();  // every parameter is bound again below
+      ins.bind(1, row);
+      ins.bind(2, project);
+      ins.bind(3, t.row_id);
+      ins.bindNoCopy(4, ev.event_id);
+      ins.bindNoCopy(5, ev.event_type);
+      ins.bind(6, ev.sequence);
+      ins.bind(7, ev.timestamp_ms);
+      BindInt(ins, 8, ev.duration_ms);
+      ins.bindNoCopy(9, ev.payload_json);
+      ins.exec();
+      recent_->Stage(key, hash, row);
+      ++out.accepted;
+      ++t.inserted;
+      out.inserted[i] = true;
+      if (ev.event_type == "llm_call" && ev.fields.model && !ev.fields.model->empty()) {
+        auto m = std::find_if(models.begin(), models.end(), [&](const ModelSeen& x) {
+          return x.row == t.row_id && *x.model == *ev.fields.model;
+        });
+        if (m == models.end()) {
+          models.push_back({t.row_id, &*ev.fields.model, ev.timestamp_ms});
+        } else {
+          m->last_ms = std::max(m->last_ms, ev.timestamp_ms);
+        }
       }
     }
     auto& usage = conn_->Prepare(

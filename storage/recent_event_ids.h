@@ -1,0 +1,140 @@
+// The ids of stored events not yet merged into the `event_ids` index. Internal to storage/.
+//
+// Why it exists (storage/DESIGN.md, "Event ids decide the write cost"): the SDKs' event ids are
+// random, so inserting each into the per-project unique index as it arrives dirties one random
+// index page per event. The writer instead remembers the ids of recent events here, checks new
+// ids against this set and the index, and merges a frozen, sorted generation of them into the
+// index a key range at a time, so each index page it writes takes many ids at once.
+//
+// Two generations: `fresh` (ids committed since the last freeze, plus those staged by the open
+// transaction) and `frozen` (a generation being written into the index in key order). Every
+// change made inside a transaction is undone by Abort(), so the set always equals "committed
+// events whose ids the index does not hold yet", plus the frozen ids already merged.
+//
+// Writer thread only: no locking.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "storage/event_id_filter.h"
+#include "storage/event_id_set.h"
+
+namespace vigil {
+
+class RecentEventIds {
+ public:
+  // One id of a generation, in the order it will be merged: `index` is its entry in the
+  // generation's set, and `prefix` the key's first 24 bytes as big-endian words (zero-padded), so
+  // sorting compares integers and reads the key only on a tie.
+  struct MergeItem {
+    uint64_t prefix[3];
+    uint32_t index;
+  };
+  // The part of the frozen generation one transaction writes into the index.
+  struct Slice {
+    const EventIdSet* set = nullptr;  // the frozen generation: key(index), row(index)
+    const MergeItem* begin = nullptr;
+    const MergeItem* end = nullptr;
+    bool completes = false;  // the slice ends the generation...
+    int64_t watermark = 0;   // ...which covers every row up to this one
+  };
+
+  // Past `generation_size` fresh ids the set freezes them into a generation to merge. Memory is
+  // bounded: a generation merges before the next fills, and past four generations' worth of fresh
+  // ids (merges that keep failing) Full() refuses new events. The filter of every stored id takes
+  // `filter_bytes`.
+  RecentEventIds(size_t generation_size, size_t filter_bytes)
+      : generation_size_(generation_size), filter_(filter_bytes) {}
+
+  // 8 bytes of big-endian project id, then the event id: byte order equals the index's
+  // (project, event_id) order, so a sorted generation walks the index from left to right.
+  static void EncodeKey(int64_t project, std::string_view event_id, std::string* out);
+  static int64_t KeyProject(std::string_view key);
+  static std::string_view KeyEventId(std::string_view key) { return key.substr(8); }
+  static uint64_t Hash(std::string_view key);
+
+  // --- loading, before the writer starts ---
+  // `next_row`: the first events.id above every stored one and the watermark (see NextRow).
+  void Reset(int64_t next_row);
+  void Load(std::string_view key, int64_t row);  // a committed, unmerged id found on open
+  void LoadIndexed(std::string_view key) { filter_.Add(Hash(key)); }  // one the index holds
+  // Freezes the fresh ids if there are enough of them and nothing is merging (also run by Commit).
+  void MaybeFreeze();
+
+  // --- inside a write transaction ---
+  // `hash` is Hash(key).
+  // False: no stored event of the project has this id, certainly (nearly every new id ends here).
+  // True: it may have one; Find and then the index decide.
+  bool MaybeStored(uint64_t hash) const { return filter_.MayContain(hash); }
+  // The row of a remembered event with this key, or 0. After events were deleted (NoteDeletes)
+  // the row may be gone; RowUnsure says when to check.
+  int64_t Find(std::string_view key, uint64_t hash) const;
+  bool RowUnsure(int64_t row) const { return row < verify_below_row_; }
+  // The id for the next inserted event: above every row handed out since the store opened, so the
+  // rows above the merge watermark are exactly the ones stored after it.
+  int64_t NextRow() { return next_row_++; }
+  // Too many ids wait for a merge (it keeps failing): refuse new events rather than grow.
+  bool Full() const { return fresh_.size() >= 4 * generation_size_; }
+  // Remembers the id of an event this transaction stored. REQUIRES: Find(key) is 0, or its row
+  // no longer exists.
+  void Stage(std::string_view key, uint64_t hash, int64_t row);
+  size_t JobMark() const { return staged_.size(); }
+  void RollbackJob(size_t mark);  // undoes what was staged since `mark`
+  // Events may have been deleted (here or by another process): a remembered id may have lost its
+  // row, so the merge and the callers of Find check that it still exists. Conservative: Abort
+  // does not undo it.
+  void NoteDeletes() { verify_below_row_ = next_row_; }
+
+  // The next slice of the frozen generation, in key order, sized so the generation is merged
+  // before the fresh ids fill the next one; empty when nothing is frozen.
+  Slice TakeMergeSlice();
+  // The slice's writes were rolled back; the transaction goes on without them.
+  void ForgetMergeSlice() { slice_end_ = merged_; }
+
+  // The transaction committed: staged ids become fresh, the merge slice is done.
+  void Commit();
+  // The transaction rolled back: staged ids and the merge slice are forgotten.
+  void Abort();
+
+  size_t fresh_size() const { return fresh_.size(); }
+  size_t frozen_left() const { return order_.size() - merged_; }
+
+ private:
+  // What Stage did, so RollbackJob can undo it: the entry in fresh_, and the row it named before
+  // (0: Stage added the entry, so it is fresh_'s newest at undo time).
+  struct Undo {
+    uint32_t index;
+    int64_t previous_row;
+  };
+  // Adds a committed entry of fresh_ to the next generation's merge order.
+  void Remember(uint32_t index);
+
+  const size_t generation_size_;
+  EventIdFilter filter_;  // every id in the index or remembered here (and some deleted since)
+  int64_t next_row_ = 1;
+  int64_t verify_below_row_ = 0;
+  EventIdSet fresh_;
+  std::vector<Undo> staged_;            // this transaction's Stage calls, in order
+  std::vector<MergeItem> fresh_order_;  // fresh_'s committed entries, unsorted (sorted at freeze)
+  EventIdSet frozen_;                   // the generation being merged, unchanged until it is done
+  std::vector<MergeItem> order_;        // frozen_ in key order
+  size_t merged_ = 0;                   // order_[0, merged_) is in the index (committed)
+  size_t slice_end_ = 0;                // order_[merged_, slice_end_) is being merged, uncommitted
+  int64_t frozen_watermark_ = 0;
+};
+
+class Connection;
+
+// --- the SQL side (storage/event_id_index.cc) ---
+// Rebuilds `recent` from the database on open: the events above the merge watermark whose ids the
+// index does not hold.
+void LoadRecentEventIds(Connection* conn, RecentEventIds* recent);
+// Inside the writer's open transaction: writes the next merge slice into the index and, when it
+// ends a generation, advances the watermark. Throws SQLite::Exception on failure.
+void MergeEventIds(Connection* conn, RecentEventIds* recent);
+
+}  // namespace vigil
