@@ -50,7 +50,7 @@ constexpr size_t kDefaultWriteQueueMax = 1024;
 // Jobs committed together in one group transaction: bounds the latency of the last job in a group.
 constexpr size_t kMaxJobsPerGroupCommit = 256;
 // Event ids the writer remembers before merging them, sorted, into the per-project id index
-// (storage/recent_event_ids.h). Bounds that memory (about 100 bytes per id, at most about two
+// (storage/recent_event_ids.h). Bounds that memory (about 90 bytes per id, at most about two
 // generations); larger generations write fewer index pages per event (storage/DESIGN.md).
 constexpr size_t kEventIdGeneration = 65536;
 // The filter of stored event ids that spares the writer an index probe per new id

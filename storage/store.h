@@ -47,7 +47,7 @@ struct StoreOptions {
   size_t audit_buffer_max = 50000;
   // Event ids the writer remembers before merging them into the id index as one sorted
   // generation (storage/recent_event_ids.h). Larger: fewer index pages written per event, more
-  // memory (about 100 bytes per id, at most about two generations).
+  // memory (about 90 bytes per id, at most about two generations).
   size_t event_id_generation = 65536;
   // The filter that spares the writer an index probe for new event ids (storage/event_id_filter.h).
   size_t event_id_filter_bytes = 8u << 20;
