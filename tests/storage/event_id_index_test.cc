@@ -81,7 +81,7 @@ struct SmallStore {
   }
 };
 
-std::vector<std::string> Ids(const std::string& prefix, int n) {
+std::vector<std::string> ScrambledIds(const std::string& prefix, int n) {
   std::vector<std::string> ids;
   // Scrambled, like the SDKs' random ids.
   for (int i = 0; i < n; ++i) ids.push_back(prefix + std::to_string((i * 37) % n));
@@ -94,7 +94,7 @@ TEST_CASE("A re-sent event is a duplicate whether its id is remembered, merging 
   SmallStore t;
   std::vector<std::string> all;
   for (int b = 0; b < 10; ++b) {
-    const auto ids = Ids("b" + std::to_string(b) + "-", 5);
+    const auto ids = ScrambledIds("b" + std::to_string(b) + "-", 5);
     CHECK(t.Ingest(ids) == std::make_pair<int64_t, int64_t>(5, 0));
     all.insert(all.end(), ids.begin(), ids.end());
     // After every batch, every id stored so far, wherever it lives now, is a duplicate.
@@ -117,7 +117,7 @@ TEST_CASE("Event ids are unique per project, not across projects") {
                 return Status::Ok();
               })
               .ok());
-  CHECK(t.Ingest(Ids("x", 20)).first == 20);
+  CHECK(t.Ingest(ScrambledIds("x", 20)).first == 20);
   Event e;
   e.event_id = "x3";
   e.execution_id = "e1";
@@ -135,21 +135,21 @@ TEST_CASE("Event ids are unique per project, not across projects") {
 
 TEST_CASE("Reopening the store remembers the ids that were not merged yet") {
   SmallStore t(1000);  // one generation never fills: nothing is merged before the restart
-  CHECK(t.Ingest(Ids("r", 30)).first == 30);
+  CHECK(t.Ingest(ScrambledIds("r", 30)).first == 30);
   CHECK(t.Count("SELECT COUNT(*) FROM event_ids") == 0);
   t.store.reset();
   t.Open(1000);
-  CHECK(t.Ingest(Ids("r", 30)).second == 30);
+  CHECK(t.Ingest(ScrambledIds("r", 30)).second == 30);
   CHECK(t.Ingest({"r-new"}).first == 1);
 
   // And with small generations, part merged, part not, across a restart.
   t.store.reset();
   t.Open(8);
-  CHECK(t.Ingest(Ids("s", 13)).first == 13);
+  CHECK(t.Ingest(ScrambledIds("s", 13)).first == 13);
   t.store.reset();
   t.Open(8);
-  CHECK(t.Ingest(Ids("s", 13)).second == 13);
-  CHECK(t.Ingest(Ids("r", 30)).second == 30);
+  CHECK(t.Ingest(ScrambledIds("s", 13)).second == 13);
+  CHECK(t.Ingest(ScrambledIds("r", 30)).second == 30);
   CHECK(t.Count("SELECT COUNT(*) FROM events") == 44);
 }
 
@@ -174,8 +174,8 @@ TEST_CASE("Events deleted by retention give up their ids, merged or not") {
   SmallStore t;
   // The first batch freezes a generation that the second batch's group merges; the second
   // batch's ids freeze next, not merged yet when the execution goes.
-  CHECK(t.Ingest(Ids("old", 10), "old-exec").first == 10);
-  CHECK(t.Ingest(Ids("older", 10), "old-exec").first == 10);
+  CHECK(t.Ingest(ScrambledIds("old", 10), "old-exec").first == 10);
+  CHECK(t.Ingest(ScrambledIds("older", 10), "old-exec").first == 10);
   CHECK(t.Count("SELECT COUNT(*) FROM event_ids") == 10);
   int64_t pruned = 0;
   REQUIRE(t.store
@@ -188,14 +188,14 @@ TEST_CASE("Events deleted by retention give up their ids, merged or not") {
   CHECK(t.Count("SELECT COUNT(*) FROM events") == 0);
   CHECK(t.Count("SELECT COUNT(*) FROM event_ids") == 0);
   // Sent again, they are stored again (nothing of them is stored any more)...
-  CHECK(t.Ingest(Ids("old", 10), "again").first == 10);
-  CHECK(t.Ingest(Ids("older", 10), "again").first == 10);
+  CHECK(t.Ingest(ScrambledIds("old", 10), "again").first == 10);
+  CHECK(t.Ingest(ScrambledIds("older", 10), "again").first == 10);
   // ...and the merges that follow do not resurrect index entries for the deleted rows.
-  for (int b = 0; b < 5; ++b) t.Ingest(Ids("more" + std::to_string(b) + "-", 8));
+  for (int b = 0; b < 5; ++b) t.Ingest(ScrambledIds("more" + std::to_string(b) + "-", 8));
   CHECK(t.Count("SELECT COUNT(*) FROM event_ids i WHERE NOT EXISTS (SELECT 1 FROM events e"
                 " WHERE e.project = i.project AND e.event_id = i.event_id)") == 0);
-  CHECK(t.Ingest(Ids("old", 10), "again").second == 10);
-  CHECK(t.Ingest(Ids("older", 10), "again").second == 10);
+  CHECK(t.Ingest(ScrambledIds("old", 10), "again").second == 10);
+  CHECK(t.Ingest(ScrambledIds("older", 10), "again").second == 10);
 }
 
 TEST_CASE("The migration moves stored event ids into the index and keeps every event") {
@@ -266,7 +266,7 @@ TEST_CASE("The migration moves stored event ids into the index and keeps every e
 
 TEST_CASE("Events deleted by another process (vigil prune beside the server) give up their ids") {
   SmallStore t(1000);  // nothing merged: the ids are only remembered
-  CHECK(t.Ingest(Ids("x", 3), "pruned").first == 3);
+  CHECK(t.Ingest(ScrambledIds("x", 3), "pruned").first == 3);
   {
     StoreOptions o;
     o.path = t.path;
@@ -281,10 +281,10 @@ TEST_CASE("Events deleted by another process (vigil prune beside the server) giv
                 .ok());
     CHECK(pruned == 1);
   }
-  CHECK(t.Ingest(Ids("x", 3), "again") == std::make_pair<int64_t, int64_t>(3, 0));
-  CHECK(t.Ingest(Ids("x", 3), "again").second == 3);
+  CHECK(t.Ingest(ScrambledIds("x", 3), "again") == std::make_pair<int64_t, int64_t>(3, 0));
+  CHECK(t.Ingest(ScrambledIds("x", 3), "again").second == 3);
   t.store.reset();
   t.Open(1000);
-  CHECK(t.Ingest(Ids("x", 3), "again").second == 3);
+  CHECK(t.Ingest(ScrambledIds("x", 3), "again").second == 3);
   CHECK(t.Count("SELECT COUNT(*) FROM events") == 3);
 }

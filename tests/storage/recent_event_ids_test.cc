@@ -13,21 +13,21 @@ using namespace vigil;
 
 namespace {
 
-std::string Key(int64_t project, std::string_view id) {
+std::string IdKey(int64_t project, std::string_view id) {
   std::string k;
   RecentEventIds::EncodeKey(project, id, &k);
   return k;
 }
 
-uint64_t H(std::string_view key) { return RecentEventIds::Hash(key); }
+uint64_t IdHash(std::string_view key) { return RecentEventIds::Hash(key); }
 
-int64_t Find(const RecentEventIds& r, const std::string& key) { return r.Find(key, H(key)); }
+int64_t FindId(const RecentEventIds& r, const std::string& key) { return r.Find(key, IdHash(key)); }
 
 // Stages `id` of project 1 under the next row, as IngestEvents does; returns the row.
-int64_t Store(RecentEventIds* r, std::string_view id, int64_t project = 1) {
+int64_t StageId(RecentEventIds* r, std::string_view id, int64_t project = 1) {
   const int64_t row = r->NextRow();
-  const std::string k = Key(project, id);
-  r->Stage(k, H(k), row);
+  const std::string k = IdKey(project, id);
+  r->Stage(k, IdHash(k), row);
   return row;
 }
 
@@ -41,16 +41,17 @@ std::vector<std::string> SliceKeys(const RecentEventIds::Slice& s) {
 
 TEST_CASE("EventIdFilter reports every added key and few others") {
   EventIdFilter f(1 << 20);
-  for (int i = 0; i < 20000; ++i) f.Add(H(Key(1, "evt-" + std::to_string(i))));
+  for (int i = 0; i < 20000; ++i) f.Add(IdHash(IdKey(1, "evt-" + std::to_string(i))));
   int missing = 0;
-  for (int i = 0; i < 20000; ++i) missing += !f.MayContain(H(Key(1, "evt-" + std::to_string(i))));
+  for (int i = 0; i < 20000; ++i)
+    missing += !f.MayContain(IdHash(IdKey(1, "evt-" + std::to_string(i))));
   CHECK(missing == 0);
   int false_positives = 0;
   for (int i = 0; i < 20000; ++i)
-    false_positives += f.MayContain(H(Key(2, "evt-" + std::to_string(i))));
+    false_positives += f.MayContain(IdHash(IdKey(2, "evt-" + std::to_string(i))));
   CHECK(false_positives < 20);  // 8 Mbit for 20,000 keys: expected well under 0.1%
   f.Clear();
-  CHECK_FALSE(f.MayContain(H(Key(1, "evt-1"))));
+  CHECK_FALSE(f.MayContain(IdHash(IdKey(1, "evt-1"))));
 }
 
 TEST_CASE("Key byte order is the index's (project, event_id) order") {
@@ -67,38 +68,38 @@ TEST_CASE("Key byte order is the index's (project, event_id) order") {
                                                       {1, "evt-0123456789abcdefXY"}};
   RecentEventIds r(ids.size(), 4096);
   r.Reset(1);
-  for (const auto& [p, id] : ids) Store(&r, id, p);
+  for (const auto& [p, id] : ids) StageId(&r, id, p);
   r.Commit();  // reaches the generation size: frozen
   const RecentEventIds::Slice s = r.TakeMergeSlice();
   std::vector<std::string> want;
   auto sorted = ids;
   std::sort(sorted.begin(), sorted.end());
-  for (const auto& [p, id] : sorted) want.push_back(Key(p, id));
+  for (const auto& [p, id] : sorted) want.push_back(IdKey(p, id));
   CHECK(SliceKeys(s) == want);
   CHECK(s.completes);
   for (const auto& [p, id] : ids) {
-    CHECK(RecentEventIds::KeyProject(Key(p, id)) == p);
-    CHECK(RecentEventIds::KeyEventId(Key(p, id)) == id);
+    CHECK(RecentEventIds::KeyProject(IdKey(p, id)) == p);
+    CHECK(RecentEventIds::KeyEventId(IdKey(p, id)) == id);
   }
 }
 
 TEST_CASE("A rolled-back job's ids are forgotten and the group's other jobs keep theirs") {
   RecentEventIds r(100, 4096);
   r.Reset(10);
-  const int64_t a = Store(&r, "a");
+  const int64_t a = StageId(&r, "a");
   const size_t mark = r.JobMark();
-  Store(&r, "b");
+  StageId(&r, "b");
   r.RollbackJob(mark);
-  CHECK(Find(r, Key(1, "a")) == a);
-  CHECK(Find(r, Key(1, "b")) == 0);
+  CHECK(FindId(r, IdKey(1, "a")) == a);
+  CHECK(FindId(r, IdKey(1, "b")) == 0);
   r.Commit();
-  CHECK(Find(r, Key(1, "a")) == a);
+  CHECK(FindId(r, IdKey(1, "a")) == a);
 
   // A whole transaction that fails takes its staged ids with it, committed ones stay.
-  Store(&r, "c");
+  StageId(&r, "c");
   r.Abort();
-  CHECK(Find(r, Key(1, "c")) == 0);
-  CHECK(Find(r, Key(1, "a")) == a);
+  CHECK(FindId(r, IdKey(1, "c")) == 0);
+  CHECK(FindId(r, IdKey(1, "a")) == a);
   CHECK(r.fresh_size() == 1);
 }
 
@@ -106,36 +107,36 @@ TEST_CASE(
     "Re-storing an id whose event was deleted names the new row, and a rollback restores it") {
   RecentEventIds r(100, 4096);
   r.Reset(1);
-  const int64_t old_row = Store(&r, "a");
+  const int64_t old_row = StageId(&r, "a");
   r.Commit();
   CHECK_FALSE(r.RowUnsure(old_row));
   r.NoteDeletes();
   CHECK(r.RowUnsure(old_row));
   // The writer found the old row gone, so it stores the event again.
-  const int64_t new_row = Store(&r, "a");
-  CHECK(Find(r, Key(1, "a")) == new_row);
+  const int64_t new_row = StageId(&r, "a");
+  CHECK(FindId(r, IdKey(1, "a")) == new_row);
   CHECK_FALSE(r.RowUnsure(new_row));
   r.Abort();
-  CHECK(Find(r, Key(1, "a")) == old_row);
+  CHECK(FindId(r, IdKey(1, "a")) == old_row);
 }
 
 TEST_CASE("Rows handed out are never handed out again, even when their transaction fails") {
   RecentEventIds r(100, 4096);
   r.Reset(7);
-  CHECK(Store(&r, "a") == 7);
+  CHECK(StageId(&r, "a") == 7);
   r.Abort();
-  CHECK(Store(&r, "b") == 8);
+  CHECK(StageId(&r, "b") == 8);
 }
 
 TEST_CASE(
     "A generation is merged in key-order slices, and its ids are remembered until committed") {
   RecentEventIds r(2000, 1 << 16);
   r.Reset(1);
-  for (int i = 0; i < 1999; ++i) Store(&r, "evt-" + std::to_string((i * 7919) % 1999));
+  for (int i = 0; i < 1999; ++i) StageId(&r, "evt-" + std::to_string((i * 7919) % 1999));
   r.Commit();
   CHECK(r.frozen_left() == 0);  // one id short of a generation
   CHECK(r.TakeMergeSlice().begin == r.TakeMergeSlice().end);
-  Store(&r, "last");
+  StageId(&r, "last");
   r.Commit();
   REQUIRE(r.frozen_left() == 2000);
   CHECK(r.fresh_size() == 0);
@@ -154,11 +155,11 @@ TEST_CASE(
   CHECK(SliceKeys(r.TakeMergeSlice()) == first);
   // Merged ids are still found here until the whole generation is merged (the index holds them
   // too, so either answer is right); then only the filter and the index know them.
-  CHECK(Find(r, first[0]) != 0);
+  CHECK(FindId(r, first[0]) != 0);
   r.Commit();
-  CHECK(Find(r, first[0]) != 0);
+  CHECK(FindId(r, first[0]) != 0);
   CHECK(r.frozen_left() == 976);
-  CHECK(r.MaybeStored(H(first[0])));  // the filter still knows it: the index lookup decides
+  CHECK(r.MaybeStored(IdHash(first[0])));  // the filter still knows it: the index lookup decides
 
   s = r.TakeMergeSlice();
   std::vector<std::string> rest = SliceKeys(s);
@@ -167,21 +168,21 @@ TEST_CASE(
   CHECK(first.back() < rest.front());
   r.Commit();
   CHECK(r.frozen_left() == 0);
-  CHECK(Find(r, rest.back()) == 0);
-  CHECK(Find(r, first[0]) == 0);
+  CHECK(FindId(r, rest.back()) == 0);
+  CHECK(FindId(r, first[0]) == 0);
 }
 
 TEST_CASE("Slices grow with the group so a generation is merged before the next one fills") {
   RecentEventIds r(4000, 1 << 16);
   r.Reset(1);
-  for (int i = 0; i < 4000; ++i) Store(&r, "g1-" + std::to_string(i));
+  for (int i = 0; i < 4000; ++i) StageId(&r, "g1-" + std::to_string(i));
   r.Commit();
   REQUIRE(r.frozen_left() == 4000);
-  for (int i = 0; i < 1500; ++i) Store(&r, "g2-" + std::to_string(i));
+  for (int i = 0; i < 1500; ++i) StageId(&r, "g2-" + std::to_string(i));
   CHECK(SliceKeys(r.TakeMergeSlice()).size() == 3000);  // twice this group's 1500
   r.Commit();
   // Fresh ids fill a generation while the last one is still merging: the rest goes at once.
-  for (int i = 1500; i < 4000; ++i) Store(&r, "g2-" + std::to_string(i));
+  for (int i = 1500; i < 4000; ++i) StageId(&r, "g2-" + std::to_string(i));
   r.Commit();
   CHECK(r.fresh_size() == 4000);
   CHECK(SliceKeys(r.TakeMergeSlice()).size() == 1000);
@@ -193,15 +194,15 @@ TEST_CASE("Slices grow with the group so a generation is merged before the next 
 TEST_CASE("Ids loaded on open are remembered and merged like committed ones") {
   RecentEventIds r(3, 4096);
   r.Reset(100);
-  r.LoadIndexed(Key(1, "old"));
-  r.Load(Key(1, "x"), 50);
-  r.Load(Key(1, "y"), 51);
+  r.LoadIndexed(IdKey(1, "old"));
+  r.Load(IdKey(1, "x"), 50);
+  r.Load(IdKey(1, "y"), 51);
   r.MaybeFreeze();
-  CHECK(r.MaybeStored(H(Key(1, "old"))));
-  CHECK(Find(r, Key(1, "old")) == 0);  // the index holds it
-  CHECK(Find(r, Key(1, "x")) == 50);
+  CHECK(r.MaybeStored(IdHash(IdKey(1, "old"))));
+  CHECK(FindId(r, IdKey(1, "old")) == 0);  // the index holds it
+  CHECK(FindId(r, IdKey(1, "x")) == 50);
   CHECK(r.frozen_left() == 0);
-  r.Load(Key(1, "z"), 52);
+  r.Load(IdKey(1, "z"), 52);
   r.MaybeFreeze();
   CHECK(r.frozen_left() == 3);
   CHECK(r.TakeMergeSlice().watermark == 99);
