@@ -51,8 +51,10 @@ constexpr size_t kDefaultWriteQueueMax = 1024;
 constexpr size_t kMaxJobsPerGroupCommit = 256;
 // Event ids the writer remembers before merging them, sorted, into the per-project id index
 // (storage/recent_event_ids.h). Bounds that memory (about 90 bytes per id, at most about two
-// generations); larger generations write fewer index pages per event (storage/DESIGN.md).
-constexpr size_t kEventIdGeneration = 65536;
+// generations); larger generations write fewer index pages per event (storage/DESIGN.md). Measured
+// with SDK ids at 1M events: 131,072 against 65,536 gave +10-18% events/s and p99 20-21 ms against
+// 23-28 ms, for ~13 MiB more RSS.
+constexpr size_t kEventIdGeneration = 131072;
 // The filter of stored event ids that spares the writer an index probe per new id
 // (storage/event_id_filter.h): about 1% false positives up to ~7 million ids per 8 MiB, degrading
 // gradually past that to a probe per id.
