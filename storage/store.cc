@@ -338,47 +338,46 @@ void Store::RunGroup(std::vector<std::shared_ptr<Job>>& group) {
             s.ok() ? Status::Unavailable("storage unavailable: transaction rolled back") : s;
       }
     }
-    // Audit rows of requests answered since the last group ride along in this transaction, in a
-    // savepoint of their own: failing to store them never fails the jobs' commit.
-    if (group_status.ok() && !audit.empty()) {
-      Status a = GuardSqlite([&] {
-        writer_->Exec("SAVEPOINT audit");
+    // Runs `part` in a savepoint of its own: its failure rolls back that part alone, unless it took
+    // the whole transaction with it, which fails the group. Returns the part's status.
+    auto run_part = [&](const char* begin, const char* undo, const char* end,
+                        const std::function<Status()>& part) {
+      Status p = GuardSqlite([&] {
+        writer_->Run(begin);
+        return part();
+      });
+      if (sqlite3_get_autocommit(db) != 0) {
+        group_status =
+            p.ok() ? Status::Unavailable("storage unavailable: transaction rolled back") : p;
+        return p;
+      }
+      GuardSqlite([&] {
+        if (!p.ok()) writer_->Run(undo);
+        writer_->Run(end);
         return Status::Ok();
       });
-      for (size_t i = 0; a.ok() && i < audit.size(); ++i) a = txn.InsertAudit(audit[i]);
-      if (sqlite3_get_autocommit(db) != 0) {  // the failure took the whole transaction with it
-        group_status =
-            a.ok() ? Status::Unavailable("storage unavailable: transaction rolled back") : a;
-      } else {
-        GuardSqlite([&] {
-          if (!a.ok()) writer_->Exec("ROLLBACK TO audit");
-          writer_->Exec("RELEASE audit");
-          return Status::Ok();
-        });
-        audit_stored = a.ok();
-      }
+      return p;
+    };
+    // Audit rows of requests answered since the last group ride along in this transaction:
+    // failing to store them never fails the jobs' commit.
+    if (group_status.ok() && !audit.empty()) {
+      Status a = run_part("SAVEPOINT audit", "ROLLBACK TO audit", "RELEASE audit", [&] {
+        Status st;
+        for (size_t i = 0; st.ok() && i < audit.size(); ++i) st = txn.InsertAudit(audit[i]);
+        return st;
+      });
+      audit_stored = group_status.ok() && a.ok();
     }
-    // The next slice of remembered event ids goes into the id index with this commit, in a
-    // savepoint of its own: failing to merge never fails the jobs (the ids stay remembered).
+    // The next slice of remembered event ids goes into the id index with this commit: failing to
+    // merge never fails the jobs (the ids stay remembered and the slice is offered again).
     if (group_status.ok()) {
-      Status m = GuardSqlite([&] {
-        writer_->Run("SAVEPOINT merge");
+      Status m = run_part("SAVEPOINT merge", "ROLLBACK TO merge", "RELEASE merge", [&] {
         MergeEventIds(writer_.get(), &recent_ids_);
         return Status::Ok();
       });
-      if (sqlite3_get_autocommit(db) != 0) {  // the failure took the whole transaction with it
-        group_status =
-            m.ok() ? Status::Unavailable("storage unavailable: transaction rolled back") : m;
-      } else {
-        GuardSqlite([&] {
-          if (!m.ok()) writer_->Exec("ROLLBACK TO merge");
-          writer_->Run("RELEASE merge");
-          return Status::Ok();
-        });
-        if (!m.ok()) {
-          recent_ids_.ForgetMergeSlice();
-          event_id_merge_failures_.fetch_add(1, std::memory_order_relaxed);
-        }
+      if (group_status.ok() && !m.ok()) {
+        recent_ids_.ForgetMergeSlice();
+        event_id_merge_failures_.fetch_add(1, std::memory_order_relaxed);
       }
     }
     if (group_status.ok()) {
