@@ -13,7 +13,7 @@ void EventIdSet::Reserve(size_t n, size_t key_bytes) {
   entries_.reserve(n);
   arena_.reserve(n * key_bytes);
   size_t slots = 1024;
-  while (slots < 2 * n) slots *= 2;
+  while (4 * n > 3 * slots) slots *= 2;
   if (slots > slots_.size()) Grow(slots);
 }
 
@@ -32,7 +32,9 @@ uint32_t EventIdSet::Find(std::string_view key, uint64_t hash) const {
 }
 
 uint32_t EventIdSet::Add(std::string_view key, uint64_t hash, int64_t row) {
-  if (2 * (entries_.size() + 1) > slots_.size()) Grow(slots_.empty() ? 1024 : 2 * slots_.size());
+  if (4 * (entries_.size() + 1) > 3 * slots_.size()) {
+    Grow(slots_.empty() ? 1024 : 2 * slots_.size());
+  }
   const auto index = static_cast<uint32_t>(entries_.size());
   entries_.push_back(
       Entry{static_cast<uint32_t>(arena_.size()), static_cast<uint32_t>(key.size()), row});

@@ -10,6 +10,9 @@ namespace {
 // The smallest merge slice: at low ingest rates a generation still drains in a bounded number of
 // groups, and a slice this size writes a handful of index pages.
 constexpr size_t kMinMergeSlice = 1024;
+// A generation's merge should be done when the fresh ids reach this share of the next one, so a
+// burst of larger groups near the end still finds it done.
+constexpr size_t kMergeByPercent = 80;
 
 // Bytes [offset, offset + 8) of `key` as a big-endian word, zero-padded past its end.
 uint64_t Word(std::string_view key, size_t offset) {
@@ -44,6 +47,8 @@ void RecentEventIds::Reset(int64_t next_row) {
   fresh_.Clear();
   staged_.clear();
   fresh_order_.clear();
+  run_starts_.clear();
+  runs_end_ = 0;
   frozen_.Clear();
   order_.clear();
   merged_ = slice_end_ = 0;
@@ -55,6 +60,7 @@ void RecentEventIds::Reset(int64_t next_row) {
   frozen_.Reserve(room, 24);
   fresh_order_.reserve(room);
   order_.reserve(room);
+  scratch_.reserve(room / 2);  // the shorter of two runs is at most half of them
 }
 
 void RecentEventIds::Remember(uint32_t index) {
@@ -68,21 +74,71 @@ void RecentEventIds::Load(std::string_view key, int64_t row) {
   if (fresh_.Find(key, hash) == EventIdSet::kNone) Remember(fresh_.Add(key, hash, row));
 }
 
+bool RecentEventIds::Less(const EventIdSet& set, const MergeItem& a, const MergeItem& b) const {
+  if (a.prefix[0] != b.prefix[0]) return a.prefix[0] < b.prefix[0];
+  if (a.prefix[1] != b.prefix[1]) return a.prefix[1] < b.prefix[1];
+  if (a.prefix[2] != b.prefix[2]) return a.prefix[2] < b.prefix[2];
+  return set.key(a.index) < set.key(b.index);
+}
+
+void RecentEventIds::CloseRun() {
+  const size_t start = runs_end_;
+  const size_t end = fresh_order_.size();
+  if (start == end) return;
+  std::sort(fresh_order_.begin() + static_cast<ptrdiff_t>(start), fresh_order_.end(),
+            [this](const MergeItem& a, const MergeItem& b) { return Less(fresh_, a, b); });
+  run_starts_.push_back(start);
+  runs_end_ = end;
+  // Like a binary counter: a run merges with the one before it unless that one is more than twice
+  // as long. Each run is then less than half the one before it, so there are at most log2(ids)
+  // runs, whatever the groups' sizes, and each id moves about that many times.
+  while (run_starts_.size() >= 2) {
+    const size_t n = run_starts_.size();
+    if (run_starts_[n - 1] - run_starts_[n - 2] > 2 * (runs_end_ - run_starts_[n - 1])) break;
+    MergeLastRuns();
+  }
+}
+
+void RecentEventIds::MergeLastRuns() {
+  const size_t n = run_starts_.size();
+  MergeItem* const a = fresh_order_.data() + run_starts_[n - 2];
+  MergeItem* const b = fresh_order_.data() + run_starts_[n - 1];
+  MergeItem* const end = fresh_order_.data() + runs_end_;
+  run_starts_.pop_back();
+  auto less = [this](const MergeItem& x, const MergeItem& y) { return Less(fresh_, x, y); };
+  // The shorter run moves to scratch_, and the merge fills the freed room from that side: the
+  // output never overtakes the longer run's unread part.
+  if (b - a <= end - b) {
+    scratch_.assign(a, b);
+    const MergeItem* l = scratch_.data();
+    const MergeItem* const l_end = l + scratch_.size();
+    const MergeItem* r = b;
+    MergeItem* out = a;
+    while (l != l_end) *out++ = (r != end && less(*r, *l)) ? *r++ : *l++;
+    // What is left of [b, end) is already in place.
+  } else {
+    scratch_.assign(b, end);
+    const MergeItem* const r_begin = scratch_.data();
+    const MergeItem* r = r_begin + scratch_.size();
+    const MergeItem* l = b;
+    MergeItem* out = end;
+    while (r != r_begin) *--out = (l != a && less(r[-1], l[-1])) ? *--l : *--r;
+    // What is left of [a, b) is already in place.
+  }
+}
+
 void RecentEventIds::MaybeFreeze() {
+  CloseRun();
   if (!order_.empty() || fresh_.size() < generation_size_) return;
-  // The set moves as a whole and the merge order was collected as ids committed, so freezing is
-  // one sort of inline prefixes that seldom reads a key: a few milliseconds between two groups.
+  // The set moves as a whole and its merge order is a few sorted runs, each at most half the one
+  // before: merging them from the shortest up moves each id once or twice, not a full sort.
+  while (run_starts_.size() >= 2) MergeLastRuns();
   std::swap(frozen_, fresh_);
   fresh_.Clear();
   order_.swap(fresh_order_);
   fresh_order_.clear();
-  const EventIdSet& set = frozen_;
-  std::sort(order_.begin(), order_.end(), [&set](const MergeItem& a, const MergeItem& b) {
-    if (a.prefix[0] != b.prefix[0]) return a.prefix[0] < b.prefix[0];
-    if (a.prefix[1] != b.prefix[1]) return a.prefix[1] < b.prefix[1];
-    if (a.prefix[2] != b.prefix[2]) return a.prefix[2] < b.prefix[2];
-    return set.key(a.index) < set.key(b.index);
-  });
+  run_starts_.clear();
+  runs_end_ = 0;
   merged_ = slice_end_ = 0;
   // Every row below next_row_ is committed (this runs between transactions), and its id is now
   // in the index or in this generation: once the generation is merged, the index covers them.
@@ -127,10 +183,17 @@ RecentEventIds::Slice RecentEventIds::TakeMergeSlice() {
   Slice slice;
   const size_t left = order_.size() - merged_;
   if (left == 0) return slice;
-  // Twice this group's new ids: the generation is merged before the fresh ids that arrive
-  // meanwhile fill the next one. Should they fill it anyway, the rest goes in one slice.
-  size_t n = std::max(kMinMergeSlice, 2 * staged_.size());
-  if (fresh_.size() >= generation_size_) n = left;
+  // Paced by this group's new ids, so that the rest is merged by the time the fresh ids reach
+  // kMergeByPercent of the next generation: every group then carries a slice about its own size,
+  // rather than half the groups carrying twice that and the other half none. Should the fresh ids
+  // get there first (a burst), the rest goes in one slice.
+  const size_t by = generation_size_ * kMergeByPercent / 100;
+  size_t n = left;
+  if (fresh_.size() < by) {
+    // fresh_ holds this group's ids already: `room` is them plus the ids still to come.
+    const size_t room = by - fresh_.size() + staged_.size();
+    n = std::max(kMinMergeSlice, (left * staged_.size() + room - 1) / room);
+  }
   n = std::min(n, left);
   slice_end_ = merged_ + n;
   slice.set = &frozen_;

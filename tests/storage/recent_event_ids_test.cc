@@ -172,23 +172,92 @@ TEST_CASE(
   CHECK(FindId(r, first[0]) == 0);
 }
 
-TEST_CASE("Slices grow with the group so a generation is merged before the next one fills") {
-  RecentEventIds r(4000, 1 << 16);
+TEST_CASE("Slices are paced by the group so a generation is merged before the next one fills") {
+  RecentEventIds r(4000, 1 << 16);  // merged by 3,200 fresh ids (80%)
   r.Reset(1);
   for (int i = 0; i < 4000; ++i) StageId(&r, "g1-" + std::to_string(i));
   r.Commit();
   REQUIRE(r.frozen_left() == 4000);
+  // 1,500 of the 3,200 fresh ids the merge may take: 1,500/3,200 of the generation.
   for (int i = 0; i < 1500; ++i) StageId(&r, "g2-" + std::to_string(i));
-  CHECK(SliceKeys(r.TakeMergeSlice()).size() == 3000);  // twice this group's 1500
+  CHECK(SliceKeys(r.TakeMergeSlice()).size() == 1875);
   r.Commit();
-  // Fresh ids fill a generation while the last one is still merging: the rest goes at once.
+  // Fresh ids pass 80% while the generation is still merging: the rest goes at once.
   for (int i = 1500; i < 4000; ++i) StageId(&r, "g2-" + std::to_string(i));
   r.Commit();
   CHECK(r.fresh_size() == 4000);
-  CHECK(SliceKeys(r.TakeMergeSlice()).size() == 1000);
+  CHECK(SliceKeys(r.TakeMergeSlice()).size() == 2125);
   r.Commit();
   CHECK(r.frozen_left() == 4000);  // the next generation froze right after
   CHECK(r.fresh_size() == 0);
+}
+
+TEST_CASE("Under steady ingestion every group carries a similar slice, done by 80% of the next") {
+  RecentEventIds r(20000, 1 << 16);
+  r.Reset(1);
+  int next = 0;
+  while (r.frozen_left() == 0) {
+    for (int i = 0; i < 500; ++i) StageId(&r, "a" + std::to_string(next++));
+    r.Commit();
+  }
+  std::vector<size_t> slices;
+  while (r.frozen_left() > 0) {
+    for (int i = 0; i < 500; ++i) StageId(&r, "a" + std::to_string(next++));
+    slices.push_back(SliceKeys(r.TakeMergeSlice()).size());
+    r.Commit();
+  }
+  CHECK(r.fresh_size() <= 16000);
+  REQUIRE(slices.size() >= 20);
+  // No group merges twice the pace of the first (the last slice is whatever is left).
+  for (size_t i = 0; i + 1 < slices.size(); ++i) {
+    CHECK(slices[i] >= slices[0] - 1);
+    CHECK(slices[i] <= 2 * slices[0]);
+  }
+}
+
+TEST_CASE("Groups that shrink one id at a time still leave only a few sorted runs") {
+  RecentEventIds r(1 << 20, 1 << 16);
+  r.Reset(1);
+  int next = 0;
+  size_t most = 0;
+  for (int n = 600; n > 0; --n) {
+    for (int i = 0; i < n; ++i) StageId(&r, "s" + std::to_string((next++ * 7919) % 1000003));
+    r.Commit();
+    most = std::max(most, r.fresh_runs());
+  }
+  CHECK(r.fresh_size() == 180300);
+  CHECK(most <= 18);  // log2(180,300) rounded up
+}
+
+TEST_CASE("Ids committed in many groups of any size freeze into one key-ordered generation") {
+  RecentEventIds r(5000, 1 << 16);
+  r.Reset(1);
+  // Scrambled ids, some of them alike in their first 24 key bytes (the inline prefix) so the
+  // order must read the keys, and groups of 1 to 400 ids so runs of every length pair up.
+  std::vector<std::string> keys;
+  uint32_t x = 12345;
+  int group = 0;
+  while (r.frozen_left() == 0) {
+    x = x * 1103515245u + 12345u;
+    const int n = 1 + static_cast<int>((x >> 8) % 400);
+    for (int i = 0; i < n; ++i) {
+      x = x * 1103515245u + 12345u;
+      const std::string id = (x & 1 ? "shared-prefix-0123456789-" : "") + std::to_string(x >> 4) +
+                             "-" + std::to_string(keys.size());
+      keys.push_back(IdKey(1, id));
+      StageId(&r, id);
+    }
+    r.Commit();
+    ++group;
+  }
+  CHECK(group > 20);
+  std::vector<std::string> merged;
+  while (r.frozen_left() > 0) {
+    for (const std::string& k : SliceKeys(r.TakeMergeSlice())) merged.push_back(k);
+    r.Commit();
+  }
+  std::sort(keys.begin(), keys.end());
+  CHECK(merged == keys);
 }
 
 TEST_CASE("Ids loaded on open are remembered and merged like committed ones") {
