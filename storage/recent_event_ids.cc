@@ -74,11 +74,11 @@ void RecentEventIds::Load(std::string_view key, int64_t row) {
   if (fresh_.Find(key, hash) == EventIdSet::kNone) Remember(fresh_.Add(key, hash, row));
 }
 
-bool RecentEventIds::Less(const EventIdSet& set, const MergeItem& a, const MergeItem& b) const {
+bool RecentEventIds::Less(const MergeItem& a, const MergeItem& b) const {
   if (a.prefix[0] != b.prefix[0]) return a.prefix[0] < b.prefix[0];
   if (a.prefix[1] != b.prefix[1]) return a.prefix[1] < b.prefix[1];
   if (a.prefix[2] != b.prefix[2]) return a.prefix[2] < b.prefix[2];
-  return set.key(a.index) < set.key(b.index);
+  return fresh_.key(a.index) < fresh_.key(b.index);
 }
 
 void RecentEventIds::CloseRun() {
@@ -86,7 +86,7 @@ void RecentEventIds::CloseRun() {
   const size_t end = fresh_order_.size();
   if (start == end) return;
   std::sort(fresh_order_.begin() + static_cast<ptrdiff_t>(start), fresh_order_.end(),
-            [this](const MergeItem& a, const MergeItem& b) { return Less(fresh_, a, b); });
+            [this](const MergeItem& a, const MergeItem& b) { return Less(a, b); });
   run_starts_.push_back(start);
   runs_end_ = end;
   // Like a binary counter: a run merges with the one before it unless that one is more than twice
@@ -105,7 +105,6 @@ void RecentEventIds::MergeLastRuns() {
   MergeItem* const b = fresh_order_.data() + run_starts_[n - 1];
   MergeItem* const end = fresh_order_.data() + runs_end_;
   run_starts_.pop_back();
-  auto less = [this](const MergeItem& x, const MergeItem& y) { return Less(fresh_, x, y); };
   // The shorter run moves to scratch_, and the merge fills the freed room from that side: the
   // output never overtakes the longer run's unread part.
   if (b - a <= end - b) {
@@ -114,7 +113,7 @@ void RecentEventIds::MergeLastRuns() {
     const MergeItem* const l_end = l + scratch_.size();
     const MergeItem* r = b;
     MergeItem* out = a;
-    while (l != l_end) *out++ = (r != end && less(*r, *l)) ? *r++ : *l++;
+    while (l != l_end) *out++ = (r != end && Less(*r, *l)) ? *r++ : *l++;
     // What is left of [b, end) is already in place.
   } else {
     scratch_.assign(b, end);
@@ -122,7 +121,7 @@ void RecentEventIds::MergeLastRuns() {
     const MergeItem* r = r_begin + scratch_.size();
     const MergeItem* l = b;
     MergeItem* out = end;
-    while (r != r_begin) *--out = (l != a && less(r[-1], l[-1])) ? *--l : *--r;
+    while (r != r_begin) *--out = (l != a && Less(r[-1], l[-1])) ? *--l : *--r;
     // What is left of [a, b) is already in place.
   }
 }
@@ -130,7 +129,7 @@ void RecentEventIds::MergeLastRuns() {
 void RecentEventIds::MaybeFreeze() {
   CloseRun();
   if (!order_.empty() || fresh_.size() < generation_size_) return;
-  // The set moves as a whole and its merge order is a few sorted runs, each at most half the one
+  // The set moves as a whole and its merge order is a few sorted runs, each less than half the one
   // before: merging them from the shortest up moves each id once or twice, not a full sort.
   while (run_starts_.size() >= 2) MergeLastRuns();
   std::swap(frozen_, fresh_);

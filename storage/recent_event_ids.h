@@ -118,7 +118,8 @@ class RecentEventIds {
   void CloseRun();
   // Merges the two newest runs of fresh_order_ into one.
   void MergeLastRuns();
-  bool Less(const EventIdSet& set, const MergeItem& a, const MergeItem& b) const;
+  // Key order of two entries of fresh_ (runs are built and merged before fresh_ freezes).
+  bool Less(const MergeItem& a, const MergeItem& b) const;
 
   const size_t generation_size_;
   EventIdFilter filter_;  // every id in the index or remembered here (and some deleted since)
