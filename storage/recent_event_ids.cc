@@ -90,7 +90,7 @@ void RecentEventIds::CloseRun() {
   run_starts_.push_back(start);
   runs_end_ = end;
   // Like a binary counter: a run merges with the one before it unless that one is more than twice
-  // as long. Each run is then less than half the one before it, so there are at most log2(ids)
+  // as long. Each run is then less than half the one before it, so there are at most log2(ids) + 1
   // runs, whatever the groups' sizes, and each id moves about that many times.
   while (run_starts_.size() >= 2) {
     const size_t n = run_starts_.size();
@@ -104,7 +104,6 @@ void RecentEventIds::MergeLastRuns() {
   MergeItem* const a = fresh_order_.data() + run_starts_[n - 2];
   MergeItem* const b = fresh_order_.data() + run_starts_[n - 1];
   MergeItem* const end = fresh_order_.data() + runs_end_;
-  run_starts_.pop_back();
   // The shorter run moves to scratch_, and the merge fills the freed room from that side: the
   // output never overtakes the longer run's unread part.
   if (b - a <= end - b) {
@@ -124,6 +123,9 @@ void RecentEventIds::MergeLastRuns() {
     while (r != r_begin) *--out = (l != a && Less(r[-1], l[-1])) ? *--l : *--r;
     // What is left of [a, b) is already in place.
   }
+  // Only now: should scratch_ have failed to grow (it can, once merges fall behind and runs
+  // outgrow its reserve), the two runs stay recorded as two.
+  run_starts_.pop_back();
 }
 
 void RecentEventIds::MaybeFreeze() {
@@ -182,7 +184,7 @@ RecentEventIds::Slice RecentEventIds::TakeMergeSlice() {
   Slice slice;
   const size_t left = order_.size() - merged_;
   if (left == 0) return slice;
-  // Paced by this group's new ids, so that the rest is merged by the time the fresh ids reach
+  // Paced by this group's staged ids, so that the rest is merged by the time the fresh ids reach
   // kMergeByPercent of the next generation: every group then carries a slice about its own size,
   // rather than half the groups carrying twice that and the other half none. Should the fresh ids
   // get there first (a burst), the rest goes in one slice.

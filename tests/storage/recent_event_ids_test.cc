@@ -260,6 +260,89 @@ TEST_CASE("Ids committed in many groups of any size freeze into one key-ordered 
   CHECK(merged == keys);
 }
 
+TEST_CASE("Rolled-back jobs and aborted groups between run merges leave no trace in the order") {
+  RecentEventIds r(3000, 1 << 16);
+  r.Reset(1);
+  // Loaded ids start the first run, as after a restart.
+  std::vector<std::string> kept;
+  for (int i = 0; i < 700; ++i) {
+    const std::string k = IdKey(1, "load-" + std::to_string((i * 7919) % 100003));
+    r.Load(k, i + 1);
+    kept.push_back(k);
+  }
+  r.MaybeFreeze();
+  uint32_t x = 99;
+  int n = 0;
+  auto next_id = [&] {
+    x = x * 1103515245u + 12345u;
+    return "k" + std::to_string(x >> 8) + "-" + std::to_string(n++);
+  };
+  for (int group = 0; r.frozen_left() == 0; ++group) {
+    if (group % 5 == 4) {
+      // A group whose transaction failed: everything it staged is undone.
+      for (int i = 0; i < 30; ++i) StageId(&r, "aborted-" + next_id());
+      r.Abort();
+      continue;
+    }
+    // A small run after a large one, then a large one after a small one: both merge directions.
+    const int size = group % 3 == 0 ? 400 : 7;
+    for (int i = 0; i < size; ++i) {
+      const std::string id = next_id();
+      StageId(&r, id);
+      kept.push_back(IdKey(1, id));
+    }
+    const size_t mark = r.JobMark();
+    for (int i = 0; i < 50; ++i) StageId(&r, "rolled-back-" + next_id());
+    r.RollbackJob(mark);
+    r.Commit();
+  }
+  std::vector<std::string> merged;
+  while (r.frozen_left() > 0) {
+    for (const std::string& k : SliceKeys(r.TakeMergeSlice())) merged.push_back(k);
+    r.Commit();
+  }
+  std::sort(kept.begin(), kept.end());
+  CHECK(merged == kept);
+}
+
+TEST_CASE("A generation whose runs grew while the last one merged, and past its size, is ordered") {
+  RecentEventIds r(2000, 1 << 16);
+  r.Reset(1);
+  for (int i = 0; i < 2000; ++i) StageId(&r, "first-" + std::to_string(i));
+  r.Commit();
+  REQUIRE(r.frozen_left() == 2000);
+  // Every merge slice fails (rolled back), so the fresh ids grow past a generation in runs while
+  // the first generation waits.
+  std::vector<std::string> second;
+  for (int group = 0; group < 30; ++group) {
+    for (int i = 0; i < 100; ++i) {
+      const std::string id = std::to_string((group * 100 + i) * 7919 % 10007) + "-second";
+      StageId(&r, id);
+      second.push_back(IdKey(1, id));
+    }
+    r.TakeMergeSlice();
+    r.ForgetMergeSlice();
+    r.Commit();
+  }
+  CHECK(r.fresh_size() == 3000);
+  CHECK(r.frozen_left() == 2000);
+  while (r.frozen_left() == 2000 || r.fresh_size() > 0) {
+    // Merging resumes: the first generation goes at once (fresh is past 80%), then the second
+    // freezes, all 3,000 ids of it.
+    r.TakeMergeSlice();
+    r.Commit();
+    if (r.frozen_left() == 3000) break;
+  }
+  REQUIRE(r.frozen_left() == 3000);
+  std::vector<std::string> merged;
+  while (r.frozen_left() > 0) {
+    for (const std::string& k : SliceKeys(r.TakeMergeSlice())) merged.push_back(k);
+    r.Commit();
+  }
+  std::sort(second.begin(), second.end());
+  CHECK(merged == second);
+}
+
 TEST_CASE("Ids loaded on open are remembered and merged like committed ones") {
   RecentEventIds r(3, 4096);
   r.Reset(100);
