@@ -339,7 +339,9 @@ void Store::RunGroup(std::vector<std::shared_ptr<Job>>& group) {
       }
     }
     // Runs `part` in a savepoint of its own: its failure rolls back that part alone, unless it took
-    // the whole transaction with it, which fails the group. Returns the part's status.
+    // the whole transaction with it, which fails the group. Returns the part's status. The three
+    // statements are spelled out, not built from a name, because Connection::Run caches
+    // statements by their literal's address.
     auto run_part = [&](const char* begin, const char* undo, const char* end,
                         const std::function<Status()>& part) {
       Status p = GuardSqlite([&] {

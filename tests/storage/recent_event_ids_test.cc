@@ -37,6 +37,17 @@ std::vector<std::string> SliceKeys(const RecentEventIds::Slice& s) {
   return keys;
 }
 
+// Merges the frozen generation to its end, one committed slice per group; returns its keys in the
+// order they were merged.
+std::vector<std::string> MergeWholeGeneration(RecentEventIds* r) {
+  std::vector<std::string> merged;
+  while (r->frozen_left() > 0) {
+    for (const std::string& k : SliceKeys(r->TakeMergeSlice())) merged.push_back(k);
+    r->Commit();
+  }
+  return merged;
+}
+
 }  // namespace
 
 TEST_CASE("EventIdFilter reports every added key and few others") {
@@ -251,11 +262,7 @@ TEST_CASE("Ids committed in many groups of any size freeze into one key-ordered 
     ++group;
   }
   CHECK(group > 20);
-  std::vector<std::string> merged;
-  while (r.frozen_left() > 0) {
-    for (const std::string& k : SliceKeys(r.TakeMergeSlice())) merged.push_back(k);
-    r.Commit();
-  }
+  const std::vector<std::string> merged = MergeWholeGeneration(&r);
   std::sort(keys.begin(), keys.end());
   CHECK(merged == keys);
 }
@@ -296,11 +303,7 @@ TEST_CASE("Rolled-back jobs and aborted groups between run merges leave no trace
     r.RollbackJob(mark);
     r.Commit();
   }
-  std::vector<std::string> merged;
-  while (r.frozen_left() > 0) {
-    for (const std::string& k : SliceKeys(r.TakeMergeSlice())) merged.push_back(k);
-    r.Commit();
-  }
+  const std::vector<std::string> merged = MergeWholeGeneration(&r);
   std::sort(kept.begin(), kept.end());
   CHECK(merged == kept);
 }
@@ -334,11 +337,7 @@ TEST_CASE("A generation whose runs grew while the last one merged, and past its 
     if (r.frozen_left() == 3000) break;
   }
   REQUIRE(r.frozen_left() == 3000);
-  std::vector<std::string> merged;
-  while (r.frozen_left() > 0) {
-    for (const std::string& k : SliceKeys(r.TakeMergeSlice())) merged.push_back(k);
-    r.Commit();
-  }
+  const std::vector<std::string> merged = MergeWholeGeneration(&r);
   std::sort(second.begin(), second.end());
   CHECK(merged == second);
 }
