@@ -9,6 +9,9 @@
 #include "server/json_codec.h"
 #include "server/limits.h"
 #include "server/policy_codec.h"
+#include "storage/audit.h"
+#include "storage/detection.h"
+#include "storage/executions.h"
 
 namespace vigil {
 namespace {}  // namespace
@@ -35,7 +38,7 @@ Result<std::optional<FailureGroupRow>> FindGroup(App& app, const RequestContext&
   std::optional<FailureGroupRow> g;
   if (id.size() > limits::kMaxIdBytes) return g;
   Status s = app.store().Read([&](ReadTxn& txn) {
-    auto r = txn.GetFailureGroup(ctx.auth.project, id);
+    auto r = storage::GetFailureGroup(txn, ctx.auth.project, id);
     if (!r.ok()) return r.status();
     g = std::move(r.value());
     return Status::Ok();
@@ -51,7 +54,7 @@ void HandleListFailureGroups(App& app, RequestContext& ctx) {
   const int64_t offset = ctx.PageParam("offset", 0, 0, limits::kMaxOffset);
   std::vector<FailureGroupRow> groups;
   Status s = app.store().Read([&](ReadTxn& txn) {
-    auto r = txn.ListFailureGroups(ctx.auth.project, limit, offset);
+    auto r = storage::ListFailureGroups(txn, ctx.auth.project, limit, offset);
     if (!r.ok()) return r.status();
     groups = std::move(r.value());
     return Status::Ok();
@@ -87,7 +90,7 @@ void HandleListGroupExecutions(App& app, RequestContext& ctx) {
   f.offset = ctx.PageParam("offset", 0, 0, limits::kMaxOffset);
   std::vector<Execution> list;
   Status s = app.store().Read([&](ReadTxn& txn) {
-    auto r = txn.ListExecutions(ctx.auth.project, f);
+    auto r = storage::ListExecutions(txn, ctx.auth.project, f);
     if (!r.ok()) return r.status();
     list = std::move(r.value());
     return Status::Ok();
@@ -110,9 +113,9 @@ void HandlePutPolicy(App& app, RequestContext& ctx) {
   if (!policy.ok()) return SendError(*ctx.res, policy.status());
   const std::string json = PolicyToJson(policy.value());
   Status s = app.store().Write([&](WriteTxn& txn) {
-    Status u = txn.PutPolicy(ctx.auth.project, json, ctx.now_ms);
+    Status u = storage::PutPolicy(txn, ctx.auth.project, json, ctx.now_ms);
     if (!u.ok()) return u;
-    return txn.InsertAudit(ActionEntry(app, ctx, "policy.update", 200));
+    return storage::InsertAudit(txn, ActionEntry(app, ctx, "policy.update", 200));
   });
   if (!s.ok()) return SendError(*ctx.res, s);
   app.detection().SetPolicyCache(ctx.auth.project, policy.value());

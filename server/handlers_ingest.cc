@@ -4,6 +4,8 @@
 #include "server/handlers.h"
 #include "server/json_codec.h"
 #include "server/limits.h"
+#include "storage/events.h"
+#include "storage/executions.h"
 
 namespace vigil {
 namespace {
@@ -31,7 +33,7 @@ void UpsertExecution(App& app, RequestContext& ctx, ExecutionPatch patch,
   if (!policy.ok()) return SendError(*ctx.res, policy.status());
   UpsertResult result;
   Status s = app.store().Write([&](WriteTxn& txn) {
-    auto r = txn.UpsertExecution(ctx.auth.project, patch, ctx.now_ms);
+    auto r = storage::UpsertExecution(txn, ctx.auth.project, patch, ctx.now_ms);
     if (!r.ok()) return r.status();
     result = std::move(r.value());
     return Status::Ok();
@@ -90,7 +92,7 @@ void HandleIngestEvents(App& app, RequestContext& ctx) {
                                                 batch->events, policy.value(), ctx.now_ms);
     // Events, implicit executions and the live findings they cause commit together.
     Status s = app.store().Write([&](WriteTxn& txn) {
-      auto r = txn.IngestEvents(ctx.auth.project, batch->events, ctx.now_ms);
+      auto r = storage::IngestEvents(txn, ctx.auth.project, batch->events, ctx.now_ms);
       if (!r.ok()) return r.status();
       result = std::move(r.value());
       return detection.ApplyLive(txn, ctx.auth.project, plan, result, ctx.now_ms);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "domain/account.h"
 #include "domain/status.h"
 #include "server/json_writer.h"
 #include "storage/store.h"

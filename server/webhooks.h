@@ -25,7 +25,9 @@
 #include <thread>
 #include <vector>
 
+#include "domain/detection_rows.h"
 #include "domain/secret_box.h"
+#include "domain/webhook.h"
 #include "server/config.h"
 #include "server/metrics.h"
 #include "server/webhook_address.h"

@@ -3,10 +3,15 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <thread>
 
 #include "storage/connection.h"
+#include "storage/database.h"
+#include "storage/events.h"
+#include "storage/executions.h"
+#include "storage/projects.h"
 
 using namespace vigil;
 
@@ -28,8 +33,8 @@ struct TempStore {
     store = std::move(s.value());
     REQUIRE(store
                 ->Write([&](WriteTxn& txn) {
-                  project_a = txn.EnsureProject("pa", "A", "hobby", 1).value();
-                  project_b = txn.EnsureProject("pb", "B", "hobby", 1).value();
+                  project_a = storage::EnsureProject(txn, "pa", "A", "hobby", 1).value();
+                  project_b = storage::EnsureProject(txn, "pb", "B", "hobby", 1).value();
                   return Status::Ok();
                 })
                 .ok());
@@ -56,7 +61,7 @@ Event Ev(const std::string& id, const std::string& exec, int64_t seq, int64_t ts
 TEST_CASE("Store::Open creates the directory and records migrations") {
   TempStore t;
   CHECK(std::filesystem::exists(t.dir / "sub" / "t.db"));
-  CHECK(t.store->Read([](ReadTxn& txn) { return txn.Ping(); }).ok());
+  CHECK(t.store->Read([](ReadTxn& txn) { return storage::Ping(txn); }).ok());
 }
 
 TEST_CASE("IngestEvents counts duplicates and creates missing executions") {
@@ -68,7 +73,7 @@ TEST_CASE("IngestEvents counts duplicates and creates missing executions") {
   IngestResult r1, r2;
   REQUIRE(t.store
               ->Write([&](WriteTxn& txn) {
-                r1 = txn.IngestEvents(t.project_a, batch, 9999).value();
+                r1 = storage::IngestEvents(txn, t.project_a, batch, 9999).value();
                 return Status::Ok();
               })
               .ok());
@@ -76,7 +81,7 @@ TEST_CASE("IngestEvents counts duplicates and creates missing executions") {
   CHECK(r1.duplicates == 0);
   REQUIRE(t.store
               ->Write([&](WriteTxn& txn) {
-                r2 = txn.IngestEvents(t.project_a, batch, 9999).value();
+                r2 = storage::IngestEvents(txn, t.project_a, batch, 9999).value();
                 return Status::Ok();
               })
               .ok());
@@ -85,7 +90,7 @@ TEST_CASE("IngestEvents counts duplicates and creates missing executions") {
   std::optional<ExecutionDetail> d;
   REQUIRE(t.store
               ->Read([&](ReadTxn& txn) {
-                d = txn.GetExecution(t.project_a, "e1", 100).value();
+                d = storage::GetExecution(txn, t.project_a, "e1", 100).value();
                 return Status::Ok();
               })
               .ok());
@@ -99,15 +104,15 @@ TEST_CASE("Tenant reads never see another project's rows") {
   TempStore t;
   REQUIRE(t.store
               ->Write([&](WriteTxn& txn) {
-                return txn.IngestEvents(t.project_b, {Ev("x", "shared", 1)}, 1).status();
+                return storage::IngestEvents(txn, t.project_b, {Ev("x", "shared", 1)}, 1).status();
               })
               .ok());
   std::optional<ExecutionDetail> d;
   std::vector<Execution> list;
   REQUIRE(t.store
               ->Read([&](ReadTxn& txn) {
-                d = txn.GetExecution(t.project_a, "shared", 10).value();
-                list = txn.ListExecutions(t.project_a, ExecutionFilter{}).value();
+                d = storage::GetExecution(txn, t.project_a, "shared", 10).value();
+                list = storage::ListExecutions(txn, t.project_a, ExecutionFilter{}).value();
                 return Status::Ok();
               })
               .ok());
@@ -123,7 +128,8 @@ TEST_CASE("A failing job in a group commit rolls back alone") {
   for (int i = 0; i < 20; ++i) {
     threads.emplace_back([&, i] {
       results[i] = t.store->Write([&, i](WriteTxn& txn) {
-        auto r = txn.IngestEvents(t.project_a, {Ev("g" + std::to_string(i), "grp", i)}, 1);
+        auto r =
+            storage::IngestEvents(txn, t.project_a, {Ev("g" + std::to_string(i), "grp", i)}, 1);
         if (!r.ok()) return r.status();
         return i % 2 ? Status::InvalidArgument("rejected after writing") : Status::Ok();
       });
@@ -134,7 +140,7 @@ TEST_CASE("A failing job in a group commit rolls back alone") {
   int64_t total = 0;
   REQUIRE(t.store
               ->Read([&](ReadTxn& txn) {
-                auto events = txn.ListEvents(t.project_a, "grp", 100, 0, &total).value();
+                auto events = storage::ListEvents(txn, t.project_a, "grp", 100, 0, &total).value();
                 REQUIRE(events.has_value());
                 for (const Event& e : *events) CHECK(std::stoi(e.event_id.substr(1)) % 2 == 0);
                 CHECK(events->size() == 10);

@@ -3,7 +3,9 @@
 
 #include <filesystem>
 
+#include "storage/projects.h"
 #include "storage/store.h"
+#include "storage/webhooks.h"
 
 using namespace vigil;
 
@@ -25,8 +27,8 @@ struct WebhookStore {
     store = std::move(s.value());
     REQUIRE(store
                 ->Write([&](WriteTxn& txn) {
-                  a = txn.EnsureProject("pa", "A", "hobby", 1).value();
-                  b = txn.EnsureProject("pb", "B", "hobby", 1).value();
+                  a = storage::EnsureProject(txn, "pa", "A", "hobby", 1).value();
+                  b = storage::EnsureProject(txn, "pb", "B", "hobby", 1).value();
                   return Status::Ok();
                 })
                 .ok());
@@ -42,14 +44,15 @@ struct WebhookStore {
     w.secret_blob = std::string("\x01sealed\0bytes", 13);
     w.created_at_ms = created_at;
     w.enabled_classes = {"crashes", "loops"};
-    REQUIRE(store->Write([&](WriteTxn& txn) { return txn.CreateWebhook(project, w, 3); }).ok());
+    REQUIRE(store->Write([&](WriteTxn& txn) { return storage::CreateWebhook(txn, project, w, 3); })
+                .ok());
     return Get(project, id).value();
   }
   std::optional<WebhookRow> Get(int64_t project, const std::string& id) {
     std::optional<WebhookRow> out;
     REQUIRE(store
                 ->Read([&](ReadTxn& txn) {
-                  out = txn.GetWebhook(project, id).value();
+                  out = storage::GetWebhook(txn, project, id).value();
                   return Status::Ok();
                 })
                 .ok());
@@ -59,7 +62,7 @@ struct WebhookStore {
     std::vector<WebhookAttemptRow> out;
     REQUIRE(store
                 ->Read([&](ReadTxn& txn) {
-                  out = txn.ListWebhookDeliveries(project, row, 50).value();
+                  out = storage::ListWebhookDeliveries(txn, project, row, 50).value();
                   return Status::Ok();
                 })
                 .ok());
@@ -69,7 +72,7 @@ struct WebhookStore {
     std::vector<DueWebhookMessage> out;
     REQUIRE(store
                 ->Read([&](ReadTxn& txn) {
-                  out = txn.ListDueWebhookMessages(now, 100).value();
+                  out = storage::ListDueWebhookMessages(txn, now, 100).value();
                   return Status::Ok();
                 })
                 .ok());
@@ -87,7 +90,7 @@ struct WebhookStore {
     m.next_attempt_at_ms = at;
     REQUIRE(store
                 ->Write([&](WriteTxn& txn) {
-                  return txn.EnqueueWebhookMessage(project, row, m, 2).status();
+                  return storage::EnqueueWebhookMessage(txn, project, row, m, 2).status();
                 })
                 .ok());
   }
@@ -107,13 +110,14 @@ TEST_CASE("Webhooks are per project, bounded, and keep their sealed secret byte 
   extra.webhook_id = "wh-4";
   extra.url = "https://example.com";
   extra.secret_blob = "x";
-  Status s = t.store->Write([&](WriteTxn& txn) { return txn.CreateWebhook(t.a, extra, 3); });
+  Status s =
+      t.store->Write([&](WriteTxn& txn) { return storage::CreateWebhook(txn, t.a, extra, 3); });
   CHECK(s.code() == Code::kConflict);
   CHECK(s.message() == "too many webhooks (max 3)");
   std::vector<WebhookRow> list;
   REQUIRE(t.store
               ->Read([&](ReadTxn& txn) {
-                list = txn.ListWebhooks(t.a).value();
+                list = storage::ListWebhooks(txn, t.a).value();
                 return Status::Ok();
               })
               .ok());
@@ -122,7 +126,7 @@ TEST_CASE("Webhooks are per project, bounded, and keep their sealed secret byte 
   bool deleted = true;
   REQUIRE(t.store
               ->Write([&](WriteTxn& txn) {
-                deleted = txn.DeleteWebhook(t.b, "wh-1").value();
+                deleted = storage::DeleteWebhook(txn, t.b, "wh-1").value();
                 return Status::Ok();
               })
               .ok());
@@ -158,7 +162,7 @@ TEST_CASE("A queued message is due, shows as pending, and an attempt reschedules
   retry.retry_at_ms = 5000;
   REQUIRE(t.store
               ->Write([&](WriteTxn& txn) {
-                return txn.RecordWebhookAttempt(t.a, w.row, a, retry, 100, 1001);
+                return storage::RecordWebhookAttempt(txn, t.a, w.row, a, retry, 100, 1001);
               })
               .ok());
   CHECK(t.Due(4999).empty());
@@ -180,7 +184,7 @@ TEST_CASE("A queued message is due, shows as pending, and an attempt reschedules
   done.outbox_row = due[0].message.row;
   REQUIRE(t.store
               ->Write([&](WriteTxn& txn) {
-                return txn.RecordWebhookAttempt(t.a, w.row, a, done, 100, 6000);
+                return storage::RecordWebhookAttempt(txn, t.a, w.row, a, done, 100, 6000);
               })
               .ok());
   CHECK(t.Due(1 << 30).empty());
@@ -205,7 +209,7 @@ TEST_CASE("The outbox and the log are bounded per webhook") {
     a.status = "delivered";
     REQUIRE(t.store
                 ->Write([&](WriteTxn& txn) {
-                  return txn.RecordWebhookAttempt(t.a, w.row, a, {}, 3, 1);
+                  return storage::RecordWebhookAttempt(txn, t.a, w.row, a, {}, 3, 1);
                 })
                 .ok());
   }
@@ -230,7 +234,7 @@ TEST_CASE("A 410 disables the webhook and drops its queue; deleting removes queu
   gone.disable_webhook = true;
   REQUIRE(t.store
               ->Write([&](WriteTxn& txn) {
-                return txn.RecordWebhookAttempt(t.a, w.row, a, gone, 100, 5);
+                return storage::RecordWebhookAttempt(txn, t.a, w.row, a, gone, 100, 5);
               })
               .ok());
   CHECK_FALSE(t.Get(t.a, "wh-1")->enabled);
@@ -238,16 +242,17 @@ TEST_CASE("A 410 disables the webhook and drops its queue; deleting removes queu
   std::vector<WebhookRow> enabled;
   REQUIRE(t.store
               ->Write([&](WriteTxn& txn) {
-                enabled = txn.ListEnabledWebhooks(t.a).value();
-                return txn.DeleteWebhook(t.a, "wh-1").status();
+                enabled = storage::ListEnabledWebhooks(txn, t.a).value();
+                return storage::DeleteWebhook(txn, t.a, "wh-1").status();
               })
               .ok());
   CHECK(enabled.empty());
   CHECK(t.Log(t.a, w.row).empty());
   // Recording against a deleted webhook is a no-op, not an error.
   CHECK(t.store
-            ->Write(
-                [&](WriteTxn& txn) { return txn.RecordWebhookAttempt(t.a, w.row, a, {}, 100, 6); })
+            ->Write([&](WriteTxn& txn) {
+              return storage::RecordWebhookAttempt(txn, t.a, w.row, a, {}, 100, 6);
+            })
             .ok());
 }
 
@@ -258,7 +263,7 @@ TEST_CASE("Stored secrets are listed across projects for re-encryption and repla
   std::vector<StoredSecret> all;
   REQUIRE(t.store
               ->Read([&](ReadTxn& txn) {
-                all = txn.ListStoredSecrets(0, 10).value();
+                all = storage::ListStoredSecrets(txn, 0, 10).value();
                 return Status::Ok();
               })
               .ok());
@@ -267,9 +272,9 @@ TEST_CASE("Stored secrets are listed across projects for re-encryption and repla
   CHECK(all[1].project_id == "pb");
   REQUIRE(t.store
               ->Write([&](WriteTxn& txn) {
-                Status s = txn.ReplaceWebhookSecret(t.a, w1.row, "stale", "new-1");
+                Status s = storage::ReplaceWebhookSecret(txn, t.a, w1.row, "stale", "new-1");
                 if (!s.ok()) return s;
-                return txn.ReplaceWebhookSecret(t.b, w2.row, w2.secret_blob, "new-2");
+                return storage::ReplaceWebhookSecret(txn, t.b, w2.row, w2.secret_blob, "new-2");
               })
               .ok());
   CHECK(t.Get(t.a, "wh-1")->secret_blob == w1.secret_blob);  // not the expected old value

@@ -1,10 +1,25 @@
-// Keys and the admin view of projects (spec §6 api-keys, §13).
-#include "storage/connection.h"
-#include "storage/rows.h"
-#include "storage/store.h"
+// Projects: creation, settings, deletion and the admin views (storage/projects.h).
+#include "storage/projects.h"
 
-namespace vigil {
+#include "storage/connection.h"
+#include "storage/recent_event_ids.h"
+#include "storage/rows.h"
+#include "storage/txn.h"
+
+namespace vigil::storage {
 namespace {
+
+// The next internal project id: past every id ever handed out (id_sequences), never a reused one.
+#define VIGIL_NEXT_PROJECT_ID                                    \
+  "MAX((SELECT last FROM id_sequences WHERE name = 'projects')," \
+  " (SELECT COALESCE(MAX(id), 0) FROM projects)) + 1"
+
+// Records the id just inserted as the high-water mark (same transaction as the insert).
+void AdvanceProjectSequence(Connection* conn) {
+  auto& q = conn->Prepare("UPDATE id_sequences SET last = ? WHERE name = 'projects'");
+  q.bind(1, conn->db().getLastInsertRowid());
+  q.exec();
+}
 
 #define VIGIL_ADMIN_PROJECT_SELECT                                                      \
   "SELECT p.id, p.project_id, p.name, p.owner_email, p.created_at, p.tier,"             \
@@ -48,47 +63,87 @@ AdminProject ReadAdminProject(SQLite::Statement& q) {
 
 }  // namespace
 
-Result<int64_t> WriteTxn::CountKeys(int64_t project) {
-  int64_t n = 0;
+Result<int64_t> EnsureProject(WriteTxn& txn, const std::string& project_id, const std::string& name,
+                              const std::string& tier, int64_t now_ms) {
+  int64_t id = 0;
   Status s = GuardSqlite([&] {
-    auto& q = conn_->Prepare("SELECT COUNT(*) FROM api_keys WHERE project = ?");
-    q.bind(1, project);
-    if (q.executeStep()) n = q.getColumn(0).getInt64();
+    auto& ins = txn.conn()->Prepare(
+        "INSERT INTO projects(id, project_id, name, tier, created_at) VALUES "
+        "(" VIGIL_NEXT_PROJECT_ID ", ?, ?, ?, ?) ON CONFLICT(project_id) DO NOTHING");
+    ins.bind(1, project_id);
+    ins.bind(2, name);
+    ins.bind(3, tier);
+    ins.bind(4, now_ms);
+    if (ins.exec() == 1) AdvanceProjectSequence(txn.conn());
+    auto& q = txn.conn()->Prepare("SELECT id FROM projects WHERE project_id = ?");
+    q.bind(1, project_id);
+    if (!q.executeStep()) return Status::Internal("project vanished after insert");
+    id = q.getColumn(0).getInt64();
     return Status::Ok();
   });
   if (!s.ok()) return s;
-  return n;
+  return id;
 }
 
-Result<bool> WriteTxn::DeleteKey(int64_t project, const std::string& key_id) {
-  bool deleted = false;
+Result<int64_t> CreateProject(WriteTxn& txn, const std::string& project_id, const std::string& name,
+                              const std::string& owner_email, const std::string& tier,
+                              int64_t now_ms) {
+  int64_t id = 0;
   Status s = GuardSqlite([&] {
-    auto& q = conn_->Prepare("DELETE FROM api_keys WHERE project = ? AND key_id = ?");
-    q.bind(1, project);
-    q.bind(2, key_id);
-    deleted = q.exec() == 1;
+    auto& ins = txn.conn()->Prepare(
+        "INSERT INTO projects(id, project_id, name, owner_email, tier, created_at) "
+        "VALUES (" VIGIL_NEXT_PROJECT_ID ", ?, ?, ?, ?, ?) ON CONFLICT(project_id) DO NOTHING");
+    ins.bind(1, project_id);
+    ins.bind(2, name);
+    ins.bind(3, owner_email);
+    ins.bind(4, tier);
+    ins.bind(5, now_ms);
+    if (ins.exec() != 1) return Status::Conflict("project id already exists");
+    id = txn.conn()->db().getLastInsertRowid();
+    AdvanceProjectSequence(txn.conn());
     return Status::Ok();
   });
   if (!s.ok()) return s;
-  return deleted;
+  return id;
 }
 
-Result<std::optional<std::string>> WriteTxn::KeyName(int64_t project, const std::string& key_id) {
-  std::optional<std::string> name;
+Result<std::optional<ProjectInfo>> GetProject(Txn& txn, int64_t project) {
+  std::optional<ProjectInfo> info;
   Status s = GuardSqlite([&] {
-    auto& q = conn_->Prepare("SELECT name FROM api_keys WHERE project = ? AND key_id = ?");
+    auto& q = txn.conn()->Prepare(
+        "SELECT id, project_id, name, owner_email, tier, created_at FROM projects WHERE id = ?");
     q.bind(1, project);
-    q.bind(2, key_id);
-    if (q.executeStep()) name = q.getColumn(0).getString();
+    if (q.executeStep()) {
+      ProjectInfo p;
+      p.id = q.getColumn(0).getInt64();
+      p.project_id = q.getColumn(1).getString();
+      p.name = q.getColumn(2).getString();
+      p.owner_email = q.getColumn(3).getString();
+      p.tier = q.getColumn(4).getString();
+      p.created_at_ms = q.getColumn(5).getInt64();
+      info = std::move(p);
+    }
     return Status::Ok();
   });
   if (!s.ok()) return s;
-  return name;
+  return info;
 }
 
-Status WriteTxn::SetTier(int64_t project, const std::string& tier, int64_t expires_at_ms) {
+Result<std::optional<int64_t>> FindProjectId(Txn& txn, const std::string& project_id) {
+  std::optional<int64_t> id;
+  Status s = GuardSqlite([&] {
+    auto& q = txn.conn()->Prepare("SELECT id FROM projects WHERE project_id = ?");
+    q.bind(1, project_id);
+    if (q.executeStep()) id = q.getColumn(0).getInt64();
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return id;
+}
+
+Status SetTier(WriteTxn& txn, int64_t project, const std::string& tier, int64_t expires_at_ms) {
   return GuardSqlite([&] {
-    auto& q = conn_->Prepare("UPDATE projects SET tier = ?, tier_expires_at = ? WHERE id = ?");
+    auto& q = txn.conn()->Prepare("UPDATE projects SET tier = ?, tier_expires_at = ? WHERE id = ?");
     q.bind(1, tier);
     BindInt(q, 2, expires_at_ms);
     q.bind(3, project);
@@ -97,9 +152,9 @@ Status WriteTxn::SetTier(int64_t project, const std::string& tier, int64_t expir
   });
 }
 
-Status WriteTxn::AddGrant(int64_t project, int64_t delta, int64_t expires_at_ms) {
+Status AddGrant(WriteTxn& txn, int64_t project, int64_t delta, int64_t expires_at_ms) {
   return GuardSqlite([&] {
-    auto& q = conn_->Prepare(
+    auto& q = txn.conn()->Prepare(
         "UPDATE projects SET granted_executions = granted_executions + ?,"
         " granted_executions_expires_at = ? WHERE id = ?");
     q.bind(1, delta);
@@ -110,10 +165,10 @@ Status WriteTxn::AddGrant(int64_t project, int64_t delta, int64_t expires_at_ms)
   });
 }
 
-Status WriteTxn::SetRateLimit(int64_t project, std::optional<double> burst,
-                              std::optional<double> per_sec) {
+Status SetRateLimit(WriteTxn& txn, int64_t project, std::optional<double> burst,
+                    std::optional<double> per_sec) {
   return GuardSqlite([&] {
-    auto& q = conn_->Prepare(
+    auto& q = txn.conn()->Prepare(
         "UPDATE projects SET rate_limit_burst = ?, rate_limit_per_sec = ? WHERE id = ?");
     if (burst) {
       q.bind(1, *burst);
@@ -131,11 +186,11 @@ Status WriteTxn::SetRateLimit(int64_t project, std::optional<double> burst,
   });
 }
 
-Status WriteTxn::SetSuspended(int64_t project, bool suspended, const std::string& reason,
-                              int64_t now_ms) {
+Status SetSuspended(WriteTxn& txn, int64_t project, bool suspended, const std::string& reason,
+                    int64_t now_ms) {
   return GuardSqlite([&] {
-    auto& q =
-        conn_->Prepare("UPDATE projects SET suspended_at = ?, suspended_reason = ? WHERE id = ?");
+    auto& q = txn.conn()->Prepare(
+        "UPDATE projects SET suspended_at = ?, suspended_reason = ? WHERE id = ?");
     BindInt(q, 1, suspended ? now_ms : 0);
     BindText(q, 2, suspended ? reason : std::string());
     q.bind(3, project);
@@ -144,25 +199,9 @@ Status WriteTxn::SetSuspended(int64_t project, bool suspended, const std::string
   });
 }
 
-Status WriteTxn::DeleteProject(int64_t project) {
-  recent_->NoteDeletes();
+Status SetRetention(WriteTxn& txn, int64_t project, std::optional<int64_t> days) {
   return GuardSqlite([&] {
-    // Tables without a foreign key to projects go first; the rest cascade from the project row.
-    for (const char* sql :
-         {"DELETE FROM findings WHERE project = ?", "DELETE FROM model_usage WHERE project = ?",
-          "DELETE FROM events WHERE project = ?", "DELETE FROM audit_log WHERE project = ?",
-          "DELETE FROM stripe_events WHERE project = ?", "DELETE FROM projects WHERE id = ?"}) {
-      SQLite::Statement q(conn_->db(), sql);
-      q.bind(1, project);
-      q.exec();
-    }
-    return Status::Ok();
-  });
-}
-
-Status WriteTxn::SetRetention(int64_t project, std::optional<int64_t> days) {
-  return GuardSqlite([&] {
-    auto& q = conn_->Prepare("UPDATE projects SET retention_days = ? WHERE id = ?");
+    auto& q = txn.conn()->Prepare("UPDATE projects SET retention_days = ? WHERE id = ?");
     if (days) {
       q.bind(1, *days);
     } else {
@@ -174,36 +213,26 @@ Status WriteTxn::SetRetention(int64_t project, std::optional<int64_t> days) {
   });
 }
 
-Result<int64_t> WriteTxn::PruneExecutions(int64_t project, int64_t cutoff_ms, int64_t limit) {
-  int64_t n = 0;
-  recent_->NoteDeletes();  // the executions' events go with them
-  Status s = GuardSqlite([&] {
-    // started_at <= ended_at, so the started_at bound lets the index narrow the scan.
-    auto& q = conn_->Prepare(
-        "DELETE FROM executions WHERE id IN (SELECT id FROM executions WHERE project = ?"
-        " AND started_at < ? AND COALESCE(ended_at, started_at) < ? LIMIT ?)");
-    q.bind(1, project);
-    q.bind(2, cutoff_ms);
-    q.bind(3, cutoff_ms);
-    q.bind(4, limit);
-    n = q.exec();
+Status DeleteProject(WriteTxn& txn, int64_t project) {
+  txn.recent()->NoteDeletes();
+  return GuardSqlite([&] {
+    // Tables without a foreign key to projects go first; the rest cascade from the project row.
+    for (const char* sql :
+         {"DELETE FROM findings WHERE project = ?", "DELETE FROM model_usage WHERE project = ?",
+          "DELETE FROM events WHERE project = ?", "DELETE FROM audit_log WHERE project = ?",
+          "DELETE FROM stripe_events WHERE project = ?", "DELETE FROM projects WHERE id = ?"}) {
+      SQLite::Statement q(txn.conn()->db(), sql);
+      q.bind(1, project);
+      q.exec();
+    }
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return n;
 }
 
-Result<int64_t> WriteTxn::PruneDeliveries(int64_t cutoff_ms, int64_t limit) {
-  return DeleteOlderBatch(conn_,
-                          "DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM"
-                          " webhook_deliveries WHERE created_at < ? LIMIT ?)",
-                          cutoff_ms, limit);
-}
-
-Result<std::vector<std::pair<int64_t, int64_t>>> ReadTxn::RetentionPolicies(int64_t default_days) {
+Result<std::vector<std::pair<int64_t, int64_t>>> RetentionPolicies(Txn& txn, int64_t default_days) {
   std::vector<std::pair<int64_t, int64_t>> out;
   Status s = GuardSqlite([&] {
-    auto& q = conn_->Prepare(
+    auto& q = txn.conn()->Prepare(
         "SELECT id, COALESCE(retention_days, ?) FROM projects WHERE COALESCE(retention_days, ?) > "
         "0");
     q.bind(1, default_days);
@@ -215,44 +244,11 @@ Result<std::vector<std::pair<int64_t, int64_t>>> ReadTxn::RetentionPolicies(int6
   return out;
 }
 
-Result<int64_t> ReadTxn::CountOutbox() {
-  int64_t n = 0;
-  Status s = GuardSqlite([&] {
-    auto& q = conn_->Prepare("SELECT COUNT(*) FROM webhook_outbox");
-    if (q.executeStep()) n = q.getColumn(0).getInt64();
-    return Status::Ok();
-  });
-  if (!s.ok()) return s;
-  return n;
-}
-
-Result<std::vector<ApiKeyRow>> ReadTxn::ListKeys(int64_t project) {
-  std::vector<ApiKeyRow> out;
-  Status s = GuardSqlite([&] {
-    auto& q = conn_->Prepare(
-        "SELECT key_id, key_prefix, name, created_at, COALESCE(last_used_at, 0) FROM api_keys"
-        " WHERE project = ? ORDER BY created_at DESC, key_id");
-    q.bind(1, project);
-    while (q.executeStep()) {
-      ApiKeyRow k;
-      k.key_id = q.getColumn(0).getString();
-      k.key_prefix = q.getColumn(1).getString();
-      k.name = q.getColumn(2).getString();
-      k.created_at_ms = q.getColumn(3).getInt64();
-      k.last_used_at_ms = q.getColumn(4).getInt64();
-      out.push_back(std::move(k));
-    }
-    return Status::Ok();
-  });
-  if (!s.ok()) return s;
-  return out;
-}
-
-Result<std::vector<AdminProject>> ReadTxn::ListAdminProjects(int64_t limit, int64_t offset) {
+Result<std::vector<AdminProject>> ListAdminProjects(Txn& txn, int64_t limit, int64_t offset) {
   std::vector<AdminProject> out;
   Status s = GuardSqlite([&] {
-    auto& q = conn_->Prepare(VIGIL_ADMIN_PROJECT_SELECT
-                             " ORDER BY p.created_at DESC, p.id DESC LIMIT ? OFFSET ?");
+    auto& q = txn.conn()->Prepare(VIGIL_ADMIN_PROJECT_SELECT
+                                  " ORDER BY p.created_at DESC, p.id DESC LIMIT ? OFFSET ?");
     q.bind(1, limit);
     q.bind(2, offset);
     while (q.executeStep()) out.push_back(ReadAdminProject(q));
@@ -262,10 +258,10 @@ Result<std::vector<AdminProject>> ReadTxn::ListAdminProjects(int64_t limit, int6
   return out;
 }
 
-Result<std::optional<AdminProject>> ReadTxn::GetAdminProject(const std::string& project_id) {
+Result<std::optional<AdminProject>> GetAdminProject(Txn& txn, const std::string& project_id) {
   std::optional<AdminProject> out;
   Status s = GuardSqlite([&] {
-    auto& q = conn_->Prepare(VIGIL_ADMIN_PROJECT_SELECT " WHERE p.project_id = ?");
+    auto& q = txn.conn()->Prepare(VIGIL_ADMIN_PROJECT_SELECT " WHERE p.project_id = ?");
     q.bind(1, project_id);
     if (q.executeStep()) out = ReadAdminProject(q);
     return Status::Ok();
@@ -274,10 +270,10 @@ Result<std::optional<AdminProject>> ReadTxn::GetAdminProject(const std::string& 
   return out;
 }
 
-Result<std::optional<AdminProject>> ReadTxn::GetAdminProjectById(int64_t project) {
+Result<std::optional<AdminProject>> GetAdminProjectById(Txn& txn, int64_t project) {
   std::optional<AdminProject> out;
   Status s = GuardSqlite([&] {
-    auto& q = conn_->Prepare(VIGIL_ADMIN_PROJECT_SELECT " WHERE p.id = ?");
+    auto& q = txn.conn()->Prepare(VIGIL_ADMIN_PROJECT_SELECT " WHERE p.id = ?");
     q.bind(1, project);
     if (q.executeStep()) out = ReadAdminProject(q);
     return Status::Ok();
@@ -286,10 +282,10 @@ Result<std::optional<AdminProject>> ReadTxn::GetAdminProjectById(int64_t project
   return out;
 }
 
-Result<std::vector<ProjectUsage>> ReadTxn::ProjectUsages() {
+Result<std::vector<ProjectUsage>> ProjectUsages(Txn& txn) {
   std::vector<ProjectUsage> out;
   Status s = GuardSqlite([&] {
-    auto& q = conn_->Prepare(
+    auto& q = txn.conn()->Prepare(
         "SELECT p.id, p.project_id, p.name, p.owner_email, p.tier,"
         " (SELECT COUNT(*) FROM executions x WHERE x.project = p.id),"
         " (SELECT COUNT(*) FROM events e WHERE e.project = p.id),"
@@ -317,4 +313,4 @@ Result<std::vector<ProjectUsage>> ReadTxn::ProjectUsages() {
   return out;
 }
 
-}  // namespace vigil
+}  // namespace vigil::storage

@@ -1,9 +1,11 @@
-// Storage for outgoing webhooks (spec §10): endpoints, the outbox and the delivery log.
+// Outgoing webhooks: endpoints, the outbox and the delivery log (storage/webhooks.h).
+#include "storage/webhooks.h"
+
 #include "storage/connection.h"
 #include "storage/rows.h"
-#include "storage/store.h"
+#include "storage/txn.h"
 
-namespace vigil {
+namespace vigil::storage {
 namespace {
 
 std::string Blob(SQLite::Statement& q, int col) {
@@ -53,17 +55,15 @@ WebhookRow ReadWebhookRow(SQLite::Statement& q, int first = 0) {
 
 }  // namespace
 
-// --- writes ----------------------------------------------------------------------------------
-
-Status WriteTxn::CreateWebhook(int64_t project, const WebhookRow& w, int64_t max_per_project) {
+Status CreateWebhook(WriteTxn& txn, int64_t project, const WebhookRow& w, int64_t max_per_project) {
   return GuardSqlite([&] {
-    auto& count = conn_->Prepare("SELECT COUNT(*) FROM project_webhooks WHERE project = ?");
+    auto& count = txn.conn()->Prepare("SELECT COUNT(*) FROM project_webhooks WHERE project = ?");
     count.bind(1, project);
     count.executeStep();
     if (count.getColumn(0).getInt64() >= max_per_project) {
       return Status::Conflict("too many webhooks (max " + std::to_string(max_per_project) + ")");
     }
-    auto& q = conn_->Prepare(
+    auto& q = txn.conn()->Prepare(
         "INSERT INTO project_webhooks(project, webhook_id, name, url, enabled_classes, enabled,"
         " secret_enc, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     q.bind(1, project);
@@ -79,11 +79,12 @@ Status WriteTxn::CreateWebhook(int64_t project, const WebhookRow& w, int64_t max
   });
 }
 
-Result<bool> WriteTxn::DeleteWebhook(int64_t project, const std::string& webhook_id) {
+Result<bool> DeleteWebhook(WriteTxn& txn, int64_t project, const std::string& webhook_id) {
   bool deleted = false;
   Status s = GuardSqlite([&] {
     // Queued messages and log rows go by ON DELETE CASCADE.
-    auto& q = conn_->Prepare("DELETE FROM project_webhooks WHERE project = ? AND webhook_id = ?");
+    auto& q =
+        txn.conn()->Prepare("DELETE FROM project_webhooks WHERE project = ? AND webhook_id = ?");
     q.bind(1, project);
     q.bind(2, webhook_id);
     deleted = q.exec() > 0;
@@ -93,12 +94,12 @@ Result<bool> WriteTxn::DeleteWebhook(int64_t project, const std::string& webhook
   return deleted;
 }
 
-Result<std::vector<WebhookRow>> WriteTxn::ListEnabledWebhooks(int64_t project) {
+Result<std::vector<WebhookRow>> ListEnabledWebhooks(Txn& txn, int64_t project) {
   std::vector<WebhookRow> out;
   Status s = GuardSqlite([&] {
-    auto& q = conn_->Prepare("SELECT " VIGIL_WEBHOOK_COLUMNS
-                             " FROM project_webhooks w WHERE w.project = ? AND w.enabled = 1"
-                             " ORDER BY w.id");
+    auto& q = txn.conn()->Prepare("SELECT " VIGIL_WEBHOOK_COLUMNS
+                                  " FROM project_webhooks w WHERE w.project = ? AND w.enabled = 1"
+                                  " ORDER BY w.id");
     q.bind(1, project);
     while (q.executeStep()) out.push_back(ReadWebhookRow(q));
     return Status::Ok();
@@ -107,17 +108,17 @@ Result<std::vector<WebhookRow>> WriteTxn::ListEnabledWebhooks(int64_t project) {
   return out;
 }
 
-Result<bool> WriteTxn::EnqueueWebhookMessage(int64_t project, int64_t webhook_row,
-                                             const WebhookMessage& m, int64_t max_queued) {
+Result<bool> EnqueueWebhookMessage(WriteTxn& txn, int64_t project, int64_t webhook_row,
+                                   const WebhookMessage& m, int64_t max_queued) {
   bool queued = false;
   Status s = GuardSqlite([&] {
-    auto& count =
-        conn_->Prepare("SELECT COUNT(*) FROM webhook_outbox WHERE webhook = ? AND project = ?");
+    auto& count = txn.conn()->Prepare(
+        "SELECT COUNT(*) FROM webhook_outbox WHERE webhook = ? AND project = ?");
     count.bind(1, webhook_row);
     count.bind(2, project);
     count.executeStep();
     if (count.getColumn(0).getInt64() >= max_queued) return Status::Ok();
-    auto& q = conn_->Prepare(
+    auto& q = txn.conn()->Prepare(
         "INSERT INTO webhook_outbox(project, webhook, delivery_id, event, failure_class,"
         " signature, group_id, sample_execution_id, attempts, created_at, next_attempt_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -140,99 +141,117 @@ Result<bool> WriteTxn::EnqueueWebhookMessage(int64_t project, int64_t webhook_ro
   return queued;
 }
 
-Status WriteTxn::RecordWebhookAttempt(int64_t project, int64_t webhook_row,
-                                      const WebhookAttemptRow& a,
-                                      const WebhookAttemptOutcome& outcome, int64_t max_log_rows,
-                                      int64_t now_ms) {
+namespace {
+
+// Logs one attempt, keeping the newest `max_log_rows` log rows of the webhook.
+void AppendAttemptLog(Connection* conn, int64_t project, int64_t webhook_row,
+                      const WebhookAttemptRow& a, int64_t max_log_rows) {
+  auto& log = conn->Prepare(
+      "INSERT INTO webhook_deliveries(project, webhook, delivery_id, event, failure_class,"
+      " signature, group_id, attempt, status, http_status, error, response_body, duration_ms,"
+      " created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  log.bind(1, project);
+  log.bind(2, webhook_row);
+  log.bind(3, a.delivery_id);
+  log.bind(4, a.event);
+  BindText(log, 5, a.failure_class);
+  BindText(log, 6, a.signature);
+  BindText(log, 7, a.group_id);
+  log.bind(8, a.attempt);
+  log.bind(9, a.status);
+  if (a.http_status) {
+    log.bind(10, *a.http_status);
+  } else {
+    log.bind(10);
+  }
+  BindText(log, 11, a.error);
+  BindText(log, 12, a.response_body);
+  log.bind(13, a.duration_ms);
+  log.bind(14, a.created_at_ms);
+  if (a.next_attempt_at_ms) {
+    log.bind(15, *a.next_attempt_at_ms);
+  } else {
+    log.bind(15);
+  }
+  log.exec();
+  // The log is bounded per webhook: the oldest rows beyond the newest max_log_rows go.
+  auto& prune = conn->Prepare(
+      "DELETE FROM webhook_deliveries WHERE webhook = ?1 AND project = ?2 AND id <= ("
+      " SELECT id FROM webhook_deliveries WHERE webhook = ?1 AND project = ?2"
+      " ORDER BY id DESC LIMIT 1 OFFSET ?3)");
+  prune.bind(1, webhook_row);
+  prune.bind(2, project);
+  prune.bind(3, max_log_rows);
+  prune.exec();
+}
+
+void DeleteOutboxRow(Connection* conn, int64_t project, int64_t outbox_row) {
+  auto& d = conn->Prepare("DELETE FROM webhook_outbox WHERE id = ? AND project = ?");
+  d.bind(1, outbox_row);
+  d.bind(2, project);
+  d.exec();
+}
+
+// What an attempt decided for its message (kept for a retry, or removed) and its endpoint.
+void ApplyOutcome(Connection* conn, int64_t project, int64_t webhook_row, int64_t attempt,
+                  const WebhookAttemptOutcome& outcome, int64_t now_ms) {
+  if (outcome.outbox_row != 0) {
+    if (outcome.retry_at_ms && !outcome.disable_webhook) {
+      auto& u = conn->Prepare(
+          "UPDATE webhook_outbox SET attempts = ?, next_attempt_at = ?"
+          " WHERE id = ? AND project = ?");
+      u.bind(1, attempt);
+      u.bind(2, *outcome.retry_at_ms);
+      u.bind(3, outcome.outbox_row);
+      u.bind(4, project);
+      u.exec();
+    } else {
+      DeleteOutboxRow(conn, project, outcome.outbox_row);
+    }
+  }
+  if (outcome.disable_webhook) {
+    auto& dis = conn->Prepare(
+        "UPDATE project_webhooks SET enabled = 0, disabled_at = ? WHERE id = ? AND project = ?");
+    dis.bind(1, now_ms);
+    dis.bind(2, webhook_row);
+    dis.bind(3, project);
+    dis.exec();
+    auto& drop = conn->Prepare("DELETE FROM webhook_outbox WHERE webhook = ? AND project = ?");
+    drop.bind(1, webhook_row);
+    drop.bind(2, project);
+    drop.exec();
+  }
+}
+
+}  // namespace
+
+Status RecordWebhookAttempt(WriteTxn& txn, int64_t project, int64_t webhook_row,
+                            const WebhookAttemptRow& a, const WebhookAttemptOutcome& outcome,
+                            int64_t max_log_rows, int64_t now_ms) {
   return GuardSqlite([&] {
-    auto& exists = conn_->Prepare("SELECT 1 FROM project_webhooks WHERE project = ? AND id = ?");
+    Connection* conn = txn.conn();
+    auto& exists = conn->Prepare("SELECT 1 FROM project_webhooks WHERE project = ? AND id = ?");
     exists.bind(1, project);
     exists.bind(2, webhook_row);
     if (!exists.executeStep()) return Status::Ok();  // deleted while the attempt ran
-    auto& log = conn_->Prepare(
-        "INSERT INTO webhook_deliveries(project, webhook, delivery_id, event, failure_class,"
-        " signature, group_id, attempt, status, http_status, error, response_body, duration_ms,"
-        " created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    log.bind(1, project);
-    log.bind(2, webhook_row);
-    log.bind(3, a.delivery_id);
-    log.bind(4, a.event);
-    BindText(log, 5, a.failure_class);
-    BindText(log, 6, a.signature);
-    BindText(log, 7, a.group_id);
-    log.bind(8, a.attempt);
-    log.bind(9, a.status);
-    if (a.http_status) {
-      log.bind(10, *a.http_status);
-    } else {
-      log.bind(10);
-    }
-    BindText(log, 11, a.error);
-    BindText(log, 12, a.response_body);
-    log.bind(13, a.duration_ms);
-    log.bind(14, a.created_at_ms);
-    if (a.next_attempt_at_ms) {
-      log.bind(15, *a.next_attempt_at_ms);
-    } else {
-      log.bind(15);
-    }
-    log.exec();
-    // The log is bounded per webhook: the oldest rows beyond the newest max_log_rows go.
-    auto& prune = conn_->Prepare(
-        "DELETE FROM webhook_deliveries WHERE webhook = ?1 AND project = ?2 AND id <= ("
-        " SELECT id FROM webhook_deliveries WHERE webhook = ?1 AND project = ?2"
-        " ORDER BY id DESC LIMIT 1 OFFSET ?3)");
-    prune.bind(1, webhook_row);
-    prune.bind(2, project);
-    prune.bind(3, max_log_rows);
-    prune.exec();
-    if (outcome.outbox_row != 0) {
-      if (outcome.retry_at_ms && !outcome.disable_webhook) {
-        auto& u = conn_->Prepare(
-            "UPDATE webhook_outbox SET attempts = ?, next_attempt_at = ?"
-            " WHERE id = ? AND project = ?");
-        u.bind(1, a.attempt);
-        u.bind(2, *outcome.retry_at_ms);
-        u.bind(3, outcome.outbox_row);
-        u.bind(4, project);
-        u.exec();
-      } else {
-        auto& d = conn_->Prepare("DELETE FROM webhook_outbox WHERE id = ? AND project = ?");
-        d.bind(1, outcome.outbox_row);
-        d.bind(2, project);
-        d.exec();
-      }
-    }
-    if (outcome.disable_webhook) {
-      auto& dis = conn_->Prepare(
-          "UPDATE project_webhooks SET enabled = 0, disabled_at = ? WHERE id = ? AND project = ?");
-      dis.bind(1, now_ms);
-      dis.bind(2, webhook_row);
-      dis.bind(3, project);
-      dis.exec();
-      auto& drop = conn_->Prepare("DELETE FROM webhook_outbox WHERE webhook = ? AND project = ?");
-      drop.bind(1, webhook_row);
-      drop.bind(2, project);
-      drop.exec();
-    }
+    exists.reset();
+    AppendAttemptLog(conn, project, webhook_row, a, max_log_rows);
+    ApplyOutcome(conn, project, webhook_row, a.attempt, outcome, now_ms);
     return Status::Ok();
   });
 }
 
-Status WriteTxn::DropWebhookMessage(int64_t project, int64_t outbox_row) {
+Status DropWebhookMessage(WriteTxn& txn, int64_t project, int64_t outbox_row) {
   return GuardSqlite([&] {
-    auto& d = conn_->Prepare("DELETE FROM webhook_outbox WHERE id = ? AND project = ?");
-    d.bind(1, outbox_row);
-    d.bind(2, project);
-    d.exec();
+    DeleteOutboxRow(txn.conn(), project, outbox_row);
     return Status::Ok();
   });
 }
 
-Status WriteTxn::ReplaceWebhookSecret(int64_t project, int64_t webhook_row,
-                                      const std::string& old_blob, const std::string& new_blob) {
+Status ReplaceWebhookSecret(WriteTxn& txn, int64_t project, int64_t webhook_row,
+                            const std::string& old_blob, const std::string& new_blob) {
   return GuardSqlite([&] {
-    auto& q = conn_->Prepare(
+    auto& q = txn.conn()->Prepare(
         "UPDATE project_webhooks SET secret_enc = ? WHERE project = ? AND id = ?"
         " AND secret_enc = ?");
     q.bind(1, new_blob.data(), static_cast<int>(new_blob.size()));
@@ -244,14 +263,12 @@ Status WriteTxn::ReplaceWebhookSecret(int64_t project, int64_t webhook_row,
   });
 }
 
-// --- reads -----------------------------------------------------------------------------------
-
-Result<std::vector<WebhookRow>> ReadTxn::ListWebhooks(int64_t project) {
+Result<std::vector<WebhookRow>> ListWebhooks(Txn& txn, int64_t project) {
   std::vector<WebhookRow> out;
   Status s = GuardSqlite([&] {
-    auto& q = conn_->Prepare("SELECT " VIGIL_WEBHOOK_COLUMNS
-                             " FROM project_webhooks w WHERE w.project = ?"
-                             " ORDER BY w.created_at DESC, w.id DESC");
+    auto& q = txn.conn()->Prepare("SELECT " VIGIL_WEBHOOK_COLUMNS
+                                  " FROM project_webhooks w WHERE w.project = ?"
+                                  " ORDER BY w.created_at DESC, w.id DESC");
     q.bind(1, project);
     while (q.executeStep()) out.push_back(ReadWebhookRow(q));
     return Status::Ok();
@@ -260,12 +277,13 @@ Result<std::vector<WebhookRow>> ReadTxn::ListWebhooks(int64_t project) {
   return out;
 }
 
-Result<std::optional<WebhookRow>> ReadTxn::GetWebhook(int64_t project,
-                                                      const std::string& webhook_id) {
+Result<std::optional<WebhookRow>> GetWebhook(Txn& txn, int64_t project,
+                                             const std::string& webhook_id) {
   std::optional<WebhookRow> out;
   Status s = GuardSqlite([&] {
-    auto& q = conn_->Prepare("SELECT " VIGIL_WEBHOOK_COLUMNS
-                             " FROM project_webhooks w WHERE w.project = ? AND w.webhook_id = ?");
+    auto& q =
+        txn.conn()->Prepare("SELECT " VIGIL_WEBHOOK_COLUMNS
+                            " FROM project_webhooks w WHERE w.project = ? AND w.webhook_id = ?");
     q.bind(1, project);
     q.bind(2, webhook_id);
     if (q.executeStep()) out = ReadWebhookRow(q);
@@ -275,13 +293,12 @@ Result<std::optional<WebhookRow>> ReadTxn::GetWebhook(int64_t project,
   return out;
 }
 
-Result<std::vector<WebhookAttemptRow>> ReadTxn::ListWebhookDeliveries(int64_t project,
-                                                                      int64_t webhook_row,
-                                                                      int64_t limit) {
+Result<std::vector<WebhookAttemptRow>> ListWebhookDeliveries(Txn& txn, int64_t project,
+                                                             int64_t webhook_row, int64_t limit) {
   std::vector<WebhookAttemptRow> out;
   Status s = GuardSqlite([&] {
     // Messages still queued first (the current state), newest first, as `pending` rows.
-    auto& p = conn_->Prepare(
+    auto& p = txn.conn()->Prepare(
         "SELECT delivery_id, event, failure_class, signature, group_id, attempts, created_at,"
         " next_attempt_at FROM webhook_outbox WHERE project = ? AND webhook = ?"
         " ORDER BY created_at DESC, id DESC LIMIT ?");
@@ -301,41 +318,24 @@ Result<std::vector<WebhookAttemptRow>> ReadTxn::ListWebhookDeliveries(int64_t pr
       a.next_attempt_at_ms = p.getColumn(7).getInt64();
       out.push_back(std::move(a));
     }
-    auto& q = conn_->Prepare(
-        "SELECT delivery_id, event, failure_class, signature, group_id, attempt, status,"
-        " http_status, error, response_body, duration_ms, created_at, next_attempt_at"
-        " FROM webhook_deliveries WHERE project = ? AND webhook = ? ORDER BY id DESC LIMIT ?");
+    auto& q = txn.conn()->Prepare("SELECT " VIGIL_DELIVERY_COLUMNS
+                                  " FROM webhook_deliveries d WHERE d.project = ? AND d.webhook = ?"
+                                  " ORDER BY d.id DESC LIMIT ?");
     q.bind(1, project);
     q.bind(2, webhook_row);
     q.bind(3, limit - static_cast<int64_t>(out.size()));
-    while (q.executeStep()) {
-      WebhookAttemptRow a;
-      a.delivery_id = Text(q, 0);
-      a.event = Text(q, 1);
-      a.failure_class = Text(q, 2);
-      a.signature = Text(q, 3);
-      a.group_id = Text(q, 4);
-      a.attempt = q.getColumn(5).getInt64();
-      a.status = Text(q, 6);
-      if (!q.getColumn(7).isNull()) a.http_status = q.getColumn(7).getInt64();
-      a.error = Text(q, 8);
-      a.response_body = Text(q, 9);
-      a.duration_ms = q.getColumn(10).getInt64();
-      a.created_at_ms = q.getColumn(11).getInt64();
-      if (!q.getColumn(12).isNull()) a.next_attempt_at_ms = q.getColumn(12).getInt64();
-      out.push_back(std::move(a));
-    }
+    while (q.executeStep()) out.push_back(ReadDeliveryRow(q, 0));
     return Status::Ok();
   });
   if (!s.ok()) return s;
   return out;
 }
 
-Result<std::vector<DueWebhookMessage>> ReadTxn::ListDueWebhookMessages(int64_t now_ms,
-                                                                       int64_t limit) {
+Result<std::vector<DueWebhookMessage>> ListDueWebhookMessages(Txn& txn, int64_t now_ms,
+                                                              int64_t limit) {
   std::vector<DueWebhookMessage> out;
   Status s = GuardSqlite([&] {
-    auto& q = conn_->Prepare(
+    auto& q = txn.conn()->Prepare(
         "SELECT o.project, p.project_id, o.id, o.delivery_id, o.event, o.failure_class,"
         " o.signature, o.group_id, o.sample_execution_id, o.attempts, o.created_at,"
         " o.next_attempt_at, " VIGIL_WEBHOOK_COLUMNS
@@ -368,10 +368,10 @@ Result<std::vector<DueWebhookMessage>> ReadTxn::ListDueWebhookMessages(int64_t n
   return out;
 }
 
-Result<std::optional<int64_t>> ReadTxn::NextWebhookAttemptAt() {
+Result<std::optional<int64_t>> NextWebhookAttemptAt(Txn& txn) {
   std::optional<int64_t> out;
   Status s = GuardSqlite([&] {
-    auto& q = conn_->Prepare("SELECT MIN(next_attempt_at) FROM webhook_outbox");
+    auto& q = txn.conn()->Prepare("SELECT MIN(next_attempt_at) FROM webhook_outbox");
     if (q.executeStep() && !q.getColumn(0).isNull()) out = q.getColumn(0).getInt64();
     return Status::Ok();
   });
@@ -379,10 +379,10 @@ Result<std::optional<int64_t>> ReadTxn::NextWebhookAttemptAt() {
   return out;
 }
 
-Result<std::vector<StoredSecret>> ReadTxn::ListStoredSecrets(int64_t after_row, int64_t limit) {
+Result<std::vector<StoredSecret>> ListStoredSecrets(Txn& txn, int64_t after_row, int64_t limit) {
   std::vector<StoredSecret> out;
   Status s = GuardSqlite([&] {
-    auto& q = conn_->Prepare(
+    auto& q = txn.conn()->Prepare(
         "SELECT w.project, p.project_id, w.id, w.webhook_id, w.secret_enc"
         " FROM project_webhooks w JOIN projects p ON p.id = w.project"
         " WHERE w.id > ? ORDER BY w.id LIMIT ?");
@@ -403,10 +403,10 @@ Result<std::vector<StoredSecret>> ReadTxn::ListStoredSecrets(int64_t after_row, 
   return out;
 }
 
-Result<int64_t> ReadTxn::CountWebhookDeliveries(int64_t project) {
+Result<int64_t> CountWebhookDeliveries(Txn& txn, int64_t project) {
   int64_t n = 0;
   Status s = GuardSqlite([&] {
-    auto& q = conn_->Prepare("SELECT COUNT(*) FROM webhook_deliveries WHERE project = ?");
+    auto& q = txn.conn()->Prepare("SELECT COUNT(*) FROM webhook_deliveries WHERE project = ?");
     q.bind(1, project);
     if (q.executeStep()) n = q.getColumn(0).getInt64();
     return Status::Ok();
@@ -415,4 +415,22 @@ Result<int64_t> ReadTxn::CountWebhookDeliveries(int64_t project) {
   return n;
 }
 
-}  // namespace vigil
+Result<int64_t> CountOutbox(Txn& txn) {
+  int64_t n = 0;
+  Status s = GuardSqlite([&] {
+    auto& q = txn.conn()->Prepare("SELECT COUNT(*) FROM webhook_outbox");
+    if (q.executeStep()) n = q.getColumn(0).getInt64();
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return n;
+}
+
+Result<int64_t> PruneDeliveries(WriteTxn& txn, int64_t cutoff_ms, int64_t limit) {
+  return DeleteOlderBatch(txn.conn(),
+                          "DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM"
+                          " webhook_deliveries WHERE created_at < ? LIMIT ?)",
+                          cutoff_ms, limit);
+}
+
+}  // namespace vigil::storage
