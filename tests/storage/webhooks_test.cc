@@ -1,42 +1,15 @@
-#include <doctest/doctest.h>
-#include <unistd.h>
-
-#include <filesystem>
-
-#include "storage/projects.h"
-#include "storage/store.h"
+// Outgoing webhooks: endpoints, the outbox and the delivery log, per project.
 #include "storage/webhooks.h"
+
+#include <doctest/doctest.h>
+
+#include "tests/storage/temp_store.h"
 
 using namespace vigil;
 
 namespace {
 
-struct WebhookStore {
-  std::filesystem::path dir;
-  std::unique_ptr<Store> store;
-  int64_t a = 0, b = 0;
-  WebhookStore() {
-    dir = std::filesystem::temp_directory_path() /
-          ("vigil-webhook-store-" + std::to_string(::getpid()) + "-" +
-           std::to_string(reinterpret_cast<uintptr_t>(this)));
-    std::filesystem::create_directories(dir);
-    StoreOptions o;
-    o.path = (dir / "w.db").string();
-    auto s = Store::Open(o);
-    REQUIRE(s.ok());
-    store = std::move(s.value());
-    REQUIRE(store
-                ->Write([&](WriteTxn& txn) {
-                  a = storage::EnsureProject(txn, "pa", "A", "hobby", 1).value();
-                  b = storage::EnsureProject(txn, "pb", "B", "hobby", 1).value();
-                  return Status::Ok();
-                })
-                .ok());
-  }
-  ~WebhookStore() {
-    store.reset();
-    std::filesystem::remove_all(dir);
-  }
+struct WebhookStore : vigil::testing::TempStore {
   WebhookRow Create(int64_t project, const std::string& id, int64_t created_at = 1) {
     WebhookRow w;
     w.webhook_id = id;
@@ -279,4 +252,51 @@ TEST_CASE("Stored secrets are listed across projects for re-encryption and repla
               .ok());
   CHECK(t.Get(t.a, "wh-1")->secret_blob == w1.secret_blob);  // not the expected old value
   CHECK(t.Get(t.b, "wh-2")->secret_blob == "new-2");
+}
+
+TEST_CASE("The sender's scans see every project's outbox; counts and prunes keep to their scope") {
+  WebhookStore t;
+  CHECK_FALSE(t.Read([](Txn& txn) { return storage::NextWebhookAttemptAt(txn); }));
+  const WebhookRow wa = t.Create(t.a, "wh-a");
+  const WebhookRow wb = t.Create(t.b, "wh-b");
+  t.Enqueue(t.a, wa.row, "del-a", 300);
+  t.Enqueue(t.b, wb.row, "del-b", 200);
+  CHECK(t.Read([](Txn& txn) { return storage::NextWebhookAttemptAt(txn); }) ==
+        std::optional<int64_t>(200));
+  CHECK(t.Read([](Txn& txn) { return storage::CountOutbox(txn); }) == 2);
+  auto due = t.Due(1000);
+  REQUIRE(due.size() == 2);
+  CHECK(due[0].project == t.b);  // earliest due first, whichever project
+  CHECK(due[1].project == t.a);
+
+  // Project b naming a's message drops nothing.
+  REQUIRE(t.Write([&](WriteTxn& txn) {
+             return storage::DropWebhookMessage(txn, t.b, due[1].message.row);
+           }).ok());
+  CHECK(t.Read([](Txn& txn) { return storage::CountOutbox(txn); }) == 2);
+  REQUIRE(t.Write([&](WriteTxn& txn) {
+             return storage::DropWebhookMessage(txn, t.a, due[1].message.row);
+           }).ok());
+  CHECK(t.Read([](Txn& txn) { return storage::CountOutbox(txn); }) == 1);
+  CHECK(t.Log(t.a, wa.row).empty());  // dropped without a log row
+
+  WebhookAttemptRow a;
+  a.event = "failure_group.test";
+  a.attempt = 1;
+  a.status = "delivered";
+  for (int64_t at : {10, 20, 30}) {
+    a.delivery_id = "d" + std::to_string(at);
+    a.created_at_ms = at;
+    REQUIRE(t.Write([&](WriteTxn& txn) {
+               return storage::RecordWebhookAttempt(txn, at == 20 ? t.b : t.a,
+                                                    at == 20 ? wb.row : wa.row, a, {}, 100, at);
+             }).ok());
+  }
+  CHECK(t.Read([&](Txn& txn) { return storage::CountWebhookDeliveries(txn, t.a); }) == 2);
+  CHECK(t.Read([&](Txn& txn) { return storage::CountWebhookDeliveries(txn, t.b); }) == 1);
+  // Retention prunes old log rows of every project, in batches.
+  CHECK(t.Write([](WriteTxn& txn) { return storage::PruneDeliveries(txn, 30, 1); }) == 1);
+  CHECK(t.Write([](WriteTxn& txn) { return storage::PruneDeliveries(txn, 30, 5); }) == 1);
+  CHECK(t.Read([&](Txn& txn) { return storage::CountWebhookDeliveries(txn, t.a); }) == 1);
+  CHECK(t.Read([&](Txn& txn) { return storage::CountWebhookDeliveries(txn, t.b); }) == 0);
 }
