@@ -4,7 +4,7 @@
 
 #include "domain/detection_rows.h"
 #include "domain/webhook.h"
-#include "server/http.h"
+#include "server/http/request.h"
 
 namespace vigil {
 

@@ -149,7 +149,7 @@ Status Store::Impl::RunJob(WriteTxn& txn, Job& job, Status* group_status) {
   // StorageFull), and its remaining jobs are not run.
   if (TransactionLost()) {
     *group_status =
-        s.ok() ? Status::Unavailable("storage unavailable: transaction rolled back") : s;
+        s.ok() ? Status::StorageUnavailable("storage unavailable: transaction rolled back") : s;
   }
   return s;
 }
@@ -165,7 +165,7 @@ Status Store::Impl::RunPart(const char* begin, const char* undo, const char* end
   });
   if (TransactionLost()) {
     *group_status =
-        p.ok() ? Status::Unavailable("storage unavailable: transaction rolled back") : p;
+        p.ok() ? Status::StorageUnavailable("storage unavailable: transaction rolled back") : p;
     return p;
   }
   GuardSqlite([&] {

@@ -15,8 +15,9 @@
 //     missing one. A function without it is cross-tenant by design, and its contract says why.
 //   - Absence is not an error: a missing row is nullopt, false, an empty list, or a no-op.
 //   - Errors. A SQLite failure is mapped to a Status by GuardSqlite (storage/connection.h):
-//     StorageFull on a full disk; Unavailable when busy, locked or on an I/O error; Internal
-//     otherwise. A job that returns a non-ok status is rolled back alone (storage/store.h).
+//     StorageFull on a full disk; StorageUnavailable when busy, locked or on an I/O error;
+//     Internal otherwise. A job that returns a non-ok status is rolled back alone
+//     (storage/store.h).
 //   - `row` arguments are internal row ids that storage handed out (DetectionInput::row_id,
 //     WebhookRow::row, ...). `*_ms` are milliseconds since the Unix epoch. Time comes in as
 //     `now_ms`: the concept functions read no clock.
