@@ -86,8 +86,7 @@ Result<std::optional<AbuseSignal>> ResolveAbuseSignal(WriteTxn& txn, const std::
 }
 
 Result<std::vector<int64_t>> SuspendForAbuse(WriteTxn& txn, int64_t cutoff_ms, int64_t now_ms) {
-  std::vector<int64_t> out;
-  Status s = GuardSqlite([&] {
+  return Query<std::vector<int64_t>>([&](std::vector<int64_t>& out) {
     std::vector<std::tuple<std::string, int64_t, std::string>> due;
     auto& q = txn.conn()->Prepare(
         "SELECT signal_id, project, kind FROM abuse_signals WHERE resolved_at IS NULL"
@@ -114,8 +113,6 @@ Result<std::vector<int64_t>> SuspendForAbuse(WriteTxn& txn, int64_t cutoff_ms, i
     }
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return out;
 }
 
 Result<int64_t> PruneResolvedAbuse(WriteTxn& txn, int64_t cutoff_ms, int64_t limit) {
@@ -127,8 +124,7 @@ Result<int64_t> PruneResolvedAbuse(WriteTxn& txn, int64_t cutoff_ms, int64_t lim
 }
 
 Result<std::vector<AbuseSignal>> ListAbuseSignals(Txn& txn, bool include_resolved, int64_t limit) {
-  std::vector<AbuseSignal> out;
-  Status s = GuardSqlite([&] {
+  return Query<std::vector<AbuseSignal>>([&](std::vector<AbuseSignal>& out) {
     auto& q = txn.conn()->Prepare(include_resolved ? VIGIL_ABUSE_SELECT
                                       " ORDER BY s.detected_at DESC, s.signal_id LIMIT ?"
                                                    : VIGIL_ABUSE_SELECT
@@ -138,8 +134,6 @@ Result<std::vector<AbuseSignal>> ListAbuseSignals(Txn& txn, bool include_resolve
     while (q.executeStep()) out.push_back(ReadAbuse(q));
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return out;
 }
 
 }  // namespace vigil::storage

@@ -79,8 +79,7 @@ Result<int64_t> PruneAudit(WriteTxn& txn, int64_t cutoff_ms, int64_t limit) {
 }
 
 Result<std::vector<AuditEntry>> ListAudit(Txn& txn, const AuditFilter& f) {
-  std::vector<AuditEntry> out;
-  Status s = GuardSqlite([&] {
+  return Query<std::vector<AuditEntry>>([&](std::vector<AuditEntry>& out) {
     SQLite::Statement q(txn.conn()->db(),
                         std::string(kAuditColumns) + AuditWhere(f) +
                             " ORDER BY a.audit_id DESC LIMIT :limit OFFSET :offset");
@@ -90,13 +89,10 @@ Result<std::vector<AuditEntry>> ListAudit(Txn& txn, const AuditFilter& f) {
     while (q.executeStep()) out.push_back(ReadAudit(q));
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return out;
 }
 
 Result<std::vector<AuditEntry>> ListAuditAfter(Txn& txn, const AuditFilter& f) {
-  std::vector<AuditEntry> out;
-  Status s = GuardSqlite([&] {
+  return Query<std::vector<AuditEntry>>([&](std::vector<AuditEntry>& out) {
     SQLite::Statement q(txn.conn()->db(), std::string(kAuditColumns) + AuditWhere(f) +
                                               " AND a.audit_id > :after ORDER BY a.audit_id"
                                               " LIMIT :limit");
@@ -106,8 +102,6 @@ Result<std::vector<AuditEntry>> ListAuditAfter(Txn& txn, const AuditFilter& f) {
     while (q.executeStep()) out.push_back(ReadAudit(q));
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return out;
 }
 
 Status ForEachAudit(Txn& txn, const AuditFilter& f,

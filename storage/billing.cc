@@ -9,8 +9,7 @@ namespace vigil::storage {
 
 Result<bool> RecordStripeEvent(WriteTxn& txn, int64_t project, const std::string& event_id,
                                const std::string& type, int64_t now_ms) {
-  bool inserted = false;
-  Status s = GuardSqlite([&] {
+  return Query<bool>([&](bool& inserted) {
     auto& q = txn.conn()->Prepare(
         "INSERT OR IGNORE INTO stripe_events(event_id, type, project, received_at)"
         " VALUES (?, ?, ?, ?)");
@@ -21,8 +20,6 @@ Result<bool> RecordStripeEvent(WriteTxn& txn, int64_t project, const std::string
     inserted = q.exec() == 1;
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return inserted;
 }
 
 Result<int64_t> PruneStripeEvents(WriteTxn& txn, int64_t cutoff_ms, int64_t limit) {
@@ -33,16 +30,13 @@ Result<int64_t> PruneStripeEvents(WriteTxn& txn, int64_t cutoff_ms, int64_t limi
 }
 
 Result<std::optional<int64_t>> FindProjectByCustomer(Txn& txn, const std::string& customer_id) {
-  std::optional<int64_t> out;
-  Status s = GuardSqlite([&] {
+  return Query<std::optional<int64_t>>([&](std::optional<int64_t>& out) {
     auto& q = txn.conn()->Prepare(
         "SELECT id FROM projects WHERE stripe_customer_id = ? ORDER BY id LIMIT 1");
     q.bind(1, customer_id);
     if (q.executeStep()) out = q.getColumn(0).getInt64();
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return out;
 }
 
 Status ApplyBilling(WriteTxn& txn, int64_t project, const BillingUpdate& u) {

@@ -36,9 +36,8 @@ FailureGroupRow ReadGroupRow(SQLite::Statement& q) {
 
 Result<std::optional<DetectionInput>> LoadForDetection(Txn& txn, int64_t project,
                                                        const std::string& execution_id) {
-  Connection* conn = txn.conn();
-  std::optional<DetectionInput> out;
-  Status s = GuardSqlite([&] {
+  return Query<std::optional<DetectionInput>>([&](std::optional<DetectionInput>& out) {
+    Connection* conn = txn.conn();
     auto& q = conn->Prepare("SELECT " VIGIL_EXECUTION_COLUMNS
                             " FROM executions x WHERE x.project = ? AND x.execution_id = ?");
     q.bind(1, project);
@@ -61,27 +60,21 @@ Result<std::optional<DetectionInput>> LoadForDetection(Txn& txn, int64_t project
     out = std::move(in);
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return out;
 }
 
 Result<std::optional<int64_t>> Revision(Txn& txn, int64_t project, int64_t row) {
-  std::optional<int64_t> out;
-  Status s = GuardSqlite([&] {
+  return Query<std::optional<int64_t>>([&](std::optional<int64_t>& out) {
     auto& q = txn.conn()->Prepare("SELECT revision FROM executions WHERE project = ? AND id = ?");
     q.bind(1, project);
     q.bind(2, row);
     if (q.executeStep()) out = q.getColumn(0).getInt64();
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return out;
 }
 
 Result<std::vector<std::string>> HistoryModels(Txn& txn, int64_t project, int64_t exclude_row,
                                                int64_t since_ms, int64_t until_ms) {
-  std::vector<std::string> out;
-  Status s = GuardSqlite([&] {
+  return Query<std::vector<std::string>>([&](std::vector<std::string>& out) {
     auto& q = txn.conn()->Prepare(
         "SELECT DISTINCT model FROM model_usage WHERE project = ? AND last_seen >= ?"
         " AND last_seen <= ? AND execution != ?");
@@ -92,15 +85,12 @@ Result<std::vector<std::string>> HistoryModels(Txn& txn, int64_t project, int64_
     while (q.executeStep()) out.push_back(q.getColumn(0).getString());
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return out;
 }
 
 Result<std::vector<std::string>> HistoryMessages(Txn& txn, int64_t project, int64_t exclude_row,
                                                  int64_t since_ms, int64_t until_ms,
                                                  int64_t max_messages) {
-  std::vector<std::string> out;
-  Status s = GuardSqlite([&] {
+  return Query<std::vector<std::string>>([&](std::vector<std::string>& out) {
     // Newest first by arrival (rowid), which tracks timestamps for live traffic; the scan stops
     // after max_messages matches. Only lexical drift needs this, and it is off by default.
     auto& q = txn.conn()->Prepare(
@@ -118,13 +108,10 @@ Result<std::vector<std::string>> HistoryMessages(Txn& txn, int64_t project, int6
     while (q.executeStep()) out.push_back(q.getColumn(0).getString());
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return out;
 }
 
 Result<std::vector<StoredFinding>> LoadFindings(Txn& txn, int64_t project, int64_t row) {
-  std::vector<StoredFinding> out;
-  Status s = GuardSqlite([&] {
+  return Query<std::vector<StoredFinding>>([&](std::vector<StoredFinding>& out) {
     auto& q = txn.conn()->Prepare("SELECT " VIGIL_FINDING_COLUMNS
                                   " FROM findings f WHERE f.project = ? AND f.execution = ?"
                                   " ORDER BY f.priority");
@@ -133,8 +120,6 @@ Result<std::vector<StoredFinding>> LoadFindings(Txn& txn, int64_t project, int64
     while (q.executeStep()) out.push_back(ReadFindingRow(q, 0));
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return out;
 }
 
 Status DeleteFindings(WriteTxn& txn, int64_t project, int64_t row) {
@@ -232,21 +217,17 @@ Status PutPolicy(WriteTxn& txn, int64_t project, const std::string& policy_json,
 }
 
 Result<std::string> GetPolicy(Txn& txn, int64_t project) {
-  std::string out;
-  Status s = GuardSqlite([&] {
+  return Query<std::string>([&](std::string& out) {
     auto& q = txn.conn()->Prepare("SELECT policy FROM policies WHERE project = ?");
     q.bind(1, project);
     if (q.executeStep()) out = q.getColumn(0).getString();
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return out;
 }
 
 Result<std::vector<FailureGroupRow>> ListFailureGroups(Txn& txn, int64_t project, int64_t limit,
                                                        int64_t offset) {
-  std::vector<FailureGroupRow> out;
-  Status s = GuardSqlite([&] {
+  return Query<std::vector<FailureGroupRow>>([&](std::vector<FailureGroupRow>& out) {
     auto& q = txn.conn()->Prepare(VIGIL_GROUP_SELECT
                                   " WHERE g.project = ? ORDER BY g.last_seen DESC, g.group_id"
                                   " LIMIT ? OFFSET ?");
@@ -256,22 +237,17 @@ Result<std::vector<FailureGroupRow>> ListFailureGroups(Txn& txn, int64_t project
     while (q.executeStep()) out.push_back(ReadGroupRow(q));
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return out;
 }
 
 Result<std::optional<FailureGroupRow>> GetFailureGroup(Txn& txn, int64_t project,
                                                        const std::string& group_id) {
-  std::optional<FailureGroupRow> out;
-  Status s = GuardSqlite([&] {
+  return Query<std::optional<FailureGroupRow>>([&](std::optional<FailureGroupRow>& out) {
     auto& q = txn.conn()->Prepare(VIGIL_GROUP_SELECT " WHERE g.project = ? AND g.group_id = ?");
     q.bind(1, project);
     q.bind(2, group_id);
     if (q.executeStep()) out = ReadGroupRow(q);
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return out;
 }
 
 }  // namespace vigil::storage

@@ -173,8 +173,7 @@ void CountInserted(Connection* conn, int64_t project, const std::vector<Target>&
 
 Result<IngestResult> IngestEvents(WriteTxn& txn, int64_t project, const std::vector<Event>& events,
                                   int64_t now_ms) {
-  IngestResult out;
-  Status s = GuardSqlite([&] {
+  return Query<IngestResult>([&](IngestResult& out) {
     Targets targets = GroupByExecution(events);
     out.created_executions = ResolveExecutions(txn.conn(), project, now_ms, &targets.list);
     out.inserted.assign(events.size(), false);
@@ -186,15 +185,12 @@ Result<IngestResult> IngestEvents(WriteTxn& txn, int64_t project, const std::vec
     CountInserted(txn.conn(), project, targets.list, &out);
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return out;
 }
 
 Result<std::optional<std::vector<Event>>> ListEvents(Txn& txn, int64_t project,
                                                      const std::string& execution_id, int64_t limit,
                                                      int64_t offset, int64_t* total) {
-  std::optional<std::vector<Event>> out;
-  Status s = GuardSqlite([&] {
+  return Query<std::optional<std::vector<Event>>>([&](std::optional<std::vector<Event>>& out) {
     auto& q = txn.conn()->Prepare(
         "SELECT id, event_count FROM executions WHERE project = ? AND execution_id = ?");
     q.bind(1, project);
@@ -217,8 +213,6 @@ Result<std::optional<std::vector<Event>>> ListEvents(Txn& txn, int64_t project,
     out = std::move(events);
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return out;
 }
 
 }  // namespace vigil::storage

@@ -34,8 +34,7 @@ void SumLlmTokens(Connection* conn, int64_t project, int64_t execution, int64_t*
 
 Result<UpsertResult> UpsertExecution(WriteTxn& txn, int64_t project, const ExecutionPatch& patch,
                                      int64_t now_ms) {
-  UpsertResult out;
-  Status s = GuardSqlite([&] {
+  return Query<UpsertResult>([&](UpsertResult& out) {
     auto& q = txn.conn()->Prepare(kSelectExecution);
     q.bind(1, project);
     q.bind(2, patch.execution_id);
@@ -67,13 +66,10 @@ Result<UpsertResult> UpsertExecution(WriteTxn& txn, int64_t project, const Execu
     }
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return out;
 }
 
 Result<std::vector<Execution>> ListExecutions(Txn& txn, int64_t project, const ExecutionFilter& f) {
-  std::vector<Execution> out;
-  Status s = GuardSqlite([&] {
+  return Query<std::vector<Execution>>([&](std::vector<Execution>& out) {
     // Filters are combined with AND; each is bound, never spliced into the SQL text.
     std::string sql = "SELECT " VIGIL_EXECUTION_COLUMNS " FROM executions x WHERE x.project = ?";
     if (!f.status.empty()) sql += " AND x.status = ?";
@@ -107,15 +103,12 @@ Result<std::vector<Execution>> ListExecutions(Txn& txn, int64_t project, const E
     while (q.executeStep()) out.push_back(ReadExecutionRow(q).execution);
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return out;
 }
 
 Result<std::optional<ExecutionDetail>> GetExecution(Txn& txn, int64_t project,
                                                     const std::string& execution_id,
                                                     int64_t max_events) {
-  std::optional<ExecutionDetail> out;
-  Status s = GuardSqlite([&] {
+  return Query<std::optional<ExecutionDetail>>([&](std::optional<ExecutionDetail>& out) {
     auto& q = txn.conn()->Prepare("SELECT " VIGIL_EXECUTION_COLUMNS
                                   " FROM executions x WHERE x.project = ? AND x.execution_id = ?");
     q.bind(1, project);
@@ -157,8 +150,6 @@ Result<std::optional<ExecutionDetail>> GetExecution(Txn& txn, int64_t project,
     out = std::move(d);
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return out;
 }
 
 Result<int64_t> PruneExecutions(WriteTxn& txn, int64_t project, int64_t cutoff_ms, int64_t limit) {

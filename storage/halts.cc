@@ -3,14 +3,14 @@
 
 #include "domain/model.h"
 #include "storage/connection.h"
+#include "storage/rows.h"
 #include "storage/txn.h"
 
 namespace vigil::storage {
 
 Result<HaltState> GetHaltState(Txn& txn, int64_t project, const std::string& execution_id) {
-  Connection* conn = txn.conn();
-  HaltState h;
-  Status s = GuardSqlite([&] {
+  return Query<HaltState>([&](HaltState& h) {
+    Connection* conn = txn.conn();
     auto& q = conn->Prepare(
         "SELECT status, COALESCE(halt_reason, '') FROM executions"
         " WHERE project = ? AND execution_id = ?");
@@ -23,8 +23,6 @@ Result<HaltState> GetHaltState(Txn& txn, int64_t project, const std::string& exe
     }
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return h;
 }
 
 Result<HaltState> RequestHalt(WriteTxn& txn, int64_t project, const std::string& execution_id,

@@ -37,46 +37,36 @@ Status UpsertKey(WriteTxn& txn, int64_t project, const std::string& key_id,
 }
 
 Result<int64_t> CountKeys(Txn& txn, int64_t project) {
-  int64_t n = 0;
-  Status s = GuardSqlite([&] {
+  return Query<int64_t>([&](int64_t& n) {
     auto& q = txn.conn()->Prepare("SELECT COUNT(*) FROM api_keys WHERE project = ?");
     q.bind(1, project);
     if (q.executeStep()) n = q.getColumn(0).getInt64();
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return n;
 }
 
 Result<std::optional<std::string>> KeyName(Txn& txn, int64_t project, const std::string& key_id) {
-  std::optional<std::string> name;
-  Status s = GuardSqlite([&] {
+  return Query<std::optional<std::string>>([&](std::optional<std::string>& name) {
     auto& q = txn.conn()->Prepare("SELECT name FROM api_keys WHERE project = ? AND key_id = ?");
     q.bind(1, project);
     q.bind(2, key_id);
     if (q.executeStep()) name = q.getColumn(0).getString();
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return name;
 }
 
 Result<bool> DeleteKey(WriteTxn& txn, int64_t project, const std::string& key_id) {
-  bool deleted = false;
-  Status s = GuardSqlite([&] {
+  return Query<bool>([&](bool& deleted) {
     auto& q = txn.conn()->Prepare("DELETE FROM api_keys WHERE project = ? AND key_id = ?");
     q.bind(1, project);
     q.bind(2, key_id);
     deleted = q.exec() == 1;
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return deleted;
 }
 
 Result<std::vector<ApiKeyRow>> ListKeys(Txn& txn, int64_t project) {
-  std::vector<ApiKeyRow> out;
-  Status s = GuardSqlite([&] {
+  return Query<std::vector<ApiKeyRow>>([&](std::vector<ApiKeyRow>& out) {
     auto& q = txn.conn()->Prepare(
         "SELECT key_id, key_prefix, name, created_at, COALESCE(last_used_at, 0) FROM api_keys"
         " WHERE project = ? ORDER BY created_at DESC, key_id");
@@ -92,13 +82,10 @@ Result<std::vector<ApiKeyRow>> ListKeys(Txn& txn, int64_t project) {
     }
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return out;
 }
 
 Result<std::optional<AuthRecord>> FindKeyByHash(Txn& txn, const std::string& key_hash) {
-  std::optional<AuthRecord> rec;
-  Status s = GuardSqlite([&] {
+  return Query<std::optional<AuthRecord>>([&](std::optional<AuthRecord>& rec) {
     auto& q = txn.conn()->Prepare(
         "SELECT k.key_id, p.id, p.project_id, p.suspended_at IS NOT NULL,"
         " COALESCE(p.suspended_reason, ''), p.rate_limit_burst, p.rate_limit_per_sec,"
@@ -118,8 +105,6 @@ Result<std::optional<AuthRecord>> FindKeyByHash(Txn& txn, const std::string& key
     }
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return rec;
 }
 
 Status TouchKeys(WriteTxn& txn, const std::vector<std::pair<std::string, int64_t>>& key_last_used) {

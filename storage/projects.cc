@@ -65,8 +65,7 @@ AdminProject ReadAdminProject(SQLite::Statement& q) {
 
 Result<int64_t> EnsureProject(WriteTxn& txn, const std::string& project_id, const std::string& name,
                               const std::string& tier, int64_t now_ms) {
-  int64_t id = 0;
-  Status s = GuardSqlite([&] {
+  return Query<int64_t>([&](int64_t& id) {
     auto& ins = txn.conn()->Prepare(
         "INSERT INTO projects(id, project_id, name, tier, created_at) VALUES "
         "(" VIGIL_NEXT_PROJECT_ID ", ?, ?, ?, ?) ON CONFLICT(project_id) DO NOTHING");
@@ -81,15 +80,12 @@ Result<int64_t> EnsureProject(WriteTxn& txn, const std::string& project_id, cons
     id = q.getColumn(0).getInt64();
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return id;
 }
 
 Result<int64_t> CreateProject(WriteTxn& txn, const std::string& project_id, const std::string& name,
                               const std::string& owner_email, const std::string& tier,
                               int64_t now_ms) {
-  int64_t id = 0;
-  Status s = GuardSqlite([&] {
+  return Query<int64_t>([&](int64_t& id) {
     auto& ins = txn.conn()->Prepare(
         "INSERT INTO projects(id, project_id, name, owner_email, tier, created_at) "
         "VALUES (" VIGIL_NEXT_PROJECT_ID ", ?, ?, ?, ?, ?) ON CONFLICT(project_id) DO NOTHING");
@@ -103,13 +99,10 @@ Result<int64_t> CreateProject(WriteTxn& txn, const std::string& project_id, cons
     AdvanceProjectSequence(txn.conn());
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return id;
 }
 
 Result<std::optional<ProjectInfo>> GetProject(Txn& txn, int64_t project) {
-  std::optional<ProjectInfo> info;
-  Status s = GuardSqlite([&] {
+  return Query<std::optional<ProjectInfo>>([&](std::optional<ProjectInfo>& info) {
     auto& q = txn.conn()->Prepare(
         "SELECT id, project_id, name, owner_email, tier, created_at FROM projects WHERE id = ?");
     q.bind(1, project);
@@ -125,20 +118,15 @@ Result<std::optional<ProjectInfo>> GetProject(Txn& txn, int64_t project) {
     }
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return info;
 }
 
 Result<std::optional<int64_t>> FindProjectId(Txn& txn, const std::string& project_id) {
-  std::optional<int64_t> id;
-  Status s = GuardSqlite([&] {
+  return Query<std::optional<int64_t>>([&](std::optional<int64_t>& id) {
     auto& q = txn.conn()->Prepare("SELECT id FROM projects WHERE project_id = ?");
     q.bind(1, project_id);
     if (q.executeStep()) id = q.getColumn(0).getInt64();
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return id;
 }
 
 Status SetTier(WriteTxn& txn, int64_t project, const std::string& tier, int64_t expires_at_ms) {
@@ -230,8 +218,8 @@ Status DeleteProject(WriteTxn& txn, int64_t project) {
 }
 
 Result<std::vector<std::pair<int64_t, int64_t>>> RetentionPolicies(Txn& txn, int64_t default_days) {
-  std::vector<std::pair<int64_t, int64_t>> out;
-  Status s = GuardSqlite([&] {
+  return Query<
+      std::vector<std::pair<int64_t, int64_t>>>([&](std::vector<std::pair<int64_t, int64_t>>& out) {
     auto& q = txn.conn()->Prepare(
         "SELECT id, COALESCE(retention_days, ?) FROM projects WHERE COALESCE(retention_days, ?) > "
         "0");
@@ -240,13 +228,10 @@ Result<std::vector<std::pair<int64_t, int64_t>>> RetentionPolicies(Txn& txn, int
     while (q.executeStep()) out.emplace_back(q.getColumn(0).getInt64(), q.getColumn(1).getInt64());
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return out;
 }
 
 Result<std::vector<AdminProject>> ListAdminProjects(Txn& txn, int64_t limit, int64_t offset) {
-  std::vector<AdminProject> out;
-  Status s = GuardSqlite([&] {
+  return Query<std::vector<AdminProject>>([&](std::vector<AdminProject>& out) {
     auto& q = txn.conn()->Prepare(VIGIL_ADMIN_PROJECT_SELECT
                                   " ORDER BY p.created_at DESC, p.id DESC LIMIT ? OFFSET ?");
     q.bind(1, limit);
@@ -254,37 +239,28 @@ Result<std::vector<AdminProject>> ListAdminProjects(Txn& txn, int64_t limit, int
     while (q.executeStep()) out.push_back(ReadAdminProject(q));
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return out;
 }
 
 Result<std::optional<AdminProject>> GetAdminProject(Txn& txn, const std::string& project_id) {
-  std::optional<AdminProject> out;
-  Status s = GuardSqlite([&] {
+  return Query<std::optional<AdminProject>>([&](std::optional<AdminProject>& out) {
     auto& q = txn.conn()->Prepare(VIGIL_ADMIN_PROJECT_SELECT " WHERE p.project_id = ?");
     q.bind(1, project_id);
     if (q.executeStep()) out = ReadAdminProject(q);
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return out;
 }
 
 Result<std::optional<AdminProject>> GetAdminProjectById(Txn& txn, int64_t project) {
-  std::optional<AdminProject> out;
-  Status s = GuardSqlite([&] {
+  return Query<std::optional<AdminProject>>([&](std::optional<AdminProject>& out) {
     auto& q = txn.conn()->Prepare(VIGIL_ADMIN_PROJECT_SELECT " WHERE p.id = ?");
     q.bind(1, project);
     if (q.executeStep()) out = ReadAdminProject(q);
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return out;
 }
 
 Result<std::vector<ProjectUsage>> ProjectUsages(Txn& txn) {
-  std::vector<ProjectUsage> out;
-  Status s = GuardSqlite([&] {
+  return Query<std::vector<ProjectUsage>>([&](std::vector<ProjectUsage>& out) {
     auto& q = txn.conn()->Prepare(
         "SELECT p.id, p.project_id, p.name, p.owner_email, p.tier,"
         " (SELECT COUNT(*) FROM executions x WHERE x.project = p.id),"
@@ -309,8 +285,6 @@ Result<std::vector<ProjectUsage>> ProjectUsages(Txn& txn) {
     }
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return out;
 }
 
 }  // namespace vigil::storage

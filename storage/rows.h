@@ -1,4 +1,4 @@
-// Row <-> domain mapping shared by the read and write paths. Internal to storage/.
+// Row <-> domain mapping and query helpers shared by the concept sources. Internal to storage/.
 #pragma once
 
 #include <SQLiteCpp/Column.h>
@@ -11,6 +11,7 @@
 #include "domain/model.h"
 #include "domain/status.h"
 #include "domain/webhook.h"
+#include "storage/connection.h"
 
 namespace vigil {
 
@@ -60,6 +61,16 @@ WebhookAttemptRow ReadDeliveryRow(SQLite::Statement& q, int first);
 
 // Bind a value that means "not provided" when zero/empty (spec §2.2) as SQL NULL.
 void BindText(SQLite::Statement& q, int i, const std::string& v);
+// Runs `fill` on a default T under GuardSqlite (storage/connection.h): the value it filled, or the
+// SQLite failure (or the non-ok status `fill` returned) instead. `fill` is a Status(T&) callable.
+template <typename T, typename Fill>
+Result<T> Query(Fill fill) {
+  T out{};
+  Status s = GuardSqlite([&] { return fill(out); });
+  if (!s.ok()) return s;
+  return out;
+}
+
 // Runs a retention DELETE whose two parameters are (cutoff ms, batch limit); returns rows deleted.
 Result<int64_t> DeleteOlderBatch(Connection* conn, const char* sql, int64_t cutoff_ms,
                                  int64_t limit);

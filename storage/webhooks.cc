@@ -80,8 +80,7 @@ Status CreateWebhook(WriteTxn& txn, int64_t project, const WebhookRow& w, int64_
 }
 
 Result<bool> DeleteWebhook(WriteTxn& txn, int64_t project, const std::string& webhook_id) {
-  bool deleted = false;
-  Status s = GuardSqlite([&] {
+  return Query<bool>([&](bool& deleted) {
     // Queued messages and log rows go by ON DELETE CASCADE.
     auto& q =
         txn.conn()->Prepare("DELETE FROM project_webhooks WHERE project = ? AND webhook_id = ?");
@@ -90,13 +89,10 @@ Result<bool> DeleteWebhook(WriteTxn& txn, int64_t project, const std::string& we
     deleted = q.exec() > 0;
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return deleted;
 }
 
 Result<std::vector<WebhookRow>> ListEnabledWebhooks(Txn& txn, int64_t project) {
-  std::vector<WebhookRow> out;
-  Status s = GuardSqlite([&] {
+  return Query<std::vector<WebhookRow>>([&](std::vector<WebhookRow>& out) {
     auto& q = txn.conn()->Prepare("SELECT " VIGIL_WEBHOOK_COLUMNS
                                   " FROM project_webhooks w WHERE w.project = ? AND w.enabled = 1"
                                   " ORDER BY w.id");
@@ -104,14 +100,11 @@ Result<std::vector<WebhookRow>> ListEnabledWebhooks(Txn& txn, int64_t project) {
     while (q.executeStep()) out.push_back(ReadWebhookRow(q));
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return out;
 }
 
 Result<bool> EnqueueWebhookMessage(WriteTxn& txn, int64_t project, int64_t webhook_row,
                                    const WebhookMessage& m, int64_t max_queued) {
-  bool queued = false;
-  Status s = GuardSqlite([&] {
+  return Query<bool>([&](bool& queued) {
     auto& count = txn.conn()->Prepare(
         "SELECT COUNT(*) FROM webhook_outbox WHERE webhook = ? AND project = ?");
     count.bind(1, webhook_row);
@@ -137,8 +130,6 @@ Result<bool> EnqueueWebhookMessage(WriteTxn& txn, int64_t project, int64_t webho
     queued = true;
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return queued;
 }
 
 namespace {
@@ -264,8 +255,7 @@ Status ReplaceWebhookSecret(WriteTxn& txn, int64_t project, int64_t webhook_row,
 }
 
 Result<std::vector<WebhookRow>> ListWebhooks(Txn& txn, int64_t project) {
-  std::vector<WebhookRow> out;
-  Status s = GuardSqlite([&] {
+  return Query<std::vector<WebhookRow>>([&](std::vector<WebhookRow>& out) {
     auto& q = txn.conn()->Prepare("SELECT " VIGIL_WEBHOOK_COLUMNS
                                   " FROM project_webhooks w WHERE w.project = ?"
                                   " ORDER BY w.created_at DESC, w.id DESC");
@@ -273,14 +263,11 @@ Result<std::vector<WebhookRow>> ListWebhooks(Txn& txn, int64_t project) {
     while (q.executeStep()) out.push_back(ReadWebhookRow(q));
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return out;
 }
 
 Result<std::optional<WebhookRow>> GetWebhook(Txn& txn, int64_t project,
                                              const std::string& webhook_id) {
-  std::optional<WebhookRow> out;
-  Status s = GuardSqlite([&] {
+  return Query<std::optional<WebhookRow>>([&](std::optional<WebhookRow>& out) {
     auto& q =
         txn.conn()->Prepare("SELECT " VIGIL_WEBHOOK_COLUMNS
                             " FROM project_webhooks w WHERE w.project = ? AND w.webhook_id = ?");
@@ -289,14 +276,11 @@ Result<std::optional<WebhookRow>> GetWebhook(Txn& txn, int64_t project,
     if (q.executeStep()) out = ReadWebhookRow(q);
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return out;
 }
 
 Result<std::vector<WebhookAttemptRow>> ListWebhookDeliveries(Txn& txn, int64_t project,
                                                              int64_t webhook_row, int64_t limit) {
-  std::vector<WebhookAttemptRow> out;
-  Status s = GuardSqlite([&] {
+  return Query<std::vector<WebhookAttemptRow>>([&](std::vector<WebhookAttemptRow>& out) {
     // Messages still queued first (the current state), newest first, as `pending` rows.
     auto& p = txn.conn()->Prepare(
         "SELECT delivery_id, event, failure_class, signature, group_id, attempts, created_at,"
@@ -327,14 +311,11 @@ Result<std::vector<WebhookAttemptRow>> ListWebhookDeliveries(Txn& txn, int64_t p
     while (q.executeStep()) out.push_back(ReadDeliveryRow(q, 0));
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return out;
 }
 
 Result<std::vector<DueWebhookMessage>> ListDueWebhookMessages(Txn& txn, int64_t now_ms,
                                                               int64_t limit) {
-  std::vector<DueWebhookMessage> out;
-  Status s = GuardSqlite([&] {
+  return Query<std::vector<DueWebhookMessage>>([&](std::vector<DueWebhookMessage>& out) {
     auto& q = txn.conn()->Prepare(
         "SELECT o.project, p.project_id, o.id, o.delivery_id, o.event, o.failure_class,"
         " o.signature, o.group_id, o.sample_execution_id, o.attempts, o.created_at,"
@@ -364,24 +345,18 @@ Result<std::vector<DueWebhookMessage>> ListDueWebhookMessages(Txn& txn, int64_t 
     }
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return out;
 }
 
 Result<std::optional<int64_t>> NextWebhookAttemptAt(Txn& txn) {
-  std::optional<int64_t> out;
-  Status s = GuardSqlite([&] {
+  return Query<std::optional<int64_t>>([&](std::optional<int64_t>& out) {
     auto& q = txn.conn()->Prepare("SELECT MIN(next_attempt_at) FROM webhook_outbox");
     if (q.executeStep() && !q.getColumn(0).isNull()) out = q.getColumn(0).getInt64();
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return out;
 }
 
 Result<std::vector<StoredSecret>> ListStoredSecrets(Txn& txn, int64_t after_row, int64_t limit) {
-  std::vector<StoredSecret> out;
-  Status s = GuardSqlite([&] {
+  return Query<std::vector<StoredSecret>>([&](std::vector<StoredSecret>& out) {
     auto& q = txn.conn()->Prepare(
         "SELECT w.project, p.project_id, w.id, w.webhook_id, w.secret_enc"
         " FROM project_webhooks w JOIN projects p ON p.id = w.project"
@@ -399,31 +374,23 @@ Result<std::vector<StoredSecret>> ListStoredSecrets(Txn& txn, int64_t after_row,
     }
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return out;
 }
 
 Result<int64_t> CountWebhookDeliveries(Txn& txn, int64_t project) {
-  int64_t n = 0;
-  Status s = GuardSqlite([&] {
+  return Query<int64_t>([&](int64_t& n) {
     auto& q = txn.conn()->Prepare("SELECT COUNT(*) FROM webhook_deliveries WHERE project = ?");
     q.bind(1, project);
     if (q.executeStep()) n = q.getColumn(0).getInt64();
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return n;
 }
 
 Result<int64_t> CountOutbox(Txn& txn) {
-  int64_t n = 0;
-  Status s = GuardSqlite([&] {
+  return Query<int64_t>([&](int64_t& n) {
     auto& q = txn.conn()->Prepare("SELECT COUNT(*) FROM webhook_outbox");
     if (q.executeStep()) n = q.getColumn(0).getInt64();
     return Status::Ok();
   });
-  if (!s.ok()) return s;
-  return n;
 }
 
 Result<int64_t> PruneDeliveries(WriteTxn& txn, int64_t cutoff_ms, int64_t limit) {
