@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <ios>
 
 #include "storage/options.h"
 
@@ -112,6 +113,8 @@ constexpr int kDrainTimeoutSec = 10;
 // Retry-After on 503 "storage full": space comes back when an operator frees it, so clients are
 // asked to wait longer than for an overloaded queue (1 s), but not so long that recovery lags.
 constexpr int kStorageFullRetryAfterSec = 5;
+// security.txt is a few lines; a bigger file is a misconfiguration, not something to serve.
+constexpr std::streamsize kMaxSecurityTxtBytes = 64 * 1024;
 // "storage full" is logged at most once per this interval, not once per refused request.
 constexpr int64_t kStorageFullLogIntervalMs = 10 * 1000;
 // Read-only connections in the reader pool (storage/options.h).

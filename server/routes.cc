@@ -1,96 +1,134 @@
-// The one route table: the inventory of Vigil's HTTP API.
-//
-// Pipeline for every request (server/app/app.cc, spec §2.1): security headers -> body size from
-// headers (413, before the body is read) -> OPTIONS (204) -> routing (404/405) -> for API-key
-// routes auth (401) -> suspension (403) -> schema version (400) -> rate limit (429, X-RateLimit-*)
-// -> Content-Type (415) -> handler (503 when the write queue is full).
-#include "server/handlers.h"
-#include "server/http/router.h"
+// The one route table: the inventory of Vigil's HTTP API (docs/api.md). Before a route's handler
+// runs, every request passes the pipeline's named steps (server/http/pipeline.cc): backlog (503),
+// declared body size (413), unknown methods, body read (413/408), draining (503), preflight (204),
+// routing (404/405), then by the route's access: the admin token (401/503), or the API key (401),
+// suspension (403), schema version (400) and rate limit (429), and finally Content-Type (415).
+#include "server/routes.h"
 
 namespace vigil {
+namespace {
 
-const std::vector<Route>& Routes() {
+// A route's handler: `method` of the feature's handler object `obj`.
+template <typename Handlers>
+RouteHandler Bind(Handlers& obj, void (Handlers::*method)(RequestContext&)) {
+  return [&obj, method](RequestContext& ctx) { (obj.*method)(ctx); };
+}
+
+}  // namespace
+
+// A declarative table: one entry per route, so longer than a function should be.
+std::vector<Route> BuildRoutes(FeatureHandlers& h) {
   using A = Access;
   using B = BodyUse;
-  static const std::vector<Route> kRoutes = {
-      {"GET", "/health", A::kPublic, Bucket::kOther, B::kNone, HandleHealth},
-      {"GET", "/metrics", A::kMetrics, Bucket::kOther, B::kNone, HandleMetrics},
-      {"POST", "/signup", A::kPublic, Bucket::kOther, B::kRequired, HandleSignup},
-      {"GET", "/.well-known/security.txt", A::kPublic, Bucket::kOther, B::kNone, HandleSecurityTxt},
-      {"POST", "/billing/webhook", A::kPublic, Bucket::kOther, B::kOptional, HandleStripeWebhook},
+  return {
+      {"GET", "/health", A::kPublic, Bucket::kOther, B::kNone, Bind(h.ops, &OpsHandlers::Health)},
+      {"GET", "/metrics", A::kMetrics, Bucket::kOther, B::kNone, Bind(h.ops, &OpsHandlers::Scrape)},
+      {"POST", "/signup", A::kPublic, Bucket::kOther, B::kRequired,
+       Bind(h.signup, &SignupHandlers::Signup)},
+      {"GET", "/.well-known/security.txt", A::kPublic, Bucket::kOther, B::kNone,
+       Bind(h.ops, &OpsHandlers::SecurityTxt)},
+      {"POST", "/billing/webhook", A::kPublic, Bucket::kOther, B::kOptional,
+       Bind(h.billing, &BillingHandlers::StripeWebhook)},
 
-      {"POST", "/executions", A::kApiKey, Bucket::kIngest, B::kRequired, HandleCreateExecution},
-      {"GET", "/executions", A::kApiKey, Bucket::kOther, B::kNone, HandleListExecutions},
-      {"GET", "/executions/{id}", A::kApiKey, Bucket::kOther, B::kNone, HandleGetExecution},
+      {"POST", "/executions", A::kApiKey, Bucket::kIngest, B::kRequired,
+       Bind(h.ingest, &IngestHandlers::CreateExecution)},
+      {"GET", "/executions", A::kApiKey, Bucket::kOther, B::kNone,
+       Bind(h.reads, &ReadHandlers::ListExecutions)},
+      {"GET", "/executions/{id}", A::kApiKey, Bucket::kOther, B::kNone,
+       Bind(h.reads, &ReadHandlers::GetExecution)},
       {"PATCH", "/executions/{id}", A::kApiKey, Bucket::kIngest, B::kRequired,
-       HandlePatchExecution},
+       Bind(h.ingest, &IngestHandlers::PatchExecution)},
       {"GET", "/executions/{id}/events", A::kApiKey, Bucket::kOther, B::kNone,
-       HandleListExecutionEvents},
-      {"POST", "/events", A::kApiKey, Bucket::kIngest, B::kRequired, HandleIngestEvents},
-      {"POST", "/executions/{id}/halt", A::kApiKey, Bucket::kOther, B::kOptional, HandleHalt},
+       Bind(h.reads, &ReadHandlers::ListEvents)},
+      {"POST", "/events", A::kApiKey, Bucket::kIngest, B::kRequired,
+       Bind(h.ingest, &IngestHandlers::IngestEvents)},
+      {"POST", "/executions/{id}/halt", A::kApiKey, Bucket::kOther, B::kOptional,
+       Bind(h.halt, &HaltHandlers::Halt)},
       {"GET", "/executions/{id}/halt-stream", A::kApiKey, Bucket::kOther, B::kNone,
-       HandleHaltStream},
+       Bind(h.halt, &HaltHandlers::Stream)},
 
-      {"POST", "/webhooks", A::kApiKey, Bucket::kOther, B::kRequired, HandleCreateWebhook},
-      {"GET", "/webhooks", A::kApiKey, Bucket::kOther, B::kNone, HandleListWebhooks},
-      {"DELETE", "/webhooks/{id}", A::kApiKey, Bucket::kOther, B::kNone, HandleDeleteWebhook},
-      {"POST", "/webhooks/{id}/test", A::kApiKey, Bucket::kOther, B::kOptional, HandleTestWebhook},
+      {"POST", "/webhooks", A::kApiKey, Bucket::kOther, B::kRequired,
+       Bind(h.webhooks, &WebhookHandlers::Create)},
+      {"GET", "/webhooks", A::kApiKey, Bucket::kOther, B::kNone,
+       Bind(h.webhooks, &WebhookHandlers::List)},
+      {"DELETE", "/webhooks/{id}", A::kApiKey, Bucket::kOther, B::kNone,
+       Bind(h.webhooks, &WebhookHandlers::Delete)},
+      {"POST", "/webhooks/{id}/test", A::kApiKey, Bucket::kOther, B::kOptional,
+       Bind(h.webhooks, &WebhookHandlers::Test)},
       {"GET", "/webhooks/{id}/deliveries", A::kApiKey, Bucket::kOther, B::kNone,
-       HandleListWebhookDeliveries},
+       Bind(h.webhooks, &WebhookHandlers::ListDeliveries)},
 
-      {"GET", "/project", A::kApiKey, Bucket::kOther, B::kNone, HandleGetProject},
-      {"GET", "/stats", A::kApiKey, Bucket::kOther, B::kNone, HandleStats},
-      {"GET", "/stats/timeseries", A::kApiKey, Bucket::kOther, B::kNone, HandleStatsTimeSeries},
+      {"GET", "/project", A::kApiKey, Bucket::kOther, B::kNone,
+       Bind(h.reads, &ReadHandlers::GetProject)},
+      {"GET", "/stats", A::kApiKey, Bucket::kOther, B::kNone, Bind(h.reads, &ReadHandlers::Stats)},
+      {"GET", "/stats/timeseries", A::kApiKey, Bucket::kOther, B::kNone,
+       Bind(h.reads, &ReadHandlers::TimeSeries)},
 
-      {"GET", "/failure-groups", A::kApiKey, Bucket::kOther, B::kNone, HandleListFailureGroups},
-      {"GET", "/failure-groups/{id}", A::kApiKey, Bucket::kOther, B::kNone, HandleGetFailureGroup},
+      {"GET", "/failure-groups", A::kApiKey, Bucket::kOther, B::kNone,
+       Bind(h.detection, &DetectionHandlers::ListGroups)},
+      {"GET", "/failure-groups/{id}", A::kApiKey, Bucket::kOther, B::kNone,
+       Bind(h.detection, &DetectionHandlers::GetGroup)},
       {"GET", "/failure-groups/{id}/executions", A::kApiKey, Bucket::kOther, B::kNone,
-       HandleListGroupExecutions},
-      {"GET", "/policy", A::kApiKey, Bucket::kOther, B::kNone, HandleGetPolicy},
-      {"PUT", "/policy", A::kApiKey, Bucket::kOther, B::kRequired, HandlePutPolicy},
-      {"GET", "/playbooks", A::kApiKey, Bucket::kOther, B::kNone, HandleGetPlaybook},
+       Bind(h.detection, &DetectionHandlers::ListGroupExecutions)},
+      {"GET", "/policy", A::kApiKey, Bucket::kOther, B::kNone,
+       Bind(h.detection, &DetectionHandlers::GetPolicy)},
+      {"PUT", "/policy", A::kApiKey, Bucket::kOther, B::kRequired,
+       Bind(h.detection, &DetectionHandlers::PutPolicy)},
+      {"GET", "/playbooks", A::kApiKey, Bucket::kOther, B::kNone,
+       Bind(h.detection, &DetectionHandlers::GetPlaybook)},
 
-      {"GET", "/api-keys", A::kApiKey, Bucket::kOther, B::kNone, HandleListKeys},
-      {"POST", "/api-keys", A::kApiKey, Bucket::kOther, B::kOptional, HandleCreateKey},
-      {"DELETE", "/api-keys/{id}", A::kApiKey, Bucket::kOther, B::kNone, HandleDeleteKey},
-      {"POST", "/api-keys/{id}/rotate", A::kApiKey, Bucket::kOther, B::kOptional, HandleRotateKey},
+      {"GET", "/api-keys", A::kApiKey, Bucket::kOther, B::kNone, Bind(h.keys, &KeyHandlers::List)},
+      {"POST", "/api-keys", A::kApiKey, Bucket::kOther, B::kOptional,
+       Bind(h.keys, &KeyHandlers::Create)},
+      {"DELETE", "/api-keys/{id}", A::kApiKey, Bucket::kOther, B::kNone,
+       Bind(h.keys, &KeyHandlers::Delete)},
+      {"POST", "/api-keys/{id}/rotate", A::kApiKey, Bucket::kOther, B::kOptional,
+       Bind(h.keys, &KeyHandlers::Rotate)},
 
-      {"GET", "/admin/projects", A::kAdmin, Bucket::kOther, B::kNone, HandleAdminListProjects},
-      {"GET", "/admin/projects/{id}", A::kAdmin, Bucket::kOther, B::kNone, HandleAdminGetProject},
+      {"GET", "/admin/projects", A::kAdmin, Bucket::kOther, B::kNone,
+       Bind(h.admin, &AdminHandlers::ListProjects)},
+      {"GET", "/admin/projects/{id}", A::kAdmin, Bucket::kOther, B::kNone,
+       Bind(h.admin, &AdminHandlers::GetProject)},
       {"DELETE", "/admin/projects/{id}", A::kAdmin, Bucket::kOther, B::kNone,
-       HandleAdminDeleteProject},
+       Bind(h.admin, &AdminHandlers::DeleteProject)},
       {"POST", "/admin/projects/{id}/tier", A::kAdmin, Bucket::kOther, B::kRequired,
-       HandleAdminTier},
+       Bind(h.admin, &AdminHandlers::SetTier)},
       {"POST", "/admin/projects/{id}/grant", A::kAdmin, Bucket::kOther, B::kRequired,
-       HandleAdminGrant},
+       Bind(h.admin, &AdminHandlers::Grant)},
       {"POST", "/admin/projects/{id}/rate-limit", A::kAdmin, Bucket::kOther, B::kRequired,
-       HandleAdminRateLimit},
+       Bind(h.admin, &AdminHandlers::SetRateLimit)},
       {"POST", "/admin/projects/{id}/suspend", A::kAdmin, Bucket::kOther, B::kOptional,
-       HandleAdminSuspend},
+       Bind(h.admin, &AdminHandlers::Suspend)},
       {"POST", "/admin/projects/{id}/unsuspend", A::kAdmin, Bucket::kOther, B::kOptional,
-       HandleAdminSuspend},
+       Bind(h.admin, &AdminHandlers::Suspend)},
       {"POST", "/admin/projects/{id}/retention", A::kAdmin, Bucket::kOther, B::kRequired,
-       HandleAdminRetention},
-      {"GET", "/admin/storage", A::kAdmin, Bucket::kOther, B::kNone, HandleAdminStorage},
+       Bind(h.admin, &AdminHandlers::SetRetention)},
+      {"GET", "/admin/storage", A::kAdmin, Bucket::kOther, B::kNone,
+       Bind(h.admin, &AdminHandlers::Storage)},
       {"GET", "/admin/projects/{id}/export", A::kAdmin, Bucket::kOther, B::kNone,
-       HandleAdminExport},
-      {"GET", "/admin/audit-log", A::kAdmin, Bucket::kOther, B::kNone, HandleAdminAuditLog},
-      {"GET", "/admin/abuse", A::kAdmin, Bucket::kOther, B::kNone, HandleAdminListAbuse},
+       Bind(h.exports, &ExportHandlers::Export)},
+      {"GET", "/admin/audit-log", A::kAdmin, Bucket::kOther, B::kNone,
+       Bind(h.audit, &AuditHandlers::AdminLog)},
+      {"GET", "/admin/abuse", A::kAdmin, Bucket::kOther, B::kNone,
+       Bind(h.admin, &AdminHandlers::ListAbuse)},
       {"POST", "/admin/abuse/{id}/resolve", A::kAdmin, Bucket::kOther, B::kOptional,
-       HandleAdminResolveAbuse},
+       Bind(h.admin, &AdminHandlers::ResolveAbuse)},
 
-      {"GET", "/audit-log", A::kApiKey, Bucket::kOther, B::kNone, HandleAuditLog},
-      {"GET", "/billing", A::kApiKey, Bucket::kOther, B::kNone, HandleGetBilling},
-      {"GET", "/billing/usage", A::kApiKey, Bucket::kOther, B::kNone, HandleBillingUsage},
+      {"GET", "/audit-log", A::kApiKey, Bucket::kOther, B::kNone,
+       Bind(h.audit, &AuditHandlers::ProjectLog)},
+      {"GET", "/billing", A::kApiKey, Bucket::kOther, B::kNone,
+       Bind(h.billing, &BillingHandlers::Get)},
+      {"GET", "/billing/usage", A::kApiKey, Bucket::kOther, B::kNone,
+       Bind(h.billing, &BillingHandlers::Usage)},
       {"POST", "/billing/checkout", A::kApiKey, Bucket::kOther, B::kOptional,
-       HandleBillingCheckout},
-      {"POST", "/billing/portal", A::kApiKey, Bucket::kOther, B::kOptional, HandleBillingPortal},
+       Bind(h.billing, &BillingHandlers::Checkout)},
+      {"POST", "/billing/portal", A::kApiKey, Bucket::kOther, B::kOptional,
+       Bind(h.billing, &BillingHandlers::Portal)},
 
       // The dashboard: public files; the page sends the user's key only on its API calls.
-      {"GET", "/ui", A::kPublic, Bucket::kOther, B::kNone, HandleUiRedirect},
-      {"GET", "/ui/{path*}", A::kPublic, Bucket::kOther, B::kNone, HandleUi},
+      {"GET", "/ui", A::kPublic, Bucket::kOther, B::kNone, Bind(h.ui, &UiHandlers::Redirect)},
+      {"GET", "/ui/{path*}", A::kPublic, Bucket::kOther, B::kNone, Bind(h.ui, &UiHandlers::Serve)},
   };
-  return kRoutes;
 }
 
 }  // namespace vigil

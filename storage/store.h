@@ -13,7 +13,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <type_traits>
 
 #include "domain/audit.h"
 #include "domain/status.h"
@@ -51,6 +53,13 @@ class Store {
   // `fn` returned (or the SQLite error that ended the transaction). Thread-safe.
   Status Read(const std::function<Status(ReadTxn&)>& fn);
 
+  // Read and Write for a `fn` that returns a Result<T>: its value, or the first failure (the
+  // engine's or `fn`'s). Spares callers the "capture into an optional" dance.
+  template <typename Fn>
+  std::invoke_result_t<Fn&, ReadTxn&> ReadValue(Fn&& fn);
+  template <typename Fn>
+  std::invoke_result_t<Fn&, WriteTxn&> WriteValue(Fn&& fn);
+
   // --- counters (thread-safe) ---
   // Audit rows dropped: the buffer was full, or they failed to store and no longer fit it.
   int64_t AuditDropped() const;
@@ -76,5 +85,27 @@ class Store {
 
   std::unique_ptr<Impl> impl_;
 };
+
+template <typename Fn>
+std::invoke_result_t<Fn&, ReadTxn&> Store::ReadValue(Fn&& fn) {
+  std::optional<std::invoke_result_t<Fn&, ReadTxn&>> out;
+  const Status s = Read([&](ReadTxn& txn) {
+    out.emplace(fn(txn));
+    return out->ok() ? Status::Ok() : out->status();
+  });
+  if (!s.ok()) return s;
+  return std::move(*out);
+}
+
+template <typename Fn>
+std::invoke_result_t<Fn&, WriteTxn&> Store::WriteValue(Fn&& fn) {
+  std::optional<std::invoke_result_t<Fn&, WriteTxn&>> out;
+  const Status s = Write([&](WriteTxn& txn) {
+    out.emplace(fn(txn));
+    return out->ok() ? Status::Ok() : out->status();
+  });
+  if (!s.ok()) return s;
+  return std::move(*out);
+}
 
 }  // namespace vigil

@@ -1,13 +1,15 @@
-// API keys of the caller's project (spec §6): list, mint (shown once), revoke, rotate.
+#include "server/accounts/key_handlers.h"
+
 #include "domain/time_util.h"
+#include "server/accounts/auth.h"
 #include "server/accounts/keys.h"
-#include "server/app/app.h"
 #include "server/audit/audit.h"
 #include "server/codec/json_codec.h"
-#include "server/handlers.h"
+#include "server/codec/resources.h"
 #include "server/limits.h"
 #include "storage/audit.h"
 #include "storage/keys.h"
+#include "storage/store.h"
 
 namespace vigil {
 namespace {
@@ -38,15 +40,11 @@ std::string KeyDetail(const std::string& key_id) {
   return w.Take();
 }
 
-void HandleListKeys(App& app, RequestContext& ctx) {
-  std::vector<ApiKeyRow> keys;
-  Status s = app.store().Read([&](ReadTxn& txn) {
-    auto r = storage::ListKeys(txn, ctx.auth.project);
-    if (!r.ok()) return r.status();
-    keys = std::move(r.value());
-    return Status::Ok();
-  });
-  if (!s.ok()) return SendError(ctx, s);
+void KeyHandlers::List(RequestContext& ctx) {
+  auto keys_result =
+      store_.ReadValue([&](ReadTxn& txn) { return storage::ListKeys(txn, ctx.auth.project); });
+  if (!keys_result.ok()) return SendError(ctx, keys_result.status());
+  std::vector<ApiKeyRow>& keys = keys_result.value();
   JsonWriter w;
   w.BeginObject().Field("ok", true).Key("api_keys").BeginArray();
   for (const ApiKeyRow& k : keys) WriteApiKey(w, k, ctx.auth.project_id);
@@ -54,16 +52,16 @@ void HandleListKeys(App& app, RequestContext& ctx) {
   SendJson(*ctx.res, 200, w.Take());
 }
 
-void HandleCreateKey(App& app, RequestContext& ctx) {
+void KeyHandlers::Create(RequestContext& ctx) {
   auto name = ParseOptionalStringField(ctx.body, "name");
   if (!name.ok()) return SendError(ctx, name.status());
   if (name->size() > limits::kMaxNameBytes) {
-    return SendError(ctx,
-                     Status::InvalidArgument("name longer than " +
-                                             std::to_string(limits::kMaxNameBytes) + " bytes"));
+    return SendError(
+        ctx, Status::InvalidArgument("name longer than " + std::to_string(limits::kMaxNameBytes) +
+                                     " bytes"));
   }
-  const MintedKey key = MintKey(app.config().key_prefix);
-  Status s = app.store().Write([&](WriteTxn& txn) {
+  const MintedKey key = MintKey(key_prefix_);
+  Status s = store_.Write([&](WriteTxn& txn) {
     auto count = storage::CountKeys(txn, ctx.auth.project);
     if (!count.ok()) return count.status();
     if (count.value() >= kMaxKeysPerProject) {
@@ -79,10 +77,10 @@ void HandleCreateKey(App& app, RequestContext& ctx) {
   WriteMinted(*ctx.res, key, name.value(), nullptr);
 }
 
-void HandleDeleteKey(App& app, RequestContext& ctx) {
+void KeyHandlers::Delete(RequestContext& ctx) {
   const std::string& key_id = ctx.params[0];
   bool deleted = false;
-  Status s = app.store().Write([&](WriteTxn& txn) {
+  Status s = store_.Write([&](WriteTxn& txn) {
     auto r = storage::DeleteKey(txn, ctx.auth.project, key_id);
     if (!r.ok()) return r.status();
     deleted = r.value();
@@ -92,18 +90,18 @@ void HandleDeleteKey(App& app, RequestContext& ctx) {
   if (!s.ok()) return SendError(ctx, s);
   if (!deleted) return SendError(ctx, Status::NotFound("api key not found"));
   // Before the response: the very next request with this key is refused.
-  app.auth().cache().EvictKey(key_id);
+  keys_.EvictKey(key_id);
   JsonWriter w;
   w.BeginObject().Field("ok", true).Field("key_id", key_id).EndObject();
   SendJson(*ctx.res, 200, w.Take());
 }
 
-void HandleRotateKey(App& app, RequestContext& ctx) {
+void KeyHandlers::Rotate(RequestContext& ctx) {
   const std::string& old_id = ctx.params[0];
-  const MintedKey key = MintKey(app.config().key_prefix);
+  const MintedKey key = MintKey(key_prefix_);
   std::optional<std::string> name;
   // Mint and revoke in one transaction: there is never a moment with neither or both valid.
-  Status s = app.store().Write([&](WriteTxn& txn) {
+  Status s = store_.Write([&](WriteTxn& txn) {
     auto n = storage::KeyName(txn, ctx.auth.project, old_id);
     if (!n.ok()) return n.status();
     name = n.value();
@@ -119,19 +117,8 @@ void HandleRotateKey(App& app, RequestContext& ctx) {
   });
   if (!s.ok()) return SendError(ctx, s);
   if (!name) return SendError(ctx, Status::NotFound("api key not found"));
-  app.auth().cache().EvictKey(old_id);
+  keys_.EvictKey(old_id);
   WriteMinted(*ctx.res, key, *name, &old_id);
-}
-
-void WriteApiKey(JsonWriter& w, const ApiKeyRow& k, const std::string& project_id) {
-  w.BeginObject()
-      .Field("key_id", k.key_id)
-      .Field("project_id", project_id)
-      .Field("key_prefix", k.key_prefix);
-  if (!k.name.empty()) w.Field("name", k.name);
-  w.Field("created_at", FormatRfc3339Ms(k.created_at_ms));
-  if (k.last_used_at_ms) w.Field("last_used_at", FormatRfc3339Ms(k.last_used_at_ms));
-  w.EndObject();
 }
 
 }  // namespace vigil

@@ -1,18 +1,20 @@
-// Accounts (spec §3.4): public signup creating a project and its first key in one transaction.
+#include "server/accounts/signup_handlers.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cstring>
 
 #include "domain/random.h"
 #include "server/accounts/keys.h"
-#include "server/app/app.h"
+#include "server/accounts/rate_limiter.h"
+#include "server/admin/abuse.h"
 #include "server/audit/audit.h"
 #include "server/codec/json_codec.h"
-#include "server/handlers.h"
 #include "server/limits.h"
 #include "storage/audit.h"
 #include "storage/keys.h"
 #include "storage/projects.h"
+#include "storage/store.h"
 
 namespace vigil {
 namespace {
@@ -45,10 +47,10 @@ bool ValidEmail(const std::string& email) {
 
 }  // namespace
 
-void HandleSignup(App& app, RequestContext& ctx) {
-  if (!app.config().signup) return SendError(ctx, Status::Forbidden("signup disabled"));
+void SignupHandlers::Signup(RequestContext& ctx) {
+  if (!enabled_) return SendError(ctx, Status::Forbidden("signup disabled"));
   const std::string ip = ctx.client_ip;
-  if (const int64_t wait_s = app.signup_limiter().RetryAfter(ip, ctx.now_ms)) {
+  if (const int64_t wait_s = limiter_.RetryAfter(ip, ctx.now_ms)) {
     ctx.res->set_header("Retry-After", std::to_string(wait_s));
     return SendError(ctx,
                      Status::RateLimited("too many signups from this IP. Try again in an hour."));
@@ -67,13 +69,12 @@ void HandleSignup(App& app, RequestContext& ctx) {
   std::string name = Trim(project_name.value());
   if (name.empty()) name = "Default project";
   if (name.size() > 80) {
-    return SendError(ctx,
-                     Status::InvalidArgument("project name must be 80 characters or fewer"));
+    return SendError(ctx, Status::InvalidArgument("project name must be 80 characters or fewer"));
   }
   const std::string project_id = "proj_" + RandomHex(8);
-  const MintedKey key = MintKey(app.config().key_prefix);
+  const MintedKey key = MintKey(key_prefix_);
   int64_t project_row = 0;
-  Status s = app.store().Write([&](WriteTxn& txn) {
+  Status s = store_.Write([&](WriteTxn& txn) {
     auto project = storage::CreateProject(txn, project_id, name, e, "hobby", ctx.now_ms);
     if (!project.ok()) return project.status();
     project_row = project.value();
@@ -88,9 +89,8 @@ void HandleSignup(App& app, RequestContext& ctx) {
         txn, ActionEntry(as_signup, "api_key.create", 201, KeyDetail(key.key_id), project_row));
   });
   if (!s.ok()) return SendError(ctx, s);
-  app.signup_limiter().Record(ip, ctx.now_ms);
-  app.abuse().OnSignup(project_row, project_id, AuditText(ip, limits::kMaxAuditIpBytes), e,
-                       ctx.now_ms);
+  limiter_.Record(ip, ctx.now_ms);
+  abuse_.OnSignup(project_row, project_id, AuditText(ip, limits::kMaxAuditIpBytes), e, ctx.now_ms);
   ctx.res->set_header("Cache-Control", "no-store");
   JsonWriter w;
   w.BeginObject()

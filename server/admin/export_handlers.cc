@@ -1,12 +1,14 @@
 // Admin export (spec §13.1): everything a project owns as streamed NDJSON, from one snapshot,
 // in bounded memory. Secrets stay out: keys without their hash, webhooks without their secret.
+#include "server/admin/export_handlers.h"
+
 #include <map>
 
 #include "domain/time_util.h"
-#include "server/app/app.h"
+#include "server/admin/handlers.h"
 #include "server/audit/audit.h"
 #include "server/codec/json_codec.h"
-#include "server/handlers.h"
+#include "server/codec/resources.h"
 #include "server/http/stream.h"
 #include "storage/audit.h"
 #include "storage/detection.h"
@@ -135,25 +137,25 @@ Status ExportProject(ReadTxn& txn, const AdminProject& p, int64_t now_ms, const 
 
 }  // namespace
 
-void HandleAdminExport(App& app, RequestContext& ctx) {
-  auto p = FindAdminProject(app, ctx);
+void ExportHandlers::Export(RequestContext& ctx) {
+  auto p = FindAdminProject(store_, ctx);
   if (!p) return;
   auto slot = AcquireStreamSlot();
   if (!slot) {
     return SendError(ctx, Status::Overloaded("too many exports in progress, retry later"));
   }
   // The export's own audit row commits before the stream starts, so it is part of the export.
-  Status s = app.store().Write([&](WriteTxn& txn) {
+  Status s = store_.Write([&](WriteTxn& txn) {
     return storage::InsertAudit(txn, ActionEntry(ctx, "admin.export", 200, "", p->id));
   });
   if (!s.ok()) return SendError(ctx, s);
   const int64_t now_ms = ctx.now_ms, project = p->id;
-  SendNdjsonStream(app.pipeline(), *ctx.res, std::move(slot), ExportFilename(p->project_id),
-                   [&app, project, now_ms](const EmitLine& emit) {
+  SendNdjsonStream(drain_, *ctx.res, std::move(slot), ExportFilename(p->project_id),
+                   [this, project, now_ms](const EmitLine& emit) {
                      // One read transaction for the whole export: every line comes from one
                      // snapshot, the project row included. (Admin-only: a slow reader holds that
                      // snapshot meanwhile.)
-                     return app.store().Read([&](ReadTxn& txn) {
+                     return store_.Read([&](ReadTxn& txn) {
                        auto row = storage::GetAdminProjectById(txn, project);
                        if (!row.ok()) return row.status();
                        if (!row.value()) return Status::NotFound("project deleted during export");

@@ -1,5 +1,5 @@
 // Admin API (spec §13): behind VIGIL_ADMIN_TOKEN (checked in the pipeline, fail closed).
-#include "server/handlers.h"
+#include "server/admin/handlers.h"
 
 #include <simdjson.h>
 #include <sys/statvfs.h>
@@ -10,9 +10,12 @@
 #include <functional>
 
 #include "domain/time_util.h"
-#include "server/app/app.h"
+#include "server/accounts/auth.h"
+#include "server/accounts/rate_limiter.h"
 #include "server/audit/audit.h"
 #include "server/codec/json_codec.h"
+#include "server/codec/resources.h"
+#include "server/halt/halt.h"
 #include "server/limits.h"
 #include "storage/abuse.h"
 #include "storage/audit.h"
@@ -20,6 +23,7 @@
 #include "storage/executions.h"
 #include "storage/keys.h"
 #include "storage/projects.h"
+#include "storage/store.h"
 #include "storage/webhooks.h"
 
 namespace vigil {
@@ -27,20 +31,6 @@ namespace {
 
 constexpr size_t kMaxAdminBodyBytes = 1024;
 constexpr int64_t kDayMs = 24LL * 3600 * 1000;
-
-// `"expires_at": <timestamp | null>`
-void WriteExpiry(JsonWriter& w, int64_t ms) {
-  w.Key("expires_at");
-  if (ms) {
-    w.String(FormatRfc3339Ms(ms));
-  } else {
-    w.Null();
-  }
-}
-
-void WriteTs(JsonWriter& w, const char* key, int64_t ms) {
-  if (ms) w.Field(key, FormatRfc3339Ms(ms));
-}
 
 // A small JSON object body (admin bodies are at most 1 KiB).
 Status ParseAdminBody(const RequestContext& ctx, simdjson::dom::parser& parser,
@@ -80,9 +70,9 @@ int64_t ExpiryFromDays(int64_t now_ms, int64_t days) {
 }
 
 // Applies an admin change and its audit row (`action`, naming `project`) in one transaction.
-Status WriteAudited(App& app, const RequestContext& ctx, const char* action, int64_t project,
+Status WriteAudited(Store& store, const RequestContext& ctx, const char* action, int64_t project,
                     const std::string& detail, const std::function<Status(WriteTxn&)>& change) {
-  return app.store().Write([&](WriteTxn& txn) {
+  return store.Write([&](WriteTxn& txn) {
     Status u = change(txn);
     if (!u.ok()) return u;
     return storage::InsertAudit(txn, ActionEntry(ctx, action, 200, detail, project));
@@ -91,58 +81,29 @@ Status WriteAudited(App& app, const RequestContext& ctx, const char* action, int
 
 }  // namespace
 
-void WriteAdminProject(JsonWriter& w, const AdminProject& p) {
-  w.BeginObject().Field("project_id", p.project_id).Field("name", p.name);
-  if (!p.owner_email.empty()) w.Field("owner_email", p.owner_email);
-  w.Field("created_at", FormatRfc3339Ms(p.created_at_ms)).Field("tier", p.tier);
-  if (!p.stripe_customer_id.empty()) w.Field("stripe_customer_id", p.stripe_customer_id);
-  if (!p.stripe_subscription_id.empty()) {
-    w.Field("stripe_subscription_id", p.stripe_subscription_id);
-  }
-  WriteTs(w, "current_period_start", p.current_period_start_ms);
-  WriteTs(w, "current_period_end", p.current_period_end_ms);
-  w.Field("executions_this_period", p.executions_this_period)
-      .Field("granted_executions", p.granted_executions);
-  WriteTs(w, "granted_executions_expires_at", p.granted_executions_expires_at_ms);
-  WriteTs(w, "tier_expires_at", p.tier_expires_at_ms);
-  WriteTs(w, "suspended_at", p.suspended_at_ms);
-  if (!p.suspension_reason.empty()) w.Field("suspension_reason", p.suspension_reason);
-  if (p.rate_limit_burst) w.FieldDouble("rate_limit_burst", *p.rate_limit_burst);
-  if (p.rate_limit_per_sec) w.FieldDouble("rate_limit_per_sec", *p.rate_limit_per_sec);
-  if (p.retention_days) w.Field("retention_days", *p.retention_days);
-  WriteTs(w, "last_activity_at", p.last_activity_at_ms);
-  w.Field("total_executions", p.total_executions).EndObject();
-}
-
-std::optional<AdminProject> FindAdminProject(App& app, RequestContext& ctx) {
-  std::optional<AdminProject> p;
+std::optional<AdminProject> FindAdminProject(Store& store, RequestContext& ctx) {
   const std::string& id = ctx.params[0];
-  Status s = id.size() > limits::kMaxIdBytes ? Status::Ok() : app.store().Read([&](ReadTxn& txn) {
-    auto r = storage::GetAdminProject(txn, id);
-    if (!r.ok()) return r.status();
-    p = std::move(r.value());
-    return Status::Ok();
-  });
-  if (!s.ok()) {
-    SendError(ctx, s);
+  if (id.size() > limits::kMaxIdBytes) {
+    SendError(ctx, Status::NotFound("project not found"));
     return std::nullopt;
   }
-  if (!p) SendError(ctx, Status::NotFound("project not found"));
-  if (p) ctx.audit_project = p->id;
-  return p;
+  auto p = store.ReadValue([&](ReadTxn& txn) { return storage::GetAdminProject(txn, id); });
+  if (!p.ok()) {
+    SendError(ctx, p.status());
+    return std::nullopt;
+  }
+  if (!p.value()) SendError(ctx, Status::NotFound("project not found"));
+  if (p.value()) ctx.audit_project = p.value()->id;
+  return std::move(p.value());
 }
 
-void HandleAdminListProjects(App& app, RequestContext& ctx) {
+void AdminHandlers::ListProjects(RequestContext& ctx) {
   const int64_t limit = ctx.PageParam("limit", limits::kDefaultPageSize, 1, limits::kMaxPageSize);
   const int64_t offset = ctx.PageParam("offset", 0, 0, limits::kMaxOffset);
-  std::vector<AdminProject> list;
-  Status s = app.store().Read([&](ReadTxn& txn) {
-    auto r = storage::ListAdminProjects(txn, limit, offset);
-    if (!r.ok()) return r.status();
-    list = std::move(r.value());
-    return Status::Ok();
-  });
-  if (!s.ok()) return SendError(ctx, s);
+  auto list_result = store_.ReadValue(
+      [&](ReadTxn& txn) { return storage::ListAdminProjects(txn, limit, offset); });
+  if (!list_result.ok()) return SendError(ctx, list_result.status());
+  std::vector<AdminProject>& list = list_result.value();
   JsonWriter w;
   w.BeginObject().Key("projects").BeginArray();
   for (const AdminProject& p : list) WriteAdminProject(w, p);
@@ -154,14 +115,14 @@ void HandleAdminListProjects(App& app, RequestContext& ctx) {
   SendJson(*ctx.res, 200, w.Take());
 }
 
-void HandleAdminGetProject(App& app, RequestContext& ctx) {
-  auto p = FindAdminProject(app, ctx);
+void AdminHandlers::GetProject(RequestContext& ctx) {
+  auto p = FindAdminProject(store_, ctx);
   if (!p) return;
   std::vector<Execution> recent;
   std::vector<FailureGroupRow> groups;
   std::vector<ApiKeyRow> keys;
   std::vector<WebhookRow> hooks;
-  Status s = app.store().Read([&](ReadTxn& txn) {
+  Status s = store_.Read([&](ReadTxn& txn) {
     ExecutionFilter f;
     f.limit = 20;
     auto e = storage::ListExecutions(txn, p->id, f);
@@ -194,8 +155,8 @@ void HandleAdminGetProject(App& app, RequestContext& ctx) {
   SendJson(*ctx.res, 200, w.Take());
 }
 
-void HandleAdminTier(App& app, RequestContext& ctx) {
-  auto p = FindAdminProject(app, ctx);
+void AdminHandlers::SetTier(RequestContext& ctx) {
+  auto p = FindAdminProject(store_, ctx);
   if (!p) return;
   simdjson::dom::parser parser;
   simdjson::dom::object obj;
@@ -223,7 +184,7 @@ void HandleAdminTier(App& app, RequestContext& ctx) {
   detail.BeginObject().Field("tier", tier);
   WriteExpiry(detail, expires);
   detail.EndObject();
-  s = WriteAudited(app, ctx, "admin.tier", p->id, detail.Take(),
+  s = WriteAudited(store_, ctx, "admin.tier", p->id, detail.Take(),
                    [&](WriteTxn& txn) { return storage::SetTier(txn, p->id, tier, expires); });
   if (!s.ok()) return SendError(ctx, s);
   JsonWriter w;
@@ -233,8 +194,8 @@ void HandleAdminTier(App& app, RequestContext& ctx) {
   SendJson(*ctx.res, 200, w.Take());
 }
 
-void HandleAdminGrant(App& app, RequestContext& ctx) {
-  auto p = FindAdminProject(app, ctx);
+void AdminHandlers::Grant(RequestContext& ctx) {
+  auto p = FindAdminProject(store_, ctx);
   if (!p) return;
   simdjson::dom::parser parser;
   simdjson::dom::object obj;
@@ -245,8 +206,8 @@ void HandleAdminGrant(App& app, RequestContext& ctx) {
   if (s.ok()) s = IntField(obj, "expires_days", &days);
   if (!s.ok()) return SendError(ctx, s);
   if (delta == 0 && days == 0) {
-    return SendError(ctx, Status::InvalidArgument(
-                                   "executions must be non-zero, or expires_days must be set"));
+    return SendError(
+        ctx, Status::InvalidArgument("executions must be non-zero, or expires_days must be set"));
   }
   if (delta > 10000000 || delta < -10000000) {
     return SendError(ctx, Status::InvalidArgument("executions delta exceeds 10M guardrail"));
@@ -256,7 +217,7 @@ void HandleAdminGrant(App& app, RequestContext& ctx) {
   detail.BeginObject().Field("delta", delta);
   WriteExpiry(detail, expires);
   detail.EndObject();
-  s = WriteAudited(app, ctx, "admin.grant", p->id, detail.Take(),
+  s = WriteAudited(store_, ctx, "admin.grant", p->id, detail.Take(),
                    [&](WriteTxn& txn) { return storage::AddGrant(txn, p->id, delta, expires); });
   if (!s.ok()) return SendError(ctx, s);
   JsonWriter w;
@@ -266,8 +227,8 @@ void HandleAdminGrant(App& app, RequestContext& ctx) {
   SendJson(*ctx.res, 200, w.Take());
 }
 
-void HandleAdminRateLimit(App& app, RequestContext& ctx) {
-  auto p = FindAdminProject(app, ctx);
+void AdminHandlers::SetRateLimit(RequestContext& ctx) {
+  auto p = FindAdminProject(store_, ctx);
   if (!p) return;
   simdjson::dom::parser parser;
   simdjson::dom::object obj;
@@ -301,13 +262,13 @@ void HandleAdminRateLimit(App& app, RequestContext& ctx) {
   detail.Key("per_second");
   per_sec ? detail.Double(*per_sec) : detail.Null();
   detail.EndObject();
-  s = WriteAudited(app, ctx, "admin.rate_limit", p->id, detail.Take(), [&](WriteTxn& txn) {
+  s = WriteAudited(store_, ctx, "admin.rate_limit", p->id, detail.Take(), [&](WriteTxn& txn) {
     return storage::SetRateLimit(txn, p->id, burst, per_sec);
   });
   if (!s.ok()) return SendError(ctx, s);
   // Effective at once: the cached auth record carries the override, and buckets start afresh.
-  app.auth().cache().EvictProject(p->id);
-  app.limiter().Forget(p->id);
+  keys_.EvictProject(p->id);
+  limiter_.Forget(p->id);
   JsonWriter w;
   w.BeginObject().Field("ok", true).Field("project_id", p->project_id);
   w.Key("burst");
@@ -318,8 +279,8 @@ void HandleAdminRateLimit(App& app, RequestContext& ctx) {
   SendJson(*ctx.res, 200, w.Take());
 }
 
-void HandleAdminRetention(App& app, RequestContext& ctx) {
-  auto p = FindAdminProject(app, ctx);
+void AdminHandlers::SetRetention(RequestContext& ctx) {
+  auto p = FindAdminProject(store_, ctx);
   if (!p) return;
   simdjson::dom::parser parser;
   simdjson::dom::object obj;
@@ -327,8 +288,7 @@ void HandleAdminRetention(App& app, RequestContext& ctx) {
   if (!s.ok()) return SendError(ctx, s);
   simdjson::dom::element v;
   if (obj.at_key("days").get(v) != simdjson::SUCCESS) {
-    return SendError(ctx,
-                     Status::InvalidArgument("days is required (an integer >= 0, or null)"));
+    return SendError(ctx, Status::InvalidArgument("days is required (an integer >= 0, or null)"));
   }
   std::optional<int64_t> days;
   if (!v.is_null()) {
@@ -344,7 +304,7 @@ void HandleAdminRetention(App& app, RequestContext& ctx) {
   detail.BeginObject().Key("days");
   days ? detail.Int(*days) : detail.Null();
   detail.EndObject();
-  s = WriteAudited(app, ctx, "admin.retention", p->id, detail.Take(),
+  s = WriteAudited(store_, ctx, "admin.retention", p->id, detail.Take(),
                    [&](WriteTxn& txn) { return storage::SetRetention(txn, p->id, days); });
   if (!s.ok()) return SendError(ctx, s);
   JsonWriter w;
@@ -354,8 +314,8 @@ void HandleAdminRetention(App& app, RequestContext& ctx) {
   SendJson(*ctx.res, 200, w.Take());
 }
 
-void HandleAdminSuspend(App& app, RequestContext& ctx) {
-  auto p = FindAdminProject(app, ctx);
+void AdminHandlers::Suspend(RequestContext& ctx) {
+  auto p = FindAdminProject(store_, ctx);
   if (!p) return;
   auto reason = ParseOptionalStringField(ctx.body, "reason");
   if (!reason.ok()) return SendError(ctx, reason.status());
@@ -369,12 +329,12 @@ void HandleAdminSuspend(App& app, RequestContext& ctx) {
   if (suspend && !reason->empty()) detail.Field("reason", reason.value());
   detail.EndObject();
   Status s =
-      WriteAudited(app, ctx, suspend ? "admin.suspend" : "admin.unsuspend", p->id, detail.Take(),
+      WriteAudited(store_, ctx, suspend ? "admin.suspend" : "admin.unsuspend", p->id, detail.Take(),
                    [&](WriteTxn& txn) {
                      return storage::SetSuspended(txn, p->id, suspend, reason.value(), ctx.now_ms);
                    });
   if (!s.ok()) return SendError(ctx, s);
-  app.auth().cache().EvictProject(p->id);  // the next request sees the new state
+  keys_.EvictProject(p->id);  // the next request sees the new state
   JsonWriter w;
   w.BeginObject()
       .Field("ok", true)
@@ -384,12 +344,12 @@ void HandleAdminSuspend(App& app, RequestContext& ctx) {
   SendJson(*ctx.res, 200, w.Take());
 }
 
-void HandleAdminDeleteProject(App& app, RequestContext& ctx) {
-  auto p = FindAdminProject(app, ctx);
+void AdminHandlers::DeleteProject(RequestContext& ctx) {
+  auto p = FindAdminProject(store_, ctx);
   if (!p) return;
   if (ctx.Query("confirm") != p->name) {
-    return SendError(ctx, Status::InvalidArgument(
-                                   "confirmation mismatch, pass ?confirm=<exact project name>"));
+    return SendError(
+        ctx, Status::InvalidArgument("confirmation mismatch, pass ?confirm=<exact project name>"));
   }
   if (!p->stripe_subscription_id.empty()) {
     return SendError(
@@ -399,7 +359,7 @@ void HandleAdminDeleteProject(App& app, RequestContext& ctx) {
   }
   JsonWriter detail;
   detail.BeginObject().Field("project_id", p->project_id).Field("name", p->name).EndObject();
-  Status s = app.store().Write([&](WriteTxn& txn) {
+  Status s = store_.Write([&](WriteTxn& txn) {
     Status d = storage::DeleteProject(txn, p->id);
     if (!d.ok()) return d;
     // The one row that outlives the project: who deleted it, and when.
@@ -409,17 +369,17 @@ void HandleAdminDeleteProject(App& app, RequestContext& ctx) {
   });
   if (!s.ok()) return SendError(ctx, s);
   ctx.audit_project = 0;  // the admin.request row must not name the deleted project
-  app.auth().cache().EvictProject(p->id);
-  app.limiter().Forget(p->id);
-  app.halts().CloseProject(p->id);
+  keys_.EvictProject(p->id);
+  limiter_.Forget(p->id);
+  streams_.CloseProject(p->id);
   JsonWriter w;
   w.BeginObject().Field("ok", true).Field("project_id", p->project_id).EndObject();
   SendJson(*ctx.res, 200, w.Take());
 }
 
-void HandleAdminStorage(App& app, RequestContext& ctx) {
+void AdminHandlers::Storage(RequestContext& ctx) {
   std::vector<ProjectUsage> usages;
-  Status s = app.store().Read([&](ReadTxn& txn) {
+  Status s = store_.Read([&](ReadTxn& txn) {
     auto r = storage::ProjectUsages(txn);
     if (!r.ok()) return r.status();
     usages = std::move(r.value());
@@ -435,7 +395,7 @@ void HandleAdminStorage(App& app, RequestContext& ctx) {
     return a.estimated_bytes > b.estimated_bytes;
   });
   std::error_code ec;
-  const std::string& db = app.store().path();
+  const std::string& db = store_.path();
   const auto db_bytes = std::filesystem::file_size(db, ec);
   const int64_t db_size = ec ? 0 : static_cast<int64_t>(db_bytes);
   const auto wal_bytes = std::filesystem::file_size(db + "-wal", ec);
@@ -472,17 +432,13 @@ void HandleAdminStorage(App& app, RequestContext& ctx) {
 
 namespace vigil {
 
-void HandleAdminListAbuse(App& app, RequestContext& ctx) {
+void AdminHandlers::ListAbuse(RequestContext& ctx) {
   const bool include_resolved = ctx.Query("include_resolved") == "true";
   const int64_t limit = ctx.PageParam("limit", 100, 1, 500);
-  std::vector<AbuseSignal> signals;
-  Status s = app.store().Read([&](ReadTxn& txn) {
-    auto r = storage::ListAbuseSignals(txn, include_resolved, limit);
-    if (!r.ok()) return r.status();
-    signals = std::move(r.value());
-    return Status::Ok();
-  });
-  if (!s.ok()) return SendError(ctx, s);
+  auto signals_result = store_.ReadValue(
+      [&](ReadTxn& txn) { return storage::ListAbuseSignals(txn, include_resolved, limit); });
+  if (!signals_result.ok()) return SendError(ctx, signals_result.status());
+  std::vector<AbuseSignal>& signals = signals_result.value();
   JsonWriter w;
   w.BeginObject().Field("ok", true).Key("signals").BeginArray();
   for (const AbuseSignal& a : signals) {
@@ -493,9 +449,9 @@ void HandleAdminListAbuse(App& app, RequestContext& ctx) {
         .Field("severity", a.severity);
     if (!a.detail_json.empty()) w.Key("detail").Raw(a.detail_json);
     w.Field("detected_at", FormatRfc3339Ms(a.detected_at_ms));
-    WriteTs(w, "notified_at", a.notified_at_ms);
-    WriteTs(w, "suspended_at", a.suspended_at_ms);
-    WriteTs(w, "resolved_at", a.resolved_at_ms);
+    WriteOptionalTs(w, "notified_at", a.notified_at_ms);
+    WriteOptionalTs(w, "suspended_at", a.suspended_at_ms);
+    WriteOptionalTs(w, "resolved_at", a.resolved_at_ms);
     if (!a.resolved_by.empty()) w.Field("resolved_by", a.resolved_by);
     if (!a.resolution_note.empty()) w.Field("resolution_note", a.resolution_note);
     w.EndObject();
@@ -504,7 +460,7 @@ void HandleAdminListAbuse(App& app, RequestContext& ctx) {
   SendJson(*ctx.res, 200, w.Take());
 }
 
-void HandleAdminResolveAbuse(App& app, RequestContext& ctx) {
+void AdminHandlers::ResolveAbuse(RequestContext& ctx) {
   const std::string& signal_id = ctx.params[0];
   std::string note;
   bool reactivate = false;
@@ -530,7 +486,7 @@ void HandleAdminResolveAbuse(App& app, RequestContext& ctx) {
   std::optional<AbuseSignal> signal;
   bool reactivated = false;
   Status s =
-      signal_id.size() > limits::kMaxIdBytes ? Status::Ok() : app.store().Write([&](WriteTxn& txn) {
+      signal_id.size() > limits::kMaxIdBytes ? Status::Ok() : store_.Write([&](WriteTxn& txn) {
         auto r =
             storage::ResolveAbuseSignal(txn, signal_id, note, reactivate, ctx.now_ms, &reactivated);
         if (!r.ok()) return r.status();
@@ -547,7 +503,7 @@ void HandleAdminResolveAbuse(App& app, RequestContext& ctx) {
   if (!s.ok()) return SendError(ctx, s);
   if (!signal) return SendError(ctx, Status::NotFound("abuse signal not found"));
   ctx.audit_project = signal->project;
-  if (reactivated) app.auth().cache().EvictProject(signal->project);
+  if (reactivated) keys_.EvictProject(signal->project);
   JsonWriter w;
   w.BeginObject()
       .Field("ok", true)

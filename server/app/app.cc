@@ -44,9 +44,35 @@ App::App(Config config, std::unique_ptr<Store> store)
       detection_(store_.get(), config_.detectors, config_.default_policy),
       halts_(static_cast<size_t>(config_.sse_max),
              static_cast<size_t>(config_.sse_max_per_project)),
+      halt_service_(*store_, halts_),
       alerts_(config_.alert_webhook_url),
       webhooks_(std::make_unique<WebhookService>(store_.get(), config_)),
       http_(MakeHttpServer(config_)) {
+  WireServices();
+  handlers_ = MakeHandlers();
+  routes_ = BuildRoutes(*handlers_);
+  PipelineOptions options;
+  options.max_body_bytes = config_.max_body_bytes;
+  options.cors_origins = config_.cors_origins;
+  options.admin_token = config_.admin_token;
+  options.metrics_token = config_.metrics_token;
+  options.trusted_proxy_header = config_.trusted_proxy_header;
+  PipelineServices services;
+  services.auth = &auth_;
+  services.limiter = &limiter_;
+  services.metrics = &metrics_;
+  services.alerts = &alerts_;
+  services.store = store_.get();
+  services.abuse = abuse_.get();
+  services.drain = &drain_;
+  pipeline_ = std::make_unique<Pipeline>(
+      std::move(options), services, &routes_,
+      [](const Route& route, RequestContext& ctx) { route.handler(ctx); });
+}
+
+// The services' callbacks into each other: detection queues webhooks and halts runaways, the abuse
+// monitor drops suspended projects' cached keys and pages the operator.
+void App::WireServices() {
   // A new failure group queues its webhook messages in the transaction that creates it.
   detection_.SetOnGroupCreated([this](WriteTxn& txn, int64_t project, const std::string& project_id,
                                       const StoredFinding& finding, const std::string& execution_id,
@@ -74,28 +100,34 @@ App::App(Config config, std::unique_ptr<Store> store)
     audit.time_ms = now_ms;
     audit.project = project;
     audit.actor = "system";
-    auto r = RequestHalt(project, execution_id, reason, now_ms, std::move(audit));
+    auto r = halt_service_.Request(project, execution_id, reason, now_ms, std::move(audit));
     if (!r.ok()) {
       log::Warn("auto-halt not stored",
                 {log::Str("execution_id", execution_id), log::Str("error", r.status().message())});
     }
   });
-  PipelineOptions options;
-  options.max_body_bytes = config_.max_body_bytes;
-  options.cors_origins = config_.cors_origins;
-  options.admin_token = config_.admin_token;
-  options.metrics_token = config_.metrics_token;
-  options.trusted_proxy_header = config_.trusted_proxy_header;
-  PipelineServices services;
-  services.auth = &auth_;
-  services.limiter = &limiter_;
-  services.metrics = &metrics_;
-  services.alerts = &alerts_;
-  services.store = store_.get();
-  services.abuse = abuse_.get();
-  pipeline_ = std::make_unique<Pipeline>(
-      std::move(options), services, &Routes(),
-      [this](const Route& route, RequestContext& ctx) { route.handler(*this, ctx); });
+}
+
+std::unique_ptr<FeatureHandlers> App::MakeHandlers() {
+  Store& store = *store_;
+  BillingSettings billing{config_.stripe_secret_key, config_.stripe_webhook_secret,
+                          config_.stripe_pro_price_id, config_.stripe_api_base,
+                          config_.dashboard_url};
+  return std::make_unique<FeatureHandlers>(FeatureHandlers{
+      OpsHandlers(store, metrics_, halts_, *abuse_, config_.security_txt),
+      SignupHandlers(store, signup_limiter_, *abuse_, config_.signup, config_.key_prefix),
+      KeyHandlers(store, auth_.cache(), config_.key_prefix),
+      IngestHandlers(store, detection_, *abuse_, metrics_),
+      ReadHandlers(store),
+      HaltHandlers(halt_service_, halts_, store, std::chrono::seconds(config_.sse_keepalive_s)),
+      WebhookHandlers(store, *webhooks_),
+      DetectionHandlers(store, detection_),
+      AuditHandlers(store, drain_),
+      BillingHandlers(store, std::move(billing)),
+      AdminHandlers(store, auth_.cache(), limiter_, halts_),
+      ExportHandlers(store, drain_),
+      UiHandlers(routes_),
+  });
 }
 
 App::~App() { Shutdown(); }
@@ -174,7 +206,7 @@ Status App::Start() {
 
 void App::Shutdown() {
   if (stopped_.exchange(true)) return;
-  pipeline_->StartDraining();
+  drain_.Start();
   halts_.CloseAll();  // halt streams end without a final frame
   // In-flight requests finish; new ones are answered 503 by the pipeline meanwhile.
   const auto deadline =
@@ -189,35 +221,6 @@ void App::Shutdown() {
   alerts_.Stop();
   webhooks_->Stop();  // in-flight attempts are cut; their messages stay queued for the restart
   store_->Close();
-}
-
-Result<HaltOutcome> App::RequestHalt(int64_t project, const std::string& execution_id,
-                                     const std::string& reason, int64_t now_ms, AuditEntry audit) {
-  HaltState state;
-  Status s = store_->Write([&](WriteTxn& txn) {
-    auto r = storage::RequestHalt(txn, project, execution_id, reason, now_ms);
-    if (!r.ok()) return r.status();
-    state = r.value();
-    if (!state.exists) return Status::Ok();
-    JsonWriter detail;
-    detail.BeginObject()
-        .Field("execution_id", execution_id)
-        .Field("reason", reason)
-        .Field("terminal", state.terminal)
-        .EndObject();
-    audit.action = "halt.request";
-    audit.detail_json = detail.Take();
-    return storage::InsertAudit(txn, audit);
-  });
-  if (!s.ok()) return s;
-  HaltOutcome out;
-  out.exists = state.exists;
-  if (!state.exists) return out;
-  // Persisted (and committed) first, then announced: a stream that subscribes in between reads
-  // the persisted halt, one that subscribed earlier is notified.
-  out.notified = halts_.Notify(project, execution_id, reason);
-  out.pending = !state.terminal && out.notified == 0;
-  return out;
 }
 
 }  // namespace vigil

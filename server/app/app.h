@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "server/accounts/auth.h"
 #include "server/accounts/rate_limiter.h"
@@ -15,22 +16,18 @@
 #include "server/app/config.h"
 #include "server/detection/detection.h"
 #include "server/halt/halt.h"
+#include "server/halt/service.h"
 #include "server/http/metrics.h"
 #include "server/http/pipeline.h"
 #include "server/http/request.h"
 #include "server/http/server.h"
 #include "server/ops/alerts.h"
 #include "server/ops/retention.h"
+#include "server/routes.h"
 #include "server/webhooks/webhooks.h"
 #include "storage/store.h"
 
 namespace vigil {
-
-struct HaltOutcome {
-  bool exists = false;
-  int notified = 0;
-  bool pending = false;
-};
 
 class App {
  public:
@@ -45,25 +42,13 @@ class App {
   // checkpointed. Idempotent.
   void Shutdown();
 
-  Store& store() { return *store_; }
-  const Config& config() const { return config_; }
-  Authenticator& auth() { return auth_; }
-  Detection& detection() { return detection_; }
-  HaltRegistry& halts() { return halts_; }
-  Metrics& metrics() { return metrics_; }
-  WebhookService& webhooks() { return *webhooks_; }
-  // Persists a halt for a non-terminal execution and wakes its live streams (spec §9.1). `audit`
-  // (who asked) becomes the halt.request audit row, committed with the halt.
-  Result<HaltOutcome> RequestHalt(int64_t project, const std::string& execution_id,
-                                  const std::string& reason, int64_t now_ms, AuditEntry audit);
-  RateLimiter& limiter() { return limiter_; }
-  bool draining() const { return pipeline_->draining(); }
-  const Pipeline& pipeline() const { return *pipeline_; }
-  SignupLimiter& signup_limiter() { return signup_limiter_; }
-  AbuseMonitor& abuse() { return *abuse_; }
+  // The route table, bound to this App's handlers (tests drive handlers through it).
+  const std::vector<Route>& routes() const { return routes_; }
 
  private:
   void RegisterWithHttp();
+  void WireServices();
+  std::unique_ptr<FeatureHandlers> MakeHandlers();
 
   Config config_;
   std::unique_ptr<Store> store_;
@@ -72,13 +57,17 @@ class App {
   SignupLimiter signup_limiter_;
   Detection detection_;
   HaltRegistry halts_;
+  HaltService halt_service_;
   Metrics metrics_;
   std::unique_ptr<RetentionWorker> retention_;
   std::unique_ptr<AbuseMonitor> abuse_;
   AlertSink alerts_;
   std::unique_ptr<WebhookService> webhooks_;  // sender threads run between Start and Shutdown
+  DrainSignal drain_;
+  std::unique_ptr<FeatureHandlers> handlers_;
+  std::vector<Route> routes_;
   std::unique_ptr<Pipeline> pipeline_;
-  std::unique_ptr<httplib::Server> http_;     // an SSLServer when VIGIL_TLS_CERT/KEY are set
+  std::unique_ptr<httplib::Server> http_;  // an SSLServer when VIGIL_TLS_CERT/KEY are set
   std::thread listen_thread_;
   int port_ = 0;
   std::atomic<bool> stopped_{false};

@@ -1,8 +1,7 @@
 // The audit log (spec §11): a customer's own (GET /audit-log) and the operator's view across
 // projects (GET /admin/audit-log), as pages of JSON or one streamed NDJSON download.
-#include "server/handlers.h"
+#include "server/audit/handlers.h"
 
-#include "server/app/app.h"
 #include "server/audit/audit.h"
 #include "server/http/stream.h"
 #include "server/limits.h"
@@ -30,7 +29,9 @@ Status ParseAuditFilter(const RequestContext& ctx, AuditFilter* f) {
   return Status::Ok();
 }
 
-void SendAudit(App& app, RequestContext& ctx, const AuditFilter& f) {
+}  // namespace
+
+void AuditHandlers::Send(RequestContext& ctx, const AuditFilter& f) {
   const std::string format = ctx.Query("format");
   if (format == "ndjson") {
     auto slot = AcquireStreamSlot();
@@ -39,18 +40,14 @@ void SendAudit(App& app, RequestContext& ctx, const AuditFilter& f) {
     }
     // Everything that matches, oldest first, in pages read by short transactions: a slow reader
     // never holds a snapshot (which would keep the WAL from being reset) for long.
-    return SendNdjsonStream(app.pipeline(), *ctx.res, std::move(slot), "", [&app, f](const EmitLine& emit) {
+    return SendNdjsonStream(drain_, *ctx.res, std::move(slot), "", [this, f](const EmitLine& emit) {
       AuditFilter page = f;
       page.limit = kAuditStreamPage;
       for (;;) {
-        std::vector<AuditEntry> rows;
-        Status s = app.store().Read([&](ReadTxn& txn) {
-          auto r = storage::ListAuditAfter(txn, page);
-          if (!r.ok()) return r.status();
-          rows = std::move(r.value());
-          return Status::Ok();
-        });
-        if (!s.ok()) return s;
+        auto read =
+            store_.ReadValue([&](ReadTxn& txn) { return storage::ListAuditAfter(txn, page); });
+        if (!read.ok()) return read.status();
+        const std::vector<AuditEntry>& rows = read.value();
         for (const AuditEntry& e : rows) {
           JsonWriter w;
           WriteAuditEntry(w, e);
@@ -64,14 +61,9 @@ void SendAudit(App& app, RequestContext& ctx, const AuditFilter& f) {
   if (!format.empty() && format != "json") {
     return SendError(ctx, Status::InvalidArgument("invalid format: must be json or ndjson"));
   }
-  std::vector<AuditEntry> entries;
-  Status s = app.store().Read([&](ReadTxn& txn) {
-    auto r = storage::ListAudit(txn, f);
-    if (!r.ok()) return r.status();
-    entries = std::move(r.value());
-    return Status::Ok();
-  });
-  if (!s.ok()) return SendError(ctx, s);
+  auto read = store_.ReadValue([&](ReadTxn& txn) { return storage::ListAudit(txn, f); });
+  if (!read.ok()) return SendError(ctx, read.status());
+  const std::vector<AuditEntry>& entries = read.value();
   JsonWriter w;
   w.BeginObject().Field("ok", true).Key("entries").BeginArray();
   for (const AuditEntry& e : entries) WriteAuditEntry(w, e);
@@ -83,35 +75,28 @@ void SendAudit(App& app, RequestContext& ctx, const AuditFilter& f) {
   SendJson(*ctx.res, 200, w.Take());
 }
 
-}  // namespace
-
-void HandleAuditLog(App& app, RequestContext& ctx) {
+void AuditHandlers::ProjectLog(RequestContext& ctx) {
   AuditFilter f;
   f.project = ctx.auth.project;
   Status s = ParseAuditFilter(ctx, &f);
   if (!s.ok()) return SendError(ctx, s);
-  SendAudit(app, ctx, f);
+  Send(ctx, f);
 }
 
-void HandleAdminAuditLog(App& app, RequestContext& ctx) {
+void AuditHandlers::AdminLog(RequestContext& ctx) {
   AuditFilter f;
   f.all_projects = true;
   Status s = ParseAuditFilter(ctx, &f);
   if (!s.ok()) return SendError(ctx, s);
   const std::string project_id = ctx.Query("project_id");
   if (!project_id.empty()) {
-    std::optional<int64_t> project;
-    s = app.store().Read([&](ReadTxn& txn) {
-      auto r = storage::FindProjectId(txn, project_id);
-      if (!r.ok()) return r.status();
-      project = r.value();
-      return Status::Ok();
-    });
-    if (!s.ok()) return SendError(ctx, s);
-    if (!project) return SendError(ctx, Status::NotFound("project not found"));
-    f.project = *project;
+    auto project =
+        store_.ReadValue([&](ReadTxn& txn) { return storage::FindProjectId(txn, project_id); });
+    if (!project.ok()) return SendError(ctx, project.status());
+    if (!project.value()) return SendError(ctx, Status::NotFound("project not found"));
+    f.project = *project.value();
   }
-  SendAudit(app, ctx, f);
+  Send(ctx, f);
 }
 
 }  // namespace vigil

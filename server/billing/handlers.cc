@@ -1,6 +1,6 @@
 // Billing (spec §12): the project's tier and usage, Stripe checkout/portal sessions, and the
 // Stripe webhook receiver. Also the security.txt disclosure file (§14.3).
-#include "server/handlers.h"
+#include "server/billing/handlers.h"
 
 #include <simdjson.h>
 
@@ -9,15 +9,16 @@
 
 #include "domain/percent.h"
 #include "domain/time_util.h"
-#include "server/app/app.h"
 #include "server/audit/audit.h"
 #include "server/billing/billing.h"
+#include "server/codec/resources.h"
 #include "server/http/log.h"
 #include "server/limits.h"
 #include "storage/audit.h"
 #include "storage/billing.h"
 #include "storage/projects.h"
 #include "storage/stats.h"
+#include "storage/store.h"
 
 namespace vigil {
 namespace {
@@ -25,29 +26,12 @@ namespace {
 // GET /billing/usage covers this much history (spec §12.1).
 constexpr int64_t kUsageWindowMs = 30LL * 86400000;
 constexpr int kStripeTimeoutSec = 10;
-// security.txt is a few lines; a bigger file is a misconfiguration, not something to serve.
-constexpr std::streamsize kMaxSecurityTxtBytes = 64 * 1024;
-
-bool BillingConfigured(const Config& c) {
-  return !c.stripe_secret_key.empty() && !c.stripe_webhook_secret.empty() &&
-         !c.stripe_pro_price_id.empty() && !c.dashboard_url.empty();
-}
-
-Result<AdminProject> LoadOwnProject(App& app, const RequestContext& ctx) {
-  std::optional<AdminProject> p;
-  Status s = app.store().Read([&](ReadTxn& txn) {
-    auto r = storage::GetAdminProjectById(txn, ctx.auth.project);
-    if (!r.ok()) return r.status();
-    p = std::move(r.value());
-    return Status::Ok();
-  });
-  if (!s.ok()) return s;
-  if (!p) return Status::NotFound("project not found");
-  return *p;
-}
-
-void WriteOptionalTs(JsonWriter& w, const char* key, int64_t ms) {
-  if (ms) w.Field(key, FormatRfc3339Ms(ms));
+Result<AdminProject> LoadOwnProject(Store& store, const RequestContext& ctx) {
+  auto p = store.ReadValue(
+      [&](ReadTxn& txn) { return storage::GetAdminProjectById(txn, ctx.auth.project); });
+  if (!p.ok()) return p.status();
+  if (!p.value()) return Status::NotFound("project not found");
+  return std::move(*p.value());
 }
 
 std::string FormEncode(const std::string& s) {
@@ -60,7 +44,7 @@ std::string FormEncode(const std::string& s) {
 // POSTs a form to the Stripe API; returns the parsed JSON object's string fields asked for.
 // Any transport failure or non-2xx is "Stripe request failed": Stripe's own text is not echoed.
 Result<std::vector<std::string>> StripePost(
-    const Config& c, const std::string& path,
+    const BillingSettings& c, const std::string& path,
     const std::vector<std::pair<std::string, std::string>>& form,
     const std::vector<const char*>& fields) {
   std::string body;
@@ -94,10 +78,10 @@ Result<std::vector<std::string>> StripePost(
 
 }  // namespace
 
-void HandleGetBilling(App& app, RequestContext& ctx) {
-  auto p = LoadOwnProject(app, ctx);
+void BillingHandlers::Get(RequestContext& ctx) {
+  auto p = LoadOwnProject(store_, ctx);
   if (!p.ok()) return SendError(ctx, p.status());
-  const BillingView v = ComputeBillingView(p.value(), ctx.now_ms, BillingConfigured(app.config()));
+  const BillingView v = ComputeBillingView(p.value(), ctx.now_ms, settings_.Configured());
   JsonWriter w;
   w.BeginObject()
       .Field("ok", true)
@@ -119,16 +103,12 @@ void HandleGetBilling(App& app, RequestContext& ctx) {
   SendJson(*ctx.res, 200, w.Take());
 }
 
-void HandleBillingUsage(App& app, RequestContext& ctx) {
+void BillingHandlers::Usage(RequestContext& ctx) {
   const int64_t until = ctx.now_ms, since = ctx.now_ms - kUsageWindowMs;
-  std::vector<std::pair<int64_t, int64_t>> days;
-  Status s = app.store().Read([&](ReadTxn& txn) {
-    auto r = storage::ExecutionsPerDay(txn, ctx.auth.project, since, until);
-    if (!r.ok()) return r.status();
-    days = std::move(r.value());
-    return Status::Ok();
-  });
-  if (!s.ok()) return SendError(ctx, s);
+  auto days_result = store_.ReadValue(
+      [&](ReadTxn& txn) { return storage::ExecutionsPerDay(txn, ctx.auth.project, since, until); });
+  if (!days_result.ok()) return SendError(ctx, days_result.status());
+  std::vector<std::pair<int64_t, int64_t>>& days = days_result.value();
   JsonWriter w;
   w.BeginObject().Field("ok", true).Key("days").BeginArray();
   for (const auto& [day, count] : days) {
@@ -141,17 +121,16 @@ void HandleBillingUsage(App& app, RequestContext& ctx) {
   SendJson(*ctx.res, 200, w.Take());
 }
 
-void HandleBillingCheckout(App& app, RequestContext& ctx) {
-  const Config& c = app.config();
-  if (!BillingConfigured(c)) {
+void BillingHandlers::Checkout(RequestContext& ctx) {
+  const BillingSettings& c = settings_;
+  if (!c.Configured()) {
     return SendError(ctx, Status::NotConfigured("billing is not configured"));
   }
-  auto p = LoadOwnProject(app, ctx);
+  auto p = LoadOwnProject(store_, ctx);
   if (!p.ok()) return SendError(ctx, p.status());
   if (p->tier != "hobby") {
-    return SendError(ctx,
-                     Status::InvalidArgument(
-                         "project is already on a paid tier; use /billing/portal to manage"));
+    return SendError(ctx, Status::InvalidArgument(
+                              "project is already on a paid tier; use /billing/portal to manage"));
   }
   std::vector<std::pair<std::string, std::string>> form = {
       {"mode", "subscription"},
@@ -173,17 +152,17 @@ void HandleBillingCheckout(App& app, RequestContext& ctx) {
   SendJson(*ctx.res, 200, w.Take());
 }
 
-void HandleBillingPortal(App& app, RequestContext& ctx) {
-  const Config& c = app.config();
-  if (!BillingConfigured(c)) {
+void BillingHandlers::Portal(RequestContext& ctx) {
+  const BillingSettings& c = settings_;
+  if (!c.Configured()) {
     return SendError(ctx, Status::NotConfigured("billing is not configured"));
   }
-  auto p = LoadOwnProject(app, ctx);
+  auto p = LoadOwnProject(store_, ctx);
   if (!p.ok()) return SendError(ctx, p.status());
   if (p->stripe_customer_id.empty()) {
     return SendError(
         ctx, Status::InvalidArgument(
-                      "project has no Stripe customer yet; upgrade first via /billing/checkout"));
+                 "project has no Stripe customer yet; upgrade first via /billing/checkout"));
   }
   auto r = StripePost(
       c, "/v1/billing_portal/sessions",
@@ -194,8 +173,8 @@ void HandleBillingPortal(App& app, RequestContext& ctx) {
   SendJson(*ctx.res, 200, w.Take());
 }
 
-void HandleStripeWebhook(App& app, RequestContext& ctx) {
-  const std::string& secret = app.config().stripe_webhook_secret;
+void BillingHandlers::StripeWebhook(RequestContext& ctx) {
+  const std::string& secret = settings_.stripe_webhook_secret;
   if (secret.empty()) {
     return SendError(ctx, Status::NotConfigured("stripe webhook not configured"));
   }
@@ -211,7 +190,7 @@ void HandleStripeWebhook(App& app, RequestContext& ctx) {
   bool duplicate = false, unknown_project = false;
   // The event's effects and its stripe_events row commit together: each event acts exactly once,
   // and a failed apply records nothing (Stripe retries it).
-  s = app.store().Write([&](WriteTxn& txn) {
+  s = store_.Write([&](WriteTxn& txn) {
     std::optional<int64_t> project;
     if (a.applies) {
       auto r = a.project_id.empty() ? storage::FindProjectByCustomer(txn, a.customer_id)
@@ -252,21 +231,6 @@ void HandleStripeWebhook(App& app, RequestContext& ctx) {
   if (duplicate) log::Info("stripe event replayed", {log::Str("event_id", a.event_id)});
   ctx.res->status = 200;
   ctx.res->set_content("", "text/plain");
-}
-
-void HandleSecurityTxt(App& app, RequestContext& ctx) {
-  const std::string& path = app.config().security_txt;
-  if (path.empty()) return SendError(ctx, Status::NotFound("not found"));
-  std::ifstream in(path, std::ios::binary);
-  std::string text(static_cast<size_t>(kMaxSecurityTxtBytes), '\0');
-  in.read(text.data(), kMaxSecurityTxtBytes);
-  if (in.bad() || (!in.eof() && in.gcount() == kMaxSecurityTxtBytes) || !in.is_open()) {
-    log::Warn("security.txt unreadable or too large", {log::Str("path", path)});
-    return SendError(ctx, Status::NotFound("not found"));
-  }
-  text.resize(static_cast<size_t>(in.gcount()));
-  ctx.res->status = 200;
-  ctx.res->set_content(text, "text/plain; charset=utf-8");
 }
 
 }  // namespace vigil

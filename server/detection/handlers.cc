@@ -1,66 +1,40 @@
-// Detection endpoints (spec §6, §8.2, §8.7): failure groups, policy, playbooks.
-#include "server/handlers.h"
+#include "server/detection/handlers.h"
 
 #include <cstdlib>
 
 #include "detectors/playbooks.h"
 #include "domain/time_util.h"
-#include "server/app/app.h"
 #include "server/audit/audit.h"
 #include "server/codec/json_codec.h"
 #include "server/codec/policy_codec.h"
+#include "server/detection/detection.h"
+#include "server/codec/resources.h"
 #include "server/limits.h"
 #include "storage/audit.h"
 #include "storage/detection.h"
 #include "storage/executions.h"
+#include "storage/store.h"
 
 namespace vigil {
-namespace {}  // namespace
-
-void WriteFailureGroup(JsonWriter& w, const FailureGroupRow& g, const std::string& project_id) {
-  w.BeginObject()
-      .Field("group_id", g.group_id)
-      .Field("project_id", project_id)
-      .Field("failure_class", g.failure_class)
-      .Field("signature", g.signature)
-      .Field("first_seen", FormatRfc3339Ms(g.first_seen_ms))
-      .Field("last_seen", FormatRfc3339Ms(g.last_seen_ms))
-      .Field("event_count", g.affected_executions)
-      .Field("affected_executions", g.affected_executions);
-  if (g.cost_wasted_usd > 0) w.FieldDouble("cost_wasted_usd", g.cost_wasted_usd);
-  if (!g.sample_execution_id.empty()) w.Field("sample_execution_id", g.sample_execution_id);
-  w.EndObject();
-}
-
 namespace {
 
-Result<std::optional<FailureGroupRow>> FindGroup(App& app, const RequestContext& ctx) {
+Result<std::optional<FailureGroupRow>> FindGroup(Store& store, const RequestContext& ctx) {
   const std::string& id = ctx.params[0];
-  std::optional<FailureGroupRow> g;
-  if (id.size() > limits::kMaxIdBytes) return g;
-  Status s = app.store().Read([&](ReadTxn& txn) {
-    auto r = storage::GetFailureGroup(txn, ctx.auth.project, id);
-    if (!r.ok()) return r.status();
-    g = std::move(r.value());
-    return Status::Ok();
-  });
-  if (!s.ok()) return s;
-  return g;
+  if (id.size() > limits::kMaxIdBytes) return std::optional<FailureGroupRow>();
+  return store.ReadValue(
+      [&](ReadTxn& txn) { return storage::GetFailureGroup(txn, ctx.auth.project, id); });
 }
 
 }  // namespace
 
-void HandleListFailureGroups(App& app, RequestContext& ctx) {
+void DetectionHandlers::ListGroups(RequestContext& ctx) {
   const int64_t limit = ctx.PageParam("limit", limits::kDefaultPageSize, 1, limits::kMaxPageSize);
   const int64_t offset = ctx.PageParam("offset", 0, 0, limits::kMaxOffset);
-  std::vector<FailureGroupRow> groups;
-  Status s = app.store().Read([&](ReadTxn& txn) {
-    auto r = storage::ListFailureGroups(txn, ctx.auth.project, limit, offset);
-    if (!r.ok()) return r.status();
-    groups = std::move(r.value());
-    return Status::Ok();
+  auto groups_result = store_.ReadValue([&](ReadTxn& txn) {
+    return storage::ListFailureGroups(txn, ctx.auth.project, limit, offset);
   });
-  if (!s.ok()) return SendError(ctx, s);
+  if (!groups_result.ok()) return SendError(ctx, groups_result.status());
+  std::vector<FailureGroupRow>& groups = groups_result.value();
   JsonWriter w;
   w.BeginObject().Field("ok", true).Key("failure_groups").BeginArray();
   for (const auto& g : groups) WriteFailureGroup(w, g, ctx.auth.project_id);
@@ -72,8 +46,8 @@ void HandleListFailureGroups(App& app, RequestContext& ctx) {
   SendJson(*ctx.res, 200, w.Take());
 }
 
-void HandleGetFailureGroup(App& app, RequestContext& ctx) {
-  auto g = FindGroup(app, ctx);
+void DetectionHandlers::GetGroup(RequestContext& ctx) {
+  auto g = FindGroup(store_, ctx);
   if (!g.ok()) return SendError(ctx, g.status());
   if (!g.value()) return SendError(ctx, Status::NotFound("failure group not found"));
   JsonWriter w;
@@ -81,54 +55,49 @@ void HandleGetFailureGroup(App& app, RequestContext& ctx) {
   SendJson(*ctx.res, 200, w.Take());
 }
 
-void HandleListGroupExecutions(App& app, RequestContext& ctx) {
-  auto g = FindGroup(app, ctx);
+void DetectionHandlers::ListGroupExecutions(RequestContext& ctx) {
+  auto g = FindGroup(store_, ctx);
   if (!g.ok()) return SendError(ctx, g.status());
   if (!g.value()) return SendError(ctx, Status::NotFound("failure group not found"));
   ExecutionFilter f;
   f.failure_group_id = g.value()->group_id;
   f.limit = ctx.PageParam("limit", limits::kDefaultPageSize, 1, limits::kMaxPageSize);
   f.offset = ctx.PageParam("offset", 0, 0, limits::kMaxOffset);
-  std::vector<Execution> list;
-  Status s = app.store().Read([&](ReadTxn& txn) {
-    auto r = storage::ListExecutions(txn, ctx.auth.project, f);
-    if (!r.ok()) return r.status();
-    list = std::move(r.value());
-    return Status::Ok();
-  });
-  if (!s.ok()) return SendError(ctx, s);
+  auto list_result = store_.ReadValue(
+      [&](ReadTxn& txn) { return storage::ListExecutions(txn, ctx.auth.project, f); });
+  if (!list_result.ok()) return SendError(ctx, list_result.status());
+  std::vector<Execution>& list = list_result.value();
   JsonWriter w;
   WriteExecutionPage(w, list, ctx.auth.project_id, f.limit, f.offset);
   w.Field("group_id", f.failure_group_id).EndObject();
   SendJson(*ctx.res, 200, w.Take());
 }
 
-void HandleGetPolicy(App& app, RequestContext& ctx) {
-  auto policy = app.detection().PolicyFor(ctx.auth.project);
+void DetectionHandlers::GetPolicy(RequestContext& ctx) {
+  auto policy = detection_.PolicyFor(ctx.auth.project);
   if (!policy.ok()) return SendError(ctx, policy.status());
   SendJson(*ctx.res, 200, "{\"ok\":true,\"policy\":" + PolicyToJson(policy.value()) + "}");
 }
 
-void HandlePutPolicy(App& app, RequestContext& ctx) {
-  auto policy = ParsePolicy(ctx.body, app.detection().default_preset());
+void DetectionHandlers::PutPolicy(RequestContext& ctx) {
+  auto policy = ParsePolicy(ctx.body, detection_.default_preset());
   if (!policy.ok()) return SendError(ctx, policy.status());
   const std::string json = PolicyToJson(policy.value());
-  Status s = app.store().Write([&](WriteTxn& txn) {
+  Status s = store_.Write([&](WriteTxn& txn) {
     Status u = storage::PutPolicy(txn, ctx.auth.project, json, ctx.now_ms);
     if (!u.ok()) return u;
     return storage::InsertAudit(txn, ActionEntry(ctx, "policy.update", 200));
   });
   if (!s.ok()) return SendError(ctx, s);
-  app.detection().SetPolicyCache(ctx.auth.project, policy.value());
+  detection_.SetPolicyCache(ctx.auth.project, policy.value());
   SendJson(*ctx.res, 200, "{\"ok\":true,\"policy\":" + json + "}");
 }
 
-void HandleGetPlaybook(App&, RequestContext& ctx) {
+void DetectionHandlers::GetPlaybook(RequestContext& ctx) {
   const std::string cls = ctx.Query("failure_class"), sig = ctx.Query("signature");
   if (cls.empty() || sig.empty()) {
-    return SendError(
-        ctx,
-        Status::InvalidArgument("failure_class and signature query parameters are both required"));
+    return SendError(ctx, Status::InvalidArgument(
+                              "failure_class and signature query parameters are both required"));
   }
   auto text = FindPlaybook(cls, sig);
   if (!text) {

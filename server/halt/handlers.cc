@@ -1,14 +1,16 @@
-// Halt (spec §9): request a halt, and the SSE stream an SDK listens on.
-#include "server/handlers.h"
+#include "server/halt/handlers.h"
 
 #include <chrono>
 
-#include "server/app/app.h"
 #include "server/audit/audit.h"
 #include "server/codec/json_codec.h"
+#include "server/halt/halt.h"
+#include "server/halt/service.h"
 #include "server/http/log.h"
+#include "server/http/server.h"
 #include "server/limits.h"
 #include "storage/halts.h"
+#include "storage/store.h"
 
 namespace vigil {
 namespace {
@@ -30,9 +32,43 @@ std::string HaltFrame(const std::string& reason) {
   return "event: halt\ndata: " + data + "}\n\n";
 }
 
+// Writes what the stream owes its client next; false ends the stream (the client has gone).
+// Called by the connection's writer until the stream is done: the first call sends the subscribed
+// comment and a halt persisted before the stream opened, later ones wait for a halt, a shutdown or
+// the next keepalive.
+bool WriteNextFrame(StreamState& state, httplib::DataSink& sink) {
+  auto write = [&](const std::string& frame) { return sink.write(frame.data(), frame.size()); };
+  if (!state.sent_first) {
+    state.sent_first = true;
+    if (!write(": subscribed execution=" + state.execution_id + "\n\n")) return false;
+    if (state.persisted) {
+      write(HaltFrame(*state.persisted));
+      sink.done();
+    }
+    return true;
+  }
+  std::unique_lock<std::mutex> lock(state.sub->mu);
+  const auto until = std::min(state.deadline, std::chrono::steady_clock::now() + state.keepalive);
+  state.sub->cv.wait_until(lock, until, [&] { return state.sub->reason || state.sub->closed; });
+  if (state.sub->reason) {
+    const std::string frame = HaltFrame(*state.sub->reason);
+    lock.unlock();
+    write(frame);
+    sink.done();
+    return true;
+  }
+  if (state.sub->closed || std::chrono::steady_clock::now() >= state.deadline) {
+    lock.unlock();
+    sink.done();  // shutdown or lifetime bound: no final frame
+    return true;
+  }
+  lock.unlock();
+  return write(": keepalive\n\n");
+}
+
 }  // namespace
 
-void HandleHalt(App& app, RequestContext& ctx) {
+void HaltHandlers::Halt(RequestContext& ctx) {
   const std::string& id = ctx.params[0];
   if (id.size() > limits::kMaxIdBytes) {
     return SendError(ctx, Status::NotFound("execution not found"));
@@ -45,8 +81,8 @@ void HandleHalt(App& app, RequestContext& ctx) {
                                              std::to_string(limits::kMaxReasonBytes) + " bytes"));
   }
   if (reason->empty()) reason.value() = "halt requested via API";
-  auto out = app.RequestHalt(ctx.auth.project, id, reason.value(), ctx.now_ms,
-                             ActionEntry(ctx, "halt.request", 200));
+  auto out = service_.Request(ctx.auth.project, id, reason.value(), ctx.now_ms,
+                              ActionEntry(ctx, "halt.request", 200));
   if (!out.ok()) return SendError(ctx, out.status());
   if (!out->exists) return SendError(ctx, Status::NotFound("execution not found"));
   JsonWriter w;
@@ -58,14 +94,14 @@ void HandleHalt(App& app, RequestContext& ctx) {
   SendJson(*ctx.res, 200, w.Take());
 }
 
-void HandleHaltStream(App& app, RequestContext& ctx) {
+void HaltHandlers::Stream(RequestContext& ctx) {
   const std::string& id = ctx.params[0];
   if (id.size() > limits::kMaxIdBytes) {
     return SendError(ctx, Status::NotFound("execution not found"));
   }
   // Registered before the persisted state is read: a halt committed in between is either read
   // here or announced to this subscriber (the frame is sent once either way).
-  auto sub = app.halts().Subscribe(ctx.auth.project, id);
+  auto sub = streams_.Subscribe(ctx.auth.project, id);
   if (!sub.ok()) {
     ctx.res->set_header("Retry-After", "5");
     return SendError(ctx, sub.status());
@@ -74,20 +110,15 @@ void HandleHaltStream(App& app, RequestContext& ctx) {
   state->sub = sub.value();
   state->execution_id = id;
   state->deadline = std::chrono::steady_clock::now() + std::chrono::hours(1);
-  state->keepalive = std::chrono::seconds(app.config().sse_keepalive_s);
-  HaltState persisted;
-  Status s = app.store().Read([&](ReadTxn& txn) {
-    auto r = storage::GetHaltState(txn, ctx.auth.project, id);
-    if (!r.ok()) return r.status();
-    persisted = r.value();
-    return Status::Ok();
-  });
-  if (!s.ok()) {
-    app.halts().Unsubscribe(ctx.auth.project, id, state->sub);
-    return SendError(ctx, s);
+  state->keepalive = keepalive_;
+  auto persisted = store_.ReadValue(
+      [&](ReadTxn& txn) { return storage::GetHaltState(txn, ctx.auth.project, id); });
+  if (!persisted.ok()) {
+    streams_.Unsubscribe(ctx.auth.project, id, state->sub);
+    return SendError(ctx, persisted.status());
   }
-  if (persisted.exists && !persisted.terminal && !persisted.halt_reason.empty()) {
-    state->persisted = persisted.halt_reason;
+  if (persisted->exists && !persisted->terminal && !persisted->halt_reason.empty()) {
+    state->persisted = persisted->halt_reason;
   }
   // This connection stays open for up to an hour: give its worker back to the pool.
   DetachWorkerForStream();
@@ -96,43 +127,11 @@ void HandleHaltStream(App& app, RequestContext& ctx) {
   res.set_header("Cache-Control", "no-cache, no-transform");
   res.set_header("Connection", "keep-alive");
   res.set_header("X-Accel-Buffering", "no");
-  HaltRegistry* registry = &app.halts();
+  HaltRegistry* registry = &streams_;
   const int64_t project = ctx.auth.project;
   res.set_chunked_content_provider(
       "text/event-stream",
-      [state](size_t, httplib::DataSink& sink) {
-        auto write = [&](const std::string& frame) {
-          return sink.write(frame.data(), frame.size());
-        };
-        if (!state->sent_first) {
-          state->sent_first = true;
-          if (!write(": subscribed execution=" + state->execution_id + "\n\n")) return false;
-          if (state->persisted) {
-            write(HaltFrame(*state->persisted));
-            sink.done();
-          }
-          return true;
-        }
-        std::unique_lock<std::mutex> lock(state->sub->mu);
-        const auto until =
-            std::min(state->deadline, std::chrono::steady_clock::now() + state->keepalive);
-        state->sub->cv.wait_until(lock, until,
-                                  [&] { return state->sub->reason || state->sub->closed; });
-        if (state->sub->reason) {
-          const std::string frame = HaltFrame(*state->sub->reason);
-          lock.unlock();
-          write(frame);
-          sink.done();
-          return true;
-        }
-        if (state->sub->closed || std::chrono::steady_clock::now() >= state->deadline) {
-          lock.unlock();
-          sink.done();  // shutdown or lifetime bound: no final frame
-          return true;
-        }
-        lock.unlock();
-        return write(": keepalive\n\n");
-      },
+      [state](size_t, httplib::DataSink& sink) { return WriteNextFrame(*state, sink); },
       [registry, project, state](bool) {
         registry->Unsubscribe(project, state->execution_id, state->sub);
       });

@@ -272,7 +272,7 @@ bool Pipeline::ReadBody(RequestContext& ctx) {
 }
 
 bool Pipeline::RefuseWhileDraining(RequestContext& ctx) {
-  if (!draining_) return true;
+  if (!services_.drain->on()) return true;
   ForceClose(ctx, false);
   ctx.res->set_header("Retry-After", "5");
   SendError(ctx, Status::Overloaded("shutting down"));

@@ -18,6 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "server/http/drain.h"
 #include "server/http/request.h"
 #include "server/http/router.h"
 
@@ -44,8 +45,9 @@ struct PipelineServices {
   RateLimiter* limiter = nullptr;
   AbuseMonitor* abuse = nullptr;  // key use, large bodies, rate-limit hits
   Metrics* metrics = nullptr;
-  AlertSink* alerts = nullptr;  // unexpected 5xx
-  Store* store = nullptr;       // audit rows
+  AlertSink* alerts = nullptr;   // unexpected 5xx
+  Store* store = nullptr;        // audit rows
+  DrainSignal* drain = nullptr;  // set: every request is answered 503 "shutting down"
 };
 
 // Runs the matched route's handler.
@@ -68,9 +70,6 @@ class Pipeline {
   // httplib's logger: the request log, metrics, the audit row, the lingering close.
   void AfterResponse(const httplib::Request& req, const httplib::Response& res);
 
-  // From now on every request is answered 503 "shutting down".
-  void StartDraining() { draining_ = true; }
-  bool draining() const { return draining_.load(); }
   // Requests whose response has not been written yet.
   int in_flight() const { return in_flight_.load(); }
   // The client address: the socket peer, or the trusted proxy header when configured.
@@ -113,7 +112,6 @@ class Pipeline {
   PipelineServices services_;
   const std::vector<Route>* routes_;
   Invoke invoke_;
-  std::atomic<bool> draining_{false};
   std::atomic<int> in_flight_{0};
   // Keyed by httplib's request object, which lives from the pre-routing hook to the logger. A
   // request whose logger never ran (its client vanished mid-body) is replaced when the worker's

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -80,7 +81,7 @@ void SendError(httplib::Response& res, const Status& status);
 // this status code stands for.
 Status StatusForHttpRefusal(int http_status);
 
-class App;
-using Handler = void (*)(App& app, RequestContext& ctx);
+// Answers one request whose route matched and whose pipeline steps all passed.
+using RouteHandler = std::function<void(RequestContext& ctx)>;
 
 }  // namespace vigil

@@ -1,6 +1,7 @@
 // The route table's types and the matcher. Routes themselves are listed in server/routes.cc.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,11 +29,8 @@ struct Route {
   Access access;
   Bucket bucket;  // which rate-limit bucket the request draws from
   BodyUse body;
-  Handler handler;
+  RouteHandler handler;
 };
-
-// The one route table (server/routes.cc).
-const std::vector<Route>& Routes();
 
 struct RouteMatch {
   const Route* route = nullptr;     // set when path and method match

@@ -1,20 +1,18 @@
 // Read API (spec §6) and health (§14.1). Reads use pooled read-only connections and never wait for
 // the writer.
-#include "server/handlers.h"
+#include "server/reads/handlers.h"
 
 #include <cstdlib>
-#include <filesystem>
 
 #include "domain/time_util.h"
-#include "server/app/app.h"
 #include "server/codec/json_codec.h"
+#include "server/codec/resources.h"
 #include "server/limits.h"
-#include "storage/database.h"
 #include "storage/events.h"
 #include "storage/executions.h"
 #include "storage/projects.h"
 #include "storage/stats.h"
-#include "storage/webhooks.h"
+#include "storage/store.h"
 
 namespace vigil {
 namespace {
@@ -30,40 +28,11 @@ Status IdFilter(const RequestContext& ctx, const char* name, std::string* out) {
 
 }  // namespace
 
-void WriteFinding(JsonWriter& w, const StoredFinding& f, const std::string& execution_id) {
-  w.BeginObject();
-  if (!execution_id.empty()) w.Field("execution_id", execution_id);
-  w.Field("detector", f.detector)
-      .Field("failure_class", f.failure_class)
-      .Field("signature", f.signature)
-      .Field("group_id", f.group_id)
-      .Field("detected_at", FormatRfc3339Ms(f.detected_at_ms))
-      .Field("source", f.source)
-      .EndObject();
-}
-
-void HandleHealth(App& app, RequestContext& ctx) {
-  Status s = app.store().Read([](ReadTxn& txn) { return storage::Ping(txn); });
-  if (!s.ok()) return SendError(ctx, Status::Unavailable("database unavailable"));
-  JsonWriter w;
-  w.BeginObject()
-      .Field("ok", true)
-      .Field("service", "vigil")
-      .Field("version", VIGIL_VERSION)
-      .Field("time", FormatRfc3339Ms(ctx.now_ms))
-      .EndObject();
-  SendJson(*ctx.res, 200, w.Take());
-}
-
-void HandleGetProject(App& app, RequestContext& ctx) {
-  std::optional<ProjectInfo> info;
-  Status s = app.store().Read([&](ReadTxn& txn) {
-    auto r = storage::GetProject(txn, ctx.auth.project);
-    if (!r.ok()) return r.status();
-    info = r.value();
-    return Status::Ok();
-  });
-  if (!s.ok()) return SendError(ctx, s);
+void ReadHandlers::GetProject(RequestContext& ctx) {
+  auto info_result =
+      store_.ReadValue([&](ReadTxn& txn) { return storage::GetProject(txn, ctx.auth.project); });
+  if (!info_result.ok()) return SendError(ctx, info_result.status());
+  std::optional<ProjectInfo>& info = info_result.value();
   if (!info) return SendError(ctx, Status::NotFound("project not found"));
   JsonWriter w;
   w.BeginObject()
@@ -76,7 +45,7 @@ void HandleGetProject(App& app, RequestContext& ctx) {
   SendJson(*ctx.res, 200, w.Take());
 }
 
-void HandleListExecutions(App& app, RequestContext& ctx) {
+void ReadHandlers::ListExecutions(RequestContext& ctx) {
   ExecutionFilter f;
   f.limit = ctx.PageParam("limit", limits::kDefaultPageSize, 1, limits::kMaxPageSize);
   f.offset = ctx.PageParam("offset", 0, 0, limits::kMaxOffset);
@@ -91,33 +60,26 @@ void HandleListExecutions(App& app, RequestContext& ctx) {
                    IdFilter(ctx, "sdk_language", &f.sdk_language)}) {
     if (!s.ok()) return SendError(ctx, s);
   }
-  std::vector<Execution> list;
-  Status s = app.store().Read([&](ReadTxn& txn) {
-    auto r = storage::ListExecutions(txn, ctx.auth.project, f);
-    if (!r.ok()) return r.status();
-    list = std::move(r.value());
-    return Status::Ok();
-  });
-  if (!s.ok()) return SendError(ctx, s);
+  auto list_result = store_.ReadValue(
+      [&](ReadTxn& txn) { return storage::ListExecutions(txn, ctx.auth.project, f); });
+  if (!list_result.ok()) return SendError(ctx, list_result.status());
+  std::vector<Execution>& list = list_result.value();
   JsonWriter w;
   WriteExecutionPage(w, list, ctx.auth.project_id, f.limit, f.offset);
   w.EndObject();
   SendJson(*ctx.res, 200, w.Take());
 }
 
-void HandleGetExecution(App& app, RequestContext& ctx) {
+void ReadHandlers::GetExecution(RequestContext& ctx) {
   const std::string& id = ctx.params[0];
   if (id.size() > limits::kMaxIdBytes) {
     return SendError(ctx, Status::NotFound("execution not found"));
   }
-  std::optional<ExecutionDetail> d;
-  Status s = app.store().Read([&](ReadTxn& txn) {
-    auto r = storage::GetExecution(txn, ctx.auth.project, id, limits::kMaxEventsInDetail);
-    if (!r.ok()) return r.status();
-    d = std::move(r.value());
-    return Status::Ok();
+  auto d_result = store_.ReadValue([&](ReadTxn& txn) {
+    return storage::GetExecution(txn, ctx.auth.project, id, limits::kMaxEventsInDetail);
   });
-  if (!s.ok()) return SendError(ctx, s);
+  if (!d_result.ok()) return SendError(ctx, d_result.status());
+  std::optional<ExecutionDetail>& d = d_result.value();
   if (!d) return SendError(ctx, Status::NotFound("execution not found"));
   Execution& e = d->execution;
   if (e.total_tokens_in == 0 && e.total_tokens_out == 0) {
@@ -138,7 +100,7 @@ void HandleGetExecution(App& app, RequestContext& ctx) {
   SendJson(*ctx.res, 200, w.Take());
 }
 
-void HandleListExecutionEvents(App& app, RequestContext& ctx) {
+void ReadHandlers::ListEvents(RequestContext& ctx) {
   const std::string& id = ctx.params[0];
   if (id.size() > limits::kMaxIdBytes) {
     return SendError(ctx, Status::NotFound("execution not found"));
@@ -148,7 +110,7 @@ void HandleListExecutionEvents(App& app, RequestContext& ctx) {
   const int64_t offset = ctx.PageParam("offset", 0, 0, limits::kMaxOffset);
   std::optional<std::vector<Event>> events;
   int64_t total = 0;
-  Status s = app.store().Read([&](ReadTxn& txn) {
+  Status s = store_.Read([&](ReadTxn& txn) {
     auto r = storage::ListEvents(txn, ctx.auth.project, id, limit, offset, &total);
     if (!r.ok()) return r.status();
     events = std::move(r.value());
@@ -168,43 +130,14 @@ void HandleListExecutionEvents(App& app, RequestContext& ctx) {
   SendJson(*ctx.res, 200, w.Take());
 }
 
-void HandleMetrics(App& app, RequestContext& ctx) {
-  Metrics::Gauges g;
-  g.write_queue = static_cast<int64_t>(app.store().QueueDepth());
-  g.halt_streams = static_cast<int64_t>(app.halts().open());
-  std::error_code ec;
-  const auto db = std::filesystem::file_size(app.store().path(), ec);
-  g.database_bytes = ec ? 0 : static_cast<int64_t>(db);
-  const auto wal = std::filesystem::file_size(app.store().path() + "-wal", ec);
-  g.wal_bytes = ec ? 0 : static_cast<int64_t>(wal);
-  g.wal_bound_checkpoints = app.store().WalBoundCheckpoints();
-  g.wal_bound_misses = app.store().WalBoundMisses();
-  g.event_id_merge_failures = app.store().EventIdMergeFailures();
-  g.audit_dropped = app.store().AuditDropped();
-  g.abuse_signals = app.abuse().signals();
-  const ConnectionCounters cut = GetConnectionCounters();
-  g.slow_heads_cut = cut.heads_timed_out;
-  g.heads_too_large = cut.heads_too_large;
-  Status s = app.store().Read([&](ReadTxn& txn) {
-    auto r = storage::CountOutbox(txn);
-    if (!r.ok()) return r.status();
-    g.webhook_outbox = r.value();
-    return Status::Ok();
-  });
-  if (!s.ok()) return SendError(ctx, s);
-  ctx.res->status = 200;
-  ctx.res->set_content(app.metrics().Render(g), "text/plain; version=0.0.4; charset=utf-8");
-}
-
-void HandleStatsTimeSeries(App& app, RequestContext& ctx) {
+void ReadHandlers::TimeSeries(RequestContext& ctx) {
   constexpr int64_t kHourMs = 3600 * 1000, kDayMs = 24 * kHourMs, kMaxPoints = 1000;
   std::string metric = ctx.Query("metric");
   if (metric.empty()) metric = "executions";
   if (metric != "executions" && metric != "failures" && metric != "events" &&
       metric != "cost_usd") {
-    return SendError(ctx,
-                     Status::InvalidArgument(
-                         "invalid metric: must be executions, failures, events or cost_usd"));
+    return SendError(ctx, Status::InvalidArgument(
+                              "invalid metric: must be executions, failures, events or cost_usd"));
   }
   std::string bucket = ctx.Query("bucket");
   if (bucket.empty()) bucket = "day";
@@ -226,14 +159,11 @@ void HandleStatsTimeSeries(App& app, RequestContext& ctx) {
     return SendError(
         ctx, Status::InvalidArgument("invalid since: more than 1000 points for this bucket"));
   }
-  std::vector<std::pair<int64_t, double>> rows;
-  Status s = app.store().Read([&](ReadTxn& txn) {
-    auto r = storage::TimeSeries(txn, ctx.auth.project, metric, bucket_ms, first, until_ms + 1);
-    if (!r.ok()) return r.status();
-    rows = std::move(r.value());
-    return Status::Ok();
+  auto rows_result = store_.ReadValue([&](ReadTxn& txn) {
+    return storage::TimeSeries(txn, ctx.auth.project, metric, bucket_ms, first, until_ms + 1);
   });
-  if (!s.ok()) return SendError(ctx, s);
+  if (!rows_result.ok()) return SendError(ctx, rows_result.status());
+  std::vector<std::pair<int64_t, double>>& rows = rows_result.value();
   JsonWriter w;
   w.BeginObject().Field("ok", true).Field("metric", metric).Field("bucket", bucket);
   w.Key("points").BeginArray();
@@ -253,15 +183,11 @@ void HandleStatsTimeSeries(App& app, RequestContext& ctx) {
   SendJson(*ctx.res, 200, w.Take());
 }
 
-void HandleStats(App& app, RequestContext& ctx) {
-  ProjectStats st;
-  Status s = app.store().Read([&](ReadTxn& txn) {
-    auto r = storage::GetStats(txn, ctx.auth.project, ctx.now_ms);
-    if (!r.ok()) return r.status();
-    st = r.value();
-    return Status::Ok();
-  });
-  if (!s.ok()) return SendError(ctx, s);
+void ReadHandlers::Stats(RequestContext& ctx) {
+  auto st_result = store_.ReadValue(
+      [&](ReadTxn& txn) { return storage::GetStats(txn, ctx.auth.project, ctx.now_ms); });
+  if (!st_result.ok()) return SendError(ctx, st_result.status());
+  ProjectStats& st = st_result.value();
   JsonWriter w;
   w.BeginObject()
       .Field("ok", true)

@@ -1,13 +1,12 @@
 // The embedded dashboard under /ui/ (spec §0, §10.2). Its files are compiled into the binary
 // (server/ui_assets.h). The routes are public: the files hold no project data, and the page asks
 // for an API key in the browser and sends it only on its calls to the API.
-#include "server/handlers.h"
+#include "server/ui/handlers.h"
 
 #include <algorithm>
 
 #include "detectors/detectors.h"
 #include "domain/hash.h"
-#include "server/app/app.h"
 #include "server/http/router.h"
 #include "server/ui/assets.h"
 
@@ -57,8 +56,8 @@ std::string EscapeHtmlAttribute(std::string_view in) {
 // What the page needs to know about this binary before it has a key: which optional API routes
 // exist (so it never calls a missing one) and the price table (per-call cost estimates in the
 // timeline). Both are fixed at build time.
-std::string PageConfigJson() {
-  auto has = [](const char* path) { return MatchRoute(Routes(), "GET", path).route != nullptr; };
+std::string PageConfigJson(const std::vector<Route>& routes) {
+  auto has = [&](const char* path) { return MatchRoute(routes, "GET", path).route != nullptr; };
   JsonWriter w;
   w.BeginObject().Field("version", VIGIL_VERSION).Key("features").BeginObject();
   w.Field("audit_log", has("/audit-log"))
@@ -77,27 +76,6 @@ std::string PageConfigJson() {
   return w.Take();
 }
 
-struct IndexPage {
-  std::string html;
-  std::string etag;
-};
-
-// index.html with the page configuration filled in; served for every path under /ui/ that is not
-// an asset, so deep links load the app, which then routes on the path.
-const IndexPage& Index() {
-  static const IndexPage page = [] {
-    const UiAsset* index = FindAsset("index.html");
-    IndexPage p;
-    p.html = index ? std::string(index->bytes) : std::string("<!doctype html><title>Vigil</title>");
-    const auto at = p.html.find(kConfigMarker);
-    if (at != std::string::npos) {
-      p.html.replace(at, kConfigMarker.size(), EscapeHtmlAttribute(PageConfigJson()));
-    }
-    p.etag = "\"" + Sha256Hex(p.html).substr(0, 16) + "\"";
-    return p;
-  }();
-  return page;
-}
 
 void SendAsset(RequestContext& ctx, std::string_view bytes, std::string_view type,
                std::string_view etag) {
@@ -120,12 +98,26 @@ void SendAsset(RequestContext& ctx, std::string_view bytes, std::string_view typ
 
 }  // namespace
 
-void HandleUiRedirect(App&, RequestContext& ctx) {
+const UiHandlers::IndexPage& UiHandlers::Index() {
+  std::call_once(index_once_, [this] {
+    const UiAsset* index = FindAsset("index.html");
+    index_.html =
+        index ? std::string(index->bytes) : std::string("<!doctype html><title>Vigil</title>");
+    const auto at = index_.html.find(kConfigMarker);
+    if (at != std::string::npos) {
+      index_.html.replace(at, kConfigMarker.size(), EscapeHtmlAttribute(PageConfigJson(routes_)));
+    }
+    index_.etag = "\"" + Sha256Hex(index_.html).substr(0, 16) + "\"";
+  });
+  return index_;
+}
+
+void UiHandlers::Redirect(RequestContext& ctx) {
   ctx.res->status = 301;
   ctx.res->set_header("Location", "/ui/");
 }
 
-void HandleUi(App&, RequestContext& ctx) {
+void UiHandlers::Serve(RequestContext& ctx) {
   const std::string& path = ctx.params[0];
   if (path.compare(0, kAssetsPrefix.size(), kAssetsPrefix) == 0) {
     const UiAsset* asset = FindAsset(path);

@@ -1,5 +1,4 @@
-// Webhook endpoints (spec §10.1): create (secret shown once), list, delete, test, deliveries.
-#include "server/handlers.h"
+#include "server/webhooks/handlers.h"
 
 #include <simdjson.h>
 
@@ -8,12 +7,13 @@
 
 #include "detectors/detectors.h"
 #include "domain/time_util.h"
-#include "server/app/app.h"
 #include "server/audit/audit.h"
+#include "server/codec/resources.h"
 #include "server/limits.h"
 #include "server/webhooks/address.h"
 #include "server/webhooks/webhooks.h"
 #include "storage/audit.h"
+#include "storage/store.h"
 #include "storage/webhooks.h"
 
 namespace vigil {
@@ -108,27 +108,15 @@ Result<WebhookBody> ParseWebhookBody(std::string_view body) {
   return out;
 }
 
-void WriteClasses(JsonWriter& w, const std::vector<std::string>& classes) {
-  w.Key("enabled_classes").BeginArray();
-  for (const auto& c : classes) w.String(c);
-  w.EndArray();
-}
-
 // The project's webhook named by the path, or NotFound (another project's is the same: missing).
-Result<WebhookRow> FindWebhook(App& app, const RequestContext& ctx) {
+Result<WebhookRow> FindWebhook(Store& store, const RequestContext& ctx) {
   const std::string& id = ctx.params[0];
-  std::optional<WebhookRow> hook;
-  if (id.size() <= limits::kMaxIdBytes) {
-    Status s = app.store().Read([&](ReadTxn& txn) {
-      auto r = storage::GetWebhook(txn, ctx.auth.project, id);
-      if (!r.ok()) return r.status();
-      hook = std::move(r.value());
-      return Status::Ok();
-    });
-    if (!s.ok()) return s;
-  }
-  if (!hook) return Status::NotFound("webhook not found");
-  return std::move(*hook);
+  if (id.size() > limits::kMaxIdBytes) return Status::NotFound("webhook not found");
+  auto hook =
+      store.ReadValue([&](ReadTxn& txn) { return storage::GetWebhook(txn, ctx.auth.project, id); });
+  if (!hook.ok()) return hook.status();
+  if (!hook.value()) return Status::NotFound("webhook not found");
+  return std::move(*hook.value());
 }
 
 int64_t LimitParam(const RequestContext& ctx) {
@@ -142,14 +130,6 @@ int64_t LimitParam(const RequestContext& ctx) {
 
 }  // namespace
 
-void WriteWebhook(JsonWriter& w, const WebhookRow& h, const std::string& project_id) {
-  w.BeginObject().Field("webhook_id", h.webhook_id).Field("project_id", project_id);
-  if (!h.name.empty()) w.Field("name", h.name);
-  w.Field("url", h.url);
-  WriteClasses(w, h.enabled_classes);
-  w.Field("enabled", h.enabled).Field("created_at", FormatRfc3339Ms(h.created_at_ms)).EndObject();
-}
-
 namespace {
 
 std::string WebhookDetail(const std::string& webhook_id) {
@@ -160,22 +140,22 @@ std::string WebhookDetail(const std::string& webhook_id) {
 
 }  // namespace
 
-void HandleCreateWebhook(App& app, RequestContext& ctx) {
+void WebhookHandlers::Create(RequestContext& ctx) {
   auto body = ParseWebhookBody(ctx.body);
   if (!body.ok()) return SendError(ctx, body.status());
   if (body->url.empty()) return SendError(ctx, Status::InvalidArgument("url required"));
   auto url = ParseWebhookUrl(body->url);
   if (!url.ok()) return SendError(ctx, url.status());
   if (body->name.size() > limits::kMaxNameBytes) {
-    return SendError(ctx,
-                     Status::InvalidArgument("name longer than " +
-                                             std::to_string(limits::kMaxNameBytes) + " bytes"));
+    return SendError(
+        ctx, Status::InvalidArgument("name longer than " + std::to_string(limits::kMaxNameBytes) +
+                                     " bytes"));
   }
   WebhookRow row;
   for (const auto& c : body->classes) {
     if (!IsFailureClass(c)) {
       return SendError(ctx, Status::InvalidArgument("unknown failure_class: " + c +
-                                                         " (valid: " + kValidClasses + ")"));
+                                                    " (valid: " + kValidClasses + ")"));
     }
     if (std::find(row.enabled_classes.begin(), row.enabled_classes.end(), c) ==
         row.enabled_classes.end()) {
@@ -185,12 +165,11 @@ void HandleCreateWebhook(App& app, RequestContext& ctx) {
   row.url = body->url;
   row.name = body->name;
   row.enabled = body->enabled;
-  auto created = app.webhooks().Create(ctx.auth.project, ctx.auth.project_id, std::move(row),
-                                       url.value(), ctx.now_ms);
+  auto created = webhooks_.Create(ctx.auth.project, ctx.auth.project_id, std::move(row),
+                                  url.value(), ctx.now_ms);
   if (!created.ok()) return SendError(ctx, created.status());
   const WebhookRow& w = created->row;
-  app.store().AppendAudit(
-      ActionEntry(ctx, "webhook.create", 200, WebhookDetail(w.webhook_id)));
+  store_.AppendAudit(ActionEntry(ctx, "webhook.create", 200, WebhookDetail(w.webhook_id)));
   JsonWriter out;
   out.BeginObject()
       .Field("ok", true)
@@ -206,15 +185,11 @@ void HandleCreateWebhook(App& app, RequestContext& ctx) {
   SendJson(*ctx.res, 200, out.Take());
 }
 
-void HandleListWebhooks(App& app, RequestContext& ctx) {
-  std::vector<WebhookRow> hooks;
-  Status s = app.store().Read([&](ReadTxn& txn) {
-    auto r = storage::ListWebhooks(txn, ctx.auth.project);
-    if (!r.ok()) return r.status();
-    hooks = std::move(r.value());
-    return Status::Ok();
-  });
-  if (!s.ok()) return SendError(ctx, s);
+void WebhookHandlers::List(RequestContext& ctx) {
+  auto hooks_result =
+      store_.ReadValue([&](ReadTxn& txn) { return storage::ListWebhooks(txn, ctx.auth.project); });
+  if (!hooks_result.ok()) return SendError(ctx, hooks_result.status());
+  std::vector<WebhookRow>& hooks = hooks_result.value();
   JsonWriter w;
   w.BeginObject().Field("ok", true).Key("webhooks").BeginArray();
   for (const WebhookRow& h : hooks) WriteWebhook(w, h, ctx.auth.project_id);
@@ -222,11 +197,11 @@ void HandleListWebhooks(App& app, RequestContext& ctx) {
   SendJson(*ctx.res, 200, w.Take());
 }
 
-void HandleDeleteWebhook(App& app, RequestContext& ctx) {
+void WebhookHandlers::Delete(RequestContext& ctx) {
   const std::string& id = ctx.params[0];
   bool deleted = false;
   if (id.size() <= limits::kMaxIdBytes) {
-    Status s = app.store().Write([&](WriteTxn& txn) {
+    Status s = store_.Write([&](WriteTxn& txn) {
       auto r = storage::DeleteWebhook(txn, ctx.auth.project, id);
       if (!r.ok()) return r.status();
       deleted = r.value();
@@ -241,16 +216,16 @@ void HandleDeleteWebhook(App& app, RequestContext& ctx) {
   SendJson(*ctx.res, 200, w.Take());
 }
 
-void HandleTestWebhook(App& app, RequestContext& ctx) {
+void WebhookHandlers::Test(RequestContext& ctx) {
   const std::string& id = ctx.params[0];
   if (id.size() > limits::kMaxIdBytes) {
     return SendError(ctx, Status::NotFound("webhook not found"));
   }
-  auto r = app.webhooks().SendTest(ctx.auth.project, ctx.auth.project_id, id, ctx.now_ms);
+  auto r = webhooks_.SendTest(ctx.auth.project, ctx.auth.project_id, id, ctx.now_ms);
   if (!r.ok()) return SendError(ctx, r.status());
   if (!r.value()) return SendError(ctx, Status::NotFound("webhook not found"));
   const auto& t = *r.value();
-  app.store().AppendAudit(ActionEntry(ctx, "webhook.test", 200, WebhookDetail(id)));
+  store_.AppendAudit(ActionEntry(ctx, "webhook.test", 200, WebhookDetail(id)));
   JsonWriter w;
   w.BeginObject()
       .Field("ok", t.attempt.delivered)
@@ -272,36 +247,15 @@ void HandleTestWebhook(App& app, RequestContext& ctx) {
   SendJson(*ctx.res, 200, w.Take());
 }
 
-void WriteWebhookDelivery(JsonWriter& w, const WebhookAttemptRow& a, const std::string& webhook_id,
-                          const std::string& project_id) {
-  w.BeginObject()
-      .Field("delivery_id", a.delivery_id)
-      .Field("webhook_id", webhook_id)
-      .Field("project_id", project_id);
-  if (!a.failure_class.empty()) w.Field("failure_class", a.failure_class);
-  if (!a.signature.empty()) w.Field("signature", a.signature);
-  if (!a.group_id.empty()) w.Field("group_id", a.group_id);
-  w.Field("attempt", a.attempt).Field("status", a.status);
-  if (a.http_status) w.Field("http_status", *a.http_status);
-  if (!a.error.empty()) w.Field("error", a.error);
-  if (!a.response_body.empty()) w.Field("response_body", a.response_body);
-  w.Field("duration_ms", a.duration_ms).Field("created_at", FormatRfc3339Ms(a.created_at_ms));
-  if (a.next_attempt_at_ms) w.Field("next_attempt_at", FormatRfc3339Ms(*a.next_attempt_at_ms));
-  w.EndObject();
-}
-
-void HandleListWebhookDeliveries(App& app, RequestContext& ctx) {
-  auto hook = FindWebhook(app, ctx);
+void WebhookHandlers::ListDeliveries(RequestContext& ctx) {
+  auto hook = FindWebhook(store_, ctx);
   if (!hook.ok()) return SendError(ctx, hook.status());
   const int64_t limit = LimitParam(ctx);
-  std::vector<WebhookAttemptRow> rows;
-  Status s = app.store().Read([&](ReadTxn& txn) {
-    auto r = storage::ListWebhookDeliveries(txn, ctx.auth.project, hook->row, limit);
-    if (!r.ok()) return r.status();
-    rows = std::move(r.value());
-    return Status::Ok();
+  auto rows_result = store_.ReadValue([&](ReadTxn& txn) {
+    return storage::ListWebhookDeliveries(txn, ctx.auth.project, hook->row, limit);
   });
-  if (!s.ok()) return SendError(ctx, s);
+  if (!rows_result.ok()) return SendError(ctx, rows_result.status());
+  std::vector<WebhookAttemptRow>& rows = rows_result.value();
   JsonWriter w;
   w.BeginObject()
       .Field("ok", true)

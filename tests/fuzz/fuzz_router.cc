@@ -77,7 +77,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     httplib::detail::parse_query_text(req.target.substr(q + 1), req.params);
   req.body = std::string(body);
   req.set_header("Content-Type", "application/json");
-  const vigil::RouteMatch match = vigil::MatchRoute(vigil::Routes(), req.method, req.path);
+  const vigil::RouteMatch match = vigil::MatchRoute(app->routes(), req.method, req.path);
   if (match.route == nullptr || Skipped(*match.route)) return 0;
   httplib::Response res;
   vigil::RequestContext ctx;
@@ -87,7 +87,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ctx.now_ms = 1778780022123;
   ctx.auth = auth;
   ctx.body = req.body;
-  match.route->handler(*app, ctx);
+  match.route->handler(ctx);
   if (res.status == 500) std::abort();
   return 0;
 }

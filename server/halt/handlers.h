@@ -1,0 +1,32 @@
+// The halt routes (docs/api.md#halt): POST /executions/{id}/halt asks for a halt, and
+// GET /executions/{id}/halt-stream is the server-sent-events stream an SDK listens on.
+#pragma once
+
+#include <chrono>
+
+#include "server/http/request.h"
+
+namespace vigil {
+
+class HaltRegistry;
+class HaltService;
+class Store;
+
+class HaltHandlers {
+ public:
+  // Every reference must outlive the handlers (a stream outlives its handler call).
+  HaltHandlers(HaltService& service, HaltRegistry& streams, Store& store,
+               std::chrono::seconds keepalive)
+      : service_(service), streams_(streams), store_(store), keepalive_(keepalive) {}
+
+  void Halt(RequestContext& ctx);
+  void Stream(RequestContext& ctx);
+
+ private:
+  HaltService& service_;
+  HaltRegistry& streams_;
+  Store& store_;
+  std::chrono::seconds keepalive_;  // between keepalive comments on an idle stream
+};
+
+}  // namespace vigil

@@ -1,0 +1,43 @@
+// The ingestion routes (docs/api.md#ingestion): POST /executions, PATCH /executions/{id} and
+// POST /events. Every write goes through the group-committing writer, and the response is sent
+// only after the commit that contains it; the detection passes a write triggers run before it.
+#pragma once
+
+#include <string>
+
+#include "detectors/policy.h"
+#include "domain/execution_rows.h"
+#include "domain/merge.h"
+#include "server/http/request.h"
+
+namespace vigil {
+
+class AbuseMonitor;
+class Detection;
+class Metrics;
+class Store;
+
+class IngestHandlers {
+ public:
+  // Every reference must outlive the handlers.
+  IngestHandlers(Store& store, Detection& detection, AbuseMonitor& abuse, Metrics& metrics)
+      : store_(store), detection_(detection), abuse_(abuse), metrics_(metrics) {}
+
+  void CreateExecution(RequestContext& ctx);
+  void PatchExecution(RequestContext& ctx);
+  void IngestEvents(RequestContext& ctx);
+
+ private:
+  // Shared by POST and PATCH: both merge the same field set (docs/protocol.md#the-merge-rule).
+  void UpsertExecution(RequestContext& ctx, ExecutionPatch patch,
+                       const std::string& body_project_id);
+  // Late events for a terminal execution re-run its final pass.
+  Status RerunFinalPasses(RequestContext& ctx, const IngestResult& result, const Policy& policy);
+
+  Store& store_;
+  Detection& detection_;
+  AbuseMonitor& abuse_;
+  Metrics& metrics_;
+};
+
+}  // namespace vigil

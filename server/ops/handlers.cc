@@ -1,0 +1,71 @@
+#include "server/ops/handlers.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include "domain/time_util.h"
+#include "server/admin/abuse.h"
+#include "server/halt/halt.h"
+#include "server/http/log.h"
+#include "server/http/metrics.h"
+#include "server/http/server.h"
+#include "server/limits.h"
+#include "storage/database.h"
+#include "storage/store.h"
+#include "storage/webhooks.h"
+
+namespace vigil {
+
+void OpsHandlers::Health(RequestContext& ctx) {
+  Status s = store_.Read([](ReadTxn& txn) { return storage::Ping(txn); });
+  if (!s.ok()) return SendError(ctx, Status::Unavailable("database unavailable"));
+  JsonWriter w;
+  w.BeginObject()
+      .Field("ok", true)
+      .Field("service", "vigil")
+      .Field("version", VIGIL_VERSION)
+      .Field("time", FormatRfc3339Ms(ctx.now_ms))
+      .EndObject();
+  SendJson(*ctx.res, 200, w.Take());
+}
+
+void OpsHandlers::Scrape(RequestContext& ctx) {
+  Metrics::Gauges g;
+  g.write_queue = static_cast<int64_t>(store_.QueueDepth());
+  g.halt_streams = static_cast<int64_t>(streams_.open());
+  std::error_code ec;
+  const auto db = std::filesystem::file_size(store_.path(), ec);
+  g.database_bytes = ec ? 0 : static_cast<int64_t>(db);
+  const auto wal = std::filesystem::file_size(store_.path() + "-wal", ec);
+  g.wal_bytes = ec ? 0 : static_cast<int64_t>(wal);
+  g.wal_bound_checkpoints = store_.WalBoundCheckpoints();
+  g.wal_bound_misses = store_.WalBoundMisses();
+  g.event_id_merge_failures = store_.EventIdMergeFailures();
+  g.audit_dropped = store_.AuditDropped();
+  g.abuse_signals = abuse_.signals();
+  const ConnectionCounters cut = GetConnectionCounters();
+  g.slow_heads_cut = cut.heads_timed_out;
+  g.heads_too_large = cut.heads_too_large;
+  auto outbox = store_.ReadValue([](ReadTxn& txn) { return storage::CountOutbox(txn); });
+  if (!outbox.ok()) return SendError(ctx, outbox.status());
+  g.webhook_outbox = outbox.value();
+  ctx.res->status = 200;
+  ctx.res->set_content(metrics_.Render(g), "text/plain; version=0.0.4; charset=utf-8");
+}
+
+void OpsHandlers::SecurityTxt(RequestContext& ctx) {
+  const std::string& path = security_txt_;
+  if (path.empty()) return SendError(ctx, Status::NotFound("not found"));
+  std::ifstream in(path, std::ios::binary);
+  std::string text(static_cast<size_t>(limits::kMaxSecurityTxtBytes), '\0');
+  in.read(text.data(), limits::kMaxSecurityTxtBytes);
+  if (in.bad() || (!in.eof() && in.gcount() == limits::kMaxSecurityTxtBytes) || !in.is_open()) {
+    log::Warn("security.txt unreadable or too large", {log::Str("path", path)});
+    return SendError(ctx, Status::NotFound("not found"));
+  }
+  text.resize(static_cast<size_t>(in.gcount()));
+  ctx.res->status = 200;
+  ctx.res->set_content(text, "text/plain; charset=utf-8");
+}
+
+}  // namespace vigil
