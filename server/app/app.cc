@@ -1,0 +1,221 @@
+#include "server/app/app.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <openssl/crypto.h>
+#include <openssl/ssl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <mutex>
+
+#include "domain/hash.h"
+#include "domain/random.h"
+#include "domain/time_util.h"
+#include "server/audit/audit.h"
+#include "server/http/log.h"
+#include "server/http/router.h"
+#include "server/http/server.h"
+#include "server/limits.h"
+
+namespace vigil {
+
+// HTTPS when a certificate and key are configured (self-hosting without a TLS proxy), with TLS
+// 1.2 as the floor; plain HTTP otherwise.
+std::unique_ptr<httplib::Server> MakeHttpServer(const Config& config) {
+  if (config.tls_cert.empty()) return std::make_unique<GatedHttpServer>();
+  auto tls = std::make_unique<httplib::SSLServer>(config.tls_cert.c_str(), config.tls_key.c_str());
+  if (tls->is_valid()) SSL_CTX_set_min_proto_version(tls->ssl_context(), TLS1_2_VERSION);
+  return tls;
+}
+
+App::App(Config config, std::unique_ptr<Store> store)
+    : config_(std::move(config)),
+      store_(std::move(store)),
+      auth_(store_.get(), static_cast<size_t>(config_.key_cache_size)),
+      limiter_(config_.rate_limit_burst, config_.rate_limit_per_sec),
+      detection_(store_.get(), config_.detectors, config_.default_policy),
+      halts_(static_cast<size_t>(config_.sse_max),
+             static_cast<size_t>(config_.sse_max_per_project)),
+      alerts_(config_.alert_webhook_url),
+      webhooks_(std::make_unique<WebhookService>(store_.get(), config_)),
+      http_(MakeHttpServer(config_)) {
+  // A new failure group queues its webhook messages in the transaction that creates it.
+  detection_.SetOnGroupCreated([this](WriteTxn& txn, int64_t project, const std::string& project_id,
+                                      const StoredFinding& finding, const std::string& execution_id,
+                                      int64_t now_ms) {
+    return webhooks_->OnGroupCreated(txn, project, project_id, finding, execution_id, now_ms);
+  });
+  detection_.SetMetrics(&metrics_);
+  webhooks_->SetMetrics(&metrics_);
+  AbuseOptions abuse;
+  abuse.suspend = config_.abuse_suspend;
+  abuse.suspend_after_s = config_.abuse_suspend_after_s;
+  abuse.check_interval_s = config_.abuse_check_interval_s;
+  abuse_ = std::make_unique<AbuseMonitor>(
+      store_.get(), abuse,
+      [this](int64_t project) {
+        auth_.cache().EvictProject(project);  // the next request sees the suspension
+      },
+      [this](const std::string& kind, const std::string& signal_json) {
+        alerts_.OnAbuseSignal(kind, signal_json);
+        return alerts_.enabled();
+      });
+  detection_.SetAutoHalt([this](int64_t project, const std::string& execution_id,
+                                const std::string& reason, int64_t now_ms) {
+    AuditEntry audit;
+    audit.time_ms = now_ms;
+    audit.project = project;
+    audit.actor = "system";
+    auto r = RequestHalt(project, execution_id, reason, now_ms, std::move(audit));
+    if (!r.ok()) {
+      log::Warn("auto-halt not stored",
+                {log::Str("execution_id", execution_id), log::Str("error", r.status().message())});
+    }
+  });
+  PipelineOptions options;
+  options.max_body_bytes = config_.max_body_bytes;
+  options.cors_origins = config_.cors_origins;
+  options.admin_token = config_.admin_token;
+  options.metrics_token = config_.metrics_token;
+  options.trusted_proxy_header = config_.trusted_proxy_header;
+  PipelineServices services;
+  services.auth = &auth_;
+  services.limiter = &limiter_;
+  services.metrics = &metrics_;
+  services.alerts = &alerts_;
+  services.store = store_.get();
+  services.abuse = abuse_.get();
+  pipeline_ = std::make_unique<Pipeline>(
+      std::move(options), services, &Routes(),
+      [this](const Route& route, RequestContext& ctx) { route.handler(*this, ctx); });
+}
+
+App::~App() { Shutdown(); }
+
+void App::RegisterWithHttp() {
+  httplib::Server& svr = *http_;
+  Pipeline* pipeline = pipeline_.get();
+  svr.set_pre_routing_handler([pipeline](const httplib::Request& req, httplib::Response& res) {
+    return pipeline->BeforeBody(req, res);
+  });
+  // Every method goes through Dispatch. Methods that carry bodies use content-reader handlers so
+  // the body is read by our code, under our limit, whatever the framing (httplib enforces its
+  // payload limit on Content-Length bodies only, not on chunked ones).
+  auto plain = [pipeline](const httplib::Request& req, httplib::Response& res) {
+    pipeline->Dispatch(req, res, nullptr);
+  };
+  auto with_body = [pipeline](const httplib::Request& req, httplib::Response& res,
+                              const httplib::ContentReader& reader) {
+    pipeline->Dispatch(req, res, &reader);
+  };
+  svr.Get(".*", plain);
+  svr.Options(".*", plain);
+  svr.Post(".*", with_body);
+  svr.Put(".*", with_body);
+  svr.Patch(".*", with_body);
+  svr.Delete(".*", with_body);
+  svr.Delete(".*", plain);  // DELETE without a body
+  httplib::Server::HandlerWithResponse on_error = [pipeline](const httplib::Request& req,
+                                                             httplib::Response& res) {
+    return pipeline->AnswerHttpError(req, res);
+  };
+  svr.set_error_handler(std::move(on_error));
+  svr.set_logger([pipeline](const httplib::Request& req, const httplib::Response& res) {
+    pipeline->AfterResponse(req, res);
+  });
+}
+
+Status App::Start() {
+  if (!http_->is_valid()) {
+    return Status::Unavailable("cannot load VIGIL_TLS_CERT / VIGIL_TLS_KEY");
+  }
+  auto& svr = *http_;
+  const size_t threads = static_cast<size_t>(config_.http_threads);
+  svr.new_task_queue = [threads] { return NewWorkerPool(threads, limits::kMaxPendingConnections); };
+  // Nagle's algorithm delays small responses by up to 40 ms per request on keep-alive connections.
+  svr.set_tcp_nodelay(true);
+  svr.set_keep_alive_max_count(limits::kKeepAliveMaxRequests);
+  svr.set_keep_alive_timeout(limits::kKeepAliveTimeoutSec);
+  svr.set_read_timeout(limits::kReadTimeoutSec, 0);
+  svr.set_write_timeout(limits::kWriteTimeoutSec, 0);
+  svr.set_payload_max_length(static_cast<size_t>(config_.max_body_bytes));
+  httplib::Headers defaults = {{"X-Content-Type-Options", "nosniff"}};
+  if (config_.hsts || !config_.tls_cert.empty()) {
+    defaults.emplace("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+  }
+  svr.set_default_headers(defaults);
+  RegisterWithHttp();
+  const int port = config_.port == 0
+                       ? svr.bind_to_any_port(config_.bind)
+                       : (svr.bind_to_port(config_.bind, config_.port) ? config_.port : -1);
+  if (port <= 0) {
+    return Status::Unavailable("cannot listen on " + config_.bind + ":" +
+                               std::to_string(config_.port));
+  }
+  port_ = port;
+  listen_thread_ = std::thread([this] { http_->listen_after_bind(); });
+  webhooks_->Start();
+  retention_ =
+      std::make_unique<RetentionWorker>(store_.get(), config_.retention_days,
+                                        config_.audit_retention_days, config_.retention_interval_s);
+  retention_->Start();
+  abuse_->Start();
+  alerts_.Start();
+  return Status::Ok();
+}
+
+void App::Shutdown() {
+  if (stopped_.exchange(true)) return;
+  pipeline_->StartDraining();
+  halts_.CloseAll();  // halt streams end without a final frame
+  // In-flight requests finish; new ones are answered 503 by the pipeline meanwhile.
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(limits::kDrainTimeoutSec);
+  while (pipeline_->in_flight() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (http_ && http_->is_running()) http_->stop();
+  if (listen_thread_.joinable()) listen_thread_.join();
+  if (retention_) retention_->Stop();
+  abuse_->Stop();
+  alerts_.Stop();
+  webhooks_->Stop();  // in-flight attempts are cut; their messages stay queued for the restart
+  store_->Close();
+}
+
+Result<HaltOutcome> App::RequestHalt(int64_t project, const std::string& execution_id,
+                                     const std::string& reason, int64_t now_ms, AuditEntry audit) {
+  HaltState state;
+  Status s = store_->Write([&](WriteTxn& txn) {
+    auto r = txn.RequestHalt(project, execution_id, reason, now_ms);
+    if (!r.ok()) return r.status();
+    state = r.value();
+    if (!state.exists) return Status::Ok();
+    JsonWriter detail;
+    detail.BeginObject()
+        .Field("execution_id", execution_id)
+        .Field("reason", reason)
+        .Field("terminal", state.terminal)
+        .EndObject();
+    audit.action = "halt.request";
+    audit.detail_json = detail.Take();
+    return txn.InsertAudit(audit);
+  });
+  if (!s.ok()) return s;
+  HaltOutcome out;
+  out.exists = state.exists;
+  if (!state.exists) return out;
+  // Persisted (and committed) first, then announced: a stream that subscribes in between reads
+  // the persisted halt, one that subscribed earlier is notified.
+  out.notified = halts_.Notify(project, execution_id, reason);
+  out.pending = !state.terminal && out.notified == 0;
+  return out;
+}
+
+}  // namespace vigil
