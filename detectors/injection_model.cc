@@ -127,11 +127,7 @@ std::string InjectionModel::Serialize() const {
 }
 
 InjectionScore InjectionModel::Score(InjectionChannel channel, std::string_view text) const {
-  return ScorePrepared(channel, PrepareText(text));
-}
-
-InjectionScore InjectionModel::ScorePrepared(InjectionChannel channel,
-                                             const PreparedText& prepared) const {
+  const PreparedText prepared = PrepareText(text);
   const InjectionHead& h = head(channel);
   if (channel == InjectionChannel::kMessage) {
     const int8_t* weights = h.weights.data();

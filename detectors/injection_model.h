@@ -71,11 +71,6 @@ class InjectionModel {
   // The score of `text` read from `channel`; probability 0 (never flagged) when the text has no
   // letters or digits.
   InjectionScore Score(InjectionChannel channel, std::string_view text) const;
-  // The same for a text already passed through PrepareText (the trainer scores many texts
-  // several times and prepares each once).
-  InjectionScore ScorePrepared(InjectionChannel channel, const PreparedText& text) const;
-  // The retrieved head's evidence of each segment of `text` (RetrievedSegments), in order.
-  std::vector<double> SegmentEvidence(const PreparedText& text) const;
 
   FeatureConfig config;
   uint32_t window_words = 32;
@@ -87,6 +82,10 @@ class InjectionModel {
   const InjectionHead& head(InjectionChannel channel) const {
     return heads[static_cast<size_t>(channel)];
   }
+
+ private:
+  // The retrieved head's evidence of each segment of `text` (RetrievedSegments), in order.
+  std::vector<double> SegmentEvidence(const PreparedText& text) const;
 };
 
 // The segments of a retrieved text of `words` words whose sentences start at `sentence_starts`
