@@ -90,6 +90,12 @@ std::vector<PolicyField> BuildFields() {
           "similar_call.max_distance", "similar_call", "max_distance", 0, 1, true),
       Bool<&P::prompt_injection, &P::PromptInjection::enabled>("prompt_injection.enabled",
                                                                "prompt_injection", "enabled"),
+      Bool<&P::prompt_injection, &P::PromptInjection::classifier>("prompt_injection.classifier",
+                                                                  "prompt_injection", "classifier"),
+      Bool<&P::prompt_injection, &P::PromptInjection::read_tool_results>(
+          "prompt_injection.read_tool_results", "prompt_injection", "read_tool_results"),
+      Bool<&P::prompt_injection, &P::PromptInjection::read_system_prompt>(
+          "prompt_injection.read_system_prompt", "prompt_injection", "read_system_prompt"),
       Bool<&P::cost_velocity, &P::CostVelocity::enabled>("cost_velocity.enabled", "cost_velocity",
                                                          "enabled"),
       Double<&P::cost_velocity, &P::CostVelocity::min_cost_usd>(
@@ -161,6 +167,10 @@ Policy PolicyPreset(std::string_view name) {
     policy.lexical_drift.min_history = 0;
     policy.history.days = 7;
     policy.history.max_messages = 500;
+    // Mesedi's injection detector: the phrase patterns on user messages and system prompts only.
+    policy.prompt_injection.classifier = false;
+    policy.prompt_injection.read_tool_results = false;
+    policy.prompt_injection.read_system_prompt = true;
   }
   return policy;
 }

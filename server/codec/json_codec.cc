@@ -367,6 +367,8 @@ PayloadFields FieldsOf(element doc) {
     if (key == "user_message" && is_string) f.user_message = std::string(sv);
     if (key == "status" && is_string) f.status = std::string(sv);
     if (key == "tool_name" && is_string) f.tool_name = std::string(sv);
+    if (key == "result_text" && is_string) f.result_text = std::string(sv);
+    if (key == "result_summary" && is_string) f.result_summary = std::string(sv);
     if (key == "name" && is_string) f.name = std::string(sv);
     ReadTokens(key, value, &f);
     if (key == "passed") {

@@ -22,6 +22,9 @@ TEST_CASE("The vigil preset has the documented defaults") {
   CHECK(p.identical_call.enabled);
   CHECK(p.similar_call.enabled);
   CHECK(p.prompt_injection.enabled);
+  CHECK(p.prompt_injection.classifier);
+  CHECK(p.prompt_injection.read_tool_results);
+  CHECK_FALSE(p.prompt_injection.read_system_prompt);
   CHECK(p.cost_velocity.enabled);
   CHECK_FALSE(p.lexical_drift.enabled);
   CHECK(p.time_budget.max_duration_ms == 60000);
@@ -70,6 +73,10 @@ TEST_CASE("The mesedi preset reproduces Mesedi's thresholds") {
   CHECK(p.history.max_messages == 500);
   CHECK_FALSE(p.auto_halt.loops);
   CHECK_FALSE(p.auto_halt.cost_velocity);
+  // Mesedi's injection detector: phrase patterns on user messages and system prompts only.
+  CHECK_FALSE(p.prompt_injection.classifier);
+  CHECK_FALSE(p.prompt_injection.read_tool_results);
+  CHECK(p.prompt_injection.read_system_prompt);
   CHECK_FALSE(ValidatePolicy(p).has_value());
 }
 
@@ -154,7 +161,8 @@ TEST_CASE("PolicyFields lists every field once with a dotted name matching secti
     if (field.key == "enabled") ++enabled_flags;
   }
   CHECK(enabled_flags == 11);
-  CHECK(names.size() == 11 + 10 + 2);  // enabled flags, thresholds and history, auto_halt flags
+  // enabled flags, thresholds and history, auto_halt flags, prompt_injection's three switches
+  CHECK(names.size() == 11 + 10 + 2 + 3);
   CHECK(FindPolicyField("similar_call.max_distance")->kind == PolicyFieldKind::kDouble);
   CHECK(FindPolicyField("history.days")->kind == PolicyFieldKind::kInt);
   CHECK(FindPolicyField("auto_halt.loops")->kind == PolicyFieldKind::kBool);
