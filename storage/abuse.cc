@@ -1,6 +1,8 @@
 // Abuse signals and the suspensions they lead to (storage/abuse.h).
 #include "storage/abuse.h"
 
+#include <tuple>
+
 #include "storage/connection.h"
 #include "storage/rows.h"
 #include "storage/txn.h"
@@ -33,20 +35,12 @@ AbuseSignal ReadAbuse(SQLite::Statement& q) {
 }  // namespace
 
 Status InsertAbuseSignal(WriteTxn& txn, const AbuseSignal& a) {
-  return GuardSqlite([&] {
-    auto& q = txn.conn()->Prepare(
-        "INSERT INTO abuse_signals(signal_id, project, kind, severity, detail, detected_at,"
-        " notified_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
-    q.bind(1, a.signal_id);
-    q.bind(2, a.project);
-    q.bind(3, a.kind);
-    q.bind(4, a.severity);
-    BindText(q, 5, a.detail_json);
-    q.bind(6, a.detected_at_ms);
-    BindInt(q, 7, a.notified_at_ms);
-    q.exec();
-    return Status::Ok();
-  });
+  return Execute(
+      txn.conn(),
+      "INSERT INTO abuse_signals(signal_id, project, kind, severity, detail, detected_at,"
+      " notified_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      a.signal_id, a.project, a.kind, a.severity, NullIfEmpty{a.detail_json}, a.detected_at_ms,
+      NullIfZero{a.notified_at_ms});
 }
 
 Result<std::optional<AbuseSignal>> ResolveAbuseSignal(WriteTxn& txn, const std::string& signal_id,
@@ -55,29 +49,22 @@ Result<std::optional<AbuseSignal>> ResolveAbuseSignal(WriteTxn& txn, const std::
   std::optional<AbuseSignal> out;
   *reactivated = false;
   Status s = GuardSqlite([&] {
-    auto& q = txn.conn()->Prepare(VIGIL_ABUSE_SELECT " WHERE s.signal_id = ?");
-    q.bind(1, signal_id);
-    if (!q.executeStep()) return Status::Ok();
-    out = ReadAbuse(q);
-    q.reset();
-    auto& u = txn.conn()->Prepare(
-        "UPDATE abuse_signals SET resolved_at = ?, resolved_by = 'admin', resolution_note = ?"
-        " WHERE signal_id = ?");
-    u.bind(1, now_ms);
-    BindText(u, 2, note);
-    u.bind(3, signal_id);
-    u.exec();
+    out = FirstRow(Prepared(txn.conn(), VIGIL_ABUSE_SELECT " WHERE s.signal_id = ?", signal_id),
+                   ReadAbuse);
+    if (!out) return Status::Ok();
+    Exec(txn.conn(),
+         "UPDATE abuse_signals SET resolved_at = ?, resolved_by = 'admin', resolution_note = ?"
+         " WHERE signal_id = ?",
+         now_ms, NullIfEmpty{note}, signal_id);
     out->resolved_at_ms = now_ms;
     out->resolved_by = "admin";
     out->resolution_note = note;
     if (reactivate && out->suspended_at_ms) {
       // Only a suspension this signal caused is lifted; an operator's own suspension stays.
-      auto& r = txn.conn()->Prepare(
-          "UPDATE projects SET suspended_at = NULL, suspended_reason = NULL"
-          " WHERE id = ? AND suspended_reason = ?");
-      r.bind(1, out->project);
-      r.bind(2, "abuse:" + out->kind);
-      *reactivated = r.exec() == 1;
+      *reactivated = Exec(txn.conn(),
+                          "UPDATE projects SET suspended_at = NULL, suspended_reason = NULL"
+                          " WHERE id = ? AND suspended_reason = ?",
+                          out->project, "abuse:" + out->kind) == 1;
     }
     return Status::Ok();
   });
@@ -87,53 +74,44 @@ Result<std::optional<AbuseSignal>> ResolveAbuseSignal(WriteTxn& txn, const std::
 
 Result<std::vector<int64_t>> SuspendForAbuse(WriteTxn& txn, int64_t cutoff_ms, int64_t now_ms) {
   return Query<std::vector<int64_t>>([&](std::vector<int64_t>& out) {
-    std::vector<std::tuple<std::string, int64_t, std::string>> due;
-    auto& q = txn.conn()->Prepare(
-        "SELECT signal_id, project, kind FROM abuse_signals WHERE resolved_at IS NULL"
-        " AND suspended_at IS NULL AND detected_at <= ? ORDER BY detected_at LIMIT 500");
-    q.bind(1, cutoff_ms);
-    while (q.executeStep()) {
-      due.emplace_back(q.getColumn(0).getString(), q.getColumn(1).getInt64(),
-                       q.getColumn(2).getString());
-    }
+    const auto due = AllRows(
+        Prepared(txn.conn(),
+                 "SELECT signal_id, project, kind FROM abuse_signals WHERE resolved_at IS NULL"
+                 " AND suspended_at IS NULL AND detected_at <= ? ORDER BY detected_at LIMIT 500",
+                 cutoff_ms),
+        [](SQLite::Statement& q) {
+          return std::make_tuple(q.getColumn(0).getString(), q.getColumn(1).getInt64(),
+                                 q.getColumn(2).getString());
+        });
     for (const auto& [signal_id, project, kind] : due) {
-      auto& p = txn.conn()->Prepare(
-          "UPDATE projects SET suspended_at = ?, suspended_reason = ? WHERE id = ?"
-          " AND suspended_at IS NULL");
-      p.bind(1, now_ms);
-      p.bind(2, "abuse:" + kind);
-      p.bind(3, project);
-      if (p.exec() == 1) out.push_back(project);
+      const int suspended = Exec(txn.conn(),
+                                 "UPDATE projects SET suspended_at = ?, suspended_reason = ?"
+                                 " WHERE id = ? AND suspended_at IS NULL",
+                                 now_ms, "abuse:" + kind, project);
+      if (suspended == 1) out.push_back(project);
       // Marked even when the project was already suspended: the signal has had its effect.
-      auto& m =
-          txn.conn()->Prepare("UPDATE abuse_signals SET suspended_at = ? WHERE signal_id = ?");
-      m.bind(1, now_ms);
-      m.bind(2, signal_id);
-      m.exec();
+      Exec(txn.conn(), "UPDATE abuse_signals SET suspended_at = ? WHERE signal_id = ?", now_ms,
+           signal_id);
     }
     return Status::Ok();
   });
 }
 
 Result<int64_t> PruneResolvedAbuse(WriteTxn& txn, int64_t cutoff_ms, int64_t limit) {
-  return DeleteOlderBatch(
-      txn.conn(),
-      "DELETE FROM abuse_signals WHERE signal_id IN (SELECT signal_id FROM"
-      " abuse_signals WHERE resolved_at IS NOT NULL AND resolved_at < ? LIMIT ?)",
-      cutoff_ms, limit);
+  return Changes(txn.conn(),
+                 "DELETE FROM abuse_signals WHERE signal_id IN (SELECT signal_id FROM"
+                 " abuse_signals WHERE resolved_at IS NOT NULL AND resolved_at < ? LIMIT ?)",
+                 cutoff_ms, limit);
 }
 
 Result<std::vector<AbuseSignal>> ListAbuseSignals(Txn& txn, bool include_resolved, int64_t limit) {
-  return Query<std::vector<AbuseSignal>>([&](std::vector<AbuseSignal>& out) {
-    auto& q = txn.conn()->Prepare(include_resolved ? VIGIL_ABUSE_SELECT
-                                      " ORDER BY s.detected_at DESC, s.signal_id LIMIT ?"
-                                                   : VIGIL_ABUSE_SELECT
-                                      " WHERE s.resolved_at IS NULL"
-                                      " ORDER BY s.detected_at DESC, s.signal_id LIMIT ?");
-    q.bind(1, limit);
-    while (q.executeStep()) out.push_back(ReadAbuse(q));
-    return Status::Ok();
-  });
+  return SelectAll(txn.conn(),
+                   include_resolved ? VIGIL_ABUSE_SELECT
+                       " ORDER BY s.detected_at DESC, s.signal_id LIMIT ?"
+                                    : VIGIL_ABUSE_SELECT
+                       " WHERE s.resolved_at IS NULL"
+                       " ORDER BY s.detected_at DESC, s.signal_id LIMIT ?",
+                   ReadAbuse, limit);
 }
 
 }  // namespace vigil::storage

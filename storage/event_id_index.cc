@@ -6,6 +6,7 @@
 
 #include "storage/connection.h"
 #include "storage/recent_event_ids.h"
+#include "storage/sql.h"
 
 namespace vigil {
 namespace {
@@ -69,9 +70,7 @@ void MergeEventIds(Connection* conn, RecentEventIds* recent) {
     q.exec();
   }
   if (slice.completes) {
-    auto& w = conn->Prepare("UPDATE event_id_merge SET merged_through = ? WHERE singleton = 1");
-    w.bind(1, slice.watermark);
-    w.exec();
+    Exec(conn, "UPDATE event_id_merge SET merged_through = ? WHERE singleton = 1", slice.watermark);
   }
 }
 

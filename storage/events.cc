@@ -67,9 +67,8 @@ int64_t ResolveExecutions(Connection* conn, int64_t project, int64_t now_ms,
   int64_t created = 0;
   for (Target& t : *targets) {
     auto& q =
-        conn->Prepare("SELECT id, status FROM executions WHERE project = ? AND execution_id = ?");
-    q.bind(1, project);
-    q.bind(2, *t.execution_id);
+        Prepared(conn, "SELECT id, status FROM executions WHERE project = ? AND execution_id = ?",
+                 project, *t.execution_id);
     if (q.executeStep()) {
       t.row_id = q.getColumn(0).getInt64();
       t.terminal = IsTerminalStatus(q.getColumn(1).getString());
@@ -142,10 +141,7 @@ void RecordModelUsage(Connection* conn, int64_t project, const std::vector<Model
       " last_seen = max(last_seen, excluded.last_seen)");
   for (const ModelSeen& m : models) {
     usage.reset();
-    usage.bind(1, project);
-    usage.bind(2, m.row);
-    usage.bindNoCopy(3, *m.model);
-    usage.bind(4, m.last_ms);
+    BindAll(usage, project, m.row, *m.model, m.last_ms);
     usage.exec();
   }
 }
@@ -161,10 +157,7 @@ void CountInserted(Connection* conn, int64_t project, const std::vector<Target>&
     out->touched.push_back({*t.execution_id, t.row_id, t.terminal, t.inserted});
     if (t.inserted == 0) continue;
     cnt.reset();
-    cnt.clearBindings();
-    cnt.bind(1, t.inserted);
-    cnt.bind(2, project);
-    cnt.bind(3, t.row_id);
+    BindAll(cnt, t.inserted, project, t.row_id);
     cnt.exec();
   }
 }
@@ -191,26 +184,13 @@ Result<std::optional<std::vector<Event>>> ListEvents(Txn& txn, int64_t project,
                                                      const std::string& execution_id, int64_t limit,
                                                      int64_t offset, int64_t* total) {
   return Query<std::optional<std::vector<Event>>>([&](std::optional<std::vector<Event>>& out) {
-    auto& q = txn.conn()->Prepare(
-        "SELECT id, event_count FROM executions WHERE project = ? AND execution_id = ?");
-    q.bind(1, project);
-    q.bind(2, execution_id);
+    auto& q = Prepared(
+        txn.conn(), "SELECT id, event_count FROM executions WHERE project = ? AND execution_id = ?",
+        project, execution_id);
     if (!q.executeStep()) return Status::Ok();
     const int64_t row_id = q.getColumn(0).getInt64();
     *total = q.getColumn(1).getInt64();
-    std::vector<Event> events;
-    auto& ev = txn.conn()->Prepare("SELECT " VIGIL_EVENT_COLUMNS
-                                   " FROM events e WHERE e.project = ? AND e.execution = ?"
-                                   " ORDER BY e.sequence, e.id LIMIT ? OFFSET ?");
-    ev.bind(1, project);
-    ev.bind(2, row_id);
-    ev.bind(3, limit);
-    ev.bind(4, offset);
-    while (ev.executeStep()) {
-      events.push_back(ReadEventRow(ev));
-      events.back().execution_id = execution_id;
-    }
-    out = std::move(events);
+    out = LoadEventsOf(txn.conn(), project, row_id, execution_id, limit, offset);
     return Status::Ok();
   });
 }

@@ -9,21 +9,18 @@
 namespace vigil::storage {
 namespace {
 
-const char kSelectExecution[] = "SELECT " VIGIL_EXECUTION_COLUMNS
-                                " FROM executions x WHERE x.project = ? AND x.execution_id = ?";
-
 // Sums integer input/output tokens of llm_call payloads (spec §6 fallback for executions that
 // report no totals). json_extract keeps this in SQLite, off the HTTP thread's parser.
 void SumLlmTokens(Connection* conn, int64_t project, int64_t execution, int64_t* in, int64_t* out) {
-  auto& q = conn->Prepare(
-      "SELECT COALESCE(SUM(CASE WHEN json_type(payload, '$.input_tokens') = 'integer'"
-      "   THEN json_extract(payload, '$.input_tokens') END), 0),"
-      " COALESCE(SUM(CASE WHEN json_type(payload, '$.output_tokens') = 'integer'"
-      "   THEN json_extract(payload, '$.output_tokens') END), 0)"
-      " FROM events WHERE project = ? AND execution = ? AND event_type = 'llm_call'"
-      " AND json_valid(payload)");
-  q.bind(1, project);
-  q.bind(2, execution);
+  auto& q =
+      Prepared(conn,
+               "SELECT COALESCE(SUM(CASE WHEN json_type(payload, '$.input_tokens') = 'integer'"
+               "   THEN json_extract(payload, '$.input_tokens') END), 0),"
+               " COALESCE(SUM(CASE WHEN json_type(payload, '$.output_tokens') = 'integer'"
+               "   THEN json_extract(payload, '$.output_tokens') END), 0)"
+               " FROM events WHERE project = ? AND execution = ? AND event_type = 'llm_call'"
+               " AND json_valid(payload)",
+               project, execution);
   if (q.executeStep()) {
     *in = q.getColumn(0).getInt64();
     *out = q.getColumn(1).getInt64();
@@ -35,17 +32,9 @@ void SumLlmTokens(Connection* conn, int64_t project, int64_t execution, int64_t*
 Result<UpsertResult> UpsertExecution(WriteTxn& txn, int64_t project, const ExecutionPatch& patch,
                                      int64_t now_ms) {
   return Query<UpsertResult>([&](UpsertResult& out) {
-    auto& q = txn.conn()->Prepare(kSelectExecution);
-    q.bind(1, project);
-    q.bind(2, patch.execution_id);
+    std::optional<ExecutionRow> row = FindExecutionRow(txn.conn(), project, patch.execution_id);
     std::optional<Execution> stored;
-    int64_t row_id = 0;
-    if (q.executeStep()) {
-      ExecutionRow row = ReadExecutionRow(q);
-      row_id = row.id;
-      stored = std::move(row.execution);
-    }
-    q.reset();
+    if (row) stored = std::move(row->execution);
     out.execution = MergeExecution(stored, patch, now_ms, now_ms);
     out.execution.project_id.clear();
     out.status = out.execution.status;
@@ -61,7 +50,7 @@ Result<UpsertResult> UpsertExecution(WriteTxn& txn, int64_t project, const Execu
           " halt_requested_at = ?, revision = revision + 1 WHERE project = ? AND id = ?");
       BindExecutionFields(upd, out.execution);
       upd.bind(18, project);
-      upd.bind(19, row_id);
+      upd.bind(19, row->id);
       upd.exec();
     }
     return Status::Ok();
@@ -109,43 +98,21 @@ Result<std::optional<ExecutionDetail>> GetExecution(Txn& txn, int64_t project,
                                                     const std::string& execution_id,
                                                     int64_t max_events) {
   return Query<std::optional<ExecutionDetail>>([&](std::optional<ExecutionDetail>& out) {
-    auto& q = txn.conn()->Prepare("SELECT " VIGIL_EXECUTION_COLUMNS
-                                  " FROM executions x WHERE x.project = ? AND x.execution_id = ?");
-    q.bind(1, project);
-    q.bind(2, execution_id);
-    if (!q.executeStep()) return Status::Ok();
-    ExecutionRow row = ReadExecutionRow(q);
+    std::optional<ExecutionRow> row = FindExecutionRow(txn.conn(), project, execution_id);
+    if (!row) return Status::Ok();
     ExecutionDetail d;
-    d.execution = std::move(row.execution);
-    d.internal_id = row.id;
-    d.events_total = row.event_count;
-    auto& ev = txn.conn()->Prepare("SELECT " VIGIL_EVENT_COLUMNS
-                                   " FROM events e WHERE e.project = ? AND e.execution = ?"
-                                   " ORDER BY e.sequence, e.id LIMIT ?");
-    ev.bind(1, project);
-    ev.bind(2, row.id);
-    ev.bind(3, max_events);
-    while (ev.executeStep()) {
-      d.events.push_back(ReadEventRow(ev));
-      d.events.back().execution_id = execution_id;
-    }
-    auto& fq = txn.conn()->Prepare(
-        "SELECT detector, failure_class, signature, group_id, detected_at, source"
-        " FROM findings WHERE project = ? AND execution = ? ORDER BY priority");
-    fq.bind(1, project);
-    fq.bind(2, row.id);
-    while (fq.executeStep()) {
-      StoredFinding f;
-      f.detector = fq.getColumn(0).getString();
-      f.failure_class = fq.getColumn(1).getString();
-      f.signature = fq.getColumn(2).getString();
-      f.group_id = fq.getColumn(3).getString();
-      f.detected_at_ms = fq.getColumn(4).getInt64();
-      f.source = fq.getColumn(5).getString();
-      d.findings.push_back(std::move(f));
-    }
+    d.execution = std::move(row->execution);
+    d.internal_id = row->id;
+    d.events_total = row->event_count;
+    d.events = LoadEventsOf(txn.conn(), project, row->id, execution_id, max_events);
+    d.findings = AllRows(Prepared(txn.conn(),
+                                  "SELECT " VIGIL_FINDING_COLUMNS
+                                  " FROM findings f WHERE f.project = ? AND f.execution = ?"
+                                  " ORDER BY f.priority",
+                                  project, row->id),
+                         ReadFinding);
     if (d.execution.total_tokens_in == 0 && d.execution.total_tokens_out == 0) {
-      SumLlmTokens(txn.conn(), project, row.id, &d.llm_tokens_in, &d.llm_tokens_out);
+      SumLlmTokens(txn.conn(), project, row->id, &d.llm_tokens_in, &d.llm_tokens_out);
     }
     out = std::move(d);
     return Status::Ok();
@@ -153,22 +120,12 @@ Result<std::optional<ExecutionDetail>> GetExecution(Txn& txn, int64_t project,
 }
 
 Result<int64_t> PruneExecutions(WriteTxn& txn, int64_t project, int64_t cutoff_ms, int64_t limit) {
-  int64_t n = 0;
   txn.recent()->NoteDeletes();  // the executions' events go with them
-  Status s = GuardSqlite([&] {
-    // started_at <= ended_at, so the started_at bound lets the index narrow the scan.
-    auto& q = txn.conn()->Prepare(
-        "DELETE FROM executions WHERE id IN (SELECT id FROM executions WHERE project = ?"
-        " AND started_at < ? AND COALESCE(ended_at, started_at) < ? LIMIT ?)");
-    q.bind(1, project);
-    q.bind(2, cutoff_ms);
-    q.bind(3, cutoff_ms);
-    q.bind(4, limit);
-    n = q.exec();
-    return Status::Ok();
-  });
-  if (!s.ok()) return s;
-  return n;
+  // started_at <= ended_at, so the started_at bound lets the index narrow the scan.
+  return Changes(txn.conn(),
+                 "DELETE FROM executions WHERE id IN (SELECT id FROM executions WHERE project = ?"
+                 " AND started_at < ? AND COALESCE(ended_at, started_at) < ? LIMIT ?)",
+                 project, cutoff_ms, cutoff_ms, limit);
 }
 
 }  // namespace vigil::storage

@@ -6,6 +6,25 @@
 #include "storage/txn.h"
 
 namespace vigil::storage {
+namespace {
+
+// Streams the rows of `sql` (whose one parameter is the project) to fn(the public id of the row's
+// owner, in column 0; the row `read` makes of the columns after it) until fn returns false.
+template <typename Row>
+Status ForEachOwnedRow(Connection* conn, const char* sql, int64_t project,
+                       Row (*read)(SQLite::Statement&, int),
+                       const std::function<bool(const std::string&, const Row&)>& fn) {
+  return GuardSqlite([&] {
+    SQLite::Statement q(conn->db(), sql);
+    q.bind(1, project);
+    while (q.executeStep()) {
+      if (!fn(q.getColumn(0).getString(), read(q, 1))) break;
+    }
+    return Status::Ok();
+  });
+}
+
+}  // namespace
 
 Status ForEachExecution(Txn& txn, int64_t project,
                         const std::function<bool(int64_t, const Execution&)>& fn) {
@@ -14,10 +33,8 @@ Status ForEachExecution(Txn& txn, int64_t project,
                                           " FROM executions x WHERE x.project = ?"
                                           " ORDER BY x.started_at DESC, x.execution_id");
     q.bind(1, project);
-    while (q.executeStep()) {
-      const ExecutionRow row = ReadExecutionRow(q);
-      if (!fn(row.id, row.execution)) break;
-    }
+    ForEachRow(q, ReadExecutionRow,
+               [&](const ExecutionRow& row) { return fn(row.id, row.execution); });
     return Status::Ok();
   });
 }
@@ -25,47 +42,33 @@ Status ForEachExecution(Txn& txn, int64_t project,
 Status ForEachEventOf(Txn& txn, int64_t project, int64_t execution_row,
                       const std::function<bool(const Event&)>& fn) {
   return GuardSqlite([&] {
-    auto& q = txn.conn()->Prepare("SELECT " VIGIL_EVENT_COLUMNS
-                                  " FROM events e WHERE e.execution = ? AND e.project = ?"
-                                  " ORDER BY e.sequence, e.id");
-    q.bind(1, execution_row);
-    q.bind(2, project);
-    while (q.executeStep()) {
-      if (!fn(ReadEventRow(q))) break;
-    }
+    ForEachRow(Prepared(txn.conn(),
+                        "SELECT " VIGIL_EVENT_COLUMNS
+                        " FROM events e WHERE e.execution = ? AND e.project = ?"
+                        " ORDER BY e.sequence, e.id",
+                        execution_row, project),
+               ReadEventRow, fn);
     return Status::Ok();
   });
 }
 
 Status ForEachFinding(Txn& txn, int64_t project,
                       const std::function<bool(const std::string&, const StoredFinding&)>& fn) {
-  return GuardSqlite([&] {
-    SQLite::Statement q(txn.conn()->db(),
-                        "SELECT x.execution_id, " VIGIL_FINDING_COLUMNS
-                        " FROM findings f JOIN executions x ON x.id = f.execution"
-                        " WHERE f.project = ? ORDER BY f.detected_at, x.execution_id, f.detector");
-    q.bind(1, project);
-    while (q.executeStep()) {
-      if (!fn(q.getColumn(0).getString(), ReadFindingRow(q, 1))) break;
-    }
-    return Status::Ok();
-  });
+  return ForEachOwnedRow(txn.conn(),
+                         "SELECT x.execution_id, " VIGIL_FINDING_COLUMNS
+                         " FROM findings f JOIN executions x ON x.id = f.execution"
+                         " WHERE f.project = ? ORDER BY f.detected_at, x.execution_id, f.detector",
+                         project, ReadFindingRow, fn);
 }
 
 Status ForEachWebhookDelivery(
     Txn& txn, int64_t project,
     const std::function<bool(const std::string&, const WebhookAttemptRow&)>& fn) {
-  return GuardSqlite([&] {
-    SQLite::Statement q(txn.conn()->db(),
-                        "SELECT w.webhook_id, " VIGIL_DELIVERY_COLUMNS
-                        " FROM webhook_deliveries d JOIN project_webhooks w ON w.id = d.webhook"
-                        " WHERE d.project = ? ORDER BY d.id");
-    q.bind(1, project);
-    while (q.executeStep()) {
-      if (!fn(q.getColumn(0).getString(), ReadDeliveryRow(q, 1))) break;
-    }
-    return Status::Ok();
-  });
+  return ForEachOwnedRow(txn.conn(),
+                         "SELECT w.webhook_id, " VIGIL_DELIVERY_COLUMNS
+                         " FROM webhook_deliveries d JOIN project_webhooks w ON w.id = d.webhook"
+                         " WHERE d.project = ? ORDER BY d.id",
+                         project, ReadDeliveryRow, fn);
 }
 
 Result<std::vector<std::pair<std::string, int64_t>>> CountProjectRows(Txn& txn, int64_t project) {
@@ -84,19 +87,16 @@ Result<std::vector<std::pair<std::string, int64_t>>> CountProjectRows(Txn& txn, 
                                            {"audit_log", "project"},
                                            {"stripe_events", "project"},
                                            {"abuse_signals", "project"}};
-  std::vector<std::pair<std::string, int64_t>> out;
-  Status s = GuardSqlite([&] {
-    for (const auto& t : kTables) {
-      SQLite::Statement q(txn.conn()->db(),
-                          std::string("SELECT COUNT(*) FROM ") + t[0] + " WHERE " + t[1] + " = ?");
-      q.bind(1, project);
-      q.executeStep();
-      out.emplace_back(t[0], q.getColumn(0).getInt64());
-    }
-    return Status::Ok();
-  });
-  if (!s.ok()) return s;
-  return out;
+  return Query<std::vector<std::pair<std::string, int64_t>>>(
+      [&](std::vector<std::pair<std::string, int64_t>>& out) {
+        for (const auto& t : kTables) {
+          SQLite::Statement q(txn.conn()->db(), std::string("SELECT COUNT(*) FROM ") + t[0] +
+                                                    " WHERE " + t[1] + " = ?");
+          q.bind(1, project);
+          out.emplace_back(t[0], FirstRow(q, IntAt0).value_or(0));
+        }
+        return Status::Ok();
+      });
 }
 
 }  // namespace vigil::storage

@@ -10,12 +10,10 @@ namespace vigil::storage {
 
 Result<HaltState> GetHaltState(Txn& txn, int64_t project, const std::string& execution_id) {
   return Query<HaltState>([&](HaltState& h) {
-    Connection* conn = txn.conn();
-    auto& q = conn->Prepare(
-        "SELECT status, COALESCE(halt_reason, '') FROM executions"
-        " WHERE project = ? AND execution_id = ?");
-    q.bind(1, project);
-    q.bind(2, execution_id);
+    auto& q = Prepared(txn.conn(),
+                       "SELECT status, COALESCE(halt_reason, '') FROM executions"
+                       " WHERE project = ? AND execution_id = ?",
+                       project, execution_id);
     if (q.executeStep()) {
       h.exists = true;
       h.terminal = IsTerminalStatus(q.getColumn(0).getString());
@@ -29,17 +27,10 @@ Result<HaltState> RequestHalt(WriteTxn& txn, int64_t project, const std::string&
                               const std::string& reason, int64_t now_ms) {
   auto h = GetHaltState(txn, project, execution_id);
   if (!h.ok() || !h->exists || h->terminal) return h;
-  Status s = GuardSqlite([&] {
-    auto& q = txn.conn()->Prepare(
-        "UPDATE executions SET halt_reason = ?, halt_requested_at = ?"
-        " WHERE project = ? AND execution_id = ?");
-    q.bind(1, reason);
-    q.bind(2, now_ms);
-    q.bind(3, project);
-    q.bind(4, execution_id);
-    q.exec();
-    return Status::Ok();
-  });
+  Status s = Execute(txn.conn(),
+                     "UPDATE executions SET halt_reason = ?, halt_requested_at = ?"
+                     " WHERE project = ? AND execution_id = ?",
+                     reason, now_ms, project, execution_id);
   if (!s.ok()) return s;
   h->halt_reason = reason;
   return h;

@@ -16,9 +16,8 @@ namespace {
 
 // Records the id just inserted as the high-water mark (same transaction as the insert).
 void AdvanceProjectSequence(Connection* conn) {
-  auto& q = conn->Prepare("UPDATE id_sequences SET last = ? WHERE name = 'projects'");
-  q.bind(1, conn->db().getLastInsertRowid());
-  q.exec();
+  Exec(conn, "UPDATE id_sequences SET last = ? WHERE name = 'projects'",
+       conn->db().getLastInsertRowid());
 }
 
 #define VIGIL_ADMIN_PROJECT_SELECT                                                      \
@@ -61,23 +60,46 @@ AdminProject ReadAdminProject(SQLite::Statement& q) {
   return p;
 }
 
+ProjectInfo ReadProjectInfo(SQLite::Statement& q) {
+  ProjectInfo p;
+  p.id = q.getColumn(0).getInt64();
+  p.project_id = q.getColumn(1).getString();
+  p.name = q.getColumn(2).getString();
+  p.owner_email = q.getColumn(3).getString();
+  p.tier = q.getColumn(4).getString();
+  p.created_at_ms = q.getColumn(5).getInt64();
+  return p;
+}
+
+ProjectUsage ReadProjectUsage(SQLite::Statement& q) {
+  ProjectUsage u;
+  u.id = q.getColumn(0).getInt64();
+  u.project_id = q.getColumn(1).getString();
+  u.name = q.getColumn(2).getString();
+  u.owner_email = q.getColumn(3).getString();
+  u.tier = q.getColumn(4).getString();
+  u.executions = q.getColumn(5).getInt64();
+  u.events = q.getColumn(6).getInt64();
+  u.failure_groups = q.getColumn(7).getInt64();
+  u.estimated_bytes = q.getColumn(8).getInt64();
+  return u;
+}
+
 }  // namespace
 
 Result<int64_t> EnsureProject(WriteTxn& txn, const std::string& project_id, const std::string& name,
                               const std::string& tier, int64_t now_ms) {
   return Query<int64_t>([&](int64_t& id) {
-    auto& ins = txn.conn()->Prepare(
-        "INSERT INTO projects(id, project_id, name, tier, created_at) VALUES "
-        "(" VIGIL_NEXT_PROJECT_ID ", ?, ?, ?, ?) ON CONFLICT(project_id) DO NOTHING");
-    ins.bind(1, project_id);
-    ins.bind(2, name);
-    ins.bind(3, tier);
-    ins.bind(4, now_ms);
-    if (ins.exec() == 1) AdvanceProjectSequence(txn.conn());
-    auto& q = txn.conn()->Prepare("SELECT id FROM projects WHERE project_id = ?");
-    q.bind(1, project_id);
-    if (!q.executeStep()) return Status::Internal("project vanished after insert");
-    id = q.getColumn(0).getInt64();
+    const int inserted =
+        Exec(txn.conn(),
+             "INSERT INTO projects(id, project_id, name, tier, created_at) VALUES"
+             " (" VIGIL_NEXT_PROJECT_ID ", ?, ?, ?, ?) ON CONFLICT(project_id) DO NOTHING",
+             project_id, name, tier, now_ms);
+    if (inserted == 1) AdvanceProjectSequence(txn.conn());
+    const auto found = FirstRow(
+        Prepared(txn.conn(), "SELECT id FROM projects WHERE project_id = ?", project_id), IntAt0);
+    if (!found) return Status::Internal("project vanished after insert");
+    id = *found;
     return Status::Ok();
   });
 }
@@ -86,15 +108,12 @@ Result<int64_t> CreateProject(WriteTxn& txn, const std::string& project_id, cons
                               const std::string& owner_email, const std::string& tier,
                               int64_t now_ms) {
   return Query<int64_t>([&](int64_t& id) {
-    auto& ins = txn.conn()->Prepare(
-        "INSERT INTO projects(id, project_id, name, owner_email, tier, created_at) "
-        "VALUES (" VIGIL_NEXT_PROJECT_ID ", ?, ?, ?, ?, ?) ON CONFLICT(project_id) DO NOTHING");
-    ins.bind(1, project_id);
-    ins.bind(2, name);
-    ins.bind(3, owner_email);
-    ins.bind(4, tier);
-    ins.bind(5, now_ms);
-    if (ins.exec() != 1) return Status::Conflict("project id already exists");
+    const int inserted =
+        Exec(txn.conn(),
+             "INSERT INTO projects(id, project_id, name, owner_email, tier, created_at) VALUES"
+             " (" VIGIL_NEXT_PROJECT_ID ", ?, ?, ?, ?, ?) ON CONFLICT(project_id) DO NOTHING",
+             project_id, name, owner_email, tier, now_ms);
+    if (inserted != 1) return Status::Conflict("project id already exists");
     id = txn.conn()->db().getLastInsertRowid();
     AdvanceProjectSequence(txn.conn());
     return Status::Ok();
@@ -102,103 +121,45 @@ Result<int64_t> CreateProject(WriteTxn& txn, const std::string& project_id, cons
 }
 
 Result<std::optional<ProjectInfo>> GetProject(Txn& txn, int64_t project) {
-  return Query<std::optional<ProjectInfo>>([&](std::optional<ProjectInfo>& info) {
-    auto& q = txn.conn()->Prepare(
-        "SELECT id, project_id, name, owner_email, tier, created_at FROM projects WHERE id = ?");
-    q.bind(1, project);
-    if (q.executeStep()) {
-      ProjectInfo p;
-      p.id = q.getColumn(0).getInt64();
-      p.project_id = q.getColumn(1).getString();
-      p.name = q.getColumn(2).getString();
-      p.owner_email = q.getColumn(3).getString();
-      p.tier = q.getColumn(4).getString();
-      p.created_at_ms = q.getColumn(5).getInt64();
-      info = std::move(p);
-    }
-    return Status::Ok();
-  });
+  return SelectOne(
+      txn.conn(),
+      "SELECT id, project_id, name, owner_email, tier, created_at FROM projects WHERE id = ?",
+      ReadProjectInfo, project);
 }
 
 Result<std::optional<int64_t>> FindProjectId(Txn& txn, const std::string& project_id) {
-  return Query<std::optional<int64_t>>([&](std::optional<int64_t>& id) {
-    auto& q = txn.conn()->Prepare("SELECT id FROM projects WHERE project_id = ?");
-    q.bind(1, project_id);
-    if (q.executeStep()) id = q.getColumn(0).getInt64();
-    return Status::Ok();
-  });
+  return SelectOne(txn.conn(), "SELECT id FROM projects WHERE project_id = ?", IntAt0, project_id);
 }
 
 Status SetTier(WriteTxn& txn, int64_t project, const std::string& tier, int64_t expires_at_ms) {
-  return GuardSqlite([&] {
-    auto& q = txn.conn()->Prepare("UPDATE projects SET tier = ?, tier_expires_at = ? WHERE id = ?");
-    q.bind(1, tier);
-    BindInt(q, 2, expires_at_ms);
-    q.bind(3, project);
-    q.exec();
-    return Status::Ok();
-  });
+  return Execute(txn.conn(), "UPDATE projects SET tier = ?, tier_expires_at = ? WHERE id = ?", tier,
+                 NullIfZero{expires_at_ms}, project);
 }
 
 Status AddGrant(WriteTxn& txn, int64_t project, int64_t delta, int64_t expires_at_ms) {
-  return GuardSqlite([&] {
-    auto& q = txn.conn()->Prepare(
-        "UPDATE projects SET granted_executions = granted_executions + ?,"
-        " granted_executions_expires_at = ? WHERE id = ?");
-    q.bind(1, delta);
-    BindInt(q, 2, expires_at_ms);
-    q.bind(3, project);
-    q.exec();
-    return Status::Ok();
-  });
+  return Execute(txn.conn(),
+                 "UPDATE projects SET granted_executions = granted_executions + ?,"
+                 " granted_executions_expires_at = ? WHERE id = ?",
+                 delta, NullIfZero{expires_at_ms}, project);
 }
 
 Status SetRateLimit(WriteTxn& txn, int64_t project, std::optional<double> burst,
                     std::optional<double> per_sec) {
-  return GuardSqlite([&] {
-    auto& q = txn.conn()->Prepare(
-        "UPDATE projects SET rate_limit_burst = ?, rate_limit_per_sec = ? WHERE id = ?");
-    if (burst) {
-      q.bind(1, *burst);
-    } else {
-      q.bind(1);
-    }
-    if (per_sec) {
-      q.bind(2, *per_sec);
-    } else {
-      q.bind(2);
-    }
-    q.bind(3, project);
-    q.exec();
-    return Status::Ok();
-  });
+  return Execute(txn.conn(),
+                 "UPDATE projects SET rate_limit_burst = ?, rate_limit_per_sec = ? WHERE id = ?",
+                 burst, per_sec, project);
 }
 
 Status SetSuspended(WriteTxn& txn, int64_t project, bool suspended, const std::string& reason,
                     int64_t now_ms) {
-  return GuardSqlite([&] {
-    auto& q = txn.conn()->Prepare(
-        "UPDATE projects SET suspended_at = ?, suspended_reason = ? WHERE id = ?");
-    BindInt(q, 1, suspended ? now_ms : 0);
-    BindText(q, 2, suspended ? reason : std::string());
-    q.bind(3, project);
-    q.exec();
-    return Status::Ok();
-  });
+  const std::string stored_reason = suspended ? reason : std::string();
+  return Execute(txn.conn(),
+                 "UPDATE projects SET suspended_at = ?, suspended_reason = ? WHERE id = ?",
+                 NullIfZero{suspended ? now_ms : 0}, NullIfEmpty{stored_reason}, project);
 }
 
 Status SetRetention(WriteTxn& txn, int64_t project, std::optional<int64_t> days) {
-  return GuardSqlite([&] {
-    auto& q = txn.conn()->Prepare("UPDATE projects SET retention_days = ? WHERE id = ?");
-    if (days) {
-      q.bind(1, *days);
-    } else {
-      q.bind(1);
-    }
-    q.bind(2, project);
-    q.exec();
-    return Status::Ok();
-  });
+  return Execute(txn.conn(), "UPDATE projects SET retention_days = ? WHERE id = ?", days, project);
 }
 
 Status DeleteProject(WriteTxn& txn, int64_t project) {
@@ -218,73 +179,43 @@ Status DeleteProject(WriteTxn& txn, int64_t project) {
 }
 
 Result<std::vector<std::pair<int64_t, int64_t>>> RetentionPolicies(Txn& txn, int64_t default_days) {
-  return Query<
-      std::vector<std::pair<int64_t, int64_t>>>([&](std::vector<std::pair<int64_t, int64_t>>& out) {
-    auto& q = txn.conn()->Prepare(
-        "SELECT id, COALESCE(retention_days, ?) FROM projects WHERE COALESCE(retention_days, ?) > "
-        "0");
-    q.bind(1, default_days);
-    q.bind(2, default_days);
-    while (q.executeStep()) out.emplace_back(q.getColumn(0).getInt64(), q.getColumn(1).getInt64());
-    return Status::Ok();
-  });
+  return SelectAll(
+      txn.conn(),
+      "SELECT id, COALESCE(retention_days, ?) FROM projects WHERE COALESCE(retention_days, ?) > 0",
+      [](SQLite::Statement& q) {
+        return std::make_pair(q.getColumn(0).getInt64(), q.getColumn(1).getInt64());
+      },
+      default_days, default_days);
 }
 
 Result<std::vector<AdminProject>> ListAdminProjects(Txn& txn, int64_t limit, int64_t offset) {
-  return Query<std::vector<AdminProject>>([&](std::vector<AdminProject>& out) {
-    auto& q = txn.conn()->Prepare(VIGIL_ADMIN_PROJECT_SELECT
-                                  " ORDER BY p.created_at DESC, p.id DESC LIMIT ? OFFSET ?");
-    q.bind(1, limit);
-    q.bind(2, offset);
-    while (q.executeStep()) out.push_back(ReadAdminProject(q));
-    return Status::Ok();
-  });
+  return SelectAll(txn.conn(),
+                   VIGIL_ADMIN_PROJECT_SELECT
+                   " ORDER BY p.created_at DESC, p.id DESC LIMIT ? OFFSET ?",
+                   ReadAdminProject, limit, offset);
 }
 
 Result<std::optional<AdminProject>> GetAdminProject(Txn& txn, const std::string& project_id) {
-  return Query<std::optional<AdminProject>>([&](std::optional<AdminProject>& out) {
-    auto& q = txn.conn()->Prepare(VIGIL_ADMIN_PROJECT_SELECT " WHERE p.project_id = ?");
-    q.bind(1, project_id);
-    if (q.executeStep()) out = ReadAdminProject(q);
-    return Status::Ok();
-  });
+  return SelectOne(txn.conn(), VIGIL_ADMIN_PROJECT_SELECT " WHERE p.project_id = ?",
+                   ReadAdminProject, project_id);
 }
 
 Result<std::optional<AdminProject>> GetAdminProjectById(Txn& txn, int64_t project) {
-  return Query<std::optional<AdminProject>>([&](std::optional<AdminProject>& out) {
-    auto& q = txn.conn()->Prepare(VIGIL_ADMIN_PROJECT_SELECT " WHERE p.id = ?");
-    q.bind(1, project);
-    if (q.executeStep()) out = ReadAdminProject(q);
-    return Status::Ok();
-  });
+  return SelectOne(txn.conn(), VIGIL_ADMIN_PROJECT_SELECT " WHERE p.id = ?", ReadAdminProject,
+                   project);
 }
 
 Result<std::vector<ProjectUsage>> ProjectUsages(Txn& txn) {
-  return Query<std::vector<ProjectUsage>>([&](std::vector<ProjectUsage>& out) {
-    auto& q = txn.conn()->Prepare(
-        "SELECT p.id, p.project_id, p.name, p.owner_email, p.tier,"
-        " (SELECT COUNT(*) FROM executions x WHERE x.project = p.id),"
-        " (SELECT COUNT(*) FROM events e WHERE e.project = p.id),"
-        " (SELECT COUNT(*) FROM failure_groups g WHERE g.project = p.id),"
-        " (SELECT COALESCE(SUM(length(e.payload) + length(e.event_id) + 48), 0) FROM events e"
-        "   WHERE e.project = p.id)"
-        " + (SELECT COUNT(*) * 160 FROM executions x WHERE x.project = p.id)"
-        " FROM projects p");
-    while (q.executeStep()) {
-      ProjectUsage u;
-      u.id = q.getColumn(0).getInt64();
-      u.project_id = q.getColumn(1).getString();
-      u.name = q.getColumn(2).getString();
-      u.owner_email = q.getColumn(3).getString();
-      u.tier = q.getColumn(4).getString();
-      u.executions = q.getColumn(5).getInt64();
-      u.events = q.getColumn(6).getInt64();
-      u.failure_groups = q.getColumn(7).getInt64();
-      u.estimated_bytes = q.getColumn(8).getInt64();
-      out.push_back(std::move(u));
-    }
-    return Status::Ok();
-  });
+  return SelectAll(txn.conn(),
+                   "SELECT p.id, p.project_id, p.name, p.owner_email, p.tier,"
+                   " (SELECT COUNT(*) FROM executions x WHERE x.project = p.id),"
+                   " (SELECT COUNT(*) FROM events e WHERE e.project = p.id),"
+                   " (SELECT COUNT(*) FROM failure_groups g WHERE g.project = p.id),"
+                   " (SELECT COALESCE(SUM(length(e.payload) + length(e.event_id) + 48), 0)"
+                   "   FROM events e WHERE e.project = p.id)"
+                   " + (SELECT COUNT(*) * 160 FROM executions x WHERE x.project = p.id)"
+                   " FROM projects p",
+                   ReadProjectUsage);
 }
 
 }  // namespace vigil::storage

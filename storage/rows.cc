@@ -48,6 +48,15 @@ ExecutionRow ReadExecutionRow(SQLite::Statement& q) {
   return r;
 }
 
+std::optional<ExecutionRow> FindExecutionRow(Connection* conn, int64_t project,
+                                             const std::string& execution_id) {
+  return FirstRow(Prepared(conn,
+                           "SELECT " VIGIL_EXECUTION_COLUMNS
+                           " FROM executions x WHERE x.project = ? AND x.execution_id = ?",
+                           project, execution_id),
+                  ReadExecutionRow);
+}
+
 Event ReadEventRow(SQLite::Statement& q) {
   Event ev;
   ev.arrival = Int(q, 0);
@@ -58,6 +67,21 @@ Event ReadEventRow(SQLite::Statement& q) {
   ev.duration_ms = Int(q, 5);
   ev.payload_json = Text(q, 6);
   return ev;
+}
+
+std::vector<Event> LoadEventsOf(Connection* conn, int64_t project, int64_t execution_row,
+                                const std::string& execution_id, int64_t limit, int64_t offset) {
+  auto& q = Prepared(conn,
+                     "SELECT " VIGIL_EVENT_COLUMNS
+                     " FROM events e WHERE e.project = ? AND e.execution = ?"
+                     " ORDER BY e.sequence, e.id LIMIT ? OFFSET ?",
+                     project, execution_row, limit, offset);
+  std::vector<Event> events;
+  while (q.executeStep()) {
+    events.push_back(ReadEventRow(q));
+    events.back().execution_id = execution_id;
+  }
+  return events;
 }
 
 StoredFinding ReadFindingRow(SQLite::Statement& q, int first) {
@@ -88,30 +112,6 @@ WebhookAttemptRow ReadDeliveryRow(SQLite::Statement& q, int first) {
   a.created_at_ms = q.getColumn(first + 11).getInt64();
   if (!q.getColumn(first + 12).isNull()) a.next_attempt_at_ms = q.getColumn(first + 12).getInt64();
   return a;
-}
-
-void BindText(SQLite::Statement& q, int i, const std::string& v) {
-  if (v.empty()) {
-    q.bind(i);
-  } else {
-    q.bind(i, v);
-  }
-}
-
-void BindInt(SQLite::Statement& q, int i, int64_t v) {
-  if (v == 0) {
-    q.bind(i);
-  } else {
-    q.bind(i, v);
-  }
-}
-
-void BindReal(SQLite::Statement& q, int i, double v) {
-  if (v == 0) {
-    q.bind(i);
-  } else {
-    q.bind(i, v);
-  }
 }
 
 std::string EncodeBudget(const Budget& b) {
@@ -187,36 +187,15 @@ int64_t InsertExecutionRow(Connection* conn, int64_t project, const Execution& e
   // Quota accounting: once per execution, when its row is created by any path (spec §5.2). A
   // project without a Stripe period counts per UTC calendar month: the first execution of a new
   // month starts the count again.
-  auto& quota = conn->Prepare(
-      "UPDATE projects SET"
-      " executions_this_period = CASE WHEN current_period_start IS NULL"
-      "   AND COALESCE(usage_month_start, 0) < ?1 THEN 1 ELSE executions_this_period + 1 END,"
-      " usage_month_start = CASE WHEN current_period_start IS NULL THEN ?1"
-      "   ELSE usage_month_start END"
-      " WHERE id = ?2");
-  quota.bind(1, MonthStartMs(now_ms));
-  quota.bind(2, project);
-  quota.exec();
+  Exec(conn,
+       "UPDATE projects SET"
+       " executions_this_period = CASE WHEN current_period_start IS NULL"
+       "   AND COALESCE(usage_month_start, 0) < ?1 THEN 1 ELSE executions_this_period + 1 END,"
+       " usage_month_start = CASE WHEN current_period_start IS NULL THEN ?1"
+       "   ELSE usage_month_start END"
+       " WHERE id = ?2",
+       MonthStartMs(now_ms), project);
   return id;
-}
-
-std::string Text(SQLite::Statement& q, int col) {
-  auto c = q.getColumn(col);
-  return c.isNull() ? std::string() : c.getString();
-}
-
-Result<int64_t> DeleteOlderBatch(Connection* conn, const char* sql, int64_t cutoff_ms,
-                                 int64_t limit) {
-  int64_t n = 0;
-  Status s = GuardSqlite([&] {
-    auto& q = conn->Prepare(sql);
-    q.bind(1, cutoff_ms);
-    q.bind(2, limit);
-    n = q.exec();
-    return Status::Ok();
-  });
-  if (!s.ok()) return s;
-  return n;
 }
 
 }  // namespace vigil

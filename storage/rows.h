@@ -1,4 +1,5 @@
-// Row <-> domain mapping and query helpers shared by the concept sources. Internal to storage/.
+// Row <-> domain mapping shared by the concept sources (how a statement runs: storage/sql.h).
+// Internal to storage/.
 #pragma once
 
 #include <SQLiteCpp/Column.h>
@@ -6,12 +7,12 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "domain/detection_rows.h"
 #include "domain/model.h"
-#include "domain/status.h"
 #include "domain/webhook.h"
-#include "storage/connection.h"
+#include "storage/sql.h"
 
 namespace vigil {
 
@@ -33,6 +34,10 @@ struct ExecutionRow {
 
 ExecutionRow ReadExecutionRow(SQLite::Statement& q);
 
+// The execution `execution_id` of `project`, or nullopt. Throws SQLite::Exception.
+std::optional<ExecutionRow> FindExecutionRow(Connection* conn, int64_t project,
+                                             const std::string& execution_id);
+
 // Binds the stored fields of `e` to parameters 1..17, in the column order of InsertExecutionRow
 // and of the UPDATE in storage/executions.cc.
 void BindExecutionFields(SQLite::Statement& q, const Execution& e);
@@ -45,40 +50,27 @@ int64_t InsertExecutionRow(Connection* conn, int64_t project, const Execution& e
 
 // Reads an event row; `execution_id` is filled in by the caller.
 Event ReadEventRow(SQLite::Statement& q);
+// The events of the execution at row `execution_row` (public id `execution_id`) of `project`, in
+// sequence order, skipping `offset` and keeping at most `limit` of them (-1: all). Throws
+// SQLite::Exception.
+std::vector<Event> LoadEventsOf(Connection* conn, int64_t project, int64_t execution_row,
+                                const std::string& execution_id, int64_t limit = -1,
+                                int64_t offset = 0);
 
 // Column list matching ReadFindingRow, prefixed by the table alias `f`.
 #define VIGIL_FINDING_COLUMNS \
   "f.detector, f.priority, f.failure_class, f.signature, f.group_id, f.detected_at, f.source"
-// Reads the finding whose columns start at `first`.
+// Reads the finding whose columns start at `first`; ReadFinding, when they come first.
 StoredFinding ReadFindingRow(SQLite::Statement& q, int first);
+inline StoredFinding ReadFinding(SQLite::Statement& q) { return ReadFindingRow(q, 0); }
 
 // Column list matching ReadDeliveryRow (a delivery log row), prefixed by the table alias `d`.
 #define VIGIL_DELIVERY_COLUMNS                                                             \
   "d.delivery_id, d.event, d.failure_class, d.signature, d.group_id, d.attempt, d.status," \
   " d.http_status, d.error, d.response_body, d.duration_ms, d.created_at, d.next_attempt_at"
-// Reads the delivery log row whose columns start at `first`.
+// Reads the delivery log row whose columns start at `first`; ReadDelivery, when they come first.
 WebhookAttemptRow ReadDeliveryRow(SQLite::Statement& q, int first);
-
-// Bind a value that means "not provided" when zero/empty (spec §2.2) as SQL NULL.
-void BindText(SQLite::Statement& q, int i, const std::string& v);
-// Runs `fill` on a default T under GuardSqlite (storage/connection.h): the value it filled, or the
-// SQLite failure (or the non-ok status `fill` returned) instead. `fill` is a Status(T&) callable.
-template <typename T, typename Fill>
-Result<T> Query(Fill fill) {
-  T out{};
-  Status s = GuardSqlite([&] { return fill(out); });
-  if (!s.ok()) return s;
-  return out;
-}
-
-// Runs a retention DELETE whose two parameters are (cutoff ms, batch limit); returns rows deleted.
-Result<int64_t> DeleteOlderBatch(Connection* conn, const char* sql, int64_t cutoff_ms,
-                                 int64_t limit);
-
-// A nullable text column, NULL read as "".
-std::string Text(SQLite::Statement& q, int col);
-void BindInt(SQLite::Statement& q, int i, int64_t v);
-void BindReal(SQLite::Statement& q, int i, double v);
+inline WebhookAttemptRow ReadDelivery(SQLite::Statement& q) { return ReadDeliveryRow(q, 0); }
 
 // Budgets are stored as compact `key=value` pairs; they are not part of any response.
 std::string EncodeBudget(const Budget& b);

@@ -9,21 +9,19 @@ namespace vigil::storage {
 
 Result<ProjectStats> GetStats(Txn& txn, int64_t project, int64_t now_ms) {
   return Query<ProjectStats>([&](ProjectStats& st) {
-    auto& q = txn.conn()->Prepare(
-        "SELECT COUNT(*), COALESCE(SUM(status = 'completed'), 0),"
-        " COALESCE(SUM(status = 'crashed' AND started_at >= ?), 0)"
-        " FROM executions WHERE project = ?");
-    q.bind(1, static_cast<int64_t>(now_ms - int64_t{24} * 3600 * 1000));
-    q.bind(2, project);
+    auto& q = Prepared(txn.conn(),
+                       "SELECT COUNT(*), COALESCE(SUM(status = 'completed'), 0),"
+                       " COALESCE(SUM(status = 'crashed' AND started_at >= ?), 0)"
+                       " FROM executions WHERE project = ?",
+                       now_ms - int64_t{24} * 3600 * 1000, project);
     if (q.executeStep()) {
       st.total_executions = q.getColumn(0).getInt64();
       st.completed_executions = q.getColumn(1).getInt64();
       st.crashed_24h = q.getColumn(2).getInt64();
     }
-    auto& g =
-        txn.conn()->Prepare("SELECT COUNT(DISTINCT group_id) FROM findings WHERE project = ?");
-    g.bind(1, project);
-    if (g.executeStep()) st.open_failure_groups = g.getColumn(0).getInt64();
+    auto& groups = Prepared(
+        txn.conn(), "SELECT COUNT(DISTINCT group_id) FROM findings WHERE project = ?", project);
+    st.open_failure_groups = FirstRow(groups, IntAt0).value_or(0);
     return Status::Ok();
   });
 }
@@ -56,12 +54,10 @@ Result<std::vector<std::pair<int64_t, double>>> TimeSeries(Txn& txn, int64_t pro
               " GROUP BY t ORDER BY t";
         }
         SQLite::Statement q(txn.conn()->db(), sql);
-        q.bind(1, bucket_ms);
-        q.bind(2, project);
-        q.bind(3, since_ms);
-        q.bind(4, until_ms);
-        while (q.executeStep())
-          out.emplace_back(q.getColumn(0).getInt64(), q.getColumn(1).getDouble());
+        BindAll(q, bucket_ms, project, since_ms, until_ms);
+        out = AllRows(q, [](SQLite::Statement& r) {
+          return std::make_pair(r.getColumn(0).getInt64(), r.getColumn(1).getDouble());
+        });
         return Status::Ok();
       });
 }
@@ -69,32 +65,22 @@ Result<std::vector<std::pair<int64_t, double>>> TimeSeries(Txn& txn, int64_t pro
 Result<std::vector<std::pair<int64_t, int64_t>>> ExecutionsPerDay(Txn& txn, int64_t project,
                                                                   int64_t since_ms,
                                                                   int64_t until_ms) {
-  return Query<std::vector<std::pair<int64_t, int64_t>>>(
-      [&](std::vector<std::pair<int64_t, int64_t>>& out) {
-        auto& q = txn.conn()->Prepare(
-            "SELECT started_at / 86400000 AS day, COUNT(*) FROM executions"
-            " WHERE project = ? AND started_at >= ? AND started_at <= ? GROUP BY day ORDER BY day");
-        q.bind(1, project);
-        q.bind(2, since_ms);
-        q.bind(3, until_ms);
-        while (q.executeStep()) {
-          out.emplace_back(q.getColumn(0).getInt64() * 86400000, q.getColumn(1).getInt64());
-        }
-        return Status::Ok();
-      });
+  return SelectAll(
+      txn.conn(),
+      "SELECT started_at / 86400000 AS day, COUNT(*) FROM executions"
+      " WHERE project = ? AND started_at >= ? AND started_at <= ? GROUP BY day ORDER BY day",
+      [](SQLite::Statement& q) {
+        return std::make_pair(q.getColumn(0).getInt64() * 86400000, q.getColumn(1).getInt64());
+      },
+      project, since_ms, until_ms);
 }
 
 Result<int64_t> CountExecutionsStarted(Txn& txn, int64_t project, int64_t since_ms,
                                        int64_t until_ms) {
-  return Query<int64_t>([&](int64_t& n) {
-    auto& q = txn.conn()->Prepare(
-        "SELECT COUNT(*) FROM executions WHERE project = ? AND started_at >= ? AND started_at < ?");
-    q.bind(1, project);
-    q.bind(2, since_ms);
-    q.bind(3, until_ms);
-    if (q.executeStep()) n = q.getColumn(0).getInt64();
-    return Status::Ok();
-  });
+  return SelectInt(
+      txn.conn(),
+      "SELECT COUNT(*) FROM executions WHERE project = ? AND started_at >= ? AND started_at < ?",
+      project, since_ms, until_ms);
 }
 
 }  // namespace vigil::storage

@@ -9,40 +9,14 @@
 
 using namespace vigil;
 using vigil::testing::MakeEvent;
+using vigil::testing::MakeFinding;
 using vigil::testing::TempStore;
 
 namespace {
 
-StoredFinding MakeFinding(const std::string& detector, const std::string& group, int64_t at_ms,
-                          int priority = 1) {
-  StoredFinding f;
-  f.detector = detector;
-  f.priority = priority;
-  f.failure_class = "loops";
-  f.signature = "sig-" + group;
-  f.group_id = group;
-  f.detected_at_ms = at_ms;
-  f.source = "live";
-  return f;
-}
-
 // Creates execution `id` of `project` with one event; returns its row.
 int64_t NewExecution(TempStore& t, int64_t project, const std::string& id) {
-  return t
-      .Write([&](WriteTxn& txn) {
-        return storage::IngestEvents(txn, project, {MakeEvent(id + "-ev", id, 1, 10)}, 1);
-      })
-      .touched[0]
-      .row_id;
-}
-
-bool Put(TempStore& t, int64_t project, int64_t row, const std::string& exec,
-         const StoredFinding& f) {
-  bool created = false;
-  REQUIRE(t.Write([&](WriteTxn& txn) {
-             return storage::PutFinding(txn, project, row, exec, f, &created);
-           }).ok());
-  return created;
+  return t.Ingest(project, {MakeEvent(id + "-ev", id, 1, 10)}).touched[0].row_id;
 }
 
 }  // namespace
@@ -71,9 +45,10 @@ TEST_CASE("PutFinding creates its group once and only ever moves the group's las
   TempStore t;
   const int64_t e1 = NewExecution(t, t.a, "e1");
   const int64_t e2 = NewExecution(t, t.a, "e2");
-  CHECK(Put(t, t.a, e1, "e1", MakeFinding("loop", "g1", 100)));
-  CHECK_FALSE(Put(t, t.a, e2, "e2", MakeFinding("loop", "g1", 300)));
-  CHECK_FALSE(Put(t, t.a, e1, "e1", MakeFinding("loop", "g1", 200)));  // replaces e1's finding
+  CHECK(t.AddFinding(t.a, e1, "e1", MakeFinding("loop", "g1", 100)));
+  CHECK_FALSE(t.AddFinding(t.a, e2, "e2", MakeFinding("loop", "g1", 300)));
+  // Replaces e1's finding.
+  CHECK_FALSE(t.AddFinding(t.a, e1, "e1", MakeFinding("loop", "g1", 200)));
   auto g = t.Read([&](Txn& txn) { return storage::GetFailureGroup(txn, t.a, "g1"); });
   REQUIRE(g.has_value());
   CHECK(g->first_seen_ms == 100);
@@ -86,7 +61,7 @@ TEST_CASE("PutFinding creates its group once and only ever moves the group's las
   CHECK(findings[0].detected_at_ms == 200);
   // The same group id in project b is another group.
   const int64_t b1 = NewExecution(t, t.b, "e1");
-  CHECK(Put(t, t.b, b1, "e1", MakeFinding("loop", "g1", 50)));
+  CHECK(t.AddFinding(t.b, b1, "e1", MakeFinding("loop", "g1", 50)));
   CHECK(t.Read([&](Txn& txn) { return storage::GetFailureGroup(txn, t.a, "g1"); })->first_seen_ms ==
         100);
   CHECK_FALSE(t.Read([&](Txn& txn) { return storage::GetFailureGroup(txn, t.a, "g2"); }));
@@ -96,9 +71,9 @@ TEST_CASE("Findings load by priority; deleting them leaves other executions' fin
   TempStore t;
   const int64_t e1 = NewExecution(t, t.a, "e1");
   const int64_t e2 = NewExecution(t, t.a, "e2");
-  Put(t, t.a, e1, "e1", MakeFinding("cost", "g-cost", 10, 5));
-  Put(t, t.a, e1, "e1", MakeFinding("crash", "g-crash", 10, 1));
-  Put(t, t.a, e2, "e2", MakeFinding("crash", "g-crash", 10, 1));
+  t.AddFinding(t.a, e1, "e1", MakeFinding("cost", "g-cost", 10, 5));
+  t.AddFinding(t.a, e1, "e1", MakeFinding("crash", "g-crash", 10, 1));
+  t.AddFinding(t.a, e2, "e2", MakeFinding("crash", "g-crash", 10, 1));
   auto f = t.Read([&](Txn& txn) { return storage::LoadFindings(txn, t.a, e1); });
   REQUIRE(f.size() == 2);
   CHECK(f[0].detector == "crash");
@@ -134,9 +109,9 @@ TEST_CASE("SetPrimaryGroup and SetEstimatedCost change the project's execution o
 TEST_CASE("ListFailureGroups pages the project's groups, most recently seen first") {
   TempStore t;
   const int64_t row = NewExecution(t, t.a, "e1");
-  Put(t, t.a, row, "e1", MakeFinding("d1", "old", 100));
-  Put(t, t.a, row, "e1", MakeFinding("d2", "new", 300));
-  Put(t, t.a, row, "e1", MakeFinding("d3", "mid", 200));
+  t.AddFinding(t.a, row, "e1", MakeFinding("d1", "old", 100));
+  t.AddFinding(t.a, row, "e1", MakeFinding("d2", "new", 300));
+  t.AddFinding(t.a, row, "e1", MakeFinding("d3", "mid", 200));
   auto page = t.Read([&](Txn& txn) { return storage::ListFailureGroups(txn, t.a, 2, 0); });
   REQUIRE(page.size() == 2);
   CHECK(page[0].group_id == "new");
@@ -166,19 +141,10 @@ TEST_CASE("HistoryMessages returns other executions' user messages, newest first
     e.payload_json = "{\"user_message\":\"" + text + "\"}";
     return e;
   };
-  REQUIRE(t.Write([&](WriteTxn& txn) {
-             return storage::IngestEvents(
-                        txn, t.a,
-                        {msg("1", "e1", "first", 100), msg("2", "e1", "", 110),
-                         msg("3", "e2", "second", 120), msg("4", "self", "mine", 130)},
-                        1)
-                 .status();
-           }).ok());
-  REQUIRE(t.Write([&](WriteTxn& txn) {
-             return storage::IngestEvents(txn, t.b, {msg("1", "e9", "other", 100)}, 1).status();
-           }).ok());
-  const int64_t self =
-      t.Read([&](Txn& txn) { return storage::LoadForDetection(txn, t.a, "self"); })->row_id;
+  t.Ingest(t.a, {msg("1", "e1", "first", 100), msg("2", "e1", "", 110),
+                 msg("3", "e2", "second", 120), msg("4", "self", "mine", 130)});
+  t.Ingest(t.b, {msg("1", "e9", "other", 100)});
+  const int64_t self = t.RowOf(t.a, "self");
   auto all =
       t.Read([&](Txn& txn) { return storage::HistoryMessages(txn, t.a, self, 0, 1000, 10); });
   CHECK(all == std::vector<std::string>{"second", "first"});

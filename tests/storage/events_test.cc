@@ -86,9 +86,7 @@ TEST_CASE("ListEvents pages by sequence with the total; another project's execut
   TempStore t;
   std::vector<Event> batch;
   for (int i = 5; i >= 1; --i) batch.push_back(MakeEvent("ev" + std::to_string(i), "e1", i));
-  REQUIRE(t.Write([&](WriteTxn& txn) {
-             return storage::IngestEvents(txn, t.a, batch, 1).status();
-           }).ok());
+  t.Ingest(t.a, batch);
   int64_t total = 0;
   auto page = t.Read([&](Txn& txn) { return storage::ListEvents(txn, t.a, "e1", 2, 1, &total); });
   REQUIRE(page.has_value());
@@ -111,16 +109,9 @@ TEST_CASE("IngestEvents records the models of llm_call events for the drift hist
     e.fields.model = model;
     return e;
   };
-  REQUIRE(t.Write([&](WriteTxn& txn) {
-             return storage::IngestEvents(
-                        txn, t.a, {llm("1", "e1", "m-old", 100), llm("2", "e2", "m-new", 200)}, 1)
-                 .status();
-           }).ok());
-  REQUIRE(t.Write([&](WriteTxn& txn) {
-             return storage::IngestEvents(txn, t.b, {llm("1", "e9", "m-other", 150)}, 1).status();
-           }).ok());
-  const int64_t e2 =
-      t.Read([&](Txn& txn) { return storage::LoadForDetection(txn, t.a, "e2"); })->row_id;
+  t.Ingest(t.a, {llm("1", "e1", "m-old", 100), llm("2", "e2", "m-new", 200)});
+  t.Ingest(t.b, {llm("1", "e9", "m-other", 150)});
+  const int64_t e2 = t.RowOf(t.a, "e2");
   auto models = t.Read([&](Txn& txn) { return storage::HistoryModels(txn, t.a, e2, 0, 1000); });
   CHECK(models == std::vector<std::string>{"m-old"});  // not e2's own, not project b's
   CHECK(t.Read([&](Txn& txn) { return storage::HistoryModels(txn, t.a, e2, 101, 1000); }).empty());

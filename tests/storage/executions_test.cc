@@ -9,6 +9,7 @@
 
 using namespace vigil;
 using vigil::testing::MakeEvent;
+using vigil::testing::MakeFinding;
 using vigil::testing::TempStore;
 
 namespace {
@@ -67,11 +68,7 @@ TEST_CASE("Creating an execution counts once against the quota, by whichever pat
   TempStore t;
   Upsert(t, t.a, Patch("e1", "started", 10));
   Upsert(t, t.a, Patch("e1", "completed"));  // an update: not counted
-  REQUIRE(t.Write([&](WriteTxn& txn) {
-             return storage::IngestEvents(
-                        txn, t.a, {MakeEvent("ev-1", "e1", 1), MakeEvent("ev-2", "e2", 1)}, 100)
-                 .status();
-           }).ok());
+  t.Ingest(t.a, {MakeEvent("ev-1", "e1", 1), MakeEvent("ev-2", "e2", 1)}, 100);
   auto pa = t.Read([&](Txn& txn) { return storage::GetAdminProjectById(txn, t.a); });
   CHECK(pa->executions_this_period == 2);  // e1 by upsert, e2 by its events
   CHECK(t.Read([&](Txn& txn) {
@@ -81,9 +78,7 @@ TEST_CASE("Creating an execution counts once against the quota, by whichever pat
 
 TEST_CASE("Tenant reads never see another project's rows") {
   TempStore t;
-  REQUIRE(t.Write([&](WriteTxn& txn) {
-             return storage::IngestEvents(txn, t.b, {MakeEvent("x", "shared", 1)}, 1).status();
-           }).ok());
+  t.Ingest(t.b, {MakeEvent("x", "shared", 1)});
   CHECK_FALSE(t.Read([&](Txn& txn) { return storage::GetExecution(txn, t.a, "shared", 10); }));
   CHECK(Ids(t, t.a, ExecutionFilter{}).empty());
   // The same execution id in project a is a separate execution.
@@ -124,15 +119,7 @@ TEST_CASE("ListExecutions combines its filters and pages newest first") {
 TEST_CASE("ListExecutions by failure group finds the executions holding a finding in it") {
   TempStore t;
   for (const char* id : {"e1", "e2", "e3"}) Upsert(t, t.a, Patch(id, "crashed", 10));
-  auto e2 = t.Read([&](Txn& txn) { return storage::LoadForDetection(txn, t.a, "e2"); });
-  StoredFinding f;
-  f.detector = "crash";
-  f.group_id = "grp-1";
-  f.failure_class = "crashes";
-  bool created = false;
-  REQUIRE(t.Write([&](WriteTxn& txn) {
-             return storage::PutFinding(txn, t.a, e2->row_id, "e2", f, &created);
-           }).ok());
+  t.AddFinding(t.a, t.RowOf(t.a, "e2"), "e2", MakeFinding("crash", "grp-1"));
   ExecutionFilter g;
   g.failure_group_id = "grp-1";
   CHECK(Ids(t, t.a, g) == std::vector<std::string>{"e2"});
@@ -147,9 +134,7 @@ TEST_CASE("GetExecution returns the first events, the total and the llm_call tok
     e.payload_json = "{\"input_tokens\":" + std::to_string(i) + ",\"output_tokens\":10}";
     batch.push_back(e);
   }
-  REQUIRE(t.Write([&](WriteTxn& txn) {
-             return storage::IngestEvents(txn, t.a, batch, 1).status();
-           }).ok());
+  t.Ingest(t.a, batch);
   auto d = t.Read([&](Txn& txn) { return storage::GetExecution(txn, t.a, "e1", 2); });
   REQUIRE(d.has_value());
   CHECK(d->events_total == 3);
@@ -171,9 +156,7 @@ TEST_CASE("PruneExecutions deletes the project's old executions in batches, with
   }
   Upsert(t, t.a, Patch("running", "started", 10));  // never ended: judged by its start
   Upsert(t, t.a, Patch("new", "started", 5000));
-  REQUIRE(t.Write([&](WriteTxn& txn) {
-             return storage::IngestEvents(txn, t.a, {MakeEvent("ev", "old1", 1, 10)}, 1).status();
-           }).ok());
+  t.Ingest(t.a, {MakeEvent("ev", "old1", 1, 10)});
   CHECK(t.Write([&](WriteTxn& txn) { return storage::PruneExecutions(txn, t.a, 1000, 3); }) == 3);
   CHECK(t.Write([&](WriteTxn& txn) { return storage::PruneExecutions(txn, t.a, 1000, 3); }) == 1);
   CHECK(t.Write([&](WriteTxn& txn) { return storage::PruneExecutions(txn, t.a, 1000, 3); }) == 0);

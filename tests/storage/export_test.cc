@@ -19,35 +19,21 @@ namespace {
 // Two executions of `project` (e1 with two events, e2 with one), a finding on e1 and one
 // delivery log row.
 void Fill(TempStore& t, int64_t project) {
-  const IngestResult r = t.Write([&](WriteTxn& txn) {
-    return storage::IngestEvents(
-        txn, project,
-        {MakeEvent("1", "e1", 2, 100), MakeEvent("2", "e1", 1, 110), MakeEvent("3", "e2", 1, 200)},
-        1);
-  });
-  StoredFinding f;
-  f.detector = "crash";
-  f.group_id = "grp";
-  f.failure_class = "crashes";
-  f.detected_at_ms = 5;
+  const IngestResult r = t.Ingest(
+      project,
+      {MakeEvent("1", "e1", 2, 100), MakeEvent("2", "e1", 1, 110), MakeEvent("3", "e2", 1, 200)});
+  const StoredFinding f = testing::MakeFinding("crash", "grp", 5);
   bool created = false;
-  WebhookRow w;
-  w.webhook_id = "wh-" + std::to_string(project);
-  w.url = "https://example.com";
-  w.secret_blob = "sealed";
+  const std::string webhook_id = "wh-" + std::to_string(project);
   REQUIRE(t.Write([&](WriteTxn& txn) {
              Status s = storage::PutFinding(txn, project, r.touched[0].row_id, "e1", f, &created);
-             if (s.ok()) s = storage::CreateWebhook(txn, project, w, 5);
+             if (s.ok())
+               s = storage::CreateWebhook(txn, project, testing::MakeWebhook(webhook_id), 5);
              return s;
            }).ok());
-  const int64_t hook = t.Read([&](Txn& txn) {
-                          return storage::GetWebhook(txn, project, "wh-" + std::to_string(project));
-                        })->row;
-  WebhookAttemptRow a;
-  a.delivery_id = "del";
-  a.event = "failure_group.created";
-  a.attempt = 1;
-  a.status = "delivered";
+  const int64_t hook =
+      t.Read([&](Txn& txn) { return storage::GetWebhook(txn, project, webhook_id); })->row;
+  WebhookAttemptRow a = testing::MakeAttempt("del", "delivered", 1, "failure_group.created");
   a.http_status = 200;
   REQUIRE(t.Write([&](WriteTxn& txn) {
              return storage::RecordWebhookAttempt(txn, project, hook, a, {}, 10, 6);
@@ -117,8 +103,7 @@ TEST_CASE("An export callback returning false stops its stream") {
 TEST_CASE("ForEachEventOf streams nothing for another project's execution") {
   TempStore t;
   Fill(t, t.b);
-  const int64_t b_row =
-      t.Read([&](Txn& txn) { return storage::LoadForDetection(txn, t.b, "e1"); })->row_id;
+  const int64_t b_row = t.RowOf(t.b, "e1");
   int events = 0;
   REQUIRE(t.Read([&](Txn& txn) {
              return storage::ForEachEventOf(txn, t.a, b_row, [&](const Event&) {

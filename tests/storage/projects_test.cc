@@ -30,20 +30,9 @@ void Populate(TempStore& t, int64_t project) {
   const std::string n = std::to_string(project);
   Event llm = MakeEvent("ev-1", "exec-1", 1, 1000, "llm_call");
   llm.fields.model = "model-1";
-  const IngestResult ingest =
-      t.Write([&](WriteTxn& txn) { return storage::IngestEvents(txn, project, {llm}, 1); });
-  const int64_t row = ingest.touched[0].row_id;
-  StoredFinding f;
-  f.detector = "d";
-  f.failure_class = "crashes";
-  f.signature = "sig";
-  f.group_id = "grp";
-  f.detected_at_ms = 2;
+  const int64_t row = t.Ingest(project, {llm}).touched[0].row_id;
+  const StoredFinding f = testing::MakeFinding("d", "grp", 2);
   bool created = false;
-  WebhookRow w;
-  w.webhook_id = "wh-" + n;
-  w.url = "https://example.com";
-  w.secret_blob = "sealed";
   AuditEntry e;
   e.time_ms = 5;
   e.project = project;
@@ -59,7 +48,8 @@ void Populate(TempStore& t, int64_t project) {
              Status s = storage::UpsertKey(txn, project, "key-" + n, "hash-" + n, "vk_", "k", 1);
              if (s.ok()) s = storage::PutFinding(txn, project, row, "exec-1", f, &created);
              if (s.ok()) s = storage::PutPolicy(txn, project, "{}", 3);
-             if (s.ok()) s = storage::CreateWebhook(txn, project, w, 5);
+             if (s.ok())
+               s = storage::CreateWebhook(txn, project, testing::MakeWebhook("wh-" + n), 5);
              if (s.ok()) s = storage::InsertAudit(txn, e);
              if (s.ok()) s = storage::RecordStripeEvent(txn, project, "evt-" + n, "t", 6).status();
              if (s.ok()) s = storage::InsertAbuseSignal(txn, sig);
@@ -70,11 +60,7 @@ void Populate(TempStore& t, int64_t project) {
   WebhookMessage m;
   m.delivery_id = "del-" + n;
   m.event = "failure_group.created";
-  WebhookAttemptRow attempt;
-  attempt.delivery_id = "del-old";
-  attempt.event = "failure_group.test";
-  attempt.attempt = 1;
-  attempt.status = "delivered";
+  const WebhookAttemptRow attempt = testing::MakeAttempt("del-old", "delivered");
   REQUIRE(t.Write(
       [&](WriteTxn& txn) { return storage::EnqueueWebhookMessage(txn, project, hook, m, 5); }));
   REQUIRE(t.Write([&](WriteTxn& txn) {
@@ -215,13 +201,7 @@ TEST_CASE("Admin views list every project, newest first, with usage counts") {
   TempStore t;
   const int64_t c =
       t.Write([](WriteTxn& txn) { return storage::EnsureProject(txn, "pc", "C", "hobby", 5); });
-  REQUIRE(t.Write([&](WriteTxn& txn) {
-             return storage::IngestEvents(txn, t.b,
-                                          {MakeEvent("e1", "x1", 1), MakeEvent("e2", "x1", 2),
-                                           MakeEvent("e3", "x2", 1)},
-                                          9)
-                 .status();
-           }).ok());
+  t.Ingest(t.b, {MakeEvent("e1", "x1", 1), MakeEvent("e2", "x1", 2), MakeEvent("e3", "x2", 1)}, 9);
   auto page = t.Read([](Txn& txn) { return storage::ListAdminProjects(txn, 2, 0); });
   REQUIRE(page.size() == 2);
   CHECK(page[0].id == c);  // newest first

@@ -10,6 +10,7 @@
 
 using namespace vigil;
 using vigil::testing::MakeEvent;
+using vigil::testing::MakeFinding;
 using vigil::testing::TempStore;
 
 namespace {
@@ -29,17 +30,7 @@ void Run(TempStore& t, int64_t project, const std::string& id, const std::string
 }
 
 void Fail(TempStore& t, int64_t project, const std::string& id, const std::string& group) {
-  const int64_t row =
-      t.Read([&](Txn& txn) { return storage::LoadForDetection(txn, project, id); })->row_id;
-  StoredFinding f;
-  f.detector = "crash";
-  f.group_id = group;
-  f.failure_class = "crashes";
-  f.signature = "sig-" + group;  // one group per (class, signature)
-  bool created = false;
-  REQUIRE(t.Write([&](WriteTxn& txn) {
-             return storage::PutFinding(txn, project, row, id, f, &created);
-           }).ok());
+  t.AddFinding(project, t.RowOf(project, id), id, MakeFinding("crash", group));
 }
 
 }  // namespace
@@ -72,11 +63,7 @@ TEST_CASE("TimeSeries sums each metric per bucket over [since, until), empty buc
   Run(t, t.a, "late", "completed", 400, 8);  // at `until`: outside
   Run(t, t.b, "other", "completed", 120, 100);
   Fail(t, t.a, "e2", "g");
-  REQUIRE(t.Write([&](WriteTxn& txn) {
-             return storage::IngestEvents(
-                        txn, t.a, {MakeEvent("1", "e1", 1, 110), MakeEvent("2", "e1", 2, 320)}, 1)
-                 .status();
-           }).ok());
+  t.Ingest(t.a, {MakeEvent("1", "e1", 1, 110), MakeEvent("2", "e1", 2, 320)});
   auto series = [&](const std::string& metric) {
     return t.Read([&](Txn& txn) { return storage::TimeSeries(txn, t.a, metric, 100, 0, 400); });
   };

@@ -13,8 +13,12 @@
 #include <type_traits>
 #include <utility>
 
+#include "domain/detection_rows.h"
 #include "domain/model.h"
 #include "domain/status.h"
+#include "domain/webhook.h"
+#include "storage/detection.h"
+#include "storage/events.h"
 #include "storage/projects.h"
 #include "storage/store.h"
 
@@ -66,6 +70,28 @@ class TempStore {
     return Unwrap(std::move(*out));
   }
 
+  // Stores `events` in `project` in one committed write job: what IngestEvents reports.
+  IngestResult Ingest(int64_t project, const std::vector<Event>& events, int64_t now_ms = 1) {
+    return Write(
+        [&](WriteTxn& txn) { return storage::IngestEvents(txn, project, events, now_ms); });
+  }
+  // Stores the finding `f` of the execution `execution_id` (row `row`) of `project` in one
+  // committed write job: whether it created the finding's group.
+  bool AddFinding(int64_t project, int64_t row, const std::string& execution_id,
+                  const StoredFinding& f) {
+    bool created = false;
+    REQUIRE(Write([&](WriteTxn& txn) {
+              return storage::PutFinding(txn, project, row, execution_id, f, &created);
+            }).ok());
+    return created;
+  }
+  // The internal row id of the stored execution `execution_id` of `project`.
+  int64_t RowOf(int64_t project, const std::string& execution_id) {
+    auto in = Read([&](Txn& txn) { return storage::LoadForDetection(txn, project, execution_id); });
+    REQUIRE(in.has_value());
+    return in->row_id;
+  }
+
   std::filesystem::path dir;
   std::unique_ptr<Store> store;
   int64_t a = 0;
@@ -105,6 +131,41 @@ inline Event MakeEvent(const std::string& event_id, const std::string& execution
   e.timestamp_ms = timestamp_ms;
   e.payload_json = "{}";
   return e;
+}
+
+// A live finding of `detector` in the group `group_id` (class "crashes"), found at `at_ms`.
+inline StoredFinding MakeFinding(const std::string& detector, const std::string& group_id,
+                                 int64_t at_ms = 0, int priority = 1) {
+  StoredFinding f;
+  f.detector = detector;
+  f.priority = priority;
+  f.failure_class = "crashes";
+  f.signature = "sig-" + group_id;  // one group per (class, signature)
+  f.group_id = group_id;
+  f.detected_at_ms = at_ms;
+  f.source = "live";
+  return f;
+}
+
+// An enabled webhook endpoint `webhook_id` whose sealed secret is the bytes "sealed".
+inline WebhookRow MakeWebhook(const std::string& webhook_id) {
+  WebhookRow w;
+  w.webhook_id = webhook_id;
+  w.url = "https://example.com";
+  w.secret_blob = "sealed";
+  return w;
+}
+
+// Attempt number `attempt` of the delivery `delivery_id` of `event`, which ended as `status`.
+inline WebhookAttemptRow MakeAttempt(const std::string& delivery_id, const std::string& status,
+                                     int64_t attempt = 1,
+                                     const std::string& event = "failure_group.test") {
+  WebhookAttemptRow a;
+  a.delivery_id = delivery_id;
+  a.event = event;
+  a.attempt = attempt;
+  a.status = status;
+  return a;
 }
 
 }  // namespace vigil::testing

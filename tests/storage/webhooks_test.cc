@@ -6,6 +6,7 @@
 #include "tests/storage/temp_store.h"
 
 using namespace vigil;
+using vigil::testing::MakeAttempt;
 
 namespace {
 
@@ -22,34 +23,21 @@ struct WebhookStore : vigil::testing::TempStore {
     return Get(project, id).value();
   }
   std::optional<WebhookRow> Get(int64_t project, const std::string& id) {
-    std::optional<WebhookRow> out;
-    REQUIRE(store
-                ->Read([&](ReadTxn& txn) {
-                  out = storage::GetWebhook(txn, project, id).value();
-                  return Status::Ok();
-                })
-                .ok());
-    return out;
+    return Read([&](Txn& txn) { return storage::GetWebhook(txn, project, id); });
   }
   std::vector<WebhookAttemptRow> Log(int64_t project, int64_t row) {
-    std::vector<WebhookAttemptRow> out;
-    REQUIRE(store
-                ->Read([&](ReadTxn& txn) {
-                  out = storage::ListWebhookDeliveries(txn, project, row, 50).value();
-                  return Status::Ok();
-                })
-                .ok());
-    return out;
+    return Read([&](Txn& txn) { return storage::ListWebhookDeliveries(txn, project, row, 50); });
   }
   std::vector<DueWebhookMessage> Due(int64_t now) {
-    std::vector<DueWebhookMessage> out;
-    REQUIRE(store
-                ->Read([&](ReadTxn& txn) {
-                  out = storage::ListDueWebhookMessages(txn, now, 100).value();
-                  return Status::Ok();
-                })
-                .ok());
-    return out;
+    return Read([&](Txn& txn) { return storage::ListDueWebhookMessages(txn, now, 100); });
+  }
+  // Records the attempt `a` on the webhook at `row` of `project`, keeping `max_log_rows`.
+  void Record(int64_t project, int64_t row, const WebhookAttemptRow& a,
+              const WebhookAttemptOutcome& outcome, int64_t max_log_rows, int64_t now_ms) {
+    REQUIRE(Write([&](WriteTxn& txn) {
+              return storage::RecordWebhookAttempt(txn, project, row, a, outcome, max_log_rows,
+                                                   now_ms);
+            }).ok());
   }
   void Enqueue(int64_t project, int64_t row, const std::string& delivery_id, int64_t at) {
     WebhookMessage m;
@@ -79,31 +67,15 @@ TEST_CASE("Webhooks are per project, bounded, and keep their sealed secret byte 
   CHECK_FALSE(t.Get(t.b, "wh-1"));  // another project's id is simply missing
   t.Create(t.a, "wh-2", 2);
   t.Create(t.a, "wh-3", 3);
-  WebhookRow extra;
-  extra.webhook_id = "wh-4";
-  extra.url = "https://example.com";
-  extra.secret_blob = "x";
-  Status s =
-      t.store->Write([&](WriteTxn& txn) { return storage::CreateWebhook(txn, t.a, extra, 3); });
+  Status s = t.Write([&](WriteTxn& txn) {
+    return storage::CreateWebhook(txn, t.a, vigil::testing::MakeWebhook("wh-4"), 3);
+  });
   CHECK(s.code() == Code::kConflict);
   CHECK(s.message() == "too many webhooks (max 3)");
-  std::vector<WebhookRow> list;
-  REQUIRE(t.store
-              ->Read([&](ReadTxn& txn) {
-                list = storage::ListWebhooks(txn, t.a).value();
-                return Status::Ok();
-              })
-              .ok());
+  const auto list = t.Read([&](Txn& txn) { return storage::ListWebhooks(txn, t.a); });
   REQUIRE(list.size() == 3);
   CHECK(list[0].webhook_id == "wh-3");  // newest first
-  bool deleted = true;
-  REQUIRE(t.store
-              ->Write([&](WriteTxn& txn) {
-                deleted = storage::DeleteWebhook(txn, t.b, "wh-1").value();
-                return Status::Ok();
-              })
-              .ok());
-  CHECK_FALSE(deleted);
+  CHECK_FALSE(t.Write([&](WriteTxn& txn) { return storage::DeleteWebhook(txn, t.b, "wh-1"); }));
 }
 
 TEST_CASE("A queued message is due, shows as pending, and an attempt reschedules or removes it") {
@@ -121,11 +93,7 @@ TEST_CASE("A queued message is due, shows as pending, and an attempt reschedules
   CHECK(log[0].status == "pending");
   CHECK(log[0].attempt == 1);
 
-  WebhookAttemptRow a;
-  a.delivery_id = "del-1";
-  a.event = "failure_group.created";
-  a.attempt = 1;
-  a.status = "failed";
+  WebhookAttemptRow a = MakeAttempt("del-1", "failed", 1, "failure_group.created");
   a.http_status = 500;
   a.error = "non-2xx status: 500";
   a.created_at_ms = 1001;
@@ -133,11 +101,7 @@ TEST_CASE("A queued message is due, shows as pending, and an attempt reschedules
   WebhookAttemptOutcome retry;
   retry.outbox_row = due[0].message.row;
   retry.retry_at_ms = 5000;
-  REQUIRE(t.store
-              ->Write([&](WriteTxn& txn) {
-                return storage::RecordWebhookAttempt(txn, t.a, w.row, a, retry, 100, 1001);
-              })
-              .ok());
+  t.Record(t.a, w.row, a, retry, 100, 1001);
   CHECK(t.Due(4999).empty());
   REQUIRE(t.Due(5000).size() == 1);
   CHECK(t.Due(5000)[0].message.attempts == 1);
@@ -155,11 +119,7 @@ TEST_CASE("A queued message is due, shows as pending, and an attempt reschedules
   a.next_attempt_at_ms.reset();
   WebhookAttemptOutcome done;
   done.outbox_row = due[0].message.row;
-  REQUIRE(t.store
-              ->Write([&](WriteTxn& txn) {
-                return storage::RecordWebhookAttempt(txn, t.a, w.row, a, done, 100, 6000);
-              })
-              .ok());
+  t.Record(t.a, w.row, a, done, 100, 6000);
   CHECK(t.Due(1 << 30).empty());
   log = t.Log(t.a, w.row);
   REQUIRE(log.size() == 2);
@@ -175,16 +135,8 @@ TEST_CASE("The outbox and the log are bounded per webhook") {
   t.Enqueue(t.a, w.row, "del-3", 3);  // over the bound of 2: dropped
   CHECK(t.Due(10).size() == 2);
   for (int i = 0; i < 5; ++i) {
-    WebhookAttemptRow a;
-    a.delivery_id = "del-t" + std::to_string(i);
-    a.event = "failure_group.test";
-    a.attempt = 1;
-    a.status = "delivered";
-    REQUIRE(t.store
-                ->Write([&](WriteTxn& txn) {
-                  return storage::RecordWebhookAttempt(txn, t.a, w.row, a, {}, 3, 1);
-                })
-                .ok());
+    const WebhookAttemptRow a = MakeAttempt("del-t" + std::to_string(i), "delivered");
+    t.Record(t.a, w.row, a, {}, 3, 1);
   }
   auto log = t.Log(t.a, w.row);
   CHECK(log.size() == 2 + 3);  // two pending + the newest three attempts
@@ -196,60 +148,38 @@ TEST_CASE("A 410 disables the webhook and drops its queue; deleting removes queu
   const WebhookRow w = t.Create(t.a, "wh-1");
   t.Enqueue(t.a, w.row, "del-1", 1);
   t.Enqueue(t.a, w.row, "del-2", 2);
-  WebhookAttemptRow a;
-  a.delivery_id = "del-1";
-  a.event = "failure_group.created";
-  a.attempt = 1;
-  a.status = "failed";
+  WebhookAttemptRow a = MakeAttempt("del-1", "failed", 1, "failure_group.created");
   a.http_status = 410;
   WebhookAttemptOutcome gone;
   gone.outbox_row = t.Due(10)[0].message.row;
   gone.disable_webhook = true;
-  REQUIRE(t.store
-              ->Write([&](WriteTxn& txn) {
-                return storage::RecordWebhookAttempt(txn, t.a, w.row, a, gone, 100, 5);
-              })
-              .ok());
+  t.Record(t.a, w.row, a, gone, 100, 5);
   CHECK_FALSE(t.Get(t.a, "wh-1")->enabled);
   CHECK(t.Due(10).empty());
   std::vector<WebhookRow> enabled;
-  REQUIRE(t.store
-              ->Write([&](WriteTxn& txn) {
-                enabled = storage::ListEnabledWebhooks(txn, t.a).value();
-                return storage::DeleteWebhook(txn, t.a, "wh-1").status();
-              })
-              .ok());
+  REQUIRE(t.Write([&](WriteTxn& txn) {
+             enabled = storage::ListEnabledWebhooks(txn, t.a).value();
+             return storage::DeleteWebhook(txn, t.a, "wh-1").status();
+           }).ok());
   CHECK(enabled.empty());
   CHECK(t.Log(t.a, w.row).empty());
   // Recording against a deleted webhook is a no-op, not an error.
-  CHECK(t.store
-            ->Write([&](WriteTxn& txn) {
-              return storage::RecordWebhookAttempt(txn, t.a, w.row, a, {}, 100, 6);
-            })
-            .ok());
+  t.Record(t.a, w.row, a, {}, 100, 6);
 }
 
 TEST_CASE("Stored secrets are listed across projects for re-encryption and replaced by CAS") {
   WebhookStore t;
   const WebhookRow w1 = t.Create(t.a, "wh-1");
   const WebhookRow w2 = t.Create(t.b, "wh-2");
-  std::vector<StoredSecret> all;
-  REQUIRE(t.store
-              ->Read([&](ReadTxn& txn) {
-                all = storage::ListStoredSecrets(txn, 0, 10).value();
-                return Status::Ok();
-              })
-              .ok());
+  const auto all = t.Read([](Txn& txn) { return storage::ListStoredSecrets(txn, 0, 10); });
   REQUIRE(all.size() == 2);
   CHECK(all[0].project_id == "pa");
   CHECK(all[1].project_id == "pb");
-  REQUIRE(t.store
-              ->Write([&](WriteTxn& txn) {
-                Status s = storage::ReplaceWebhookSecret(txn, t.a, w1.row, "stale", "new-1");
-                if (!s.ok()) return s;
-                return storage::ReplaceWebhookSecret(txn, t.b, w2.row, w2.secret_blob, "new-2");
-              })
-              .ok());
+  REQUIRE(t.Write([&](WriteTxn& txn) {
+             Status s = storage::ReplaceWebhookSecret(txn, t.a, w1.row, "stale", "new-1");
+             if (!s.ok()) return s;
+             return storage::ReplaceWebhookSecret(txn, t.b, w2.row, w2.secret_blob, "new-2");
+           }).ok());
   CHECK(t.Get(t.a, "wh-1")->secret_blob == w1.secret_blob);  // not the expected old value
   CHECK(t.Get(t.b, "wh-2")->secret_blob == "new-2");
 }
@@ -280,10 +210,7 @@ TEST_CASE("The sender's scans see every project's outbox; counts and prunes keep
   CHECK(t.Read([](Txn& txn) { return storage::CountOutbox(txn); }) == 1);
   CHECK(t.Log(t.a, wa.row).empty());  // dropped without a log row
 
-  WebhookAttemptRow a;
-  a.event = "failure_group.test";
-  a.attempt = 1;
-  a.status = "delivered";
+  WebhookAttemptRow a = MakeAttempt("", "delivered");
   for (int64_t at : {10, 20, 30}) {
     a.delivery_id = "d" + std::to_string(at);
     a.created_at_ms = at;
