@@ -1,5 +1,5 @@
 // Errors are values. A Status says what went wrong in domain terms; exactly one place
-// (server/http_error.cc) turns it into an HTTP status and JSON envelope.
+// (server/http/errors.cc) turns it into an HTTP status and JSON envelope.
 #pragma once
 
 #include <optional>

@@ -2,7 +2,7 @@
 // Each is registered in the one route table (server/routes.cc).
 #pragma once
 
-#include "server/http.h"
+#include "server/http/request.h"
 
 namespace vigil {
 

@@ -68,7 +68,7 @@ constexpr size_t kDefaultHttpThreads = 64;
 constexpr int kListenBacklog = 1024;
 // Accepted connections waiting for a worker; past it the connection gets an immediate 503.
 constexpr size_t kMaxPendingConnections = 1024;
-// --- slow clients (server/http_server.h) ---
+// --- slow clients (server/http/server.h) ---
 // A worker takes a connection only once its request head and the first bytes of its body have
 // arrived. Until then the connection waits in the waiting room, which holds at most this many
 // (each costs a descriptor and a few dozen bytes, no thread); past it new ones are closed.

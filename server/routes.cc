@@ -1,11 +1,11 @@
 // The one route table: the inventory of Vigil's HTTP API.
 //
-// Pipeline for every request (server/app.cc, spec §2.1): security headers -> body size from
+// Pipeline for every request (server/app/app.cc, spec §2.1): security headers -> body size from
 // headers (413, before the body is read) -> OPTIONS (204) -> routing (404/405) -> for API-key
 // routes auth (401) -> suspension (403) -> schema version (400) -> rate limit (429, X-RateLimit-*)
 // -> Content-Type (415) -> handler (503 when the write queue is full).
 #include "server/handlers.h"
-#include "server/router.h"
+#include "server/http/router.h"
 
 namespace vigil {
 

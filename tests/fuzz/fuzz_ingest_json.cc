@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "server/json_codec.h"
+#include "server/codec/json_codec.h"
 #include "server/limits.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "server/policy_codec.h"
+#include "server/codec/policy_codec.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view body(reinterpret_cast<const char*>(data), size);

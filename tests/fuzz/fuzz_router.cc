@@ -17,9 +17,9 @@
 #include <string>
 #include <string_view>
 
-#include "server/app.h"
-#include "server/log.h"
-#include "server/router.h"
+#include "server/app/app.h"
+#include "server/http/log.h"
+#include "server/http/router.h"
 
 namespace {
 
@@ -72,7 +72,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   req.target = std::string(line.substr(space + 1));
   const size_t q = req.target.find('?');
   req.path = req.target.substr(0, q);
-  if (q != std::string::npos) httplib::detail::parse_query_text(req.target.substr(q + 1), req.params);
+  if (q != std::string::npos)
+    httplib::detail::parse_query_text(req.target.substr(q + 1), req.params);
   req.body = std::string(body);
   req.set_header("Content-Type", "application/json");
   const vigil::RouteMatch match = vigil::MatchRoute(vigil::Routes(), req.method, req.path);

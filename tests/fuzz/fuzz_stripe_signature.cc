@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "domain/hash.h"
-#include "server/billing.h"
+#include "server/billing/billing.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);

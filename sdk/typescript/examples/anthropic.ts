@@ -2,7 +2,7 @@
 // prompts, response text and tokens. Needs `npm install @anthropic-ai/sdk` and ANTHROPIC_API_KEY;
 // vigil-sdk itself does not depend on the client.
 //
-//   node dist/examples/anthropic.js
+//   node dist-test/examples/anthropic.js
 import { Budget, wrap } from "vigil-sdk";
 import { instrumentAnthropic } from "vigil-sdk/anthropic";
 

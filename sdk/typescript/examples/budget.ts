@@ -1,7 +1,7 @@
 // Budgets: stop a runaway agent locally. The VigilHalt is thrown at the next SDK call point and the
 // run is reported as `halted` with crash signature `halt:<trigger>`.
 //
-//   node dist/examples/budget.js
+//   node dist-test/examples/budget.js
 import { Budget, emitLlmCall, VigilHalt, wrap } from "vigil-sdk";
 
 const looping = wrap(

@@ -2,7 +2,7 @@
 // model, prompts, response text and tokens. Needs `npm install openai` and OPENAI_API_KEY;
 // vigil-sdk itself does not depend on the client.
 //
-//   node dist/examples/openai.js
+//   node dist-test/examples/openai.js
 import { wrap } from "vigil-sdk";
 import { instrumentOpenAI } from "vigil-sdk/openai";
 

@@ -1,6 +1,6 @@
 // Quick start: record an agent run with an LLM call, a tool call, a checkpoint and a validator.
 //
-//   VIGIL_BASE_URL=http://localhost:8080 VIGIL_API_KEY=vigil_sk_... node dist/examples/quickstart.js
+//   VIGIL_BASE_URL=http://localhost:8080 VIGIL_API_KEY=vigil_sk_... node dist-test/examples/quickstart.js
 import { checkpoint, configure, emitLlmCall, flush, tool, validatorResult, wrap } from "vigil-sdk";
 
 configure(); // from VIGIL_API_KEY / VIGIL_BASE_URL (or MESEDI_*), else the local dev defaults

@@ -7,7 +7,7 @@
 // The halt is thrown at the next SDK call point, and the AbortSignal fires at once, so a long wait
 // that takes the signal is interrupted immediately.
 //
-//   node dist/examples/remote_halt.js
+//   node dist-test/examples/remote_halt.js
 import { checkpoint, currentExecutionId, currentSignal, VigilHalt, wrap } from "vigil-sdk";
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -1,0 +1,553 @@
+#include "server/codec/json_codec.h"
+
+#include <simdjson.h>
+
+#include <cmath>
+#include <limits>
+#include <optional>
+#include <utility>
+
+#include "detectors/detectors.h"
+#include "domain/time_util.h"
+#include "server/limits.h"
+
+namespace vigil {
+namespace {
+
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+
+PayloadFields FieldsOf(element doc);  // below ExtractPayloadFields' section
+PayloadFields IngestFieldsOf(std::optional<element> payload, std::string_view event_type,
+                             bool detection);
+
+// One parser per thread: parsers are not thread-safe and reusing one avoids reallocating its
+// buffers on every request. A parser grown by a very large body is dropped afterwards so idle
+// threads do not pin megabytes each.
+struct ThreadParser {
+  std::unique_ptr<simdjson::dom::parser> parser;
+  simdjson::dom::parser& Get() {
+    if (!parser || parser->capacity() > 1024 * 1024) {
+      parser = std::make_unique<simdjson::dom::parser>();
+      // On failure the parser allocates on first use instead (with the same depth limit).
+      if (parser->allocate(64 * 1024, limits::kMaxJsonDepth) != simdjson::SUCCESS) {
+        parser = std::make_unique<simdjson::dom::parser>();
+      }
+    }
+    return *parser;
+  }
+};
+
+// Parses a whole body: one JSON value, valid UTF-8, nesting <= 64.
+Status ParseDocument(std::string_view body, element* out) {
+  size_t i = 0;
+  while (i < body.size() &&
+         (body[i] == ' ' || body[i] == '\t' || body[i] == '\n' || body[i] == '\r'))
+    ++i;
+  if (i == body.size()) return Status::InvalidArgument("invalid JSON: empty body");
+  thread_local ThreadParser tp;
+  auto& parser = tp.Get();
+  const auto err = parser.parse(body.data(), body.size(), true).get(*out);
+  switch (err) {
+    case simdjson::SUCCESS:
+      return Status::Ok();
+    case simdjson::DEPTH_ERROR:
+      return Status::InvalidArgument("invalid JSON: nesting deeper than 64");
+    case simdjson::UTF8_ERROR:
+      return Status::InvalidArgument("invalid JSON: invalid UTF-8");
+    case simdjson::EMPTY:
+      return Status::InvalidArgument("invalid JSON: empty body");
+    case simdjson::MEMALLOC:
+    case simdjson::CAPACITY:
+      return Status::TooLarge("request body too large");
+    default:
+      return Status::InvalidArgument(std::string("invalid JSON: ") + simdjson::error_message(err));
+  }
+}
+
+std::string TypeError(std::string_view field, const char* type) {
+  return "field \"" + std::string(field) + "\" must be " + type;
+}
+
+bool HasControlChars(std::string_view s) {
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7f) return true;
+  }
+  return false;
+}
+
+// Reads a JSON integer within int64 that is >= 0. `error` gets the wire message.
+bool ReadCount(element v, std::string_view field, int64_t* out, std::string* error) {
+  int64_t n;
+  if (v.type() != element_type::INT64 && v.type() != element_type::UINT64) {
+    *error = TypeError(field, "an integer");
+    return false;
+  }
+  if (v.get_int64().get(n) != simdjson::SUCCESS) {
+    *error = TypeError(field, "an integer");  // beyond int64
+    return false;
+  }
+  if (n < 0) {
+    *error = "field \"" + std::string(field) + "\" must be >= 0";
+    return false;
+  }
+  *out = n;
+  return true;
+}
+
+bool ReadNonNegativeNumber(element v, std::string_view field, double* out, std::string* error) {
+  double d;
+  if (v.get_double().get(d) != simdjson::SUCCESS || !std::isfinite(d)) {
+    *error = TypeError(field, "a number");
+    return false;
+  }
+  if (d < 0) {
+    *error = "field \"" + std::string(field) + "\" must be >= 0";
+    return false;
+  }
+  *out = d;
+  return true;
+}
+
+bool ReadString(element v, std::string_view field, std::string* out, std::string* error) {
+  std::string_view s;
+  if (v.get_string().get(s) != simdjson::SUCCESS) {
+    *error = TypeError(field, "a string");
+    return false;
+  }
+  *out = std::string(s);
+  return true;
+}
+
+bool ReadTimestamp(element v, std::string_view field, int64_t* out, std::string* error) {
+  std::string_view s;
+  if (v.get_string().get(s) != simdjson::SUCCESS) {
+    *error = TypeError(field, "an RFC 3339 timestamp");
+    return false;
+  }
+  if (s.empty()) return true;  // empty = not provided
+  auto ms = ParseRfc3339Ms(s);
+  if (!ms) {
+    *error = TypeError(field, "an RFC 3339 timestamp");
+    return false;
+  }
+  *out = *ms;
+  return true;
+}
+
+Status Invalid(const std::string& msg, bool type_error) {
+  return Status::InvalidArgument(type_error ? "invalid JSON: " + msg : msg);
+}
+
+bool ReadBudget(element v, Budget* b, std::string* error, bool* type_error) {
+  simdjson::dom::object obj;
+  if (v.get_object().get(obj) != simdjson::SUCCESS) {
+    *error = TypeError("budget", "an object");
+    *type_error = true;
+    return false;
+  }
+  for (auto [key, value] : obj) {
+    if (value.is_null()) continue;
+    const std::string name = "budget." + std::string(key);
+    int64_t n = 0;
+    double d = 0;
+    if (key == "max_duration_ms" || key == "max_steps" || key == "max_llm_calls") {
+      if (!ReadCount(value, name, &n, error)) {
+        *type_error = error->find("must be >=") == std::string::npos;
+        return false;
+      }
+      if (key == "max_duration_ms") b->max_duration_ms = n;
+      if (key == "max_steps") b->max_steps = n;
+      if (key == "max_llm_calls") b->max_llm_calls = n;
+    } else if (key == "max_cost_usd") {
+      if (!ReadNonNegativeNumber(value, name, &d, error)) {
+        *type_error = error->find("must be >=") == std::string::npos;
+        return false;
+      }
+      b->max_cost_usd = d;
+    } else if (key == "auto_halt") {
+      bool flag;
+      if (value.get_bool().get(flag) != simdjson::SUCCESS) {
+        *error = TypeError(name, "a boolean");
+        *type_error = true;
+        return false;
+      }
+      b->auto_halt = flag;
+    }
+  }
+  return true;
+}
+
+// Validates a string field that has a byte limit: empty = not provided.
+bool ReadBoundedString(element v, std::string_view field, size_t max_bytes, std::string* out,
+                       std::string* error, bool* type_error) {
+  if (!ReadString(v, field, out, error)) {
+    *type_error = true;
+    return false;
+  }
+  if (out->size() > max_bytes) {
+    *error = std::string(field) + " longer than " + std::to_string(max_bytes) + " bytes";
+    *type_error = false;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<ExecutionPatch> ParseExecutionBody(std::string_view body, std::string* body_project_id) {
+  element doc;
+  Status s = ParseDocument(body, &doc);
+  if (!s.ok()) return s;
+  simdjson::dom::object obj;
+  if (doc.get_object().get(obj) != simdjson::SUCCESS) {
+    return Status::InvalidArgument("invalid JSON: expected a JSON object");
+  }
+  ExecutionPatch p;
+  std::string error;
+  bool type_error = false;
+  for (auto [key, value] : obj) {
+    if (value.is_null()) {
+      // null means absent; a repeated key set earlier is cleared (last wins).
+      if (key == "budget") p.budget.reset();
+      continue;
+    }
+    bool ok = true;
+    type_error = true;
+    if (key == "execution_id" || key == "parent_execution_id") {
+      std::string v;
+      ok = ReadBoundedString(value, key, limits::kMaxIdBytes, &v, &error, &type_error);
+      if (ok && HasControlChars(v)) {
+        error = std::string(key) + " must not contain control characters";
+        type_error = false;
+        ok = false;
+      }
+      if (ok) (key == "execution_id" ? p.execution_id : p.parent_execution_id) = v;
+    } else if (key == "project_id") {
+      ok = ReadString(value, key, body_project_id, &error);
+    } else if (key == "status") {
+      ok = ReadString(value, key, &p.status, &error);
+      if (ok && !p.status.empty() && !IsValidStatus(p.status)) {
+        return Status::InvalidArgument("invalid status: " + p.status);
+      }
+    } else if (key == "started_at") {
+      ok = ReadTimestamp(value, key, &p.started_at_ms, &error);
+    } else if (key == "ended_at") {
+      ok = ReadTimestamp(value, key, &p.ended_at_ms, &error);
+    } else if (key == "duration_ms" || key == "total_tokens_in" || key == "total_tokens_out") {
+      int64_t n = 0;
+      ok = ReadCount(value, key, &n, &error);
+      if (!ok) type_error = error.find("must be >=") == std::string::npos;
+      if (key == "duration_ms") p.duration_ms = n;
+      if (key == "total_tokens_in") p.total_tokens_in = n;
+      if (key == "total_tokens_out") p.total_tokens_out = n;
+    } else if (key == "estimated_cost_usd") {
+      ok = ReadNonNegativeNumber(value, key, &p.estimated_cost_usd, &error);
+      if (!ok) type_error = error.find("must be >=") == std::string::npos;
+    } else if (key == "input_summary" || key == "output_summary" || key == "crash_signature" ||
+               key == "sdk_version" || key == "sdk_language") {
+      std::string v;
+      ok = ReadBoundedString(value, key, limits::kMaxSummaryBytes, &v, &error, &type_error);
+      if (key == "input_summary") p.input_summary = v;
+      if (key == "output_summary") p.output_summary = v;
+      if (key == "crash_signature") p.crash_signature = v;
+      if (key == "sdk_version") p.sdk_version = v;
+      if (key == "sdk_language") p.sdk_language = v;
+    } else if (key == "budget") {
+      Budget b;
+      ok = ReadBudget(value, &b, &error, &type_error);
+      p.budget = b;
+    }
+    // Unknown keys are ignored: newer SDKs may add fields (spec §2.2).
+    if (!ok) return Invalid(error, type_error);
+  }
+  return p;
+}
+
+Result<EventBatch> ParseEventBatch(std::string_view body, int64_t now_ms, bool detection_fields) {
+  element doc;
+  Status s = ParseDocument(body, &doc);
+  if (!s.ok()) return s;
+  if (doc.is_null()) return Status::InvalidArgument("empty event batch");
+  simdjson::dom::array arr;
+  if (doc.get_array().get(arr) != simdjson::SUCCESS) {
+    return Status::InvalidArgument("invalid JSON: expected an array of events");
+  }
+  EventBatch batch;
+  batch.total = arr.size();
+  if (batch.total == 0) return Status::InvalidArgument("empty event batch");
+  if (batch.total > limits::kMaxEventsPerBatch) {
+    return Status::TooLarge("too many events in one batch (max " +
+                            std::to_string(limits::kMaxEventsPerBatch) + ")");
+  }
+  batch.events.reserve(batch.total);
+  size_t index = 0;
+  for (element item : arr) {
+    const size_t i = index++;
+    simdjson::dom::object obj;
+    if (item.get_object().get(obj) != simdjson::SUCCESS) {
+      batch.errors.emplace_back(i, "event must be a JSON object");
+      continue;
+    }
+    Event ev;
+    ev.timestamp_ms = now_ms;
+    ev.payload_json = "null";
+    std::optional<element> payload;  // the last non-null "payload" value
+    std::string error;
+    bool type_error = false;
+    bool ok = true;
+    for (auto [key, value] : obj) {
+      if (!ok) break;
+      if (value.is_null()) {
+        if (key == "payload") ev.payload_json = "null", payload.reset();
+        continue;
+      }
+      if (key == "event_id" || key == "execution_id") {
+        std::string v;
+        ok = ReadBoundedString(value, key, limits::kMaxIdBytes, &v, &error, &type_error);
+        if (ok && HasControlChars(v)) {
+          error = std::string(key) + " must not contain control characters";
+          ok = false;
+        }
+        (key == "event_id" ? ev.event_id : ev.execution_id) = std::move(v);
+      } else if (key == "event_type") {
+        ok = ReadBoundedString(value, key, limits::kMaxEventTypeBytes, &ev.event_type, &error,
+                               &type_error);
+      } else if (key == "sequence") {
+        ok = ReadCount(value, key, &ev.sequence, &error);
+      } else if (key == "duration_ms") {
+        ok = ReadCount(value, key, &ev.duration_ms, &error);
+      } else if (key == "timestamp") {
+        int64_t ts = 0;
+        ok = ReadTimestamp(value, key, &ts, &error);
+        if (ok && ts != 0) ev.timestamp_ms = ts;
+      } else if (key == "payload") {
+        ev.payload_json = simdjson::minify(value);
+        payload = value;
+        if (ev.payload_json.size() > limits::kMaxPayloadBytes) {
+          error = "payload larger than " + std::to_string(limits::kMaxPayloadBytes) + " bytes";
+          ok = false;
+        }
+      }
+    }
+    if (ok && ev.event_id.empty()) error = "event_id is required", ok = false;
+    if (ok && ev.execution_id.empty()) error = "execution_id is required", ok = false;
+    if (ok && ev.event_type.empty()) error = "event_type is required", ok = false;
+    if (!ok) {
+      batch.errors.emplace_back(i, error);
+      continue;
+    }
+    ev.fields = IngestFieldsOf(payload, ev.event_type, detection_fields);
+    batch.events.push_back(std::move(ev));
+  }
+  return batch;
+}
+
+namespace {
+
+// The payload keys detection reads, as views into the parsed document (nothing copied yet). Keys
+// repeat as everywhere in the codec: the last value of the right type wins.
+struct PayloadView {
+  std::optional<std::string_view> model, system_prompt, user_message, response_text, status,
+      tool_name, result_text, result_summary, name, exception_type, exception_message,
+      context_sha256;
+  std::optional<element> arguments;
+  std::optional<int64_t> input_tokens, output_tokens;
+  bool passed_is_false = false;
+};
+
+// The string member of `v` that `key` names, or nullptr.
+std::optional<std::string_view>* StringSlot(std::string_view key, PayloadView* v) {
+  static const std::pair<std::string_view, std::optional<std::string_view> PayloadView::*>
+      kSlots[] = {{"model", &PayloadView::model},
+                  {"system_prompt", &PayloadView::system_prompt},
+                  {"user_message", &PayloadView::user_message},
+                  {"response_text", &PayloadView::response_text},
+                  {"status", &PayloadView::status},
+                  {"tool_name", &PayloadView::tool_name},
+                  {"result_text", &PayloadView::result_text},
+                  {"result_summary", &PayloadView::result_summary},
+                  {"name", &PayloadView::name},
+                  {"exception_type", &PayloadView::exception_type},
+                  {"exception_message", &PayloadView::exception_message},
+                  {"context_sha256", &PayloadView::context_sha256}};
+  for (const auto& [name, member] : kSlots) {
+    if (name == key) return &(v->*member);
+  }
+  return nullptr;
+}
+
+PayloadView ViewOf(element doc) {
+  PayloadView v;
+  simdjson::dom::object obj;
+  if (doc.get_object().get(obj) != simdjson::SUCCESS) return v;
+  for (auto [key, value] : obj) {
+    std::string_view sv;
+    int64_t n;
+    double d;
+    bool b;
+    if (std::optional<std::string_view>* slot = StringSlot(key, &v)) {
+      if (value.get_string().get(sv) == simdjson::SUCCESS) *slot = sv;
+    } else if (key == "input_tokens" || key == "output_tokens") {
+      // Integer JSON numbers only.
+      if ((value.type() == element_type::INT64 || value.type() == element_type::UINT64) &&
+          value.get_int64().get(n) == simdjson::SUCCESS) {
+        (key == "input_tokens" ? v.input_tokens : v.output_tokens) = n;
+      }
+    } else if (key == "arguments") {
+      v.arguments = value;
+    } else if (key == "passed") {
+      if (value.get_bool().get(b) == simdjson::SUCCESS) {
+        v.passed_is_false = !b;
+      } else if (value.is_number() && value.get_double().get(d) == simdjson::SUCCESS) {
+        v.passed_is_false = d == 0;
+      } else {
+        v.passed_is_false = false;
+      }
+    }
+  }
+  return v;
+}
+
+std::optional<std::string> Copy(std::optional<std::string_view> v) {
+  return v ? std::optional<std::string>(std::string(*v)) : std::nullopt;
+}
+
+// The numbers the loop detectors compare (docs/detection.md). A malformed context_sha256 is
+// ignored like any payload field of the wrong type: the payload is still stored, and the call is
+// judged by its message as a call without the extension.
+void SetLlmCallDigests(const PayloadView& v, PayloadFields* f) {
+  if (v.context_sha256) f->context_digest = ParseContextSha256(*v.context_sha256);
+  if (v.response_text) f->response_digest = ContentDigest(*v.response_text);
+}
+
+void SetToolCallDigests(const PayloadView& v, PayloadFields* f) {
+  if (!v.tool_name) return;
+  const std::string arguments = v.arguments ? simdjson::minify(*v.arguments) : std::string();
+  f->tool_call_hash = ToolCallHash(*v.tool_name, arguments);
+  f->tool_result_digest = ToolResultDigest(v.status.value_or(""), v.result_text, v.result_summary,
+                                           v.exception_type, v.exception_message);
+}
+
+PayloadFields FieldsOf(element doc) {
+  const PayloadView v = ViewOf(doc);
+  PayloadFields f;
+  f.model = Copy(v.model);
+  f.system_prompt = Copy(v.system_prompt);
+  f.user_message = Copy(v.user_message);
+  f.response_text = Copy(v.response_text);
+  f.status = Copy(v.status);
+  f.tool_name = Copy(v.tool_name);
+  f.result_text = Copy(v.result_text);
+  f.result_summary = Copy(v.result_summary);
+  f.name = Copy(v.name);
+  f.input_tokens = v.input_tokens;
+  f.output_tokens = v.output_tokens;
+  f.passed_is_false = v.passed_is_false;
+  // The event type is not known here; the detectors read each number on its own type only.
+  SetLlmCallDigests(v, &f);
+  SetToolCallDigests(v, &f);
+  return f;
+}
+
+// What ingestion itself reads of a payload: the model and token counts (model usage, the live
+// detectors) and, when detection is on, the numbers the live loop detectors compare, computed here
+// from the payload in place. The other fields are not copied: only a final pass reads them, from
+// the stored payload (ExtractPayloadFields).
+PayloadFields IngestFieldsOf(std::optional<element> payload, std::string_view event_type,
+                             bool detection) {
+  PayloadView v;
+  if (payload) v = ViewOf(*payload);
+  PayloadFields f;
+  f.model = Copy(v.model);
+  f.input_tokens = v.input_tokens;
+  f.output_tokens = v.output_tokens;
+  if (!detection) return f;
+  if (event_type == "llm_call") {
+    f.identical_call_hash = IdenticalCallHash(f.model.value_or(""), v.user_message.value_or(""));
+    SetLlmCallDigests(v, &f);
+  } else if (event_type == "tool_call") {
+    SetToolCallDigests(v, &f);
+  }
+  return f;
+}
+
+}  // namespace
+
+PayloadFields ExtractPayloadFields(std::string_view payload_json) {
+  element doc;
+  if (!ParseDocument(payload_json, &doc).ok()) return PayloadFields();
+  return FieldsOf(doc);
+}
+
+Result<std::string> ParseOptionalStringField(std::string_view body, const char* field) {
+  size_t i = 0;
+  while (i < body.size() && std::isspace(static_cast<unsigned char>(body[i]))) ++i;
+  if (i == body.size()) return std::string();
+  element doc;
+  Status s = ParseDocument(body, &doc);
+  if (!s.ok()) return s;
+  if (doc.is_null()) return std::string();
+  simdjson::dom::object obj;
+  if (doc.get_object().get(obj) != simdjson::SUCCESS) {
+    return Status::InvalidArgument("invalid JSON: expected a JSON object");
+  }
+  std::string out, error;
+  for (auto [key, value] : obj) {
+    if (key != field) continue;
+    if (value.is_null()) {
+      out.clear();
+      continue;
+    }
+    if (!ReadString(value, key, &out, &error)) return Invalid(error, true);
+  }
+  return out;
+}
+
+void WriteExecution(JsonWriter& w, const Execution& e, const std::string& project_id,
+                    bool list_form) {
+  w.BeginObject();
+  w.Field("execution_id", e.execution_id);
+  w.Field("project_id", project_id);
+  if (!list_form && !e.parent_execution_id.empty()) {
+    w.Field("parent_execution_id", e.parent_execution_id);
+  }
+  w.Field("status", e.status);
+  w.Field("started_at", FormatRfc3339Ms(e.started_at_ms));
+  if (e.ended_at_ms) w.Field("ended_at", FormatRfc3339Ms(e.ended_at_ms));
+  if (e.duration_ms) w.Field("duration_ms", e.duration_ms);
+  if (e.total_tokens_in) w.Field("total_tokens_in", e.total_tokens_in);
+  if (e.total_tokens_out) w.Field("total_tokens_out", e.total_tokens_out);
+  if (e.estimated_cost_usd > 0) w.FieldDouble("estimated_cost_usd", e.estimated_cost_usd);
+  if (!list_form && !e.input_summary.empty()) w.Field("input_summary", e.input_summary);
+  if (!list_form && !e.output_summary.empty()) w.Field("output_summary", e.output_summary);
+  if (!e.crash_signature.empty()) w.Field("crash_signature", e.crash_signature);
+  if (!e.sdk_version.empty()) w.Field("sdk_version", e.sdk_version);
+  if (!e.sdk_language.empty()) w.Field("sdk_language", e.sdk_language);
+  if (!e.failure_group_id.empty()) w.Field("failure_group_id", e.failure_group_id);
+  w.EndObject();
+}
+
+void WriteExecutionPage(JsonWriter& w, const std::vector<Execution>& list,
+                        const std::string& project_id, int64_t limit, int64_t offset) {
+  w.BeginObject().Field("ok", true).Key("executions").BeginArray();
+  for (const Execution& e : list) WriteExecution(w, e, project_id, true);
+  w.EndArray()
+      .Field("count", static_cast<int64_t>(list.size()))
+      .Field("limit", limit)
+      .Field("offset", offset);
+}
+
+void WriteEvent(JsonWriter& w, const Event& e) {
+  w.BeginObject();
+  w.Field("event_id", e.event_id);
+  w.Field("execution_id", e.execution_id);
+  w.Field("event_type", e.event_type);
+  w.Field("sequence", e.sequence);
+  w.Field("timestamp", FormatRfc3339Ms(e.timestamp_ms));
+  if (e.duration_ms) w.Field("duration_ms", e.duration_ms);
+  w.Key("payload").Raw(e.payload_json.empty() ? "null" : e.payload_json);
+  w.EndObject();
+}
+
+}  // namespace vigil

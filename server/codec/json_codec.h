@@ -1,0 +1,50 @@
+// Request bodies in, response objects out. Parsing uses simdjson's DOM API through error codes;
+// nothing here throws. Validation messages are the wire messages of spec §2.2 and §5.5.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "domain/merge.h"
+#include "domain/model.h"
+#include "domain/status.h"
+#include "server/codec/json_writer.h"
+
+namespace vigil {
+
+// POST /executions and PATCH /executions/{id} body. `body_project_id` receives the body's
+// `project_id` (never stored; the caller checks it against the key's project).
+Result<ExecutionPatch> ParseExecutionBody(std::string_view body, std::string* body_project_id);
+
+// POST /events body after whole-body checks; per-event problems are listed, not fatal.
+struct EventBatch {
+  size_t total = 0;
+  std::vector<Event> events;                           // accepted shape, in request order
+  std::vector<std::pair<size_t, std::string>> errors;  // (index, message), every rejection
+};
+// Whole-body failures: InvalidArgument (not JSON, not an array, empty) and TooLarge (> 1000).
+// Events without a timestamp get `now_ms`. Of the payload fields, each event carries only what
+// ingestion reads: the model, the token counts and, with `detection_fields` (set when the live
+// detection pass will run), the numbers the live loop detectors compare (see PayloadFields).
+Result<EventBatch> ParseEventBatch(std::string_view body, int64_t now_ms, bool detection_fields);
+
+// Extracts the detector-relevant fields of a stored payload (spec §7, docs/protocol.md), with the
+// loop detectors' numbers.
+PayloadFields ExtractPayloadFields(std::string_view payload_json);
+
+// An optional JSON object body holding at most string fields (e.g. {"name": ...}). Empty body ok.
+// Returns the value of `field` ("" when absent or null); InvalidArgument on a malformed body.
+Result<std::string> ParseOptionalStringField(std::string_view body, const char* field);
+
+// Response objects (spec §6). `list_form` omits the fields lists leave out.
+void WriteExecution(JsonWriter& w, const Execution& e, const std::string& project_id,
+                    bool list_form);
+void WriteEvent(JsonWriter& w, const Event& e);
+// `{"ok":true,"executions":[…],"count","limit","offset"` — the caller adds fields and closes it.
+void WriteExecutionPage(JsonWriter& w, const std::vector<Execution>& list,
+                        const std::string& project_id, int64_t limit, int64_t offset);
+
+}  // namespace vigil

@@ -1,0 +1,464 @@
+#include "server/detection/detection.h"
+
+#include <algorithm>
+#include <string_view>
+#include <unordered_set>
+
+#include "server/codec/json_codec.h"
+#include "server/codec/policy_codec.h"
+#include "server/http/log.h"
+
+namespace vigil {
+namespace {
+
+// Bounds of the live-pass cache: running executions' slimmed events.
+constexpr size_t kLiveCacheMaxBytes = 16u << 20;
+constexpr size_t kLiveCacheMaxEntries = 10000;
+
+std::string LiveKey(int64_t project, const std::string& execution_id) {
+  return std::to_string(project) + '\x1f' + execution_id;
+}
+
+// Heap bytes of a slimmed event, counting strings past the small-string buffer.
+size_t EventBytes(const Event& e) {
+  auto heap = [](const std::string& s) { return s.size() > 15 ? s.capacity() + 1 : 0; };
+  return sizeof(Event) + heap(e.event_type) + (e.fields.model ? heap(*e.fields.model) : 0);
+}
+
+StoredFinding ToStored(const Finding& f, int64_t detected_at_ms, const char* source) {
+  StoredFinding s;
+  s.detector = f.detector;
+  s.priority = f.priority;
+  s.failure_class = f.failure_class;
+  s.signature = f.signature;
+  s.group_id = f.group_id;
+  s.detected_at_ms = detected_at_ms;
+  s.source = source;
+  return s;
+}
+
+Finding FromStored(const StoredFinding& s) {
+  Finding f;
+  f.detector = s.detector;
+  f.failure_class = s.failure_class;
+  f.signature = s.signature;
+  f.group_id = s.group_id;
+  f.priority = s.priority;
+  return f;
+}
+
+std::vector<Finding> FromStored(const std::vector<StoredFinding>& stored) {
+  std::vector<Finding> findings;
+  for (const StoredFinding& s : stored) findings.push_back(FromStored(s));
+  return findings;
+}
+
+// Gives the execution's runaway one group (GroupRunaway) and moves the finding that names a new
+// group to the front: a group takes its class and signature, and its webhook, from the finding
+// that creates it. The order of storing changes nothing else.
+void StoreOrderForRunaway(std::vector<Finding>* findings, const Policy& policy,
+                          const std::string& stored_group) {
+  const std::optional<size_t> first = GroupRunaway(findings, policy, stored_group);
+  if (first && *first > 0) {
+    std::rotate(findings->begin(), findings->begin() + static_cast<std::ptrdiff_t>(*first),
+                findings->begin() + static_cast<std::ptrdiff_t>(*first) + 1);
+  }
+}
+
+// The execution's failure_group_id: the group of its highest-priority finding (spec §8.1).
+std::string PrimaryGroup(const std::vector<Finding>& findings) {
+  const auto top =
+      std::min_element(findings.begin(), findings.end(),
+                       [](const Finding& a, const Finding& b) { return a.priority < b.priority; });
+  return top == findings.end() ? "" : top->group_id;
+}
+
+void LogDetectorErrors(const std::vector<DetectorError>& errors, const std::string& execution_id) {
+  for (const auto& e : errors) {
+    log::Error("detector failed",
+               {log::Str("detector", e.detector), log::Str("execution_id", execution_id),
+                log::Str("error", e.message)});
+  }
+}
+
+}  // namespace
+
+Event SlimForLivePass(const Event& e) {
+  Event slim;
+  slim.event_type = e.event_type;
+  slim.sequence = e.sequence;
+  slim.timestamp_ms = e.timestamp_ms;
+  slim.duration_ms = e.duration_ms;
+  slim.arrival = e.arrival;
+  if (e.event_type == "llm_call") {
+    slim.fields.model = e.fields.model;
+    slim.fields.input_tokens = e.fields.input_tokens;
+    slim.fields.output_tokens = e.fields.output_tokens;
+    slim.fields.identical_call_hash =
+        e.fields.identical_call_hash
+            ? e.fields.identical_call_hash
+            : IdenticalCallHash(e.fields.model.value_or(""), e.fields.user_message.value_or(""));
+    slim.fields.context_digest = e.fields.context_digest;
+    slim.fields.response_digest = e.fields.response_digest;
+  } else if (e.event_type == "tool_call") {
+    slim.fields.tool_call_hash = e.fields.tool_call_hash;
+    slim.fields.tool_result_digest = e.fields.tool_result_digest;
+  }
+  return slim;
+}
+
+Detection::Detection(Store* store, bool enabled, std::string default_preset)
+    : store_(store), enabled_(enabled), default_preset_(std::move(default_preset)) {}
+
+Result<Policy> Detection::PolicyFor(int64_t project) {
+  {
+    std::lock_guard<std::mutex> lock(policy_mu_);
+    auto it = policies_.find(project);
+    if (it != policies_.end()) return it->second;
+  }
+  std::string json;
+  Status s = store_->Read([&](ReadTxn& txn) {
+    auto r = txn.GetPolicy(project);
+    if (!r.ok()) return r.status();
+    json = r.value();
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  Policy policy = PolicyPreset(default_preset_);
+  if (!json.empty()) {
+    auto parsed = ParsePolicy(json, default_preset_);
+    if (parsed.ok()) policy = parsed.value();
+  }
+  SetPolicyCache(project, policy);
+  return policy;
+}
+
+void Detection::SetPolicyCache(int64_t project, const Policy& policy) {
+  std::lock_guard<std::mutex> lock(policy_mu_);
+  if (policies_.size() > 100000) policies_.clear();  // bounded; entries reload on demand
+  policies_[project] = policy;
+}
+
+Status Detection::FinalPass(int64_t project, const std::string& project_id,
+                            const std::string& execution_id, const Policy& policy, int64_t now_ms) {
+  if (!enabled_) return Status::Ok();
+  // Two attempts: a pass that loses the race to a newer write retries once; past that, the newer
+  // write's own final pass (every write to a terminal execution triggers one) is the one to keep.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    std::optional<DetectionInput> in;
+    ExecutionSnapshot snap;
+    Status s = store_->Read([&](ReadTxn& txn) {
+      auto loaded = txn.LoadForDetection(project, execution_id);
+      if (!loaded.ok()) return loaded.status();
+      in = std::move(loaded.value());
+      if (!in || !NeedsHistory(policy, Pass::kFinal)) return Status::Ok();
+      const HistoryWindow w = HistoryWindowFor(policy, now_ms);
+      if (policy.model_drift.enabled) {
+        auto models = txn.HistoryModels(project, in->row_id, w.since_ms, w.until_ms);
+        if (!models.ok()) return models.status();
+        snap.history.models = std::move(models.value());
+      }
+      if (policy.lexical_drift.enabled) {
+        auto msgs =
+            txn.HistoryMessages(project, in->row_id, w.since_ms, w.until_ms, w.max_messages);
+        if (!msgs.ok()) return msgs.status();
+        snap.history.user_messages = std::move(msgs.value());
+      }
+      return Status::Ok();
+    });
+    if (!s.ok()) return s;
+    if (!in) return Status::Ok();
+    // The detectors run here, on the HTTP worker, so the single writer thread only writes.
+    snap.execution = std::move(in->execution);
+    snap.execution.project_id = project_id;
+    snap.events = std::move(in->events);
+    for (Event& e : snap.events) e.fields = ExtractPayloadFields(e.payload_json);
+    snap.now_ms = now_ms;
+    std::vector<DetectorError> errors;
+    const std::vector<Finding> findings = RunDetectors(snap, policy, Pass::kFinal, &errors);
+    LogDetectorErrors(errors, execution_id);
+    const double computed_cost =
+        snap.execution.estimated_cost_usd <= 0 ? ComputeCostUsd(snap.events) : 0;
+
+    bool stale = false;
+    s = store_->Write([&](WriteTxn& txn) {
+      auto revision = txn.Revision(project, in->row_id);
+      if (!revision.ok()) return revision.status();
+      if (!revision.value() || *revision.value() != in->revision) {
+        stale = true;  // changed since the snapshot: these findings may be out of date
+        return Status::Ok();
+      }
+      return StoreFinalFindings(txn, project, project_id, in->row_id, execution_id, findings,
+                                policy, computed_cost, now_ms);
+    });
+    if (!s.ok() || !stale) return s;
+  }
+  return Status::Ok();
+}
+
+Status Detection::PutFinding(WriteTxn& txn, int64_t project, const std::string& project_id,
+                             int64_t row, const std::string& execution_id,
+                             const StoredFinding& finding, int64_t now_ms) {
+  bool created = false;
+  Status s = txn.PutFinding(project, row, execution_id, finding, &created);
+  if (s.ok() && metrics_) metrics_->AddFinding(finding.failure_class);
+  if (!s.ok() || !created || !on_group_created_) return s;
+  return on_group_created_(txn, project, project_id, finding, execution_id, now_ms);
+}
+
+Status Detection::StoreFinalFindings(WriteTxn& txn, int64_t project, const std::string& project_id,
+                                     int64_t row, const std::string& execution_id,
+                                     std::vector<Finding> findings, const Policy& policy,
+                                     double computed_cost, int64_t now_ms) {
+  auto old = txn.LoadFindings(project, row);
+  if (!old.ok()) return old.status();
+  Status s = txn.DeleteFindings(project, row);
+  if (!s.ok()) return s;
+  StoreOrderForRunaway(&findings, policy, StoredRunawayGroup(FromStored(old.value())));
+  for (const Finding& f : findings) {
+    // An unchanged finding keeps the time it was first detected.
+    int64_t detected_at = now_ms;
+    for (const StoredFinding& o : old.value()) {
+      if (o.detector == f.detector && o.signature == f.signature) detected_at = o.detected_at_ms;
+    }
+    s = PutFinding(txn, project, project_id, row, execution_id, ToStored(f, detected_at, "final"),
+                   now_ms);
+    if (!s.ok()) return s;
+  }
+  s = txn.SetPrimaryGroup(project, row, PrimaryGroup(findings));
+  if (!s.ok()) return s;
+  if (computed_cost > 0) return txn.SetEstimatedCost(project, row, computed_cost);
+  return Status::Ok();
+}
+
+std::shared_ptr<Detection::LiveState> Detection::Live(const std::string& key) {
+  std::lock_guard<std::mutex> lock(live_mu_);
+  auto it = live_.find(key);
+  if (it != live_.end()) {
+    live_lru_.splice(live_lru_.begin(), live_lru_, it->second.lru);
+    return it->second.state;
+  }
+  live_lru_.push_front(key);
+  LiveEntry entry{std::make_shared<LiveState>(), live_lru_.begin(), 0};
+  auto state = entry.state;
+  live_.emplace(key, std::move(entry));
+  while (live_.size() > kLiveCacheMaxEntries) {
+    auto victim = live_.find(live_lru_.back());
+    live_bytes_ -= victim->second.bytes;
+    live_.erase(victim);
+    live_lru_.pop_back();
+  }
+  return state;
+}
+
+void Detection::AccountBytes(const std::string& key, size_t bytes) {
+  std::lock_guard<std::mutex> lock(live_mu_);
+  auto it = live_.find(key);
+  if (it == live_.end()) return;
+  live_bytes_ = live_bytes_ - it->second.bytes + bytes;
+  it->second.bytes = bytes;
+  // Evict least recently used executions past the byte budget (they reload from the database if
+  // they send more events).
+  while (live_bytes_ > kLiveCacheMaxBytes && live_lru_.size() > 1) {
+    auto victim = live_.find(live_lru_.back());
+    live_bytes_ -= victim->second.bytes;
+    live_.erase(victim);
+    live_lru_.pop_back();
+  }
+}
+
+LivePlan Detection::PrepareLive(int64_t project, const std::string& project_id,
+                                const std::vector<Event>& batch, const Policy& policy,
+                                int64_t now_ms) {
+  LivePlan plan;
+  plan.project_id = project_id;
+  plan.policy = policy;
+  if (!enabled_) return plan;
+  std::vector<std::string> order;  // executions in order of first appearance
+  for (const Event& e : batch) {
+    if (std::find(order.begin(), order.end(), e.execution_id) == order.end()) {
+      order.push_back(e.execution_id);
+    }
+  }
+  for (const std::string& execution_id : order) {
+    LivePlan::Item item;
+    item.execution_id = execution_id;
+    const std::string key = LiveKey(project, execution_id);
+    item.state = Live(key);
+    LiveState& st = *item.state;
+    std::lock_guard<std::mutex> lock(st.mu);
+    if (!st.loaded) {
+      // First sight (or evicted): everything stored so far. A new execution loads nothing.
+      std::optional<DetectionInput> in;
+      Status s = store_->Read([&](ReadTxn& txn) {
+        auto r = txn.LoadForDetection(project, execution_id);
+        if (!r.ok()) return r.status();
+        in = std::move(r.value());
+        return Status::Ok();
+      });
+      if (!s.ok()) continue;  // live detection is best effort; the final pass is exact
+      st.snapshot = ExecutionSnapshot();
+      st.written.clear();
+      st.bytes = 0;
+      st.next_arrival = 1;
+      st.snapshot.execution.execution_id = execution_id;
+      st.snapshot.execution.status = "started";
+      if (in) {
+        st.snapshot.execution = std::move(in->execution);
+        for (Event& e : in->events) {
+          e.fields = ExtractPayloadFields(e.payload_json);
+          st.snapshot.events.push_back(SlimForLivePass(e));
+          st.bytes += EventBytes(st.snapshot.events.back());
+        }
+        st.next_arrival = static_cast<int64_t>(in->events.size()) + 1;
+      }
+      st.snapshot.execution.project_id = project_id;
+      st.loaded = true;
+    }
+    if (IsTerminalStatus(st.snapshot.execution.status)) continue;  // the final pass owns it
+    // Optimistically add this batch's events as new. If some turn out to be duplicates (a re-sent
+    // batch), the insert count tells: ApplyLive then writes nothing for this execution and
+    // FinishLive drops the cached view, so a wrong view never produces a stored finding.
+    auto& events = st.snapshot.events;
+    const size_t old_size = events.size();
+    std::unordered_set<std::string_view> in_batch;
+    for (const Event& e : batch) {
+      if (e.execution_id != execution_id || !in_batch.insert(e.event_id).second) continue;
+      Event slim = SlimForLivePass(e);
+      slim.arrival = st.next_arrival++;
+      st.bytes += EventBytes(slim);
+      events.push_back(std::move(slim));
+      ++item.assumed_new;
+    }
+    if (item.assumed_new == 0) continue;
+    const auto by_order = [](const Event& a, const Event& b) {
+      return a.sequence != b.sequence ? a.sequence < b.sequence : a.arrival < b.arrival;
+    };
+    const auto tail = events.begin() + static_cast<std::ptrdiff_t>(old_size);
+    if (!std::is_sorted(tail, events.end(), by_order))
+      std::stable_sort(tail, events.end(), by_order);
+    if (old_size > 0 && by_order(*tail, *(tail - 1))) {
+      std::inplace_merge(events.begin(), tail, events.end(), by_order);
+    }
+    AccountBytes(key, st.bytes + sizeof(LiveState));
+    st.snapshot.now_ms = now_ms;
+    std::vector<DetectorError> errors;
+    for (Finding& f : RunDetectors(st.snapshot, policy, Pass::kLive, &errors)) {
+      auto w = st.written.find(f.detector);
+      if (w != st.written.end() && w->second == f.signature) continue;
+      st.written[f.detector] = f.signature;  // claimed: a concurrent batch does not write it too
+      item.changed.push_back(std::move(f));
+    }
+    LogDetectorErrors(errors, execution_id);
+    item.budget = st.snapshot.execution.budget;
+    item.halt_recorded = st.halt_requested || !st.snapshot.execution.halt_reason.empty();
+    plan.items.push_back(std::move(item));
+  }
+  return plan;
+}
+
+Status Detection::ApplyLive(WriteTxn& txn, int64_t project, const LivePlan& plan,
+                            const IngestResult& result, int64_t now_ms) {
+  for (const LivePlan::Item& item : plan.items) {
+    if (item.changed.empty()) continue;
+    const TouchedExecution* t = nullptr;
+    for (const TouchedExecution& x : result.touched) {
+      if (x.execution_id == item.execution_id) t = &x;
+    }
+    // Terminal executions get the final pass; a view that assumed events the batch did not store
+    // (duplicates) is wrong and writes nothing.
+    if (!t || t->terminal || t->inserted != item.assumed_new) continue;
+    Status s = ApplyLiveFindings(txn, project, plan.project_id, t->row_id, item.execution_id,
+                                 item.changed, plan.policy, now_ms);
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+Status Detection::ApplyLiveFindings(WriteTxn& txn, int64_t project, const std::string& project_id,
+                                    int64_t row, const std::string& execution_id,
+                                    const std::vector<Finding>& changed, const Policy& policy,
+                                    int64_t now_ms) {
+  auto stored = txn.LoadFindings(project, row);
+  if (!stored.ok()) return stored.status();
+  std::vector<Finding> all = FromStored(stored.value());
+  std::vector<Finding> fresh;
+  for (const Finding& f : changed) {
+    auto it = std::find_if(all.begin(), all.end(),
+                           [&](const Finding& x) { return x.detector == f.detector; });
+    // A live pass only adds findings or raises a bucket (spec §8.4).
+    if (it == all.end() || LiveFindingSupersedes(*it, f)) fresh.push_back(f);
+  }
+  if (fresh.empty()) return Status::Ok();
+  StoreOrderForRunaway(&fresh, policy, StoredRunawayGroup(all));
+  for (const Finding& f : fresh) {
+    Status s = PutFinding(txn, project, project_id, row, execution_id, ToStored(f, now_ms, "live"),
+                          now_ms);
+    if (!s.ok()) return s;
+    auto it = std::find_if(all.begin(), all.end(),
+                           [&](const Finding& x) { return x.detector == f.detector; });
+    if (it != all.end()) {
+      *it = f;
+    } else {
+      all.push_back(f);
+    }
+  }
+  return txn.SetPrimaryGroup(project, row, PrimaryGroup(all));
+}
+
+void Detection::FinishLive(int64_t project, const LivePlan& plan, const IngestResult* result,
+                           const Policy& policy, int64_t now_ms) {
+  for (const LivePlan::Item& item : plan.items) {
+    int64_t inserted = -1;
+    if (result) {
+      for (const TouchedExecution& t : result->touched) {
+        if (t.execution_id == item.execution_id) inserted = t.inserted;
+      }
+    }
+    if (inserted != item.assumed_new) {
+      // The commit failed, or stored fewer events than assumed (a concurrent identical batch won
+      // the race): the cached view is wrong, so forget it and reload on the next batch.
+      std::lock_guard<std::mutex> lock(item.state->mu);
+      item.state->loaded = false;
+      item.state->written.clear();
+      continue;
+    }
+    // Auto-halt: a live loops/cost finding under a policy or budget that asks for it, once.
+    if (!auto_halt_ || item.halt_recorded) continue;
+    for (const Finding& f : item.changed) {
+      if (!AutoHaltApplies(f, policy, item.budget)) continue;
+      bool first;
+      {
+        std::lock_guard<std::mutex> lock(item.state->mu);
+        first = !item.state->halt_requested;
+        item.state->halt_requested = true;
+      }
+      if (first) auto_halt_(project, item.execution_id, AutoHaltReason(f), now_ms);
+      break;
+    }
+  }
+}
+
+void Detection::OnExecutionWritten(int64_t project, const Execution& execution) {
+  if (!enabled_) return;
+  const std::string key = LiveKey(project, execution.execution_id);
+  std::shared_ptr<LiveState> state;
+  {
+    std::lock_guard<std::mutex> lock(live_mu_);
+    auto it = live_.find(key);
+    if (it == live_.end()) return;
+    if (IsTerminalStatus(execution.status)) {
+      live_bytes_ -= it->second.bytes;
+      live_lru_.erase(it->second.lru);
+      live_.erase(it);
+      return;
+    }
+    state = it->second.state;
+  }
+  std::lock_guard<std::mutex> lock(state->mu);
+  const std::string project_id = state->snapshot.execution.project_id;
+  state->snapshot.execution = execution;
+  state->snapshot.execution.project_id = project_id;
+}
+
+}  // namespace vigil

@@ -1,0 +1,149 @@
+// The detection passes of spec §8.4, orchestrating pure detectors over stored state.
+//
+// Final pass: after the write that made an execution terminal (or added events to a terminal one)
+// commits, and before that request's response. It reads a snapshot on a reader connection, runs
+// every enabled detector on the HTTP worker's thread, and commits the findings only if the
+// execution's revision is unchanged since the snapshot (optimistic concurrency), so the single
+// writer thread never runs detectors and a stale pass never overwrites a newer one. It replaces the
+// execution's findings.
+//
+// Live pass: after an events batch commits, for each touched non-terminal execution, on the HTTP
+// worker's thread (not the writer's). It keeps a bounded cache of each running execution's events
+// (only what live detectors read), appends each batch, runs the Live detectors, and writes only
+// when a finding is new or moved to a higher bucket. It only ever adds or raises findings.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "detectors/detectors.h"
+#include "detectors/policy.h"
+#include "server/http/metrics.h"
+#include "storage/store.h"
+
+namespace vigil {
+
+struct LivePlan;
+
+class Detection {
+ public:
+  Detection(Store* store, bool enabled, std::string default_preset);
+
+  bool enabled() const { return enabled_; }
+  const std::string& default_preset() const { return default_preset_; }
+
+  // The project's effective policy (cached; PUT /policy calls SetPolicy).
+  Result<Policy> PolicyFor(int64_t project);
+  void SetPolicyCache(int64_t project, const Policy& policy);
+
+  // Final pass for one execution (see above). No-op when detection is disabled.
+  Status FinalPass(int64_t project, const std::string& project_id, const std::string& execution_id,
+                   const Policy& policy, int64_t now_ms);
+
+  // Live pass, in three steps around the batch's one commit:
+  //   PrepareLive (worker thread, before the write): appends the batch's new events to each
+  //     execution's cached view and runs the live detectors, collecting new or raised findings;
+  //   ApplyLive (inside the ingest write job): stores them, re-checked against stored findings,
+  //     so the findings commit together with the events that caused them;
+  //   FinishLive (after the commit, or with result == nullptr on failure): drops cached views the
+  //     commit contradicted and requests auto-halts.
+  LivePlan PrepareLive(int64_t project, const std::string& project_id,
+                       const std::vector<Event>& batch, const Policy& policy, int64_t now_ms);
+  Status ApplyLive(WriteTxn& txn, int64_t project, const LivePlan& plan, const IngestResult& result,
+                   int64_t now_ms);
+  void FinishLive(int64_t project, const LivePlan& plan, const IngestResult* result,
+                  const Policy& policy, int64_t now_ms);
+
+  // Called when a live finding asks for an auto-halt (spec §8.6) and none is recorded yet.
+  using AutoHaltFn = std::function<void(int64_t project, const std::string& execution_id,
+                                        const std::string& reason, int64_t now_ms)>;
+  void SetAutoHalt(AutoHaltFn fn) { auto_halt_ = std::move(fn); }
+
+  // Called inside the write transaction that creates a failure group (its first finding), so
+  // whatever it enqueues (webhook messages) commits with the group: each group fires exactly once.
+  using GroupCreatedFn = std::function<Status(
+      WriteTxn& txn, int64_t project, const std::string& project_id, const StoredFinding& finding,
+      const std::string& execution_id, int64_t now_ms)>;
+  void SetOnGroupCreated(GroupCreatedFn fn) { on_group_created_ = std::move(fn); }
+  // Counts stored findings by class (optional).
+  void SetMetrics(Metrics* metrics) { metrics_ = metrics; }
+
+  // The execution's stored state changed through POST/PATCH: keep the live cache current, or drop
+  // the entry once the execution is terminal (the final pass takes over).
+  void OnExecutionWritten(int64_t project, const Execution& execution);
+
+ private:
+  friend struct LivePlan;
+  struct LiveState {
+    std::mutex mu;
+    bool loaded = false;
+    ExecutionSnapshot snapshot;
+    std::unordered_map<std::string, std::string> written;  // detector -> signature written
+    bool halt_requested = false;
+    int64_t next_arrival = 1;
+    size_t bytes = 0;
+  };
+  // Stores one finding and, when it creates its group, runs the group-created hook.
+  Status PutFinding(WriteTxn& txn, int64_t project, const std::string& project_id, int64_t row,
+                    const std::string& execution_id, const StoredFinding& finding, int64_t now_ms);
+  Status StoreFinalFindings(WriteTxn& txn, int64_t project, const std::string& project_id,
+                            int64_t row, const std::string& execution_id,
+                            std::vector<Finding> findings, const Policy& policy,
+                            double computed_cost, int64_t now_ms);
+  // ApplyLive for one execution (row `row`) whose batch committed as the plan assumed: stores the
+  // `changed` findings that are new or raised.
+  Status ApplyLiveFindings(WriteTxn& txn, int64_t project, const std::string& project_id,
+                           int64_t row, const std::string& execution_id,
+                           const std::vector<Finding>& changed, const Policy& policy,
+                           int64_t now_ms);
+  // The cached state under `key` (LiveKey), created empty on first use.
+  std::shared_ptr<LiveState> Live(const std::string& key);
+  void AccountBytes(const std::string& key, size_t bytes);
+
+  Store* store_;
+  bool enabled_;
+  AutoHaltFn auto_halt_;
+  GroupCreatedFn on_group_created_;
+  Metrics* metrics_ = nullptr;
+  std::string default_preset_;
+
+  std::mutex policy_mu_;
+  std::unordered_map<int64_t, Policy> policies_;
+
+  // Bounded LRU of live states (by total cached bytes and entry count).
+  std::mutex live_mu_;
+  std::list<std::string> live_lru_;  // front = most recent
+  struct LiveEntry {
+    std::shared_ptr<LiveState> state;
+    std::list<std::string>::iterator lru;
+    size_t bytes = 0;
+  };
+  std::unordered_map<std::string, LiveEntry> live_;
+  size_t live_bytes_ = 0;
+};
+
+struct LivePlan {
+  std::string project_id;
+  Policy policy;  // the policy the plan was made under
+  struct Item {
+    std::string execution_id;
+    std::shared_ptr<Detection::LiveState> state;
+    int64_t assumed_new = 0;       // events of the batch assumed to be stored
+    std::vector<Finding> changed;  // new or raised live findings
+    std::optional<Budget> budget;
+    bool halt_recorded = false;
+  };
+  std::vector<Item> items;
+};
+
+// The part of an event the live detectors read, with its identical-call key precomputed.
+Event SlimForLivePass(const Event& event);
+
+}  // namespace vigil

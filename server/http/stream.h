@@ -1,0 +1,32 @@
+// Streamed NDJSON responses (exports, audit-log downloads): produced row by row, so memory stays
+// flat however much a project holds.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "server/http/request.h"
+
+namespace vigil {
+
+class App;
+
+// Appends one line (a JSON value, without the newline) to the stream; false once the client has
+// gone or the server is shutting down, and the producer should stop.
+using EmitLine = std::function<bool(std::string_view json)>;
+
+// One of the limits::kMaxConcurrentStreams stream slots, held while a body is written; nullptr
+// when all are taken. Taking it before any side effect lets a refused request leave no trace.
+std::shared_ptr<void> AcquireStreamSlot();
+
+// Answers 200 `application/x-ndjson` whose body `produce` writes, on the thread that writes the
+// response (after the handler returns). `produce` opens its own read transactions: one for a
+// consistent snapshot, or short ones per page. A producer error ends the body without its final
+// chunk, so the client sees a truncated transfer rather than a clean end.
+void SendNdjsonStream(App& app, httplib::Response& res, std::shared_ptr<void> slot,
+                      const std::string& filename,
+                      std::function<Status(const EmitLine& emit)> produce);
+
+}  // namespace vigil

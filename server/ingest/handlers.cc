@@ -1,0 +1,131 @@
+// Ingestion handlers (spec §5): every write goes through the group-committing writer and the
+// response is sent only after the commit that contains it.
+#include "server/handlers.h"
+
+#include "server/app/app.h"
+#include "server/codec/json_codec.h"
+#include "server/limits.h"
+
+namespace vigil {
+namespace {
+
+void WriteUpsertResponse(httplib::Response& res, const std::string& execution_id,
+                         const UpsertResult& r) {
+  JsonWriter w;
+  w.BeginObject()
+      .Field("ok", true)
+      .Field("execution_id", execution_id)
+      .Field("status", r.status)
+      .Field("created", r.created)
+      .EndObject();
+  SendJson(res, 200, w.Take());
+}
+
+// Shared by POST and PATCH: both merge the same field set (spec §5.2).
+void UpsertExecution(App& app, RequestContext& ctx, ExecutionPatch patch,
+                     const std::string& body_project_id) {
+  if (!body_project_id.empty() && body_project_id != ctx.auth.project_id) {
+    return SendError(*ctx.res,
+                     Status::Forbidden("project_id in body does not match authenticated project"));
+  }
+  auto policy = app.detection().PolicyFor(ctx.auth.project);
+  if (!policy.ok()) return SendError(*ctx.res, policy.status());
+  UpsertResult result;
+  Status s = app.store().Write([&](WriteTxn& txn) {
+    auto r = txn.UpsertExecution(ctx.auth.project, patch, ctx.now_ms);
+    if (!r.ok()) return r.status();
+    result = std::move(r.value());
+    return Status::Ok();
+  });
+  if (!s.ok()) return SendError(*ctx.res, s);
+  if (result.created)
+    app.abuse().OnExecutionsCreated(ctx.auth.project, ctx.auth.project_id, 1, ctx.now_ms);
+  // A terminal execution gets its final pass before the response.
+  if (IsTerminalStatus(result.status)) {
+    s = app.detection().FinalPass(ctx.auth.project, ctx.auth.project_id, patch.execution_id,
+                                  policy.value(), ctx.now_ms);
+    if (!s.ok()) return SendError(*ctx.res, s);
+  }
+  result.execution.execution_id = patch.execution_id;
+  app.detection().OnExecutionWritten(ctx.auth.project, result.execution);
+  WriteUpsertResponse(*ctx.res, patch.execution_id, result);
+}
+
+}  // namespace
+
+void HandleCreateExecution(App& app, RequestContext& ctx) {
+  std::string body_project_id;
+  auto patch = ParseExecutionBody(ctx.body, &body_project_id);
+  if (!patch.ok()) return SendError(*ctx.res, patch.status());
+  if (patch->execution_id.empty()) {
+    return SendError(*ctx.res, Status::InvalidArgument("execution_id is required"));
+  }
+  UpsertExecution(app, ctx, std::move(patch.value()), body_project_id);
+}
+
+void HandlePatchExecution(App& app, RequestContext& ctx) {
+  const std::string& id = ctx.params[0];
+  if (id.size() > limits::kMaxIdBytes) {
+    return SendError(*ctx.res,
+                     Status::InvalidArgument("execution_id longer than " +
+                                             std::to_string(limits::kMaxIdBytes) + " bytes"));
+  }
+  std::string body_project_id;
+  auto patch = ParseExecutionBody(ctx.body, &body_project_id);
+  if (!patch.ok()) return SendError(*ctx.res, patch.status());
+  patch->execution_id = id;  // PATCH uses the path
+  UpsertExecution(app, ctx, std::move(patch.value()), body_project_id);
+}
+
+void HandleIngestEvents(App& app, RequestContext& ctx) {
+  auto batch = ParseEventBatch(ctx.body, ctx.now_ms, app.detection().enabled());
+  if (!batch.ok()) return SendError(*ctx.res, batch.status());
+  // Repeats within the batch are duplicates decided here, off the writer thread.
+  const auto repeated = static_cast<int64_t>(RemoveRepeatedEventIds(&batch->events));
+  IngestResult result;
+  if (!batch->events.empty()) {
+    auto policy = app.detection().PolicyFor(ctx.auth.project);
+    if (!policy.ok()) return SendError(*ctx.res, policy.status());
+    Detection& detection = app.detection();
+    const LivePlan plan = detection.PrepareLive(ctx.auth.project, ctx.auth.project_id,
+                                                batch->events, policy.value(), ctx.now_ms);
+    // Events, implicit executions and the live findings they cause commit together.
+    Status s = app.store().Write([&](WriteTxn& txn) {
+      auto r = txn.IngestEvents(ctx.auth.project, batch->events, ctx.now_ms);
+      if (!r.ok()) return r.status();
+      result = std::move(r.value());
+      return detection.ApplyLive(txn, ctx.auth.project, plan, result, ctx.now_ms);
+    });
+    detection.FinishLive(ctx.auth.project, plan, s.ok() ? &result : nullptr, policy.value(),
+                         ctx.now_ms);
+    if (!s.ok()) return SendError(*ctx.res, s);
+    app.abuse().OnExecutionsCreated(ctx.auth.project, ctx.auth.project_id,
+                                    result.created_executions, ctx.now_ms);
+    // Late events for a terminal execution re-run its final pass (spec §8.4).
+    for (const TouchedExecution& t : result.touched) {
+      if (!t.terminal || t.inserted == 0) continue;
+      s = app.detection().FinalPass(ctx.auth.project, ctx.auth.project_id, t.execution_id,
+                                    policy.value(), ctx.now_ms);
+      if (!s.ok()) return SendError(*ctx.res, s);
+    }
+  }
+  app.metrics().AddEvents(result.accepted, static_cast<int64_t>(batch->errors.size()),
+                          result.duplicates + repeated);
+  JsonWriter w;
+  w.BeginObject()
+      .Field("ok", true)
+      .Field("accepted", result.accepted)
+      .Field("rejected", static_cast<int64_t>(batch->errors.size()))
+      .Field("duplicates", result.duplicates + repeated);
+  w.Key("errors").BeginArray();
+  for (size_t i = 0; i < batch->errors.size() && i < limits::kMaxBatchErrorsListed; ++i) {
+    w.BeginObject()
+        .Field("index", static_cast<int64_t>(batch->errors[i].first))
+        .Field("error", batch->errors[i].second)
+        .EndObject();
+  }
+  w.EndArray().EndObject();
+  SendJson(*ctx.res, 200, w.Take());
+}
+
+}  // namespace vigil

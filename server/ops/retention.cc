@@ -1,0 +1,111 @@
+#include "server/ops/retention.h"
+
+#include <pthread.h>
+
+#include "domain/time_util.h"
+#include "server/http/log.h"
+
+namespace vigil {
+namespace {
+
+constexpr int64_t kDayMs = 24LL * 3600 * 1000;
+// Rows deleted per write job: small enough that ingestion never waits long behind one.
+constexpr int64_t kPruneBatch = 500;
+constexpr int64_t kDeliveryRetentionDays = 30;
+constexpr int64_t kStripeEventRetentionDays = 90;
+constexpr int64_t kResolvedAbuseRetentionDays = 90;
+
+}  // namespace
+
+Result<PruneReport> PruneOnce(Store& store, int64_t default_days, int64_t audit_days,
+                              int64_t now_ms) {
+  PruneReport report;
+  std::vector<std::pair<int64_t, int64_t>> policies;
+  Status s = store.Read([&](ReadTxn& txn) {
+    auto r = txn.RetentionPolicies(default_days);
+    if (!r.ok()) return r.status();
+    policies = std::move(r.value());
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  for (const auto& policy : policies) {
+    // A plain variable, not a structured binding: C++17 lambdas cannot capture bindings.
+    const int64_t project = policy.first;
+    const int64_t cutoff = now_ms - policy.second * kDayMs;
+    for (;;) {
+      int64_t n = 0;
+      s = store.Write([&](WriteTxn& txn) {
+        auto r = txn.PruneExecutions(project, cutoff, kPruneBatch);
+        if (!r.ok()) return r.status();
+        n = r.value();
+        return Status::Ok();
+      });
+      if (!s.ok()) return s;
+      report.executions += n;
+      if (n < kPruneBatch) break;
+    }
+  }
+  // Ancillary rows, oldest first, in batches: each pruner deletes at most kPruneBatch rows.
+  using Pruner = Result<int64_t> (WriteTxn::*)(int64_t, int64_t);
+  const struct {
+    Pruner prune;
+    int64_t cutoff_ms;
+    int64_t* count;
+  } ancillary[] = {
+      {&WriteTxn::PruneDeliveries, now_ms - kDeliveryRetentionDays * kDayMs, &report.deliveries},
+      {&WriteTxn::PruneAudit, now_ms - audit_days * kDayMs, &report.audit},
+      {&WriteTxn::PruneStripeEvents, now_ms - kStripeEventRetentionDays * kDayMs,
+       &report.stripe_events},
+      {&WriteTxn::PruneResolvedAbuse, now_ms - kResolvedAbuseRetentionDays * kDayMs,
+       &report.abuse_signals},
+  };
+  for (const auto& a : ancillary) {
+    for (;;) {
+      int64_t n = 0;
+      s = store.Write([&](WriteTxn& txn) {
+        auto r = (txn.*a.prune)(a.cutoff_ms, kPruneBatch);
+        if (!r.ok()) return r.status();
+        n = r.value();
+        return Status::Ok();
+      });
+      if (!s.ok()) return s;
+      *a.count += n;
+      if (n < kPruneBatch) break;
+    }
+  }
+  return report;
+}
+
+void RetentionWorker::Start() {
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "vigil-retention");
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!stop_) {
+      lock.unlock();
+      auto r = PruneOnce(*store_, default_days_, audit_days_, NowMs());
+      if (!r.ok()) {
+        log::Warn("retention pass failed", {log::Str("error", r.status().message())});
+      } else if (r->executions || r->deliveries || r->audit || r->stripe_events ||
+                 r->abuse_signals) {
+        log::Info(
+            "retention pass",
+            {log::Num("executions", r->executions), log::Num("webhook_deliveries", r->deliveries),
+             log::Num("audit_rows", r->audit), log::Num("stripe_events", r->stripe_events),
+             log::Num("abuse_signals", r->abuse_signals)});
+      }
+      lock.lock();
+      cv_.wait_for(lock, std::chrono::seconds(interval_s_), [this] { return stop_; });
+    }
+  });
+}
+
+void RetentionWorker::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace vigil

@@ -1,0 +1,31 @@
+# Generates a C++ source holding every file of the dashboard (ui/) as bytes, with its path under
+# /ui/, its content type and an ETag, so the binary serves the dashboard with no files to deploy.
+# Bytes are written as \x escapes: any content (quotes, backslashes, non-UTF-8) embeds verbatim.
+# Usage: cmake -DOUT=<file.cc> -DDIR=<ui dir> -P embed_ui_assets.cmake
+file(GLOB_RECURSE FILES RELATIVE ${DIR} ${DIR}/*.html ${DIR}/*.js ${DIR}/*.css ${DIR}/*.svg)
+list(SORT FILES)
+set(body "// Generated from ui/ by server/ui/embed_assets.cmake; do not edit.\n#include \"server/ui/assets.h\"\n\nnamespace vigil {\n\nconst std::vector<UiAsset>& EmbeddedUiAssets() {\n  static const std::vector<UiAsset> kAssets = {\n")
+foreach(rel ${FILES})
+  get_filename_component(ext ${rel} EXT)
+  string(REGEX REPLACE ".*\\." "" ext "${ext}")
+  if(ext STREQUAL "html")
+    set(type "text/html; charset=utf-8")
+  elseif(ext STREQUAL "js")
+    set(type "text/javascript; charset=utf-8")
+  elseif(ext STREQUAL "css")
+    set(type "text/css; charset=utf-8")
+  elseif(ext STREQUAL "svg")
+    set(type "image/svg+xml")
+  endif()
+  file(READ ${DIR}/${rel} hex HEX)
+  file(SHA256 ${DIR}/${rel} digest)
+  string(SUBSTRING ${digest} 0 16 etag)
+  file(SIZE ${DIR}/${rel} size)
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "\\\\x\\1" escaped "${hex}")
+  # 32 bytes per source line keeps the generated file readable by editors and compilers alike.
+  string(REPEAT "\\\\x[0-9a-f][0-9a-f]" 32 line_re)
+  string(REGEX REPLACE "(${line_re})" "\\1\"\n       \"" escaped "${escaped}")
+  string(APPEND body "      {\"${rel}\", \"${type}\", \"\\\"${etag}\\\"\",\n       std::string_view(\"${escaped}\", ${size})},\n")
+endforeach()
+string(APPEND body "  };\n  return kAssets;\n}\n\n}  // namespace vigil\n")
+file(WRITE ${OUT} "${body}")

@@ -1,0 +1,35 @@
+#include "server/app/config.h"
+
+#include <doctest/doctest.h>
+
+using namespace vigil;
+
+TEST_CASE("ParseConfig: flags win over environment, empty means unset") {
+  auto c = ParseConfig({"--port", "9000", "--log-level=debug"},
+                       {{"VIGIL_PORT", "7000"}, {"VIGIL_DB", ""}, {"VIGIL_DEV", "1"}});
+  REQUIRE(c.ok());
+  CHECK(c->port == 9000);
+  CHECK(c->log_level == "debug");
+  CHECK(c->db_path == "./data/vigil.db");
+  CHECK(c->dev);
+}
+
+TEST_CASE("ParseConfig names the malformed setting") {
+  const std::pair<const char*, const char*> bad[] = {
+      {"VIGIL_PORT", "70000"},          {"VIGIL_PORT", "80a"}, {"VIGIL_KEY_PREFIX", "bad prefix"},
+      {"VIGIL_RATE_LIMIT_BURST", "-1"}, {"VIGIL_DEV", "yes"},  {"VIGIL_LOG_LEVEL", "loud"},
+      {"VIGIL_MAX_BODY_BYTES", "1e6"}};
+  for (const auto& entry : bad) {
+    const char* name = entry.first;  // not a structured binding: CAPTURE captures it in a lambda
+    const char* value = entry.second;
+    CAPTURE(name);
+    auto c = ParseConfig({}, {{name, value}});
+    REQUIRE_FALSE(c.ok());
+    CHECK(c.status().message().find(name) != std::string::npos);
+  }
+  CHECK_FALSE(ParseConfig({"--no-such-flag", "1"}, {}).ok());
+}
+
+TEST_CASE("Unknown VIGIL_ environment variables are ignored") {
+  CHECK(ParseConfig({}, {{"VIGIL_API_KEY", "x"}, {"VIGIL_BASE_URL", "y"}}).ok());
+}
