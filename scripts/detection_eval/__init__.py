@@ -1,0 +1,1 @@
+"""Helpers of scripts/eval-detectors: corpus rows as SDK telemetry, and the scoring."""
