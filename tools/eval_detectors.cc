@@ -34,9 +34,9 @@
 #include "detectors/detectors.h"
 #include "detectors/policy.h"
 #include "domain/merge.h"
-#include "server/detection.h"
-#include "server/json_codec.h"
-#include "server/json_writer.h"
+#include "server/codec/json_codec.h"
+#include "server/codec/json_writer.h"
+#include "server/detection/detection.h"
 
 namespace vigil {
 namespace {
