@@ -10,15 +10,7 @@
  * (model, system prompt, last user message, response text, input/output tokens, latency, or the
  * error of a failed call). Streams (`stream: true`) are recorded once iterated to the end.
  */
-import {
-  lastUserMessage,
-  num,
-  patchMethod,
-  requestDigest,
-  textOf,
-  type AnyRecord,
-  type LlmCallShape,
-} from "./common.js";
+import { lastUserMessage, num, patchMethod, requestDigest, textOf, type AnyRecord, type LlmCallShape } from "./common.js";
 
 /** The part of an Anthropic client the adapter uses. */
 export interface AnthropicLike {

@@ -11,15 +11,7 @@
  * tokens, latency, or the error of a failed call). Streams (`stream: true`) are recorded once
  * iterated to the end; their tokens need `stream_options: { include_usage: true }`.
  */
-import {
-  lastUserMessage,
-  num,
-  patchMethod,
-  requestDigest,
-  textOf,
-  type AnyRecord,
-  type LlmCallShape,
-} from "./common.js";
+import { lastUserMessage, num, patchMethod, requestDigest, textOf, type AnyRecord, type LlmCallShape } from "./common.js";
 
 /** The part of an OpenAI client the adapter uses. */
 export interface OpenAILike {
