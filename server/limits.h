@@ -97,6 +97,11 @@ constexpr int kKeepAliveTimeoutSec = 5;
 // One read of a request body may wait this long (the body as a whole: kRequestBodyTimeoutSec).
 constexpr int kReadTimeoutSec = 5;
 constexpr int kWriteTimeoutSec = 10;
+// After an error answered before its body was read (413, 503), the connection discards what the
+// client still sends for at most this long and this many bytes, so the client reads the response
+// instead of a reset (server/http/connection.h).
+constexpr int kLingerTimeoutMs = 2000;
+constexpr size_t kLingerMaxBytes = 64u << 20;
 // NDJSON streams (exports, audit-log downloads) open at once. Each holds a reader connection and
 // its snapshot for as long as the client takes to read, so they are few; more get 503.
 constexpr int kMaxConcurrentStreams = 2;

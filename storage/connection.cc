@@ -87,7 +87,7 @@ Status SqliteStatus(int code, const std::string& what) {
     case SQLITE_READONLY:
     case SQLITE_NOMEM:
     case SQLITE_PROTOCOL:
-      return Status::Unavailable("storage unavailable: " + what);
+      return Status::StorageUnavailable("storage unavailable: " + what);
     default:
       return Status::Internal("sqlite: " + what);
   }

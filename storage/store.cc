@@ -335,7 +335,7 @@ void Store::RunGroup(std::vector<std::shared_ptr<Job>>& group) {
       // error that ended it (e.g. StorageFull), and its remaining jobs are not run.
       if (sqlite3_get_autocommit(db) != 0) {
         group_status =
-            s.ok() ? Status::Unavailable("storage unavailable: transaction rolled back") : s;
+            s.ok() ? Status::StorageUnavailable("storage unavailable: transaction rolled back") : s;
       }
     }
     // Runs `part` in a savepoint of its own: its failure rolls back that part alone, unless it took
@@ -350,7 +350,7 @@ void Store::RunGroup(std::vector<std::shared_ptr<Job>>& group) {
       });
       if (sqlite3_get_autocommit(db) != 0) {
         group_status =
-            p.ok() ? Status::Unavailable("storage unavailable: transaction rolled back") : p;
+            p.ok() ? Status::StorageUnavailable("storage unavailable: transaction rolled back") : p;
         return p;
       }
       GuardSqlite([&] {

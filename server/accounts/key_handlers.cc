@@ -44,7 +44,7 @@ void HandleListKeys(App& app, RequestContext& ctx) {
     keys = std::move(r.value());
     return Status::Ok();
   });
-  if (!s.ok()) return SendError(*ctx.res, s);
+  if (!s.ok()) return SendError(ctx, s);
   JsonWriter w;
   w.BeginObject().Field("ok", true).Key("api_keys").BeginArray();
   for (const ApiKeyRow& k : keys) WriteApiKey(w, k, ctx.auth.project_id);
@@ -54,9 +54,9 @@ void HandleListKeys(App& app, RequestContext& ctx) {
 
 void HandleCreateKey(App& app, RequestContext& ctx) {
   auto name = ParseOptionalStringField(ctx.body, "name");
-  if (!name.ok()) return SendError(*ctx.res, name.status());
+  if (!name.ok()) return SendError(ctx, name.status());
   if (name->size() > limits::kMaxNameBytes) {
-    return SendError(*ctx.res,
+    return SendError(ctx,
                      Status::InvalidArgument("name longer than " +
                                              std::to_string(limits::kMaxNameBytes) + " bytes"));
   }
@@ -70,9 +70,9 @@ void HandleCreateKey(App& app, RequestContext& ctx) {
     Status u = txn.UpsertKey(ctx.auth.project, key.key_id, key.key_hash, key.key_prefix,
                              name.value(), ctx.now_ms);
     if (!u.ok()) return u;
-    return txn.InsertAudit(ActionEntry(app, ctx, "api_key.create", 200, KeyDetail(key.key_id)));
+    return txn.InsertAudit(ActionEntry(ctx, "api_key.create", 200, KeyDetail(key.key_id)));
   });
-  if (!s.ok()) return SendError(*ctx.res, s);
+  if (!s.ok()) return SendError(ctx, s);
   WriteMinted(*ctx.res, key, name.value(), nullptr);
 }
 
@@ -84,10 +84,10 @@ void HandleDeleteKey(App& app, RequestContext& ctx) {
     if (!r.ok()) return r.status();
     deleted = r.value();
     if (!deleted) return Status::Ok();
-    return txn.InsertAudit(ActionEntry(app, ctx, "api_key.revoke", 200, KeyDetail(key_id)));
+    return txn.InsertAudit(ActionEntry(ctx, "api_key.revoke", 200, KeyDetail(key_id)));
   });
-  if (!s.ok()) return SendError(*ctx.res, s);
-  if (!deleted) return SendError(*ctx.res, Status::NotFound("api key not found"));
+  if (!s.ok()) return SendError(ctx, s);
+  if (!deleted) return SendError(ctx, Status::NotFound("api key not found"));
   // Before the response: the very next request with this key is refused.
   app.auth().cache().EvictKey(key_id);
   JsonWriter w;
@@ -112,10 +112,10 @@ void HandleRotateKey(App& app, RequestContext& ctx) {
     if (!u.ok()) return u;
     JsonWriter detail;
     detail.BeginObject().Field("key_id", key.key_id).Field("rotated_key_id", old_id).EndObject();
-    return txn.InsertAudit(ActionEntry(app, ctx, "api_key.rotate", 200, detail.Take()));
+    return txn.InsertAudit(ActionEntry(ctx, "api_key.rotate", 200, detail.Take()));
   });
-  if (!s.ok()) return SendError(*ctx.res, s);
-  if (!name) return SendError(*ctx.res, Status::NotFound("api key not found"));
+  if (!s.ok()) return SendError(ctx, s);
+  if (!name) return SendError(ctx, Status::NotFound("api key not found"));
   app.auth().cache().EvictKey(old_id);
   WriteMinted(*ctx.res, key, *name, &old_id);
 }

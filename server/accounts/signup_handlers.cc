@@ -43,28 +43,28 @@ bool ValidEmail(const std::string& email) {
 }  // namespace
 
 void HandleSignup(App& app, RequestContext& ctx) {
-  if (!app.config().signup) return SendError(*ctx.res, Status::Forbidden("signup disabled"));
-  const std::string ip = app.ClientIp(*ctx.req);
+  if (!app.config().signup) return SendError(ctx, Status::Forbidden("signup disabled"));
+  const std::string ip = ctx.client_ip;
   if (const int64_t wait_s = app.signup_limiter().RetryAfter(ip, ctx.now_ms)) {
     ctx.res->set_header("Retry-After", std::to_string(wait_s));
-    return SendError(*ctx.res,
+    return SendError(ctx,
                      Status::RateLimited("too many signups from this IP. Try again in an hour."));
   }
   auto email = ParseOptionalStringField(ctx.body, "email");
-  if (!email.ok()) return SendError(*ctx.res, email.status());
+  if (!email.ok()) return SendError(ctx, email.status());
   auto project_name = ParseOptionalStringField(ctx.body, "project_name");
-  if (!project_name.ok()) return SendError(*ctx.res, project_name.status());
+  if (!project_name.ok()) return SendError(ctx, project_name.status());
   std::string e = Trim(email.value());
   std::transform(e.begin(), e.end(), e.begin(), [](unsigned char c) { return std::tolower(c); });
-  if (e.empty()) return SendError(*ctx.res, Status::InvalidArgument("email is required"));
-  if (e.size() > 254) return SendError(*ctx.res, Status::InvalidArgument("email is too long"));
+  if (e.empty()) return SendError(ctx, Status::InvalidArgument("email is required"));
+  if (e.size() > 254) return SendError(ctx, Status::InvalidArgument("email is too long"));
   if (!ValidEmail(e)) {
-    return SendError(*ctx.res, Status::InvalidArgument("email format is invalid"));
+    return SendError(ctx, Status::InvalidArgument("email format is invalid"));
   }
   std::string name = Trim(project_name.value());
   if (name.empty()) name = "Default project";
   if (name.size() > 80) {
-    return SendError(*ctx.res,
+    return SendError(ctx,
                      Status::InvalidArgument("project name must be 80 characters or fewer"));
   }
   const std::string project_id = "proj_" + RandomHex(8);
@@ -79,12 +79,12 @@ void HandleSignup(App& app, RequestContext& ctx) {
     if (!u.ok()) return u;
     RequestContext as_signup = ctx;
     as_signup.actor = "signup";
-    u = txn.InsertAudit(ActionEntry(app, as_signup, "project.signup", 201, "", project_row));
+    u = txn.InsertAudit(ActionEntry(as_signup, "project.signup", 201, "", project_row));
     if (!u.ok()) return u;
     return txn.InsertAudit(
-        ActionEntry(app, as_signup, "api_key.create", 201, KeyDetail(key.key_id), project_row));
+        ActionEntry(as_signup, "api_key.create", 201, KeyDetail(key.key_id), project_row));
   });
-  if (!s.ok()) return SendError(*ctx.res, s);
+  if (!s.ok()) return SendError(ctx, s);
   app.signup_limiter().Record(ip, ctx.now_ms);
   app.abuse().OnSignup(project_row, project_id, AuditText(ip, limits::kMaxAuditIpBytes), e,
                        ctx.now_ms);

@@ -133,15 +133,15 @@ void HandleAdminExport(App& app, RequestContext& ctx) {
   if (!p) return;
   auto slot = AcquireStreamSlot();
   if (!slot) {
-    return SendError(*ctx.res, Status::Overloaded("too many exports in progress, retry later"));
+    return SendError(ctx, Status::Overloaded("too many exports in progress, retry later"));
   }
   // The export's own audit row commits before the stream starts, so it is part of the export.
   Status s = app.store().Write([&](WriteTxn& txn) {
-    return txn.InsertAudit(ActionEntry(app, ctx, "admin.export", 200, "", p->id));
+    return txn.InsertAudit(ActionEntry(ctx, "admin.export", 200, "", p->id));
   });
-  if (!s.ok()) return SendError(*ctx.res, s);
+  if (!s.ok()) return SendError(ctx, s);
   const int64_t now_ms = ctx.now_ms, project = p->id;
-  SendNdjsonStream(app, *ctx.res, std::move(slot), ExportFilename(p->project_id),
+  SendNdjsonStream(app.pipeline(), *ctx.res, std::move(slot), ExportFilename(p->project_id),
                    [&app, project, now_ms](const EmitLine& emit) {
                      // One read transaction for the whole export: every line comes from one
                      // snapshot, the project row included. (Admin-only: a slow reader holds that

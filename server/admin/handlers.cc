@@ -78,7 +78,7 @@ Status WriteAudited(App& app, const RequestContext& ctx, const char* action, int
   return app.store().Write([&](WriteTxn& txn) {
     Status u = change(txn);
     if (!u.ok()) return u;
-    return txn.InsertAudit(ActionEntry(app, ctx, action, 200, detail, project));
+    return txn.InsertAudit(ActionEntry(ctx, action, 200, detail, project));
   });
 }
 
@@ -117,10 +117,10 @@ std::optional<AdminProject> FindAdminProject(App& app, RequestContext& ctx) {
     return Status::Ok();
   });
   if (!s.ok()) {
-    SendError(*ctx.res, s);
+    SendError(ctx, s);
     return std::nullopt;
   }
-  if (!p) SendError(*ctx.res, Status::NotFound("project not found"));
+  if (!p) SendError(ctx, Status::NotFound("project not found"));
   if (p) ctx.audit_project = p->id;
   return p;
 }
@@ -135,7 +135,7 @@ void HandleAdminListProjects(App& app, RequestContext& ctx) {
     list = std::move(r.value());
     return Status::Ok();
   });
-  if (!s.ok()) return SendError(*ctx.res, s);
+  if (!s.ok()) return SendError(ctx, s);
   JsonWriter w;
   w.BeginObject().Key("projects").BeginArray();
   for (const AdminProject& p : list) WriteAdminProject(w, p);
@@ -171,7 +171,7 @@ void HandleAdminGetProject(App& app, RequestContext& ctx) {
     hooks = std::move(h.value());
     return Status::Ok();
   });
-  if (!s.ok()) return SendError(*ctx.res, s);
+  if (!s.ok()) return SendError(ctx, s);
   JsonWriter w;
   w.BeginObject().Key("project");
   WriteAdminProject(w, *p);
@@ -193,7 +193,7 @@ void HandleAdminTier(App& app, RequestContext& ctx) {
   simdjson::dom::parser parser;
   simdjson::dom::object obj;
   Status s = ParseAdminBody(ctx, parser, &obj);
-  if (!s.ok()) return SendError(*ctx.res, s);
+  if (!s.ok()) return SendError(ctx, s);
   std::string_view tier_sv;
   simdjson::dom::element tv;
   if (obj.at_key("tier").get(tv) == simdjson::SUCCESS &&
@@ -206,11 +206,11 @@ void HandleAdminTier(App& app, RequestContext& ctx) {
   std::transform(tier.begin(), tier.end(), tier.begin(),
                  [](unsigned char c) { return std::tolower(c); });
   if (tier != "hobby" && tier != "pro" && tier != "enterprise") {
-    return SendError(*ctx.res, Status::InvalidArgument("tier must be hobby, pro, or enterprise"));
+    return SendError(ctx, Status::InvalidArgument("tier must be hobby, pro, or enterprise"));
   }
   int64_t days = 0;
   s = IntField(obj, "expires_days", &days);
-  if (!s.ok()) return SendError(*ctx.res, s);
+  if (!s.ok()) return SendError(ctx, s);
   const int64_t expires = ExpiryFromDays(ctx.now_ms, days);
   JsonWriter detail;
   detail.BeginObject().Field("tier", tier);
@@ -218,7 +218,7 @@ void HandleAdminTier(App& app, RequestContext& ctx) {
   detail.EndObject();
   s = WriteAudited(app, ctx, "admin.tier", p->id, detail.Take(),
                    [&](WriteTxn& txn) { return txn.SetTier(p->id, tier, expires); });
-  if (!s.ok()) return SendError(*ctx.res, s);
+  if (!s.ok()) return SendError(ctx, s);
   JsonWriter w;
   w.BeginObject().Field("ok", true).Field("project_id", p->project_id).Field("tier", tier);
   WriteExpiry(w, expires);
@@ -232,17 +232,17 @@ void HandleAdminGrant(App& app, RequestContext& ctx) {
   simdjson::dom::parser parser;
   simdjson::dom::object obj;
   Status s = ParseAdminBody(ctx, parser, &obj);
-  if (!s.ok()) return SendError(*ctx.res, s);
+  if (!s.ok()) return SendError(ctx, s);
   int64_t delta = 0, days = 0;
   s = IntField(obj, "executions", &delta);
   if (s.ok()) s = IntField(obj, "expires_days", &days);
-  if (!s.ok()) return SendError(*ctx.res, s);
+  if (!s.ok()) return SendError(ctx, s);
   if (delta == 0 && days == 0) {
-    return SendError(*ctx.res, Status::InvalidArgument(
+    return SendError(ctx, Status::InvalidArgument(
                                    "executions must be non-zero, or expires_days must be set"));
   }
   if (delta > 10000000 || delta < -10000000) {
-    return SendError(*ctx.res, Status::InvalidArgument("executions delta exceeds 10M guardrail"));
+    return SendError(ctx, Status::InvalidArgument("executions delta exceeds 10M guardrail"));
   }
   const int64_t expires = ExpiryFromDays(ctx.now_ms, days);
   JsonWriter detail;
@@ -251,7 +251,7 @@ void HandleAdminGrant(App& app, RequestContext& ctx) {
   detail.EndObject();
   s = WriteAudited(app, ctx, "admin.grant", p->id, detail.Take(),
                    [&](WriteTxn& txn) { return txn.AddGrant(p->id, delta, expires); });
-  if (!s.ok()) return SendError(*ctx.res, s);
+  if (!s.ok()) return SendError(ctx, s);
   JsonWriter w;
   w.BeginObject().Field("ok", true).Field("project_id", p->project_id).Field("delta", delta);
   WriteExpiry(w, expires);
@@ -265,14 +265,14 @@ void HandleAdminRateLimit(App& app, RequestContext& ctx) {
   simdjson::dom::parser parser;
   simdjson::dom::object obj;
   Status s = ParseAdminBody(ctx, parser, &obj);
-  if (!s.ok()) return SendError(*ctx.res, s);
+  if (!s.ok()) return SendError(ctx, s);
   std::optional<double> burst, per_sec;
   simdjson::dom::element b, r;
   const bool has_b = obj.at_key("burst").get(b) == simdjson::SUCCESS && !b.is_null();
   const bool has_r = obj.at_key("per_second").get(r) == simdjson::SUCCESS && !r.is_null();
   if (has_b != has_r) {
     return SendError(
-        *ctx.res, Status::InvalidArgument("burst and per_second must both be set, or both null"));
+        ctx, Status::InvalidArgument("burst and per_second must both be set, or both null"));
   }
   if (has_b) {
     int64_t bi;
@@ -280,10 +280,10 @@ void HandleAdminRateLimit(App& app, RequestContext& ctx) {
     if ((b.type() != simdjson::dom::element_type::INT64 &&
          b.type() != simdjson::dom::element_type::UINT64) ||
         b.get_int64().get(bi) != simdjson::SUCCESS || bi < 1 || bi > 1000000000) {
-      return SendError(*ctx.res, Status::InvalidArgument("burst must be an integer >= 1"));
+      return SendError(ctx, Status::InvalidArgument("burst must be an integer >= 1"));
     }
     if (r.get_double().get(rd) != simdjson::SUCCESS || !(rd > 0) || !std::isfinite(rd)) {
-      return SendError(*ctx.res, Status::InvalidArgument("per_second must be a number > 0"));
+      return SendError(ctx, Status::InvalidArgument("per_second must be a number > 0"));
     }
     burst = static_cast<double>(bi);
     per_sec = rd;
@@ -296,7 +296,7 @@ void HandleAdminRateLimit(App& app, RequestContext& ctx) {
   detail.EndObject();
   s = WriteAudited(app, ctx, "admin.rate_limit", p->id, detail.Take(),
                    [&](WriteTxn& txn) { return txn.SetRateLimit(p->id, burst, per_sec); });
-  if (!s.ok()) return SendError(*ctx.res, s);
+  if (!s.ok()) return SendError(ctx, s);
   // Effective at once: the cached auth record carries the override, and buckets start afresh.
   app.auth().cache().EvictProject(p->id);
   app.limiter().Forget(p->id);
@@ -316,10 +316,10 @@ void HandleAdminRetention(App& app, RequestContext& ctx) {
   simdjson::dom::parser parser;
   simdjson::dom::object obj;
   Status s = ParseAdminBody(ctx, parser, &obj);
-  if (!s.ok()) return SendError(*ctx.res, s);
+  if (!s.ok()) return SendError(ctx, s);
   simdjson::dom::element v;
   if (obj.at_key("days").get(v) != simdjson::SUCCESS) {
-    return SendError(*ctx.res,
+    return SendError(ctx,
                      Status::InvalidArgument("days is required (an integer >= 0, or null)"));
   }
   std::optional<int64_t> days;
@@ -328,7 +328,7 @@ void HandleAdminRetention(App& app, RequestContext& ctx) {
     if ((v.type() != simdjson::dom::element_type::INT64 &&
          v.type() != simdjson::dom::element_type::UINT64) ||
         v.get_int64().get(d) != simdjson::SUCCESS || d < 0 || d > 36500) {
-      return SendError(*ctx.res, Status::InvalidArgument("days must be an integer >= 0, or null"));
+      return SendError(ctx, Status::InvalidArgument("days must be an integer >= 0, or null"));
     }
     days = d;
   }
@@ -338,7 +338,7 @@ void HandleAdminRetention(App& app, RequestContext& ctx) {
   detail.EndObject();
   s = WriteAudited(app, ctx, "admin.retention", p->id, detail.Take(),
                    [&](WriteTxn& txn) { return txn.SetRetention(p->id, days); });
-  if (!s.ok()) return SendError(*ctx.res, s);
+  if (!s.ok()) return SendError(ctx, s);
   JsonWriter w;
   w.BeginObject().Field("ok", true).Field("project_id", p->project_id).Key("retention_days");
   days ? w.Int(*days) : w.Null();
@@ -350,9 +350,9 @@ void HandleAdminSuspend(App& app, RequestContext& ctx) {
   auto p = FindAdminProject(app, ctx);
   if (!p) return;
   auto reason = ParseOptionalStringField(ctx.body, "reason");
-  if (!reason.ok()) return SendError(*ctx.res, reason.status());
+  if (!reason.ok()) return SendError(ctx, reason.status());
   if (reason->size() > limits::kMaxReasonBytes) {
-    return SendError(*ctx.res, Status::InvalidArgument("reason longer than 1024 bytes"));
+    return SendError(ctx, Status::InvalidArgument("reason longer than 1024 bytes"));
   }
   const bool suspend = ctx.req->path.size() >= 8 &&
                        ctx.req->path.compare(ctx.req->path.size() - 8, 8, "/suspend") == 0;
@@ -363,7 +363,7 @@ void HandleAdminSuspend(App& app, RequestContext& ctx) {
   Status s = WriteAudited(
       app, ctx, suspend ? "admin.suspend" : "admin.unsuspend", p->id, detail.Take(),
       [&](WriteTxn& txn) { return txn.SetSuspended(p->id, suspend, reason.value(), ctx.now_ms); });
-  if (!s.ok()) return SendError(*ctx.res, s);
+  if (!s.ok()) return SendError(ctx, s);
   app.auth().cache().EvictProject(p->id);  // the next request sees the new state
   JsonWriter w;
   w.BeginObject()
@@ -378,12 +378,12 @@ void HandleAdminDeleteProject(App& app, RequestContext& ctx) {
   auto p = FindAdminProject(app, ctx);
   if (!p) return;
   if (ctx.Query("confirm") != p->name) {
-    return SendError(*ctx.res, Status::InvalidArgument(
+    return SendError(ctx, Status::InvalidArgument(
                                    "confirmation mismatch, pass ?confirm=<exact project name>"));
   }
   if (!p->stripe_subscription_id.empty()) {
     return SendError(
-        *ctx.res,
+        ctx,
         Status::Conflict("project has an active Stripe subscription (" + p->stripe_subscription_id +
                          "). Cancel it via the Stripe Dashboard before deleting."));
   }
@@ -393,11 +393,11 @@ void HandleAdminDeleteProject(App& app, RequestContext& ctx) {
     Status d = txn.DeleteProject(p->id);
     if (!d.ok()) return d;
     // The one row that outlives the project: who deleted it, and when.
-    AuditEntry e = ActionEntry(app, ctx, "admin.project_delete", 200, detail.Take(), p->id);
+    AuditEntry e = ActionEntry(ctx, "admin.project_delete", 200, detail.Take(), p->id);
     e.project = 0;
     return txn.InsertAudit(e);
   });
-  if (!s.ok()) return SendError(*ctx.res, s);
+  if (!s.ok()) return SendError(ctx, s);
   ctx.audit_project = 0;  // the admin.request row must not name the deleted project
   app.auth().cache().EvictProject(p->id);
   app.limiter().Forget(p->id);
@@ -420,7 +420,7 @@ void HandleAdminStorage(App& app, RequestContext& ctx) {
     }
     return Status::Ok();
   });
-  if (!s.ok()) return SendError(*ctx.res, s);
+  if (!s.ok()) return SendError(ctx, s);
   std::sort(usages.begin(), usages.end(), [](const ProjectUsage& a, const ProjectUsage& b) {
     return a.estimated_bytes > b.estimated_bytes;
   });
@@ -472,7 +472,7 @@ void HandleAdminListAbuse(App& app, RequestContext& ctx) {
     signals = std::move(r.value());
     return Status::Ok();
   });
-  if (!s.ok()) return SendError(*ctx.res, s);
+  if (!s.ok()) return SendError(ctx, s);
   JsonWriter w;
   w.BeginObject().Field("ok", true).Key("signals").BeginArray();
   for (const AbuseSignal& a : signals) {
@@ -502,18 +502,18 @@ void HandleAdminResolveAbuse(App& app, RequestContext& ctx) {
     simdjson::dom::parser parser;
     simdjson::dom::object obj;
     Status s = ParseAdminBody(ctx, parser, &obj);
-    if (!s.ok()) return SendError(*ctx.res, s);
+    if (!s.ok()) return SendError(ctx, s);
     simdjson::dom::element v;
     if (obj.at_key("note").get(v) == simdjson::SUCCESS && !v.is_null()) {
       std::string_view sv;
       if (v.get_string().get(sv) != simdjson::SUCCESS) {
-        return SendError(*ctx.res, Status::InvalidArgument("note must be a string"));
+        return SendError(ctx, Status::InvalidArgument("note must be a string"));
       }
       note = std::string(sv);
     }
     if (obj.at_key("reactivate").get(v) == simdjson::SUCCESS && !v.is_null()) {
       if (v.get_bool().get(reactivate) != simdjson::SUCCESS) {
-        return SendError(*ctx.res, Status::InvalidArgument("reactivate must be a boolean"));
+        return SendError(ctx, Status::InvalidArgument("reactivate must be a boolean"));
       }
     }
   }
@@ -531,10 +531,10 @@ void HandleAdminResolveAbuse(App& app, RequestContext& ctx) {
             .Field("reactivated", reactivated)
             .EndObject();
         return txn.InsertAudit(
-            ActionEntry(app, ctx, "admin.abuse_resolve", 200, detail.Take(), signal->project));
+            ActionEntry(ctx, "admin.abuse_resolve", 200, detail.Take(), signal->project));
       });
-  if (!s.ok()) return SendError(*ctx.res, s);
-  if (!signal) return SendError(*ctx.res, Status::NotFound("abuse signal not found"));
+  if (!s.ok()) return SendError(ctx, s);
+  if (!signal) return SendError(ctx, Status::NotFound("abuse signal not found"));
   ctx.audit_project = signal->project;
   if (reactivated) app.auth().cache().EvictProject(signal->project);
   JsonWriter w;

@@ -16,6 +16,7 @@
 #include "server/detection/detection.h"
 #include "server/halt/halt.h"
 #include "server/http/metrics.h"
+#include "server/http/pipeline.h"
 #include "server/http/request.h"
 #include "server/http/server.h"
 #include "server/ops/alerts.h"
@@ -56,19 +57,13 @@ class App {
   Result<HaltOutcome> RequestHalt(int64_t project, const std::string& execution_id,
                                   const std::string& reason, int64_t now_ms, AuditEntry audit);
   RateLimiter& limiter() { return limiter_; }
-  bool draining() const { return draining_.load(); }
-  // The client address: the socket peer, or the trusted proxy header when configured (spec §2.7).
-  std::string ClientIp(const httplib::Request& req) const;
+  bool draining() const { return pipeline_->draining(); }
+  const Pipeline& pipeline() const { return *pipeline_; }
   SignupLimiter& signup_limiter() { return signup_limiter_; }
   AbuseMonitor& abuse() { return *abuse_; }
 
  private:
-  httplib::Server::HandlerResponse PreRoute(const httplib::Request& req, httplib::Response& res);
-  void Dispatch(const httplib::Request& req, httplib::Response& res,
-                const httplib::ContentReader* reader);
-  bool RunPipeline(RequestContext& ctx, const struct Route& route);
-  void AfterResponse(const httplib::Request& req, const httplib::Response& res);
-  void AddCors(const httplib::Request& req, httplib::Response& res) const;
+  void RegisterWithHttp();
 
   Config config_;
   std::unique_ptr<Store> store_;
@@ -82,11 +77,10 @@ class App {
   std::unique_ptr<AbuseMonitor> abuse_;
   AlertSink alerts_;
   std::unique_ptr<WebhookService> webhooks_;  // sender threads run between Start and Shutdown
+  std::unique_ptr<Pipeline> pipeline_;
   std::unique_ptr<httplib::Server> http_;     // an SSLServer when VIGIL_TLS_CERT/KEY are set
   std::thread listen_thread_;
   int port_ = 0;
-  std::atomic<bool> draining_{false};
-  std::atomic<int> in_flight_{0};
   std::atomic<bool> stopped_{false};
 };
 

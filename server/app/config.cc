@@ -2,8 +2,9 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
-#include <functional>
+#include <variant>
 
 #include "domain/secret_box.h"
 
@@ -11,12 +12,6 @@ extern char** environ;
 
 namespace vigil {
 namespace {
-
-struct Setting {
-  const char* env;  // VIGIL_FOO_BAR; the flag is --foo-bar
-  const char* help;
-  std::function<bool(Config&, const std::string&)> apply;  // false = malformed
-};
 
 bool ParseInt(const std::string& v, int64_t lo, int64_t hi, int64_t* out) {
   if (v.empty()) return false;
@@ -49,234 +44,232 @@ bool ParseBool(const std::string& v, bool* out) {
   return true;
 }
 
-bool ValidKeyPrefix(const std::string& p) {
-  if (p.empty() || p.size() > 32) return false;
-  for (char c : p) {
+// --- validators and normalisers of string settings: false = malformed -------------------------
+
+bool AnyText(std::string*) { return true; }
+
+bool LogLevel(std::string* v) {
+  return *v == "debug" || *v == "info" || *v == "warn" || *v == "error";
+}
+
+bool DevKey(std::string* v) { return v->size() <= 256; }
+
+bool KeyPrefix(std::string* p) {
+  if (p->empty() || p->size() > 32) return false;
+  for (char c : *p) {
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-')) return false;
   }
   return true;
 }
 
+bool PolicyPreset(std::string* v) { return *v == "vigil" || *v == "mesedi"; }
+
+bool HttpUrl(std::string* v) { return v->rfind("http://", 0) == 0 || v->rfind("https://", 0) == 0; }
+
+// An http(s) URL without its trailing slashes.
+bool BaseUrl(std::string* v) {
+  if (!HttpUrl(v)) return false;
+  while (!v->empty() && v->back() == '/') v->pop_back();
+  return true;
+}
+
+// An origin for links: no spaces or control bytes, no trailing slash, a host after the scheme.
+bool DashboardUrl(std::string* v) {
+  for (unsigned char ch : *v) {
+    if (ch <= 0x20 || ch == 0x7f) return false;
+  }
+  return BaseUrl(v) && *v != "http:" && *v != "https:";
+}
+
+bool MasterKey(Config& c, const std::string& v) {
+  auto key = SecretBox::ParseKey(v);
+  if (!key) return false;
+  c.master_key = *key;
+  return true;
+}
+
+bool PreviousMasterKeys(Config& c, const std::string& v) {
+  c.master_key_previous.clear();
+  size_t start = 0;
+  while (start <= v.size()) {
+    size_t comma = v.find(',', start);
+    if (comma == std::string::npos) comma = v.size();
+    std::string item = v.substr(start, comma - start);
+    while (!item.empty() && item.front() == ' ') item.erase(item.begin());
+    while (!item.empty() && item.back() == ' ') item.pop_back();
+    auto key = SecretBox::ParseKey(item);
+    if (!key) return false;
+    c.master_key_previous.push_back(*key);
+    start = comma + 1;
+  }
+  return true;
+}
+
+// One setting: its variable, its help text and the Config field it sets. The default shown in
+// --help is read from a default-constructed Config, so each default is defined once (config.h).
+struct Setting {
+  const char* env;  // VIGIL_FOO_BAR; the flag is --foo-bar
+  const char* help;
+  std::variant<int64_t Config::*, int Config::*, double Config::*, bool Config::*,
+               std::string Config::*, bool (*)(Config&, const std::string&)>
+      field;
+  int64_t lo = 0, hi = 0;                 // integer fields: the accepted range
+  double min = 0;                         // double fields: the smallest accepted value
+  bool (*check)(std::string*) = nullptr;  // string fields: validates and normalises
+  bool secret = false;                    // never shown, not even its default
+};
+
+Setting Int(const char* env, const char* help, int64_t Config::*f, int64_t lo, int64_t hi) {
+  return {env, help, f, lo, hi};
+}
+Setting Port(const char* env, const char* help, int Config::*f) { return {env, help, f, 0, 65535}; }
+Setting Real(const char* env, const char* help, double Config::*f, double min) {
+  return {env, help, f, 0, 0, min};
+}
+Setting Flag(const char* env, const char* help, bool Config::*f) { return {env, help, f}; }
+Setting Text(const char* env, const char* help, std::string Config::*f,
+             bool (*check)(std::string*) = AnyText) {
+  return {env, help, f, 0, 0, 0, check};
+}
+Setting Secret(const char* env, const char* help, std::string Config::*f) {
+  return {env, help, f, 0, 0, 0, AnyText, true};
+}
+Setting Custom(const char* env, const char* help, bool (*apply)(Config&, const std::string&)) {
+  return {env, help, apply, 0, 0, 0, nullptr, true};
+}
+
+// The settings, in --help order. A declarative table: one entry per setting, so longer than a
+// function should be.
 const std::vector<Setting>& Settings() {
+  using C = Config;
   static const std::vector<Setting> kSettings = {
-      {"VIGIL_PORT", "listen port (default 8080; 0 = pick a free port)",
-       [](Config& c, const std::string& v) {
-         int64_t n;
-         if (!ParseInt(v, 0, 65535, &n)) return false;
-         c.port = static_cast<int>(n);
-         return true;
-       }},
-      {"VIGIL_BIND", "listen address (default 0.0.0.0)",
-       [](Config& c, const std::string& v) {
-         c.bind = v;
-         return true;
-       }},
-      {"VIGIL_DB", "SQLite file, directory created (default ./data/vigil.db)",
-       [](Config& c, const std::string& v) {
-         c.db_path = v;
-         return true;
-       }},
-      {"VIGIL_LOG_LEVEL", "debug | info | warn | error (default info)",
-       [](Config& c, const std::string& v) {
-         if (v != "debug" && v != "info" && v != "warn" && v != "error") return false;
-         c.log_level = v;
-         return true;
-       }},
-      {"VIGIL_DEV", "1 = bootstrap project proj-dev and key key-dev (default 0)",
-       [](Config& c, const std::string& v) { return ParseBool(v, &c.dev); }},
-      {"VIGIL_DEV_KEY", "raw dev key (default vigil_sk_dev_local_only)",
-       [](Config& c, const std::string& v) {
-         if (v.size() > 256) return false;
-         c.dev_key = v;
-         return true;
-       }},
-      {"VIGIL_KEY_PREFIX", "prefix of minted keys, 1-32 of [A-Za-z0-9_-] (default vigil_sk_)",
-       [](Config& c, const std::string& v) {
-         if (!ValidKeyPrefix(v)) return false;
-         c.key_prefix = v;
-         return true;
-       }},
-      {"VIGIL_CORS_ORIGINS", "comma-separated allowed browser origins, '*' matches [A-Za-z0-9-]+",
-       [](Config& c, const std::string& v) {
-         c.cors_origins = v;
-         return true;
-       }},
-      {"VIGIL_TRUSTED_PROXY_HEADER", "header carrying the client IP, e.g. Fly-Client-IP",
-       [](Config& c, const std::string& v) {
-         c.trusted_proxy_header = v;
-         return true;
-       }},
-      {"VIGIL_MAX_BODY_BYTES", "largest request body in bytes (default 5242880)",
-       [](Config& c, const std::string& v) {
-         return ParseInt(v, 1024, int64_t{1} << 30, &c.max_body_bytes);
-       }},
-      {"VIGIL_RATE_LIMIT_BURST", "per-project token bucket capacity (default 100)",
-       [](Config& c, const std::string& v) { return ParseDouble(v, 1, &c.rate_limit_burst); }},
-      {"VIGIL_RATE_LIMIT_PER_SEC", "per-project refill, tokens per second (default 10)",
-       [](Config& c, const std::string& v) {
-         return ParseDouble(v, 0.001, &c.rate_limit_per_sec);
-       }},
-      {"VIGIL_WRITE_QUEUE_MAX", "write jobs queued before 503 (default 1024)",
-       [](Config& c, const std::string& v) { return ParseInt(v, 1, 1000000, &c.write_queue_max); }},
-      {"VIGIL_DB_BUSY_TIMEOUT_MS", "ms a write may wait before 503 (default 5000)",
-       [](Config& c, const std::string& v) {
-         return ParseInt(v, 1, 600000, &c.db_busy_timeout_ms);
-       }},
-      {"VIGIL_KEY_CACHE_SIZE", "API-key cache entries (default 10000)",
-       [](Config& c, const std::string& v) { return ParseInt(v, 1, 10000000, &c.key_cache_size); }},
-      {"VIGIL_HTTP_THREADS", "HTTP worker threads = connections served at once (default 64)",
-       [](Config& c, const std::string& v) { return ParseInt(v, 2, 4096, &c.http_threads); }},
-      {"VIGIL_SIGNUP", "0 = POST /signup answers 403 signup disabled (default 1)",
-       [](Config& c, const std::string& v) { return ParseBool(v, &c.signup); }},
-      {"VIGIL_DEFAULT_POLICY", "policy preset for projects without one: vigil | mesedi",
-       [](Config& c, const std::string& v) {
-         if (v != "vigil" && v != "mesedi") return false;
-         c.default_policy = v;
-         return true;
-       }},
-      {"VIGIL_DETECTORS", "0 = run no detection passes (benchmark baseline) (default 1)",
-       [](Config& c, const std::string& v) { return ParseBool(v, &c.detectors); }},
-      {"VIGIL_SSE_MAX", "open halt streams in total (default 2000)",
-       [](Config& c, const std::string& v) { return ParseInt(v, 1, 100000, &c.sse_max); }},
-      {"VIGIL_SSE_MAX_PER_PROJECT", "open halt streams per project (default 500)",
-       [](Config& c, const std::string& v) {
-         return ParseInt(v, 1, 100000, &c.sse_max_per_project);
-       }},
-      {"VIGIL_SSE_KEEPALIVE_S", "seconds between halt-stream keepalive comments (default 15)",
-       [](Config& c, const std::string& v) { return ParseInt(v, 1, 3600, &c.sse_keepalive_s); }},
-      {"VIGIL_ADMIN_TOKEN",
-       "admin bearer token; unset = every /admin request is 503 (secret: use env)",
-       [](Config& c, const std::string& v) {
-         c.admin_token = v;
-         return true;
-       }},
-      {"VIGIL_METRICS_TOKEN", "bearer token for /metrics (else the admin token; neither = 503)",
-       [](Config& c, const std::string& v) {
-         c.metrics_token = v;
-         return true;
-       }},
-      {"VIGIL_RETENTION_DAYS", "default retention in days, 0 = keep forever (default 0)",
-       [](Config& c, const std::string& v) { return ParseInt(v, 0, 36500, &c.retention_days); }},
-      {"VIGIL_RETENTION_INTERVAL_S", "seconds between retention passes (default 3600)",
-       [](Config& c, const std::string& v) {
-         return ParseInt(v, 1, 7 * 86400, &c.retention_interval_s);
-       }},
-      {"VIGIL_TLS_CERT", "PEM certificate chain; with VIGIL_TLS_KEY serves HTTPS (TLS >= 1.2)",
-       [](Config& c, const std::string& v) {
-         c.tls_cert = v;
-         return true;
-       }},
-      {"VIGIL_TLS_KEY", "PEM private key for VIGIL_TLS_CERT",
-       [](Config& c, const std::string& v) {
-         c.tls_key = v;
-         return true;
-       }},
-      {"VIGIL_HSTS", "1 = send Strict-Transport-Security (behind a TLS proxy) (default 0)",
-       [](Config& c, const std::string& v) { return ParseBool(v, &c.hsts); }},
-      // Webhooks and secrets at rest (spec §10). Key values are never echoed back.
-      {"VIGIL_MASTER_KEY", "32-byte key (64 hex or base64) sealing stored secrets (AES-256-GCM)",
-       [](Config& c, const std::string& v) {
-         auto key = SecretBox::ParseKey(v);
-         if (!key) return false;
-         c.master_key = *key;
-         return true;
-       }},
-      {"VIGIL_MASTER_KEY_PREVIOUS", "retired master keys, comma-separated (decrypt only)",
-       [](Config& c, const std::string& v) {
-         c.master_key_previous.clear();
-         size_t start = 0;
-         while (start <= v.size()) {
-           size_t comma = v.find(',', start);
-           if (comma == std::string::npos) comma = v.size();
-           std::string item = v.substr(start, comma - start);
-           while (!item.empty() && item.front() == ' ') item.erase(item.begin());
-           while (!item.empty() && item.back() == ' ') item.pop_back();
-           auto key = SecretBox::ParseKey(item);
-           if (!key) return false;
-           c.master_key_previous.push_back(*key);
-           start = comma + 1;
-         }
-         return true;
-       }},
-      {"VIGIL_DASHBOARD_URL", "dashboard origin for links in webhook messages (http/https)",
-       [](Config& c, const std::string& v) {
-         if (v.rfind("http://", 0) != 0 && v.rfind("https://", 0) != 0) return false;
-         for (unsigned char ch : v) {
-           if (ch <= 0x20 || ch == 0x7f) return false;
-         }
-         std::string url = v;
-         while (!url.empty() && url.back() == '/') url.pop_back();
-         if (url == "http:" || url == "https:") return false;
-         c.dashboard_url = url;
-         return true;
-       }},
-      {"VIGIL_WEBHOOK_ALLOW_PRIVATE", "1 = allow webhook URLs on non-public addresses (default 0)",
-       [](Config& c, const std::string& v) { return ParseBool(v, &c.webhook_allow_private); }},
-      {"VIGIL_WEBHOOK_MAX_ATTEMPTS", "attempts per webhook message (default 8)",
-       [](Config& c, const std::string& v) {
-         return ParseInt(v, 1, 100, &c.webhook_max_attempts);
-       }},
-      {"VIGIL_WEBHOOK_MAX_AGE_HOURS",
-       "no webhook attempt later than this after queuing (default 24)",
-       [](Config& c, const std::string& v) {
-         return ParseInt(v, 1, 24 * 30, &c.webhook_max_age_hours);
-       }},
-      {"VIGIL_WEBHOOK_RETRY_BASE_MS",
-       "delay before the first webhook retry, x4 each time (default 5000)",
-       [](Config& c, const std::string& v) {
-         return ParseInt(v, 10, 3600000, &c.webhook_retry_base_ms);
-       }},
-      {"VIGIL_AUDIT_RETENTION_DAYS", "audit rows kept this many days (default 365)",
-       [](Config& c, const std::string& v) {
-         return ParseInt(v, 1, 36500, &c.audit_retention_days);
-       }},
-      {"VIGIL_ABUSE_SUSPEND", "1 = unresolved abuse signals suspend their project (default 0)",
-       [](Config& c, const std::string& v) { return ParseBool(v, &c.abuse_suspend); }},
-      {"VIGIL_ABUSE_SUSPEND_AFTER_S",
-       "seconds an abuse signal stays unresolved before it suspends (default 172800)",
-       [](Config& c, const std::string& v) {
-         return ParseInt(v, 0, 365LL * 86400, &c.abuse_suspend_after_s);
-       }},
-      {"VIGIL_ABUSE_CHECK_INTERVAL_S", "seconds between abuse suspension checks (default 300)",
-       [](Config& c, const std::string& v) {
-         return ParseInt(v, 1, 86400, &c.abuse_check_interval_s);
-       }},
-      {"VIGIL_STRIPE_SECRET_KEY", "Stripe API key (billing checkout and portal)",
-       [](Config& c, const std::string& v) {
-         c.stripe_secret_key = v;
-         return true;
-       }},
-      {"VIGIL_STRIPE_WEBHOOK_SECRET", "Stripe webhook signing secret (whsec_...)",
-       [](Config& c, const std::string& v) {
-         c.stripe_webhook_secret = v;
-         return true;
-       }},
-      {"VIGIL_STRIPE_PRO_PRICE_ID", "Stripe price id of the pro tier",
-       [](Config& c, const std::string& v) {
-         c.stripe_pro_price_id = v;
-         return true;
-       }},
-      {"VIGIL_STRIPE_API_BASE", "Stripe API base URL (default https://api.stripe.com)",
-       [](Config& c, const std::string& v) {
-         if (v.rfind("http://", 0) != 0 && v.rfind("https://", 0) != 0) return false;
-         std::string url = v;
-         while (!url.empty() && url.back() == '/') url.pop_back();
-         c.stripe_api_base = url;
-         return true;
-       }},
-      {"VIGIL_ALERT_WEBHOOK_URL", "operator alerts (5xx, abuse signals) are POSTed here",
-       [](Config& c, const std::string& v) {
-         if (v.rfind("http://", 0) != 0 && v.rfind("https://", 0) != 0) return false;
-         c.alert_webhook_url = v;
-         return true;
-       }},
-      {"VIGIL_SECURITY_TXT", "file served at /.well-known/security.txt (unset = 404)",
-       [](Config& c, const std::string& v) {
-         c.security_txt = v;
-         return true;
-       }},
+      Port("VIGIL_PORT", "listen port, 0 = pick a free port", &C::port),
+      Text("VIGIL_BIND", "listen address", &C::bind),
+      Text("VIGIL_DB", "SQLite file, directory created", &C::db_path),
+      Text("VIGIL_LOG_LEVEL", "debug | info | warn | error", &C::log_level, LogLevel),
+      Flag("VIGIL_DEV", "1 = bootstrap project proj-dev and key key-dev", &C::dev),
+      Text("VIGIL_DEV_KEY", "raw dev key", &C::dev_key, DevKey),
+      Text("VIGIL_KEY_PREFIX", "prefix of minted keys, 1-32 of [A-Za-z0-9_-]", &C::key_prefix,
+           KeyPrefix),
+      Text("VIGIL_CORS_ORIGINS",
+           "comma-separated allowed browser origins, '*' matches [A-Za-z0-9-]+", &C::cors_origins),
+      Text("VIGIL_TRUSTED_PROXY_HEADER", "header carrying the client IP, e.g. Fly-Client-IP",
+           &C::trusted_proxy_header),
+      Int("VIGIL_MAX_BODY_BYTES", "largest request body in bytes", &C::max_body_bytes, 1024,
+          int64_t{1} << 30),
+      Real("VIGIL_RATE_LIMIT_BURST", "per-project token bucket capacity", &C::rate_limit_burst, 1),
+      Real("VIGIL_RATE_LIMIT_PER_SEC", "per-project refill, tokens per second",
+           &C::rate_limit_per_sec, 0.001),
+      Int("VIGIL_WRITE_QUEUE_MAX", "write jobs queued before 503", &C::write_queue_max, 1, 1000000),
+      Int("VIGIL_DB_BUSY_TIMEOUT_MS", "ms a write may wait before 503", &C::db_busy_timeout_ms, 1,
+          600000),
+      Int("VIGIL_KEY_CACHE_SIZE", "API-key cache entries", &C::key_cache_size, 1, 10000000),
+      Int("VIGIL_HTTP_THREADS", "HTTP worker threads = connections served at once",
+          &C::http_threads, 2, 4096),
+      Flag("VIGIL_SIGNUP", "0 = POST /signup answers 403 signup disabled", &C::signup),
+      Text("VIGIL_DEFAULT_POLICY", "policy preset for projects without one: vigil | mesedi",
+           &C::default_policy, PolicyPreset),
+      Flag("VIGIL_DETECTORS", "0 = run no detection passes (benchmark baseline)", &C::detectors),
+      Int("VIGIL_SSE_MAX", "open halt streams in total", &C::sse_max, 1, 100000),
+      Int("VIGIL_SSE_MAX_PER_PROJECT", "open halt streams per project", &C::sse_max_per_project, 1,
+          100000),
+      Int("VIGIL_SSE_KEEPALIVE_S", "seconds between halt-stream keepalive comments",
+          &C::sse_keepalive_s, 1, 3600),
+      Secret("VIGIL_ADMIN_TOKEN",
+             "admin bearer token; unset = every /admin request is 503 (secret: use env)",
+             &C::admin_token),
+      Secret("VIGIL_METRICS_TOKEN",
+             "bearer token for /metrics (else the admin token; neither = 503)", &C::metrics_token),
+      Int("VIGIL_RETENTION_DAYS", "default retention in days, 0 = keep forever", &C::retention_days,
+          0, 36500),
+      Int("VIGIL_RETENTION_INTERVAL_S", "seconds between retention passes",
+          &C::retention_interval_s, 1, 7 * 86400),
+      Text("VIGIL_TLS_CERT", "PEM certificate chain; with VIGIL_TLS_KEY serves HTTPS (TLS >= 1.2)",
+           &C::tls_cert),
+      Text("VIGIL_TLS_KEY", "PEM private key for VIGIL_TLS_CERT", &C::tls_key),
+      Flag("VIGIL_HSTS", "1 = send Strict-Transport-Security (behind a TLS proxy)", &C::hsts),
+      // Webhooks and secrets at rest. Key values are never echoed back.
+      Custom("VIGIL_MASTER_KEY",
+             "32-byte key (64 hex or base64) sealing stored secrets (AES-256-GCM)", MasterKey),
+      Custom("VIGIL_MASTER_KEY_PREVIOUS", "retired master keys, comma-separated (decrypt only)",
+             PreviousMasterKeys),
+      Text("VIGIL_DASHBOARD_URL", "dashboard origin for links in webhook messages (http/https)",
+           &C::dashboard_url, DashboardUrl),
+      Flag("VIGIL_WEBHOOK_ALLOW_PRIVATE", "1 = allow webhook URLs on non-public addresses",
+           &C::webhook_allow_private),
+      Int("VIGIL_WEBHOOK_MAX_ATTEMPTS", "attempts per webhook message", &C::webhook_max_attempts, 1,
+          100),
+      Int("VIGIL_WEBHOOK_MAX_AGE_HOURS", "no webhook attempt later than this after queuing",
+          &C::webhook_max_age_hours, 1, 24 * 30),
+      Int("VIGIL_WEBHOOK_RETRY_BASE_MS", "delay before the first webhook retry, x4 each time",
+          &C::webhook_retry_base_ms, 10, 3600000),
+      Int("VIGIL_AUDIT_RETENTION_DAYS", "audit rows kept this many days", &C::audit_retention_days,
+          1, 36500),
+      Flag("VIGIL_ABUSE_SUSPEND", "1 = unresolved abuse signals suspend their project",
+           &C::abuse_suspend),
+      Int("VIGIL_ABUSE_SUSPEND_AFTER_S",
+          "seconds an abuse signal stays unresolved before it suspends", &C::abuse_suspend_after_s,
+          0, 365LL * 86400),
+      Int("VIGIL_ABUSE_CHECK_INTERVAL_S", "seconds between abuse suspension checks",
+          &C::abuse_check_interval_s, 1, 86400),
+      Secret("VIGIL_STRIPE_SECRET_KEY", "Stripe API key (billing checkout and portal)",
+             &C::stripe_secret_key),
+      Secret("VIGIL_STRIPE_WEBHOOK_SECRET", "Stripe webhook signing secret (whsec_...)",
+             &C::stripe_webhook_secret),
+      Text("VIGIL_STRIPE_PRO_PRICE_ID", "Stripe price id of the pro tier", &C::stripe_pro_price_id),
+      Text("VIGIL_STRIPE_API_BASE", "Stripe API base URL", &C::stripe_api_base, BaseUrl),
+      Text("VIGIL_ALERT_WEBHOOK_URL", "operator alerts (5xx, abuse signals) are POSTed here",
+           &C::alert_webhook_url, HttpUrl),
+      Text("VIGIL_SECURITY_TXT", "file served at /.well-known/security.txt (unset = 404)",
+           &C::security_txt),
   };
   return kSettings;
+}
+
+// Applies `v` to the setting's field; false = malformed.
+bool Apply(const Setting& s, Config& c, const std::string& v) {
+  struct Visitor {
+    const Setting& s;
+    Config& c;
+    const std::string& v;
+    bool operator()(int64_t Config::*f) const { return ParseInt(v, s.lo, s.hi, &(c.*f)); }
+    bool operator()(int Config::*f) const {
+      int64_t n = 0;
+      if (!ParseInt(v, s.lo, s.hi, &n)) return false;
+      c.*f = static_cast<int>(n);
+      return true;
+    }
+    bool operator()(double Config::*f) const { return ParseDouble(v, s.min, &(c.*f)); }
+    bool operator()(bool Config::*f) const { return ParseBool(v, &(c.*f)); }
+    bool operator()(std::string Config::*f) const {
+      std::string value = v;
+      if (!s.check(&value)) return false;
+      c.*f = std::move(value);
+      return true;
+    }
+    bool operator()(bool (*apply)(Config&, const std::string&)) const { return apply(c, v); }
+  };
+  return std::visit(Visitor{s, c, v}, s.field);
+}
+
+// " (default X)" from a default Config, or "" when the default is empty or secret.
+std::string DefaultText(const Setting& s) {
+  if (s.secret) return "";
+  static const Config kDefaults;
+  struct Visitor {
+    std::string operator()(int64_t Config::*f) const { return std::to_string(kDefaults.*f); }
+    std::string operator()(int Config::*f) const { return std::to_string(kDefaults.*f); }
+    std::string operator()(double Config::*f) const {
+      char buf[32];
+      std::snprintf(buf, sizeof(buf), "%g", kDefaults.*f);
+      return buf;
+    }
+    std::string operator()(bool Config::*f) const { return kDefaults.*f ? "1" : "0"; }
+    std::string operator()(std::string Config::*f) const { return kDefaults.*f; }
+    std::string operator()(bool (*)(Config&, const std::string&)) const { return ""; }
+  };
+  const std::string value = std::visit(Visitor{}, s.field);
+  return value.empty() ? "" : " (default " + value + ")";
 }
 
 // VIGIL_FOO_BAR -> --foo-bar
@@ -319,7 +312,7 @@ Result<Config> ParseConfig(const std::vector<std::string>& args,
   for (const Setting& s : Settings()) {
     auto it = values.find(s.env);
     if (it == values.end() || it->second.empty()) continue;  // empty = unset
-    if (!s.apply(c, it->second)) {
+    if (!Apply(s, c, it->second)) {
       return Status::InvalidArgument("invalid value for " + std::string(s.env) + " (" +
                                      FlagName(s.env) + ")");
     }
@@ -349,7 +342,7 @@ std::string ConfigHelp() {
   for (const Setting& s : Settings()) {
     std::string left = "  " + FlagName(s.env) + " / " + s.env;
     if (left.size() < 52) left.resize(52, ' ');
-    out += left + " " + s.help + "\n";
+    out += left + " " + s.help + DefaultText(s) + "\n";
   }
   return out;
 }

@@ -16,7 +16,7 @@ std::string AuditPath(std::string_view target) {
   return AuditText(target.substr(0, target.find('?')), limits::kMaxAuditPathBytes);
 }
 
-AuditEntry ActionEntry(const App& app, const RequestContext& ctx, const std::string& action,
+AuditEntry ActionEntry(const RequestContext& ctx, const std::string& action,
                        int status, const std::string& detail_json, int64_t project) {
   AuditEntry e;
   e.time_ms = ctx.now_ms;
@@ -27,7 +27,7 @@ AuditEntry ActionEntry(const App& app, const RequestContext& ctx, const std::str
   e.method = ctx.req->method;
   e.path = AuditPath(ctx.req->target);
   e.status = status;
-  e.client_ip = AuditText(app.ClientIp(*ctx.req), limits::kMaxAuditIpBytes);
+  e.client_ip = AuditText(ctx.client_ip, limits::kMaxAuditIpBytes);
   e.detail_json = detail_json;
   return e;
 }

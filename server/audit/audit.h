@@ -10,11 +10,10 @@
 
 namespace vigil {
 
-class App;
 
 // A row for `action` taken by the caller of `ctx` (an API key or the admin), stamped with the
 // request's method, path (no query) and client IP. `project` 0 means ctx's own project.
-AuditEntry ActionEntry(const App& app, const RequestContext& ctx, const std::string& action,
+AuditEntry ActionEntry(const RequestContext& ctx, const std::string& action,
                        int status, const std::string& detail_json = "", int64_t project = 0);
 
 // Client-controlled text (a request path, a proxy's client-IP header) made safe to store and

@@ -33,11 +33,11 @@ void SendAudit(App& app, RequestContext& ctx, const AuditFilter& f) {
   if (format == "ndjson") {
     auto slot = AcquireStreamSlot();
     if (!slot) {
-      return SendError(*ctx.res, Status::Overloaded("too many downloads in progress, retry later"));
+      return SendError(ctx, Status::Overloaded("too many downloads in progress, retry later"));
     }
     // Everything that matches, oldest first, in pages read by short transactions: a slow reader
     // never holds a snapshot (which would keep the WAL from being reset) for long.
-    return SendNdjsonStream(app, *ctx.res, std::move(slot), "", [&app, f](const EmitLine& emit) {
+    return SendNdjsonStream(app.pipeline(), *ctx.res, std::move(slot), "", [&app, f](const EmitLine& emit) {
       AuditFilter page = f;
       page.limit = kAuditStreamPage;
       for (;;) {
@@ -60,7 +60,7 @@ void SendAudit(App& app, RequestContext& ctx, const AuditFilter& f) {
     });
   }
   if (!format.empty() && format != "json") {
-    return SendError(*ctx.res, Status::InvalidArgument("invalid format: must be json or ndjson"));
+    return SendError(ctx, Status::InvalidArgument("invalid format: must be json or ndjson"));
   }
   std::vector<AuditEntry> entries;
   Status s = app.store().Read([&](ReadTxn& txn) {
@@ -69,7 +69,7 @@ void SendAudit(App& app, RequestContext& ctx, const AuditFilter& f) {
     entries = std::move(r.value());
     return Status::Ok();
   });
-  if (!s.ok()) return SendError(*ctx.res, s);
+  if (!s.ok()) return SendError(ctx, s);
   JsonWriter w;
   w.BeginObject().Field("ok", true).Key("entries").BeginArray();
   for (const AuditEntry& e : entries) WriteAuditEntry(w, e);
@@ -87,7 +87,7 @@ void HandleAuditLog(App& app, RequestContext& ctx) {
   AuditFilter f;
   f.project = ctx.auth.project;
   Status s = ParseAuditFilter(ctx, &f);
-  if (!s.ok()) return SendError(*ctx.res, s);
+  if (!s.ok()) return SendError(ctx, s);
   SendAudit(app, ctx, f);
 }
 
@@ -95,7 +95,7 @@ void HandleAdminAuditLog(App& app, RequestContext& ctx) {
   AuditFilter f;
   f.all_projects = true;
   Status s = ParseAuditFilter(ctx, &f);
-  if (!s.ok()) return SendError(*ctx.res, s);
+  if (!s.ok()) return SendError(ctx, s);
   const std::string project_id = ctx.Query("project_id");
   if (!project_id.empty()) {
     std::optional<int64_t> project;
@@ -105,8 +105,8 @@ void HandleAdminAuditLog(App& app, RequestContext& ctx) {
       project = r.value();
       return Status::Ok();
     });
-    if (!s.ok()) return SendError(*ctx.res, s);
-    if (!project) return SendError(*ctx.res, Status::NotFound("project not found"));
+    if (!s.ok()) return SendError(ctx, s);
+    if (!project) return SendError(ctx, Status::NotFound("project not found"));
     f.project = *project;
   }
   SendAudit(app, ctx, f);

@@ -92,7 +92,7 @@ Result<std::vector<std::string>> StripePost(
 
 void HandleGetBilling(App& app, RequestContext& ctx) {
   auto p = LoadOwnProject(app, ctx);
-  if (!p.ok()) return SendError(*ctx.res, p.status());
+  if (!p.ok()) return SendError(ctx, p.status());
   const BillingView v = ComputeBillingView(p.value(), ctx.now_ms, BillingConfigured(app.config()));
   JsonWriter w;
   w.BeginObject()
@@ -124,7 +124,7 @@ void HandleBillingUsage(App& app, RequestContext& ctx) {
     days = std::move(r.value());
     return Status::Ok();
   });
-  if (!s.ok()) return SendError(*ctx.res, s);
+  if (!s.ok()) return SendError(ctx, s);
   JsonWriter w;
   w.BeginObject().Field("ok", true).Key("days").BeginArray();
   for (const auto& [day, count] : days) {
@@ -140,12 +140,12 @@ void HandleBillingUsage(App& app, RequestContext& ctx) {
 void HandleBillingCheckout(App& app, RequestContext& ctx) {
   const Config& c = app.config();
   if (!BillingConfigured(c)) {
-    return SendError(*ctx.res, Status::NotConfigured("billing is not configured"));
+    return SendError(ctx, Status::NotConfigured("billing is not configured"));
   }
   auto p = LoadOwnProject(app, ctx);
-  if (!p.ok()) return SendError(*ctx.res, p.status());
+  if (!p.ok()) return SendError(ctx, p.status());
   if (p->tier != "hobby") {
-    return SendError(*ctx.res,
+    return SendError(ctx,
                      Status::InvalidArgument(
                          "project is already on a paid tier; use /billing/portal to manage"));
   }
@@ -159,7 +159,7 @@ void HandleBillingCheckout(App& app, RequestContext& ctx) {
       {"metadata[vigil_project_id]", p->project_id}};
   if (!p->owner_email.empty()) form.emplace_back("customer_email", p->owner_email);
   auto r = StripePost(c, "/v1/checkout/sessions", form, {"url", "id"});
-  if (!r.ok()) return SendError(*ctx.res, r.status());
+  if (!r.ok()) return SendError(ctx, r.status());
   JsonWriter w;
   w.BeginObject()
       .Field("ok", true)
@@ -172,19 +172,19 @@ void HandleBillingCheckout(App& app, RequestContext& ctx) {
 void HandleBillingPortal(App& app, RequestContext& ctx) {
   const Config& c = app.config();
   if (!BillingConfigured(c)) {
-    return SendError(*ctx.res, Status::NotConfigured("billing is not configured"));
+    return SendError(ctx, Status::NotConfigured("billing is not configured"));
   }
   auto p = LoadOwnProject(app, ctx);
-  if (!p.ok()) return SendError(*ctx.res, p.status());
+  if (!p.ok()) return SendError(ctx, p.status());
   if (p->stripe_customer_id.empty()) {
     return SendError(
-        *ctx.res, Status::InvalidArgument(
+        ctx, Status::InvalidArgument(
                       "project has no Stripe customer yet; upgrade first via /billing/checkout"));
   }
   auto r = StripePost(
       c, "/v1/billing_portal/sessions",
       {{"customer", p->stripe_customer_id}, {"return_url", c.dashboard_url + "/billing"}}, {"url"});
-  if (!r.ok()) return SendError(*ctx.res, r.status());
+  if (!r.ok()) return SendError(ctx, r.status());
   JsonWriter w;
   w.BeginObject().Field("ok", true).Field("url", r.value()[0]).EndObject();
   SendJson(*ctx.res, 200, w.Take());
@@ -193,16 +193,16 @@ void HandleBillingPortal(App& app, RequestContext& ctx) {
 void HandleStripeWebhook(App& app, RequestContext& ctx) {
   const std::string& secret = app.config().stripe_webhook_secret;
   if (secret.empty()) {
-    return SendError(*ctx.res, Status::NotConfigured("stripe webhook not configured"));
+    return SendError(ctx, Status::NotConfigured("stripe webhook not configured"));
   }
   if (!ctx.req->has_header("Stripe-Signature")) {
-    return SendError(*ctx.res, Status::InvalidArgument("missing Stripe-Signature header"));
+    return SendError(ctx, Status::InvalidArgument("missing Stripe-Signature header"));
   }
   Status s = VerifyStripeSignature(ctx.req->get_header_value("Stripe-Signature"), ctx.body, secret,
                                    ctx.now_ms / 1000);
-  if (!s.ok()) return SendError(*ctx.res, s);
+  if (!s.ok()) return SendError(ctx, s);
   auto action = DecodeStripeEvent(ctx.body);
-  if (!action.ok()) return SendError(*ctx.res, action.status());
+  if (!action.ok()) return SendError(ctx, action.status());
   const StripeAction& a = action.value();
   bool duplicate = false, unknown_project = false;
   // The event's effects and its stripe_events row commit together: each event acts exactly once,
@@ -236,11 +236,11 @@ void HandleStripeWebhook(App& app, RequestContext& ctx) {
     e.method = ctx.req->method;
     e.path = AuditPath(ctx.req->target);
     e.status = 200;
-    e.client_ip = AuditText(app.ClientIp(*ctx.req), limits::kMaxAuditIpBytes);
+    e.client_ip = AuditText(ctx.client_ip, limits::kMaxAuditIpBytes);
     e.detail_json = detail.Take();
     return txn.InsertAudit(e);
   });
-  if (!s.ok()) return SendError(*ctx.res, s);
+  if (!s.ok()) return SendError(ctx, s);
   if (unknown_project) {
     log::Warn("stripe event for an unknown project",
               {log::Str("event_id", a.event_id), log::Str("type", a.type)});
@@ -252,13 +252,13 @@ void HandleStripeWebhook(App& app, RequestContext& ctx) {
 
 void HandleSecurityTxt(App& app, RequestContext& ctx) {
   const std::string& path = app.config().security_txt;
-  if (path.empty()) return SendError(*ctx.res, Status::NotFound("not found"));
+  if (path.empty()) return SendError(ctx, Status::NotFound("not found"));
   std::ifstream in(path, std::ios::binary);
   std::string text(static_cast<size_t>(kMaxSecurityTxtBytes), '\0');
   in.read(text.data(), kMaxSecurityTxtBytes);
   if (in.bad() || (!in.eof() && in.gcount() == kMaxSecurityTxtBytes) || !in.is_open()) {
     log::Warn("security.txt unreadable or too large", {log::Str("path", path)});
-    return SendError(*ctx.res, Status::NotFound("not found"));
+    return SendError(ctx, Status::NotFound("not found"));
   }
   text.resize(static_cast<size_t>(in.gcount()));
   ctx.res->status = 200;

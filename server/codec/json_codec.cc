@@ -77,8 +77,12 @@ bool HasControlChars(std::string_view s) {
 }
 
 // Reads a JSON integer within int64 that is >= 0. `error` gets the wire message.
-bool ReadCount(element v, std::string_view field, int64_t* out, std::string* error) {
+// On failure *type_error (when given) tells a value of the wrong JSON type (true) from a negative
+// one (false): only the first is "invalid JSON" in the error message.
+bool ReadCount(element v, std::string_view field, int64_t* out, std::string* error,
+               bool* type_error = nullptr) {
   int64_t n;
+  if (type_error) *type_error = true;
   if (v.type() != element_type::INT64 && v.type() != element_type::UINT64) {
     *error = TypeError(field, "an integer");
     return false;
@@ -89,20 +93,24 @@ bool ReadCount(element v, std::string_view field, int64_t* out, std::string* err
   }
   if (n < 0) {
     *error = "field \"" + std::string(field) + "\" must be >= 0";
+    if (type_error) *type_error = false;
     return false;
   }
   *out = n;
   return true;
 }
 
-bool ReadNonNegativeNumber(element v, std::string_view field, double* out, std::string* error) {
+bool ReadNonNegativeNumber(element v, std::string_view field, double* out, std::string* error,
+                           bool* type_error = nullptr) {
   double d;
+  if (type_error) *type_error = true;
   if (v.get_double().get(d) != simdjson::SUCCESS || !std::isfinite(d)) {
     *error = TypeError(field, "a number");
     return false;
   }
   if (d < 0) {
     *error = "field \"" + std::string(field) + "\" must be >= 0";
+    if (type_error) *type_error = false;
     return false;
   }
   *out = d;
@@ -152,18 +160,12 @@ bool ReadBudget(element v, Budget* b, std::string* error, bool* type_error) {
     int64_t n = 0;
     double d = 0;
     if (key == "max_duration_ms" || key == "max_steps" || key == "max_llm_calls") {
-      if (!ReadCount(value, name, &n, error)) {
-        *type_error = error->find("must be >=") == std::string::npos;
-        return false;
-      }
+      if (!ReadCount(value, name, &n, error, type_error)) return false;
       if (key == "max_duration_ms") b->max_duration_ms = n;
       if (key == "max_steps") b->max_steps = n;
       if (key == "max_llm_calls") b->max_llm_calls = n;
     } else if (key == "max_cost_usd") {
-      if (!ReadNonNegativeNumber(value, name, &d, error)) {
-        *type_error = error->find("must be >=") == std::string::npos;
-        return false;
-      }
+      if (!ReadNonNegativeNumber(value, name, &d, error, type_error)) return false;
       b->max_cost_usd = d;
     } else if (key == "auto_halt") {
       bool flag;
@@ -236,14 +238,12 @@ Result<ExecutionPatch> ParseExecutionBody(std::string_view body, std::string* bo
       ok = ReadTimestamp(value, key, &p.ended_at_ms, &error);
     } else if (key == "duration_ms" || key == "total_tokens_in" || key == "total_tokens_out") {
       int64_t n = 0;
-      ok = ReadCount(value, key, &n, &error);
-      if (!ok) type_error = error.find("must be >=") == std::string::npos;
+      ok = ReadCount(value, key, &n, &error, &type_error);
       if (key == "duration_ms") p.duration_ms = n;
       if (key == "total_tokens_in") p.total_tokens_in = n;
       if (key == "total_tokens_out") p.total_tokens_out = n;
     } else if (key == "estimated_cost_usd") {
-      ok = ReadNonNegativeNumber(value, key, &p.estimated_cost_usd, &error);
-      if (!ok) type_error = error.find("must be >=") == std::string::npos;
+      ok = ReadNonNegativeNumber(value, key, &p.estimated_cost_usd, &error, &type_error);
     } else if (key == "input_summary" || key == "output_summary" || key == "crash_signature" ||
                key == "sdk_version" || key == "sdk_language") {
       std::string v;

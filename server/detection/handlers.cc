@@ -57,7 +57,7 @@ void HandleListFailureGroups(App& app, RequestContext& ctx) {
     groups = std::move(r.value());
     return Status::Ok();
   });
-  if (!s.ok()) return SendError(*ctx.res, s);
+  if (!s.ok()) return SendError(ctx, s);
   JsonWriter w;
   w.BeginObject().Field("ok", true).Key("failure_groups").BeginArray();
   for (const auto& g : groups) WriteFailureGroup(w, g, ctx.auth.project_id);
@@ -71,8 +71,8 @@ void HandleListFailureGroups(App& app, RequestContext& ctx) {
 
 void HandleGetFailureGroup(App& app, RequestContext& ctx) {
   auto g = FindGroup(app, ctx);
-  if (!g.ok()) return SendError(*ctx.res, g.status());
-  if (!g.value()) return SendError(*ctx.res, Status::NotFound("failure group not found"));
+  if (!g.ok()) return SendError(ctx, g.status());
+  if (!g.value()) return SendError(ctx, Status::NotFound("failure group not found"));
   JsonWriter w;
   WriteFailureGroup(w, *g.value(), ctx.auth.project_id);  // bare object, as the reference protocol
   SendJson(*ctx.res, 200, w.Take());
@@ -80,8 +80,8 @@ void HandleGetFailureGroup(App& app, RequestContext& ctx) {
 
 void HandleListGroupExecutions(App& app, RequestContext& ctx) {
   auto g = FindGroup(app, ctx);
-  if (!g.ok()) return SendError(*ctx.res, g.status());
-  if (!g.value()) return SendError(*ctx.res, Status::NotFound("failure group not found"));
+  if (!g.ok()) return SendError(ctx, g.status());
+  if (!g.value()) return SendError(ctx, Status::NotFound("failure group not found"));
   ExecutionFilter f;
   f.failure_group_id = g.value()->group_id;
   f.limit = ctx.PageParam("limit", limits::kDefaultPageSize, 1, limits::kMaxPageSize);
@@ -93,7 +93,7 @@ void HandleListGroupExecutions(App& app, RequestContext& ctx) {
     list = std::move(r.value());
     return Status::Ok();
   });
-  if (!s.ok()) return SendError(*ctx.res, s);
+  if (!s.ok()) return SendError(ctx, s);
   JsonWriter w;
   WriteExecutionPage(w, list, ctx.auth.project_id, f.limit, f.offset);
   w.Field("group_id", f.failure_group_id).EndObject();
@@ -102,20 +102,20 @@ void HandleListGroupExecutions(App& app, RequestContext& ctx) {
 
 void HandleGetPolicy(App& app, RequestContext& ctx) {
   auto policy = app.detection().PolicyFor(ctx.auth.project);
-  if (!policy.ok()) return SendError(*ctx.res, policy.status());
+  if (!policy.ok()) return SendError(ctx, policy.status());
   SendJson(*ctx.res, 200, "{\"ok\":true,\"policy\":" + PolicyToJson(policy.value()) + "}");
 }
 
 void HandlePutPolicy(App& app, RequestContext& ctx) {
   auto policy = ParsePolicy(ctx.body, app.detection().default_preset());
-  if (!policy.ok()) return SendError(*ctx.res, policy.status());
+  if (!policy.ok()) return SendError(ctx, policy.status());
   const std::string json = PolicyToJson(policy.value());
   Status s = app.store().Write([&](WriteTxn& txn) {
     Status u = txn.PutPolicy(ctx.auth.project, json, ctx.now_ms);
     if (!u.ok()) return u;
-    return txn.InsertAudit(ActionEntry(app, ctx, "policy.update", 200));
+    return txn.InsertAudit(ActionEntry(ctx, "policy.update", 200));
   });
-  if (!s.ok()) return SendError(*ctx.res, s);
+  if (!s.ok()) return SendError(ctx, s);
   app.detection().SetPolicyCache(ctx.auth.project, policy.value());
   SendJson(*ctx.res, 200, "{\"ok\":true,\"policy\":" + json + "}");
 }
@@ -124,13 +124,13 @@ void HandleGetPlaybook(App&, RequestContext& ctx) {
   const std::string cls = ctx.Query("failure_class"), sig = ctx.Query("signature");
   if (cls.empty() || sig.empty()) {
     return SendError(
-        *ctx.res,
+        ctx,
         Status::InvalidArgument("failure_class and signature query parameters are both required"));
   }
   auto text = FindPlaybook(cls, sig);
   if (!text) {
     return SendError(
-        *ctx.res, Status::NotFound("no playbook for failure_class=" + cls + " signature=" + sig));
+        ctx, Status::NotFound("no playbook for failure_class=" + cls + " signature=" + sig));
   }
   ctx.res->status = 200;
   ctx.res->set_header("Cache-Control", "public, max-age=300");

@@ -34,20 +34,20 @@ std::string HaltFrame(const std::string& reason) {
 void HandleHalt(App& app, RequestContext& ctx) {
   const std::string& id = ctx.params[0];
   if (id.size() > limits::kMaxIdBytes) {
-    return SendError(*ctx.res, Status::NotFound("execution not found"));
+    return SendError(ctx, Status::NotFound("execution not found"));
   }
   auto reason = ParseOptionalStringField(ctx.body, "reason");
-  if (!reason.ok()) return SendError(*ctx.res, reason.status());
+  if (!reason.ok()) return SendError(ctx, reason.status());
   if (reason->size() > limits::kMaxReasonBytes) {
-    return SendError(*ctx.res,
+    return SendError(ctx,
                      Status::InvalidArgument("reason longer than " +
                                              std::to_string(limits::kMaxReasonBytes) + " bytes"));
   }
   if (reason->empty()) reason.value() = "halt requested via API";
   auto out = app.RequestHalt(ctx.auth.project, id, reason.value(), ctx.now_ms,
-                             ActionEntry(app, ctx, "halt.request", 200));
-  if (!out.ok()) return SendError(*ctx.res, out.status());
-  if (!out->exists) return SendError(*ctx.res, Status::NotFound("execution not found"));
+                             ActionEntry(ctx, "halt.request", 200));
+  if (!out.ok()) return SendError(ctx, out.status());
+  if (!out->exists) return SendError(ctx, Status::NotFound("execution not found"));
   JsonWriter w;
   w.BeginObject()
       .Field("ok", true)
@@ -60,14 +60,14 @@ void HandleHalt(App& app, RequestContext& ctx) {
 void HandleHaltStream(App& app, RequestContext& ctx) {
   const std::string& id = ctx.params[0];
   if (id.size() > limits::kMaxIdBytes) {
-    return SendError(*ctx.res, Status::NotFound("execution not found"));
+    return SendError(ctx, Status::NotFound("execution not found"));
   }
   // Registered before the persisted state is read: a halt committed in between is either read
   // here or announced to this subscriber (the frame is sent once either way).
   auto sub = app.halts().Subscribe(ctx.auth.project, id);
   if (!sub.ok()) {
     ctx.res->set_header("Retry-After", "5");
-    return SendError(*ctx.res, sub.status());
+    return SendError(ctx, sub.status());
   }
   auto state = std::make_shared<StreamState>();
   state->sub = sub.value();
@@ -83,7 +83,7 @@ void HandleHaltStream(App& app, RequestContext& ctx) {
   });
   if (!s.ok()) {
     app.halts().Unsubscribe(ctx.auth.project, id, state->sub);
-    return SendError(*ctx.res, s);
+    return SendError(ctx, s);
   }
   if (persisted.exists && !persisted.terminal && !persisted.halt_reason.empty()) {
     state->persisted = persisted.halt_reason;

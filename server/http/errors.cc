@@ -51,16 +51,27 @@ int HttpStatusFor(Code code) {
       return 403;
     case Code::kNotFound:
       return 404;
+    case Code::kMethodNotAllowed:
+      return 405;
+    case Code::kRequestTimeout:
+      return 408;
     case Code::kConflict:
       return 409;
     case Code::kTooLarge:
       return 413;
+    case Code::kUriTooLong:
+      return 414;
+    case Code::kRangeNotSatisfiable:
+      return 416;
     case Code::kUnsupportedMedia:
       return 415;
     case Code::kRateLimited:
       return 429;
+    case Code::kHeadersTooLarge:
+      return 431;
     case Code::kOverloaded:
     case Code::kUnavailable:
+    case Code::kStorageUnavailable:
     case Code::kStorageFull:
     case Code::kNotConfigured:
       return 503;
@@ -73,45 +84,97 @@ int HttpStatusFor(Code code) {
 }
 
 namespace {
-thread_local Code t_last_error = Code::kOk;
+
+// The operator has to free space; say so in the log, at most once per interval.
+void LogStorageFull(const std::string& detail) {
+  static std::atomic<int64_t> last_logged_ms{0};
+  const int64_t now_ms = NowMs();
+  int64_t last = last_logged_ms.load();
+  if (now_ms - last >= limits::kStorageFullLogIntervalMs &&
+      last_logged_ms.compare_exchange_strong(last, now_ms)) {
+    log::Error("storage full: ingestion refused until space is freed",
+               {log::Str("detail", detail)});
+  }
+}
+
+// What a client may read of an error: the message for its own mistakes, a fixed text for the
+// server's (SQLite's and a bug's text stay in the log).
+std::string ClientMessage(const Status& status) {
+  switch (status.code()) {
+    case Code::kInternal:
+      return "internal error";
+    case Code::kStorageUnavailable:
+      return "storage unavailable, retry later";
+    case Code::kStorageFull:
+      return "storage full, retry later";
+    case Code::kUnauthenticated:
+      return "unauthorized";
+    default:
+      return status.message();
+  }
+}
+
 }  // namespace
 
-Code LastErrorCode() { return t_last_error; }
-void ResetLastErrorCode() { t_last_error = Code::kOk; }
-
-void SendError(httplib::Response& res, const Status& status) {
-  t_last_error = status.code();
-  const int http = HttpStatusFor(status.code());
-  std::string message = status.message();
-  if (status.code() == Code::kInternal) message = "internal error";
-  if (status.code() == Code::kUnavailable && message.rfind("storage unavailable", 0) == 0) {
-    message = "storage unavailable, retry later";  // the SQLite text stays in the log
-  }
-  if (status.code() == Code::kStorageFull) {
-    // The operator has to free space; say so in the log, at most once per interval.
-    static std::atomic<int64_t> last_logged_ms{0};
-    const int64_t now_ms = NowMs();
-    int64_t last = last_logged_ms.load();
-    if (now_ms - last >= limits::kStorageFullLogIntervalMs &&
-        last_logged_ms.compare_exchange_strong(last, now_ms)) {
-      log::Error("storage full: ingestion refused until space is freed",
-                 {log::Str("detail", message)});
-    }
-    message = "storage full, retry later";
-    res.set_header("Retry-After", std::to_string(limits::kStorageFullRetryAfterSec));
-  }
-  if (status.code() == Code::kUnauthenticated) {
-    message = "unauthorized";
-    res.set_header("WWW-Authenticate", "Bearer");
-  }
-  // Retrying helps with overload and draining, not with a feature the operator has not set up.
-  if ((status.code() == Code::kUnavailable || status.code() == Code::kOverloaded) &&
-      !res.has_header("Retry-After")) {
-    res.set_header("Retry-After", "1");
+ErrorResponse MapError(const Status& status) {
+  ErrorResponse out;
+  out.http_status = HttpStatusFor(status.code());
+  switch (status.code()) {
+    case Code::kStorageFull:
+      LogStorageFull(status.message());
+      out.headers.emplace_back("Retry-After", std::to_string(limits::kStorageFullRetryAfterSec));
+      break;
+    case Code::kUnauthenticated:
+      out.headers.emplace_back("WWW-Authenticate", "Bearer");
+      break;
+    // Retrying helps with overload, draining and a busy database, not with a feature the operator
+    // has not set up.
+    case Code::kUnavailable:
+    case Code::kStorageUnavailable:
+    case Code::kOverloaded:
+      out.headers.emplace_back("Retry-After", "1");
+      break;
+    default:
+      break;
   }
   JsonWriter w;
-  w.BeginObject().Field("ok", false).Field("error", message).EndObject();
-  SendJson(res, http, w.Take());
+  w.BeginObject().Field("ok", false).Field("error", ClientMessage(status)).EndObject();
+  out.body = w.Take();
+  return out;
+}
+
+void SendError(httplib::Response& res, const Status& status) {
+  ErrorResponse e = MapError(status);
+  for (auto& [name, value] : e.headers) {
+    // A handler that knows better (a rate limit's own wait, a drain) has set it already.
+    if (name == "Retry-After" && res.has_header("Retry-After")) continue;
+    res.set_header(name, value);
+  }
+  SendJson(res, e.http_status, e.body);
+}
+
+Status StatusForHttpRefusal(int http_status) {
+  switch (http_status) {
+    case 400:
+      return Status::InvalidArgument("bad request");
+    case 404:
+      return Status::NotFound("not found");
+    case 413:
+      return Status::TooLarge("request body too large");
+    case 414:
+      return Status::UriTooLong("request target too long");
+    case 415:
+      return Status::UnsupportedMedia("unsupported content encoding");
+    case 416:
+      return Status::RangeNotSatisfiable("range not satisfiable");
+    default:
+      return Status::Internal("http layer answered " + std::to_string(http_status));
+  }
+}
+
+void SendError(RequestContext& ctx, const Status& status) {
+  ctx.error = status.code();
+  SendError(*ctx.res, status);
 }
 
 }  // namespace vigil

@@ -1,8 +1,15 @@
 // What a handler sees of one HTTP request, and the one place a Status becomes an HTTP response.
+//
+// A RequestContext lives for one request, from the moment its head is read until its response
+// has been written and logged (server/http/pipeline.h owns it). Everything that concerns the one
+// request — who asked, which route matched, which error was sent — is on it, never in
+// thread-local state, so any code that handles a request can be called from a test with a
+// context it built itself.
 #pragma once
 
 #include <httplib.h>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -14,7 +21,7 @@
 
 namespace vigil {
 
-class App;
+struct Route;
 
 struct RequestContext {
   const httplib::Request* req = nullptr;
@@ -23,14 +30,27 @@ struct RequestContext {
   AuthRecord auth;                  // set on API-key routes
   int64_t now_ms = 0;
   std::string body;  // the request body (routes that take one)
-  // Audit (spec §11): who is calling ("key" or "admin"), and the project an admin request acted
-  // on (internal id, 0 = none), so admin actions appear in that project's log.
+  // Audit (docs/api.md#audit-log): who is calling ("key" or "admin"), and the project an admin
+  // request acted on (internal id, 0 = none), so admin actions appear in that project's log.
   std::string actor;
   int64_t audit_project = 0;
 
+  // Set by the pipeline for the request log, the metrics and the audit row.
+  std::string request_id;
+  std::chrono::steady_clock::time_point start;
+  const char* route = "-";         // the matched route's pattern (static storage)
+  std::string client_ip;           // the socket peer, or the trusted proxy header's address
+  std::string key_id;              // the authenticated key, or "admin"
+  Code error = Code::kOk;          // the code of the error response sent, if one was
+  bool close_after = false;        // the body was not read: linger when closing the connection
+  const Route* matched = nullptr;  // the route, once routing found one
+  // The body still on the wire; only while the pipeline reads it (then null).
+  const httplib::ContentReader* body_reader = nullptr;
+
   // Query parameter or "" when absent.
   std::string Query(const char* name) const;
-  // A pagination parameter (spec §2.4): missing or non-integer => `def`; out of range => clamped.
+  // A pagination parameter (docs/api.md#lists-and-pagination): missing or non-integer => `def`;
+  // out of range => clamped.
   int64_t PageParam(const char* name, int64_t def, int64_t lo, int64_t hi) const;
   // An optional RFC 3339 query parameter; InvalidArgument names it when malformed.
   Status TimeParam(const char* name, std::optional<int64_t>* out) const;
@@ -38,16 +58,28 @@ struct RequestContext {
 
 // Writes `{"ok":true,...}` bodies built by the caller.
 void SendJson(httplib::Response& res, int http_status, const std::string& json);
-// The single Status -> HTTP mapping: status code, `{"ok":false,"error":...}` envelope and the
-// headers that go with it (Retry-After on 503/429, WWW-Authenticate on 401). Internal errors are
-// logged by the caller and sent as "internal error"; storage text never reaches a client.
-void SendError(httplib::Response& res, const Status& status);
-int HttpStatusFor(Code code);
-// The code of the last error SendError wrote on this thread since ResetLastErrorCode (kOk if
-// none): lets the request log and the alert sink tell shed load from failures.
-Code LastErrorCode();
-void ResetLastErrorCode();
 
+// The single Status -> HTTP mapping: status code, `{"ok":false,"error":...}` envelope and the
+// headers that go with it (Retry-After on 503/429, WWW-Authenticate on 401). Internal and storage
+// errors are sent as a generic text; their detail never reaches a client.
+struct ErrorResponse {
+  int http_status = 500;
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+ErrorResponse MapError(const Status& status);
+int HttpStatusFor(Code code);
+
+// Sends MapError(status) and records its code on the context (the request log and the alert sink
+// tell shed load from failures by it).
+void SendError(RequestContext& ctx, const Status& status);
+// For the few answers given before a request has a context (httplib's own refusals).
+void SendError(httplib::Response& res, const Status& status);
+// The error a refusal by the HTTP layer itself (a malformed request line, a bad Range, ...) with
+// this status code stands for.
+Status StatusForHttpRefusal(int http_status);
+
+class App;
 using Handler = void (*)(App& app, RequestContext& ctx);
 
 }  // namespace vigil

@@ -21,6 +21,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "server/http/request.h"
 #include "server/limits.h"
 
 static_assert(CPPHTTPLIB_LISTEN_BACKLOG == vigil::limits::kListenBacklog,
@@ -97,12 +98,14 @@ class DeadlineStream : public httplib::Stream {
 
 // Writes a short final response and closes: FIN after the bytes, then the close, so the client
 // reads the status instead of a reset.
-void AnswerAndClose(int fd, int status, const char* reason, const char* error) {
-  const std::string body = std::string("{\"ok\":false,\"error\":\"") + error + "\"}";
-  const std::string msg = "HTTP/1.1 " + std::to_string(status) + " " + reason +
-                          "\r\nContent-Type: application/json\r\nConnection: close\r\n"
-                          "X-Content-Type-Options: nosniff\r\nContent-Length: " +
-                          std::to_string(body.size()) + "\r\n\r\n" + body;
+void AnswerAndClose(int fd, const Status& status, const char* reason) {
+  const ErrorResponse e = MapError(status);
+  std::string msg = "HTTP/1.1 " + std::to_string(e.http_status) + " " + reason +
+                    "\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                    "X-Content-Type-Options: nosniff\r\nContent-Length: " +
+                    std::to_string(e.body.size()) + "\r\n";
+  for (const auto& [name, value] : e.headers) msg += name + ": " + value + "\r\n";
+  msg += "\r\n" + e.body;
   (void)::send(fd, msg.data(), msg.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
   ::shutdown(fd, SHUT_WR);
   char sink[4096];
@@ -308,7 +311,8 @@ class WaitingRoom {
           ::close(fd);  // closed by the client
         } else if (state == HeadState::kTooLarge) {
           head_too_large_.fetch_add(1, std::memory_order_relaxed);
-          AnswerAndClose(fd, 431, "Request Header Fields Too Large", "request head too large");
+          AnswerAndClose(fd, Status::HeadersTooLarge("request head too large"),
+                         "Request Header Fields Too Large");
         } else {
           GatedHttpServer* server = e.server;
           const size_t served = e.served;
@@ -348,7 +352,8 @@ class WaitingRoom {
     for (const auto& [fd, started] : expired) {
       if (started) {
         heads_timed_out_.fetch_add(1, std::memory_order_relaxed);
-        AnswerAndClose(fd, 408, "Request Timeout", "request not received in time");
+        AnswerAndClose(fd, Status::RequestTimeout("request not received in time"),
+                       "Request Timeout");
       } else {
         ::close(fd);
       }
@@ -519,7 +524,8 @@ void GatedHttpServer::ServeConnection(int fd, size_t served) {
     if (a.next == Next::kClosed) return Close(fd);
     if (a.next == Next::kTooLarge) {
       WaitingRoom::head_too_large_.fetch_add(1, std::memory_order_relaxed);
-      return AnswerAndClose(fd, 431, "Request Header Fields Too Large", "request head too large");
+      return AnswerAndClose(fd, Status::HeadersTooLarge("request head too large"),
+                            "Request Header Fields Too Large");
     }
     if (a.next == Next::kPark) {
       // Without a pool (the accept thread answering past both backlogs) there is no room.

@@ -2,8 +2,8 @@
 
 #include <atomic>
 
-#include "server/app/app.h"
 #include "server/http/log.h"
+#include "server/http/pipeline.h"
 #include "server/limits.h"
 
 namespace vigil {
@@ -22,7 +22,7 @@ std::shared_ptr<void> AcquireStreamSlot() {
   return std::shared_ptr<void>(&g_open_streams, [](void*) { g_open_streams.fetch_sub(1); });
 }
 
-void SendNdjsonStream(App& app, httplib::Response& res, std::shared_ptr<void> slot,
+void SendNdjsonStream(const Pipeline& pipeline, httplib::Response& res, std::shared_ptr<void> slot,
                       const std::string& filename,
                       std::function<Status(const EmitLine& emit)> produce) {
   if (!filename.empty()) {
@@ -31,7 +31,7 @@ void SendNdjsonStream(App& app, httplib::Response& res, std::shared_ptr<void> sl
   res.set_header("Cache-Control", "no-store");
   res.status = 200;
   res.set_chunked_content_provider(
-      "application/x-ndjson", [&app, slot = std::move(slot), produce = std::move(produce)](
+      "application/x-ndjson", [&pipeline, slot = std::move(slot), produce = std::move(produce)](
                                   size_t, httplib::DataSink& sink) {
         std::string buf;
         bool client_ok = true;
@@ -41,7 +41,7 @@ void SendNdjsonStream(App& app, httplib::Response& res, std::shared_ptr<void> sl
           buf.push_back('\n');
           if (buf.size() >= limits::kStreamChunkBytes) {
             // A draining server stops streams so shutdown is not held up by a slow reader.
-            client_ok = !app.draining() && sink.write(buf.data(), buf.size());
+            client_ok = !pipeline.draining() && sink.write(buf.data(), buf.size());
             buf.clear();
           }
           return client_ok;

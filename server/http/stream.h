@@ -11,7 +11,7 @@
 
 namespace vigil {
 
-class App;
+class Pipeline;
 
 // Appends one line (a JSON value, without the newline) to the stream; false once the client has
 // gone or the server is shutting down, and the producer should stop.
@@ -25,7 +25,8 @@ std::shared_ptr<void> AcquireStreamSlot();
 // response (after the handler returns). `produce` opens its own read transactions: one for a
 // consistent snapshot, or short ones per page. A producer error ends the body without its final
 // chunk, so the client sees a truncated transfer rather than a clean end.
-void SendNdjsonStream(App& app, httplib::Response& res, std::shared_ptr<void> slot,
+// The stream stops once `pipeline` drains (shutdown).
+void SendNdjsonStream(const Pipeline& pipeline, httplib::Response& res, std::shared_ptr<void> slot,
                       const std::string& filename,
                       std::function<Status(const EmitLine& emit)> produce);
 

@@ -25,11 +25,11 @@ void WriteUpsertResponse(httplib::Response& res, const std::string& execution_id
 void UpsertExecution(App& app, RequestContext& ctx, ExecutionPatch patch,
                      const std::string& body_project_id) {
   if (!body_project_id.empty() && body_project_id != ctx.auth.project_id) {
-    return SendError(*ctx.res,
+    return SendError(ctx,
                      Status::Forbidden("project_id in body does not match authenticated project"));
   }
   auto policy = app.detection().PolicyFor(ctx.auth.project);
-  if (!policy.ok()) return SendError(*ctx.res, policy.status());
+  if (!policy.ok()) return SendError(ctx, policy.status());
   UpsertResult result;
   Status s = app.store().Write([&](WriteTxn& txn) {
     auto r = txn.UpsertExecution(ctx.auth.project, patch, ctx.now_ms);
@@ -37,14 +37,14 @@ void UpsertExecution(App& app, RequestContext& ctx, ExecutionPatch patch,
     result = std::move(r.value());
     return Status::Ok();
   });
-  if (!s.ok()) return SendError(*ctx.res, s);
+  if (!s.ok()) return SendError(ctx, s);
   if (result.created)
     app.abuse().OnExecutionsCreated(ctx.auth.project, ctx.auth.project_id, 1, ctx.now_ms);
   // A terminal execution gets its final pass before the response.
   if (IsTerminalStatus(result.status)) {
     s = app.detection().FinalPass(ctx.auth.project, ctx.auth.project_id, patch.execution_id,
                                   policy.value(), ctx.now_ms);
-    if (!s.ok()) return SendError(*ctx.res, s);
+    if (!s.ok()) return SendError(ctx, s);
   }
   result.execution.execution_id = patch.execution_id;
   app.detection().OnExecutionWritten(ctx.auth.project, result.execution);
@@ -56,9 +56,9 @@ void UpsertExecution(App& app, RequestContext& ctx, ExecutionPatch patch,
 void HandleCreateExecution(App& app, RequestContext& ctx) {
   std::string body_project_id;
   auto patch = ParseExecutionBody(ctx.body, &body_project_id);
-  if (!patch.ok()) return SendError(*ctx.res, patch.status());
+  if (!patch.ok()) return SendError(ctx, patch.status());
   if (patch->execution_id.empty()) {
-    return SendError(*ctx.res, Status::InvalidArgument("execution_id is required"));
+    return SendError(ctx, Status::InvalidArgument("execution_id is required"));
   }
   UpsertExecution(app, ctx, std::move(patch.value()), body_project_id);
 }
@@ -66,26 +66,26 @@ void HandleCreateExecution(App& app, RequestContext& ctx) {
 void HandlePatchExecution(App& app, RequestContext& ctx) {
   const std::string& id = ctx.params[0];
   if (id.size() > limits::kMaxIdBytes) {
-    return SendError(*ctx.res,
+    return SendError(ctx,
                      Status::InvalidArgument("execution_id longer than " +
                                              std::to_string(limits::kMaxIdBytes) + " bytes"));
   }
   std::string body_project_id;
   auto patch = ParseExecutionBody(ctx.body, &body_project_id);
-  if (!patch.ok()) return SendError(*ctx.res, patch.status());
+  if (!patch.ok()) return SendError(ctx, patch.status());
   patch->execution_id = id;  // PATCH uses the path
   UpsertExecution(app, ctx, std::move(patch.value()), body_project_id);
 }
 
 void HandleIngestEvents(App& app, RequestContext& ctx) {
   auto batch = ParseEventBatch(ctx.body, ctx.now_ms, app.detection().enabled());
-  if (!batch.ok()) return SendError(*ctx.res, batch.status());
+  if (!batch.ok()) return SendError(ctx, batch.status());
   // Repeats within the batch are duplicates decided here, off the writer thread.
   const auto repeated = static_cast<int64_t>(RemoveRepeatedEventIds(&batch->events));
   IngestResult result;
   if (!batch->events.empty()) {
     auto policy = app.detection().PolicyFor(ctx.auth.project);
-    if (!policy.ok()) return SendError(*ctx.res, policy.status());
+    if (!policy.ok()) return SendError(ctx, policy.status());
     Detection& detection = app.detection();
     const LivePlan plan = detection.PrepareLive(ctx.auth.project, ctx.auth.project_id,
                                                 batch->events, policy.value(), ctx.now_ms);
@@ -98,7 +98,7 @@ void HandleIngestEvents(App& app, RequestContext& ctx) {
     });
     detection.FinishLive(ctx.auth.project, plan, s.ok() ? &result : nullptr, policy.value(),
                          ctx.now_ms);
-    if (!s.ok()) return SendError(*ctx.res, s);
+    if (!s.ok()) return SendError(ctx, s);
     app.abuse().OnExecutionsCreated(ctx.auth.project, ctx.auth.project_id,
                                     result.created_executions, ctx.now_ms);
     // Late events for a terminal execution re-run its final pass (spec §8.4).
@@ -106,7 +106,7 @@ void HandleIngestEvents(App& app, RequestContext& ctx) {
       if (!t.terminal || t.inserted == 0) continue;
       s = app.detection().FinalPass(ctx.auth.project, ctx.auth.project_id, t.execution_id,
                                     policy.value(), ctx.now_ms);
-      if (!s.ok()) return SendError(*ctx.res, s);
+      if (!s.ok()) return SendError(ctx, s);
     }
   }
   app.metrics().AddEvents(result.accepted, static_cast<int64_t>(batch->errors.size()),

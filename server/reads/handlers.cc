@@ -38,7 +38,7 @@ void WriteFinding(JsonWriter& w, const StoredFinding& f, const std::string& exec
 
 void HandleHealth(App& app, RequestContext& ctx) {
   Status s = app.store().Read([](ReadTxn& txn) { return txn.Ping(); });
-  if (!s.ok()) return SendError(*ctx.res, Status::Unavailable("database unavailable"));
+  if (!s.ok()) return SendError(ctx, Status::Unavailable("database unavailable"));
   JsonWriter w;
   w.BeginObject()
       .Field("ok", true)
@@ -57,8 +57,8 @@ void HandleGetProject(App& app, RequestContext& ctx) {
     info = r.value();
     return Status::Ok();
   });
-  if (!s.ok()) return SendError(*ctx.res, s);
-  if (!info) return SendError(*ctx.res, Status::NotFound("project not found"));
+  if (!s.ok()) return SendError(ctx, s);
+  if (!info) return SendError(ctx, Status::NotFound("project not found"));
   JsonWriter w;
   w.BeginObject()
       .Field("ok", true)
@@ -76,14 +76,14 @@ void HandleListExecutions(App& app, RequestContext& ctx) {
   f.offset = ctx.PageParam("offset", 0, 0, limits::kMaxOffset);
   f.status = ctx.Query("status");
   if (!f.status.empty() && !IsValidStatus(f.status)) {
-    return SendError(*ctx.res, Status::InvalidArgument("invalid status: " + f.status));
+    return SendError(ctx, Status::InvalidArgument("invalid status: " + f.status));
   }
   for (Status s : {ctx.TimeParam("started_after", &f.started_after_ms),
                    ctx.TimeParam("started_before", &f.started_before_ms),
                    IdFilter(ctx, "parent_execution_id", &f.parent_execution_id),
                    IdFilter(ctx, "failure_group_id", &f.failure_group_id),
                    IdFilter(ctx, "sdk_language", &f.sdk_language)}) {
-    if (!s.ok()) return SendError(*ctx.res, s);
+    if (!s.ok()) return SendError(ctx, s);
   }
   std::vector<Execution> list;
   Status s = app.store().Read([&](ReadTxn& txn) {
@@ -92,7 +92,7 @@ void HandleListExecutions(App& app, RequestContext& ctx) {
     list = std::move(r.value());
     return Status::Ok();
   });
-  if (!s.ok()) return SendError(*ctx.res, s);
+  if (!s.ok()) return SendError(ctx, s);
   JsonWriter w;
   WriteExecutionPage(w, list, ctx.auth.project_id, f.limit, f.offset);
   w.EndObject();
@@ -102,7 +102,7 @@ void HandleListExecutions(App& app, RequestContext& ctx) {
 void HandleGetExecution(App& app, RequestContext& ctx) {
   const std::string& id = ctx.params[0];
   if (id.size() > limits::kMaxIdBytes) {
-    return SendError(*ctx.res, Status::NotFound("execution not found"));
+    return SendError(ctx, Status::NotFound("execution not found"));
   }
   std::optional<ExecutionDetail> d;
   Status s = app.store().Read([&](ReadTxn& txn) {
@@ -111,8 +111,8 @@ void HandleGetExecution(App& app, RequestContext& ctx) {
     d = std::move(r.value());
     return Status::Ok();
   });
-  if (!s.ok()) return SendError(*ctx.res, s);
-  if (!d) return SendError(*ctx.res, Status::NotFound("execution not found"));
+  if (!s.ok()) return SendError(ctx, s);
+  if (!d) return SendError(ctx, Status::NotFound("execution not found"));
   Execution& e = d->execution;
   if (e.total_tokens_in == 0 && e.total_tokens_out == 0) {
     e.total_tokens_in = d->llm_tokens_in;
@@ -135,7 +135,7 @@ void HandleGetExecution(App& app, RequestContext& ctx) {
 void HandleListExecutionEvents(App& app, RequestContext& ctx) {
   const std::string& id = ctx.params[0];
   if (id.size() > limits::kMaxIdBytes) {
-    return SendError(*ctx.res, Status::NotFound("execution not found"));
+    return SendError(ctx, Status::NotFound("execution not found"));
   }
   const int64_t limit =
       ctx.PageParam("limit", limits::kDefaultEventPageSize, 1, limits::kMaxEventPageSize);
@@ -148,8 +148,8 @@ void HandleListExecutionEvents(App& app, RequestContext& ctx) {
     events = std::move(r.value());
     return Status::Ok();
   });
-  if (!s.ok()) return SendError(*ctx.res, s);
-  if (!events) return SendError(*ctx.res, Status::NotFound("execution not found"));
+  if (!s.ok()) return SendError(ctx, s);
+  if (!events) return SendError(ctx, Status::NotFound("execution not found"));
   JsonWriter w;
   w.BeginObject().Field("ok", true).Key("events").BeginArray();
   for (const Event& ev : *events) WriteEvent(w, ev);
@@ -185,7 +185,7 @@ void HandleMetrics(App& app, RequestContext& ctx) {
     g.webhook_outbox = r.value();
     return Status::Ok();
   });
-  if (!s.ok()) return SendError(*ctx.res, s);
+  if (!s.ok()) return SendError(ctx, s);
   ctx.res->status = 200;
   ctx.res->set_content(app.metrics().Render(g), "text/plain; version=0.0.4; charset=utf-8");
 }
@@ -196,29 +196,29 @@ void HandleStatsTimeSeries(App& app, RequestContext& ctx) {
   if (metric.empty()) metric = "executions";
   if (metric != "executions" && metric != "failures" && metric != "events" &&
       metric != "cost_usd") {
-    return SendError(*ctx.res,
+    return SendError(ctx,
                      Status::InvalidArgument(
                          "invalid metric: must be executions, failures, events or cost_usd"));
   }
   std::string bucket = ctx.Query("bucket");
   if (bucket.empty()) bucket = "day";
   if (bucket != "hour" && bucket != "day") {
-    return SendError(*ctx.res, Status::InvalidArgument("invalid bucket: must be hour or day"));
+    return SendError(ctx, Status::InvalidArgument("invalid bucket: must be hour or day"));
   }
   const int64_t bucket_ms = bucket == "hour" ? kHourMs : kDayMs;
   std::optional<int64_t> since, until;
   for (Status s : {ctx.TimeParam("since", &since), ctx.TimeParam("until", &until)}) {
-    if (!s.ok()) return SendError(*ctx.res, s);
+    if (!s.ok()) return SendError(ctx, s);
   }
   const int64_t until_ms = until.value_or(ctx.now_ms);
   const int64_t since_ms = since.value_or(until_ms - 7 * kDayMs);
   if (since_ms > until_ms) {
-    return SendError(*ctx.res, Status::InvalidArgument("invalid since: after until"));
+    return SendError(ctx, Status::InvalidArgument("invalid since: after until"));
   }
   const int64_t first = since_ms / bucket_ms * bucket_ms;
   if ((until_ms - first) / bucket_ms + 1 > kMaxPoints) {
     return SendError(
-        *ctx.res, Status::InvalidArgument("invalid since: more than 1000 points for this bucket"));
+        ctx, Status::InvalidArgument("invalid since: more than 1000 points for this bucket"));
   }
   std::vector<std::pair<int64_t, double>> rows;
   Status s = app.store().Read([&](ReadTxn& txn) {
@@ -227,7 +227,7 @@ void HandleStatsTimeSeries(App& app, RequestContext& ctx) {
     rows = std::move(r.value());
     return Status::Ok();
   });
-  if (!s.ok()) return SendError(*ctx.res, s);
+  if (!s.ok()) return SendError(ctx, s);
   JsonWriter w;
   w.BeginObject().Field("ok", true).Field("metric", metric).Field("bucket", bucket);
   w.Key("points").BeginArray();
@@ -255,7 +255,7 @@ void HandleStats(App& app, RequestContext& ctx) {
     st = r.value();
     return Status::Ok();
   });
-  if (!s.ok()) return SendError(*ctx.res, s);
+  if (!s.ok()) return SendError(ctx, s);
   JsonWriter w;
   w.BeginObject()
       .Field("ok", true)

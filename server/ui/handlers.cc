@@ -129,7 +129,7 @@ void HandleUi(App&, RequestContext& ctx) {
   const std::string& path = ctx.params[0];
   if (path.compare(0, kAssetsPrefix.size(), kAssetsPrefix) == 0) {
     const UiAsset* asset = FindAsset(path);
-    if (!asset) return SendError(*ctx.res, Status::NotFound("not found"));
+    if (!asset) return SendError(ctx, Status::NotFound("not found"));
     return SendAsset(ctx, asset->bytes, asset->content_type, asset->etag);
   }
   const IndexPage& page = Index();

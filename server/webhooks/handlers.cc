@@ -160,19 +160,19 @@ std::string WebhookDetail(const std::string& webhook_id) {
 
 void HandleCreateWebhook(App& app, RequestContext& ctx) {
   auto body = ParseWebhookBody(ctx.body);
-  if (!body.ok()) return SendError(*ctx.res, body.status());
-  if (body->url.empty()) return SendError(*ctx.res, Status::InvalidArgument("url required"));
+  if (!body.ok()) return SendError(ctx, body.status());
+  if (body->url.empty()) return SendError(ctx, Status::InvalidArgument("url required"));
   auto url = ParseWebhookUrl(body->url);
-  if (!url.ok()) return SendError(*ctx.res, url.status());
+  if (!url.ok()) return SendError(ctx, url.status());
   if (body->name.size() > limits::kMaxNameBytes) {
-    return SendError(*ctx.res,
+    return SendError(ctx,
                      Status::InvalidArgument("name longer than " +
                                              std::to_string(limits::kMaxNameBytes) + " bytes"));
   }
   WebhookRow row;
   for (const auto& c : body->classes) {
     if (!IsFailureClass(c)) {
-      return SendError(*ctx.res, Status::InvalidArgument("unknown failure_class: " + c +
+      return SendError(ctx, Status::InvalidArgument("unknown failure_class: " + c +
                                                          " (valid: " + kValidClasses + ")"));
     }
     if (std::find(row.enabled_classes.begin(), row.enabled_classes.end(), c) ==
@@ -185,10 +185,10 @@ void HandleCreateWebhook(App& app, RequestContext& ctx) {
   row.enabled = body->enabled;
   auto created = app.webhooks().Create(ctx.auth.project, ctx.auth.project_id, std::move(row),
                                        url.value(), ctx.now_ms);
-  if (!created.ok()) return SendError(*ctx.res, created.status());
+  if (!created.ok()) return SendError(ctx, created.status());
   const WebhookRow& w = created->row;
   app.store().AppendAudit(
-      ActionEntry(app, ctx, "webhook.create", 200, WebhookDetail(w.webhook_id)));
+      ActionEntry(ctx, "webhook.create", 200, WebhookDetail(w.webhook_id)));
   JsonWriter out;
   out.BeginObject()
       .Field("ok", true)
@@ -212,7 +212,7 @@ void HandleListWebhooks(App& app, RequestContext& ctx) {
     hooks = std::move(r.value());
     return Status::Ok();
   });
-  if (!s.ok()) return SendError(*ctx.res, s);
+  if (!s.ok()) return SendError(ctx, s);
   JsonWriter w;
   w.BeginObject().Field("ok", true).Key("webhooks").BeginArray();
   for (const WebhookRow& h : hooks) WriteWebhook(w, h, ctx.auth.project_id);
@@ -229,11 +229,11 @@ void HandleDeleteWebhook(App& app, RequestContext& ctx) {
       if (!r.ok()) return r.status();
       deleted = r.value();
       if (!deleted) return Status::Ok();
-      return txn.InsertAudit(ActionEntry(app, ctx, "webhook.delete", 200, WebhookDetail(id)));
+      return txn.InsertAudit(ActionEntry(ctx, "webhook.delete", 200, WebhookDetail(id)));
     });
-    if (!s.ok()) return SendError(*ctx.res, s);
+    if (!s.ok()) return SendError(ctx, s);
   }
-  if (!deleted) return SendError(*ctx.res, Status::NotFound("webhook not found"));
+  if (!deleted) return SendError(ctx, Status::NotFound("webhook not found"));
   JsonWriter w;
   w.BeginObject().Field("ok", true).Field("webhook_id", id).EndObject();
   SendJson(*ctx.res, 200, w.Take());
@@ -242,13 +242,13 @@ void HandleDeleteWebhook(App& app, RequestContext& ctx) {
 void HandleTestWebhook(App& app, RequestContext& ctx) {
   const std::string& id = ctx.params[0];
   if (id.size() > limits::kMaxIdBytes) {
-    return SendError(*ctx.res, Status::NotFound("webhook not found"));
+    return SendError(ctx, Status::NotFound("webhook not found"));
   }
   auto r = app.webhooks().SendTest(ctx.auth.project, ctx.auth.project_id, id, ctx.now_ms);
-  if (!r.ok()) return SendError(*ctx.res, r.status());
-  if (!r.value()) return SendError(*ctx.res, Status::NotFound("webhook not found"));
+  if (!r.ok()) return SendError(ctx, r.status());
+  if (!r.value()) return SendError(ctx, Status::NotFound("webhook not found"));
   const auto& t = *r.value();
-  app.store().AppendAudit(ActionEntry(app, ctx, "webhook.test", 200, WebhookDetail(id)));
+  app.store().AppendAudit(ActionEntry(ctx, "webhook.test", 200, WebhookDetail(id)));
   JsonWriter w;
   w.BeginObject()
       .Field("ok", t.attempt.delivered)
@@ -290,7 +290,7 @@ void WriteWebhookDelivery(JsonWriter& w, const WebhookAttemptRow& a, const std::
 
 void HandleListWebhookDeliveries(App& app, RequestContext& ctx) {
   auto hook = FindWebhook(app, ctx);
-  if (!hook.ok()) return SendError(*ctx.res, hook.status());
+  if (!hook.ok()) return SendError(ctx, hook.status());
   const int64_t limit = LimitParam(ctx);
   std::vector<WebhookAttemptRow> rows;
   Status s = app.store().Read([&](ReadTxn& txn) {
@@ -299,7 +299,7 @@ void HandleListWebhookDeliveries(App& app, RequestContext& ctx) {
     rows = std::move(r.value());
     return Status::Ok();
   });
-  if (!s.ok()) return SendError(*ctx.res, s);
+  if (!s.ok()) return SendError(ctx, s);
   JsonWriter w;
   w.BeginObject()
       .Field("ok", true)

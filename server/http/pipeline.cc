@@ -1,0 +1,473 @@
+#include "server/http/pipeline.h"
+
+#include <openssl/crypto.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cstdlib>
+
+#include "domain/hash.h"
+#include "domain/random.h"
+#include "domain/time_util.h"
+#include "server/accounts/auth.h"
+#include "server/accounts/rate_limiter.h"
+#include "server/admin/abuse.h"
+#include "server/audit/audit.h"
+#include "server/http/connection.h"
+#include "server/http/log.h"
+#include "server/http/metrics.h"
+#include "server/http/server.h"
+#include "server/limits.h"
+#include "server/ops/alerts.h"
+
+namespace vigil {
+namespace {
+
+// Content-Length as a number; malformed values count as 0 (httplib then reads no body).
+uint64_t ContentLength(const httplib::Request& req) {
+  const std::string v = req.get_header_value("Content-Length");
+  if (v.empty() || v.size() > 19 || v.find_first_not_of("0123456789") != std::string::npos) {
+    return 0;
+  }
+  return std::stoull(v);
+}
+
+bool HasBody(const httplib::Request& req) {
+  return ContentLength(req) > 0 ||
+         req.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos;
+}
+
+// Answers with `Connection: close`. `body_unread` = the request body is still on the wire, so the
+// close must linger (see LingeringClose).
+void ForceClose(RequestContext& ctx, bool body_unread) {
+  auto& mut = const_cast<httplib::Request&>(*ctx.req);  // httplib's own object; decides keep-alive
+  mut.headers.erase("Connection");
+  mut.headers.emplace("Connection", "close");
+  ctx.close_after = ctx.close_after || body_unread;
+}
+
+// `*` in an allowed origin matches one run of [A-Za-z0-9-].
+bool OriginMatches(std::string_view pattern, std::string_view origin) {
+  const auto star = pattern.find('*');
+  if (star == std::string_view::npos) return pattern == origin;
+  const auto head = pattern.substr(0, star), tail = pattern.substr(star + 1);
+  if (origin.size() < head.size() + tail.size() + 1) return false;
+  if (origin.substr(0, head.size()) != head) return false;
+  if (origin.substr(origin.size() - tail.size()) != tail) return false;
+  for (char c : origin.substr(head.size(), origin.size() - head.size() - tail.size())) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-')) return false;
+  }
+  return true;
+}
+
+bool OriginAllowed(std::string_view list, std::string_view origin) {
+  while (!list.empty()) {
+    const auto comma = list.find(',');
+    std::string_view entry = list.substr(0, comma);
+    while (!entry.empty() && entry.front() == ' ') entry.remove_prefix(1);
+    while (!entry.empty() && entry.back() == ' ') entry.remove_suffix(1);
+    if (!entry.empty() && OriginMatches(entry, origin)) return true;
+    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+  }
+  return false;
+}
+
+std::string_view PathOf(const httplib::Request& req) {
+  std::string_view t = req.target;
+  return t.substr(0, t.find('?'));
+}
+
+void AnswerNoRoute(RequestContext& ctx, const RouteMatch& match) {
+  if (match.path_known) {
+    ctx.res->set_header("Allow", match.allow);
+    return SendError(ctx, Status::MethodNotAllowed("method not allowed"));
+  }
+  SendError(ctx, Status::NotFound("not found"));
+}
+
+std::string TooLargeMessage(int64_t max) {
+  return "request body too large (limit " + std::to_string(max) + " bytes)";
+}
+
+}  // namespace
+
+// The pipeline, in order. Before the body: answers that need only the head, so an oversized or
+// unwanted body is never read. After: the body is read under its limit, then routing and the
+// route's access checks; the handler runs when every step let the request through.
+const Pipeline::Step Pipeline::kBeforeBody[] = {
+    {"backlog_full", &Pipeline::RejectWhenBacklogFull},    // 503: no worker would take it
+    {"declared_size", &Pipeline::RefuseDeclaredOversize},  // 413 from Content-Length alone
+    {"unknown_method", &Pipeline::AnswerUnknownMethod},    // 404/405 for methods httplib lacks
+    {"empty_body_framing", &Pipeline::AssumeEmptyBody},    // no framing = no body
+};
+const Pipeline::Step Pipeline::kAfterBody[] = {
+    {"cors", &Pipeline::AddCors},                       // headers only, never refuses
+    {"read_body", &Pipeline::ReadBody},                 // 413 past the limit, 408 too slow
+    {"draining", &Pipeline::RefuseWhileDraining},       // 503 shutting down
+    {"preflight", &Pipeline::AnswerPreflight},          // 204 for OPTIONS, before auth
+    {"route", &Pipeline::MatchRouteStep},               // 404 / 405 with Allow
+    {"admin_token", &Pipeline::CheckAdminToken},        // admin and metrics routes: 401/503
+    {"api_key", &Pipeline::AuthenticateKey},            // API-key routes: 401
+    {"suspension", &Pipeline::RefuseSuspended},         // 403 for a suspended project
+    {"schema_version", &Pipeline::CheckSchemaVersion},  // 400 for a schema other than 1
+    {"rate_limit", &Pipeline::TakeRateLimit},           // 429 with X-RateLimit-*
+    {"content_type", &Pipeline::RequireJsonBody},       // 415 for a body that is not JSON
+};
+
+Pipeline::Pipeline(PipelineOptions options, PipelineServices services,
+                   const std::vector<Route>* routes, Invoke invoke)
+    : options_(std::move(options)),
+      services_(services),
+      routes_(routes),
+      invoke_(std::move(invoke)) {}
+
+RequestContext& Pipeline::Begin(const httplib::Request& req, httplib::Response& res) {
+  auto ctx = std::make_unique<RequestContext>();
+  ctx->req = &req;
+  ctx->res = &res;
+  ctx->start = std::chrono::steady_clock::now();
+  ctx->request_id = RandomHex(8);
+  ctx->client_ip = ClientIp(req);
+  RequestContext& out = *ctx;
+  std::lock_guard<std::mutex> lock(requests_mu_);
+  auto [it, inserted] = requests_.try_emplace(&req, nullptr);
+  // A stale entry is a request whose response was never written (its client vanished mid-body).
+  if (!inserted) in_flight_.fetch_sub(1);
+  it->second = std::move(ctx);
+  in_flight_.fetch_add(1);
+  return out;
+}
+
+RequestContext* Pipeline::Find(const httplib::Request& req) {
+  std::lock_guard<std::mutex> lock(requests_mu_);
+  auto it = requests_.find(&req);
+  return it == requests_.end() ? nullptr : it->second.get();
+}
+
+std::unique_ptr<RequestContext> Pipeline::Finish(const httplib::Request& req) {
+  std::lock_guard<std::mutex> lock(requests_mu_);
+  auto it = requests_.find(&req);
+  if (it == requests_.end()) return nullptr;
+  std::unique_ptr<RequestContext> ctx = std::move(it->second);
+  requests_.erase(it);
+  in_flight_.fetch_sub(1);
+  return ctx;
+}
+
+httplib::Server::HandlerResponse Pipeline::BeforeBody(const httplib::Request& req,
+                                                      httplib::Response& res) {
+  RequestContext& ctx = Begin(req, res);
+  res.set_header("X-Request-Id", ctx.request_id);
+  for (const Step& step : kBeforeBody) {
+    if (!(this->*step.run)(ctx)) return httplib::Server::HandlerResponse::Handled;
+  }
+  // Dispatch reads the (bounded) body and runs the rest.
+  return httplib::Server::HandlerResponse::Unhandled;
+}
+
+bool Pipeline::RejectWhenBacklogFull(RequestContext& ctx) {
+  if (!IsRejectWorker()) return true;
+  ForceClose(ctx, HasBody(*ctx.req));
+  ctx.res->set_header("Retry-After", "1");
+  SendError(ctx, Status::Overloaded("server busy, retry later"));
+  return false;
+}
+
+bool Pipeline::RefuseDeclaredOversize(RequestContext& ctx) {
+  // Refused from the headers alone: never buffered, whoever sends them.
+  if (ContentLength(*ctx.req) <= static_cast<uint64_t>(options_.max_body_bytes)) return true;
+  ForceClose(ctx, true);
+  SendError(ctx, Status::TooLarge(TooLargeMessage(options_.max_body_bytes)));
+  return false;
+}
+
+bool Pipeline::AnswerUnknownMethod(RequestContext& ctx) {
+  const std::string& m = ctx.req->method;
+  if (m == "GET" || m == "HEAD" || m == "POST" || m == "PUT" || m == "PATCH" || m == "DELETE" ||
+      m == "OPTIONS") {
+    return true;
+  }
+  // httplib has no handler table for other methods, so they are answered here.
+  if (HasBody(*ctx.req)) ForceClose(ctx, true);
+  AnswerNoRoute(ctx, MatchRoute(*routes_, m, PathOf(*ctx.req)));
+  return false;
+}
+
+bool Pipeline::AssumeEmptyBody(RequestContext& ctx) {
+  // HTTP/1.1: a request with neither Content-Length nor chunked framing has no body. httplib would
+  // otherwise wait for the client to close the connection.
+  if (!ctx.req->has_header("Content-Length") && !HasBody(*ctx.req)) {
+    const_cast<httplib::Request&>(*ctx.req).headers.emplace("Content-Length", "0");
+  }
+  return true;
+}
+
+void Pipeline::Dispatch(const httplib::Request& req, httplib::Response& res,
+                        const httplib::ContentReader* reader) {
+  RequestContext* found = Find(req);
+  RequestContext& ctx = found ? *found : Begin(req, res);
+  ctx.body_reader = reader;
+  if (!reader) ctx.body = req.body;
+  ctx.now_ms = NowMs();
+  for (const Step& step : kAfterBody) {
+    if (!(this->*step.run)(ctx)) return;
+  }
+  try {
+    invoke_(*ctx.matched, ctx);
+  } catch (const std::exception& e) {
+    log::Error("handler threw", {log::Str("request_id", ctx.request_id),
+                                 log::Str("route", ctx.route), log::Str("what", e.what())});
+    SendError(ctx, Status::Internal(e.what()));
+  }
+}
+
+bool Pipeline::AddCors(RequestContext& ctx) {
+  if (options_.cors_origins.empty() || !ctx.req->has_header("Origin")) return true;
+  const std::string origin = ctx.req->get_header_value("Origin");
+  if (!OriginAllowed(options_.cors_origins, origin)) return true;
+  httplib::Response& res = *ctx.res;
+  res.set_header("Access-Control-Allow-Origin", origin);
+  res.set_header("Vary", "Origin");
+  res.set_header("Access-Control-Allow-Credentials", "true");
+  res.set_header("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS");
+  res.set_header("Access-Control-Allow-Headers",
+                 "Authorization, Content-Type, X-Mesedi-Schema-Version");
+  res.set_header("Access-Control-Expose-Headers",
+                 "X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After");
+  res.set_header("Access-Control-Max-Age", "86400");
+  return true;
+}
+
+bool Pipeline::ReadBody(RequestContext& ctx) {
+  const httplib::ContentReader* reader = ctx.body_reader;
+  ctx.body_reader = nullptr;
+  if (!reader) return true;
+  // Read the whole body, refusing (not buffering) past the limit.
+  const size_t max = static_cast<size_t>(options_.max_body_bytes);
+  // One allocation for the whole body when its length is declared (a larger one was refused
+  // before the body was read); it is only a hint, the limit below still holds.
+  const uint64_t declared = ContentLength(*ctx.req);
+  if (declared > 0) ctx.body.reserve(std::min<uint64_t>(declared, max));
+  bool too_large = false;
+  const bool read_ok = (*reader)([&](const char* data, size_t len) {
+    if (ctx.body.size() + len > max) {
+      too_large = true;
+      return false;
+    }
+    ctx.body.append(data, len);
+    return true;
+  });
+  if (read_ok) return true;
+  ForceClose(ctx, too_large);
+  if (too_large) {
+    SendError(ctx, Status::TooLarge(TooLargeMessage(options_.max_body_bytes)));
+  } else if (RequestDeadlinePassed()) {
+    SendError(ctx, Status::RequestTimeout("request body not received within " +
+                                          std::to_string(limits::kRequestBodyTimeoutSec) + " s"));
+  } else {
+    SendError(ctx, Status::InvalidArgument("invalid request body"));
+  }
+  return false;
+}
+
+bool Pipeline::RefuseWhileDraining(RequestContext& ctx) {
+  if (!draining_) return true;
+  ForceClose(ctx, false);
+  ctx.res->set_header("Retry-After", "5");
+  SendError(ctx, Status::Overloaded("shutting down"));
+  return false;
+}
+
+bool Pipeline::AnswerPreflight(RequestContext& ctx) {
+  if (ctx.req->method != "OPTIONS") return true;
+  ctx.res->status = 204;  // CORS preflight: before routing and auth
+  return false;
+}
+
+bool Pipeline::MatchRouteStep(RequestContext& ctx) {
+  RouteMatch match = MatchRoute(*routes_, ctx.req->method, PathOf(*ctx.req));
+  if (!match.route) {
+    AnswerNoRoute(ctx, match);
+    return false;
+  }
+  ctx.matched = match.route;
+  ctx.route = match.route->pattern;
+  ctx.params = std::move(match.params);
+  return true;
+}
+
+bool Pipeline::CheckAdminToken(RequestContext& ctx) {
+  const Access access = ctx.matched->access;
+  if (access != Access::kAdmin && access != Access::kMetrics) return true;
+  // Its own chain: no API key, schema check or rate limit; fail closed without a token.
+  const bool metrics = access == Access::kMetrics;
+  const std::string& token =
+      metrics && !options_.metrics_token.empty() ? options_.metrics_token : options_.admin_token;
+  if (token.empty()) {
+    SendError(ctx,
+              Status::NotConfigured(metrics ? "metrics not configured" : "admin not configured"));
+    return false;
+  }
+  // Compare fixed-length digests in constant time: the comparison leaks nothing about the token.
+  const std::string want = Sha256Hex("Bearer " + token);
+  const std::string got = Sha256Hex(ctx.req->get_header_value("Authorization"));
+  if (CRYPTO_memcmp(want.data(), got.data(), want.size()) != 0) {
+    SendError(ctx, Status::Unauthenticated());
+    return false;
+  }
+  ctx.key_id = "admin";
+  if (!metrics) ctx.actor = "admin";
+  return true;
+}
+
+bool Pipeline::AuthenticateKey(RequestContext& ctx) {
+  if (ctx.matched->access != Access::kApiKey) return true;
+  auto auth = services_.auth->Authenticate(ctx.req->get_header_value("Authorization"), ctx.now_ms);
+  if (!auth.ok()) {
+    SendError(ctx, auth.status());
+    return false;
+  }
+  ctx.auth = auth.value();
+  ctx.actor = "key";
+  ctx.key_id = ctx.auth.key_id;
+  const std::string ip = AuditText(ctx.client_ip, limits::kMaxAuditIpBytes);
+  services_.abuse->OnKeyUse(ctx.auth.project, ctx.auth.project_id, ctx.auth.key_id,
+                            ctx.auth.key_prefix, ip, ctx.now_ms);
+  services_.abuse->OnLargeBody(ctx.auth.project, ctx.auth.project_id,
+                               static_cast<int64_t>(ctx.body.size()), ctx.req->method,
+                               AuditPath(ctx.req->target), ctx.now_ms);
+  return true;
+}
+
+bool Pipeline::RefuseSuspended(RequestContext& ctx) {
+  if (ctx.matched->access != Access::kApiKey || !ctx.auth.suspended) return true;
+  const std::string& why = ctx.auth.suspended_reason;
+  SendError(ctx, Status::Forbidden(why.empty() ? "project suspended"
+                                               : "project suspended (" + why + ")"));
+  return false;
+}
+
+bool Pipeline::CheckSchemaVersion(RequestContext& ctx) {
+  if (ctx.matched->access != Access::kApiKey) return true;
+  if (!ctx.req->has_header("X-Mesedi-Schema-Version")) return true;
+  const std::string v = ctx.req->get_header_value("X-Mesedi-Schema-Version");
+  if (v == "1") return true;
+  SendError(ctx, Status::InvalidArgument("unsupported X-Mesedi-Schema-Version " + v +
+                                         " (this backend accepts: 1)"));
+  return false;
+}
+
+bool Pipeline::TakeRateLimit(RequestContext& ctx) {
+  if (ctx.matched->access != Access::kApiKey) return true;
+  const RateDecision d =
+      services_.limiter->Take(ctx.auth.project, ctx.matched->bucket, ctx.now_ms,
+                              ctx.auth.rate_limit_burst, ctx.auth.rate_limit_per_sec);
+  httplib::Response& res = *ctx.res;
+  res.set_header("X-RateLimit-Limit", std::to_string(d.limit));
+  res.set_header("X-RateLimit-Remaining", std::to_string(d.remaining));
+  res.set_header("X-RateLimit-Reset", std::to_string(d.reset_unix_s));
+  if (d.allowed) return true;
+  services_.abuse->OnRateLimited(ctx.auth.project, ctx.auth.project_id, ctx.req->method,
+                                 AuditPath(ctx.req->target), ctx.now_ms);
+  res.set_header("Retry-After", std::to_string(d.retry_after_s));
+  SendError(ctx, Status::RateLimited("rate limit exceeded for project " + ctx.auth.project_id));
+  return false;
+}
+
+bool Pipeline::RequireJsonBody(RequestContext& ctx) {
+  // A request body must be JSON; an empty optional body may have no Content-Type.
+  if (ctx.matched->body == BodyUse::kNone || ctx.body.empty()) return true;
+  std::string ct = ctx.req->get_header_value("Content-Type");
+  ct = ct.substr(0, ct.find(';'));
+  while (!ct.empty() && ct.back() == ' ') ct.pop_back();
+  for (auto& c : ct) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (ct == "application/json") return true;
+  SendError(ctx, Status::UnsupportedMedia("Content-Type must be application/json"));
+  return false;
+}
+
+std::string Pipeline::ClientIp(const httplib::Request& req) const {
+  if (options_.trusted_proxy_header.empty()) return req.remote_addr;
+  std::string v = req.get_header_value(options_.trusted_proxy_header.c_str());
+  if (v.empty()) return req.remote_addr;
+  // For X-Forwarded-For the proxy appends the address it saw: only the rightmost entry is
+  // trustworthy; anything to its left came from the client.
+  const auto comma = v.rfind(',');
+  if (comma != std::string::npos) v = v.substr(comma + 1);
+  const auto b = v.find_first_not_of(" \t"), e = v.find_last_not_of(" \t");
+  return b == std::string::npos ? req.remote_addr : v.substr(b, e - b + 1);
+}
+
+httplib::Server::HandlerResponse Pipeline::AnswerHttpError(const httplib::Request& req,
+                                                           httplib::Response& res) {
+  if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+  RequestContext* found = Find(req);
+  RequestContext& ctx = found ? *found : Begin(req, res);
+  if (res.status == 413) ForceClose(ctx, true);
+  SendError(ctx, StatusForHttpRefusal(res.status));
+  return httplib::Server::HandlerResponse::Handled;
+}
+
+void Pipeline::AfterResponse(const httplib::Request& req, const httplib::Response& res) {
+  std::unique_ptr<RequestContext> ctx = Finish(req);
+  if (!ctx) return;  // httplib answered before the pipeline saw the request
+  const int64_t us = std::chrono::duration_cast<std::chrono::microseconds>(
+                         std::chrono::steady_clock::now() - ctx->start)
+                         .count();
+  LogRequest(*ctx, res, us);
+  AuditRequest(*ctx, res);
+  if (ctx->close_after) {
+    const int fd = CurrentConnectionSocket();
+    LingeringClose(fd >= 0 ? fd : FindConnectionSocket(req.local_port, req.remote_port));
+  }
+}
+
+void Pipeline::LogRequest(const RequestContext& ctx, const httplib::Response& res,
+                          int64_t duration_us) {
+  const httplib::Request& req = *ctx.req;
+  std::vector<log::Field> fields = {
+      log::Str("request_id", ctx.request_id),
+      log::Str("method", req.method),
+      log::Str("path", std::string(PathOf(req))),
+      log::Str("route", ctx.route),
+      log::Num("status", res.status),
+      log::Num("duration_us", duration_us),
+      log::Str("client_ip", AuditText(ctx.client_ip, limits::kMaxAuditIpBytes))};
+  if (!ctx.auth.project_id.empty()) fields.push_back(log::Str("project_id", ctx.auth.project_id));
+  if (!ctx.key_id.empty()) fields.push_back(log::Str("key_id", ctx.key_id));
+  services_.metrics->ObserveRequest(ctx.route, req.method, res.status, duration_us / 1e6);
+  if (res.status < 500) return log::Info("request", fields);
+  log::Warn("request", fields);
+  // Shed load and shutdown are expected under pressure; every other 5xx pages the operator.
+  if (ctx.error == Code::kOverloaded) return;
+  AlertSink::ServerError e;
+  e.status = res.status;
+  e.method = req.method;
+  e.route = ctx.route;
+  e.path = std::string(PathOf(req));
+  e.host = req.get_header_value("Host");
+  e.project_id = ctx.auth.project_id;
+  e.duration_ms = duration_us / 1000;
+  e.now_ms = NowMs();
+  services_.alerts->OnServerError(e);
+}
+
+void Pipeline::AuditRequest(const RequestContext& ctx, const httplib::Response& res) {
+  if (ctx.actor.empty()) return;
+  // Every authenticated request leaves an audit row (docs/api.md#audit-log), queued for the
+  // writer's next group: never a synchronous write per request.
+  AuditEntry e;
+  e.time_ms = NowMs();
+  e.project = ctx.audit_project ? ctx.audit_project : ctx.auth.project;
+  e.actor = ctx.actor;
+  if (e.actor == "key") e.key_id = ctx.key_id;
+  e.action = e.actor == "admin" ? "admin.request" : "request";
+  e.method = ctx.req->method;
+  e.path = AuditPath(ctx.req->target);
+  e.status = res.status;
+  e.client_ip = AuditText(ctx.client_ip, limits::kMaxAuditIpBytes);
+  services_.store->AppendAudit(std::move(e));
+}
+
+}  // namespace vigil
