@@ -2,6 +2,8 @@
 // Each is registered in the one route table (server/routes.cc).
 #pragma once
 
+#include "domain/detection_rows.h"
+#include "domain/webhook.h"
 #include "server/http/request.h"
 
 namespace vigil {

@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "storage/options.h"
+
 namespace vigil::limits {
 
 // --- request shape (spec §2.4) ---------------------------------------------------------------
@@ -45,20 +47,18 @@ constexpr int64_t kMaxEventPageSize = 1000;
 constexpr int64_t kMaxEventsInDetail = 1000;
 
 // --- load -------------------------------------------------------------------------------------
+// The storage engine's bounds are defined once, with their reasons, in storage/options.h (storage
+// never includes server/); these names refer to them so this file stays the inventory of bounds.
 // Write jobs waiting for the writer (VIGIL_WRITE_QUEUE_MAX); past it, 503 + Retry-After.
-constexpr size_t kDefaultWriteQueueMax = 1024;
-// Jobs committed together in one group transaction: bounds the latency of the last job in a group.
-constexpr size_t kMaxJobsPerGroupCommit = 256;
-// Event ids the writer remembers before merging them, sorted, into the per-project id index
-// (storage/recent_event_ids.h). Bounds that memory (about 90 bytes per id, at most about two
-// generations); larger generations write fewer index pages per event (storage/DESIGN.md). Measured
-// with SDK ids at 1M events: 131,072 against 65,536 gave +10-18% events/s and p99 20-21 ms against
-// 23-28 ms, for ~13 MiB more RSS.
-constexpr size_t kEventIdGeneration = 131072;
-// The filter of stored event ids that spares the writer an index probe per new id
-// (storage/event_id_filter.h): about 1% false positives up to ~7 million ids per 8 MiB, degrading
-// gradually past that to a probe per id.
-constexpr size_t kEventIdFilterBytes = 8u << 20;
+constexpr size_t kDefaultWriteQueueMax = storage::kDefaultWriteQueueMax;
+// How long a write waits for the writer, or a read for a connection (VIGIL_DB_BUSY_TIMEOUT_MS).
+constexpr int64_t kDefaultDbBusyTimeoutMs = storage::kDefaultBusyTimeoutMs;
+// Jobs committed together in one group transaction.
+constexpr size_t kMaxJobsPerGroupCommit = storage::kDefaultMaxJobsPerGroup;
+// Event ids the writer remembers before merging them into the per-project id index.
+constexpr size_t kEventIdGeneration = storage::kDefaultEventIdGeneration;
+// The filter of stored event ids that spares the writer an index probe per new id.
+constexpr size_t kEventIdFilterBytes = storage::kDefaultEventIdFilterBytes;
 // HTTP worker threads: requests served at once. Idle keep-alive connections and requests still
 // arriving wait without a worker (see the slow-client limits below).
 constexpr size_t kDefaultHttpThreads = 64;
@@ -114,11 +114,11 @@ constexpr int kDrainTimeoutSec = 10;
 constexpr int kStorageFullRetryAfterSec = 5;
 // "storage full" is logged at most once per this interval, not once per refused request.
 constexpr int64_t kStorageFullLogIntervalMs = 10 * 1000;
-// Read-only connections in the reader pool.
-constexpr size_t kReaderConnections = 8;
+// Read-only connections in the reader pool (storage/options.h).
+constexpr size_t kReaderConnections = storage::kDefaultReaders;
 // Hard bound on the WAL file: past it the writer pauses between groups for a TRUNCATE checkpoint
-// (storage/DESIGN.md). The file can exceed it by at most one group commit.
-constexpr uint64_t kWalBoundBytes = 64u << 20;
+// (storage/options.h, storage/DESIGN.md).
+constexpr uint64_t kWalBoundBytes = storage::kDefaultWalBoundBytes;
 
 // --- auth and rate limit ----------------------------------------------------------------------
 constexpr size_t kDefaultKeyCacheSize = 10000;

@@ -49,8 +49,8 @@ class Connection {
 };
 
 // Runs `fn`, turning SQLite exceptions into a Status: a full disk is StorageFull; busy, locked, I/O
-// and similar conditions are Unavailable (503: retry may help); anything else Internal. The SQLite
-// message is kept in the status for the log; the HTTP layer never sends it to clients.
+// and similar conditions are StorageUnavailable (503: retry may help); anything else Internal. The
+// SQLite message is kept in the status for the log; the HTTP layer never sends it to clients.
 Status GuardSqlite(const std::function<Status()>& fn);
 
 // Maps one SQLite result code to a Status (used by GuardSqlite and the writer's commit).

@@ -6,7 +6,6 @@
 
 #include "storage/connection.h"
 #include "storage/recent_event_ids.h"
-#include "storage/store.h"
 
 namespace vigil {
 namespace {
@@ -76,16 +75,16 @@ void MergeEventIds(Connection* conn, RecentEventIds* recent) {
   }
 }
 
-bool WriteTxn::EventIdStored(int64_t project, const std::string& event_id, std::string* key,
-                             uint64_t* hash) {
+bool EventIdStored(Connection* conn, RecentEventIds* recent, int64_t project,
+                   const std::string& event_id, std::string* key, uint64_t* hash) {
   RecentEventIds::EncodeKey(project, event_id, key);
   *hash = RecentEventIds::Hash(*key);
-  if (!recent_->MaybeStored(*hash)) return false;
-  if (const int64_t row = recent_->Find(*key, *hash); row != 0) {
-    if (!recent_->RowUnsure(row)) return true;
+  if (!recent->MaybeStored(*hash)) return false;
+  if (const int64_t row = recent->Find(*key, *hash); row != 0) {
+    if (!recent->RowUnsure(row)) return true;
     // Events were deleted since this id was remembered: is its event still there? If not, the
     // index does not hold the id either (deleting an event deletes its index entry).
-    auto& q = conn_->Prepare("SELECT 1 FROM events WHERE id = ? AND project = ? AND event_id = ?");
+    auto& q = conn->Prepare("SELECT 1 FROM events WHERE id = ? AND project = ? AND event_id = ?");
     q.bind(1, row);
     q.bind(2, project);
     q.bindNoCopy(3, event_id);
@@ -93,7 +92,7 @@ bool WriteTxn::EventIdStored(int64_t project, const std::string& event_id, std::
     q.reset();
     return stored;
   }
-  auto& q = conn_->Prepare("SELECT 1 FROM event_ids WHERE project = ? AND event_id = ?");
+  auto& q = conn->Prepare("SELECT 1 FROM event_ids WHERE project = ? AND event_id = ?");
   q.bind(1, project);
   q.bindNoCopy(2, event_id);
   const bool stored = q.executeStep();

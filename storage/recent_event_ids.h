@@ -151,5 +151,10 @@ void LoadRecentEventIds(Connection* conn, RecentEventIds* recent);
 // Inside the writer's open transaction: writes the next merge slice into the index and, when it
 // ends a generation, advances the watermark. Throws SQLite::Exception on failure.
 void MergeEventIds(Connection* conn, RecentEventIds* recent);
+// Inside the writer's open transaction: whether `project` stores an event `event_id` (the filter,
+// the remembered ids, then the index decide, in that order); leaves the id's key and its hash in
+// *key and *hash for RecentEventIds::Stage. Throws SQLite::Exception.
+bool EventIdStored(Connection* conn, RecentEventIds* recent, int64_t project,
+                   const std::string& event_id, std::string* key, uint64_t* hash);
 
 }  // namespace vigil

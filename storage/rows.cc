@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "domain/time_util.h"
 #include "storage/connection.h"
 
 namespace vigil {
@@ -57,6 +58,36 @@ Event ReadEventRow(SQLite::Statement& q) {
   ev.duration_ms = Int(q, 5);
   ev.payload_json = Text(q, 6);
   return ev;
+}
+
+StoredFinding ReadFindingRow(SQLite::Statement& q, int first) {
+  StoredFinding f;
+  f.detector = q.getColumn(first).getString();
+  f.priority = q.getColumn(first + 1).getInt();
+  f.failure_class = q.getColumn(first + 2).getString();
+  f.signature = q.getColumn(first + 3).getString();
+  f.group_id = q.getColumn(first + 4).getString();
+  f.detected_at_ms = q.getColumn(first + 5).getInt64();
+  f.source = q.getColumn(first + 6).getString();
+  return f;
+}
+
+WebhookAttemptRow ReadDeliveryRow(SQLite::Statement& q, int first) {
+  WebhookAttemptRow a;
+  a.delivery_id = Text(q, first);
+  a.event = Text(q, first + 1);
+  a.failure_class = Text(q, first + 2);
+  a.signature = Text(q, first + 3);
+  a.group_id = Text(q, first + 4);
+  a.attempt = q.getColumn(first + 5).getInt64();
+  a.status = Text(q, first + 6);
+  if (!q.getColumn(first + 7).isNull()) a.http_status = q.getColumn(first + 7).getInt64();
+  a.error = Text(q, first + 8);
+  a.response_body = Text(q, first + 9);
+  a.duration_ms = q.getColumn(first + 10).getInt64();
+  a.created_at_ms = q.getColumn(first + 11).getInt64();
+  if (!q.getColumn(first + 12).isNull()) a.next_attempt_at_ms = q.getColumn(first + 12).getInt64();
+  return a;
 }
 
 void BindText(SQLite::Statement& q, int i, const std::string& v) {
@@ -119,6 +150,54 @@ std::optional<Budget> DecodeBudget(const std::string& text) {
     if (k == "auto_halt") b.auto_halt = v == "1";
   }
   return b;
+}
+
+void BindExecutionFields(SQLite::Statement& q, const Execution& e) {
+  BindText(q, 1, e.parent_execution_id);
+  q.bind(2, e.status);
+  q.bind(3, e.started_at_ms);
+  BindInt(q, 4, e.ended_at_ms);
+  BindInt(q, 5, e.duration_ms);
+  BindInt(q, 6, e.total_tokens_in);
+  BindInt(q, 7, e.total_tokens_out);
+  BindReal(q, 8, e.estimated_cost_usd);
+  BindText(q, 9, e.input_summary);
+  BindText(q, 10, e.output_summary);
+  BindText(q, 11, e.crash_signature);
+  BindText(q, 12, e.sdk_version);
+  BindText(q, 13, e.sdk_language);
+  BindText(q, 14, e.failure_group_id);
+  BindText(q, 15, e.budget ? EncodeBudget(*e.budget) : std::string());
+  BindText(q, 16, e.halt_reason);
+  BindInt(q, 17, e.halt_requested_at_ms);
+}
+
+int64_t InsertExecutionRow(Connection* conn, int64_t project, const Execution& e, int64_t now_ms) {
+  auto& ins = conn->Prepare(
+      "INSERT INTO executions(parent_execution_id, status, started_at, ended_at, duration_ms,"
+      " total_tokens_in, total_tokens_out, estimated_cost_usd, input_summary, output_summary,"
+      " crash_signature, sdk_version, sdk_language, failure_group_id, budget, halt_reason,"
+      " halt_requested_at, project, execution_id) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  BindExecutionFields(ins, e);
+  ins.bind(18, project);
+  ins.bind(19, e.execution_id);
+  ins.exec();
+  const int64_t id = conn->db().getLastInsertRowid();
+  // Quota accounting: once per execution, when its row is created by any path (spec §5.2). A
+  // project without a Stripe period counts per UTC calendar month: the first execution of a new
+  // month starts the count again.
+  auto& quota = conn->Prepare(
+      "UPDATE projects SET"
+      " executions_this_period = CASE WHEN current_period_start IS NULL"
+      "   AND COALESCE(usage_month_start, 0) < ?1 THEN 1 ELSE executions_this_period + 1 END,"
+      " usage_month_start = CASE WHEN current_period_start IS NULL THEN ?1"
+      "   ELSE usage_month_start END"
+      " WHERE id = ?2");
+  quota.bind(1, MonthStartMs(now_ms));
+  quota.bind(2, project);
+  quota.exec();
+  return id;
 }
 
 std::string Text(SQLite::Statement& q, int col) {

@@ -1,4 +1,4 @@
-// Row <-> domain mapping shared by the read and write paths. Internal to storage/.
+// Row <-> domain mapping and query helpers shared by the concept sources. Internal to storage/.
 #pragma once
 
 #include <SQLiteCpp/Column.h>
@@ -7,8 +7,11 @@
 #include <optional>
 #include <string>
 
+#include "domain/detection_rows.h"
 #include "domain/model.h"
 #include "domain/status.h"
+#include "domain/webhook.h"
+#include "storage/connection.h"
 
 namespace vigil {
 
@@ -30,14 +33,44 @@ struct ExecutionRow {
 
 ExecutionRow ReadExecutionRow(SQLite::Statement& q);
 
+// Binds the stored fields of `e` to parameters 1..17, in the column order of InsertExecutionRow
+// and of the UPDATE in storage/executions.cc.
+void BindExecutionFields(SQLite::Statement& q, const Execution& e);
+// Inserts the execution `e` of `project` and counts it against the project's quota (once per
+// execution, whichever path creates it); returns its row id. Throws SQLite::Exception.
+int64_t InsertExecutionRow(Connection* conn, int64_t project, const Execution& e, int64_t now_ms);
+
 #define VIGIL_EVENT_COLUMNS \
   "e.id, e.event_id, e.event_type, e.sequence, e.timestamp, e.duration_ms, e.payload"
 
 // Reads an event row; `execution_id` is filled in by the caller.
 Event ReadEventRow(SQLite::Statement& q);
 
+// Column list matching ReadFindingRow, prefixed by the table alias `f`.
+#define VIGIL_FINDING_COLUMNS \
+  "f.detector, f.priority, f.failure_class, f.signature, f.group_id, f.detected_at, f.source"
+// Reads the finding whose columns start at `first`.
+StoredFinding ReadFindingRow(SQLite::Statement& q, int first);
+
+// Column list matching ReadDeliveryRow (a delivery log row), prefixed by the table alias `d`.
+#define VIGIL_DELIVERY_COLUMNS                                                             \
+  "d.delivery_id, d.event, d.failure_class, d.signature, d.group_id, d.attempt, d.status," \
+  " d.http_status, d.error, d.response_body, d.duration_ms, d.created_at, d.next_attempt_at"
+// Reads the delivery log row whose columns start at `first`.
+WebhookAttemptRow ReadDeliveryRow(SQLite::Statement& q, int first);
+
 // Bind a value that means "not provided" when zero/empty (spec §2.2) as SQL NULL.
 void BindText(SQLite::Statement& q, int i, const std::string& v);
+// Runs `fill` on a default T under GuardSqlite (storage/connection.h): the value it filled, or the
+// SQLite failure (or the non-ok status `fill` returned) instead. `fill` is a Status(T&) callable.
+template <typename T, typename Fill>
+Result<T> Query(Fill fill) {
+  T out{};
+  Status s = GuardSqlite([&] { return fill(out); });
+  if (!s.ok()) return s;
+  return out;
+}
+
 // Runs a retention DELETE whose two parameters are (cutoff ms, batch limit); returns rows deleted.
 Result<int64_t> DeleteOlderBatch(Connection* conn, const char* sql, int64_t cutoff_ms,
                                  int64_t limit);

@@ -5,6 +5,7 @@
 
 #include "domain/hash.h"
 #include "server/limits.h"
+#include "storage/keys.h"
 
 namespace vigil {
 
@@ -106,7 +107,7 @@ Result<AuthRecord> Authenticator::Authenticate(const std::string& header, int64_
   std::optional<AuthRecord> rec;
   const uint64_t epoch = cache_.epoch();
   Status s = store_->Read([&](ReadTxn& txn) {
-    auto r = txn.FindKeyByHash(hash);
+    auto r = storage::FindKeyByHash(txn, hash);
     if (!r.ok()) return r.status();
     rec = std::move(r.value());
     return Status::Ok();
@@ -128,7 +129,9 @@ void Authenticator::NoteUsed(const std::string& key_id, int64_t now_ms) {
     if (last_written_.size() > 4 * limits::kDefaultKeyCacheSize) last_written_.clear();
   }
   // Best effort and asynchronous: a read request must not wait for a write.
-  store_->WriteAsync([key_id, now_ms](WriteTxn& txn) { return txn.TouchKeys({{key_id, now_ms}}); });
+  store_->WriteAsync([key_id, now_ms](WriteTxn& txn) {
+    return storage::TouchKeys(txn, {{key_id, now_ms}});
+  });
 }
 
 }  // namespace vigil

@@ -10,6 +10,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "domain/account.h"
 #include "domain/status.h"
 #include "storage/store.h"
 

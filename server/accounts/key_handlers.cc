@@ -6,6 +6,8 @@
 #include "server/codec/json_codec.h"
 #include "server/handlers.h"
 #include "server/limits.h"
+#include "storage/audit.h"
+#include "storage/keys.h"
 
 namespace vigil {
 namespace {
@@ -39,7 +41,7 @@ std::string KeyDetail(const std::string& key_id) {
 void HandleListKeys(App& app, RequestContext& ctx) {
   std::vector<ApiKeyRow> keys;
   Status s = app.store().Read([&](ReadTxn& txn) {
-    auto r = txn.ListKeys(ctx.auth.project);
+    auto r = storage::ListKeys(txn, ctx.auth.project);
     if (!r.ok()) return r.status();
     keys = std::move(r.value());
     return Status::Ok();
@@ -62,15 +64,16 @@ void HandleCreateKey(App& app, RequestContext& ctx) {
   }
   const MintedKey key = MintKey(app.config().key_prefix);
   Status s = app.store().Write([&](WriteTxn& txn) {
-    auto count = txn.CountKeys(ctx.auth.project);
+    auto count = storage::CountKeys(txn, ctx.auth.project);
     if (!count.ok()) return count.status();
     if (count.value() >= kMaxKeysPerProject) {
       return Status::Conflict("too many api keys (max " + std::to_string(kMaxKeysPerProject) + ")");
     }
-    Status u = txn.UpsertKey(ctx.auth.project, key.key_id, key.key_hash, key.key_prefix,
-                             name.value(), ctx.now_ms);
+    Status u = storage::UpsertKey(txn, ctx.auth.project, key.key_id, key.key_hash, key.key_prefix,
+                                  name.value(), ctx.now_ms);
     if (!u.ok()) return u;
-    return txn.InsertAudit(ActionEntry(ctx, "api_key.create", 200, KeyDetail(key.key_id)));
+    return storage::InsertAudit(txn,
+                                ActionEntry(ctx, "api_key.create", 200, KeyDetail(key.key_id)));
   });
   if (!s.ok()) return SendError(ctx, s);
   WriteMinted(*ctx.res, key, name.value(), nullptr);
@@ -80,11 +83,11 @@ void HandleDeleteKey(App& app, RequestContext& ctx) {
   const std::string& key_id = ctx.params[0];
   bool deleted = false;
   Status s = app.store().Write([&](WriteTxn& txn) {
-    auto r = txn.DeleteKey(ctx.auth.project, key_id);
+    auto r = storage::DeleteKey(txn, ctx.auth.project, key_id);
     if (!r.ok()) return r.status();
     deleted = r.value();
     if (!deleted) return Status::Ok();
-    return txn.InsertAudit(ActionEntry(ctx, "api_key.revoke", 200, KeyDetail(key_id)));
+    return storage::InsertAudit(txn, ActionEntry(ctx, "api_key.revoke", 200, KeyDetail(key_id)));
   });
   if (!s.ok()) return SendError(ctx, s);
   if (!deleted) return SendError(ctx, Status::NotFound("api key not found"));
@@ -101,18 +104,18 @@ void HandleRotateKey(App& app, RequestContext& ctx) {
   std::optional<std::string> name;
   // Mint and revoke in one transaction: there is never a moment with neither or both valid.
   Status s = app.store().Write([&](WriteTxn& txn) {
-    auto n = txn.KeyName(ctx.auth.project, old_id);
+    auto n = storage::KeyName(txn, ctx.auth.project, old_id);
     if (!n.ok()) return n.status();
     name = n.value();
     if (!name) return Status::Ok();
-    Status u = txn.UpsertKey(ctx.auth.project, key.key_id, key.key_hash, key.key_prefix, *name,
-                             ctx.now_ms);
+    Status u = storage::UpsertKey(txn, ctx.auth.project, key.key_id, key.key_hash, key.key_prefix,
+                                  *name, ctx.now_ms);
     if (!u.ok()) return u;
-    u = txn.DeleteKey(ctx.auth.project, old_id).status();
+    u = storage::DeleteKey(txn, ctx.auth.project, old_id).status();
     if (!u.ok()) return u;
     JsonWriter detail;
     detail.BeginObject().Field("key_id", key.key_id).Field("rotated_key_id", old_id).EndObject();
-    return txn.InsertAudit(ActionEntry(ctx, "api_key.rotate", 200, detail.Take()));
+    return storage::InsertAudit(txn, ActionEntry(ctx, "api_key.rotate", 200, detail.Take()));
   });
   if (!s.ok()) return SendError(ctx, s);
   if (!name) return SendError(ctx, Status::NotFound("api key not found"));

@@ -3,6 +3,8 @@
 #include "domain/hash.h"
 #include "domain/random.h"
 #include "domain/time_util.h"
+#include "storage/keys.h"
+#include "storage/projects.h"
 
 namespace vigil {
 
@@ -22,10 +24,10 @@ MintedKey MintKey(const std::string& prefix) {
 Status BootstrapDev(Store& store, const std::string& dev_key, const std::string& key_prefix) {
   const int64_t now = NowMs();
   return store.Write([&](WriteTxn& txn) {
-    auto project = txn.EnsureProject("proj-dev", "Local Dev", "hobby", now);
+    auto project = storage::EnsureProject(txn, "proj-dev", "Local Dev", "hobby", now);
     if (!project.ok()) return project.status();
-    return txn.UpsertKey(project.value(), "key-dev", Sha256Hex(dev_key),
-                         DisplayPrefix(dev_key, key_prefix), "Local dev key", now);
+    return storage::UpsertKey(txn, project.value(), "key-dev", Sha256Hex(dev_key),
+                              DisplayPrefix(dev_key, key_prefix), "Local dev key", now);
   });
 }
 

@@ -10,6 +10,9 @@
 #include "server/codec/json_codec.h"
 #include "server/handlers.h"
 #include "server/limits.h"
+#include "storage/audit.h"
+#include "storage/keys.h"
+#include "storage/projects.h"
 
 namespace vigil {
 namespace {
@@ -71,18 +74,18 @@ void HandleSignup(App& app, RequestContext& ctx) {
   const MintedKey key = MintKey(app.config().key_prefix);
   int64_t project_row = 0;
   Status s = app.store().Write([&](WriteTxn& txn) {
-    auto project = txn.CreateProject(project_id, name, e, "hobby", ctx.now_ms);
+    auto project = storage::CreateProject(txn, project_id, name, e, "hobby", ctx.now_ms);
     if (!project.ok()) return project.status();
     project_row = project.value();
-    Status u = txn.UpsertKey(project.value(), key.key_id, key.key_hash, key.key_prefix,
-                             "Signup key", ctx.now_ms);
+    Status u = storage::UpsertKey(txn, project.value(), key.key_id, key.key_hash, key.key_prefix,
+                                  "Signup key", ctx.now_ms);
     if (!u.ok()) return u;
     RequestContext as_signup = ctx;
     as_signup.actor = "signup";
-    u = txn.InsertAudit(ActionEntry(as_signup, "project.signup", 201, "", project_row));
+    u = storage::InsertAudit(txn, ActionEntry(as_signup, "project.signup", 201, "", project_row));
     if (!u.ok()) return u;
-    return txn.InsertAudit(
-        ActionEntry(as_signup, "api_key.create", 201, KeyDetail(key.key_id), project_row));
+    return storage::InsertAudit(
+        txn, ActionEntry(as_signup, "api_key.create", 201, KeyDetail(key.key_id), project_row));
   });
   if (!s.ok()) return SendError(ctx, s);
   app.signup_limiter().Record(ip, ctx.now_ms);

@@ -8,6 +8,9 @@
 #include "domain/time_util.h"
 #include "server/codec/json_writer.h"
 #include "server/http/log.h"
+#include "storage/abuse.h"
+#include "storage/projects.h"
+#include "storage/stats.h"
 
 namespace vigil {
 namespace {
@@ -122,7 +125,7 @@ void AbuseMonitor::Publish(Pending p) {
   if (on_signal_ && on_signal_(s.kind, alert.Take())) s.notified_at_ms = s.detected_at_ms;
   // Not waited for: the request that tipped the window must not pay for the write. A full queue
   // drops the signal (logged above).
-  store_->WriteAsync([s](WriteTxn& txn) { return txn.InsertAbuseSignal(s); });
+  store_->WriteAsync([s](WriteTxn& txn) { return storage::InsertAbuseSignal(txn, s); });
 }
 
 void AbuseMonitor::OnRateLimited(int64_t project, const std::string& project_id,
@@ -227,12 +230,12 @@ void AbuseMonitor::OnExecutionsCreated(int64_t project, const std::string& proje
     // previous 7 days (by the executions' started_at).
     int64_t previous = 0, created_at = 0;
     Status s = store_->Read([&](ReadTxn& txn) {
-      auto info = txn.GetProject(project);
+      auto info = storage::GetProject(txn, project);
       if (!info.ok()) return info.status();
       if (!info.value()) return Status::NotFound("project gone");
       created_at = info.value()->created_at_ms;
-      auto r = txn.CountExecutionsStarted(project, window_start - kBaselineHours * kWindowMs,
-                                          window_start);
+      auto r = storage::CountExecutionsStarted(
+          txn, project, window_start - kBaselineHours * kWindowMs, window_start);
       if (!r.ok()) return r.status();
       previous = r.value();
       return Status::Ok();
@@ -261,7 +264,7 @@ void AbuseMonitor::OnExecutionsCreated(int64_t project, const std::string& proje
 void AbuseMonitor::SuspendDue(int64_t now_ms) {
   std::vector<int64_t> suspended;
   Status s = store_->Write([&](WriteTxn& txn) {
-    auto r = txn.SuspendForAbuse(now_ms - options_.suspend_after_s * 1000, now_ms);
+    auto r = storage::SuspendForAbuse(txn, now_ms - options_.suspend_after_s * 1000, now_ms);
     if (!r.ok()) return r.status();
     suspended = std::move(r.value());
     return Status::Ok();

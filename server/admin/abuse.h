@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "domain/account.h"
 #include "storage/store.h"
 
 namespace vigil {

@@ -8,6 +8,12 @@
 #include "server/codec/json_codec.h"
 #include "server/handlers.h"
 #include "server/http/stream.h"
+#include "storage/audit.h"
+#include "storage/detection.h"
+#include "storage/export.h"
+#include "storage/keys.h"
+#include "storage/projects.h"
+#include "storage/webhooks.h"
 
 namespace vigil {
 namespace {
@@ -67,17 +73,17 @@ Status ExportProject(ReadTxn& txn, const AdminProject& p, int64_t now_ms, const 
   }
   if (!out.Line("project", [&](JsonWriter& w) { WriteAdminProject(w, p); })) return Status::Ok();
 
-  auto keys = txn.ListKeys(p.id);
+  auto keys = storage::ListKeys(txn, p.id);
   if (!keys.ok()) return keys.status();
   for (const ApiKeyRow& k : keys.value()) {
     if (!out.Line("api_key", [&](JsonWriter& w) { WriteApiKey(w, k, pid); })) return Status::Ok();
   }
 
   bool client_ok = true;
-  Status s = txn.ForEachExecution(p.id, [&](int64_t row, const Execution& e) {
+  Status s = storage::ForEachExecution(txn, p.id, [&](int64_t row, const Execution& e) {
     client_ok = out.Line("execution", [&](JsonWriter& w) { WriteExecution(w, e, pid, true); });
     if (!client_ok) return false;
-    Status inner = txn.ForEachEventOf(p.id, row, [&](const Event& ev) {
+    Status inner = storage::ForEachEventOf(txn, p.id, row, [&](const Event& ev) {
       client_ok = out.Line("event", [&](JsonWriter& w) { WriteEvent(w, ev); });
       return client_ok;
     });
@@ -86,7 +92,7 @@ Status ExportProject(ReadTxn& txn, const AdminProject& p, int64_t now_ms, const 
   if (!s.ok() || !client_ok) return s;
 
   for (int64_t offset = 0;; offset += kGroupPage) {
-    auto groups = txn.ListFailureGroups(p.id, kGroupPage, offset);
+    auto groups = storage::ListFailureGroups(txn, p.id, kGroupPage, offset);
     if (!groups.ok()) return groups.status();
     for (const FailureGroupRow& g : groups.value()) {
       if (!out.Line("failure_group", [&](JsonWriter& w) { WriteFailureGroup(w, g, pid); })) {
@@ -96,19 +102,20 @@ Status ExportProject(ReadTxn& txn, const AdminProject& p, int64_t now_ms, const 
     if (static_cast<int64_t>(groups.value().size()) < kGroupPage) break;
   }
 
-  s = txn.ForEachFinding(p.id, [&](const std::string& execution_id, const StoredFinding& f) {
-    client_ok = out.Line("finding", [&](JsonWriter& w) { WriteFinding(w, f, execution_id); });
-    return client_ok;
-  });
+  s = storage::ForEachFinding(
+      txn, p.id, [&](const std::string& execution_id, const StoredFinding& f) {
+        client_ok = out.Line("finding", [&](JsonWriter& w) { WriteFinding(w, f, execution_id); });
+        return client_ok;
+      });
   if (!s.ok() || !client_ok) return s;
 
-  auto hooks = txn.ListWebhooks(p.id);
+  auto hooks = storage::ListWebhooks(txn, p.id);
   if (!hooks.ok()) return hooks.status();
   for (const WebhookRow& h : hooks.value()) {
     if (!out.Line("webhook", [&](JsonWriter& w) { WriteWebhook(w, h, pid); })) return Status::Ok();
   }
-  s = txn.ForEachWebhookDelivery(
-      p.id, [&](const std::string& webhook_id, const WebhookAttemptRow& a) {
+  s = storage::ForEachWebhookDelivery(
+      txn, p.id, [&](const std::string& webhook_id, const WebhookAttemptRow& a) {
         client_ok = out.Line("webhook_delivery",
                              [&](JsonWriter& w) { WriteWebhookDelivery(w, a, webhook_id, pid); });
         return client_ok;
@@ -117,7 +124,7 @@ Status ExportProject(ReadTxn& txn, const AdminProject& p, int64_t now_ms, const 
 
   AuditFilter f;
   f.project = p.id;
-  s = txn.ForEachAudit(f, [&](const AuditEntry& e) {
+  s = storage::ForEachAudit(txn, f, [&](const AuditEntry& e) {
     client_ok = out.Line("audit", [&](JsonWriter& w) { WriteAuditEntry(w, e); });
     return client_ok;
   });
@@ -137,7 +144,7 @@ void HandleAdminExport(App& app, RequestContext& ctx) {
   }
   // The export's own audit row commits before the stream starts, so it is part of the export.
   Status s = app.store().Write([&](WriteTxn& txn) {
-    return txn.InsertAudit(ActionEntry(ctx, "admin.export", 200, "", p->id));
+    return storage::InsertAudit(txn, ActionEntry(ctx, "admin.export", 200, "", p->id));
   });
   if (!s.ok()) return SendError(ctx, s);
   const int64_t now_ms = ctx.now_ms, project = p->id;
@@ -147,7 +154,7 @@ void HandleAdminExport(App& app, RequestContext& ctx) {
                      // snapshot, the project row included. (Admin-only: a slow reader holds that
                      // snapshot meanwhile.)
                      return app.store().Read([&](ReadTxn& txn) {
-                       auto row = txn.GetAdminProjectById(project);
+                       auto row = storage::GetAdminProjectById(txn, project);
                        if (!row.ok()) return row.status();
                        if (!row.value()) return Status::NotFound("project deleted during export");
                        return ExportProject(txn, *row.value(), now_ms, emit);

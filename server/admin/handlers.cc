@@ -14,6 +14,13 @@
 #include "server/audit/audit.h"
 #include "server/codec/json_codec.h"
 #include "server/limits.h"
+#include "storage/abuse.h"
+#include "storage/audit.h"
+#include "storage/detection.h"
+#include "storage/executions.h"
+#include "storage/keys.h"
+#include "storage/projects.h"
+#include "storage/webhooks.h"
 
 namespace vigil {
 namespace {
@@ -78,7 +85,7 @@ Status WriteAudited(App& app, const RequestContext& ctx, const char* action, int
   return app.store().Write([&](WriteTxn& txn) {
     Status u = change(txn);
     if (!u.ok()) return u;
-    return txn.InsertAudit(ActionEntry(ctx, action, 200, detail, project));
+    return storage::InsertAudit(txn, ActionEntry(ctx, action, 200, detail, project));
   });
 }
 
@@ -111,7 +118,7 @@ std::optional<AdminProject> FindAdminProject(App& app, RequestContext& ctx) {
   std::optional<AdminProject> p;
   const std::string& id = ctx.params[0];
   Status s = id.size() > limits::kMaxIdBytes ? Status::Ok() : app.store().Read([&](ReadTxn& txn) {
-    auto r = txn.GetAdminProject(id);
+    auto r = storage::GetAdminProject(txn, id);
     if (!r.ok()) return r.status();
     p = std::move(r.value());
     return Status::Ok();
@@ -130,7 +137,7 @@ void HandleAdminListProjects(App& app, RequestContext& ctx) {
   const int64_t offset = ctx.PageParam("offset", 0, 0, limits::kMaxOffset);
   std::vector<AdminProject> list;
   Status s = app.store().Read([&](ReadTxn& txn) {
-    auto r = txn.ListAdminProjects(limit, offset);
+    auto r = storage::ListAdminProjects(txn, limit, offset);
     if (!r.ok()) return r.status();
     list = std::move(r.value());
     return Status::Ok();
@@ -157,16 +164,16 @@ void HandleAdminGetProject(App& app, RequestContext& ctx) {
   Status s = app.store().Read([&](ReadTxn& txn) {
     ExecutionFilter f;
     f.limit = 20;
-    auto e = txn.ListExecutions(p->id, f);
+    auto e = storage::ListExecutions(txn, p->id, f);
     if (!e.ok()) return e.status();
     recent = std::move(e.value());
-    auto g = txn.ListFailureGroups(p->id, 20, 0);
+    auto g = storage::ListFailureGroups(txn, p->id, 20, 0);
     if (!g.ok()) return g.status();
     groups = std::move(g.value());
-    auto k = txn.ListKeys(p->id);
+    auto k = storage::ListKeys(txn, p->id);
     if (!k.ok()) return k.status();
     keys = std::move(k.value());
-    auto h = txn.ListWebhooks(p->id);
+    auto h = storage::ListWebhooks(txn, p->id);
     if (!h.ok()) return h.status();
     hooks = std::move(h.value());
     return Status::Ok();
@@ -217,7 +224,7 @@ void HandleAdminTier(App& app, RequestContext& ctx) {
   WriteExpiry(detail, expires);
   detail.EndObject();
   s = WriteAudited(app, ctx, "admin.tier", p->id, detail.Take(),
-                   [&](WriteTxn& txn) { return txn.SetTier(p->id, tier, expires); });
+                   [&](WriteTxn& txn) { return storage::SetTier(txn, p->id, tier, expires); });
   if (!s.ok()) return SendError(ctx, s);
   JsonWriter w;
   w.BeginObject().Field("ok", true).Field("project_id", p->project_id).Field("tier", tier);
@@ -250,7 +257,7 @@ void HandleAdminGrant(App& app, RequestContext& ctx) {
   WriteExpiry(detail, expires);
   detail.EndObject();
   s = WriteAudited(app, ctx, "admin.grant", p->id, detail.Take(),
-                   [&](WriteTxn& txn) { return txn.AddGrant(p->id, delta, expires); });
+                   [&](WriteTxn& txn) { return storage::AddGrant(txn, p->id, delta, expires); });
   if (!s.ok()) return SendError(ctx, s);
   JsonWriter w;
   w.BeginObject().Field("ok", true).Field("project_id", p->project_id).Field("delta", delta);
@@ -294,8 +301,9 @@ void HandleAdminRateLimit(App& app, RequestContext& ctx) {
   detail.Key("per_second");
   per_sec ? detail.Double(*per_sec) : detail.Null();
   detail.EndObject();
-  s = WriteAudited(app, ctx, "admin.rate_limit", p->id, detail.Take(),
-                   [&](WriteTxn& txn) { return txn.SetRateLimit(p->id, burst, per_sec); });
+  s = WriteAudited(app, ctx, "admin.rate_limit", p->id, detail.Take(), [&](WriteTxn& txn) {
+    return storage::SetRateLimit(txn, p->id, burst, per_sec);
+  });
   if (!s.ok()) return SendError(ctx, s);
   // Effective at once: the cached auth record carries the override, and buckets start afresh.
   app.auth().cache().EvictProject(p->id);
@@ -337,7 +345,7 @@ void HandleAdminRetention(App& app, RequestContext& ctx) {
   days ? detail.Int(*days) : detail.Null();
   detail.EndObject();
   s = WriteAudited(app, ctx, "admin.retention", p->id, detail.Take(),
-                   [&](WriteTxn& txn) { return txn.SetRetention(p->id, days); });
+                   [&](WriteTxn& txn) { return storage::SetRetention(txn, p->id, days); });
   if (!s.ok()) return SendError(ctx, s);
   JsonWriter w;
   w.BeginObject().Field("ok", true).Field("project_id", p->project_id).Key("retention_days");
@@ -360,9 +368,11 @@ void HandleAdminSuspend(App& app, RequestContext& ctx) {
   detail.BeginObject();
   if (suspend && !reason->empty()) detail.Field("reason", reason.value());
   detail.EndObject();
-  Status s = WriteAudited(
-      app, ctx, suspend ? "admin.suspend" : "admin.unsuspend", p->id, detail.Take(),
-      [&](WriteTxn& txn) { return txn.SetSuspended(p->id, suspend, reason.value(), ctx.now_ms); });
+  Status s =
+      WriteAudited(app, ctx, suspend ? "admin.suspend" : "admin.unsuspend", p->id, detail.Take(),
+                   [&](WriteTxn& txn) {
+                     return storage::SetSuspended(txn, p->id, suspend, reason.value(), ctx.now_ms);
+                   });
   if (!s.ok()) return SendError(ctx, s);
   app.auth().cache().EvictProject(p->id);  // the next request sees the new state
   JsonWriter w;
@@ -390,12 +400,12 @@ void HandleAdminDeleteProject(App& app, RequestContext& ctx) {
   JsonWriter detail;
   detail.BeginObject().Field("project_id", p->project_id).Field("name", p->name).EndObject();
   Status s = app.store().Write([&](WriteTxn& txn) {
-    Status d = txn.DeleteProject(p->id);
+    Status d = storage::DeleteProject(txn, p->id);
     if (!d.ok()) return d;
     // The one row that outlives the project: who deleted it, and when.
     AuditEntry e = ActionEntry(ctx, "admin.project_delete", 200, detail.Take(), p->id);
     e.project = 0;
-    return txn.InsertAudit(e);
+    return storage::InsertAudit(txn, e);
   });
   if (!s.ok()) return SendError(ctx, s);
   ctx.audit_project = 0;  // the admin.request row must not name the deleted project
@@ -410,11 +420,11 @@ void HandleAdminDeleteProject(App& app, RequestContext& ctx) {
 void HandleAdminStorage(App& app, RequestContext& ctx) {
   std::vector<ProjectUsage> usages;
   Status s = app.store().Read([&](ReadTxn& txn) {
-    auto r = txn.ProjectUsages();
+    auto r = storage::ProjectUsages(txn);
     if (!r.ok()) return r.status();
     usages = std::move(r.value());
     for (ProjectUsage& u : usages) {
-      auto d = txn.CountWebhookDeliveries(u.id);
+      auto d = storage::CountWebhookDeliveries(txn, u.id);
       if (!d.ok()) return d.status();
       u.webhook_deliveries = d.value();
     }
@@ -467,7 +477,7 @@ void HandleAdminListAbuse(App& app, RequestContext& ctx) {
   const int64_t limit = ctx.PageParam("limit", 100, 1, 500);
   std::vector<AbuseSignal> signals;
   Status s = app.store().Read([&](ReadTxn& txn) {
-    auto r = txn.ListAbuseSignals(include_resolved, limit);
+    auto r = storage::ListAbuseSignals(txn, include_resolved, limit);
     if (!r.ok()) return r.status();
     signals = std::move(r.value());
     return Status::Ok();
@@ -521,7 +531,8 @@ void HandleAdminResolveAbuse(App& app, RequestContext& ctx) {
   bool reactivated = false;
   Status s =
       signal_id.size() > limits::kMaxIdBytes ? Status::Ok() : app.store().Write([&](WriteTxn& txn) {
-        auto r = txn.ResolveAbuseSignal(signal_id, note, reactivate, ctx.now_ms, &reactivated);
+        auto r =
+            storage::ResolveAbuseSignal(txn, signal_id, note, reactivate, ctx.now_ms, &reactivated);
         if (!r.ok()) return r.status();
         signal = std::move(r.value());
         if (!signal) return Status::Ok();
@@ -530,8 +541,8 @@ void HandleAdminResolveAbuse(App& app, RequestContext& ctx) {
             .Field("signal_id", signal_id)
             .Field("reactivated", reactivated)
             .EndObject();
-        return txn.InsertAudit(
-            ActionEntry(ctx, "admin.abuse_resolve", 200, detail.Take(), signal->project));
+        return storage::InsertAudit(
+            txn, ActionEntry(ctx, "admin.abuse_resolve", 200, detail.Take(), signal->project));
       });
   if (!s.ok()) return SendError(ctx, s);
   if (!signal) return SendError(ctx, Status::NotFound("abuse signal not found"));

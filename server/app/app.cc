@@ -22,6 +22,8 @@
 #include "server/http/router.h"
 #include "server/http/server.h"
 #include "server/limits.h"
+#include "storage/audit.h"
+#include "storage/halts.h"
 
 namespace vigil {
 
@@ -193,7 +195,7 @@ Result<HaltOutcome> App::RequestHalt(int64_t project, const std::string& executi
                                      const std::string& reason, int64_t now_ms, AuditEntry audit) {
   HaltState state;
   Status s = store_->Write([&](WriteTxn& txn) {
-    auto r = txn.RequestHalt(project, execution_id, reason, now_ms);
+    auto r = storage::RequestHalt(txn, project, execution_id, reason, now_ms);
     if (!r.ok()) return r.status();
     state = r.value();
     if (!state.exists) return Status::Ok();
@@ -205,7 +207,7 @@ Result<HaltOutcome> App::RequestHalt(int64_t project, const std::string& executi
         .EndObject();
     audit.action = "halt.request";
     audit.detail_json = detail.Take();
-    return txn.InsertAudit(audit);
+    return storage::InsertAudit(txn, audit);
   });
   if (!s.ok()) return s;
   HaltOutcome out;

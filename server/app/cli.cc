@@ -16,6 +16,10 @@
 #include "server/http/log.h"
 #include "server/limits.h"
 #include "server/ops/retention.h"
+#include "storage/audit.h"
+#include "storage/database.h"
+#include "storage/keys.h"
+#include "storage/projects.h"
 
 namespace vigil {
 namespace {
@@ -191,7 +195,7 @@ int KeysCreate(const Config& config, const std::string& project_id, const std::s
   }
   std::optional<int64_t> project;
   Status s = store.value()->Read([&](ReadTxn& txn) {
-    auto r = txn.FindProjectId(project_id);
+    auto r = storage::FindProjectId(txn, project_id);
     if (!r.ok()) return r.status();
     project = r.value();
     return Status::Ok();
@@ -201,7 +205,8 @@ int KeysCreate(const Config& config, const std::string& project_id, const std::s
   if (s.ok()) {
     s = store.value()->Write([&](WriteTxn& txn) {
       const int64_t now = NowMs();
-      Status u = txn.UpsertKey(*project, key.key_id, key.key_hash, key.key_prefix, name, now);
+      Status u =
+          storage::UpsertKey(txn, *project, key.key_id, key.key_hash, key.key_prefix, name, now);
       if (!u.ok()) return u;
       AuditEntry e;
       e.time_ms = now;
@@ -209,7 +214,7 @@ int KeysCreate(const Config& config, const std::string& project_id, const std::s
       e.actor = "cli";
       e.action = "api_key.create";
       e.detail_json = KeyDetail(key.key_id);
-      return txn.InsertAudit(e);
+      return storage::InsertAudit(txn, e);
     });
   }
   if (!s.ok()) {
@@ -318,7 +323,7 @@ int RunCli(int argc, char** argv) {
     return 0;
   }
   if (command == "backup") {
-    Status s = BackupDatabase(config->db_path, positional);
+    Status s = storage::BackupDatabase(config->db_path, positional);
     if (!s.ok()) {
       std::cerr << "backup: " << s.message() << "\n";
       return 1;
@@ -328,7 +333,7 @@ int RunCli(int argc, char** argv) {
   }
   if (command == "check") {
     std::string report;
-    Status s = CheckDatabase(config->db_path, &report);
+    Status s = storage::CheckDatabase(config->db_path, &report);
     std::cout << report << "\n";
     return s.ok() ? 0 : 1;
   }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "domain/status.h"
+#include "server/limits.h"
 
 namespace vigil {
 
@@ -24,8 +25,8 @@ struct Config {
   int64_t max_body_bytes = 5242880;
   double rate_limit_burst = 100;
   double rate_limit_per_sec = 10;
-  int64_t write_queue_max = 1024;
-  int64_t db_busy_timeout_ms = 5000;
+  int64_t write_queue_max = limits::kDefaultWriteQueueMax;
+  int64_t db_busy_timeout_ms = limits::kDefaultDbBusyTimeoutMs;
   int64_t key_cache_size = 10000;
   int64_t http_threads = 64;
   bool hsts = false;

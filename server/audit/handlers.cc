@@ -6,6 +6,8 @@
 #include "server/audit/audit.h"
 #include "server/http/stream.h"
 #include "server/limits.h"
+#include "storage/audit.h"
+#include "storage/projects.h"
 
 namespace vigil {
 namespace {
@@ -43,7 +45,7 @@ void SendAudit(App& app, RequestContext& ctx, const AuditFilter& f) {
       for (;;) {
         std::vector<AuditEntry> rows;
         Status s = app.store().Read([&](ReadTxn& txn) {
-          auto r = txn.ListAuditAfter(page);
+          auto r = storage::ListAuditAfter(txn, page);
           if (!r.ok()) return r.status();
           rows = std::move(r.value());
           return Status::Ok();
@@ -64,7 +66,7 @@ void SendAudit(App& app, RequestContext& ctx, const AuditFilter& f) {
   }
   std::vector<AuditEntry> entries;
   Status s = app.store().Read([&](ReadTxn& txn) {
-    auto r = txn.ListAudit(f);
+    auto r = storage::ListAudit(txn, f);
     if (!r.ok()) return r.status();
     entries = std::move(r.value());
     return Status::Ok();
@@ -100,7 +102,7 @@ void HandleAdminAuditLog(App& app, RequestContext& ctx) {
   if (!project_id.empty()) {
     std::optional<int64_t> project;
     s = app.store().Read([&](ReadTxn& txn) {
-      auto r = txn.FindProjectId(project_id);
+      auto r = storage::FindProjectId(txn, project_id);
       if (!r.ok()) return r.status();
       project = r.value();
       return Status::Ok();

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "domain/account.h"
 #include "domain/status.h"
 #include "storage/store.h"
 

@@ -14,6 +14,10 @@
 #include "server/billing/billing.h"
 #include "server/http/log.h"
 #include "server/limits.h"
+#include "storage/audit.h"
+#include "storage/billing.h"
+#include "storage/projects.h"
+#include "storage/stats.h"
 
 namespace vigil {
 namespace {
@@ -32,7 +36,7 @@ bool BillingConfigured(const Config& c) {
 Result<AdminProject> LoadOwnProject(App& app, const RequestContext& ctx) {
   std::optional<AdminProject> p;
   Status s = app.store().Read([&](ReadTxn& txn) {
-    auto r = txn.GetAdminProjectById(ctx.auth.project);
+    auto r = storage::GetAdminProjectById(txn, ctx.auth.project);
     if (!r.ok()) return r.status();
     p = std::move(r.value());
     return Status::Ok();
@@ -119,7 +123,7 @@ void HandleBillingUsage(App& app, RequestContext& ctx) {
   const int64_t until = ctx.now_ms, since = ctx.now_ms - kUsageWindowMs;
   std::vector<std::pair<int64_t, int64_t>> days;
   Status s = app.store().Read([&](ReadTxn& txn) {
-    auto r = txn.ExecutionsPerDay(ctx.auth.project, since, until);
+    auto r = storage::ExecutionsPerDay(txn, ctx.auth.project, since, until);
     if (!r.ok()) return r.status();
     days = std::move(r.value());
     return Status::Ok();
@@ -210,12 +214,12 @@ void HandleStripeWebhook(App& app, RequestContext& ctx) {
   s = app.store().Write([&](WriteTxn& txn) {
     std::optional<int64_t> project;
     if (a.applies) {
-      auto r = a.project_id.empty() ? txn.FindProjectByCustomer(a.customer_id)
-                                    : txn.FindProjectId(a.project_id);
+      auto r = a.project_id.empty() ? storage::FindProjectByCustomer(txn, a.customer_id)
+                                    : storage::FindProjectId(txn, a.project_id);
       if (!r.ok()) return r.status();
       project = r.value();
     }
-    auto rec = txn.RecordStripeEvent(a.event_id, a.type, project.value_or(0), ctx.now_ms);
+    auto rec = storage::RecordStripeEvent(txn, project.value_or(0), a.event_id, a.type, ctx.now_ms);
     if (!rec.ok()) return rec.status();
     if (!rec.value()) {
       duplicate = true;
@@ -223,7 +227,7 @@ void HandleStripeWebhook(App& app, RequestContext& ctx) {
     }
     if (a.applies && !project) unknown_project = true;
     if (project) {
-      Status u = txn.ApplyBilling(*project, a.update);
+      Status u = storage::ApplyBilling(txn, *project, a.update);
       if (!u.ok()) return u;
     }
     JsonWriter detail;
@@ -238,7 +242,7 @@ void HandleStripeWebhook(App& app, RequestContext& ctx) {
     e.status = 200;
     e.client_ip = AuditText(ctx.client_ip, limits::kMaxAuditIpBytes);
     e.detail_json = detail.Take();
-    return txn.InsertAudit(e);
+    return storage::InsertAudit(txn, e);
   });
   if (!s.ok()) return SendError(ctx, s);
   if (unknown_project) {

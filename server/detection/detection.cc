@@ -7,6 +7,7 @@
 #include "server/codec/json_codec.h"
 #include "server/codec/policy_codec.h"
 #include "server/http/log.h"
+#include "storage/detection.h"
 
 namespace vigil {
 namespace {
@@ -118,7 +119,7 @@ Result<Policy> Detection::PolicyFor(int64_t project) {
   }
   std::string json;
   Status s = store_->Read([&](ReadTxn& txn) {
-    auto r = txn.GetPolicy(project);
+    auto r = storage::GetPolicy(txn, project);
     if (!r.ok()) return r.status();
     json = r.value();
     return Status::Ok();
@@ -148,19 +149,19 @@ Status Detection::FinalPass(int64_t project, const std::string& project_id,
     std::optional<DetectionInput> in;
     ExecutionSnapshot snap;
     Status s = store_->Read([&](ReadTxn& txn) {
-      auto loaded = txn.LoadForDetection(project, execution_id);
+      auto loaded = storage::LoadForDetection(txn, project, execution_id);
       if (!loaded.ok()) return loaded.status();
       in = std::move(loaded.value());
       if (!in || !NeedsHistory(policy, Pass::kFinal)) return Status::Ok();
       const HistoryWindow w = HistoryWindowFor(policy, now_ms);
       if (policy.model_drift.enabled) {
-        auto models = txn.HistoryModels(project, in->row_id, w.since_ms, w.until_ms);
+        auto models = storage::HistoryModels(txn, project, in->row_id, w.since_ms, w.until_ms);
         if (!models.ok()) return models.status();
         snap.history.models = std::move(models.value());
       }
       if (policy.lexical_drift.enabled) {
-        auto msgs =
-            txn.HistoryMessages(project, in->row_id, w.since_ms, w.until_ms, w.max_messages);
+        auto msgs = storage::HistoryMessages(txn, project, in->row_id, w.since_ms, w.until_ms,
+                                             w.max_messages);
         if (!msgs.ok()) return msgs.status();
         snap.history.user_messages = std::move(msgs.value());
       }
@@ -182,7 +183,7 @@ Status Detection::FinalPass(int64_t project, const std::string& project_id,
 
     bool stale = false;
     s = store_->Write([&](WriteTxn& txn) {
-      auto revision = txn.Revision(project, in->row_id);
+      auto revision = storage::Revision(txn, project, in->row_id);
       if (!revision.ok()) return revision.status();
       if (!revision.value() || *revision.value() != in->revision) {
         stale = true;  // changed since the snapshot: these findings may be out of date
@@ -200,7 +201,7 @@ Status Detection::PutFinding(WriteTxn& txn, int64_t project, const std::string& 
                              int64_t row, const std::string& execution_id,
                              const StoredFinding& finding, int64_t now_ms) {
   bool created = false;
-  Status s = txn.PutFinding(project, row, execution_id, finding, &created);
+  Status s = storage::PutFinding(txn, project, row, execution_id, finding, &created);
   if (s.ok() && metrics_) metrics_->AddFinding(finding.failure_class);
   if (!s.ok() || !created || !on_group_created_) return s;
   return on_group_created_(txn, project, project_id, finding, execution_id, now_ms);
@@ -210,9 +211,9 @@ Status Detection::StoreFinalFindings(WriteTxn& txn, int64_t project, const std::
                                      int64_t row, const std::string& execution_id,
                                      std::vector<Finding> findings, const Policy& policy,
                                      double computed_cost, int64_t now_ms) {
-  auto old = txn.LoadFindings(project, row);
+  auto old = storage::LoadFindings(txn, project, row);
   if (!old.ok()) return old.status();
-  Status s = txn.DeleteFindings(project, row);
+  Status s = storage::DeleteFindings(txn, project, row);
   if (!s.ok()) return s;
   StoreOrderForRunaway(&findings, policy, StoredRunawayGroup(FromStored(old.value())));
   for (const Finding& f : findings) {
@@ -225,9 +226,9 @@ Status Detection::StoreFinalFindings(WriteTxn& txn, int64_t project, const std::
                    now_ms);
     if (!s.ok()) return s;
   }
-  s = txn.SetPrimaryGroup(project, row, PrimaryGroup(findings));
+  s = storage::SetPrimaryGroup(txn, project, row, PrimaryGroup(findings));
   if (!s.ok()) return s;
-  if (computed_cost > 0) return txn.SetEstimatedCost(project, row, computed_cost);
+  if (computed_cost > 0) return storage::SetEstimatedCost(txn, project, row, computed_cost);
   return Status::Ok();
 }
 
@@ -291,7 +292,7 @@ LivePlan Detection::PrepareLive(int64_t project, const std::string& project_id,
       // First sight (or evicted): everything stored so far. A new execution loads nothing.
       std::optional<DetectionInput> in;
       Status s = store_->Read([&](ReadTxn& txn) {
-        auto r = txn.LoadForDetection(project, execution_id);
+        auto r = storage::LoadForDetection(txn, project, execution_id);
         if (!r.ok()) return r.status();
         in = std::move(r.value());
         return Status::Ok();
@@ -379,7 +380,7 @@ Status Detection::ApplyLiveFindings(WriteTxn& txn, int64_t project, const std::s
                                     int64_t row, const std::string& execution_id,
                                     const std::vector<Finding>& changed, const Policy& policy,
                                     int64_t now_ms) {
-  auto stored = txn.LoadFindings(project, row);
+  auto stored = storage::LoadFindings(txn, project, row);
   if (!stored.ok()) return stored.status();
   std::vector<Finding> all = FromStored(stored.value());
   std::vector<Finding> fresh;
@@ -403,7 +404,7 @@ Status Detection::ApplyLiveFindings(WriteTxn& txn, int64_t project, const std::s
       all.push_back(f);
     }
   }
-  return txn.SetPrimaryGroup(project, row, PrimaryGroup(all));
+  return storage::SetPrimaryGroup(txn, project, row, PrimaryGroup(all));
 }
 
 void Detection::FinishLive(int64_t project, const LivePlan& plan, const IngestResult* result,

@@ -25,6 +25,8 @@
 
 #include "detectors/detectors.h"
 #include "detectors/policy.h"
+#include "domain/detection_rows.h"
+#include "domain/execution_rows.h"
 #include "server/http/metrics.h"
 #include "storage/store.h"
 

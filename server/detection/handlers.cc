@@ -10,6 +10,9 @@
 #include "server/codec/json_codec.h"
 #include "server/codec/policy_codec.h"
 #include "server/limits.h"
+#include "storage/audit.h"
+#include "storage/detection.h"
+#include "storage/executions.h"
 
 namespace vigil {
 namespace {}  // namespace
@@ -36,7 +39,7 @@ Result<std::optional<FailureGroupRow>> FindGroup(App& app, const RequestContext&
   std::optional<FailureGroupRow> g;
   if (id.size() > limits::kMaxIdBytes) return g;
   Status s = app.store().Read([&](ReadTxn& txn) {
-    auto r = txn.GetFailureGroup(ctx.auth.project, id);
+    auto r = storage::GetFailureGroup(txn, ctx.auth.project, id);
     if (!r.ok()) return r.status();
     g = std::move(r.value());
     return Status::Ok();
@@ -52,7 +55,7 @@ void HandleListFailureGroups(App& app, RequestContext& ctx) {
   const int64_t offset = ctx.PageParam("offset", 0, 0, limits::kMaxOffset);
   std::vector<FailureGroupRow> groups;
   Status s = app.store().Read([&](ReadTxn& txn) {
-    auto r = txn.ListFailureGroups(ctx.auth.project, limit, offset);
+    auto r = storage::ListFailureGroups(txn, ctx.auth.project, limit, offset);
     if (!r.ok()) return r.status();
     groups = std::move(r.value());
     return Status::Ok();
@@ -88,7 +91,7 @@ void HandleListGroupExecutions(App& app, RequestContext& ctx) {
   f.offset = ctx.PageParam("offset", 0, 0, limits::kMaxOffset);
   std::vector<Execution> list;
   Status s = app.store().Read([&](ReadTxn& txn) {
-    auto r = txn.ListExecutions(ctx.auth.project, f);
+    auto r = storage::ListExecutions(txn, ctx.auth.project, f);
     if (!r.ok()) return r.status();
     list = std::move(r.value());
     return Status::Ok();
@@ -111,9 +114,9 @@ void HandlePutPolicy(App& app, RequestContext& ctx) {
   if (!policy.ok()) return SendError(ctx, policy.status());
   const std::string json = PolicyToJson(policy.value());
   Status s = app.store().Write([&](WriteTxn& txn) {
-    Status u = txn.PutPolicy(ctx.auth.project, json, ctx.now_ms);
+    Status u = storage::PutPolicy(txn, ctx.auth.project, json, ctx.now_ms);
     if (!u.ok()) return u;
-    return txn.InsertAudit(ActionEntry(ctx, "policy.update", 200));
+    return storage::InsertAudit(txn, ActionEntry(ctx, "policy.update", 200));
   });
   if (!s.ok()) return SendError(ctx, s);
   app.detection().SetPolicyCache(ctx.auth.project, policy.value());

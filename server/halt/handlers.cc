@@ -8,6 +8,7 @@
 #include "server/codec/json_codec.h"
 #include "server/http/log.h"
 #include "server/limits.h"
+#include "storage/halts.h"
 
 namespace vigil {
 namespace {
@@ -76,7 +77,7 @@ void HandleHaltStream(App& app, RequestContext& ctx) {
   state->keepalive = std::chrono::seconds(app.config().sse_keepalive_s);
   HaltState persisted;
   Status s = app.store().Read([&](ReadTxn& txn) {
-    auto r = txn.GetHaltState(ctx.auth.project, id);
+    auto r = storage::GetHaltState(txn, ctx.auth.project, id);
     if (!r.ok()) return r.status();
     persisted = r.value();
     return Status::Ok();

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "domain/account.h"
 #include "domain/status.h"
 #include "server/codec/json_writer.h"
 #include "storage/store.h"

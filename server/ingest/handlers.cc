@@ -5,6 +5,8 @@
 #include "server/app/app.h"
 #include "server/codec/json_codec.h"
 #include "server/limits.h"
+#include "storage/events.h"
+#include "storage/executions.h"
 
 namespace vigil {
 namespace {
@@ -32,7 +34,7 @@ void UpsertExecution(App& app, RequestContext& ctx, ExecutionPatch patch,
   if (!policy.ok()) return SendError(ctx, policy.status());
   UpsertResult result;
   Status s = app.store().Write([&](WriteTxn& txn) {
-    auto r = txn.UpsertExecution(ctx.auth.project, patch, ctx.now_ms);
+    auto r = storage::UpsertExecution(txn, ctx.auth.project, patch, ctx.now_ms);
     if (!r.ok()) return r.status();
     result = std::move(r.value());
     return Status::Ok();
@@ -91,7 +93,7 @@ void HandleIngestEvents(App& app, RequestContext& ctx) {
                                                 batch->events, policy.value(), ctx.now_ms);
     // Events, implicit executions and the live findings they cause commit together.
     Status s = app.store().Write([&](WriteTxn& txn) {
-      auto r = txn.IngestEvents(ctx.auth.project, batch->events, ctx.now_ms);
+      auto r = storage::IngestEvents(txn, ctx.auth.project, batch->events, ctx.now_ms);
       if (!r.ok()) return r.status();
       result = std::move(r.value());
       return detection.ApplyLive(txn, ctx.auth.project, plan, result, ctx.now_ms);

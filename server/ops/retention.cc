@@ -4,6 +4,12 @@
 
 #include "domain/time_util.h"
 #include "server/http/log.h"
+#include "storage/abuse.h"
+#include "storage/audit.h"
+#include "storage/billing.h"
+#include "storage/executions.h"
+#include "storage/projects.h"
+#include "storage/webhooks.h"
 
 namespace vigil {
 namespace {
@@ -22,7 +28,7 @@ Result<PruneReport> PruneOnce(Store& store, int64_t default_days, int64_t audit_
   PruneReport report;
   std::vector<std::pair<int64_t, int64_t>> policies;
   Status s = store.Read([&](ReadTxn& txn) {
-    auto r = txn.RetentionPolicies(default_days);
+    auto r = storage::RetentionPolicies(txn, default_days);
     if (!r.ok()) return r.status();
     policies = std::move(r.value());
     return Status::Ok();
@@ -35,7 +41,7 @@ Result<PruneReport> PruneOnce(Store& store, int64_t default_days, int64_t audit_
     for (;;) {
       int64_t n = 0;
       s = store.Write([&](WriteTxn& txn) {
-        auto r = txn.PruneExecutions(project, cutoff, kPruneBatch);
+        auto r = storage::PruneExecutions(txn, project, cutoff, kPruneBatch);
         if (!r.ok()) return r.status();
         n = r.value();
         return Status::Ok();
@@ -46,24 +52,24 @@ Result<PruneReport> PruneOnce(Store& store, int64_t default_days, int64_t audit_
     }
   }
   // Ancillary rows, oldest first, in batches: each pruner deletes at most kPruneBatch rows.
-  using Pruner = Result<int64_t> (WriteTxn::*)(int64_t, int64_t);
+  using Pruner = Result<int64_t> (*)(WriteTxn&, int64_t, int64_t);
   const struct {
     Pruner prune;
     int64_t cutoff_ms;
     int64_t* count;
   } ancillary[] = {
-      {&WriteTxn::PruneDeliveries, now_ms - kDeliveryRetentionDays * kDayMs, &report.deliveries},
-      {&WriteTxn::PruneAudit, now_ms - audit_days * kDayMs, &report.audit},
-      {&WriteTxn::PruneStripeEvents, now_ms - kStripeEventRetentionDays * kDayMs,
+      {&storage::PruneDeliveries, now_ms - kDeliveryRetentionDays * kDayMs, &report.deliveries},
+      {&storage::PruneAudit, now_ms - audit_days * kDayMs, &report.audit},
+      {&storage::PruneStripeEvents, now_ms - kStripeEventRetentionDays * kDayMs,
        &report.stripe_events},
-      {&WriteTxn::PruneResolvedAbuse, now_ms - kResolvedAbuseRetentionDays * kDayMs,
+      {&storage::PruneResolvedAbuse, now_ms - kResolvedAbuseRetentionDays * kDayMs,
        &report.abuse_signals},
   };
   for (const auto& a : ancillary) {
     for (;;) {
       int64_t n = 0;
       s = store.Write([&](WriteTxn& txn) {
-        auto r = (txn.*a.prune)(a.cutoff_ms, kPruneBatch);
+        auto r = a.prune(txn, a.cutoff_ms, kPruneBatch);
         if (!r.ok()) return r.status();
         n = r.value();
         return Status::Ok();

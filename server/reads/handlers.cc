@@ -9,6 +9,12 @@
 #include "server/app/app.h"
 #include "server/codec/json_codec.h"
 #include "server/limits.h"
+#include "storage/database.h"
+#include "storage/events.h"
+#include "storage/executions.h"
+#include "storage/projects.h"
+#include "storage/stats.h"
+#include "storage/webhooks.h"
 
 namespace vigil {
 namespace {
@@ -37,7 +43,7 @@ void WriteFinding(JsonWriter& w, const StoredFinding& f, const std::string& exec
 }
 
 void HandleHealth(App& app, RequestContext& ctx) {
-  Status s = app.store().Read([](ReadTxn& txn) { return txn.Ping(); });
+  Status s = app.store().Read([](ReadTxn& txn) { return storage::Ping(txn); });
   if (!s.ok()) return SendError(ctx, Status::Unavailable("database unavailable"));
   JsonWriter w;
   w.BeginObject()
@@ -52,7 +58,7 @@ void HandleHealth(App& app, RequestContext& ctx) {
 void HandleGetProject(App& app, RequestContext& ctx) {
   std::optional<ProjectInfo> info;
   Status s = app.store().Read([&](ReadTxn& txn) {
-    auto r = txn.GetProject(ctx.auth.project);
+    auto r = storage::GetProject(txn, ctx.auth.project);
     if (!r.ok()) return r.status();
     info = r.value();
     return Status::Ok();
@@ -87,7 +93,7 @@ void HandleListExecutions(App& app, RequestContext& ctx) {
   }
   std::vector<Execution> list;
   Status s = app.store().Read([&](ReadTxn& txn) {
-    auto r = txn.ListExecutions(ctx.auth.project, f);
+    auto r = storage::ListExecutions(txn, ctx.auth.project, f);
     if (!r.ok()) return r.status();
     list = std::move(r.value());
     return Status::Ok();
@@ -106,7 +112,7 @@ void HandleGetExecution(App& app, RequestContext& ctx) {
   }
   std::optional<ExecutionDetail> d;
   Status s = app.store().Read([&](ReadTxn& txn) {
-    auto r = txn.GetExecution(ctx.auth.project, id, limits::kMaxEventsInDetail);
+    auto r = storage::GetExecution(txn, ctx.auth.project, id, limits::kMaxEventsInDetail);
     if (!r.ok()) return r.status();
     d = std::move(r.value());
     return Status::Ok();
@@ -143,7 +149,7 @@ void HandleListExecutionEvents(App& app, RequestContext& ctx) {
   std::optional<std::vector<Event>> events;
   int64_t total = 0;
   Status s = app.store().Read([&](ReadTxn& txn) {
-    auto r = txn.ListEvents(ctx.auth.project, id, limit, offset, &total);
+    auto r = storage::ListEvents(txn, ctx.auth.project, id, limit, offset, &total);
     if (!r.ok()) return r.status();
     events = std::move(r.value());
     return Status::Ok();
@@ -180,7 +186,7 @@ void HandleMetrics(App& app, RequestContext& ctx) {
   g.slow_heads_cut = cut.heads_timed_out;
   g.heads_too_large = cut.heads_too_large;
   Status s = app.store().Read([&](ReadTxn& txn) {
-    auto r = txn.CountOutbox();
+    auto r = storage::CountOutbox(txn);
     if (!r.ok()) return r.status();
     g.webhook_outbox = r.value();
     return Status::Ok();
@@ -222,7 +228,7 @@ void HandleStatsTimeSeries(App& app, RequestContext& ctx) {
   }
   std::vector<std::pair<int64_t, double>> rows;
   Status s = app.store().Read([&](ReadTxn& txn) {
-    auto r = txn.TimeSeries(ctx.auth.project, metric, bucket_ms, first, until_ms + 1);
+    auto r = storage::TimeSeries(txn, ctx.auth.project, metric, bucket_ms, first, until_ms + 1);
     if (!r.ok()) return r.status();
     rows = std::move(r.value());
     return Status::Ok();
@@ -250,7 +256,7 @@ void HandleStatsTimeSeries(App& app, RequestContext& ctx) {
 void HandleStats(App& app, RequestContext& ctx) {
   ProjectStats st;
   Status s = app.store().Read([&](ReadTxn& txn) {
-    auto r = txn.GetStats(ctx.auth.project, ctx.now_ms);
+    auto r = storage::GetStats(txn, ctx.auth.project, ctx.now_ms);
     if (!r.ok()) return r.status();
     st = r.value();
     return Status::Ok();

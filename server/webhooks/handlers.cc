@@ -13,6 +13,8 @@
 #include "server/limits.h"
 #include "server/webhooks/address.h"
 #include "server/webhooks/webhooks.h"
+#include "storage/audit.h"
+#include "storage/webhooks.h"
 
 namespace vigil {
 namespace {
@@ -118,7 +120,7 @@ Result<WebhookRow> FindWebhook(App& app, const RequestContext& ctx) {
   std::optional<WebhookRow> hook;
   if (id.size() <= limits::kMaxIdBytes) {
     Status s = app.store().Read([&](ReadTxn& txn) {
-      auto r = txn.GetWebhook(ctx.auth.project, id);
+      auto r = storage::GetWebhook(txn, ctx.auth.project, id);
       if (!r.ok()) return r.status();
       hook = std::move(r.value());
       return Status::Ok();
@@ -207,7 +209,7 @@ void HandleCreateWebhook(App& app, RequestContext& ctx) {
 void HandleListWebhooks(App& app, RequestContext& ctx) {
   std::vector<WebhookRow> hooks;
   Status s = app.store().Read([&](ReadTxn& txn) {
-    auto r = txn.ListWebhooks(ctx.auth.project);
+    auto r = storage::ListWebhooks(txn, ctx.auth.project);
     if (!r.ok()) return r.status();
     hooks = std::move(r.value());
     return Status::Ok();
@@ -225,11 +227,11 @@ void HandleDeleteWebhook(App& app, RequestContext& ctx) {
   bool deleted = false;
   if (id.size() <= limits::kMaxIdBytes) {
     Status s = app.store().Write([&](WriteTxn& txn) {
-      auto r = txn.DeleteWebhook(ctx.auth.project, id);
+      auto r = storage::DeleteWebhook(txn, ctx.auth.project, id);
       if (!r.ok()) return r.status();
       deleted = r.value();
       if (!deleted) return Status::Ok();
-      return txn.InsertAudit(ActionEntry(ctx, "webhook.delete", 200, WebhookDetail(id)));
+      return storage::InsertAudit(txn, ActionEntry(ctx, "webhook.delete", 200, WebhookDetail(id)));
     });
     if (!s.ok()) return SendError(ctx, s);
   }
@@ -294,7 +296,7 @@ void HandleListWebhookDeliveries(App& app, RequestContext& ctx) {
   const int64_t limit = LimitParam(ctx);
   std::vector<WebhookAttemptRow> rows;
   Status s = app.store().Read([&](ReadTxn& txn) {
-    auto r = txn.ListWebhookDeliveries(ctx.auth.project, hook->row, limit);
+    auto r = storage::ListWebhookDeliveries(txn, ctx.auth.project, hook->row, limit);
     if (!r.ok()) return r.status();
     rows = std::move(r.value());
     return Status::Ok();

@@ -14,6 +14,7 @@
 #include "server/http/log.h"
 #include "server/limits.h"
 #include "server/webhooks/message.h"
+#include "storage/webhooks.h"
 
 namespace vigil {
 namespace {
@@ -126,7 +127,7 @@ Result<ReencryptReport> ReencryptStoredSecrets(Store& store, const SecretBox& bo
   for (;;) {
     std::vector<StoredSecret> batch;
     Status s = store.Read([&](ReadTxn& txn) {
-      auto r = txn.ListStoredSecrets(after, kBatch);
+      auto r = storage::ListStoredSecrets(txn, after, kBatch);
       if (!r.ok()) return r.status();
       batch = std::move(r.value());
       return Status::Ok();
@@ -161,8 +162,8 @@ Result<ReencryptReport> ReencryptStoredSecrets(Store& store, const SecretBox& bo
     Status s = store.Write([&](WriteTxn& txn) {
       for (size_t j = i; j < end; ++j) {
         const StoredSecret& old = updates[j].first;
-        Status r =
-            txn.ReplaceWebhookSecret(old.project, old.webhook_row, old.blob, updates[j].second);
+        Status r = storage::ReplaceWebhookSecret(txn, old.project, old.webhook_row, old.blob,
+                                                 updates[j].second);
         if (!r.ok()) return r;
       }
       return Status::Ok();
@@ -238,7 +239,7 @@ Status WebhookService::OnGroupCreated(WriteTxn& txn, int64_t project,
                                       const std::string& /*project_id*/,
                                       const StoredFinding& finding, const std::string& execution_id,
                                       int64_t now_ms) {
-  auto hooks = txn.ListEnabledWebhooks(project);
+  auto hooks = storage::ListEnabledWebhooks(txn, project);
   if (!hooks.ok()) return hooks.status();
   bool queued_any = false;
   for (const WebhookRow& w : hooks.value()) {
@@ -256,7 +257,8 @@ Status WebhookService::OnGroupCreated(WriteTxn& txn, int64_t project,
     m.sample_execution_id = execution_id;
     m.created_at_ms = now_ms;
     m.next_attempt_at_ms = now_ms;
-    auto queued = txn.EnqueueWebhookMessage(project, w.row, m, limits::kMaxQueuedPerWebhook);
+    auto queued =
+        storage::EnqueueWebhookMessage(txn, project, w.row, m, limits::kMaxQueuedPerWebhook);
     if (!queued.ok()) return queued.status();
     if (!queued.value()) {
       log::Warn("webhook outbox full, message dropped",
@@ -292,7 +294,7 @@ Result<WebhookService::Created> WebhookService::Create(int64_t project,
   if (!sealed.ok()) return sealed.status();
   row.secret_blob = std::move(sealed.value());
   Status s = store_->Write([&](WriteTxn& txn) {
-    return txn.CreateWebhook(project, row, limits::kMaxWebhooksPerProject);
+    return storage::CreateWebhook(txn, project, row, limits::kMaxWebhooksPerProject);
   });
   if (!s.ok()) return s;
   out.row = std::move(row);
@@ -303,7 +305,7 @@ Result<std::optional<WebhookService::TestResult>> WebhookService::SendTest(
     int64_t project, const std::string& project_id, const std::string& webhook_id, int64_t now_ms) {
   std::optional<WebhookRow> hook;
   Status s = store_->Read([&](ReadTxn& txn) {
-    auto r = txn.GetWebhook(project, webhook_id);
+    auto r = storage::GetWebhook(txn, project, webhook_id);
     if (!r.ok()) return r.status();
     hook = std::move(r.value());
     return Status::Ok();
@@ -348,8 +350,8 @@ Result<std::optional<WebhookService::TestResult>> WebhookService::SendTest(
   WebhookAttemptOutcome outcome;
   outcome.disable_webhook = out.attempt.disable;
   s = store_->Write([&](WriteTxn& txn) {
-    return txn.RecordWebhookAttempt(project, hook->row, row, outcome,
-                                    limits::kWebhookLogRowsPerWebhook, NowMs());
+    return storage::RecordWebhookAttempt(txn, project, hook->row, row, outcome,
+                                         limits::kWebhookLogRowsPerWebhook, NowMs());
   });
   if (!s.ok()) return s;
   return std::optional<TestResult>(std::move(out));
@@ -477,11 +479,11 @@ void WebhookService::SenderLoop() {
     std::vector<DueWebhookMessage> due;
     std::optional<int64_t> next_at;
     Status s = store_->Read([&](ReadTxn& txn) {
-      auto r = txn.ListDueWebhookMessages(
-          now, limits::kWebhookScanBatch + static_cast<int64_t>(limits::kWebhookSenders));
+      auto r = storage::ListDueWebhookMessages(
+          txn, now, limits::kWebhookScanBatch + static_cast<int64_t>(limits::kWebhookSenders));
       if (!r.ok()) return r.status();
       due = std::move(r.value());
-      auto n = txn.NextWebhookAttemptAt();
+      auto n = storage::NextWebhookAttemptAt(txn);
       if (!n.ok()) return n.status();
       next_at = n.value();
       return Status::Ok();
@@ -513,8 +515,8 @@ void WebhookService::SenderLoop() {
 void WebhookService::Process(const DueWebhookMessage& d) {
   const WebhookMessage& m = d.message;
   if (!d.webhook.enabled) {  // disabled endpoints get nothing more
-    Status s =
-        store_->Write([&](WriteTxn& txn) { return txn.DropWebhookMessage(d.project, m.row); });
+    Status s = store_->Write(
+        [&](WriteTxn& txn) { return storage::DropWebhookMessage(txn, d.project, m.row); });
     if (!s.ok()) log::Warn("webhook message not dropped", {log::Str("error", s.message())});
     return;
   }
@@ -568,8 +570,8 @@ void WebhookService::Process(const DueWebhookMessage& d) {
     }
   }
   Status s = store_->Write([&](WriteTxn& txn) {
-    return txn.RecordWebhookAttempt(d.project, d.webhook.row, row, outcome,
-                                    limits::kWebhookLogRowsPerWebhook, done);
+    return storage::RecordWebhookAttempt(txn, d.project, d.webhook.row, row, outcome,
+                                         limits::kWebhookLogRowsPerWebhook, done);
   });
   if (!s.ok()) {
     // The message stays as it was and is attempted again on a later scan (at least once).

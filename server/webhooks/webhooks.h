@@ -25,7 +25,9 @@
 #include <thread>
 #include <vector>
 
+#include "domain/detection_rows.h"
 #include "domain/secret_box.h"
+#include "domain/webhook.h"
 #include "server/app/config.h"
 #include "server/http/metrics.h"
 #include "server/webhooks/address.h"

@@ -20,6 +20,7 @@
 #include "server/app/app.h"
 #include "server/http/log.h"
 #include "server/http/router.h"
+#include "storage/projects.h"
 
 namespace {
 
@@ -35,7 +36,7 @@ vigil::App* MakeApp(vigil::AuthRecord* auth) {
   if (!store.ok()) std::abort();
   int64_t project = 0;
   vigil::Status s = store.value()->Write([&](vigil::WriteTxn& txn) {
-    auto r = txn.EnsureProject("proj-fuzz", "Fuzz", "free", 1778780022123);
+    auto r = vigil::storage::EnsureProject(txn, "proj-fuzz", "Fuzz", "free", 1778780022123);
     if (!r.ok()) return r.status();
     project = r.value();
     return vigil::Status::Ok();

@@ -9,7 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "storage/events.h"
+#include "storage/executions.h"
 #include "storage/migrations.h"
+#include "storage/projects.h"
 #include "storage/store.h"
 
 using namespace vigil;
@@ -31,7 +34,7 @@ struct SmallStore {
     Open(generation);
     REQUIRE(store
                 ->Write([&](WriteTxn& txn) {
-                  project = txn.EnsureProject("p", "P", "hobby", 1).value();
+                  project = storage::EnsureProject(txn, "p", "P", "hobby", 1).value();
                   return Status::Ok();
                 })
                 .ok());
@@ -65,7 +68,7 @@ struct SmallStore {
     IngestResult r;
     REQUIRE(store
                 ->Write([&](WriteTxn& txn) {
-                  auto res = txn.IngestEvents(project, batch, 2000);
+                  auto res = storage::IngestEvents(txn, project, batch, 2000);
                   if (!res.ok()) return res.status();
                   r = res.value();
                   return Status::Ok();
@@ -113,7 +116,7 @@ TEST_CASE("Event ids are unique per project, not across projects") {
   int64_t other = 0;
   REQUIRE(t.store
               ->Write([&](WriteTxn& txn) {
-                other = txn.EnsureProject("q", "Q", "hobby", 1).value();
+                other = storage::EnsureProject(txn, "q", "Q", "hobby", 1).value();
                 return Status::Ok();
               })
               .ok());
@@ -126,7 +129,7 @@ TEST_CASE("Event ids are unique per project, not across projects") {
   IngestResult r;
   REQUIRE(t.store
               ->Write([&](WriteTxn& txn) {
-                r = txn.IngestEvents(other, {e}, 1).value();
+                r = storage::IngestEvents(txn, other, {e}, 1).value();
                 return Status::Ok();
               })
               .ok());
@@ -161,7 +164,7 @@ TEST_CASE("A rolled-back job's event ids can be stored later") {
   e.event_type = "step";
   e.payload_json = "{}";
   Status s = t.store->Write([&](WriteTxn& txn) {
-    auto r = txn.IngestEvents(t.project, {e}, 1);
+    auto r = storage::IngestEvents(txn, t.project, {e}, 1);
     REQUIRE(r.ok());
     CHECK(r.value().accepted == 1);
     return Status::InvalidArgument("fails after writing");
@@ -180,7 +183,7 @@ TEST_CASE("Events deleted by retention give up their ids, merged or not") {
   int64_t pruned = 0;
   REQUIRE(t.store
               ->Write([&](WriteTxn& txn) {
-                pruned = txn.PruneExecutions(t.project, 5000, 100).value();
+                pruned = storage::PruneExecutions(txn, t.project, 5000, 100).value();
                 return Status::Ok();
               })
               .ok());
@@ -249,7 +252,7 @@ TEST_CASE("The migration moves stored event ids into the index and keeps every e
     IngestResult r;
     REQUIRE(store
                 .Write([&](WriteTxn& txn) {
-                  r = txn.IngestEvents(1, batch, 1).value();
+                  r = storage::IngestEvents(txn, 1, batch, 1).value();
                   return Status::Ok();
                 })
                 .ok());
@@ -275,7 +278,7 @@ TEST_CASE("Events deleted by another process (vigil prune beside the server) giv
     int64_t pruned = 0;
     REQUIRE(cli.value()
                 ->Write([&](WriteTxn& txn) {
-                  pruned = txn.PruneExecutions(t.project, 5000, 100).value();
+                  pruned = storage::PruneExecutions(txn, t.project, 5000, 100).value();
                   return Status::Ok();
                 })
                 .ok());

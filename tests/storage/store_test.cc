@@ -1,118 +1,55 @@
+// The engine: opening, group commit, the write queue's bound, the audit buffer, statements.
 #include "storage/store.h"
 
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <thread>
 
+#include "storage/audit.h"
 #include "storage/connection.h"
+#include "storage/database.h"
+#include "storage/events.h"
+#include "tests/storage/temp_store.h"
 
 using namespace vigil;
+using vigil::testing::MakeEvent;
+using vigil::testing::TempStore;
 
 namespace {
 
-struct TempStore {
-  std::filesystem::path dir;
-  std::unique_ptr<Store> store;
-  int64_t project_a = 0, project_b = 0;
-  TempStore() {
-    dir = std::filesystem::temp_directory_path() /
-          ("vigil-store-test-" + std::to_string(::getpid()) + "-" +
-           std::to_string(reinterpret_cast<uintptr_t>(this)));
-    std::filesystem::create_directories(dir);
-    StoreOptions o;
-    o.path = (dir / "sub" / "t.db").string();
-    auto s = Store::Open(o);
-    REQUIRE(s.ok());
-    store = std::move(s.value());
-    REQUIRE(store
-                ->Write([&](WriteTxn& txn) {
-                  project_a = txn.EnsureProject("pa", "A", "hobby", 1).value();
-                  project_b = txn.EnsureProject("pb", "B", "hobby", 1).value();
-                  return Status::Ok();
-                })
-                .ok());
+// Occupies the writer with one job until Release(), so that the jobs queued meanwhile wait (and
+// then share one group).
+class WriterBlocker {
+ public:
+  explicit WriterBlocker(Store& store)
+      : thread_([this, &store] {
+          store.Write([this](WriteTxn&) {
+            while (!release_) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            return Status::Ok();
+          });
+        }) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the writer has taken it
   }
-  ~TempStore() {
-    store.reset();
-    std::filesystem::remove_all(dir);
+  ~WriterBlocker() { Release(); }
+  void Release() {
+    release_ = true;
+    if (thread_.joinable()) thread_.join();
   }
-};
 
-Event Ev(const std::string& id, const std::string& exec, int64_t seq, int64_t ts = 1000) {
-  Event e;
-  e.event_id = id;
-  e.execution_id = exec;
-  e.event_type = "llm_call";
-  e.sequence = seq;
-  e.timestamp_ms = ts;
-  e.payload_json = "{}";
-  return e;
-}
+ private:
+  std::atomic<bool> release_{false};
+  std::thread thread_;
+};
 
 }  // namespace
 
 TEST_CASE("Store::Open creates the directory and records migrations") {
   TempStore t;
   CHECK(std::filesystem::exists(t.dir / "sub" / "t.db"));
-  CHECK(t.store->Read([](ReadTxn& txn) { return txn.Ping(); }).ok());
-}
-
-TEST_CASE("IngestEvents counts duplicates and creates missing executions") {
-  TempStore t;
-  std::vector<Event> batch = {Ev("a", "e1", 2, 2000), Ev("b", "e1", 1, 1500),
-                              Ev("a", "e1", 3, 900)};
-  CHECK(RemoveRepeatedEventIds(&batch) == 1);  // the in-batch repeat, as the handler does
-  REQUIRE(batch.size() == 2);
-  IngestResult r1, r2;
-  REQUIRE(t.store
-              ->Write([&](WriteTxn& txn) {
-                r1 = txn.IngestEvents(t.project_a, batch, 9999).value();
-                return Status::Ok();
-              })
-              .ok());
-  CHECK(r1.accepted == 2);
-  CHECK(r1.duplicates == 0);
-  REQUIRE(t.store
-              ->Write([&](WriteTxn& txn) {
-                r2 = txn.IngestEvents(t.project_a, batch, 9999).value();
-                return Status::Ok();
-              })
-              .ok());
-  CHECK(r2.accepted == 0);
-  CHECK(r2.duplicates == 2);
-  std::optional<ExecutionDetail> d;
-  REQUIRE(t.store
-              ->Read([&](ReadTxn& txn) {
-                d = txn.GetExecution(t.project_a, "e1", 100).value();
-                return Status::Ok();
-              })
-              .ok());
-  REQUIRE(d.has_value());
-  CHECK(d->execution.started_at_ms == 1500);  // the in-batch duplicate (ts 900) creates nothing
-  CHECK(d->events_total == 2);
-  CHECK(d->events[0].event_id == "b");  // by sequence
-}
-
-TEST_CASE("Tenant reads never see another project's rows") {
-  TempStore t;
-  REQUIRE(t.store
-              ->Write([&](WriteTxn& txn) {
-                return txn.IngestEvents(t.project_b, {Ev("x", "shared", 1)}, 1).status();
-              })
-              .ok());
-  std::optional<ExecutionDetail> d;
-  std::vector<Execution> list;
-  REQUIRE(t.store
-              ->Read([&](ReadTxn& txn) {
-                d = txn.GetExecution(t.project_a, "shared", 10).value();
-                list = txn.ListExecutions(t.project_a, ExecutionFilter{}).value();
-                return Status::Ok();
-              })
-              .ok());
-  CHECK_FALSE(d.has_value());
-  CHECK(list.empty());
+  CHECK(t.store->Read([](ReadTxn& txn) { return storage::Ping(txn); }).ok());
 }
 
 TEST_CASE("A failing job in a group commit rolls back alone") {
@@ -123,7 +60,7 @@ TEST_CASE("A failing job in a group commit rolls back alone") {
   for (int i = 0; i < 20; ++i) {
     threads.emplace_back([&, i] {
       results[i] = t.store->Write([&, i](WriteTxn& txn) {
-        auto r = txn.IngestEvents(t.project_a, {Ev("g" + std::to_string(i), "grp", i)}, 1);
+        auto r = storage::IngestEvents(txn, t.a, {MakeEvent("g" + std::to_string(i), "grp", i)}, 1);
         if (!r.ok()) return r.status();
         return i % 2 ? Status::InvalidArgument("rejected after writing") : Status::Ok();
       });
@@ -134,7 +71,7 @@ TEST_CASE("A failing job in a group commit rolls back alone") {
   int64_t total = 0;
   REQUIRE(t.store
               ->Read([&](ReadTxn& txn) {
-                auto events = txn.ListEvents(t.project_a, "grp", 100, 0, &total).value();
+                auto events = storage::ListEvents(txn, t.a, "grp", 100, 0, &total).value();
                 REQUIRE(events.has_value());
                 for (const Event& e : *events) CHECK(std::stoi(e.event_id.substr(1)) % 2 == 0);
                 CHECK(events->size() == 10);
@@ -152,22 +89,14 @@ TEST_CASE("A full write queue refuses with Unavailable instead of queueing witho
   auto s = Store::Open(o);
   REQUIRE(s.ok());
   Store& store = *s.value();
-  std::atomic<bool> release{false};
   // The first job occupies the writer; the second fills the queue; the third is refused.
-  std::thread slow([&] {
-    store.Write([&](WriteTxn&) {
-      while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-      return Status::Ok();
-    });
-  });
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  WriterBlocker slow(store);
   std::thread queued([&] { store.Write([](WriteTxn&) { return Status::Ok(); }); });
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   Status refused = store.Write([](WriteTxn&) { return Status::Ok(); });
   CHECK(refused.code() == Code::kOverloaded);
   CHECK(refused.message() == "server busy, retry later");
-  release = true;
-  slow.join();
+  slow.Release();
   queued.join();
 }
 
@@ -202,4 +131,120 @@ TEST_CASE("A cached statement whose last step failed does not throw that error a
     b.Run("COMMIT");
   }
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("A job that throws fails alone; the jobs of its group commit") {
+  TempStore t;
+  WriterBlocker slow(*t.store);
+  // Both jobs wait behind the slow one, so they run in one group.
+  Status thrown, stored;
+  std::thread a([&] {
+    thrown = t.store->Write([&](WriteTxn& txn) -> Status {
+      Status s = storage::IngestEvents(txn, t.a, {MakeEvent("x", "e1", 1)}, 1).status();
+      if (s.ok()) throw std::runtime_error("boom");
+      return s;
+    });
+  });
+  std::thread b([&] {
+    stored = t.store->Write([&](WriteTxn& txn) {
+      return storage::IngestEvents(txn, t.a, {MakeEvent("y", "e2", 1)}, 1).status();
+    });
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  slow.Release();
+  a.join();
+  b.join();
+  CHECK(thrown.code() == Code::kInternal);
+  CHECK(thrown.message() == "write job threw: boom");
+  CHECK(stored.ok());
+  int64_t total = -1;
+  CHECK_FALSE(t.Read([&](Txn& txn) { return storage::ListEvents(txn, t.a, "e1", 10, 0, &total); }));
+  CHECK(t.Read([&](Txn& txn) {
+           return storage::ListEvents(txn, t.a, "e2", 10, 0, &total);
+         })->size() == 1);
+  // The thrown job's event id was forgotten with its rollback: it can be stored now.
+  CHECK(t.Write([&](WriteTxn& txn) {
+           return storage::IngestEvents(txn, t.a, {MakeEvent("x", "e1", 1)}, 1);
+         }).accepted == 1);
+}
+
+TEST_CASE("A job that waited past the busy timeout is answered busy and never runs") {
+  StoreOptions o;
+  o.busy_timeout_ms = 100;
+  TempStore t(o);
+  std::thread slow([&] {
+    t.store->Write([](WriteTxn&) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      return Status::Ok();
+    });
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  bool ran = false;
+  Status late = t.store->Write([&](WriteTxn&) {
+    ran = true;
+    return Status::Ok();
+  });
+  slow.join();
+  CHECK(late.code() == Code::kOverloaded);
+  CHECK(late.message() == "server busy, retry later");
+  CHECK_FALSE(ran);
+}
+
+TEST_CASE("A closed store refuses writes as shutting down") {
+  TempStore t;
+  t.store->Close();
+  t.store->Close();  // idempotent
+  Status s = t.store->Write([](WriteTxn&) { return Status::Ok(); });
+  CHECK(s.code() == Code::kOverloaded);
+  CHECK(s.message() == "shutting down");
+  CHECK_FALSE(t.store->WriteAsync([](WriteTxn&) { return Status::Ok(); }));
+}
+
+TEST_CASE("Appended audit rows are committed with the next group, without any write job") {
+  TempStore t;
+  AuditEntry e;
+  e.time_ms = 5;
+  e.project = t.a;
+  e.actor = "key";
+  e.action = "request";
+  t.store->AppendAudit(e);
+  AuditFilter f;
+  f.project = t.a;
+  std::vector<AuditEntry> rows;
+  // The writer flushes queued rows at least every 200 ms.
+  for (int i = 0; i < 100 && rows.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    rows = t.Read([&](Txn& txn) { return storage::ListAudit(txn, f); });
+  }
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].action == "request");
+  CHECK(t.store->AuditDropped() == 0);
+}
+
+TEST_CASE("Audit rows past the buffer bound are dropped and counted") {
+  StoreOptions o;
+  o.audit_buffer_max = 2;
+  TempStore t(o);
+  WriterBlocker slow(*t.store);
+  AuditEntry e;
+  e.time_ms = 5;
+  e.actor = "system";
+  for (const char* action : {"one", "two", "three"}) {
+    e.action = action;
+    t.store->AppendAudit(e);  // the writer is busy: all three wait in the buffer
+  }
+  CHECK(t.store->AuditDropped() == 1);
+  slow.Release();
+  // A job's commit carries the buffered rows with it.
+  REQUIRE(t.Write([](WriteTxn&) { return Status::Ok(); }).ok());
+  AuditFilter all;
+  all.all_projects = true;
+  std::vector<AuditEntry> rows;
+  for (int i = 0; i < 100 && rows.size() < 2; ++i) {
+    rows = t.Read([&](Txn& txn) { return storage::ListAudit(txn, all); });
+    if (rows.size() < 2) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].action == "two");
+  CHECK(rows[1].action == "one");
 }

@@ -1,40 +1,15 @@
+// Outgoing webhooks: endpoints, the outbox and the delivery log, per project.
+#include "storage/webhooks.h"
+
 #include <doctest/doctest.h>
-#include <unistd.h>
 
-#include <filesystem>
-
-#include "storage/store.h"
+#include "tests/storage/temp_store.h"
 
 using namespace vigil;
 
 namespace {
 
-struct WebhookStore {
-  std::filesystem::path dir;
-  std::unique_ptr<Store> store;
-  int64_t a = 0, b = 0;
-  WebhookStore() {
-    dir = std::filesystem::temp_directory_path() /
-          ("vigil-webhook-store-" + std::to_string(::getpid()) + "-" +
-           std::to_string(reinterpret_cast<uintptr_t>(this)));
-    std::filesystem::create_directories(dir);
-    StoreOptions o;
-    o.path = (dir / "w.db").string();
-    auto s = Store::Open(o);
-    REQUIRE(s.ok());
-    store = std::move(s.value());
-    REQUIRE(store
-                ->Write([&](WriteTxn& txn) {
-                  a = txn.EnsureProject("pa", "A", "hobby", 1).value();
-                  b = txn.EnsureProject("pb", "B", "hobby", 1).value();
-                  return Status::Ok();
-                })
-                .ok());
-  }
-  ~WebhookStore() {
-    store.reset();
-    std::filesystem::remove_all(dir);
-  }
+struct WebhookStore : vigil::testing::TempStore {
   WebhookRow Create(int64_t project, const std::string& id, int64_t created_at = 1) {
     WebhookRow w;
     w.webhook_id = id;
@@ -42,14 +17,15 @@ struct WebhookStore {
     w.secret_blob = std::string("\x01sealed\0bytes", 13);
     w.created_at_ms = created_at;
     w.enabled_classes = {"crashes", "loops"};
-    REQUIRE(store->Write([&](WriteTxn& txn) { return txn.CreateWebhook(project, w, 3); }).ok());
+    REQUIRE(store->Write([&](WriteTxn& txn) { return storage::CreateWebhook(txn, project, w, 3); })
+                .ok());
     return Get(project, id).value();
   }
   std::optional<WebhookRow> Get(int64_t project, const std::string& id) {
     std::optional<WebhookRow> out;
     REQUIRE(store
                 ->Read([&](ReadTxn& txn) {
-                  out = txn.GetWebhook(project, id).value();
+                  out = storage::GetWebhook(txn, project, id).value();
                   return Status::Ok();
                 })
                 .ok());
@@ -59,7 +35,7 @@ struct WebhookStore {
     std::vector<WebhookAttemptRow> out;
     REQUIRE(store
                 ->Read([&](ReadTxn& txn) {
-                  out = txn.ListWebhookDeliveries(project, row, 50).value();
+                  out = storage::ListWebhookDeliveries(txn, project, row, 50).value();
                   return Status::Ok();
                 })
                 .ok());
@@ -69,7 +45,7 @@ struct WebhookStore {
     std::vector<DueWebhookMessage> out;
     REQUIRE(store
                 ->Read([&](ReadTxn& txn) {
-                  out = txn.ListDueWebhookMessages(now, 100).value();
+                  out = storage::ListDueWebhookMessages(txn, now, 100).value();
                   return Status::Ok();
                 })
                 .ok());
@@ -87,7 +63,7 @@ struct WebhookStore {
     m.next_attempt_at_ms = at;
     REQUIRE(store
                 ->Write([&](WriteTxn& txn) {
-                  return txn.EnqueueWebhookMessage(project, row, m, 2).status();
+                  return storage::EnqueueWebhookMessage(txn, project, row, m, 2).status();
                 })
                 .ok());
   }
@@ -107,13 +83,14 @@ TEST_CASE("Webhooks are per project, bounded, and keep their sealed secret byte 
   extra.webhook_id = "wh-4";
   extra.url = "https://example.com";
   extra.secret_blob = "x";
-  Status s = t.store->Write([&](WriteTxn& txn) { return txn.CreateWebhook(t.a, extra, 3); });
+  Status s =
+      t.store->Write([&](WriteTxn& txn) { return storage::CreateWebhook(txn, t.a, extra, 3); });
   CHECK(s.code() == Code::kConflict);
   CHECK(s.message() == "too many webhooks (max 3)");
   std::vector<WebhookRow> list;
   REQUIRE(t.store
               ->Read([&](ReadTxn& txn) {
-                list = txn.ListWebhooks(t.a).value();
+                list = storage::ListWebhooks(txn, t.a).value();
                 return Status::Ok();
               })
               .ok());
@@ -122,7 +99,7 @@ TEST_CASE("Webhooks are per project, bounded, and keep their sealed secret byte 
   bool deleted = true;
   REQUIRE(t.store
               ->Write([&](WriteTxn& txn) {
-                deleted = txn.DeleteWebhook(t.b, "wh-1").value();
+                deleted = storage::DeleteWebhook(txn, t.b, "wh-1").value();
                 return Status::Ok();
               })
               .ok());
@@ -158,7 +135,7 @@ TEST_CASE("A queued message is due, shows as pending, and an attempt reschedules
   retry.retry_at_ms = 5000;
   REQUIRE(t.store
               ->Write([&](WriteTxn& txn) {
-                return txn.RecordWebhookAttempt(t.a, w.row, a, retry, 100, 1001);
+                return storage::RecordWebhookAttempt(txn, t.a, w.row, a, retry, 100, 1001);
               })
               .ok());
   CHECK(t.Due(4999).empty());
@@ -180,7 +157,7 @@ TEST_CASE("A queued message is due, shows as pending, and an attempt reschedules
   done.outbox_row = due[0].message.row;
   REQUIRE(t.store
               ->Write([&](WriteTxn& txn) {
-                return txn.RecordWebhookAttempt(t.a, w.row, a, done, 100, 6000);
+                return storage::RecordWebhookAttempt(txn, t.a, w.row, a, done, 100, 6000);
               })
               .ok());
   CHECK(t.Due(1 << 30).empty());
@@ -205,7 +182,7 @@ TEST_CASE("The outbox and the log are bounded per webhook") {
     a.status = "delivered";
     REQUIRE(t.store
                 ->Write([&](WriteTxn& txn) {
-                  return txn.RecordWebhookAttempt(t.a, w.row, a, {}, 3, 1);
+                  return storage::RecordWebhookAttempt(txn, t.a, w.row, a, {}, 3, 1);
                 })
                 .ok());
   }
@@ -230,7 +207,7 @@ TEST_CASE("A 410 disables the webhook and drops its queue; deleting removes queu
   gone.disable_webhook = true;
   REQUIRE(t.store
               ->Write([&](WriteTxn& txn) {
-                return txn.RecordWebhookAttempt(t.a, w.row, a, gone, 100, 5);
+                return storage::RecordWebhookAttempt(txn, t.a, w.row, a, gone, 100, 5);
               })
               .ok());
   CHECK_FALSE(t.Get(t.a, "wh-1")->enabled);
@@ -238,16 +215,17 @@ TEST_CASE("A 410 disables the webhook and drops its queue; deleting removes queu
   std::vector<WebhookRow> enabled;
   REQUIRE(t.store
               ->Write([&](WriteTxn& txn) {
-                enabled = txn.ListEnabledWebhooks(t.a).value();
-                return txn.DeleteWebhook(t.a, "wh-1").status();
+                enabled = storage::ListEnabledWebhooks(txn, t.a).value();
+                return storage::DeleteWebhook(txn, t.a, "wh-1").status();
               })
               .ok());
   CHECK(enabled.empty());
   CHECK(t.Log(t.a, w.row).empty());
   // Recording against a deleted webhook is a no-op, not an error.
   CHECK(t.store
-            ->Write(
-                [&](WriteTxn& txn) { return txn.RecordWebhookAttempt(t.a, w.row, a, {}, 100, 6); })
+            ->Write([&](WriteTxn& txn) {
+              return storage::RecordWebhookAttempt(txn, t.a, w.row, a, {}, 100, 6);
+            })
             .ok());
 }
 
@@ -258,7 +236,7 @@ TEST_CASE("Stored secrets are listed across projects for re-encryption and repla
   std::vector<StoredSecret> all;
   REQUIRE(t.store
               ->Read([&](ReadTxn& txn) {
-                all = txn.ListStoredSecrets(0, 10).value();
+                all = storage::ListStoredSecrets(txn, 0, 10).value();
                 return Status::Ok();
               })
               .ok());
@@ -267,11 +245,58 @@ TEST_CASE("Stored secrets are listed across projects for re-encryption and repla
   CHECK(all[1].project_id == "pb");
   REQUIRE(t.store
               ->Write([&](WriteTxn& txn) {
-                Status s = txn.ReplaceWebhookSecret(t.a, w1.row, "stale", "new-1");
+                Status s = storage::ReplaceWebhookSecret(txn, t.a, w1.row, "stale", "new-1");
                 if (!s.ok()) return s;
-                return txn.ReplaceWebhookSecret(t.b, w2.row, w2.secret_blob, "new-2");
+                return storage::ReplaceWebhookSecret(txn, t.b, w2.row, w2.secret_blob, "new-2");
               })
               .ok());
   CHECK(t.Get(t.a, "wh-1")->secret_blob == w1.secret_blob);  // not the expected old value
   CHECK(t.Get(t.b, "wh-2")->secret_blob == "new-2");
+}
+
+TEST_CASE("The sender's scans see every project's outbox; counts and prunes keep to their scope") {
+  WebhookStore t;
+  CHECK_FALSE(t.Read([](Txn& txn) { return storage::NextWebhookAttemptAt(txn); }));
+  const WebhookRow wa = t.Create(t.a, "wh-a");
+  const WebhookRow wb = t.Create(t.b, "wh-b");
+  t.Enqueue(t.a, wa.row, "del-a", 300);
+  t.Enqueue(t.b, wb.row, "del-b", 200);
+  CHECK(t.Read([](Txn& txn) { return storage::NextWebhookAttemptAt(txn); }) ==
+        std::optional<int64_t>(200));
+  CHECK(t.Read([](Txn& txn) { return storage::CountOutbox(txn); }) == 2);
+  auto due = t.Due(1000);
+  REQUIRE(due.size() == 2);
+  CHECK(due[0].project == t.b);  // earliest due first, whichever project
+  CHECK(due[1].project == t.a);
+
+  // Project b naming a's message drops nothing.
+  REQUIRE(t.Write([&](WriteTxn& txn) {
+             return storage::DropWebhookMessage(txn, t.b, due[1].message.row);
+           }).ok());
+  CHECK(t.Read([](Txn& txn) { return storage::CountOutbox(txn); }) == 2);
+  REQUIRE(t.Write([&](WriteTxn& txn) {
+             return storage::DropWebhookMessage(txn, t.a, due[1].message.row);
+           }).ok());
+  CHECK(t.Read([](Txn& txn) { return storage::CountOutbox(txn); }) == 1);
+  CHECK(t.Log(t.a, wa.row).empty());  // dropped without a log row
+
+  WebhookAttemptRow a;
+  a.event = "failure_group.test";
+  a.attempt = 1;
+  a.status = "delivered";
+  for (int64_t at : {10, 20, 30}) {
+    a.delivery_id = "d" + std::to_string(at);
+    a.created_at_ms = at;
+    REQUIRE(t.Write([&](WriteTxn& txn) {
+               return storage::RecordWebhookAttempt(txn, at == 20 ? t.b : t.a,
+                                                    at == 20 ? wb.row : wa.row, a, {}, 100, at);
+             }).ok());
+  }
+  CHECK(t.Read([&](Txn& txn) { return storage::CountWebhookDeliveries(txn, t.a); }) == 2);
+  CHECK(t.Read([&](Txn& txn) { return storage::CountWebhookDeliveries(txn, t.b); }) == 1);
+  // Retention prunes old log rows of every project, in batches.
+  CHECK(t.Write([](WriteTxn& txn) { return storage::PruneDeliveries(txn, 30, 1); }) == 1);
+  CHECK(t.Write([](WriteTxn& txn) { return storage::PruneDeliveries(txn, 30, 5); }) == 1);
+  CHECK(t.Read([&](Txn& txn) { return storage::CountWebhookDeliveries(txn, t.a); }) == 1);
+  CHECK(t.Read([&](Txn& txn) { return storage::CountWebhookDeliveries(txn, t.b); }) == 0);
 }

@@ -1,0 +1,42 @@
+// Rows of detection as storage returns them (storage/detection.h): findings, the snapshot a
+// detection pass reads, and failure groups. Plain structs.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "domain/model.h"
+
+namespace vigil {
+
+struct StoredFinding {
+  std::string detector;
+  int priority = 0;
+  std::string failure_class;
+  std::string signature;
+  std::string group_id;
+  int64_t detected_at_ms = 0;
+  std::string source;
+};
+
+// An execution with every stored event (sorted by sequence, then arrival), for a detection pass.
+struct DetectionInput {
+  int64_t row_id = 0;
+  int64_t revision = 0;  // see storage::Revision (storage/detection.h)
+  Execution execution;
+  std::vector<Event> events;
+};
+
+struct FailureGroupRow {
+  std::string group_id;
+  std::string failure_class;
+  std::string signature;
+  int64_t first_seen_ms = 0;
+  int64_t last_seen_ms = 0;
+  std::string sample_execution_id;
+  int64_t affected_executions = 0;
+  double cost_wasted_usd = 0;
+};
+
+}  // namespace vigil

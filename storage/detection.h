@@ -1,0 +1,67 @@
+// Detection state of a project: the snapshot a detection pass reads, the history the drift
+// detectors compare against, findings, failure groups and the project's policy.
+//
+// Conventions (tenancy, absence, errors, thread-safety): storage/txn.h. Executions are named here
+// by their row id (DetectionInput::row_id): a pass loads one and writes its findings back, usually
+// in the same write job. A project has one failure group per (failure_class, signature), named by
+// group_id: the caller derives group_id from those two, so a given group_id always comes with the
+// same pair.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/detection_rows.h"
+#include "domain/status.h"
+#include "storage/txn.h"
+
+namespace vigil::storage {
+
+// --- what a pass reads ---
+// The execution with every stored event (by sequence, then arrival) and its revision; nullopt when
+// the project has no such execution.
+Result<std::optional<DetectionInput>> LoadForDetection(Txn& txn, int64_t project,
+                                                       const std::string& execution_id);
+// The execution's current revision (bumped by every write to it or its events): a pass that read
+// an older one is stale. nullopt when it no longer exists.
+Result<std::optional<int64_t>> Revision(Txn& txn, int64_t project, int64_t row);
+// Distinct models used by the project's other executions (not `exclude_row`) in
+// [since_ms, until_ms].
+Result<std::vector<std::string>> HistoryModels(Txn& txn, int64_t project, int64_t exclude_row,
+                                               int64_t since_ms, int64_t until_ms);
+// Non-empty user messages of the project's other executions' llm_call events with timestamps in
+// [since_ms, until_ms], newest stored first, at most `max_messages`.
+Result<std::vector<std::string>> HistoryMessages(Txn& txn, int64_t project, int64_t exclude_row,
+                                                 int64_t since_ms, int64_t until_ms,
+                                                 int64_t max_messages);
+
+// --- findings and groups ---
+// The execution's findings by priority.
+Result<std::vector<StoredFinding>> LoadFindings(Txn& txn, int64_t project, int64_t row);
+Status DeleteFindings(WriteTxn& txn, int64_t project, int64_t row);
+// Stores (or replaces) the execution's finding of `f.detector`, and creates its group on first
+// sight (first_seen = last_seen = f.detected_at_ms, sample = `execution_id`) or else moves the
+// group's last_seen forward (never back). *group_created says whether this call created the group.
+// Internal when the project has another group_id for the same (failure_class, signature).
+Status PutFinding(WriteTxn& txn, int64_t project, int64_t row, const std::string& execution_id,
+                  const StoredFinding& f, bool* group_created);
+// Sets the execution's failure_group_id to `group_id` ("" = none).
+Status SetPrimaryGroup(WriteTxn& txn, int64_t project, int64_t row, const std::string& group_id);
+Status SetEstimatedCost(WriteTxn& txn, int64_t project, int64_t row, double cost_usd);
+// One page of the project's groups, most recently seen first; affected executions and wasted cost
+// are counted on read.
+Result<std::vector<FailureGroupRow>> ListFailureGroups(Txn& txn, int64_t project, int64_t limit,
+                                                       int64_t offset);
+// nullopt when the project has no such group.
+Result<std::optional<FailureGroupRow>> GetFailureGroup(Txn& txn, int64_t project,
+                                                       const std::string& group_id);
+
+// --- policy ---
+// Stores the project's policy document (JSON, validated by the caller), replacing any.
+Status PutPolicy(WriteTxn& txn, int64_t project, const std::string& policy_json, int64_t now_ms);
+// The project's stored policy; "" when it has none.
+Result<std::string> GetPolicy(Txn& txn, int64_t project);
+
+}  // namespace vigil::storage

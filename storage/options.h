@@ -1,0 +1,63 @@
+// How the storage engine is shaped: its options and their defaults.
+//
+// Each default is defined here and only here. The server's limits (server/limits.h) and settings
+// (server/config.h) refer to these constants rather than repeating their values: storage must not
+// depend on the server, and two copies of one number drift apart. A caller that leaves an option
+// alone gets the value the server runs with, so tests and benchmarks measure the same engine.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace vigil {
+namespace storage {
+
+// How long a write job may wait for the writer, and a connection for a lock, before the caller is
+// told the server is busy: long enough to ride out a checkpoint, short enough that a client
+// retries rather than hangs.
+constexpr int kDefaultBusyTimeoutMs = 5000;
+// Write jobs waiting for the writer; past it Store::Write refuses at once (the server answers 503
+// with Retry-After) instead of queueing without bound.
+constexpr size_t kDefaultWriteQueueMax = 1024;
+// Jobs committed together in one group transaction: bounds the latency of a group's last job and
+// the size of one transaction.
+constexpr size_t kDefaultMaxJobsPerGroup = 256;
+// Read-only connections in the reader pool: requests read at once without waiting.
+constexpr size_t kDefaultReaders = 8;
+// Past this WAL size the writer runs a TRUNCATE checkpoint between groups (storage/DESIGN.md). The
+// file can exceed it by at most one group commit.
+constexpr uint64_t kDefaultWalBoundBytes = 64u << 20;
+// How long that checkpoint may wait for readers of old snapshots, and how long the writer leaves
+// the WAL alone after a wait ran out (a long-lived reader, e.g. an export).
+constexpr int64_t kDefaultWalBoundWaitMs = 3000;
+constexpr int64_t kDefaultWalBoundBackoffMs = 30000;
+// Audit rows waiting for the writer; past this they are dropped and counted.
+constexpr size_t kDefaultAuditBufferMax = 50000;
+// Event ids the writer remembers before merging them into the id index as one sorted generation
+// (storage/recent_event_ids.h). Bounds that memory (about 90 bytes per id, at most about two
+// generations); larger generations write fewer index pages per event (storage/DESIGN.md and
+// docs/performance.md have the measurements behind this size).
+constexpr size_t kDefaultEventIdGeneration = 131072;
+// The filter of stored event ids that spares the writer an index probe per new id
+// (storage/event_id_filter.h): about 1% false positives up to ~7 million ids per 8 MiB, degrading
+// gradually past that to a probe per id.
+constexpr size_t kDefaultEventIdFilterBytes = 8u << 20;
+
+}  // namespace storage
+
+struct StoreOptions {
+  std::string path;  // the database file; its directory is created if missing
+  int busy_timeout_ms = storage::kDefaultBusyTimeoutMs;
+  size_t write_queue_max = storage::kDefaultWriteQueueMax;
+  size_t max_jobs_per_group = storage::kDefaultMaxJobsPerGroup;
+  size_t readers = storage::kDefaultReaders;
+  uint64_t wal_bound_bytes = storage::kDefaultWalBoundBytes;
+  int64_t wal_bound_wait_ms = storage::kDefaultWalBoundWaitMs;
+  int64_t wal_bound_backoff_ms = storage::kDefaultWalBoundBackoffMs;
+  size_t audit_buffer_max = storage::kDefaultAuditBufferMax;
+  size_t event_id_generation = storage::kDefaultEventIdGeneration;
+  size_t event_id_filter_bytes = storage::kDefaultEventIdFilterBytes;
+};
+
+}  // namespace vigil

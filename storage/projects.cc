@@ -1,0 +1,290 @@
+// Projects: creation, settings, deletion and the admin views (storage/projects.h).
+#include "storage/projects.h"
+
+#include "storage/connection.h"
+#include "storage/recent_event_ids.h"
+#include "storage/rows.h"
+#include "storage/txn.h"
+
+namespace vigil::storage {
+namespace {
+
+// The next internal project id: past every id ever handed out (id_sequences), never a reused one.
+#define VIGIL_NEXT_PROJECT_ID                                    \
+  "MAX((SELECT last FROM id_sequences WHERE name = 'projects')," \
+  " (SELECT COALESCE(MAX(id), 0) FROM projects)) + 1"
+
+// Records the id just inserted as the high-water mark (same transaction as the insert).
+void AdvanceProjectSequence(Connection* conn) {
+  auto& q = conn->Prepare("UPDATE id_sequences SET last = ? WHERE name = 'projects'");
+  q.bind(1, conn->db().getLastInsertRowid());
+  q.exec();
+}
+
+#define VIGIL_ADMIN_PROJECT_SELECT                                                      \
+  "SELECT p.id, p.project_id, p.name, p.owner_email, p.created_at, p.tier,"             \
+  " COALESCE(p.stripe_customer_id, ''), COALESCE(p.stripe_subscription_id, ''),"        \
+  " COALESCE(p.current_period_start, 0), COALESCE(p.current_period_end, 0),"            \
+  " p.executions_this_period, p.granted_executions,"                                    \
+  " COALESCE(p.granted_executions_expires_at, 0), COALESCE(p.tier_expires_at, 0),"      \
+  " COALESCE(p.suspended_at, 0), COALESCE(p.suspended_reason, ''), p.rate_limit_burst," \
+  " p.rate_limit_per_sec, p.retention_days,"                                            \
+  " (SELECT COALESCE(MAX(x.started_at), 0) FROM executions x WHERE x.project = p.id),"  \
+  " (SELECT COUNT(*) FROM executions x WHERE x.project = p.id),"                        \
+  " COALESCE(p.usage_month_start, 0)"                                                   \
+  " FROM projects p"
+
+AdminProject ReadAdminProject(SQLite::Statement& q) {
+  AdminProject p;
+  p.id = q.getColumn(0).getInt64();
+  p.project_id = q.getColumn(1).getString();
+  p.name = q.getColumn(2).getString();
+  p.owner_email = q.getColumn(3).getString();
+  p.created_at_ms = q.getColumn(4).getInt64();
+  p.tier = q.getColumn(5).getString();
+  p.stripe_customer_id = q.getColumn(6).getString();
+  p.stripe_subscription_id = q.getColumn(7).getString();
+  p.current_period_start_ms = q.getColumn(8).getInt64();
+  p.current_period_end_ms = q.getColumn(9).getInt64();
+  p.executions_this_period = q.getColumn(10).getInt64();
+  p.granted_executions = q.getColumn(11).getInt64();
+  p.granted_executions_expires_at_ms = q.getColumn(12).getInt64();
+  p.tier_expires_at_ms = q.getColumn(13).getInt64();
+  p.suspended_at_ms = q.getColumn(14).getInt64();
+  p.suspension_reason = q.getColumn(15).getString();
+  if (!q.getColumn(16).isNull()) p.rate_limit_burst = q.getColumn(16).getDouble();
+  if (!q.getColumn(17).isNull()) p.rate_limit_per_sec = q.getColumn(17).getDouble();
+  if (!q.getColumn(18).isNull()) p.retention_days = q.getColumn(18).getInt64();
+  p.last_activity_at_ms = q.getColumn(19).getInt64();
+  p.total_executions = q.getColumn(20).getInt64();
+  p.usage_month_start_ms = q.getColumn(21).getInt64();
+  return p;
+}
+
+}  // namespace
+
+Result<int64_t> EnsureProject(WriteTxn& txn, const std::string& project_id, const std::string& name,
+                              const std::string& tier, int64_t now_ms) {
+  return Query<int64_t>([&](int64_t& id) {
+    auto& ins = txn.conn()->Prepare(
+        "INSERT INTO projects(id, project_id, name, tier, created_at) VALUES "
+        "(" VIGIL_NEXT_PROJECT_ID ", ?, ?, ?, ?) ON CONFLICT(project_id) DO NOTHING");
+    ins.bind(1, project_id);
+    ins.bind(2, name);
+    ins.bind(3, tier);
+    ins.bind(4, now_ms);
+    if (ins.exec() == 1) AdvanceProjectSequence(txn.conn());
+    auto& q = txn.conn()->Prepare("SELECT id FROM projects WHERE project_id = ?");
+    q.bind(1, project_id);
+    if (!q.executeStep()) return Status::Internal("project vanished after insert");
+    id = q.getColumn(0).getInt64();
+    return Status::Ok();
+  });
+}
+
+Result<int64_t> CreateProject(WriteTxn& txn, const std::string& project_id, const std::string& name,
+                              const std::string& owner_email, const std::string& tier,
+                              int64_t now_ms) {
+  return Query<int64_t>([&](int64_t& id) {
+    auto& ins = txn.conn()->Prepare(
+        "INSERT INTO projects(id, project_id, name, owner_email, tier, created_at) "
+        "VALUES (" VIGIL_NEXT_PROJECT_ID ", ?, ?, ?, ?, ?) ON CONFLICT(project_id) DO NOTHING");
+    ins.bind(1, project_id);
+    ins.bind(2, name);
+    ins.bind(3, owner_email);
+    ins.bind(4, tier);
+    ins.bind(5, now_ms);
+    if (ins.exec() != 1) return Status::Conflict("project id already exists");
+    id = txn.conn()->db().getLastInsertRowid();
+    AdvanceProjectSequence(txn.conn());
+    return Status::Ok();
+  });
+}
+
+Result<std::optional<ProjectInfo>> GetProject(Txn& txn, int64_t project) {
+  return Query<std::optional<ProjectInfo>>([&](std::optional<ProjectInfo>& info) {
+    auto& q = txn.conn()->Prepare(
+        "SELECT id, project_id, name, owner_email, tier, created_at FROM projects WHERE id = ?");
+    q.bind(1, project);
+    if (q.executeStep()) {
+      ProjectInfo p;
+      p.id = q.getColumn(0).getInt64();
+      p.project_id = q.getColumn(1).getString();
+      p.name = q.getColumn(2).getString();
+      p.owner_email = q.getColumn(3).getString();
+      p.tier = q.getColumn(4).getString();
+      p.created_at_ms = q.getColumn(5).getInt64();
+      info = std::move(p);
+    }
+    return Status::Ok();
+  });
+}
+
+Result<std::optional<int64_t>> FindProjectId(Txn& txn, const std::string& project_id) {
+  return Query<std::optional<int64_t>>([&](std::optional<int64_t>& id) {
+    auto& q = txn.conn()->Prepare("SELECT id FROM projects WHERE project_id = ?");
+    q.bind(1, project_id);
+    if (q.executeStep()) id = q.getColumn(0).getInt64();
+    return Status::Ok();
+  });
+}
+
+Status SetTier(WriteTxn& txn, int64_t project, const std::string& tier, int64_t expires_at_ms) {
+  return GuardSqlite([&] {
+    auto& q = txn.conn()->Prepare("UPDATE projects SET tier = ?, tier_expires_at = ? WHERE id = ?");
+    q.bind(1, tier);
+    BindInt(q, 2, expires_at_ms);
+    q.bind(3, project);
+    q.exec();
+    return Status::Ok();
+  });
+}
+
+Status AddGrant(WriteTxn& txn, int64_t project, int64_t delta, int64_t expires_at_ms) {
+  return GuardSqlite([&] {
+    auto& q = txn.conn()->Prepare(
+        "UPDATE projects SET granted_executions = granted_executions + ?,"
+        " granted_executions_expires_at = ? WHERE id = ?");
+    q.bind(1, delta);
+    BindInt(q, 2, expires_at_ms);
+    q.bind(3, project);
+    q.exec();
+    return Status::Ok();
+  });
+}
+
+Status SetRateLimit(WriteTxn& txn, int64_t project, std::optional<double> burst,
+                    std::optional<double> per_sec) {
+  return GuardSqlite([&] {
+    auto& q = txn.conn()->Prepare(
+        "UPDATE projects SET rate_limit_burst = ?, rate_limit_per_sec = ? WHERE id = ?");
+    if (burst) {
+      q.bind(1, *burst);
+    } else {
+      q.bind(1);
+    }
+    if (per_sec) {
+      q.bind(2, *per_sec);
+    } else {
+      q.bind(2);
+    }
+    q.bind(3, project);
+    q.exec();
+    return Status::Ok();
+  });
+}
+
+Status SetSuspended(WriteTxn& txn, int64_t project, bool suspended, const std::string& reason,
+                    int64_t now_ms) {
+  return GuardSqlite([&] {
+    auto& q = txn.conn()->Prepare(
+        "UPDATE projects SET suspended_at = ?, suspended_reason = ? WHERE id = ?");
+    BindInt(q, 1, suspended ? now_ms : 0);
+    BindText(q, 2, suspended ? reason : std::string());
+    q.bind(3, project);
+    q.exec();
+    return Status::Ok();
+  });
+}
+
+Status SetRetention(WriteTxn& txn, int64_t project, std::optional<int64_t> days) {
+  return GuardSqlite([&] {
+    auto& q = txn.conn()->Prepare("UPDATE projects SET retention_days = ? WHERE id = ?");
+    if (days) {
+      q.bind(1, *days);
+    } else {
+      q.bind(1);
+    }
+    q.bind(2, project);
+    q.exec();
+    return Status::Ok();
+  });
+}
+
+Status DeleteProject(WriteTxn& txn, int64_t project) {
+  txn.recent()->NoteDeletes();
+  return GuardSqlite([&] {
+    // Tables without a foreign key to projects go first; the rest cascade from the project row.
+    for (const char* sql :
+         {"DELETE FROM findings WHERE project = ?", "DELETE FROM model_usage WHERE project = ?",
+          "DELETE FROM events WHERE project = ?", "DELETE FROM audit_log WHERE project = ?",
+          "DELETE FROM stripe_events WHERE project = ?", "DELETE FROM projects WHERE id = ?"}) {
+      SQLite::Statement q(txn.conn()->db(), sql);
+      q.bind(1, project);
+      q.exec();
+    }
+    return Status::Ok();
+  });
+}
+
+Result<std::vector<std::pair<int64_t, int64_t>>> RetentionPolicies(Txn& txn, int64_t default_days) {
+  return Query<
+      std::vector<std::pair<int64_t, int64_t>>>([&](std::vector<std::pair<int64_t, int64_t>>& out) {
+    auto& q = txn.conn()->Prepare(
+        "SELECT id, COALESCE(retention_days, ?) FROM projects WHERE COALESCE(retention_days, ?) > "
+        "0");
+    q.bind(1, default_days);
+    q.bind(2, default_days);
+    while (q.executeStep()) out.emplace_back(q.getColumn(0).getInt64(), q.getColumn(1).getInt64());
+    return Status::Ok();
+  });
+}
+
+Result<std::vector<AdminProject>> ListAdminProjects(Txn& txn, int64_t limit, int64_t offset) {
+  return Query<std::vector<AdminProject>>([&](std::vector<AdminProject>& out) {
+    auto& q = txn.conn()->Prepare(VIGIL_ADMIN_PROJECT_SELECT
+                                  " ORDER BY p.created_at DESC, p.id DESC LIMIT ? OFFSET ?");
+    q.bind(1, limit);
+    q.bind(2, offset);
+    while (q.executeStep()) out.push_back(ReadAdminProject(q));
+    return Status::Ok();
+  });
+}
+
+Result<std::optional<AdminProject>> GetAdminProject(Txn& txn, const std::string& project_id) {
+  return Query<std::optional<AdminProject>>([&](std::optional<AdminProject>& out) {
+    auto& q = txn.conn()->Prepare(VIGIL_ADMIN_PROJECT_SELECT " WHERE p.project_id = ?");
+    q.bind(1, project_id);
+    if (q.executeStep()) out = ReadAdminProject(q);
+    return Status::Ok();
+  });
+}
+
+Result<std::optional<AdminProject>> GetAdminProjectById(Txn& txn, int64_t project) {
+  return Query<std::optional<AdminProject>>([&](std::optional<AdminProject>& out) {
+    auto& q = txn.conn()->Prepare(VIGIL_ADMIN_PROJECT_SELECT " WHERE p.id = ?");
+    q.bind(1, project);
+    if (q.executeStep()) out = ReadAdminProject(q);
+    return Status::Ok();
+  });
+}
+
+Result<std::vector<ProjectUsage>> ProjectUsages(Txn& txn) {
+  return Query<std::vector<ProjectUsage>>([&](std::vector<ProjectUsage>& out) {
+    auto& q = txn.conn()->Prepare(
+        "SELECT p.id, p.project_id, p.name, p.owner_email, p.tier,"
+        " (SELECT COUNT(*) FROM executions x WHERE x.project = p.id),"
+        " (SELECT COUNT(*) FROM events e WHERE e.project = p.id),"
+        " (SELECT COUNT(*) FROM failure_groups g WHERE g.project = p.id),"
+        " (SELECT COALESCE(SUM(length(e.payload) + length(e.event_id) + 48), 0) FROM events e"
+        "   WHERE e.project = p.id)"
+        " + (SELECT COUNT(*) * 160 FROM executions x WHERE x.project = p.id)"
+        " FROM projects p");
+    while (q.executeStep()) {
+      ProjectUsage u;
+      u.id = q.getColumn(0).getInt64();
+      u.project_id = q.getColumn(1).getString();
+      u.name = q.getColumn(2).getString();
+      u.owner_email = q.getColumn(3).getString();
+      u.tier = q.getColumn(4).getString();
+      u.executions = q.getColumn(5).getInt64();
+      u.events = q.getColumn(6).getInt64();
+      u.failure_groups = q.getColumn(7).getInt64();
+      u.estimated_bytes = q.getColumn(8).getInt64();
+      out.push_back(std::move(u));
+    }
+    return Status::Ok();
+  });
+}
+
+}  // namespace vigil::storage

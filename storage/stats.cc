@@ -1,0 +1,100 @@
+// Aggregates over executions, events and findings (storage/stats.h).
+#include "storage/stats.h"
+
+#include "storage/connection.h"
+#include "storage/rows.h"
+#include "storage/txn.h"
+
+namespace vigil::storage {
+
+Result<ProjectStats> GetStats(Txn& txn, int64_t project, int64_t now_ms) {
+  return Query<ProjectStats>([&](ProjectStats& st) {
+    auto& q = txn.conn()->Prepare(
+        "SELECT COUNT(*), COALESCE(SUM(status = 'completed'), 0),"
+        " COALESCE(SUM(status = 'crashed' AND started_at >= ?), 0)"
+        " FROM executions WHERE project = ?");
+    q.bind(1, static_cast<int64_t>(now_ms - int64_t{24} * 3600 * 1000));
+    q.bind(2, project);
+    if (q.executeStep()) {
+      st.total_executions = q.getColumn(0).getInt64();
+      st.completed_executions = q.getColumn(1).getInt64();
+      st.crashed_24h = q.getColumn(2).getInt64();
+    }
+    auto& g =
+        txn.conn()->Prepare("SELECT COUNT(DISTINCT group_id) FROM findings WHERE project = ?");
+    g.bind(1, project);
+    if (g.executeStep()) st.open_failure_groups = g.getColumn(0).getInt64();
+    return Status::Ok();
+  });
+}
+
+Result<std::vector<std::pair<int64_t, double>>> TimeSeries(Txn& txn, int64_t project,
+                                                           const std::string& metric,
+                                                           int64_t bucket_ms, int64_t since_ms,
+                                                           int64_t until_ms) {
+  return Query<std::vector<std::pair<int64_t, double>>>(
+      [&](std::vector<std::pair<int64_t, double>>& out) {
+        const char* sql = nullptr;
+        if (metric == "executions") {
+          sql =
+              "SELECT (started_at / ?1) * ?1 AS t, COUNT(*) FROM executions"
+              " WHERE project = ?2 AND started_at >= ?3 AND started_at < ?4 GROUP BY t ORDER BY t";
+        } else if (metric == "failures") {
+          sql =
+              "SELECT (x.started_at / ?1) * ?1 AS t, COUNT(*) FROM executions x"
+              " WHERE x.project = ?2 AND x.started_at >= ?3 AND x.started_at < ?4"
+              " AND EXISTS (SELECT 1 FROM findings f WHERE f.execution = x.id)"
+              " GROUP BY t ORDER BY t";
+        } else if (metric == "events") {
+          sql =
+              "SELECT (timestamp / ?1) * ?1 AS t, COUNT(*) FROM events"
+              " WHERE project = ?2 AND timestamp >= ?3 AND timestamp < ?4 GROUP BY t ORDER BY t";
+        } else {
+          sql =
+              "SELECT (started_at / ?1) * ?1 AS t, COALESCE(SUM(estimated_cost_usd), 0)"
+              " FROM executions WHERE project = ?2 AND started_at >= ?3 AND started_at < ?4"
+              " GROUP BY t ORDER BY t";
+        }
+        SQLite::Statement q(txn.conn()->db(), sql);
+        q.bind(1, bucket_ms);
+        q.bind(2, project);
+        q.bind(3, since_ms);
+        q.bind(4, until_ms);
+        while (q.executeStep())
+          out.emplace_back(q.getColumn(0).getInt64(), q.getColumn(1).getDouble());
+        return Status::Ok();
+      });
+}
+
+Result<std::vector<std::pair<int64_t, int64_t>>> ExecutionsPerDay(Txn& txn, int64_t project,
+                                                                  int64_t since_ms,
+                                                                  int64_t until_ms) {
+  return Query<std::vector<std::pair<int64_t, int64_t>>>(
+      [&](std::vector<std::pair<int64_t, int64_t>>& out) {
+        auto& q = txn.conn()->Prepare(
+            "SELECT started_at / 86400000 AS day, COUNT(*) FROM executions"
+            " WHERE project = ? AND started_at >= ? AND started_at <= ? GROUP BY day ORDER BY day");
+        q.bind(1, project);
+        q.bind(2, since_ms);
+        q.bind(3, until_ms);
+        while (q.executeStep()) {
+          out.emplace_back(q.getColumn(0).getInt64() * 86400000, q.getColumn(1).getInt64());
+        }
+        return Status::Ok();
+      });
+}
+
+Result<int64_t> CountExecutionsStarted(Txn& txn, int64_t project, int64_t since_ms,
+                                       int64_t until_ms) {
+  return Query<int64_t>([&](int64_t& n) {
+    auto& q = txn.conn()->Prepare(
+        "SELECT COUNT(*) FROM executions WHERE project = ? AND started_at >= ? AND started_at < ?");
+    q.bind(1, project);
+    q.bind(2, since_ms);
+    q.bind(3, until_ms);
+    if (q.executeStep()) n = q.getColumn(0).getInt64();
+    return Status::Ok();
+  });
+}
+
+}  // namespace vigil::storage

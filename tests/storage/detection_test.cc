@@ -1,0 +1,190 @@
+// Detection state: snapshots for a pass, findings and their groups, the policy.
+#include "storage/detection.h"
+
+#include <doctest/doctest.h>
+
+#include "storage/events.h"
+#include "storage/executions.h"
+#include "tests/storage/temp_store.h"
+
+using namespace vigil;
+using vigil::testing::MakeEvent;
+using vigil::testing::TempStore;
+
+namespace {
+
+StoredFinding MakeFinding(const std::string& detector, const std::string& group, int64_t at_ms,
+                          int priority = 1) {
+  StoredFinding f;
+  f.detector = detector;
+  f.priority = priority;
+  f.failure_class = "loops";
+  f.signature = "sig-" + group;
+  f.group_id = group;
+  f.detected_at_ms = at_ms;
+  f.source = "live";
+  return f;
+}
+
+// Creates execution `id` of `project` with one event; returns its row.
+int64_t NewExecution(TempStore& t, int64_t project, const std::string& id) {
+  return t
+      .Write([&](WriteTxn& txn) {
+        return storage::IngestEvents(txn, project, {MakeEvent(id + "-ev", id, 1, 10)}, 1);
+      })
+      .touched[0]
+      .row_id;
+}
+
+bool Put(TempStore& t, int64_t project, int64_t row, const std::string& exec,
+         const StoredFinding& f) {
+  bool created = false;
+  REQUIRE(t.Write([&](WriteTxn& txn) {
+             return storage::PutFinding(txn, project, row, exec, f, &created);
+           }).ok());
+  return created;
+}
+
+}  // namespace
+
+TEST_CASE("LoadForDetection reads the same on both sides and sees the write job's own changes") {
+  TempStore t;
+  const int64_t row = NewExecution(t, t.a, "e1");
+  auto read = t.Read([&](Txn& txn) { return storage::LoadForDetection(txn, t.a, "e1"); });
+  REQUIRE(read.has_value());
+  CHECK(read->row_id == row);
+  CHECK(read->events.size() == 1);
+  CHECK(read->events[0].execution_id == "e1");
+  auto in_write = t.Write([&](WriteTxn& txn) -> Result<std::optional<DetectionInput>> {
+    auto r = storage::IngestEvents(txn, t.a, {MakeEvent("e1-ev2", "e1", 2, 20)}, 1);
+    if (!r.ok()) return r.status();
+    return storage::LoadForDetection(txn, t.a, "e1");  // the same transaction
+  });
+  REQUIRE(in_write.has_value());
+  CHECK(in_write->events.size() == 2);
+  CHECK(in_write->revision == read->revision + 1);
+  CHECK_FALSE(t.Read([&](Txn& txn) { return storage::LoadForDetection(txn, t.b, "e1"); }));
+  CHECK_FALSE(t.Read([&](Txn& txn) { return storage::Revision(txn, t.b, row); }));
+}
+
+TEST_CASE("PutFinding creates its group once and only ever moves the group's last_seen forward") {
+  TempStore t;
+  const int64_t e1 = NewExecution(t, t.a, "e1");
+  const int64_t e2 = NewExecution(t, t.a, "e2");
+  CHECK(Put(t, t.a, e1, "e1", MakeFinding("loop", "g1", 100)));
+  CHECK_FALSE(Put(t, t.a, e2, "e2", MakeFinding("loop", "g1", 300)));
+  CHECK_FALSE(Put(t, t.a, e1, "e1", MakeFinding("loop", "g1", 200)));  // replaces e1's finding
+  auto g = t.Read([&](Txn& txn) { return storage::GetFailureGroup(txn, t.a, "g1"); });
+  REQUIRE(g.has_value());
+  CHECK(g->first_seen_ms == 100);
+  CHECK(g->last_seen_ms == 300);
+  CHECK(g->sample_execution_id == "e1");
+  CHECK(g->affected_executions == 2);
+  CHECK(g->signature == "sig-g1");
+  auto findings = t.Read([&](Txn& txn) { return storage::LoadFindings(txn, t.a, e1); });
+  REQUIRE(findings.size() == 1);  // one per (execution, detector)
+  CHECK(findings[0].detected_at_ms == 200);
+  // The same group id in project b is another group.
+  const int64_t b1 = NewExecution(t, t.b, "e1");
+  CHECK(Put(t, t.b, b1, "e1", MakeFinding("loop", "g1", 50)));
+  CHECK(t.Read([&](Txn& txn) { return storage::GetFailureGroup(txn, t.a, "g1"); })->first_seen_ms ==
+        100);
+  CHECK_FALSE(t.Read([&](Txn& txn) { return storage::GetFailureGroup(txn, t.a, "g2"); }));
+}
+
+TEST_CASE("Findings load by priority; deleting them leaves other executions' findings") {
+  TempStore t;
+  const int64_t e1 = NewExecution(t, t.a, "e1");
+  const int64_t e2 = NewExecution(t, t.a, "e2");
+  Put(t, t.a, e1, "e1", MakeFinding("cost", "g-cost", 10, 5));
+  Put(t, t.a, e1, "e1", MakeFinding("crash", "g-crash", 10, 1));
+  Put(t, t.a, e2, "e2", MakeFinding("crash", "g-crash", 10, 1));
+  auto f = t.Read([&](Txn& txn) { return storage::LoadFindings(txn, t.a, e1); });
+  REQUIRE(f.size() == 2);
+  CHECK(f[0].detector == "crash");
+  CHECK(f[1].detector == "cost");
+  CHECK(t.Read([&](Txn& txn) { return storage::LoadFindings(txn, t.b, e1); }).empty());
+  REQUIRE(t.Write([&](WriteTxn& txn) { return storage::DeleteFindings(txn, t.b, e1); }).ok());
+  CHECK(t.Read([&](Txn& txn) { return storage::LoadFindings(txn, t.a, e1); }).size() == 2);
+  REQUIRE(t.Write([&](WriteTxn& txn) { return storage::DeleteFindings(txn, t.a, e1); }).ok());
+  CHECK(t.Read([&](Txn& txn) { return storage::LoadFindings(txn, t.a, e1); }).empty());
+  CHECK(t.Read([&](Txn& txn) { return storage::LoadFindings(txn, t.a, e2); }).size() == 1);
+}
+
+TEST_CASE("SetPrimaryGroup and SetEstimatedCost change the project's execution only") {
+  TempStore t;
+  const int64_t row = NewExecution(t, t.a, "e1");
+  REQUIRE(t.Write([&](WriteTxn& txn) {
+             Status s = storage::SetPrimaryGroup(txn, t.a, row, "g1");
+             if (s.ok()) s = storage::SetEstimatedCost(txn, t.a, row, 1.25);
+             // Project b naming a's row changes nothing.
+             if (s.ok()) s = storage::SetPrimaryGroup(txn, t.b, row, "stolen");
+             if (s.ok()) s = storage::SetEstimatedCost(txn, t.b, row, 99);
+             return s;
+           }).ok());
+  auto e = t.Read([&](Txn& txn) { return storage::LoadForDetection(txn, t.a, "e1"); });
+  CHECK(e->execution.failure_group_id == "g1");
+  CHECK(e->execution.estimated_cost_usd == 1.25);
+  REQUIRE(t.Write([&](WriteTxn& txn) { return storage::SetPrimaryGroup(txn, t.a, row, ""); }).ok());
+  CHECK(t.Read([&](Txn& txn) {
+           return storage::LoadForDetection(txn, t.a, "e1");
+         })->execution.failure_group_id.empty());
+}
+
+TEST_CASE("ListFailureGroups pages the project's groups, most recently seen first") {
+  TempStore t;
+  const int64_t row = NewExecution(t, t.a, "e1");
+  Put(t, t.a, row, "e1", MakeFinding("d1", "old", 100));
+  Put(t, t.a, row, "e1", MakeFinding("d2", "new", 300));
+  Put(t, t.a, row, "e1", MakeFinding("d3", "mid", 200));
+  auto page = t.Read([&](Txn& txn) { return storage::ListFailureGroups(txn, t.a, 2, 0); });
+  REQUIRE(page.size() == 2);
+  CHECK(page[0].group_id == "new");
+  CHECK(page[1].group_id == "mid");
+  auto rest = t.Read([&](Txn& txn) { return storage::ListFailureGroups(txn, t.a, 2, 2); });
+  REQUIRE(rest.size() == 1);
+  CHECK(rest[0].group_id == "old");
+  CHECK(t.Read([&](Txn& txn) { return storage::ListFailureGroups(txn, t.b, 10, 0); }).empty());
+}
+
+TEST_CASE("The policy is per project and replaced as a whole") {
+  TempStore t;
+  CHECK(t.Read([&](Txn& txn) { return storage::GetPolicy(txn, t.a); }).empty());
+  REQUIRE(
+      t.Write([&](WriteTxn& txn) { return storage::PutPolicy(txn, t.a, "{\"v\":1}", 1); }).ok());
+  REQUIRE(
+      t.Write([&](WriteTxn& txn) { return storage::PutPolicy(txn, t.a, "{\"v\":2}", 2); }).ok());
+  CHECK(t.Read([&](Txn& txn) { return storage::GetPolicy(txn, t.a); }) == "{\"v\":2}");
+  CHECK(t.Read([&](Txn& txn) { return storage::GetPolicy(txn, t.b); }).empty());
+}
+
+TEST_CASE("HistoryMessages returns other executions' user messages, newest first, bounded") {
+  TempStore t;
+  auto msg = [](const std::string& id, const std::string& exec, const std::string& text,
+                int64_t ts) {
+    Event e = MakeEvent(id, exec, 1, ts, "llm_call");
+    e.payload_json = "{\"user_message\":\"" + text + "\"}";
+    return e;
+  };
+  REQUIRE(t.Write([&](WriteTxn& txn) {
+             return storage::IngestEvents(
+                        txn, t.a,
+                        {msg("1", "e1", "first", 100), msg("2", "e1", "", 110),
+                         msg("3", "e2", "second", 120), msg("4", "self", "mine", 130)},
+                        1)
+                 .status();
+           }).ok());
+  REQUIRE(t.Write([&](WriteTxn& txn) {
+             return storage::IngestEvents(txn, t.b, {msg("1", "e9", "other", 100)}, 1).status();
+           }).ok());
+  const int64_t self =
+      t.Read([&](Txn& txn) { return storage::LoadForDetection(txn, t.a, "self"); })->row_id;
+  auto all =
+      t.Read([&](Txn& txn) { return storage::HistoryMessages(txn, t.a, self, 0, 1000, 10); });
+  CHECK(all == std::vector<std::string>{"second", "first"});
+  auto one = t.Read([&](Txn& txn) { return storage::HistoryMessages(txn, t.a, self, 0, 1000, 1); });
+  CHECK(one == std::vector<std::string>{"second"});
+  auto window =
+      t.Read([&](Txn& txn) { return storage::HistoryMessages(txn, t.a, self, 0, 115, 10); });
+  CHECK(window == std::vector<std::string>{"first"});
+}

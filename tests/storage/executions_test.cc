@@ -1,0 +1,187 @@
+// Executions: the merge rule on write, quota accounting, filtered lists, details, retention.
+#include "storage/executions.h"
+
+#include <doctest/doctest.h>
+
+#include "storage/detection.h"
+#include "storage/events.h"
+#include "tests/storage/temp_store.h"
+
+using namespace vigil;
+using vigil::testing::MakeEvent;
+using vigil::testing::TempStore;
+
+namespace {
+
+ExecutionPatch Patch(const std::string& id, const std::string& status = "",
+                     int64_t started_at_ms = 0) {
+  ExecutionPatch p;
+  p.execution_id = id;
+  p.status = status;
+  p.started_at_ms = started_at_ms;
+  return p;
+}
+
+UpsertResult Upsert(TempStore& t, int64_t project, const ExecutionPatch& p, int64_t now_ms = 100) {
+  return t.Write([&](WriteTxn& txn) { return storage::UpsertExecution(txn, project, p, now_ms); });
+}
+
+std::vector<std::string> Ids(TempStore& t, int64_t project, const ExecutionFilter& f) {
+  std::vector<std::string> ids;
+  for (const Execution& e :
+       t.Read([&](Txn& txn) { return storage::ListExecutions(txn, project, f); })) {
+    ids.push_back(e.execution_id);
+  }
+  return ids;
+}
+
+}  // namespace
+
+TEST_CASE("UpsertExecution creates, then merges, and every write bumps the revision") {
+  TempStore t;
+  ExecutionPatch p = Patch("e1", "started", 50);
+  p.sdk_language = "python";
+  UpsertResult first = Upsert(t, t.a, p);
+  CHECK(first.created);
+  CHECK(first.status == "started");
+  CHECK(first.execution.started_at_ms == 50);
+  const auto r1 = t.Read([&](Txn& txn) { return storage::LoadForDetection(txn, t.a, "e1"); });
+  REQUIRE(r1.has_value());
+
+  ExecutionPatch done = Patch("e1", "completed");
+  done.total_tokens_in = 7;
+  UpsertResult second = Upsert(t, t.a, done, 200);
+  CHECK_FALSE(second.created);
+  CHECK(second.status == "completed");
+  CHECK(second.execution.ended_at_ms == 200);        // the server's clock, once
+  CHECK(second.execution.sdk_language == "python");  // kept: not sent again
+  CHECK(second.execution.total_tokens_in == 7);
+  // `started` never replaces a terminal status.
+  CHECK(Upsert(t, t.a, Patch("e1", "started"), 300).status == "completed");
+  const auto r2 = t.Read([&](Txn& txn) { return storage::LoadForDetection(txn, t.a, "e1"); });
+  CHECK(r2->revision == r1->revision + 2);
+  CHECK(r2->execution.ended_at_ms == 200);
+}
+
+TEST_CASE("Creating an execution counts once against the quota, by whichever path creates it") {
+  TempStore t;
+  Upsert(t, t.a, Patch("e1", "started", 10));
+  Upsert(t, t.a, Patch("e1", "completed"));  // an update: not counted
+  REQUIRE(t.Write([&](WriteTxn& txn) {
+             return storage::IngestEvents(
+                        txn, t.a, {MakeEvent("ev-1", "e1", 1), MakeEvent("ev-2", "e2", 1)}, 100)
+                 .status();
+           }).ok());
+  auto pa = t.Read([&](Txn& txn) { return storage::GetAdminProjectById(txn, t.a); });
+  CHECK(pa->executions_this_period == 2);  // e1 by upsert, e2 by its events
+  CHECK(t.Read([&](Txn& txn) {
+           return storage::GetAdminProjectById(txn, t.b);
+         })->executions_this_period == 0);
+}
+
+TEST_CASE("Tenant reads never see another project's rows") {
+  TempStore t;
+  REQUIRE(t.Write([&](WriteTxn& txn) {
+             return storage::IngestEvents(txn, t.b, {MakeEvent("x", "shared", 1)}, 1).status();
+           }).ok());
+  CHECK_FALSE(t.Read([&](Txn& txn) { return storage::GetExecution(txn, t.a, "shared", 10); }));
+  CHECK(Ids(t, t.a, ExecutionFilter{}).empty());
+  // The same execution id in project a is a separate execution.
+  CHECK(Upsert(t, t.a, Patch("shared", "completed")).created);
+  auto b = t.Read([&](Txn& txn) { return storage::GetExecution(txn, t.b, "shared", 10); });
+  REQUIRE(b.has_value());
+  CHECK(b->execution.status == "started");
+  CHECK(b->events_total == 1);
+}
+
+TEST_CASE("ListExecutions combines its filters and pages newest first") {
+  TempStore t;
+  for (int i = 1; i <= 5; ++i) {
+    ExecutionPatch p = Patch("e" + std::to_string(i), i % 2 ? "completed" : "crashed", i * 100);
+    p.sdk_language = i <= 3 ? "python" : "typescript";
+    if (i >= 4) p.parent_execution_id = "e1";
+    Upsert(t, t.a, p);
+  }
+  CHECK(Ids(t, t.a, ExecutionFilter{}) == std::vector<std::string>{"e5", "e4", "e3", "e2", "e1"});
+  ExecutionFilter f;
+  f.status = "completed";
+  CHECK(Ids(t, t.a, f) == std::vector<std::string>{"e5", "e3", "e1"});
+  f.sdk_language = "python";
+  CHECK(Ids(t, t.a, f) == std::vector<std::string>{"e3", "e1"});
+  ExecutionFilter range;
+  range.started_after_ms = 200;   // inclusive
+  range.started_before_ms = 400;  // exclusive
+  CHECK(Ids(t, t.a, range) == std::vector<std::string>{"e3", "e2"});
+  ExecutionFilter children;
+  children.parent_execution_id = "e1";
+  CHECK(Ids(t, t.a, children) == std::vector<std::string>{"e5", "e4"});
+  ExecutionFilter page;
+  page.limit = 2;
+  page.offset = 2;
+  CHECK(Ids(t, t.a, page) == std::vector<std::string>{"e3", "e2"});
+}
+
+TEST_CASE("ListExecutions by failure group finds the executions holding a finding in it") {
+  TempStore t;
+  for (const char* id : {"e1", "e2", "e3"}) Upsert(t, t.a, Patch(id, "crashed", 10));
+  auto e2 = t.Read([&](Txn& txn) { return storage::LoadForDetection(txn, t.a, "e2"); });
+  StoredFinding f;
+  f.detector = "crash";
+  f.group_id = "grp-1";
+  f.failure_class = "crashes";
+  bool created = false;
+  REQUIRE(t.Write([&](WriteTxn& txn) {
+             return storage::PutFinding(txn, t.a, e2->row_id, "e2", f, &created);
+           }).ok());
+  ExecutionFilter g;
+  g.failure_group_id = "grp-1";
+  CHECK(Ids(t, t.a, g) == std::vector<std::string>{"e2"});
+  CHECK(Ids(t, t.b, g).empty());
+}
+
+TEST_CASE("GetExecution returns the first events, the total and the llm_call token sums") {
+  TempStore t;
+  std::vector<Event> batch;
+  for (int i = 3; i >= 1; --i) {
+    Event e = MakeEvent("ev" + std::to_string(i), "e1", i, 1000 + i, "llm_call");
+    e.payload_json = "{\"input_tokens\":" + std::to_string(i) + ",\"output_tokens\":10}";
+    batch.push_back(e);
+  }
+  REQUIRE(t.Write([&](WriteTxn& txn) {
+             return storage::IngestEvents(txn, t.a, batch, 1).status();
+           }).ok());
+  auto d = t.Read([&](Txn& txn) { return storage::GetExecution(txn, t.a, "e1", 2); });
+  REQUIRE(d.has_value());
+  CHECK(d->events_total == 3);
+  REQUIRE(d->events.size() == 2);
+  CHECK(d->events[0].event_id == "ev1");  // by sequence
+  CHECK(d->events[0].execution_id == "e1");
+  CHECK(d->llm_tokens_in == 6);
+  CHECK(d->llm_tokens_out == 30);
+  CHECK(d->execution.started_at_ms == 1001);
+}
+
+TEST_CASE("PruneExecutions deletes the project's old executions in batches, with their events") {
+  TempStore t;
+  for (int i = 1; i <= 3; ++i) {
+    ExecutionPatch p = Patch("old" + std::to_string(i), "completed", 10);
+    p.ended_at_ms = 20;
+    Upsert(t, t.a, p);
+    Upsert(t, t.b, p);
+  }
+  Upsert(t, t.a, Patch("running", "started", 10));  // never ended: judged by its start
+  Upsert(t, t.a, Patch("new", "started", 5000));
+  REQUIRE(t.Write([&](WriteTxn& txn) {
+             return storage::IngestEvents(txn, t.a, {MakeEvent("ev", "old1", 1, 10)}, 1).status();
+           }).ok());
+  CHECK(t.Write([&](WriteTxn& txn) { return storage::PruneExecutions(txn, t.a, 1000, 3); }) == 3);
+  CHECK(t.Write([&](WriteTxn& txn) { return storage::PruneExecutions(txn, t.a, 1000, 3); }) == 1);
+  CHECK(t.Write([&](WriteTxn& txn) { return storage::PruneExecutions(txn, t.a, 1000, 3); }) == 0);
+  CHECK(Ids(t, t.a, ExecutionFilter{}) == std::vector<std::string>{"new"});
+  CHECK(Ids(t, t.b, ExecutionFilter{}).size() == 3);
+  // The pruned event's id may be stored again.
+  auto again = t.Write([&](WriteTxn& txn) {
+    return storage::IngestEvents(txn, t.a, {MakeEvent("ev", "old1", 1, 10)}, 1);
+  });
+  CHECK(again.accepted == 1);
+}
