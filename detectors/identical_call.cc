@@ -23,27 +23,15 @@ std::string IdenticalCallKey(std::string_view model, std::string_view user_messa
 std::optional<Finding> DetectIdenticalCall(const ExecutionSnapshot& snapshot,
                                            const Policy& policy) {
   if (!policy.identical_call.enabled) return std::nullopt;
-  // The winner is the identity whose min_repeats-th occurrence comes first in event order. Sorting
-  // the calls by (identity, position) finds it with one allocation and no string compares: the
-  // live pass runs this after every batch, over the whole execution. Failed calls count: an agent
-  // retrying the same failing request is exactly the loop we want.
+  // Failed calls count: an agent retrying the same failing request is exactly the loop we want.
   std::vector<CallIdentity> calls =
       CallIdentities(snapshot.events, policy.identical_call.context_aware);
   const auto need = static_cast<size_t>(std::max<int64_t>(1, policy.identical_call.min_repeats));
-  if (calls.size() < need) return std::nullopt;
-  std::sort(calls.begin(), calls.end(), [](const CallIdentity& a, const CallIdentity& b) {
-    if (a.kind != b.kind) return a.kind < b.kind;
-    if (a.value != b.value) return a.value < b.value;
-    return a.position < b.position;
-  });
-  const CallIdentity* winner = EarliestRepeat(
-      calls, need, [](const CallIdentity& a, const CallIdentity& b) { return a == b; });
+  const CallIdentity* winner = EarliestRepeat(&calls, need);
   if (!winner) return std::nullopt;
   // Equal identities have equal keys (a context digest covers the model and the message), so the
   // signature names the loop's model and message whichever rule found it.
-  char hex[9];
-  std::snprintf(hex, sizeof hex, "%08" PRIx32, winner->key);
-  return MakeFinding(snapshot, kIdenticalCall, std::string("identical_call_") + hex);
+  return MakeFinding(snapshot, kIdenticalCall, LoopSignature("identical_call_", winner->key));
 }
 
 }  // namespace vigil

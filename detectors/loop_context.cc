@@ -1,6 +1,8 @@
 #include "detectors/loop_context.h"
 
+#include <cinttypes>
 #include <cstdint>
+#include <cstdio>
 #include <optional>
 
 #include "detectors/detector_util.h"
@@ -44,6 +46,12 @@ std::vector<CallIdentity> CallIdentities(const std::vector<Event>& events, bool 
     }
   }
   return calls;
+}
+
+std::string LoopSignature(std::string_view prefix, uint32_t key) {
+  char hex[9];
+  std::snprintf(hex, sizeof hex, "%08" PRIx32, key);
+  return std::string(prefix) + hex;
 }
 
 uint32_t ToolCallHash(std::string_view tool_name, std::string_view arguments_json) {

@@ -2,8 +2,12 @@
 // request. Internal to detectors/.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "domain/model.h"
@@ -20,9 +24,8 @@ struct CallIdentity {
   uint32_t key = 0;       // IdenticalCallHash of the call: what its finding is signed with
   uint32_t position = 0;  // index among the execution's llm_calls
 
-  bool operator==(const CallIdentity& other) const {
-    return kind == other.kind && value == other.value;
-  }
+  // Equal exactly for repeats.
+  std::pair<uint8_t, uint64_t> Identity() const { return {kind, value}; }
 };
 
 // The identity of every llm_call of `events`, in event order (at most UINT32_MAX of them).
@@ -37,15 +40,21 @@ struct CallIdentity {
 // Otherwise (Mesedi's rule) the identity is the identical-call key alone.
 std::vector<CallIdentity> CallIdentities(const std::vector<Event>& events, bool context_aware);
 
-// The first of the run of `need` repeats, in `sorted` (sorted so that repeats are adjacent, each
-// run by position), whose need-th member comes first in event order; nullptr when no run is that
-// long. `same(a, b)` tells whether two entries repeat each other; T has a `position`.
-template <typename T, typename Same>
-const T* EarliestRepeat(const std::vector<T>& sorted, size_t need, Same same) {
+// The loop the loop detectors report: among `calls` (T has `position` and `Identity()`, equal
+// exactly for repeats), the first call of the identity whose `need`-th repeat comes first in event
+// order; nullptr when no identity repeats `need` times. Sorting by (identity, position) finds it
+// with no allocation beyond `calls`: the live pass runs this after every batch, over the whole
+// execution. Reorders `calls`.
+template <typename T>
+const T* EarliestRepeat(std::vector<T>* calls, size_t need) {
+  std::vector<T>& sorted = *calls;
+  std::sort(sorted.begin(), sorted.end(), [](const T& a, const T& b) {
+    return a.Identity() != b.Identity() ? a.Identity() < b.Identity() : a.position < b.position;
+  });
   const T* winner = nullptr;
   for (size_t i = 0; i + need <= sorted.size();) {
     size_t j = i;
-    while (j < sorted.size() && same(sorted[j], sorted[i])) ++j;
+    while (j < sorted.size() && sorted[j].Identity() == sorted[i].Identity()) ++j;
     if (j - i >= need && (!winner || sorted[i + need - 1].position < winner[need - 1].position)) {
       winner = &sorted[i];
     }
@@ -53,6 +62,9 @@ const T* EarliestRepeat(const std::vector<T>& sorted, size_t need, Same same) {
   }
   return winner;
 }
+
+// `prefix` and the 8 lower-case hex digits of `key`: how the loop detectors sign their findings.
+std::string LoopSignature(std::string_view prefix, uint32_t key);
 
 // IdenticalCallHash of an llm_call, from its precomputed hash when the codec set one.
 uint32_t IdenticalCallHashOf(const Event& event);

@@ -82,7 +82,7 @@ bool ResponsesAlike(Call& a, Call& b, double max_distance) {
 // near-identical message counts only when the agent then did the same thing (the same tool calls,
 // an alike response), so observations sharing a long footer or template are not a loop either.
 bool ContextNeighbours(Call& a, Call& b, double max_distance) {
-  if (*a.message == *b.message) return a.identity == b.identity;
+  if (*a.message == *b.message) return a.identity.Identity() == b.identity.Identity();
   return CosineDistance(a.bag, b.bag) < max_distance && a.actions == b.actions &&
          ResponsesAlike(a, b, max_distance);
 }

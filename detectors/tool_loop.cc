@@ -1,7 +1,6 @@
 #include <algorithm>
-#include <cinttypes>
 #include <cstdint>
-#include <cstdio>
+#include <utility>
 #include <vector>
 
 #include "detectors/detector_util.h"
@@ -16,9 +15,8 @@ struct ToolRepeat {
   uint64_t result;  // ToolResultDigest: status and result
   uint32_t position;
 
-  bool SameCall(const ToolRepeat& other) const {
-    return key == other.key && result == other.result;
-  }
+  // Equal exactly for repeats: the same call and the same result.
+  std::pair<uint32_t, uint64_t> Identity() const { return {key, result}; }
 };
 
 }  // namespace
@@ -39,18 +37,9 @@ std::optional<Finding> DetectToolLoop(const ExecutionSnapshot& snapshot, const P
         {*f.tool_call_hash, *f.tool_result_digest, static_cast<uint32_t>(calls.size())});
   }
   const auto need = static_cast<size_t>(std::max<int64_t>(1, policy.identical_call.min_repeats));
-  if (calls.size() < need) return std::nullopt;
-  std::sort(calls.begin(), calls.end(), [](const ToolRepeat& a, const ToolRepeat& b) {
-    if (a.key != b.key) return a.key < b.key;
-    if (a.result != b.result) return a.result < b.result;
-    return a.position < b.position;
-  });
-  const ToolRepeat* winner = EarliestRepeat(
-      calls, need, [](const ToolRepeat& a, const ToolRepeat& b) { return a.SameCall(b); });
+  const ToolRepeat* winner = EarliestRepeat(&calls, need);
   if (!winner) return std::nullopt;
-  char hex[9];
-  std::snprintf(hex, sizeof hex, "%08" PRIx32, winner->key);
-  return MakeFinding(snapshot, kToolLoop, std::string("tool_loop_") + hex);
+  return MakeFinding(snapshot, kToolLoop, LoopSignature("tool_loop_", winner->key));
 }
 
 }  // namespace vigil
