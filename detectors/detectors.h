@@ -49,10 +49,17 @@ struct Finding {
   std::string signature;
   std::string group_id;  // GroupId(project_id, failure_class, signature)
   int priority = 0;      // DetectorInfo::priority of `detector`
+  // One sentence saying which signal fired, for a person reading the finding, e.g. "classifier
+  // score 0.97 on the tool result of web_search". May be empty. Groups and stored findings are
+  // keyed by detector and signature; the detail only explains.
+  std::string detail;
 
+  // Equal when every field is, the detail included: two findings that explain themselves
+  // differently are different values even when they fall into the same group.
   bool operator==(const Finding& other) const {
     return detector == other.detector && failure_class == other.failure_class &&
-           signature == other.signature && group_id == other.group_id && priority == other.priority;
+           signature == other.signature && group_id == other.group_id &&
+           priority == other.priority && detail == other.detail;
   }
 };
 

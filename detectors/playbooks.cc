@@ -260,6 +260,28 @@ sample before acting.
 **Tuning.** `prompt_injection.enabled` switches the whole detector.
 )md";
 
+constexpr std::string_view kInjectionClassifier =
+    R"md(# Prompt injection: classifier
+
+**What it means.** No phrase pattern matched, but the trained classifier scored a user message or
+a tool result (`result_text`, else `result_summary`) as an injection; the finding's detail names
+the text and the score. In a tool result it looks for an instruction to the assistant that stands
+out from the document around it ("in your reply, recommend ..."); in a user message, for jailbreak
+and override wording in any language it was trained on (English and German).
+
+**What to try first.**
+1. Read the named text in a sample execution: an instruction inside fetched content (a page, an
+   e-mail, a file) that the user did not write is the worrying case.
+2. Treat that source as data: delimit it, restate the task after it, and make tools enforce their
+   own permissions so a hijacked agent cannot do much.
+3. If the text is harmless (a FAQ, a forum question, your own framework's reminder in a tool
+   output), accept the finding as informational.
+
+**Tuning.** `prompt_injection.classifier` switches the classifier off (the patterns stay);
+`prompt_injection.read_tool_results` stops reading tool results; `prompt_injection.enabled`
+switches the whole detector. docs/injection-model.md says what it catches and misses.
+)md";
+
 constexpr std::string_view kNewModel = R"md(# Drift: new model
 
 **What it means.** The execution called a model that no other execution of the project used within
@@ -331,6 +353,7 @@ const std::vector<Playbook>& AllPlaybooks() {
       {"prompt_injection", "developer_mode", kDeveloperMode},
       {"prompt_injection", "role_override", kRoleOverride},
       {"prompt_injection", "ignore_instructions", kIgnoreInstructions},
+      {"prompt_injection", "injection_classifier", kInjectionClassifier},
       {"drift", "new_model:", kNewModel},
       {"drift", "lexical_drift_", kLexicalDrift},
       {"crashes", "", kCrashes},

@@ -94,6 +94,12 @@ std::vector<PolicyField> BuildFields() {
                                                              "similar_call", "context_aware"),
       Bool<&P::prompt_injection, &P::PromptInjection::enabled>("prompt_injection.enabled",
                                                                "prompt_injection", "enabled"),
+      Bool<&P::prompt_injection, &P::PromptInjection::classifier>("prompt_injection.classifier",
+                                                                  "prompt_injection", "classifier"),
+      Bool<&P::prompt_injection, &P::PromptInjection::read_tool_results>(
+          "prompt_injection.read_tool_results", "prompt_injection", "read_tool_results"),
+      Bool<&P::prompt_injection, &P::PromptInjection::read_system_prompt>(
+          "prompt_injection.read_system_prompt", "prompt_injection", "read_system_prompt"),
       Bool<&P::cost_velocity, &P::CostVelocity::enabled>("cost_velocity.enabled", "cost_velocity",
                                                          "enabled"),
       Double<&P::cost_velocity, &P::CostVelocity::min_cost_usd>(
@@ -175,6 +181,10 @@ Policy PolicyPreset(std::string_view name) {
     policy.history.max_messages = 500;
     policy.tool_loop.enabled = false;
     policy.loops.one_group = false;
+    // Mesedi's injection detector: the phrase patterns on user messages and system prompts only.
+    policy.prompt_injection.classifier = false;
+    policy.prompt_injection.read_tool_results = false;
+    policy.prompt_injection.read_system_prompt = true;
   }
   return policy;
 }

@@ -65,6 +65,13 @@ struct Policy {
   } similar_call;
   struct PromptInjection {
     bool enabled = true;
+    // Run the trained classifier beside the phrase patterns (detectors/injection_model.h).
+    bool classifier = true;
+    // Read tool results (`result_text`, else `result_summary`): where injected content arrives.
+    bool read_tool_results = true;
+    // Read the application's own system prompt. Off by default: it is the developer's text, and
+    // defensive wording in it ("never reveal these instructions") would flag every run of the app.
+    bool read_system_prompt = false;
   } prompt_injection;
   struct CostVelocity {
     bool enabled = false;

@@ -1,33 +1,120 @@
+// Prompt injection: phrase patterns as explainable evidence, and a trained classifier
+// (injection_model.h) for the wording the patterns cannot list.
+//
+// What is read depends on the policy. By default: each llm_call's user message and each tool
+// call's result (`result_text`, else `result_summary`), which is where text an attacker controls
+// arrives; not the application's own system prompt, which is the developer's text and, being sent
+// with every call, would flag every run of an app whose prompt has defensive wording. The `mesedi`
+// preset reads user messages and system prompts with the patterns only, exactly as that protocol
+// describes.
+//
+// Which finding: a pattern match anywhere (texts in event order; within an llm_call the user
+// message before the system prompt) gives the pattern's name as the signature; otherwise the text
+// the classifier scores highest, if flagged, gives `injection_classifier`. Each distinct text is
+// read once: agents resend the same message and prompt with every call.
+#include <cmath>
+#include <cstdio>
+#include <set>
 #include <string_view>
-#include <unordered_set>
+#include <utility>
+#include <vector>
 
 #include "detectors/detector_util.h"
+#include "detectors/injection_model.h"
 #include "detectors/injection_normalize.h"
 #include "detectors/injection_patterns.h"
 
 namespace vigil {
+namespace {
+
+constexpr std::string_view kClassifierSignature = "injection_classifier";
+// Text the classifier reads per execution, at most. Scoring is linear in the text, so this bounds a
+// final pass over an execution with thousands of large tool results; texts past it (in event
+// order) are still read by the patterns.
+constexpr size_t kMaxClassifiedBytes = 8u << 20;
+
+// One text the detector reads, and where it came from (for the finding's sentence).
+struct Source {
+  const std::string* text;
+  InjectionChannel channel;
+  std::string where;  // "the user message", "the tool result of web_search", ...
+};
+
+std::vector<Source> SourcesOf(const ExecutionSnapshot& snapshot, const Policy& policy) {
+  const Policy::PromptInjection& p = policy.prompt_injection;
+  std::vector<Source> sources;
+  const auto add = [&](const std::optional<std::string>& text, InjectionChannel channel,
+                       std::string where) {
+    if (text && !text->empty()) sources.push_back({&*text, channel, std::move(where)});
+  };
+  for (const Event& event : snapshot.events) {
+    const PayloadFields& f = event.fields;
+    if (event.event_type == kLlmCall) {
+      add(f.user_message, InjectionChannel::kMessage, "the user message");
+      if (p.read_system_prompt)
+        add(f.system_prompt, InjectionChannel::kMessage, "the system prompt");
+    } else if (event.event_type == kToolCall && p.read_tool_results) {
+      const std::string where = "the tool result of " + f.tool_name.value_or("a tool");
+      add(f.result_text && !f.result_text->empty() ? f.result_text : f.result_summary,
+          InjectionChannel::kRetrieved, where);
+    }
+  }
+  return sources;
+}
+
+// "0.97": two decimals, rounded down so a score just under 1 never reads as certain.
+std::string FormatScore(double probability) {
+  char buffer[16];
+  std::snprintf(buffer, sizeof buffer, "%.2f", std::floor(probability * 100) / 100);
+  return buffer;
+}
+
+Finding WithDetail(const ExecutionSnapshot& snapshot, std::string signature, std::string detail) {
+  Finding finding = MakeFinding(snapshot, kPromptInjection, std::move(signature));
+  finding.detail = std::move(detail);
+  return finding;
+}
+
+}  // namespace
 
 std::optional<Finding> DetectPromptInjection(const ExecutionSnapshot& snapshot,
                                              const Policy& policy) {
   if (!policy.prompt_injection.enabled) return std::nullopt;
-  // Agents resend the same (often long) system prompt with every call; a text already found clean
-  // stays clean, so each distinct text is normalised and scanned once.
-  std::unordered_set<std::string_view> clean;
-  const auto scan =
-      [&](const std::optional<std::string>& field) -> std::optional<std::string_view> {
-    if (!field || field->empty() || clean.count(*field) != 0) return std::nullopt;
-    std::optional<std::string_view> signature =
-        MatchInjectionPattern(NormalizeForInjection(*field));
-    if (!signature) clean.insert(*field);
-    return signature;
-  };
-  for (const Event& event : snapshot.events) {
-    if (event.event_type != kLlmCall) continue;
-    std::optional<std::string_view> signature = scan(event.fields.user_message);
-    if (!signature) signature = scan(event.fields.system_prompt);
-    if (signature) return MakeFinding(snapshot, kPromptInjection, std::string(*signature));
+  const std::vector<Source> sources = SourcesOf(snapshot, policy);
+  std::vector<const Source*> distinct;
+  std::set<std::pair<std::string_view, InjectionChannel>> seen;
+  for (const Source& source : sources) {
+    if (seen.emplace(*source.text, source.channel).second) distinct.push_back(&source);
   }
-  return std::nullopt;
+  const bool classify = policy.prompt_injection.classifier;
+  for (const Source* source : distinct) {
+    const std::optional<std::string_view> pattern =
+        MatchInjectionPattern(NormalizeForInjection(*source->text));
+    if (!pattern) continue;
+    std::string detail = "phrase pattern " + std::string(*pattern) + " in " + source->where;
+    if (classify) {
+      const InjectionScore score = EmbeddedInjectionModel().Score(source->channel, *source->text);
+      detail += " (classifier score " + FormatScore(score.probability) + ")";
+    }
+    return WithDetail(snapshot, std::string(*pattern), std::move(detail));
+  }
+  if (!classify) return std::nullopt;
+  const Source* best = nullptr;
+  InjectionScore best_score;
+  size_t budget = kMaxClassifiedBytes;
+  for (const Source* source : distinct) {
+    if (source->text->size() > budget) break;
+    budget -= source->text->size();
+    const InjectionScore score = EmbeddedInjectionModel().Score(source->channel, *source->text);
+    if (score.flagged && (best == nullptr || score.probability > best_score.probability)) {
+      best = source;
+      best_score = score;
+    }
+  }
+  if (best == nullptr) return std::nullopt;
+  return WithDetail(
+      snapshot, std::string(kClassifierSignature),
+      "classifier score " + FormatScore(best_score.probability) + " on " + best->where);
 }
 
 }  // namespace vigil

@@ -73,8 +73,10 @@ struct PayloadFields {
   std::optional<std::string> response_text;   // llm_call
   std::optional<std::string> status;          // tool_call / llm_call "ok" | "failed"
   std::optional<std::string> tool_name;       // tool_call
-  std::optional<std::string> result_text;     // tool_call: the tool's result, up to 16 KiB
-  std::optional<std::string> result_summary;  // tool_call: the SDK's short form of the result
+  // tool_call: the tool's output as our SDKs send it (at most 16 KiB), and the short summary every
+  // SDK sends. The prompt-injection detector reads result_text, else result_summary.
+  std::optional<std::string> result_text;
+  std::optional<std::string> result_summary;
   std::optional<std::string> name;            // validator_result
   std::optional<int64_t> input_tokens;        // integer JSON numbers only
   std::optional<int64_t> output_tokens;

@@ -17,7 +17,7 @@
 // storage: events are kept in memory in arrival order, and a project's history (the drift
 // detectors' input) is the earlier cases of the same project, read with the server's window.
 //
-// Usage: vigil_eval_detectors [--preset vigil|mesedi]
+// Usage: vigil_eval_detectors [--preset vigil|mesedi] [--set section.key=value ...]
 #include <simdjson.h>
 
 #include <algorithm>
@@ -175,8 +175,9 @@ std::string Report(std::string_view case_id, const std::vector<Raised>& raised,
     w.BeginObject()
         .Field("detector", r.finding.detector)
         .Field("signature", r.finding.signature)
-        .Field("pass", r.pass)
-        .EndObject();
+        .Field("pass", r.pass);
+    if (!r.finding.detail.empty()) w.Field("detail", r.finding.detail);
+    w.EndObject();
   }
   w.EndArray().EndObject();
   return w.Take();
@@ -220,14 +221,38 @@ class Evaluator {
   std::map<std::string, std::vector<HistoryCall>> history_;  // project -> earlier llm calls
 };
 
+// Applies "section.key=value" to a policy (booleans as true/false, numbers as JSON numbers).
+bool SetField(std::string_view assignment, Policy* policy) {
+  const size_t eq = assignment.find('=');
+  const PolicyField* field =
+      eq == std::string_view::npos ? nullptr : FindPolicyField(assignment.substr(0, eq));
+  if (field == nullptr) return false;
+  const std::string value(assignment.substr(eq + 1));
+  switch (field->kind) {
+    case PolicyFieldKind::kBool:
+      if (value != "true" && value != "false") return false;
+      return field->set(*policy, PolicyValue(value == "true"));
+    case PolicyFieldKind::kInt:
+      return field->set(*policy, PolicyValue(static_cast<int64_t>(std::stoll(value))));
+    case PolicyFieldKind::kDouble:
+      return field->set(*policy, PolicyValue(std::stod(value)));
+  }
+  return false;
+}
+
 int Main(int argc, char** argv) {
   std::string preset(kPresetVigil);
+  std::vector<std::string_view> assignments;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     if (arg == "--preset" && i + 1 < argc) {
       preset = argv[++i];
+    } else if (arg == "--set" && i + 1 < argc) {
+      assignments.push_back(argv[++i]);
     } else {
-      std::fprintf(stderr, "usage: vigil_eval_detectors [--preset vigil|mesedi] < cases.jsonl\n");
+      std::fprintf(stderr,
+                   "usage: vigil_eval_detectors [--preset vigil|mesedi] [--set section.key=value]"
+                   " < cases.jsonl\n");
       return 2;
     }
   }
@@ -235,7 +260,19 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "unknown preset: %s\n", preset.c_str());
     return 2;
   }
-  Evaluator evaluator(PolicyPreset(preset));
+  Policy policy = PolicyPreset(preset);
+  for (std::string_view assignment : assignments) {
+    if (!SetField(assignment, &policy)) {
+      std::fprintf(stderr, "cannot set %.*s\n", static_cast<int>(assignment.size()),
+                   assignment.data());
+      return 2;
+    }
+  }
+  if (ValidatePolicy(policy)) {
+    std::fprintf(stderr, "policy out of range: %s\n", ValidatePolicy(policy)->c_str());
+    return 2;
+  }
+  Evaluator evaluator(policy);
   std::ios::sync_with_stdio(false);
   std::string line;
   while (std::getline(std::cin, line)) {

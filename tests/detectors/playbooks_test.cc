@@ -30,6 +30,7 @@ TEST_CASE("FindPlaybook finds a playbook for every class and signature shape") {
       {"prompt_injection", "role_override", "# Prompt injection: role override"},
       {"prompt_injection", "ignore_instructions",
        "# Prompt injection: \"ignore previous instructions\""},
+      {"prompt_injection", "injection_classifier", "# Prompt injection: classifier"},
       {"drift", "new_model:gpt-4o", "# Drift: new model"},
       {"drift", "lexical_drift_0.70+", "# Drift: lexical drift"},
       {"crashes", "0123456789abcdef", "# Crashes"},
@@ -53,7 +54,7 @@ TEST_CASE("FindPlaybook returns nothing for unknown classes or signature shapes"
 }
 
 TEST_CASE("Every playbook says what the signal means, what to try first and how to tune it") {
-  REQUIRE(AllPlaybooks().size() == 17);
+  REQUIRE(AllPlaybooks().size() == 18);
   for (const Playbook& playbook : AllPlaybooks()) {
     CAPTURE(playbook.failure_class);
     CAPTURE(playbook.signature_prefix);

@@ -24,6 +24,9 @@ TEST_CASE("The vigil preset has the documented defaults") {
   CHECK(p.identical_call.enabled);
   CHECK(p.similar_call.enabled);
   CHECK(p.prompt_injection.enabled);
+  CHECK(p.prompt_injection.classifier);
+  CHECK(p.prompt_injection.read_tool_results);
+  CHECK_FALSE(p.prompt_injection.read_system_prompt);
   CHECK_FALSE(p.lexical_drift.enabled);
   CHECK(p.tool_loop.enabled);
   CHECK(p.identical_call.context_aware);
@@ -81,6 +84,10 @@ TEST_CASE("The mesedi preset reproduces Mesedi's thresholds") {
   CHECK(p.history.max_messages == 500);
   CHECK_FALSE(p.auto_halt.loops);
   CHECK_FALSE(p.auto_halt.cost_velocity);
+  // Mesedi's injection detector: phrase patterns on user messages and system prompts only.
+  CHECK_FALSE(p.prompt_injection.classifier);
+  CHECK_FALSE(p.prompt_injection.read_tool_results);
+  CHECK(p.prompt_injection.read_system_prompt);
   CHECK_FALSE(ValidatePolicy(p).has_value());
 }
 
@@ -166,8 +173,8 @@ TEST_CASE("PolicyFields lists every field once with a dotted name matching secti
   }
   CHECK(enabled_flags == 12);
   // Enabled flags; thresholds and history; the two context_aware rules; auto_halt flags;
-  // loops.one_group.
-  CHECK(names.size() == 12 + 10 + 2 + 2 + 1);
+  // loops.one_group; prompt_injection's three switches.
+  CHECK(names.size() == 12 + 10 + 2 + 2 + 1 + 3);
   CHECK(FindPolicyField("similar_call.max_distance")->kind == PolicyFieldKind::kDouble);
   CHECK(FindPolicyField("history.days")->kind == PolicyFieldKind::kInt);
   CHECK(FindPolicyField("auto_halt.loops")->kind == PolicyFieldKind::kBool);

@@ -47,6 +47,13 @@ inline Event ToolCall(std::string tool_name, std::string status) {
   return event;
 }
 
+// A successful tool call whose output our SDKs sent as `result_text`.
+inline Event ToolResult(std::string tool_name, std::string result_text) {
+  Event event = ToolCall(std::move(tool_name), "ok");
+  event.fields.result_text = std::move(result_text);
+  return event;
+}
+
 inline Event ValidatorResult(std::string name, bool passed) {
   Event event = MakeEvent("validator_result");
   event.fields.name = std::move(name);

@@ -189,6 +189,16 @@ TEST_CASE("Both extractions give a tool call the same loop key and result digest
   CHECK_FALSE(off->events[0].fields.tool_call_hash.has_value());
 }
 
+TEST_CASE("ExtractPayloadFields reads a tool call's result_text and result_summary") {
+  auto f = ExtractPayloadFields(
+      R"({"tool_name":"web_search","result_summary":"short","result_text":"the whole page"})");
+  CHECK(f.result_summary == "short");
+  CHECK(f.result_text == "the whole page");
+  f = ExtractPayloadFields(R"({"tool_name":"t","result_summary":{"a":1},"result_text":null})");
+  CHECK_FALSE(f.result_summary.has_value());
+  CHECK_FALSE(f.result_text.has_value());
+}
+
 TEST_CASE("JsonWriter escapes control characters and keeps key order") {
   JsonWriter w;
   w.BeginObject().Field("b", std::string("a\"\\\n\x01")).Field("a", int64_t{1});

@@ -1,0 +1,225 @@
+#include "detectors/injection_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+namespace vigil {
+namespace {
+
+constexpr std::string_view kMagic = "VIGILINJ";
+constexpr uint32_t kVersion = 1;
+// Windows of retrieved content: bounded so a hostile model file cannot make scoring quadratic.
+constexpr uint32_t kMaxWindowWords = 4096;
+// A retrieved text needs this many segments for its own median to say what is typical of it.
+constexpr size_t kOwnMedianSegments = 3;
+
+class Reader {
+ public:
+  explicit Reader(std::string_view bytes) : bytes_(bytes) {}
+
+  bool U32(uint32_t* out) {
+    if (bytes_.size() - pos_ < 4) return false;
+    uint32_t v = 0;
+    for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(bytes_[pos_ + i]);
+    pos_ += 4;
+    *out = v;
+    return true;
+  }
+  bool F32(float* out) {
+    uint32_t bits;
+    if (!U32(&bits)) return false;
+    std::memcpy(out, &bits, sizeof bits);
+    return std::isfinite(*out);
+  }
+  bool Bytes(size_t n, std::string_view* out) {
+    if (bytes_.size() - pos_ < n) return false;
+    *out = bytes_.substr(pos_, n);
+    pos_ += n;
+    return true;
+  }
+  bool AtEnd() const { return pos_ == bytes_.size(); }
+
+ private:
+  std::string_view bytes_;
+  size_t pos_ = 0;
+};
+
+void PutU32(uint32_t v, std::string* out) {
+  for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+}
+
+void PutF32(float f, std::string* out) {
+  uint32_t bits;
+  std::memcpy(&bits, &f, sizeof bits);
+  PutU32(bits, out);
+}
+
+double Sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+
+InjectionScore Judge(const InjectionHead& head, double logit) {
+  InjectionScore score;
+  score.logit = logit;
+  score.probability = Sigmoid(head.calibration_slope * logit + head.calibration_intercept);
+  score.flagged = score.probability >= head.threshold;
+  return score;
+}
+
+}  // namespace
+
+Result<InjectionModel> InjectionModel::Parse(std::string_view bytes) {
+  Reader in(bytes);
+  std::string_view magic;
+  uint32_t version = 0;
+  InjectionModel model;
+  FeatureConfig& c = model.config;
+  if (!in.Bytes(kMagic.size(), &magic) || magic != kMagic || !in.U32(&version)) {
+    return Status::InvalidArgument("not an injection model file");
+  }
+  if (version != kVersion) return Status::InvalidArgument("unsupported injection model version");
+  if (!in.U32(&c.char_min) || !in.U32(&c.char_max) || !in.U32(&c.word_max) ||
+      !in.U32(&c.bucket_bits) || !in.U32(&model.window_words) || !in.U32(&model.window_stride) ||
+      !in.U32(&model.min_segment_words)) {
+    return Status::InvalidArgument("truncated injection model header");
+  }
+  if (!c.Valid() || model.window_words == 0 || model.window_words > kMaxWindowWords ||
+      model.window_stride == 0 || model.window_stride > model.window_words ||
+      model.min_segment_words > model.window_words) {
+    return Status::InvalidArgument("injection model configuration out of range");
+  }
+  for (InjectionHead& head : model.heads) {
+    if (!in.F32(&head.bias) || !in.F32(&head.scale) || !in.F32(&head.calibration_slope) ||
+        !in.F32(&head.calibration_intercept) || !in.F32(&head.threshold)) {
+      return Status::InvalidArgument("truncated injection model head");
+    }
+  }
+  const size_t buckets = size_t{1} << c.bucket_bits;
+  for (InjectionHead& head : model.heads) {
+    std::string_view raw;
+    if (!in.Bytes(buckets, &raw)) return Status::InvalidArgument("truncated injection weights");
+    head.weights.resize(buckets);
+    std::memcpy(head.weights.data(), raw.data(), buckets);
+  }
+  if (!in.AtEnd()) return Status::InvalidArgument("trailing bytes after injection model");
+  return model;
+}
+
+std::string InjectionModel::Serialize() const {
+  std::string out(kMagic);
+  PutU32(kVersion, &out);
+  for (uint32_t v : {config.char_min, config.char_max, config.word_max, config.bucket_bits,
+                     window_words, window_stride, min_segment_words}) {
+    PutU32(v, &out);
+  }
+  for (const InjectionHead& head : heads) {
+    PutF32(head.bias, &out);
+    PutF32(head.scale, &out);
+    PutF32(head.calibration_slope, &out);
+    PutF32(head.calibration_intercept, &out);
+    PutF32(head.threshold, &out);
+  }
+  for (const InjectionHead& head : heads) {
+    out.append(reinterpret_cast<const char*>(head.weights.data()), head.weights.size());
+  }
+  return out;
+}
+
+InjectionScore InjectionModel::Score(InjectionChannel channel, std::string_view text) const {
+  const PreparedText prepared = PrepareText(text);
+  const InjectionHead& h = head(channel);
+  if (channel == InjectionChannel::kMessage) {
+    const int8_t* weights = h.weights.data();
+    int64_t sum = 0;
+    int64_t count = 0;
+    ForEachFeature(prepared, config, [&](uint32_t bucket, uint32_t) {
+      sum += weights[bucket];
+      ++count;
+    });
+    if (count == 0) return InjectionScore();
+    return Judge(h, h.bias + h.scale * static_cast<double>(sum) / std::sqrt(count));
+  }
+  std::vector<double> evidence = SegmentEvidence(prepared);
+  if (evidence.empty()) return InjectionScore();
+  // The strongest segment, measured against the document's typical (median) segment: an
+  // injection is an instruction that stands out from the text around it, while a document that
+  // is instruction-like throughout (a how-to, a chat transcript, a prompt library) raises every
+  // segment and its median with them. A text of one or two segments has no typical segment of its
+  // own: its strongest segment stands alone.
+  std::sort(evidence.begin(), evidence.end());
+  const double typical =
+      evidence.size() >= kOwnMedianSegments ? evidence[(evidence.size() - 1) / 2] : 0.0;
+  return Judge(h, h.bias + evidence.back() - typical);
+}
+
+std::vector<double> InjectionModel::SegmentEvidence(const PreparedText& prepared) const {
+  const InjectionHead& h = head(InjectionChannel::kRetrieved);
+  const int8_t* weights = h.weights.data();
+  // Per-word prefix sums, so each segment's sum is one difference.
+  std::vector<int64_t> sum(1, 0);
+  std::vector<int64_t> count(1, 0);
+  ForEachFeature(prepared, config, [&](uint32_t bucket, uint32_t word) {
+    while (sum.size() <= word + 1) {
+      sum.push_back(sum.back());
+      count.push_back(count.back());
+    }
+    sum.back() += weights[bucket];
+    ++count.back();
+  });
+  std::vector<double> evidence;
+  for (const auto& [begin, end] :
+       RetrievedSegments(sum.size() - 1, prepared.sentence_starts, window_words, window_stride,
+                         min_segment_words)) {
+    const int64_t n = count[end] - count[begin];
+    if (n > 0)
+      evidence.push_back(h.scale * static_cast<double>(sum[end] - sum[begin]) / std::sqrt(n));
+  }
+  return evidence;
+}
+
+std::vector<std::pair<size_t, size_t>> RetrievedSegments(
+    size_t words, const std::vector<uint32_t>& sentence_starts, size_t window_words, size_t stride,
+    size_t min_words) {
+  // Sentences, short ones joined to the next.
+  std::vector<std::pair<size_t, size_t>> sentences;
+  size_t begin = 0;
+  for (size_t k = 0; k <= sentence_starts.size(); ++k) {
+    const size_t end =
+        k < sentence_starts.size() ? std::min<size_t>(sentence_starts[k], words) : words;
+    if (end <= begin || (end - begin < min_words && end < words)) continue;
+    sentences.emplace_back(begin, end);
+    begin = end;
+  }
+  if (sentences.size() > 1 && sentences.back().second - sentences.back().first < min_words) {
+    sentences[sentences.size() - 2].second = sentences.back().second;
+    sentences.pop_back();
+  }
+  // Long sentences (or texts without any punctuation) in windows.
+  std::vector<std::pair<size_t, size_t>> segments;
+  for (const auto& [first, last] : sentences) {
+    if (last - first <= window_words) {
+      segments.emplace_back(first, last);
+      continue;
+    }
+    for (size_t at = first; at + window_words < last; at += stride) {
+      segments.emplace_back(at, at + window_words);
+    }
+    segments.emplace_back(last - window_words, last);
+  }
+  return segments;
+}
+
+const InjectionModel& EmbeddedInjectionModel() {
+  static const InjectionModel model = [] {
+    Result<InjectionModel> parsed = InjectionModel::Parse(EmbeddedInjectionModelBytes());
+    if (!parsed.ok()) {
+      std::fprintf(stderr, "embedded injection model: %s\n", parsed.status().message().c_str());
+      std::abort();
+    }
+    return std::move(parsed.value());
+  }();
+  return model;
+}
+
+}  // namespace vigil

@@ -1,0 +1,109 @@
+// The prompt-injection classifier: two logistic-regression heads over hashed n-grams
+// (injection_features.h), one for what a user writes and one for content an agent retrieves.
+//
+// Why two heads: the same sentence means different things in the two places. "Write a poem about
+// the sea" is an ordinary request from a user but an injection inside a fetched e-mail, so the
+// message head learns jailbreak and override wording against ordinary requests, while the
+// retrieved head learns instructions addressed to the assistant against ordinary documents, tool
+// output and code.
+//
+// How a text is scored: a head's weights are int8 with one scale, so a text's evidence is an
+// integer sum (exact, the same on every machine) scaled once:
+//   evidence = scale * sum(weights of the text's features) / sqrt(number of features).
+// A message is scored whole: logit = bias + evidence. Retrieved content is scored sentence by
+// sentence (RetrievedSegments): logit = bias + the strongest sentence's evidence - the median
+// sentence's (0 for a text of fewer than three sentences), because an injection is a sentence or
+// two that stands out from the document around it; averaging over the whole document would drown
+// it. The logit is then calibrated into a probability, and the head's threshold applies to that.
+//
+// The model file (docs/injection-model.md has the recipe, tools/train_injection_model.cc writes
+// it) is little-endian: "VIGILINJ", u32 version (1), u32 char_min, char_max, word_max,
+// bucket_bits, window_words, window_stride, min_segment_words; per head (message, retrieved): f32
+// bias, scale, calibration_slope, calibration_intercept, threshold; then each head's
+// 2^bucket_bits int8 weights. Thread-safe after construction.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "detectors/injection_features.h"
+#include "domain/status.h"
+
+namespace vigil {
+
+// Where a text comes from, which decides the head that reads it.
+enum class InjectionChannel {
+  kMessage,    // a user message (or, when a policy asks, a system prompt)
+  kRetrieved,  // a tool result or other retrieved content
+};
+
+struct InjectionHead {
+  float bias = 0;
+  float scale = 0;  // a weight is scale * int8
+  // probability = sigmoid(slope * logit + intercept), fitted on held-out scores (Platt scaling)
+  // so that a probability reads as the odds that the text is an injection.
+  float calibration_slope = 1;
+  float calibration_intercept = 0;
+  float threshold = 1;          // flagged when the probability is at least this
+  std::vector<int8_t> weights;  // 2^bucket_bits entries
+};
+
+struct InjectionScore {
+  double logit = 0;  // before calibration
+  double probability = 0;
+  bool flagged = false;
+};
+
+class InjectionModel {
+ public:
+  InjectionModel() = default;
+
+  // Parses a model file. InvalidArgument when it is truncated, of another version, or its
+  // configuration is out of range.
+  static Result<InjectionModel> Parse(std::string_view bytes);
+  // The model file of this model (Parse(Serialize()) gives it back exactly).
+  std::string Serialize() const;
+
+  // The score of `text` read from `channel`; probability 0 (never flagged) when the text has no
+  // letters or digits.
+  InjectionScore Score(InjectionChannel channel, std::string_view text) const;
+
+  FeatureConfig config;
+  uint32_t window_words = 32;
+  uint32_t window_stride = 16;
+  uint32_t min_segment_words = 3;
+  std::array<InjectionHead, 2> heads;  // indexed by InjectionChannel
+
+  InjectionHead& head(InjectionChannel channel) { return heads[static_cast<size_t>(channel)]; }
+  const InjectionHead& head(InjectionChannel channel) const {
+    return heads[static_cast<size_t>(channel)];
+  }
+
+ private:
+  // The retrieved head's evidence of each segment of `text` (RetrievedSegments), in order.
+  std::vector<double> SegmentEvidence(const PreparedText& text) const;
+};
+
+// The segments of a retrieved text of `words` words whose sentences start at `sentence_starts`
+// (PrepareText), as [begin, end) word ranges: its sentences and lines, a segment shorter than
+// `min_words` joined to the one after it (the last to the one before), and a segment longer than
+// `window_words` cut into windows of that many words every `stride` words, the last window ending
+// at the segment's end. REQUIRES: 0 < stride <= window_words. The trainer cuts its training
+// segments with the same function.
+std::vector<std::pair<size_t, size_t>> RetrievedSegments(
+    size_t words, const std::vector<uint32_t>& sentence_starts, size_t window_words, size_t stride,
+    size_t min_words);
+
+// The model built into the binary (detectors/injection_model.bin, embedded at build time).
+// Parsed once, on first use; a malformed embedded model is a build error caught by the tests, so
+// this aborts rather than returning a status.
+const InjectionModel& EmbeddedInjectionModel();
+
+// The embedded model file's bytes (generated source).
+std::string_view EmbeddedInjectionModelBytes();
+
+}  // namespace vigil

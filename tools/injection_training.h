@@ -1,0 +1,80 @@
+// Training of the prompt-injection classifier's heads (detectors/injection_model.h): examples from
+// corpus samples, logistic regression by AdaGrad, int8 quantisation, and the cross-validated
+// choice of each head's threshold. Everything is deterministic: fixed seeds, a fixed example
+// order, no threads.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "detectors/injection_model.h"
+#include "tools/injection_corpus.h"
+
+namespace vigil::training {
+
+struct Options {
+  FeatureConfig features;
+  uint32_t window_words = 32;
+  uint32_t window_stride = 16;
+  uint32_t min_segment_words = 3;
+  int epochs = 10;
+  double learning_rate = 0.2;  // AdaGrad step
+  double l2 = 1e-4;            // per-step shrinkage of the weights an example touches
+  uint64_t seed = 20240601;
+  int folds = 5;
+  // Thresholds: the lowest that flags at most this share of the benign texts held out in
+  // cross-validation. Messages: half the 1% the detector is held to, a margin for new data.
+  // Retrieved content: 1%, because its held-out benign texts include the agents' own responses,
+  // harder than most tool output, and a lower target costs a tenth of the recall.
+  double message_fpr = 0.005;
+  double retrieved_fpr = 0.01;
+};
+
+// One training example: a text or a window, its features scaled like the scorer scales them.
+struct Example {
+  std::vector<uint32_t> buckets;
+  std::vector<float> values;  // count / sqrt(total feature occurrences)
+  bool attack = false;
+  int fold = 0;
+  int sample = 0;  // index of the corpus sample it comes from
+};
+
+// The cross-validation fold of a sample group.
+int FoldOf(const std::string& group, int folds);
+
+// Examples of one head. Messages: one per sample. Retrieved: one per segment
+// (RetrievedSegments); in an attack text, a segment is an attack when at least half of it is the
+// inserted instruction, benign when none of it is, and left out otherwise.
+std::vector<Example> MakeExamples(const std::vector<Sample>& samples, InjectionChannel channel,
+                                  const Options& options);
+
+// Trains one head on the examples whose fold is not `held_out` (-1: all) and whose sample is
+// not excluded. Class weights balance attacks against benign examples. The head's threshold is
+// left at 1 (never flags); ChooseThreshold sets it.
+InjectionHead TrainHead(const std::vector<Example>& examples, int held_out,
+                        const std::vector<bool>& excluded_samples, const Options& options);
+
+// A model whose `channel` head is trained without fold `held_out` (-1: none) and without the
+// excluded samples (empty: none).
+InjectionModel TrainModel(const std::vector<Example>& examples, InjectionChannel channel,
+                          int held_out, const std::vector<bool>& excluded, const Options& options);
+
+// The scores of `samples` under `model`, as the detector computes them.
+std::vector<InjectionScore> ScoreSamples(const InjectionModel& model, InjectionChannel channel,
+                                         const std::vector<Sample>& samples);
+
+// Fits the head's calibration (Platt scaling: one logistic regression on the logit) to held-out
+// logits, attacks and benign samples weighing the same in total, with Platt's smoothed targets so
+// a separable set still gives a finite slope.
+void Calibrate(const std::vector<double>& logits, const std::vector<Sample>& samples,
+               InjectionHead* head);
+
+// The lowest probability threshold that flags at most floor(target_fpr * benign) benign samples.
+float ChooseThreshold(const std::vector<double>& scores, const std::vector<Sample>& samples,
+                      double target_fpr);
+
+// A model shell with the options' configuration and empty heads.
+InjectionModel EmptyModel(const Options& options);
+
+}  // namespace vigil::training

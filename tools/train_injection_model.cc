@@ -1,0 +1,249 @@
+// vigil_train_injection_model: trains the prompt-injection classifier on the corpus's train split
+// and writes the model file the binary embeds (scripts/train-injection-model runs it).
+//
+// For each head: 5-fold cross-validation on train (folds grouped so one attack string or one
+// document never sits on both sides) gives out-of-fold scores; the threshold is the lowest that
+// flags at most --fpr of the held-out benign texts; leave-one-source-out runs show how the head
+// does on a source it never saw; the final head is trained on all of train. Deterministic: the
+// same corpus and options give a byte-identical model file.
+//
+// Usage: vigil_train_injection_model --corpora DIR --out FILE [--bits N] [--char-min N]
+//        [--char-max N] [--word-max N] [--window N] [--stride N] [--epochs N] [--lr X] [--l2 X]
+//        [--message-fpr X] [--retrieved-fpr X] [--no-loso] [--dump FILE]
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "tools/injection_corpus.h"
+#include "tools/injection_training.h"
+
+namespace vigil::training {
+namespace {
+
+// What the SDKs that send no result_text send of a tool result: its first 300 characters.
+constexpr size_t kSummaryBytes = 300;
+
+struct Args {
+  std::string corpora;
+  std::string out;
+  std::string dump;  // out-of-fold scores, one line per sample, for error analysis
+  bool loso = true;
+  // Direct prompts as retrieved content: requests (benign as user messages) and attacks.
+  bool requests_as_retrieved = true;
+  bool attacks_as_retrieved = true;
+  // Tool results also as the 300-byte summaries clients without result_text send.
+  bool summaries = true;
+  Options options;
+};
+
+bool ParseArgs(int argc, char** argv, Args* args) {
+  Options& o = args->options;
+  const std::map<std::string, uint32_t*> counts = {
+      {"--bits", &o.features.bucket_bits},  {"--char-min", &o.features.char_min},
+      {"--char-max", &o.features.char_max}, {"--word-max", &o.features.word_max},
+      {"--window", &o.window_words},        {"--stride", &o.window_stride},
+      {"--min-words", &o.min_segment_words}};
+  const std::map<std::string, double*> reals = {{"--lr", &o.learning_rate},
+                                                {"--l2", &o.l2},
+                                                {"--message-fpr", &o.message_fpr},
+                                                {"--retrieved-fpr", &o.retrieved_fpr}};
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const bool has_value = i + 1 < argc;
+    if (arg == "--no-loso") {
+      args->loso = false;
+    } else if (arg == "--no-requests") {
+      args->requests_as_retrieved = false;
+    } else if (arg == "--no-summaries") {
+      args->summaries = false;
+    } else if (arg == "--no-attacks") {
+      args->attacks_as_retrieved = false;
+    } else if (arg == "--corpora" && has_value) {
+      args->corpora = argv[++i];
+    } else if (arg == "--dump" && has_value) {
+      args->dump = argv[++i];
+    } else if (arg == "--out" && has_value) {
+      args->out = argv[++i];
+    } else if (arg == "--epochs" && has_value) {
+      o.epochs = std::atoi(argv[++i]);
+    } else if (counts.count(arg) && has_value) {
+      *counts.at(arg) = static_cast<uint32_t>(std::strtoul(argv[++i], nullptr, 10));
+    } else if (reals.count(arg) && has_value) {
+      *reals.at(arg) = std::strtod(argv[++i], nullptr);
+    } else {
+      return false;
+    }
+  }
+  return !args->corpora.empty() && o.features.Valid() && o.window_stride > 0 &&
+         o.window_stride <= o.window_words && o.epochs > 0;
+}
+
+const char* ChannelName(InjectionChannel channel) {
+  return channel == InjectionChannel::kMessage ? "message" : "retrieved";
+}
+
+// Recall and false-positive rate of `scores` at `threshold`, overall, per source and on the
+// German rows.
+void PrintQuality(const char* title, const std::vector<double>& scores,
+                  const std::vector<Sample>& samples, double threshold) {
+  struct Tally {
+    int attacks = 0, caught = 0, benign = 0, flagged = 0;
+    void Add(bool attack, bool hit) {
+      (attack ? attacks : benign) += 1;
+      (attack ? caught : flagged) += hit;
+    }
+  };
+  Tally all, german;
+  std::map<std::string, Tally> by_source;
+  for (size_t i = 0; i < samples.size(); ++i) {
+    const bool hit = scores[i] >= threshold;
+    all.Add(samples[i].attack, hit);
+    by_source[samples[i].source].Add(samples[i].attack, hit);
+    if (LooksGerman(samples[i].text)) german.Add(samples[i].attack, hit);
+  }
+  const auto line = [](const std::string& name, const Tally& t) {
+    std::printf("    %-66s attacks %4d/%-4d benign flagged %3d/%-4d\n", name.substr(0, 66).c_str(),
+                t.caught, t.attacks, t.flagged, t.benign);
+  };
+  std::printf("  %s at threshold %.4f: recall %.3f, false positives %.4f\n", title, threshold,
+              all.attacks ? double(all.caught) / all.attacks : 0.0,
+              all.benign ? double(all.flagged) / all.benign : 0.0);
+  for (const auto& [source, tally] : by_source) line(source, tally);
+  line("German rows (stop-word count)", german);
+}
+
+// Appends "channel <TAB> source <TAB> label <TAB> score <TAB> text" lines (text flattened).
+void DumpScores(const std::string& path, InjectionChannel channel,
+                const std::vector<double>& scores, const std::vector<Sample>& samples) {
+  std::ofstream out(path, std::ios::app);
+  for (size_t i = 0; i < samples.size(); ++i) {
+    std::string text = samples[i].injected.empty() ? samples[i].text : samples[i].injected;
+    for (char& c : text) c = (c == '\n' || c == '\t') ? ' ' : c;
+    out << ChannelName(channel) << '\t' << samples[i].source << '\t'
+        << (samples[i].attack ? "attack" : "benign") << '\t' << scores[i] << '\t'
+        << text.substr(0, 300) << '\n';
+  }
+}
+
+// Out-of-fold logits of every sample: each fold scored by a head trained on the others.
+std::vector<double> CrossValidate(const std::vector<Example>& examples,
+                                  const std::vector<Sample>& samples, InjectionChannel channel,
+                                  const Options& o) {
+  std::vector<double> logits(samples.size(), 0.0);
+  for (int fold = 0; fold < o.folds; ++fold) {
+    const InjectionModel model = TrainModel(examples, channel, fold, {}, o);
+    for (size_t i = 0; i < samples.size(); ++i) {
+      if (FoldOf(samples[i].group, o.folds) != fold) continue;
+      logits[i] = model.Score(channel, samples[i].text).logit;
+    }
+  }
+  return logits;
+}
+
+// For each source: a head trained without it, scored on it with the production calibration and
+// threshold: how the head does on a kind of text it never saw.
+void LeaveOneSourceOut(const std::vector<Example>& examples, const std::vector<Sample>& samples,
+                       InjectionChannel channel, const InjectionHead& production,
+                       const Options& o) {
+  // A source's summaries (AsSummaries) are the same documents: they leave with it.
+  const std::string summaries = " (summaries)";
+  const auto base = [&](const std::string& source) {
+    const bool cut =
+        source.size() > summaries.size() &&
+        source.compare(source.size() - summaries.size(), summaries.size(), summaries) == 0;
+    return cut ? source.substr(0, source.size() - summaries.size()) : source;
+  };
+  std::set<std::string> sources;
+  for (const Sample& s : samples) sources.insert(base(s.source));
+  std::printf("  leave one source out (trained without the source, scored on it):\n");
+  for (const std::string& source : sources) {
+    std::vector<bool> excluded(samples.size());
+    std::vector<Sample> held;
+    for (size_t i = 0; i < samples.size(); ++i) {
+      excluded[i] = base(samples[i].source) == source;
+      if (excluded[i]) held.push_back(samples[i]);
+    }
+    InjectionModel model = TrainModel(examples, channel, -1, excluded, o);
+    InjectionHead& head = model.head(channel);
+    head.calibration_slope = production.calibration_slope;
+    head.calibration_intercept = production.calibration_intercept;
+    std::vector<double> scores;
+    for (const InjectionScore& score : ScoreSamples(model, channel, held)) {
+      scores.push_back(score.probability);
+    }
+    PrintQuality(("without " + source).c_str(), scores, held, production.threshold);
+  }
+}
+
+InjectionHead TrainChannel(const std::vector<Sample>& samples, InjectionChannel channel,
+                           const Args& args) {
+  const Options& o = args.options;
+  const std::vector<Example> examples = MakeExamples(samples, channel, o);
+  std::printf("%s head: %zu samples, %zu training examples\n", ChannelName(channel), samples.size(),
+              examples.size());
+  const std::vector<double> logits = CrossValidate(examples, samples, channel, o);
+  InjectionHead head = TrainModel(examples, channel, -1, {}, o).head(channel);
+  Calibrate(logits, samples, &head);
+  std::vector<double> oof;
+  for (double logit : logits) {
+    oof.push_back(1 /
+                  (1 + std::exp(-(head.calibration_slope * logit + head.calibration_intercept))));
+  }
+  head.threshold = ChooseThreshold(
+      oof, samples, channel == InjectionChannel::kMessage ? o.message_fpr : o.retrieved_fpr);
+  std::printf("  calibration: p = sigmoid(%.4f * logit + %.4f)\n", head.calibration_slope,
+              head.calibration_intercept);
+  if (!args.dump.empty()) DumpScores(args.dump, channel, oof, samples);
+  PrintQuality("cross-validation (out of fold)", oof, samples, head.threshold);
+  if (args.loso) LeaveOneSourceOut(examples, samples, channel, head, o);
+  return head;
+}
+
+int Main(int argc, char** argv) {
+  Args args;
+  if (!ParseArgs(argc, argv, &args)) {
+    std::fprintf(stderr, "usage: see tools/train_injection_model.cc\n");
+    return 2;
+  }
+  Result<Corpus> corpus = LoadCorpus(args.corpora, "train");
+  if (!corpus.ok()) {
+    std::fprintf(stderr, "corpus: %s\n", corpus.status().message().c_str());
+    return 1;
+  }
+  std::vector<Sample> retrieved = corpus.value().retrieved;
+  if (args.summaries) {
+    for (Sample& s : AsSummaries(corpus.value().retrieved, kSummaryBytes)) {
+      retrieved.push_back(std::move(s));
+    }
+  }
+  for (Sample& s : PromptsAsRetrieved(corpus.value().messages, args.requests_as_retrieved,
+                                      args.attacks_as_retrieved)) {
+    retrieved.push_back(std::move(s));
+  }
+  InjectionModel model = EmptyModel(args.options);
+  model.head(InjectionChannel::kMessage) =
+      TrainChannel(corpus.value().messages, InjectionChannel::kMessage, args);
+  model.head(InjectionChannel::kRetrieved) =
+      TrainChannel(retrieved, InjectionChannel::kRetrieved, args);
+  if (args.out.empty()) return 0;
+  std::ofstream out(args.out, std::ios::binary | std::ios::trunc);
+  const std::string bytes = model.Serialize();
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!out) {
+    std::fprintf(stderr, "cannot write %s\n", args.out.c_str());
+    return 1;
+  }
+  std::printf("wrote %s (%zu bytes)\n", args.out.c_str(), bytes.size());
+  return 0;
+}
+
+}  // namespace
+}  // namespace vigil::training
+
+int main(int argc, char** argv) { return vigil::training::Main(argc, argv); }
