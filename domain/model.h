@@ -70,15 +70,15 @@ struct PayloadFields {
   std::optional<std::string> model;
   std::optional<std::string> system_prompt;
   std::optional<std::string> user_message;
-  std::optional<std::string> response_text;   // llm_call
-  std::optional<std::string> status;          // tool_call / llm_call "ok" | "failed"
-  std::optional<std::string> tool_name;       // tool_call
+  std::optional<std::string> response_text;  // llm_call
+  std::optional<std::string> status;         // tool_call / llm_call "ok" | "failed"
+  std::optional<std::string> tool_name;      // tool_call
   // tool_call: the tool's output as our SDKs send it (at most 16 KiB), and the short summary every
   // SDK sends. The prompt-injection detector reads result_text, else result_summary.
   std::optional<std::string> result_text;
   std::optional<std::string> result_summary;
-  std::optional<std::string> name;            // validator_result
-  std::optional<int64_t> input_tokens;        // integer JSON numbers only
+  std::optional<std::string> name;      // validator_result
+  std::optional<int64_t> input_tokens;  // integer JSON numbers only
   std::optional<int64_t> output_tokens;
   // validator_result: true when `passed` is JSON false or numeric 0.
   bool passed_is_false = false;
