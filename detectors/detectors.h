@@ -36,7 +36,7 @@ struct DetectorInfo {
   bool live;
 };
 
-// All eleven detectors in priority order. The vector lives for the whole program.
+// All twelve detectors in priority order. The vector lives for the whole program.
 const std::vector<DetectorInfo>& AllDetectors();
 
 // The detector called `name`, or nullptr.
@@ -190,10 +190,59 @@ std::optional<Finding> DetectPromptInjection(const ExecutionSnapshot& snapshot,
                                              const Policy& policy);
 std::optional<Finding> DetectCostVelocity(const ExecutionSnapshot& snapshot, const Policy& policy);
 std::optional<Finding> DetectLexicalDrift(const ExecutionSnapshot& snapshot, const Policy& policy);
+std::optional<Finding> DetectToolLoop(const ExecutionSnapshot& snapshot, const Policy& policy);
 
 // Call keys used by the identical-call loop: first 8 hex of SHA-256(model "\0" user_message).
 std::string IdenticalCallKey(std::string_view model, std::string_view user_message);
 // The same key as a number (the detector sorts these); IdenticalCallKey is its 8-digit hex.
 uint32_t IdenticalCallHash(std::string_view model, std::string_view user_message);
+
+// --- Loop identities (docs/detection.md)
+// ---------------------------------------------------------- Computed by the codec when it extracts
+// PayloadFields, so the live pass compares numbers.
+
+// A tool call's key: the first four bytes of SHA-256(tool_name "\0" arguments), `arguments` being
+// the minified JSON of the payload's `arguments` (empty when absent). Its 8-digit hex signs a
+// tool_loop finding: tool_loop_<hex>.
+uint32_t ToolCallHash(std::string_view tool_name, std::string_view arguments_json);
+
+// What a tool loop compares besides the key: the call's status and result (result_text, else
+// result_summary, else the exception's type and message). std::nullopt when the call carries none
+// of those, because then a repeat cannot be told from progress.
+std::optional<uint64_t> ToolResultDigest(std::string_view status,
+                                         std::optional<std::string_view> result_text,
+                                         std::optional<std::string_view> result_summary,
+                                         std::optional<std::string_view> exception_type,
+                                         std::optional<std::string_view> exception_message);
+
+// A digest of a text (an llm_call's response) for equality tests: the first eight bytes of its
+// SHA-256.
+uint64_t ContentDigest(std::string_view text);
+
+// The first 8 bytes of `context_sha256` when it is exactly 64 lower-case hex digits (the protocol
+// extension's form); std::nullopt for anything else.
+std::optional<uint64_t> ParseContextSha256(std::string_view hex);
+
+// --- One runaway, one group (docs/detection.md)
+// ---------------------------------------------------
+
+// Rank of a loops detector as a description of a runaway, most specific first: identical call and
+// tool loop name the repeated call, similar call a cluster of messages, step count and time budget
+// only a size bucket. std::nullopt for a detector that does not describe a runaway.
+std::optional<int> RunawayRank(std::string_view detector);
+
+// With policy.loops.one_group, the `loops` findings of one execution share one group: the group
+// `stored_group` when the execution already has one (its runaway never moves, so it is reported
+// once), else the group of the most specific of `findings` (RunawayRank). Rewrites the group_id of
+// every loops finding in `findings` to it and returns the index of the finding whose group that is
+// (the one to store first, because a group takes its signature from its first finding), or
+// std::nullopt when the group is `stored_group` or no finding is of class loops. Other findings
+// and other policies are left unchanged.
+std::optional<size_t> GroupRunaway(std::vector<Finding>* findings, const Policy& policy,
+                                   std::string_view stored_group);
+
+// The group the stored `findings` of an execution already give its runaway: the group of the most
+// specific loops finding among them; empty when there is none.
+std::string StoredRunawayGroup(const std::vector<Finding>& findings);
 
 }  // namespace vigil

@@ -32,6 +32,9 @@ const std::vector<Stage>& Stages() {
       {{kPromptInjection, kClassPromptInjection, 9, false}, &DetectPromptInjection},
       {{kCostVelocity, kClassCostVelocity, 10, true}, &DetectCostVelocity},
       {{kLexicalDrift, kClassDrift, 11, false}, &DetectLexicalDrift},
+      // Last, so the priorities of Mesedi's detectors stay as they are; an execution's group is its
+      // runaway's group whichever loops finding has the best priority (GroupRunaway).
+      {{kToolLoop, kClassLoops, 12, true}, &DetectToolLoop},
   };
   return stages;
 }

@@ -20,7 +20,9 @@ and retries unchanged, or a retry wrapper around a call that keeps failing (fail
 
 **Tuning.** `identical_call.min_repeats` (default 3, at least 2). Raise it if your agent
 legitimately polls with the same prompt; set `identical_call.enabled` to false only if repeats
-are by design.
+are by design. With `identical_call.context_aware` (the `vigil` preset) two calls repeat only when
+their whole requests do (`context_sha256`, sent by Vigil's SDKs), or, without it, when no tool result
+and no new response came between them.
 )md";
 
 constexpr std::string_view kSimilarCall = R"md(# Loop: near-identical LLM calls
@@ -40,7 +42,28 @@ converge.
 
 **Tuning.** `similar_call.max_distance` (default 0.20, range (0, 1]): lower it if templated but
 genuinely different requests are flagged; `similar_call.min_cluster` (default 3) sets how many
-look-alikes are needed.
+look-alikes are needed. With `similar_call.context_aware` (the `vigil` preset) look-alikes count only
+when the agent then made the same tool calls and gave alike answers.
+)md";
+
+constexpr std::string_view kToolLoop = R"md(# Loop: repeated tool call
+
+**What it means.** The agent called the same tool with the same arguments and got the same result
+(or the same error) at least `identical_call.min_repeats` times in one execution. Whatever it thinks
+between the calls, the tool tells it nothing new: a search it keeps re-running, a file it keeps
+re-reading, a submission it keeps retrying after being told it is wrong.
+
+**What to try first.**
+1. Open a sample execution and read the model's answer after the first repeat: why did it decide to
+   call the tool again instead of using the result?
+2. Cache tool results within a run, or tell the model in the tool's answer that it already has this
+   result.
+3. Give the agent a step budget (`max_llm_calls`); with `auto_halt` on, Vigil stops the run as soon
+   as the loop is seen.
+
+**Tuning.** `tool_loop.enabled` switches the detector (off in the `mesedi` preset); it counts to
+`identical_call.min_repeats`. Calls that report no result (`result_text`, `result_summary` or an
+exception) never count.
 )md";
 
 constexpr std::string_view kTimeBudget = R"md(# Loop: time budget exceeded
@@ -57,8 +80,9 @@ tool that hangs without a timeout, or a slow model under rate limiting.
 3. Declare a budget from the SDK so the agent stops itself; with `auto_halt` on, Vigil asks it to
    stop as soon as the limit is crossed.
 
-**Tuning.** `time_budget.max_duration_ms` (default 60000). Raise it for agents that are meant to
-run long; a per-execution budget overrides it for that execution.
+**Tuning.** Off by default in the `vigil` preset (agents legitimately run for minutes); a budget's
+`max_duration_ms` switches it on for that execution, and `time_budget.enabled` with
+`time_budget.max_duration_ms` (60000 when unset) for the whole project.
 )md";
 
 constexpr std::string_view kStepCount = R"md(# Loop: too many steps
@@ -75,8 +99,9 @@ steps than usual is usually stuck: planning without acting, or acting without ch
 3. Declare `max_steps`/`max_llm_calls` in the SDK budget; with `auto_halt` on, Vigil asks the agent
    to stop while it runs.
 
-**Tuning.** `step_count.max_steps` (default 50 events). Raise it for agents with long but healthy
-runs; a per-execution budget overrides it for that execution.
+**Tuning.** Off by default in the `vigil` preset (agents legitimately take hundreds of steps); a
+budget's `max_steps` or `max_llm_calls` switches it on for that execution, and `step_count.enabled`
+with `step_count.max_steps` (50 events when unset) for the whole project.
 )md";
 
 constexpr std::string_view kToolFailures = R"md(# Tool failures
@@ -130,8 +155,10 @@ sum over LLM calls of tokens times Vigil's price table. The signature is the ord
 3. Declare `max_cost_usd` in the SDK budget; with `auto_halt` on, Vigil asks the agent to stop
    while it runs.
 
-**Tuning.** `cost_velocity.min_cost_usd` (default 1.00 USD). Models missing from the price table
-cost 0 unless the SDK reports `estimated_cost_usd`.
+**Tuning.** Off by default in the `vigil` preset; a budget's `max_cost_usd` switches it on for that
+execution, and `cost_velocity.enabled` with `cost_velocity.min_cost_usd` (1.00 USD when unset) for
+the whole project. Models missing from the price table cost 0 unless the SDK reports
+`estimated_cost_usd`.
 )md";
 
 constexpr std::string_view kInstructionTag = R"md(# Prompt injection: instruction template tags
@@ -314,6 +341,7 @@ const std::vector<Playbook>& AllPlaybooks() {
   static const std::vector<Playbook> playbooks = {
       {"loops", "identical_call_", kIdenticalCall},
       {"loops", "similar_call_", kSimilarCall},
+      {"loops", "tool_loop_", kToolLoop},
       {"loops", "time_budget_", kTimeBudget},
       {"loops", "step_count_", kStepCount},
       {"tool_failures", "", kToolFailures},

@@ -82,12 +82,16 @@ std::vector<PolicyField> BuildFields() {
                                                            "identical_call", "enabled"),
       Int<&P::identical_call, &P::IdenticalCall::min_repeats>(
           "identical_call.min_repeats", "identical_call", "min_repeats", 2, kNoMax),
+      Bool<&P::identical_call, &P::IdenticalCall::context_aware>("identical_call.context_aware",
+                                                                 "identical_call", "context_aware"),
       Bool<&P::similar_call, &P::SimilarCall::enabled>("similar_call.enabled", "similar_call",
                                                        "enabled"),
       Int<&P::similar_call, &P::SimilarCall::min_cluster>("similar_call.min_cluster",
                                                           "similar_call", "min_cluster", 2, kNoMax),
       Double<&P::similar_call, &P::SimilarCall::max_distance>(
           "similar_call.max_distance", "similar_call", "max_distance", 0, 1, true),
+      Bool<&P::similar_call, &P::SimilarCall::context_aware>("similar_call.context_aware",
+                                                             "similar_call", "context_aware"),
       Bool<&P::prompt_injection, &P::PromptInjection::enabled>("prompt_injection.enabled",
                                                                "prompt_injection", "enabled"),
       Bool<&P::prompt_injection, &P::PromptInjection::classifier>("prompt_injection.classifier",
@@ -106,12 +110,14 @@ std::vector<PolicyField> BuildFields() {
           "lexical_drift.min_distance", "lexical_drift", "min_distance", 0.45, 1, false),
       Int<&P::lexical_drift, &P::LexicalDrift::min_history>(
           "lexical_drift.min_history", "lexical_drift", "min_history", 0, 10000),
+      Bool<&P::tool_loop, &P::ToolLoop::enabled>("tool_loop.enabled", "tool_loop", "enabled"),
       Int<&P::history, &P::History::days>("history.days", "history", "days", 1, 90),
       Int<&P::history, &P::History::max_messages>("history.max_messages", "history", "max_messages",
                                                   1, 10000),
       Bool<&P::auto_halt, &P::AutoHalt::loops>("auto_halt.loops", "auto_halt", "loops"),
       Bool<&P::auto_halt, &P::AutoHalt::cost_velocity>("auto_halt.cost_velocity", "auto_halt",
                                                        "cost_velocity"),
+      Bool<&P::loops, &P::Loops::one_group>("loops.one_group", "loops", "one_group"),
   };
 }
 
@@ -155,18 +161,26 @@ Policy PolicyPreset(std::string_view name) {
   Policy policy;  // member initialisers are the `vigil` preset
   policy.preset = std::string(name);
   if (name == kPresetMesedi) {
-    // Mesedi's hard-coded thresholds, so `failure_group_id` matches what Mesedi would assign.
+    // Mesedi's hard-coded thresholds and rules, so `failure_group_id` matches what Mesedi would
+    // assign: every detector of its own on, loops keyed on the message alone, a group per finding.
+    policy.time_budget.enabled = true;
     policy.time_budget.max_duration_ms = 1000;
+    policy.step_count.enabled = true;
     policy.step_count.max_steps = 10;
     policy.identical_call.min_repeats = 3;
+    policy.identical_call.context_aware = false;
     policy.similar_call.min_cluster = 3;
     policy.similar_call.max_distance = 0.20;
+    policy.similar_call.context_aware = false;
+    policy.cost_velocity.enabled = true;
     policy.cost_velocity.min_cost_usd = 0.001;
     policy.lexical_drift.enabled = true;
     policy.lexical_drift.min_distance = 0.45;
     policy.lexical_drift.min_history = 0;
     policy.history.days = 7;
     policy.history.max_messages = 500;
+    policy.tool_loop.enabled = false;
+    policy.loops.one_group = false;
     // Mesedi's injection detector: the phrase patterns on user messages and system prompts only.
     policy.prompt_injection.classifier = false;
     policy.prompt_injection.read_tool_results = false;

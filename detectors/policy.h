@@ -29,12 +29,15 @@ struct Policy {
   struct Crash {
     bool enabled = true;
   } crash;
+  // Off by default: ordinary agents run for many minutes and hundreds of steps, so no absolute
+  // limit fits them all. A budget an SDK declares switches its detector on for that execution,
+  // and a project that knows its agents sets limits here (docs/detection.md).
   struct TimeBudget {
-    bool enabled = true;
+    bool enabled = false;
     int64_t max_duration_ms = 60000;  // finding when elapsed > value
   } time_budget;
   struct StepCount {
-    bool enabled = true;
+    bool enabled = false;
     int64_t max_steps = 50;  // finding when stored events > value
   } step_count;
   struct ToolFailure {
@@ -46,11 +49,19 @@ struct Policy {
   struct IdenticalCall {
     bool enabled = true;
     int64_t min_repeats = 3;  // finding when one call key is seen >= value times
+    // Two calls repeat only when their whole requests do: equal `context_sha256` when the SDK sends
+    // it, else the same model and message with no tool result and no new response between them.
+    // Off = Mesedi's rule (model and message alone).
+    bool context_aware = true;
   } identical_call;
   struct SimilarCall {
     bool enabled = true;
     int64_t min_cluster = 3;     // finding when neighbours >= value
     double max_distance = 0.20;  // neighbours are closer than this (strictly)
+    // Near-identical messages are neighbours only when the calls also acted alike (the same tool
+    // calls after them, close responses); equal messages only when identical-call would count
+    // them as repeats. Off = Mesedi's rule (messages alone).
+    bool context_aware = true;
   } similar_call;
   struct PromptInjection {
     bool enabled = true;
@@ -63,7 +74,7 @@ struct Policy {
     bool read_system_prompt = false;
   } prompt_injection;
   struct CostVelocity {
-    bool enabled = true;
+    bool enabled = false;
     double min_cost_usd = 1.00;  // finding when cost > 0 and cost >= value
   } cost_velocity;
   struct LexicalDrift {
@@ -73,6 +84,11 @@ struct Policy {
     double min_distance = 0.70;  // finding when distance >= value
     int64_t min_history = 200;   // historical messages needed before it may fire
   } lexical_drift;
+  // The same tool called with the same arguments and getting the same result
+  // identical_call.min_repeats times. Not part of Mesedi's detectors, so off in its preset.
+  struct ToolLoop {
+    bool enabled = true;
+  } tool_loop;
   struct History {
     int64_t days = 7;            // window of other executions' events read by the drift detectors
     int64_t max_messages = 500;  // newest historical user messages kept for lexical drift
@@ -81,6 +97,11 @@ struct Policy {
     bool loops = false;
     bool cost_velocity = false;
   } auto_halt;
+  struct Loops {
+    // The `loops` findings of one execution describe one runaway: they share one group (the most
+    // specific, see RunawayGroupOrder) so it is reported once. Off = a group per finding (Mesedi).
+    bool one_group = true;
+  } loops;
 };
 
 // True for the preset names of spec §8.2.
@@ -122,7 +143,7 @@ struct PolicyField {
   bool InRange(const PolicyValue& value) const;
 };
 
-// Every tunable field, in JSON order (detectors in priority order, then history, auto_halt).
+// Every tunable field, in JSON order (detectors in priority order, then history, auto_halt, loops).
 // Thread-safe; the vector lives for the whole program.
 const std::vector<PolicyField>& PolicyFields();
 

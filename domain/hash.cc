@@ -63,6 +63,14 @@ uint32_t Sha256First32(std::initializer_list<std::string_view> parts) {
          uint32_t{digest[3]};
 }
 
+uint64_t Sha256First64(std::initializer_list<std::string_view> parts) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  Sha256Of(parts, digest);
+  uint64_t value = 0;
+  for (int i = 0; i < 8; ++i) value = value << 8 | digest[i];
+  return value;
+}
+
 std::string HmacSha256(std::string_view key, std::string_view data) {
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int len = 0;

@@ -15,6 +15,10 @@ std::string Sha256Hex(std::string_view data);
 // of the first eight characters of their Sha256Hex, without building either string.
 uint32_t Sha256First32(std::initializer_list<std::string_view> parts);
 
+// The first eight bytes of SHA-256 of the concatenated `parts` as a big-endian integer (the value
+// of the first sixteen characters of their Sha256Hex).
+uint64_t Sha256First64(std::initializer_list<std::string_view> parts);
+
 // Raw 32-byte HMAC-SHA256 of `data` under `key`.
 std::string HmacSha256(std::string_view key, std::string_view data);
 

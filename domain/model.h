@@ -55,20 +55,24 @@ struct Execution {
   int64_t halt_requested_at_ms = 0;
 };
 
-// Payload fields the detectors read (spec §7, the starred fields). Extracted once from the payload
-// JSON by the codec so detectors never parse JSON. A field is set only when present with the right
-// JSON type; detectors skip events whose field is missing.
+// Payload fields the detectors read (spec §7, the starred fields, and the extensions of
+// docs/protocol.md). Extracted once from the payload JSON by the codec so detectors never parse
+// JSON. A field is set only when present with the right JSON type (and, for context_sha256, the
+// right form); detectors skip events whose field is missing.
 //
 // Two extractions fill it. ExtractPayloadFields (a stored payload, for a final pass) sets every
 // field. ParseEventBatch (a POST /events batch, for ingestion and the live pass) sets only the
-// model, the token counts and, on an llm_call when detection is on, identical_call_hash: a detector
-// that starts reading another field in the live pass must have ParseEventBatch extract it too.
+// model, the token counts and, when detection is on, the numbers the live loop detectors compare
+// (identical_call_hash, context_digest and response_digest on an llm_call; tool_call_hash and
+// tool_result_digest on a tool_call): a detector that starts reading another field in the live pass
+// must have ParseEventBatch extract it too.
 struct PayloadFields {
   std::optional<std::string> model;
   std::optional<std::string> system_prompt;
   std::optional<std::string> user_message;
-  std::optional<std::string> status;     // tool_call / llm_call "ok" | "failed"
-  std::optional<std::string> tool_name;  // tool_call
+  std::optional<std::string> response_text;  // llm_call
+  std::optional<std::string> status;         // tool_call / llm_call "ok" | "failed"
+  std::optional<std::string> tool_name;      // tool_call
   // tool_call: the tool's output as our SDKs send it (at most 16 KiB), and the short summary every
   // SDK sends. The prompt-injection detector reads result_text, else result_summary.
   std::optional<std::string> result_text;
@@ -81,6 +85,17 @@ struct PayloadFields {
   // The identical-call hash of this llm_call (IdenticalCallHash), precomputed by ParseEventBatch
   // and kept by the live pass cache. Absent = the detector computes it from model and message.
   std::optional<uint32_t> identical_call_hash;
+  // llm_call: the first 8 bytes (big-endian) of a well-formed `context_sha256`, the digest of the
+  // call's whole request; two calls with equal digests sent the model the same input.
+  std::optional<uint64_t> context_digest;
+  // llm_call: ContentDigest of `response_text`, when that is a string.
+  std::optional<uint64_t> response_digest;
+  // tool_call: ToolCallHash of `tool_name` and the minified `arguments`, when tool_name is a
+  // string.
+  std::optional<uint32_t> tool_call_hash;
+  // tool_call: ToolResultDigest of its status and result; absent when the event carries no result
+  // (no result_text, result_summary or exception), so a loop cannot be told from progress.
+  std::optional<uint64_t> tool_result_digest;
 };
 
 // One stored event.

@@ -10,13 +10,16 @@ namespace vigil::storage {
 namespace {
 
 // Group columns plus the counters computed on read: affected executions (distinct executions
-// holding a finding in the group) and the cost they wasted.
-#define VIGIL_GROUP_SELECT                                                                      \
-  "SELECT g.group_id, g.failure_class, g.signature, g.first_seen, g.last_seen,"                 \
-  " COALESCE(g.sample_execution_id, ''),"                                                       \
-  " (SELECT COUNT(*) FROM findings f WHERE f.project = g.project AND f.group_id = g.group_id)," \
-  " (SELECT COALESCE(SUM(x.estimated_cost_usd), 0) FROM findings f JOIN executions x"           \
-  "    ON x.id = f.execution WHERE f.project = g.project AND f.group_id = g.group_id)"          \
+// holding a finding in the group) and the cost they wasted. Distinct, because one execution can
+// hold several findings of a group: the loops findings of one runaway share its group.
+#define VIGIL_GROUP_SELECT                                                       \
+  "SELECT g.group_id, g.failure_class, g.signature, g.first_seen, g.last_seen,"  \
+  " COALESCE(g.sample_execution_id, ''),"                                        \
+  " (SELECT COUNT(DISTINCT f.execution) FROM findings f"                         \
+  "    WHERE f.project = g.project AND f.group_id = g.group_id),"                \
+  " (SELECT COALESCE(SUM(x.estimated_cost_usd), 0) FROM executions x"            \
+  "    WHERE x.id IN (SELECT f.execution FROM findings f"                        \
+  "                   WHERE f.project = g.project AND f.group_id = g.group_id))" \
   " FROM failure_groups g"
 
 FailureGroupRow ReadGroupRow(SQLite::Statement& q) {

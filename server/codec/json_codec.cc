@@ -18,7 +18,8 @@ using simdjson::dom::element;
 using simdjson::dom::element_type;
 
 PayloadFields FieldsOf(element doc);  // below ExtractPayloadFields' section
-PayloadFields IngestFieldsOf(std::optional<element> payload, bool identical_call_hash);
+PayloadFields IngestFieldsOf(std::optional<element> payload, std::string_view event_type,
+                             bool detection);
 
 // One parser per thread: parsers are not thread-safe and reusing one avoids reallocating its
 // buffers on every request. A parser grown by a very large body is dropped afterwards so idle
@@ -263,8 +264,7 @@ Result<ExecutionPatch> ParseExecutionBody(std::string_view body, std::string* bo
   return p;
 }
 
-Result<EventBatch> ParseEventBatch(std::string_view body, int64_t now_ms,
-                                   bool identical_call_hashes) {
+Result<EventBatch> ParseEventBatch(std::string_view body, int64_t now_ms, bool detection_fields) {
   element doc;
   Status s = ParseDocument(body, &doc);
   if (!s.ok()) return s;
@@ -337,7 +337,7 @@ Result<EventBatch> ParseEventBatch(std::string_view body, int64_t now_ms,
       batch.errors.emplace_back(i, error);
       continue;
     }
-    ev.fields = IngestFieldsOf(payload, identical_call_hashes && ev.event_type == "llm_call");
+    ev.fields = IngestFieldsOf(payload, ev.event_type, detection_fields);
     batch.events.push_back(std::move(ev));
   }
   return batch;
@@ -345,69 +345,129 @@ Result<EventBatch> ParseEventBatch(std::string_view body, int64_t now_ms,
 
 namespace {
 
-// input_tokens / output_tokens into `f` when `key` names one and `value` is an integer JSON number.
-void ReadTokens(std::string_view key, element value, PayloadFields* f) {
-  if (key != "input_tokens" && key != "output_tokens") return;
-  int64_t n;
-  if ((value.type() == element_type::INT64 || value.type() == element_type::UINT64) &&
-      value.get_int64().get(n) == simdjson::SUCCESS) {
-    (key == "input_tokens" ? f->input_tokens : f->output_tokens) = n;
+// The payload keys detection reads, as views into the parsed document (nothing copied yet). Keys
+// repeat as everywhere in the codec: the last value of the right type wins.
+struct PayloadView {
+  std::optional<std::string_view> model, system_prompt, user_message, response_text, status,
+      tool_name, result_text, result_summary, name, exception_type, exception_message,
+      context_sha256;
+  std::optional<element> arguments;
+  std::optional<int64_t> input_tokens, output_tokens;
+  bool passed_is_false = false;
+};
+
+// The string member of `v` that `key` names, or nullptr.
+std::optional<std::string_view>* StringSlot(std::string_view key, PayloadView* v) {
+  static const std::pair<std::string_view, std::optional<std::string_view> PayloadView::*>
+      kSlots[] = {{"model", &PayloadView::model},
+                  {"system_prompt", &PayloadView::system_prompt},
+                  {"user_message", &PayloadView::user_message},
+                  {"response_text", &PayloadView::response_text},
+                  {"status", &PayloadView::status},
+                  {"tool_name", &PayloadView::tool_name},
+                  {"result_text", &PayloadView::result_text},
+                  {"result_summary", &PayloadView::result_summary},
+                  {"name", &PayloadView::name},
+                  {"exception_type", &PayloadView::exception_type},
+                  {"exception_message", &PayloadView::exception_message},
+                  {"context_sha256", &PayloadView::context_sha256}};
+  for (const auto& [name, member] : kSlots) {
+    if (name == key) return &(v->*member);
   }
+  return nullptr;
 }
 
-PayloadFields FieldsOf(element doc) {
-  PayloadFields f;
+PayloadView ViewOf(element doc) {
+  PayloadView v;
   simdjson::dom::object obj;
-  if (doc.get_object().get(obj) != simdjson::SUCCESS) return f;
+  if (doc.get_object().get(obj) != simdjson::SUCCESS) return v;
   for (auto [key, value] : obj) {
     std::string_view sv;
-    const bool is_string = value.get_string().get(sv) == simdjson::SUCCESS;
-    if (key == "model" && is_string) f.model = std::string(sv);
-    if (key == "system_prompt" && is_string) f.system_prompt = std::string(sv);
-    if (key == "user_message" && is_string) f.user_message = std::string(sv);
-    if (key == "status" && is_string) f.status = std::string(sv);
-    if (key == "tool_name" && is_string) f.tool_name = std::string(sv);
-    if (key == "result_text" && is_string) f.result_text = std::string(sv);
-    if (key == "result_summary" && is_string) f.result_summary = std::string(sv);
-    if (key == "name" && is_string) f.name = std::string(sv);
-    ReadTokens(key, value, &f);
-    if (key == "passed") {
-      bool b;
-      double d;
+    int64_t n;
+    double d;
+    bool b;
+    if (std::optional<std::string_view>* slot = StringSlot(key, &v)) {
+      if (value.get_string().get(sv) == simdjson::SUCCESS) *slot = sv;
+    } else if (key == "input_tokens" || key == "output_tokens") {
+      // Integer JSON numbers only.
+      if ((value.type() == element_type::INT64 || value.type() == element_type::UINT64) &&
+          value.get_int64().get(n) == simdjson::SUCCESS) {
+        (key == "input_tokens" ? v.input_tokens : v.output_tokens) = n;
+      }
+    } else if (key == "arguments") {
+      v.arguments = value;
+    } else if (key == "passed") {
       if (value.get_bool().get(b) == simdjson::SUCCESS) {
-        f.passed_is_false = !b;
+        v.passed_is_false = !b;
       } else if (value.is_number() && value.get_double().get(d) == simdjson::SUCCESS) {
-        f.passed_is_false = d == 0;
+        v.passed_is_false = d == 0;
       } else {
-        f.passed_is_false = false;
+        v.passed_is_false = false;
       }
     }
   }
+  return v;
+}
+
+std::optional<std::string> Copy(std::optional<std::string_view> v) {
+  return v ? std::optional<std::string>(std::string(*v)) : std::nullopt;
+}
+
+// The numbers the loop detectors compare (docs/detection.md). A malformed context_sha256 is
+// ignored like any payload field of the wrong type: the payload is still stored, and the call is
+// judged by its message as a call without the extension.
+void SetLlmCallDigests(const PayloadView& v, PayloadFields* f) {
+  if (v.context_sha256) f->context_digest = ParseContextSha256(*v.context_sha256);
+  if (v.response_text) f->response_digest = ContentDigest(*v.response_text);
+}
+
+void SetToolCallDigests(const PayloadView& v, PayloadFields* f) {
+  if (!v.tool_name) return;
+  const std::string arguments = v.arguments ? simdjson::minify(*v.arguments) : std::string();
+  f->tool_call_hash = ToolCallHash(*v.tool_name, arguments);
+  f->tool_result_digest = ToolResultDigest(v.status.value_or(""), v.result_text, v.result_summary,
+                                           v.exception_type, v.exception_message);
+}
+
+PayloadFields FieldsOf(element doc) {
+  const PayloadView v = ViewOf(doc);
+  PayloadFields f;
+  f.model = Copy(v.model);
+  f.system_prompt = Copy(v.system_prompt);
+  f.user_message = Copy(v.user_message);
+  f.response_text = Copy(v.response_text);
+  f.status = Copy(v.status);
+  f.tool_name = Copy(v.tool_name);
+  f.result_text = Copy(v.result_text);
+  f.result_summary = Copy(v.result_summary);
+  f.name = Copy(v.name);
+  f.input_tokens = v.input_tokens;
+  f.output_tokens = v.output_tokens;
+  f.passed_is_false = v.passed_is_false;
+  // The event type is not known here; the detectors read each number on its own type only.
+  SetLlmCallDigests(v, &f);
+  SetToolCallDigests(v, &f);
   return f;
 }
 
 // What ingestion itself reads of a payload: the model and token counts (model usage, the live
-// detectors) and, when asked, the identical-call hash, computed here from the message in place.
-// The other fields are not copied: only a final pass reads them, from the stored payload
-// (ExtractPayloadFields). Keys repeat as in FieldsOf: the last value of the right type.
-PayloadFields IngestFieldsOf(std::optional<element> payload, bool identical_call_hash) {
+// detectors) and, when detection is on, the numbers the live loop detectors compare, computed here
+// from the payload in place. The other fields are not copied: only a final pass reads them, from
+// the stored payload (ExtractPayloadFields).
+PayloadFields IngestFieldsOf(std::optional<element> payload, std::string_view event_type,
+                             bool detection) {
+  PayloadView v;
+  if (payload) v = ViewOf(*payload);
   PayloadFields f;
-  std::string_view user_message;
-  simdjson::dom::object obj;
-  if (payload && payload->get_object().get(obj) == simdjson::SUCCESS) {
-    for (auto [key, value] : obj) {
-      std::string_view sv;
-      if (key == "model" && value.get_string().get(sv) == simdjson::SUCCESS) {
-        f.model = std::string(sv);
-      } else if (key == "user_message" && value.get_string().get(sv) == simdjson::SUCCESS) {
-        user_message = sv;
-      } else {
-        ReadTokens(key, value, &f);
-      }
-    }
-  }
-  if (identical_call_hash) {
-    f.identical_call_hash = IdenticalCallHash(f.model.value_or(""), user_message);
+  f.model = Copy(v.model);
+  f.input_tokens = v.input_tokens;
+  f.output_tokens = v.output_tokens;
+  if (!detection) return f;
+  if (event_type == "llm_call") {
+    f.identical_call_hash = IdenticalCallHash(f.model.value_or(""), v.user_message.value_or(""));
+    SetLlmCallDigests(v, &f);
+  } else if (event_type == "tool_call") {
+    SetToolCallDigests(v, &f);
   }
   return f;
 }

@@ -27,12 +27,12 @@ struct EventBatch {
 };
 // Whole-body failures: InvalidArgument (not JSON, not an array, empty) and TooLarge (> 1000).
 // Events without a timestamp get `now_ms`. Of the payload fields, each event carries only what
-// ingestion reads: the model, the token counts and, with `identical_call_hashes` (set when the
-// live detection pass will run), an llm_call's identical_call_hash.
-Result<EventBatch> ParseEventBatch(std::string_view body, int64_t now_ms,
-                                   bool identical_call_hashes);
+// ingestion reads: the model, the token counts and, with `detection_fields` (set when the live
+// detection pass will run), the numbers the live loop detectors compare (see PayloadFields).
+Result<EventBatch> ParseEventBatch(std::string_view body, int64_t now_ms, bool detection_fields);
 
-// Extracts the detector-relevant fields of a stored payload (spec §7).
+// Extracts the detector-relevant fields of a stored payload (spec §7, docs/protocol.md), with the
+// loop detectors' numbers.
 PayloadFields ExtractPayloadFields(std::string_view payload_json);
 
 // An optional JSON object body holding at most string fields (e.g. {"name": ...}). Empty body ok.

@@ -48,6 +48,32 @@ Finding FromStored(const StoredFinding& s) {
   return f;
 }
 
+std::vector<Finding> FromStored(const std::vector<StoredFinding>& stored) {
+  std::vector<Finding> findings;
+  for (const StoredFinding& s : stored) findings.push_back(FromStored(s));
+  return findings;
+}
+
+// Gives the execution's runaway one group (GroupRunaway) and moves the finding that names a new
+// group to the front: a group takes its class and signature, and its webhook, from the finding
+// that creates it. The order of storing changes nothing else.
+void StoreOrderForRunaway(std::vector<Finding>* findings, const Policy& policy,
+                          const std::string& stored_group) {
+  const std::optional<size_t> first = GroupRunaway(findings, policy, stored_group);
+  if (first && *first > 0) {
+    std::rotate(findings->begin(), findings->begin() + static_cast<std::ptrdiff_t>(*first),
+                findings->begin() + static_cast<std::ptrdiff_t>(*first) + 1);
+  }
+}
+
+// The execution's failure_group_id: the group of its highest-priority finding (spec §8.1).
+std::string PrimaryGroup(const std::vector<Finding>& findings) {
+  const auto top =
+      std::min_element(findings.begin(), findings.end(),
+                       [](const Finding& a, const Finding& b) { return a.priority < b.priority; });
+  return top == findings.end() ? "" : top->group_id;
+}
+
 void LogDetectorErrors(const std::vector<DetectorError>& errors, const std::string& execution_id) {
   for (const auto& e : errors) {
     log::Error("detector failed",
@@ -73,6 +99,11 @@ Event SlimForLivePass(const Event& e) {
         e.fields.identical_call_hash
             ? e.fields.identical_call_hash
             : IdenticalCallHash(e.fields.model.value_or(""), e.fields.user_message.value_or(""));
+    slim.fields.context_digest = e.fields.context_digest;
+    slim.fields.response_digest = e.fields.response_digest;
+  } else if (e.event_type == "tool_call") {
+    slim.fields.tool_call_hash = e.fields.tool_call_hash;
+    slim.fields.tool_result_digest = e.fields.tool_result_digest;
   }
   return slim;
 }
@@ -159,7 +190,7 @@ Status Detection::FinalPass(int64_t project, const std::string& project_id,
         return Status::Ok();
       }
       return StoreFinalFindings(txn, project, project_id, in->row_id, execution_id, findings,
-                                computed_cost, now_ms);
+                                policy, computed_cost, now_ms);
     });
     if (!s.ok() || !stale) return s;
   }
@@ -178,12 +209,13 @@ Status Detection::PutFinding(WriteTxn& txn, int64_t project, const std::string& 
 
 Status Detection::StoreFinalFindings(WriteTxn& txn, int64_t project, const std::string& project_id,
                                      int64_t row, const std::string& execution_id,
-                                     const std::vector<Finding>& findings, double computed_cost,
-                                     int64_t now_ms) {
+                                     std::vector<Finding> findings, const Policy& policy,
+                                     double computed_cost, int64_t now_ms) {
   auto old = storage::LoadFindings(txn, project, row);
   if (!old.ok()) return old.status();
   Status s = storage::DeleteFindings(txn, project, row);
   if (!s.ok()) return s;
+  StoreOrderForRunaway(&findings, policy, StoredRunawayGroup(FromStored(old.value())));
   for (const Finding& f : findings) {
     // An unchanged finding keeps the time it was first detected.
     int64_t detected_at = now_ms;
@@ -194,8 +226,7 @@ Status Detection::StoreFinalFindings(WriteTxn& txn, int64_t project, const std::
                    now_ms);
     if (!s.ok()) return s;
   }
-  s = storage::SetPrimaryGroup(txn, project, row,
-                               findings.empty() ? "" : findings.front().group_id);
+  s = storage::SetPrimaryGroup(txn, project, row, PrimaryGroup(findings));
   if (!s.ok()) return s;
   if (computed_cost > 0) return storage::SetEstimatedCost(txn, project, row, computed_cost);
   return Status::Ok();
@@ -242,6 +273,7 @@ LivePlan Detection::PrepareLive(int64_t project, const std::string& project_id,
                                 int64_t now_ms) {
   LivePlan plan;
   plan.project_id = project_id;
+  plan.policy = policy;
   if (!enabled_) return plan;
   std::vector<std::string> order;  // executions in order of first appearance
   for (const Event& e : batch) {
@@ -337,35 +369,42 @@ Status Detection::ApplyLive(WriteTxn& txn, int64_t project, const LivePlan& plan
     // Terminal executions get the final pass; a view that assumed events the batch did not store
     // (duplicates) is wrong and writes nothing.
     if (!t || t->terminal || t->inserted != item.assumed_new) continue;
-    auto stored = storage::LoadFindings(txn, project, t->row_id);
-    if (!stored.ok()) return stored.status();
-    std::vector<Finding> all;
-    for (const StoredFinding& sf : stored.value()) all.push_back(FromStored(sf));
-    bool wrote = false;
-    for (const Finding& f : item.changed) {
-      auto it = std::find_if(all.begin(), all.end(),
-                             [&](const Finding& x) { return x.detector == f.detector; });
-      // A live pass only adds findings or raises a bucket (spec §8.4).
-      if (it != all.end() && !LiveFindingSupersedes(*it, f)) continue;
-      Status s = PutFinding(txn, project, plan.project_id, t->row_id, item.execution_id,
-                            ToStored(f, now_ms, "live"), now_ms);
-      if (!s.ok()) return s;
-      if (it != all.end()) {
-        *it = f;
-      } else {
-        all.push_back(f);
-      }
-      wrote = true;
-    }
-    if (!wrote) continue;
-    const auto top = std::min_element(
-        all.begin(), all.end(),
-        [](const Finding& a, const Finding& b) { return a.priority < b.priority; });
-    Status s =
-        storage::SetPrimaryGroup(txn, project, t->row_id, top == all.end() ? "" : top->group_id);
+    Status s = ApplyLiveFindings(txn, project, plan.project_id, t->row_id, item.execution_id,
+                                 item.changed, plan.policy, now_ms);
     if (!s.ok()) return s;
   }
   return Status::Ok();
+}
+
+Status Detection::ApplyLiveFindings(WriteTxn& txn, int64_t project, const std::string& project_id,
+                                    int64_t row, const std::string& execution_id,
+                                    const std::vector<Finding>& changed, const Policy& policy,
+                                    int64_t now_ms) {
+  auto stored = storage::LoadFindings(txn, project, row);
+  if (!stored.ok()) return stored.status();
+  std::vector<Finding> all = FromStored(stored.value());
+  std::vector<Finding> fresh;
+  for (const Finding& f : changed) {
+    auto it = std::find_if(all.begin(), all.end(),
+                           [&](const Finding& x) { return x.detector == f.detector; });
+    // A live pass only adds findings or raises a bucket (spec §8.4).
+    if (it == all.end() || LiveFindingSupersedes(*it, f)) fresh.push_back(f);
+  }
+  if (fresh.empty()) return Status::Ok();
+  StoreOrderForRunaway(&fresh, policy, StoredRunawayGroup(all));
+  for (const Finding& f : fresh) {
+    Status s = PutFinding(txn, project, project_id, row, execution_id, ToStored(f, now_ms, "live"),
+                          now_ms);
+    if (!s.ok()) return s;
+    auto it = std::find_if(all.begin(), all.end(),
+                           [&](const Finding& x) { return x.detector == f.detector; });
+    if (it != all.end()) {
+      *it = f;
+    } else {
+      all.push_back(f);
+    }
+  }
+  return storage::SetPrimaryGroup(txn, project, row, PrimaryGroup(all));
 }
 
 void Detection::FinishLive(int64_t project, const LivePlan& plan, const IngestResult* result,

@@ -97,8 +97,14 @@ class Detection {
                     const std::string& execution_id, const StoredFinding& finding, int64_t now_ms);
   Status StoreFinalFindings(WriteTxn& txn, int64_t project, const std::string& project_id,
                             int64_t row, const std::string& execution_id,
-                            const std::vector<Finding>& findings, double computed_cost,
-                            int64_t now_ms);
+                            std::vector<Finding> findings, const Policy& policy,
+                            double computed_cost, int64_t now_ms);
+  // ApplyLive for one execution (row `row`) whose batch committed as the plan assumed: stores the
+  // `changed` findings that are new or raised.
+  Status ApplyLiveFindings(WriteTxn& txn, int64_t project, const std::string& project_id,
+                           int64_t row, const std::string& execution_id,
+                           const std::vector<Finding>& changed, const Policy& policy,
+                           int64_t now_ms);
   // The cached state under `key` (LiveKey), created empty on first use.
   std::shared_ptr<LiveState> Live(const std::string& key);
   void AccountBytes(const std::string& key, size_t bytes);
@@ -127,6 +133,7 @@ class Detection {
 
 struct LivePlan {
   std::string project_id;
+  Policy policy;  // the policy the plan was made under
   struct Item {
     std::string execution_id;
     std::shared_ptr<Detection::LiveState> state;

@@ -27,7 +27,7 @@ TEST_CASE("DetectCostVelocity fires at or above min_cost_usd with the cost bucke
   };
   for (const Case& c : cases) {
     CAPTURE(c.cost_usd);
-    const auto finding = DetectCostVelocity(WithStoredCost(c.cost_usd), Policy{});
+    const auto finding = DetectCostVelocity(WithStoredCost(c.cost_usd), test::ProjectLimits());
     if (c.signature == nullptr) {
       CHECK_FALSE(finding);
       continue;
@@ -53,7 +53,7 @@ TEST_CASE("DetectCostVelocity computes cost from tokens when none is stored") {
 }
 
 TEST_CASE("DetectCostVelocity never fires on a free execution, even with a zero threshold") {
-  Policy policy;
+  Policy policy = test::ProjectLimits();
   policy.cost_velocity.min_cost_usd = 0;
   CHECK_FALSE(DetectCostVelocity(MakeSnapshot({LlmCall("llama-3", "q", 5000, 5000)}), policy));
   const auto finding = DetectCostVelocity(WithStoredCost(0.0001), policy);
@@ -77,7 +77,7 @@ TEST_CASE("A budget's max_cost_usd replaces the threshold, fires strictly above,
   ExecutionSnapshot pricey = WithStoredCost(3.0);
   pricey.execution.budget = Budget{};
   pricey.execution.budget->max_cost_usd = 5.0;
-  CHECK_FALSE(DetectCostVelocity(pricey, Policy{}));
+  CHECK_FALSE(DetectCostVelocity(pricey, test::ProjectLimits()));
 }
 
 }  // namespace

@@ -195,9 +195,9 @@ TEST_CASE("Healthy varied executions produce zero findings under the default pol
 TEST_CASE("The healthy traffic generator does trip the detectors once a loop is injected") {
   TrafficGenerator generator(7);
   ExecutionSnapshot snapshot = generator.Next(0, {});
+  // The agent sends its first request twice more before anything else happens.
   const Event repeated = snapshot.events.front();
-  snapshot.events.push_back(repeated);
-  snapshot.events.push_back(repeated);
+  snapshot.events.insert(snapshot.events.begin() + 1, 2, repeated);
   snapshot.history.models = {"claude-sonnet-4-6", "gpt-4o-mini", "claude-haiku-4-5"};
   const auto findings = RunDetectors(snapshot, Policy{}, Pass::kFinal);
   REQUIRE_FALSE(findings.empty());

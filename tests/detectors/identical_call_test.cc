@@ -97,6 +97,86 @@ TEST_CASE("DetectIdenticalCall follows min_repeats and the enabled flag") {
   CHECK_FALSE(DetectIdenticalCall(MakeSnapshot(Repeat(call, 10)), policy));
 }
 
+// The story behind the context-aware rule: a tool-calling agent makes several model calls after one
+// user turn, and each records the same last user message while the tool results differ. Keyed on
+// the message alone, every such run of three steps or more was a "loop".
+std::vector<Event> MultiStepToolRun(bool with_digest) {
+  const Event step = LlmCall("gpt-4o", "Find the cheapest flight to Lisbon and book it.");
+  std::vector<Event> events;
+  const char* results[] = {"3 flights found", "TAP 212 costs 89 EUR", "booked: ref QX7"};
+  for (int i = 0; i < 3; ++i) {
+    Event call = test::WithResponse(step, "");  // a tool request has no text
+    if (with_digest) call = test::WithContext(call, 100 + static_cast<uint64_t>(i));
+    events.push_back(call);
+    events.push_back(
+        test::ToolCallWithResult("flights", "{\"step\":" + std::to_string(i) + "}", results[i]));
+  }
+  Event last = test::WithResponse(step, "Booked TAP 212 for 89 EUR.");
+  if (with_digest) last = test::WithContext(last, 200);
+  events.push_back(last);
+  return events;
+}
+
+TEST_CASE("A multi-step tool-calling run with one user message is not an identical-call loop") {
+  CHECK_FALSE(DetectIdenticalCall(MakeSnapshot(MultiStepToolRun(true)), Policy{}));
+  CHECK_FALSE(DetectIdenticalCall(MakeSnapshot(MultiStepToolRun(false)), Policy{}));
+  // Mesedi's rule, keyed on the message alone, calls it a loop.
+  CHECK(DetectIdenticalCall(MakeSnapshot(MultiStepToolRun(false)), PolicyPreset("mesedi")));
+}
+
+TEST_CASE("The same context digest three times is a loop, signed by model and message") {
+  const Event call = test::WithContext(
+      test::WithResponse(LlmCall("claude-opus-4-6", "Did you understand my last request?"), "Yes"),
+      0xfeedu);
+  CHECK_FALSE(DetectIdenticalCall(MakeSnapshot(Repeat(call, 2)), Policy{}));
+  // Tool results between the calls do not matter: the digest says the model saw the same input.
+  std::vector<Event> events = Repeat(call, 3);
+  events.insert(events.begin() + 1, test::ToolCallWithResult("search", "{}", "nothing"));
+  const auto finding = DetectIdenticalCall(MakeSnapshot(events), Policy{});
+  REQUIRE(finding);
+  CHECK(finding->signature == "identical_call_ca3b6bcf");  // the spec's key, so groups stay stable
+  // Different digests are different requests, however alike their last user message.
+  std::vector<Event> growing;
+  for (uint64_t i = 0; i < 5; ++i) growing.push_back(test::WithContext(call, i));
+  CHECK_FALSE(DetectIdenticalCall(MakeSnapshot(growing), Policy{}));
+}
+
+TEST_CASE("Without a digest, calls repeat only when nothing changed the context between them") {
+  const Event call = LlmCall("gpt-4o", "Summarise the ticket");
+  SUBCASE("failed retries and unchanged answers are repeats") {
+    Event failed = call;
+    failed.fields.status = "failed";
+    CHECK(DetectIdenticalCall(MakeSnapshot(Repeat(failed, 3)), Policy{}));
+    CHECK(
+        DetectIdenticalCall(MakeSnapshot(Repeat(test::WithResponse(call, "Same."), 3)), Policy{}));
+  }
+  SUBCASE("a tool result between two calls separates them") {
+    const Event tool = test::ToolCallWithResult("fetch_ticket", "{}", "ticket 7");
+    CHECK_FALSE(DetectIdenticalCall(MakeSnapshot({call, call, tool, call}), Policy{}));
+    CHECK(DetectIdenticalCall(MakeSnapshot({call, call, tool, call, call, call}), Policy{}));
+  }
+  SUBCASE("a different response separates them") {
+    const std::vector<Event> events = {test::WithResponse(call, "Draft one"),
+                                       test::WithResponse(call, "Draft two"),
+                                       test::WithResponse(call, "Draft three")};
+    CHECK_FALSE(DetectIdenticalCall(MakeSnapshot(events), Policy{}));
+  }
+  SUBCASE("Mesedi's rule ignores all of that") {
+    const Event tool = test::ToolCallWithResult("fetch_ticket", "{}", "ticket 7");
+    CHECK(
+        DetectIdenticalCall(MakeSnapshot({call, tool, call, tool, call}), PolicyPreset("mesedi")));
+  }
+}
+
+TEST_CASE("A call with a digest never repeats one without, even when the numbers coincide") {
+  const Event plain = LlmCall("gpt-4o", "again");
+  // The number a digest-less call is identified by: its key and its context epoch (0).
+  const uint64_t same_number = uint64_t{IdenticalCallHash("gpt-4o", "again")} << 32;
+  const Event digested = test::WithContext(plain, same_number);
+  CHECK_FALSE(DetectIdenticalCall(MakeSnapshot({plain, digested, plain}), Policy{}));
+  CHECK(DetectIdenticalCall(MakeSnapshot({plain, digested, plain, plain}), Policy{}));
+}
+
 TEST_CASE("DetectIdenticalCall ignores events that are not llm calls") {
   Event tool = test::ToolCall("search", "ok");
   CHECK_FALSE(DetectIdenticalCall(MakeSnapshot(Repeat(tool, 10)), Policy{}));

@@ -42,7 +42,7 @@ ExecutionSnapshot EverythingWrong() {
   return snapshot;
 }
 
-TEST_CASE("AllDetectors lists the eleven detectors in priority order with their classes") {
+TEST_CASE("AllDetectors lists the twelve detectors in priority order with their classes") {
   struct Expected {
     const char* name;
     const char* failure_class;
@@ -60,9 +60,10 @@ TEST_CASE("AllDetectors lists the eleven detectors in priority order with their 
       {"prompt_injection", "prompt_injection", false},
       {"cost_velocity", "cost_velocity", true},
       {"lexical_drift", "drift", false},
+      {"tool_loop", "loops", true},
   };
   const std::vector<DetectorInfo>& all = AllDetectors();
-  REQUIRE(all.size() == 11);
+  REQUIRE(all.size() == 12);
   for (size_t i = 0; i < all.size(); ++i) {
     CAPTURE(i);
     CHECK(all[i].name == expected[i].name);
@@ -122,7 +123,7 @@ TEST_CASE("Budgets take precedence over the policy in the pipeline") {
           std::vector<std::string>{"time_budget", "step_count", "cost_velocity"});
   }
   SUBCASE("a looser budget silences the policy's thresholds") {
-    Policy strict;
+    Policy strict = test::ProjectLimits();
     strict.step_count.max_steps = 2;
     strict.time_budget.max_duration_ms = 1000;
     strict.cost_velocity.min_cost_usd = 0.5;
@@ -140,6 +141,45 @@ TEST_CASE("Budgets take precedence over the policy in the pipeline") {
     REQUIRE(findings.size() == 1);
     CHECK(findings[0].detector == "step_count");
     CHECK(findings[0].signature == "step_count_1+");
+  }
+}
+
+TEST_CASE("Under the vigil preset absolute limits come from budgets or the project's policy") {
+  std::vector<Event> events = Repeat(Checkpoint(), 80);
+  events.push_back(LlmCall("claude-opus-4-6", "Write the full novel", 20000, 12000));  // $1.20
+  ExecutionSnapshot snapshot = MakeSnapshot(events);
+  snapshot.execution.duration_ms = 30 * 60 * 1000;
+  const Policy vigil = PolicyPreset("vigil");
+  CHECK(RunDetectors(snapshot, vigil, Pass::kFinal).empty());  // long and busy is not a failure
+  CHECK(Detectors(RunDetectors(snapshot, test::ProjectLimits(), Pass::kFinal)) ==
+        std::vector<std::string>{"time_budget", "step_count", "cost_velocity"});
+  snapshot.execution.budget = Budget{};
+  snapshot.execution.budget->max_llm_calls = 0;
+  CHECK(Detectors(RunDetectors(snapshot, vigil, Pass::kFinal)) ==
+        std::vector<std::string>{"step_count"});
+}
+
+TEST_CASE("The mesedi preset finds the same whether or not the SDK sends the extensions") {
+  ExecutionSnapshot plain = EverythingWrong();
+  ExecutionSnapshot extended = plain;
+  uint64_t context = 0;
+  for (Event& event : extended.events) {
+    if (event.event_type != "llm_call") continue;
+    ++context;
+    event =
+        test::WithResponse(test::WithContext(event, context), "answer " + std::to_string(context));
+  }
+  for (int i = 0; i < 3; ++i) {
+    extended.events.push_back(test::ToolCallWithResult("search", "{}", "same"));
+  }
+  plain.events.push_back(test::ToolCall("search", "ok"));
+  plain.events.push_back(test::ToolCall("search", "ok"));
+  plain.events.push_back(test::ToolCall("search", "ok"));
+  for (const Pass pass : {Pass::kFinal, Pass::kLive}) {
+    const auto a = RunDetectors(plain, PolicyPreset("mesedi"), pass);
+    const auto b = RunDetectors(extended, PolicyPreset("mesedi"), pass);
+    CHECK(a == b);
+    CHECK_FALSE(a.empty());
   }
 }
 

@@ -16,6 +16,7 @@ TEST_CASE("FindPlaybook finds a playbook for every class and signature shape") {
   const Case cases[] = {
       {"loops", "identical_call_ca3b6bcf", "# Loop: identical LLM calls"},
       {"loops", "similar_call_f1ba2fb5", "# Loop: near-identical LLM calls"},
+      {"loops", "tool_loop_0a1b2c3d", "# Loop: repeated tool call"},
       {"loops", "time_budget_60s+", "# Loop: time budget exceeded"},
       {"loops", "step_count_10+", "# Loop: too many steps"},
       {"tool_failures", "fetch_url", "# Tool failures"},
@@ -53,7 +54,7 @@ TEST_CASE("FindPlaybook returns nothing for unknown classes or signature shapes"
 }
 
 TEST_CASE("Every playbook says what the signal means, what to try first and how to tune it") {
-  REQUIRE(AllPlaybooks().size() == 17);
+  REQUIRE(AllPlaybooks().size() == 18);
   for (const Playbook& playbook : AllPlaybooks()) {
     CAPTURE(playbook.failure_class);
     CAPTURE(playbook.signature_prefix);

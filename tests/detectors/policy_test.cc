@@ -15,8 +15,10 @@ TEST_CASE("The vigil preset has the documented defaults") {
   CHECK(p.preset == "vigil");
   CHECK(p.model_drift.enabled);
   CHECK(p.crash.enabled);
-  CHECK(p.time_budget.enabled);
-  CHECK(p.step_count.enabled);
+  // Absolute limits are off: they come from budgets an SDK declares, or from the project's policy.
+  CHECK_FALSE(p.time_budget.enabled);
+  CHECK_FALSE(p.step_count.enabled);
+  CHECK_FALSE(p.cost_velocity.enabled);
   CHECK(p.tool_failure.enabled);
   CHECK(p.validator_failure.enabled);
   CHECK(p.identical_call.enabled);
@@ -25,8 +27,11 @@ TEST_CASE("The vigil preset has the documented defaults") {
   CHECK(p.prompt_injection.classifier);
   CHECK(p.prompt_injection.read_tool_results);
   CHECK_FALSE(p.prompt_injection.read_system_prompt);
-  CHECK(p.cost_velocity.enabled);
   CHECK_FALSE(p.lexical_drift.enabled);
+  CHECK(p.tool_loop.enabled);
+  CHECK(p.identical_call.context_aware);
+  CHECK(p.similar_call.context_aware);
+  CHECK(p.loops.one_group);
   CHECK(p.time_budget.max_duration_ms == 60000);
   CHECK(p.step_count.max_steps == 50);
   CHECK(p.identical_call.min_repeats == 3);
@@ -56,11 +61,17 @@ TEST_CASE("The mesedi preset reproduces Mesedi's thresholds") {
   const Policy p = PolicyPreset("mesedi");
   CHECK(p.preset == "mesedi");
   for (const PolicyField& field : PolicyFields()) {
-    if (field.kind == PolicyFieldKind::kBool && field.key == "enabled") {
+    if (field.kind == PolicyFieldKind::kBool && field.key == "enabled" &&
+        field.section != "tool_loop") {
       CAPTURE(field.name);
-      CHECK(std::get<bool>(field.get(p)));  // every detector on, lexical drift included
+      CHECK(std::get<bool>(field.get(p)));  // every detector of Mesedi's on, lexical drift too
     }
   }
+  // Mesedi's rules: loops keyed on the message alone, no tool-loop detector, a group per finding.
+  CHECK_FALSE(p.tool_loop.enabled);
+  CHECK_FALSE(p.identical_call.context_aware);
+  CHECK_FALSE(p.similar_call.context_aware);
+  CHECK_FALSE(p.loops.one_group);
   CHECK(p.time_budget.max_duration_ms == 1000);
   CHECK(p.step_count.max_steps == 10);
   CHECK(p.identical_call.min_repeats == 3);
@@ -160,9 +171,10 @@ TEST_CASE("PolicyFields lists every field once with a dotted name matching secti
     CHECK(FindPolicyField(field.name) == &field);
     if (field.key == "enabled") ++enabled_flags;
   }
-  CHECK(enabled_flags == 11);
-  // enabled flags, thresholds and history, auto_halt flags, prompt_injection's three switches
-  CHECK(names.size() == 11 + 10 + 2 + 3);
+  CHECK(enabled_flags == 12);
+  // Enabled flags; thresholds and history; the two context_aware rules; auto_halt flags;
+  // loops.one_group; prompt_injection's three switches.
+  CHECK(names.size() == 12 + 10 + 2 + 2 + 1 + 3);
   CHECK(FindPolicyField("similar_call.max_distance")->kind == PolicyFieldKind::kDouble);
   CHECK(FindPolicyField("history.days")->kind == PolicyFieldKind::kInt);
   CHECK(FindPolicyField("auto_halt.loops")->kind == PolicyFieldKind::kBool);

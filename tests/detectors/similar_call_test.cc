@@ -12,6 +12,7 @@ namespace {
 
 using test::LlmCall;
 using test::MakeSnapshot;
+using test::Repeat;
 
 std::vector<Event> Calls(const std::vector<std::string>& messages) {
   std::vector<Event> events;
@@ -93,6 +94,84 @@ TEST_CASE("DetectSimilarCall does not fire on varied requests") {
                                             "Draft a polite reply declining the meeting"})),
                         Policy{});
   CHECK_FALSE(finding);
+}
+
+// Agents that put each tool observation in the next user message (SWE-agent style) append the same
+// footer (open file, working directory, prompt) to every one. The footer dominated the trigram
+// bags, so three short observations made a "loop" of an ordinary run.
+std::vector<Event> ObservationsWithFooter() {
+  const std::string footer =
+      "\n(Open file: /repo/src/marshmallow/fields.py)\n(Current directory: /repo)\nbash-$ "
+      "Remember: one command at a time, wait for its output, then decide the next step.";
+  const char* commands[] = {"ls", "grep -n TimeDelta src/marshmallow/fields.py",
+                            "python reproduce.py", "pytest tests/test_fields.py -q"};
+  const char* outputs[] = {"src tests setup.py", "1456: class TimeDelta(Field):", "344",
+                           "12 passed"};
+  std::vector<Event> events;
+  for (int i = 0; i < 4; ++i) {
+    const std::string message = i == 0 ? std::string("Fix the rounding of TimeDelta.") + footer
+                                       : std::string(outputs[i - 1]) + footer;
+    events.push_back(
+        test::WithResponse(LlmCall("gpt-4o", message), std::string("Next I run ") + commands[i]));
+    events.push_back(test::ToolCallWithResult(
+        "bash", std::string("{\"args\":[\"") + commands[i] + "\"]}", outputs[i]));
+  }
+  return events;
+}
+
+TEST_CASE("A footer shared by every tool observation does not make a similar-call loop") {
+  const std::vector<Event> events = ObservationsWithFooter();
+  CHECK_FALSE(DetectSimilarCall(MakeSnapshot(events), Policy{}));
+  // Mesedi's rule compares the messages alone, which the footer makes look alike.
+  CHECK(DetectSimilarCall(MakeSnapshot(events), PolicyPreset("mesedi")));
+}
+
+TEST_CASE("A multi-step run that keeps its user message is not a similar-call loop") {
+  const Event step = LlmCall("gpt-4o", "Plan a two-day agenda for the design offsite in Lisbon.");
+  std::vector<Event> events;
+  for (int i = 0; i < 4; ++i) {
+    events.push_back(step);
+    events.push_back(test::ToolCallWithResult("calendar", "{\"day\":" + std::to_string(i) + "}",
+                                              "free slots on day " + std::to_string(i)));
+  }
+  CHECK_FALSE(DetectSimilarCall(MakeSnapshot(events), Policy{}));
+  CHECK(DetectSimilarCall(MakeSnapshot(events), PolicyPreset("mesedi")));
+}
+
+TEST_CASE("Near-identical calls that do the same thing next are a similar-call loop") {
+  // A polling loop: the timestamp changes, the agent asks the same tool the same question.
+  std::vector<Event> events;
+  for (int i = 0; i < 3; ++i) {
+    const std::string message =
+        "Is job 1234 done? Checked at 2026-05-15T10:00:0" + std::to_string(i) + "Z";
+    events.push_back(test::WithResponse(LlmCall("gpt-4o", message), "Checking the job status."));
+    events.push_back(test::ToolCallWithResult("job_status", "{\"id\":1234}", "running"));
+  }
+  const auto finding = DetectSimilarCall(MakeSnapshot(events), Policy{});
+  REQUIRE(finding);
+  CHECK(finding->signature == ExpectedSignature(*events[0].fields.user_message));
+
+  SUBCASE("different tool calls next are progress") {
+    for (size_t i = 1; i < events.size(); i += 2) {
+      events[i] =
+          test::ToolCallWithResult("job_status", "{\"id\":" + std::to_string(i) + "}", "running");
+    }
+    CHECK_FALSE(DetectSimilarCall(MakeSnapshot(events), Policy{}));
+  }
+  SUBCASE("answers that differ are progress") {
+    events[0] = test::WithResponse(events[0], "The job has three stages; stage one is building.");
+    events[2] = test::WithResponse(events[2], "Stage two: tests are running on 12 shards now.");
+    events[4] = test::WithResponse(events[4], "Deployment to production started at 10:00.");
+    CHECK_FALSE(DetectSimilarCall(MakeSnapshot(events), Policy{}));
+  }
+}
+
+TEST_CASE("Equal messages are similar-call neighbours only when identical-call would repeat them") {
+  const Event call = test::WithResponse(LlmCall("gpt-4o", "Fetch user 1234 now"), "Fetching.");
+  CHECK(DetectSimilarCall(MakeSnapshot(Repeat(call, 3)), Policy{}));
+  std::vector<Event> digested;
+  for (uint64_t i = 0; i < 3; ++i) digested.push_back(test::WithContext(call, i));
+  CHECK_FALSE(DetectSimilarCall(MakeSnapshot(digested), Policy{}));
 }
 
 TEST_CASE("DetectSimilarCall is off when the policy disables it") {

@@ -63,6 +63,30 @@ inline Event ValidatorResult(std::string name, bool passed) {
 
 inline Event Checkpoint() { return MakeEvent("checkpoint"); }
 
+// An llm_call whose request the SDK digested (context_sha256): `context` stands for its digest.
+inline Event WithContext(Event event, uint64_t context) {
+  event.fields.context_digest = context;
+  return event;
+}
+
+// An llm_call with the model's response, digested as the codec does.
+inline Event WithResponse(Event event, std::string response_text) {
+  event.fields.response_digest = ContentDigest(response_text);
+  event.fields.response_text = std::move(response_text);
+  return event;
+}
+
+// A tool_call with its arguments (minified JSON) and result text, keyed as the codec keys it.
+inline Event ToolCallWithResult(std::string tool_name, std::string arguments_json,
+                                std::string result_text, std::string status = "ok") {
+  Event event = ToolCall(std::move(tool_name), std::move(status));
+  event.fields.tool_call_hash = ToolCallHash(*event.fields.tool_name, arguments_json);
+  event.fields.tool_result_digest =
+      ToolResultDigest(*event.fields.status, result_text, std::nullopt, std::nullopt, std::nullopt);
+  event.fields.result_text = std::move(result_text);
+  return event;
+}
+
 // A completed execution of project proj-dev that started at kStartMs, whose events get sequence
 // 1..n, arrival 1..n and timestamps 100 ms apart, as an SDK would send them.
 inline ExecutionSnapshot MakeSnapshot(std::vector<Event> events = {},
@@ -104,6 +128,17 @@ inline Policy AllDisabled() {
   policy.prompt_injection.enabled = false;
   policy.cost_velocity.enabled = false;
   policy.lexical_drift.enabled = false;
+  policy.tool_loop.enabled = false;
+  return policy;
+}
+
+// The `vigil` preset of a project that set its own limits: the absolute-limit detectors (off by
+// default) switched on at their default thresholds.
+inline Policy ProjectLimits() {
+  Policy policy;
+  policy.time_budget.enabled = true;
+  policy.step_count.enabled = true;
+  policy.cost_velocity.enabled = true;
   return policy;
 }
 

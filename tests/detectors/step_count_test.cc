@@ -27,7 +27,8 @@ TEST_CASE("DetectStepCount fires strictly above max_steps with the step bucket")
   };
   for (const Case& c : cases) {
     CAPTURE(c.events);
-    const auto finding = DetectStepCount(MakeSnapshot(Repeat(Checkpoint(), c.events)), Policy{});
+    const auto finding =
+        DetectStepCount(MakeSnapshot(Repeat(Checkpoint(), c.events)), test::ProjectLimits());
     if (c.signature == nullptr) {
       CHECK_FALSE(finding);
       continue;
@@ -53,7 +54,7 @@ TEST_CASE("DetectStepCount counts every stored event, whatever its type") {
   std::vector<Event> events = Repeat(Checkpoint(), 20);
   for (int i = 0; i < 20; ++i) events.push_back(LlmCall("gpt-4o", "q" + std::to_string(i)));
   for (int i = 0; i < 11; ++i) events.push_back(test::ToolCall("t", "ok"));
-  const auto finding = DetectStepCount(MakeSnapshot(events), Policy{});
+  const auto finding = DetectStepCount(MakeSnapshot(events), test::ProjectLimits());
   REQUIRE(finding);
   CHECK(finding->signature == "step_count_50+");
 }
@@ -74,7 +75,7 @@ TEST_CASE("A budget's max_steps replaces the policy threshold and enables the de
   ExecutionSnapshot long_run = MakeSnapshot(Repeat(Checkpoint(), 80));
   long_run.execution.budget = Budget{};
   long_run.execution.budget->max_steps = 100;
-  CHECK_FALSE(DetectStepCount(long_run, Policy{}));
+  CHECK_FALSE(DetectStepCount(long_run, test::ProjectLimits()));
 }
 
 TEST_CASE("A budget's max_llm_calls yields a step_count finding counted in llm calls") {
@@ -99,7 +100,7 @@ TEST_CASE("When both step limits are exceeded the event count decides the bucket
   ExecutionSnapshot snapshot = MakeSnapshot(events);
   snapshot.execution.budget = Budget{};
   snapshot.execution.budget->max_llm_calls = 10;
-  const auto finding = DetectStepCount(snapshot, Policy{});
+  const auto finding = DetectStepCount(snapshot, test::ProjectLimits());
   REQUIRE(finding);
   CHECK(finding->signature == "step_count_50+");
 }

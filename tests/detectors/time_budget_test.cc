@@ -53,7 +53,7 @@ TEST_CASE("DetectTimeBudget fires strictly above the threshold with the time buc
   };
   for (const Case& c : cases) {
     CAPTURE(c.duration_ms);
-    const auto finding = DetectTimeBudget(WithDuration(c.duration_ms), Policy{});
+    const auto finding = DetectTimeBudget(WithDuration(c.duration_ms), test::ProjectLimits());
     if (c.signature == nullptr) {
       CHECK_FALSE(finding);
       continue;
@@ -78,7 +78,7 @@ TEST_CASE("DetectTimeBudget sees a running execution through its latest event") 
   std::vector<Event> events = {test::Checkpoint()};
   ExecutionSnapshot snapshot = test::MakeSnapshot(events, "started");
   snapshot.events[0].timestamp_ms = kStartMs + 61000;
-  const auto finding = DetectTimeBudget(snapshot, Policy{});
+  const auto finding = DetectTimeBudget(snapshot, test::ProjectLimits());
   REQUIRE(finding);
   CHECK(finding->signature == "time_budget_60s+");
 }
@@ -95,14 +95,14 @@ TEST_CASE("A budget's max_duration_ms replaces the policy threshold and enables 
   CHECK(finding->signature == "time_budget_1s+");
   // A looser budget wins over a stricter policy too.
   snapshot.execution.budget->max_duration_ms = 100000;
-  CHECK(DetectTimeBudget(WithDuration(70000), Policy{}));
+  CHECK(DetectTimeBudget(WithDuration(70000), test::ProjectLimits()));
   ExecutionSnapshot lenient = WithDuration(70000);
   lenient.execution.budget = snapshot.execution.budget;
-  CHECK_FALSE(DetectTimeBudget(lenient, Policy{}));
+  CHECK_FALSE(DetectTimeBudget(lenient, test::ProjectLimits()));
   // A budget without this limit leaves the policy in charge.
   lenient.execution.budget = Budget{};
   lenient.execution.budget->max_steps = 3;
-  CHECK(DetectTimeBudget(lenient, Policy{}));
+  CHECK(DetectTimeBudget(lenient, test::ProjectLimits()));
 }
 
 }  // namespace

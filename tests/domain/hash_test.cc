@@ -24,6 +24,14 @@ TEST_CASE("Sha256First32 of parts is the first eight hex digits of their concate
   CHECK(Sha256First32({}) == 0xe3b0c442u);  // no parts: the hash of the empty string
 }
 
+TEST_CASE("Sha256First64 of parts is the first sixteen hex digits of their concatenation's hash") {
+  const std::string joined = std::string("tool") + '\0' + "{}";
+  const uint64_t parts = Sha256First64({"tool", std::string_view("\0", 1), "{}"});
+  CHECK(parts == Sha256First64({joined}));
+  CHECK(std::stoull(Sha256Hex(joined).substr(0, 16), nullptr, 16) == parts);
+  CHECK(Sha256First64({}) == 0xe3b0c44298fc1c14ull);
+}
+
 TEST_CASE("Sha256Hex keeps one digest context per thread: concurrent callers agree") {
   const std::string want = Sha256Hex("vigil");
   std::vector<std::thread> threads;

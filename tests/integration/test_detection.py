@@ -94,10 +94,16 @@ CASES = [
 ]
 
 
+# The absolute limits are off in the vigil preset; a project that wants them switches them on.
+WITH_LIMITS = {"time_budget": {"enabled": True}, "step_count": {"enabled": True},
+               "cost_velocity": {"enabled": True}}
+
+
 @pytest.mark.parametrize("cls,sig,detector,events_fn,end", CASES,
                          ids=[c[2] for c in CASES])
 def test_each_class_lands_in_its_group_with_counters_and_playbook(proj, cls, sig, detector,
                                                                   events_fn, end):
+    assert proj.request("PUT", "/policy", body=WITH_LIMITS).status == 200
     establish_models(proj)
     eid, detail = run(proj, events_fn, end)
     gid = group_id(proj.project_id, cls, sig)
@@ -140,8 +146,30 @@ def test_same_problem_twice_is_one_group_with_two_executions(proj):
     assert ids == sorted([a, b])
 
 
+def test_absolute_limits_come_from_budgets_or_the_projects_policy(proj):
+    """The vigil preset has no time, step or cost limit of its own: a long, busy, costly run is not a
+    failure until a budget or the project says where the limit is."""
+    def busy(eid):
+        events = [{"event_id": f"{eid}-c{i}", "execution_id": eid, "event_type": "checkpoint",
+                   "sequence": i, "timestamp": "2026-05-14T10:00:01Z"} for i in range(80)]
+        return events + [llm(eid, 100, "Write the full novel", model="claude-opus-4-6",
+                             input_tokens=20000, output_tokens=12000)]
+    long_end = {"ended_at": "2026-05-14T10:30:00Z"}
+    _, d = run(proj, busy, long_end)
+    assert d["findings"] == []
+    eid = "budgeted-" + uuid.uuid4().hex[:8]
+    assert proj.post("/executions", {"execution_id": eid, "started_at": T0,
+                                     "budget": {"max_duration_ms": 60000}}).status == 200
+    _, d = run(proj, busy, long_end, eid=eid)
+    assert [f["signature"] for f in d["findings"]] == ["time_budget_10m+"]
+    assert proj.request("PUT", "/policy", body=WITH_LIMITS).status == 200
+    _, d = run(proj, busy, long_end)
+    assert {f["detector"] for f in d["findings"]} == {"time_budget", "step_count", "cost_velocity"}
+
+
 def test_runaway_is_seen_live_before_it_ends(proj):
-    assert proj.request("PUT", "/policy", body={"step_count": {"max_steps": 5}}).status == 200
+    body = {"step_count": {"enabled": True, "max_steps": 5}}
+    assert proj.request("PUT", "/policy", body=body).status == 200
     eid = "live-" + uuid.uuid4().hex[:8]
     proj.post("/executions", {"execution_id": eid, "started_at": T0})
     for batch in range(3):
@@ -152,7 +180,9 @@ def test_runaway_is_seen_live_before_it_ends(proj):
     assert d["execution"]["status"] == "started"
     f = [x for x in d["findings"] if x["detector"] == "step_count"]
     assert f and f[0]["source"] == "live" and f[0]["signature"] == "step_count_10+"
-    assert d["execution"]["failure_group_id"] == group_id(proj.project_id, "loops", "step_count_10+")
+    # The raised bucket is the same runaway: it stays in the group it was first reported in.
+    assert d["execution"]["failure_group_id"] == group_id(proj.project_id, "loops", "step_count_1+")
+    assert {x["group_id"] for x in d["findings"]} == {d["execution"]["failure_group_id"]}
 
 
 def test_budget_overrides_policy(proj):
@@ -172,9 +202,15 @@ def test_policy_get_put_and_validation(proj):
     p = proj.get("/policy").json["policy"]
     assert p["preset"] == "vigil" and p["step_count"]["max_steps"] == 50
     assert p["lexical_drift"]["enabled"] is False
+    assert [p[d]["enabled"] for d in ("time_budget", "step_count", "cost_velocity")] == [False] * 3
+    assert p["tool_loop"]["enabled"] is True and p["loops"]["one_group"] is True
+    assert p["identical_call"]["context_aware"] and p["similar_call"]["context_aware"]
     r = proj.request("PUT", "/policy", body={"preset": "mesedi", "step_count": {"max_steps": 20}})
     assert r.status == 200
     assert r.json["policy"]["time_budget"]["max_duration_ms"] == 1000
+    assert r.json["policy"]["time_budget"]["enabled"] is True
+    assert r.json["policy"]["tool_loop"]["enabled"] is False
+    assert r.json["policy"]["loops"]["one_group"] is False
     assert r.json["policy"]["step_count"]["max_steps"] == 20
     assert proj.get("/policy").json["policy"]["preset"] == "mesedi"
     for body, field in [({"similar_call": {"max_distance": 0}}, "similar_call.max_distance"),

@@ -334,6 +334,71 @@ def test_first_occurrence_delivers_one_signed_message(proj, receiver):
     assert "error" not in row and "next_attempt_at" not in row
 
 
+def llm_call(eid, seq, message):
+    return {"event_id": f"{eid}-{seq}", "execution_id": eid, "event_type": "llm_call",
+            "sequence": seq, "payload": {"model": "gpt-4o", "user_message": message,
+                                         "status": "failed", "exception_type": "Timeout"}}
+
+
+def loops_groups(c):
+    groups = c.get("/failure-groups").json["failure_groups"]
+    return [g for g in groups if g["failure_class"] == "loops"]
+
+
+def test_one_runaway_raises_one_group_and_one_webhook(proj, receiver):
+    """A runaway under a step budget trips step count, identical call and similar call at once.
+    Every finding is stored, but the execution is in one group (identical call's, the most
+    specific) and one webhook goes out."""
+    rx = receiver()
+    create(proj, rx.url)
+    message = "Fetch the report " + uuid.uuid4().hex  # a key no other test shares
+    eid = "runaway-" + uuid.uuid4().hex[:8]
+    assert proj.post("/executions", {"execution_id": eid,
+                                     "budget": {"max_llm_calls": 3}}).status == 200
+    assert proj.post("/events", [llm_call(eid, i, message) for i in range(1, 7)]).status == 200
+    assert proj.patch(f"/executions/{eid}", {"status": "completed"}).status == 200
+    detail = proj.get(f"/executions/{eid}").json
+    key = hashlib.sha256(f"gpt-4o\0{message}".encode()).hexdigest()[:8]
+    group_id = "grp-" + hashlib.sha256(
+        f"{proj.project_id}|loops|identical_call_{key}".encode()).hexdigest()[:16]
+    assert {f["detector"] for f in detail["findings"]} == {"step_count", "identical_call",
+                                                           "similar_call"}
+    assert {f["group_id"] for f in detail["findings"]} == {group_id}
+    assert detail["execution"]["failure_group_id"] == group_id
+    assert [g["group_id"] for g in loops_groups(proj)] == [group_id]
+    assert proj.get("/stats").json["open_failure_groups"] == 1
+    (_, body, _), = rx.wait_for(1)
+    msg = json.loads(body)
+    assert (msg["group_id"], msg["signature"]) == (group_id, f"identical_call_{key}")
+    time.sleep(1.5)
+    assert rx.count() == 1
+
+
+def test_a_runaway_stays_in_the_group_it_was_first_reported_in(proj, receiver):
+    """Live, the step budget goes first; the repeated call found later joins that group instead of
+    announcing the same runaway again."""
+    rx = receiver()
+    create(proj, rx.url)
+    eid = "runaway-" + uuid.uuid4().hex[:8]
+    assert proj.post("/executions", {"execution_id": eid,
+                                     "budget": {"max_llm_calls": 1}}).status == 200
+    tag = uuid.uuid4().hex
+    assert proj.post("/events", [llm_call(eid, 1, f"plan {tag}"),
+                                 llm_call(eid, 2, f"act {tag}")]).status == 200
+    (_, body, _), = rx.wait_for(1)
+    first = json.loads(body)
+    assert first["signature"] == "step_count_1+"
+    again = "Fetch the report " + tag
+    assert proj.post("/events", [llm_call(eid, i, again) for i in range(3, 6)]).status == 200
+    assert proj.patch(f"/executions/{eid}", {"status": "completed"}).status == 200
+    detail = proj.get(f"/executions/{eid}").json
+    assert {f["detector"] for f in detail["findings"]} >= {"step_count", "identical_call"}
+    assert {f["group_id"] for f in detail["findings"]} == {first["group_id"]}
+    assert [g["group_id"] for g in loops_groups(proj)] == [first["group_id"]]
+    time.sleep(1.5)
+    assert rx.count() == 1
+
+
 def test_500_then_200_is_retried_then_delivered(proj, receiver):
     rx = receiver(plan=[500])
     hook = create(proj, rx.url)

@@ -69,10 +69,14 @@ def test_anthropic_call_is_recorded_with_model_prompts_tokens_and_text(sdk):
     event = sdk.events(run.execution_id)[0]
     assert event["event_type"] == "llm_call"
     assert event["duration_ms"] >= 0
+    # The digest covers the requested model and every input message, the system prompt first.
+    digest = vigil.context_sha256(
+        "claude-haiku-4-5", [{"role": "system", "content": ANTHROPIC_REQUEST["system"]}]
+        + ANTHROPIC_REQUEST["messages"], [])
     assert event["payload"] == {
         "model": "claude-haiku-4-5-20250101", "system_prompt": "Be brief.",
         "user_message": "Just the city.", "status": "ok", "input_tokens": 21, "output_tokens": 4,
-        "response_text": "Paris."}
+        "response_text": "Paris.", "context_sha256": digest}
     end = sdk.patch_for(run.execution_id)
     assert (end["total_tokens_in"], end["total_tokens_out"]) == (21, 4)
     assert end["estimated_cost_usd"] == pytest.approx(21e-6 + 4 * 5e-6)
@@ -197,7 +201,8 @@ def test_openai_call_is_recorded_with_model_prompts_tokens_and_text(sdk):
     assert payload == {
         "model": "gpt-4o-2024-08-06", "system_prompt": "You are terse.\nAnswer with a number.",
         "user_message": "Meaning of life?", "status": "ok", "input_tokens": 30, "output_tokens": 2,
-        "response_text": "42"}
+        "response_text": "42",
+        "context_sha256": vigil.context_sha256("gpt-4o", OPENAI_REQUEST["messages"], [])}
     end = sdk.patch_for(run.execution_id)
     assert end["estimated_cost_usd"] == pytest.approx(30 * 2.5e-6 + 2 * 10e-6)
 
@@ -245,3 +250,32 @@ def test_adapters_do_not_import_the_client_libraries():
 
     assert "anthropic" not in sys.modules
     assert "openai" not in sys.modules
+
+
+def test_a_repeated_request_has_the_same_digest_and_a_grown_one_another(sdk):
+    client = vigil_openai.instrument(OpenAI())
+    ask = [{"role": "user", "content": "Meaning of life?"}]
+    grown = ask + [{"role": "assistant", "content": "42"},
+                   {"role": "user", "content": "Meaning of life?"}]
+    tools = [{"type": "function", "function": {"name": "think", "parameters": {"type": "object"}}}]
+    with vigil.wrap("digests") as run:
+        client.chat.completions.create(model="gpt-4o", messages=ask, tools=tools)
+        client.chat.completions.create(model="gpt-4o", messages=ask, tools=tools)
+        client.chat.completions.create(model="gpt-4o", messages=grown, tools=tools)
+    vigil.flush(5)
+    payloads = [e["payload"] for e in sdk.events(run.execution_id)]
+    digests = [p["context_sha256"] for p in payloads]
+    assert digests[0] == digests[1] == vigil.context_sha256("gpt-4o", ask, tools)
+    assert digests[2] != digests[1]
+    assert payloads[2]["user_message"] == payloads[0]["user_message"]  # the same last message
+
+
+def test_a_request_json_cannot_represent_is_recorded_without_a_digest(sdk):
+    client = vigil_openai.instrument(OpenAI())
+    with vigil.wrap("odd") as run:
+        client.chat.completions.create(model="gpt-4o",
+                                       messages=[{"role": "user", "content": object()}])
+    vigil.flush(5)
+    payload = sdk.events(run.execution_id)[0]["payload"]
+    assert "context_sha256" not in payload
+    assert payload["status"] == "ok"

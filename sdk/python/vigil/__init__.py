@@ -23,6 +23,7 @@ agent, except :class:`VigilHalt` when a budget is exhausted or a halt was reques
 from ._budget import Budget
 from ._client import configure, flush, shutdown, stats
 from ._config import Config, VigilConfigError
+from ._context import canonical_json, context_sha256
 from ._execution import (
     Execution,
     check_halt,
@@ -46,9 +47,11 @@ __all__ = [
     "VigilConfigError",
     "VigilHalt",
     "__version__",
+    "canonical_json",
     "check_halt",
     "checkpoint",
     "configure",
+    "context_sha256",
     "crash_signature",
     "current_execution",
     "emit_llm_call",

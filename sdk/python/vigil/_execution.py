@@ -19,11 +19,13 @@ from typing import Any, Callable, Dict, Optional, Tuple, TypeVar, Union, overloa
 
 from ._budget import Budget
 from ._client import Client, get_client
+from ._context import is_context_sha256
 from ._halt import HaltStream, VigilHalt, open_halt_stream
 from ._pricing import estimate_cost_usd
 from ._shipper import CREATE, END, EVENT
 from ._signature import crash_signature
-from ._util import MAX_STRING_CHARS, jsonable, new_id, summarize, truncate, utc_timestamp
+from ._util import (MAX_STRING_CHARS, jsonable, new_id, result_text, summarize, truncate,
+                    utc_timestamp)
 from ._version import SDK_LANGUAGE, __version__
 
 log = logging.getLogger("vigil")
@@ -149,18 +151,19 @@ class Execution:
         exception_type: Optional[str] = None,
         exception_message: Optional[str] = None,
         cost_usd: Optional[float] = None,
+        context_sha256: Optional[str] = None,
     ) -> None:
         """Record one LLM call (a step), then raise :class:`VigilHalt` if a limit is now exceeded or
         a halt was requested. See :func:`vigil.emit_llm_call`."""
         self._record_llm_call(
             model, system_prompt, user_message, input_tokens, output_tokens, response_text, status,
-            duration_ms, error, exception_type, exception_message, cost_usd,
+            duration_ms, error, exception_type, exception_message, cost_usd, context_sha256,
         )
         self.check_halt()
 
     def _record_llm_call(
         self, model, system_prompt, user_message, input_tokens, output_tokens, response_text, status,
-        duration_ms, error, exception_type, exception_message, cost_usd,
+        duration_ms, error, exception_type, exception_message, cost_usd, context_sha256=None,
     ) -> None:
         try:
             if error is not None:
@@ -180,6 +183,8 @@ class Execution:
                 payload["output_tokens"] = tokens_out
             if response_text is not None:
                 payload["response_text"] = _text(response_text)
+            if is_context_sha256(context_sha256):
+                payload["context_sha256"] = context_sha256
             if not ok:
                 payload["exception_type"] = exception_type or (
                     type(error).__name__ if error is not None else "Error")
@@ -246,6 +251,7 @@ class Execution:
                 payload["status"] = "ok"
                 if capture_result:
                     payload["result_summary"] = summarize(result)
+                    payload["result_text"] = result_text(result)
             else:
                 payload["status"] = "failed"
                 payload["exception_type"] = type(error).__name__
@@ -607,18 +613,20 @@ def emit_llm_call(
     exception_type: Optional[str] = None,
     exception_message: Optional[str] = None,
     cost_usd: Optional[float] = None,
+    context_sha256: Optional[str] = None,
 ) -> None:
     """Record an LLM call on the current execution: a step for ``max_steps``, tokens and cost for the
     token and cost budgets (cost from the price table unless ``cost_usd`` is given). Pass ``error``
-    (or ``status="failed"``) for a failed call. Afterwards raises :class:`VigilHalt` if a limit is now
-    exceeded or a halt was requested. No-op outside an execution."""
+    (or ``status="failed"``) for a failed call, and :func:`vigil.context_sha256` of the request so
+    the server tells a repeated request from a new step. Afterwards raises :class:`VigilHalt` if a
+    limit is now exceeded or a halt was requested. No-op outside an execution."""
     execution = _current.get()
     if execution is not None:
         execution.emit_llm_call(
             model, system_prompt=system_prompt, user_message=user_message, input_tokens=input_tokens,
             output_tokens=output_tokens, response_text=response_text, status=status,
             duration_ms=duration_ms, error=error, exception_type=exception_type,
-            exception_message=exception_message, cost_usd=cost_usd,
+            exception_message=exception_message, cost_usd=cost_usd, context_sha256=context_sha256,
         )
 
 

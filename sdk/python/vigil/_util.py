@@ -3,6 +3,7 @@
 Everything here runs on the agent's thread, so it is kept cheap and never raises.
 """
 
+import json
 import math
 import random
 import reprlib
@@ -17,6 +18,9 @@ MAX_ITEMS = 100
 MAX_DEPTH = 8
 # result_summary, exception_message and other one-line summaries.
 MAX_SUMMARY_CHARS = 1_000
+# result_text: a tool's whole result, so the server's detectors read an injection placed anywhere
+# in a retrieved document; bounded in bytes to leave most of an event's 256 KiB to the rest.
+MAX_RESULT_TEXT_BYTES = 16 * 1024
 
 _INT64_MAX = 2**63 - 1
 
@@ -66,6 +70,28 @@ def summarize(value: Any, limit: int = MAX_SUMMARY_CHARS) -> str:
         if isinstance(value, str):
             return truncate(value, limit)
         return truncate(_repr.repr(value), limit)
+    except Exception:  # a user __repr__ may raise; telemetry must not
+        return "<unrepresentable %s>" % type(value).__name__
+
+
+def cut_utf8(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` bytes of UTF-8, at a character boundary."""
+    if len(text) * 4 <= limit:
+        return text
+    raw = text.encode("utf-8", "replace")
+    return text if len(raw) <= limit else raw[:limit].decode("utf-8", "ignore")
+
+
+def result_text(value: Any, limit: int = MAX_RESULT_TEXT_BYTES) -> str:
+    """The text of a tool's result: a string as it is, anything else as (bounded) JSON, else its
+    repr; at most ``limit`` bytes."""
+    try:
+        if not isinstance(value, str):
+            try:
+                value = json.dumps(jsonable(value), ensure_ascii=False)
+            except (TypeError, ValueError):
+                value = summarize(value, limit)
+        return cut_utf8(value, limit)
     except Exception:  # a user __repr__ may raise; telemetry must not
         return "<unrepresentable %s>" % type(value).__name__
 

@@ -11,7 +11,15 @@ import {
 } from "./execution.js";
 import { VigilHalt } from "./halt.js";
 import { estimateCostUsd } from "./pricing.js";
-import { errorMessage, errorTypeName, MAX_TEXT_CHARS, summarize, toJsonSafe, truncate } from "./summary.js";
+import {
+  errorMessage,
+  errorTypeName,
+  MAX_TEXT_CHARS,
+  resultText,
+  summarize,
+  toJsonSafe,
+  truncate,
+} from "./summary.js";
 
 type AnyFunction = (...args: any[]) => any;
 
@@ -31,7 +39,7 @@ export interface ToolOptions {
   name?: string;
   /** Record the call's arguments (bounded JSON). Default true. */
   captureArguments?: boolean;
-  /** Record a summary of the result. Default true. */
+  /** Record the result (`result_summary`, and `result_text` up to 16 KiB). Default true. */
   captureResult?: boolean;
 }
 
@@ -53,11 +61,19 @@ export interface LlmCall {
   error?: unknown;
   /** Overrides the price-table estimate, e.g. with the provider's billed cost. */
   costUsd?: number;
+  /**
+   * The request's `contextSha256(model, messages, tools)`, so the server can tell a repeated
+   * request from a new step that keeps the same last user message. The adapters set it.
+   */
+  contextSha256?: string;
 }
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   return v !== null && (typeof v === "object" || typeof v === "function") && typeof (v as { then?: unknown }).then === "function";
 }
+
+// The form the server accepts; anything else would be ignored there, so it is not sent.
+const CONTEXT_SHA256 = /^[0-9a-f]{64}$/;
 
 function count(v: unknown): number {
   return typeof v === "number" && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0;
@@ -150,7 +166,10 @@ function recordToolCall(
     if (options.captureArguments !== false) payload.arguments = { args: toJsonSafe(args) };
     if (outcome.ok) {
       payload.status = "ok";
-      if (options.captureResult !== false) payload.result_summary = summarize(outcome.value);
+      if (options.captureResult !== false) {
+        payload.result_summary = summarize(outcome.value);
+        payload.result_text = resultText(outcome.value);
+      }
     } else {
       payload.status = "failed";
       payload.exception_type = errorTypeName(outcome.error);
@@ -263,6 +282,9 @@ export function recordLlmCall(exec: Execution, call: LlmCall): void {
       status: failed ? "failed" : "ok",
     };
     if (call.responseText !== undefined) payload.response_text = truncate(String(call.responseText), MAX_TEXT_CHARS);
+    if (typeof call.contextSha256 === "string" && CONTEXT_SHA256.test(call.contextSha256)) {
+      payload.context_sha256 = call.contextSha256;
+    }
     if (!failed) {
       payload.input_tokens = inputTokens;
       payload.output_tokens = outputTokens;

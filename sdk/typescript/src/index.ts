@@ -15,6 +15,7 @@ export {
   checkHalt,
 } from "./api.js";
 export type { WrapOptions, ToolOptions, LlmCall, ValidatorOptions } from "./api.js";
+export { canonicalJson, contextSha256 } from "./context.js";
 export { Budget } from "./budget.js";
 export type { BudgetOptions } from "./budget.js";
 export { VigilHalt } from "./halt.js";

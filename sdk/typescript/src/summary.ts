@@ -109,6 +109,30 @@ export function summarize(value: unknown, max: number = MAX_STRING_CHARS): strin
   }
 }
 
+// A tool's result as sent in `result_text`: long enough for a detector to read a whole retrieved
+// document, short enough to leave most of an event's 256 KiB to the rest of the payload.
+export const MAX_RESULT_TEXT_BYTES = 16 * 1024;
+
+/** `text` cut to at most `maxBytes` bytes of UTF-8, at a character boundary. */
+export function cutUtf8(text: string, maxBytes: number): string {
+  if (text.length * 3 <= maxBytes || Buffer.byteLength(text, "utf8") <= maxBytes) return text;
+  const bytes = Buffer.from(text, "utf8");
+  let end = maxBytes;
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--; // back off a continuation byte
+  return bytes.subarray(0, end).toString("utf8");
+}
+
+/** The text of a tool's result: a string as it is, anything else as bounded JSON; <= 16 KiB. */
+export function resultText(value: unknown): string {
+  if (typeof value === "string") return cutUtf8(value, MAX_RESULT_TEXT_BYTES);
+  try {
+    const s = JSON.stringify(toJsonSafe(value, MAX_RESULT_TEXT_BYTES));
+    return cutUtf8(s === undefined ? "null" : s, MAX_RESULT_TEXT_BYTES);
+  } catch {
+    return "[unserializable]";
+  }
+}
+
 /** The type name of a thrown value: its class name, else its `name`, else its JS type. */
 export function errorTypeName(err: unknown): string {
   if (err !== null && typeof err === "object") {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { Budget, configure, currentExecutionId, flush, VigilHalt, wrap } from "../src/index.js";
+import { Budget, configure, contextSha256, currentExecutionId, flush, VigilHalt, wrap } from "../src/index.js";
 import { instrumentAnthropic } from "../src/adapters/anthropic.js";
 import { instrumentOpenAI } from "../src/adapters/openai.js";
 import { FakeVigil } from "./helpers/fake_server.js";
@@ -101,6 +101,13 @@ class FakeOpenAI {
   readonly chat = { completions: new OpenAICompletions() };
 }
 
+const SYSTEM_BLOCKS = [{ type: "text", text: "You are a geographer." }];
+const GEOGRAPHY = [
+  { role: "user", content: "first question" },
+  { role: "assistant", content: "first answer" },
+  { role: "user", content: [{ type: "text", text: "Capital of France?" }] },
+];
+
 let server: FakeVigil;
 before(async () => {
   server = await new FakeVigil().start();
@@ -132,12 +139,8 @@ test("Anthropic messages.create records model, prompts, text and tokens, keeping
     const p = client.messages.create({
       model: "claude-haiku-4-5",
       max_tokens: 100,
-      system: [{ type: "text", text: "You are a geographer." }],
-      messages: [
-        { role: "user", content: "first question" },
-        { role: "assistant", content: "first answer" },
-        { role: "user", content: [{ type: "text", text: "Capital of France?" }] },
-      ],
+      system: SYSTEM_BLOCKS,
+      messages: GEOGRAPHY,
     });
     returned = p;
     return (await p.withResponse()).data;
@@ -154,6 +157,8 @@ test("Anthropic messages.create records model, prompts, text and tokens, keeping
     response_text: "Paris.",
     input_tokens: 120,
     output_tokens: 4,
+    // The requested model and every input message, the system prompt first; no tools declared.
+    context_sha256: contextSha256("claude-haiku-4-5", [{ role: "system", content: SYSTEM_BLOCKS }, ...GEOGRAPHY], []),
   });
   assert.equal(typeof ev.duration_ms, "number");
   assert.equal(r.end.total_tokens_in, 120);
@@ -172,6 +177,7 @@ test("Anthropic failures are recorded as failed llm calls and the error reaches 
     model: "overloaded",
     system_prompt: "s",
     user_message: "hi",
+    context_sha256: contextSha256("overloaded", [{ role: "system", content: "s" }, { role: "user", content: "hi" }], []),
     status: "failed",
     exception_type: "RateLimitError",
     exception_message: "rate limited, slow down",
@@ -200,16 +206,13 @@ test("Anthropic streams are recorded when iterated to the end", async () => {
 
 test("OpenAI chat.completions.create records model, system and user messages, tokens", async () => {
   const client = instrumentOpenAI(new FakeOpenAI());
-  const r = await llmEventsOf(() =>
-    client.chat.completions.create({
-      model: "gpt-4o-mini",
-      messages: [
-        { role: "system", content: "Be brief." },
-        { role: "developer", content: [{ type: "text", text: "Answer in digits." }] },
-        { role: "user", content: "What is six times seven?" },
-      ],
-    }),
-  );
+  const messages = [
+    { role: "system", content: "Be brief." },
+    { role: "developer", content: [{ type: "text", text: "Answer in digits." }] },
+    { role: "user", content: "What is six times seven?" },
+  ];
+  const tools = [{ type: "function", function: { name: "multiply", parameters: { type: "object" } } }];
+  const r = await llmEventsOf(() => client.chat.completions.create({ model: "gpt-4o-mini", messages, tools }));
   assert.equal((r.value as Params).choices[0].message.content, "42");
   assert.deepEqual(r.events[0].payload, {
     model: "gpt-4o-mini-2024-07-18",
@@ -219,6 +222,7 @@ test("OpenAI chat.completions.create records model, system and user messages, to
     response_text: "42",
     input_tokens: 50,
     output_tokens: 3,
+    context_sha256: contextSha256("gpt-4o-mini", messages, tools),
   });
   assert.equal(r.end.total_tokens_in, 50);
 });
@@ -274,4 +278,21 @@ test("outside a wrapped execution the clients work and record nothing", async ()
   await flush();
   assert.equal(server.requests.length, before);
   assert.throws(() => instrumentOpenAI({} as never), TypeError);
+});
+
+test("a request the model already saw gets the same context_sha256, a grown one another", async () => {
+  const client = instrumentOpenAI(new FakeOpenAI());
+  const ask = [{ role: "user", content: "What is six times seven?" }];
+  const grown = [...ask, { role: "assistant", content: "42" }, { role: "user", content: "What is six times seven?" }];
+  const r = await llmEventsOf(async () => {
+    await client.chat.completions.create({ model: "gpt-4o-mini", messages: ask });
+    await client.chat.completions.create({ model: "gpt-4o-mini", messages: ask });
+    await client.chat.completions.create({ model: "gpt-4o-mini", messages: grown });
+  });
+  const digests = r.events.map((e) => e.payload.context_sha256);
+  assert.equal(digests.length, 3);
+  assert.match(digests[0], /^[0-9a-f]{64}$/);
+  assert.equal(digests[0], digests[1]);
+  assert.notEqual(digests[1], digests[2]);
+  assert.equal(r.events[2].payload.user_message, r.events[0].payload.user_message); // same last message
 });

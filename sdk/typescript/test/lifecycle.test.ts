@@ -107,6 +107,7 @@ test("a wrapped async agent produces POST /executions, POST /events, then PATCH 
   assert.equal(evs[1]?.payload.status, "ok");
   assert.deepEqual(evs[1]?.payload.arguments, { args: ["vigil"] });
   assert.equal(evs[1]?.payload.result_summary, '{"hits":["vigil","VIGIL"]}');
+  assert.equal(evs[1]?.payload.result_text, '{"hits":["vigil","VIGIL"]}');
   assert.equal(typeof evs[1]?.duration_ms, "number");
   assert.deepEqual(evs[2]?.payload, { name: "after-search", metadata: { hits: 2 } });
   assert.deepEqual(evs[3]?.payload, { name: "schema", passed: true, severity: "error" });

@@ -130,6 +130,65 @@ TEST_CASE("ExtractPayloadFields reads only correctly typed fields") {
   CHECK_FALSE(ExtractPayloadFields("not json").model.has_value());
 }
 
+TEST_CASE("context_sha256 is read only in its documented form; anything else is ignored") {
+  const std::string digest = "3d5a0c8f7e2b4a6190d1e3f5a7b9c0d2e4f6a8b0c1d3e5f7a9b1c3d5e7f9a1b3";
+  auto f = ExtractPayloadFields(R"({"model":"m","context_sha256":")" + digest + R"("})");
+  CHECK(f.context_digest == 0x3d5a0c8f7e2b4a61ull);
+  const std::string malformed[] = {
+      R"({"context_sha256":"3D5A0C8F7E2B4A6190D1E3F5A7B9C0D2E4F6A8B0C1D3E5F7A9B1C3D5E7F9A1B3"})",
+      R"({"context_sha256":"3d5a0c8f"})",
+      R"({"context_sha256":"3d5a0c8f7e2b4a6190d1e3f5a7b9c0d2e4f6a8b0c1d3e5f7a9b1c3d5e7f9a1b3a"})",
+      R"({"context_sha256":"zd5a0c8f7e2b4a6190d1e3f5a7b9c0d2e4f6a8b0c1d3e5f7a9b1c3d5e7f9a1b3"})",
+      R"({"context_sha256":42})",
+  };
+  for (const std::string& payload : malformed) {
+    CAPTURE(payload);
+    const PayloadFields g = ExtractPayloadFields(payload);
+    CHECK_FALSE(g.context_digest.has_value());
+  }
+  // The event itself is accepted either way: the payload is stored as sent.
+  auto r = ParseEventBatch(R"([{"event_id":"a","execution_id":"e","event_type":"llm_call",
+      "payload":{"context_sha256":"nope","user_message":"hi"}},
+      {"event_id":"b","execution_id":"e","event_type":"llm_call",
+      "payload":{"context_sha256":")" +
+                               digest + R"(","response_text":"ok"}}])",
+                           0, true);
+  REQUIRE(r.ok());
+  REQUIRE(r->events.size() == 2);
+  CHECK_FALSE(r->events[0].fields.context_digest.has_value());
+  CHECK(r->events[0].fields.identical_call_hash == IdenticalCallHash("", "hi"));
+  CHECK(r->events[1].fields.context_digest == 0x3d5a0c8f7e2b4a61ull);
+  CHECK(r->events[1].fields.response_digest == ContentDigest("ok"));
+}
+
+TEST_CASE("Both extractions give a tool call the same loop key and result digest") {
+  const std::string payload =
+      R"({"tool_name":"search","arguments":{ "q" : "x", "n" : [1, 2] },"status":"ok",)"
+      R"("result_summary":"short","result_text":"the full result"})";
+  const PayloadFields stored = ExtractPayloadFields(payload);
+  CHECK(stored.tool_call_hash == ToolCallHash("search", R"({"q":"x","n":[1,2]})"));
+  CHECK(stored.tool_result_digest ==
+        ToolResultDigest("ok", "the full result", "short", std::nullopt, std::nullopt));
+  CHECK(stored.result_text == "the full result");
+  CHECK(stored.result_summary == "short");
+  auto r = ParseEventBatch(
+      R"([{"event_id":"a","execution_id":"e","event_type":"tool_call","payload":)" + payload + "}]",
+      0, true);
+  REQUIRE(r.ok());
+  REQUIRE(r->events.size() == 1);
+  const PayloadFields& live = r->events[0].fields;
+  CHECK(live.tool_call_hash == stored.tool_call_hash);
+  CHECK(live.tool_result_digest == stored.tool_result_digest);
+  CHECK_FALSE(live.result_text.has_value());  // only a final pass reads the text itself
+  // Without a result there is nothing to compare; detection off, nothing is computed.
+  CHECK_FALSE(ExtractPayloadFields(R"({"tool_name":"t","status":"ok"})").tool_result_digest);
+  auto off = ParseEventBatch(
+      R"([{"event_id":"a","execution_id":"e","event_type":"tool_call","payload":)" + payload + "}]",
+      0, false);
+  REQUIRE(off.ok());
+  CHECK_FALSE(off->events[0].fields.tool_call_hash.has_value());
+}
+
 TEST_CASE("ExtractPayloadFields reads a tool call's result_text and result_summary") {
   auto f = ExtractPayloadFields(
       R"({"tool_name":"web_search","result_summary":"short","result_text":"the whole page"})");

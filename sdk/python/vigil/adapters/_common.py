@@ -6,6 +6,7 @@ import logging
 import time
 from typing import Any, Callable, Dict, Optional
 
+from .._context import context_sha256
 from .._execution import _current
 
 log = logging.getLogger("vigil")
@@ -37,6 +38,15 @@ def text_of(content: Any) -> str:
                 parts.append(field(part, "text"))
         return "\n".join(parts)
     return ""
+
+
+def request_digest(model: Any, messages: Any, tools: Any) -> Optional[str]:
+    """``context_sha256`` of a request, or None when it holds something JSON cannot represent."""
+    try:
+        return context_sha256(model, messages, tools)
+    except Exception:
+        log.debug("vigil: could not digest the request", exc_info=True)
+        return None
 
 
 def last_user_message(messages: Any) -> str:
@@ -128,4 +138,5 @@ def _record(execution: Any, request: Dict[str, Any], response: Optional[Dict[str
         None,
         None,
         None,
+        request.get("context_sha256"),
     )

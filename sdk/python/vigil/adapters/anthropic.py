@@ -6,25 +6,33 @@
     client = vigil_anthropic.instrument(anthropic.Anthropic())
 
 Each call inside a ``vigil.wrap`` execution becomes an ``llm_call`` event with the model, the system
-prompt, the last user message, ``usage.input_tokens`` / ``usage.output_tokens``, the response text and
-the latency; a call that raises is recorded as failed and the exception propagates unchanged. The call
-is a halt call point, and a call that would exceed ``max_steps`` is refused before it is made.
+prompt, the last user message, ``usage.input_tokens`` / ``usage.output_tokens``, the response text,
+the latency and the request's ``context_sha256`` (model, system prompt, messages and tools); a call
+that raises is recorded as failed and the exception propagates unchanged. The call is a halt call
+point, and a call that would exceed ``max_steps`` is refused before it is made.
 
 Streaming responses (``stream=True``) are recorded without tokens or text.
 """
 
 from typing import Any, Dict
 
-from ._common import field, last_user_message, patch_create, text_of, unpatch_create
+from ._common import (field, last_user_message, patch_create, request_digest, text_of,
+                      unpatch_create)
 
 __all__ = ["instrument", "uninstrument"]
 
 
 def _request(kwargs: Dict[str, Any]) -> Dict[str, Any]:
+    messages = list(kwargs.get("messages") or [])
+    system = kwargs.get("system")
+    if system not in (None, ""):
+        # ``system`` is a parameter here, not a message: it enters the digest as the first message.
+        messages = [{"role": "system", "content": system}] + messages
     return {
         "model": kwargs.get("model"),
-        "system_prompt": text_of(kwargs.get("system")),
+        "system_prompt": text_of(system),
         "user_message": last_user_message(kwargs.get("messages")),
+        "context_sha256": request_digest(kwargs.get("model"), messages, kwargs.get("tools")),
     }
 
 

@@ -7,7 +7,8 @@
 
 Each call inside a ``vigil.wrap`` execution becomes an ``llm_call`` event with the model, the system
 (and developer) messages, the last user message, ``usage.prompt_tokens`` /
-``usage.completion_tokens``, the first choice's text and the latency; a call that raises is recorded
+``usage.completion_tokens``, the first choice's text, the latency and the request's
+``context_sha256`` (model, messages and tools); a call that raises is recorded
 as failed and the exception propagates unchanged. The call is a halt call point, and a call that would
 exceed ``max_steps`` is refused before it is made.
 
@@ -17,7 +18,8 @@ Streaming responses (``stream=True``) are recorded without tokens or text. The R
 
 from typing import Any, Dict
 
-from ._common import field, last_user_message, patch_create, text_of, unpatch_create
+from ._common import (field, last_user_message, patch_create, request_digest, text_of,
+                      unpatch_create)
 
 __all__ = ["instrument", "uninstrument"]
 
@@ -29,6 +31,8 @@ def _request(kwargs: Dict[str, Any]) -> Dict[str, Any]:
         "model": kwargs.get("model"),
         "system_prompt": "\n".join(s for s in system if s),
         "user_message": last_user_message(messages),
+        # The whole request: system/developer and tool messages are in ``messages`` already.
+        "context_sha256": request_digest(kwargs.get("model"), messages, kwargs.get("tools")),
     }
 
 

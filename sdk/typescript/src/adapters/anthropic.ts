@@ -10,7 +10,7 @@
  * (model, system prompt, last user message, response text, input/output tokens, latency, or the
  * error of a failed call). Streams (`stream: true`) are recorded once iterated to the end.
  */
-import { lastUserMessage, num, patchMethod, textOf, type AnyRecord, type LlmCallShape } from "./common.js";
+import { lastUserMessage, num, patchMethod, requestDigest, textOf, type AnyRecord, type LlmCallShape } from "./common.js";
 
 /** The part of an Anthropic client the adapter uses. */
 export interface AnthropicLike {
@@ -23,11 +23,19 @@ function inputTokens(usage: AnyRecord | undefined): number {
   return num(usage.input_tokens) + num(usage.cache_creation_input_tokens) + num(usage.cache_read_input_tokens);
 }
 
+/** Anthropic's `system` is a parameter, not a message: it joins the digest as the first message. */
+function withSystem(system: unknown, messages: unknown): unknown[] {
+  const rest = Array.isArray(messages) ? messages : [];
+  if (system === undefined || system === null || system === "") return rest;
+  return [{ role: "system", content: system }, ...rest];
+}
+
 const shape: LlmCallShape = {
   request: (p) => ({
     model: typeof p.model === "string" ? p.model : undefined,
     systemPrompt: textOf(p.system),
     userMessage: lastUserMessage(p.messages),
+    contextSha256: requestDigest(p.model, withSystem(p.system, p.messages), p.tools),
   }),
   response: (r) => ({
     model: typeof r.model === "string" ? r.model : undefined,

@@ -1,4 +1,5 @@
 import { recordLlmCall, type LlmCall } from "../api.js";
+import { contextSha256 } from "../context.js";
 import { currentExecution, raiseIfHalted, type Execution } from "../execution.js";
 
 // Shared machinery of the client adapters. The adapters never import the clients: they patch the
@@ -11,7 +12,7 @@ export type AnyRecord = Record<PropertyKey, any>;
 /** How one client's call and response map onto an llm_call. */
 export interface LlmCallShape {
   /** Prompt-side fields, from the request parameters. */
-  request(params: AnyRecord): Pick<LlmCall, "model" | "systemPrompt" | "userMessage">;
+  request(params: AnyRecord): Pick<LlmCall, "model" | "systemPrompt" | "userMessage" | "contextSha256">;
   /** Model, text and tokens of a complete (non-streamed) response. */
   response(value: AnyRecord): Pick<LlmCall, "model" | "responseText" | "inputTokens" | "outputTokens">;
   /** A fresh accumulator for a streamed response. */
@@ -51,6 +52,15 @@ export function lastUserMessage(messages: unknown): string {
     if (m && m.role === "user") return textOf(m.content);
   }
   return "";
+}
+
+/** `contextSha256` of a request, or undefined when it holds something JSON cannot represent. */
+export function requestDigest(model: unknown, messages: unknown, tools: unknown): string | undefined {
+  try {
+    return contextSha256(model, messages, tools);
+  } catch {
+    return undefined;
+  }
 }
 
 export function num(v: unknown): number {
@@ -137,7 +147,7 @@ export function callInstrumented(
   if (!exec) return original.apply(thisArg, args);
   raiseIfHalted(exec, true);
   const params = (args[0] && typeof args[0] === "object" ? args[0] : {}) as AnyRecord;
-  let prompt: Pick<LlmCall, "model" | "systemPrompt" | "userMessage"> = {};
+  let prompt: Pick<LlmCall, "model" | "systemPrompt" | "userMessage" | "contextSha256"> = {};
   safe(() => {
     prompt = shape.request(params);
   });

@@ -11,7 +11,7 @@
  * tokens, latency, or the error of a failed call). Streams (`stream: true`) are recorded once
  * iterated to the end; their tokens need `stream_options: { include_usage: true }`.
  */
-import { lastUserMessage, num, patchMethod, textOf, type AnyRecord, type LlmCallShape } from "./common.js";
+import { lastUserMessage, num, patchMethod, requestDigest, textOf, type AnyRecord, type LlmCallShape } from "./common.js";
 
 /** The part of an OpenAI client the adapter uses. */
 export interface OpenAILike {
@@ -31,6 +31,8 @@ const shape: LlmCallShape = {
     model: typeof p.model === "string" ? p.model : undefined,
     systemPrompt: systemPrompt(p.messages),
     userMessage: lastUserMessage(p.messages),
+    // The whole request: system/developer and tool messages are in `messages` already.
+    contextSha256: requestDigest(p.model, p.messages, p.tools),
   }),
   response: (r) => {
     const content = r.choices?.[0]?.message?.content;
