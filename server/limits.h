@@ -117,17 +117,18 @@ constexpr int kStorageFullRetryAfterSec = 5;
 constexpr std::streamsize kMaxSecurityTxtBytes = 64 * 1024;
 // "storage full" is logged at most once per this interval, not once per refused request.
 constexpr int64_t kStorageFullLogIntervalMs = 10 * 1000;
-// Read-only connections in the reader pool (storage/options.h).
-constexpr size_t kReaderConnections = storage::kDefaultReaders;
 // Hard bound on the WAL file: past it the writer pauses between groups for a TRUNCATE checkpoint
 // (storage/options.h, storage/DESIGN.md).
 constexpr uint64_t kWalBoundBytes = storage::kDefaultWalBoundBytes;
 
 // --- auth and rate limit ----------------------------------------------------------------------
+// Authenticated keys cached in memory (VIGIL_KEY_CACHE_SIZE); a miss costs one indexed read.
 constexpr size_t kDefaultKeyCacheSize = 10000;
 constexpr int64_t kKeyCacheTtlMs = 60 * 1000;
 // last_used_at is written at most once per key per this interval (spec §3.2).
 constexpr int64_t kLastUsedWriteIntervalMs = 60 * 1000;
+// Per-project token bucket (VIGIL_RATE_LIMIT_BURST / _PER_SEC): a burst of 100 requests, then 10
+// per second; an SDK batches events, so this is thousands of events per second.
 constexpr double kDefaultRateBurst = 100;
 constexpr double kDefaultRatePerSec = 10;
 // Rate-limit buckets kept in memory; full (idle) buckets are dropped past this.
