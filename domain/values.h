@@ -9,6 +9,13 @@
 
 namespace vigil {
 
+// An execution's state (docs/protocol.md#execution-fields). Every status but `started` is
+// terminal: the run has ended, how it ended is the status.
+enum class ExecutionStatus { kStarted, kCompleted, kCrashed, kHalted, kTimeout, kValidationFailed };
+std::string_view ExecutionStatusName(ExecutionStatus status);
+std::optional<ExecutionStatus> ParseExecutionStatus(std::string_view name);
+inline bool IsTerminal(ExecutionStatus status) { return status != ExecutionStatus::kStarted; }
+
 // A project's plan (docs/api.md#tiers-and-usage).
 enum class Tier { kHobby, kPro, kEnterprise };
 std::string_view TierName(Tier tier);
