@@ -39,4 +39,12 @@ struct FailureGroupRow {
   double cost_wasted_usd = 0;
 };
 
+// One completed execution as a sample of its name's baseline (storage::BaselineSamples).
+struct BaselineSample {
+  int64_t row_id = 0;       // the execution's row, so a pass can leave its own execution out
+  int64_t steps = 0;        // stored events, as the step-count detector counts them
+  int64_t duration_ms = 0;  // duration_ms, else ended_at - started_at
+  double cost_usd = 0;      // estimated_cost_usd (the final pass stores a computed one)
+};
+
 }  // namespace vigil

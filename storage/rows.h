@@ -23,7 +23,8 @@ class Connection;
   "x.id, x.execution_id, x.parent_execution_id, x.status, x.started_at, x.ended_at,"      \
   " x.duration_ms, x.total_tokens_in, x.total_tokens_out, x.estimated_cost_usd,"          \
   " x.input_summary, x.output_summary, x.crash_signature, x.sdk_version, x.sdk_language," \
-  " x.failure_group_id, x.budget, x.halt_reason, x.halt_requested_at, x.event_count, x.revision"
+  " x.failure_group_id, x.budget, x.halt_reason, x.halt_requested_at, x.event_count, x.revision," \
+  " x.name"
 
 struct ExecutionRow {
   int64_t id = 0;
@@ -38,7 +39,7 @@ ExecutionRow ReadExecutionRow(SQLite::Statement& q);
 std::optional<ExecutionRow> FindExecutionRow(Connection* conn, int64_t project,
                                              const std::string& execution_id);
 
-// Binds the stored fields of `e` to parameters 1..17, in the column order of InsertExecutionRow
+// Binds the stored fields of `e` to parameters 1..18, in the column order of InsertExecutionRow
 // and of the UPDATE in storage/executions.cc.
 void BindExecutionFields(SQLite::Statement& q, const Execution& e);
 // Inserts the execution `e` of `project` and counts it against the project's quota (once per

@@ -225,6 +225,14 @@ Result<ExecutionPatch> ParseExecutionBody(std::string_view body, std::string* bo
         ok = false;
       }
       if (ok) (key == "execution_id" ? p.execution_id : p.parent_execution_id) = v;
+    } else if (key == "name") {
+      ok = ReadBoundedString(value, key, limits::kMaxExecutionNameBytes, &p.name, &error,
+                             &type_error);
+      if (ok && HasControlChars(p.name)) {
+        error = "name must not contain control characters";
+        type_error = false;
+        ok = false;
+      }
     } else if (key == "project_id") {
       ok = ReadString(value, key, body_project_id, &error);
     } else if (key == "status") {
@@ -509,6 +517,7 @@ void WriteExecution(JsonWriter& w, const Execution& e, const std::string& projec
   w.BeginObject();
   w.Field("execution_id", e.execution_id);
   w.Field("project_id", project_id);
+  if (!e.name.empty()) w.Field("name", e.name);
   if (!list_form && !e.parent_execution_id.empty()) {
     w.Field("parent_execution_id", e.parent_execution_id);
   }
