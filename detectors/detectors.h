@@ -143,6 +143,14 @@ bool NeedsHistory(const Policy& policy, Pass pass);
 // model_drift.per_name is on; "" = the whole project.
 const std::string& DriftScopeName(const Policy& policy, const Execution& execution);
 
+// Whether the execution's name has a usable baseline for `detector` (kBaseline: steps and
+// duration; kCostBaseline: cost): the detector is enabled and the name has min_executions
+// completed executions. Then the name's baseline replaces the policy's absolute limits of
+// step_count and time_budget (kBaseline) or cost_velocity (kCostBaseline); a budget the SDK
+// declared still applies.
+bool BaselineGoverns(const ExecutionSnapshot& snapshot, const Policy& policy,
+                     std::string_view detector);
+
 // Whether the baseline detectors could fire for `execution`, so the caller loads its baseline:
 // one of them is enabled and the execution has a name.
 bool NeedsBaseline(const Policy& policy, const Execution& execution);
