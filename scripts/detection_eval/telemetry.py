@@ -7,7 +7,7 @@ body that completes it. Two SDK profiles:
 * ``vigil``: what the project's SDKs send: ``context_sha256`` on each llm_call (SHA-256 hex of the
   RFC 8785 canonical JSON of {"model", "messages", "tools"}, messages being the full list the model
   saw, system message(s) first), ``result_text`` (at most 16 KiB) on each tool_call, and the
-  execution's ``name`` (a trajectory's upstream name, standing in for the wrapped function's);
+  execution's ``name`` (for a trajectory, its agent_name());
 * ``mesedi``: only what the Mesedi SDKs send: user_message, system_prompt, result_summary; no
   digest, no result_text, no name.
 
@@ -239,6 +239,16 @@ def _trajectory_event(event, run, prompts, builder):
     return dict(payload)
 
 
+def agent_name(run):
+    """The name a trajectory's agent is sent under, standing in for the wrapped function's: its
+    framework and the upstream suite it comes from ("crewAI/agents", "SWE-agent/ctf"). An upstream
+    test name is unique per run, so using it would give every run its own agent and no agent any
+    history; one suite exercises one part of the framework, as one wrapped function would."""
+    upstream = run.get("name", "")
+    suite = upstream.split("/")[0] if "/" in upstream else upstream.split(".")[0]
+    return execution_name(run["source"].split()[0] + "/" + suite)
+
+
 def trajectory_cases(runs, prompts, builder):
     """One project per source: a source's runs share a clock and a model history."""
     for run in runs:
@@ -257,4 +267,4 @@ def trajectory_cases(runs, prompts, builder):
             events.append((event["event_type"], payload, offset, duration))
         execution = run.get("execution", {})
         yield builder.case(run["id"], project, events, execution.get("status", "completed"),
-                           execution.get("input_summary", ""), run.get("name", ""))
+                           execution.get("input_summary", ""), agent_name(run))
