@@ -18,6 +18,7 @@ struct StoredFinding {
   std::string group_id;
   int64_t detected_at_ms = 0;
   std::string source;
+  std::string detail;  // the finding's own explanation; "" = none
 };
 
 // An execution with every stored event (sorted by sequence, then arrival), for a detection pass.

@@ -159,13 +159,13 @@ Status PutFinding(WriteTxn& txn, int64_t project, int64_t row, const std::string
     }
     Exec(conn,
          "INSERT INTO findings(project, execution, detector, priority, failure_class,"
-         " signature, group_id, detected_at, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+         " signature, group_id, detected_at, source, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
          " ON CONFLICT(execution, detector) DO UPDATE SET priority = excluded.priority,"
          " failure_class = excluded.failure_class, signature = excluded.signature,"
          " group_id = excluded.group_id, detected_at = excluded.detected_at,"
-         " source = excluded.source",
+         " source = excluded.source, detail = excluded.detail",
          project, row, f.detector, f.priority, f.failure_class, f.signature, f.group_id,
-         f.detected_at_ms, f.source);
+         f.detected_at_ms, f.source, NullIfEmpty{f.detail});
     return Status::Ok();
   });
 }

@@ -35,6 +35,7 @@ StoredFinding ToStored(const Finding& f, int64_t detected_at_ms, const char* sou
   s.group_id = f.group_id;
   s.detected_at_ms = detected_at_ms;
   s.source = source;
+  s.detail = f.detail;
   return s;
 }
 
@@ -45,6 +46,7 @@ Finding FromStored(const StoredFinding& s) {
   f.signature = s.signature;
   f.group_id = s.group_id;
   f.priority = s.priority;
+  f.detail = s.detail;
   return f;
 }
 
