@@ -86,8 +86,8 @@ std::optional<Finding> StepsOverBaseline(const ExecutionSnapshot& snapshot, cons
   // Steps as the step-count detector counts them: every stored event.
   const auto steps = static_cast<int64_t>(snapshot.events.size());
   const double floor = static_cast<double>(policy.baseline.min_steps);
-  const double limit = BaselineLimit(static_cast<double>(baseline.p95_steps), floor,
-                                     policy.baseline.multiple);
+  const double limit =
+      BaselineLimit(static_cast<double>(baseline.p95_steps), floor, policy.baseline.multiple);
   if (static_cast<double>(steps) <= limit) return std::nullopt;
   const auto whole_limit = static_cast<int64_t>(limit);
   return BaselineFinding(
@@ -98,21 +98,21 @@ std::optional<Finding> StepsOverBaseline(const ExecutionSnapshot& snapshot, cons
                      policy, baseline));
 }
 
-std::optional<Finding> DurationOverBaseline(const ExecutionSnapshot& snapshot,
-                                            const Policy& policy, const AgentBaseline& baseline) {
+std::optional<Finding> DurationOverBaseline(const ExecutionSnapshot& snapshot, const Policy& policy,
+                                            const AgentBaseline& baseline) {
   const int64_t elapsed_ms = ElapsedMs(snapshot.execution, snapshot.events);
   const double floor = static_cast<double>(policy.baseline.min_duration_ms);
-  const double limit = BaselineLimit(static_cast<double>(baseline.p95_duration_ms), floor,
-                                     policy.baseline.multiple);
+  const double limit =
+      BaselineLimit(static_cast<double>(baseline.p95_duration_ms), floor, policy.baseline.multiple);
   if (static_cast<double>(elapsed_ms) <= limit) return std::nullopt;
   const auto limit_ms = static_cast<int64_t>(limit);
   return BaselineFinding(
       snapshot, kBaseline, "duration",
-      ExceededDetail({"duration", FormatDuration(elapsed_ms), FormatDuration(limit_ms),
-                      FormatDuration(baseline.p95_duration_ms),
-                      FormatDuration(elapsed_ms - limit_ms), static_cast<double>(elapsed_ms) / limit,
-                      limit == floor},
-                     policy, baseline));
+      ExceededDetail(
+          {"duration", FormatDuration(elapsed_ms), FormatDuration(limit_ms),
+           FormatDuration(baseline.p95_duration_ms), FormatDuration(elapsed_ms - limit_ms),
+           static_cast<double>(elapsed_ms) / limit, limit == floor},
+          policy, baseline));
 }
 
 }  // namespace
@@ -154,8 +154,7 @@ std::optional<Finding> DetectBaseline(const ExecutionSnapshot& snapshot, const P
   return DurationOverBaseline(snapshot, policy, *baseline);
 }
 
-std::optional<Finding> DetectCostBaseline(const ExecutionSnapshot& snapshot,
-                                          const Policy& policy) {
+std::optional<Finding> DetectCostBaseline(const ExecutionSnapshot& snapshot, const Policy& policy) {
   const AgentBaseline* baseline = UsableBaseline(snapshot, policy, policy.cost_baseline.enabled);
   if (baseline == nullptr) return std::nullopt;
   const double cost_usd = EffectiveCostUsd(snapshot.execution, snapshot.events);
@@ -164,10 +163,10 @@ std::optional<Finding> DetectCostBaseline(const ExecutionSnapshot& snapshot,
   if (cost_usd <= limit) return std::nullopt;
   return BaselineFinding(
       snapshot, kCostBaseline, "cost",
-      ExceededDetail({"cost", FormatCost(cost_usd), FormatCost(limit),
-                      FormatCost(baseline->p95_cost_usd), FormatCost(cost_usd - limit),
-                      cost_usd / limit, limit == policy.baseline.min_cost_usd},
-                     policy, *baseline));
+      ExceededDetail(
+          {"cost", FormatCost(cost_usd), FormatCost(limit), FormatCost(baseline->p95_cost_usd),
+           FormatCost(cost_usd - limit), cost_usd / limit, limit == policy.baseline.min_cost_usd},
+          policy, *baseline));
 }
 
 }  // namespace vigil

@@ -129,7 +129,7 @@ std::vector<PolicyField> BuildFields() {
       Int<&P::baseline, &P::Baseline::min_duration_ms>("baseline.min_duration_ms", "baseline",
                                                        "min_duration_ms", 0, kNoMax),
       Double<&P::baseline, &P::Baseline::min_cost_usd>("baseline.min_cost_usd", "baseline",
-                                                        "min_cost_usd", 0, kNoMax, false),
+                                                       "min_cost_usd", 0, kNoMax, false),
       Bool<&P::cost_baseline, &P::CostBaseline::enabled>("cost_baseline.enabled", "cost_baseline",
                                                          "enabled"),
       Int<&P::history, &P::History::days>("history.days", "history", "days", 1, 90),

@@ -23,8 +23,8 @@ class Connection;
   "x.id, x.execution_id, x.parent_execution_id, x.status, x.started_at, x.ended_at,"      \
   " x.duration_ms, x.total_tokens_in, x.total_tokens_out, x.estimated_cost_usd,"          \
   " x.input_summary, x.output_summary, x.crash_signature, x.sdk_version, x.sdk_language," \
-  " x.failure_group_id, x.budget, x.halt_reason, x.halt_requested_at, x.event_count, x.revision," \
-  " x.name"
+  " x.failure_group_id, x.budget, x.halt_reason, x.halt_requested_at, x.event_count,"     \
+  " x.revision, x.name"
 
 struct ExecutionRow {
   int64_t id = 0;
@@ -59,9 +59,9 @@ std::vector<Event> LoadEventsOf(Connection* conn, int64_t project, int64_t execu
                                 int64_t offset = 0);
 
 // Column list matching ReadFindingRow, prefixed by the table alias `f`.
-#define VIGIL_FINDING_COLUMNS \
-  "f.detector, f.priority, f.failure_class, f.signature, f.group_id, f.detected_at, f.source," \
-  " f.detail"
+#define VIGIL_FINDING_COLUMNS                                                        \
+  "f.detector, f.priority, f.failure_class, f.signature, f.group_id, f.detected_at," \
+  " f.source, f.detail"
 // Reads the finding whose columns start at `first`; ReadFinding, when they come first.
 StoredFinding ReadFindingRow(SQLite::Statement& q, int first);
 inline StoredFinding ReadFinding(SQLite::Statement& q) { return ReadFindingRow(q, 0); }

@@ -231,8 +231,8 @@ Result<ExecutionPatch> ParseExecutionBody(std::string_view body, std::string* bo
       ok = ReadCleanString(value, key, limits::kMaxIdBytes, &v, &error, &type_error);
       if (ok) (key == "execution_id" ? p.execution_id : p.parent_execution_id) = v;
     } else if (key == "name") {
-      ok = ReadCleanString(value, key, limits::kMaxExecutionNameBytes, &p.name, &error,
-                           &type_error);
+      ok =
+          ReadCleanString(value, key, limits::kMaxExecutionNameBytes, &p.name, &error, &type_error);
     } else if (key == "project_id") {
       ok = ReadString(value, key, body_project_id, &error);
     } else if (key == "status") {

@@ -2,7 +2,8 @@
 
 namespace vigil {
 
-BaselineCache::BaselineCache(size_t max_entries) : max_entries_(max_entries > 0 ? max_entries : 1) {}
+BaselineCache::BaselineCache(size_t max_entries)
+    : max_entries_(max_entries > 0 ? max_entries : 1) {}
 
 std::string BaselineCache::Key(int64_t project, const std::string& name) {
   // The project comes first and is separated by a byte no name may hold (names have no control

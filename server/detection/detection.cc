@@ -103,8 +103,8 @@ Status LoadFinalContext(ReadTxn& txn, int64_t project, const DetectionInput& in,
     }
   }
   if (policy.lexical_drift.enabled) {
-    auto msgs = storage::HistoryMessages(txn, project, in.row_id, w.since_ms, w.until_ms,
-                                         w.max_messages);
+    auto msgs =
+        storage::HistoryMessages(txn, project, in.row_id, w.since_ms, w.until_ms, w.max_messages);
     if (!msgs.ok()) return msgs.status();
     snap->history.user_messages = std::move(msgs.value());
   }

@@ -91,8 +91,8 @@ TEST_CASE("DetectBaseline judges elapsed time against the duration baseline") {
   const Policy policy;
   const int64_t p95_ms = 10 * 60 * 1000;  // 10 min: the limit is 50 min
   CHECK_FALSE(DetectBaseline(Running("agent", 3, 50 * 60 * 1000, Usable(3, p95_ms, 0)), policy));
-  const auto finding = DetectBaseline(Running("agent", 3, 75 * 60 * 1000, Usable(3, p95_ms, 0)),
-                                      policy);
+  const auto finding =
+      DetectBaseline(Running("agent", 3, 75 * 60 * 1000, Usable(3, p95_ms, 0)), policy);
   REQUIRE(finding);
   CHECK(finding->signature == "baseline_duration:agent");
   CHECK(finding->detail ==

@@ -202,8 +202,7 @@ TEST_CASE("BaselineSamples reads a name's completed executions of the project, n
   PutNamed(t, t.a, "other", "other-agent", 990, "completed", 7);
   PutNamed(t, t.b, "e9", "agent", 999, "completed", 9);
   t.Ingest(t.a, {MakeEvent("ev1", "e4", 1, 400), MakeEvent("ev2", "e4", 2, 410)});
-  auto samples =
-      t.Read([&](Txn& txn) { return storage::BaselineSamples(txn, t.a, "agent", 10); });
+  auto samples = t.Read([&](Txn& txn) { return storage::BaselineSamples(txn, t.a, "agent", 10); });
   REQUIRE(samples.size() == 4);
   CHECK(samples[0].row_id == t.RowOf(t.a, "e4"));
   CHECK(samples[0].steps == 2);
@@ -212,8 +211,9 @@ TEST_CASE("BaselineSamples reads a name's completed executions of the project, n
   CHECK(samples[3].duration_ms == 1000);
   auto limited = t.Read([&](Txn& txn) { return storage::BaselineSamples(txn, t.a, "agent", 2); });
   CHECK(limited.size() == 2);
-  CHECK(t.Read([&](Txn& txn) { return storage::BaselineSamples(txn, t.b, "other-agent", 10); })
-            .empty());
+  CHECK(t.Read([&](Txn& txn) {
+           return storage::BaselineSamples(txn, t.b, "other-agent", 10);
+         }).empty());
 }
 
 TEST_CASE("CountCompleted and HistoryModels are scoped to a name when one is given") {
@@ -232,18 +232,15 @@ TEST_CASE("CountCompleted and HistoryModels are scoped to a name when one is giv
                  call("3", "self", "o1")});
   const int64_t self = t.RowOf(t.a, "self");
   auto count = [&](const std::string& name, int64_t at_most) {
-    return t.Read([&](Txn& txn) {
-      return storage::CountCompleted(txn, t.a, self, name, 0, 1000, at_most);
-    });
+    return t.Read(
+        [&](Txn& txn) { return storage::CountCompleted(txn, t.a, self, name, 0, 1000, at_most); });
   };
   CHECK(count("writer", 100) == 2);
   CHECK(count("writer", 1) == 1);  // the scan stops at at_most
   CHECK(count("", 100) == 3);      // the whole project
   CHECK(count("nobody", 100) == 0);
   auto models = [&](const std::string& name) {
-    return t.Read([&](Txn& txn) {
-      return storage::HistoryModels(txn, t.a, self, 0, 1000, name);
-    });
+    return t.Read([&](Txn& txn) { return storage::HistoryModels(txn, t.a, self, 0, 1000, name); });
   };
   CHECK(models("writer") == std::vector<std::string>{"gpt-4o"});
   CHECK(models("reviewer") == std::vector<std::string>{"claude-sonnet-4-6"});

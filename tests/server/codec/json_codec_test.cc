@@ -122,7 +122,8 @@ TEST_CASE("ParseExecutionBody reads an execution's name within its bounds") {
   REQUIRE(named.ok());
   CHECK(named->name == "support-agent");
   const std::string longest(limits::kMaxExecutionNameBytes, 'n');
-  auto at_limit = ParseExecutionBody(R"({"execution_id":"e","name":")" + longest + R"("})", &project);
+  auto at_limit =
+      ParseExecutionBody(R"({"execution_id":"e","name":")" + longest + R"("})", &project);
   REQUIRE(at_limit.ok());
   CHECK(at_limit->name == longest);
   CHECK(ParseExecutionBody(R"({"execution_id":"e","name":")" + longest + R"(n"})", &project)

@@ -40,7 +40,10 @@ TEST_CASE("BaselineCache evicts the least recently used entry past its bound") {
 
 TEST_CASE("BaselineCache keys cannot collide across projects through the name") {
   BaselineCache cache(10);
-  cache.Put(1, "2\x1f" "x", WithSteps(5));  // never accepted as a name; still kept apart
+  cache.Put(1,
+            "2\x1f"
+            "x",
+            WithSteps(5));  // never accepted as a name; still kept apart
   CHECK_FALSE(cache.Get(12, "x"));
   CHECK_FALSE(cache.Get(1, "x"));
 }
