@@ -44,75 +44,43 @@ const AgentBaseline* UsableBaseline(const ExecutionSnapshot& snapshot, const Pol
   return &*snapshot.baseline;
 }
 
-// The limit for one measure: `multiple` times the name's p95, but never below the floor.
-double BaselineLimit(double p95, double floor, double multiple) {
-  return std::max(multiple * p95, floor);
-}
+std::string FormatSteps(double steps) { return std::to_string(static_cast<int64_t>(steps)); }
 
-// One measure over its baseline, each number already formatted in the measure's unit.
-struct Exceeded {
-  std::string_view measure;  // "steps", "duration", "cost"
-  std::string value, limit, p95, excess;
-  double ratio = 0;      // value / limit
-  bool floored = false;  // the limit is the floor, not multiple x p95
+std::string FormatDurationMs(double ms) { return FormatDuration(static_cast<int64_t>(ms)); }
+
+// One measure of an execution against its agent's baseline of that measure.
+struct Measure {
+  std::string_view detector;  // kBaseline or kCostBaseline
+  std::string_view name;      // "steps", "duration", "cost": in the signature and the detail
+  std::string_view unit;      // appended to the execution's value in the detail (" steps")
+  double value = 0;
+  double p95 = 0;
+  double floor = 0;
+  std::string (*format)(double) = nullptr;
 };
 
-// "412 steps: over this agent's steps baseline of 200 (the floor; 5 x p95 38 is lower, over 20
-// runs) by 212 (2.1x)": which baseline, how it was derived and by how much it was exceeded.
-std::string ExceededDetail(const Exceeded& x, const Policy& policy, const AgentBaseline& baseline) {
+// A finding when the measure is strictly above max(multiple x p95, floor). Its detail says which
+// baseline, how it was derived and by how much it was exceeded: "412 steps: over this agent's
+// steps baseline of 300 (5 x p95 60, over 20 runs) by 112 (1.4x)".
+std::optional<Finding> OverBaseline(const ExecutionSnapshot& snapshot, const Policy& policy,
+                                    const AgentBaseline& baseline, const Measure& m) {
+  const double limit = std::max(policy.baseline.multiple * m.p95, m.floor);
+  if (m.value <= limit) return std::nullopt;
   char multiple[32];
   std::snprintf(multiple, sizeof(multiple), "%g", policy.baseline.multiple);
   char factor[32];
-  std::snprintf(factor, sizeof(factor), "%.1fx", x.ratio);
-  const std::string times_p95 = std::string(multiple) + " x p95 " + x.p95;
-  const std::string how = x.floored ? "the floor; " + times_p95 + " is lower" : times_p95;
-  return x.value + ": over this agent's " + std::string(x.measure) + " baseline of " + x.limit +
-         " (" + how + ", over " + std::to_string(baseline.executions) + " runs) by " + x.excess +
-         " (" + factor + ")";
-}
-
-Finding BaselineFinding(const ExecutionSnapshot& snapshot, std::string_view detector,
-                        std::string_view measure, std::string detail) {
+  std::snprintf(factor, sizeof(factor), "%.1fx", m.value / limit);
+  const std::string times_p95 = std::string(multiple) + " x p95 " + m.format(m.p95);
+  const std::string how = limit == m.floor ? "the floor; " + times_p95 + " is lower" : times_p95;
   // The name is part of the signature: one agent's runaways are one problem, another agent's
   // another.
-  Finding finding = MakeFinding(snapshot, detector,
-                                "baseline_" + std::string(measure) + ":" + snapshot.execution.name);
-  finding.detail = std::move(detail);
+  Finding finding = MakeFinding(snapshot, m.detector,
+                                "baseline_" + std::string(m.name) + ":" + snapshot.execution.name);
+  finding.detail = m.format(m.value) + std::string(m.unit) + ": over this agent's " +
+                   std::string(m.name) + " baseline of " + m.format(limit) + " (" + how +
+                   ", over " + std::to_string(baseline.executions) + " runs) by " +
+                   m.format(m.value - limit) + " (" + factor + ")";
   return finding;
-}
-
-std::optional<Finding> StepsOverBaseline(const ExecutionSnapshot& snapshot, const Policy& policy,
-                                         const AgentBaseline& baseline) {
-  // Steps as the step-count detector counts them: every stored event.
-  const auto steps = static_cast<int64_t>(snapshot.events.size());
-  const double floor = static_cast<double>(policy.baseline.min_steps);
-  const double limit =
-      BaselineLimit(static_cast<double>(baseline.p95_steps), floor, policy.baseline.multiple);
-  if (static_cast<double>(steps) <= limit) return std::nullopt;
-  const auto whole_limit = static_cast<int64_t>(limit);
-  return BaselineFinding(
-      snapshot, kBaseline, "steps",
-      ExceededDetail({"steps", std::to_string(steps) + " steps", std::to_string(whole_limit),
-                      std::to_string(baseline.p95_steps), std::to_string(steps - whole_limit),
-                      static_cast<double>(steps) / limit, limit == floor},
-                     policy, baseline));
-}
-
-std::optional<Finding> DurationOverBaseline(const ExecutionSnapshot& snapshot, const Policy& policy,
-                                            const AgentBaseline& baseline) {
-  const int64_t elapsed_ms = ElapsedMs(snapshot.execution, snapshot.events);
-  const double floor = static_cast<double>(policy.baseline.min_duration_ms);
-  const double limit =
-      BaselineLimit(static_cast<double>(baseline.p95_duration_ms), floor, policy.baseline.multiple);
-  if (static_cast<double>(elapsed_ms) <= limit) return std::nullopt;
-  const auto limit_ms = static_cast<int64_t>(limit);
-  return BaselineFinding(
-      snapshot, kBaseline, "duration",
-      ExceededDetail(
-          {"duration", FormatDuration(elapsed_ms), FormatDuration(limit_ms),
-           FormatDuration(baseline.p95_duration_ms), FormatDuration(elapsed_ms - limit_ms),
-           static_cast<double>(elapsed_ms) / limit, limit == floor},
-          policy, baseline));
 }
 
 }  // namespace
@@ -150,23 +118,36 @@ bool BaselineGoverns(const ExecutionSnapshot& snapshot, const Policy& policy,
 std::optional<Finding> DetectBaseline(const ExecutionSnapshot& snapshot, const Policy& policy) {
   const AgentBaseline* baseline = UsableBaseline(snapshot, policy, policy.baseline.enabled);
   if (baseline == nullptr) return std::nullopt;
-  if (auto steps = StepsOverBaseline(snapshot, policy, *baseline)) return steps;
-  return DurationOverBaseline(snapshot, policy, *baseline);
+  // Steps as the step-count detector counts them: every stored event.
+  const Measure steps{kBaseline,
+                      "steps",
+                      " steps",
+                      static_cast<double>(snapshot.events.size()),
+                      static_cast<double>(baseline->p95_steps),
+                      static_cast<double>(policy.baseline.min_steps),
+                      &FormatSteps};
+  if (auto finding = OverBaseline(snapshot, policy, *baseline, steps)) return finding;
+  const Measure duration{kBaseline,
+                         "duration",
+                         "",
+                         static_cast<double>(ElapsedMs(snapshot.execution, snapshot.events)),
+                         static_cast<double>(baseline->p95_duration_ms),
+                         static_cast<double>(policy.baseline.min_duration_ms),
+                         &FormatDurationMs};
+  return OverBaseline(snapshot, policy, *baseline, duration);
 }
 
 std::optional<Finding> DetectCostBaseline(const ExecutionSnapshot& snapshot, const Policy& policy) {
   const AgentBaseline* baseline = UsableBaseline(snapshot, policy, policy.cost_baseline.enabled);
   if (baseline == nullptr) return std::nullopt;
-  const double cost_usd = EffectiveCostUsd(snapshot.execution, snapshot.events);
-  const double limit =
-      BaselineLimit(baseline->p95_cost_usd, policy.baseline.min_cost_usd, policy.baseline.multiple);
-  if (cost_usd <= limit) return std::nullopt;
-  return BaselineFinding(
-      snapshot, kCostBaseline, "cost",
-      ExceededDetail(
-          {"cost", FormatCost(cost_usd), FormatCost(limit), FormatCost(baseline->p95_cost_usd),
-           FormatCost(cost_usd - limit), cost_usd / limit, limit == policy.baseline.min_cost_usd},
-          policy, *baseline));
+  const Measure cost{kCostBaseline,
+                     "cost",
+                     "",
+                     EffectiveCostUsd(snapshot.execution, snapshot.events),
+                     baseline->p95_cost_usd,
+                     policy.baseline.min_cost_usd,
+                     &FormatCost};
+  return OverBaseline(snapshot, policy, *baseline, cost);
 }
 
 }  // namespace vigil

@@ -4,9 +4,7 @@ finding that says by how much; model drift compares an agent with its own histor
 import datetime
 import uuid
 
-import pytest
-
-from harness import Client, signup
+from test_detection import proj  # noqa: F401 (the fixture: a fresh project of its own)
 
 T0 = "2026-05-14T10:00:00Z"
 
@@ -14,16 +12,6 @@ T0 = "2026-05-14T10:00:00Z"
 def now(offset_s=0):
     t = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=offset_s)
     return t.strftime("%Y-%m-%dT%H:%M:%S.000Z")
-
-
-@pytest.fixture
-def proj(server):
-    c = server.client()
-    info = signup(c, email=f"b{uuid.uuid4().hex[:8]}@example.com")
-    c.close()
-    c = Client(server.port, info["api_key"])
-    yield c
-    c.close()
 
 
 def checkpoints(eid, first, count, ts=T0):
