@@ -6,7 +6,11 @@ namespace vigil {
 std::optional<Finding> DetectCostVelocity(const ExecutionSnapshot& snapshot, const Policy& policy) {
   const std::optional<Budget>& budget = snapshot.execution.budget;
   const bool budgeted = budget && budget->max_cost_usd;
-  if (!budgeted && !policy.cost_velocity.enabled) return std::nullopt;
+  // Without a budget, an agent with a baseline is judged by it (DetectCostBaseline) instead.
+  if (!budgeted &&
+      (!policy.cost_velocity.enabled || BaselineGoverns(snapshot, policy, kCostBaseline))) {
+    return std::nullopt;
+  }
   const double cost_usd = EffectiveCostUsd(snapshot.execution, snapshot.events);
   // The budget is the agent's own ceiling (strictly above it fires); the policy threshold is
   // inclusive and never fires on a free execution.

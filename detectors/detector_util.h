@@ -21,6 +21,8 @@ inline constexpr std::string_view kPromptInjection = "prompt_injection";
 inline constexpr std::string_view kCostVelocity = "cost_velocity";
 inline constexpr std::string_view kLexicalDrift = "lexical_drift";
 inline constexpr std::string_view kToolLoop = "tool_loop";
+inline constexpr std::string_view kBaseline = "baseline";
+inline constexpr std::string_view kCostBaseline = "cost_baseline";
 
 inline constexpr std::string_view kLlmCall = "llm_call";
 inline constexpr std::string_view kToolCall = "tool_call";

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "detectors/policy.h"
+#include "domain/detection_rows.h"
 #include "domain/model.h"
 
 namespace vigil {
@@ -36,7 +37,7 @@ struct DetectorInfo {
   bool live;
 };
 
-// All twelve detectors in priority order. The vector lives for the whole program.
+// All fourteen detectors in priority order. The vector lives for the whole program.
 const std::vector<DetectorInfo>& AllDetectors();
 
 // The detector called `name`, or nullptr.
@@ -68,12 +69,37 @@ struct Finding {
 // whose timestamp lies in HistoryWindowFor(policy, now_ms). Raw values: the detectors trim,
 // lower-case and drop empties themselves.
 struct ProjectHistory {
-  // Distinct `payload.model` strings seen in the window (duplicates are harmless).
+  // Distinct `payload.model` strings seen in the window (duplicates are harmless), of the
+  // executions in DriftScopeName's scope: those with the execution's name when it has one, else
+  // the whole project.
   std::vector<std::string> models;
+  // Completed executions of that scope that ended in the window, counted up to
+  // model_drift.min_history (the detector needs to know only whether there are that many).
+  int64_t completed_executions = 0;
   // Non-empty `payload.user_message` strings, newest first, at most history.max_messages (the
   // detector ignores any beyond that).
   std::vector<std::string> user_messages;
 };
+
+// --- Baselines (docs/detection.md, "Baselines") -----------------------------------------------
+
+// A name's baseline is computed over at most this many of its most recent completed executions:
+// enough for a stable 95th percentile, few enough that loading it is one short index read and a
+// cached baseline is a few numbers.
+inline constexpr int64_t kBaselineWindow = 200;
+
+// What one agent name usually does: nearest-rank 95th percentiles over `executions` samples.
+struct AgentBaseline {
+  int64_t executions = 0;
+  int64_t p95_steps = 0;
+  int64_t p95_duration_ms = 0;
+  double p95_cost_usd = 0;
+};
+
+// The baseline of `samples` (newest first): the first kBaselineWindow of them whose row_id is not
+// `exclude_row` (0 excludes nothing). The nearest-rank 95th percentile of n values is the
+// ceil(0.95 n)-th smallest; all zero when no sample is left.
+AgentBaseline ComputeBaseline(const std::vector<BaselineSample>& samples, int64_t exclude_row = 0);
 
 // Everything the detectors read about one execution.
 struct ExecutionSnapshot {
@@ -82,6 +108,10 @@ struct ExecutionSnapshot {
   // (SortEventsForDetection does that).
   std::vector<Event> events;
   ProjectHistory history;  // may be left empty when !NeedsHistory(policy, pass)
+  // The baseline of the execution's name, from its OTHER completed executions; std::nullopt when
+  // the execution has no name or !NeedsBaseline(policy, execution). Live and final passes both
+  // read it.
+  std::optional<AgentBaseline> baseline;
   // Evaluation time. Detectors do not read it (elapsed time comes from stored timestamps, §8.3);
   // it is the instant the caller used for the history window, kept so a snapshot records all
   // inputs.
@@ -108,6 +138,22 @@ enum class Pass {
 // Whether a pass needs ProjectHistory at all, so the caller can skip those queries (the live pass
 // never does; the final pass does when a drift detector is enabled).
 bool NeedsHistory(const Policy& policy, Pass pass);
+
+// The name whose executions model drift compares with: the execution's name when it has one and
+// model_drift.per_name is on; "" = the whole project.
+const std::string& DriftScopeName(const Policy& policy, const Execution& execution);
+
+// Whether the execution's name has a usable baseline for `detector` (kBaseline: steps and
+// duration; kCostBaseline: cost): the detector is enabled and the name has min_executions
+// completed executions. Then the name's baseline replaces the policy's absolute limits of
+// step_count and time_budget (kBaseline) or cost_velocity (kCostBaseline); a budget the SDK
+// declared still applies.
+bool BaselineGoverns(const ExecutionSnapshot& snapshot, const Policy& policy,
+                     std::string_view detector);
+
+// Whether the baseline detectors could fire for `execution`, so the caller loads its baseline:
+// one of them is enabled and the execution has a name.
+bool NeedsBaseline(const Policy& policy, const Execution& execution);
 
 // A detector that threw (only allocation failure is plausible); the pass skips it and goes on.
 struct DetectorError {
@@ -191,6 +237,8 @@ std::optional<Finding> DetectPromptInjection(const ExecutionSnapshot& snapshot,
 std::optional<Finding> DetectCostVelocity(const ExecutionSnapshot& snapshot, const Policy& policy);
 std::optional<Finding> DetectLexicalDrift(const ExecutionSnapshot& snapshot, const Policy& policy);
 std::optional<Finding> DetectToolLoop(const ExecutionSnapshot& snapshot, const Policy& policy);
+std::optional<Finding> DetectBaseline(const ExecutionSnapshot& snapshot, const Policy& policy);
+std::optional<Finding> DetectCostBaseline(const ExecutionSnapshot& snapshot, const Policy& policy);
 
 // Call keys used by the identical-call loop: first 8 hex of SHA-256(model "\0" user_message).
 std::string IdenticalCallKey(std::string_view model, std::string_view user_message);

@@ -20,6 +20,9 @@ std::optional<Finding> DetectModelDrift(const ExecutionSnapshot& snapshot, const
     if (event.event_type == kLlmCall && event.fields.model) AddModel(*event.fields.model, &current);
   }
   if (current.empty()) return std::nullopt;
+  // A young project (or agent) has no settled model to drift from: its second model is a choice,
+  // not a change, so it takes min_history completed executions before anything is new.
+  if (snapshot.history.completed_executions < policy.model_drift.min_history) return std::nullopt;
   // A project's first execution has no history to drift from; flagging every model it uses would
   // make the very first run of every project a failure.
   std::set<std::string> historical;

@@ -35,6 +35,10 @@ const std::vector<Stage>& Stages() {
       // Last, so the priorities of Mesedi's detectors stay as they are; an execution's group is its
       // runaway's group whichever loops finding has the best priority (GroupRunaway).
       {{kToolLoop, kClassLoops, 12, true}, &DetectToolLoop},
+      // After Mesedi's detectors for the same reason. Live, so the batch that takes an execution
+      // past its agent's baseline raises the finding while the agent still runs.
+      {{kBaseline, kClassLoops, 13, true}, &DetectBaseline},
+      {{kCostBaseline, kClassCostVelocity, 14, true}, &DetectCostBaseline},
   };
   return stages;
 }
@@ -61,6 +65,11 @@ bool NeedsHistory(const Policy& policy, Pass pass) {
   // Both history readers are final-only; a live pass must stay cheap because it runs after every
   // events batch.
   return pass == Pass::kFinal && (policy.model_drift.enabled || policy.lexical_drift.enabled);
+}
+
+const std::string& DriftScopeName(const Policy& policy, const Execution& execution) {
+  static const std::string kProject;
+  return policy.model_drift.per_name ? execution.name : kProject;
 }
 
 std::vector<Finding> RunDetectors(const ExecutionSnapshot& snapshot, const Policy& policy,

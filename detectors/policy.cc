@@ -4,10 +4,14 @@
 #include <limits>
 #include <type_traits>
 
+#include "detectors/detectors.h"
+
 namespace vigil {
 namespace {
 
 constexpr double kNoMax = std::numeric_limits<double>::infinity();
+// The largest baseline.min_executions: a baseline never holds more samples than its window.
+constexpr double kMaxBaselineExecutions = static_cast<double>(kBaselineWindow);
 
 // Reads and writes `(policy.*kSection).*kKey` for any section struct and member type, so the field
 // table below names each field once instead of carrying a hand-written getter/setter pair.
@@ -66,6 +70,10 @@ std::vector<PolicyField> BuildFields() {
   return {
       Bool<&P::model_drift, &P::ModelDrift::enabled>("model_drift.enabled", "model_drift",
                                                      "enabled"),
+      Int<&P::model_drift, &P::ModelDrift::min_history>("model_drift.min_history", "model_drift",
+                                                        "min_history", 0, 10000),
+      Bool<&P::model_drift, &P::ModelDrift::per_name>("model_drift.per_name", "model_drift",
+                                                      "per_name"),
       Bool<&P::crash, &P::Crash::enabled>("crash.enabled", "crash", "enabled"),
       Bool<&P::time_budget, &P::TimeBudget::enabled>("time_budget.enabled", "time_budget",
                                                      "enabled"),
@@ -111,6 +119,19 @@ std::vector<PolicyField> BuildFields() {
       Int<&P::lexical_drift, &P::LexicalDrift::min_history>(
           "lexical_drift.min_history", "lexical_drift", "min_history", 0, 10000),
       Bool<&P::tool_loop, &P::ToolLoop::enabled>("tool_loop.enabled", "tool_loop", "enabled"),
+      Bool<&P::baseline, &P::Baseline::enabled>("baseline.enabled", "baseline", "enabled"),
+      Int<&P::baseline, &P::Baseline::min_executions>("baseline.min_executions", "baseline",
+                                                      "min_executions", 1, kMaxBaselineExecutions),
+      Double<&P::baseline, &P::Baseline::multiple>("baseline.multiple", "baseline", "multiple", 1,
+                                                   kNoMax, false),
+      Int<&P::baseline, &P::Baseline::min_steps>("baseline.min_steps", "baseline", "min_steps", 0,
+                                                 kNoMax),
+      Int<&P::baseline, &P::Baseline::min_duration_ms>("baseline.min_duration_ms", "baseline",
+                                                       "min_duration_ms", 0, kNoMax),
+      Double<&P::baseline, &P::Baseline::min_cost_usd>("baseline.min_cost_usd", "baseline",
+                                                       "min_cost_usd", 0, kNoMax, false),
+      Bool<&P::cost_baseline, &P::CostBaseline::enabled>("cost_baseline.enabled", "cost_baseline",
+                                                         "enabled"),
       Int<&P::history, &P::History::days>("history.days", "history", "days", 1, 90),
       Int<&P::history, &P::History::max_messages>("history.max_messages", "history", "max_messages",
                                                   1, 10000),
@@ -181,6 +202,11 @@ Policy PolicyPreset(std::string_view name) {
     policy.history.max_messages = 500;
     policy.tool_loop.enabled = false;
     policy.loops.one_group = false;
+    // Mesedi's drift: any history at all, of the whole project. No baselines.
+    policy.model_drift.min_history = 0;
+    policy.model_drift.per_name = false;
+    policy.baseline.enabled = false;
+    policy.cost_baseline.enabled = false;
     // Mesedi's injection detector: the phrase patterns on user messages and system prompts only.
     policy.prompt_injection.classifier = false;
     policy.prompt_injection.read_tool_results = false;

@@ -25,6 +25,13 @@ struct Policy {
 
   struct ModelDrift {
     bool enabled = true;
+    // A model is new only against enough history: fewer completed executions than this in the
+    // window (of the name, or the project) and nothing is drift, so a young project or agent never
+    // reports its second model as a failure. 0 = any history at all (Mesedi's rule).
+    int64_t min_history = 20;
+    // Compare with the executions of the same name when the execution has one: another agent of
+    // the project using another model is not drift. Off = the whole project (Mesedi's rule).
+    bool per_name = true;
   } model_drift;
   struct Crash {
     bool enabled = true;
@@ -89,6 +96,22 @@ struct Policy {
   struct ToolLoop {
     bool enabled = true;
   } tool_loop;
+  // Baselines per agent name (docs/detection.md, "Baselines"): once a name has min_executions
+  // completed executions, an execution whose steps or elapsed time (detector `baseline`) or cost
+  // (detector `cost_baseline`) exceeds both `multiple` times the name's 95th percentile and the
+  // measure's floor is a finding. The floors keep small agents quiet: five times a tiny p95 is
+  // still ordinary work. Not part of Mesedi's detectors, so off in its preset.
+  struct Baseline {
+    bool enabled = true;
+    int64_t min_executions = 20;
+    double multiple = 5.0;
+    int64_t min_steps = 200;
+    int64_t min_duration_ms = 30 * 60 * 1000;
+    double min_cost_usd = 5.0;
+  } baseline;
+  struct CostBaseline {
+    bool enabled = true;  // thresholds: baseline.multiple, baseline.min_cost_usd
+  } cost_baseline;
   struct History {
     int64_t days = 7;            // window of other executions' events read by the drift detectors
     int64_t max_messages = 500;  // newest historical user messages kept for lexical drift

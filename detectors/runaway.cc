@@ -7,9 +7,10 @@ namespace vigil {
 
 std::optional<int> RunawayRank(std::string_view detector) {
   // Most specific first: a repeated call or tool call names the fix; a cluster of similar messages
-  // points at it; a size bucket only says that something ran long.
-  static constexpr std::string_view kOrder[] = {kIdenticalCall, kToolLoop, kSimilarCall, kStepCount,
-                                                kTimeBudget};
+  // points at it; going far past the agent's own baseline names the agent; a size bucket only says
+  // that something ran long.
+  static constexpr std::string_view kOrder[] = {kIdenticalCall, kToolLoop,  kSimilarCall,
+                                                kBaseline,      kStepCount, kTimeBudget};
   for (size_t i = 0; i < std::size(kOrder); ++i) {
     if (kOrder[i] == detector) return static_cast<int>(i);
   }

@@ -13,6 +13,8 @@ std::optional<Finding> DetectStepCount(const ExecutionSnapshot& snapshot, const 
   if (budget && budget->max_steps) {
     steps_enabled = true;
     max_steps = *budget->max_steps;
+  } else if (BaselineGoverns(snapshot, policy, kBaseline)) {
+    steps_enabled = false;  // the agent's own baseline is its limit (DetectBaseline)
   }
   const auto events = static_cast<int64_t>(snapshot.events.size());
   std::optional<int64_t> measured;

@@ -28,6 +28,8 @@ std::optional<Finding> DetectTimeBudget(const ExecutionSnapshot& snapshot, const
   if (budget && budget->max_duration_ms) {
     enabled = true;
     max_duration_ms = *budget->max_duration_ms;
+  } else if (BaselineGoverns(snapshot, policy, kBaseline)) {
+    enabled = false;  // the agent's own baseline is its limit (DetectBaseline)
   }
   if (!enabled) return std::nullopt;
   const int64_t elapsed_ms = ElapsedMs(snapshot.execution, snapshot.events);

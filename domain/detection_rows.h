@@ -18,6 +18,7 @@ struct StoredFinding {
   std::string group_id;
   int64_t detected_at_ms = 0;
   std::string source;
+  std::string detail;  // the finding's own explanation; "" = none
 };
 
 // An execution with every stored event (sorted by sequence, then arrival), for a detection pass.
@@ -37,6 +38,14 @@ struct FailureGroupRow {
   std::string sample_execution_id;
   int64_t affected_executions = 0;
   double cost_wasted_usd = 0;
+};
+
+// One completed execution as a sample of its name's baseline (storage::BaselineSamples).
+struct BaselineSample {
+  int64_t row_id = 0;       // the execution's row, so a pass can leave its own execution out
+  int64_t steps = 0;        // stored events, as the step-count detector counts them
+  int64_t duration_ms = 0;  // duration_ms, else ended_at - started_at
+  double cost_usd = 0;      // estimated_cost_usd (the final pass stores a computed one)
 };
 
 }  // namespace vigil

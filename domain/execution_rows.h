@@ -38,6 +38,7 @@ struct ExecutionFilter {
   std::optional<int64_t> started_after_ms;
   std::optional<int64_t> started_before_ms;
   std::string parent_execution_id;
+  std::string name;  // exact match
   std::string failure_group_id;
   std::string sdk_language;
   int64_t limit = 50;

@@ -24,6 +24,7 @@ Execution MergeExecution(const std::optional<Execution>& stored, const Execution
     e.started_at_ms = default_started_at_ms;
   }
   MergeString(&e.parent_execution_id, patch.parent_execution_id);
+  MergeString(&e.name, patch.name);
   // A terminal status replaces any status; `started` never replaces a terminal one.
   if (patch.status && (IsTerminal(*patch.status) || !IsTerminal(e.status))) {
     e.status = *patch.status;

@@ -32,6 +32,9 @@ struct Execution {
   std::string project_id;
   std::string execution_id;
   std::string parent_execution_id;
+  // The agent's name as its SDK reports it (the wrapped function's name, or one given explicitly):
+  // the key of its baseline (docs/detection.md). "" = not sent; Mesedi SDKs never send one.
+  std::string name;
   ExecutionStatus status = ExecutionStatus::kStarted;
   int64_t started_at_ms = 0;
   int64_t ended_at_ms = 0;

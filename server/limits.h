@@ -22,6 +22,9 @@ constexpr size_t kMaxPayloadBytes = 256 * 1024;
 // execution_id, event_id, parent_execution_id.
 constexpr size_t kMaxIdBytes = 128;
 constexpr size_t kMaxEventTypeBytes = 64;
+// An execution's `name` (a protocol extension): an agent's name, which the dashboard lists and
+// baselines key on. A function's qualified name fits easily; anything longer is not a name.
+constexpr size_t kMaxExecutionNameBytes = 200;
 // Key/webhook names and halt reasons.
 constexpr size_t kMaxNameBytes = 200;
 constexpr size_t kMaxReasonBytes = 1024;
@@ -170,6 +173,12 @@ constexpr int64_t kExportGroupPage = 500;
 // One call to Stripe's API (checkout, portal) may take this long to connect, send or answer;
 // past it the request fails 502 rather than holding a worker.
 constexpr int kStripeTimeoutSec = 10;
+
+// --- detection (docs/detection.md) -----------------------------------------------------------
+// Agent baselines kept in memory for the live pass, one per (project, name): a few numbers and the
+// name, so the cache stays within a few megabytes. An evicted baseline is read again (one short
+// index read) the next time its agent sends events.
+constexpr size_t kBaselineCacheMaxEntries = 10000;
 
 // --- webhooks (spec §10) ----------------------------------------------------------------------
 // Endpoints per project: each one multiplies outgoing traffic per failure group.

@@ -58,11 +58,59 @@ Result<std::optional<int64_t>> Revision(Txn& txn, int64_t project, int64_t row) 
 }
 
 Result<std::vector<std::string>> HistoryModels(Txn& txn, int64_t project, int64_t exclude_row,
-                                               int64_t since_ms, int64_t until_ms) {
+                                               int64_t since_ms, int64_t until_ms,
+                                               const std::string& name) {
+  if (name.empty()) {
+    return SelectAll(txn.conn(),
+                     "SELECT DISTINCT model FROM model_usage WHERE project = ? AND last_seen >= ?"
+                     " AND last_seen <= ? AND execution != ?",
+                     TextAt0, project, since_ms, until_ms, exclude_row);
+  }
   return SelectAll(txn.conn(),
-                   "SELECT DISTINCT model FROM model_usage WHERE project = ? AND last_seen >= ?"
-                   " AND last_seen <= ? AND execution != ?",
-                   TextAt0, project, since_ms, until_ms, exclude_row);
+                   "SELECT DISTINCT m.model FROM model_usage m JOIN executions x"
+                   " ON x.id = m.execution WHERE m.project = ? AND m.last_seen >= ?"
+                   " AND m.last_seen <= ? AND m.execution != ? AND x.project = ? AND x.name = ?",
+                   TextAt0, project, since_ms, until_ms, exclude_row, project, name);
+}
+
+Result<int64_t> CountCompleted(Txn& txn, int64_t project, int64_t exclude_row,
+                               const std::string& name, int64_t since_ms, int64_t until_ms,
+                               int64_t at_most) {
+  // Both forms walk an index in started_at order (executions_by_status, executions_baseline) and
+  // stop after `at_most` rows, so a large project costs no more than a small one.
+  if (name.empty()) {
+    return SelectInt(txn.conn(),
+                     "SELECT COUNT(*) FROM (SELECT 1 FROM executions WHERE project = ?"
+                     " AND status = 'completed' AND started_at >= ? AND started_at <= ?"
+                     " AND id != ? LIMIT ?)",
+                     project, since_ms, until_ms, exclude_row, at_most);
+  }
+  return SelectInt(txn.conn(),
+                   "SELECT COUNT(*) FROM (SELECT 1 FROM executions WHERE project = ? AND name = ?"
+                   " AND status = 'completed' AND started_at >= ? AND started_at <= ?"
+                   " AND id != ? LIMIT ?)",
+                   project, name, since_ms, until_ms, exclude_row, at_most);
+}
+
+Result<std::vector<BaselineSample>> BaselineSamples(Txn& txn, int64_t project,
+                                                    const std::string& name, int64_t limit) {
+  // Steps are the stored events (event_count), as the step-count detector counts them; the
+  // duration falls back to the timestamps as the detectors' elapsed time does.
+  return SelectAll(
+      txn.conn(),
+      "SELECT id, event_count, COALESCE(NULLIF(duration_ms, 0),"
+      " MAX(0, COALESCE(ended_at, started_at) - started_at)), COALESCE(estimated_cost_usd, 0)"
+      " FROM executions WHERE project = ? AND name = ? AND status = 'completed'"
+      " ORDER BY started_at DESC LIMIT ?",
+      [](SQLite::Statement& q) {
+        BaselineSample sample;
+        sample.row_id = q.getColumn(0).getInt64();
+        sample.steps = q.getColumn(1).getInt64();
+        sample.duration_ms = q.getColumn(2).getInt64();
+        sample.cost_usd = q.getColumn(3).getDouble();
+        return sample;
+      },
+      project, name, limit);
 }
 
 Result<std::vector<std::string>> HistoryMessages(Txn& txn, int64_t project, int64_t exclude_row,
@@ -111,13 +159,13 @@ Status PutFinding(WriteTxn& txn, int64_t project, int64_t row, const std::string
     }
     Exec(conn,
          "INSERT INTO findings(project, execution, detector, priority, failure_class,"
-         " signature, group_id, detected_at, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+         " signature, group_id, detected_at, source, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
          " ON CONFLICT(execution, detector) DO UPDATE SET priority = excluded.priority,"
          " failure_class = excluded.failure_class, signature = excluded.signature,"
          " group_id = excluded.group_id, detected_at = excluded.detected_at,"
-         " source = excluded.source",
+         " source = excluded.source, detail = excluded.detail",
          project, row, f.detector, f.priority, f.failure_class, f.signature, f.group_id,
-         f.detected_at_ms, f.source);
+         f.detected_at_ms, f.source, NullIfEmpty{f.detail});
     return Status::Ok();
   });
 }

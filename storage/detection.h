@@ -28,9 +28,20 @@ Result<std::optional<DetectionInput>> LoadForDetection(Txn& txn, int64_t project
 // an older one is stale. nullopt when it no longer exists.
 Result<std::optional<int64_t>> Revision(Txn& txn, int64_t project, int64_t row);
 // Distinct models used by the project's other executions (not `exclude_row`) in
-// [since_ms, until_ms].
+// [since_ms, until_ms]; only by those named `name` when it is not empty.
 Result<std::vector<std::string>> HistoryModels(Txn& txn, int64_t project, int64_t exclude_row,
-                                               int64_t since_ms, int64_t until_ms);
+                                               int64_t since_ms, int64_t until_ms,
+                                               const std::string& name = std::string());
+// The project's completed executions other than `exclude_row` that started in
+// [since_ms, until_ms], only those named `name` when it is not empty, counted up to `at_most`
+// (the scan stops there).
+Result<int64_t> CountCompleted(Txn& txn, int64_t project, int64_t exclude_row,
+                               const std::string& name, int64_t since_ms, int64_t until_ms,
+                               int64_t at_most);
+// The baseline samples of `name` (not empty): the project's at most `limit` most recently started
+// completed executions of that name, newest first.
+Result<std::vector<BaselineSample>> BaselineSamples(Txn& txn, int64_t project,
+                                                    const std::string& name, int64_t limit);
 // Non-empty user messages of the project's other executions' llm_call events with timestamps in
 // [since_ms, until_ms], newest stored first, at most `max_messages`.
 Result<std::vector<std::string>> HistoryMessages(Txn& txn, int64_t project, int64_t exclude_row,

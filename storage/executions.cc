@@ -47,10 +47,10 @@ Result<UpsertResult> UpsertExecution(WriteTxn& txn, int64_t project, const Execu
           " ended_at = ?, duration_ms = ?, total_tokens_in = ?, total_tokens_out = ?,"
           " estimated_cost_usd = ?, input_summary = ?, output_summary = ?, crash_signature = ?,"
           " sdk_version = ?, sdk_language = ?, failure_group_id = ?, budget = ?, halt_reason = ?,"
-          " halt_requested_at = ?, revision = revision + 1 WHERE project = ? AND id = ?");
+          " halt_requested_at = ?, name = ?, revision = revision + 1 WHERE project = ? AND id = ?");
       BindExecutionFields(upd, out.execution);
-      upd.bind(18, project);
-      upd.bind(19, row->id);
+      upd.bind(19, project);
+      upd.bind(20, row->id);
       upd.exec();
     }
     return Status::Ok();
@@ -66,6 +66,7 @@ Result<std::vector<Execution>> ListExecutions(Txn& txn, int64_t project, const E
     if (f.started_before_ms) sql += " AND x.started_at < ?";
     if (!f.parent_execution_id.empty()) sql += " AND x.parent_execution_id = ?";
     if (!f.sdk_language.empty()) sql += " AND x.sdk_language = ?";
+    if (!f.name.empty()) sql += " AND x.name = ?";
     if (!f.failure_group_id.empty()) {
       // The group's findings come from findings_by_group once, as a set probed per execution. A
       // correlated EXISTS let SQLite walk the group's findings again for every execution row
@@ -83,6 +84,7 @@ Result<std::vector<Execution>> ListExecutions(Txn& txn, int64_t project, const E
     if (f.started_before_ms) q.bind(i++, *f.started_before_ms);
     if (!f.parent_execution_id.empty()) q.bind(i++, f.parent_execution_id);
     if (!f.sdk_language.empty()) q.bind(i++, f.sdk_language);
+    if (!f.name.empty()) q.bind(i++, f.name);
     if (!f.failure_group_id.empty()) {
       q.bind(i++, project);
       q.bind(i++, f.failure_group_id);

@@ -45,6 +45,7 @@ ExecutionRow ReadExecutionRow(SQLite::Statement& q) {
   e.halt_requested_at_ms = Int(q, 18);
   r.event_count = Int(q, 19);
   r.revision = Int(q, 20);
+  e.name = Text(q, 21);
   return r;
 }
 
@@ -93,6 +94,7 @@ StoredFinding ReadFindingRow(SQLite::Statement& q, int first) {
   f.group_id = q.getColumn(first + 4).getString();
   f.detected_at_ms = q.getColumn(first + 5).getInt64();
   f.source = q.getColumn(first + 6).getString();
+  f.detail = Text(q, first + 7);
   return f;
 }
 
@@ -170,6 +172,7 @@ void BindExecutionFields(SQLite::Statement& q, const Execution& e) {
   BindText(q, 15, e.budget ? EncodeBudget(*e.budget) : std::string());
   BindText(q, 16, e.halt_reason);
   BindInt(q, 17, e.halt_requested_at_ms);
+  BindText(q, 18, e.name);
 }
 
 int64_t InsertExecutionRow(Connection* conn, int64_t project, const Execution& e, int64_t now_ms) {
@@ -177,11 +180,11 @@ int64_t InsertExecutionRow(Connection* conn, int64_t project, const Execution& e
       "INSERT INTO executions(parent_execution_id, status, started_at, ended_at, duration_ms,"
       " total_tokens_in, total_tokens_out, estimated_cost_usd, input_summary, output_summary,"
       " crash_signature, sdk_version, sdk_language, failure_group_id, budget, halt_reason,"
-      " halt_requested_at, project, execution_id) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      " halt_requested_at, name, project, execution_id) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   BindExecutionFields(ins, e);
-  ins.bind(18, project);
-  ins.bind(19, e.execution_id);
+  ins.bind(19, project);
+  ins.bind(20, e.execution_id);
   ins.exec();
   const int64_t id = conn->db().getLastInsertRowid();
   // Quota accounting: once per execution, when its row is created by any path (spec §5.2). A

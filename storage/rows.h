@@ -23,7 +23,8 @@ class Connection;
   "x.id, x.execution_id, x.parent_execution_id, x.status, x.started_at, x.ended_at,"      \
   " x.duration_ms, x.total_tokens_in, x.total_tokens_out, x.estimated_cost_usd,"          \
   " x.input_summary, x.output_summary, x.crash_signature, x.sdk_version, x.sdk_language," \
-  " x.failure_group_id, x.budget, x.halt_reason, x.halt_requested_at, x.event_count, x.revision"
+  " x.failure_group_id, x.budget, x.halt_reason, x.halt_requested_at, x.event_count,"     \
+  " x.revision, x.name"
 
 struct ExecutionRow {
   int64_t id = 0;
@@ -38,7 +39,7 @@ ExecutionRow ReadExecutionRow(SQLite::Statement& q);
 std::optional<ExecutionRow> FindExecutionRow(Connection* conn, int64_t project,
                                              const std::string& execution_id);
 
-// Binds the stored fields of `e` to parameters 1..17, in the column order of InsertExecutionRow
+// Binds the stored fields of `e` to parameters 1..18, in the column order of InsertExecutionRow
 // and of the UPDATE in storage/executions.cc.
 void BindExecutionFields(SQLite::Statement& q, const Execution& e);
 // Inserts the execution `e` of `project` and counts it against the project's quota (once per
@@ -58,8 +59,9 @@ std::vector<Event> LoadEventsOf(Connection* conn, int64_t project, int64_t execu
                                 int64_t offset = 0);
 
 // Column list matching ReadFindingRow, prefixed by the table alias `f`.
-#define VIGIL_FINDING_COLUMNS \
-  "f.detector, f.priority, f.failure_class, f.signature, f.group_id, f.detected_at, f.source"
+#define VIGIL_FINDING_COLUMNS                                                        \
+  "f.detector, f.priority, f.failure_class, f.signature, f.group_id, f.detected_at," \
+  " f.source, f.detail"
 // Reads the finding whose columns start at `first`; ReadFinding, when they come first.
 StoredFinding ReadFindingRow(SQLite::Statement& q, int first);
 inline StoredFinding ReadFinding(SQLite::Statement& q) { return ReadFindingRow(q, 0); }

@@ -14,8 +14,10 @@
 // execution, ParseEventBatch for each batch (the fields ingestion extracts), SlimForLivePass and
 // RunDetectors(kLive) after each batch on the running execution, and ExtractPayloadFields on every
 // stored payload then RunDetectors(kFinal) once the execution is terminal. What it stands in for is
-// storage: events are kept in memory in arrival order, and a project's history (the drift
-// detectors' input) is the earlier cases of the same project, read with the server's window.
+// storage: events are kept in memory in arrival order; a project's history (the drift detectors'
+// input) is the earlier cases of the same project, read with the server's window and scope
+// (DriftScopeName); an agent's baseline is ComputeBaseline over the earlier completed cases of the
+// same project and `name`, newest first, as storage::BaselineSamples returns them.
 //
 // Usage: vigil_eval_detectors [--preset vigil|mesedi] [--set section.key=value ...]
 #include <simdjson.h>
@@ -46,6 +48,15 @@ struct HistoryCall {
   int64_t timestamp_ms;
   std::string model;
   std::string user_message;
+};
+
+// An earlier execution of a project, as the history and baseline queries see it.
+struct PastExecution {
+  std::string name;
+  int64_t started_at_ms = 0;
+  bool completed = false;
+  BaselineSample sample;  // its steps, elapsed time and cost
+  std::vector<HistoryCall> calls;
 };
 
 // A finding and the pass that raised it.
@@ -81,16 +92,27 @@ bool Merge(Replay* r, simdjson::dom::element body, const std::string& project_id
   return true;
 }
 
+std::optional<AgentBaseline> BaselineFor(const std::vector<PastExecution>& past,
+                                         const Policy& policy, const Execution& execution) {
+  if (!NeedsBaseline(policy, execution)) return std::nullopt;
+  std::vector<BaselineSample> samples;
+  for (auto it = past.rbegin(); it != past.rend(); ++it) {  // newest first
+    if (it->completed && it->name == execution.name) samples.push_back(it->sample);
+  }
+  return ComputeBaseline(samples);
+}
+
 // The live pass of one committed batch, as Detection::PrepareLive runs it: the batch's events are
 // appended to the cached view in (sequence, arrival) order and the live detectors run on it.
 void LivePass(Replay* r, const std::vector<Event>& fresh, const Policy& policy,
-              std::vector<Raised>* out) {
+              const std::vector<PastExecution>& past, std::vector<Raised>* out) {
   if (!r->execution || IsTerminal(r->execution->status) || fresh.empty()) return;
   r->live.execution = *r->execution;
   auto& events = r->live.events;
   for (const Event& e : fresh) events.push_back(SlimForLivePass(e));
   SortEventsForDetection(&events);
   r->live.now_ms = r->clock_ms;
+  r->live.baseline = BaselineFor(past, policy, r->live.execution);
   for (Finding& f : RunDetectors(r->live, policy, Pass::kLive)) {
     auto w = r->written.find(f.detector);
     if (w != r->written.end() && w->second == f.signature) continue;
@@ -99,8 +121,8 @@ void LivePass(Replay* r, const std::vector<Event>& fresh, const Policy& policy,
   }
 }
 
-bool Ingest(Replay* r, simdjson::dom::element batch, const Policy& policy, std::vector<Raised>* out,
-            std::string* error) {
+bool Ingest(Replay* r, simdjson::dom::element batch, const Policy& policy,
+            const std::vector<PastExecution>& past, std::vector<Raised>* out, std::string* error) {
   Result<EventBatch> parsed = ParseEventBatch(Minify(batch), r->clock_ms, true);
   if (!parsed.ok()) {
     *error = parsed.status().message();
@@ -123,28 +145,37 @@ bool Ingest(Replay* r, simdjson::dom::element batch, const Policy& policy, std::
     r->execution = MergeExecution(std::nullopt, ExecutionPatch(), earliest, r->clock_ms);
     r->execution->execution_id = fresh.empty() ? "" : fresh.front().execution_id;
   }
-  LivePass(r, fresh, policy, out);
+  LivePass(r, fresh, policy, past, out);
   return true;
 }
 
-ProjectHistory HistoryFor(const std::vector<HistoryCall>& calls, const Policy& policy,
-                          int64_t now_ms) {
+ProjectHistory HistoryFor(const std::vector<PastExecution>& past, const Policy& policy,
+                          const Execution& execution, int64_t now_ms) {
   ProjectHistory history;
   const HistoryWindow w = HistoryWindowFor(policy, now_ms);
+  const std::string& scope = DriftScopeName(policy, execution);
   std::set<std::string> models;
-  for (auto it = calls.rbegin(); it != calls.rend(); ++it) {  // newest first
-    if (it->timestamp_ms < w.since_ms || it->timestamp_ms > w.until_ms) continue;
-    if (policy.model_drift.enabled) models.insert(it->model);
-    if (policy.lexical_drift.enabled && !it->user_message.empty() &&
-        static_cast<int64_t>(history.user_messages.size()) < w.max_messages) {
-      history.user_messages.push_back(it->user_message);
+  for (auto it = past.rbegin(); it != past.rend(); ++it) {  // newest first
+    const bool in_scope = scope.empty() || it->name == scope;
+    if (in_scope && it->completed && it->started_at_ms >= w.since_ms &&
+        it->started_at_ms <= w.until_ms &&
+        history.completed_executions < policy.model_drift.min_history) {
+      ++history.completed_executions;
+    }
+    for (auto call = it->calls.rbegin(); call != it->calls.rend(); ++call) {
+      if (call->timestamp_ms < w.since_ms || call->timestamp_ms > w.until_ms) continue;
+      if (policy.model_drift.enabled && in_scope) models.insert(call->model);
+      if (policy.lexical_drift.enabled && !call->user_message.empty() &&
+          static_cast<int64_t>(history.user_messages.size()) < w.max_messages) {
+        history.user_messages.push_back(call->user_message);
+      }
     }
   }
   history.models.assign(models.begin(), models.end());
   return history;
 }
 
-void FinalPass(Replay* r, const Policy& policy, std::vector<HistoryCall>* project_history,
+void FinalPass(Replay* r, const Policy& policy, std::vector<PastExecution>* past,
                std::vector<Raised>* out) {
   ExecutionSnapshot snap;
   snap.execution = *r->execution;
@@ -153,16 +184,26 @@ void FinalPass(Replay* r, const Policy& policy, std::vector<HistoryCall>* projec
   for (Event& e : snap.events) e.fields = ExtractPayloadFields(e.payload_json);
   snap.now_ms = r->clock_ms;
   if (NeedsHistory(policy, Pass::kFinal)) {
-    snap.history = HistoryFor(*project_history, policy, snap.now_ms);
+    snap.history = HistoryFor(*past, policy, snap.execution, snap.now_ms);
   }
+  snap.baseline = BaselineFor(*past, policy, snap.execution);
   for (Finding& f : RunDetectors(snap, policy, Pass::kFinal)) {
     out->push_back({std::move(f), "final"});
   }
+  PastExecution done;
+  done.name = snap.execution.name;
+  done.started_at_ms = snap.execution.started_at_ms;
+  done.completed = snap.execution.status == ExecutionStatus::kCompleted;
+  done.sample.row_id = static_cast<int64_t>(past->size()) + 1;
+  done.sample.steps = static_cast<int64_t>(snap.events.size());
+  done.sample.duration_ms = ElapsedMs(snap.execution, snap.events);
+  done.sample.cost_usd = EffectiveCostUsd(snap.execution, snap.events);
   for (const Event& e : snap.events) {
     if (e.event_type != "llm_call") continue;
-    project_history->push_back(
+    done.calls.push_back(
         {e.timestamp_ms, e.fields.model.value_or(""), e.fields.user_message.value_or("")});
   }
+  past->push_back(std::move(done));
 }
 
 std::string Report(std::string_view case_id, const std::vector<Raised>& raised,
@@ -205,19 +246,20 @@ class Evaluator {
     std::string error;
     const std::string project_id(project);
     bool ok = Merge(&replay, start, project_id, &error);
+    std::vector<PastExecution>& past = history_[project_id];
     for (simdjson::dom::element batch : batches) {
-      ok = ok && Ingest(&replay, batch, policy_, &raised, &error);
+      ok = ok && Ingest(&replay, batch, policy_, past, &raised, &error);
     }
     ok = ok && Merge(&replay, end, project_id, &error);
     if (ok && !IsTerminal(replay.execution->status)) error = "end is not terminal", ok = false;
-    if (ok) FinalPass(&replay, policy_, &history_[project_id], &raised);
+    if (ok) FinalPass(&replay, policy_, &past, &raised);
     return Report(case_id, raised, error);
   }
 
  private:
   Policy policy_;
   simdjson::dom::parser parser_;
-  std::map<std::string, std::vector<HistoryCall>> history_;  // project -> earlier llm calls
+  std::map<std::string, std::vector<PastExecution>> history_;  // project -> earlier executions
 };
 
 // Applies "section.key=value" to a policy (booleans as true/false, numbers as JSON numbers).

@@ -6,9 +6,10 @@ body that completes it. Two SDK profiles:
 
 * ``vigil``: what the project's SDKs send: ``context_sha256`` on each llm_call (SHA-256 hex of the
   RFC 8785 canonical JSON of {"model", "messages", "tools"}, messages being the full list the model
-  saw, system message(s) first) and ``result_text`` (at most 16 KiB) on each tool_call;
+  saw, system message(s) first), ``result_text`` (at most 16 KiB) on each tool_call, and the
+  execution's ``name`` (for a trajectory, its agent_name());
 * ``mesedi``: only what the Mesedi SDKs send: user_message, system_prompt, result_summary; no
-  digest, no result_text.
+  digest, no result_text, no name.
 
 Times are synthetic but deterministic: cases follow one another on one clock, and within a
 trajectory the recorded response dates and durations keep their real spacing.
@@ -26,6 +27,7 @@ NEUTRAL_MODEL = "gpt-4o-mini"
 MAX_STRING_CHARS = 32_000
 RESULT_SUMMARY_CHARS = 300
 RESULT_TEXT_BYTES = 16 * 1024
+MAX_NAME_BYTES = 200
 BENIGN_USER_MESSAGE = "Hello! Can you help me with my order?"
 # Recorded cassettes were sometimes re-recorded in parts, days apart: a longer gap between two
 # recorded response dates is not time the run spent, so the call's own duration stands in for it.
@@ -100,6 +102,13 @@ def _cut_bytes(text, limit):
     return text if len(raw) <= limit else raw[:limit].decode("utf-8", "ignore")
 
 
+def execution_name(name):
+    """An agent name as the SDKs send it: control characters dropped, at most 200 UTF-8 bytes cut
+    at a character boundary."""
+    clean = "".join(c for c in name if ord(c) >= 0x20 and ord(c) != 0x7F)
+    return _cut_bytes(clean, MAX_NAME_BYTES)
+
+
 def _tokens(text):
     return max(1, len(text) // 4)
 
@@ -113,12 +122,16 @@ class Builder:
         self.sdk = sdk
         self.clock_ms = clock_ms
 
-    def case(self, case_id, project, events, status="completed", input_summary=""):
-        """`events`: (event_type, payload, offset_ms, duration_ms or None) in order."""
+    def case(self, case_id, project, events, status="completed", input_summary="", name=""):
+        """`events`: (event_type, payload, offset_ms, duration_ms or None) in order. `name`: the
+        agent's name, sent as the execution's `name` by the vigil profile only (Mesedi's SDKs have
+        no such field)."""
         execution_id = "exec-" + hashlib.sha256(case_id.encode()).hexdigest()[:16]
         start_ms = self.clock_ms
         start = {"execution_id": execution_id, "status": "started",
                  "started_at": rfc3339(start_ms), "sdk_language": "python"}
+        if name and self.sdk == "vigil":
+            start["name"] = execution_name(name)
         if input_summary:
             start["input_summary"] = _cut(input_summary, 1000)
         batches, last_ms, tokens_in, tokens_out = [], start_ms, 0, 0
@@ -226,6 +239,16 @@ def _trajectory_event(event, run, prompts, builder):
     return dict(payload)
 
 
+def agent_name(run):
+    """The name a trajectory's agent is sent under, standing in for the wrapped function's: its
+    framework and the upstream suite it comes from ("crewAI/agents", "SWE-agent/ctf"). An upstream
+    test name is unique per run, so using it would give every run its own agent and no agent any
+    history; one suite exercises one part of the framework, as one wrapped function would."""
+    upstream = run.get("name", "")
+    suite = upstream.split("/")[0] if "/" in upstream else upstream.split(".")[0]
+    return execution_name(run["source"].split()[0] + "/" + suite)
+
+
 def trajectory_cases(runs, prompts, builder):
     """One project per source: a source's runs share a clock and a model history."""
     for run in runs:
@@ -244,4 +267,4 @@ def trajectory_cases(runs, prompts, builder):
             events.append((event["event_type"], payload, offset, duration))
         execution = run.get("execution", {})
         yield builder.case(run["id"], project, events, execution.get("status", "completed"),
-                           execution.get("input_summary", ""))
+                           execution.get("input_summary", ""), agent_name(run))

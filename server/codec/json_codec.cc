@@ -195,6 +195,16 @@ bool ReadBoundedString(element v, std::string_view field, size_t max_bytes, std:
   return true;
 }
 
+// A bounded string that names something (an id, an execution's name): no control characters.
+bool ReadCleanString(element v, std::string_view field, size_t max_bytes, std::string* out,
+                     std::string* error, bool* type_error) {
+  if (!ReadBoundedString(v, field, max_bytes, out, error, type_error)) return false;
+  if (!HasControlChars(*out)) return true;
+  *error = std::string(field) + " must not contain control characters";
+  *type_error = false;
+  return false;
+}
+
 }  // namespace
 
 Result<ExecutionPatch> ParseExecutionBody(std::string_view body, std::string* body_project_id) {
@@ -218,13 +228,11 @@ Result<ExecutionPatch> ParseExecutionBody(std::string_view body, std::string* bo
     type_error = true;
     if (key == "execution_id" || key == "parent_execution_id") {
       std::string v;
-      ok = ReadBoundedString(value, key, limits::kMaxIdBytes, &v, &error, &type_error);
-      if (ok && HasControlChars(v)) {
-        error = std::string(key) + " must not contain control characters";
-        type_error = false;
-        ok = false;
-      }
+      ok = ReadCleanString(value, key, limits::kMaxIdBytes, &v, &error, &type_error);
       if (ok) (key == "execution_id" ? p.execution_id : p.parent_execution_id) = v;
+    } else if (key == "name") {
+      ok =
+          ReadCleanString(value, key, limits::kMaxExecutionNameBytes, &p.name, &error, &type_error);
     } else if (key == "project_id") {
       ok = ReadString(value, key, body_project_id, &error);
     } else if (key == "status") {
@@ -511,6 +519,7 @@ void WriteExecution(JsonWriter& w, const Execution& e, const std::string& projec
   w.BeginObject();
   w.Field("execution_id", e.execution_id);
   w.Field("project_id", project_id);
+  if (!e.name.empty()) w.Field("name", e.name);
   if (!list_form && !e.parent_execution_id.empty()) {
     w.Field("parent_execution_id", e.parent_execution_id);
   }

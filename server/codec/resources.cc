@@ -38,8 +38,9 @@ void WriteFinding(JsonWriter& w, const StoredFinding& f, const std::string& exec
       .Field("signature", f.signature)
       .Field("group_id", f.group_id)
       .Field("detected_at", FormatRfc3339Ms(f.detected_at_ms))
-      .Field("source", f.source)
-      .EndObject();
+      .Field("source", f.source);
+  if (!f.detail.empty()) w.Field("detail", f.detail);
+  w.EndObject();
 }
 
 void WriteClasses(JsonWriter& w, const std::vector<std::string>& classes) {

@@ -35,6 +35,7 @@ StoredFinding ToStored(const Finding& f, int64_t detected_at_ms, const char* sou
   s.group_id = f.group_id;
   s.detected_at_ms = detected_at_ms;
   s.source = source;
+  s.detail = f.detail;
   return s;
 }
 
@@ -45,6 +46,7 @@ Finding FromStored(const StoredFinding& s) {
   f.signature = s.signature;
   f.group_id = s.group_id;
   f.priority = s.priority;
+  f.detail = s.detail;
   return f;
 }
 
@@ -72,6 +74,41 @@ std::string PrimaryGroup(const std::vector<Finding>& findings) {
       std::min_element(findings.begin(), findings.end(),
                        [](const Finding& a, const Finding& b) { return a.priority < b.priority; });
   return top == findings.end() ? "" : top->group_id;
+}
+
+// Reads what the final pass's detectors need besides the execution and its events: the name's
+// baseline from its other completed executions and the drift history, scoped by DriftScopeName.
+// `window` gets the name's baseline with the execution itself, as the live cache should now hold.
+Status LoadFinalContext(ReadTxn& txn, int64_t project, const DetectionInput& in,
+                        const Policy& policy, int64_t now_ms, ExecutionSnapshot* snap,
+                        std::optional<AgentBaseline>* window) {
+  if (NeedsBaseline(policy, in.execution)) {
+    auto samples = storage::BaselineSamples(txn, project, in.execution.name, kBaselineWindow + 1);
+    if (!samples.ok()) return samples.status();
+    snap->baseline = ComputeBaseline(samples.value(), in.row_id);
+    *window = ComputeBaseline(samples.value());
+  }
+  if (!NeedsHistory(policy, Pass::kFinal)) return Status::Ok();
+  const HistoryWindow w = HistoryWindowFor(policy, now_ms);
+  if (policy.model_drift.enabled) {
+    const std::string& scope = DriftScopeName(policy, in.execution);
+    auto models = storage::HistoryModels(txn, project, in.row_id, w.since_ms, w.until_ms, scope);
+    if (!models.ok()) return models.status();
+    snap->history.models = std::move(models.value());
+    if (policy.model_drift.min_history > 0) {
+      auto count = storage::CountCompleted(txn, project, in.row_id, scope, w.since_ms, w.until_ms,
+                                           policy.model_drift.min_history);
+      if (!count.ok()) return count.status();
+      snap->history.completed_executions = count.value();
+    }
+  }
+  if (policy.lexical_drift.enabled) {
+    auto msgs =
+        storage::HistoryMessages(txn, project, in.row_id, w.since_ms, w.until_ms, w.max_messages);
+    if (!msgs.ok()) return msgs.status();
+    snap->history.user_messages = std::move(msgs.value());
+  }
+  return Status::Ok();
 }
 
 void LogDetectorErrors(const std::vector<DetectorError>& errors, const std::string& execution_id) {
@@ -148,27 +185,19 @@ Status Detection::FinalPass(int64_t project, const std::string& project_id,
   for (int attempt = 0; attempt < 2; ++attempt) {
     std::optional<DetectionInput> in;
     ExecutionSnapshot snap;
+    std::optional<AgentBaseline> window;
     Status s = store_->Read([&](ReadTxn& txn) {
       auto loaded = storage::LoadForDetection(txn, project, execution_id);
       if (!loaded.ok()) return loaded.status();
       in = std::move(loaded.value());
-      if (!in || !NeedsHistory(policy, Pass::kFinal)) return Status::Ok();
-      const HistoryWindow w = HistoryWindowFor(policy, now_ms);
-      if (policy.model_drift.enabled) {
-        auto models = storage::HistoryModels(txn, project, in->row_id, w.since_ms, w.until_ms);
-        if (!models.ok()) return models.status();
-        snap.history.models = std::move(models.value());
-      }
-      if (policy.lexical_drift.enabled) {
-        auto msgs = storage::HistoryMessages(txn, project, in->row_id, w.since_ms, w.until_ms,
-                                             w.max_messages);
-        if (!msgs.ok()) return msgs.status();
-        snap.history.user_messages = std::move(msgs.value());
-      }
-      return Status::Ok();
+      if (!in) return Status::Ok();
+      return LoadFinalContext(txn, project, *in, policy, now_ms, &snap, &window);
     });
     if (!s.ok()) return s;
     if (!in) return Status::Ok();
+    // The execution may just have completed: the live passes of its agent's other executions
+    // judge by the baseline that now includes it.
+    if (window) baselines_.Put(project, in->execution.name, *window);
     // The detectors run here, on the HTTP worker, so the single writer thread only writes.
     snap.execution = std::move(in->execution);
     snap.execution.project_id = project_id;
@@ -232,6 +261,21 @@ Status Detection::StoreFinalFindings(WriteTxn& txn, int64_t project, const std::
   return Status::Ok();
 }
 
+std::optional<AgentBaseline> Detection::LiveBaseline(int64_t project, const std::string& name) {
+  if (std::optional<AgentBaseline> cached = baselines_.Get(project, name)) return cached;
+  std::vector<BaselineSample> samples;
+  Status s = store_->Read([&](ReadTxn& txn) {
+    auto r = storage::BaselineSamples(txn, project, name, kBaselineWindow);
+    if (!r.ok()) return r.status();
+    samples = std::move(r.value());
+    return Status::Ok();
+  });
+  if (!s.ok()) return std::nullopt;
+  AgentBaseline baseline = ComputeBaseline(samples);
+  baselines_.Put(project, name, baseline);
+  return baseline;
+}
+
 std::shared_ptr<Detection::LiveState> Detection::Live(const std::string& key) {
   std::lock_guard<std::mutex> lock(live_mu_);
   auto it = live_.find(key);
@@ -268,6 +312,37 @@ void Detection::AccountBytes(const std::string& key, size_t bytes) {
   }
 }
 
+bool Detection::LoadLiveState(int64_t project, const std::string& project_id,
+                              const std::string& execution_id, LiveState* st) {
+  // First sight (or evicted): everything stored so far. A new execution loads nothing.
+  std::optional<DetectionInput> in;
+  Status s = store_->Read([&](ReadTxn& txn) {
+    auto r = storage::LoadForDetection(txn, project, execution_id);
+    if (!r.ok()) return r.status();
+    in = std::move(r.value());
+    return Status::Ok();
+  });
+  if (!s.ok()) return false;
+  st->snapshot = ExecutionSnapshot();
+  st->written.clear();
+  st->bytes = 0;
+  st->next_arrival = 1;
+  st->snapshot.execution.execution_id = execution_id;
+  st->snapshot.execution.status = ExecutionStatus::kStarted;
+  if (in) {
+    st->snapshot.execution = std::move(in->execution);
+    for (Event& e : in->events) {
+      e.fields = ExtractPayloadFields(e.payload_json);
+      st->snapshot.events.push_back(SlimForLivePass(e));
+      st->bytes += EventBytes(st->snapshot.events.back());
+    }
+    st->next_arrival = static_cast<int64_t>(in->events.size()) + 1;
+  }
+  st->snapshot.execution.project_id = project_id;
+  st->loaded = true;
+  return true;
+}
+
 LivePlan Detection::PrepareLive(int64_t project, const std::string& project_id,
                                 const std::vector<Event>& batch, const Policy& policy,
                                 int64_t now_ms) {
@@ -288,34 +363,8 @@ LivePlan Detection::PrepareLive(int64_t project, const std::string& project_id,
     item.state = Live(key);
     LiveState& st = *item.state;
     std::lock_guard<std::mutex> lock(st.mu);
-    if (!st.loaded) {
-      // First sight (or evicted): everything stored so far. A new execution loads nothing.
-      std::optional<DetectionInput> in;
-      Status s = store_->Read([&](ReadTxn& txn) {
-        auto r = storage::LoadForDetection(txn, project, execution_id);
-        if (!r.ok()) return r.status();
-        in = std::move(r.value());
-        return Status::Ok();
-      });
-      if (!s.ok()) continue;  // live detection is best effort; the final pass is exact
-      st.snapshot = ExecutionSnapshot();
-      st.written.clear();
-      st.bytes = 0;
-      st.next_arrival = 1;
-      st.snapshot.execution.execution_id = execution_id;
-      st.snapshot.execution.status = ExecutionStatus::kStarted;
-      if (in) {
-        st.snapshot.execution = std::move(in->execution);
-        for (Event& e : in->events) {
-          e.fields = ExtractPayloadFields(e.payload_json);
-          st.snapshot.events.push_back(SlimForLivePass(e));
-          st.bytes += EventBytes(st.snapshot.events.back());
-        }
-        st.next_arrival = static_cast<int64_t>(in->events.size()) + 1;
-      }
-      st.snapshot.execution.project_id = project_id;
-      st.loaded = true;
-    }
+    // Live detection is best effort; the final pass is exact.
+    if (!st.loaded && !LoadLiveState(project, project_id, execution_id, &st)) continue;
     if (IsTerminal(st.snapshot.execution.status)) continue;  // the final pass owns it
     // Optimistically add this batch's events as new. If some turn out to be duplicates (a re-sent
     // batch), the insert count tells: ApplyLive then writes nothing for this execution and
@@ -343,6 +392,10 @@ LivePlan Detection::PrepareLive(int64_t project, const std::string& project_id,
     }
     AccountBytes(key, st.bytes + sizeof(LiveState));
     st.snapshot.now_ms = now_ms;
+    st.snapshot.baseline.reset();
+    if (NeedsBaseline(policy, st.snapshot.execution)) {
+      st.snapshot.baseline = LiveBaseline(project, st.snapshot.execution.name);
+    }
     std::vector<DetectorError> errors;
     for (Finding& f : RunDetectors(st.snapshot, policy, Pass::kLive, &errors)) {
       auto w = st.written.find(f.detector);

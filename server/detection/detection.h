@@ -11,6 +11,10 @@
 // worker's thread (not the writer's). It keeps a bounded cache of each running execution's events
 // (only what live detectors read), appends each batch, runs the Live detectors, and writes only
 // when a finding is new or moved to a higher bucket. It only ever adds or raises findings.
+//
+// Agent baselines: both passes give the detectors the baseline of the execution's name. The final
+// pass reads it from storage (leaving the execution itself out) and refreshes the bounded
+// in-memory cache with it; the live pass reads the cache, so a batch costs no baseline query.
 #pragma once
 
 #include <cstdint>
@@ -27,7 +31,9 @@
 #include "detectors/policy.h"
 #include "domain/detection_rows.h"
 #include "domain/execution_rows.h"
+#include "server/detection/baseline_cache.h"
 #include "server/http/metrics.h"
+#include "server/limits.h"
 #include "storage/store.h"
 
 namespace vigil {
@@ -105,6 +111,13 @@ class Detection {
                            int64_t row, const std::string& execution_id,
                            const std::vector<Finding>& changed, const Policy& policy,
                            int64_t now_ms);
+  // Fills `st` (locked by the caller) with the execution's stored state and events; false when
+  // they cannot be read.
+  bool LoadLiveState(int64_t project, const std::string& project_id,
+                     const std::string& execution_id, LiveState* st);
+  // The baseline of agent `name` for a live pass: cached, else read (one bounded index read) and
+  // cached; std::nullopt when it cannot be read (live detection is best effort).
+  std::optional<AgentBaseline> LiveBaseline(int64_t project, const std::string& name);
   // The cached state under `key` (LiveKey), created empty on first use.
   std::shared_ptr<LiveState> Live(const std::string& key);
   void AccountBytes(const std::string& key, size_t bytes);
@@ -115,6 +128,8 @@ class Detection {
   GroupCreatedFn on_group_created_;
   Metrics* metrics_ = nullptr;
   std::string default_preset_;
+
+  BaselineCache baselines_{limits::kBaselineCacheMaxEntries};
 
   std::mutex policy_mu_;
   std::unordered_map<int64_t, Policy> policies_;

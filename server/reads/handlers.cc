@@ -26,6 +26,16 @@ Status IdFilter(const RequestContext& ctx, const char* name, std::string* out) {
   return Status::Ok();
 }
 
+// `name` matches exactly; a longer value than any stored name could be is refused, not searched.
+Status NameFilter(const RequestContext& ctx, std::string* out) {
+  *out = ctx.Query("name");
+  if (out->size() > limits::kMaxExecutionNameBytes) {
+    return Status::InvalidArgument("invalid name: longer than " +
+                                   std::to_string(limits::kMaxExecutionNameBytes) + " bytes");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 void ReadHandlers::GetProject(RequestContext& ctx) {
@@ -58,7 +68,7 @@ void ReadHandlers::ListExecutions(RequestContext& ctx) {
                    ctx.TimeParam("started_before", &f.started_before_ms),
                    IdFilter(ctx, "parent_execution_id", &f.parent_execution_id),
                    IdFilter(ctx, "failure_group_id", &f.failure_group_id),
-                   IdFilter(ctx, "sdk_language", &f.sdk_language)}) {
+                   IdFilter(ctx, "sdk_language", &f.sdk_language), NameFilter(ctx, &f.name)}) {
     if (!s.ok()) return SendError(ctx, s);
   }
   auto list_result = store_.ReadValue(

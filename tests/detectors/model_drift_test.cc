@@ -9,9 +9,13 @@ namespace {
 using test::LlmCall;
 using test::MakeSnapshot;
 
-ExecutionSnapshot WithHistory(std::vector<Event> events, std::vector<std::string> models) {
+// A snapshot whose scope (its name, or the project) has `completed` earlier completed executions
+// that used `models`; by default just enough history for drift to be judged.
+ExecutionSnapshot WithHistory(std::vector<Event> events, std::vector<std::string> models,
+                              int64_t completed = Policy{}.model_drift.min_history) {
   ExecutionSnapshot snapshot = MakeSnapshot(std::move(events));
   snapshot.history.models = std::move(models);
+  snapshot.history.completed_executions = completed;
   return snapshot;
 }
 
@@ -62,6 +66,27 @@ TEST_CASE("DetectModelDrift ignores events that are not llm calls or have no mod
   Event no_model = test::MakeEvent("llm_call");
   CHECK_FALSE(DetectModelDrift(
       WithHistory({checkpoint, no_model, LlmCall("gpt-4o", "a")}, {"gpt-4o"}), Policy{}));
+}
+
+TEST_CASE("DetectModelDrift waits for min_history completed executions before a model is new") {
+  const Policy policy;
+  REQUIRE(policy.model_drift.min_history == 20);
+  // A young project (or agent) picking its second model is a choice, not drift.
+  CHECK_FALSE(DetectModelDrift(WithHistory({LlmCall("gpt-4o", "a")}, {"o1"}, 0), policy));
+  CHECK_FALSE(DetectModelDrift(WithHistory({LlmCall("gpt-4o", "a")}, {"o1"}, 19), policy));
+  CHECK(DetectModelDrift(WithHistory({LlmCall("gpt-4o", "a")}, {"o1"}, 20), policy));
+  // Mesedi's rule: any history at all.
+  const Policy mesedi = PolicyPreset("mesedi");
+  CHECK(mesedi.model_drift.min_history == 0);
+  CHECK(DetectModelDrift(WithHistory({LlmCall("gpt-4o", "a")}, {"o1"}, 0), mesedi));
+}
+
+TEST_CASE("DriftScopeName is the execution's name under vigil and the project under mesedi") {
+  Execution named;
+  named.name = "support-agent";
+  CHECK(DriftScopeName(Policy{}, named) == "support-agent");
+  CHECK(DriftScopeName(PolicyPreset("mesedi"), named).empty());
+  CHECK(DriftScopeName(Policy{}, Execution{}).empty());  // no name: the whole project
 }
 
 TEST_CASE("DetectModelDrift is off when the policy disables it") {

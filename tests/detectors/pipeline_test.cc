@@ -42,7 +42,7 @@ ExecutionSnapshot EverythingWrong() {
   return snapshot;
 }
 
-TEST_CASE("AllDetectors lists the twelve detectors in priority order with their classes") {
+TEST_CASE("AllDetectors lists the fourteen detectors in priority order with their classes") {
   struct Expected {
     const char* name;
     const char* failure_class;
@@ -61,9 +61,11 @@ TEST_CASE("AllDetectors lists the twelve detectors in priority order with their 
       {"cost_velocity", "cost_velocity", true},
       {"lexical_drift", "drift", false},
       {"tool_loop", "loops", true},
+      {"baseline", "loops", true},
+      {"cost_baseline", "cost_velocity", true},
   };
   const std::vector<DetectorInfo>& all = AllDetectors();
-  REQUIRE(all.size() == 12);
+  REQUIRE(all.size() == 14);
   for (size_t i = 0; i < all.size(); ++i) {
     CAPTURE(i);
     CHECK(all[i].name == expected[i].name);

@@ -62,13 +62,19 @@ TEST_CASE("The mesedi preset reproduces Mesedi's thresholds") {
   CHECK(p.preset == "mesedi");
   for (const PolicyField& field : PolicyFields()) {
     if (field.kind == PolicyFieldKind::kBool && field.key == "enabled" &&
-        field.section != "tool_loop") {
+        field.section != "tool_loop" && field.section != "baseline" &&
+        field.section != "cost_baseline") {
       CAPTURE(field.name);
       CHECK(std::get<bool>(field.get(p)));  // every detector of Mesedi's on, lexical drift too
     }
   }
-  // Mesedi's rules: loops keyed on the message alone, no tool-loop detector, a group per finding.
+  // Mesedi's rules: loops keyed on the message alone, no tool-loop detector, a group per finding;
+  // no baselines; drift against any history of the whole project.
   CHECK_FALSE(p.tool_loop.enabled);
+  CHECK_FALSE(p.baseline.enabled);
+  CHECK_FALSE(p.cost_baseline.enabled);
+  CHECK(p.model_drift.min_history == 0);
+  CHECK_FALSE(p.model_drift.per_name);
   CHECK_FALSE(p.identical_call.context_aware);
   CHECK_FALSE(p.similar_call.context_aware);
   CHECK_FALSE(p.loops.one_group);
@@ -171,10 +177,11 @@ TEST_CASE("PolicyFields lists every field once with a dotted name matching secti
     CHECK(FindPolicyField(field.name) == &field);
     if (field.key == "enabled") ++enabled_flags;
   }
-  CHECK(enabled_flags == 12);
+  CHECK(enabled_flags == 14);
   // Enabled flags; thresholds and history; the two context_aware rules; auto_halt flags;
-  // loops.one_group; prompt_injection's three switches.
-  CHECK(names.size() == 12 + 10 + 2 + 2 + 1 + 3);
+  // loops.one_group; prompt_injection's three switches; model drift's minimum history and scope;
+  // the baseline's thresholds.
+  CHECK(names.size() == 14 + 10 + 2 + 2 + 1 + 3 + 2 + 5);
   CHECK(FindPolicyField("similar_call.max_distance")->kind == PolicyFieldKind::kDouble);
   CHECK(FindPolicyField("history.days")->kind == PolicyFieldKind::kInt);
   CHECK(FindPolicyField("auto_halt.loops")->kind == PolicyFieldKind::kBool);

@@ -48,3 +48,15 @@ def test_a_case_is_one_execution_with_one_event_per_batch():
     event = case["batches"][0][0]
     assert event["payload"]["user_message"] == "hello"
     assert json.loads(json.dumps(case)) == case
+
+
+def test_trajectories_are_sent_under_their_suite_as_the_agent_name_by_vigil_sdks_only():
+    run = {"id": "r1", "source": "crewAI recorded LLM calls (test cassettes)",
+           "name": "agents/TestAgentA2AKickoff.test_kickoff", "message_pool": [], "events": []}
+    assert telemetry.agent_name(run) == "crewAI/agents"
+    assert telemetry.agent_name(dict(run, name="TestAgentMultimodalOpenAI.test_image")) == (
+        "crewAI/TestAgentMultimodalOpenAI")
+    assert telemetry.agent_name(dict(run, name="x" * 300)) == "crewAI/" + "x" * 193  # 200 bytes
+    for sdk, name in (("vigil", "crewAI/agents"), ("mesedi", None)):
+        case = next(telemetry.trajectory_cases([run], {}, telemetry.Builder(sdk)))
+        assert case["start"].get("name") == name

@@ -154,3 +154,97 @@ TEST_CASE("HistoryMessages returns other executions' user messages, newest first
       t.Read([&](Txn& txn) { return storage::HistoryMessages(txn, t.a, self, 0, 115, 10); });
   CHECK(window == std::vector<std::string>{"first"});
 }
+
+namespace {
+
+// Creates (or completes) execution `id` of `project` named `name`, started at `started_ms`.
+void PutNamed(TempStore& t, int64_t project, const std::string& id, const std::string& name,
+              int64_t started_ms, ExecutionStatus status, int64_t duration_ms = 0,
+              double cost_usd = 0) {
+  ExecutionPatch p;
+  p.execution_id = id;
+  p.name = name;
+  p.status = status;
+  p.started_at_ms = started_ms;
+  p.duration_ms = duration_ms;
+  if (cost_usd > 0) p.estimated_cost_usd = cost_usd;
+  t.Write([&](WriteTxn& txn) { return storage::UpsertExecution(txn, project, p, 1); });
+}
+
+}  // namespace
+
+TEST_CASE("A name is stored, kept by later patches without one, and filters the list") {
+  TempStore t;
+  PutNamed(t, t.a, "e1", "support", 100, ExecutionStatus::kStarted);
+  PutNamed(t, t.a, "e1", "", 100, ExecutionStatus::kCompleted);  // the end PATCH sends no name
+  PutNamed(t, t.a, "e2", "triage", 200, ExecutionStatus::kCompleted);
+  PutNamed(t, t.a, "e3", "", 300, ExecutionStatus::kCompleted);
+  PutNamed(t, t.b, "e9", "support", 100,
+           ExecutionStatus::kCompleted);  // another tenant's agent of that name
+  ExecutionFilter f;
+  f.name = "support";
+  auto support = t.Read([&](Txn& txn) { return storage::ListExecutions(txn, t.a, f); });
+  REQUIRE(support.size() == 1);
+  CHECK(support[0].execution_id == "e1");
+  CHECK(support[0].name == "support");
+  CHECK(support[0].status == ExecutionStatus::kCompleted);
+  auto all = t.Read([&](Txn& txn) { return storage::ListExecutions(txn, t.a, ExecutionFilter{}); });
+  CHECK(all.size() == 3);
+  CHECK(all[0].name.empty());  // e3, newest
+}
+
+TEST_CASE("BaselineSamples reads a name's completed executions of the project, newest first") {
+  TempStore t;
+  for (int i = 1; i <= 4; ++i) {
+    PutNamed(t, t.a, "e" + std::to_string(i), "agent", i * 100, ExecutionStatus::kCompleted,
+             i * 1000, i * 0.5);
+  }
+  PutNamed(t, t.a, "running", "agent", 900, ExecutionStatus::kStarted);
+  PutNamed(t, t.a, "crashed", "agent", 950, ExecutionStatus::kCrashed, 5);
+  PutNamed(t, t.a, "other", "other-agent", 990, ExecutionStatus::kCompleted, 7);
+  PutNamed(t, t.b, "e9", "agent", 999, ExecutionStatus::kCompleted, 9);
+  t.Ingest(t.a, {MakeEvent("ev1", "e4", 1, 400), MakeEvent("ev2", "e4", 2, 410)});
+  auto samples = t.Read([&](Txn& txn) { return storage::BaselineSamples(txn, t.a, "agent", 10); });
+  REQUIRE(samples.size() == 4);
+  CHECK(samples[0].row_id == t.RowOf(t.a, "e4"));
+  CHECK(samples[0].steps == 2);
+  CHECK(samples[0].duration_ms == 4000);
+  CHECK(samples[0].cost_usd == doctest::Approx(2.0));
+  CHECK(samples[3].duration_ms == 1000);
+  auto limited = t.Read([&](Txn& txn) { return storage::BaselineSamples(txn, t.a, "agent", 2); });
+  CHECK(limited.size() == 2);
+  CHECK(t.Read([&](Txn& txn) {
+           return storage::BaselineSamples(txn, t.b, "other-agent", 10);
+         }).empty());
+}
+
+TEST_CASE("CountCompleted and HistoryModels are scoped to a name when one is given") {
+  TempStore t;
+  auto call = [](const std::string& id, const std::string& exec, const std::string& model) {
+    Event e = MakeEvent(id, exec, 1, 100, "llm_call");
+    e.payload_json = "{\"model\":\"" + model + "\"}";
+    e.fields.model = model;  // as the codec extracts it
+    return e;
+  };
+  PutNamed(t, t.a, "a1", "writer", 10, ExecutionStatus::kCompleted);
+  PutNamed(t, t.a, "a2", "writer", 20, ExecutionStatus::kCompleted);
+  PutNamed(t, t.a, "b1", "reviewer", 30, ExecutionStatus::kCompleted);
+  PutNamed(t, t.a, "self", "writer", 40, ExecutionStatus::kStarted);
+  t.Ingest(t.a, {call("1", "a1", "gpt-4o"), call("2", "b1", "claude-sonnet-4-6"),
+                 call("3", "self", "o1")});
+  const int64_t self = t.RowOf(t.a, "self");
+  auto count = [&](const std::string& name, int64_t at_most) {
+    return t.Read(
+        [&](Txn& txn) { return storage::CountCompleted(txn, t.a, self, name, 0, 1000, at_most); });
+  };
+  CHECK(count("writer", 100) == 2);
+  CHECK(count("writer", 1) == 1);  // the scan stops at at_most
+  CHECK(count("", 100) == 3);      // the whole project
+  CHECK(count("nobody", 100) == 0);
+  auto models = [&](const std::string& name) {
+    return t.Read([&](Txn& txn) { return storage::HistoryModels(txn, t.a, self, 0, 1000, name); });
+  };
+  CHECK(models("writer") == std::vector<std::string>{"gpt-4o"});
+  CHECK(models("reviewer") == std::vector<std::string>{"claude-sonnet-4-6"});
+  CHECK(models("").size() == 2);
+}

@@ -40,6 +40,8 @@ def test_wrapped_run_sends_create_then_events_then_end_with_tokens_cost_and_stat
     assert create == {
         "execution_id": execution_id, "status": "started", "started_at": create["started_at"],
         "sdk_language": "python", "sdk_version": vigil.__version__,
+        "name": "test_wrapped_run_sends_create_then_events_then_end_with_tokens_cost_and_status"
+                ".<locals>.agent",
     }
     events = sdk.events(execution_id)
     assert [e["event_type"] for e in events] == [

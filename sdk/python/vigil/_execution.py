@@ -24,8 +24,8 @@ from ._halt import HaltStream, VigilHalt, open_halt_stream
 from ._pricing import estimate_cost_usd
 from ._shipper import CREATE, END, EVENT
 from ._signature import crash_signature
-from ._util import (MAX_STRING_CHARS, jsonable, new_id, result_text, summarize, truncate,
-                    utc_timestamp)
+from ._util import (MAX_STRING_CHARS, execution_name, jsonable, new_id, result_text, summarize,
+                    truncate, utc_timestamp)
 from ._version import SDK_LANGUAGE, __version__
 
 log = logging.getLogger("vigil")
@@ -76,7 +76,10 @@ class Execution:
         budget_wire: Optional[Dict[str, Any]],
         parent: Optional["Execution"],
         remote_halt: bool,
+        wire_name: Optional[str] = None,
     ):
+        """``wire_name``: the agent's name sent as the execution's ``name`` (a protocol extension
+        that baselines key on); None sends none. ``name`` itself is a label for logs."""
         self.execution_id = execution_id = new_id("exec-")
         self.name = name
         self.parent = parent
@@ -111,6 +114,9 @@ class Execution:
         }
         if parent is not None:
             body["parent_execution_id"] = parent.execution_id
+        sent_name = execution_name(wire_name)
+        if sent_name is not None:
+            body["name"] = sent_name
         if budget_wire:
             body["budget"] = budget_wire
         self._t0 = _perf()
@@ -404,6 +410,15 @@ async def _run_coroutine_in(execution: Execution, coroutine: Any) -> Any:
     return result
 
 
+def _function_name(fn: Any) -> Optional[str]:
+    """The name an agent function is known by (its qualified name), or None for a lambda or a
+    callable without one: a name shared by unrelated code would mix their baselines."""
+    name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None)
+    if not isinstance(name, str) or name.endswith("<lambda>"):
+        return None
+    return name
+
+
 class _Wrap:
     """What ``vigil.wrap(...)`` returns when not given a function: a decorator factory and a (sync or
     async) context manager. Each ``with`` block or call is a new execution."""
@@ -418,10 +433,11 @@ class _Wrap:
         self.remote_halt = remote_halt
         self._budget_wire = budget.to_wire() if budget is not None else None
 
-    def _start(self, name: Optional[str]) -> Execution:
+    def _start(self, name: Optional[str], wire_name: Optional[str]) -> Execution:
         client = get_client()
         remote = self.remote_halt if self.remote_halt is not None else client.config.remote_halt
-        return Execution(client, name or "execution", self.budget, self._budget_wire, _current.get(), remote)
+        return Execution(client, name or "execution", self.budget, self._budget_wire, _current.get(),
+                         remote, wire_name=wire_name)
 
     def __call__(self, fn: F) -> F:
         if not callable(fn):
@@ -431,7 +447,10 @@ class _Wrap:
                 "vigil.wrap cannot time a generator function (the call returns before the work "
                 "runs); wrap the code that consumes it, or use `with vigil.wrap(...)` inside it")
         name = self.name or getattr(fn, "__qualname__", None) or getattr(fn, "__name__", "agent")
-        start = self._start
+        wire_name = self.name or _function_name(fn)
+
+        def start(label: str) -> Execution:
+            return self._start(label, wire_name)
 
         if inspect.iscoroutinefunction(fn):
             @functools.wraps(fn)
@@ -471,7 +490,7 @@ class _Wrap:
         return wrapper  # type: ignore[return-value]
 
     def __enter__(self) -> Execution:
-        execution = self._start(self.name)
+        execution = self._start(self.name, self.name)
         execution._token = _current.set(execution)
         return execution
 
@@ -513,7 +532,13 @@ def wrap(
 
         @vigil.wrap                                  # bare decorator, sync or async
         @vigil.wrap(budget=vigil.Budget(max_steps=10))
+        @vigil.wrap(name="support-agent")            # an explicit agent name
         with vigil.wrap("nightly-report") as run: ... # or ``async with``
+
+    Each execution is sent with the agent's ``name``: the one given, else the decorated function's
+    qualified name (a ``with`` block without a name, and a lambda, send none). The server lists and
+    filters executions by it and learns each name's usual steps, duration and cost, so a run far
+    outside them is reported.
 
     The execution ends ``completed``, ``crashed`` (with a crash signature) or ``halted``; exceptions
     always propagate unchanged. ``budget`` enforces limits locally and is sent to the server; with a

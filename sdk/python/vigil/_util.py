@@ -22,6 +22,9 @@ MAX_SUMMARY_CHARS = 1_000
 # in a retrieved document; bounded in bytes to leave most of an event's 256 KiB to the rest.
 MAX_RESULT_TEXT_BYTES = 16 * 1024
 
+# An execution's `name` (the server refuses longer ones and control characters).
+MAX_NAME_BYTES = 200
+
 _INT64_MAX = 2**63 - 1
 
 _repr = reprlib.Repr()
@@ -62,6 +65,18 @@ def truncate(text: str, limit: int = MAX_SUMMARY_CHARS) -> str:
     if len(text) <= limit:
         return text
     return text[: max(0, limit - 3)] + "..."
+
+
+def execution_name(name: Any) -> Optional[str]:
+    """``name`` as the execution's wire ``name``: control characters dropped, cut to 200 UTF-8 bytes
+    at a character boundary; None when nothing is left or it is not a string."""
+    if not isinstance(name, str):
+        return None
+    clean = "".join(c for c in name if c >= " " and c != "\x7f")
+    raw = clean.encode("utf-8")
+    if len(raw) > MAX_NAME_BYTES:
+        clean = raw[:MAX_NAME_BYTES].decode("utf-8", "ignore")
+    return clean.strip() or None
 
 
 def summarize(value: Any, limit: int = MAX_SUMMARY_CHARS) -> str:

@@ -14,6 +14,7 @@ import { estimateCostUsd } from "./pricing.js";
 import {
   errorMessage,
   errorTypeName,
+  executionName,
   MAX_TEXT_CHARS,
   resultText,
   summarize,
@@ -25,7 +26,11 @@ type AnyFunction = (...args: any[]) => any;
 
 /** Options of `wrap`. */
 export interface WrapOptions {
-  /** A label for logs; defaults to the function's name. Not sent: the v1 protocol has no such field. */
+  /**
+   * The agent's name, sent as the execution's `name` (a protocol extension): the server lists and
+   * filters executions by it and learns each name's usual steps, duration and cost. Defaults to the
+   * function's name; an anonymous function sends none.
+   */
   name?: string;
   /** Local limits; also sent as the execution's `budget`. A plain object is accepted too. */
   budget?: Budget | BudgetOptions;
@@ -116,12 +121,13 @@ export function wrap<F extends AnyFunction>(
   const options = maybeOptions ?? {};
   const budget = toBudget(options.budget);
   const name = options.name || fn.name || "agent";
+  const wireName = executionName(options.name || fn.name);
   const watchRemote = budget !== undefined || options.remoteHalt === true;
 
   const wrapped = function (this: unknown, ...args: unknown[]): unknown {
     let exec: Execution;
     try {
-      exec = startExecution(name, budget);
+      exec = startExecution(name, budget, wireName);
     } catch (err) {
       if (err instanceof VigilHalt) throw err;
       return fn.apply(this, args); // an SDK fault must not stop the agent

@@ -226,15 +226,16 @@ export function addUsage(exec: Execution, tokensIn: number, tokensOut: number, c
 
 /**
  * Starts an execution: a nested start is a call point of its parent; the create is queued. Throws
- * only a VigilHalt (of an enclosing execution).
+ * only a VigilHalt (of an enclosing execution). `wireName` is sent as the execution's `name`.
  */
-export function startExecution(name: string, budget: Budget | undefined): Execution {
+export function startExecution(name: string, budget: Budget | undefined, wireName?: string): Execution {
   const parent = currentExecution();
   if (parent) raiseIfHalted(parent);
   const exec = new Execution(parent, name, budget);
   try {
     const body: Record<string, unknown> = { execution_id: exec.id };
     if (parent) body.parent_execution_id = parent.id;
+    if (wireName) body.name = wireName;
     body.status = "started";
     body.started_at = isoNow();
     body.sdk_language = SDK_LANGUAGE;

@@ -122,6 +122,19 @@ export function cutUtf8(text: string, maxBytes: number): string {
   return bytes.subarray(0, end).toString("utf8");
 }
 
+// An execution's `name`: the server refuses longer ones and control characters.
+export const MAX_NAME_BYTES = 200;
+
+/**
+ * `name` as the execution's wire `name`: control characters dropped, cut to 200 bytes of UTF-8 at
+ * a character boundary, trimmed; undefined when nothing is left or it is not a string.
+ */
+export function executionName(name: unknown): string | undefined {
+  if (typeof name !== "string") return undefined;
+  const clean = cutUtf8(name.replace(/[\u0000-\u001f\u007f]/g, ""), MAX_NAME_BYTES).trim();
+  return clean === "" ? undefined : clean;
+}
+
 /** The text of a tool's result: a string as it is, anything else as bounded JSON; <= 16 KiB. */
 export function resultText(value: unknown): string {
   if (typeof value === "string") return cutUtf8(value, MAX_RESULT_TEXT_BYTES);

@@ -68,7 +68,8 @@ test("a wrapped async agent produces POST /executions, POST /events, then PATCH 
   );
   const [create, events, end] = reqs as [(typeof reqs)[0], (typeof reqs)[0], (typeof reqs)[0]];
 
-  assert.deepEqual(Object.keys(create.body), ["execution_id", "status", "started_at", "sdk_language", "sdk_version"]);
+  assert.deepEqual(Object.keys(create.body), ["execution_id", "name", "status", "started_at", "sdk_language", "sdk_version"]);
+  assert.equal(create.body.name, "qa");
   assert.equal(create.body.execution_id, id);
   assert.equal(create.body.status, "started");
   assert.match(create.body.started_at, ISO_MS);

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "detectors/detectors.h"
+#include "server/limits.h"
 
 using namespace vigil;
 
@@ -113,6 +114,25 @@ TEST_CASE("ParseExecutionBody maps types and ranges to wire messages") {
   CHECK(ok->budget->max_steps == 3);
   CHECK(ok->budget->auto_halt == true);
   CHECK(ok->estimated_cost_usd == doctest::Approx(0.5));
+}
+
+TEST_CASE("ParseExecutionBody reads an execution's name within its bounds") {
+  std::string project;
+  auto named = ParseExecutionBody(R"({"execution_id":"e","name":"support-agent"})", &project);
+  REQUIRE(named.ok());
+  CHECK(named->name == "support-agent");
+  const std::string longest(limits::kMaxExecutionNameBytes, 'n');
+  auto at_limit =
+      ParseExecutionBody(R"({"execution_id":"e","name":")" + longest + R"("})", &project);
+  REQUIRE(at_limit.ok());
+  CHECK(at_limit->name == longest);
+  CHECK(ParseExecutionBody(R"({"execution_id":"e","name":")" + longest + R"(n"})", &project)
+            .status()
+            .message() == "name longer than 200 bytes");
+  CHECK(ParseExecutionBody(R"({"execution_id":"e","name":"a\nb"})", &project).status().message() ==
+        "name must not contain control characters");
+  CHECK(ParseExecutionBody(R"({"execution_id":"e","name":7})", &project).status().message() ==
+        "invalid JSON: field \"name\" must be a string");
 }
 
 TEST_CASE("ExtractPayloadFields reads only correctly typed fields") {

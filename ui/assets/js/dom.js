@@ -55,6 +55,11 @@ export function executionLink(id, text) {
   return h('a', { href: '/ui/executions/' + enc(id), class: 'mono' }, text || id);
 }
 
+// An agent name, linking to the executions of that name.
+export function nameLink(name) {
+  return h('a', { href: '/ui/executions?name=' + enc(name), class: 'agent-name' }, name);
+}
+
 export function groupLink(id, text) {
   return h('a', { href: '/ui/failure-groups/' + enc(id), class: 'mono' }, text || id);
 }

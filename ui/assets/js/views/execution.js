@@ -2,8 +2,8 @@
 // tokens, estimated cost, payload on demand) and, while it runs, a Halt button and live updates.
 import { api, ApiError } from '../api.js';
 import {
-  ago, classBadge, duration, empty, enc, executionLink, groupLink, h, int, notice, replace, s, statusBadge, table,
-  time, usd,
+  ago, classBadge, duration, empty, enc, executionLink, groupLink, h, int, nameLink, notice, replace, s, statusBadge,
+  table, time, usd,
 } from '../dom.js';
 
 const EVENTS_PAGE = 1000;
@@ -92,6 +92,7 @@ function timelineRows(events, startMs, spanMs, prices) {
 function details(x) {
   const row = (k, v) => [h('dt', {}, k), h('dd', {}, v)];
   return h('dl', { class: 'kv' },
+    row('Name', x.name ? nameLink(x.name) : '—'),
     row('Status', statusBadge(x.status)),
     row('Started', time(x.started_at)),
     row('Ended', time(x.ended_at)),
@@ -173,7 +174,7 @@ export async function render(ctx) {
     replace(head,
       h('div', {},
         h('h1', { class: 'mono' }, x.execution_id),
-        h('div', { class: 'sub' }, statusBadge(x.status), ' ',
+        h('div', { class: 'sub' }, x.name ? [nameLink(x.name), ' · '] : null, statusBadge(x.status), ' ',
           running ? [h('span', { class: 'pulse' }), 'running · ', liveNote] : null)),
       h('div', { class: 'row' }, haltButton));
     replace(infoBox, details(x));

@@ -1,7 +1,7 @@
-// Executions: newest first, filtered by status, start time, failure group or parent, paged;
+// Executions: newest first, filtered by status, agent name, start time, failure group or parent, paged;
 // the page refreshes itself while it shows running executions (or the newest page).
 import {
-  duration, empty, executionLink, fromLocalInput, groupLink, h, int, pager, replace, statusBadge, table,
+  duration, empty, executionLink, fromLocalInput, groupLink, h, int, nameLink, pager, replace, statusBadge, table,
   time, toLocalInput, usd,
 } from '../dom.js';
 import { query } from '../api.js';
@@ -12,6 +12,7 @@ const LIMIT = 50;
 export function executionsTable(list) {
   return table([
     { title: 'Execution', cell: (x) => executionLink(x.execution_id) },
+    { title: 'Name', cell: (x) => (x.name ? nameLink(x.name) : '—') },
     { title: 'Status', cell: (x) => statusBadge(x.status) },
     { title: 'Started', cls: 'nowrap', cell: (x) => time(x.started_at) },
     { title: 'Duration', num: true, cell: (x) => duration(x.duration_ms) },
@@ -26,6 +27,7 @@ export async function render(ctx) {
   const q = ctx.query;
   const filter = {
     status: STATUSES.includes(q.get('status')) ? q.get('status') : '',
+    name: q.get('name') || '',
     started_after: q.get('started_after') || '',
     started_before: q.get('started_before') || '',
     failure_group_id: q.get('failure_group_id') || '',
@@ -37,17 +39,19 @@ export async function render(ctx) {
   const status = h('select', { id: 'filter-status', name: 'status' },
     h('option', { value: '' }, 'any status'),
     STATUSES.map((st) => h('option', { value: st, selected: st === filter.status }, st === 'started' ? 'running (started)' : st)));
+  const name = h('input', { id: 'filter-name', type: 'search', value: filter.name, placeholder: 'any agent', maxlength: 200 });
   const after = h('input', { id: 'filter-after', type: 'datetime-local', value: toLocalInput(filter.started_after) });
   const before = h('input', { id: 'filter-before', type: 'datetime-local', value: toLocalInput(filter.started_before) });
   const form = h('form', { class: 'filters', id: 'filters' },
     h('label', {}, 'Status', status),
+    h('label', {}, 'Name', name),
     h('label', {}, 'Started after', after),
     h('label', {}, 'Started before', before),
     h('button', { type: 'submit', class: 'primary' }, 'Apply'),
     h('a', { href: '/ui/executions' }, 'Clear filters'));
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    go({ ...filter, status: status.value, started_after: fromLocalInput(after.value), started_before: fromLocalInput(before.value) }, 0);
+    go({ ...filter, status: status.value, name: name.value.trim(), started_after: fromLocalInput(after.value), started_before: fromLocalInput(before.value) }, 0);
   });
 
   const params = { ...filter, limit: LIMIT, offset };
@@ -60,6 +64,7 @@ export async function render(ctx) {
   fill(page);
 
   const scope = [];
+  if (filter.name) scope.push(h('span', {}, 'named ', h('strong', {}, filter.name)));
   if (filter.failure_group_id) scope.push(h('span', {}, 'in failure group ', groupLink(filter.failure_group_id)));
   if (filter.parent_execution_id) scope.push(h('span', {}, 'children of ', executionLink(filter.parent_execution_id)));
 
