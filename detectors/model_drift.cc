@@ -6,9 +6,12 @@
 namespace vigil {
 namespace {
 
-void AddModel(std::string_view raw, std::set<std::string>* models) {
+void AddModel(std::string_view raw, bool skip_placeholders, std::set<std::string>* models) {
   std::string model = LowerUtf8(TrimAsciiSpace(raw));
-  if (!model.empty()) models->insert(std::move(model));
+  if (model.empty()) return;
+  // Instrumentation that cannot tell the model writes a placeholder, which names no model.
+  if (skip_placeholders && (model == "unknown" || model == "none" || model == "null")) return;
+  models->insert(std::move(model));
 }
 
 }  // namespace
@@ -17,7 +20,8 @@ std::optional<Finding> DetectModelDrift(const ExecutionSnapshot& snapshot, const
   if (!policy.model_drift.enabled) return std::nullopt;
   std::set<std::string> current;
   for (const Event& event : snapshot.events) {
-    if (event.event_type == kLlmCall && event.fields.model) AddModel(*event.fields.model, &current);
+    if (event.event_type == kLlmCall && event.fields.model)
+      AddModel(*event.fields.model, policy.model_drift.skip_placeholders, &current);
   }
   if (current.empty()) return std::nullopt;
   // A young project (or agent) has no settled model to drift from: its second model is a choice,
@@ -26,7 +30,8 @@ std::optional<Finding> DetectModelDrift(const ExecutionSnapshot& snapshot, const
   // A project's first execution has no history to drift from; flagging every model it uses would
   // make the very first run of every project a failure.
   std::set<std::string> historical;
-  for (const std::string& model : snapshot.history.models) AddModel(model, &historical);
+  for (const std::string& model : snapshot.history.models)
+    AddModel(model, policy.model_drift.skip_placeholders, &historical);
   if (historical.empty()) return std::nullopt;
   // std::set orders std::string byte-wise (char_traits<char> compares as unsigned char), so the
   // first new model found is the byte-wise smallest one.

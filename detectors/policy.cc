@@ -74,6 +74,8 @@ std::vector<PolicyField> BuildFields() {
                                                         "min_history", 0, 10000),
       Bool<&P::model_drift, &P::ModelDrift::per_name>("model_drift.per_name", "model_drift",
                                                       "per_name"),
+      Bool<&P::model_drift, &P::ModelDrift::skip_placeholders>("model_drift.skip_placeholders",
+                                                               "model_drift", "skip_placeholders"),
       Bool<&P::crash, &P::Crash::enabled>("crash.enabled", "crash", "enabled"),
       Bool<&P::time_budget, &P::TimeBudget::enabled>("time_budget.enabled", "time_budget",
                                                      "enabled"),
@@ -205,6 +207,7 @@ Policy PolicyPreset(std::string_view name) {
     // Mesedi's drift: any history at all, of the whole project. No baselines.
     policy.model_drift.min_history = 0;
     policy.model_drift.per_name = false;
+    policy.model_drift.skip_placeholders = false;
     policy.baseline.enabled = false;
     policy.cost_baseline.enabled = false;
     // Mesedi's injection detector: the phrase patterns on user messages and system prompts only.

@@ -32,6 +32,10 @@ struct Policy {
     // Compare with the executions of the same name when the execution has one: another agent of
     // the project using another model is not drift. Off = the whole project (Mesedi's rule).
     bool per_name = true;
+    // Model names that name no model ("unknown", "none", "null": what instrumentation writes when
+    // it cannot tell) count neither as history nor as a new model. Off = every name is a model
+    // (Mesedi's rule).
+    bool skip_placeholders = true;
   } model_drift;
   struct Crash {
     bool enabled = true;

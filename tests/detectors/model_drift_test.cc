@@ -60,6 +60,17 @@ TEST_CASE("DetectModelDrift names the byte-wise smallest new model") {
   CHECK(finding->signature == "new_model:claude-haiku-4-5");
 }
 
+TEST_CASE("DetectModelDrift skips placeholder model names unless the policy counts them") {
+  const auto placeholder = WithHistory({LlmCall("Unknown", "a")}, {"gpt-4o"});
+  CHECK_FALSE(DetectModelDrift(placeholder, Policy{}));
+  // Placeholders in the history are no models either: a history of only them is no history.
+  CHECK(DetectModelDrift(WithHistory({LlmCall("gpt-4o", "a")}, {"unknown", "none"}), Policy{}) ==
+        std::nullopt);
+  const auto counted = DetectModelDrift(placeholder, PolicyPreset(std::string(kPresetMesedi)));
+  REQUIRE(counted);
+  CHECK(counted->signature == "new_model:unknown");
+}
+
 TEST_CASE("DetectModelDrift ignores events that are not llm calls or have no model") {
   Event checkpoint = test::Checkpoint();
   checkpoint.fields.model = "brand-new";

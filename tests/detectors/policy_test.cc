@@ -179,9 +179,9 @@ TEST_CASE("PolicyFields lists every field once with a dotted name matching secti
   }
   CHECK(enabled_flags == 14);
   // Enabled flags; thresholds and history; the two context_aware rules; auto_halt flags;
-  // loops.one_group; prompt_injection's three switches; model drift's minimum history and scope;
-  // the baseline's thresholds.
-  CHECK(names.size() == 14 + 10 + 2 + 2 + 1 + 3 + 2 + 5);
+  // loops.one_group; prompt_injection's three switches; model drift's minimum history, scope and
+  // placeholders; the baseline's thresholds.
+  CHECK(names.size() == 14 + 10 + 2 + 2 + 1 + 3 + 3 + 5);
   CHECK(FindPolicyField("similar_call.max_distance")->kind == PolicyFieldKind::kDouble);
   CHECK(FindPolicyField("history.days")->kind == PolicyFieldKind::kInt);
   CHECK(FindPolicyField("auto_halt.loops")->kind == PolicyFieldKind::kBool);
