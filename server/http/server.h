@@ -13,7 +13,7 @@
 // waits in the room, so workers serve requests, not connections.
 //
 // With native TLS (SSLServer) the bytes on the socket are encrypted, so the head cannot be seen
-// before the handshake; that path keeps httplib's per-read timeouts only (see the README).
+// before the handshake; that path keeps httplib's per-read timeouts only (docs/operations.md#tls).
 #pragma once
 
 #include <httplib.h>
