@@ -1,5 +1,5 @@
 // Rows of detection as storage returns them (storage/detection.h): findings, the snapshot a
-// detection pass reads, and failure groups. Plain structs.
+// detection pass reads, and failure groups with their lifecycle. Plain structs.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +18,7 @@ struct StoredFinding {
   std::string group_id;
   int64_t detected_at_ms = 0;
   std::string source;
+  std::string detail;  // why it fired, for a person (Finding::detail); "" = not said
 };
 
 // An execution with every stored event (sorted by sequence, then arrival), for a detection pass.
@@ -28,6 +29,14 @@ struct DetectionInput {
   std::vector<Event> events;
 };
 
+// Where a failure group is in its lifecycle (docs/detection.md#group-lifecycle). A group is created
+// open; a person resolves, mutes or reopens it; a resolved group that recurs opens again.
+enum class GroupState { kOpen, kResolved, kMuted };
+
+// What storing one finding did to its group: created it, reopened it because it recurred after it
+// was resolved (a regression), or neither. Each of the first two announces the group once.
+enum class GroupChange { kNone, kCreated, kRegressed };
+
 struct FailureGroupRow {
   std::string group_id;
   std::string failure_class;
@@ -37,6 +46,9 @@ struct FailureGroupRow {
   std::string sample_execution_id;
   int64_t affected_executions = 0;
   double cost_wasted_usd = 0;
+  GroupState state = GroupState::kOpen;
+  int64_t resolved_at_ms = 0;  // when it was resolved; 0 unless state is kResolved
+  int64_t muted_at_ms = 0;     // when it was muted; 0 unless state is kMuted
 };
 
 }  // namespace vigil

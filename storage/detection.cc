@@ -19,8 +19,28 @@ namespace {
   "    WHERE f.project = g.project AND f.group_id = g.group_id),"                \
   " (SELECT COALESCE(SUM(x.estimated_cost_usd), 0) FROM executions x"            \
   "    WHERE x.id IN (SELECT f.execution FROM findings f"                        \
-  "                   WHERE f.project = g.project AND f.group_id = g.group_id))" \
+  "                   WHERE f.project = g.project AND f.group_id = g.group_id)),"  \
+  " g.state, COALESCE(g.resolved_at, 0), COALESCE(g.muted_at, 0)"                \
   " FROM failure_groups g"
+
+// The words of the `state` column (its CHECK constraint admits these three only).
+const char* StateColumn(GroupState state) {
+  switch (state) {
+    case GroupState::kResolved:
+      return "resolved";
+    case GroupState::kMuted:
+      return "muted";
+    case GroupState::kOpen:
+      break;
+  }
+  return "open";
+}
+
+GroupState StateFromColumn(const std::string& word) {
+  if (word == "resolved") return GroupState::kResolved;
+  if (word == "muted") return GroupState::kMuted;
+  return GroupState::kOpen;
+}
 
 FailureGroupRow ReadGroupRow(SQLite::Statement& q) {
   FailureGroupRow r;
@@ -32,6 +52,9 @@ FailureGroupRow ReadGroupRow(SQLite::Statement& q) {
   r.sample_execution_id = q.getColumn(5).getString();
   r.affected_executions = q.getColumn(6).getInt64();
   r.cost_wasted_usd = q.getColumn(7).getDouble();
+  r.state = StateFromColumn(q.getColumn(8).getString());
+  r.resolved_at_ms = q.getColumn(9).getInt64();
+  r.muted_at_ms = q.getColumn(10).getInt64();
   return r;
 }
 
@@ -87,38 +110,54 @@ Result<std::vector<StoredFinding>> LoadFindings(Txn& txn, int64_t project, int64
                    ReadFinding, project, row);
 }
 
-Status DeleteFindings(WriteTxn& txn, int64_t project, int64_t row) {
-  return Execute(txn.conn(), "DELETE FROM findings WHERE project = ? AND execution = ?", project,
-                 row);
+Status DeleteFinding(WriteTxn& txn, int64_t project, int64_t row, const std::string& detector) {
+  return Execute(txn.conn(),
+                 "DELETE FROM findings WHERE project = ? AND execution = ? AND detector = ?",
+                 project, row, detector);
 }
 
-Status PutFinding(WriteTxn& txn, int64_t project, int64_t row, const std::string& execution_id,
-                  const StoredFinding& f, bool* group_created) {
-  return GuardSqlite([&] {
+Result<GroupChange> PutFinding(WriteTxn& txn, int64_t project, int64_t row,
+                               const std::string& execution_id, const StoredFinding& f) {
+  return Guarded([&] {
     Connection* conn = txn.conn();
-    *group_created =
-        Exec(conn,
+    // Asked before the finding is stored: a finding of an execution already in the group (a pass
+    // over it again, another detector of its runaway) is no recurrence.
+    const bool held = FirstRow(Prepared(conn,
+                                        "SELECT 1 FROM findings WHERE project = ? AND execution = ?"
+                                        " AND group_id = ? LIMIT 1",
+                                        project, row, f.group_id),
+                               IntAt0)
+                          .has_value();
+    GroupChange change = GroupChange::kNone;
+    if (Exec(conn,
              "INSERT INTO failure_groups(project, group_id, failure_class, signature,"
              " first_seen, last_seen, sample_execution_id) VALUES (?, ?, ?, ?, ?, ?, ?)"
              " ON CONFLICT(project, group_id) DO NOTHING",
              project, f.group_id, f.failure_class, f.signature, f.detected_at_ms, f.detected_at_ms,
-             execution_id) == 1;
-    if (!*group_created) {
+             execution_id) == 1) {
+      change = GroupChange::kCreated;
+    } else {
       Exec(conn,
            "UPDATE failure_groups SET last_seen = max(last_seen, ?)"
            " WHERE project = ? AND group_id = ?",
            f.detected_at_ms, project, f.group_id);
+      if (!held && Exec(conn,
+                        "UPDATE failure_groups SET state = 'open', resolved_at = NULL"
+                        " WHERE project = ? AND group_id = ? AND state = 'resolved'",
+                        project, f.group_id) == 1) {
+        change = GroupChange::kRegressed;
+      }
     }
     Exec(conn,
          "INSERT INTO findings(project, execution, detector, priority, failure_class,"
-         " signature, group_id, detected_at, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+         " signature, group_id, detected_at, source, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
          " ON CONFLICT(execution, detector) DO UPDATE SET priority = excluded.priority,"
          " failure_class = excluded.failure_class, signature = excluded.signature,"
          " group_id = excluded.group_id, detected_at = excluded.detected_at,"
-         " source = excluded.source",
+         " source = excluded.source, detail = excluded.detail",
          project, row, f.detector, f.priority, f.failure_class, f.signature, f.group_id,
-         f.detected_at_ms, f.source);
-    return Status::Ok();
+         f.detected_at_ms, f.source, f.detail);
+    return change;
   });
 }
 
@@ -157,10 +196,42 @@ Result<std::vector<FailureGroupRow>> ListFailureGroups(Txn& txn, int64_t project
                    ReadGroupRow, project, limit, offset);
 }
 
+Result<std::vector<FailureGroupRow>> ListFailureGroups(Txn& txn, int64_t project,
+                                                       std::optional<GroupState> state,
+                                                       int64_t limit, int64_t offset) {
+  if (!state) return ListFailureGroups(txn, project, limit, offset);
+  return SelectAll(txn.conn(),
+                   VIGIL_GROUP_SELECT
+                   " WHERE g.project = ? AND g.state = ?"
+                   " ORDER BY g.last_seen DESC, g.group_id LIMIT ? OFFSET ?",
+                   ReadGroupRow, project, StateColumn(*state), limit, offset);
+}
+
 Result<std::optional<FailureGroupRow>> GetFailureGroup(Txn& txn, int64_t project,
                                                        const std::string& group_id) {
   return SelectOne(txn.conn(), VIGIL_GROUP_SELECT " WHERE g.project = ? AND g.group_id = ?",
                    ReadGroupRow, project, group_id);
+}
+
+Result<std::optional<GroupState>> SetGroupState(WriteTxn& txn, int64_t project,
+                                                const std::string& group_id, GroupState to,
+                                                int64_t now_ms) {
+  return Guarded([&]() -> std::optional<GroupState> {
+    Connection* conn = txn.conn();
+    const std::optional<std::string> word = FirstRow(
+        Prepared(conn, "SELECT state FROM failure_groups WHERE project = ? AND group_id = ?",
+                 project, group_id),
+        TextAt0);
+    if (!word) return std::nullopt;
+    const GroupState before = StateFromColumn(*word);
+    if (before == to) return before;
+    const auto at = [&](GroupState s) { return to == s ? std::optional<int64_t>(now_ms) : std::nullopt; };
+    Exec(conn,
+         "UPDATE failure_groups SET state = ?, resolved_at = ?, muted_at = ?"
+         " WHERE project = ? AND group_id = ?",
+         StateColumn(to), at(GroupState::kResolved), at(GroupState::kMuted), project, group_id);
+    return before;
+  });
 }
 
 }  // namespace vigil::storage

@@ -93,6 +93,7 @@ StoredFinding ReadFindingRow(SQLite::Statement& q, int first) {
   f.group_id = q.getColumn(first + 4).getString();
   f.detected_at_ms = q.getColumn(first + 5).getInt64();
   f.source = q.getColumn(first + 6).getString();
+  f.detail = q.getColumn(first + 7).getString();
   return f;
 }
 

@@ -21,13 +21,34 @@ void WriteFailureGroup(JsonWriter& w, const FailureGroupRow& g, const std::strin
       .Field("project_id", project_id)
       .Field("failure_class", g.failure_class)
       .Field("signature", g.signature)
+      .Field("state", GroupStateName(g.state))
       .Field("first_seen", FormatRfc3339Ms(g.first_seen_ms))
-      .Field("last_seen", FormatRfc3339Ms(g.last_seen_ms))
-      .Field("event_count", g.affected_executions)
-      .Field("affected_executions", g.affected_executions);
+      .Field("last_seen", FormatRfc3339Ms(g.last_seen_ms));
+  WriteOptionalTs(w, "resolved_at", g.resolved_at_ms);
+  WriteOptionalTs(w, "muted_at", g.muted_at_ms);
+  w.Field("event_count", g.affected_executions).Field("affected_executions", g.affected_executions);
   if (g.cost_wasted_usd > 0) w.FieldDouble("cost_wasted_usd", g.cost_wasted_usd);
   if (!g.sample_execution_id.empty()) w.Field("sample_execution_id", g.sample_execution_id);
   w.EndObject();
+}
+
+std::string_view GroupStateName(GroupState state) {
+  switch (state) {
+    case GroupState::kResolved:
+      return "resolved";
+    case GroupState::kMuted:
+      return "muted";
+    case GroupState::kOpen:
+      break;
+  }
+  return "open";
+}
+
+std::optional<GroupState> ParseGroupState(std::string_view word) {
+  for (GroupState s : {GroupState::kOpen, GroupState::kResolved, GroupState::kMuted}) {
+    if (GroupStateName(s) == word) return s;
+  }
+  return std::nullopt;
 }
 
 void WriteFinding(JsonWriter& w, const StoredFinding& f, const std::string& execution_id) {
@@ -39,6 +60,7 @@ void WriteFinding(JsonWriter& w, const StoredFinding& f, const std::string& exec
       .Field("group_id", f.group_id)
       .Field("detected_at", FormatRfc3339Ms(f.detected_at_ms))
       .Field("source", f.source)
+      .Field("detail", f.detail)
       .EndObject();
 }
 

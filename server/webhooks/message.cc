@@ -8,6 +8,7 @@
 
 #include "detectors/detectors.h"
 #include "detectors/playbooks.h"
+#include "detectors/unicode.h"
 #include "domain/base64.h"
 #include "domain/time_util.h"
 #include "server/codec/json_writer.h"
@@ -34,12 +35,10 @@ std::string HexColor(uint32_t rgb) {
   return out;
 }
 
-// Cuts long signatures for chat texts, on a UTF-8 character boundary.
+// Cuts long signatures and details for chat texts, on a UTF-8 character boundary.
 std::string Shorten(const std::string& text) {
   if (text.size() <= limits::kWebhookAdapterSignatureChars) return text;
-  size_t cut = limits::kWebhookAdapterSignatureChars;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return text.substr(0, cut) + "…";
+  return std::string(CutUtf8(text, limits::kWebhookAdapterSignatureChars)) + "…";
 }
 
 // Slack's mrkdwn treats &, < and > as control characters.
@@ -80,13 +79,16 @@ struct Links {
   std::string playbook;  // dashboard page of the playbook, "" = none
 };
 
+bool IsTest(const WebhookPayload& p) { return p.event == WebhookEvent::kTest; }
+bool IsRegression(const WebhookPayload& p) { return p.event == WebhookEvent::kGroupRegressed; }
+
 Links LinksFor(const WebhookPayload& p, const std::string& dashboard_url) {
   Links l;
   if (dashboard_url.empty()) return l;
   if (!p.sample_execution_id.empty()) {
     l.sample = dashboard_url + "/executions/" + UrlEncode(p.sample_execution_id);
   }
-  if (!p.test && FindPlaybook(p.failure_class, p.signature)) {
+  if (!IsTest(p) && FindPlaybook(p.failure_class, p.signature)) {
     l.playbook = dashboard_url + "/playbooks?class=" + UrlEncode(p.failure_class) +
                  "&signature=" + UrlEncode(p.signature);
   }
@@ -96,14 +98,13 @@ Links LinksFor(const WebhookPayload& p, const std::string& dashboard_url) {
 std::string Canonical(const WebhookPayload& p, const std::string& dashboard_url) {
   const Links links = LinksFor(p, dashboard_url);
   JsonWriter w;
-  w.BeginObject()
-      .Field("version", "1")
-      .Field("event", p.test ? kEventGroupTest : kEventGroupCreated);
-  if (p.test) w.Field("test", true);
+  w.BeginObject().Field("version", "1").Field("event", WebhookEventName(p.event));
+  if (IsTest(p)) w.Field("test", true);
   w.Field("project_id", p.project_id).Field("webhook_id", p.webhook_id);
   if (!p.group_id.empty()) w.Field("group_id", p.group_id);
   w.Field("failure_class", p.failure_class).Field("signature", p.signature);
   if (!p.sample_execution_id.empty()) w.Field("sample_execution_id", p.sample_execution_id);
+  if (!p.detail.empty()) w.Field("detail", p.detail);
   if (!dashboard_url.empty()) w.Field("dashboard_url", dashboard_url);
   if (!links.playbook.empty()) w.Field("playbook_url", links.playbook);
   w.Field("delivery_id", p.delivery_id)
@@ -112,39 +113,54 @@ std::string Canonical(const WebhookPayload& p, const std::string& dashboard_url)
   return w.Take();
 }
 
+// The chat adapters' headline: "Vigil alert", "Vigil regression" or "Vigil test".
+std::string Headline(const WebhookPayload& p) {
+  if (IsTest(p)) return "Vigil test";
+  return IsRegression(p) ? "Vigil regression" : "Vigil alert";
+}
+
+std::string SlackText(const WebhookPayload& p) {
+  const std::string cls = SlackEscape(p.failure_class), project = SlackEscape(p.project_id);
+  if (IsTest(p)) {
+    return "Test message: this is how Vigil announces the first occurrence of a failure class in "
+           "project " +
+           project + ".";
+  }
+  if (IsRegression(p)) {
+    return "*" + cls + "* recurred in project " + project +
+           " after it was resolved: the failure group is open again.";
+  }
+  return "First occurrence of *" + cls + "* in project " + project +
+         ": a new failure group was created.";
+}
+
+// `"fields": [...]` of a Slack attachment (Why, Sample execution, Playbook), when any is known.
+void SlackFields(JsonWriter& w, const WebhookPayload& p, const Links& links) {
+  if (p.detail.empty() && links.sample.empty() && links.playbook.empty()) return;
+  const auto field = [&](const char* title, const std::string& value, bool is_short) {
+    w.BeginObject().Field("title", title).Field("value", value).Field("short", is_short).EndObject();
+  };
+  w.Key("fields").BeginArray();
+  if (!p.detail.empty()) field("Why", SlackEscape(Shorten(p.detail)), false);
+  if (!links.sample.empty()) {
+    field("Sample execution", "<" + links.sample + "|" + SlackEscape(p.sample_execution_id) + ">",
+          true);
+  }
+  if (!links.playbook.empty()) {
+    field("Playbook", "<" + links.playbook + "|Open recommended remediation>", true);
+  }
+  w.EndArray();
+}
+
 std::string Slack(const WebhookPayload& p, const std::string& dashboard_url) {
   const Links links = LinksFor(p, dashboard_url);
-  const std::string sig = Shorten(p.signature);
-  const std::string text =
-      p.test ? "Test message: this is how Vigil announces the first occurrence of a failure "
-               "class in project " +
-                   SlackEscape(p.project_id) + "."
-             : "First occurrence of *" + SlackEscape(p.failure_class) + "* in project " +
-                   SlackEscape(p.project_id) + ": a new failure group was created.";
   JsonWriter w;
   w.BeginObject().Field("username", "Vigil").Key("attachments").BeginArray().BeginObject();
   w.Field("color", HexColor(ClassColor(p.failure_class)))
-      .Field("pretext", p.test ? "*Vigil test*" : "*Vigil alert*")
-      .Field("title", SlackEscape(p.failure_class) + " · " + SlackEscape(sig))
-      .Field("text", text);
-  if (!links.sample.empty() || !links.playbook.empty()) {
-    w.Key("fields").BeginArray();
-    if (!links.sample.empty()) {
-      w.BeginObject()
-          .Field("title", "Sample execution")
-          .Field("value", "<" + links.sample + "|" + SlackEscape(p.sample_execution_id) + ">")
-          .Field("short", true)
-          .EndObject();
-    }
-    if (!links.playbook.empty()) {
-      w.BeginObject()
-          .Field("title", "Playbook")
-          .Field("value", "<" + links.playbook + "|Open recommended remediation>")
-          .Field("short", true)
-          .EndObject();
-    }
-    w.EndArray();
-  }
+      .Field("pretext", "*" + Headline(p) + "*")
+      .Field("title", SlackEscape(p.failure_class) + " · " + SlackEscape(Shorten(p.signature)))
+      .Field("text", SlackText(p));
+  SlackFields(w, p, links);
   w.Field("footer", "Vigil · delivery " + p.delivery_id)
       .Field("ts", p.queued_at_ms / 1000)
       .Key("mrkdwn_in")
@@ -156,35 +172,43 @@ std::string Slack(const WebhookPayload& p, const std::string& dashboard_url) {
   return w.Take();
 }
 
+// `"fields": [...]` of a Discord embed, as SlackFields. The detail goes in a code span: it may
+// name a tool the agent chose, which must not turn into a link or a mention.
+void DiscordFields(JsonWriter& w, const WebhookPayload& p, const Links& links) {
+  if (p.detail.empty() && links.sample.empty() && links.playbook.empty()) return;
+  const auto field = [&](const char* name, const std::string& value, bool is_inline) {
+    w.BeginObject().Field("name", name).Field("value", value).Field("inline", is_inline).EndObject();
+  };
+  w.Key("fields").BeginArray();
+  if (!p.detail.empty()) field("Why", CodeSpan(Shorten(p.detail)), false);
+  if (!links.sample.empty()) {
+    field("Sample execution", "[" + MarkdownLabel(p.sample_execution_id) + "](" + links.sample + ")",
+          true);
+  }
+  if (!links.playbook.empty()) {
+    field("Playbook", "[Open recommended remediation](" + links.playbook + ")", true);
+  }
+  w.EndArray();
+}
+
 std::string Discord(const WebhookPayload& p, const std::string& dashboard_url) {
   const Links links = LinksFor(p, dashboard_url);
   std::string description =
       "Class " + CodeSpan(p.failure_class) + ", signature " + CodeSpan(Shorten(p.signature)) + ": ";
-  description += p.test ? "a test message from Vigil for project " + CodeSpan(p.project_id) + "."
-                        : "first occurrence in project " + CodeSpan(p.project_id) + ".";
+  const std::string project = CodeSpan(p.project_id);
+  if (IsTest(p)) {
+    description += "a test message from Vigil for project " + project + ".";
+  } else if (IsRegression(p)) {
+    description += "recurred in project " + project + " after it was resolved.";
+  } else {
+    description += "first occurrence in project " + project + ".";
+  }
   JsonWriter w;
   w.BeginObject().Field("username", "Vigil").Key("embeds").BeginArray().BeginObject();
-  w.Field("title", std::string(p.test ? "Vigil test · " : "Vigil alert · ") + p.failure_class)
+  w.Field("title", Headline(p) + " · " + p.failure_class)
       .Field("description", description)
       .Field("color", static_cast<int64_t>(ClassColor(p.failure_class)));
-  if (!links.sample.empty() || !links.playbook.empty()) {
-    w.Key("fields").BeginArray();
-    if (!links.sample.empty()) {
-      w.BeginObject()
-          .Field("name", "Sample execution")
-          .Field("value", "[" + MarkdownLabel(p.sample_execution_id) + "](" + links.sample + ")")
-          .Field("inline", true)
-          .EndObject();
-    }
-    if (!links.playbook.empty()) {
-      w.BeginObject()
-          .Field("name", "Playbook")
-          .Field("value", "[Open recommended remediation](" + links.playbook + ")")
-          .Field("inline", true)
-          .EndObject();
-    }
-    w.EndArray();
-  }
+  DiscordFields(w, p, links);
   w.Key("footer").BeginObject().Field("text", "delivery " + p.delivery_id).EndObject();
   w.Field("timestamp", FormatRfc3339Ms(p.queued_at_ms));
   w.EndObject().EndArray().EndObject();
@@ -196,6 +220,24 @@ bool StartsWith(std::string_view s, std::string_view prefix) {
 }
 
 }  // namespace
+
+std::string_view WebhookEventName(WebhookEvent event) {
+  switch (event) {
+    case WebhookEvent::kGroupRegressed:
+      return kEventGroupRegressed;
+    case WebhookEvent::kTest:
+      return kEventGroupTest;
+    case WebhookEvent::kGroupCreated:
+      break;
+  }
+  return kEventGroupCreated;
+}
+
+WebhookEvent WebhookEventFromName(std::string_view name) {
+  if (name == kEventGroupCreated) return WebhookEvent::kGroupCreated;
+  if (name == kEventGroupRegressed) return WebhookEvent::kGroupRegressed;
+  return WebhookEvent::kTest;
+}
 
 WebhookFormat FormatForUrl(std::string_view url) {
   // Scheme and host are case-insensitive; the path is not.

@@ -76,14 +76,16 @@ class TempStore {
         [&](WriteTxn& txn) { return storage::IngestEvents(txn, project, events, now_ms); });
   }
   // Stores the finding `f` of the execution `execution_id` (row `row`) of `project` in one
-  // committed write job: whether it created the finding's group.
+  // committed write job: what it did to the finding's group.
+  GroupChange StoreFinding(int64_t project, int64_t row, const std::string& execution_id,
+                           const StoredFinding& f) {
+    return Write(
+        [&](WriteTxn& txn) { return storage::PutFinding(txn, project, row, execution_id, f); });
+  }
+  // The same: whether it created the finding's group.
   bool AddFinding(int64_t project, int64_t row, const std::string& execution_id,
                   const StoredFinding& f) {
-    bool created = false;
-    REQUIRE(Write([&](WriteTxn& txn) {
-              return storage::PutFinding(txn, project, row, execution_id, f, &created);
-            }).ok());
-    return created;
+    return StoreFinding(project, row, execution_id, f) == GroupChange::kCreated;
   }
   // The internal row id of the stored execution `execution_id` of `project`.
   int64_t RowOf(int64_t project, const std::string& execution_id) {
