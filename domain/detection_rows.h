@@ -47,8 +47,8 @@ struct FailureGroupRow {
   int64_t affected_executions = 0;
   double cost_wasted_usd = 0;
   GroupState state = GroupState::kOpen;
-  int64_t resolved_at_ms = 0;  // when it was resolved; 0 unless state is kResolved
-  int64_t muted_at_ms = 0;     // when it was muted; 0 unless state is kMuted
+  int64_t state_changed_at_ms = 0;  // when it entered `state`; 0 = created so, never moved
+  std::string state_changed_by;     // who moved it: an API key's id or "system"; "" = nobody
 };
 
 }  // namespace vigil

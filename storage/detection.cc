@@ -12,15 +12,15 @@ namespace {
 // Group columns plus the counters computed on read: affected executions (distinct executions
 // holding a finding in the group) and the cost they wasted. Distinct, because one execution can
 // hold several findings of a group: the loops findings of one runaway share its group.
-#define VIGIL_GROUP_SELECT                                                       \
-  "SELECT g.group_id, g.failure_class, g.signature, g.first_seen, g.last_seen,"  \
-  " COALESCE(g.sample_execution_id, ''),"                                        \
-  " (SELECT COUNT(DISTINCT f.execution) FROM findings f"                         \
-  "    WHERE f.project = g.project AND f.group_id = g.group_id),"                \
-  " (SELECT COALESCE(SUM(x.estimated_cost_usd), 0) FROM executions x"            \
-  "    WHERE x.id IN (SELECT f.execution FROM findings f"                        \
-  "                   WHERE f.project = g.project AND f.group_id = g.group_id)),"  \
-  " g.state, COALESCE(g.resolved_at, 0), COALESCE(g.muted_at, 0)"                \
+#define VIGIL_GROUP_SELECT                                                        \
+  "SELECT g.group_id, g.failure_class, g.signature, g.first_seen, g.last_seen,"   \
+  " COALESCE(g.sample_execution_id, ''),"                                         \
+  " (SELECT COUNT(DISTINCT f.execution) FROM findings f"                          \
+  "    WHERE f.project = g.project AND f.group_id = g.group_id),"                 \
+  " (SELECT COALESCE(SUM(x.estimated_cost_usd), 0) FROM executions x"             \
+  "    WHERE x.id IN (SELECT f.execution FROM findings f"                         \
+  "                   WHERE f.project = g.project AND f.group_id = g.group_id))," \
+  " g.state, COALESCE(g.state_changed_at, 0), COALESCE(g.state_changed_by, '')"   \
   " FROM failure_groups g"
 
 // The words of the `state` column (its CHECK constraint admits these three only).
@@ -53,8 +53,8 @@ FailureGroupRow ReadGroupRow(SQLite::Statement& q) {
   r.affected_executions = q.getColumn(6).getInt64();
   r.cost_wasted_usd = q.getColumn(7).getDouble();
   r.state = StateFromColumn(q.getColumn(8).getString());
-  r.resolved_at_ms = q.getColumn(9).getInt64();
-  r.muted_at_ms = q.getColumn(10).getInt64();
+  r.state_changed_at_ms = q.getColumn(9).getInt64();
+  r.state_changed_by = q.getColumn(10).getString();
   return r;
 }
 
@@ -142,9 +142,10 @@ Result<GroupChange> PutFinding(WriteTxn& txn, int64_t project, int64_t row,
            " WHERE project = ? AND group_id = ?",
            f.detected_at_ms, project, f.group_id);
       if (!held && Exec(conn,
-                        "UPDATE failure_groups SET state = 'open', resolved_at = NULL"
+                        "UPDATE failure_groups SET state = 'open', state_changed_at = ?,"
+                        " state_changed_by = 'system'"
                         " WHERE project = ? AND group_id = ? AND state = 'resolved'",
-                        project, f.group_id) == 1) {
+                        f.detected_at_ms, project, f.group_id) == 1) {
         change = GroupChange::kRegressed;
       }
     }
@@ -215,7 +216,7 @@ Result<std::optional<FailureGroupRow>> GetFailureGroup(Txn& txn, int64_t project
 
 Result<std::optional<GroupState>> SetGroupState(WriteTxn& txn, int64_t project,
                                                 const std::string& group_id, GroupState to,
-                                                int64_t now_ms) {
+                                                const std::string& actor, int64_t now_ms) {
   return Guarded([&]() -> std::optional<GroupState> {
     Connection* conn = txn.conn();
     const std::optional<std::string> word = FirstRow(
@@ -225,11 +226,10 @@ Result<std::optional<GroupState>> SetGroupState(WriteTxn& txn, int64_t project,
     if (!word) return std::nullopt;
     const GroupState before = StateFromColumn(*word);
     if (before == to) return before;
-    const auto at = [&](GroupState s) { return to == s ? std::optional<int64_t>(now_ms) : std::nullopt; };
     Exec(conn,
-         "UPDATE failure_groups SET state = ?, resolved_at = ?, muted_at = ?"
+         "UPDATE failure_groups SET state = ?, state_changed_at = ?, state_changed_by = ?"
          " WHERE project = ? AND group_id = ?",
-         StateColumn(to), at(GroupState::kResolved), at(GroupState::kMuted), project, group_id);
+         StateColumn(to), now_ms, actor, project, group_id);
     return before;
   });
 }

@@ -48,7 +48,7 @@ Status DeleteFinding(WriteTxn& txn, int64_t project, int64_t row, const std::str
 //     `execution_id`): kCreated;
 //   - otherwise moves the group's last_seen forward (never back) and, when the group is resolved
 //     and this execution held no finding in it before this call (the failure recurred in another
-//     execution), reopens it: kRegressed;
+//     execution), reopens it, changed by "system" at f.detected_at_ms: kRegressed;
 //   - else kNone. A muted group stays muted and keeps counting.
 // Internal when the project has another group_id for the same (failure_class, signature).
 Result<GroupChange> PutFinding(WriteTxn& txn, int64_t project, int64_t row,
@@ -67,13 +67,12 @@ Result<std::vector<FailureGroupRow>> ListFailureGroups(Txn& txn, int64_t project
 // nullopt when the project has no such group.
 Result<std::optional<FailureGroupRow>> GetFailureGroup(Txn& txn, int64_t project,
                                                        const std::string& group_id);
-// Moves the project's group `group_id` to `to` at `now_ms`: resolving sets resolved_at, muting
-// sets muted_at, and each clears the other; reopening clears both. A group already in `to` is left
-// as it is, its times too. Returns the state the group had before, or nullopt when the project
-// has no such group.
+// Moves the project's group `group_id` to `to`, recording `now_ms` and `actor` (who moved it) as
+// when and by whom its state changed. A group already in `to` is left as it is, its record too.
+// Returns the state the group had before, or nullopt when the project has no such group.
 Result<std::optional<GroupState>> SetGroupState(WriteTxn& txn, int64_t project,
                                                 const std::string& group_id, GroupState to,
-                                                int64_t now_ms);
+                                                const std::string& actor, int64_t now_ms);
 
 // --- policy ---
 // Stores the project's policy document (JSON, validated by the caller), replacing any.

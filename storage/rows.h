@@ -58,7 +58,7 @@ std::vector<Event> LoadEventsOf(Connection* conn, int64_t project, int64_t execu
                                 int64_t offset = 0);
 
 // Column list matching ReadFindingRow, prefixed by the table alias `f`.
-#define VIGIL_FINDING_COLUMNS                                                               \
+#define VIGIL_FINDING_COLUMNS                                                                  \
   "f.detector, f.priority, f.failure_class, f.signature, f.group_id, f.detected_at, f.source," \
   " f.detail"
 // Reads the finding whose columns start at `first`; ReadFinding, when they come first.

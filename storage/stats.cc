@@ -21,11 +21,12 @@ Result<ProjectStats> GetStats(Txn& txn, int64_t project, int64_t now_ms) {
     }
     // Open groups that an execution still holds a finding in: resolved and muted ones are
     // handled, and a group whose executions are all gone (retention) is history.
-    auto& groups = Prepared(txn.conn(),
-                            "SELECT COUNT(*) FROM failure_groups g"
-                            " WHERE g.project = ? AND g.state = 'open' AND EXISTS (SELECT 1"
-                            " FROM findings f WHERE f.project = g.project AND f.group_id = g.group_id)",
-                            project);
+    auto& groups =
+        Prepared(txn.conn(),
+                 "SELECT COUNT(*) FROM failure_groups g"
+                 " WHERE g.project = ? AND g.state = 'open' AND EXISTS (SELECT 1"
+                 " FROM findings f WHERE f.project = g.project AND f.group_id = g.group_id)",
+                 project);
     st.open_failure_groups = FirstRow(groups, IntAt0).value_or(0);
     return Status::Ok();
   });

@@ -7,8 +7,8 @@
 #include "server/audit/audit.h"
 #include "server/codec/json_codec.h"
 #include "server/codec/policy_codec.h"
-#include "server/detection/detection.h"
 #include "server/codec/resources.h"
+#include "server/detection/detection.h"
 #include "server/limits.h"
 #include "storage/audit.h"
 #include "storage/detection.h"
@@ -84,7 +84,8 @@ void DetectionHandlers::ChangeGroupState(RequestContext& ctx, GroupState to) {
   std::optional<FailureGroupRow> group;
   bool changed = false;
   Status s = store_.Write([&](WriteTxn& txn) {
-    auto before = storage::SetGroupState(txn, ctx.auth.project, id, to, ctx.now_ms);
+    auto before =
+        storage::SetGroupState(txn, ctx.auth.project, id, to, ctx.auth.key_id, ctx.now_ms);
     if (!before.ok()) return before.status();
     if (!before.value()) return missing;
     changed = *before.value() != to;
@@ -99,7 +100,8 @@ void DetectionHandlers::ChangeGroupState(RequestContext& ctx, GroupState to) {
           .Field("group_id", id)
           .Field("previous_state", GroupStateName(*before.value()))
           .EndObject();
-      Status a = storage::InsertAudit(txn, ActionEntry(ctx, LifecycleAction(to), 200, detail.Take()));
+      Status a =
+          storage::InsertAudit(txn, ActionEntry(ctx, LifecycleAction(to), 200, detail.Take()));
       if (!a.ok()) return a;
     }
     auto after = storage::GetFailureGroup(txn, ctx.auth.project, id);

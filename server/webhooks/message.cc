@@ -138,7 +138,11 @@ std::string SlackText(const WebhookPayload& p) {
 void SlackFields(JsonWriter& w, const WebhookPayload& p, const Links& links) {
   if (p.detail.empty() && links.sample.empty() && links.playbook.empty()) return;
   const auto field = [&](const char* title, const std::string& value, bool is_short) {
-    w.BeginObject().Field("title", title).Field("value", value).Field("short", is_short).EndObject();
+    w.BeginObject()
+        .Field("title", title)
+        .Field("value", value)
+        .Field("short", is_short)
+        .EndObject();
   };
   w.Key("fields").BeginArray();
   if (!p.detail.empty()) field("Why", SlackEscape(Shorten(p.detail)), false);
@@ -177,13 +181,17 @@ std::string Slack(const WebhookPayload& p, const std::string& dashboard_url) {
 void DiscordFields(JsonWriter& w, const WebhookPayload& p, const Links& links) {
   if (p.detail.empty() && links.sample.empty() && links.playbook.empty()) return;
   const auto field = [&](const char* name, const std::string& value, bool is_inline) {
-    w.BeginObject().Field("name", name).Field("value", value).Field("inline", is_inline).EndObject();
+    w.BeginObject()
+        .Field("name", name)
+        .Field("value", value)
+        .Field("inline", is_inline)
+        .EndObject();
   };
   w.Key("fields").BeginArray();
   if (!p.detail.empty()) field("Why", CodeSpan(Shorten(p.detail)), false);
   if (!links.sample.empty()) {
-    field("Sample execution", "[" + MarkdownLabel(p.sample_execution_id) + "](" + links.sample + ")",
-          true);
+    field("Sample execution",
+          "[" + MarkdownLabel(p.sample_execution_id) + "](" + links.sample + ")", true);
   }
   if (!links.playbook.empty()) {
     field("Playbook", "[Open recommended remediation](" + links.playbook + ")", true);

@@ -3,12 +3,12 @@
 //
 // Delivery that survives: messages are rows of webhook_outbox, queued in the same transaction
 // that creates the group or reopens it (Detection's group hook), so each creation and each
-// regression fires exactly once and a crash or restart loses nothing. Sender threads scan the outbox for due rows, make one signed
-// attempt each (connecting to the address that passed the SSRF check, 15 s bound enforced by a
-// watchdog, redirects not followed), and record the attempt through ordinary Store::Write jobs;
-// they never hold the writer while waiting on a receiver, so a slow or dead receiver cannot slow
-// ingestion. Delivery is at least once: an attempt cut short by shutdown is made again after the
-// restart (receivers deduplicate on webhook-id).
+// regression fires exactly once and a crash or restart loses nothing. Sender threads scan the
+// outbox for due rows, make one signed attempt each (connecting to the address that passed the SSRF
+// check, 15 s bound enforced by a watchdog, redirects not followed), and record the attempt through
+// ordinary Store::Write jobs; they never hold the writer while waiting on a receiver, so a slow or
+// dead receiver cannot slow ingestion. Delivery is at least once: an attempt cut short by shutdown
+// is made again after the restart (receivers deduplicate on webhook-id).
 //
 // Thread-safety: every public method may be called from any thread.
 #pragma once

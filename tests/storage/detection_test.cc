@@ -67,7 +67,8 @@ TEST_CASE("PutFinding creates its group once and only ever moves the group's las
   CHECK_FALSE(t.Read([&](Txn& txn) { return storage::GetFailureGroup(txn, t.a, "g2"); }));
 }
 
-TEST_CASE("Findings load by priority; deleting one leaves the others and other executions' findings") {
+TEST_CASE(
+    "Findings load by priority; deleting one leaves the others and other executions' findings") {
   TempStore t;
   const int64_t e1 = NewExecution(t, t.a, "e1");
   const int64_t e2 = NewExecution(t, t.a, "e2");
@@ -79,11 +80,11 @@ TEST_CASE("Findings load by priority; deleting one leaves the others and other e
   CHECK(f[0].detector == "crash");
   CHECK(f[1].detector == "cost");
   CHECK(t.Read([&](Txn& txn) { return storage::LoadFindings(txn, t.b, e1); }).empty());
-  REQUIRE(t.Write([&](WriteTxn& txn) { return storage::DeleteFinding(txn, t.b, e1, "crash"); })
-              .ok());
+  REQUIRE(
+      t.Write([&](WriteTxn& txn) { return storage::DeleteFinding(txn, t.b, e1, "crash"); }).ok());
   CHECK(t.Read([&](Txn& txn) { return storage::LoadFindings(txn, t.a, e1); }).size() == 2);
-  REQUIRE(t.Write([&](WriteTxn& txn) { return storage::DeleteFinding(txn, t.a, e1, "crash"); })
-              .ok());
+  REQUIRE(
+      t.Write([&](WriteTxn& txn) { return storage::DeleteFinding(txn, t.a, e1, "crash"); }).ok());
   auto left = t.Read([&](Txn& txn) { return storage::LoadFindings(txn, t.a, e1); });
   REQUIRE(left.size() == 1);
   CHECK(left[0].detector == "cost");

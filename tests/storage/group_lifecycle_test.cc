@@ -23,8 +23,9 @@ int64_t NewExecution(TempStore& t, int64_t project, const std::string& id) {
 
 std::optional<GroupState> SetState(TempStore& t, int64_t project, const std::string& group,
                                    GroupState to, int64_t now_ms) {
-  return t.Write(
-      [&](WriteTxn& txn) { return storage::SetGroupState(txn, project, group, to, now_ms); });
+  return t.Write([&](WriteTxn& txn) {
+    return storage::SetGroupState(txn, project, group, to, "key-1", now_ms);
+  });
 }
 
 FailureGroupRow Group(TempStore& t, int64_t project, const std::string& group) {
@@ -35,9 +36,8 @@ FailureGroupRow Group(TempStore& t, int64_t project, const std::string& group) {
 
 std::vector<std::string> Listed(TempStore& t, int64_t project, std::optional<GroupState> state) {
   std::vector<std::string> ids;
-  for (const FailureGroupRow& g : t.Read([&](Txn& txn) {
-         return storage::ListFailureGroups(txn, project, state, 50, 0);
-       })) {
+  for (const FailureGroupRow& g :
+       t.Read([&](Txn& txn) { return storage::ListFailureGroups(txn, project, state, 50, 0); })) {
     ids.push_back(g.group_id);
   }
   return ids;
@@ -59,34 +59,34 @@ TEST_CASE("A finding's detail is stored with it and replaced with it") {
   CHECK(t.Read([&](Txn& txn) { return storage::LoadFindings(txn, t.a, row); })[0].detail.empty());
 }
 
-TEST_CASE("A group is created open; resolve, mute and reopen move it and record when") {
+TEST_CASE("A group is created open; resolve, mute and reopen move it and record when and who") {
   TempStore t;
   const int64_t row = NewExecution(t, t.a, "e1");
   t.AddFinding(t.a, row, "e1", MakeFinding("crash", "g1", 10));
   FailureGroupRow g = Group(t, t.a, "g1");
   CHECK(g.state == GroupState::kOpen);
-  CHECK(g.resolved_at_ms == 0);
-  CHECK(g.muted_at_ms == 0);
+  CHECK(g.state_changed_at_ms == 0);
+  CHECK(g.state_changed_by.empty());
 
   CHECK(SetState(t, t.a, "g1", GroupState::kResolved, 100) == GroupState::kOpen);
   g = Group(t, t.a, "g1");
   CHECK(g.state == GroupState::kResolved);
-  CHECK(g.resolved_at_ms == 100);
+  CHECK(g.state_changed_at_ms == 100);
+  CHECK(g.state_changed_by == "key-1");
   // Resolving again changes nothing, not even the time.
   CHECK(SetState(t, t.a, "g1", GroupState::kResolved, 200) == GroupState::kResolved);
-  CHECK(Group(t, t.a, "g1").resolved_at_ms == 100);
+  CHECK(Group(t, t.a, "g1").state_changed_at_ms == 100);
 
   CHECK(SetState(t, t.a, "g1", GroupState::kMuted, 300) == GroupState::kResolved);
   g = Group(t, t.a, "g1");
   CHECK(g.state == GroupState::kMuted);
-  CHECK(g.muted_at_ms == 300);
-  CHECK(g.resolved_at_ms == 0);
+  CHECK(g.state_changed_at_ms == 300);
 
   CHECK(SetState(t, t.a, "g1", GroupState::kOpen, 400) == GroupState::kMuted);
   g = Group(t, t.a, "g1");
   CHECK(g.state == GroupState::kOpen);
-  CHECK(g.muted_at_ms == 0);
-  CHECK(g.resolved_at_ms == 0);
+  CHECK(g.state_changed_at_ms == 400);
+  CHECK(g.state_changed_by == "key-1");
   CHECK(SetState(t, t.a, "missing", GroupState::kResolved, 500) == std::nullopt);
 }
 
@@ -122,7 +122,8 @@ TEST_CASE("A resolved group reopens when the failure recurs in another execution
   CHECK(t.StoreFinding(t.a, e2, "e2", MakeFinding("crash", "g1", 200)) == GroupChange::kRegressed);
   FailureGroupRow g = Group(t, t.a, "g1");
   CHECK(g.state == GroupState::kOpen);
-  CHECK(g.resolved_at_ms == 0);
+  CHECK(g.state_changed_at_ms == 200);  // reopened by the system when the finding was detected
+  CHECK(g.state_changed_by == "system");
   CHECK(g.last_seen_ms == 200);
   CHECK(g.affected_executions == 2);
   // Open now: a third execution is no regression.
@@ -138,7 +139,7 @@ TEST_CASE("A muted group keeps counting and stays muted when the failure recurs"
   CHECK(t.StoreFinding(t.a, e2, "e2", MakeFinding("crash", "g1", 200)) == GroupChange::kNone);
   FailureGroupRow g = Group(t, t.a, "g1");
   CHECK(g.state == GroupState::kMuted);
-  CHECK(g.muted_at_ms == 100);
+  CHECK(g.state_changed_at_ms == 100);
   CHECK(g.affected_executions == 2);
   CHECK(g.last_seen_ms == 200);
 }
@@ -180,8 +181,8 @@ TEST_CASE("open_failure_groups counts the open groups an execution holds a findi
   CHECK(open(t.a) == 1);
   CHECK(open(t.b) == 1);
   // A group no execution holds a finding in any more is not counted, open or not.
-  REQUIRE(t.Write([&](WriteTxn& txn) { return storage::DeleteFinding(txn, t.a, e1, "d-g3"); })
-              .ok());
+  REQUIRE(
+      t.Write([&](WriteTxn& txn) { return storage::DeleteFinding(txn, t.a, e1, "d-g3"); }).ok());
   CHECK(open(t.a) == 0);
   SetState(t, t.a, "g2", GroupState::kOpen, 200);
   CHECK(open(t.a) == 1);
@@ -271,7 +272,8 @@ TEST_CASE("The lifecycle migration opens every existing group and gives findings
                 .ok());
     REQUIRE(g.has_value());
     CHECK(g->state == GroupState::kOpen);
-    CHECK(g->resolved_at_ms == 0);
+    CHECK(g->state_changed_at_ms == 0);
+    CHECK(g->state_changed_by.empty());
     REQUIRE(findings.size() == 1);
     CHECK(findings[0].detail.empty());
   }

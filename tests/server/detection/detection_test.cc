@@ -31,14 +31,12 @@ struct Fixture {
 
   Fixture() {
     REQUIRE(t.Write([&](WriteTxn& txn) {
-                 return storage::CreateWebhook(txn, t.a, MakeWebhook("wh-1"), 20);
-               }).ok());
-    detection.SetOnGroupChange([this](WriteTxn& txn, int64_t project,
-                                      const std::string& project_id, GroupChange change,
-                                      const StoredFinding& finding,
+               return storage::CreateWebhook(txn, t.a, MakeWebhook("wh-1"), 20);
+             }).ok());
+    detection.SetOnGroupChange([this](WriteTxn& txn, int64_t project, const std::string& project_id,
+                                      GroupChange change, const StoredFinding& finding,
                                       const std::string& execution_id, int64_t at_ms) {
-      return webhooks.OnGroupChange(txn, project, project_id, change, finding, execution_id,
-                                    at_ms);
+      return webhooks.OnGroupChange(txn, project, project_id, change, finding, execution_id, at_ms);
     });
   }
 
@@ -73,8 +71,8 @@ struct Fixture {
 
   void SetState(GroupState to) {
     REQUIRE(t.Write([&](WriteTxn& txn) {
-                 return storage::SetGroupState(txn, t.a, OnlyGroup().group_id, to, now_ms);
-               }).has_value());
+               return storage::SetGroupState(txn, t.a, OnlyGroup().group_id, to, "key-1", now_ms);
+             }).has_value());
   }
 };
 
@@ -162,10 +160,11 @@ TEST_CASE("A finding's detail goes from the detector to the stored finding and t
   p.status = "completed";
   REQUIRE(f.t.Write([&](WriteTxn& txn) {
                return storage::UpsertExecution(txn, f.t.a, p, f.now_ms).status();
-             }).ok());
+             })
+              .ok());
   REQUIRE(f.detection.FinalPass(f.t.a, "pa", "e1", f.policy, f.now_ms).ok());
-  auto findings = f.t.Read(
-      [&](Txn& txn) { return storage::LoadFindings(txn, f.t.a, f.t.RowOf(f.t.a, "e1")); });
+  auto findings =
+      f.t.Read([&](Txn& txn) { return storage::LoadFindings(txn, f.t.a, f.t.RowOf(f.t.a, "e1")); });
   REQUIRE(findings.size() == 1);
   CHECK(findings[0].failure_class == "prompt_injection");
   CHECK(findings[0].detail.find("the user message") != std::string::npos);
