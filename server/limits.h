@@ -117,21 +117,59 @@ constexpr int kStorageFullRetryAfterSec = 5;
 constexpr std::streamsize kMaxSecurityTxtBytes = 64 * 1024;
 // "storage full" is logged at most once per this interval, not once per refused request.
 constexpr int64_t kStorageFullLogIntervalMs = 10 * 1000;
-// Read-only connections in the reader pool (storage/options.h).
-constexpr size_t kReaderConnections = storage::kDefaultReaders;
 // Hard bound on the WAL file: past it the writer pauses between groups for a TRUNCATE checkpoint
 // (storage/options.h, storage/DESIGN.md).
 constexpr uint64_t kWalBoundBytes = storage::kDefaultWalBoundBytes;
 
 // --- auth and rate limit ----------------------------------------------------------------------
+// Authenticated keys cached in memory (VIGIL_KEY_CACHE_SIZE); a miss costs one indexed read.
 constexpr size_t kDefaultKeyCacheSize = 10000;
 constexpr int64_t kKeyCacheTtlMs = 60 * 1000;
 // last_used_at is written at most once per key per this interval (spec §3.2).
 constexpr int64_t kLastUsedWriteIntervalMs = 60 * 1000;
+// Per-project token bucket (VIGIL_RATE_LIMIT_BURST / _PER_SEC): a burst of 100 requests, then 10
+// per second; an SDK batches events, so this is thousands of events per second.
 constexpr double kDefaultRateBurst = 100;
 constexpr double kDefaultRatePerSec = 10;
 // Rate-limit buckets kept in memory; full (idle) buckets are dropped past this.
 constexpr size_t kMaxRateBuckets = 100000;
+
+// --- accounts and the admin API ---------------------------------------------------------------
+// API keys per project: one per service and environment fits many times over, and every key is a
+// credential someone must be able to review and revoke; past it POST /api-keys answers 409.
+constexpr int64_t kMaxKeysPerProject = 100;
+// Admin request bodies hold a few small fields (a tier, a count, a reason); a larger one is a
+// mistake, refused before it is parsed.
+constexpr size_t kMaxAdminBodyBytes = 1024;
+// Tier and grant expiries in days are capped here: 100 years is "never" to an operator, and the
+// date computed from it stays far inside the range of a millisecond timestamp.
+constexpr int64_t kMaxExpiryDays = 36500;
+// A project's retention window in days; a longer one is refused, for the same reasons.
+constexpr int64_t kMaxRetentionDays = 36500;
+// One grant adds or removes at most this many executions: a guardrail against a slip of the
+// keyboard (a digit too many) in an operator's command.
+constexpr int64_t kMaxGrantDelta = 10000000;
+// The largest per-project rate-limit burst an operator may set.
+constexpr int64_t kMaxRateLimitBurst = 1000000000;
+// GET /admin/projects/{id} shows this many of the project's latest executions and failure groups:
+// an overview, not a listing (the project's own routes page through the rest).
+constexpr int64_t kAdminRecentRows = 20;
+// GET /admin/abuse lists this many signals by default, and at most the larger number.
+constexpr int64_t kDefaultAbusePageSize = 100;
+constexpr int64_t kMaxAbusePageSize = 500;
+
+// --- reads, downloads and billing -------------------------------------------------------------
+// GET /stats/timeseries answers at most this many buckets, so one answer stays small whatever
+// range and bucket size it asks for.
+constexpr int64_t kMaxTimeSeriesPoints = 1000;
+// Audit rows read per transaction of an NDJSON audit-log download: each page is a short snapshot,
+// so a slow reader never holds one (which would keep the WAL from being reset) for long.
+constexpr int64_t kAuditStreamPage = 1000;
+// Failure groups read per page inside a project export's transaction.
+constexpr int64_t kExportGroupPage = 500;
+// One call to Stripe's API (checkout, portal) may take this long to connect, send or answer;
+// past it the request fails 502 rather than holding a worker.
+constexpr int kStripeTimeoutSec = 10;
 
 // --- detection ----------------------------------------------------------------------------------
 // Bytes of a finding's detail that are stored and shown. A detail is one sentence, but it can

@@ -14,8 +14,6 @@
 namespace vigil {
 namespace {
 
-constexpr int64_t kMaxKeysPerProject = 100;
-
 void WriteMinted(httplib::Response& res, const MintedKey& key, const std::string& name,
                  const std::string* rotated_key_id) {
   res.set_header("Cache-Control", "no-store");  // the body holds a raw key
@@ -64,8 +62,9 @@ void KeyHandlers::Create(RequestContext& ctx) {
   Status s = store_.Write([&](WriteTxn& txn) {
     auto count = storage::CountKeys(txn, ctx.auth.project);
     if (!count.ok()) return count.status();
-    if (count.value() >= kMaxKeysPerProject) {
-      return Status::Conflict("too many api keys (max " + std::to_string(kMaxKeysPerProject) + ")");
+    if (count.value() >= limits::kMaxKeysPerProject) {
+      return Status::Conflict("too many api keys (max " +
+                              std::to_string(limits::kMaxKeysPerProject) + ")");
     }
     Status u = storage::UpsertKey(txn, ctx.auth.project, key.key_id, key.key_hash, key.key_prefix,
                                   name.value(), ctx.now_ms);

@@ -5,11 +5,12 @@
 #include <map>
 
 #include "domain/time_util.h"
-#include "server/admin/handlers.h"
+#include "server/admin/project_change.h"
 #include "server/audit/audit.h"
 #include "server/codec/json_codec.h"
 #include "server/codec/resources.h"
 #include "server/http/stream.h"
+#include "server/limits.h"
 #include "storage/audit.h"
 #include "storage/detection.h"
 #include "storage/export.h"
@@ -19,9 +20,6 @@
 
 namespace vigil {
 namespace {
-
-// Failure groups are read in pages of this many inside the export's transaction.
-constexpr int64_t kGroupPage = 500;
 
 std::string ExportFilename(const std::string& project_id) {
   std::string safe = project_id;
@@ -93,15 +91,15 @@ Status ExportProject(ReadTxn& txn, const AdminProject& p, int64_t now_ms, const 
   });
   if (!s.ok() || !client_ok) return s;
 
-  for (int64_t offset = 0;; offset += kGroupPage) {
-    auto groups = storage::ListFailureGroups(txn, p.id, kGroupPage, offset);
+  for (int64_t offset = 0;; offset += limits::kExportGroupPage) {
+    auto groups = storage::ListFailureGroups(txn, p.id, limits::kExportGroupPage, offset);
     if (!groups.ok()) return groups.status();
     for (const FailureGroupRow& g : groups.value()) {
       if (!out.Line("failure_group", [&](JsonWriter& w) { WriteFailureGroup(w, g, pid); })) {
         return Status::Ok();
       }
     }
-    if (static_cast<int64_t>(groups.value().size()) < kGroupPage) break;
+    if (static_cast<int64_t>(groups.value().size()) < limits::kExportGroupPage) break;
   }
 
   s = storage::ForEachFinding(

@@ -7,11 +7,11 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <functional>
 
 #include "domain/time_util.h"
 #include "server/accounts/auth.h"
 #include "server/accounts/rate_limiter.h"
+#include "server/admin/project_change.h"
 #include "server/audit/audit.h"
 #include "server/codec/json_codec.h"
 #include "server/codec/resources.h"
@@ -29,73 +29,154 @@
 namespace vigil {
 namespace {
 
-constexpr size_t kMaxAdminBodyBytes = 1024;
 constexpr int64_t kDayMs = 24LL * 3600 * 1000;
 
-// A small JSON object body (admin bodies are at most 1 KiB).
-Status ParseAdminBody(const RequestContext& ctx, simdjson::dom::parser& parser,
-                      simdjson::dom::object* obj) {
-  if (ctx.body.size() > kMaxAdminBodyBytes) {
-    return Status::TooLarge("request body too large (limit 1024 bytes)");
+// A small JSON object body; `parser` owns what `obj` points into.
+struct AdminBody {
+  simdjson::dom::parser parser;
+  simdjson::dom::object obj;
+};
+
+Status ParseAdminBody(const RequestContext& ctx, AdminBody* body) {
+  if (ctx.body.size() > limits::kMaxAdminBodyBytes) {
+    return Status::TooLarge("request body too large (limit " +
+                            std::to_string(limits::kMaxAdminBodyBytes) + " bytes)");
   }
   if (ctx.body.find_first_not_of(" \t\r\n") == std::string::npos) {
     return Status::InvalidArgument("invalid JSON: empty body");
   }
   simdjson::dom::element doc;
-  if (auto err = parser.parse(ctx.body.data(), ctx.body.size()).get(doc); err) {
+  if (auto err = body->parser.parse(ctx.body.data(), ctx.body.size()).get(doc); err) {
     return Status::InvalidArgument(std::string("invalid JSON: ") + simdjson::error_message(err));
   }
-  if (doc.get_object().get(*obj) != simdjson::SUCCESS) {
+  if (doc.get_object().get(body->obj) != simdjson::SUCCESS) {
     return Status::InvalidArgument("invalid JSON: expected a JSON object");
   }
   return Status::Ok();
+}
+
+bool IsInteger(simdjson::dom::element v) {
+  return v.type() == simdjson::dom::element_type::INT64 ||
+         v.type() == simdjson::dom::element_type::UINT64;
 }
 
 // Reads an optional integer field into `out` (left as is when absent or null).
 Status IntField(simdjson::dom::object obj, const char* name, int64_t* out) {
   simdjson::dom::element v;
   if (obj.at_key(name).get(v) != simdjson::SUCCESS || v.is_null()) return Status::Ok();
-  if ((v.type() != simdjson::dom::element_type::INT64 &&
-       v.type() != simdjson::dom::element_type::UINT64) ||
-      v.get_int64().get(*out) != simdjson::SUCCESS) {
+  if (!IsInteger(v) || v.get_int64().get(*out) != simdjson::SUCCESS) {
     return Status::InvalidArgument("invalid JSON: field \"" + std::string(name) +
                                    "\" must be an integer");
   }
   return Status::Ok();
 }
 
-// `expires_days > 0` => now + days (capped at 100 years), else no expiry (0).
+// `expires_days > 0` => now + days (capped), else no expiry (0).
 int64_t ExpiryFromDays(int64_t now_ms, int64_t days) {
-  return days > 0 ? now_ms + std::min<int64_t>(days, 36500) * kDayMs : 0;
+  return days > 0 ? now_ms + std::min<int64_t>(days, limits::kMaxExpiryDays) * kDayMs : 0;
 }
 
-// Applies an admin change and its audit row (`action`, naming `project`) in one transaction.
-Status WriteAudited(Store& store, const RequestContext& ctx, const char* action, int64_t project,
-                    const std::string& detail, const std::function<Status(WriteTxn&)>& change) {
-  return store.Write([&](WriteTxn& txn) {
-    Status u = change(txn);
-    if (!u.ok()) return u;
-    return storage::InsertAudit(txn, ActionEntry(ctx, action, 200, detail, project));
-  });
+// The "tier" field, trimmed and lower-cased; a missing or non-string one is refused like any
+// unknown tier.
+Result<std::string> ParseTier(simdjson::dom::object obj) {
+  std::string_view tier_sv;
+  simdjson::dom::element tv;
+  if (obj.at_key("tier").get(tv) == simdjson::SUCCESS &&
+      tv.get_string().get(tier_sv) != simdjson::SUCCESS) {
+    tier_sv = {};
+  }
+  std::string tier(tier_sv);
+  tier.erase(0, tier.find_first_not_of(" \t"));
+  tier.erase(tier.find_last_not_of(" \t") + 1);
+  std::transform(tier.begin(), tier.end(), tier.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  if (tier != "hobby" && tier != "pro" && tier != "enterprise") {
+    return Status::InvalidArgument("tier must be hobby, pro, or enterprise");
+  }
+  return tier;
+}
+
+struct RateLimitOverride {
+  std::optional<int64_t> burst;
+  std::optional<double> per_sec;
+};
+
+// {"burst", "per_second"}: both set, or both null (back to the server's defaults).
+Result<RateLimitOverride> ParseRateLimit(simdjson::dom::object obj) {
+  simdjson::dom::element b, r;
+  const bool has_b = obj.at_key("burst").get(b) == simdjson::SUCCESS && !b.is_null();
+  const bool has_r = obj.at_key("per_second").get(r) == simdjson::SUCCESS && !r.is_null();
+  if (has_b != has_r) {
+    return Status::InvalidArgument("burst and per_second must both be set, or both null");
+  }
+  RateLimitOverride out;
+  if (!has_b) return out;
+  int64_t burst;
+  double per_sec;
+  if (!IsInteger(b) || b.get_int64().get(burst) != simdjson::SUCCESS || burst < 1 ||
+      burst > limits::kMaxRateLimitBurst) {
+    return Status::InvalidArgument("burst must be an integer >= 1");
+  }
+  if (r.get_double().get(per_sec) != simdjson::SUCCESS || !(per_sec > 0) ||
+      !std::isfinite(per_sec)) {
+    return Status::InvalidArgument("per_second must be a number > 0");
+  }
+  out.burst = burst;
+  out.per_sec = per_sec;
+  return out;
+}
+
+// {"days"}: required; an integer in range, or null (back to the server's default).
+Result<std::optional<int64_t>> ParseRetentionDays(simdjson::dom::object obj) {
+  simdjson::dom::element v;
+  if (obj.at_key("days").get(v) != simdjson::SUCCESS) {
+    return Status::InvalidArgument("days is required (an integer >= 0, or null)");
+  }
+  std::optional<int64_t> days;
+  if (v.is_null()) return days;
+  int64_t d;
+  if (!IsInteger(v) || v.get_int64().get(d) != simdjson::SUCCESS || d < 0 ||
+      d > limits::kMaxRetentionDays) {
+    return Status::InvalidArgument("days must be an integer >= 0, or null");
+  }
+  days = d;
+  return days;
+}
+
+// POST /admin/abuse/{id}/resolve: an optional {"note", "reactivate"}.
+Status ParseResolveBody(const RequestContext& ctx, std::string* note, bool* reactivate) {
+  if (ctx.body.empty()) return Status::Ok();
+  AdminBody body;
+  Status s = ParseAdminBody(ctx, &body);
+  if (!s.ok()) return s;
+  simdjson::dom::element v;
+  if (body.obj.at_key("note").get(v) == simdjson::SUCCESS && !v.is_null()) {
+    std::string_view sv;
+    if (v.get_string().get(sv) != simdjson::SUCCESS) {
+      return Status::InvalidArgument("note must be a string");
+    }
+    *note = std::string(sv);
+  }
+  if (body.obj.at_key("reactivate").get(v) == simdjson::SUCCESS && !v.is_null()) {
+    if (v.get_bool().get(*reactivate) != simdjson::SUCCESS) {
+      return Status::InvalidArgument("reactivate must be a boolean");
+    }
+  }
+  return Status::Ok();
+}
+
+// `"key":value`, or `"key":null` when absent.
+void OptionalInt(JsonWriter& w, const char* key, std::optional<int64_t> v) {
+  w.Key(key);
+  v ? w.Int(*v) : w.Null();
+}
+
+void OptionalDouble(JsonWriter& w, const char* key, std::optional<double> v) {
+  w.Key(key);
+  v ? w.Double(*v) : w.Null();
 }
 
 }  // namespace
-
-std::optional<AdminProject> FindAdminProject(Store& store, RequestContext& ctx) {
-  const std::string& id = ctx.params[0];
-  if (id.size() > limits::kMaxIdBytes) {
-    SendError(ctx, Status::NotFound("project not found"));
-    return std::nullopt;
-  }
-  auto p = store.ReadValue([&](ReadTxn& txn) { return storage::GetAdminProject(txn, id); });
-  if (!p.ok()) {
-    SendError(ctx, p.status());
-    return std::nullopt;
-  }
-  if (!p.value()) SendError(ctx, Status::NotFound("project not found"));
-  if (p.value()) ctx.audit_project = p.value()->id;
-  return std::move(p.value());
-}
 
 void AdminHandlers::ListProjects(RequestContext& ctx) {
   const int64_t limit = ctx.PageParam("limit", limits::kDefaultPageSize, 1, limits::kMaxPageSize);
@@ -124,11 +205,11 @@ void AdminHandlers::GetProject(RequestContext& ctx) {
   std::vector<WebhookRow> hooks;
   Status s = store_.Read([&](ReadTxn& txn) {
     ExecutionFilter f;
-    f.limit = 20;
+    f.limit = limits::kAdminRecentRows;
     auto e = storage::ListExecutions(txn, p->id, f);
     if (!e.ok()) return e.status();
     recent = std::move(e.value());
-    auto g = storage::ListFailureGroups(txn, p->id, 20, 0);
+    auto g = storage::ListFailureGroups(txn, p->id, limits::kAdminRecentRows, 0);
     if (!g.ok()) return g.status();
     groups = std::move(g.value());
     auto k = storage::ListKeys(txn, p->id);
@@ -156,225 +237,156 @@ void AdminHandlers::GetProject(RequestContext& ctx) {
 }
 
 void AdminHandlers::SetTier(RequestContext& ctx) {
-  auto p = FindAdminProject(store_, ctx);
-  if (!p) return;
-  simdjson::dom::parser parser;
-  simdjson::dom::object obj;
-  Status s = ParseAdminBody(ctx, parser, &obj);
-  if (!s.ok()) return SendError(ctx, s);
-  std::string_view tier_sv;
-  simdjson::dom::element tv;
-  if (obj.at_key("tier").get(tv) == simdjson::SUCCESS &&
-      tv.get_string().get(tier_sv) != simdjson::SUCCESS) {
-    tier_sv = {};  // not a string: refused below like any unknown tier
-  }
-  std::string tier(tier_sv);
-  tier.erase(0, tier.find_first_not_of(" \t"));
-  tier.erase(tier.find_last_not_of(" \t") + 1);
-  std::transform(tier.begin(), tier.end(), tier.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
-  if (tier != "hobby" && tier != "pro" && tier != "enterprise") {
-    return SendError(ctx, Status::InvalidArgument("tier must be hobby, pro, or enterprise"));
-  }
-  int64_t days = 0;
-  s = IntField(obj, "expires_days", &days);
-  if (!s.ok()) return SendError(ctx, s);
-  const int64_t expires = ExpiryFromDays(ctx.now_ms, days);
-  JsonWriter detail;
-  detail.BeginObject().Field("tier", tier);
-  WriteExpiry(detail, expires);
-  detail.EndObject();
-  s = WriteAudited(store_, ctx, "admin.tier", p->id, detail.Take(),
-                   [&](WriteTxn& txn) { return storage::SetTier(txn, p->id, tier, expires); });
-  if (!s.ok()) return SendError(ctx, s);
-  JsonWriter w;
-  w.BeginObject().Field("ok", true).Field("project_id", p->project_id).Field("tier", tier);
-  WriteExpiry(w, expires);
-  w.EndObject();
-  SendJson(*ctx.res, 200, w.Take());
+  ChangeProject(store_, ctx, [&](const AdminProject& p) -> Result<ProjectChange> {
+    AdminBody body;
+    Status s = ParseAdminBody(ctx, &body);
+    if (!s.ok()) return s;
+    auto tier = ParseTier(body.obj);
+    if (!tier.ok()) return tier.status();
+    int64_t days = 0;
+    s = IntField(body.obj, "expires_days", &days);
+    if (!s.ok()) return s;
+    const int64_t expires = ExpiryFromDays(ctx.now_ms, days);
+    ProjectChange c;
+    c.action = "admin.tier";
+    c.detail = [tier = tier.value(), expires](JsonWriter& w) {
+      w.Field("tier", tier);
+      WriteExpiry(w, expires);
+    };
+    c.answer = c.detail;
+    c.write = [id = p.id, tier = tier.value(), expires](WriteTxn& txn) {
+      return storage::SetTier(txn, id, tier, expires);
+    };
+    return c;
+  });
 }
 
 void AdminHandlers::Grant(RequestContext& ctx) {
-  auto p = FindAdminProject(store_, ctx);
-  if (!p) return;
-  simdjson::dom::parser parser;
-  simdjson::dom::object obj;
-  Status s = ParseAdminBody(ctx, parser, &obj);
-  if (!s.ok()) return SendError(ctx, s);
-  int64_t delta = 0, days = 0;
-  s = IntField(obj, "executions", &delta);
-  if (s.ok()) s = IntField(obj, "expires_days", &days);
-  if (!s.ok()) return SendError(ctx, s);
-  if (delta == 0 && days == 0) {
-    return SendError(
-        ctx, Status::InvalidArgument("executions must be non-zero, or expires_days must be set"));
-  }
-  if (delta > 10000000 || delta < -10000000) {
-    return SendError(ctx, Status::InvalidArgument("executions delta exceeds 10M guardrail"));
-  }
-  const int64_t expires = ExpiryFromDays(ctx.now_ms, days);
-  JsonWriter detail;
-  detail.BeginObject().Field("delta", delta);
-  WriteExpiry(detail, expires);
-  detail.EndObject();
-  s = WriteAudited(store_, ctx, "admin.grant", p->id, detail.Take(),
-                   [&](WriteTxn& txn) { return storage::AddGrant(txn, p->id, delta, expires); });
-  if (!s.ok()) return SendError(ctx, s);
-  JsonWriter w;
-  w.BeginObject().Field("ok", true).Field("project_id", p->project_id).Field("delta", delta);
-  WriteExpiry(w, expires);
-  w.EndObject();
-  SendJson(*ctx.res, 200, w.Take());
+  ChangeProject(store_, ctx, [&](const AdminProject& p) -> Result<ProjectChange> {
+    AdminBody body;
+    Status s = ParseAdminBody(ctx, &body);
+    if (!s.ok()) return s;
+    int64_t delta = 0, days = 0;
+    s = IntField(body.obj, "executions", &delta);
+    if (s.ok()) s = IntField(body.obj, "expires_days", &days);
+    if (!s.ok()) return s;
+    if (delta == 0 && days == 0) {
+      return Status::InvalidArgument("executions must be non-zero, or expires_days must be set");
+    }
+    if (delta > limits::kMaxGrantDelta || delta < -limits::kMaxGrantDelta) {
+      return Status::InvalidArgument("executions delta exceeds 10M guardrail");
+    }
+    const int64_t expires = ExpiryFromDays(ctx.now_ms, days);
+    ProjectChange c;
+    c.action = "admin.grant";
+    c.detail = [delta, expires](JsonWriter& w) {
+      w.Field("delta", delta);
+      WriteExpiry(w, expires);
+    };
+    c.answer = c.detail;
+    c.write = [id = p.id, delta, expires](WriteTxn& txn) {
+      return storage::AddGrant(txn, id, delta, expires);
+    };
+    return c;
+  });
 }
 
 void AdminHandlers::SetRateLimit(RequestContext& ctx) {
-  auto p = FindAdminProject(store_, ctx);
-  if (!p) return;
-  simdjson::dom::parser parser;
-  simdjson::dom::object obj;
-  Status s = ParseAdminBody(ctx, parser, &obj);
-  if (!s.ok()) return SendError(ctx, s);
-  std::optional<double> burst, per_sec;
-  simdjson::dom::element b, r;
-  const bool has_b = obj.at_key("burst").get(b) == simdjson::SUCCESS && !b.is_null();
-  const bool has_r = obj.at_key("per_second").get(r) == simdjson::SUCCESS && !r.is_null();
-  if (has_b != has_r) {
-    return SendError(
-        ctx, Status::InvalidArgument("burst and per_second must both be set, or both null"));
-  }
-  if (has_b) {
-    int64_t bi;
-    double rd;
-    if ((b.type() != simdjson::dom::element_type::INT64 &&
-         b.type() != simdjson::dom::element_type::UINT64) ||
-        b.get_int64().get(bi) != simdjson::SUCCESS || bi < 1 || bi > 1000000000) {
-      return SendError(ctx, Status::InvalidArgument("burst must be an integer >= 1"));
-    }
-    if (r.get_double().get(rd) != simdjson::SUCCESS || !(rd > 0) || !std::isfinite(rd)) {
-      return SendError(ctx, Status::InvalidArgument("per_second must be a number > 0"));
-    }
-    burst = static_cast<double>(bi);
-    per_sec = rd;
-  }
-  JsonWriter detail;
-  detail.BeginObject().Key("burst");
-  burst ? detail.Int(static_cast<int64_t>(*burst)) : detail.Null();
-  detail.Key("per_second");
-  per_sec ? detail.Double(*per_sec) : detail.Null();
-  detail.EndObject();
-  s = WriteAudited(store_, ctx, "admin.rate_limit", p->id, detail.Take(), [&](WriteTxn& txn) {
-    return storage::SetRateLimit(txn, p->id, burst, per_sec);
+  ChangeProject(store_, ctx, [&](const AdminProject& p) -> Result<ProjectChange> {
+    AdminBody body;
+    Status s = ParseAdminBody(ctx, &body);
+    if (!s.ok()) return s;
+    auto parsed = ParseRateLimit(body.obj);
+    if (!parsed.ok()) return parsed.status();
+    const RateLimitOverride limit = parsed.value();
+    ProjectChange c;
+    c.action = "admin.rate_limit";
+    c.detail = [limit](JsonWriter& w) {
+      OptionalInt(w, "burst", limit.burst);
+      OptionalDouble(w, "per_second", limit.per_sec);
+    };
+    c.answer = c.detail;
+    c.write = [id = p.id, limit](WriteTxn& txn) {
+      std::optional<double> burst;
+      if (limit.burst) burst = static_cast<double>(*limit.burst);
+      return storage::SetRateLimit(txn, id, burst, limit.per_sec);
+    };
+    // Effective at once: the cached auth record carries the override, and buckets start afresh.
+    c.committed = [this, id = p.id] {
+      keys_.EvictProject(id);
+      limiter_.Forget(id);
+    };
+    return c;
   });
-  if (!s.ok()) return SendError(ctx, s);
-  // Effective at once: the cached auth record carries the override, and buckets start afresh.
-  keys_.EvictProject(p->id);
-  limiter_.Forget(p->id);
-  JsonWriter w;
-  w.BeginObject().Field("ok", true).Field("project_id", p->project_id);
-  w.Key("burst");
-  burst ? w.Int(static_cast<int64_t>(*burst)) : w.Null();
-  w.Key("per_second");
-  per_sec ? w.Double(*per_sec) : w.Null();
-  w.EndObject();
-  SendJson(*ctx.res, 200, w.Take());
 }
 
 void AdminHandlers::SetRetention(RequestContext& ctx) {
-  auto p = FindAdminProject(store_, ctx);
-  if (!p) return;
-  simdjson::dom::parser parser;
-  simdjson::dom::object obj;
-  Status s = ParseAdminBody(ctx, parser, &obj);
-  if (!s.ok()) return SendError(ctx, s);
-  simdjson::dom::element v;
-  if (obj.at_key("days").get(v) != simdjson::SUCCESS) {
-    return SendError(ctx, Status::InvalidArgument("days is required (an integer >= 0, or null)"));
-  }
-  std::optional<int64_t> days;
-  if (!v.is_null()) {
-    int64_t d;
-    if ((v.type() != simdjson::dom::element_type::INT64 &&
-         v.type() != simdjson::dom::element_type::UINT64) ||
-        v.get_int64().get(d) != simdjson::SUCCESS || d < 0 || d > 36500) {
-      return SendError(ctx, Status::InvalidArgument("days must be an integer >= 0, or null"));
-    }
-    days = d;
-  }
-  JsonWriter detail;
-  detail.BeginObject().Key("days");
-  days ? detail.Int(*days) : detail.Null();
-  detail.EndObject();
-  s = WriteAudited(store_, ctx, "admin.retention", p->id, detail.Take(),
-                   [&](WriteTxn& txn) { return storage::SetRetention(txn, p->id, days); });
-  if (!s.ok()) return SendError(ctx, s);
-  JsonWriter w;
-  w.BeginObject().Field("ok", true).Field("project_id", p->project_id).Key("retention_days");
-  days ? w.Int(*days) : w.Null();
-  w.EndObject();
-  SendJson(*ctx.res, 200, w.Take());
+  ChangeProject(store_, ctx, [&](const AdminProject& p) -> Result<ProjectChange> {
+    AdminBody body;
+    Status s = ParseAdminBody(ctx, &body);
+    if (!s.ok()) return s;
+    auto parsed = ParseRetentionDays(body.obj);
+    if (!parsed.ok()) return parsed.status();
+    const std::optional<int64_t> days = parsed.value();
+    ProjectChange c;
+    c.action = "admin.retention";
+    c.detail = [days](JsonWriter& w) { OptionalInt(w, "days", days); };
+    c.answer = [days](JsonWriter& w) { OptionalInt(w, "retention_days", days); };
+    c.write = [id = p.id, days](WriteTxn& txn) { return storage::SetRetention(txn, id, days); };
+    return c;
+  });
 }
 
 void AdminHandlers::Suspend(RequestContext& ctx) {
-  auto p = FindAdminProject(store_, ctx);
-  if (!p) return;
-  auto reason = ParseOptionalStringField(ctx.body, "reason");
-  if (!reason.ok()) return SendError(ctx, reason.status());
-  if (reason->size() > limits::kMaxReasonBytes) {
-    return SendError(ctx, Status::InvalidArgument("reason longer than 1024 bytes"));
-  }
-  const bool suspend = ctx.req->path.size() >= 8 &&
-                       ctx.req->path.compare(ctx.req->path.size() - 8, 8, "/suspend") == 0;
-  JsonWriter detail;
-  detail.BeginObject();
-  if (suspend && !reason->empty()) detail.Field("reason", reason.value());
-  detail.EndObject();
-  Status s =
-      WriteAudited(store_, ctx, suspend ? "admin.suspend" : "admin.unsuspend", p->id, detail.Take(),
-                   [&](WriteTxn& txn) {
-                     return storage::SetSuspended(txn, p->id, suspend, reason.value(), ctx.now_ms);
-                   });
-  if (!s.ok()) return SendError(ctx, s);
-  keys_.EvictProject(p->id);  // the next request sees the new state
-  JsonWriter w;
-  w.BeginObject()
-      .Field("ok", true)
-      .Field("project_id", p->project_id)
-      .Field("suspended", suspend)
-      .EndObject();
-  SendJson(*ctx.res, 200, w.Take());
+  ChangeProject(store_, ctx, [&](const AdminProject& p) -> Result<ProjectChange> {
+    auto reason = ParseOptionalStringField(ctx.body, "reason");
+    if (!reason.ok()) return reason.status();
+    if (reason->size() > limits::kMaxReasonBytes) {
+      return Status::InvalidArgument("reason longer than " +
+                                     std::to_string(limits::kMaxReasonBytes) + " bytes");
+    }
+    const std::string& path = ctx.req->path;
+    const bool suspend = path.size() >= 8 && path.compare(path.size() - 8, 8, "/suspend") == 0;
+    ProjectChange c;
+    c.action = suspend ? "admin.suspend" : "admin.unsuspend";
+    c.detail = [suspend, reason = reason.value()](JsonWriter& w) {
+      if (suspend && !reason.empty()) w.Field("reason", reason);
+    };
+    c.answer = [suspend](JsonWriter& w) { w.Field("suspended", suspend); };
+    c.write = [id = p.id, suspend, reason = reason.value(), now_ms = ctx.now_ms](WriteTxn& txn) {
+      return storage::SetSuspended(txn, id, suspend, reason, now_ms);
+    };
+    c.committed = [this, id = p.id] { keys_.EvictProject(id); };  // the next request sees it
+    return c;
+  });
 }
 
 void AdminHandlers::DeleteProject(RequestContext& ctx) {
-  auto p = FindAdminProject(store_, ctx);
-  if (!p) return;
-  if (ctx.Query("confirm") != p->name) {
-    return SendError(
-        ctx, Status::InvalidArgument("confirmation mismatch, pass ?confirm=<exact project name>"));
-  }
-  if (!p->stripe_subscription_id.empty()) {
-    return SendError(
-        ctx,
-        Status::Conflict("project has an active Stripe subscription (" + p->stripe_subscription_id +
-                         "). Cancel it via the Stripe Dashboard before deleting."));
-  }
-  JsonWriter detail;
-  detail.BeginObject().Field("project_id", p->project_id).Field("name", p->name).EndObject();
-  Status s = store_.Write([&](WriteTxn& txn) {
-    Status d = storage::DeleteProject(txn, p->id);
-    if (!d.ok()) return d;
+  ChangeProject(store_, ctx, [&](const AdminProject& p) -> Result<ProjectChange> {
+    if (ctx.Query("confirm") != p.name) {
+      return Status::InvalidArgument("confirmation mismatch, pass ?confirm=<exact project name>");
+    }
+    if (!p.stripe_subscription_id.empty()) {
+      return Status::Conflict("project has an active Stripe subscription (" +
+                              p.stripe_subscription_id +
+                              "). Cancel it via the Stripe Dashboard before deleting.");
+    }
+    ProjectChange c;
+    c.action = "admin.project_delete";
+    c.detail = [project_id = p.project_id, name = p.name](JsonWriter& w) {
+      w.Field("project_id", project_id).Field("name", name);
+    };
+    c.answer = [](JsonWriter&) {};
+    c.write = [id = p.id](WriteTxn& txn) { return storage::DeleteProject(txn, id); };
     // The one row that outlives the project: who deleted it, and when.
-    AuditEntry e = ActionEntry(ctx, "admin.project_delete", 200, detail.Take(), p->id);
-    e.project = 0;
-    return storage::InsertAudit(txn, e);
+    c.audit_outlives_project = true;
+    c.committed = [this, id = p.id] {
+      keys_.EvictProject(id);
+      limiter_.Forget(id);
+      streams_.CloseProject(id);
+    };
+    return c;
   });
-  if (!s.ok()) return SendError(ctx, s);
-  ctx.audit_project = 0;  // the admin.request row must not name the deleted project
-  keys_.EvictProject(p->id);
-  limiter_.Forget(p->id);
-  streams_.CloseProject(p->id);
-  JsonWriter w;
-  w.BeginObject().Field("ok", true).Field("project_id", p->project_id).EndObject();
-  SendJson(*ctx.res, 200, w.Take());
 }
 
 void AdminHandlers::Storage(RequestContext& ctx) {
@@ -428,13 +440,10 @@ void AdminHandlers::Storage(RequestContext& ctx) {
   SendJson(*ctx.res, 200, w.Take());
 }
 
-}  // namespace vigil
-
-namespace vigil {
-
 void AdminHandlers::ListAbuse(RequestContext& ctx) {
   const bool include_resolved = ctx.Query("include_resolved") == "true";
-  const int64_t limit = ctx.PageParam("limit", 100, 1, 500);
+  const int64_t limit =
+      ctx.PageParam("limit", limits::kDefaultAbusePageSize, 1, limits::kMaxAbusePageSize);
   auto signals_result = store_.ReadValue(
       [&](ReadTxn& txn) { return storage::ListAbuseSignals(txn, include_resolved, limit); });
   if (!signals_result.ok()) return SendError(ctx, signals_result.status());
@@ -464,42 +473,24 @@ void AdminHandlers::ResolveAbuse(RequestContext& ctx) {
   const std::string& signal_id = ctx.params[0];
   std::string note;
   bool reactivate = false;
-  if (!ctx.body.empty()) {
-    simdjson::dom::parser parser;
-    simdjson::dom::object obj;
-    Status s = ParseAdminBody(ctx, parser, &obj);
-    if (!s.ok()) return SendError(ctx, s);
-    simdjson::dom::element v;
-    if (obj.at_key("note").get(v) == simdjson::SUCCESS && !v.is_null()) {
-      std::string_view sv;
-      if (v.get_string().get(sv) != simdjson::SUCCESS) {
-        return SendError(ctx, Status::InvalidArgument("note must be a string"));
-      }
-      note = std::string(sv);
-    }
-    if (obj.at_key("reactivate").get(v) == simdjson::SUCCESS && !v.is_null()) {
-      if (v.get_bool().get(reactivate) != simdjson::SUCCESS) {
-        return SendError(ctx, Status::InvalidArgument("reactivate must be a boolean"));
-      }
-    }
-  }
+  Status s = ParseResolveBody(ctx, &note, &reactivate);
+  if (!s.ok()) return SendError(ctx, s);
   std::optional<AbuseSignal> signal;
   bool reactivated = false;
-  Status s =
-      signal_id.size() > limits::kMaxIdBytes ? Status::Ok() : store_.Write([&](WriteTxn& txn) {
-        auto r =
-            storage::ResolveAbuseSignal(txn, signal_id, note, reactivate, ctx.now_ms, &reactivated);
-        if (!r.ok()) return r.status();
-        signal = std::move(r.value());
-        if (!signal) return Status::Ok();
-        JsonWriter detail;
-        detail.BeginObject()
-            .Field("signal_id", signal_id)
-            .Field("reactivated", reactivated)
-            .EndObject();
-        return storage::InsertAudit(
-            txn, ActionEntry(ctx, "admin.abuse_resolve", 200, detail.Take(), signal->project));
-      });
+  s = signal_id.size() > limits::kMaxIdBytes ? Status::Ok() : store_.Write([&](WriteTxn& txn) {
+    auto r =
+        storage::ResolveAbuseSignal(txn, signal_id, note, reactivate, ctx.now_ms, &reactivated);
+    if (!r.ok()) return r.status();
+    signal = std::move(r.value());
+    if (!signal) return Status::Ok();
+    JsonWriter detail;
+    detail.BeginObject()
+        .Field("signal_id", signal_id)
+        .Field("reactivated", reactivated)
+        .EndObject();
+    return storage::InsertAudit(
+        txn, ActionEntry(ctx, "admin.abuse_resolve", 200, detail.Take(), signal->project));
+  });
   if (!s.ok()) return SendError(ctx, s);
   if (!signal) return SendError(ctx, Status::NotFound("abuse signal not found"));
   ctx.audit_project = signal->project;

@@ -3,9 +3,6 @@
 // signals. Every change is committed together with its audit row.
 #pragma once
 
-#include <optional>
-
-#include "domain/account.h"
 #include "server/http/request.h"
 
 namespace vigil {
@@ -40,10 +37,5 @@ class AdminHandlers {
   RateLimiter& limiter_;
   HaltRegistry& streams_;
 };
-
-// The admin view of the project named by the path ({id}), or nullopt with the error (404 for an
-// unknown project) already sent. Sets ctx.audit_project so the admin request shows in that
-// project's audit log.
-std::optional<AdminProject> FindAdminProject(Store& store, RequestContext& ctx);
 
 }  // namespace vigil

@@ -246,99 +246,123 @@ int Reencrypt(const Config& config) {
   return 0;
 }
 
+int Prune(const Config& config) {
+  auto store = OpenStore(config);
+  if (!store.ok()) {
+    std::cerr << "prune: " << store.status().message() << "\n";
+    return 1;
+  }
+  auto r = PruneOnce(*store.value(), config.retention_days, config.audit_retention_days, NowMs());
+  if (!r.ok()) {
+    std::cerr << "prune: " << r.status().message() << "\n";
+    return 1;
+  }
+  std::cout << "pruned " << r->executions << " executions and " << r->deliveries
+            << " webhook delivery rows; " << r->audit << " audit rows, " << r->stripe_events
+            << " Stripe event ids, " << r->abuse_signals << " resolved abuse signals\n";
+  return 0;
+}
+
+int Migrate(const Config& config) {
+  auto store = OpenStore(config);  // Open applies pending migrations
+  if (!store.ok()) {
+    std::cerr << "migrate: " << store.status().message() << "\n";
+    return 1;
+  }
+  std::cout << "migrations applied\n";
+  return 0;
+}
+
+int Backup(const Config& config, const std::string& dest) {
+  Status s = storage::BackupDatabase(config.db_path, dest);
+  if (!s.ok()) {
+    std::cerr << "backup: " << s.message() << "\n";
+    return 1;
+  }
+  std::cout << "backup written to " << dest << "\n";
+  return 0;
+}
+
+int Check(const Config& config) {
+  std::string report;
+  Status s = storage::CheckDatabase(config.db_path, &report);
+  std::cout << report << "\n";
+  return s.ok() ? 0 : 1;
+}
+
+// A command line: the command, its own arguments, and the flags left for ParseConfig.
+struct CommandLine {
+  std::string command = "serve";
+  std::string positional;        // backup's DEST
+  std::string project_id, name;  // keys create's --project and --name
+  std::vector<std::string> flags;
+};
+
+// Takes the command's own arguments off the command line; false (usage printed) when they are
+// missing.
+bool TakeCommandArguments(CommandLine* cl) {
+  auto& args = cl->flags;
+  if (cl->command == "backup") {
+    if (args.empty() || args[0].rfind("--", 0) == 0) {
+      std::cerr << "usage: vigil backup DEST\n";
+      return false;
+    }
+    cl->positional = args[0];
+    args.erase(args.begin());
+  }
+  if (cl->command == "keys") {
+    const bool create = !args.empty() && args[0] == "create";
+    if (create) args.erase(args.begin());
+    if (!create || !TakeFlag(&args, "--project", &cl->project_id) || cl->project_id.empty()) {
+      std::cerr << "usage: vigil keys create --project ID [--name N]\n";
+      return false;
+    }
+    TakeFlag(&args, "--name", &cl->name);
+  }
+  return true;
+}
+
+int RunCommand(const CommandLine& cl, const Config& config) {
+  const std::string& c = cl.command;
+  if (c == "serve") return Serve(config);
+  if (c == "healthcheck") return Healthcheck(config);
+  if (c == "keys") return KeysCreate(config, cl.project_id, cl.name);
+  if (c == "reencrypt") return Reencrypt(config);
+  if (c == "prune") return Prune(config);
+  if (c == "migrate") return Migrate(config);
+  if (c == "backup") return Backup(config, cl.positional);
+  if (c == "check") return Check(config);
+  std::cerr << "vigil: unknown command " << c << "\n" << kUsage;
+  return 2;
+}
+
 }  // namespace
 
 int RunCli(int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
-  std::string command = "serve";
-  if (!args.empty() && args[0].rfind("--", 0) != 0) {
-    command = args[0];
-    args.erase(args.begin());
+  CommandLine cl;
+  cl.flags.assign(argv + 1, argv + argc);
+  if (!cl.flags.empty() && cl.flags[0].rfind("--", 0) != 0) {
+    cl.command = cl.flags[0];
+    cl.flags.erase(cl.flags.begin());
   }
-  for (const auto& a : args) {
+  for (const auto& a : cl.flags) {
     if (a == "--help" || a == "-h") {
-      PrintHelp(command);
+      PrintHelp(cl.command);
       return 0;
     }
   }
-  if (command == "help") {
+  if (cl.command == "help") {
     PrintHelp();
     return 0;
   }
-  std::string positional, project_id, name;
-  if (command == "backup") {
-    if (args.empty() || args[0].rfind("--", 0) == 0) {
-      std::cerr << "usage: vigil backup DEST\n";
-      return 2;
-    }
-    positional = args[0];
-    args.erase(args.begin());
-  }
-  if (command == "keys") {
-    if (args.empty() || args[0] != "create") {
-      std::cerr << "usage: vigil keys create --project ID [--name N]\n";
-      return 2;
-    }
-    args.erase(args.begin());
-    if (!TakeFlag(&args, "--project", &project_id) || project_id.empty()) {
-      std::cerr << "usage: vigil keys create --project ID [--name N]\n";
-      return 2;
-    }
-    TakeFlag(&args, "--name", &name);
-  }
-  auto config = ParseConfig(args, VigilEnvironment());
+  if (!TakeCommandArguments(&cl)) return 2;
+  auto config = ParseConfig(cl.flags, VigilEnvironment());
   if (!config.ok()) {
     std::cerr << "vigil: " << config.status().message() << "\n";
     return 2;
   }
   log::Init(config->log_level);
-  if (command == "serve") return Serve(config.value());
-  if (command == "healthcheck") return Healthcheck(config.value());
-  if (command == "keys") return KeysCreate(config.value(), project_id, name);
-  if (command == "reencrypt") return Reencrypt(config.value());
-  if (command == "prune") {
-    auto store = OpenStore(config.value());
-    if (!store.ok()) {
-      std::cerr << "prune: " << store.status().message() << "\n";
-      return 1;
-    }
-    auto r =
-        PruneOnce(*store.value(), config->retention_days, config->audit_retention_days, NowMs());
-    if (!r.ok()) {
-      std::cerr << "prune: " << r.status().message() << "\n";
-      return 1;
-    }
-    std::cout << "pruned " << r->executions << " executions and " << r->deliveries
-              << " webhook delivery rows; " << r->audit << " audit rows, " << r->stripe_events
-              << " Stripe event ids, " << r->abuse_signals << " resolved abuse signals\n";
-    return 0;
-  }
-  if (command == "migrate") {
-    auto store = OpenStore(config.value());  // Open applies pending migrations
-    if (!store.ok()) {
-      std::cerr << "migrate: " << store.status().message() << "\n";
-      return 1;
-    }
-    std::cout << "migrations applied\n";
-    return 0;
-  }
-  if (command == "backup") {
-    Status s = storage::BackupDatabase(config->db_path, positional);
-    if (!s.ok()) {
-      std::cerr << "backup: " << s.message() << "\n";
-      return 1;
-    }
-    std::cout << "backup written to " << positional << "\n";
-    return 0;
-  }
-  if (command == "check") {
-    std::string report;
-    Status s = storage::CheckDatabase(config->db_path, &report);
-    std::cout << report << "\n";
-    return s.ok() ? 0 : 1;
-  }
-  std::cerr << "vigil: unknown command " << command << "\n" << kUsage;
-  return 2;
+  return RunCommand(cl, config.value());
 }
 
 }  // namespace vigil

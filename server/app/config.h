@@ -22,13 +22,13 @@ struct Config {
   std::string key_prefix = "vigil_sk_";
   std::string cors_origins;
   std::string trusted_proxy_header;
-  int64_t max_body_bytes = 5242880;
-  double rate_limit_burst = 100;
-  double rate_limit_per_sec = 10;
+  int64_t max_body_bytes = limits::kDefaultMaxBodyBytes;
+  double rate_limit_burst = limits::kDefaultRateBurst;
+  double rate_limit_per_sec = limits::kDefaultRatePerSec;
   int64_t write_queue_max = limits::kDefaultWriteQueueMax;
   int64_t db_busy_timeout_ms = limits::kDefaultDbBusyTimeoutMs;
-  int64_t key_cache_size = 10000;
-  int64_t http_threads = 64;
+  int64_t key_cache_size = limits::kDefaultKeyCacheSize;
+  int64_t http_threads = limits::kDefaultHttpThreads;
   bool hsts = false;
   std::string tls_cert;  // PEM files; both set => HTTPS
   std::string tls_key;

@@ -11,9 +11,6 @@
 namespace vigil {
 namespace {
 
-// Rows per read transaction of an NDJSON download.
-constexpr int64_t kAuditStreamPage = 1000;
-
 // Reads limit/offset/since/until/action into `f`.
 Status ParseAuditFilter(const RequestContext& ctx, AuditFilter* f) {
   for (Status s : {ctx.TimeParam("since", &f->since_ms), ctx.TimeParam("until", &f->until_ms)}) {
@@ -42,7 +39,7 @@ void AuditHandlers::Send(RequestContext& ctx, const AuditFilter& f) {
     // never holds a snapshot (which would keep the WAL from being reset) for long.
     return SendNdjsonStream(drain_, *ctx.res, std::move(slot), "", [this, f](const EmitLine& emit) {
       AuditFilter page = f;
-      page.limit = kAuditStreamPage;
+      page.limit = limits::kAuditStreamPage;
       for (;;) {
         auto read =
             store_.ReadValue([&](ReadTxn& txn) { return storage::ListAuditAfter(txn, page); });

@@ -25,7 +25,7 @@ namespace {
 
 // GET /billing/usage covers this much history (spec §12.1).
 constexpr int64_t kUsageWindowMs = 30LL * 86400000;
-constexpr int kStripeTimeoutSec = 10;
+
 Result<AdminProject> LoadOwnProject(Store& store, const RequestContext& ctx) {
   auto p = store.ReadValue(
       [&](ReadTxn& txn) { return storage::GetAdminProjectById(txn, ctx.auth.project); });
@@ -53,9 +53,9 @@ Result<std::vector<std::string>> StripePost(
     body += FormEncode(k) + "=" + FormEncode(v);
   }
   httplib::Client client(c.stripe_api_base);
-  client.set_connection_timeout(kStripeTimeoutSec, 0);
-  client.set_read_timeout(kStripeTimeoutSec, 0);
-  client.set_write_timeout(kStripeTimeoutSec, 0);
+  client.set_connection_timeout(limits::kStripeTimeoutSec, 0);
+  client.set_read_timeout(limits::kStripeTimeoutSec, 0);
+  client.set_write_timeout(limits::kStripeTimeoutSec, 0);
   const httplib::Headers headers = {{"Authorization", "Bearer " + c.stripe_secret_key}};
   auto res = client.Post(path, headers, body, "application/x-www-form-urlencoded");
   const Status failed = Status::BadGateway("Stripe request failed");

@@ -9,6 +9,67 @@
 
 namespace vigil {
 
+namespace {
+
+// The "preset" field, or `default_preset` when it is absent or null.
+Result<std::string> ParsePreset(simdjson::dom::object obj, const std::string& default_preset) {
+  simdjson::dom::element el;
+  if (obj.at_key("preset").get(el) != simdjson::SUCCESS || el.is_null()) return default_preset;
+  std::string_view p;
+  if (el.get_string().get(p) != simdjson::SUCCESS) {
+    return Status::InvalidArgument("invalid JSON: field \"preset\" must be a string");
+  }
+  std::string preset(p);
+  if (!IsKnownPreset(preset)) {
+    return Status::InvalidArgument("invalid policy: unknown preset \"" + preset +
+                                   "\" (valid: vigil, mesedi)");
+  }
+  return preset;
+}
+
+// One field's value, of the type the field table declares for it.
+Result<PolicyValue> ParseFieldValue(const PolicyField& field, const std::string& name,
+                                    simdjson::dom::element v) {
+  if (field.kind == PolicyFieldKind::kBool) {
+    bool b;
+    if (v.get_bool().get(b) != simdjson::SUCCESS) {
+      return Status::InvalidArgument("invalid JSON: field \"" + name + "\" must be a boolean");
+    }
+    return PolicyValue(b);
+  }
+  if (field.kind == PolicyFieldKind::kInt) {
+    int64_t n;
+    if ((v.type() != simdjson::dom::element_type::INT64 &&
+         v.type() != simdjson::dom::element_type::UINT64) ||
+        v.get_int64().get(n) != simdjson::SUCCESS) {
+      return Status::InvalidArgument("invalid JSON: field \"" + name + "\" must be an integer");
+    }
+    return PolicyValue(n);
+  }
+  double d;
+  if (v.get_double().get(d) != simdjson::SUCCESS || !std::isfinite(d)) {
+    return Status::InvalidArgument("invalid JSON: field \"" + name + "\" must be a number");
+  }
+  return PolicyValue(d);
+}
+
+// Applies one section's fields to `policy`; unknown keys and nulls are ignored.
+Status ApplySection(std::string_view section, simdjson::dom::object fields, Policy* policy) {
+  for (auto [key, v] : fields) {
+    const std::string name = std::string(section) + "." + std::string(key);
+    const PolicyField* field = FindPolicyField(name);
+    if (!field || v.is_null()) continue;
+    auto pv = ParseFieldValue(*field, name, v);
+    if (!pv.ok()) return pv.status();
+    if (!field->InRange(pv.value()) || !field->set(*policy, pv.value())) {
+      return Status::InvalidArgument("invalid policy: field \"" + name + "\" is out of range");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<Policy> ParsePolicy(std::string_view body, const std::string& default_preset) {
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
@@ -25,62 +86,23 @@ Result<Policy> ParsePolicy(std::string_view body, const std::string& default_pre
   if (doc.get_object().get(obj) != simdjson::SUCCESS) {
     return Status::InvalidArgument("invalid JSON: expected a JSON object");
   }
-  std::string preset = default_preset;
-  simdjson::dom::element preset_el;
-  if (obj.at_key("preset").get(preset_el) == simdjson::SUCCESS && !preset_el.is_null()) {
-    std::string_view p;
-    if (preset_el.get_string().get(p) != simdjson::SUCCESS) {
-      return Status::InvalidArgument("invalid JSON: field \"preset\" must be a string");
-    }
-    preset = std::string(p);
-    if (!IsKnownPreset(preset)) {
-      return Status::InvalidArgument("invalid policy: unknown preset \"" + preset +
-                                     "\" (valid: vigil, mesedi)");
-    }
-  }
-  Policy policy = PolicyPreset(preset);
+  auto preset = ParsePreset(obj, default_preset);
+  if (!preset.ok()) return preset.status();
+  Policy policy = PolicyPreset(preset.value());
   for (auto [section, value] : obj) {
     if (section == "preset") continue;
     simdjson::dom::object fields;
-    if (value.get_object().get(fields) != simdjson::SUCCESS) {
-      if (value.is_null()) continue;
-      // Only sections of the field table are objects; anything else is an unknown key (ignored).
-      bool known = false;
-      for (const PolicyField& f : PolicyFields()) known = known || f.section == section;
-      if (known) {
-        return Status::InvalidArgument("invalid JSON: field \"" + std::string(section) +
-                                       "\" must be an object");
-      }
+    if (value.get_object().get(fields) == simdjson::SUCCESS) {
+      Status s = ApplySection(section, fields, &policy);
+      if (!s.ok()) return s;
       continue;
     }
-    for (auto [key, v] : fields) {
-      const std::string name = std::string(section) + "." + std::string(key);
-      const PolicyField* field = FindPolicyField(name);
-      if (!field || v.is_null()) continue;  // unknown keys are ignored (spec §2.2)
-      PolicyValue pv;
-      if (field->kind == PolicyFieldKind::kBool) {
-        bool b;
-        if (v.get_bool().get(b) != simdjson::SUCCESS) {
-          return Status::InvalidArgument("invalid JSON: field \"" + name + "\" must be a boolean");
-        }
-        pv = b;
-      } else if (field->kind == PolicyFieldKind::kInt) {
-        int64_t n;
-        if ((v.type() != simdjson::dom::element_type::INT64 &&
-             v.type() != simdjson::dom::element_type::UINT64) ||
-            v.get_int64().get(n) != simdjson::SUCCESS) {
-          return Status::InvalidArgument("invalid JSON: field \"" + name + "\" must be an integer");
-        }
-        pv = n;
-      } else {
-        double d;
-        if (v.get_double().get(d) != simdjson::SUCCESS || !std::isfinite(d)) {
-          return Status::InvalidArgument("invalid JSON: field \"" + name + "\" must be a number");
-        }
-        pv = d;
-      }
-      if (!field->InRange(pv) || !field->set(policy, pv)) {
-        return Status::InvalidArgument("invalid policy: field \"" + name + "\" is out of range");
+    if (value.is_null()) continue;
+    // Only sections of the field table are objects; anything else is an unknown key (ignored).
+    for (const PolicyField& f : PolicyFields()) {
+      if (f.section == section) {
+        return Status::InvalidArgument("invalid JSON: field \"" + std::string(section) +
+                                       "\" must be an object");
       }
     }
   }

@@ -27,6 +27,25 @@ std::string Num(double v) {
   return buf;
 }
 
+void Header(std::string* out, const char* name, const char* type, const char* help) {
+  *out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+}
+
+void Scalar(std::string* out, const char* name, const char* type, const char* help, int64_t value) {
+  Header(out, name, type, help);
+  *out += std::string(name) + " " + std::to_string(value) + "\n";
+}
+
+// One counter with one label, a line per label value.
+void Labelled(std::string* out, const char* name, const char* help, const char* label,
+              const std::map<std::string, int64_t>& values) {
+  Header(out, name, "counter", help);
+  for (const auto& [value, n] : values) {
+    *out +=
+        std::string(name) + "{" + label + "=\"" + Label(value) + "\"} " + std::to_string(n) + "\n";
+  }
+}
+
 }  // namespace
 
 void Metrics::ObserveRequest(const std::string& route, const std::string& method, int status,
@@ -60,94 +79,85 @@ void Metrics::AddWebhookAttempt(const std::string& outcome) {
 std::string Metrics::Render(const Gauges& g) const {
   std::string out;
   std::lock_guard<std::mutex> lock(mu_);
-  out += "# HELP vigil_http_requests_total HTTP requests by route, method and status.\n";
-  out += "# TYPE vigil_http_requests_total counter\n";
   int64_t throttled = 0, unavailable = 0;
-  for (const auto& [key, n] : requests_) {
-    const auto& [route, method, status] = key;
-    out += "vigil_http_requests_total{route=\"" + Label(route) + "\",method=\"" + Label(method) +
-           "\",status=\"" + std::to_string(status) + "\"} " + std::to_string(n) + "\n";
-    if (status == 429) throttled += n;
-    if (status == 503) unavailable += n;
-  }
-  out += "# HELP vigil_http_request_duration_seconds Request latency by route.\n";
-  out += "# TYPE vigil_http_request_duration_seconds histogram\n";
-  for (const auto& [route, h] : latency_) {
-    const std::string r = "route=\"" + Label(route) + "\"";
-    for (size_t i = 0; i < kBuckets.size(); ++i) {
-      out += "vigil_http_request_duration_seconds_bucket{" + r + ",le=\"" + Num(kBuckets[i]) +
-             "\"} " + std::to_string(h.counts[i]) + "\n";
-    }
-    out += "vigil_http_request_duration_seconds_bucket{" + r + ",le=\"+Inf\"} " +
-           std::to_string(h.total) + "\n";
-    out += "vigil_http_request_duration_seconds_sum{" + r + "} " + Num(h.sum) + "\n";
-    out += "vigil_http_request_duration_seconds_count{" + r + "} " + std::to_string(h.total) + "\n";
-  }
-  out += "# HELP vigil_rate_limited_total Requests refused with 429.\n";
-  out += "# TYPE vigil_rate_limited_total counter\nvigil_rate_limited_total " +
-         std::to_string(throttled) + "\n";
-  out += "# HELP vigil_unavailable_total Requests answered 503 (overload, draining, storage).\n";
-  out += "# TYPE vigil_unavailable_total counter\nvigil_unavailable_total " +
-         std::to_string(unavailable) + "\n";
-  out +=
-      "# HELP vigil_events_total Events received by result.\n# TYPE vigil_events_total counter\n";
+  RenderRequests(&out, &throttled, &unavailable);
+  RenderLatency(&out);
+  Scalar(&out, "vigil_rate_limited_total", "counter", "Requests refused with 429.", throttled);
+  Scalar(&out, "vigil_unavailable_total", "counter",
+         "Requests answered 503 (overload, draining, storage).", unavailable);
+  Header(&out, "vigil_events_total", "counter", "Events received by result.");
   out +=
       "vigil_events_total{result=\"accepted\"} " + std::to_string(events_accepted_.load()) + "\n";
   out +=
       "vigil_events_total{result=\"rejected\"} " + std::to_string(events_rejected_.load()) + "\n";
   out += "vigil_events_total{result=\"duplicate\"} " + std::to_string(events_duplicates_.load()) +
          "\n";
-  out += "# HELP vigil_findings_total Findings stored by failure class.\n";
-  out += "# TYPE vigil_findings_total counter\n";
-  for (const auto& [cls, n] : findings_) {
-    out += "vigil_findings_total{failure_class=\"" + Label(cls) + "\"} " + std::to_string(n) + "\n";
-  }
-  out += "# HELP vigil_webhook_attempts_total Webhook delivery attempts by outcome.\n";
-  out += "# TYPE vigil_webhook_attempts_total counter\n";
-  for (const auto& [outcome, n] : webhook_attempts_) {
-    out += "vigil_webhook_attempts_total{outcome=\"" + Label(outcome) + "\"} " + std::to_string(n) +
-           "\n";
-  }
-  out += "# HELP vigil_webhook_outbox Webhook messages queued for delivery.\n";
-  out += "# TYPE vigil_webhook_outbox gauge\nvigil_webhook_outbox " +
-         std::to_string(g.webhook_outbox) + "\n";
-  out += "# HELP vigil_write_queue_depth Write jobs waiting for the writer.\n";
-  out += "# TYPE vigil_write_queue_depth gauge\nvigil_write_queue_depth " +
-         std::to_string(g.write_queue) + "\n";
-  out += "# HELP vigil_halt_streams Open halt streams.\n# TYPE vigil_halt_streams gauge\n";
-  out += "vigil_halt_streams " + std::to_string(g.halt_streams) + "\n";
-  out += "# HELP vigil_database_bytes Size of the database file.\n";
-  out += "# TYPE vigil_database_bytes gauge\nvigil_database_bytes " +
-         std::to_string(g.database_bytes) + "\n";
-  out += "# HELP vigil_wal_bytes Size of the write-ahead log.\n# TYPE vigil_wal_bytes gauge\n";
-  out += "vigil_wal_bytes " + std::to_string(g.wal_bytes) + "\n";
-  out += "# HELP vigil_wal_bound_checkpoints_total TRUNCATE checkpoints forced by the WAL bound.\n";
-  out += "# TYPE vigil_wal_bound_checkpoints_total counter\nvigil_wal_bound_checkpoints_total " +
-         std::to_string(g.wal_bound_checkpoints) + "\n";
-  out += "# HELP vigil_audit_dropped_total Audit rows dropped (queue full or storage failure).\n";
-  out += "# TYPE vigil_audit_dropped_total counter\nvigil_audit_dropped_total " +
-         std::to_string(g.audit_dropped) + "\n";
-  out += "# HELP vigil_abuse_signals_total Abuse signals raised since start.\n";
-  out += "# TYPE vigil_abuse_signals_total counter\nvigil_abuse_signals_total " +
-         std::to_string(g.abuse_signals) + "\n";
-  out +=
-      "# HELP vigil_event_id_merge_failures_total Merges of event ids into the id index that"
-      " failed and were retried later.\n";
-  out +=
-      "# TYPE vigil_event_id_merge_failures_total counter\nvigil_event_id_merge_failures_total " +
-      std::to_string(g.event_id_merge_failures) + "\n";
-  out += "# HELP vigil_wal_bound_misses_total Forced checkpoints that could not reset the WAL.\n";
-  out += "# TYPE vigil_wal_bound_misses_total counter\nvigil_wal_bound_misses_total " +
-         std::to_string(g.wal_bound_misses) + "\n";
-  out +=
-      "# HELP vigil_slow_requests_cut_total Connections closed with 408: request head too slow.\n";
-  out += "# TYPE vigil_slow_requests_cut_total counter\nvigil_slow_requests_cut_total " +
-         std::to_string(g.slow_heads_cut) + "\n";
-  out += "# HELP vigil_request_heads_too_large_total Connections closed with 431.\n";
-  out +=
-      "# TYPE vigil_request_heads_too_large_total counter\nvigil_request_heads_too_large_total " +
-      std::to_string(g.heads_too_large) + "\n";
+  Labelled(&out, "vigil_findings_total", "Findings stored by failure class.", "failure_class",
+           findings_);
+  Labelled(&out, "vigil_webhook_attempts_total", "Webhook delivery attempts by outcome.", "outcome",
+           webhook_attempts_);
+  RenderGauges(&out, g);
   return out;
+}
+
+void Metrics::RenderRequests(std::string* out, int64_t* throttled, int64_t* unavailable) const {
+  Header(out, "vigil_http_requests_total", "counter", "HTTP requests by route, method and status.");
+  for (const auto& [key, n] : requests_) {
+    const auto& [route, method, status] = key;
+    *out += "vigil_http_requests_total{route=\"" + Label(route) + "\",method=\"" + Label(method) +
+            "\",status=\"" + std::to_string(status) + "\"} " + std::to_string(n) + "\n";
+    if (status == 429) *throttled += n;
+    if (status == 503) *unavailable += n;
+  }
+}
+
+void Metrics::RenderLatency(std::string* out) const {
+  Header(out, "vigil_http_request_duration_seconds", "histogram", "Request latency by route.");
+  for (const auto& [route, h] : latency_) {
+    const std::string r = "route=\"" + Label(route) + "\"";
+    for (size_t i = 0; i < kBuckets.size(); ++i) {
+      *out += "vigil_http_request_duration_seconds_bucket{" + r + ",le=\"" + Num(kBuckets[i]) +
+              "\"} " + std::to_string(h.counts[i]) + "\n";
+    }
+    *out += "vigil_http_request_duration_seconds_bucket{" + r + ",le=\"+Inf\"} " +
+            std::to_string(h.total) + "\n";
+    *out += "vigil_http_request_duration_seconds_sum{" + r + "} " + Num(h.sum) + "\n";
+    *out +=
+        "vigil_http_request_duration_seconds_count{" + r + "} " + std::to_string(h.total) + "\n";
+  }
+}
+
+// The values sampled by the caller, in one table: name, type, help, value.
+void Metrics::RenderGauges(std::string* out, const Gauges& g) {
+  struct Row {
+    const char* name;
+    const char* type;
+    const char* help;
+    int64_t value;
+  };
+  const Row rows[] = {
+      {"vigil_webhook_outbox", "gauge", "Webhook messages queued for delivery.", g.webhook_outbox},
+      {"vigil_write_queue_depth", "gauge", "Write jobs waiting for the writer.", g.write_queue},
+      {"vigil_halt_streams", "gauge", "Open halt streams.", g.halt_streams},
+      {"vigil_database_bytes", "gauge", "Size of the database file.", g.database_bytes},
+      {"vigil_wal_bytes", "gauge", "Size of the write-ahead log.", g.wal_bytes},
+      {"vigil_wal_bound_checkpoints_total", "counter",
+       "TRUNCATE checkpoints forced by the WAL bound.", g.wal_bound_checkpoints},
+      {"vigil_audit_dropped_total", "counter",
+       "Audit rows dropped (queue full or storage failure).", g.audit_dropped},
+      {"vigil_abuse_signals_total", "counter", "Abuse signals raised since start.",
+       g.abuse_signals},
+      {"vigil_event_id_merge_failures_total", "counter",
+       "Merges of event ids into the id index that failed and were retried later.",
+       g.event_id_merge_failures},
+      {"vigil_wal_bound_misses_total", "counter",
+       "Forced checkpoints that could not reset the WAL.", g.wal_bound_misses},
+      {"vigil_slow_requests_cut_total", "counter",
+       "Connections closed with 408: request head too slow.", g.slow_heads_cut},
+      {"vigil_request_heads_too_large_total", "counter", "Connections closed with 431.",
+       g.heads_too_large},
+  };
+  for (const Row& r : rows) Scalar(out, r.name, r.type, r.help, r.value);
 }
 
 }  // namespace vigil

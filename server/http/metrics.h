@@ -40,6 +40,10 @@ class Metrics {
   std::string Render(const Gauges& gauges) const;
 
  private:
+  // REQUIRES: mu_ held.
+  void RenderRequests(std::string* out, int64_t* throttled, int64_t* unavailable) const;
+  void RenderLatency(std::string* out) const;
+  static void RenderGauges(std::string* out, const Gauges& g);
   static constexpr std::array<double, 10> kBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025,
                                                       0.05,  0.1,    0.25,  1,    5};
   struct Histogram {

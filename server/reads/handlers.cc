@@ -131,7 +131,7 @@ void ReadHandlers::ListEvents(RequestContext& ctx) {
 }
 
 void ReadHandlers::TimeSeries(RequestContext& ctx) {
-  constexpr int64_t kHourMs = 3600 * 1000, kDayMs = 24 * kHourMs, kMaxPoints = 1000;
+  constexpr int64_t kHourMs = 3600 * 1000, kDayMs = 24 * kHourMs;
   std::string metric = ctx.Query("metric");
   if (metric.empty()) metric = "executions";
   if (metric != "executions" && metric != "failures" && metric != "events" &&
@@ -155,9 +155,10 @@ void ReadHandlers::TimeSeries(RequestContext& ctx) {
     return SendError(ctx, Status::InvalidArgument("invalid since: after until"));
   }
   const int64_t first = since_ms / bucket_ms * bucket_ms;
-  if ((until_ms - first) / bucket_ms + 1 > kMaxPoints) {
-    return SendError(
-        ctx, Status::InvalidArgument("invalid since: more than 1000 points for this bucket"));
+  if ((until_ms - first) / bucket_ms + 1 > limits::kMaxTimeSeriesPoints) {
+    return SendError(ctx, Status::InvalidArgument("invalid since: more than " +
+                                                  std::to_string(limits::kMaxTimeSeriesPoints) +
+                                                  " points for this bucket"));
   }
   auto rows_result = store_.ReadValue([&](ReadTxn& txn) {
     return storage::TimeSeries(txn, ctx.auth.project, metric, bucket_ms, first, until_ms + 1);

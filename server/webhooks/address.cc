@@ -58,6 +58,74 @@ std::string WebhookUrl::Origin() const {
   return scheme + "://" + (ipv6_literal ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
+namespace {
+
+// The scheme before "://", lower-cased: letters first, then letters, digits, '+', '-', '.'.
+Result<std::string> ParseScheme(std::string_view scheme) {
+  std::string out;
+  for (size_t i = 0; i < scheme.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(scheme[i]);
+    const bool ok =
+        std::isalpha(c) || (i > 0 && (std::isdigit(c) || c == '+' || c == '-' || c == '.'));
+    if (!ok) return InvalidUrl();
+    out.push_back(static_cast<char>(std::tolower(c)));
+  }
+  if (out != "http" && out != "https") {
+    return Status::InvalidArgument("url must use http or https scheme");
+  }
+  return out;
+}
+
+// Splits the authority into host and port text; a bracketed host must be an IPv6 literal, any
+// other one a DNS name or IPv4 literal of [A-Za-z0-9._-] not starting with '.' or '-'.
+Status SplitAuthority(std::string_view authority, std::string_view* host, std::string_view* port,
+                      bool* ipv6_literal) {
+  if (authority.find('@') != std::string_view::npos) return InvalidUrl();
+  size_t port_sep = std::string_view::npos;
+  if (!authority.empty() && authority.front() == '[') {
+    const size_t close = authority.find(']');
+    if (close == std::string_view::npos) return InvalidUrl();
+    *host = authority.substr(1, close - 1);
+    if (close + 1 < authority.size()) {
+      if (authority[close + 1] != ':') return InvalidUrl();
+      port_sep = close + 1;
+    }
+    in6_addr a6;
+    if (inet_pton(AF_INET6, std::string(*host).c_str(), &a6) != 1) return InvalidUrl();
+    *ipv6_literal = true;
+  } else {
+    port_sep = authority.find(':');
+    *host = authority.substr(0, port_sep);
+    if (host->empty() || host->size() > 253) return InvalidUrl();
+    for (char c : *host) {
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_')) {
+        return InvalidUrl();
+      }
+    }
+    if (host->front() == '.' || host->front() == '-') return InvalidUrl();
+  }
+  if (port_sep != std::string_view::npos) {
+    *port = authority.substr(port_sep + 1);
+    if (port->empty()) return InvalidUrl();
+  }
+  return Status::Ok();
+}
+
+// A decimal port in 1..65535, or the scheme's default when absent.
+Result<int> ParsePort(std::string_view port, const std::string& scheme) {
+  if (port.empty()) return scheme == "https" ? 443 : 80;
+  if (port.size() > 5) return InvalidUrl();
+  int n = 0;
+  for (char c : port) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) return InvalidUrl();
+    n = n * 10 + (c - '0');
+  }
+  if (n < 1 || n > 65535) return InvalidUrl();
+  return n;
+}
+
+}  // namespace
+
 Result<WebhookUrl> ParseWebhookUrl(std::string_view url) {
   if (url.empty() || url.size() > limits::kMaxWebhookUrlBytes) return InvalidUrl();
   for (unsigned char c : url) {
@@ -66,71 +134,22 @@ Result<WebhookUrl> ParseWebhookUrl(std::string_view url) {
   const size_t sep = url.find("://");
   if (sep == std::string_view::npos || sep == 0) return InvalidUrl();
   WebhookUrl out;
-  for (size_t i = 0; i < sep; ++i) {
-    const char c = url[i];
-    const bool ok = std::isalpha(static_cast<unsigned char>(c)) ||
-                    (i > 0 && (std::isdigit(static_cast<unsigned char>(c)) || c == '+' ||
-                               c == '-' || c == '.'));
-    if (!ok) return InvalidUrl();
-    out.scheme.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  }
-  if (out.scheme != "http" && out.scheme != "https") {
-    return Status::InvalidArgument("url must use http or https scheme");
-  }
+  auto scheme = ParseScheme(url.substr(0, sep));
+  if (!scheme.ok()) return scheme.status();
+  out.scheme = std::move(scheme.value());
   std::string_view rest = url.substr(sep + 3);
   rest = rest.substr(0, rest.find('#'));
   const size_t auth_end = rest.find_first_of("/?");
-  std::string_view authority = rest.substr(0, auth_end);
-  std::string_view path = auth_end == std::string_view::npos ? "" : rest.substr(auth_end);
-  if (authority.find('@') != std::string_view::npos) return InvalidUrl();
   std::string_view host, port;
-  if (!authority.empty() && authority.front() == '[') {
-    const size_t close = authority.find(']');
-    if (close == std::string_view::npos) return InvalidUrl();
-    host = authority.substr(1, close - 1);
-    std::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') return InvalidUrl();
-      port = after.substr(1);
-      if (port.empty()) return InvalidUrl();
-    }
-    in6_addr a6;
-    if (inet_pton(AF_INET6, std::string(host).c_str(), &a6) != 1) return InvalidUrl();
-    out.ipv6_literal = true;
-  } else {
-    const size_t colon = authority.find(':');
-    host = authority.substr(0, colon);
-    if (colon != std::string_view::npos) {
-      port = authority.substr(colon + 1);
-      if (port.empty()) return InvalidUrl();
-    }
-    if (host.empty() || host.size() > 253) return InvalidUrl();
-    for (char c : host) {
-      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_')) {
-        return InvalidUrl();
-      }
-    }
-    if (host.front() == '.' || host.front() == '-') return InvalidUrl();
-  }
+  Status s = SplitAuthority(rest.substr(0, auth_end), &host, &port, &out.ipv6_literal);
+  if (!s.ok()) return s;
   for (char c : host)
     out.host.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  if (port.empty()) {
-    out.port = out.scheme == "https" ? 443 : 80;
-  } else {
-    if (port.size() > 5) return InvalidUrl();
-    int n = 0;
-    for (char c : port) {
-      if (!std::isdigit(static_cast<unsigned char>(c))) return InvalidUrl();
-      n = n * 10 + (c - '0');
-    }
-    if (n < 1 || n > 65535) return InvalidUrl();
-    out.port = n;
-  }
-  if (path.empty() || path.front() == '?') {
-    out.path = "/" + std::string(path);
-  } else {
-    out.path = std::string(path);
-  }
+  auto port_number = ParsePort(port, out.scheme);
+  if (!port_number.ok()) return port_number.status();
+  out.port = port_number.value();
+  const std::string_view path = auth_end == std::string_view::npos ? "" : rest.substr(auth_end);
+  out.path = path.empty() || path.front() == '?' ? "/" + std::string(path) : std::string(path);
   return out;
 }
 

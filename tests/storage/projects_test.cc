@@ -178,14 +178,14 @@ TEST_CASE("DeleteProject removes every row the project owns and nothing of anoth
   Populate(t, t.a);
   Populate(t, t.b);
   const auto before_b = Rows(t, t.b);
-  for (const auto& [table, n] : Rows(t, t.a)) {
-    CAPTURE(table);
-    CHECK(n >= 1);  // the fixture reaches every table
+  for (const auto& row : Rows(t, t.a)) {
+    CAPTURE(row.first);
+    CHECK(row.second >= 1);  // the fixture reaches every table
   }
   REQUIRE(t.Write([&](WriteTxn& txn) { return storage::DeleteProject(txn, t.a); }).ok());
-  for (const auto& [table, n] : Rows(t, t.a)) {
-    CAPTURE(table);
-    CHECK(n == 0);
+  for (const auto& row : Rows(t, t.a)) {
+    CAPTURE(row.first);
+    CHECK(row.second == 0);
   }
   CHECK(Rows(t, t.b) == before_b);
   CHECK_FALSE(t.Read([&](Txn& txn) {

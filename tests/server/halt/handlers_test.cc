@@ -1,0 +1,205 @@
+// The halt routes called directly: POST /executions/{id}/halt and GET /executions/{id}/halt-stream.
+#include "server/halt/handlers.h"
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <string>
+
+#include "server/halt/halt.h"
+#include "server/halt/service.h"
+#include "storage/executions.h"
+#include "storage/halts.h"
+#include "tests/server/handler_fixture.h"
+
+using namespace vigil;
+using vigil::testing::HandlerFixture;
+using vigil::testing::HandlerRequest;
+using vigil::testing::Reply;
+
+namespace {
+
+class HaltTest : public HandlerFixture {
+ public:
+  HaltTest()
+      : streams(10, 5),
+        service(*store, streams),
+        handlers(service, streams, *store, std::chrono::seconds(15)) {}
+
+  void Start(int64_t project, const std::string& id, const std::string& status = "started") {
+    ExecutionPatch p;
+    p.execution_id = id;
+    p.status = status;
+    Write([&](WriteTxn& txn) { return storage::UpsertExecution(txn, project, p, 1); });
+  }
+  HandlerRequest HaltRequest(const std::string& id, const std::string& body = "") {
+    return KeyRequest("POST", "/executions/" + id + "/halt").Param(id).Body(body);
+  }
+  Reply Halt(const std::string& id, const std::string& body = "") {
+    return Call(handlers, &HaltHandlers::Halt, HaltRequest(id, body));
+  }
+  std::string StoredReason(int64_t project, const std::string& id) {
+    return Read([&](Txn& txn) { return storage::GetHaltState(txn, project, id); }).halt_reason;
+  }
+
+  HaltRegistry streams;
+  HaltService service;
+  HaltHandlers handlers;
+};
+
+// What one call of a stream's content provider wrote, and whether it ended the stream.
+struct Frame {
+  std::string text;
+  bool done = false;
+  bool ok = false;
+};
+
+Frame NextFrame(httplib::Response& res) {
+  Frame out;
+  httplib::DataSink sink;
+  sink.write = [&](const char* data, size_t n) {
+    out.text.append(data, n);
+    return true;
+  };
+  sink.done = [&] { out.done = true; };
+  sink.is_writable = [] { return true; };
+  REQUIRE(res.content_provider_);
+  out.ok = res.content_provider_(0, 0, sink);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE_FIXTURE(HaltTest, "another project's execution is 404 exactly like a missing one") {
+  Start(b, "theirs");
+  Reply missing = Halt("nope", R"({"reason":"stop"})");
+  Reply theirs = Halt("theirs", R"({"reason":"stop"})");
+  CHECK(missing.status == 404);
+  CHECK(missing.body == R"({"ok":false,"error":"execution not found"})");
+  CHECK(theirs.status == missing.status);
+  CHECK(theirs.body == missing.body);
+  CHECK(theirs.headers == missing.headers);
+  // Nothing stored, nothing audited, in either project.
+  CHECK(StoredReason(b, "theirs").empty());
+  CHECK(Audit(a, "halt.request").empty());
+  CHECK(Audit(b, "halt.request").empty());
+  // An id longer than any stored one is missing too.
+  Reply too_long = Halt(std::string(129, 'x'));
+  CHECK(too_long.status == 404);
+  CHECK(too_long.body == missing.body);
+}
+
+TEST_CASE_FIXTURE(HaltTest, "a halt is persisted with its audit row and pending while unheard") {
+  Start(a, "run");
+  Reply r = Halt("run", R"({"reason":"budget exceeded"})");
+  CHECK(r.status == 200);
+  CHECK(r.body == R"({"ok":true,"notified":0,"pending":true})");
+  CHECK(StoredReason(a, "run") == "budget exceeded");
+
+  auto rows = Audit(a, "halt.request");
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].actor == "key");
+  CHECK(rows[0].key_id == key_a.key_id);
+  CHECK(rows[0].method == "POST");
+  CHECK(rows[0].path == "/executions/run/halt");
+  CHECK(rows[0].status == 200);
+  CHECK(rows[0].time_ms == now_ms);
+  CHECK(rows[0].client_ip == "203.0.113.7");
+  CHECK(rows[0].detail_json ==
+        R"({"execution_id":"run","reason":"budget exceeded","terminal":false})");
+
+  // A later halt replaces the reason; no body means the default reason.
+  CHECK(Halt("run").status == 200);
+  CHECK(StoredReason(a, "run") == "halt requested via API");
+  CHECK(Audit(a, "halt.request").size() == 2);
+}
+
+TEST_CASE_FIXTURE(HaltTest,
+                  "a halt of a terminal execution is audited but neither stored nor pending") {
+  Start(a, "done", "completed");
+  Reply r = Halt("done", R"({"reason":"too late"})");
+  CHECK(r.status == 200);
+  CHECK(r.body == R"({"ok":true,"notified":0,"pending":false})");
+  CHECK(StoredReason(a, "done").empty());
+  auto rows = Audit(a, "halt.request");
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].detail_json == R"({"execution_id":"done","reason":"too late","terminal":true})");
+}
+
+TEST_CASE_FIXTURE(HaltTest, "a stream registered for the execution receives the halt's reason") {
+  Start(a, "run");
+  auto mine = streams.Subscribe(a, "run");
+  auto other = streams.Subscribe(b, "run");  // the same id in another project hears nothing
+  REQUIRE(mine.ok());
+  REQUIRE(other.ok());
+  Reply r = Halt("run", R"({"reason":"operator stop"})");
+  CHECK(r.status == 200);
+  CHECK(r.Int("/notified") == 1);
+  CHECK_FALSE(r.Bool("/pending"));
+  REQUIRE(mine.value()->reason.has_value());
+  CHECK(*mine.value()->reason == "operator stop");
+  CHECK_FALSE(other.value()->reason.has_value());
+}
+
+TEST_CASE_FIXTURE(HaltTest, "a reason longer than 1024 bytes is refused; 1024 bytes are kept") {
+  Start(a, "run");
+  Reply r = Halt("run", R"({"reason":")" + std::string(1025, 'r') + R"("})");
+  CHECK(r.status == 400);
+  CHECK(r.Error() == "reason longer than 1024 bytes");
+  CHECK(StoredReason(a, "run").empty());
+  CHECK(Audit(a, "halt.request").empty());
+  CHECK(Halt("run", R"({"reason":")" + std::string(1024, 'r') + R"("})").status == 200);
+  CHECK(StoredReason(a, "run") == std::string(1024, 'r'));
+}
+
+TEST_CASE_FIXTURE(HaltTest, "a malformed halt body is 400") {
+  Start(a, "run");
+  Reply r = Halt("run", R"({"reason":7})");
+  CHECK(r.status == 400);
+  CHECK(r.error == Code::kInvalidArgument);
+  CHECK(StoredReason(a, "run").empty());
+}
+
+TEST_CASE_FIXTURE(HaltTest, "the halt stream says it subscribed, then sends a halt that arrives") {
+  Start(a, "run");
+  httplib::Response res;
+  const HandlerRequest open = KeyRequest("GET", "/executions/run/halt-stream").Param("run");
+  CHECK(Invoke(open, res, [&](RequestContext& ctx) { handlers.Stream(ctx); }) == Code::kOk);
+  CHECK(res.status == 200);
+  CHECK(res.get_header_value("Cache-Control") == "no-cache, no-transform");
+  CHECK(streams.open() == 1);
+  Frame first = NextFrame(res);
+  CHECK(first.ok);
+  CHECK(first.text == ": subscribed execution=run\n\n");
+  CHECK_FALSE(first.done);
+
+  Reply halted = Halt("run", R"({"reason":"stop \"now\""})");
+  CHECK(halted.Int("/notified") == 1);
+  Frame frame = NextFrame(res);
+  CHECK(frame.text == "event: halt\ndata: {\"reason\":\"stop \\\"now\\\"\"}\n\n");
+  CHECK(frame.done);
+}
+
+TEST_CASE_FIXTURE(HaltTest, "a halt persisted before the stream opens is sent at once") {
+  Start(a, "run");
+  REQUIRE(Halt("run", R"({"reason":"earlier"})").status == 200);
+  httplib::Response res;
+  Invoke(KeyRequest("GET", "/executions/run/halt-stream").Param("run"), res,
+         [&](RequestContext& ctx) { handlers.Stream(ctx); });
+  Frame first = NextFrame(res);
+  CHECK(first.text ==
+        ": subscribed execution=run\n\nevent: halt\ndata: {\"reason\":\"earlier\"}\n\n");
+  CHECK(first.done);
+}
+
+TEST_CASE_FIXTURE(HaltTest, "streams past the registry's bound are refused 503 with Retry-After") {
+  HaltRegistry one(1, 1);
+  HaltHandlers bounded(service, one, *store, std::chrono::seconds(15));
+  auto held = one.Subscribe(a, "other");
+  REQUIRE(held.ok());
+  Reply r = Call(bounded, &HaltHandlers::Stream,
+                 KeyRequest("GET", "/executions/run/halt-stream").Param("run"));
+  CHECK(r.status == 503);
+  CHECK(r.Header("Retry-After") == "5");
+  CHECK(one.open() == 1);
+}
