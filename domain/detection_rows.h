@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "domain/group_state.h"
 #include "domain/model.h"
 
 namespace vigil {
@@ -28,10 +29,6 @@ struct DetectionInput {
   Execution execution;
   std::vector<Event> events;
 };
-
-// Where a failure group is in its lifecycle (docs/detection.md#group-lifecycle). A group is created
-// open; a person resolves, mutes or reopens it; a resolved group that recurs opens again.
-enum class GroupState { kOpen, kResolved, kMuted };
 
 // What storing one finding did to its group: created it, reopened it because it recurred after it
 // was resolved (a regression), or neither. Each of the first two announces the group once.

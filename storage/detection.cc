@@ -23,23 +23,9 @@ namespace {
   " g.state, COALESCE(g.state_changed_at, 0), COALESCE(g.state_changed_by, '')"   \
   " FROM failure_groups g"
 
-// The words of the `state` column (its CHECK constraint admits these three only).
-const char* StateColumn(GroupState state) {
-  switch (state) {
-    case GroupState::kResolved:
-      return "resolved";
-    case GroupState::kMuted:
-      return "muted";
-    case GroupState::kOpen:
-      break;
-  }
-  return "open";
-}
-
+// The `state` column holds GroupStateName's words (its CHECK constraint admits those three only).
 GroupState StateFromColumn(const std::string& word) {
-  if (word == "resolved") return GroupState::kResolved;
-  if (word == "muted") return GroupState::kMuted;
-  return GroupState::kOpen;
+  return ParseGroupState(word).value_or(GroupState::kOpen);
 }
 
 FailureGroupRow ReadGroupRow(SQLite::Statement& q) {
@@ -205,7 +191,7 @@ Result<std::vector<FailureGroupRow>> ListFailureGroups(Txn& txn, int64_t project
                    VIGIL_GROUP_SELECT
                    " WHERE g.project = ? AND g.state = ?"
                    " ORDER BY g.last_seen DESC, g.group_id LIMIT ? OFFSET ?",
-                   ReadGroupRow, project, StateColumn(*state), limit, offset);
+                   ReadGroupRow, project, std::string(GroupStateName(*state)), limit, offset);
 }
 
 Result<std::optional<FailureGroupRow>> GetFailureGroup(Txn& txn, int64_t project,
@@ -229,7 +215,7 @@ Result<std::optional<GroupState>> SetGroupState(WriteTxn& txn, int64_t project,
     Exec(conn,
          "UPDATE failure_groups SET state = ?, state_changed_at = ?, state_changed_by = ?"
          " WHERE project = ? AND group_id = ?",
-         StateColumn(to), now_ms, actor, project, group_id);
+         std::string(GroupStateName(to)), now_ms, actor, project, group_id);
     return before;
   });
 }

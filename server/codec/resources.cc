@@ -32,25 +32,6 @@ void WriteFailureGroup(JsonWriter& w, const FailureGroupRow& g, const std::strin
   w.EndObject();
 }
 
-std::string_view GroupStateName(GroupState state) {
-  switch (state) {
-    case GroupState::kResolved:
-      return "resolved";
-    case GroupState::kMuted:
-      return "muted";
-    case GroupState::kOpen:
-      break;
-  }
-  return "open";
-}
-
-std::optional<GroupState> ParseGroupState(std::string_view word) {
-  for (GroupState s : {GroupState::kOpen, GroupState::kResolved, GroupState::kMuted}) {
-    if (GroupStateName(s) == word) return s;
-  }
-  return std::nullopt;
-}
-
 void WriteFinding(JsonWriter& w, const StoredFinding& f, const std::string& execution_id) {
   w.BeginObject();
   if (!execution_id.empty()) w.Field("execution_id", execution_id);

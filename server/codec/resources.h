@@ -3,9 +3,7 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "domain/account.h"
@@ -18,10 +16,6 @@ namespace vigil {
 // An API key as GET /api-keys lists it (never the raw key or its hash).
 void WriteApiKey(JsonWriter& w, const ApiKeyRow& key, const std::string& project_id);
 void WriteFailureGroup(JsonWriter& w, const FailureGroupRow& group, const std::string& project_id);
-// The API's word for a group's state: "open", "resolved" or "muted".
-std::string_view GroupStateName(GroupState state);
-// The state `word` names; nullopt when it names none.
-std::optional<GroupState> ParseGroupState(std::string_view word);
 // A finding; `execution_id` ("" = left out) names its execution where the context does not.
 void WriteFinding(JsonWriter& w, const StoredFinding& f, const std::string& execution_id);
 // `"enabled_classes": [...]`

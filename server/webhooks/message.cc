@@ -134,26 +134,38 @@ std::string SlackText(const WebhookPayload& p) {
          ": a new failure group was created.";
 }
 
-// `"fields": [...]` of a Slack attachment (Why, Sample execution, Playbook), when any is known.
-void SlackFields(JsonWriter& w, const WebhookPayload& p, const Links& links) {
-  if (p.detail.empty() && links.sample.empty() && links.playbook.empty()) return;
-  const auto field = [&](const char* title, const std::string& value, bool is_short) {
-    w.BeginObject()
-        .Field("title", title)
-        .Field("value", value)
-        .Field("short", is_short)
-        .EndObject();
+// The fields of a chat message, each already in the service's markup; "" = left out.
+struct ChatFields {
+  std::string why;       // the finding's detail
+  std::string sample;    // a link to the sample execution
+  std::string playbook;  // a link to the playbook
+};
+
+// `"fields": [...]` (Why, Sample execution, Playbook), when any is known. Slack and Discord name
+// a field's title and its width differently: `label_key` and `short_key`.
+void WriteChatFields(JsonWriter& w, const ChatFields& f, const char* label_key,
+                     const char* short_key) {
+  if (f.why.empty() && f.sample.empty() && f.playbook.empty()) return;
+  const auto field = [&](const char* label, const std::string& value, bool is_short) {
+    if (value.empty()) return;
+    w.BeginObject().Field(label_key, label).Field("value", value).Field(short_key, is_short);
+    w.EndObject();
   };
   w.Key("fields").BeginArray();
-  if (!p.detail.empty()) field("Why", SlackEscape(Shorten(p.detail)), false);
-  if (!links.sample.empty()) {
-    field("Sample execution", "<" + links.sample + "|" + SlackEscape(p.sample_execution_id) + ">",
-          true);
-  }
-  if (!links.playbook.empty()) {
-    field("Playbook", "<" + links.playbook + "|Open recommended remediation>", true);
-  }
+  field("Why", f.why, false);
+  field("Sample execution", f.sample, true);
+  field("Playbook", f.playbook, true);
   w.EndArray();
+}
+
+void SlackFields(JsonWriter& w, const WebhookPayload& p, const Links& links) {
+  ChatFields f;
+  if (!p.detail.empty()) f.why = SlackEscape(Shorten(p.detail));
+  if (!links.sample.empty()) {
+    f.sample = "<" + links.sample + "|" + SlackEscape(p.sample_execution_id) + ">";
+  }
+  if (!links.playbook.empty()) f.playbook = "<" + links.playbook + "|Open recommended remediation>";
+  WriteChatFields(w, f, "title", "short");
 }
 
 std::string Slack(const WebhookPayload& p, const std::string& dashboard_url) {
@@ -176,27 +188,18 @@ std::string Slack(const WebhookPayload& p, const std::string& dashboard_url) {
   return w.Take();
 }
 
-// `"fields": [...]` of a Discord embed, as SlackFields. The detail goes in a code span: it may
-// name a tool the agent chose, which must not turn into a link or a mention.
+// The detail goes in a code span: it may name a tool the agent chose, which must not turn into a
+// link or a mention.
 void DiscordFields(JsonWriter& w, const WebhookPayload& p, const Links& links) {
-  if (p.detail.empty() && links.sample.empty() && links.playbook.empty()) return;
-  const auto field = [&](const char* name, const std::string& value, bool is_inline) {
-    w.BeginObject()
-        .Field("name", name)
-        .Field("value", value)
-        .Field("inline", is_inline)
-        .EndObject();
-  };
-  w.Key("fields").BeginArray();
-  if (!p.detail.empty()) field("Why", CodeSpan(Shorten(p.detail)), false);
+  ChatFields f;
+  if (!p.detail.empty()) f.why = CodeSpan(Shorten(p.detail));
   if (!links.sample.empty()) {
-    field("Sample execution",
-          "[" + MarkdownLabel(p.sample_execution_id) + "](" + links.sample + ")", true);
+    f.sample = "[" + MarkdownLabel(p.sample_execution_id) + "](" + links.sample + ")";
   }
   if (!links.playbook.empty()) {
-    field("Playbook", "[Open recommended remediation](" + links.playbook + ")", true);
+    f.playbook = "[Open recommended remediation](" + links.playbook + ")";
   }
-  w.EndArray();
+  WriteChatFields(w, f, "name", "inline");
 }
 
 std::string Discord(const WebhookPayload& p, const std::string& dashboard_url) {

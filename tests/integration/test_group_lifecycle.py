@@ -7,16 +7,9 @@ import uuid
 
 import pytest
 
-from harness import VigilServer
-from test_webhooks import BASE_ENV, Receiver, crash, create, new_project, verify
-
-
-@pytest.fixture(scope="module")
-def server():
-    s = VigilServer(env=BASE_ENV)
-    s.start()
-    yield s
-    s.cleanup()
+# The webhook tests' server (private receivers allowed, a master key, a dashboard URL), one for
+# this module.
+from test_webhooks import Receiver, crash, create, new_project, server, verify  # noqa: F401
 
 
 @pytest.fixture

@@ -7,34 +7,31 @@
 #include "storage/migrations.h"
 #include "storage/stats.h"
 #include "storage/webhooks.h"
+#include "tests/storage/old_schema.h"
 #include "tests/storage/temp_store.h"
 
 using namespace vigil;
-using vigil::testing::MakeEvent;
 using vigil::testing::MakeFinding;
 using vigil::testing::MakeWebhook;
 using vigil::testing::TempStore;
 
 namespace {
 
-int64_t NewExecution(TempStore& t, int64_t project, const std::string& id) {
-  return t.Ingest(project, {MakeEvent(id + "-ev", id, 1, 10)}).touched[0].row_id;
-}
-
-std::optional<GroupState> SetState(TempStore& t, int64_t project, const std::string& group,
-                                   GroupState to, int64_t now_ms) {
+std::optional<GroupState> MoveGroup(TempStore& t, int64_t project, const std::string& group,
+                                    GroupState to, int64_t now_ms) {
   return t.Write([&](WriteTxn& txn) {
     return storage::SetGroupState(txn, project, group, to, "key-1", now_ms);
   });
 }
 
-FailureGroupRow Group(TempStore& t, int64_t project, const std::string& group) {
+FailureGroupRow GroupRow(TempStore& t, int64_t project, const std::string& group) {
   auto g = t.Read([&](Txn& txn) { return storage::GetFailureGroup(txn, project, group); });
   REQUIRE(g.has_value());
   return *g;
 }
 
-std::vector<std::string> Listed(TempStore& t, int64_t project, std::optional<GroupState> state) {
+std::vector<std::string> ListedGroups(TempStore& t, int64_t project,
+                                      std::optional<GroupState> state) {
   std::vector<std::string> ids;
   for (const FailureGroupRow& g :
        t.Read([&](Txn& txn) { return storage::ListFailureGroups(txn, project, state, 50, 0); })) {
@@ -47,7 +44,7 @@ std::vector<std::string> Listed(TempStore& t, int64_t project, std::optional<Gro
 
 TEST_CASE("A finding's detail is stored with it and replaced with it") {
   TempStore t;
-  const int64_t row = NewExecution(t, t.a, "e1");
+  const int64_t row = t.NewExecution(t.a, "e1");
   StoredFinding f = MakeFinding("prompt_injection", "g1", 10);
   f.detail = "classifier score 0.97 on the tool result of web_search";
   t.AddFinding(t.a, row, "e1", f);
@@ -61,66 +58,66 @@ TEST_CASE("A finding's detail is stored with it and replaced with it") {
 
 TEST_CASE("A group is created open; resolve, mute and reopen move it and record when and who") {
   TempStore t;
-  const int64_t row = NewExecution(t, t.a, "e1");
+  const int64_t row = t.NewExecution(t.a, "e1");
   t.AddFinding(t.a, row, "e1", MakeFinding("crash", "g1", 10));
-  FailureGroupRow g = Group(t, t.a, "g1");
+  FailureGroupRow g = GroupRow(t, t.a, "g1");
   CHECK(g.state == GroupState::kOpen);
   CHECK(g.state_changed_at_ms == 0);
   CHECK(g.state_changed_by.empty());
 
-  CHECK(SetState(t, t.a, "g1", GroupState::kResolved, 100) == GroupState::kOpen);
-  g = Group(t, t.a, "g1");
+  CHECK(MoveGroup(t, t.a, "g1", GroupState::kResolved, 100) == GroupState::kOpen);
+  g = GroupRow(t, t.a, "g1");
   CHECK(g.state == GroupState::kResolved);
   CHECK(g.state_changed_at_ms == 100);
   CHECK(g.state_changed_by == "key-1");
   // Resolving again changes nothing, not even the time.
-  CHECK(SetState(t, t.a, "g1", GroupState::kResolved, 200) == GroupState::kResolved);
-  CHECK(Group(t, t.a, "g1").state_changed_at_ms == 100);
+  CHECK(MoveGroup(t, t.a, "g1", GroupState::kResolved, 200) == GroupState::kResolved);
+  CHECK(GroupRow(t, t.a, "g1").state_changed_at_ms == 100);
 
-  CHECK(SetState(t, t.a, "g1", GroupState::kMuted, 300) == GroupState::kResolved);
-  g = Group(t, t.a, "g1");
+  CHECK(MoveGroup(t, t.a, "g1", GroupState::kMuted, 300) == GroupState::kResolved);
+  g = GroupRow(t, t.a, "g1");
   CHECK(g.state == GroupState::kMuted);
   CHECK(g.state_changed_at_ms == 300);
 
-  CHECK(SetState(t, t.a, "g1", GroupState::kOpen, 400) == GroupState::kMuted);
-  g = Group(t, t.a, "g1");
+  CHECK(MoveGroup(t, t.a, "g1", GroupState::kOpen, 400) == GroupState::kMuted);
+  g = GroupRow(t, t.a, "g1");
   CHECK(g.state == GroupState::kOpen);
   CHECK(g.state_changed_at_ms == 400);
   CHECK(g.state_changed_by == "key-1");
-  CHECK(SetState(t, t.a, "missing", GroupState::kResolved, 500) == std::nullopt);
+  CHECK(MoveGroup(t, t.a, "missing", GroupState::kResolved, 500) == std::nullopt);
 }
 
 TEST_CASE("Another project cannot see or change a group: it behaves as a missing one") {
   TempStore t;
-  const int64_t row = NewExecution(t, t.a, "e1");
+  const int64_t row = t.NewExecution(t.a, "e1");
   t.AddFinding(t.a, row, "e1", MakeFinding("crash", "g1", 10));
-  CHECK(SetState(t, t.b, "g1", GroupState::kResolved, 100) == std::nullopt);
-  CHECK(SetState(t, t.b, "g1", GroupState::kMuted, 100) == std::nullopt);
-  CHECK(Group(t, t.a, "g1").state == GroupState::kOpen);
-  CHECK(Listed(t, t.b, std::nullopt).empty());
+  CHECK(MoveGroup(t, t.b, "g1", GroupState::kResolved, 100) == std::nullopt);
+  CHECK(MoveGroup(t, t.b, "g1", GroupState::kMuted, 100) == std::nullopt);
+  CHECK(GroupRow(t, t.a, "g1").state == GroupState::kOpen);
+  CHECK(ListedGroups(t, t.b, std::nullopt).empty());
   // The same group id in b is b's own group, with its own state.
-  const int64_t b_row = NewExecution(t, t.b, "e1");
+  const int64_t b_row = t.NewExecution(t.b, "e1");
   t.AddFinding(t.b, b_row, "e1", MakeFinding("crash", "g1", 10));
-  CHECK(SetState(t, t.b, "g1", GroupState::kMuted, 100) == GroupState::kOpen);
-  CHECK(Group(t, t.a, "g1").state == GroupState::kOpen);
-  CHECK(Group(t, t.b, "g1").state == GroupState::kMuted);
+  CHECK(MoveGroup(t, t.b, "g1", GroupState::kMuted, 100) == GroupState::kOpen);
+  CHECK(GroupRow(t, t.a, "g1").state == GroupState::kOpen);
+  CHECK(GroupRow(t, t.b, "g1").state == GroupState::kMuted);
 }
 
 TEST_CASE("A resolved group reopens when the failure recurs in another execution, once") {
   TempStore t;
-  const int64_t e1 = NewExecution(t, t.a, "e1");
-  const int64_t e2 = NewExecution(t, t.a, "e2");
-  const int64_t e3 = NewExecution(t, t.a, "e3");
+  const int64_t e1 = t.NewExecution(t.a, "e1");
+  const int64_t e2 = t.NewExecution(t.a, "e2");
+  const int64_t e3 = t.NewExecution(t.a, "e3");
   CHECK(t.StoreFinding(t.a, e1, "e1", MakeFinding("crash", "g1", 10)) == GroupChange::kCreated);
-  SetState(t, t.a, "g1", GroupState::kResolved, 100);
+  MoveGroup(t, t.a, "g1", GroupState::kResolved, 100);
   // The execution already in the group, stored again (a final pass after a live one, another
   // detector of it): no recurrence.
   CHECK(t.StoreFinding(t.a, e1, "e1", MakeFinding("crash", "g1", 150)) == GroupChange::kNone);
   CHECK(t.StoreFinding(t.a, e1, "e1", MakeFinding("other", "g1", 150)) == GroupChange::kNone);
-  CHECK(Group(t, t.a, "g1").state == GroupState::kResolved);
+  CHECK(GroupRow(t, t.a, "g1").state == GroupState::kResolved);
   // A new execution in the group: a regression, which opens it again.
   CHECK(t.StoreFinding(t.a, e2, "e2", MakeFinding("crash", "g1", 200)) == GroupChange::kRegressed);
-  FailureGroupRow g = Group(t, t.a, "g1");
+  FailureGroupRow g = GroupRow(t, t.a, "g1");
   CHECK(g.state == GroupState::kOpen);
   CHECK(g.state_changed_at_ms == 200);  // reopened by the system when the finding was detected
   CHECK(g.state_changed_by == "system");
@@ -132,12 +129,12 @@ TEST_CASE("A resolved group reopens when the failure recurs in another execution
 
 TEST_CASE("A muted group keeps counting and stays muted when the failure recurs") {
   TempStore t;
-  const int64_t e1 = NewExecution(t, t.a, "e1");
-  const int64_t e2 = NewExecution(t, t.a, "e2");
+  const int64_t e1 = t.NewExecution(t.a, "e1");
+  const int64_t e2 = t.NewExecution(t.a, "e2");
   t.AddFinding(t.a, e1, "e1", MakeFinding("crash", "g1", 10));
-  SetState(t, t.a, "g1", GroupState::kMuted, 100);
+  MoveGroup(t, t.a, "g1", GroupState::kMuted, 100);
   CHECK(t.StoreFinding(t.a, e2, "e2", MakeFinding("crash", "g1", 200)) == GroupChange::kNone);
-  FailureGroupRow g = Group(t, t.a, "g1");
+  FailureGroupRow g = GroupRow(t, t.a, "g1");
   CHECK(g.state == GroupState::kMuted);
   CHECK(g.state_changed_at_ms == 100);
   CHECK(g.affected_executions == 2);
@@ -146,45 +143,46 @@ TEST_CASE("A muted group keeps counting and stays muted when the failure recurs"
 
 TEST_CASE("ListFailureGroups filters by state, in the list's order, within the project") {
   TempStore t;
-  const int64_t row = NewExecution(t, t.a, "e1");
+  const int64_t row = t.NewExecution(t.a, "e1");
   t.AddFinding(t.a, row, "e1", MakeFinding("d1", "open-old", 100));
   t.AddFinding(t.a, row, "e1", MakeFinding("d2", "resolved", 200));
   t.AddFinding(t.a, row, "e1", MakeFinding("d3", "muted", 300));
   t.AddFinding(t.a, row, "e1", MakeFinding("d4", "open-new", 400));
-  SetState(t, t.a, "resolved", GroupState::kResolved, 500);
-  SetState(t, t.a, "muted", GroupState::kMuted, 500);
-  const int64_t b_row = NewExecution(t, t.b, "e1");
+  MoveGroup(t, t.a, "resolved", GroupState::kResolved, 500);
+  MoveGroup(t, t.a, "muted", GroupState::kMuted, 500);
+  const int64_t b_row = t.NewExecution(t.b, "e1");
   t.AddFinding(t.b, b_row, "e1", MakeFinding("d1", "b-open", 100));
-  CHECK(Listed(t, t.a, GroupState::kOpen) == std::vector<std::string>{"open-new", "open-old"});
-  CHECK(Listed(t, t.a, GroupState::kResolved) == std::vector<std::string>{"resolved"});
-  CHECK(Listed(t, t.a, GroupState::kMuted) == std::vector<std::string>{"muted"});
-  CHECK(Listed(t, t.a, std::nullopt) ==
+  CHECK(ListedGroups(t, t.a, GroupState::kOpen) ==
+        std::vector<std::string>{"open-new", "open-old"});
+  CHECK(ListedGroups(t, t.a, GroupState::kResolved) == std::vector<std::string>{"resolved"});
+  CHECK(ListedGroups(t, t.a, GroupState::kMuted) == std::vector<std::string>{"muted"});
+  CHECK(ListedGroups(t, t.a, std::nullopt) ==
         std::vector<std::string>{"open-new", "muted", "resolved", "open-old"});
-  CHECK(Listed(t, t.b, GroupState::kResolved).empty());
+  CHECK(ListedGroups(t, t.b, GroupState::kResolved).empty());
 }
 
 TEST_CASE("open_failure_groups counts the open groups an execution holds a finding in") {
   TempStore t;
-  const int64_t e1 = NewExecution(t, t.a, "e1");
+  const int64_t e1 = t.NewExecution(t.a, "e1");
   for (const char* g : {"g1", "g2", "g3"}) {
     t.AddFinding(t.a, e1, "e1", MakeFinding(std::string("d-") + g, g, 10));
   }
-  const int64_t b_row = NewExecution(t, t.b, "e1");
+  const int64_t b_row = t.NewExecution(t.b, "e1");
   t.AddFinding(t.b, b_row, "e1", MakeFinding("d-g1", "g1", 10));
   const auto open = [&](int64_t project) {
     return t.Read([&](Txn& txn) { return storage::GetStats(txn, project, 1000); })
         .open_failure_groups;
   };
   CHECK(open(t.a) == 3);
-  SetState(t, t.a, "g1", GroupState::kResolved, 100);
-  SetState(t, t.a, "g2", GroupState::kMuted, 100);
+  MoveGroup(t, t.a, "g1", GroupState::kResolved, 100);
+  MoveGroup(t, t.a, "g2", GroupState::kMuted, 100);
   CHECK(open(t.a) == 1);
   CHECK(open(t.b) == 1);
   // A group no execution holds a finding in any more is not counted, open or not.
   REQUIRE(
       t.Write([&](WriteTxn& txn) { return storage::DeleteFinding(txn, t.a, e1, "d-g3"); }).ok());
   CHECK(open(t.a) == 0);
-  SetState(t, t.a, "g2", GroupState::kOpen, 200);
+  MoveGroup(t, t.a, "g2", GroupState::kOpen, 200);
   CHECK(open(t.a) == 1);
 }
 
@@ -232,17 +230,7 @@ TEST_CASE("The lifecycle migration opens every existing group and gives findings
   {
     // A database as migrations 1-9 left it, with a group and its finding.
     SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-    db.exec(
-        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
-        " applied_at INTEGER NOT NULL)");
-    for (const Migration& m : EmbeddedMigrations()) {
-      if (m.version > 9) break;
-      db.exec(m.sql);
-      SQLite::Statement rec(db, "INSERT INTO schema_migrations VALUES (?, ?, 0)");
-      rec.bind(1, m.version);
-      rec.bind(2, m.name);
-      rec.exec();
-    }
+    vigil::testing::ApplyMigrationsUpTo(db, 9);
     db.exec("INSERT INTO projects(id, project_id, name, created_at) VALUES (1, 'p', 'P', 0)");
     db.exec(
         "INSERT INTO executions(id, project, execution_id, status, started_at)"

@@ -87,6 +87,8 @@ class TempStore {
                   const StoredFinding& f) {
     return StoreFinding(project, row, execution_id, f) == GroupChange::kCreated;
   }
+  // Creates execution `execution_id` of `project` with one event; returns its row.
+  int64_t NewExecution(int64_t project, const std::string& execution_id);
   // The internal row id of the stored execution `execution_id` of `project`.
   int64_t RowOf(int64_t project, const std::string& execution_id) {
     auto in = Read([&](Txn& txn) { return storage::LoadForDetection(txn, project, execution_id); });
@@ -133,6 +135,10 @@ inline Event MakeEvent(const std::string& event_id, const std::string& execution
   e.timestamp_ms = timestamp_ms;
   e.payload_json = "{}";
   return e;
+}
+
+inline int64_t TempStore::NewExecution(int64_t project, const std::string& execution_id) {
+  return Ingest(project, {MakeEvent(execution_id + "-ev", execution_id, 1, 10)}).touched[0].row_id;
 }
 
 // A live finding of `detector` in the group `group_id` (class "crashes"), found at `at_ms`.
