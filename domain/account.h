@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 
+#include "domain/values.h"
+
 namespace vigil {
 
 // What an API key authenticates as (spec §3.2). `project` is the internal project id.
@@ -25,7 +27,7 @@ struct ProjectInfo {
   std::string project_id;
   std::string name;
   std::string owner_email;
-  std::string tier;
+  Tier tier = Tier::kHobby;
   int64_t created_at_ms = 0;
 };
 
@@ -44,7 +46,7 @@ struct AdminProject {
   std::string name;
   std::string owner_email;
   int64_t created_at_ms = 0;
-  std::string tier;
+  Tier tier = Tier::kHobby;
   std::string stripe_customer_id;
   std::string stripe_subscription_id;
   int64_t current_period_start_ms = 0;
@@ -68,7 +70,7 @@ struct ProjectUsage {
   std::string project_id;
   std::string name;
   std::string owner_email;
-  std::string tier;
+  Tier tier = Tier::kHobby;
   int64_t executions = 0;
   int64_t events = 0;
   int64_t failure_groups = 0;
@@ -78,7 +80,7 @@ struct ProjectUsage {
 
 // Billing fields a Stripe event changes (spec §12.3); nullopt = leave as stored.
 struct BillingUpdate {
-  std::optional<std::string> tier;
+  std::optional<Tier> tier;
   std::optional<std::string> customer_id;      // "" = clear
   std::optional<std::string> subscription_id;  // "" = clear
   bool set_period = false;                     // then period_*_ms (0 = NULL) are stored

@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 
+#include "domain/values.h"
+
 namespace vigil {
 
 // One audit row. Empty strings / zero mean absent (NULL).
@@ -13,7 +15,7 @@ struct AuditEntry {
   int64_t time_ms = 0;
   int64_t project = 0;     // internal id; 0 = no project
   std::string project_id;  // public id (reads only)
-  std::string actor;       // key | signup | cli | admin | system | stripe
+  Actor actor = Actor::kSystem;
   std::string key_id;
   std::string action;  // request | api_key.create | admin.tier | ...
   std::string method;

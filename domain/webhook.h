@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "domain/values.h"
+
 namespace vigil {
 
 // A project's webhook endpoint. `secret_blob` is the sealed signing secret (domain/secret_box.h):
@@ -53,7 +55,7 @@ struct WebhookAttemptRow {
   std::string signature;
   std::string group_id;
   int64_t attempt = 0;
-  std::string status;  // delivered | failed | pending
+  DeliveryStatus status = DeliveryStatus::kPending;
   std::optional<int64_t> http_status;
   std::string error;
   std::string response_body;

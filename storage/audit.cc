@@ -39,7 +39,7 @@ AuditEntry ReadAudit(SQLite::Statement& q) {
   e.time_ms = q.getColumn(1).getInt64();
   e.project = q.getColumn(2).getInt64();
   e.project_id = q.getColumn(3).getString();
-  e.actor = q.getColumn(4).getString();
+  e.actor = ActorColumn(q, 4);
   e.key_id = Text(q, 5);
   e.action = q.getColumn(6).getString();
   e.method = Text(q, 7);

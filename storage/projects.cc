@@ -40,7 +40,7 @@ AdminProject ReadAdminProject(SQLite::Statement& q) {
   p.name = q.getColumn(2).getString();
   p.owner_email = q.getColumn(3).getString();
   p.created_at_ms = q.getColumn(4).getInt64();
-  p.tier = q.getColumn(5).getString();
+  p.tier = TierColumn(q, 5);
   p.stripe_customer_id = q.getColumn(6).getString();
   p.stripe_subscription_id = q.getColumn(7).getString();
   p.current_period_start_ms = q.getColumn(8).getInt64();
@@ -66,7 +66,7 @@ ProjectInfo ReadProjectInfo(SQLite::Statement& q) {
   p.project_id = q.getColumn(1).getString();
   p.name = q.getColumn(2).getString();
   p.owner_email = q.getColumn(3).getString();
-  p.tier = q.getColumn(4).getString();
+  p.tier = TierColumn(q, 4);
   p.created_at_ms = q.getColumn(5).getInt64();
   return p;
 }
@@ -77,7 +77,7 @@ ProjectUsage ReadProjectUsage(SQLite::Statement& q) {
   u.project_id = q.getColumn(1).getString();
   u.name = q.getColumn(2).getString();
   u.owner_email = q.getColumn(3).getString();
-  u.tier = q.getColumn(4).getString();
+  u.tier = TierColumn(q, 4);
   u.executions = q.getColumn(5).getInt64();
   u.events = q.getColumn(6).getInt64();
   u.failure_groups = q.getColumn(7).getInt64();
@@ -88,7 +88,7 @@ ProjectUsage ReadProjectUsage(SQLite::Statement& q) {
 }  // namespace
 
 Result<int64_t> EnsureProject(WriteTxn& txn, const std::string& project_id, const std::string& name,
-                              const std::string& tier, int64_t now_ms) {
+                              Tier tier, int64_t now_ms) {
   return Query<int64_t>([&](int64_t& id) {
     const int inserted =
         Exec(txn.conn(),
@@ -105,8 +105,7 @@ Result<int64_t> EnsureProject(WriteTxn& txn, const std::string& project_id, cons
 }
 
 Result<int64_t> CreateProject(WriteTxn& txn, const std::string& project_id, const std::string& name,
-                              const std::string& owner_email, const std::string& tier,
-                              int64_t now_ms) {
+                              const std::string& owner_email, Tier tier, int64_t now_ms) {
   return Query<int64_t>([&](int64_t& id) {
     const int inserted =
         Exec(txn.conn(),
@@ -131,7 +130,7 @@ Result<std::optional<int64_t>> FindProjectId(Txn& txn, const std::string& projec
   return SelectOne(txn.conn(), "SELECT id FROM projects WHERE project_id = ?", IntAt0, project_id);
 }
 
-Status SetTier(WriteTxn& txn, int64_t project, const std::string& tier, int64_t expires_at_ms) {
+Status SetTier(WriteTxn& txn, int64_t project, Tier tier, int64_t expires_at_ms) {
   return Execute(txn.conn(), "UPDATE projects SET tier = ?, tier_expires_at = ? WHERE id = ?", tier,
                  NullIfZero{expires_at_ms}, project);
 }

@@ -21,11 +21,10 @@ namespace vigil::storage {
 // way (the dev bootstrap and the CLI run this on every start). Internal ids are never reused, even
 // after a project is deleted.
 Result<int64_t> EnsureProject(WriteTxn& txn, const std::string& project_id, const std::string& name,
-                              const std::string& tier, int64_t now_ms);
+                              Tier tier, int64_t now_ms);
 // Creates a new project (signup); returns its internal id. Conflict when `project_id` exists.
 Result<int64_t> CreateProject(WriteTxn& txn, const std::string& project_id, const std::string& name,
-                              const std::string& owner_email, const std::string& tier,
-                              int64_t now_ms);
+                              const std::string& owner_email, Tier tier, int64_t now_ms);
 // nullopt when there is no such project.
 Result<std::optional<ProjectInfo>> GetProject(Txn& txn, int64_t project);
 // The internal id of the project with public id `project_id`; nullopt when there is none.
@@ -34,7 +33,7 @@ Result<std::optional<int64_t>> FindProjectId(Txn& txn, const std::string& projec
 
 // Settings. Each is a no-op (and not an error) for a project that does not exist.
 // `expires_at_ms` 0 = never.
-Status SetTier(WriteTxn& txn, int64_t project, const std::string& tier, int64_t expires_at_ms);
+Status SetTier(WriteTxn& txn, int64_t project, Tier tier, int64_t expires_at_ms);
 // Adds `delta` (may be negative) to the granted executions and sets their expiry (0 = never).
 Status AddGrant(WriteTxn& txn, int64_t project, int64_t delta, int64_t expires_at_ms);
 // nullopt = the server's default for that parameter.

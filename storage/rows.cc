@@ -105,7 +105,7 @@ WebhookAttemptRow ReadDeliveryRow(SQLite::Statement& q, int first) {
   a.signature = Text(q, first + 3);
   a.group_id = Text(q, first + 4);
   a.attempt = q.getColumn(first + 5).getInt64();
-  a.status = Text(q, first + 6);
+  a.status = DeliveryStatusColumn(q, first + 6);
   if (!q.getColumn(first + 7).isNull()) a.http_status = q.getColumn(first + 7).getInt64();
   a.error = Text(q, first + 8);
   a.response_body = Text(q, first + 9);

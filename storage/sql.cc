@@ -38,4 +38,16 @@ int64_t IntAt0(SQLite::Statement& q) {
 
 std::string TextAt0(SQLite::Statement& q) { return Text(q, 0); }
 
+Tier TierColumn(SQLite::Statement& q, int col) {
+  return ParseTier(Text(q, col)).value_or(Tier::kHobby);
+}
+
+Actor ActorColumn(SQLite::Statement& q, int col) {
+  return ParseActor(Text(q, col)).value_or(Actor::kSystem);
+}
+
+DeliveryStatus DeliveryStatusColumn(SQLite::Statement& q, int col) {
+  return ParseDeliveryStatus(Text(q, col)).value_or(DeliveryStatus::kFailed);
+}
+
 }  // namespace vigil

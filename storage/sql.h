@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "domain/status.h"
+#include "domain/values.h"
 #include "storage/connection.h"
 
 namespace vigil {
@@ -50,6 +51,14 @@ inline void BindParam(SQLite::Statement& q, int i, int64_t v) { q.bind(i, v); }
 inline void BindParam(SQLite::Statement& q, int i, double v) { q.bind(i, v); }
 inline void BindParam(SQLite::Statement& q, int i, const std::string& v) { q.bind(i, v); }
 inline void BindParam(SQLite::Statement& q, int i, const char* v) { q.bind(i, v); }
+// Typed values bind as their column spelling (domain/values.h).
+inline void BindParam(SQLite::Statement& q, int i, Tier v) { q.bind(i, std::string(TierName(v))); }
+inline void BindParam(SQLite::Statement& q, int i, Actor v) {
+  q.bind(i, std::string(ActorName(v)));
+}
+inline void BindParam(SQLite::Statement& q, int i, DeliveryStatus v) {
+  q.bind(i, std::string(DeliveryStatusName(v)));
+}
 inline void BindParam(SQLite::Statement& q, int i, NullIfEmpty v) { BindText(q, i, v.text); }
 inline void BindParam(SQLite::Statement& q, int i, NullIfZero v) { BindInt(q, i, v.value); }
 inline void BindParam(SQLite::Statement& q, int i, AsBlob v) {
@@ -96,6 +105,11 @@ std::string Text(SQLite::Statement& q, int col);
 // "").
 int64_t IntAt0(SQLite::Statement& q);
 std::string TextAt0(SQLite::Statement& q);
+// Typed values from their column spelling. The schema does not constrain these columns, so a
+// spelling this build does not know reads as the value that grants least: hobby, system, failed.
+Tier TierColumn(SQLite::Statement& q, int col);
+Actor ActorColumn(SQLite::Statement& q, int col);
+DeliveryStatus DeliveryStatusColumn(SQLite::Statement& q, int col);
 
 // ---- Rows --------------------------------------------------------------------------------------
 

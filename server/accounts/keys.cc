@@ -24,7 +24,7 @@ MintedKey MintKey(const std::string& prefix) {
 Status BootstrapDev(Store& store, const std::string& dev_key, const std::string& key_prefix) {
   const int64_t now = NowMs();
   return store.Write([&](WriteTxn& txn) {
-    auto project = storage::EnsureProject(txn, "proj-dev", "Local Dev", "hobby", now);
+    auto project = storage::EnsureProject(txn, "proj-dev", "Local Dev", Tier::kHobby, now);
     if (!project.ok()) return project.status();
     return storage::UpsertKey(txn, project.value(), "key-dev", Sha256Hex(dev_key),
                               DisplayPrefix(dev_key, key_prefix), "Local dev key", now);

@@ -75,14 +75,14 @@ void SignupHandlers::Signup(RequestContext& ctx) {
   const MintedKey key = MintKey(key_prefix_);
   int64_t project_row = 0;
   Status s = store_.Write([&](WriteTxn& txn) {
-    auto project = storage::CreateProject(txn, project_id, name, e, "hobby", ctx.now_ms);
+    auto project = storage::CreateProject(txn, project_id, name, e, Tier::kHobby, ctx.now_ms);
     if (!project.ok()) return project.status();
     project_row = project.value();
     Status u = storage::UpsertKey(txn, project.value(), key.key_id, key.key_hash, key.key_prefix,
                                   "Signup key", ctx.now_ms);
     if (!u.ok()) return u;
     RequestContext as_signup = ctx;
-    as_signup.actor = "signup";
+    as_signup.actor = Actor::kSignup;
     u = storage::InsertAudit(txn, ActionEntry(as_signup, "project.signup", 201, "", project_row));
     if (!u.ok()) return u;
     return storage::InsertAudit(

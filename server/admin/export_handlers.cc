@@ -2,6 +2,7 @@
 // in bounded memory. Secrets stay out: keys without their hash, webhooks without their secret.
 #include "server/admin/export_handlers.h"
 
+#include <functional>
 #include <map>
 
 #include "domain/time_util.h"
@@ -31,104 +32,129 @@ std::string ExportFilename(const std::string& project_id) {
   return "vigil-export-" + safe + ".ndjson";
 }
 
-// Emits `{"type":<type>,"data":<data>}` lines and counts them by type for the `end` line.
+// Emits `{"type":<type>,"data":<data>}` lines and counts them by type for the `end` line. Once
+// the client has gone, every further line is dropped and open() is false.
 class ExportWriter {
  public:
   explicit ExportWriter(const EmitLine& emit) : emit_(emit) {}
 
+  bool open() const { return open_; }
+
   template <typename Fn>
   bool Line(const char* type, Fn&& write_data) {
+    if (!open_) return false;
     JsonWriter w;
     w.BeginObject().Field("type", type).Key("data");
     write_data(w);
     w.EndObject();
     ++counts_[type];
-    return emit_(w.Take());
+    open_ = emit_(w.Take());
+    return open_;
   }
 
-  bool End() {
+  void End() {
     JsonWriter w;
     w.BeginObject().Field("type", "end").Key("data").BeginObject().Key("counts").BeginObject();
     for (const auto& [type, n] : counts_) w.Field(type, n);
     w.EndObject().EndObject().EndObject();
-    return emit_(w.Take());
+    if (open_) open_ = emit_(w.Take());
   }
 
  private:
   const EmitLine& emit_;
   std::map<std::string, int64_t> counts_;
+  bool open_ = true;
 };
 
-Status ExportProject(ReadTxn& txn, const AdminProject& p, int64_t now_ms, const EmitLine& emit) {
-  ExportWriter out(emit);
-  const std::string& pid = p.project_id;
-  if (!out.Line("export", [&](JsonWriter& w) {
-        w.BeginObject()
-            .Field("schema_version", 1)
-            .Field("exported_at", FormatRfc3339Ms(now_ms))
-            .Field("project_id", pid)
-            .EndObject();
-      })) {
-    return Status::Ok();
-  }
-  if (!out.Line("project", [&](JsonWriter& w) { WriteAdminProject(w, p); })) return Status::Ok();
-
+// The header line, the project and its keys (without their hashes).
+Status ExportAccount(ReadTxn& txn, const AdminProject& p, int64_t now_ms, ExportWriter& out) {
+  out.Line("export", [&](JsonWriter& w) {
+    w.BeginObject()
+        .Field("schema_version", 1)
+        .Field("exported_at", FormatRfc3339Ms(now_ms))
+        .Field("project_id", p.project_id)
+        .EndObject();
+  });
+  out.Line("project", [&](JsonWriter& w) { WriteAdminProject(w, p); });
   auto keys = storage::ListKeys(txn, p.id);
   if (!keys.ok()) return keys.status();
   for (const ApiKeyRow& k : keys.value()) {
-    if (!out.Line("api_key", [&](JsonWriter& w) { WriteApiKey(w, k, pid); })) return Status::Ok();
+    if (!out.Line("api_key", [&](JsonWriter& w) { WriteApiKey(w, k, p.project_id); })) break;
   }
+  return Status::Ok();
+}
 
-  bool client_ok = true;
-  Status s = storage::ForEachExecution(txn, p.id, [&](int64_t row, const Execution& e) {
-    client_ok = out.Line("execution", [&](JsonWriter& w) { WriteExecution(w, e, pid, true); });
-    if (!client_ok) return false;
+// Every execution followed by its events.
+Status ExportExecutions(ReadTxn& txn, const AdminProject& p, ExportWriter& out) {
+  return storage::ForEachExecution(txn, p.id, [&](int64_t row, const Execution& e) {
+    if (!out.Line("execution", [&](JsonWriter& w) { WriteExecution(w, e, p.project_id, true); })) {
+      return false;
+    }
     Status inner = storage::ForEachEventOf(txn, p.id, row, [&](const Event& ev) {
-      client_ok = out.Line("event", [&](JsonWriter& w) { WriteEvent(w, ev); });
-      return client_ok;
+      return out.Line("event", [&](JsonWriter& w) { WriteEvent(w, ev); });
     });
-    return inner.ok() && client_ok;
+    return inner.ok() && out.open();
   });
-  if (!s.ok() || !client_ok) return s;
+}
 
-  for (int64_t offset = 0;; offset += limits::kExportGroupPage) {
+// Failure groups, page by page, then every finding.
+Status ExportDetection(ReadTxn& txn, const AdminProject& p, ExportWriter& out) {
+  for (int64_t offset = 0; out.open(); offset += limits::kExportGroupPage) {
     auto groups = storage::ListFailureGroups(txn, p.id, limits::kExportGroupPage, offset);
     if (!groups.ok()) return groups.status();
     for (const FailureGroupRow& g : groups.value()) {
-      if (!out.Line("failure_group", [&](JsonWriter& w) { WriteFailureGroup(w, g, pid); })) {
-        return Status::Ok();
-      }
+      if (!out.Line("failure_group", [&](JsonWriter& w) { WriteFailureGroup(w, g, p.project_id); }))
+        break;
     }
     if (static_cast<int64_t>(groups.value().size()) < limits::kExportGroupPage) break;
   }
-
-  s = storage::ForEachFinding(
+  if (!out.open()) return Status::Ok();
+  return storage::ForEachFinding(
       txn, p.id, [&](const std::string& execution_id, const StoredFinding& f) {
-        client_ok = out.Line("finding", [&](JsonWriter& w) { WriteFinding(w, f, execution_id); });
-        return client_ok;
+        return out.Line("finding", [&](JsonWriter& w) { WriteFinding(w, f, execution_id); });
       });
-  if (!s.ok() || !client_ok) return s;
+}
 
+// Webhooks (without their secrets) and their delivery log.
+Status ExportWebhooks(ReadTxn& txn, const AdminProject& p, ExportWriter& out) {
   auto hooks = storage::ListWebhooks(txn, p.id);
   if (!hooks.ok()) return hooks.status();
   for (const WebhookRow& h : hooks.value()) {
-    if (!out.Line("webhook", [&](JsonWriter& w) { WriteWebhook(w, h, pid); })) return Status::Ok();
+    if (!out.Line("webhook", [&](JsonWriter& w) { WriteWebhook(w, h, p.project_id); })) break;
   }
-  s = storage::ForEachWebhookDelivery(
+  if (!out.open()) return Status::Ok();
+  return storage::ForEachWebhookDelivery(
       txn, p.id, [&](const std::string& webhook_id, const WebhookAttemptRow& a) {
-        client_ok = out.Line("webhook_delivery",
-                             [&](JsonWriter& w) { WriteWebhookDelivery(w, a, webhook_id, pid); });
-        return client_ok;
+        return out.Line("webhook_delivery", [&](JsonWriter& w) {
+          WriteWebhookDelivery(w, a, webhook_id, p.project_id);
+        });
       });
-  if (!s.ok() || !client_ok) return s;
+}
 
+Status ExportAudit(ReadTxn& txn, const AdminProject& p, ExportWriter& out) {
   AuditFilter f;
   f.project = p.id;
-  s = storage::ForEachAudit(txn, f, [&](const AuditEntry& e) {
-    client_ok = out.Line("audit", [&](JsonWriter& w) { WriteAuditEntry(w, e); });
-    return client_ok;
+  return storage::ForEachAudit(txn, f, [&](const AuditEntry& e) {
+    return out.Line("audit", [&](JsonWriter& w) { WriteAuditEntry(w, e); });
   });
-  if (!s.ok() || !client_ok) return s;
+}
+
+// Writes the sections in order; stops quietly when the client goes, and the `end` line (with
+// the counts) only after every section.
+Status ExportProject(ReadTxn& txn, const AdminProject& p, int64_t now_ms, const EmitLine& emit) {
+  ExportWriter out(emit);
+  const std::function<Status()> sections[] = {
+      [&] { return ExportAccount(txn, p, now_ms, out); },
+      [&] { return ExportExecutions(txn, p, out); },
+      [&] { return ExportDetection(txn, p, out); },
+      [&] { return ExportWebhooks(txn, p, out); },
+      [&] { return ExportAudit(txn, p, out); },
+  };
+  for (const auto& section : sections) {
+    Status s = section();
+    if (!s.ok()) return s;
+    if (!out.open()) return Status::Ok();
+  }
   out.End();
   return Status::Ok();
 }

@@ -78,7 +78,7 @@ int64_t ExpiryFromDays(int64_t now_ms, int64_t days) {
 
 // The "tier" field, trimmed and lower-cased; a missing or non-string one is refused like any
 // unknown tier.
-Result<std::string> ParseTier(simdjson::dom::object obj) {
+Result<Tier> ParseTierField(simdjson::dom::object obj) {
   std::string_view tier_sv;
   simdjson::dom::element tv;
   if (obj.at_key("tier").get(tv) == simdjson::SUCCESS &&
@@ -90,10 +90,9 @@ Result<std::string> ParseTier(simdjson::dom::object obj) {
   tier.erase(tier.find_last_not_of(" \t") + 1);
   std::transform(tier.begin(), tier.end(), tier.begin(),
                  [](unsigned char c) { return std::tolower(c); });
-  if (tier != "hobby" && tier != "pro" && tier != "enterprise") {
-    return Status::InvalidArgument("tier must be hobby, pro, or enterprise");
-  }
-  return tier;
+  const std::optional<Tier> parsed = ParseTier(tier);
+  if (!parsed) return Status::InvalidArgument("tier must be hobby, pro, or enterprise");
+  return *parsed;
 }
 
 struct RateLimitOverride {
@@ -241,7 +240,7 @@ void AdminHandlers::SetTier(RequestContext& ctx) {
     AdminBody body;
     Status s = ParseAdminBody(ctx, &body);
     if (!s.ok()) return s;
-    auto tier = ParseTier(body.obj);
+    auto tier = ParseTierField(body.obj);
     if (!tier.ok()) return tier.status();
     int64_t days = 0;
     s = IntField(body.obj, "expires_days", &days);
@@ -250,7 +249,7 @@ void AdminHandlers::SetTier(RequestContext& ctx) {
     ProjectChange c;
     c.action = "admin.tier";
     c.detail = [tier = tier.value(), expires](JsonWriter& w) {
-      w.Field("tier", tier);
+      w.Field("tier", TierName(tier));
       WriteExpiry(w, expires);
     };
     c.answer = c.detail;
@@ -428,7 +427,7 @@ void AdminHandlers::Storage(RequestContext& ctx) {
   for (const ProjectUsage& u : usages) {
     w.BeginObject().Field("project_id", u.project_id).Field("name", u.name);
     if (!u.owner_email.empty()) w.Field("owner_email", u.owner_email);
-    w.Field("tier", u.tier)
+    w.Field("tier", TierName(u.tier))
         .Field("executions", u.executions)
         .Field("events", u.events)
         .Field("failure_groups", u.failure_groups)

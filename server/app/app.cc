@@ -101,7 +101,7 @@ void App::WireServices() {
     AuditEntry audit;
     audit.time_ms = now_ms;
     audit.project = project;
-    audit.actor = "system";
+    audit.actor = Actor::kSystem;
     auto r = halt_service_.Request(project, execution_id, reason, now_ms, std::move(audit));
     if (!r.ok()) {
       log::Warn("auto-halt not stored",

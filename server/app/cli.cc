@@ -211,7 +211,7 @@ int KeysCreate(const Config& config, const std::string& project_id, const std::s
       AuditEntry e;
       e.time_ms = now;
       e.project = *project;
-      e.actor = "cli";
+      e.actor = Actor::kCli;
       e.action = "api_key.create";
       e.detail_json = KeyDetail(key.key_id);
       return storage::InsertAudit(txn, e);

@@ -16,13 +16,13 @@ std::string AuditPath(std::string_view target) {
   return AuditText(target.substr(0, target.find('?')), limits::kMaxAuditPathBytes);
 }
 
-AuditEntry ActionEntry(const RequestContext& ctx, const std::string& action,
-                       int status, const std::string& detail_json, int64_t project) {
+AuditEntry ActionEntry(const RequestContext& ctx, const std::string& action, int status,
+                       const std::string& detail_json, int64_t project) {
   AuditEntry e;
   e.time_ms = ctx.now_ms;
   e.project = project ? project : ctx.auth.project;
-  e.actor = ctx.actor.empty() ? "key" : ctx.actor;
-  if (e.actor == "key") e.key_id = ctx.auth.key_id;
+  e.actor = ctx.actor.value_or(Actor::kKey);
+  if (e.actor == Actor::kKey) e.key_id = ctx.auth.key_id;
   e.action = action;
   e.method = ctx.req->method;
   e.path = AuditPath(ctx.req->target);
@@ -35,7 +35,7 @@ AuditEntry ActionEntry(const RequestContext& ctx, const std::string& action,
 void WriteAuditEntry(JsonWriter& w, const AuditEntry& e) {
   w.BeginObject().Field("audit_id", e.audit_id).Field("time", FormatRfc3339Ms(e.time_ms));
   if (!e.project_id.empty()) w.Field("project_id", e.project_id);
-  w.Field("actor", e.actor);
+  w.Field("actor", ActorName(e.actor));
   if (!e.key_id.empty()) w.Field("key_id", e.key_id);
   w.Field("action", e.action);
   if (!e.method.empty()) w.Field("method", e.method);

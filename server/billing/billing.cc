@@ -126,7 +126,7 @@ Result<StripeAction> DecodeStripeEvent(std::string_view body) {
     }
     if (a.project_id.empty()) return a;
     a.applies = true;
-    a.update.tier = "pro";
+    a.update.tier = Tier::kPro;
     const std::string customer = IdOf(obj, "customer");
     const std::string subscription = IdOf(obj, "subscription");
     if (!customer.empty()) a.update.customer_id = customer;
@@ -138,7 +138,7 @@ Result<StripeAction> DecodeStripeEvent(std::string_view body) {
     if (a.customer_id.empty()) return a;
     a.applies = true;
     const std::string status = Str(obj, "status");
-    if (status == "active" || status == "trialing") a.update.tier = "pro";
+    if (status == "active" || status == "trialing") a.update.tier = Tier::kPro;
     a.update.customer_id = a.customer_id;
     const std::string sub = Str(obj, "id");
     if (!sub.empty()) a.update.subscription_id = sub;
@@ -149,7 +149,7 @@ Result<StripeAction> DecodeStripeEvent(std::string_view body) {
     a.customer_id = IdOf(obj, "customer");
     if (a.customer_id.empty()) return a;
     a.applies = true;
-    a.update.tier = "hobby";
+    a.update.tier = Tier::kHobby;
     a.update.subscription_id = "";
     a.update.set_period = true;
     a.update.only_for_subscription = Str(obj, "id");
@@ -167,18 +167,23 @@ Result<StripeAction> DecodeStripeEvent(std::string_view body) {
   return a;
 }
 
-int64_t TierIncludedExecutions(const std::string& tier) {
-  if (tier == "pro") return 100000;
-  if (tier == "enterprise") return 0;
+int64_t TierIncludedExecutions(Tier tier) {
+  switch (tier) {
+    case Tier::kPro:
+      return 100000;
+    case Tier::kEnterprise:
+      return 0;
+    case Tier::kHobby:
+      break;
+  }
   return 5000;
 }
 
 BillingView ComputeBillingView(const AdminProject& p, int64_t now_ms, bool billing_configured) {
   BillingView v;
   v.tier = p.tier;
-  if (v.tier != "hobby" && v.tier != "pro" && v.tier != "enterprise") v.tier = "hobby";
-  if (p.tier_expires_at_ms && p.tier_expires_at_ms <= now_ms) v.tier = "hobby";
-  v.tier_expires_at_ms = v.tier == "hobby" ? 0 : p.tier_expires_at_ms;
+  if (p.tier_expires_at_ms && p.tier_expires_at_ms <= now_ms) v.tier = Tier::kHobby;
+  v.tier_expires_at_ms = v.tier == Tier::kHobby ? 0 : p.tier_expires_at_ms;
   const bool grant_live =
       p.granted_executions_expires_at_ms == 0 || p.granted_executions_expires_at_ms > now_ms;
   v.granted_executions = grant_live ? p.granted_executions : 0;
@@ -191,7 +196,7 @@ BillingView ComputeBillingView(const AdminProject& p, int64_t now_ms, bool billi
   if (!p.current_period_start_ms && p.usage_month_start_ms < MonthStartMs(now_ms)) {
     v.executions_this_period = 0;
   }
-  v.can_upgrade = v.tier == "hobby" && billing_configured;
+  v.can_upgrade = v.tier == Tier::kHobby && billing_configured;
   v.can_manage = !p.stripe_customer_id.empty() && billing_configured;
   return v;
 }

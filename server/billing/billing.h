@@ -48,13 +48,12 @@ struct StripeAction {
 // an object with string `id` and `type` (the spec answers such bodies like a bad signature).
 Result<StripeAction> DecodeStripeEvent(std::string_view body);
 
-// Included executions per period: hobby 5000, pro 100000, enterprise 0 (unlimited); unknown tiers
-// count as hobby.
-int64_t TierIncludedExecutions(const std::string& tier);
+// Included executions per period: hobby 5000, pro 100000, enterprise 0 (unlimited).
+int64_t TierIncludedExecutions(Tier tier);
 
 // GET /billing (spec §12.1) for a project at `now_ms`.
 struct BillingView {
-  std::string tier;  // hobby once tier_expires_at has passed
+  Tier tier = Tier::kHobby;  // hobby once tier_expires_at has passed
   int64_t executions_this_period = 0;
   int64_t included_executions = 0;
   int64_t granted_executions = 0;

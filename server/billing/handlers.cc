@@ -86,7 +86,7 @@ void BillingHandlers::Get(RequestContext& ctx) {
   w.BeginObject()
       .Field("ok", true)
       .Field("project_id", p->project_id)
-      .Field("tier", v.tier)
+      .Field("tier", TierName(v.tier))
       .Field("executions_this_period", v.executions_this_period)
       .Field("included_executions", v.included_executions)
       .Field("granted_executions", v.granted_executions);
@@ -128,7 +128,7 @@ void BillingHandlers::Checkout(RequestContext& ctx) {
   }
   auto p = LoadOwnProject(store_, ctx);
   if (!p.ok()) return SendError(ctx, p.status());
-  if (p->tier != "hobby") {
+  if (p->tier != Tier::kHobby) {
     return SendError(ctx, Status::InvalidArgument(
                               "project is already on a paid tier; use /billing/portal to manage"));
   }
@@ -214,7 +214,7 @@ void BillingHandlers::StripeWebhook(RequestContext& ctx) {
     AuditEntry e;
     e.time_ms = ctx.now_ms;
     e.project = project.value_or(0);
-    e.actor = "stripe";
+    e.actor = Actor::kStripe;
     e.action = "stripe.event";
     e.method = ctx.req->method;
     e.path = AuditPath(ctx.req->target);

@@ -68,7 +68,7 @@ void WriteWebhookDelivery(JsonWriter& w, const WebhookAttemptRow& a, const std::
   if (!a.failure_class.empty()) w.Field("failure_class", a.failure_class);
   if (!a.signature.empty()) w.Field("signature", a.signature);
   if (!a.group_id.empty()) w.Field("group_id", a.group_id);
-  w.Field("attempt", a.attempt).Field("status", a.status);
+  w.Field("attempt", a.attempt).Field("status", DeliveryStatusName(a.status));
   if (a.http_status) w.Field("http_status", *a.http_status);
   if (!a.error.empty()) w.Field("error", a.error);
   if (!a.response_body.empty()) w.Field("response_body", a.response_body);
@@ -93,7 +93,7 @@ void WriteOptionalTs(JsonWriter& w, const char* key, int64_t ms) {
 void WriteAdminProject(JsonWriter& w, const AdminProject& p) {
   w.BeginObject().Field("project_id", p.project_id).Field("name", p.name);
   if (!p.owner_email.empty()) w.Field("owner_email", p.owner_email);
-  w.Field("created_at", FormatRfc3339Ms(p.created_at_ms)).Field("tier", p.tier);
+  w.Field("created_at", FormatRfc3339Ms(p.created_at_ms)).Field("tier", TierName(p.tier));
   if (!p.stripe_customer_id.empty()) w.Field("stripe_customer_id", p.stripe_customer_id);
   if (!p.stripe_subscription_id.empty()) {
     w.Field("stripe_subscription_id", p.stripe_subscription_id);

@@ -317,7 +317,7 @@ bool Pipeline::CheckAdminToken(RequestContext& ctx) {
     return false;
   }
   ctx.key_id = "admin";
-  if (!metrics) ctx.actor = "admin";
+  if (!metrics) ctx.actor = Actor::kAdmin;
   return true;
 }
 
@@ -329,7 +329,7 @@ bool Pipeline::AuthenticateKey(RequestContext& ctx) {
     return false;
   }
   ctx.auth = auth.value();
-  ctx.actor = "key";
+  ctx.actor = Actor::kKey;
   ctx.key_id = ctx.auth.key_id;
   const std::string ip = AuditText(ctx.client_ip, limits::kMaxAuditIpBytes);
   services_.abuse->OnKeyUse(ctx.auth.project, ctx.auth.project_id, ctx.auth.key_id,
@@ -454,15 +454,15 @@ void Pipeline::LogRequest(const RequestContext& ctx, const httplib::Response& re
 }
 
 void Pipeline::AuditRequest(const RequestContext& ctx, const httplib::Response& res) {
-  if (ctx.actor.empty()) return;
+  if (!ctx.actor) return;
   // Every authenticated request leaves an audit row (docs/api.md#audit-log), queued for the
   // writer's next group: never a synchronous write per request.
   AuditEntry e;
   e.time_ms = NowMs();
   e.project = ctx.audit_project ? ctx.audit_project : ctx.auth.project;
-  e.actor = ctx.actor;
-  if (e.actor == "key") e.key_id = ctx.key_id;
-  e.action = e.actor == "admin" ? "admin.request" : "request";
+  e.actor = *ctx.actor;
+  if (e.actor == Actor::kKey) e.key_id = ctx.key_id;
+  e.action = e.actor == Actor::kAdmin ? "admin.request" : "request";
   e.method = ctx.req->method;
   e.path = AuditPath(ctx.req->target);
   e.status = res.status;

@@ -32,9 +32,10 @@ struct RequestContext {
   AuthRecord auth;                  // set on API-key routes
   int64_t now_ms = 0;
   std::string body;  // the request body (routes that take one)
-  // Audit (docs/api.md#audit-log): who is calling ("key" or "admin"), and the project an admin
-  // request acted on (internal id, 0 = none), so admin actions appear in that project's log.
-  std::string actor;
+  // Audit (docs/api.md#audit-log): who is calling (an API key or the admin token; none for an
+  // unauthenticated route), and the project an admin request acted on (internal id, 0 = none),
+  // so admin actions appear in that project's log.
+  std::optional<Actor> actor;
   int64_t audit_project = 0;
 
   // Set by the pipeline for the request log, the metrics and the audit row.

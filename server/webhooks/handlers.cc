@@ -231,7 +231,8 @@ void WebhookHandlers::Test(RequestContext& ctx) {
       .Field("ok", t.attempt.delivered)
       .Field("webhook_id", id)
       .Field("delivery_id", t.delivery_id)
-      .Field("status", t.attempt.delivered ? "delivered" : "failed")
+      .Field("status", DeliveryStatusName(t.attempt.delivered ? DeliveryStatus::kDelivered
+                                                              : DeliveryStatus::kFailed))
       .Field("attempts", 1)
       .Key("http_status");
   if (t.attempt.http_status) {

@@ -346,7 +346,7 @@ Result<std::optional<WebhookService::TestResult>> WebhookService::SendTest(
   row.failure_class = d.message.failure_class;
   row.signature = d.message.signature;
   row.attempt = 1;
-  row.status = out.attempt.delivered ? "delivered" : "failed";
+  row.status = out.attempt.delivered ? DeliveryStatus::kDelivered : DeliveryStatus::kFailed;
   row.http_status = out.attempt.http_status;
   row.error = out.attempt.error;
   row.response_body = out.attempt.response_body;
@@ -552,7 +552,7 @@ void WebhookService::Process(const DueWebhookMessage& d) {
   // Shutdown cut the attempt short: leave the message as it was, to be sent after the restart.
   if (stop_ && !result.delivered && result.retryable) return;
   const int64_t done = NowMs();
-  row.status = result.delivered ? "delivered" : "failed";
+  row.status = result.delivered ? DeliveryStatus::kDelivered : DeliveryStatus::kFailed;
   row.http_status = result.http_status;
   row.error = result.error;
   row.response_body = result.response_body;
@@ -588,9 +588,12 @@ void WebhookService::Process(const DueWebhookMessage& d) {
     return;
   }
   std::vector<log::Field> fields = {
-      log::Str("project_id", d.project_id),   log::Str("webhook_id", d.webhook.webhook_id),
-      log::Str("delivery_id", m.delivery_id), log::Num("attempt", row.attempt),
-      log::Str("status", row.status),         log::Num("duration_ms", row.duration_ms),
+      log::Str("project_id", d.project_id),
+      log::Str("webhook_id", d.webhook.webhook_id),
+      log::Str("delivery_id", m.delivery_id),
+      log::Num("attempt", row.attempt),
+      log::Str("status", std::string(DeliveryStatusName(row.status))),
+      log::Num("duration_ms", row.duration_ms),
   };
   if (row.http_status) fields.push_back(log::Num("http_status", *row.http_status));
   if (!row.error.empty()) fields.push_back(log::Str("error", row.error));
@@ -599,7 +602,7 @@ void WebhookService::Process(const DueWebhookMessage& d) {
     AuditEntry e;
     e.time_ms = NowMs();
     e.project = d.project;
-    e.actor = "system";
+    e.actor = Actor::kSystem;
     e.action = "webhook.disabled";
     JsonWriter detail;
     detail.BeginObject().Field("webhook_id", d.webhook.webhook_id).EndObject();

@@ -36,7 +36,8 @@ vigil::App* MakeApp(vigil::AuthRecord* auth) {
   if (!store.ok()) std::abort();
   int64_t project = 0;
   vigil::Status s = store.value()->Write([&](vigil::WriteTxn& txn) {
-    auto r = vigil::storage::EnsureProject(txn, "proj-fuzz", "Fuzz", "free", 1778780022123);
+    auto r =
+        vigil::storage::EnsureProject(txn, "proj-fuzz", "Fuzz", vigil::Tier::kHobby, 1778780022123);
     if (!r.ok()) return r.status();
     project = r.value();
     return vigil::Status::Ok();

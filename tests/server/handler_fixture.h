@@ -10,7 +10,10 @@
 #include <httplib.h>
 #include <simdjson.h>
 
+#include <algorithm>
+#include <cctype>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -26,14 +29,42 @@
 
 namespace vigil::testing {
 
+// Adds the parameters of a query string to `req` as the server's HTTP library would: split at
+// '&' and the first '=', '+' read as a space, %XX decoded.
+inline void AddQueryParams(std::string_view query, httplib::Request* req) {
+  auto decode = [](std::string_view in) {
+    std::string out;
+    for (size_t i = 0; i < in.size(); ++i) {
+      if (in[i] == '+') {
+        out.push_back(' ');
+      } else if (in[i] == '%' && i + 2 < in.size() && std::isxdigit(in[i + 1]) &&
+                 std::isxdigit(in[i + 2])) {
+        out.push_back(static_cast<char>(std::stoi(std::string(in.substr(i + 1, 2)), nullptr, 16)));
+        i += 2;
+      } else {
+        out.push_back(in[i]);
+      }
+    }
+    return out;
+  };
+  while (!query.empty()) {
+    const std::string_view pair = query.substr(0, query.find('&'));
+    query.remove_prefix(std::min(query.size(), pair.size() + 1));
+    if (pair.empty()) continue;
+    const size_t eq = pair.find('=');
+    req->params.emplace(decode(pair.substr(0, eq)),
+                        eq == std::string_view::npos ? "" : decode(pair.substr(eq + 1)));
+  }
+}
+
 // One request as a route's handler receives it.
 struct HandlerRequest {
   std::string method = "GET";
   std::string target = "/";         // path and query, as on the request line
   std::vector<std::string> params;  // the route's `{id}` segments, decoded
   std::string body;
-  AuthRecord auth;    // the API key's record (key routes)
-  std::string actor;  // "key" or "admin", as the pipeline sets it
+  AuthRecord auth;             // the API key's record (key routes)
+  std::optional<Actor> actor;  // an API key or the admin token, as the pipeline sets it
 
   HandlerRequest& Param(std::string p) {
     params.push_back(std::move(p));
@@ -45,7 +76,7 @@ struct HandlerRequest {
   }
   HandlerRequest& As(const AuthRecord& key) {
     auth = key;
-    actor = "key";
+    actor = Actor::kKey;
     return *this;
   }
 };
@@ -140,7 +171,7 @@ class HandlerFixture : public TempStore {
     HandlerRequest r;
     r.method = std::move(method);
     r.target = std::move(target);
-    r.actor = "admin";
+    r.actor = Actor::kAdmin;
     return r;
   }
 
@@ -152,8 +183,7 @@ class HandlerFixture : public TempStore {
     req.target = r.target;
     const size_t q = r.target.find('?');
     req.path = r.target.substr(0, q);
-    if (q != std::string::npos)
-      httplib::detail::parse_query_text(r.target.substr(q + 1), req.params);
+    if (q != std::string::npos) AddQueryParams(r.target.substr(q + 1), &req);
     req.body = r.body;
     RequestContext ctx;
     ctx.req = &req;
@@ -165,7 +195,7 @@ class HandlerFixture : public TempStore {
     ctx.actor = r.actor;
     ctx.request_id = "req-test";
     ctx.client_ip = "203.0.113.7";
-    ctx.key_id = r.actor == "admin" ? "admin" : r.auth.key_id;
+    ctx.key_id = r.actor == Actor::kAdmin ? "admin" : r.auth.key_id;
     run(ctx);
     last_audit_project = ctx.audit_project;
     return ctx.error;

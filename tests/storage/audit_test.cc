@@ -14,7 +14,7 @@ AuditEntry Entry(int64_t project, int64_t time_ms, const std::string& action) {
   AuditEntry e;
   e.time_ms = time_ms;
   e.project = project;
-  e.actor = "key";
+  e.actor = Actor::kKey;
   e.key_id = "key-1";
   e.action = action;
   e.method = "POST";
@@ -58,7 +58,7 @@ TEST_CASE("InsertAudit keeps every field and assigns increasing ids") {
   CHECK(e.time_ms == 10);
   CHECK(e.project == t.a);
   CHECK(e.project_id == "pa");
-  CHECK(e.actor == "key");
+  CHECK(e.actor == Actor::kKey);
   CHECK(e.key_id == "key-1");
   CHECK(e.method == "POST");
   CHECK(e.path == "/v1/events");

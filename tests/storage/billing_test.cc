@@ -51,9 +51,11 @@ TEST_CASE("PruneStripeEvents forgets events received before the cutoff, in batch
 
 TEST_CASE("ApplyBilling changes only the fields it names, on its project only") {
   TempStore t;
-  REQUIRE(t.Write([&](WriteTxn& txn) { return storage::SetTier(txn, t.a, "team", 9999); }).ok());
+  REQUIRE(t.Write([&](WriteTxn& txn) {
+             return storage::SetTier(txn, t.a, Tier::kEnterprise, 9999);
+           }).ok());
   BillingUpdate u;
-  u.tier = "pro";
+  u.tier = Tier::kPro;
   u.customer_id = "cus_1";
   u.subscription_id = "sub_1";
   u.set_period = true;
@@ -61,14 +63,14 @@ TEST_CASE("ApplyBilling changes only the fields it names, on its project only") 
   u.period_end_ms = 2000;
   REQUIRE(Apply(t, t.a, u).ok());
   AdminProject a = Billing(t, t.a);
-  CHECK(a.tier == "pro");
+  CHECK(a.tier == Tier::kPro);
   CHECK(a.tier_expires_at_ms == 0);  // a billed tier is not a time-limited admin grant
   CHECK(a.stripe_customer_id == "cus_1");
   CHECK(a.stripe_subscription_id == "sub_1");
   CHECK(a.current_period_start_ms == 1000);
   CHECK(a.current_period_end_ms == 2000);
   const AdminProject b = Billing(t, t.b);
-  CHECK(b.tier == "hobby");
+  CHECK(b.tier == Tier::kHobby);
   CHECK(b.stripe_customer_id.empty());
 
   ExecutionPatch run;
@@ -84,7 +86,7 @@ TEST_CASE("ApplyBilling changes only the fields it names, on its project only") 
   period_only.reset_usage = true;
   REQUIRE(Apply(t, t.a, period_only).ok());
   a = Billing(t, t.a);
-  CHECK(a.tier == "pro");
+  CHECK(a.tier == Tier::kPro);
   CHECK(a.stripe_subscription_id == "sub_1");
   CHECK(a.current_period_start_ms == 2000);
   CHECK(a.executions_this_period == 0);
@@ -99,23 +101,23 @@ TEST_CASE("ApplyBilling changes only the fields it names, on its project only") 
 TEST_CASE("An update for an old subscription leaves a newer one alone") {
   TempStore t;
   BillingUpdate sub;
-  sub.tier = "pro";
+  sub.tier = Tier::kPro;
   sub.subscription_id = "sub_new";
   REQUIRE(Apply(t, t.a, sub).ok());
   BillingUpdate old_deleted;
-  old_deleted.tier = "hobby";
+  old_deleted.tier = Tier::kHobby;
   old_deleted.subscription_id = "";
   old_deleted.only_for_subscription = "sub_old";
   REQUIRE(Apply(t, t.a, old_deleted).ok());  // not an error: simply not applied
-  CHECK(Billing(t, t.a).tier == "pro");
+  CHECK(Billing(t, t.a).tier == Tier::kPro);
   CHECK(Billing(t, t.a).stripe_subscription_id == "sub_new");
   old_deleted.only_for_subscription = "sub_new";
   REQUIRE(Apply(t, t.a, old_deleted).ok());
-  CHECK(Billing(t, t.a).tier == "hobby");
+  CHECK(Billing(t, t.a).tier == Tier::kHobby);
   // With no subscription stored, a conditional update applies.
-  old_deleted.tier = "team";
+  old_deleted.tier = Tier::kEnterprise;
   REQUIRE(Apply(t, t.b, old_deleted).ok());
-  CHECK(Billing(t, t.b).tier == "team");
+  CHECK(Billing(t, t.b).tier == Tier::kEnterprise);
 }
 
 TEST_CASE("FindProjectByCustomer finds the project a Stripe customer pays for") {

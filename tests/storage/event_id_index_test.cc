@@ -35,7 +35,7 @@ struct SmallStore {
     Open(generation);
     REQUIRE(store
                 ->Write([&](WriteTxn& txn) {
-                  project = storage::EnsureProject(txn, "p", "P", "hobby", 1).value();
+                  project = storage::EnsureProject(txn, "p", "P", Tier::kHobby, 1).value();
                   return Status::Ok();
                 })
                 .ok());
@@ -117,7 +117,7 @@ TEST_CASE("Event ids are unique per project, not across projects") {
   int64_t other = 0;
   REQUIRE(t.store
               ->Write([&](WriteTxn& txn) {
-                other = storage::EnsureProject(txn, "q", "Q", "hobby", 1).value();
+                other = storage::EnsureProject(txn, "q", "Q", Tier::kHobby, 1).value();
                 return Status::Ok();
               })
               .ok());

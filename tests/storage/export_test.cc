@@ -32,7 +32,8 @@ void Fill(TempStore& t, int64_t project) {
            }).ok());
   const int64_t hook =
       t.Read([&](Txn& txn) { return storage::GetWebhook(txn, project, webhook_id); })->row;
-  WebhookAttemptRow a = testing::MakeAttempt("del", "delivered", 1, "failure_group.created");
+  WebhookAttemptRow a =
+      testing::MakeAttempt("del", DeliveryStatus::kDelivered, 1, "failure_group.created");
   a.http_status = 200;
   REQUIRE(t.Write([&](WriteTxn& txn) {
              return storage::RecordWebhookAttempt(txn, project, hook, a, {}, 10, 6);

@@ -35,7 +35,7 @@ void Populate(TempStore& t, int64_t project) {
   AuditEntry e;
   e.time_ms = 5;
   e.project = project;
-  e.actor = "admin";
+  e.actor = Actor::kAdmin;
   e.action = "test";
   AbuseSignal sig;
   sig.signal_id = "sig-" + n;
@@ -59,7 +59,7 @@ void Populate(TempStore& t, int64_t project) {
   WebhookMessage m;
   m.delivery_id = "del-" + n;
   m.event = "failure_group.created";
-  const WebhookAttemptRow attempt = testing::MakeAttempt("del-old", "delivered");
+  const WebhookAttemptRow attempt = testing::MakeAttempt("del-old", DeliveryStatus::kDelivered);
   REQUIRE(t.Write(
       [&](WriteTxn& txn) { return storage::EnqueueWebhookMessage(txn, project, hook, m, 5); }));
   REQUIRE(t.Write([&](WriteTxn& txn) {
@@ -77,14 +77,15 @@ std::map<std::string, int64_t> Rows(TempStore& t, int64_t project) {
 TEST_CASE("EnsureProject returns the existing project's id and never hands out a deleted one's") {
   TempStore t;
   CHECK(t.a != t.b);
-  CHECK(t.Write([](WriteTxn& txn) { return storage::EnsureProject(txn, "pa", "other", "x", 9); }) ==
-        t.a);
+  CHECK(t.Write([](WriteTxn& txn) {
+    return storage::EnsureProject(txn, "pa", "other", Tier::kHobby, 9);
+  }) == t.a);
   CHECK(t.Read([&](Txn& txn) { return storage::GetProject(txn, t.a); })->name == "A");
-  const int64_t c =
-      t.Write([](WriteTxn& txn) { return storage::EnsureProject(txn, "pc", "C", "hobby", 2); });
+  const int64_t c = t.Write(
+      [](WriteTxn& txn) { return storage::EnsureProject(txn, "pc", "C", Tier::kHobby, 2); });
   REQUIRE(t.Write([&](WriteTxn& txn) { return storage::DeleteProject(txn, c); }).ok());
   const int64_t d = t.Write([](WriteTxn& txn) {
-    return storage::CreateProject(txn, "pd", "D", "d@example.com", "hobby", 3);
+    return storage::CreateProject(txn, "pd", "D", "d@example.com", Tier::kHobby, 3);
   });
   CHECK(d > c);  // the deleted newest project's id is not reused
 }
@@ -92,10 +93,10 @@ TEST_CASE("EnsureProject returns the existing project's id and never hands out a
 TEST_CASE("CreateProject refuses a public id that exists, and stores nothing") {
   TempStore t;
   Status s = t.Write([](WriteTxn& txn) {
-    return storage::CreateProject(txn, "pa", "again", "x@example.com", "pro", 5).status();
+    return storage::CreateProject(txn, "pa", "again", "x@example.com", Tier::kPro, 5).status();
   });
   CHECK(s.code() == Code::kConflict);
-  CHECK(t.Read([&](Txn& txn) { return storage::GetProject(txn, t.a); })->tier == "hobby");
+  CHECK(t.Read([&](Txn& txn) { return storage::GetProject(txn, t.a); })->tier == Tier::kHobby);
 }
 
 TEST_CASE("A project is found by either id; an unknown one is missing, not an error") {
@@ -112,7 +113,7 @@ TEST_CASE("A project is found by either id; an unknown one is missing, not an er
 TEST_CASE("Each setting changes its own project only") {
   TempStore t;
   REQUIRE(t.Write([&](WriteTxn& txn) {
-             Status s = storage::SetTier(txn, t.a, "pro", 5000);
+             Status s = storage::SetTier(txn, t.a, Tier::kPro, 5000);
              if (s.ok()) s = storage::AddGrant(txn, t.a, 100, 6000);
              if (s.ok()) s = storage::AddGrant(txn, t.a, -30, 0);
              if (s.ok()) s = storage::SetRateLimit(txn, t.a, 7.5, std::nullopt);
@@ -122,7 +123,7 @@ TEST_CASE("Each setting changes its own project only") {
            }).ok());
   const auto pa = Admin(t, t.a);
   REQUIRE(pa.has_value());
-  CHECK(pa->tier == "pro");
+  CHECK(pa->tier == Tier::kPro);
   CHECK(pa->tier_expires_at_ms == 5000);
   CHECK(pa->granted_executions == 70);
   CHECK(pa->granted_executions_expires_at_ms == 0);  // the last grant set "never"
@@ -134,7 +135,7 @@ TEST_CASE("Each setting changes its own project only") {
 
   const auto pb = Admin(t, t.b);
   REQUIRE(pb.has_value());
-  CHECK(pb->tier == "hobby");
+  CHECK(pb->tier == Tier::kHobby);
   CHECK(pb->granted_executions == 0);
   CHECK_FALSE(pb->rate_limit_burst.has_value());
   CHECK(pb->suspended_at_ms == 0);
@@ -152,15 +153,15 @@ TEST_CASE("Each setting changes its own project only") {
 
 TEST_CASE("Settings of a missing project are a no-op, not an error") {
   TempStore t;
-  CHECK(t.Write([](WriteTxn& txn) { return storage::SetTier(txn, 999, "pro", 0); }).ok());
+  CHECK(t.Write([](WriteTxn& txn) { return storage::SetTier(txn, 999, Tier::kPro, 0); }).ok());
   CHECK(t.Write([](WriteTxn& txn) { return storage::DeleteProject(txn, 999); }).ok());
   CHECK_FALSE(Admin(t, 999).has_value());
 }
 
 TEST_CASE("RetentionPolicies gives the default to projects without their own and skips zero") {
   TempStore t;
-  const int64_t c =
-      t.Write([](WriteTxn& txn) { return storage::EnsureProject(txn, "pc", "C", "hobby", 1); });
+  const int64_t c = t.Write(
+      [](WriteTxn& txn) { return storage::EnsureProject(txn, "pc", "C", Tier::kHobby, 1); });
   REQUIRE(t.Write([&](WriteTxn& txn) {
              Status s = storage::SetRetention(txn, t.a, 7);
              if (s.ok()) s = storage::SetRetention(txn, c, 0);  // keep forever
@@ -198,8 +199,8 @@ TEST_CASE("DeleteProject removes every row the project owns and nothing of anoth
 
 TEST_CASE("Admin views list every project, newest first, with usage counts") {
   TempStore t;
-  const int64_t c =
-      t.Write([](WriteTxn& txn) { return storage::EnsureProject(txn, "pc", "C", "hobby", 5); });
+  const int64_t c = t.Write(
+      [](WriteTxn& txn) { return storage::EnsureProject(txn, "pc", "C", Tier::kHobby, 5); });
   t.Ingest(t.b, {MakeEvent("e1", "x1", 1), MakeEvent("e2", "x1", 2), MakeEvent("e3", "x2", 1)}, 9);
   auto page = t.Read([](Txn& txn) { return storage::ListAdminProjects(txn, 2, 0); });
   REQUIRE(page.size() == 2);

@@ -205,7 +205,7 @@ TEST_CASE("Appended audit rows are committed with the next group, without any wr
   AuditEntry e;
   e.time_ms = 5;
   e.project = t.a;
-  e.actor = "key";
+  e.actor = Actor::kKey;
   e.action = "request";
   t.store->AppendAudit(e);
   AuditFilter f;
@@ -228,7 +228,7 @@ TEST_CASE("Audit rows past the buffer bound are dropped and counted") {
   WriterBlocker slow(*t.store);
   AuditEntry e;
   e.time_ms = 5;
-  e.actor = "system";
+  e.actor = Actor::kSystem;
   for (const char* action : {"one", "two", "three"}) {
     e.action = action;
     t.store->AppendAudit(e);  // the writer is busy: all three wait in the buffer

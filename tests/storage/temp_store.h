@@ -120,8 +120,8 @@ inline TempStore::TempStore(StoreOptions options) {
   auto s = Store::Open(options);
   REQUIRE(s.ok());
   store = std::move(s.value());
-  a = Write([](WriteTxn& txn) { return storage::EnsureProject(txn, "pa", "A", "hobby", 1); });
-  b = Write([](WriteTxn& txn) { return storage::EnsureProject(txn, "pb", "B", "hobby", 1); });
+  a = Write([](WriteTxn& txn) { return storage::EnsureProject(txn, "pa", "A", Tier::kHobby, 1); });
+  b = Write([](WriteTxn& txn) { return storage::EnsureProject(txn, "pb", "B", Tier::kHobby, 1); });
 }
 
 // An event of `execution` as a validated batch carries it.
@@ -165,7 +165,7 @@ inline WebhookRow MakeWebhook(const std::string& webhook_id) {
 }
 
 // Attempt number `attempt` of the delivery `delivery_id` of `event`, which ended as `status`.
-inline WebhookAttemptRow MakeAttempt(const std::string& delivery_id, const std::string& status,
+inline WebhookAttemptRow MakeAttempt(const std::string& delivery_id, DeliveryStatus status,
                                      int64_t attempt = 1,
                                      const std::string& event = "failure_group.test") {
   WebhookAttemptRow a;

@@ -90,10 +90,10 @@ TEST_CASE("A queued message is due, shows as pending, and an attempt reschedules
   CHECK(due[0].message.delivery_id == "del-1");
   auto log = t.Log(t.a, w.row);
   REQUIRE(log.size() == 1);
-  CHECK(log[0].status == "pending");
+  CHECK(log[0].status == DeliveryStatus::kPending);
   CHECK(log[0].attempt == 1);
 
-  WebhookAttemptRow a = MakeAttempt("del-1", "failed", 1, "failure_group.created");
+  WebhookAttemptRow a = MakeAttempt("del-1", DeliveryStatus::kFailed, 1, "failure_group.created");
   a.http_status = 500;
   a.error = "non-2xx status: 500";
   a.created_at_ms = 1001;
@@ -107,13 +107,13 @@ TEST_CASE("A queued message is due, shows as pending, and an attempt reschedules
   CHECK(t.Due(5000)[0].message.attempts == 1);
   log = t.Log(t.a, w.row);
   REQUIRE(log.size() == 2);
-  CHECK(log[0].status == "pending");
+  CHECK(log[0].status == DeliveryStatus::kPending);
   CHECK(log[0].attempt == 2);
-  CHECK(log[1].status == "failed");
+  CHECK(log[1].status == DeliveryStatus::kFailed);
   CHECK(log[1].http_status == std::optional<int64_t>(500));
 
   a.attempt = 2;
-  a.status = "delivered";
+  a.status = DeliveryStatus::kDelivered;
   a.http_status = 200;
   a.error.clear();
   a.next_attempt_at_ms.reset();
@@ -123,7 +123,7 @@ TEST_CASE("A queued message is due, shows as pending, and an attempt reschedules
   CHECK(t.Due(1 << 30).empty());
   log = t.Log(t.a, w.row);
   REQUIRE(log.size() == 2);
-  CHECK(log[0].status == "delivered");
+  CHECK(log[0].status == DeliveryStatus::kDelivered);
   CHECK(t.Log(t.b, w.row).empty());  // another project sees nothing
 }
 
@@ -135,7 +135,8 @@ TEST_CASE("The outbox and the log are bounded per webhook") {
   t.Enqueue(t.a, w.row, "del-3", 3);  // over the bound of 2: dropped
   CHECK(t.Due(10).size() == 2);
   for (int i = 0; i < 5; ++i) {
-    const WebhookAttemptRow a = MakeAttempt("del-t" + std::to_string(i), "delivered");
+    const WebhookAttemptRow a =
+        MakeAttempt("del-t" + std::to_string(i), DeliveryStatus::kDelivered);
     t.Record(t.a, w.row, a, {}, 3, 1);
   }
   auto log = t.Log(t.a, w.row);
@@ -148,7 +149,7 @@ TEST_CASE("A 410 disables the webhook and drops its queue; deleting removes queu
   const WebhookRow w = t.Create(t.a, "wh-1");
   t.Enqueue(t.a, w.row, "del-1", 1);
   t.Enqueue(t.a, w.row, "del-2", 2);
-  WebhookAttemptRow a = MakeAttempt("del-1", "failed", 1, "failure_group.created");
+  WebhookAttemptRow a = MakeAttempt("del-1", DeliveryStatus::kFailed, 1, "failure_group.created");
   a.http_status = 410;
   WebhookAttemptOutcome gone;
   gone.outbox_row = t.Due(10)[0].message.row;
@@ -210,7 +211,7 @@ TEST_CASE("The sender's scans see every project's outbox; counts and prunes keep
   CHECK(t.Read([](Txn& txn) { return storage::CountOutbox(txn); }) == 1);
   CHECK(t.Log(t.a, wa.row).empty());  // dropped without a log row
 
-  WebhookAttemptRow a = MakeAttempt("", "delivered");
+  WebhookAttemptRow a = MakeAttempt("", DeliveryStatus::kDelivered);
   for (int64_t at : {10, 20, 30}) {
     a.delivery_id = "d" + std::to_string(at);
     a.created_at_ms = at;

@@ -64,7 +64,7 @@ class AdminTest : public HandlerFixture {
   AuditEntry OnlyAuditRow(const std::string& action, int64_t project = -1) {
     auto rows = project < 0 ? Audit(a, action) : Audit(project, action, project == 0);
     REQUIRE(rows.size() == 1);
-    CHECK(rows[0].actor == "admin");
+    CHECK(rows[0].actor == Actor::kAdmin);
     CHECK(rows[0].key_id.empty());
     CHECK(rows[0].status == 200);
     CHECK(rows[0].time_ms == now_ms);
@@ -105,14 +105,14 @@ TEST_CASE_FIXTURE(AdminTest, "a tier is trimmed and lower-cased, stored with its
   CHECK(r.body ==
         R"({"ok":true,"project_id":"pa","tier":"pro","expires_at":")" + expires + R"("})");
   auto p = Project("pa");
-  CHECK(p->tier == "pro");
+  CHECK(p->tier == Tier::kPro);
   CHECK(p->tier_expires_at_ms == now_ms + 30 * kDayMs);
   const AuditEntry row = OnlyAuditRow("admin.tier");
   CHECK(row.method == "POST");
   CHECK(row.path == "/admin/projects/pa/tier");
   CHECK(row.detail_json == R"({"tier":"pro","expires_at":")" + expires + R"("})");
   CHECK(last_audit_project == a);
-  CHECK(Project("pb")->tier == "hobby");
+  CHECK(Project("pb")->tier == Tier::kHobby);
 
   Reply forever = Tier(R"({"tier":"enterprise"})");
   CHECK(forever.body == R"({"ok":true,"project_id":"pa","tier":"enterprise","expires_at":null})");
@@ -125,7 +125,7 @@ TEST_CASE_FIXTURE(AdminTest, "an unknown tier or a non-integer expiry is 400 and
   CHECK(Tier(R"({"tier":"pro","expires_days":"soon"})").Error() ==
         "invalid JSON: field \"expires_days\" must be an integer");
   CHECK(Tier(R"({"tier":"pro","expires_days":1.5})").status == 400);
-  CHECK(Project("pa")->tier == "hobby");
+  CHECK(Project("pa")->tier == Tier::kHobby);
   CHECK(Audit(a, "admin.tier").empty());
 }
 

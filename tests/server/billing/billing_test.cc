@@ -64,7 +64,7 @@ TEST_CASE("Stripe events decode into the billing change of the spec") {
   REQUIRE(co.ok());
   CHECK(co->applies);
   CHECK(co->project_id == "proj_old");
-  CHECK(co->update.tier == std::optional<std::string>("pro"));
+  CHECK(co->update.tier == std::optional<Tier>(Tier::kPro));
   CHECK(co->update.customer_id == std::optional<std::string>("cus_1"));
   CHECK(co->update.subscription_id == std::optional<std::string>("sub_1"));
 
@@ -93,20 +93,20 @@ TEST_CASE("Stripe events decode into the billing change of the spec") {
 
 TEST_CASE("Billing view: expired tier and grant fall away; calendar month restarts the count") {
   AdminProject p;
-  p.tier = "pro";
+  p.tier = Tier::kPro;
   p.tier_expires_at_ms = Ms("2026-11-01T00:00:00Z");
   p.granted_executions = 700;
   p.granted_executions_expires_at_ms = Ms("2026-12-01T00:00:00Z");
   p.executions_this_period = 42;
   p.usage_month_start_ms = Ms("2026-10-01T00:00:00Z");
   const BillingView v = ComputeBillingView(p, Ms("2026-11-22T10:00:00Z"), true);
-  CHECK(v.tier == "hobby");
+  CHECK(v.tier == Tier::kHobby);
   CHECK(v.included_executions == 5000 + 700);
   CHECK(v.executions_this_period == 0);  // counted in October
   CHECK(v.can_upgrade);
   CHECK_FALSE(v.can_manage);
 
-  p.tier = "enterprise";
+  p.tier = Tier::kEnterprise;
   p.tier_expires_at_ms = 0;
   p.granted_executions = -10;
   p.usage_month_start_ms = Ms("2026-11-01T00:00:00Z");

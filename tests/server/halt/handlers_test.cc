@@ -98,7 +98,7 @@ TEST_CASE_FIXTURE(HaltTest, "a halt is persisted with its audit row and pending 
 
   auto rows = Audit(a, "halt.request");
   REQUIRE(rows.size() == 1);
-  CHECK(rows[0].actor == "key");
+  CHECK(rows[0].actor == Actor::kKey);
   CHECK(rows[0].key_id == key_a.key_id);
   CHECK(rows[0].method == "POST");
   CHECK(rows[0].path == "/executions/run/halt");

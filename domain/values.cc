@@ -1,0 +1,42 @@
+#include "domain/values.h"
+
+#include <array>
+
+namespace vigil {
+namespace {
+
+// The spellings of an enum's values, indexed by the value.
+template <typename E, size_t N>
+std::string_view NameIn(const std::array<std::string_view, N>& names, E value) {
+  return names[static_cast<size_t>(value)];
+}
+
+template <typename E, size_t N>
+std::optional<E> ParseIn(const std::array<std::string_view, N>& names, std::string_view name) {
+  for (size_t i = 0; i < N; ++i) {
+    if (names[i] == name) return static_cast<E>(i);
+  }
+  return std::nullopt;
+}
+
+constexpr std::array<std::string_view, 3> kTierNames = {"hobby", "pro", "enterprise"};
+constexpr std::array<std::string_view, 6> kActorNames = {"key",   "signup", "cli",
+                                                         "admin", "system", "stripe"};
+constexpr std::array<std::string_view, 3> kDeliveryStatusNames = {"delivered", "failed", "pending"};
+
+}  // namespace
+
+std::string_view TierName(Tier tier) { return NameIn(kTierNames, tier); }
+std::optional<Tier> ParseTier(std::string_view name) { return ParseIn<Tier>(kTierNames, name); }
+
+std::string_view ActorName(Actor actor) { return NameIn(kActorNames, actor); }
+std::optional<Actor> ParseActor(std::string_view name) { return ParseIn<Actor>(kActorNames, name); }
+
+std::string_view DeliveryStatusName(DeliveryStatus status) {
+  return NameIn(kDeliveryStatusNames, status);
+}
+std::optional<DeliveryStatus> ParseDeliveryStatus(std::string_view name) {
+  return ParseIn<DeliveryStatus>(kDeliveryStatusNames, name);
+}
+
+}  // namespace vigil

@@ -1,0 +1,28 @@
+// Typed values that travel on the wire and sit in the database as text: a project's tier, who an
+// audit row is by, a webhook delivery's state. Inside the server they are enums; their spellings
+// (the wire's and the column's, always the same) appear only in the codec and in storage, through
+// the Name and Parse functions below. Parse answers nullopt for a spelling it does not know.
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+namespace vigil {
+
+// A project's plan (docs/api.md#tiers-and-usage).
+enum class Tier { kHobby, kPro, kEnterprise };
+std::string_view TierName(Tier tier);
+std::optional<Tier> ParseTier(std::string_view name);
+
+// Who caused an audit row (docs/api.md#audit-log): a project's API key, the signup route, the
+// command line, the operator's admin token, the server itself, or Stripe's webhook.
+enum class Actor { kKey, kSignup, kCli, kAdmin, kSystem, kStripe };
+std::string_view ActorName(Actor actor);
+std::optional<Actor> ParseActor(std::string_view name);
+
+// Where one webhook delivery attempt stands (docs/api.md#delivery-and-retries).
+enum class DeliveryStatus { kDelivered, kFailed, kPending };
+std::string_view DeliveryStatusName(DeliveryStatus status);
+std::optional<DeliveryStatus> ParseDeliveryStatus(std::string_view name);
+
+}  // namespace vigil

@@ -1,0 +1,44 @@
+// The typed values' spellings are the wire's and the stored columns'; a change here is a
+// protocol change (docs/api.md), so each spelling is pinned.
+#include "domain/values.h"
+
+#include <doctest/doctest.h>
+
+namespace vigil {
+namespace {
+
+TEST_CASE("Every typed value's spelling parses back to the value; unknown spellings do not") {
+  for (Tier t : {Tier::kHobby, Tier::kPro, Tier::kEnterprise}) {
+    CHECK(ParseTier(TierName(t)) == t);
+  }
+  for (Actor a :
+       {Actor::kKey, Actor::kSignup, Actor::kCli, Actor::kAdmin, Actor::kSystem, Actor::kStripe}) {
+    CHECK(ParseActor(ActorName(a)) == a);
+  }
+  for (DeliveryStatus d :
+       {DeliveryStatus::kDelivered, DeliveryStatus::kFailed, DeliveryStatus::kPending}) {
+    CHECK(ParseDeliveryStatus(DeliveryStatusName(d)) == d);
+  }
+  CHECK_FALSE(ParseTier("team").has_value());
+  CHECK_FALSE(ParseTier("Pro").has_value());  // spellings are exact; callers normalise first
+  CHECK_FALSE(ParseActor("").has_value());
+  CHECK_FALSE(ParseDeliveryStatus("retrying").has_value());
+}
+
+TEST_CASE("The spellings are the documented wire values") {
+  CHECK(TierName(Tier::kHobby) == "hobby");
+  CHECK(TierName(Tier::kPro) == "pro");
+  CHECK(TierName(Tier::kEnterprise) == "enterprise");
+  CHECK(ActorName(Actor::kKey) == "key");
+  CHECK(ActorName(Actor::kSignup) == "signup");
+  CHECK(ActorName(Actor::kCli) == "cli");
+  CHECK(ActorName(Actor::kAdmin) == "admin");
+  CHECK(ActorName(Actor::kSystem) == "system");
+  CHECK(ActorName(Actor::kStripe) == "stripe");
+  CHECK(DeliveryStatusName(DeliveryStatus::kDelivered) == "delivered");
+  CHECK(DeliveryStatusName(DeliveryStatus::kFailed) == "failed");
+  CHECK(DeliveryStatusName(DeliveryStatus::kPending) == "pending");
+}
+
+}  // namespace
+}  // namespace vigil
