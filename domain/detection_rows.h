@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "domain/group_state.h"
 #include "domain/model.h"
+#include "domain/values.h"
 
 namespace vigil {
 

@@ -23,6 +23,7 @@ constexpr std::array<std::string_view, 3> kTierNames = {"hobby", "pro", "enterpr
 constexpr std::array<std::string_view, 6> kActorNames = {"key",   "signup", "cli",
                                                          "admin", "system", "stripe"};
 constexpr std::array<std::string_view, 3> kDeliveryStatusNames = {"delivered", "failed", "pending"};
+constexpr std::array<std::string_view, 3> kGroupStateNames = {"open", "resolved", "muted"};
 
 }  // namespace
 
@@ -37,6 +38,11 @@ std::string_view DeliveryStatusName(DeliveryStatus status) {
 }
 std::optional<DeliveryStatus> ParseDeliveryStatus(std::string_view name) {
   return ParseIn<DeliveryStatus>(kDeliveryStatusNames, name);
+}
+
+std::string_view GroupStateName(GroupState state) { return NameIn(kGroupStateNames, state); }
+std::optional<GroupState> ParseGroupState(std::string_view name) {
+  return ParseIn<GroupState>(kGroupStateNames, name);
 }
 
 }  // namespace vigil

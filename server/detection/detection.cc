@@ -215,7 +215,7 @@ Status Detection::PutFinding(WriteTxn& txn, int64_t project, const std::string& 
     AuditEntry e;
     e.time_ms = now_ms;
     e.project = project;
-    e.actor = "system";
+    e.actor = Actor::kSystem;
     e.action = "failure_group.regress";
     JsonWriter detail;
     detail.BeginObject()

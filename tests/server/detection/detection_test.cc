@@ -129,7 +129,7 @@ TEST_CASE("A resolved group that recurs reopens and queues one regressed message
   filter.action = "failure_group.regress";
   auto rows = f.t.Read([&](Txn& txn) { return storage::ListAudit(txn, filter); });
   REQUIRE(rows.size() == 1);
-  CHECK(rows[0].actor == "system");
+  CHECK(rows[0].actor == Actor::kSystem);
   CHECK(rows[0].detail_json.find("\"execution_id\":\"e2\"") != std::string::npos);
 }
 
