@@ -13,7 +13,7 @@
 namespace vigil {
 
 struct UpsertResult {
-  std::string status;
+  ExecutionStatus status = ExecutionStatus::kStarted;
   bool created = false;
   Execution execution;  // the stored state after the merge
 };
@@ -34,7 +34,7 @@ struct IngestResult {
 };
 
 struct ExecutionFilter {
-  std::string status;
+  std::optional<ExecutionStatus> status;
   std::optional<int64_t> started_after_ms;
   std::optional<int64_t> started_before_ms;
   std::string parent_execution_id;

@@ -20,13 +20,13 @@ Execution MergeExecution(const std::optional<Execution>& stored, const Execution
     e = *stored;
   } else {
     e.execution_id = patch.execution_id;
-    e.status = "started";
+    e.status = ExecutionStatus::kStarted;
     e.started_at_ms = default_started_at_ms;
   }
   MergeString(&e.parent_execution_id, patch.parent_execution_id);
   // A terminal status replaces any status; `started` never replaces a terminal one.
-  if (!patch.status.empty() && (IsTerminalStatus(patch.status) || !IsTerminalStatus(e.status))) {
-    e.status = patch.status;
+  if (patch.status && (IsTerminal(*patch.status) || !IsTerminal(e.status))) {
+    e.status = *patch.status;
   }
   MergeNumber(&e.started_at_ms, patch.started_at_ms);
   MergeNumber(&e.ended_at_ms, patch.ended_at_ms);
@@ -41,7 +41,7 @@ Execution MergeExecution(const std::optional<Execution>& stored, const Execution
   MergeString(&e.sdk_language, patch.sdk_language);
   if (patch.budget) e.budget = patch.budget;
   // The server-clock default is set once: a re-sent PATCH must not move a stored ended_at.
-  if (IsTerminalStatus(e.status) && e.ended_at_ms == 0) e.ended_at_ms = now_ms;
+  if (IsTerminal(e.status) && e.ended_at_ms == 0) e.ended_at_ms = now_ms;
   return e;
 }
 

@@ -15,7 +15,7 @@ namespace vigil {
 struct ExecutionPatch {
   std::string execution_id;
   std::string parent_execution_id;
-  std::string status;
+  std::optional<ExecutionStatus> status;
   int64_t started_at_ms = 0;
   int64_t ended_at_ms = 0;
   int64_t duration_ms = 0;

@@ -11,14 +11,9 @@
 #include <string>
 #include <vector>
 
-namespace vigil {
+#include "domain/values.h"
 
-// Execution statuses accepted on the wire (spec §5.1). Every status but `started` is terminal.
-inline bool IsValidStatus(const std::string& s) {
-  return s == "started" || s == "completed" || s == "crashed" || s == "halted" || s == "timeout" ||
-         s == "validation_failed";
-}
-inline bool IsTerminalStatus(const std::string& s) { return !s.empty() && s != "started"; }
+namespace vigil {
 
 // Per-execution budget declared by the SDK (spec §8.5). Absent limits are std::nullopt.
 struct Budget {
@@ -37,7 +32,7 @@ struct Execution {
   std::string project_id;
   std::string execution_id;
   std::string parent_execution_id;
-  std::string status;  // always set once stored
+  ExecutionStatus status = ExecutionStatus::kStarted;
   int64_t started_at_ms = 0;
   int64_t ended_at_ms = 0;
   int64_t duration_ms = 0;

@@ -19,6 +19,8 @@ std::optional<E> ParseIn(const std::array<std::string_view, N>& names, std::stri
   return std::nullopt;
 }
 
+constexpr std::array<std::string_view, 6> kExecutionStatusNames = {
+    "started", "completed", "crashed", "halted", "timeout", "validation_failed"};
 constexpr std::array<std::string_view, 3> kTierNames = {"hobby", "pro", "enterprise"};
 constexpr std::array<std::string_view, 6> kActorNames = {"key",   "signup", "cli",
                                                          "admin", "system", "stripe"};
@@ -26,6 +28,13 @@ constexpr std::array<std::string_view, 3> kDeliveryStatusNames = {"delivered", "
 constexpr std::array<std::string_view, 3> kGroupStateNames = {"open", "resolved", "muted"};
 
 }  // namespace
+
+std::string_view ExecutionStatusName(ExecutionStatus status) {
+  return NameIn(kExecutionStatusNames, status);
+}
+std::optional<ExecutionStatus> ParseExecutionStatus(std::string_view name) {
+  return ParseIn<ExecutionStatus>(kExecutionStatusNames, name);
+}
 
 std::string_view TierName(Tier tier) { return NameIn(kTierNames, tier); }
 std::optional<Tier> ParseTier(std::string_view name) { return ParseIn<Tier>(kTierNames, name); }

@@ -10,6 +10,13 @@
 
 namespace vigil {
 
+// An execution's state (docs/protocol.md#execution-fields). Every status but `started` is
+// terminal: the run has ended, how it ended is the status.
+enum class ExecutionStatus { kStarted, kCompleted, kCrashed, kHalted, kTimeout, kValidationFailed };
+std::string_view ExecutionStatusName(ExecutionStatus status);
+std::optional<ExecutionStatus> ParseExecutionStatus(std::string_view name);
+inline bool IsTerminal(ExecutionStatus status) { return status != ExecutionStatus::kStarted; }
+
 // Where a failure group is in its lifecycle (docs/detection.md#group-lifecycle): created open; a
 // person resolves, mutes or reopens it; a resolved group that recurs opens again.
 enum class GroupState { kOpen, kResolved, kMuted };

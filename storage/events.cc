@@ -71,7 +71,7 @@ int64_t ResolveExecutions(Connection* conn, int64_t project, int64_t now_ms,
                  project, *t.execution_id);
     if (q.executeStep()) {
       t.row_id = q.getColumn(0).getInt64();
-      t.terminal = IsTerminalStatus(q.getColumn(1).getString());
+      t.terminal = IsTerminal(ExecutionStatusColumn(q, 1));
       continue;
     }
     // Events may arrive before their execution: create it (status started, spec §5.2).

@@ -61,7 +61,7 @@ Result<std::vector<Execution>> ListExecutions(Txn& txn, int64_t project, const E
   return Query<std::vector<Execution>>([&](std::vector<Execution>& out) {
     // Filters are combined with AND; each is bound, never spliced into the SQL text.
     std::string sql = "SELECT " VIGIL_EXECUTION_COLUMNS " FROM executions x WHERE x.project = ?";
-    if (!f.status.empty()) sql += " AND x.status = ?";
+    if (f.status) sql += " AND x.status = ?";
     if (f.started_after_ms) sql += " AND x.started_at >= ?";
     if (f.started_before_ms) sql += " AND x.started_at < ?";
     if (!f.parent_execution_id.empty()) sql += " AND x.parent_execution_id = ?";
@@ -78,7 +78,7 @@ Result<std::vector<Execution>> ListExecutions(Txn& txn, int64_t project, const E
     SQLite::Statement q(txn.conn()->db(), sql);
     int i = 1;
     q.bind(i++, project);
-    if (!f.status.empty()) q.bind(i++, f.status);
+    if (f.status) BindParam(q, i++, *f.status);
     if (f.started_after_ms) q.bind(i++, *f.started_after_ms);
     if (f.started_before_ms) q.bind(i++, *f.started_before_ms);
     if (!f.parent_execution_id.empty()) q.bind(i++, f.parent_execution_id);

@@ -16,7 +16,7 @@ Result<HaltState> GetHaltState(Txn& txn, int64_t project, const std::string& exe
                        project, execution_id);
     if (q.executeStep()) {
       h.exists = true;
-      h.terminal = IsTerminalStatus(q.getColumn(0).getString());
+      h.terminal = IsTerminal(ExecutionStatusColumn(q, 0));
       h.halt_reason = q.getColumn(1).getString();
     }
     return Status::Ok();

@@ -27,7 +27,7 @@ ExecutionRow ReadExecutionRow(SQLite::Statement& q) {
   Execution& e = r.execution;
   e.execution_id = Text(q, 1);
   e.parent_execution_id = Text(q, 2);
-  e.status = Text(q, 3);
+  e.status = ExecutionStatusColumn(q, 3);
   e.started_at_ms = Int(q, 4);
   e.ended_at_ms = Int(q, 5);
   e.duration_ms = Int(q, 6);
@@ -155,7 +155,7 @@ std::optional<Budget> DecodeBudget(const std::string& text) {
 
 void BindExecutionFields(SQLite::Statement& q, const Execution& e) {
   BindText(q, 1, e.parent_execution_id);
-  q.bind(2, e.status);
+  BindParam(q, 2, e.status);
   q.bind(3, e.started_at_ms);
   BindInt(q, 4, e.ended_at_ms);
   BindInt(q, 5, e.duration_ms);

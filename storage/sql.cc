@@ -42,6 +42,10 @@ Tier TierColumn(SQLite::Statement& q, int col) {
   return ParseTier(Text(q, col)).value_or(Tier::kHobby);
 }
 
+ExecutionStatus ExecutionStatusColumn(SQLite::Statement& q, int col) {
+  return ParseExecutionStatus(Text(q, col)).value_or(ExecutionStatus::kCrashed);
+}
+
 Actor ActorColumn(SQLite::Statement& q, int col) {
   return ParseActor(Text(q, col)).value_or(Actor::kSystem);
 }

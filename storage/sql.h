@@ -52,6 +52,9 @@ inline void BindParam(SQLite::Statement& q, int i, double v) { q.bind(i, v); }
 inline void BindParam(SQLite::Statement& q, int i, const std::string& v) { q.bind(i, v); }
 inline void BindParam(SQLite::Statement& q, int i, const char* v) { q.bind(i, v); }
 // Typed values bind as their column spelling (domain/values.h).
+inline void BindParam(SQLite::Statement& q, int i, ExecutionStatus v) {
+  q.bind(i, std::string(ExecutionStatusName(v)));
+}
 inline void BindParam(SQLite::Statement& q, int i, Tier v) { q.bind(i, std::string(TierName(v))); }
 inline void BindParam(SQLite::Statement& q, int i, Actor v) {
   q.bind(i, std::string(ActorName(v)));
@@ -106,8 +109,10 @@ std::string Text(SQLite::Statement& q, int col);
 int64_t IntAt0(SQLite::Statement& q);
 std::string TextAt0(SQLite::Statement& q);
 // Typed values from their column spelling. The schema does not constrain these columns, so a
-// spelling this build does not know reads as the value that grants least: hobby, system, failed.
+// spelling this build does not know reads as the value that grants least: hobby, system, failed,
+// and for an execution `crashed` (ended, and not well).
 Tier TierColumn(SQLite::Statement& q, int col);
+ExecutionStatus ExecutionStatusColumn(SQLite::Statement& q, int col);
 Actor ActorColumn(SQLite::Statement& q, int col);
 DeliveryStatus DeliveryStatusColumn(SQLite::Statement& q, int col);
 

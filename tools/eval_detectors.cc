@@ -85,7 +85,7 @@ bool Merge(Replay* r, simdjson::dom::element body, const std::string& project_id
 // appended to the cached view in (sequence, arrival) order and the live detectors run on it.
 void LivePass(Replay* r, const std::vector<Event>& fresh, const Policy& policy,
               std::vector<Raised>* out) {
-  if (!r->execution || IsTerminalStatus(r->execution->status) || fresh.empty()) return;
+  if (!r->execution || IsTerminal(r->execution->status) || fresh.empty()) return;
   r->live.execution = *r->execution;
   auto& events = r->live.events;
   for (const Event& e : fresh) events.push_back(SlimForLivePass(e));
@@ -209,8 +209,7 @@ class Evaluator {
       ok = ok && Ingest(&replay, batch, policy_, &raised, &error);
     }
     ok = ok && Merge(&replay, end, project_id, &error);
-    if (ok && !IsTerminalStatus(replay.execution->status))
-      error = "end is not terminal", ok = false;
+    if (ok && !IsTerminal(replay.execution->status)) error = "end is not terminal", ok = false;
     if (ok) FinalPass(&replay, policy_, &history_[project_id], &raised);
     return Report(case_id, raised, error);
   }

@@ -228,9 +228,11 @@ Result<ExecutionPatch> ParseExecutionBody(std::string_view body, std::string* bo
     } else if (key == "project_id") {
       ok = ReadString(value, key, body_project_id, &error);
     } else if (key == "status") {
-      ok = ReadString(value, key, &p.status, &error);
-      if (ok && !p.status.empty() && !IsValidStatus(p.status)) {
-        return Status::InvalidArgument("invalid status: " + p.status);
+      std::string status;
+      ok = ReadString(value, key, &status, &error);
+      if (ok && !status.empty()) {
+        p.status = ParseExecutionStatus(status);
+        if (!p.status) return Status::InvalidArgument("invalid status: " + status);
       }
     } else if (key == "started_at") {
       ok = ReadTimestamp(value, key, &p.started_at_ms, &error);
@@ -512,7 +514,7 @@ void WriteExecution(JsonWriter& w, const Execution& e, const std::string& projec
   if (!list_form && !e.parent_execution_id.empty()) {
     w.Field("parent_execution_id", e.parent_execution_id);
   }
-  w.Field("status", e.status);
+  w.Field("status", ExecutionStatusName(e.status));
   w.Field("started_at", FormatRfc3339Ms(e.started_at_ms));
   if (e.ended_at_ms) w.Field("ended_at", FormatRfc3339Ms(e.ended_at_ms));
   if (e.duration_ms) w.Field("duration_ms", e.duration_ms);

@@ -333,7 +333,7 @@ LivePlan Detection::PrepareLive(int64_t project, const std::string& project_id,
       st.bytes = 0;
       st.next_arrival = 1;
       st.snapshot.execution.execution_id = execution_id;
-      st.snapshot.execution.status = "started";
+      st.snapshot.execution.status = ExecutionStatus::kStarted;
       if (in) {
         st.snapshot.execution = std::move(in->execution);
         for (Event& e : in->events) {
@@ -346,7 +346,7 @@ LivePlan Detection::PrepareLive(int64_t project, const std::string& project_id,
       st.snapshot.execution.project_id = project_id;
       st.loaded = true;
     }
-    if (IsTerminalStatus(st.snapshot.execution.status)) continue;  // the final pass owns it
+    if (IsTerminal(st.snapshot.execution.status)) continue;  // the final pass owns it
     // Optimistically add this batch's events as new. If some turn out to be duplicates (a re-sent
     // batch), the insert count tells: ApplyLive then writes nothing for this execution and
     // FinishLive drops the cached view, so a wrong view never produces a stored finding.
@@ -478,7 +478,7 @@ void Detection::OnExecutionWritten(int64_t project, const Execution& execution) 
     std::lock_guard<std::mutex> lock(live_mu_);
     auto it = live_.find(key);
     if (it == live_.end()) return;
-    if (IsTerminalStatus(execution.status)) {
+    if (IsTerminal(execution.status)) {
       live_bytes_ -= it->second.bytes;
       live_lru_.erase(it->second.lru);
       live_.erase(it);

@@ -18,7 +18,7 @@ void WriteUpsertResponse(httplib::Response& res, const std::string& execution_id
   w.BeginObject()
       .Field("ok", true)
       .Field("execution_id", execution_id)
-      .Field("status", r.status)
+      .Field("status", ExecutionStatusName(r.status))
       .Field("created", r.created)
       .EndObject();
   SendJson(res, 200, w.Take());
@@ -42,7 +42,7 @@ void IngestHandlers::UpsertExecution(RequestContext& ctx, ExecutionPatch patch,
   if (result.created)
     abuse_.OnExecutionsCreated(ctx.auth.project, ctx.auth.project_id, 1, ctx.now_ms);
   // A terminal execution gets its final pass before the response.
-  if (IsTerminalStatus(result.status)) {
+  if (IsTerminal(result.status)) {
     Status s = detection_.FinalPass(ctx.auth.project, ctx.auth.project_id, patch.execution_id,
                                     policy.value(), ctx.now_ms);
     if (!s.ok()) return SendError(ctx, s);

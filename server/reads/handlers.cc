@@ -49,9 +49,10 @@ void ReadHandlers::ListExecutions(RequestContext& ctx) {
   ExecutionFilter f;
   f.limit = ctx.PageParam("limit", limits::kDefaultPageSize, 1, limits::kMaxPageSize);
   f.offset = ctx.PageParam("offset", 0, 0, limits::kMaxOffset);
-  f.status = ctx.Query("status");
-  if (!f.status.empty() && !IsValidStatus(f.status)) {
-    return SendError(ctx, Status::InvalidArgument("invalid status: " + f.status));
+  const std::string status = ctx.Query("status");
+  if (!status.empty()) f.status = ParseExecutionStatus(status);
+  if (!status.empty() && !f.status) {
+    return SendError(ctx, Status::InvalidArgument("invalid status: " + status));
   }
   for (Status s : {ctx.TimeParam("started_after", &f.started_after_ms),
                    ctx.TimeParam("started_before", &f.started_before_ms),

@@ -7,7 +7,7 @@ namespace vigil {
 namespace {
 
 ExecutionSnapshot Ended(std::string status, std::string crash_signature) {
-  ExecutionSnapshot snapshot = test::MakeSnapshot({}, std::move(status));
+  ExecutionSnapshot snapshot = test::MakeSnapshot({}, ParseExecutionStatus(status).value());
   snapshot.execution.crash_signature = std::move(crash_signature);
   return snapshot;
 }

@@ -173,7 +173,7 @@ TEST_CASE("Healthy varied executions produce zero findings under the default pol
       FAIL_CHECK("unexpected finding on a healthy execution");
     }
     ExecutionSnapshot running = snapshot;
-    running.execution.status = "started";
+    running.execution.status = ExecutionStatus::kStarted;
     running.execution.duration_ms = 0;
     running.execution.ended_at_ms = 0;
     CHECK(RunDetectors(running, policy, Pass::kLive).empty());

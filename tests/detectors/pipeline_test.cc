@@ -33,7 +33,7 @@ ExecutionSnapshot EverythingWrong() {
         "gpt-4o", "Fetch user 1234 at 2026-05-15T10:00:0" + std::to_string(i) + "Z", 1000, 0));
   }
   for (int i = 0; i < 6; ++i) events.push_back(Checkpoint());
-  ExecutionSnapshot snapshot = MakeSnapshot(events, "crashed");
+  ExecutionSnapshot snapshot = MakeSnapshot(events, ExecutionStatus::kCrashed);
   snapshot.execution.crash_signature = "0123456789abcdef";
   snapshot.execution.duration_ms = 5000;
   snapshot.history.models = {"gpt-4o"};
@@ -93,7 +93,7 @@ TEST_CASE("The final pass returns every finding in priority order") {
 
 TEST_CASE("The live pass runs only time budget, step count, identical call and cost velocity") {
   ExecutionSnapshot snapshot = EverythingWrong();
-  snapshot.execution.status = "started";
+  snapshot.execution.status = ExecutionStatus::kStarted;
   const auto findings = RunDetectors(snapshot, PolicyPreset("mesedi"), Pass::kLive);
   CHECK(Detectors(findings) ==
         std::vector<std::string>{"time_budget", "step_count", "identical_call", "cost_velocity"});
@@ -110,7 +110,7 @@ TEST_CASE("Budgets take precedence over the policy in the pipeline") {
   std::vector<Event> events = Repeat(Checkpoint(), 8);
   events.push_back(LlmCall("gpt-4o", "one", 400000, 0));  // $1.00
   events.push_back(LlmCall("gpt-4o", "two", 400000, 0));  // $2.00 in total
-  ExecutionSnapshot snapshot = MakeSnapshot(events, "started");
+  ExecutionSnapshot snapshot = MakeSnapshot(events, ExecutionStatus::kStarted);
   snapshot.execution.duration_ms = 30000;
 
   SUBCASE("a budget enables detectors the policy switched off") {

@@ -90,7 +90,7 @@ inline Event ToolCallWithResult(std::string tool_name, std::string arguments_jso
 // A completed execution of project proj-dev that started at kStartMs, whose events get sequence
 // 1..n, arrival 1..n and timestamps 100 ms apart, as an SDK would send them.
 inline ExecutionSnapshot MakeSnapshot(std::vector<Event> events = {},
-                                      std::string status = "completed") {
+                                      ExecutionStatus status = ExecutionStatus::kCompleted) {
   ExecutionSnapshot snapshot;
   snapshot.execution.project_id = kProject;
   snapshot.execution.execution_id = "exec-0123456789ab";

@@ -76,7 +76,7 @@ TEST_CASE("DetectTimeBudget under the mesedi preset gives the spec's bucket and 
 
 TEST_CASE("DetectTimeBudget sees a running execution through its latest event") {
   std::vector<Event> events = {test::Checkpoint()};
-  ExecutionSnapshot snapshot = test::MakeSnapshot(events, "started");
+  ExecutionSnapshot snapshot = test::MakeSnapshot(events, ExecutionStatus::kStarted);
   snapshot.events[0].timestamp_ms = kStartMs + 61000;
   const auto finding = DetectTimeBudget(snapshot, test::ProjectLimits());
   REQUIRE(finding);

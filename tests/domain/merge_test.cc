@@ -4,20 +4,21 @@
 
 using vigil::Execution;
 using vigil::ExecutionPatch;
+using vigil::ExecutionStatus;
 using vigil::MergeExecution;
 
 TEST_CASE("MergeExecution creates with started status and the given default start") {
   ExecutionPatch p;
   p.execution_id = "e";
   Execution e = MergeExecution(std::nullopt, p, 1000, 5000);
-  CHECK(e.status == "started");
+  CHECK(e.status == ExecutionStatus::kStarted);
   CHECK(e.started_at_ms == 1000);
   CHECK(e.ended_at_ms == 0);
 }
 
 TEST_CASE("MergeExecution: present non-zero fields replace, zero and empty leave") {
   Execution stored;
-  stored.status = "started";
+  stored.status = ExecutionStatus::kStarted;
   stored.started_at_ms = 10;
   stored.total_tokens_in = 7;
   stored.sdk_version = "1.0";
@@ -36,20 +37,20 @@ TEST_CASE("MergeExecution: present non-zero fields replace, zero and empty leave
 
 TEST_CASE("MergeExecution: started never replaces a terminal status, terminal replaces any") {
   Execution stored;
-  stored.status = "crashed";
+  stored.status = ExecutionStatus::kCrashed;
   stored.ended_at_ms = 50;
   ExecutionPatch p;
-  p.status = "started";
-  CHECK(MergeExecution(stored, p, 0, 99).status == "crashed");
-  p.status = "completed";
-  CHECK(MergeExecution(stored, p, 0, 99).status == "completed");
+  p.status = ExecutionStatus::kStarted;
+  CHECK(MergeExecution(stored, p, 0, 99).status == ExecutionStatus::kCrashed);
+  p.status = ExecutionStatus::kCompleted;
+  CHECK(MergeExecution(stored, p, 0, 99).status == ExecutionStatus::kCompleted);
 }
 
 TEST_CASE("MergeExecution: terminal without ended_at gets receive time once, never moved") {
   Execution stored;
-  stored.status = "started";
+  stored.status = ExecutionStatus::kStarted;
   ExecutionPatch p;
-  p.status = "completed";
+  p.status = ExecutionStatus::kCompleted;
   Execution first = MergeExecution(stored, p, 0, 100);
   CHECK(first.ended_at_ms == 100);
   Execution again = MergeExecution(first, p, 0, 200);
@@ -60,7 +61,7 @@ TEST_CASE("MergeExecution: terminal without ended_at gets receive time once, nev
 
 TEST_CASE("MergeExecution replaces the budget as a whole") {
   Execution stored;
-  stored.status = "started";
+  stored.status = ExecutionStatus::kStarted;
   stored.budget = vigil::Budget{};
   stored.budget->max_steps = 5;
   stored.budget->max_cost_usd = 1.0;

@@ -33,7 +33,7 @@ TEST_CASE("IngestEvents counts duplicates and creates missing executions") {
   auto d = t.Read([&](Txn& txn) { return storage::GetExecution(txn, t.a, "e1", 100); });
   REQUIRE(d.has_value());
   CHECK(d->execution.started_at_ms == 1500);  // the in-batch duplicate (ts 900) creates nothing
-  CHECK(d->execution.status == "started");
+  CHECK(d->execution.status == ExecutionStatus::kStarted);
   CHECK(d->events_total == 2);
   CHECK(d->events[0].event_id == "b");  // by sequence
 }
@@ -59,7 +59,7 @@ TEST_CASE("IngestEvents reports every execution the batch names, in order of fir
   TempStore t;
   ExecutionPatch done;
   done.execution_id = "done";
-  done.status = "completed";
+  done.status = ExecutionStatus::kCompleted;
   REQUIRE(
       t.Write([&](WriteTxn& txn) { return storage::UpsertExecution(txn, t.a, done, 5); }).created);
   const IngestResult r = t.Write([&](WriteTxn& txn) {

@@ -14,7 +14,7 @@ using vigil::testing::TempStore;
 
 namespace {
 
-ExecutionPatch Patch(const std::string& id, const std::string& status = "",
+ExecutionPatch Patch(const std::string& id, std::optional<ExecutionStatus> status = std::nullopt,
                      int64_t started_at_ms = 0) {
   ExecutionPatch p;
   p.execution_id = id;
@@ -40,25 +40,26 @@ std::vector<std::string> Ids(TempStore& t, int64_t project, const ExecutionFilte
 
 TEST_CASE("UpsertExecution creates, then merges, and every write bumps the revision") {
   TempStore t;
-  ExecutionPatch p = Patch("e1", "started", 50);
+  ExecutionPatch p = Patch("e1", ExecutionStatus::kStarted, 50);
   p.sdk_language = "python";
   UpsertResult first = Upsert(t, t.a, p);
   CHECK(first.created);
-  CHECK(first.status == "started");
+  CHECK(first.status == ExecutionStatus::kStarted);
   CHECK(first.execution.started_at_ms == 50);
   const auto r1 = t.Read([&](Txn& txn) { return storage::LoadForDetection(txn, t.a, "e1"); });
   REQUIRE(r1.has_value());
 
-  ExecutionPatch done = Patch("e1", "completed");
+  ExecutionPatch done = Patch("e1", ExecutionStatus::kCompleted);
   done.total_tokens_in = 7;
   UpsertResult second = Upsert(t, t.a, done, 200);
   CHECK_FALSE(second.created);
-  CHECK(second.status == "completed");
+  CHECK(second.status == ExecutionStatus::kCompleted);
   CHECK(second.execution.ended_at_ms == 200);        // the server's clock, once
   CHECK(second.execution.sdk_language == "python");  // kept: not sent again
   CHECK(second.execution.total_tokens_in == 7);
   // `started` never replaces a terminal status.
-  CHECK(Upsert(t, t.a, Patch("e1", "started"), 300).status == "completed");
+  CHECK(Upsert(t, t.a, Patch("e1", ExecutionStatus::kStarted), 300).status ==
+        ExecutionStatus::kCompleted);
   const auto r2 = t.Read([&](Txn& txn) { return storage::LoadForDetection(txn, t.a, "e1"); });
   CHECK(r2->revision == r1->revision + 2);
   CHECK(r2->execution.ended_at_ms == 200);
@@ -66,8 +67,8 @@ TEST_CASE("UpsertExecution creates, then merges, and every write bumps the revis
 
 TEST_CASE("Creating an execution counts once against the quota, by whichever path creates it") {
   TempStore t;
-  Upsert(t, t.a, Patch("e1", "started", 10));
-  Upsert(t, t.a, Patch("e1", "completed"));  // an update: not counted
+  Upsert(t, t.a, Patch("e1", ExecutionStatus::kStarted, 10));
+  Upsert(t, t.a, Patch("e1", ExecutionStatus::kCompleted));  // an update: not counted
   t.Ingest(t.a, {MakeEvent("ev-1", "e1", 1), MakeEvent("ev-2", "e2", 1)}, 100);
   auto pa = t.Read([&](Txn& txn) { return storage::GetAdminProjectById(txn, t.a); });
   CHECK(pa->executions_this_period == 2);  // e1 by upsert, e2 by its events
@@ -82,24 +83,26 @@ TEST_CASE("Tenant reads never see another project's rows") {
   CHECK_FALSE(t.Read([&](Txn& txn) { return storage::GetExecution(txn, t.a, "shared", 10); }));
   CHECK(Ids(t, t.a, ExecutionFilter{}).empty());
   // The same execution id in project a is a separate execution.
-  CHECK(Upsert(t, t.a, Patch("shared", "completed")).created);
+  CHECK(Upsert(t, t.a, Patch("shared", ExecutionStatus::kCompleted)).created);
   auto b = t.Read([&](Txn& txn) { return storage::GetExecution(txn, t.b, "shared", 10); });
   REQUIRE(b.has_value());
-  CHECK(b->execution.status == "started");
+  CHECK(b->execution.status == ExecutionStatus::kStarted);
   CHECK(b->events_total == 1);
 }
 
 TEST_CASE("ListExecutions combines its filters and pages newest first") {
   TempStore t;
   for (int i = 1; i <= 5; ++i) {
-    ExecutionPatch p = Patch("e" + std::to_string(i), i % 2 ? "completed" : "crashed", i * 100);
+    ExecutionPatch p =
+        Patch("e" + std::to_string(i),
+              i % 2 ? ExecutionStatus::kCompleted : ExecutionStatus::kCrashed, i * 100);
     p.sdk_language = i <= 3 ? "python" : "typescript";
     if (i >= 4) p.parent_execution_id = "e1";
     Upsert(t, t.a, p);
   }
   CHECK(Ids(t, t.a, ExecutionFilter{}) == std::vector<std::string>{"e5", "e4", "e3", "e2", "e1"});
   ExecutionFilter f;
-  f.status = "completed";
+  f.status = ExecutionStatus::kCompleted;
   CHECK(Ids(t, t.a, f) == std::vector<std::string>{"e5", "e3", "e1"});
   f.sdk_language = "python";
   CHECK(Ids(t, t.a, f) == std::vector<std::string>{"e3", "e1"});
@@ -118,7 +121,8 @@ TEST_CASE("ListExecutions combines its filters and pages newest first") {
 
 TEST_CASE("ListExecutions by failure group finds the executions holding a finding in it") {
   TempStore t;
-  for (const char* id : {"e1", "e2", "e3"}) Upsert(t, t.a, Patch(id, "crashed", 10));
+  for (const char* id : {"e1", "e2", "e3"})
+    Upsert(t, t.a, Patch(id, ExecutionStatus::kCrashed, 10));
   t.AddFinding(t.a, t.RowOf(t.a, "e2"), "e2", MakeFinding("crash", "grp-1"));
   ExecutionFilter g;
   g.failure_group_id = "grp-1";
@@ -149,13 +153,14 @@ TEST_CASE("GetExecution returns the first events, the total and the llm_call tok
 TEST_CASE("PruneExecutions deletes the project's old executions in batches, with their events") {
   TempStore t;
   for (int i = 1; i <= 3; ++i) {
-    ExecutionPatch p = Patch("old" + std::to_string(i), "completed", 10);
+    ExecutionPatch p = Patch("old" + std::to_string(i), ExecutionStatus::kCompleted, 10);
     p.ended_at_ms = 20;
     Upsert(t, t.a, p);
     Upsert(t, t.b, p);
   }
-  Upsert(t, t.a, Patch("running", "started", 10));  // never ended: judged by its start
-  Upsert(t, t.a, Patch("new", "started", 5000));
+  Upsert(t, t.a,
+         Patch("running", ExecutionStatus::kStarted, 10));  // never ended: judged by its start
+  Upsert(t, t.a, Patch("new", ExecutionStatus::kStarted, 5000));
   t.Ingest(t.a, {MakeEvent("ev", "old1", 1, 10)});
   CHECK(t.Write([&](WriteTxn& txn) { return storage::PruneExecutions(txn, t.a, 1000, 3); }) == 3);
   CHECK(t.Write([&](WriteTxn& txn) { return storage::PruneExecutions(txn, t.a, 1000, 3); }) == 1);

@@ -11,7 +11,7 @@ using vigil::testing::TempStore;
 
 namespace {
 
-void Start(TempStore& t, int64_t project, const std::string& id, const std::string& status) {
+void Start(TempStore& t, int64_t project, const std::string& id, ExecutionStatus status) {
   ExecutionPatch p;
   p.execution_id = id;
   p.status = status;
@@ -29,7 +29,7 @@ HaltState Halt(TempStore& t, int64_t project, const std::string& id, const std::
 
 TEST_CASE("RequestHalt persists a halt for a running execution; a later one replaces the reason") {
   TempStore t;
-  Start(t, t.a, "run", "started");
+  Start(t, t.a, "run", ExecutionStatus::kStarted);
   const HaltState none = t.Read([&](Txn& txn) { return storage::GetHaltState(txn, t.a, "run"); });
   CHECK(none.exists);
   CHECK_FALSE(none.terminal);
@@ -46,7 +46,7 @@ TEST_CASE("RequestHalt persists a halt for a running execution; a later one repl
 
 TEST_CASE("RequestHalt stores nothing for a terminal or missing execution, and says which") {
   TempStore t;
-  Start(t, t.a, "done", "completed");
+  Start(t, t.a, "done", ExecutionStatus::kCompleted);
   const HaltState terminal = Halt(t, t.a, "done", "late");
   CHECK(terminal.exists);
   CHECK(terminal.terminal);
@@ -60,7 +60,7 @@ TEST_CASE("RequestHalt stores nothing for a terminal or missing execution, and s
 
 TEST_CASE("Another project's execution behaves as a missing one for halts") {
   TempStore t;
-  Start(t, t.b, "run", "started");
+  Start(t, t.b, "run", ExecutionStatus::kStarted);
   CHECK_FALSE(Halt(t, t.a, "run", "cross-tenant").exists);
   CHECK_FALSE(t.Read([&](Txn& txn) { return storage::GetHaltState(txn, t.a, "run"); }).exists);
   CHECK(

@@ -17,7 +17,7 @@ namespace {
 
 constexpr int64_t kDayMs = 86400000;
 
-void Run(TempStore& t, int64_t project, const std::string& id, const std::string& status,
+void Run(TempStore& t, int64_t project, const std::string& id, ExecutionStatus status,
          int64_t started_at_ms, double cost_usd = 0) {
   ExecutionPatch p;
   p.execution_id = id;
@@ -38,11 +38,11 @@ void Fail(TempStore& t, int64_t project, const std::string& id, const std::strin
 TEST_CASE("GetStats counts the project's executions, recent crashes and failure groups") {
   TempStore t;
   const int64_t now = 10 * kDayMs;
-  Run(t, t.a, "ok1", "completed", now - 1000);
-  Run(t, t.a, "ok2", "completed", now - 2 * kDayMs);
-  Run(t, t.a, "crash-new", "crashed", now - kDayMs);      // exactly 24 h ago: counted
-  Run(t, t.a, "crash-old", "crashed", now - kDayMs - 1);  // just before: not
-  Run(t, t.b, "other", "crashed", now);
+  Run(t, t.a, "ok1", ExecutionStatus::kCompleted, now - 1000);
+  Run(t, t.a, "ok2", ExecutionStatus::kCompleted, now - 2 * kDayMs);
+  Run(t, t.a, "crash-new", ExecutionStatus::kCrashed, now - kDayMs);  // exactly 24 h ago: counted
+  Run(t, t.a, "crash-old", ExecutionStatus::kCrashed, now - kDayMs - 1);  // just before: not
+  Run(t, t.b, "other", ExecutionStatus::kCrashed, now);
   Fail(t, t.a, "crash-new", "g1");
   Fail(t, t.a, "crash-old", "g1");
   Fail(t, t.a, "ok1", "g2");
@@ -57,11 +57,11 @@ TEST_CASE("GetStats counts the project's executions, recent crashes and failure 
 
 TEST_CASE("TimeSeries sums each metric per bucket over [since, until), empty buckets left out") {
   TempStore t;
-  Run(t, t.a, "e1", "completed", 100, 0.5);
-  Run(t, t.a, "e2", "crashed", 150, 0.25);
-  Run(t, t.a, "e3", "completed", 350, 1);
-  Run(t, t.a, "late", "completed", 400, 8);  // at `until`: outside
-  Run(t, t.b, "other", "completed", 120, 100);
+  Run(t, t.a, "e1", ExecutionStatus::kCompleted, 100, 0.5);
+  Run(t, t.a, "e2", ExecutionStatus::kCrashed, 150, 0.25);
+  Run(t, t.a, "e3", ExecutionStatus::kCompleted, 350, 1);
+  Run(t, t.a, "late", ExecutionStatus::kCompleted, 400, 8);  // at `until`: outside
+  Run(t, t.b, "other", ExecutionStatus::kCompleted, 120, 100);
   Fail(t, t.a, "e2", "g");
   t.Ingest(t.a, {MakeEvent("1", "e1", 1, 110), MakeEvent("2", "e1", 2, 320)});
   auto series = [&](const std::string& metric) {
@@ -77,10 +77,10 @@ TEST_CASE("TimeSeries sums each metric per bucket over [since, until), empty buc
 TEST_CASE(
     "ExecutionsPerDay counts per UTC day inclusively; CountExecutionsStarted excludes until") {
   TempStore t;
-  Run(t, t.a, "d0", "completed", 0);
-  Run(t, t.a, "d0b", "completed", kDayMs - 1);
-  Run(t, t.a, "d2", "completed", 2 * kDayMs);
-  Run(t, t.b, "other", "completed", 0);
+  Run(t, t.a, "d0", ExecutionStatus::kCompleted, 0);
+  Run(t, t.a, "d0b", ExecutionStatus::kCompleted, kDayMs - 1);
+  Run(t, t.a, "d2", ExecutionStatus::kCompleted, 2 * kDayMs);
+  Run(t, t.b, "other", ExecutionStatus::kCompleted, 0);
   auto days = t.Read([&](Txn& txn) { return storage::ExecutionsPerDay(txn, t.a, 0, 2 * kDayMs); });
   CHECK(days == std::vector<std::pair<int64_t, int64_t>>{{0, 2}, {2 * kDayMs, 1}});
   CHECK(t.Read([&](Txn& txn) {

@@ -255,7 +255,7 @@ TEST_CASE_FIXTURE(AdminTest,
                   "deleting a project removes its rows, closes its streams, is audited") {
   ExecutionPatch run;
   run.execution_id = "run";
-  run.status = "started";
+  run.status = ExecutionStatus::kStarted;
   for (int64_t p : {a, b}) {
     Write([&](WriteTxn& txn) { return storage::UpsertExecution(txn, p, run, 1); });
     REQUIRE(Write([&](WriteTxn& txn) {

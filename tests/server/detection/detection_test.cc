@@ -44,7 +44,7 @@ struct DetectionFixture {
   void Crash(const std::string& id, const std::string& signature = "c0ffee") {
     ExecutionPatch p;
     p.execution_id = id;
-    p.status = "crashed";
+    p.status = ExecutionStatus::kCrashed;
     p.crash_signature = signature;
     now_ms += 1000;
     REQUIRE(t.Write([&](WriteTxn& txn) {
@@ -157,7 +157,7 @@ TEST_CASE("A finding's detail goes from the detector to the stored finding and t
   f.t.Ingest(f.t.a, {e});
   ExecutionPatch p;
   p.execution_id = "e1";
-  p.status = "completed";
+  p.status = ExecutionStatus::kCompleted;
   REQUIRE(f.t.Write([&](WriteTxn& txn) {
                return storage::UpsertExecution(txn, f.t.a, p, f.now_ms).status();
              })

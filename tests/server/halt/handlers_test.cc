@@ -26,7 +26,8 @@ class HaltTest : public HandlerFixture {
         service(*store, streams),
         handlers(service, streams, *store, std::chrono::seconds(15)) {}
 
-  void Start(int64_t project, const std::string& id, const std::string& status = "started") {
+  void Start(int64_t project, const std::string& id,
+             ExecutionStatus status = ExecutionStatus::kStarted) {
     ExecutionPatch p;
     p.execution_id = id;
     p.status = status;
@@ -116,7 +117,7 @@ TEST_CASE_FIXTURE(HaltTest, "a halt is persisted with its audit row and pending 
 
 TEST_CASE_FIXTURE(HaltTest,
                   "a halt of a terminal execution is audited but neither stored nor pending") {
-  Start(a, "done", "completed");
+  Start(a, "done", ExecutionStatus::kCompleted);
   Reply r = Halt("done", R"({"reason":"too late"})");
   CHECK(r.status == 200);
   CHECK(r.body == R"({"ok":true,"notified":0,"pending":false})");

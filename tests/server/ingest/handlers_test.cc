@@ -77,7 +77,7 @@ TEST_CASE_FIXTURE(IngestTest, "POST /executions creates an execution and PATCH m
   auto stored = Stored(a, "run-1");
   REQUIRE(stored.has_value());
   const Execution& e = stored->execution;
-  CHECK(e.status == "completed");
+  CHECK(e.status == ExecutionStatus::kCompleted);
   CHECK(e.sdk_language == "python");          // kept from the create
   CHECK(e.input_summary == "plan the trip");  // kept from the create
   CHECK(e.output_summary == "ok");            // added by the patch
