@@ -34,6 +34,10 @@ char32_t LowerCodePoint(char32_t cp);
 // LowerCodePoint applied to every code point of `text` (invalid bytes become U+FFFD).
 std::string LowerUtf8(std::string_view text);
 
+// The longest prefix of `text` of at most `max_bytes` bytes that does not end inside a UTF-8
+// sequence (a cut never splits a character).
+std::string_view CutUtf8(std::string_view text, size_t max_bytes);
+
 // `text` without leading and trailing ASCII whitespace (space, \t, \n, \v, \f, \r).
 std::string_view TrimAsciiSpace(std::string_view text);
 

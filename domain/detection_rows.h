@@ -1,5 +1,5 @@
 // Rows of detection as storage returns them (storage/detection.h): findings, the snapshot a
-// detection pass reads, and failure groups. Plain structs.
+// detection pass reads, and failure groups with their lifecycle. Plain structs.
 #pragma once
 
 #include <cstdint>
@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "domain/model.h"
+#include "domain/values.h"
 
 namespace vigil {
 
@@ -18,7 +19,7 @@ struct StoredFinding {
   std::string group_id;
   int64_t detected_at_ms = 0;
   std::string source;
-  std::string detail;  // the finding's own explanation; "" = none
+  std::string detail;  // why it fired, for a person (Finding::detail); "" = not said
 };
 
 // An execution with every stored event (sorted by sequence, then arrival), for a detection pass.
@@ -29,6 +30,10 @@ struct DetectionInput {
   std::vector<Event> events;
 };
 
+// What storing one finding did to its group: created it, reopened it because it recurred after it
+// was resolved (a regression), or neither. Each of the first two announces the group once.
+enum class GroupChange { kNone, kCreated, kRegressed };
+
 struct FailureGroupRow {
   std::string group_id;
   std::string failure_class;
@@ -38,6 +43,9 @@ struct FailureGroupRow {
   std::string sample_execution_id;
   int64_t affected_executions = 0;
   double cost_wasted_usd = 0;
+  GroupState state = GroupState::kOpen;
+  int64_t state_changed_at_ms = 0;  // when it entered `state`; 0 = created so, never moved
+  std::string state_changed_by;     // who moved it: an API key's id or "system"; "" = nobody
 };
 
 // One completed execution as a sample of its name's baseline (storage::BaselineSamples).

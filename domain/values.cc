@@ -25,6 +25,7 @@ constexpr std::array<std::string_view, 3> kTierNames = {"hobby", "pro", "enterpr
 constexpr std::array<std::string_view, 6> kActorNames = {"key",   "signup", "cli",
                                                          "admin", "system", "stripe"};
 constexpr std::array<std::string_view, 3> kDeliveryStatusNames = {"delivered", "failed", "pending"};
+constexpr std::array<std::string_view, 3> kGroupStateNames = {"open", "resolved", "muted"};
 
 }  // namespace
 
@@ -46,6 +47,11 @@ std::string_view DeliveryStatusName(DeliveryStatus status) {
 }
 std::optional<DeliveryStatus> ParseDeliveryStatus(std::string_view name) {
   return ParseIn<DeliveryStatus>(kDeliveryStatusNames, name);
+}
+
+std::string_view GroupStateName(GroupState state) { return NameIn(kGroupStateNames, state); }
+std::optional<GroupState> ParseGroupState(std::string_view name) {
+  return ParseIn<GroupState>(kGroupStateNames, name);
 }
 
 }  // namespace vigil

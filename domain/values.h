@@ -1,7 +1,8 @@
 // Typed values that travel on the wire and sit in the database as text: a project's tier, who an
-// audit row is by, a webhook delivery's state. Inside the server they are enums; their spellings
-// (the wire's and the column's, always the same) appear only in the codec and in storage, through
-// the Name and Parse functions below. Parse answers nullopt for a spelling it does not know.
+// audit row is by, a webhook delivery's state, a failure group's state. Inside the server they are
+// enums; their spellings (the wire's and the column's, always the same) appear only in the codec
+// and in storage, through the Name and Parse functions below. Parse answers nullopt for a spelling
+// it does not know.
 #pragma once
 
 #include <optional>
@@ -15,6 +16,12 @@ enum class ExecutionStatus { kStarted, kCompleted, kCrashed, kHalted, kTimeout, 
 std::string_view ExecutionStatusName(ExecutionStatus status);
 std::optional<ExecutionStatus> ParseExecutionStatus(std::string_view name);
 inline bool IsTerminal(ExecutionStatus status) { return status != ExecutionStatus::kStarted; }
+
+// Where a failure group is in its lifecycle (docs/detection.md#group-lifecycle): created open; a
+// person resolves, mutes or reopens it; a resolved group that recurs opens again.
+enum class GroupState { kOpen, kResolved, kMuted };
+std::string_view GroupStateName(GroupState state);
+std::optional<GroupState> ParseGroupState(std::string_view name);
 
 // A project's plan (docs/api.md#tiers-and-usage).
 enum class Tier { kHobby, kPro, kEnterprise };

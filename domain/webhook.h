@@ -28,11 +28,12 @@ struct WebhookRow {
 struct WebhookMessage {
   int64_t row = 0;
   std::string delivery_id;
-  std::string event;  // failure_group.created | failure_group.test
+  std::string event;  // failure_group.created | failure_group.regressed | failure_group.test
   std::string failure_class;
   std::string signature;
   std::string group_id;
   std::string sample_execution_id;
+  std::string detail;         // why the sample's finding fired (StoredFinding::detail), "" = none
   int64_t attempts = 0;       // attempts made so far
   int64_t created_at_ms = 0;  // when it was queued
   int64_t next_attempt_at_ms = 0;

@@ -179,6 +179,9 @@ constexpr int kStripeTimeoutSec = 10;
 // name, so the cache stays within a few megabytes. An evicted baseline is read again (one short
 // index read) the next time its agent sends events.
 constexpr size_t kBaselineCacheMaxEntries = 10000;
+// Bytes of a finding's detail that are stored and shown. A detail is one sentence, but it can
+// quote names the agent chose (a tool's name), which nothing else bounds this tightly.
+constexpr size_t kMaxFindingDetailBytes = 512;
 
 // --- webhooks (spec §10) ----------------------------------------------------------------------
 // Endpoints per project: each one multiplies outgoing traffic per failure group.
@@ -202,7 +205,8 @@ constexpr size_t kWebhookSenders = 4;
 constexpr int64_t kWebhookScanBatch = 32;
 // The sender re-checks the outbox at least this often (it is also woken when a group is created).
 constexpr int64_t kWebhookPollMs = 500;
-// Characters of a signature shown in Slack/Discord texts (chat services cap message sizes).
+// Characters of a signature or a finding's detail shown in Slack/Discord texts (chat services cap
+// message sizes).
 constexpr size_t kWebhookAdapterSignatureChars = 300;
 static_assert(kWebhookSenders >= 1, "at least one sender");
 

@@ -12,15 +12,21 @@ namespace {
 // Group columns plus the counters computed on read: affected executions (distinct executions
 // holding a finding in the group) and the cost they wasted. Distinct, because one execution can
 // hold several findings of a group: the loops findings of one runaway share its group.
-#define VIGIL_GROUP_SELECT                                                       \
-  "SELECT g.group_id, g.failure_class, g.signature, g.first_seen, g.last_seen,"  \
-  " COALESCE(g.sample_execution_id, ''),"                                        \
-  " (SELECT COUNT(DISTINCT f.execution) FROM findings f"                         \
-  "    WHERE f.project = g.project AND f.group_id = g.group_id),"                \
-  " (SELECT COALESCE(SUM(x.estimated_cost_usd), 0) FROM executions x"            \
-  "    WHERE x.id IN (SELECT f.execution FROM findings f"                        \
-  "                   WHERE f.project = g.project AND f.group_id = g.group_id))" \
+#define VIGIL_GROUP_SELECT                                                        \
+  "SELECT g.group_id, g.failure_class, g.signature, g.first_seen, g.last_seen,"   \
+  " COALESCE(g.sample_execution_id, ''),"                                         \
+  " (SELECT COUNT(DISTINCT f.execution) FROM findings f"                          \
+  "    WHERE f.project = g.project AND f.group_id = g.group_id),"                 \
+  " (SELECT COALESCE(SUM(x.estimated_cost_usd), 0) FROM executions x"             \
+  "    WHERE x.id IN (SELECT f.execution FROM findings f"                         \
+  "                   WHERE f.project = g.project AND f.group_id = g.group_id))," \
+  " g.state, COALESCE(g.state_changed_at, 0), COALESCE(g.state_changed_by, '')"   \
   " FROM failure_groups g"
+
+// The `state` column holds GroupStateName's words (its CHECK constraint admits those three only).
+GroupState StateFromColumn(const std::string& word) {
+  return ParseGroupState(word).value_or(GroupState::kOpen);
+}
 
 FailureGroupRow ReadGroupRow(SQLite::Statement& q) {
   FailureGroupRow r;
@@ -32,6 +38,9 @@ FailureGroupRow ReadGroupRow(SQLite::Statement& q) {
   r.sample_execution_id = q.getColumn(5).getString();
   r.affected_executions = q.getColumn(6).getInt64();
   r.cost_wasted_usd = q.getColumn(7).getDouble();
+  r.state = StateFromColumn(q.getColumn(8).getString());
+  r.state_changed_at_ms = q.getColumn(9).getInt64();
+  r.state_changed_by = q.getColumn(10).getString();
   return r;
 }
 
@@ -135,27 +144,44 @@ Result<std::vector<StoredFinding>> LoadFindings(Txn& txn, int64_t project, int64
                    ReadFinding, project, row);
 }
 
-Status DeleteFindings(WriteTxn& txn, int64_t project, int64_t row) {
-  return Execute(txn.conn(), "DELETE FROM findings WHERE project = ? AND execution = ?", project,
-                 row);
+Status DeleteFinding(WriteTxn& txn, int64_t project, int64_t row, const std::string& detector) {
+  return Execute(txn.conn(),
+                 "DELETE FROM findings WHERE project = ? AND execution = ? AND detector = ?",
+                 project, row, detector);
 }
 
-Status PutFinding(WriteTxn& txn, int64_t project, int64_t row, const std::string& execution_id,
-                  const StoredFinding& f, bool* group_created) {
-  return GuardSqlite([&] {
+Result<GroupChange> PutFinding(WriteTxn& txn, int64_t project, int64_t row,
+                               const std::string& execution_id, const StoredFinding& f) {
+  return Guarded([&] {
     Connection* conn = txn.conn();
-    *group_created =
-        Exec(conn,
+    // Asked before the finding is stored: a finding of an execution already in the group (a pass
+    // over it again, another detector of its runaway) is no recurrence.
+    const bool held = FirstRow(Prepared(conn,
+                                        "SELECT 1 FROM findings WHERE project = ? AND execution = ?"
+                                        " AND group_id = ? LIMIT 1",
+                                        project, row, f.group_id),
+                               IntAt0)
+                          .has_value();
+    GroupChange change = GroupChange::kNone;
+    if (Exec(conn,
              "INSERT INTO failure_groups(project, group_id, failure_class, signature,"
              " first_seen, last_seen, sample_execution_id) VALUES (?, ?, ?, ?, ?, ?, ?)"
              " ON CONFLICT(project, group_id) DO NOTHING",
              project, f.group_id, f.failure_class, f.signature, f.detected_at_ms, f.detected_at_ms,
-             execution_id) == 1;
-    if (!*group_created) {
+             execution_id) == 1) {
+      change = GroupChange::kCreated;
+    } else {
       Exec(conn,
            "UPDATE failure_groups SET last_seen = max(last_seen, ?)"
            " WHERE project = ? AND group_id = ?",
            f.detected_at_ms, project, f.group_id);
+      if (!held && Exec(conn,
+                        "UPDATE failure_groups SET state = 'open', state_changed_at = ?,"
+                        " state_changed_by = 'system'"
+                        " WHERE project = ? AND group_id = ? AND state = 'resolved'",
+                        f.detected_at_ms, project, f.group_id) == 1) {
+        change = GroupChange::kRegressed;
+      }
     }
     Exec(conn,
          "INSERT INTO findings(project, execution, detector, priority, failure_class,"
@@ -165,8 +191,8 @@ Status PutFinding(WriteTxn& txn, int64_t project, int64_t row, const std::string
          " group_id = excluded.group_id, detected_at = excluded.detected_at,"
          " source = excluded.source, detail = excluded.detail",
          project, row, f.detector, f.priority, f.failure_class, f.signature, f.group_id,
-         f.detected_at_ms, f.source, NullIfEmpty{f.detail});
-    return Status::Ok();
+         f.detected_at_ms, f.source, f.detail);
+    return change;
   });
 }
 
@@ -205,10 +231,41 @@ Result<std::vector<FailureGroupRow>> ListFailureGroups(Txn& txn, int64_t project
                    ReadGroupRow, project, limit, offset);
 }
 
+Result<std::vector<FailureGroupRow>> ListFailureGroups(Txn& txn, int64_t project,
+                                                       std::optional<GroupState> state,
+                                                       int64_t limit, int64_t offset) {
+  if (!state) return ListFailureGroups(txn, project, limit, offset);
+  return SelectAll(txn.conn(),
+                   VIGIL_GROUP_SELECT
+                   " WHERE g.project = ? AND g.state = ?"
+                   " ORDER BY g.last_seen DESC, g.group_id LIMIT ? OFFSET ?",
+                   ReadGroupRow, project, std::string(GroupStateName(*state)), limit, offset);
+}
+
 Result<std::optional<FailureGroupRow>> GetFailureGroup(Txn& txn, int64_t project,
                                                        const std::string& group_id) {
   return SelectOne(txn.conn(), VIGIL_GROUP_SELECT " WHERE g.project = ? AND g.group_id = ?",
                    ReadGroupRow, project, group_id);
+}
+
+Result<std::optional<GroupState>> SetGroupState(WriteTxn& txn, int64_t project,
+                                                const std::string& group_id, GroupState to,
+                                                const std::string& actor, int64_t now_ms) {
+  return Guarded([&]() -> std::optional<GroupState> {
+    Connection* conn = txn.conn();
+    const std::optional<std::string> word = FirstRow(
+        Prepared(conn, "SELECT state FROM failure_groups WHERE project = ? AND group_id = ?",
+                 project, group_id),
+        TextAt0);
+    if (!word) return std::nullopt;
+    const GroupState before = StateFromColumn(*word);
+    if (before == to) return before;
+    Exec(conn,
+         "UPDATE failure_groups SET state = ?, state_changed_at = ?, state_changed_by = ?"
+         " WHERE project = ? AND group_id = ?",
+         std::string(GroupStateName(to)), now_ms, actor, project, group_id);
+    return before;
+  });
 }
 
 }  // namespace vigil::storage

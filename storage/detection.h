@@ -5,7 +5,8 @@
 // by their row id (DetectionInput::row_id): a pass loads one and writes its findings back, usually
 // in the same write job. A project has one failure group per (failure_class, signature), named by
 // group_id: the caller derives group_id from those two, so a given group_id always comes with the
-// same pair.
+// same pair. A group's lifecycle state (open, resolved, muted) is stored on it as a word of the
+// `state` column; the words live only in storage/detection.cc.
 #pragma once
 
 #include <cstdint>
@@ -51,23 +52,38 @@ Result<std::vector<std::string>> HistoryMessages(Txn& txn, int64_t project, int6
 // --- findings and groups ---
 // The execution's findings by priority.
 Result<std::vector<StoredFinding>> LoadFindings(Txn& txn, int64_t project, int64_t row);
-Status DeleteFindings(WriteTxn& txn, int64_t project, int64_t row);
-// Stores (or replaces) the execution's finding of `f.detector`, and creates its group on first
-// sight (first_seen = last_seen = f.detected_at_ms, sample = `execution_id`) or else moves the
-// group's last_seen forward (never back). *group_created says whether this call created the group.
+// Deletes the execution's finding of `detector`, if it has one.
+Status DeleteFinding(WriteTxn& txn, int64_t project, int64_t row, const std::string& detector);
+// Stores (or replaces) the execution's finding of `f.detector` and updates its group:
+//   - no such group yet: creates it, open (first_seen = last_seen = f.detected_at_ms, sample =
+//     `execution_id`): kCreated;
+//   - otherwise moves the group's last_seen forward (never back) and, when the group is resolved
+//     and this execution held no finding in it before this call (the failure recurred in another
+//     execution), reopens it, changed by "system" at f.detected_at_ms: kRegressed;
+//   - else kNone. A muted group stays muted and keeps counting.
 // Internal when the project has another group_id for the same (failure_class, signature).
-Status PutFinding(WriteTxn& txn, int64_t project, int64_t row, const std::string& execution_id,
-                  const StoredFinding& f, bool* group_created);
+Result<GroupChange> PutFinding(WriteTxn& txn, int64_t project, int64_t row,
+                               const std::string& execution_id, const StoredFinding& f);
 // Sets the execution's failure_group_id to `group_id` ("" = none).
 Status SetPrimaryGroup(WriteTxn& txn, int64_t project, int64_t row, const std::string& group_id);
 Status SetEstimatedCost(WriteTxn& txn, int64_t project, int64_t row, double cost_usd);
-// One page of the project's groups, most recently seen first; affected executions and wasted cost
-// are counted on read.
+// One page of the project's groups (of every state), most recently seen first; affected
+// executions and wasted cost are counted on read.
 Result<std::vector<FailureGroupRow>> ListFailureGroups(Txn& txn, int64_t project, int64_t limit,
                                                        int64_t offset);
+// The same, of the groups in `state` only (nullopt: every state).
+Result<std::vector<FailureGroupRow>> ListFailureGroups(Txn& txn, int64_t project,
+                                                       std::optional<GroupState> state,
+                                                       int64_t limit, int64_t offset);
 // nullopt when the project has no such group.
 Result<std::optional<FailureGroupRow>> GetFailureGroup(Txn& txn, int64_t project,
                                                        const std::string& group_id);
+// Moves the project's group `group_id` to `to`, recording `now_ms` and `actor` (who moved it) as
+// when and by whom its state changed. A group already in `to` is left as it is, its record too.
+// Returns the state the group had before, or nullopt when the project has no such group.
+Result<std::optional<GroupState>> SetGroupState(WriteTxn& txn, int64_t project,
+                                                const std::string& group_id, GroupState to,
+                                                const std::string& actor, int64_t now_ms);
 
 // --- policy ---
 // Stores the project's policy document (JSON, validated by the caller), replacing any.

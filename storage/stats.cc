@@ -19,8 +19,14 @@ Result<ProjectStats> GetStats(Txn& txn, int64_t project, int64_t now_ms) {
       st.completed_executions = q.getColumn(1).getInt64();
       st.crashed_24h = q.getColumn(2).getInt64();
     }
-    auto& groups = Prepared(
-        txn.conn(), "SELECT COUNT(DISTINCT group_id) FROM findings WHERE project = ?", project);
+    // Open groups that an execution still holds a finding in: resolved and muted ones are
+    // handled, and a group whose executions are all gone (retention) is history.
+    auto& groups =
+        Prepared(txn.conn(),
+                 "SELECT COUNT(*) FROM failure_groups g"
+                 " WHERE g.project = ? AND g.state = 'open' AND EXISTS (SELECT 1"
+                 " FROM findings f WHERE f.project = g.project AND f.group_id = g.group_id)",
+                 project);
     st.open_failure_groups = FirstRow(groups, IntAt0).value_or(0);
     return Status::Ok();
   });

@@ -70,7 +70,8 @@ DueWebhookMessage ReadDueMessage(SQLite::Statement& q) {
   m.attempts = q.getColumn(9).getInt64();
   m.created_at_ms = q.getColumn(10).getInt64();
   m.next_attempt_at_ms = q.getColumn(11).getInt64();
-  d.webhook = ReadWebhookRow(q, 12);
+  m.detail = Text(q, 12);
+  d.webhook = ReadWebhookRow(q, 13);
   return d;
 }
 
@@ -124,10 +125,10 @@ Result<bool> EnqueueWebhookMessage(WriteTxn& txn, int64_t project, int64_t webho
       Execute(txn.conn(),
               "INSERT INTO webhook_outbox(project, webhook, delivery_id, event, failure_class,"
               " signature, group_id, sample_execution_id, attempts, created_at,"
-              " next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+              " next_attempt_at, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
               project, webhook_row, m.delivery_id, m.event, NullIfEmpty{m.failure_class},
               NullIfEmpty{m.signature}, NullIfEmpty{m.group_id}, NullIfEmpty{m.sample_execution_id},
-              m.attempts, m.created_at_ms, m.next_attempt_at_ms);
+              m.attempts, m.created_at_ms, m.next_attempt_at_ms, NullIfEmpty{m.detail});
   if (!s.ok()) return s;
   return true;
 }
@@ -202,6 +203,12 @@ Status DropWebhookMessage(WriteTxn& txn, int64_t project, int64_t outbox_row) {
   });
 }
 
+Result<int64_t> DropGroupWebhookMessages(WriteTxn& txn, int64_t project,
+                                         const std::string& group_id) {
+  return Changes(txn.conn(), "DELETE FROM webhook_outbox WHERE project = ? AND group_id = ?",
+                 project, group_id);
+}
+
 Status ReplaceWebhookSecret(WriteTxn& txn, int64_t project, int64_t webhook_row,
                             const std::string& old_blob, const std::string& new_blob) {
   return Execute(txn.conn(),
@@ -255,7 +262,7 @@ Result<std::vector<DueWebhookMessage>> ListDueWebhookMessages(Txn& txn, int64_t 
   return SelectAll(txn.conn(),
                    "SELECT o.project, p.project_id, o.id, o.delivery_id, o.event, o.failure_class,"
                    " o.signature, o.group_id, o.sample_execution_id, o.attempts, o.created_at,"
-                   " o.next_attempt_at, " VIGIL_WEBHOOK_COLUMNS
+                   " o.next_attempt_at, o.detail, " VIGIL_WEBHOOK_COLUMNS
                    " FROM webhook_outbox o JOIN project_webhooks w ON w.id = o.webhook"
                    " JOIN projects p ON p.id = o.project"
                    " WHERE o.next_attempt_at <= ? ORDER BY o.next_attempt_at, o.id LIMIT ?",

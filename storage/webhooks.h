@@ -50,6 +50,10 @@ Status RecordWebhookAttempt(WriteTxn& txn, int64_t project, int64_t webhook_row,
                             int64_t max_log_rows, int64_t now_ms);
 // Removes a queued message without logging it (its webhook is disabled).
 Status DropWebhookMessage(WriteTxn& txn, int64_t project, int64_t outbox_row);
+// Removes, without logging them, every queued message about the project's group `group_id` (the
+// group was muted); returns how many.
+Result<int64_t> DropGroupWebhookMessages(WriteTxn& txn, int64_t project,
+                                         const std::string& group_id);
 // The webhook's log, newest first, at most `limit` rows: one `pending` row per message still
 // queued, then the attempts made.
 Result<std::vector<WebhookAttemptRow>> ListWebhookDeliveries(Txn& txn, int64_t project,

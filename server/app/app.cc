@@ -73,11 +73,13 @@ App::App(Config config, std::unique_ptr<Store> store)
 // The services' callbacks into each other: detection queues webhooks and halts runaways, the abuse
 // monitor drops suspended projects' cached keys and pages the operator.
 void App::WireServices() {
-  // A new failure group queues its webhook messages in the transaction that creates it.
-  detection_.SetOnGroupCreated([this](WriteTxn& txn, int64_t project, const std::string& project_id,
-                                      const StoredFinding& finding, const std::string& execution_id,
-                                      int64_t now_ms) {
-    return webhooks_->OnGroupCreated(txn, project, project_id, finding, execution_id, now_ms);
+  // A new failure group, or a resolved one that recurs, queues its webhook messages in the
+  // transaction that creates or reopens it.
+  detection_.SetOnGroupChange([this](WriteTxn& txn, int64_t project, const std::string& project_id,
+                                     GroupChange change, const StoredFinding& finding,
+                                     const std::string& execution_id, int64_t now_ms) {
+    return webhooks_->OnGroupChange(txn, project, project_id, change, finding, execution_id,
+                                    now_ms);
   });
   detection_.SetMetrics(&metrics_);
   webhooks_->SetMetrics(&metrics_);

@@ -21,10 +21,12 @@ void WriteFailureGroup(JsonWriter& w, const FailureGroupRow& g, const std::strin
       .Field("project_id", project_id)
       .Field("failure_class", g.failure_class)
       .Field("signature", g.signature)
+      .Field("state", GroupStateName(g.state))
       .Field("first_seen", FormatRfc3339Ms(g.first_seen_ms))
-      .Field("last_seen", FormatRfc3339Ms(g.last_seen_ms))
-      .Field("event_count", g.affected_executions)
-      .Field("affected_executions", g.affected_executions);
+      .Field("last_seen", FormatRfc3339Ms(g.last_seen_ms));
+  WriteOptionalTs(w, "state_changed_at", g.state_changed_at_ms);
+  if (!g.state_changed_by.empty()) w.Field("state_changed_by", g.state_changed_by);
+  w.Field("event_count", g.affected_executions).Field("affected_executions", g.affected_executions);
   if (g.cost_wasted_usd > 0) w.FieldDouble("cost_wasted_usd", g.cost_wasted_usd);
   if (!g.sample_execution_id.empty()) w.Field("sample_execution_id", g.sample_execution_id);
   w.EndObject();
@@ -38,9 +40,9 @@ void WriteFinding(JsonWriter& w, const StoredFinding& f, const std::string& exec
       .Field("signature", f.signature)
       .Field("group_id", f.group_id)
       .Field("detected_at", FormatRfc3339Ms(f.detected_at_ms))
-      .Field("source", f.source);
-  if (!f.detail.empty()) w.Field("detail", f.detail);
-  w.EndObject();
+      .Field("source", f.source)
+      .Field("detail", f.detail)
+      .EndObject();
 }
 
 void WriteClasses(JsonWriter& w, const std::vector<std::string>& classes) {

@@ -4,9 +4,13 @@
 #include <string_view>
 #include <unordered_set>
 
+#include "detectors/unicode.h"
 #include "server/codec/json_codec.h"
+#include "server/codec/json_writer.h"
 #include "server/codec/policy_codec.h"
 #include "server/http/log.h"
+#include "server/limits.h"
+#include "storage/audit.h"
 #include "storage/detection.h"
 
 namespace vigil {
@@ -28,6 +32,7 @@ size_t EventBytes(const Event& e) {
 
 StoredFinding ToStored(const Finding& f, int64_t detected_at_ms, const char* source) {
   StoredFinding s;
+  s.detail = std::string(CutUtf8(f.detail, limits::kMaxFindingDetailBytes));
   s.detector = f.detector;
   s.priority = f.priority;
   s.failure_class = f.failure_class;
@@ -229,11 +234,28 @@ Status Detection::FinalPass(int64_t project, const std::string& project_id,
 Status Detection::PutFinding(WriteTxn& txn, int64_t project, const std::string& project_id,
                              int64_t row, const std::string& execution_id,
                              const StoredFinding& finding, int64_t now_ms) {
-  bool created = false;
-  Status s = storage::PutFinding(txn, project, row, execution_id, finding, &created);
-  if (s.ok() && metrics_) metrics_->AddFinding(finding.failure_class);
-  if (!s.ok() || !created || !on_group_created_) return s;
-  return on_group_created_(txn, project, project_id, finding, execution_id, now_ms);
+  auto change = storage::PutFinding(txn, project, row, execution_id, finding);
+  if (!change.ok()) return change.status();
+  if (metrics_) metrics_->AddFinding(finding.failure_class);
+  if (change.value() == GroupChange::kNone) return Status::Ok();
+  if (change.value() == GroupChange::kRegressed) {
+    // The system reopened a group a person resolved: the audit log says when and why.
+    AuditEntry e;
+    e.time_ms = now_ms;
+    e.project = project;
+    e.actor = Actor::kSystem;
+    e.action = "failure_group.regress";
+    JsonWriter detail;
+    detail.BeginObject()
+        .Field("group_id", finding.group_id)
+        .Field("execution_id", execution_id)
+        .EndObject();
+    e.detail_json = detail.Take();
+    Status s = storage::InsertAudit(txn, e);
+    if (!s.ok()) return s;
+  }
+  if (!on_group_change_) return Status::Ok();
+  return on_group_change_(txn, project, project_id, change.value(), finding, execution_id, now_ms);
 }
 
 Status Detection::StoreFinalFindings(WriteTxn& txn, int64_t project, const std::string& project_id,
@@ -242,9 +264,10 @@ Status Detection::StoreFinalFindings(WriteTxn& txn, int64_t project, const std::
                                      double computed_cost, int64_t now_ms) {
   auto old = storage::LoadFindings(txn, project, row);
   if (!old.ok()) return old.status();
-  Status s = storage::DeleteFindings(txn, project, row);
-  if (!s.ok()) return s;
   StoreOrderForRunaway(&findings, policy, StoredRunawayGroup(FromStored(old.value())));
+  // The new findings replace the old ones in place, and the old ones no detector found again go
+  // after: a group then sees that this execution was in it already (no recurrence).
+  Status s;
   for (const Finding& f : findings) {
     // An unchanged finding keeps the time it was first detected.
     int64_t detected_at = now_ms;
@@ -253,6 +276,12 @@ Status Detection::StoreFinalFindings(WriteTxn& txn, int64_t project, const std::
     }
     s = PutFinding(txn, project, project_id, row, execution_id, ToStored(f, detected_at, "final"),
                    now_ms);
+    if (!s.ok()) return s;
+  }
+  for (const StoredFinding& o : old.value()) {
+    const bool kept = std::any_of(findings.begin(), findings.end(),
+                                  [&](const Finding& f) { return f.detector == o.detector; });
+    if (!kept) s = storage::DeleteFinding(txn, project, row, o.detector);
     if (!s.ok()) return s;
   }
   s = storage::SetPrimaryGroup(txn, project, row, PrimaryGroup(findings));

@@ -74,12 +74,15 @@ class Detection {
                                         const std::string& reason, int64_t now_ms)>;
   void SetAutoHalt(AutoHaltFn fn) { auto_halt_ = std::move(fn); }
 
-  // Called inside the write transaction that creates a failure group (its first finding), so
-  // whatever it enqueues (webhook messages) commits with the group: each group fires exactly once.
-  using GroupCreatedFn = std::function<Status(
-      WriteTxn& txn, int64_t project, const std::string& project_id, const StoredFinding& finding,
-      const std::string& execution_id, int64_t now_ms)>;
-  void SetOnGroupCreated(GroupCreatedFn fn) { on_group_created_ = std::move(fn); }
+  // Called inside the write transaction in which a finding creates a failure group (its first
+  // finding) or reopens a resolved one (a regression, docs/detection.md#group-lifecycle), with
+  // that change; so whatever it enqueues (webhook messages) commits with it, and each creation and
+  // each regression fires exactly once. Never called for a finding that changes neither: a muted
+  // group, whatever recurs in it, calls nothing.
+  using GroupChangeFn = std::function<Status(
+      WriteTxn& txn, int64_t project, const std::string& project_id, GroupChange change,
+      const StoredFinding& finding, const std::string& execution_id, int64_t now_ms)>;
+  void SetOnGroupChange(GroupChangeFn fn) { on_group_change_ = std::move(fn); }
   // Counts stored findings by class (optional).
   void SetMetrics(Metrics* metrics) { metrics_ = metrics; }
 
@@ -98,7 +101,8 @@ class Detection {
     int64_t next_arrival = 1;
     size_t bytes = 0;
   };
-  // Stores one finding and, when it creates its group, runs the group-created hook.
+  // Stores one finding and, when it creates or reopens its group, audits a reopening and runs the
+  // group hook.
   Status PutFinding(WriteTxn& txn, int64_t project, const std::string& project_id, int64_t row,
                     const std::string& execution_id, const StoredFinding& finding, int64_t now_ms);
   Status StoreFinalFindings(WriteTxn& txn, int64_t project, const std::string& project_id,
@@ -125,7 +129,7 @@ class Detection {
   Store* store_;
   bool enabled_;
   AutoHaltFn auto_halt_;
-  GroupCreatedFn on_group_created_;
+  GroupChangeFn on_group_change_;
   Metrics* metrics_ = nullptr;
   std::string default_preset_;
 

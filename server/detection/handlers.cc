@@ -7,13 +7,14 @@
 #include "server/audit/audit.h"
 #include "server/codec/json_codec.h"
 #include "server/codec/policy_codec.h"
-#include "server/detection/detection.h"
 #include "server/codec/resources.h"
+#include "server/detection/detection.h"
 #include "server/limits.h"
 #include "storage/audit.h"
 #include "storage/detection.h"
 #include "storage/executions.h"
 #include "storage/store.h"
+#include "storage/webhooks.h"
 
 namespace vigil {
 namespace {
@@ -25,13 +26,42 @@ Result<std::optional<FailureGroupRow>> FindGroup(Store& store, const RequestCont
       [&](ReadTxn& txn) { return storage::GetFailureGroup(txn, ctx.auth.project, id); });
 }
 
+// The `state` filter of GET /failure-groups: open unless asked (what an issue tracker shows
+// first), nullopt for `all`.
+Status StateFilter(const RequestContext& ctx, std::optional<GroupState>* state) {
+  const std::string word = ctx.Query("state");
+  if (word == "all") {
+    state->reset();
+    return Status::Ok();
+  }
+  *state = word.empty() ? GroupState::kOpen : ParseGroupState(word);
+  if (*state) return Status::Ok();
+  return Status::InvalidArgument("invalid state: must be open, resolved, muted or all");
+}
+
+// The audit action of a move to `to`.
+const char* LifecycleAction(GroupState to) {
+  switch (to) {
+    case GroupState::kResolved:
+      return "failure_group.resolve";
+    case GroupState::kMuted:
+      return "failure_group.mute";
+    case GroupState::kOpen:
+      break;
+  }
+  return "failure_group.reopen";
+}
+
 }  // namespace
 
 void DetectionHandlers::ListGroups(RequestContext& ctx) {
+  std::optional<GroupState> state;
+  Status filter = StateFilter(ctx, &state);
+  if (!filter.ok()) return SendError(ctx, filter);
   const int64_t limit = ctx.PageParam("limit", limits::kDefaultPageSize, 1, limits::kMaxPageSize);
   const int64_t offset = ctx.PageParam("offset", 0, 0, limits::kMaxOffset);
   auto groups_result = store_.ReadValue([&](ReadTxn& txn) {
-    return storage::ListFailureGroups(txn, ctx.auth.project, limit, offset);
+    return storage::ListFailureGroups(txn, ctx.auth.project, state, limit, offset);
   });
   if (!groups_result.ok()) return SendError(ctx, groups_result.status());
   std::vector<FailureGroupRow>& groups = groups_result.value();
@@ -42,7 +72,48 @@ void DetectionHandlers::ListGroups(RequestContext& ctx) {
       .Field("count", static_cast<int64_t>(groups.size()))
       .Field("limit", limit)
       .Field("offset", offset)
+      .Field("state", state ? GroupStateName(*state) : std::string_view("all"))
       .EndObject();
+  SendJson(*ctx.res, 200, w.Take());
+}
+
+void DetectionHandlers::ChangeGroupState(RequestContext& ctx, GroupState to) {
+  const std::string& id = ctx.params[0];
+  const Status missing = Status::NotFound("failure group not found");
+  if (id.size() > limits::kMaxIdBytes) return SendError(ctx, missing);
+  std::optional<FailureGroupRow> group;
+  bool changed = false;
+  Status s = store_.Write([&](WriteTxn& txn) {
+    auto before =
+        storage::SetGroupState(txn, ctx.auth.project, id, to, ctx.auth.key_id, ctx.now_ms);
+    if (!before.ok()) return before.status();
+    if (!before.value()) return missing;
+    changed = *before.value() != to;
+    if (changed && to == GroupState::kMuted) {
+      // A muted group sends nothing, also what was queued before it was muted.
+      auto dropped = storage::DropGroupWebhookMessages(txn, ctx.auth.project, id);
+      if (!dropped.ok()) return dropped.status();
+    }
+    if (changed) {
+      JsonWriter detail;
+      detail.BeginObject()
+          .Field("group_id", id)
+          .Field("previous_state", GroupStateName(*before.value()))
+          .EndObject();
+      Status a =
+          storage::InsertAudit(txn, ActionEntry(ctx, LifecycleAction(to), 200, detail.Take()));
+      if (!a.ok()) return a;
+    }
+    auto after = storage::GetFailureGroup(txn, ctx.auth.project, id);
+    if (!after.ok()) return after.status();
+    group = std::move(after.value());
+    return Status::Ok();
+  });
+  if (!s.ok()) return SendError(ctx, s);
+  JsonWriter w;
+  w.BeginObject().Field("ok", true).Field("changed", changed).Key("failure_group");
+  WriteFailureGroup(w, *group, ctx.auth.project_id);
+  w.EndObject();
   SendJson(*ctx.res, 200, w.Take());
 }
 

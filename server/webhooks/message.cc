@@ -8,6 +8,7 @@
 
 #include "detectors/detectors.h"
 #include "detectors/playbooks.h"
+#include "detectors/unicode.h"
 #include "domain/base64.h"
 #include "domain/time_util.h"
 #include "server/codec/json_writer.h"
@@ -34,12 +35,10 @@ std::string HexColor(uint32_t rgb) {
   return out;
 }
 
-// Cuts long signatures for chat texts, on a UTF-8 character boundary.
+// Cuts long signatures and details for chat texts, on a UTF-8 character boundary.
 std::string Shorten(const std::string& text) {
   if (text.size() <= limits::kWebhookAdapterSignatureChars) return text;
-  size_t cut = limits::kWebhookAdapterSignatureChars;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return text.substr(0, cut) + "…";
+  return std::string(CutUtf8(text, limits::kWebhookAdapterSignatureChars)) + "…";
 }
 
 // Slack's mrkdwn treats &, < and > as control characters.
@@ -80,13 +79,16 @@ struct Links {
   std::string playbook;  // dashboard page of the playbook, "" = none
 };
 
+bool IsTest(const WebhookPayload& p) { return p.event == WebhookEvent::kTest; }
+bool IsRegression(const WebhookPayload& p) { return p.event == WebhookEvent::kGroupRegressed; }
+
 Links LinksFor(const WebhookPayload& p, const std::string& dashboard_url) {
   Links l;
   if (dashboard_url.empty()) return l;
   if (!p.sample_execution_id.empty()) {
     l.sample = dashboard_url + "/executions/" + UrlEncode(p.sample_execution_id);
   }
-  if (!p.test && FindPlaybook(p.failure_class, p.signature)) {
+  if (!IsTest(p) && FindPlaybook(p.failure_class, p.signature)) {
     l.playbook = dashboard_url + "/playbooks?class=" + UrlEncode(p.failure_class) +
                  "&signature=" + UrlEncode(p.signature);
   }
@@ -96,14 +98,13 @@ Links LinksFor(const WebhookPayload& p, const std::string& dashboard_url) {
 std::string Canonical(const WebhookPayload& p, const std::string& dashboard_url) {
   const Links links = LinksFor(p, dashboard_url);
   JsonWriter w;
-  w.BeginObject()
-      .Field("version", "1")
-      .Field("event", p.test ? kEventGroupTest : kEventGroupCreated);
-  if (p.test) w.Field("test", true);
+  w.BeginObject().Field("version", "1").Field("event", WebhookEventName(p.event));
+  if (IsTest(p)) w.Field("test", true);
   w.Field("project_id", p.project_id).Field("webhook_id", p.webhook_id);
   if (!p.group_id.empty()) w.Field("group_id", p.group_id);
   w.Field("failure_class", p.failure_class).Field("signature", p.signature);
   if (!p.sample_execution_id.empty()) w.Field("sample_execution_id", p.sample_execution_id);
+  if (!p.detail.empty()) w.Field("detail", p.detail);
   if (!dashboard_url.empty()) w.Field("dashboard_url", dashboard_url);
   if (!links.playbook.empty()) w.Field("playbook_url", links.playbook);
   w.Field("delivery_id", p.delivery_id)
@@ -112,39 +113,70 @@ std::string Canonical(const WebhookPayload& p, const std::string& dashboard_url)
   return w.Take();
 }
 
+// The chat adapters' headline: "Vigil alert", "Vigil regression" or "Vigil test".
+std::string Headline(const WebhookPayload& p) {
+  if (IsTest(p)) return "Vigil test";
+  return IsRegression(p) ? "Vigil regression" : "Vigil alert";
+}
+
+std::string SlackText(const WebhookPayload& p) {
+  const std::string cls = SlackEscape(p.failure_class), project = SlackEscape(p.project_id);
+  if (IsTest(p)) {
+    return "Test message: this is how Vigil announces the first occurrence of a failure class in "
+           "project " +
+           project + ".";
+  }
+  if (IsRegression(p)) {
+    return "*" + cls + "* recurred in project " + project +
+           " after it was resolved: the failure group is open again.";
+  }
+  return "First occurrence of *" + cls + "* in project " + project +
+         ": a new failure group was created.";
+}
+
+// The fields of a chat message, each already in the service's markup; "" = left out.
+struct ChatFields {
+  std::string why;       // the finding's detail
+  std::string sample;    // a link to the sample execution
+  std::string playbook;  // a link to the playbook
+};
+
+// `"fields": [...]` (Why, Sample execution, Playbook), when any is known. Slack and Discord name
+// a field's title and its width differently: `label_key` and `short_key`.
+void WriteChatFields(JsonWriter& w, const ChatFields& f, const char* label_key,
+                     const char* short_key) {
+  if (f.why.empty() && f.sample.empty() && f.playbook.empty()) return;
+  const auto field = [&](const char* label, const std::string& value, bool is_short) {
+    if (value.empty()) return;
+    w.BeginObject().Field(label_key, label).Field("value", value).Field(short_key, is_short);
+    w.EndObject();
+  };
+  w.Key("fields").BeginArray();
+  field("Why", f.why, false);
+  field("Sample execution", f.sample, true);
+  field("Playbook", f.playbook, true);
+  w.EndArray();
+}
+
+void SlackFields(JsonWriter& w, const WebhookPayload& p, const Links& links) {
+  ChatFields f;
+  if (!p.detail.empty()) f.why = SlackEscape(Shorten(p.detail));
+  if (!links.sample.empty()) {
+    f.sample = "<" + links.sample + "|" + SlackEscape(p.sample_execution_id) + ">";
+  }
+  if (!links.playbook.empty()) f.playbook = "<" + links.playbook + "|Open recommended remediation>";
+  WriteChatFields(w, f, "title", "short");
+}
+
 std::string Slack(const WebhookPayload& p, const std::string& dashboard_url) {
   const Links links = LinksFor(p, dashboard_url);
-  const std::string sig = Shorten(p.signature);
-  const std::string text =
-      p.test ? "Test message: this is how Vigil announces the first occurrence of a failure "
-               "class in project " +
-                   SlackEscape(p.project_id) + "."
-             : "First occurrence of *" + SlackEscape(p.failure_class) + "* in project " +
-                   SlackEscape(p.project_id) + ": a new failure group was created.";
   JsonWriter w;
   w.BeginObject().Field("username", "Vigil").Key("attachments").BeginArray().BeginObject();
   w.Field("color", HexColor(ClassColor(p.failure_class)))
-      .Field("pretext", p.test ? "*Vigil test*" : "*Vigil alert*")
-      .Field("title", SlackEscape(p.failure_class) + " · " + SlackEscape(sig))
-      .Field("text", text);
-  if (!links.sample.empty() || !links.playbook.empty()) {
-    w.Key("fields").BeginArray();
-    if (!links.sample.empty()) {
-      w.BeginObject()
-          .Field("title", "Sample execution")
-          .Field("value", "<" + links.sample + "|" + SlackEscape(p.sample_execution_id) + ">")
-          .Field("short", true)
-          .EndObject();
-    }
-    if (!links.playbook.empty()) {
-      w.BeginObject()
-          .Field("title", "Playbook")
-          .Field("value", "<" + links.playbook + "|Open recommended remediation>")
-          .Field("short", true)
-          .EndObject();
-    }
-    w.EndArray();
-  }
+      .Field("pretext", "*" + Headline(p) + "*")
+      .Field("title", SlackEscape(p.failure_class) + " · " + SlackEscape(Shorten(p.signature)))
+      .Field("text", SlackText(p));
+  SlackFields(w, p, links);
   w.Field("footer", "Vigil · delivery " + p.delivery_id)
       .Field("ts", p.queued_at_ms / 1000)
       .Key("mrkdwn_in")
@@ -156,35 +188,38 @@ std::string Slack(const WebhookPayload& p, const std::string& dashboard_url) {
   return w.Take();
 }
 
+// The detail goes in a code span: it may name a tool the agent chose, which must not turn into a
+// link or a mention.
+void DiscordFields(JsonWriter& w, const WebhookPayload& p, const Links& links) {
+  ChatFields f;
+  if (!p.detail.empty()) f.why = CodeSpan(Shorten(p.detail));
+  if (!links.sample.empty()) {
+    f.sample = "[" + MarkdownLabel(p.sample_execution_id) + "](" + links.sample + ")";
+  }
+  if (!links.playbook.empty()) {
+    f.playbook = "[Open recommended remediation](" + links.playbook + ")";
+  }
+  WriteChatFields(w, f, "name", "inline");
+}
+
 std::string Discord(const WebhookPayload& p, const std::string& dashboard_url) {
   const Links links = LinksFor(p, dashboard_url);
   std::string description =
       "Class " + CodeSpan(p.failure_class) + ", signature " + CodeSpan(Shorten(p.signature)) + ": ";
-  description += p.test ? "a test message from Vigil for project " + CodeSpan(p.project_id) + "."
-                        : "first occurrence in project " + CodeSpan(p.project_id) + ".";
+  const std::string project = CodeSpan(p.project_id);
+  if (IsTest(p)) {
+    description += "a test message from Vigil for project " + project + ".";
+  } else if (IsRegression(p)) {
+    description += "recurred in project " + project + " after it was resolved.";
+  } else {
+    description += "first occurrence in project " + project + ".";
+  }
   JsonWriter w;
   w.BeginObject().Field("username", "Vigil").Key("embeds").BeginArray().BeginObject();
-  w.Field("title", std::string(p.test ? "Vigil test · " : "Vigil alert · ") + p.failure_class)
+  w.Field("title", Headline(p) + " · " + p.failure_class)
       .Field("description", description)
       .Field("color", static_cast<int64_t>(ClassColor(p.failure_class)));
-  if (!links.sample.empty() || !links.playbook.empty()) {
-    w.Key("fields").BeginArray();
-    if (!links.sample.empty()) {
-      w.BeginObject()
-          .Field("name", "Sample execution")
-          .Field("value", "[" + MarkdownLabel(p.sample_execution_id) + "](" + links.sample + ")")
-          .Field("inline", true)
-          .EndObject();
-    }
-    if (!links.playbook.empty()) {
-      w.BeginObject()
-          .Field("name", "Playbook")
-          .Field("value", "[Open recommended remediation](" + links.playbook + ")")
-          .Field("inline", true)
-          .EndObject();
-    }
-    w.EndArray();
-  }
+  DiscordFields(w, p, links);
   w.Key("footer").BeginObject().Field("text", "delivery " + p.delivery_id).EndObject();
   w.Field("timestamp", FormatRfc3339Ms(p.queued_at_ms));
   w.EndObject().EndArray().EndObject();
@@ -196,6 +231,24 @@ bool StartsWith(std::string_view s, std::string_view prefix) {
 }
 
 }  // namespace
+
+std::string_view WebhookEventName(WebhookEvent event) {
+  switch (event) {
+    case WebhookEvent::kGroupRegressed:
+      return kEventGroupRegressed;
+    case WebhookEvent::kTest:
+      return kEventGroupTest;
+    case WebhookEvent::kGroupCreated:
+      break;
+  }
+  return kEventGroupCreated;
+}
+
+WebhookEvent WebhookEventFromName(std::string_view name) {
+  if (name == kEventGroupCreated) return WebhookEvent::kGroupCreated;
+  if (name == kEventGroupRegressed) return WebhookEvent::kGroupRegressed;
+  return WebhookEvent::kTest;
+}
 
 WebhookFormat FormatForUrl(std::string_view url) {
   // Scheme and host are case-insensitive; the path is not.

@@ -9,17 +9,29 @@
 namespace vigil {
 
 inline constexpr std::string_view kEventGroupCreated = "failure_group.created";
+inline constexpr std::string_view kEventGroupRegressed = "failure_group.regressed";
 inline constexpr std::string_view kEventGroupTest = "failure_group.test";
+
+// What a message announces: a new group, a resolved group that recurred, or nothing (a test).
+enum class WebhookEvent { kGroupCreated, kGroupRegressed, kTest };
+
+// The `event` word of each (the outbox stores it; docs/api.md#webhook-messages).
+std::string_view WebhookEventName(WebhookEvent event);
+// The event a stored word names; a test for a word it does not know, so that nothing unknown is
+// ever announced as a failure.
+WebhookEvent WebhookEventFromName(std::string_view name);
 
 // What one message says. Empty strings are "not applicable" and leave their key out.
 struct WebhookPayload {
-  bool test = false;  // failure_group.test
+  WebhookEvent event = WebhookEvent::kGroupCreated;
   std::string project_id;
   std::string webhook_id;
   std::string group_id;
   std::string failure_class;
   std::string signature;
+  // The execution whose finding created (or, for a regression, reopened) the group.
   std::string sample_execution_id;
+  std::string detail;  // why that finding fired (StoredFinding::detail)
   std::string delivery_id;
   int64_t queued_at_ms = 0;  // the body's `timestamp` (the same on every attempt)
 };

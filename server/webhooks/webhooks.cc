@@ -99,13 +99,14 @@ std::string ValidUtf8(std::string_view in) {
 
 WebhookPayload PayloadFor(const DueWebhookMessage& d) {
   WebhookPayload p;
-  p.test = d.message.event == kEventGroupTest;
+  p.event = WebhookEventFromName(d.message.event);
   p.project_id = d.project_id;
   p.webhook_id = d.webhook.webhook_id;
   p.group_id = d.message.group_id;
   p.failure_class = d.message.failure_class;
   p.signature = d.message.signature;
   p.sample_execution_id = d.message.sample_execution_id;
+  p.detail = d.message.detail;
   p.delivery_id = d.message.delivery_id;
   p.queued_at_ms = d.message.created_at_ms;
   return p;
@@ -235,10 +236,11 @@ int64_t WebhookService::RetryDelayMs(int64_t base_ms, int64_t attempt, int64_t r
   return ms;
 }
 
-Status WebhookService::OnGroupCreated(WriteTxn& txn, int64_t project,
-                                      const std::string& /*project_id*/,
-                                      const StoredFinding& finding, const std::string& execution_id,
-                                      int64_t now_ms) {
+Status WebhookService::OnGroupChange(WriteTxn& txn, int64_t project,
+                                     const std::string& /*project_id*/, GroupChange change,
+                                     const StoredFinding& finding, const std::string& execution_id,
+                                     int64_t now_ms) {
+  if (change == GroupChange::kNone) return Status::Ok();
   auto hooks = storage::ListEnabledWebhooks(txn, project);
   if (!hooks.ok()) return hooks.status();
   bool queued_any = false;
@@ -250,11 +252,14 @@ Status WebhookService::OnGroupCreated(WriteTxn& txn, int64_t project,
     }
     WebhookMessage m;
     m.delivery_id = "del-" + RandomHex(8);
-    m.event = std::string(kEventGroupCreated);
+    m.event = std::string(WebhookEventName(change == GroupChange::kRegressed
+                                               ? WebhookEvent::kGroupRegressed
+                                               : WebhookEvent::kGroupCreated));
     m.failure_class = finding.failure_class;
     m.signature = finding.signature;
     m.group_id = finding.group_id;
     m.sample_execution_id = execution_id;
+    m.detail = finding.detail;
     m.created_at_ms = now_ms;
     m.next_attempt_at_ms = now_ms;
     auto queued =

@@ -2,13 +2,13 @@
 // created, and the background sender that delivers the outbox.
 //
 // Delivery that survives: messages are rows of webhook_outbox, queued in the same transaction
-// that creates the group (Detection's group-created hook), so each group fires exactly once and a
-// crash or restart loses nothing. Sender threads scan the outbox for due rows, make one signed
-// attempt each (connecting to the address that passed the SSRF check, 15 s bound enforced by a
-// watchdog, redirects not followed), and record the attempt through ordinary Store::Write jobs;
-// they never hold the writer while waiting on a receiver, so a slow or dead receiver cannot slow
-// ingestion. Delivery is at least once: an attempt cut short by shutdown is made again after the
-// restart (receivers deduplicate on webhook-id).
+// that creates the group or reopens it (Detection's group hook), so each creation and each
+// regression fires exactly once and a crash or restart loses nothing. Sender threads scan the
+// outbox for due rows, make one signed attempt each (connecting to the address that passed the SSRF
+// check, 15 s bound enforced by a watchdog, redirects not followed), and record the attempt through
+// ordinary Store::Write jobs; they never hold the writer while waiting on a receiver, so a slow or
+// dead receiver cannot slow ingestion. Delivery is at least once: an attempt cut short by shutdown
+// is made again after the restart (receivers deduplicate on webhook-id).
 //
 // Thread-safety: every public method may be called from any thread.
 #pragma once
@@ -81,11 +81,12 @@ class WebhookService {
   // Whether secrets can be stored (VIGIL_MASTER_KEY set).
   bool configured() const { return box_.configured(); }
 
-  // The group-created hook: inside the creating transaction, queues one message per enabled
-  // webhook of the project whose enabled_classes is empty or holds the finding's class.
-  Status OnGroupCreated(WriteTxn& txn, int64_t project, const std::string& project_id,
-                        const StoredFinding& finding, const std::string& execution_id,
-                        int64_t now_ms);
+  // The group hook: inside the transaction that created a group (kCreated) or reopened a resolved
+  // one because it recurred (kRegressed), queues one message per enabled webhook of the project
+  // whose enabled_classes is empty or holds the finding's class. kNone queues nothing.
+  Status OnGroupChange(WriteTxn& txn, int64_t project, const std::string& project_id,
+                       GroupChange change, const StoredFinding& finding,
+                       const std::string& execution_id, int64_t now_ms);
 
   struct Created {
     WebhookRow row;

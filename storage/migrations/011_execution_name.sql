@@ -1,7 +1,3 @@
--- What a finding says about itself ("412 steps: over this agent's steps baseline of ..."), shown
--- with it. NULL = the detector explains nothing beyond its signature.
-ALTER TABLE findings ADD COLUMN detail TEXT;
-
 -- An execution's `name` (a protocol extension: the agent's name as its SDK reports it). NULL = not
 -- sent, as for every execution of a Mesedi SDK.
 ALTER TABLE executions ADD COLUMN name TEXT;

@@ -19,6 +19,10 @@ TEST_CASE("Every typed value's spelling parses back to the value; unknown spelli
        {DeliveryStatus::kDelivered, DeliveryStatus::kFailed, DeliveryStatus::kPending}) {
     CHECK(ParseDeliveryStatus(DeliveryStatusName(d)) == d);
   }
+  for (GroupState g : {GroupState::kOpen, GroupState::kResolved, GroupState::kMuted}) {
+    CHECK(ParseGroupState(GroupStateName(g)) == g);
+  }
+  CHECK_FALSE(ParseGroupState("all").has_value());  // a list filter, not a state
   CHECK_FALSE(ParseTier("team").has_value());
   CHECK_FALSE(ParseTier("Pro").has_value());  // spellings are exact; callers normalise first
   CHECK_FALSE(ParseActor("").has_value());
@@ -38,6 +42,9 @@ TEST_CASE("The spellings are the documented wire values") {
   CHECK(DeliveryStatusName(DeliveryStatus::kDelivered) == "delivered");
   CHECK(DeliveryStatusName(DeliveryStatus::kFailed) == "failed");
   CHECK(DeliveryStatusName(DeliveryStatus::kPending) == "pending");
+  CHECK(GroupStateName(GroupState::kOpen) == "open");
+  CHECK(GroupStateName(GroupState::kResolved) == "resolved");
+  CHECK(GroupStateName(GroupState::kMuted) == "muted");
 }
 
 }  // namespace

@@ -12,18 +12,9 @@ using vigil::testing::MakeEvent;
 using vigil::testing::MakeFinding;
 using vigil::testing::TempStore;
 
-namespace {
-
-// Creates execution `id` of `project` with one event; returns its row.
-int64_t NewExecution(TempStore& t, int64_t project, const std::string& id) {
-  return t.Ingest(project, {MakeEvent(id + "-ev", id, 1, 10)}).touched[0].row_id;
-}
-
-}  // namespace
-
 TEST_CASE("LoadForDetection reads the same on both sides and sees the write job's own changes") {
   TempStore t;
-  const int64_t row = NewExecution(t, t.a, "e1");
+  const int64_t row = t.NewExecution(t.a, "e1");
   auto read = t.Read([&](Txn& txn) { return storage::LoadForDetection(txn, t.a, "e1"); });
   REQUIRE(read.has_value());
   CHECK(read->row_id == row);
@@ -43,8 +34,8 @@ TEST_CASE("LoadForDetection reads the same on both sides and sees the write job'
 
 TEST_CASE("PutFinding creates its group once and only ever moves the group's last_seen forward") {
   TempStore t;
-  const int64_t e1 = NewExecution(t, t.a, "e1");
-  const int64_t e2 = NewExecution(t, t.a, "e2");
+  const int64_t e1 = t.NewExecution(t.a, "e1");
+  const int64_t e2 = t.NewExecution(t.a, "e2");
   CHECK(t.AddFinding(t.a, e1, "e1", MakeFinding("loop", "g1", 100)));
   CHECK_FALSE(t.AddFinding(t.a, e2, "e2", MakeFinding("loop", "g1", 300)));
   // Replaces e1's finding.
@@ -60,17 +51,18 @@ TEST_CASE("PutFinding creates its group once and only ever moves the group's las
   REQUIRE(findings.size() == 1);  // one per (execution, detector)
   CHECK(findings[0].detected_at_ms == 200);
   // The same group id in project b is another group.
-  const int64_t b1 = NewExecution(t, t.b, "e1");
+  const int64_t b1 = t.NewExecution(t.b, "e1");
   CHECK(t.AddFinding(t.b, b1, "e1", MakeFinding("loop", "g1", 50)));
   CHECK(t.Read([&](Txn& txn) { return storage::GetFailureGroup(txn, t.a, "g1"); })->first_seen_ms ==
         100);
   CHECK_FALSE(t.Read([&](Txn& txn) { return storage::GetFailureGroup(txn, t.a, "g2"); }));
 }
 
-TEST_CASE("Findings load by priority; deleting them leaves other executions' findings") {
+TEST_CASE(
+    "Findings load by priority; deleting one leaves the others and other executions' findings") {
   TempStore t;
-  const int64_t e1 = NewExecution(t, t.a, "e1");
-  const int64_t e2 = NewExecution(t, t.a, "e2");
+  const int64_t e1 = t.NewExecution(t.a, "e1");
+  const int64_t e2 = t.NewExecution(t.a, "e2");
   t.AddFinding(t.a, e1, "e1", MakeFinding("cost", "g-cost", 10, 5));
   t.AddFinding(t.a, e1, "e1", MakeFinding("crash", "g-crash", 10, 1));
   t.AddFinding(t.a, e2, "e2", MakeFinding("crash", "g-crash", 10, 1));
@@ -79,16 +71,20 @@ TEST_CASE("Findings load by priority; deleting them leaves other executions' fin
   CHECK(f[0].detector == "crash");
   CHECK(f[1].detector == "cost");
   CHECK(t.Read([&](Txn& txn) { return storage::LoadFindings(txn, t.b, e1); }).empty());
-  REQUIRE(t.Write([&](WriteTxn& txn) { return storage::DeleteFindings(txn, t.b, e1); }).ok());
+  REQUIRE(
+      t.Write([&](WriteTxn& txn) { return storage::DeleteFinding(txn, t.b, e1, "crash"); }).ok());
   CHECK(t.Read([&](Txn& txn) { return storage::LoadFindings(txn, t.a, e1); }).size() == 2);
-  REQUIRE(t.Write([&](WriteTxn& txn) { return storage::DeleteFindings(txn, t.a, e1); }).ok());
-  CHECK(t.Read([&](Txn& txn) { return storage::LoadFindings(txn, t.a, e1); }).empty());
+  REQUIRE(
+      t.Write([&](WriteTxn& txn) { return storage::DeleteFinding(txn, t.a, e1, "crash"); }).ok());
+  auto left = t.Read([&](Txn& txn) { return storage::LoadFindings(txn, t.a, e1); });
+  REQUIRE(left.size() == 1);
+  CHECK(left[0].detector == "cost");
   CHECK(t.Read([&](Txn& txn) { return storage::LoadFindings(txn, t.a, e2); }).size() == 1);
 }
 
 TEST_CASE("SetPrimaryGroup and SetEstimatedCost change the project's execution only") {
   TempStore t;
-  const int64_t row = NewExecution(t, t.a, "e1");
+  const int64_t row = t.NewExecution(t.a, "e1");
   REQUIRE(t.Write([&](WriteTxn& txn) {
              Status s = storage::SetPrimaryGroup(txn, t.a, row, "g1");
              if (s.ok()) s = storage::SetEstimatedCost(txn, t.a, row, 1.25);
@@ -108,7 +104,7 @@ TEST_CASE("SetPrimaryGroup and SetEstimatedCost change the project's execution o
 
 TEST_CASE("ListFailureGroups pages the project's groups, most recently seen first") {
   TempStore t;
-  const int64_t row = NewExecution(t, t.a, "e1");
+  const int64_t row = t.NewExecution(t.a, "e1");
   t.AddFinding(t.a, row, "e1", MakeFinding("d1", "old", 100));
   t.AddFinding(t.a, row, "e1", MakeFinding("d2", "new", 300));
   t.AddFinding(t.a, row, "e1", MakeFinding("d3", "mid", 200));

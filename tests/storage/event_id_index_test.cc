@@ -14,6 +14,7 @@
 #include "storage/migrations.h"
 #include "storage/projects.h"
 #include "storage/store.h"
+#include "tests/storage/old_schema.h"
 
 using namespace vigil;
 
@@ -210,17 +211,7 @@ TEST_CASE("The migration moves stored event ids into the index and keeps every e
     // A database as the previous schema (migrations 1-8) left it, with events in it.
     SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
     db.exec("PRAGMA foreign_keys=ON");
-    db.exec(
-        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
-        " applied_at INTEGER NOT NULL)");
-    for (const Migration& m : EmbeddedMigrations()) {
-      if (m.version > 8) break;
-      db.exec(m.sql);
-      SQLite::Statement rec(db, "INSERT INTO schema_migrations VALUES (?, ?, 0)");
-      rec.bind(1, m.version);
-      rec.bind(2, m.name);
-      rec.exec();
-    }
+    vigil::testing::ApplyMigrationsUpTo(db, 8);
     db.exec("INSERT INTO projects(id, project_id, name, created_at) VALUES (1, 'p', 'P', 0)");
     db.exec(
         "INSERT INTO executions(id, project, execution_id, status, started_at)"

@@ -23,10 +23,9 @@ void Fill(TempStore& t, int64_t project) {
       project,
       {MakeEvent("1", "e1", 2, 100), MakeEvent("2", "e1", 1, 110), MakeEvent("3", "e2", 1, 200)});
   const StoredFinding f = testing::MakeFinding("crash", "grp", 5);
-  bool created = false;
   const std::string webhook_id = "wh-" + std::to_string(project);
   REQUIRE(t.Write([&](WriteTxn& txn) {
-             Status s = storage::PutFinding(txn, project, r.touched[0].row_id, "e1", f, &created);
+             Status s = storage::PutFinding(txn, project, r.touched[0].row_id, "e1", f).status();
              if (s.ok())
                s = storage::CreateWebhook(txn, project, testing::MakeWebhook(webhook_id), 5);
              return s;

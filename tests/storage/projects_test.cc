@@ -32,7 +32,6 @@ void Populate(TempStore& t, int64_t project) {
   llm.fields.model = "model-1";
   const int64_t row = t.Ingest(project, {llm}).touched[0].row_id;
   const StoredFinding f = testing::MakeFinding("d", "grp", 2);
-  bool created = false;
   AuditEntry e;
   e.time_ms = 5;
   e.project = project;
@@ -46,7 +45,7 @@ void Populate(TempStore& t, int64_t project) {
   sig.detected_at_ms = 7;
   REQUIRE(t.Write([&](WriteTxn& txn) {
              Status s = storage::UpsertKey(txn, project, "key-" + n, "hash-" + n, "vk_", "k", 1);
-             if (s.ok()) s = storage::PutFinding(txn, project, row, "exec-1", f, &created);
+             if (s.ok()) s = storage::PutFinding(txn, project, row, "exec-1", f).status();
              if (s.ok()) s = storage::PutPolicy(txn, project, "{}", 3);
              if (s.ok())
                s = storage::CreateWebhook(txn, project, testing::MakeWebhook("wh-" + n), 5);

@@ -76,15 +76,19 @@ class TempStore {
         [&](WriteTxn& txn) { return storage::IngestEvents(txn, project, events, now_ms); });
   }
   // Stores the finding `f` of the execution `execution_id` (row `row`) of `project` in one
-  // committed write job: whether it created the finding's group.
+  // committed write job: what it did to the finding's group.
+  GroupChange StoreFinding(int64_t project, int64_t row, const std::string& execution_id,
+                           const StoredFinding& f) {
+    return Write(
+        [&](WriteTxn& txn) { return storage::PutFinding(txn, project, row, execution_id, f); });
+  }
+  // The same: whether it created the finding's group.
   bool AddFinding(int64_t project, int64_t row, const std::string& execution_id,
                   const StoredFinding& f) {
-    bool created = false;
-    REQUIRE(Write([&](WriteTxn& txn) {
-              return storage::PutFinding(txn, project, row, execution_id, f, &created);
-            }).ok());
-    return created;
+    return StoreFinding(project, row, execution_id, f) == GroupChange::kCreated;
   }
+  // Creates execution `execution_id` of `project` with one event; returns its row.
+  int64_t NewExecution(int64_t project, const std::string& execution_id);
   // The internal row id of the stored execution `execution_id` of `project`.
   int64_t RowOf(int64_t project, const std::string& execution_id) {
     auto in = Read([&](Txn& txn) { return storage::LoadForDetection(txn, project, execution_id); });
@@ -131,6 +135,10 @@ inline Event MakeEvent(const std::string& event_id, const std::string& execution
   e.timestamp_ms = timestamp_ms;
   e.payload_json = "{}";
   return e;
+}
+
+inline int64_t TempStore::NewExecution(int64_t project, const std::string& execution_id) {
+  return Ingest(project, {MakeEvent(execution_id + "-ev", execution_id, 1, 10)}).touched[0].row_id;
 }
 
 // A live finding of `detector` in the group `group_id` (class "crashes"), found at `at_ms`.

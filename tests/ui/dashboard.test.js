@@ -423,6 +423,35 @@ describe('dashboard', () => {
     }
   });
 
+  test('a failure group is resolved, muted and reopened from its page, and the list filters by state', TIMEOUT, async () => {
+    await withPage('15-group-lifecycle', async (page, p) => {
+      await signIn(page, vigil.base, DEV_KEY, '/ui/failure-groups');
+      await page.locator('#groups-list a', { hasText: 'c0ffee00c0ffee01' }).click();
+      await page.locator('#group-state', { hasText: 'open' }).waitFor();
+      await page.locator('#group-resolve').click();
+      await page.locator('#group-state', { hasText: 'resolved' }).waitFor();
+      await p.shot('15-group-resolved');
+      // The list shows open groups first; the filter finds the resolved one.
+      await page.goto(vigil.base + '/ui/failure-groups');
+      await page.locator('#groups-list a', { hasText: 'c0ffee00c0ffee02' }).waitFor();
+      assert.equal(await page.locator('#groups-list a', { hasText: 'c0ffee00c0ffee01' }).count(), 0);
+      await page.locator('#filter-state').selectOption('resolved');
+      await page.locator('#groups-list a', { hasText: 'c0ffee00c0ffee01' }).waitFor();
+      assert.equal(await page.locator('#groups-list a', { hasText: 'c0ffee00c0ffee02' }).count(), 0);
+      assert.match(page.url(), /state=resolved/);
+      await page.locator('#groups-list a', { hasText: 'c0ffee00c0ffee01' }).click();
+      await page.locator('#group-mute').click();
+      await page.locator('#group-state', { hasText: 'muted' }).waitFor();
+      await page.locator('#group-reopen').click();
+      await page.locator('#group-state', { hasText: 'open' }).waitFor();
+      const moves = (await api.ok('GET', '/audit-log?limit=50')).entries
+        .filter((e) => e.action.startsWith('failure_group.')).map((e) => e.action);
+      for (const action of ['failure_group.resolve', 'failure_group.mute', 'failure_group.reopen']) {
+        assert.ok(moves.includes(action), `${action} in ${moves}`);
+      }
+    });
+  });
+
   test('every view works with an empty project', TIMEOUT, async () => {
     const signup = await api.post('/signup', { email: 'empty@example.com', project_name: 'Empty project' }, { key: '' });
     assert.equal(signup.status, 201, signup.text);

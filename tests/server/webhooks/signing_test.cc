@@ -99,7 +99,7 @@ TEST_CASE("With a dashboard URL the body links the dashboard and the playbook") 
 
 TEST_CASE("A test message is marked and carries no group, sample or playbook") {
   WebhookPayload p = Sample();
-  p.test = true;
+  p.event = WebhookEvent::kTest;
   p.group_id.clear();
   p.sample_execution_id.clear();
   p.signature = "test_signature";
@@ -144,7 +144,7 @@ TEST_CASE("The Discord adapter builds one embed with a decimal colour") {
   CHECK(std::string_view(embed["description"]).find("`cost_$0.10+`") != std::string_view::npos);
   CHECK(std::string_view(embed["footer"]["text"]) == "delivery del-00112233aabbccdd");
   CHECK(std::string_view(embed["timestamp"]) == "2026-05-14T12:00:00.123Z");
-  p.test = true;
+  p.event = WebhookEvent::kTest;
   auto test = Parse(parser, RenderWebhookBody(p, WebhookFormat::kDiscord, ""));
   CHECK(std::string_view(test["embeds"].at(0)["title"]) == "Vigil test · cost_velocity");
 }

@@ -72,6 +72,11 @@ export function classBadge(cls) {
   return h('span', { class: ['badge', 'class-' + cls] }, cls);
 }
 
+// A failure group's lifecycle state: open, resolved or muted.
+export function groupStateBadge(state) {
+  return h('span', { class: ['badge', 'state-' + state] }, state);
+}
+
 export function notice(kind, ...children) {
   return h('div', { class: ['notice', kind], role: kind === 'error' ? 'alert' : 'status' }, ...children);
 }
