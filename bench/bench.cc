@@ -66,8 +66,9 @@ struct Options {
 constexpr int kBatch = 100;
 
 // Writes the id of event `j` of request `i` to `out`. Ordered ids ("<run>-<i>-<j>") land next to
-// each other in the events' unique id index; SDK ids ("evt-" + 12 random hex digits, spec §15)
-// land anywhere in it. `rng` is the caller's xorshift state.
+// each other in the events' unique id index; SDK ids ("evt-" + 12 random hex digits,
+// docs/protocol.md#what-mesedi-sdks-send) land anywhere in it. `rng` is the caller's xorshift
+// state.
 void EventId(const Options& o, const char* run, long i, int j, uint64_t& rng, char (&out)[64]) {
   if (!o.sdk_ids) {
     std::snprintf(out, sizeof out, "%s-%ld-%d", run, i, j);

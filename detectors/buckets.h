@@ -1,4 +1,5 @@
-// Signature buckets (spec §8.3.2): a measured value becomes the label of the largest edge <= value.
+// Signature buckets (docs/detection.md#buckets): a measured value becomes the label of the largest
+// edge <= value.
 //
 // Bucketing keeps one group per order of magnitude instead of one group per exact value, so two
 // runaways that stopped at 61 s and 75 s land in the same group. Pure, thread-safe.
@@ -18,7 +19,8 @@ std::string_view CostBucket(double cost_usd);     // cost_$0+ ... cost_$10+
 std::string_view LexicalBucket(double distance);  // lexical_drift_0.45+ ... lexical_drift_0.70+
 
 // Position of `label` within its family (0 = first edge), or std::nullopt when `label` is not a
-// bucket label. Lets a caller tell whether a live finding raised its bucket (spec §8.4).
+// bucket label. Lets a caller tell whether a live finding raised its bucket
+// (docs/detection.md#live-and-final-passes).
 std::optional<int> BucketRank(std::string_view label);
 
 }  // namespace vigil

@@ -12,8 +12,8 @@ struct PriceRow {
   double output_usd_per_mtok;
 };
 
-// USD per million tokens (spec §8.3.3). The keys and numbers are part of the compatibility
-// contract: changing one changes every cost_velocity signature computed from it.
+// USD per million tokens (docs/detection.md#cost-velocity). The keys and numbers are part of the
+// compatibility contract: changing one changes every cost_velocity signature computed from it.
 constexpr PriceRow kPrices[] = {
     {"claude-opus-4-6", 15, 75},
     {"claude-sonnet-4-6", 3, 15},

@@ -8,7 +8,7 @@
 
 namespace vigil {
 
-// Detector names as stored in findings.detector (spec §8.3).
+// Detector names as stored in findings.detector (docs/detection.md#detectors).
 inline constexpr std::string_view kModelDrift = "model_drift";
 inline constexpr std::string_view kCrash = "crash";
 inline constexpr std::string_view kTimeBudget = "time_budget";

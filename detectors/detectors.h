@@ -1,4 +1,4 @@
-// Failure detection (spec §8): the public contract of detectors/.
+// Failure detection (docs/detection.md): the public contract of detectors/.
 //
 // Every detector is a pure function of an ExecutionSnapshot and a Policy: no I/O, no clock reads,
 // no logging. The caller (the detection pass in server/) loads the snapshot, runs RunDetectors,
@@ -18,7 +18,7 @@
 
 namespace vigil {
 
-// Failure classes (spec §7).
+// Failure classes (docs/protocol.md#event-types-and-payloads).
 inline constexpr std::string_view kClassCrashes = "crashes";
 inline constexpr std::string_view kClassLoops = "loops";
 inline constexpr std::string_view kClassToolFailures = "tool_failures";
@@ -27,9 +27,9 @@ inline constexpr std::string_view kClassDrift = "drift";
 inline constexpr std::string_view kClassCostVelocity = "cost_velocity";
 inline constexpr std::string_view kClassPromptInjection = "prompt_injection";
 
-// One detector's identity. `priority` is 1-based in the order of spec §8.3 (Mesedi's): it orders
-// findings and decides an execution's `failure_group_id`. `live` detectors also run while events
-// arrive, so a runaway is seen before the agent reports the end.
+// One detector's identity. `priority` is 1-based in the order of docs/detection.md#detectors
+// (Mesedi's): it orders findings and decides an execution's `failure_group_id`. `live` detectors
+// also run while events arrive, so a runaway is seen before the agent reports the end.
 struct DetectorInfo {
   std::string_view name;           // stored in findings.detector, e.g. "step_count"
   std::string_view failure_class;  // e.g. "loops"
@@ -112,17 +112,17 @@ struct ExecutionSnapshot {
   // the execution has no name or !NeedsBaseline(policy, execution). Live and final passes both
   // read it.
   std::optional<AgentBaseline> baseline;
-  // Evaluation time. Detectors do not read it (elapsed time comes from stored timestamps, §8.3);
-  // it is the instant the caller used for the history window, kept so a snapshot records all
-  // inputs.
+  // Evaluation time. Detectors do not read it (elapsed time comes from stored timestamps,
+  // docs/detection.md#detectors); it is the instant the caller used for the history window, kept so
+  // a snapshot records all inputs.
   int64_t now_ms = 0;
 };
 
 // Orders events as the detectors require: by sequence, ties by arrival.
 void SortEventsForDetection(std::vector<Event>* events);
 
-// The history window of spec §8.3.1/§8.3.7: events with since_ms <= timestamp <= until_ms, and at
-// most `max_messages` user messages (newest first).
+// The history window of docs/detection.md#model-drift/docs/detection.md#lexical-drift: events with
+// since_ms <= timestamp <= until_ms, and at most `max_messages` user messages (newest first).
 struct HistoryWindow {
   int64_t since_ms;
   int64_t until_ms;
@@ -163,22 +163,26 @@ struct DetectorError {
 
 // Runs the detectors of `pass` in priority order and returns their findings in that order (at most
 // one per detector). A detector runs when its policy flag is on or when a per-execution budget
-// (spec §8.5) enables it; budget limits replace the policy thresholds. Detectors that throw are
-// skipped and reported in `errors` (when given) for the caller to log.
+// (docs/detection.md#per-execution-budgets) enables it; budget limits replace the policy
+// thresholds. Detectors that throw are skipped and reported in `errors` (when given) for the caller
+// to log.
 std::vector<Finding> RunDetectors(const ExecutionSnapshot& snapshot, const Policy& policy,
                                   Pass pass, std::vector<DetectorError>* errors = nullptr);
 
-// Live pass merge rule (spec §8.4): a live pass only adds findings or raises a bucket. Returns true
-// when `fresh` should replace `stored` (same detector, both bucket signatures, fresh in a higher
-// bucket). Non-bucket signatures (identical_call_...) never replace a stored live finding.
+// Live pass merge rule (docs/detection.md#live-and-final-passes): a live pass only adds findings or
+// raises a bucket. Returns true when `fresh` should replace `stored` (same detector, both bucket
+// signatures, fresh in a higher bucket). Non-bucket signatures (identical_call_...) never replace a
+// stored live finding.
 bool LiveFindingSupersedes(const Finding& stored, const Finding& fresh);
 
-// "grp-" + first 16 hex of SHA-256(project_id "|" failure_class "|" signature) (spec §8.1), stable
-// across restarts and servers so the same problem always lands in the same group.
+// "grp-" + first 16 hex of SHA-256(project_id "|" failure_class "|" signature)
+// (docs/detection.md#findings-and-groups), stable across restarts and servers so the same problem
+// always lands in the same group.
 std::string GroupId(std::string_view project_id, std::string_view failure_class,
                     std::string_view signature);
 
-// --- Cost (spec §8.3.3) -------------------------------------------------------------------------
+// --- Cost (docs/detection.md#cost-velocity)
+// -------------------------------------------------------------------------
 
 struct ModelPrice {
   std::string_view key;  // the price-table key that matched, e.g. "gpt-4o-mini"
@@ -200,13 +204,15 @@ double ComputeCostUsd(const std::vector<Event>& events);
 // The stored estimated_cost_usd when present (> 0), else ComputeCostUsd(events).
 double EffectiveCostUsd(const Execution& execution, const std::vector<Event>& events);
 
-// --- Elapsed time (spec §8.3) -------------------------------------------------------------------
+// --- Elapsed time (docs/detection.md#detectors)
+// -------------------------------------------------------------------
 
 // Stored duration_ms; else ended_at − started_at; else the latest event timestamp − started_at;
 // never negative; 0 when none of these is known.
 int64_t ElapsedMs(const Execution& execution, const std::vector<Event>& events);
 
-// --- Auto-halt (spec §8.6) ----------------------------------------------------------------------
+// --- Auto-halt (docs/detection.md#auto-halt)
+// ----------------------------------------------------------------------
 
 // Whether a LIVE finding asks for a halt: class `loops` or `cost_velocity` with the applicable flag
 // on. The budget's `auto_halt`, when present, overrides both policy flags. The caller must still
@@ -215,7 +221,7 @@ int64_t ElapsedMs(const Execution& execution, const std::vector<Event>& events);
 bool AutoHaltApplies(const Finding& finding, const Policy& policy,
                      const std::optional<Budget>& budget);
 
-// "auto_halt: <failure_class> <signature>", the halt reason of spec §8.6.
+// "auto_halt: <failure_class> <signature>", the halt reason of docs/detection.md#auto-halt.
 std::string AutoHaltReason(const Finding& finding);
 
 // --- The detectors, in priority order -----------------------------------------------------------

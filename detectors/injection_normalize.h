@@ -1,4 +1,5 @@
-// Evasion-resistant normalisation of text before prompt-injection matching (spec §8.3.6).
+// Evasion-resistant normalisation of text before prompt-injection matching
+// (docs/detection.md#prompt-injection).
 //
 // Attackers dodge literal patterns with characters that look the same to a model but not to a
 // byte matcher. NormalizeForInjection folds those back so "Ｉｇｎｏｒｅ ａｌｌ", a Cyrillic "о",

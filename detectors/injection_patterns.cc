@@ -38,7 +38,8 @@ const std::vector<Pattern>& Patterns() {
   constexpr Token kWs1{Op::kSpaces1};
   constexpr Token kWs0{Op::kSpaces0};
   const auto lit = [](std::string_view text) { return Token{Op::kLiteral, text}; };
-  // One row per regular expression of spec §8.3.6, in table order, each under its expression.
+  // One row per regular expression of docs/detection.md#prompt-injection, in table order, each
+  // under its expression.
   // clang-format off
   static const std::vector<Pattern> patterns = {
       // \[INST\]  \[/INST\]  <<SYS>>  <</SYS>>

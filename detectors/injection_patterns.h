@@ -1,4 +1,5 @@
-// The prompt-injection patterns of spec §8.3.6, matched without a regex engine.
+// The prompt-injection patterns of docs/detection.md#prompt-injection, matched without a regex
+// engine.
 //
 // Inputs can be 256 KiB per field, so the patterns are small token sequences run by a linear
 // matcher instead of std::regex (which recurses per character and can overflow the stack or take

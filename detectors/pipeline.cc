@@ -1,9 +1,9 @@
 // The detection pipeline: which detectors a pass runs, and in which order.
 //
-// Order is priority order (spec §8.3, Mesedi's). It matters twice: findings are listed in it, and
-// an execution's failure_group_id is its first finding's group. Model drift runs first so a crash
-// caused by switching to a never-seen model groups under drift, where the fix is; the crash finding
-// is still kept beside it.
+// Order is priority order (docs/detection.md#detectors, Mesedi's). It matters twice: findings are
+// listed in it, and an execution's failure_group_id is its first finding's group. Model drift runs
+// first so a crash caused by switching to a never-seen model groups under drift, where the fix is;
+// the crash finding is still kept beside it.
 #include <exception>
 
 #include "detectors/buckets.h"
@@ -84,7 +84,8 @@ std::vector<Finding> RunDetectors(const ExecutionSnapshot& snapshot, const Polic
         findings.push_back(std::move(*finding));
       }
     } catch (const std::exception& e) {
-      // One broken detector must not cost the others their findings (spec §8.4).
+      // One broken detector must not cost the others their findings
+      // (docs/detection.md#live-and-final-passes).
       if (errors != nullptr) errors->push_back({std::string(stage.info.name), e.what()});
     }
   }

@@ -1,6 +1,6 @@
-// Playbooks (spec §8.7): a short markdown page per failure class and signature shape saying what
-// the signal means, what to try first and how to tune the policy. The texts are Vigil's own and are
-// compiled into the binary. Pure, thread-safe.
+// Playbooks (docs/detection.md#playbooks): a short markdown page per failure class and signature
+// shape saying what the signal means, what to try first and how to tune the policy. The texts are
+// Vigil's own and are compiled into the binary. Pure, thread-safe.
 #pragma once
 
 #include <optional>

@@ -65,8 +65,9 @@ PolicyField Double(std::string_view name, std::string_view section, std::string_
 
 std::vector<PolicyField> BuildFields() {
   using P = Policy;
-  // Ranges are those of spec §8.2. Integer thresholds without an upper bound in the spec get none:
-  // any int64 a JSON codec accepts is meaningful (a huge threshold simply never fires).
+  // Ranges are those of docs/detection.md#policy. Integer thresholds without an upper bound in the
+  // spec get none: any int64 a JSON codec accepts is meaningful (a huge threshold simply never
+  // fires).
   return {
       Bool<&P::model_drift, &P::ModelDrift::enabled>("model_drift.enabled", "model_drift",
                                                      "enabled"),

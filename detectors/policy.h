@@ -1,4 +1,5 @@
-// Detection policy of a project (spec §8.2): which detectors run and with which thresholds.
+// Detection policy of a project (docs/detection.md#policy): which detectors run and with which
+// thresholds.
 //
 // A Policy is a plain value. Defaults of the member initialisers are the `vigil` preset, so a
 // default-constructed Policy is the documented default. The JSON codec never lists fields by hand:
@@ -15,7 +16,7 @@
 
 namespace vigil {
 
-// Preset names accepted in `preset` (spec §8.2, setting VIGIL_DEFAULT_POLICY).
+// Preset names accepted in `preset` (docs/detection.md#policy, setting VIGIL_DEFAULT_POLICY).
 inline constexpr std::string_view kPresetVigil = "vigil";
 inline constexpr std::string_view kPresetMesedi = "mesedi";
 
@@ -131,7 +132,7 @@ struct Policy {
   } loops;
 };
 
-// True for the preset names of spec §8.2.
+// True for the preset names of docs/detection.md#policy.
 bool IsKnownPreset(std::string_view name);
 
 // The policy of preset `name` with every field at that preset's value. An unknown name yields the

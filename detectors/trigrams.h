@@ -1,5 +1,5 @@
-// Character-trigram bags and cosine distance (spec §8.3.5), shared by the similar-call loop and
-// lexical drift detectors.
+// Character-trigram bags and cosine distance (docs/detection.md#similar-call-loop), shared by the
+// similar-call loop and lexical drift detectors.
 //
 // Text is lower-cased per code point (see LowerCodePoint for the limits), runs of \n \t \r and
 // space become one space, and each window of three consecutive code points counts as a trigram

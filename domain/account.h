@@ -10,7 +10,8 @@
 
 namespace vigil {
 
-// What an API key authenticates as (spec §3.2). `project` is the internal project id.
+// What an API key authenticates as (docs/api.md#bearer-authentication). `project` is the internal
+// project id.
 struct AuthRecord {
   std::string key_id;
   std::string key_prefix;
@@ -39,7 +40,8 @@ struct ApiKeyRow {
   int64_t last_used_at_ms = 0;
 };
 
-// A project as the admin API shows it (spec §13.1 AdminProjectRow). Zero/empty = absent.
+// A project as the admin API shows it (docs/api.md#admin-projects AdminProjectRow). Zero/empty =
+// absent.
 struct AdminProject {
   int64_t id = 0;
   std::string project_id;
@@ -78,7 +80,7 @@ struct ProjectUsage {
   int64_t estimated_bytes = 0;
 };
 
-// Billing fields a Stripe event changes (spec §12.3); nullopt = leave as stored.
+// Billing fields a Stripe event changes (docs/api.md#stripe-webhook); nullopt = leave as stored.
 struct BillingUpdate {
   std::optional<Tier> tier;
   std::optional<std::string> customer_id;      // "" = clear

@@ -7,7 +7,7 @@
 
 namespace vigil {
 
-// Standard alphabet (RFC 4648 §4), padded with '='.
+// Standard alphabet (RFC 4648 docs/protocol.md#data-model), padded with '='.
 std::string Base64Encode(std::string_view bytes);
 
 // Decodes base64 in the standard or the URL-safe alphabet, padded or not. nullopt for any other

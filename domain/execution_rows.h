@@ -51,7 +51,7 @@ struct ExecutionDetail {
   int64_t events_total = 0;
   std::vector<Event> events;  // first page by sequence, then arrival
   std::vector<StoredFinding> findings;
-  // Sums of llm_call payload tokens, used when the execution has none stored (spec §6).
+  // Sums of llm_call payload tokens, used when the execution has none stored (docs/api.md#reads).
   int64_t llm_tokens_in = 0;
   int64_t llm_tokens_out = 0;
 };

@@ -1,5 +1,6 @@
-// The merge rule of spec §5.2: the single place that decides how a write changes an execution, so
-// every path (POST, PATCH, implicit creation by events) converges on the same stored state.
+// The merge rule of docs/protocol.md#the-merge-rule: the single place that decides how a write
+// changes an execution, so every path (POST, PATCH, implicit creation by events) converges on the
+// same stored state.
 #pragma once
 
 #include <cstdint>
@@ -11,7 +12,7 @@
 namespace vigil {
 
 // Fields a client sent in POST /executions or PATCH /executions/{id}. Zero and empty mean "not
-// provided" (spec §2.2); `budget` is replaced as a whole when present.
+// provided" (docs/api.md#json-bodies); `budget` is replaced as a whole when present.
 struct ExecutionPatch {
   std::string execution_id;
   std::string parent_execution_id;

@@ -2,8 +2,8 @@
 //
 // No SQLite, JSON or HTTP here: these are aggregates that every layer can build and read. Times are
 // integer milliseconds since the Unix epoch (UTC); a value of 0 or an empty string means "not
-// provided" exactly as on the wire (spec §2.2), so optional fields are plain values, not wrappers,
-// unless absence and zero must be told apart.
+// provided" exactly as on the wire (docs/api.md#json-bodies), so optional fields are plain values,
+// not wrappers, unless absence and zero must be told apart.
 #pragma once
 
 #include <cstdint>
@@ -15,7 +15,8 @@
 
 namespace vigil {
 
-// Per-execution budget declared by the SDK (spec §8.5). Absent limits are std::nullopt.
+// Per-execution budget declared by the SDK (docs/detection.md#per-execution-budgets). Absent limits
+// are std::nullopt.
 struct Budget {
   std::optional<int64_t> max_duration_ms;
   std::optional<int64_t> max_steps;
@@ -27,7 +28,7 @@ struct Budget {
   }
 };
 
-// One execution as stored (after the merge rule of spec §5.2).
+// One execution as stored (after the merge rule of docs/protocol.md#the-merge-rule).
 struct Execution {
   std::string project_id;
   std::string execution_id;
@@ -53,10 +54,10 @@ struct Execution {
   int64_t halt_requested_at_ms = 0;
 };
 
-// Payload fields the detectors read (spec §7, the starred fields, and the extensions of
-// docs/protocol.md). Extracted once from the payload JSON by the codec so detectors never parse
-// JSON. A field is set only when present with the right JSON type (and, for context_sha256, the
-// right form); detectors skip events whose field is missing.
+// Payload fields the detectors read (docs/protocol.md#event-types-and-payloads, the starred fields,
+// and the extensions of docs/protocol.md). Extracted once from the payload JSON by the codec so
+// detectors never parse JSON. A field is set only when present with the right JSON type (and, for
+// context_sha256, the right form); detectors skip events whose field is missing.
 //
 // Two extractions fill it. ExtractPayloadFields (a stored payload, for a final pass) sets every
 // field. ParseEventBatch (a POST /events batch, for ingestion and the live pass) sets only the
@@ -109,8 +110,9 @@ struct Event {
   PayloadFields fields;
 };
 
-// Removes events whose id already appeared earlier in `events` (first write wins, spec §5.5) and
-// returns how many were removed; they count as duplicates. Keeps the order of the rest.
+// Removes events whose id already appeared earlier in `events` (first write wins,
+// docs/api.md#send-events) and returns how many were removed; they count as duplicates. Keeps the
+// order of the rest.
 size_t RemoveRepeatedEventIds(std::vector<Event>* events);
 
 }  // namespace vigil

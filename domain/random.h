@@ -1,5 +1,5 @@
 // Identifiers and secrets from the CSPRNG (OpenSSL RAND_bytes). Never from the clock, so ids leak
-// no timing and cannot collide in practice (spec §0).
+// no timing and cannot collide in practice (docs/protocol.md#compatibility).
 #pragma once
 
 #include <string>

@@ -1,4 +1,5 @@
-// Stored secrets, encrypted at rest (spec §10.6): AES-256-GCM under the operator's master key.
+// Stored secrets, encrypted at rest (docs/protocol.md#sealed-secrets): AES-256-GCM under the
+// operator's master key.
 //
 // A sealed value ("blob") is
 //   0x01 ‖ key_id ‖ nonce ‖ ciphertext ‖ tag

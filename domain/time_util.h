@@ -1,5 +1,5 @@
 // Timestamps: RFC 3339 in, integer milliseconds UTC inside, `YYYY-MM-DDTHH:MM:SS.mmmZ` out (spec
-// §2.3).
+// docs/api.md#timestamps).
 #pragma once
 
 #include <cstdint>

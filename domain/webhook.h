@@ -47,7 +47,7 @@ struct DueWebhookMessage {
   WebhookMessage message;
 };
 
-// One delivery log row (spec §10.3).
+// One delivery log row (docs/api.md#delivery-and-retries).
 struct WebhookAttemptRow {
   std::string delivery_id;
   std::string event;

@@ -1,5 +1,6 @@
 // Every bound Vigil enforces, in one place, with the reason beside it. Settings that an operator
-// may change (spec §1.1) have their defaults here; the rest are protocol constants.
+// may change (docs/operations.md#settings) have their defaults here; the rest are protocol
+// constants.
 #pragma once
 
 #include <cstddef>
@@ -10,8 +11,9 @@
 
 namespace vigil::limits {
 
-// --- request shape (spec §2.4) ---------------------------------------------------------------
-// Largest request body by default (VIGIL_MAX_BODY_BYTES); decided from headers, never buffered.
+// --- request shape (docs/api.md#limits)
+// --------------------------------------------------------------- Largest request body by default
+// (VIGIL_MAX_BODY_BYTES); decided from headers, never buffered.
 constexpr size_t kDefaultMaxBodyBytes = 5 * 1024 * 1024;
 // Events in one POST /events; the SDKs send at most 100, so 1000 leaves headroom for batching.
 constexpr size_t kMaxEventsPerBatch = 1000;
@@ -41,7 +43,8 @@ static_assert(kMaxPayloadBytes < kDefaultMaxBodyBytes, "one payload must fit in 
 constexpr size_t kMaxAuditPathBytes = 512;
 constexpr size_t kMaxAuditIpBytes = 64;
 
-// --- pagination (spec §2.4, §6) ---------------------------------------------------------------
+// --- pagination (docs/api.md#limits, docs/api.md#reads)
+// ---------------------------------------------------------------
 constexpr int64_t kDefaultPageSize = 50;
 constexpr int64_t kMaxPageSize = 200;
 constexpr int64_t kMaxOffset = 1000000;
@@ -128,7 +131,8 @@ constexpr uint64_t kWalBoundBytes = storage::kDefaultWalBoundBytes;
 // Authenticated keys cached in memory (VIGIL_KEY_CACHE_SIZE); a miss costs one indexed read.
 constexpr size_t kDefaultKeyCacheSize = 10000;
 constexpr int64_t kKeyCacheTtlMs = 60 * 1000;
-// last_used_at is written at most once per key per this interval (spec §3.2).
+// last_used_at is written at most once per key per this interval
+// (docs/api.md#bearer-authentication).
 constexpr int64_t kLastUsedWriteIntervalMs = 60 * 1000;
 // Per-project token bucket (VIGIL_RATE_LIMIT_BURST / _PER_SEC): a burst of 100 requests, then 10
 // per second; an SDK batches events, so this is thousands of events per second.
@@ -183,8 +187,9 @@ constexpr size_t kBaselineCacheMaxEntries = 10000;
 // quote names the agent chose (a tool's name), which nothing else bounds this tightly.
 constexpr size_t kMaxFindingDetailBytes = 512;
 
-// --- webhooks (spec §10) ----------------------------------------------------------------------
-// Endpoints per project: each one multiplies outgoing traffic per failure group.
+// --- webhooks (docs/api.md#webhooks)
+// ---------------------------------------------------------------------- Endpoints per project:
+// each one multiplies outgoing traffic per failure group.
 constexpr int64_t kMaxWebhooksPerProject = 20;
 // A webhook URL; longer ones are not endpoints anyone types.
 constexpr size_t kMaxWebhookUrlBytes = 2048;

@@ -74,7 +74,8 @@ int64_t ResolveExecutions(Connection* conn, int64_t project, int64_t now_ms,
       t.terminal = IsTerminal(ExecutionStatusColumn(q, 1));
       continue;
     }
-    // Events may arrive before their execution: create it (status started, spec §5.2).
+    // Events may arrive before their execution: create it (status started,
+    // docs/protocol.md#the-merge-rule).
     ExecutionPatch patch;
     patch.execution_id = *t.execution_id;
     Execution e = MergeExecution(std::nullopt, patch, t.min_timestamp_ms, now_ms);
@@ -97,7 +98,7 @@ void NoteModel(const Event& ev, int64_t row, std::vector<ModelSeen>* models) {
 }
 
 // Stores the events whose ids the project does not store yet (first write wins: an id already
-// stored is a duplicate, spec §5.5), staging each new id with the remembered ones.
+// stored is a duplicate, docs/api.md#send-events), staging each new id with the remembered ones.
 void InsertNewEvents(WriteTxn& txn, int64_t project, const std::vector<Event>& events,
                      Targets* targets, IngestResult* out, std::vector<ModelSeen>* models) {
   Connection* conn = txn.conn();

@@ -9,8 +9,8 @@
 namespace vigil::storage {
 namespace {
 
-// Sums integer input/output tokens of llm_call payloads (spec §6 fallback for executions that
-// report no totals). json_extract keeps this in SQLite, off the HTTP thread's parser.
+// Sums integer input/output tokens of llm_call payloads (docs/api.md#reads fallback for executions
+// that report no totals). json_extract keeps this in SQLite, off the HTTP thread's parser.
 void SumLlmTokens(Connection* conn, int64_t project, int64_t execution, int64_t* in, int64_t* out) {
   auto& q =
       Prepared(conn,

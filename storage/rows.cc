@@ -187,9 +187,9 @@ int64_t InsertExecutionRow(Connection* conn, int64_t project, const Execution& e
   ins.bind(20, e.execution_id);
   ins.exec();
   const int64_t id = conn->db().getLastInsertRowid();
-  // Quota accounting: once per execution, when its row is created by any path (spec §5.2). A
-  // project without a Stripe period counts per UTC calendar month: the first execution of a new
-  // month starts the count again.
+  // Quota accounting: once per execution, when its row is created by any path
+  // (docs/protocol.md#the-merge-rule). A project without a Stripe period counts per UTC calendar
+  // month: the first execution of a new month starts the count again.
   Exec(conn,
        "UPDATE projects SET"
        " executions_this_period = CASE WHEN current_period_start IS NULL"

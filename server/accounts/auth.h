@@ -1,6 +1,7 @@
-// API-key authentication (spec §3.2) with a bounded LRU cache so steady-state requests never touch
-// the database. Keys are looked up by SHA-256 of the raw token: the database and the cache only
-// ever hold hashes, and comparing fixed-length hashes leaks nothing about the key itself.
+// API-key authentication (docs/api.md#bearer-authentication) with a bounded LRU cache so
+// steady-state requests never touch the database. Keys are looked up by SHA-256 of the raw token:
+// the database and the cache only ever hold hashes, and comparing fixed-length hashes leaks nothing
+// about the key itself.
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// API-key minting (spec §3.1) and the dev bootstrap (§1.3).
+// API-key minting (docs/api.md#api-keys) and the dev bootstrap (docs/operations.md#dev-bootstrap).
 #pragma once
 
 #include <string>

@@ -1,5 +1,5 @@
-// Per-project token buckets (spec §3.5): one for ingestion writes, one for everything else, so a
-// dashboard reading never starves the SDKs.
+// Per-project token buckets (docs/api.md#rate-limits): one for ingestion writes, one for everything
+// else, so a dashboard reading never starves the SDKs.
 #pragma once
 
 #include <cstdint>
@@ -44,7 +44,7 @@ class RateLimiter {
   std::unordered_map<int64_t, State> buckets_[2];
 };
 
-// Successful signups per client IP in a sliding hour (spec §3.4).
+// Successful signups per client IP in a sliding hour (docs/api.md#signup).
 class SignupLimiter {
  public:
   static constexpr int kMaxPerHour = 5;

@@ -17,7 +17,7 @@ namespace {
 
 constexpr int64_t kWindowMs = 60LL * 60 * 1000;
 constexpr int64_t kWindowMins = 60;
-// Thresholds of spec §13.2.
+// Thresholds of docs/api.md#abuse-signals.
 constexpr int64_t kRateLimitStorm = 30;
 constexpr size_t kKeyLeakIps = 10;
 constexpr int64_t kLargeBodyBytes = 1000000;

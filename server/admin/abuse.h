@@ -1,7 +1,7 @@
-// Abuse signals (spec §13.2): in-memory 60-minute counting windows per (kind, key); a window that
-// reaches its threshold stores a signal for the operator and is silenced for 60 minutes. With
-// VIGIL_ABUSE_SUSPEND=1 a worker suspends the project of any signal left unresolved for
-// VIGIL_ABUSE_SUSPEND_AFTER_S.
+// Abuse signals (docs/api.md#abuse-signals): in-memory 60-minute counting windows per (kind, key);
+// a window that reaches its threshold stores a signal for the operator and is silenced for 60
+// minutes. With VIGIL_ABUSE_SUSPEND=1 a worker suspends the project of any signal left unresolved
+// for VIGIL_ABUSE_SUSPEND_AFTER_S.
 #pragma once
 
 #include <condition_variable>

@@ -1,5 +1,6 @@
-// Admin export (spec §13.1): everything a project owns as streamed NDJSON, from one snapshot,
-// in bounded memory. Secrets stay out: keys without their hash, webhooks without their secret.
+// Admin export (docs/api.md#admin-projects): everything a project owns as streamed NDJSON, from one
+// snapshot, in bounded memory. Secrets stay out: keys without their hash, webhooks without their
+// secret.
 #include "server/admin/export_handlers.h"
 
 #include <functional>

@@ -1,4 +1,4 @@
-// Admin API (spec §13): behind VIGIL_ADMIN_TOKEN (checked in the pipeline, fail closed).
+// Admin API (docs/api.md#admin): behind VIGIL_ADMIN_TOKEN (checked in the pipeline, fail closed).
 #include "server/admin/handlers.h"
 
 #include <simdjson.h>

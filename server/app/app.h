@@ -1,5 +1,6 @@
-// The HTTP server: owns the listener, the request pipeline (spec §2.1) and the services handlers
-// use. main.cc only wires configuration to it, so every behaviour is reachable from a test.
+// The HTTP server: owns the listener, the request pipeline (docs/api.md#request-pipeline) and the
+// services handlers use. main.cc only wires configuration to it, so every behaviour is reachable
+// from a test.
 #pragma once
 
 #include <httplib.h>

@@ -36,7 +36,7 @@ const char kUsage[] =
     "  keys create --project ID [--name N]\n"
     "                              mint an API key for a project and print it once\n"
     "  reencrypt                   re-encrypt stored secrets under VIGIL_MASTER_KEY\n"
-    "  prune                       run the retention job once (spec 14.4)\n"
+    "  prune                       run the retention job once (docs/operations.md#retention)\n"
     "\n"
     "Every setting is an environment variable and a flag (the flag wins):\n";
 
@@ -124,9 +124,9 @@ int Serve(const Config& config) {
     return 1;
   }
   {
-    // Start-up step 3 (spec §1.2): every stored secret must open under a configured key, and
-    // rows under a previous key move to VIGIL_MASTER_KEY. Running without them would fail every
-    // delivery later, silently; refusing now names the problem.
+    // Start-up step 3 (docs/operations.md#start-up-and-shutdown): every stored secret must open
+    // under a configured key, and rows under a previous key move to VIGIL_MASTER_KEY. Running
+    // without them would fail every delivery later, silently; refusing now names the problem.
     auto secrets = ReencryptStoredSecrets(*store.value(), SecretBoxFromConfig(config));
     if (!secrets.ok()) {
       log::Error("stored secrets cannot be decrypted, refusing to start",

@@ -1,4 +1,5 @@
-// The `vigil` command line: `serve` (default) and the operator commands of spec §1.4.
+// The `vigil` command line: `serve` (default) and the operator commands of
+// docs/operations.md#commands.
 #pragma once
 
 namespace vigil {

@@ -1,5 +1,6 @@
-// Settings (spec §1.1): each is an environment variable VIGIL_FOO_BAR and a flag --foo-bar; the
-// flag wins; an empty value means unset; a malformed value stops start-up naming the setting.
+// Settings (docs/operations.md#settings): each is an environment variable VIGIL_FOO_BAR and a flag
+// --foo-bar; the flag wins; an empty value means unset; a malformed value stops start-up naming the
+// setting.
 #pragma once
 
 #include <cstdint>
@@ -42,7 +43,7 @@ struct Config {
   int64_t sse_max = 2000;
   int64_t sse_max_per_project = 500;
   int64_t sse_keepalive_s = 15;
-  // --- webhooks and secrets at rest (spec §10) ---
+  // --- webhooks and secrets at rest (docs/api.md#webhooks) ---
   std::string master_key;                        // 32 raw bytes; "" = not configured
   std::vector<std::string> master_key_previous;  // retired keys, 32 raw bytes each (decrypt only)
   std::string dashboard_url;                     // origin for links, no trailing '/'; "" = none
@@ -50,7 +51,7 @@ struct Config {
   int64_t webhook_max_attempts = 8;
   int64_t webhook_max_age_hours = 24;
   int64_t webhook_retry_base_ms = 5000;  // delay before the second attempt (tests shorten it)
-  // --- audit, abuse, billing, disclosure (spec §11-14) ---
+  // --- audit, abuse, billing, disclosure (docs/api.md) ---
   int64_t audit_retention_days = 365;
   bool abuse_suspend = false;
   int64_t abuse_suspend_after_s = 172800;
@@ -59,8 +60,9 @@ struct Config {
   std::string stripe_webhook_secret;
   std::string stripe_pro_price_id;
   std::string stripe_api_base = "https://api.stripe.com";
-  std::string security_txt;       // path of the file served at /.well-known/security.txt
-  std::string alert_webhook_url;  // operator alert sink (spec §14.5); "" = none
+  std::string security_txt;  // path of the file served at /.well-known/security.txt
+  std::string
+      alert_webhook_url;  // operator alert sink (docs/operations.md#logs-and-alerts); "" = none
 };
 
 // Parses `args` (flags, without the program and command names) over `env` (VIGIL_* variables).

@@ -1,6 +1,6 @@
-// The audit log (spec §11): building rows from a request and writing them as JSON. Rows never
-// carry a raw key, hash, secret, Authorization header or body: only ids, route facts and small
-// `detail` objects the callers build from non-secret fields.
+// The audit log (docs/api.md#audit-log): building rows from a request and writing them as JSON.
+// Rows never carry a raw key, hash, secret, Authorization header or body: only ids, route facts and
+// small `detail` objects the callers build from non-secret fields.
 #pragma once
 
 #include <string>
@@ -10,11 +10,10 @@
 
 namespace vigil {
 
-
 // A row for `action` taken by the caller of `ctx` (an API key or the admin), stamped with the
 // request's method, path (no query) and client IP. `project` 0 means ctx's own project.
-AuditEntry ActionEntry(const RequestContext& ctx, const std::string& action,
-                       int status, const std::string& detail_json = "", int64_t project = 0);
+AuditEntry ActionEntry(const RequestContext& ctx, const std::string& action, int status,
+                       const std::string& detail_json = "", int64_t project = 0);
 
 // Client-controlled text (a request path, a proxy's client-IP header) made safe to store and
 // show: bytes outside printable ASCII are percent-encoded (so every audit row and abuse detail is

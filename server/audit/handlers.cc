@@ -1,5 +1,5 @@
-// The audit log (spec §11): a customer's own (GET /audit-log) and the operator's view across
-// projects (GET /admin/audit-log), as pages of JSON or one streamed NDJSON download.
+// The audit log (docs/api.md#audit-log): a customer's own (GET /audit-log) and the operator's view
+// across projects (GET /admin/audit-log), as pages of JSON or one streamed NDJSON download.
 #include "server/audit/handlers.h"
 
 #include "server/audit/audit.h"

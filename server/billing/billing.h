@@ -1,5 +1,5 @@
-// Billing rules (spec §12), pure: Stripe-Signature verification, decoding a verified Stripe event
-// into the change it makes, and the billing view of a project. The handlers in
+// Billing rules (docs/api.md#billing), pure: Stripe-Signature verification, decoding a verified
+// Stripe event into the change it makes, and the billing view of a project. The handlers in
 // server/billing/handlers.cc do the I/O.
 #pragma once
 
@@ -51,7 +51,7 @@ Result<StripeAction> DecodeStripeEvent(std::string_view body);
 // Included executions per period: hobby 5000, pro 100000, enterprise 0 (unlimited).
 int64_t TierIncludedExecutions(Tier tier);
 
-// GET /billing (spec §12.1) for a project at `now_ms`.
+// GET /billing (docs/api.md#tiers-and-usage) for a project at `now_ms`.
 struct BillingView {
   Tier tier = Tier::kHobby;  // hobby once tier_expires_at has passed
   int64_t executions_this_period = 0;

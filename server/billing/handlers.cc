@@ -1,5 +1,5 @@
-// Billing (spec §12): the project's tier and usage, Stripe checkout/portal sessions, and the
-// Stripe webhook receiver. Also the security.txt disclosure file (§14.3).
+// Billing (docs/api.md#billing): the project's tier and usage, Stripe checkout/portal sessions, and
+// the Stripe webhook receiver. Also the security.txt disclosure file (docs/api.md#securitytxt).
 #include "server/billing/handlers.h"
 
 #include <simdjson.h>
@@ -23,7 +23,7 @@
 namespace vigil {
 namespace {
 
-// GET /billing/usage covers this much history (spec §12.1).
+// GET /billing/usage covers this much history (docs/api.md#tiers-and-usage).
 constexpr int64_t kUsageWindowMs = 30LL * 86400000;
 
 Result<AdminProject> LoadOwnProject(Store& store, const RequestContext& ctx) {

@@ -268,7 +268,7 @@ Result<ExecutionPatch> ParseExecutionBody(std::string_view body, std::string* bo
       ok = ReadBudget(value, &b, &error, &type_error);
       p.budget = b;
     }
-    // Unknown keys are ignored: newer SDKs may add fields (spec §2.2).
+    // Unknown keys are ignored: newer SDKs may add fields (docs/api.md#json-bodies).
     if (!ok) return Invalid(error, type_error);
   }
   return p;

@@ -1,5 +1,6 @@
 // Request bodies in, response objects out. Parsing uses simdjson's DOM API through error codes;
-// nothing here throws. Validation messages are the wire messages of spec §2.2 and §5.5.
+// nothing here throws. Validation messages are the wire messages of docs/api.md#json-bodies and
+// docs/api.md#send-events.
 #pragma once
 
 #include <cstdint>
@@ -31,15 +32,15 @@ struct EventBatch {
 // detection pass will run), the numbers the live loop detectors compare (see PayloadFields).
 Result<EventBatch> ParseEventBatch(std::string_view body, int64_t now_ms, bool detection_fields);
 
-// Extracts the detector-relevant fields of a stored payload (spec §7, docs/protocol.md), with the
-// loop detectors' numbers.
+// Extracts the detector-relevant fields of a stored payload
+// (docs/protocol.md#event-types-and-payloads, docs/protocol.md), with the loop detectors' numbers.
 PayloadFields ExtractPayloadFields(std::string_view payload_json);
 
 // An optional JSON object body holding at most string fields (e.g. {"name": ...}). Empty body ok.
 // Returns the value of `field` ("" when absent or null); InvalidArgument on a malformed body.
 Result<std::string> ParseOptionalStringField(std::string_view body, const char* field);
 
-// Response objects (spec §6). `list_form` omits the fields lists leave out.
+// Response objects (docs/api.md#reads). `list_form` omits the fields lists leave out.
 void WriteExecution(JsonWriter& w, const Execution& e, const std::string& project_id,
                     bool list_form);
 void WriteEvent(JsonWriter& w, const Event& e);

@@ -1,4 +1,5 @@
-// Policy JSON (spec §8.2): nested by detector, every field of detectors/policy.h's field table.
+// Policy JSON (docs/detection.md#policy): nested by detector, every field of detectors/policy.h's
+// field table.
 #pragma once
 
 #include <string>

@@ -73,7 +73,8 @@ void StoreOrderForRunaway(std::vector<Finding>* findings, const Policy& policy,
   }
 }
 
-// The execution's failure_group_id: the group of its highest-priority finding (spec §8.1).
+// The execution's failure_group_id: the group of its highest-priority finding
+// (docs/detection.md#findings-and-groups).
 std::string PrimaryGroup(const std::vector<Finding>& findings) {
   const auto top =
       std::min_element(findings.begin(), findings.end(),
@@ -469,7 +470,7 @@ Status Detection::ApplyLiveFindings(WriteTxn& txn, int64_t project, const std::s
   for (const Finding& f : changed) {
     auto it = std::find_if(all.begin(), all.end(),
                            [&](const Finding& x) { return x.detector == f.detector; });
-    // A live pass only adds findings or raises a bucket (spec §8.4).
+    // A live pass only adds findings or raises a bucket (docs/detection.md#live-and-final-passes).
     if (it == all.end() || LiveFindingSupersedes(*it, f)) fresh.push_back(f);
   }
   if (fresh.empty()) return Status::Ok();

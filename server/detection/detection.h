@@ -1,4 +1,5 @@
-// The detection passes of spec §8.4, orchestrating pure detectors over stored state.
+// The detection passes of docs/detection.md#live-and-final-passes, orchestrating pure detectors
+// over stored state.
 //
 // Final pass: after the write that made an execution terminal (or added events to a terminal one)
 // commits, and before that request's response. It reads a snapshot on a reader connection, runs
@@ -69,7 +70,8 @@ class Detection {
   void FinishLive(int64_t project, const LivePlan& plan, const IngestResult* result,
                   const Policy& policy, int64_t now_ms);
 
-  // Called when a live finding asks for an auto-halt (spec §8.6) and none is recorded yet.
+  // Called when a live finding asks for an auto-halt (docs/detection.md#auto-halt) and none is
+  // recorded yet.
   using AutoHaltFn = std::function<void(int64_t project, const std::string& execution_id,
                                         const std::string& reason, int64_t now_ms)>;
   void SetAutoHalt(AutoHaltFn fn) { auto_halt_ = std::move(fn); }

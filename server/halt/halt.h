@@ -1,4 +1,4 @@
-// The halt channel (spec §9): an in-memory registry of open halt streams keyed by
+// The halt channel (docs/api.md#halt): an in-memory registry of open halt streams keyed by
 // (project, execution_id). A halt request wakes every subscriber of that execution; halts are also
 // persisted by the caller so an execution that subscribes later still receives it.
 #pragma once

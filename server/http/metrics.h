@@ -1,5 +1,6 @@
-// Process metrics in Prometheus text format 0.0.4 (spec §14.2). Counters are in memory since the
-// process started; no per-project labels (cardinality stays bounded by the route table).
+// Process metrics in Prometheus text format 0.0.4 (docs/operations.md#metrics). Counters are in
+// memory since the process started; no per-project labels (cardinality stays bounded by the route
+// table).
 #pragma once
 
 #include <array>

@@ -1,7 +1,8 @@
-// Operator alerts (spec §14.5): 5xx responses (except overload and shutdown 503s) and abuse
-// signals, POSTed fire-and-forget to VIGIL_ALERT_WEBHOOK_URL from one background thread. The queue
-// holds at most 100 alerts (more are dropped and counted) and each (status, route) alerts at most
-// once a minute, so an outage cannot turn into a flood. Slack and Discord URLs get their formats.
+// Operator alerts (docs/operations.md#logs-and-alerts): 5xx responses (except overload and shutdown
+// 503s) and abuse signals, POSTed fire-and-forget to VIGIL_ALERT_WEBHOOK_URL from one background
+// thread. The queue holds at most 100 alerts (more are dropped and counted) and each (status,
+// route) alerts at most once a minute, so an outage cannot turn into a flood. Slack and Discord
+// URLs get their formats.
 #pragma once
 
 #include <condition_variable>

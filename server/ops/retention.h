@@ -1,8 +1,8 @@
-// Retention (spec §14.4): a background job that deletes executions older than each project's
-// retention (or the global default), with their events and findings, in bounded batches so it
-// never holds the writer for long; webhook delivery logs after 30 days, audit rows after
-// VIGIL_AUDIT_RETENTION_DAYS, Stripe event ids and resolved abuse signals after 90 days. Groups
-// stay; their counters follow because they are computed on read.
+// Retention (docs/operations.md#retention): a background job that deletes executions older than
+// each project's retention (or the global default), with their events and findings, in bounded
+// batches so it never holds the writer for long; webhook delivery logs after 30 days, audit rows
+// after VIGIL_AUDIT_RETENTION_DAYS, Stripe event ids and resolved abuse signals after 90 days.
+// Groups stay; their counters follow because they are computed on read.
 #pragma once
 
 #include <atomic>

@@ -1,5 +1,5 @@
-// Read API (spec §6) and health (§14.1). Reads use pooled read-only connections and never wait for
-// the writer.
+// Read API (docs/api.md#reads) and health (docs/api.md#health). Reads use pooled read-only
+// connections and never wait for the writer.
 #include "server/reads/handlers.h"
 
 #include <cstdlib>

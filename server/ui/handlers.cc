@@ -1,6 +1,7 @@
-// The embedded dashboard under /ui/ (spec §0, §10.2). Its files are compiled into the binary
-// (server/ui_assets.h). The routes are public: the files hold no project data, and the page asks
-// for an API key in the browser and sends it only on its calls to the API.
+// The embedded dashboard under /ui/ (docs/protocol.md#compatibility, docs/api.md#webhook-messages).
+// Its files are compiled into the binary (server/ui_assets.h). The routes are public: the files
+// hold no project data, and the page asks for an API key in the browser and sends it only on its
+// calls to the API.
 #include "server/ui/handlers.h"
 
 #include <algorithm>
@@ -75,7 +76,6 @@ std::string PageConfigJson(const std::vector<Route>& routes) {
   w.EndArray().EndObject();
   return w.Take();
 }
-
 
 void SendAsset(RequestContext& ctx, std::string_view bytes, std::string_view type,
                std::string_view etag) {

@@ -37,7 +37,7 @@ bool PublicV6(const unsigned char* b) {
   for (int i = 0; i < 12; ++i) first12_zero = first12_zero && b[i] == 0;
   // ::/96 covers unspecified, loopback and the deprecated IPv4-compatible form.
   if (first12_zero) return false;
-  // ::ffff:0:0/96, IPv4-mapped: whatever it embeds, refused (spec §10.5).
+  // ::ffff:0:0/96, IPv4-mapped: whatever it embeds, refused (docs/api.md#address-safety).
   bool mapped = b[10] == 0xff && b[11] == 0xff;
   for (int i = 0; i < 10; ++i) mapped = mapped && b[i] == 0;
   if (mapped) return false;

@@ -1,4 +1,4 @@
-// Webhook URLs and address safety (spec §10.1, §10.5).
+// Webhook URLs and address safety (docs/api.md#create-a-webhook, docs/api.md#address-safety).
 //
 // A webhook URL is fetched by the server, so it is a server-side request forgery vector: every
 // address its host resolves to must be public, at registration and again before every attempt,
@@ -26,9 +26,10 @@ struct WebhookUrl {
   std::string Origin() const;
 };
 
-// Parses an absolute http(s) URL. InvalidArgument with the messages of spec §10.1:
-// "url is not a valid URL" or "url must use http or https scheme". User info, control characters,
-// spaces and non-ASCII text are refused (a receiver's URL never needs them).
+// Parses an absolute http(s) URL. InvalidArgument with the messages of
+// docs/api.md#create-a-webhook: "url is not a valid URL" or "url must use http or https scheme".
+// User info, control characters, spaces and non-ASCII text are refused (a receiver's URL never
+// needs them).
 Result<WebhookUrl> ParseWebhookUrl(std::string_view url);
 
 // Whether a webhook may be sent to this address: false for loopback, private, link-local, CGNAT,

@@ -46,12 +46,12 @@ Status TypeError(std::string_view field, const char* type) {
 }
 
 // POST /webhooks body: {"url", "name"?, "enabled_classes"?, "enabled"?}; null = absent, unknown
-// keys ignored (spec §2.2). Only shape errors here; values are checked by the caller.
+// keys ignored (docs/api.md#json-bodies). Only shape errors here; values are checked by the caller.
 Result<WebhookBody> ParseWebhookBody(std::string_view body) {
   size_t i = 0;
   while (i < body.size() && std::isspace(static_cast<unsigned char>(body[i]))) ++i;
   if (i == body.size()) return Status::InvalidArgument("invalid JSON: empty body");
-  // Per thread (parsers are not thread-safe), with the nesting bound of spec §2.2.
+  // Per thread (parsers are not thread-safe), with the nesting bound of docs/api.md#json-bodies.
   thread_local simdjson::dom::parser parser;
   thread_local bool allocated = false;
   if (!allocated) {
@@ -181,7 +181,8 @@ void WebhookHandlers::Create(RequestContext& ctx) {
       .Field("secret", created->secret)
       .Field("warning", kSecretWarning)
       .EndObject();
-  ctx.res->set_header("Cache-Control", "no-store");  // the response carries a secret (spec §2.8)
+  ctx.res->set_header("Cache-Control",
+                      "no-store");  // the response carries a secret (docs/api.md#security-headers)
   SendJson(*ctx.res, 200, out.Take());
 }
 

@@ -17,7 +17,7 @@
 namespace vigil {
 namespace {
 
-// Colours of spec §10.4, as 0xRRGGBB.
+// Colours of docs/api.md#slack-and-discord, as 0xRRGGBB.
 uint32_t ClassColor(std::string_view cls) {
   if (cls == kClassCrashes || cls == kClassValidatorFailures || cls == kClassToolFailures) {
     return 0xEF4444;

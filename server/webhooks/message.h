@@ -1,5 +1,6 @@
-// Webhook messages (spec §10.2–10.4): the canonical body, the Slack and Discord adapters and the
-// Standard Webhooks signature. Pure functions of their inputs (no clock, no I/O); thread-safe.
+// Webhook messages (docs/api.md#webhook-messages–10.4): the canonical body, the Slack and Discord
+// adapters and the Standard Webhooks signature. Pure functions of their inputs (no clock, no I/O);
+// thread-safe.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
-// Outgoing webhooks (spec §10): creating endpoints, queuing a message when a failure group is
-// created, and the background sender that delivers the outbox.
+// Outgoing webhooks (docs/api.md#webhooks): creating endpoints, queuing a message when a failure
+// group is created, and the background sender that delivers the outbox.
 //
 // Delivery that survives: messages are rows of webhook_outbox, queued in the same transaction
 // that creates the group or reopens it (Detection's group hook), so each creation and each
@@ -46,12 +46,12 @@ struct ReencryptReport {
   int64_t total = 0;        // sealed secrets found
   int64_t reencrypted = 0;  // moved from a previous key to VIGIL_MASTER_KEY
 };
-// Start-up step 3 (spec §1.2) and `vigil reencrypt`: every stored secret must open under a
-// configured key (else Unavailable naming how many do not, and nothing is changed); those under a
-// previous key are re-sealed under the current one.
+// Start-up step 3 (docs/operations.md#start-up-and-shutdown) and `vigil reencrypt`: every stored
+// secret must open under a configured key (else Unavailable naming how many do not, and nothing is
+// changed); those under a previous key are re-sealed under the current one.
 Result<ReencryptReport> ReencryptStoredSecrets(Store& store, const SecretBox& box);
 
-// One attempt's result (spec §10.3).
+// One attempt's result (docs/api.md#delivery-and-retries).
 struct WebhookAttemptResult {
   bool delivered = false;
   bool retryable = false;  // 408, 429, 5xx, transport error, timeout

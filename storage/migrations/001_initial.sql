@@ -26,7 +26,7 @@ CREATE TABLE api_keys (
 );
 CREATE INDEX api_keys_by_project ON api_keys(project, created_at);
 
--- Executions, unique per project. NULL = not provided (spec §2.2).
+-- Executions, unique per project. NULL = not provided (docs/api.md#json-bodies).
 CREATE TABLE executions (
   id                  INTEGER PRIMARY KEY,
   project             INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
@@ -71,7 +71,7 @@ CREATE TABLE events (
 );
 CREATE INDEX events_by_execution ON events(execution, sequence);
 
--- Failure groups and findings (spec §8.1).
+-- Failure groups and findings (docs/detection.md#findings-and-groups).
 CREATE TABLE failure_groups (
   project             INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
   group_id            TEXT    NOT NULL,

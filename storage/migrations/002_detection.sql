@@ -1,11 +1,11 @@
--- Per-project detection policy (spec §8.2), stored as the JSON the API accepted.
+-- Per-project detection policy (docs/detection.md#policy), stored as the JSON the API accepted.
 CREATE TABLE policies (
   project    INTEGER PRIMARY KEY REFERENCES projects(id) ON DELETE CASCADE,
   policy     TEXT    NOT NULL,
   updated_at INTEGER NOT NULL
 );
 
--- Which models each execution used, and when last: the model-drift history (spec §8.3.1) without
+-- Which models each execution used, and when last: the model-drift history (docs/detection.md#model-drift) without
 -- scanning every event of the project. One row per (execution, model); maintained on ingest.
 CREATE TABLE model_usage (
   project   INTEGER NOT NULL,

@@ -1,4 +1,4 @@
--- Outgoing webhooks (spec §10): endpoints, the durable outbox of messages still to send, and the
+-- Outgoing webhooks (docs/api.md#webhooks): endpoints, the durable outbox of messages still to send, and the
 -- log of every attempt. Deleting a webhook takes its queued messages and log rows with it.
 CREATE TABLE project_webhooks (
   id              INTEGER PRIMARY KEY,

@@ -1,4 +1,4 @@
--- Admin and billing state of a project (spec §12, §13.1).
+-- Admin and billing state of a project (docs/api.md#billing, docs/api.md#admin-projects).
 ALTER TABLE projects ADD COLUMN granted_executions INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE projects ADD COLUMN granted_executions_expires_at INTEGER;
 ALTER TABLE projects ADD COLUMN tier_expires_at INTEGER;

@@ -1,4 +1,4 @@
--- Audit log (spec §11). `project` is the internal id, NULL for rows that belong to no project
+-- Audit log (docs/api.md#audit-log). `project` is the internal id, NULL for rows that belong to no project
 -- (an admin request across projects, the row kept after a project is deleted). AUTOINCREMENT:
 -- audit_id only ever increases, even after the newest rows are deleted with their project.
 CREATE TABLE audit_log (
@@ -17,7 +17,7 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_by_project ON audit_log(project, audit_id);
 CREATE INDEX audit_by_time ON audit_log(time);
 
--- Verified Stripe events already applied (spec §12.3): each acts once.
+-- Verified Stripe events already applied (docs/api.md#stripe-webhook): each acts once.
 CREATE TABLE stripe_events (
   event_id    TEXT    PRIMARY KEY,
   type        TEXT    NOT NULL,
@@ -26,7 +26,7 @@ CREATE TABLE stripe_events (
 );
 CREATE INDEX stripe_events_by_time ON stripe_events(received_at);
 
--- Abuse signals (spec §13.2).
+-- Abuse signals (docs/api.md#abuse-signals).
 CREATE TABLE abuse_signals (
   signal_id       TEXT    PRIMARY KEY,
   project         INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
@@ -43,5 +43,5 @@ CREATE TABLE abuse_signals (
 CREATE INDEX abuse_by_detected ON abuse_signals(detected_at);
 
 -- Start of the UTC calendar month executions_this_period counts, for projects without a Stripe
--- period (spec §12.1). NULL = never counted.
+-- period (docs/api.md#tiers-and-usage). NULL = never counted.
 ALTER TABLE projects ADD COLUMN usage_month_start INTEGER;

@@ -12,8 +12,8 @@ TEST_CASE("TimeBucket labels the largest edge at or below the value") {
   };
   const Case cases[] = {
       {0, "time_budget_0s+"},        {999, "time_budget_0s+"},      {1000, "time_budget_1s+"},
-      {1001, "time_budget_1s+"},                                   // spec §16
-      {9999, "time_budget_1s+"},     {10000, "time_budget_10s+"},  // spec §16
+      {1001, "time_budget_1s+"},                                   // docs/protocol.md#test-vectors
+      {9999, "time_budget_1s+"},     {10000, "time_budget_10s+"},  // docs/protocol.md#test-vectors
       {59999, "time_budget_10s+"},   {60000, "time_budget_60s+"},   {599999, "time_budget_60s+"},
       {600000, "time_budget_10m+"},  {3599999, "time_budget_10m+"}, {3600000, "time_budget_1h+"},
       {86400000, "time_budget_1h+"}, {-5, "time_budget_0s+"},

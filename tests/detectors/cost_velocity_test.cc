@@ -46,7 +46,7 @@ TEST_CASE("DetectCostVelocity computes cost from tokens when none is stored") {
       DetectCostVelocity(MakeSnapshot({LlmCall("gpt-4o-mini", "q", 10000, 2000)}), mesedi);
   REQUIRE(finding);
   CHECK(finding->signature == "cost_$0.001+");
-  CHECK(finding->group_id == "grp-779a0b7742fadc54");  // spec §16
+  CHECK(finding->group_id == "grp-779a0b7742fadc54");  // docs/protocol.md#test-vectors
   finding = DetectCostVelocity(MakeSnapshot({LlmCall("claude-opus-4-6", "q", 1200, 800)}), mesedi);
   REQUIRE(finding);
   CHECK(finding->signature == "cost_$0.01+");

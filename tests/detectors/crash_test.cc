@@ -18,7 +18,7 @@ TEST_CASE("DetectCrash fires on status crashed with the signature verbatim") {
   CHECK(finding->detector == "crash");
   CHECK(finding->failure_class == "crashes");
   CHECK(finding->signature == "0123456789abcdef");
-  CHECK(finding->group_id == "grp-4008a8d17d634f3d");  // spec §16
+  CHECK(finding->group_id == "grp-4008a8d17d634f3d");  // docs/protocol.md#test-vectors
   CHECK(finding->priority == 2);
 }
 

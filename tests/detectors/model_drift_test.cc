@@ -26,7 +26,8 @@ TEST_CASE("DetectModelDrift fires on a model the project has not used in its his
   CHECK(finding->detector == "model_drift");
   CHECK(finding->failure_class == "drift");
   CHECK(finding->signature == "new_model:gpt-4o");
-  CHECK(finding->group_id == "grp-19ca47be121ef37f");  // spec §16, project proj-dev
+  CHECK(finding->group_id ==
+        "grp-19ca47be121ef37f");  // docs/protocol.md#test-vectors, project proj-dev
   CHECK(finding->priority == 1);
 }
 

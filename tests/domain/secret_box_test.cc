@@ -16,7 +16,9 @@ const std::string kKeyB(32, 'b');
 
 }  // namespace
 
-TEST_CASE("SecretBox round-trips a secret and the blob has the layout of spec §10.6") {
+TEST_CASE(
+    "SecretBox round-trips a secret and the blob has the layout of "
+    "docs/protocol.md#sealed-secrets") {
   SecretBox box(kKeyA, {});
   const std::string aad = WebhookSecretAad("proj-1", "wh-1");
   auto blob = box.Seal("whsec_secret", aad);

@@ -1,6 +1,6 @@
-// Fuzz target: the Stripe webhook's input handling (spec §12.3). The input is split at the first
-// newline into a Stripe-Signature header and a body. Parsing never fails; verification either
-// accepts or refuses with the one generic message; a body that verifies is decoded without
+// Fuzz target: the Stripe webhook's input handling (docs/api.md#stripe-webhook). The input is split
+// at the first newline into a Stripe-Signature header and a body. Parsing never fails; verification
+// either accepts or refuses with the one generic message; a body that verifies is decoded without
 // crashing. As a property, a header signed with the secret over the body must always verify.
 #include <cstddef>
 #include <cstdint>

@@ -1,5 +1,5 @@
 """Audit log, export and deletion, billing and the Stripe webhook, abuse signals, security.txt
-(spec §11-14), over HTTP against the real binary."""
+(docs/api.md), over HTTP against the real binary."""
 import hashlib
 import hmac
 import http.server

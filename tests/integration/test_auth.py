@@ -1,4 +1,4 @@
-"""Authentication, schema version and rate limiting (spec §2.6, §3.2, §3.5)."""
+"""Authentication, schema version and rate limiting (docs/api.md#headers, docs/api.md#bearer-authentication, docs/api.md#rate-limits)."""
 import time
 
 from harness import DEV_KEY, signup

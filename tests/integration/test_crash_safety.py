@@ -1,6 +1,6 @@
 """Crash safety: clients ingest concurrently while the server is killed with SIGKILL at random
 moments and restarted. Afterwards the database passes integrity_check, every batch that got a 2xx
-is stored exactly once, and no batch is partly stored (spec §3.6: a 2xx only after the commit)."""
+is stored exactly once, and no batch is partly stored (docs/api.md#overload: a 2xx only after the commit)."""
 import os
 import random
 import signal

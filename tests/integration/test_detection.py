@@ -1,4 +1,4 @@
-"""Detection through HTTP (spec §8): each failure class lands in its group with counters and a
+"""Detection through HTTP (docs/detection.md): each failure class lands in its group with counters and a
 playbook; same problem twice = one group; live findings while running; policy and budgets."""
 import datetime
 import hashlib

@@ -1,4 +1,4 @@
-"""Halt channel over a real SSE connection (spec §9.1, §9.2, §8.6)."""
+"""Halt channel over a real SSE connection (docs/api.md#request-a-halt, docs/api.md#halt-stream, docs/detection.md#auto-halt)."""
 import json
 import socket
 import threading

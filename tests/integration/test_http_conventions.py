@@ -1,4 +1,4 @@
-"""HTTP conventions of spec §2: routing, JSON errors, headers, body limits, content type."""
+"""HTTP conventions of docs/api.md#conventions: routing, JSON errors, headers, body limits, content type."""
 import json
 
 from harness import raw_http

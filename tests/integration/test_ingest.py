@@ -1,4 +1,4 @@
-"""Ingestion API (spec §5): merge rule, idempotency, order independence, per-event rejection."""
+"""Ingestion API (docs/api.md#ingestion): merge rule, idempotency, order independence, per-event rejection."""
 import uuid
 
 

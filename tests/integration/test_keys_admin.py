@@ -1,4 +1,4 @@
-"""API keys (spec §6) and the admin API (spec §13)."""
+"""API keys (docs/api.md#reads) and the admin API (docs/api.md#admin)."""
 import time
 import uuid
 

@@ -1,4 +1,4 @@
-"""Start-up, graceful shutdown and overload (spec §1.2, §3.6)."""
+"""Start-up, graceful shutdown and overload (docs/operations.md#start-up-and-shutdown, docs/api.md#overload)."""
 import concurrent.futures
 import signal
 import subprocess

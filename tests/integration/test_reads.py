@@ -1,4 +1,4 @@
-"""Read API (spec §6): pagination, filters, detail, events paging, stats."""
+"""Read API (docs/api.md#reads): pagination, filters, detail, events paging, stats."""
 import uuid
 
 import pytest

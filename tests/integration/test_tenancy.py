@@ -1,4 +1,4 @@
-"""Tenant isolation (spec §3.3): another project's ids behave exactly like unknown ones."""
+"""Tenant isolation (docs/api.md#tenancy): another project's ids behave exactly like unknown ones."""
 import pytest
 
 from harness import Client, signup

@@ -1,4 +1,4 @@
-"""Outgoing webhooks through the real binary (spec §10), delivered to a real local HTTP receiver.
+"""Outgoing webhooks through the real binary (docs/api.md#webhooks), delivered to a real local HTTP receiver.
 
 Receivers listen on 127.0.0.1, so these servers run with VIGIL_WEBHOOK_ALLOW_PRIVATE=1, except the
 tests that check the address guard itself. VIGIL_WEBHOOK_RETRY_BASE_MS shortens the retry schedule.
@@ -605,7 +605,7 @@ def test_master_key_rotation_and_refusal(make_server, receiver, tmp_path):
     assert s4.stop() == 0
 
 
-# --- address safety (spec §10.5) ------------------------------------------------------------------
+# --- address safety (docs/api.md#address-safety) ------------------------------------------------------------------
 
 def test_non_public_addresses_are_refused_without_allow_private(make_server, receiver, tmp_path):
     guarded = dict(BASE_ENV)

@@ -51,7 +51,7 @@ function toolEvent(execId, seq, ts, tool, status) {
 
 async function seed() {
   // The webhook comes first: each failure group the seed creates then sends a message with
-  // dashboard links (spec §10.2), which a test follows.
+  // dashboard links (docs/api.md#webhook-messages), which a test follows.
   await api.ok('POST', '/webhooks', { url: receiver.url, name: 'seed receiver' });
   const now = Date.now();
   const events = [];
@@ -242,7 +242,7 @@ describe('dashboard', () => {
     });
   });
 
-  test('webhook and billing links (spec §10.2) land on the right views', TIMEOUT, async () => {
+  test('webhook and billing links (docs/api.md#webhook-messages) land on the right views', TIMEOUT, async () => {
     const msg = await waitFor(() => receiver.messages.find((m) => m.event === 'failure_group.created' && m.signature === 'c0ffee00c0ffee02'), { what: 'webhook message for the crash group' });
     assert.equal(msg.dashboard_url, vigil.base + '/ui');
     assert.ok(msg.playbook_url.startsWith(vigil.base + '/ui/playbooks?'), msg.playbook_url);

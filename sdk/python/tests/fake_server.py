@@ -1,4 +1,4 @@
-"""A stdlib stand-in for the Vigil server: records every request and answers like §5/§9 of the spec,
+"""A stdlib stand-in for the Vigil server: records every request and answers like docs/api.md#ingestion/docs/api.md#halt of the spec,
 with scripted failures (500, 429, 503, 4xx, slow answers), SSE halt frames, and optionally forwarding
 to a real server (a fault-injecting proxy).
 

@@ -58,7 +58,7 @@ def test_token_budget_halts_when_the_total_goes_over(sdk, budget, tokens):
 
 
 def test_cost_budget_uses_the_price_table(sdk):
-    # claude-opus-4-6: 1200 in + 800 out = $0.078 (spec §16)
+    # claude-opus-4-6: 1200 in + 800 out = $0.078 (docs/protocol.md#test-vectors)
     with pytest.raises(VigilHalt) as caught:
         with vigil.wrap("cost", budget=Budget(max_cost_usd=0.10)) as run:
             vigil.emit_llm_call("claude-opus-4-6", input_tokens=1200, output_tokens=800)

@@ -1,4 +1,4 @@
-"""Per-execution budgets (spec §15.1): enforced locally, and sent as the execution's ``budget``."""
+"""Per-execution budgets (docs/protocol.md#what-vigils-sdks-send): enforced locally, and sent as the execution's ``budget``."""
 
 import math
 from dataclasses import dataclass
@@ -15,7 +15,7 @@ class Budget:
     * ``max_tokens_in`` / ``max_tokens_out`` — summed input / output tokens (trigger ``token_total``).
     * ``max_cost_usd`` — summed estimated cost from the price table (trigger ``cost``).
     * ``auto_halt`` — when set, asks the server to halt this execution itself on a loop or
-      cost-velocity finding (spec §8.5/§8.6); the halt then arrives over the halt stream.
+      cost-velocity finding (docs/detection.md#per-execution-budgets/docs/detection.md#auto-halt); the halt then arrives over the halt stream.
 
     A limit is exceeded when the running total goes *over* it, and the halt is raised at the next SDK
     call point (see :class:`vigil.VigilHalt`).
@@ -44,7 +44,7 @@ class Budget:
                 raise ValueError("Budget.%s must be a whole number, got %r" % (name, value))
 
     def to_wire(self) -> Dict[str, Any]:
-        """The execution ``budget`` object of spec §8.5, absent limits omitted."""
+        """The execution ``budget`` object of docs/detection.md#per-execution-budgets, absent limits omitted."""
         wire: Dict[str, Any] = {}
         if self.max_wall_clock_seconds is not None:
             wire["max_duration_ms"] = int(round(self.max_wall_clock_seconds * 1000))

@@ -1,4 +1,4 @@
-"""Configuration: explicit arguments, else the environment (spec §15.1), validated once."""
+"""Configuration: explicit arguments, else the environment (docs/protocol.md#what-vigils-sdks-send), validated once."""
 
 import os
 from dataclasses import dataclass
@@ -6,7 +6,7 @@ from typing import Optional
 from urllib.parse import urlsplit
 
 DEFAULT_BASE_URL = "http://localhost:8080"
-# The key a Vigil server started with VIGIL_DEV=1 accepts by default (spec §1.3): works out of the box
+# The key a Vigil server started with VIGIL_DEV=1 accepts by default (docs/operations.md#dev-bootstrap): works out of the box
 # against a local dev server and nowhere else.
 DEFAULT_API_KEY = "vigil_sk_dev_local_only"
 
@@ -41,7 +41,7 @@ class Config:
 def _env(*names: str) -> Optional[str]:
     for name in names:
         value = os.environ.get(name)
-        if value:  # empty = unset, as on the server (spec §1.1)
+        if value:  # empty = unset, as on the server (docs/operations.md#settings)
             return value
     return None
 

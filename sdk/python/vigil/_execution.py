@@ -374,7 +374,7 @@ class Execution:
             else:
                 status, signature = "crashed", crash_signature(error)
             self.status = status
-            # Totals are always sent (0 means "not provided" to the server, spec §2.2).
+            # Totals are always sent (0 means "not provided" to the server, docs/api.md#json-bodies).
             body: Dict[str, Any] = {
                 "status": status,
                 "ended_at": utc_timestamp(),

@@ -1,4 +1,4 @@
-"""Halts: the exception the agent sees, and the SSE client for remote halts (spec §9.2).
+"""Halts: the exception the agent sees, and the SSE client for remote halts (docs/api.md#halt-stream).
 
 A remote halt cannot interrupt arbitrary Python code safely, so the listener only records it; the
 wrapped function receives :class:`VigilHalt` at its next SDK call point (a ``@tool`` call,
@@ -58,7 +58,7 @@ class VigilHalt(Exception):
 
 
 def halt_reason(data: str) -> str:
-    """The ``reason`` of a halt frame's data, else ``remote halt`` (spec §15)."""
+    """The ``reason`` of a halt frame's data, else ``remote halt`` (docs/protocol.md#what-mesedi-sdks-send)."""
     try:
         doc = json.loads(data)
     except ValueError:
@@ -199,7 +199,7 @@ class HaltStream:
     """``GET /executions/{id}/halt-stream`` for one execution, held open by the shared listener until
     a halt arrives or :meth:`close` is called. Reconnects with backoff while open (the server ends
     streams after an hour and on restart; a halt persisted meanwhile is delivered on reconnect,
-    spec §9.1). Stops for good on a 4xx other than 429 (bad key, …) with one warning."""
+    docs/api.md#request-a-halt). Stops for good on a 4xx other than 429 (bad key, …) with one warning."""
 
     def __init__(self, base_url: str, api_key: str, execution_id: str, on_halt: Callable[[str], None]):
         self.endpoint = Endpoint.parse(base_url)

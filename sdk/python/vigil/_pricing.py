@@ -1,4 +1,4 @@
-"""The price table of spec §8.3.3, used for the local cost budget and ``estimated_cost_usd``.
+"""The price table of docs/detection.md#cost-velocity, used for the local cost budget and ``estimated_cost_usd``.
 
 Prices are USD per million tokens (input, output). A model is looked up lower-cased: the exact key,
 else the longest key that is a prefix of it; an unknown model costs 0 (so a cost budget never halts

@@ -2,7 +2,7 @@
 
 Why one FIFO: an execution's create, its events and its end PATCH are queued in that order by the
 thread that runs the agent, and the shipper sends items strictly in queue order (consecutive events
-merged into one ``POST /events``), so per-execution order (spec §5) holds without bookkeeping.
+merged into one ``POST /events``), so per-execution order (docs/api.md#ingestion) holds without bookkeeping.
 
 The agent's side (``enqueue``) takes one uncontended lock and appends; it never blocks on I/O and never
 raises. When the queue is full the oldest item is dropped, counted, and a single warning is logged.
@@ -42,7 +42,7 @@ Item = Tuple[int, str, Dict[str, Any]]
 
 # A request body stays under the server's default 5 MiB limit with room to spare.
 MAX_BATCH_BYTES = 4 * 1024 * 1024
-# One event payload must stay within the server's 256 KiB (spec §2.4); the envelope is small.
+# One event payload must stay within the server's 256 KiB (docs/api.md#limits); the envelope is small.
 MAX_EVENT_BYTES = 256 * 1024 - 1024
 
 _DELIVERED, _DROPPED, _ABANDONED = "delivered", "dropped", "abandoned"

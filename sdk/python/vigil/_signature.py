@@ -1,4 +1,4 @@
-"""Crash signatures (spec §15.1).
+"""Crash signatures (docs/protocol.md#what-vigils-sdks-send).
 
 signature = first 16 hex of SHA-256( "<exception type name>\\n" + the innermost 5 frames, one
 "<file basename>:<function>" per line, joined by "\\n", innermost first ).

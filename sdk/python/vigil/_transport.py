@@ -23,7 +23,7 @@ class Response(NamedTuple):
 
 
 def base_headers(api_key: str) -> Dict[str, str]:
-    """Headers every request carries (spec §15), the SSE stream included."""
+    """Headers every request carries (docs/protocol.md#what-mesedi-sdks-send), the SSE stream included."""
     return {
         "Authorization": "Bearer " + api_key,
         "X-Mesedi-Schema-Version": SCHEMA_VERSION,
@@ -86,7 +86,7 @@ class HttpTransport:
 
     def request(self, method: str, path: str, body: Optional[bytes], timeout: float) -> Response:
         """Send one request; reuse the kept-alive connection, reconnecting once if the server closed it
-        while idle (every Vigil ingestion request is idempotent, spec §5)."""
+        while idle (every Vigil ingestion request is idempotent, docs/api.md#ingestion)."""
         for attempt in (0, 1):
             reused = self._conn is not None
             if self._conn is None:

@@ -11,7 +11,7 @@ import time
 from typing import Any, Optional
 
 # Strings longer than this are cut before they are queued: an event payload must stay well under the
-# server's 256 KiB limit (spec §2.4) and a prompt is rarely useful beyond this length for detection.
+# server's 256 KiB limit (docs/api.md#limits) and a prompt is rarely useful beyond this length for detection.
 MAX_STRING_CHARS = 32_000
 # Containers are cut to this many items and this depth; the server refuses nesting deeper than 64.
 MAX_ITEMS = 100
@@ -34,7 +34,7 @@ _repr.maxlong = 100
 
 
 def new_id(prefix: str) -> str:
-    """``prefix`` + 12 lowercase hex characters (``exec-``/``evt-`` ids, spec §15).
+    """``prefix`` + 12 lowercase hex characters (``exec-``/``evt-`` ids, docs/protocol.md#what-mesedi-sdks-send).
 
     48 random bits from ``random`` (seeded from the OS, re-seeded after fork): ids must be unique,
     not secret, and this runs on the agent's thread for every event.

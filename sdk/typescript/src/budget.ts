@@ -36,7 +36,7 @@ export class Budget implements BudgetOptions {
     Object.freeze(this);
   }
 
-  /** The execution `budget` object of the wire protocol (spec §8.5, §15.1); undefined if it has no server-side limit. */
+  /** The execution `budget` object of the wire protocol (docs/detection.md#per-execution-budgets, docs/protocol.md#what-vigils-sdks-send); undefined if it has no server-side limit. */
   toWire(): { max_duration_ms?: number; max_llm_calls?: number; max_cost_usd?: number } | undefined {
     const out: { max_duration_ms?: number; max_llm_calls?: number; max_cost_usd?: number } = {};
     if (this.maxWallClockSeconds !== undefined) out.max_duration_ms = Math.round(this.maxWallClockSeconds * 1000);

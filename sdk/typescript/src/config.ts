@@ -77,7 +77,7 @@ function intOption(name: string, v: number | undefined, def: number, min: number
 
 /**
  * Resolves options against the environment and defaults. Throws VigilConfigError for a malformed
- * URL or for plain `http://` to a non-local host without `allowInsecureHttp` (spec §15.1): an API key
+ * URL or for plain `http://` to a non-local host without `allowInsecureHttp` (docs/protocol.md#what-vigils-sdks-send): an API key
  * must not cross a network in clear text by accident.
  */
 export function resolveConfig(options: ConfigureOptions = {}): ResolvedConfig {
@@ -126,7 +126,7 @@ export function resolveConfig(options: ConfigureOptions = {}): ResolvedConfig {
   };
 }
 
-/** Request headers every Vigil call carries, the halt stream included (spec §15). */
+/** Request headers every Vigil call carries, the halt stream included (docs/protocol.md#what-mesedi-sdks-send). */
 export function requestHeaders(cfg: ResolvedConfig): Record<string, string> {
   return {
     Authorization: `Bearer ${cfg.apiKey}`,

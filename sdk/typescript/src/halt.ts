@@ -1,4 +1,4 @@
-/** Why an execution was halted (spec §15.1). */
+/** Why an execution was halted (docs/protocol.md#what-vigils-sdks-send). */
 export type HaltTrigger = "wall_clock" | "step_count" | "token_total" | "cost" | "remote_signal";
 
 /**

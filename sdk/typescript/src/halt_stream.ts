@@ -61,7 +61,7 @@ export function haltReason(data: string): string {
 }
 
 /**
- * Subscribes to `GET /executions/{id}/halt-stream` (spec §9.2) with fetch streaming and calls
+ * Subscribes to `GET /executions/{id}/halt-stream` (docs/api.md#halt-stream) with fetch streaming and calls
  * `onHalt(reason)` on the first `event: halt` frame with non-empty data. Reconnects with backoff
  * while open (the server closes streams after an hour, and on restart); gives up on a 4xx other
  * than 429. Never throws; errors are silent (debug logs them).

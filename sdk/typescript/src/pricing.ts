@@ -1,4 +1,4 @@
-// USD per million tokens (input, output): the price table of the protocol (spec §8.3.3), so the cost
+// USD per million tokens (input, output): the price table of the protocol (docs/detection.md#cost-velocity), so the cost
 // the SDK budgets against is the cost the server computes.
 const PRICES: ReadonlyArray<readonly [string, number, number]> = [
   ["claude-opus-4-6", 15, 75],

@@ -87,7 +87,7 @@ export function signatureFrames(err: unknown): string[] {
 }
 
 /**
- * Crash signature (spec §15.1): the first 16 hex characters of SHA-256 over `<type name>\n` followed
+ * Crash signature (docs/protocol.md#what-vigils-sdks-send): the first 16 hex characters of SHA-256 over `<type name>\n` followed
  * by the innermost five frames as `<file basename>:<function>` lines, innermost first. No line numbers,
  * so editing another part of a file keeps its crashes in one group.
  */

@@ -69,7 +69,7 @@ TEST_CASE("ParseWebhookUrl refuses other schemes and malformed URLs with the spe
   CHECK_FALSE(ParseWebhookUrl("https://example.com/" + std::string(3000, 'a')).ok());
 }
 
-TEST_CASE("Non-public addresses are refused (spec §10.5)") {
+TEST_CASE("Non-public addresses are refused (docs/api.md#address-safety)") {
   const char* refused[] = {
       "127.0.0.1",
       "127.255.0.1",

@@ -7,7 +7,8 @@
 
 using namespace vigil;
 
-TEST_CASE("SignWebhook reproduces the Standard Webhooks test vector of spec §16") {
+TEST_CASE(
+    "SignWebhook reproduces the Standard Webhooks test vector of docs/protocol.md#test-vectors") {
   CHECK(SignWebhook("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_p5jXN8AQM9LWM0D4loKWxJek",
                     1614265330, R"({"test": 2432232314})") ==
         "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
@@ -77,7 +78,7 @@ simdjson::dom::element Parse(simdjson::dom::parser& parser, const std::string& j
 
 }  // namespace
 
-TEST_CASE("The canonical body has the keys of spec §10.2 in order") {
+TEST_CASE("The canonical body has the keys of docs/api.md#webhook-messages in order") {
   const std::string body = RenderWebhookBody(Sample(), WebhookFormat::kStandard, "");
   CHECK(body == R"({"version":"1","event":"failure_group.created","project_id":"proj-dev",)"
                 R"("webhook_id":"wh-0123456789abcdef","group_id":"grp-4008a8d17d634f3d",)"

@@ -1,4 +1,4 @@
-// Audit log (spec §11): who did what with the project's keys, newest first, paged and filtered.
+// Audit log (docs/api.md#audit-log): who did what with the project's keys, newest first, paged and filtered.
 // Servers without GET /audit-log get a plain message instead of an error.
 import { ApiError, query } from '../api.js';
 import { empty, fromLocalInput, h, notice, pager, replace, table, time, toLocalInput } from '../dom.js';

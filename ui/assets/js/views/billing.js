@@ -1,4 +1,4 @@
-// Billing (spec §12): tier, usage this period, daily usage, upgrade and manage links. The target
+// Billing (docs/api.md#billing): tier, usage this period, daily usage, upgrade and manage links. The target
 // of billing links (/ui/billing, including Stripe's return with ?status=). Servers without
 // GET /billing get a plain message instead of an error.
 import { api, ApiError } from '../api.js';

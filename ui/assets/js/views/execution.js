@@ -9,7 +9,7 @@ import {
 const EVENTS_PAGE = 1000;
 const POLL_MS = 3000;
 
-// Longest-prefix price lookup over the server's price table (spec §8.3.3), for display only.
+// Longest-prefix price lookup over the server's price table (docs/detection.md#cost-velocity), for display only.
 function priceOf(prices, model) {
   if (typeof model !== 'string') return null;
   const m = model.toLowerCase();
