@@ -13,6 +13,7 @@
 #include "server/codec/json_writer.h"
 #include "server/http/log.h"
 #include "server/limits.h"
+#include "server/webhooks/http_attempt.h"
 #include "server/webhooks/message.h"
 #include "storage/webhooks.h"
 
@@ -27,74 +28,23 @@ double Jitter01() {
   return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
 }
 
-std::string TransportError(httplib::Error e) {
-  switch (e) {
-    case httplib::Error::Connection:
-      return "connection failed";
-    case httplib::Error::ConnectionTimeout:
-      return "connection timed out";
-    case httplib::Error::Read:
-      return "error reading the response";
-    case httplib::Error::Write:
-      return "error sending the request";
-    case httplib::Error::SSLConnection:
-      return "TLS handshake failed";
-    case httplib::Error::SSLLoadingCerts:
-      return "TLS certificates could not be loaded";
-    case httplib::Error::SSLServerVerification:
-      return "TLS certificate verification failed";
-    case httplib::Error::Canceled:
-      return "request canceled";
-    default:
-      return "transport error: " + httplib::to_string(e);
-  }
-}
-
-// Retry-After in seconds (the HTTP-date form is rare from webhook receivers and ignored).
-int64_t RetryAfterMs(const httplib::Response& res) {
-  const std::string v = res.get_header_value("Retry-After");
-  if (v.empty() || v.size() > 9 || v.find_first_not_of("0123456789") != std::string::npos) return 0;
-  return std::stoll(v) * 1000;
-}
-
-// A receiver's bytes, made valid UTF-8 for the log and its JSON (invalid sequences, including a
-// character cut by truncation, become U+FFFD).
-std::string ValidUtf8(std::string_view in) {
-  std::string out;
-  out.reserve(in.size());
-  size_t i = 0;
-  while (i < in.size()) {
-    const auto b = [&](size_t k) { return static_cast<unsigned char>(in[k]); };
-    const unsigned char c = b(i);
-    size_t len = 0;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c < 0x80) {
-      len = 1;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      if (c == 0xE0) lo = 0xA0;
-      if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      if (c == 0xF0) lo = 0x90;
-      if (c == 0xF4) hi = 0x8F;
-    }
-    bool ok = len > 0 && i + len <= in.size();
-    for (size_t k = 1; ok && k < len; ++k) {
-      const unsigned char cc = b(i + k);
-      ok = k == 1 ? (cc >= lo && cc <= hi) : (cc >= 0x80 && cc <= 0xBF);
-    }
-    if (ok) {
-      out.append(in.substr(i, len));
-      i += len;
-    } else {
-      out += "\xEF\xBF\xBD";
-      ++i;
-    }
-  }
-  return out;
+// The delivery log row of an attempt at `m` that ended at `done_ms`.
+WebhookAttemptRow AttemptRow(const WebhookMessage& m, const WebhookAttemptResult& result,
+                             int64_t done_ms) {
+  WebhookAttemptRow row;
+  row.delivery_id = m.delivery_id;
+  row.event = m.event;
+  row.failure_class = m.failure_class;
+  row.signature = m.signature;
+  row.group_id = m.group_id;
+  row.attempt = m.attempts + 1;
+  row.status = result.delivered ? DeliveryStatus::kDelivered : DeliveryStatus::kFailed;
+  row.http_status = result.http_status;
+  row.error = result.error;
+  row.response_body = result.response_body;
+  row.duration_ms = result.duration_ms;
+  row.created_at_ms = done_ms;
+  return row;
 }
 
 WebhookPayload PayloadFor(const DueWebhookMessage& d) {
@@ -386,54 +336,19 @@ WebhookAttemptResult WebhookService::Attempt(const WebhookUrl& url, const std::s
     address = r.value();
   }
   httplib::Client client(url.Origin());
-  if (!address.empty()) client.set_hostname_addr_map({{url.host, address}});
-  client.set_connection_timeout(limits::kWebhookAttemptTimeoutSec, 0);
-  client.set_read_timeout(limits::kWebhookAttemptTimeoutSec, 0);
-  client.set_write_timeout(limits::kWebhookAttemptTimeoutSec, 0);
-  client.set_follow_location(false);
-  client.set_keep_alive(false);
-  if (url.scheme == "https" && !ca_file_.empty()) client.set_ca_cert_path(ca_file_);
-
-  const int64_t timestamp_s = NowMs() / 1000;
-  httplib::Request req;
-  req.method = "POST";
-  req.path = url.path;
-  req.headers = {{"Content-Type", "application/json"},
-                 {"User-Agent", "Vigil-Webhook/1"},
-                 {"webhook-id", delivery_id},
-                 {"webhook-timestamp", std::to_string(timestamp_s)},
-                 {"webhook-signature", SignWebhook(secret, delivery_id, timestamp_s, body)}};
-  req.body = body;
-  // Keep the first bytes for the log; read and drop the rest (the watchdog bounds the time).
-  std::string captured;
-  bool truncated = false;
-  req.content_receiver = [&](const char* data, size_t len, uint64_t, uint64_t) {
-    const size_t room = limits::kWebhookResponseBodyBytes - captured.size();
-    captured.append(data, std::min(room, len));
-    if (len > room) truncated = true;
-    return true;
-  };
-
-  uint64_t running_id;
-  {
-    std::lock_guard<std::mutex> lock(running_mu_);
-    if (cut_all_) {
-      out.retryable = true;
-      out.error = "shutting down";
-      out.duration_ms = elapsed_ms();
-      return out;
-    }
-    running_id = ++next_running_id_;
-    running_[running_id] = {&client,
-                            start + std::chrono::seconds(limits::kWebhookAttemptTimeoutSec), false};
+  ConfigureWebhookClient(&client, url, address, ca_file_);
+  CapturedBody captured;
+  httplib::Request req =
+      SignedWebhookRequest(url, body, secret, delivery_id, NowMs() / 1000, &captured);
+  std::optional<uint64_t> running_id = Register(&client, start);
+  if (!running_id) {
+    out.retryable = true;
+    out.error = "shutting down";
+    out.duration_ms = elapsed_ms();
+    return out;
   }
   auto res = client.send(req);
-  bool cut;
-  {
-    std::lock_guard<std::mutex> lock(running_mu_);
-    cut = running_[running_id].cut;
-    running_.erase(running_id);
-  }
+  const bool cut = Unregister(*running_id);
   out.duration_ms = elapsed_ms();
   if (!res) {
     out.retryable = true;
@@ -441,22 +356,24 @@ WebhookAttemptResult WebhookService::Attempt(const WebhookUrl& url, const std::s
                     : TransportError(res.error());
     return out;
   }
-  const int status = res->status;
-  out.http_status = status;
-  out.response_body = ValidUtf8(captured);
-  if (truncated) out.response_body += "…[truncated]";
-  if (status >= 200 && status < 300) {
-    out.delivered = true;
-    return out;
-  }
-  out.error = "non-2xx status: " + std::to_string(status);
-  if (status == 410) {
-    out.disable = true;
-  } else if (status == 408 || status == 429 || status >= 500) {
-    out.retryable = true;
-    if (status == 429 || status == 503) out.retry_after_ms = RetryAfterMs(res.value());
-  }
+  ClassifyWebhookResponse(res.value(), captured, &out);
   return out;
+}
+
+std::optional<uint64_t> WebhookService::Register(httplib::Client* client,
+                                                 std::chrono::steady_clock::time_point start) {
+  std::lock_guard<std::mutex> lock(running_mu_);
+  if (cut_all_) return std::nullopt;
+  const uint64_t id = ++next_running_id_;
+  running_[id] = {client, start + std::chrono::seconds(limits::kWebhookAttemptTimeoutSec), false};
+  return id;
+}
+
+bool WebhookService::Unregister(uint64_t running_id) {
+  std::lock_guard<std::mutex> lock(running_mu_);
+  const bool cut = running_[running_id].cut;
+  running_.erase(running_id);
+  return cut;
 }
 
 void WebhookService::WatchdogLoop() {
@@ -517,28 +434,12 @@ void WebhookService::SenderLoop() {
   }
 }
 
-void WebhookService::Process(const DueWebhookMessage& d) {
-  const WebhookMessage& m = d.message;
-  if (!d.webhook.enabled) {  // disabled endpoints get nothing more
-    Status s = store_->Write(
-        [&](WriteTxn& txn) { return storage::DropWebhookMessage(txn, d.project, m.row); });
-    if (!s.ok()) log::Warn("webhook message not dropped", {log::Str("error", s.message())});
-    return;
-  }
-  const int64_t now = NowMs();
-  const int64_t give_up_at = m.created_at_ms + max_age_ms_;
-  WebhookAttemptRow row;
-  row.delivery_id = m.delivery_id;
-  row.event = m.event;
-  row.failure_class = m.failure_class;
-  row.signature = m.signature;
-  row.group_id = m.group_id;
-  row.attempt = m.attempts + 1;
+WebhookAttemptResult WebhookService::Deliver(const DueWebhookMessage& d, int64_t give_up_at) {
   WebhookAttemptResult result;
   auto url = ParseWebhookUrl(d.webhook.url);
   auto secret =
       box_.Open(d.webhook.secret_blob, WebhookSecretAad(d.project_id, d.webhook.webhook_id));
-  if (now > give_up_at) {
+  if (NowMs() > give_up_at) {
     result.error = "message expired before delivery";
   } else if (!url.ok()) {
     result.error = url.status().message();
@@ -547,26 +448,33 @@ void WebhookService::Process(const DueWebhookMessage& d) {
   } else {
     const std::string body =
         RenderWebhookBody(PayloadFor(d), FormatForUrl(d.webhook.url), dashboard_url_);
-    result = Attempt(url.value(), body, secret.value(), m.delivery_id);
+    result = Attempt(url.value(), body, secret.value(), d.message.delivery_id);
   }
+  return result;
+}
+
+void WebhookService::Process(const DueWebhookMessage& d) {
+  const WebhookMessage& m = d.message;
+  if (!d.webhook.enabled) {  // disabled endpoints get nothing more
+    Status s = store_->Write(
+        [&](WriteTxn& txn) { return storage::DropWebhookMessage(txn, d.project, m.row); });
+    if (!s.ok()) log::Warn("webhook message not dropped", {log::Str("error", s.message())});
+    return;
+  }
+  const int64_t give_up_at = m.created_at_ms + max_age_ms_;
+  const WebhookAttemptResult result = Deliver(d, give_up_at);
   // Shutdown cut the attempt short: leave the message as it was, to be sent after the restart.
   if (stop_ && !result.delivered && result.retryable) return;
   const int64_t done = NowMs();
-  row.status = result.delivered ? DeliveryStatus::kDelivered : DeliveryStatus::kFailed;
-  row.http_status = result.http_status;
-  row.error = result.error;
-  row.response_body = result.response_body;
-  row.duration_ms = result.duration_ms;
-  row.created_at_ms = done;
+  WebhookAttemptRow row = AttemptRow(m, result, done);
   WebhookAttemptOutcome outcome;
   outcome.outbox_row = m.row;
   outcome.disable_webhook = result.disable;
+  const bool retry = result.retryable && row.attempt < max_attempts_;
   if (metrics_) {
-    metrics_->AddWebhookAttempt(result.delivered                                  ? "delivered"
-                                : result.retryable && row.attempt < max_attempts_ ? "retrying"
-                                                                                  : "failed");
+    metrics_->AddWebhookAttempt(result.delivered ? "delivered" : retry ? "retrying" : "failed");
   }
-  if (result.retryable && row.attempt < max_attempts_) {
+  if (retry) {
     const int64_t next =
         done + RetryDelayMs(retry_base_ms_, row.attempt, result.retry_after_ms, Jitter01());
     if (next <= give_up_at) {
@@ -587,10 +495,15 @@ void WebhookService::Process(const DueWebhookMessage& d) {
                  [&] { return stop_.load(); });
     return;
   }
+  Report(d, row, result);
+}
+
+void WebhookService::Report(const DueWebhookMessage& d, const WebhookAttemptRow& row,
+                            const WebhookAttemptResult& result) {
   std::vector<log::Field> fields = {
       log::Str("project_id", d.project_id),
       log::Str("webhook_id", d.webhook.webhook_id),
-      log::Str("delivery_id", m.delivery_id),
+      log::Str("delivery_id", d.message.delivery_id),
       log::Num("attempt", row.attempt),
       log::Str("status", std::string(DeliveryStatusName(row.status))),
       log::Num("duration_ms", row.duration_ms),

@@ -117,9 +117,20 @@ class WebhookService {
   void WatchdogLoop();
   void Wake();
   void Process(const DueWebhookMessage& due);
+  // One attempt at a due message: refused without an attempt when it is past `give_up_at` or its
+  // endpoint's URL or secret cannot be used, else Attempt.
+  WebhookAttemptResult Deliver(const DueWebhookMessage& due, int64_t give_up_at);
   // One POST of `body` to `url`, signed with `secret` (both already validated).
   WebhookAttemptResult Attempt(const WebhookUrl& url, const std::string& body,
                                const std::string& secret, const std::string& delivery_id);
+  // Logs a recorded attempt; a disabled endpoint also gets an audit row.
+  void Report(const DueWebhookMessage& due, const WebhookAttemptRow& row,
+              const WebhookAttemptResult& result);
+  // Registers an attempt for the watchdog; nullopt once Stop has begun (no attempt may start).
+  std::optional<uint64_t> Register(httplib::Client* client,
+                                   std::chrono::steady_clock::time_point start);
+  // Ends an attempt's registration; true when the watchdog or Stop cut it.
+  bool Unregister(uint64_t running_id);
 
   Store* store_;
   Metrics* metrics_ = nullptr;
