@@ -274,6 +274,56 @@ Result<ExecutionPatch> ParseExecutionBody(std::string_view body, std::string* bo
   return p;
 }
 
+namespace {
+
+// One event object of a batch into `ev`; `payload` is the last non-null "payload" value. False
+// with `error` set when a field is invalid or a required one is missing.
+bool ParseEventObject(simdjson::dom::object obj, Event* ev, std::optional<element>* payload,
+                      std::string* error) {
+  bool type_error = false;
+  bool ok = true;
+  for (auto [key, value] : obj) {
+    if (!ok) break;
+    if (value.is_null()) {
+      if (key == "payload") ev->payload_json = "null", payload->reset();
+      continue;
+    }
+    if (key == "event_id" || key == "execution_id") {
+      std::string v;
+      ok = ReadBoundedString(value, key, limits::kMaxIdBytes, &v, error, &type_error);
+      if (ok && HasControlChars(v)) {
+        *error = std::string(key) + " must not contain control characters";
+        ok = false;
+      }
+      (key == "event_id" ? ev->event_id : ev->execution_id) = std::move(v);
+    } else if (key == "event_type") {
+      ok = ReadBoundedString(value, key, limits::kMaxEventTypeBytes, &ev->event_type, error,
+                             &type_error);
+    } else if (key == "sequence") {
+      ok = ReadCount(value, key, &ev->sequence, error);
+    } else if (key == "duration_ms") {
+      ok = ReadCount(value, key, &ev->duration_ms, error);
+    } else if (key == "timestamp") {
+      int64_t ts = 0;
+      ok = ReadTimestamp(value, key, &ts, error);
+      if (ok && ts != 0) ev->timestamp_ms = ts;
+    } else if (key == "payload") {
+      ev->payload_json = simdjson::minify(value);
+      *payload = value;
+      if (ev->payload_json.size() > limits::kMaxPayloadBytes) {
+        *error = "payload larger than " + std::to_string(limits::kMaxPayloadBytes) + " bytes";
+        ok = false;
+      }
+    }
+  }
+  if (ok && ev->event_id.empty()) *error = "event_id is required", ok = false;
+  if (ok && ev->execution_id.empty()) *error = "execution_id is required", ok = false;
+  if (ok && ev->event_type.empty()) *error = "event_type is required", ok = false;
+  return ok;
+}
+
+}  // namespace
+
 Result<EventBatch> ParseEventBatch(std::string_view body, int64_t now_ms, bool detection_fields) {
   element doc;
   Status s = ParseDocument(body, &doc);
@@ -302,48 +352,9 @@ Result<EventBatch> ParseEventBatch(std::string_view body, int64_t now_ms, bool d
     Event ev;
     ev.timestamp_ms = now_ms;
     ev.payload_json = "null";
-    std::optional<element> payload;  // the last non-null "payload" value
+    std::optional<element> payload;
     std::string error;
-    bool type_error = false;
-    bool ok = true;
-    for (auto [key, value] : obj) {
-      if (!ok) break;
-      if (value.is_null()) {
-        if (key == "payload") ev.payload_json = "null", payload.reset();
-        continue;
-      }
-      if (key == "event_id" || key == "execution_id") {
-        std::string v;
-        ok = ReadBoundedString(value, key, limits::kMaxIdBytes, &v, &error, &type_error);
-        if (ok && HasControlChars(v)) {
-          error = std::string(key) + " must not contain control characters";
-          ok = false;
-        }
-        (key == "event_id" ? ev.event_id : ev.execution_id) = std::move(v);
-      } else if (key == "event_type") {
-        ok = ReadBoundedString(value, key, limits::kMaxEventTypeBytes, &ev.event_type, &error,
-                               &type_error);
-      } else if (key == "sequence") {
-        ok = ReadCount(value, key, &ev.sequence, &error);
-      } else if (key == "duration_ms") {
-        ok = ReadCount(value, key, &ev.duration_ms, &error);
-      } else if (key == "timestamp") {
-        int64_t ts = 0;
-        ok = ReadTimestamp(value, key, &ts, &error);
-        if (ok && ts != 0) ev.timestamp_ms = ts;
-      } else if (key == "payload") {
-        ev.payload_json = simdjson::minify(value);
-        payload = value;
-        if (ev.payload_json.size() > limits::kMaxPayloadBytes) {
-          error = "payload larger than " + std::to_string(limits::kMaxPayloadBytes) + " bytes";
-          ok = false;
-        }
-      }
-    }
-    if (ok && ev.event_id.empty()) error = "event_id is required", ok = false;
-    if (ok && ev.execution_id.empty()) error = "execution_id is required", ok = false;
-    if (ok && ev.event_type.empty()) error = "event_type is required", ok = false;
-    if (!ok) {
+    if (!ParseEventObject(obj, &ev, &payload, &error)) {
       batch.errors.emplace_back(i, error);
       continue;
     }
