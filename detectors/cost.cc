@@ -65,7 +65,7 @@ double ComputeCostUsd(const std::vector<Event>& events) {
   std::optional<ModelPrice> price;
   static const std::string kNoModel;
   for (const Event& event : events) {
-    if (event.event_type != kLlmCall) continue;
+    if (event.type != EventType::kLlmCall) continue;
     const std::string& model = event.fields.model ? *event.fields.model : kNoModel;
     if (last_model == nullptr || *last_model != model) {
       price = LookupPrice(model);

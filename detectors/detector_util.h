@@ -24,10 +24,6 @@ inline constexpr std::string_view kToolLoop = "tool_loop";
 inline constexpr std::string_view kBaseline = "baseline";
 inline constexpr std::string_view kCostBaseline = "cost_baseline";
 
-inline constexpr std::string_view kLlmCall = "llm_call";
-inline constexpr std::string_view kToolCall = "tool_call";
-inline constexpr std::string_view kValidatorResult = "validator_result";
-
 // The finding of detector `detector` (one of the names above) for the snapshot's execution, with
 // class, priority and group id filled in.
 Finding MakeFinding(const ExecutionSnapshot& snapshot, std::string_view detector,

@@ -14,7 +14,7 @@ std::optional<Finding> DetectLexicalDrift(const ExecutionSnapshot& snapshot, con
   // One combined bag per side: each message adds its own trigrams (no trigram spans two messages).
   std::vector<std::string_view> current;
   for (const Event& event : snapshot.events) {
-    if (event.event_type != kLlmCall) continue;
+    if (event.type != EventType::kLlmCall) continue;
     const std::optional<std::string>& message = event.fields.user_message;
     if (message && !message->empty()) current.push_back(*message);
   }

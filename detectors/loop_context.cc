@@ -22,11 +22,11 @@ std::vector<CallIdentity> CallIdentities(const std::vector<Event>& events, bool 
   uint32_t epoch = 0;
   std::optional<uint64_t> last_response;
   for (const Event& event : events) {
-    if (event.event_type == kToolCall) {
+    if (event.type == EventType::kToolCall) {
       ++epoch;
       continue;
     }
-    if (event.event_type != kLlmCall) continue;
+    if (event.type != EventType::kLlmCall) continue;
     if (calls.size() == UINT32_MAX) break;  // positions have 32 bits (never near, in practice)
     CallIdentity call;
     call.key = IdenticalCallHashOf(event);

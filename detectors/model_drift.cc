@@ -20,7 +20,7 @@ std::optional<Finding> DetectModelDrift(const ExecutionSnapshot& snapshot, const
   if (!policy.model_drift.enabled) return std::nullopt;
   std::set<std::string> current;
   for (const Event& event : snapshot.events) {
-    if (event.event_type == kLlmCall && event.fields.model)
+    if (event.type == EventType::kLlmCall && event.fields.model)
       AddModel(*event.fields.model, policy.model_drift.skip_placeholders, &current);
   }
   if (current.empty()) return std::nullopt;

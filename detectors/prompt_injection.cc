@@ -49,11 +49,11 @@ std::vector<Source> SourcesOf(const ExecutionSnapshot& snapshot, const Policy& p
   };
   for (const Event& event : snapshot.events) {
     const PayloadFields& f = event.fields;
-    if (event.event_type == kLlmCall) {
+    if (event.type == EventType::kLlmCall) {
       add(f.user_message, InjectionChannel::kMessage, "the user message");
       if (p.read_system_prompt)
         add(f.system_prompt, InjectionChannel::kMessage, "the system prompt");
-    } else if (event.event_type == kToolCall && p.read_tool_results) {
+    } else if (event.type == EventType::kToolCall && p.read_tool_results) {
       const std::string where = "the tool result of " + f.tool_name.value_or("a tool");
       add(f.result_text && !f.result_text->empty() ? f.result_text : f.result_summary,
           InjectionChannel::kRetrieved, where);

@@ -32,9 +32,9 @@ struct Call {
 std::vector<uint64_t> ActionsOf(const std::vector<Event>& events) {
   std::vector<uint64_t> actions;
   for (const Event& event : events) {
-    if (event.event_type == kLlmCall) {
+    if (event.type == EventType::kLlmCall) {
       actions.push_back(0);
-    } else if (event.event_type == kToolCall && !actions.empty()) {
+    } else if (event.type == EventType::kToolCall && !actions.empty()) {
       const uint64_t key = event.fields.tool_call_hash.value_or(0);
       actions.back() = (actions.back() ^ (key + 1)) * 0x100000001b3ull;  // FNV-1a style step
     }
@@ -53,7 +53,7 @@ std::vector<Call> CallsOf(const std::vector<Event>& events, bool context_aware) 
   size_t position = 0;  // index among all llm_calls, as in `identities`
   for (const Event& event : events) {
     if (calls.size() == kMaxMessages) break;
-    if (event.event_type != kLlmCall) continue;
+    if (event.type != EventType::kLlmCall) continue;
     const size_t at = position++;
     const std::optional<std::string>& message = event.fields.user_message;
     if (!message || message->empty()) continue;

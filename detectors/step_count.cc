@@ -24,7 +24,7 @@ std::optional<Finding> DetectStepCount(const ExecutionSnapshot& snapshot, const 
   if (!measured && budget && budget->max_llm_calls) {
     const auto llm_calls = static_cast<int64_t>(
         std::count_if(snapshot.events.begin(), snapshot.events.end(),
-                      [](const Event& event) { return event.event_type == kLlmCall; }));
+                      [](const Event& event) { return event.type == EventType::kLlmCall; }));
     if (llm_calls > *budget->max_llm_calls) measured = llm_calls;
   }
   if (!measured) return std::nullopt;

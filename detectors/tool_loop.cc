@@ -29,7 +29,7 @@ std::optional<Finding> DetectToolLoop(const ExecutionSnapshot& snapshot, const P
   // here, and similar-call's business.
   std::vector<ToolRepeat> calls;
   for (const Event& event : snapshot.events) {
-    if (event.event_type != kToolCall) continue;
+    if (event.type != EventType::kToolCall) continue;
     const PayloadFields& f = event.fields;
     if (!f.tool_call_hash || !f.tool_result_digest) continue;
     if (calls.size() == UINT32_MAX) break;

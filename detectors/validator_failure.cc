@@ -6,7 +6,7 @@ std::optional<Finding> DetectValidatorFailure(const ExecutionSnapshot& snapshot,
                                               const Policy& policy) {
   if (!policy.validator_failure.enabled) return std::nullopt;
   for (const Event& event : snapshot.events) {
-    if (event.event_type != kValidatorResult || !event.fields.passed_is_false) continue;
+    if (event.type != EventType::kValidatorResult || !event.fields.passed_is_false) continue;
     // As for tool failures, the first failed validator decides even when it has no usable name.
     const std::optional<std::string>& name = event.fields.name;
     if (!name || name->empty()) return std::nullopt;

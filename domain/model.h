@@ -101,7 +101,8 @@ struct PayloadFields {
 struct Event {
   std::string event_id;
   std::string execution_id;
-  std::string event_type;
+  std::string event_type;              // as sent: any type is accepted and kept
+  EventType type = EventType::kOther;  // EventTypeOf(event_type), set where events are read
   int64_t sequence = 0;
   int64_t timestamp_ms = 0;
   int64_t duration_ms = 0;   // 0 = not provided

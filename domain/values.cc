@@ -21,6 +21,9 @@ std::optional<E> ParseIn(const std::array<std::string_view, N>& names, std::stri
 
 constexpr std::array<std::string_view, 6> kExecutionStatusNames = {
     "started", "completed", "crashed", "halted", "timeout", "validation_failed"};
+constexpr std::array<std::string_view, 8> kEventTypeNames = {
+    "llm_call",  "tool_call",    "checkpoint",      "validator_result",
+    "exception", "drift_signal", "injection_alert", ""};
 constexpr std::array<std::string_view, 3> kTierNames = {"hobby", "pro", "enterprise"};
 constexpr std::array<std::string_view, 6> kActorNames = {"key",   "signup", "cli",
                                                          "admin", "system", "stripe"};
@@ -34,6 +37,12 @@ std::string_view ExecutionStatusName(ExecutionStatus status) {
 }
 std::optional<ExecutionStatus> ParseExecutionStatus(std::string_view name) {
   return ParseIn<ExecutionStatus>(kExecutionStatusNames, name);
+}
+
+std::string_view EventTypeName(EventType type) { return NameIn(kEventTypeNames, type); }
+EventType EventTypeOf(std::string_view name) {
+  if (name.empty()) return EventType::kOther;
+  return ParseIn<EventType>(kEventTypeNames, name).value_or(EventType::kOther);
 }
 
 std::string_view TierName(Tier tier) { return NameIn(kTierNames, tier); }

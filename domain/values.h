@@ -23,6 +23,22 @@ enum class GroupState { kOpen, kResolved, kMuted };
 std::string_view GroupStateName(GroupState state);
 std::optional<GroupState> ParseGroupState(std::string_view name);
 
+// The event types the protocol gives a meaning (docs/protocol.md#event-types-and-payloads). Any
+// other type is accepted and kept as its string; its EventType is kOther.
+enum class EventType {
+  kLlmCall,
+  kToolCall,
+  kCheckpoint,
+  kValidatorResult,
+  kException,
+  kDriftSignal,
+  kInjectionAlert,
+  kOther,
+};
+// kOther has no spelling of its own: its name is "" (the event keeps the one it was sent with).
+std::string_view EventTypeName(EventType type);
+EventType EventTypeOf(std::string_view name);
+
 // A project's plan (docs/api.md#tiers-and-usage).
 enum class Tier { kHobby, kPro, kEnterprise };
 std::string_view TierName(Tier tier);

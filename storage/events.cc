@@ -86,7 +86,7 @@ int64_t ResolveExecutions(Connection* conn, int64_t project, int64_t now_ms,
 }
 
 void NoteModel(const Event& ev, int64_t row, std::vector<ModelSeen>* models) {
-  if (ev.event_type != "llm_call" || !ev.fields.model || ev.fields.model->empty()) return;
+  if (ev.type != EventType::kLlmCall || !ev.fields.model || ev.fields.model->empty()) return;
   auto m = std::find_if(models->begin(), models->end(), [&](const ModelSeen& x) {
     return x.row == row && *x.model == *ev.fields.model;
   });

@@ -63,6 +63,7 @@ Event ReadEventRow(SQLite::Statement& q) {
   ev.arrival = Int(q, 0);
   ev.event_id = Text(q, 1);
   ev.event_type = Text(q, 2);
+  ev.type = EventTypeOf(ev.event_type);
   ev.sequence = Int(q, 3);
   ev.timestamp_ms = Int(q, 4);
   ev.duration_ms = Int(q, 5);

@@ -199,7 +199,7 @@ void FinalPass(Replay* r, const Policy& policy, std::vector<PastExecution>* past
   done.sample.duration_ms = ElapsedMs(snap.execution, snap.events);
   done.sample.cost_usd = EffectiveCostUsd(snap.execution, snap.events);
   for (const Event& e : snap.events) {
-    if (e.event_type != "llm_call") continue;
+    if (e.type != EventType::kLlmCall) continue;
     done.calls.push_back(
         {e.timestamp_ms, e.fields.model.value_or(""), e.fields.user_message.value_or("")});
   }

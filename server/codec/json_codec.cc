@@ -18,8 +18,7 @@ using simdjson::dom::element;
 using simdjson::dom::element_type;
 
 PayloadFields FieldsOf(element doc);  // below ExtractPayloadFields' section
-PayloadFields IngestFieldsOf(std::optional<element> payload, std::string_view event_type,
-                             bool detection);
+PayloadFields IngestFieldsOf(std::optional<element> payload, EventType type, bool detection);
 
 // One parser per thread: parsers are not thread-safe and reusing one avoids reallocating its
 // buffers on every request. A parser grown by a very large body is dropped afterwards so idle
@@ -319,6 +318,7 @@ bool ParseEventObject(simdjson::dom::object obj, Event* ev, std::optional<elemen
   if (ok && ev->event_id.empty()) *error = "event_id is required", ok = false;
   if (ok && ev->execution_id.empty()) *error = "execution_id is required", ok = false;
   if (ok && ev->event_type.empty()) *error = "event_type is required", ok = false;
+  ev->type = EventTypeOf(ev->event_type);
   return ok;
 }
 
@@ -358,7 +358,7 @@ Result<EventBatch> ParseEventBatch(std::string_view body, int64_t now_ms, bool d
       batch.errors.emplace_back(i, error);
       continue;
     }
-    ev.fields = IngestFieldsOf(payload, ev.event_type, detection_fields);
+    ev.fields = IngestFieldsOf(payload, ev.type, detection_fields);
     batch.events.push_back(std::move(ev));
   }
   return batch;
@@ -475,8 +475,7 @@ PayloadFields FieldsOf(element doc) {
 // detectors) and, when detection is on, the numbers the live loop detectors compare, computed here
 // from the payload in place. The other fields are not copied: only a final pass reads them, from
 // the stored payload (ExtractPayloadFields).
-PayloadFields IngestFieldsOf(std::optional<element> payload, std::string_view event_type,
-                             bool detection) {
+PayloadFields IngestFieldsOf(std::optional<element> payload, EventType type, bool detection) {
   PayloadView v;
   if (payload) v = ViewOf(*payload);
   PayloadFields f;
@@ -484,10 +483,10 @@ PayloadFields IngestFieldsOf(std::optional<element> payload, std::string_view ev
   f.input_tokens = v.input_tokens;
   f.output_tokens = v.output_tokens;
   if (!detection) return f;
-  if (event_type == "llm_call") {
+  if (type == EventType::kLlmCall) {
     f.identical_call_hash = IdenticalCallHash(f.model.value_or(""), v.user_message.value_or(""));
     SetLlmCallDigests(v, &f);
-  } else if (event_type == "tool_call") {
+  } else if (type == EventType::kToolCall) {
     SetToolCallDigests(v, &f);
   }
   return f;

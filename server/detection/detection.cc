@@ -130,11 +130,12 @@ void LogDetectorErrors(const std::vector<DetectorError>& errors, const std::stri
 Event SlimForLivePass(const Event& e) {
   Event slim;
   slim.event_type = e.event_type;
+  slim.type = e.type;
   slim.sequence = e.sequence;
   slim.timestamp_ms = e.timestamp_ms;
   slim.duration_ms = e.duration_ms;
   slim.arrival = e.arrival;
-  if (e.event_type == "llm_call") {
+  if (e.type == EventType::kLlmCall) {
     slim.fields.model = e.fields.model;
     slim.fields.input_tokens = e.fields.input_tokens;
     slim.fields.output_tokens = e.fields.output_tokens;
@@ -144,7 +145,7 @@ Event SlimForLivePass(const Event& e) {
             : IdenticalCallHash(e.fields.model.value_or(""), e.fields.user_message.value_or(""));
     slim.fields.context_digest = e.fields.context_digest;
     slim.fields.response_digest = e.fields.response_digest;
-  } else if (e.event_type == "tool_call") {
+  } else if (e.type == EventType::kToolCall) {
     slim.fields.tool_call_hash = e.fields.tool_call_hash;
     slim.fields.tool_result_digest = e.fields.tool_result_digest;
   }

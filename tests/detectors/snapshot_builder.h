@@ -17,6 +17,7 @@ inline constexpr char kProject[] = "proj-dev";
 
 inline Event MakeEvent(std::string type) {
   Event event;
+  event.type = EventTypeOf(type);
   event.event_type = std::move(type);
   event.payload_json = "{}";
   return event;

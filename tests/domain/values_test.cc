@@ -29,6 +29,21 @@ TEST_CASE("Every typed value's spelling parses back to the value; unknown spelli
   CHECK_FALSE(ParseDeliveryStatus("retrying").has_value());
 }
 
+TEST_CASE(
+    "Known event types are typed; any other type is kOther and keeps no spelling of its own") {
+  for (EventType t : {EventType::kLlmCall, EventType::kToolCall, EventType::kCheckpoint,
+                      EventType::kValidatorResult, EventType::kException, EventType::kDriftSignal,
+                      EventType::kInjectionAlert}) {
+    CHECK(EventTypeOf(EventTypeName(t)) == t);
+  }
+  CHECK(EventTypeName(EventType::kLlmCall) == "llm_call");
+  CHECK(EventTypeName(EventType::kValidatorResult) == "validator_result");
+  CHECK(EventTypeOf("step") == EventType::kOther);
+  CHECK(EventTypeOf("LLM_CALL") == EventType::kOther);  // types are exact, as stored
+  CHECK(EventTypeOf("") == EventType::kOther);
+  CHECK(EventTypeName(EventType::kOther).empty());
+}
+
 TEST_CASE("The spellings are the documented wire values") {
   CHECK(TierName(Tier::kHobby) == "hobby");
   CHECK(TierName(Tier::kPro) == "pro");

@@ -131,6 +131,7 @@ inline Event MakeEvent(const std::string& event_id, const std::string& execution
   e.event_id = event_id;
   e.execution_id = execution;
   e.event_type = type;
+  e.type = EventTypeOf(type);
   e.sequence = sequence;
   e.timestamp_ms = timestamp_ms;
   e.payload_json = "{}";
