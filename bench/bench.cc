@@ -272,9 +272,9 @@ std::vector<int> OpenStreams(int port, int n) {
   return fds;
 }
 
-EndToEnd RunEndToEnd(const Options& o, const std::string& dir, int streams) {
-  const std::string db = dir + "/e2e-" + std::to_string(streams) + ".db";
-  const int port = 20000 + static_cast<int>(getpid() % 20000);
+// Starts the server under test on `port` with database `db` and waits for its /health; exits the
+// benchmark when it does not answer (without a server there is nothing to measure).
+pid_t StartServer(const Options& o, const std::string& db, int port) {
   const pid_t pid = fork();
   if (pid == 0) {
     setenv("VIGIL_DB", db.c_str(), 1);
@@ -290,30 +290,22 @@ EndToEnd RunEndToEnd(const Options& o, const std::string& dir, int streams) {
     std::perror("exec vigil");
     _exit(127);
   }
-  // Wait for /health; without a server there is nothing to measure.
-  bool up = false;
-  for (int i = 0; i < 500 && !up; ++i) {
+  for (int i = 0; i < 500; ++i) {
     httplib::Client probe("127.0.0.1", port);
-    if (auto r = probe.Get("/health"); r && r->status == 200) up = true;
-    if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (auto r = probe.Get("/health"); r && r->status == 200) return pid;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  if (!up) {
-    std::fprintf(stderr, "vigil did not answer /health on port %d\n", port);
-    kill(pid, SIGKILL);
-    waitpid(pid, nullptr, 0);
-    std::exit(1);
-  }
-  const std::vector<int> stream_fds = OpenStreams(port, streams);
-  if (static_cast<int>(stream_fds.size()) != streams) {
-    std::fprintf(stderr, "opened %zu of %d halt streams\n", stream_fds.size(), streams);
-  }
-  const long requests = o.events / kBatch;
+  std::fprintf(stderr, "vigil did not answer /health on port %d\n", port);
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  std::exit(1);
+}
+
+// Posts `requests` batches over o.connections connections; each connection's request latencies
+// (ms) go into its slot of `lat`. Returns the failed requests.
+long PostBatches(const Options& o, int port, long requests, std::vector<std::vector<double>>* lat) {
   std::atomic<long> next{0};
   std::atomic<long> failures{0};
-  std::vector<std::vector<double>> lat(o.connections);
-  const double server_cpu0 = CpuSeconds(pid);
-  const double client_cpu0 = CpuSeconds(getpid());
-  const auto t0 = Clock::now();
   std::vector<std::thread> threads;
   const std::string run = vigil::RandomHex(4);
   for (int c = 0; c < o.connections; ++c) {
@@ -337,7 +329,7 @@ EndToEnd RunEndToEnd(const Options& o, const std::string& dir, int streams) {
         body += ']';
         const auto s = Clock::now();
         const int status = conn.Post("/events", body);
-        lat[c].push_back(std::chrono::duration<double, std::milli>(Clock::now() - s).count());
+        (*lat)[c].push_back(std::chrono::duration<double, std::milli>(Clock::now() - s).count());
         if (status != 200 && failures++ < 5) {
           std::fprintf(stderr, "request failed: %d\n", status);
         }
@@ -345,8 +337,25 @@ EndToEnd RunEndToEnd(const Options& o, const std::string& dir, int streams) {
     });
   }
   for (auto& t : threads) t.join();
-  const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+  return failures;
+}
+
+EndToEnd RunEndToEnd(const Options& o, const std::string& dir, int streams) {
+  const std::string db = dir + "/e2e-" + std::to_string(streams) + ".db";
+  const int port = 20000 + static_cast<int>(getpid() % 20000);
+  const pid_t pid = StartServer(o, db, port);
+  const std::vector<int> stream_fds = OpenStreams(port, streams);
+  if (static_cast<int>(stream_fds.size()) != streams) {
+    std::fprintf(stderr, "opened %zu of %d halt streams\n", stream_fds.size(), streams);
+  }
+  const long requests = o.events / kBatch;
+  std::vector<std::vector<double>> lat(o.connections);
+  const double server_cpu0 = CpuSeconds(pid);
+  const double client_cpu0 = CpuSeconds(getpid());
+  const auto t0 = Clock::now();
   EndToEnd out;
+  out.failures = PostBatches(o, port, requests, &lat);
+  const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
   std::vector<double> all;
   for (auto& v : lat) all.insert(all.end(), v.begin(), v.end());
   out.events_per_s = requests * kBatch / secs;
@@ -355,7 +364,6 @@ EndToEnd RunEndToEnd(const Options& o, const std::string& dir, int streams) {
   out.rss_kib = RssKiB(pid);
   out.server_cpu_us = (CpuSeconds(pid) - server_cpu0) * 1e6 / (requests * kBatch);
   out.client_cpu_us = (CpuSeconds(getpid()) - client_cpu0) * 1e6 / (requests * kBatch);
-  out.failures = failures;
   for (int fd : stream_fds) close(fd);
   kill(pid, SIGTERM);
   int status = 0;
@@ -428,37 +436,74 @@ double RunRaw(const Options& o, const std::string& dir) {
   return (o.raw_events / kBatch) * kBatch / secs;
 }
 
+// Reads `--flag value` pairs into `o`; false (after a message) on an unknown flag, a flag
+// without its value, or --help.
+bool ParseOptions(int argc, char** argv, Options* o) {
+  for (int i = 1; i < argc; i += 2) {
+    const std::string a = argv[i];
+    if (a == "--help" || a == "-h" || i + 1 >= argc) {
+      std::fprintf(stderr,
+                   "usage: vigil_bench --vigil PATH [--events N] [--connections C] "
+                   "[--raw-events N] [--ids ordered|sdk] [--detectors on|off] [--streams N] "
+                   "[--rounds R]\n");
+      return false;
+    }
+    const std::string v = argv[i + 1];
+    if (a == "--vigil") {
+      o->vigil = v;
+    } else if (a == "--events") {
+      o->events = std::atol(v.c_str());
+    } else if (a == "--connections") {
+      o->connections = std::atoi(v.c_str());
+    } else if (a == "--raw-events") {
+      o->raw_events = std::atol(v.c_str());
+    } else if (a == "--ids" && (v == "ordered" || v == "sdk")) {
+      o->sdk_ids = v == "sdk";
+    } else if (a == "--detectors") {
+      o->detectors = v;
+    } else if (a == "--streams") {
+      o->streams = std::atoi(v.c_str());
+    } else if (a == "--rounds") {
+      o->rounds = std::max(1, std::atoi(v.c_str()));
+    } else {
+      std::fprintf(stderr, "unknown option or value: %s %s\n", a.c_str(), v.c_str());
+      return false;
+    }
+  }
+  return true;
+}
+
+// Prints the median round (by ratio) and returns its end-to-end figures.
+const EndToEnd& PrintSummary(const Options& o, const std::vector<double>& raws,
+                             const std::vector<double>& ratios, const std::vector<EndToEnd>& runs,
+                             long failures) {
+  std::vector<size_t> order(runs.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return ratios[a] < ratios[b]; });
+  const size_t mid = order[order.size() / 2];
+  const EndToEnd& e2e = runs[mid];
+  long max_rss = 0;
+  for (const EndToEnd& r : runs) max_rss = std::max(max_rss, r.rss_kib);
+  std::printf("median of %d rounds:\n", o.rounds);
+  std::printf("raw SQLite baseline (100 rows/txn, FULL)  %10.0f events/s\n", raws[mid]);
+  std::printf("end-to-end POST /events (%d conns)        %10.0f events/s\n", o.connections,
+              e2e.events_per_s);
+  std::printf("ratio end-to-end / raw                    %10.2fx\n", ratios[mid]);
+  std::printf("request latency p50 / p99                 %6.2f / %.2f ms\n", e2e.p50_ms,
+              e2e.p99_ms);
+  std::printf("CPU per event: server / load generator      %6.2f / %.2f us\n", e2e.server_cpu_us,
+              e2e.client_cpu_us);
+  std::printf("server RSS after %ld events (max)        %10.1f MiB\n", o.events, max_rss / 1024.0);
+  std::printf("database bytes per stored event           %10.0f\n", e2e.bytes_per_event);
+  std::printf("failed requests                           %10ld\n", failures);
+  return e2e;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   Options o;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string a = argv[i], v = argv[i + 1];
-    if (a == "--vigil")
-      o.vigil = v;
-    else if (a == "--events")
-      o.events = std::atol(v.c_str());
-    else if (a == "--connections")
-      o.connections = std::atoi(v.c_str());
-    else if (a == "--raw-events")
-      o.raw_events = std::atol(v.c_str());
-    else if (a == "--ids") {
-      if (v != "ordered" && v != "sdk") {
-        std::fprintf(stderr, "--ids takes ordered or sdk, not %s\n", v.c_str());
-        return 2;
-      }
-      o.sdk_ids = v == "sdk";
-    } else if (a == "--detectors")
-      o.detectors = v;
-    else if (a == "--streams")
-      o.streams = std::atoi(v.c_str());
-    else if (a == "--rounds")
-      o.rounds = std::max(1, std::atoi(v.c_str()));
-    else {
-      std::fprintf(stderr, "unknown option %s\n", a.c_str());
-      return 2;
-    }
-  }
+  if (!ParseOptions(argc, argv, &o)) return 2;
   char tmpl[] = "/tmp/vigil-bench-XXXXXX";
   const std::string dir = mkdtemp(tmpl);
   if (o.raw_events < 0) o.raw_events = o.events;  // the same rows, so the same index sizes
@@ -482,26 +527,7 @@ int main(int argc, char** argv) {
     runs.push_back(e2e);
     failures += e2e.failures;
   }
-  // The median round by ratio supplies every end-to-end figure below.
-  std::vector<size_t> order(runs.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return ratios[a] < ratios[b]; });
-  const size_t mid = order[order.size() / 2];
-  const EndToEnd& e2e = runs[mid];
-  long max_rss = 0;
-  for (const EndToEnd& r : runs) max_rss = std::max(max_rss, r.rss_kib);
-  std::printf("median of %d rounds:\n", o.rounds);
-  std::printf("raw SQLite baseline (100 rows/txn, FULL)  %10.0f events/s\n", raws[mid]);
-  std::printf("end-to-end POST /events (%d conns)        %10.0f events/s\n", o.connections,
-              e2e.events_per_s);
-  std::printf("ratio end-to-end / raw                    %10.2fx\n", ratios[mid]);
-  std::printf("request latency p50 / p99                 %6.2f / %.2f ms\n", e2e.p50_ms,
-              e2e.p99_ms);
-  std::printf("CPU per event: server / load generator      %6.2f / %.2f us\n", e2e.server_cpu_us,
-              e2e.client_cpu_us);
-  std::printf("server RSS after %ld events (max)        %10.1f MiB\n", o.events, max_rss / 1024.0);
-  std::printf("database bytes per stored event           %10.0f\n", e2e.bytes_per_event);
-  std::printf("failed requests                           %10ld\n", failures);
+  const EndToEnd& e2e = PrintSummary(o, raws, ratios, runs, failures);
   if (o.streams > 0) {
     const EndToEnd with = RunEndToEnd(o, dir, o.streams);
     std::printf("end-to-end with %d open halt streams     %10.0f events/s (p99 %.2f ms)\n",

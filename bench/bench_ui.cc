@@ -322,20 +322,19 @@ std::string Encode(const std::string& s) {
   return out;
 }
 
-int Measure(const Options& o, int port, int64_t now_ms) {
-  httplib::Client cli("127.0.0.1", port);
-  cli.set_keep_alive(true);
-  cli.set_read_timeout(60, 0);
-  const httplib::Headers h = {{"Authorization", std::string("Bearer ") + kKey}};
-  const GroupPick g = PickGroups(cli, h);
+struct Call {
+  const char* page;
+  std::string path;
+};
+
+// The GETs the dashboard's pages make, over the data PickGroups found, plus those of the routes
+// this server has (a webhook's deliveries, audit log, billing).
+std::vector<Call> DashboardCalls(httplib::Client& cli, const httplib::Headers& h,
+                                 const GroupPick& g, int64_t now_ms) {
   const std::string since30 = Encode(vigil::FormatRfc3339Ms(now_ms - 30 * kDayMs));
   const std::string since24h = Encode(vigil::FormatRfc3339Ms(now_ms - kDayMs));
   const std::string day_a = Encode(vigil::FormatRfc3339Ms(now_ms - 15 * kDayMs));
   const std::string day_b = Encode(vigil::FormatRfc3339Ms(now_ms - 14 * kDayMs));
-  struct Call {
-    const char* page;
-    std::string path;
-  };
   std::vector<Call> calls = {
       {"key check", "/project"},
       {"overview", "/stats"},
@@ -383,40 +382,53 @@ int Measure(const Options& o, int port, int64_t now_ms) {
     auto r = cli.Get(optional, h);
     if (r && r->status == 200) calls.push_back({"optional", optional});
   }
+  return calls;
+}
+
+// Times `c` over o.reps calls after a warm-up and prints its row; true when it is slow (p99 at or
+// over 300 ms) or failed.
+bool TimeCall(httplib::Client& cli, const httplib::Headers& h, const Call& c, int reps) {
+  std::vector<double> ms;
+  size_t bytes = 0;
+  bool ok = true;
+  for (int i = 0; i <= reps; ++i) {
+    const auto s = Clock::now();
+    auto r = cli.Get(c.path, h);
+    const double d = std::chrono::duration<double, std::milli>(Clock::now() - s).count();
+    if (!r || r->status != 200) {
+      ok = false;
+      break;
+    }
+    bytes = r->body.size();
+    if (i > 0) ms.push_back(d);  // the first call warms the page cache
+  }
+  std::string shown = c.path.substr(0, c.path.find('?'));
+  const auto q = c.path.find('?');
+  if (q != std::string::npos)
+    shown += "?" + c.path.substr(q + 1, 70 - std::min<size_t>(70, shown.size()));
+  if (!ok) {
+    std::printf("%-15s %-80s  failed\n", c.page, shown.c_str());
+    return true;
+  }
+  const double p99 = Percentile(ms, 0.99);
+  std::printf("%-15s %-80s %8.1f %8.1f %8.1f %8zu\n", c.page, shown.c_str(), Percentile(ms, 0.5),
+              p99, *std::max_element(ms.begin(), ms.end()), bytes);
+  return p99 >= 300;
+}
+
+int Measure(const Options& o, int port, int64_t now_ms) {
+  httplib::Client cli("127.0.0.1", port);
+  cli.set_keep_alive(true);
+  cli.set_read_timeout(60, 0);
+  const httplib::Headers h = {{"Authorization", std::string("Bearer ") + kKey}};
+  const GroupPick g = PickGroups(cli, h);
+  const std::vector<Call> calls = DashboardCalls(cli, h, g, now_ms);
   std::printf("\nlargest failure group %s (%ld executions), smallest %s (%ld)\n", g.largest.c_str(),
               g.largest_count, g.smallest.c_str(), g.smallest_count);
   std::printf("%-15s %-80s %8s %8s %8s %8s\n", "page", "GET", "p50 ms", "p99 ms", "max ms",
               "bytes");
   int slow = 0;
-  for (const Call& c : calls) {
-    std::vector<double> ms;
-    size_t bytes = 0;
-    bool ok = true;
-    for (int i = 0; i <= o.reps; ++i) {
-      const auto s = Clock::now();
-      auto r = cli.Get(c.path, h);
-      const double d = std::chrono::duration<double, std::milli>(Clock::now() - s).count();
-      if (!r || r->status != 200) {
-        ok = false;
-        break;
-      }
-      bytes = r->body.size();
-      if (i > 0) ms.push_back(d);  // the first call warms the page cache
-    }
-    std::string shown = c.path.substr(0, c.path.find('?'));
-    const auto q = c.path.find('?');
-    if (q != std::string::npos)
-      shown += "?" + c.path.substr(q + 1, 70 - std::min<size_t>(70, shown.size()));
-    if (!ok) {
-      std::printf("%-15s %-80s  failed\n", c.page, shown.c_str());
-      ++slow;
-      continue;
-    }
-    const double p99 = Percentile(ms, 0.99);
-    std::printf("%-15s %-80s %8.1f %8.1f %8.1f %8zu\n", c.page, shown.c_str(), Percentile(ms, 0.5),
-                p99, *std::max_element(ms.begin(), ms.end()), bytes);
-    if (p99 >= 300) ++slow;
-  }
+  for (const Call& c : calls) slow += TimeCall(cli, h, c, o.reps) ? 1 : 0;
   std::printf("%d of %zu calls at or over 300 ms (p99)\n", slow, calls.size());
   return slow;
 }
