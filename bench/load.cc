@@ -72,6 +72,10 @@ struct Totals {
   std::vector<std::string> acked;
 };
 
+Clock::duration Seconds(double s) {
+  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
+}
+
 void Drive(const Options& o, int conn, Totals& totals) {
   httplib::Client cli("127.0.0.1", o.port);
   cli.set_keep_alive(true);
@@ -80,14 +84,10 @@ void Drive(const Options& o, int conn, Totals& totals) {
   cli.set_write_timeout(60, 0);
   const httplib::Headers headers = {{"Authorization", "Bearer " + o.key}};
   // Each connection offers rate/connections events per second: one batch every `interval`.
-  const Clock::duration interval = std::chrono::duration_cast<Clock::duration>(
-      std::chrono::duration<double>(o.rate > 0 ? o.batch * o.connections / o.rate : 0));
+  const Clock::duration interval = Seconds(o.rate > 0 ? o.batch * o.connections / o.rate : 0);
   const auto start = Clock::now();
-  const Clock::time_point end =
-      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.seconds));
-  const Clock::time_point drain_end =
-      end + std::chrono::duration_cast<Clock::duration>(
-                std::chrono::duration<double>(o.drain_seconds));
+  const Clock::time_point end = start + Seconds(o.seconds);
+  const Clock::time_point drain_end = end + Seconds(o.drain_seconds);
   Clock::time_point next_send = start + interval * conn / o.connections;
   std::map<int, long> status;
   long missing = 0, acked_batches = 0;
@@ -107,9 +107,7 @@ void Drive(const Options& o, int conn, Totals& totals) {
     }
     if (o.rate > 0 && now < next_send) std::this_thread::sleep_until(next_send);
     // Behind schedule (the server is slow): send now, but do not make up more than 100 ms.
-    next_send = std::max(next_send + interval,
-                         Clock::now() - std::chrono::duration_cast<Clock::duration>(
-                                            std::chrono::milliseconds(100)));
+    next_send = std::max(next_send + interval, Clock::now() - Seconds(0.1));
     const auto t0 = Clock::now();
     auto r = cli.Post("/events", headers, body, "application/json");
     lat.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
@@ -130,9 +128,7 @@ void Drive(const Options& o, int conn, Totals& totals) {
       if (!o.resend) pending = false;
     }
     if (wait_s > 0) {
-      const Clock::time_point until =
-          Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                             std::chrono::duration<double>(wait_s));
+      const Clock::time_point until = Clock::now() + Seconds(wait_s);
       std::this_thread::sleep_until(std::min(until, pending ? drain_end : end));
       next_send = Clock::now();
     }
@@ -207,8 +203,7 @@ int main(int argc, char** argv) {
   std::string by_status;
   for (auto& [k, v] : totals.status) {
     requests += v;
-    by_status += (by_status.empty() ? "\"" : ",\"") + std::to_string(k) + "\":" +
-                 std::to_string(v);
+    by_status += (by_status.empty() ? "\"" : ",\"") + std::to_string(k) + "\":" + std::to_string(v);
   }
   std::printf(
       "{\"seconds\":%.2f,\"requests\":%ld,\"status\":{%s},\"missing_retry_after\":%ld,"
