@@ -44,6 +44,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/server_process.h"
 #include "domain/random.h"
 #include "storage/connection.h"
 #include "storage/store.h"
@@ -275,26 +276,9 @@ std::vector<int> OpenStreams(int port, int n) {
 // Starts the server under test on `port` with database `db` and waits for its /health; exits the
 // benchmark when it does not answer (without a server there is nothing to measure).
 pid_t StartServer(const Options& o, const std::string& db, int port) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    setenv("VIGIL_DB", db.c_str(), 1);
-    setenv("VIGIL_PORT", std::to_string(port).c_str(), 1);
-    setenv("VIGIL_BIND", "127.0.0.1", 1);
-    setenv("VIGIL_DEV", "1", 1);
-    setenv("VIGIL_DEV_KEY", kKey, 1);
-    setenv("VIGIL_LOG_LEVEL", "warn", 1);
-    setenv("VIGIL_RATE_LIMIT_BURST", "1000000000", 1);
-    setenv("VIGIL_RATE_LIMIT_PER_SEC", "1000000000", 1);
-    setenv("VIGIL_DETECTORS", o.detectors == "off" ? "0" : "1", 1);
-    execl(o.vigil.c_str(), o.vigil.c_str(), static_cast<char*>(nullptr));
-    std::perror("exec vigil");
-    _exit(127);
-  }
-  for (int i = 0; i < 500; ++i) {
-    httplib::Client probe("127.0.0.1", port);
-    if (auto r = probe.Get("/health"); r && r->status == 200) return pid;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  const pid_t pid = vigil::bench::StartVigil(
+      o.vigil, db, port, kKey, {{"VIGIL_DETECTORS", o.detectors == "off" ? "0" : "1"}});
+  if (vigil::bench::AwaitHealth(port)) return pid;
   std::fprintf(stderr, "vigil did not answer /health on port %d\n", port);
   kill(pid, SIGKILL);
   waitpid(pid, nullptr, 0);

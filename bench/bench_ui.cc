@@ -30,6 +30,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/server_process.h"
 #include "domain/time_util.h"
 
 namespace {
@@ -433,39 +434,6 @@ int Measure(const Options& o, int port, int64_t now_ms) {
   return slow;
 }
 
-// Starts the server under test on `port` with o.db (a webhook secret key and private receivers
-// allowed: a webhook whose receiver refuses connections gives the delivery log rows to list).
-pid_t StartServer(const Options& o, int port) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    setenv("VIGIL_DB", o.db.c_str(), 1);
-    setenv("VIGIL_PORT", std::to_string(port).c_str(), 1);
-    setenv("VIGIL_BIND", "127.0.0.1", 1);
-    setenv("VIGIL_DEV", "1", 1);
-    setenv("VIGIL_DEV_KEY", kKey, 1);
-    setenv("VIGIL_LOG_LEVEL", "warn", 1);
-    setenv("VIGIL_RATE_LIMIT_BURST", "1000000000", 1);
-    setenv("VIGIL_RATE_LIMIT_PER_SEC", "1000000000", 1);
-    setenv("VIGIL_MASTER_KEY", "2222222222222222222222222222222222222222222222222222222222222222",
-           1);
-    setenv("VIGIL_WEBHOOK_ALLOW_PRIVATE", "1", 1);
-    execl(o.vigil.c_str(), o.vigil.c_str(), static_cast<char*>(nullptr));
-    std::perror("exec vigil");
-    _exit(127);
-  }
-  return pid;
-}
-
-bool AwaitHealth(int port) {
-  for (int i = 0; i < 500; ++i) {
-    httplib::Client probe("127.0.0.1", port);
-    auto r = probe.Get("/health");
-    if (r && r->status == 200) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return false;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -497,8 +465,13 @@ int main(int argc, char** argv) {
     o.db = dir + "/vigil.db";
   }
   const int port = 20000 + static_cast<int>(getpid() % 20000);
-  const pid_t pid = StartServer(o, port);
-  const bool up = pid > 0 && AwaitHealth(port);
+  // A webhook whose receiver refuses connections gives the delivery log rows to list: it needs
+  // a key to seal its secret and private receivers allowed.
+  const pid_t pid = vigil::bench::StartVigil(
+      o.vigil, o.db, port, kKey,
+      {{"VIGIL_MASTER_KEY", "2222222222222222222222222222222222222222222222222222222222222222"},
+       {"VIGIL_WEBHOOK_ALLOW_PRIVATE", "1"}});
+  const bool up = pid > 0 && vigil::bench::AwaitHealth(port);
   int rc = up ? 0 : 1;
   const int64_t now_ms = vigil::NowMs();
   if (up && !reuse) {
