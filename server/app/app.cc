@@ -195,7 +195,16 @@ Status App::Start() {
                                std::to_string(config_.port));
   }
   port_ = port;
-  listen_thread_ = std::thread([this] { http_->listen_after_bind(); });
+  listen_thread_ = std::thread([this] {
+    http_->listen_after_bind();
+    listen_exited_ = true;
+  });
+  // httplib's stop() does nothing until the accept loop has marked itself running, so a signal
+  // that came between bind and that moment left Shutdown joining a loop nobody stopped (seen once
+  // under ASan: SIGTERM right after "listening"). Start returns only once stop() will work.
+  while (!http_->is_running() && !listen_exited_) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   webhooks_->Start();
   retention_ =
       std::make_unique<RetentionWorker>(store_.get(), config_.retention_days,

@@ -70,6 +70,7 @@ class App {
   std::unique_ptr<Pipeline> pipeline_;
   std::unique_ptr<httplib::Server> http_;  // an SSLServer when VIGIL_TLS_CERT/KEY are set
   std::thread listen_thread_;
+  std::atomic<bool> listen_exited_{false};
   int port_ = 0;
   std::atomic<bool> stopped_{false};
 };
