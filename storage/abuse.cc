@@ -17,18 +17,9 @@ namespace {
 
 AbuseSignal ReadAbuse(SQLite::Statement& q) {
   AbuseSignal a;
-  a.signal_id = q.getColumn(0).getString();
-  a.project = q.getColumn(1).getInt64();
-  a.project_id = q.getColumn(2).getString();
-  a.kind = q.getColumn(3).getString();
-  a.severity = q.getColumn(4).getString();
-  a.detail_json = Text(q, 5);
-  a.detected_at_ms = q.getColumn(6).getInt64();
-  a.notified_at_ms = q.getColumn(7).getInt64();
-  a.suspended_at_ms = q.getColumn(8).getInt64();
-  a.resolved_at_ms = q.getColumn(9).getInt64();
-  a.resolved_by = Text(q, 10);
-  a.resolution_note = Text(q, 11);
+  ReadColumns(q, 0, a.signal_id, a.project, a.project_id, a.kind, a.severity, a.detail_json,
+              a.detected_at_ms, a.notified_at_ms, a.suspended_at_ms, a.resolved_at_ms,
+              a.resolved_by, a.resolution_note);
   return a;
 }
 

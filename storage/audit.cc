@@ -35,18 +35,8 @@ SQLite::Statement AuditQuery(Connection* conn, const AuditFilter& f, const char*
 
 AuditEntry ReadAudit(SQLite::Statement& q) {
   AuditEntry e;
-  e.audit_id = q.getColumn(0).getInt64();
-  e.time_ms = q.getColumn(1).getInt64();
-  e.project = q.getColumn(2).getInt64();
-  e.project_id = q.getColumn(3).getString();
-  e.actor = ActorColumn(q, 4);
-  e.key_id = Text(q, 5);
-  e.action = q.getColumn(6).getString();
-  e.method = Text(q, 7);
-  e.path = Text(q, 8);
-  e.status = q.getColumn(9).getInt();
-  e.client_ip = Text(q, 10);
-  e.detail_json = Text(q, 11);
+  ReadColumns(q, 0, e.audit_id, e.time_ms, e.project, e.project_id, e.actor, e.key_id, e.action,
+              e.method, e.path, e.status, e.client_ip, e.detail_json);
   return e;
 }
 

@@ -23,24 +23,11 @@ namespace {
   " g.state, COALESCE(g.state_changed_at, 0), COALESCE(g.state_changed_by, '')"   \
   " FROM failure_groups g"
 
-// The `state` column holds GroupStateName's words (its CHECK constraint admits those three only).
-GroupState StateFromColumn(const std::string& word) {
-  return ParseGroupState(word).value_or(GroupState::kOpen);
-}
-
 FailureGroupRow ReadGroupRow(SQLite::Statement& q) {
   FailureGroupRow r;
-  r.group_id = q.getColumn(0).getString();
-  r.failure_class = q.getColumn(1).getString();
-  r.signature = q.getColumn(2).getString();
-  r.first_seen_ms = q.getColumn(3).getInt64();
-  r.last_seen_ms = q.getColumn(4).getInt64();
-  r.sample_execution_id = q.getColumn(5).getString();
-  r.affected_executions = q.getColumn(6).getInt64();
-  r.cost_wasted_usd = q.getColumn(7).getDouble();
-  r.state = StateFromColumn(q.getColumn(8).getString());
-  r.state_changed_at_ms = q.getColumn(9).getInt64();
-  r.state_changed_by = q.getColumn(10).getString();
+  ReadColumns(q, 0, r.group_id, r.failure_class, r.signature, r.first_seen_ms, r.last_seen_ms,
+              r.sample_execution_id, r.affected_executions, r.cost_wasted_usd, r.state,
+              r.state_changed_at_ms, r.state_changed_by);
   return r;
 }
 
@@ -113,10 +100,7 @@ Result<std::vector<BaselineSample>> BaselineSamples(Txn& txn, int64_t project,
       " ORDER BY started_at DESC LIMIT ?",
       [](SQLite::Statement& q) {
         BaselineSample sample;
-        sample.row_id = q.getColumn(0).getInt64();
-        sample.steps = q.getColumn(1).getInt64();
-        sample.duration_ms = q.getColumn(2).getInt64();
-        sample.cost_usd = q.getColumn(3).getDouble();
+        ReadColumns(q, 0, sample.row_id, sample.steps, sample.duration_ms, sample.cost_usd);
         return sample;
       },
       project, name, limit);
@@ -253,12 +237,12 @@ Result<std::optional<GroupState>> SetGroupState(WriteTxn& txn, int64_t project,
                                                 const std::string& actor, int64_t now_ms) {
   return Guarded([&]() -> std::optional<GroupState> {
     Connection* conn = txn.conn();
-    const std::optional<std::string> word = FirstRow(
+    const std::optional<GroupState> found = FirstRow(
         Prepared(conn, "SELECT state FROM failure_groups WHERE project = ? AND group_id = ?",
                  project, group_id),
-        TextAt0);
-    if (!word) return std::nullopt;
-    const GroupState before = StateFromColumn(*word);
+        [](SQLite::Statement& q) { return GroupStateColumn(q, 0); });
+    if (!found) return std::nullopt;
+    const GroupState before = *found;
     if (before == to) return before;
     Exec(conn,
          "UPDATE failure_groups SET state = ?, state_changed_at = ?, state_changed_by = ?"

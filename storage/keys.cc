@@ -8,32 +8,16 @@
 namespace vigil::storage {
 namespace {
 
-std::optional<double> OptReal(SQLite::Statement& q, int col) {
-  auto c = q.getColumn(col);
-  if (c.isNull()) return std::nullopt;
-  return c.getDouble();
-}
-
 ApiKeyRow ReadKey(SQLite::Statement& q) {
   ApiKeyRow k;
-  k.key_id = q.getColumn(0).getString();
-  k.key_prefix = q.getColumn(1).getString();
-  k.name = q.getColumn(2).getString();
-  k.created_at_ms = q.getColumn(3).getInt64();
-  k.last_used_at_ms = q.getColumn(4).getInt64();
+  ReadColumns(q, 0, k.key_id, k.key_prefix, k.name, k.created_at_ms, k.last_used_at_ms);
   return k;
 }
 
 AuthRecord ReadAuthRecord(SQLite::Statement& q) {
   AuthRecord r;
-  r.key_id = q.getColumn(0).getString();
-  r.project = q.getColumn(1).getInt64();
-  r.project_id = q.getColumn(2).getString();
-  r.suspended = q.getColumn(3).getInt() != 0;
-  r.suspended_reason = q.getColumn(4).getString();
-  r.rate_limit_burst = OptReal(q, 5);
-  r.rate_limit_per_sec = OptReal(q, 6);
-  r.key_prefix = q.getColumn(7).getString();
+  ReadColumns(q, 0, r.key_id, r.project, r.project_id, r.suspended, r.suspended_reason,
+              r.rate_limit_burst, r.rate_limit_per_sec, r.key_prefix);
   return r;
 }
 

@@ -35,53 +35,25 @@ void AdvanceProjectSequence(Connection* conn) {
 
 AdminProject ReadAdminProject(SQLite::Statement& q) {
   AdminProject p;
-  p.id = q.getColumn(0).getInt64();
-  p.project_id = q.getColumn(1).getString();
-  p.name = q.getColumn(2).getString();
-  p.owner_email = q.getColumn(3).getString();
-  p.created_at_ms = q.getColumn(4).getInt64();
-  p.tier = TierColumn(q, 5);
-  p.stripe_customer_id = q.getColumn(6).getString();
-  p.stripe_subscription_id = q.getColumn(7).getString();
-  p.current_period_start_ms = q.getColumn(8).getInt64();
-  p.current_period_end_ms = q.getColumn(9).getInt64();
-  p.executions_this_period = q.getColumn(10).getInt64();
-  p.granted_executions = q.getColumn(11).getInt64();
-  p.granted_executions_expires_at_ms = q.getColumn(12).getInt64();
-  p.tier_expires_at_ms = q.getColumn(13).getInt64();
-  p.suspended_at_ms = q.getColumn(14).getInt64();
-  p.suspension_reason = q.getColumn(15).getString();
-  if (!q.getColumn(16).isNull()) p.rate_limit_burst = q.getColumn(16).getDouble();
-  if (!q.getColumn(17).isNull()) p.rate_limit_per_sec = q.getColumn(17).getDouble();
-  if (!q.getColumn(18).isNull()) p.retention_days = q.getColumn(18).getInt64();
-  p.last_activity_at_ms = q.getColumn(19).getInt64();
-  p.total_executions = q.getColumn(20).getInt64();
-  p.usage_month_start_ms = q.getColumn(21).getInt64();
+  ReadColumns(q, 0, p.id, p.project_id, p.name, p.owner_email, p.created_at_ms, p.tier,
+              p.stripe_customer_id, p.stripe_subscription_id, p.current_period_start_ms,
+              p.current_period_end_ms, p.executions_this_period, p.granted_executions,
+              p.granted_executions_expires_at_ms, p.tier_expires_at_ms, p.suspended_at_ms,
+              p.suspension_reason, p.rate_limit_burst, p.rate_limit_per_sec, p.retention_days,
+              p.last_activity_at_ms, p.total_executions, p.usage_month_start_ms);
   return p;
 }
 
 ProjectInfo ReadProjectInfo(SQLite::Statement& q) {
   ProjectInfo p;
-  p.id = q.getColumn(0).getInt64();
-  p.project_id = q.getColumn(1).getString();
-  p.name = q.getColumn(2).getString();
-  p.owner_email = q.getColumn(3).getString();
-  p.tier = TierColumn(q, 4);
-  p.created_at_ms = q.getColumn(5).getInt64();
+  ReadColumns(q, 0, p.id, p.project_id, p.name, p.owner_email, p.tier, p.created_at_ms);
   return p;
 }
 
 ProjectUsage ReadProjectUsage(SQLite::Statement& q) {
   ProjectUsage u;
-  u.id = q.getColumn(0).getInt64();
-  u.project_id = q.getColumn(1).getString();
-  u.name = q.getColumn(2).getString();
-  u.owner_email = q.getColumn(3).getString();
-  u.tier = TierColumn(q, 4);
-  u.executions = q.getColumn(5).getInt64();
-  u.events = q.getColumn(6).getInt64();
-  u.failure_groups = q.getColumn(7).getInt64();
-  u.estimated_bytes = q.getColumn(8).getInt64();
+  ReadColumns(q, 0, u.id, u.project_id, u.name, u.owner_email, u.tier, u.executions, u.events,
+              u.failure_groups, u.estimated_bytes);
   return u;
 }
 

@@ -8,44 +8,16 @@
 #include "storage/connection.h"
 
 namespace vigil {
-namespace {
-
-int64_t Int(SQLite::Statement& q, int col) {
-  auto c = q.getColumn(col);
-  return c.isNull() ? 0 : c.getInt64();
-}
-double Real(SQLite::Statement& q, int col) {
-  auto c = q.getColumn(col);
-  return c.isNull() ? 0 : c.getDouble();
-}
-
-}  // namespace
 
 ExecutionRow ReadExecutionRow(SQLite::Statement& q) {
   ExecutionRow r;
-  r.id = Int(q, 0);
   Execution& e = r.execution;
-  e.execution_id = Text(q, 1);
-  e.parent_execution_id = Text(q, 2);
-  e.status = ExecutionStatusColumn(q, 3);
-  e.started_at_ms = Int(q, 4);
-  e.ended_at_ms = Int(q, 5);
-  e.duration_ms = Int(q, 6);
-  e.total_tokens_in = Int(q, 7);
-  e.total_tokens_out = Int(q, 8);
-  e.estimated_cost_usd = Real(q, 9);
-  e.input_summary = Text(q, 10);
-  e.output_summary = Text(q, 11);
-  e.crash_signature = Text(q, 12);
-  e.sdk_version = Text(q, 13);
-  e.sdk_language = Text(q, 14);
-  e.failure_group_id = Text(q, 15);
+  ReadColumns(q, 0, r.id, e.execution_id, e.parent_execution_id, e.status, e.started_at_ms,
+              e.ended_at_ms, e.duration_ms, e.total_tokens_in, e.total_tokens_out,
+              e.estimated_cost_usd, e.input_summary, e.output_summary, e.crash_signature,
+              e.sdk_version, e.sdk_language, e.failure_group_id);
   e.budget = DecodeBudget(Text(q, 16));
-  e.halt_reason = Text(q, 17);
-  e.halt_requested_at_ms = Int(q, 18);
-  r.event_count = Int(q, 19);
-  r.revision = Int(q, 20);
-  e.name = Text(q, 21);
+  ReadColumns(q, 17, e.halt_reason, e.halt_requested_at_ms, r.event_count, r.revision, e.name);
   return r;
 }
 
@@ -60,14 +32,9 @@ std::optional<ExecutionRow> FindExecutionRow(Connection* conn, int64_t project,
 
 Event ReadEventRow(SQLite::Statement& q) {
   Event ev;
-  ev.arrival = Int(q, 0);
-  ev.event_id = Text(q, 1);
-  ev.event_type = Text(q, 2);
+  ReadColumns(q, 0, ev.arrival, ev.event_id, ev.event_type, ev.sequence, ev.timestamp_ms,
+              ev.duration_ms, ev.payload_json);
   ev.type = EventTypeOf(ev.event_type);
-  ev.sequence = Int(q, 3);
-  ev.timestamp_ms = Int(q, 4);
-  ev.duration_ms = Int(q, 5);
-  ev.payload_json = Text(q, 6);
   return ev;
 }
 
@@ -88,32 +55,16 @@ std::vector<Event> LoadEventsOf(Connection* conn, int64_t project, int64_t execu
 
 StoredFinding ReadFindingRow(SQLite::Statement& q, int first) {
   StoredFinding f;
-  f.detector = q.getColumn(first).getString();
-  f.priority = q.getColumn(first + 1).getInt();
-  f.failure_class = q.getColumn(first + 2).getString();
-  f.signature = q.getColumn(first + 3).getString();
-  f.group_id = q.getColumn(first + 4).getString();
-  f.detected_at_ms = q.getColumn(first + 5).getInt64();
-  f.source = q.getColumn(first + 6).getString();
-  f.detail = Text(q, first + 7);
+  ReadColumns(q, first, f.detector, f.priority, f.failure_class, f.signature, f.group_id,
+              f.detected_at_ms, f.source, f.detail);
   return f;
 }
 
 WebhookAttemptRow ReadDeliveryRow(SQLite::Statement& q, int first) {
   WebhookAttemptRow a;
-  a.delivery_id = Text(q, first);
-  a.event = Text(q, first + 1);
-  a.failure_class = Text(q, first + 2);
-  a.signature = Text(q, first + 3);
-  a.group_id = Text(q, first + 4);
-  a.attempt = q.getColumn(first + 5).getInt64();
-  a.status = DeliveryStatusColumn(q, first + 6);
-  if (!q.getColumn(first + 7).isNull()) a.http_status = q.getColumn(first + 7).getInt64();
-  a.error = Text(q, first + 8);
-  a.response_body = Text(q, first + 9);
-  a.duration_ms = q.getColumn(first + 10).getInt64();
-  a.created_at_ms = q.getColumn(first + 11).getInt64();
-  if (!q.getColumn(first + 12).isNull()) a.next_attempt_at_ms = q.getColumn(first + 12).getInt64();
+  ReadColumns(q, first, a.delivery_id, a.event, a.failure_class, a.signature, a.group_id, a.attempt,
+              a.status, a.http_status, a.error, a.response_body, a.duration_ms, a.created_at_ms,
+              a.next_attempt_at_ms);
   return a;
 }
 

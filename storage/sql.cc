@@ -54,4 +54,50 @@ DeliveryStatus DeliveryStatusColumn(SQLite::Statement& q, int col) {
   return ParseDeliveryStatus(Text(q, col)).value_or(DeliveryStatus::kFailed);
 }
 
+GroupState GroupStateColumn(SQLite::Statement& q, int col) {
+  return ParseGroupState(Text(q, col)).value_or(GroupState::kOpen);
+}
+
+void ReadColumn(SQLite::Statement& q, int col, int64_t& out) {
+  auto c = q.getColumn(col);
+  out = c.isNull() ? 0 : c.getInt64();
+}
+
+void ReadColumn(SQLite::Statement& q, int col, int& out) {
+  auto c = q.getColumn(col);
+  out = c.isNull() ? 0 : c.getInt();
+}
+
+void ReadColumn(SQLite::Statement& q, int col, double& out) {
+  auto c = q.getColumn(col);
+  out = c.isNull() ? 0 : c.getDouble();
+}
+
+void ReadColumn(SQLite::Statement& q, int col, bool& out) {
+  auto c = q.getColumn(col);
+  out = !c.isNull() && c.getInt() != 0;
+}
+
+void ReadColumn(SQLite::Statement& q, int col, std::string& out) { out = Text(q, col); }
+
+void ReadColumn(SQLite::Statement& q, int col, std::optional<int64_t>& out) {
+  auto c = q.getColumn(col);
+  out = c.isNull() ? std::nullopt : std::optional<int64_t>(c.getInt64());
+}
+
+void ReadColumn(SQLite::Statement& q, int col, std::optional<double>& out) {
+  auto c = q.getColumn(col);
+  out = c.isNull() ? std::nullopt : std::optional<double>(c.getDouble());
+}
+
+void ReadColumn(SQLite::Statement& q, int col, Tier& out) { out = TierColumn(q, col); }
+void ReadColumn(SQLite::Statement& q, int col, ExecutionStatus& out) {
+  out = ExecutionStatusColumn(q, col);
+}
+void ReadColumn(SQLite::Statement& q, int col, Actor& out) { out = ActorColumn(q, col); }
+void ReadColumn(SQLite::Statement& q, int col, DeliveryStatus& out) {
+  out = DeliveryStatusColumn(q, col);
+}
+void ReadColumn(SQLite::Statement& q, int col, GroupState& out) { out = GroupStateColumn(q, col); }
+
 }  // namespace vigil

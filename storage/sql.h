@@ -115,6 +115,33 @@ Tier TierColumn(SQLite::Statement& q, int col);
 ExecutionStatus ExecutionStatusColumn(SQLite::Statement& q, int col);
 Actor ActorColumn(SQLite::Statement& q, int col);
 DeliveryStatus DeliveryStatusColumn(SQLite::Statement& q, int col);
+// The `state` column of a failure group holds GroupStateName's words (its CHECK constraint admits
+// those three only); anything else reads as open.
+GroupState GroupStateColumn(SQLite::Statement& q, int col);
+
+// Column `col` read into `out` by the type of `out`, so that a row reader lists its fields in
+// column order instead of spelling out one getter a field. NULL reads as what means "absent" in
+// the structs: 0, false, "", nullopt; a flag is any nonzero integer; typed values read as the
+// *Column readers above.
+void ReadColumn(SQLite::Statement& q, int col, int64_t& out);
+void ReadColumn(SQLite::Statement& q, int col, int& out);
+void ReadColumn(SQLite::Statement& q, int col, double& out);
+void ReadColumn(SQLite::Statement& q, int col, bool& out);
+void ReadColumn(SQLite::Statement& q, int col, std::string& out);
+void ReadColumn(SQLite::Statement& q, int col, std::optional<int64_t>& out);
+void ReadColumn(SQLite::Statement& q, int col, std::optional<double>& out);
+void ReadColumn(SQLite::Statement& q, int col, Tier& out);
+void ReadColumn(SQLite::Statement& q, int col, ExecutionStatus& out);
+void ReadColumn(SQLite::Statement& q, int col, Actor& out);
+void ReadColumn(SQLite::Statement& q, int col, DeliveryStatus& out);
+void ReadColumn(SQLite::Statement& q, int col, GroupState& out);
+
+// Reads columns `first`, `first` + 1, ... into `fields` in order (ReadColumn).
+template <typename... Fields>
+void ReadColumns(SQLite::Statement& q, int first, Fields&... fields) {
+  int col = first;
+  (ReadColumn(q, col++, fields), ...);
+}
 
 // ---- Rows --------------------------------------------------------------------------------------
 

@@ -42,10 +42,7 @@ std::vector<std::string> SplitClasses(const std::string& text) {
 
 WebhookRow ReadWebhookRow(SQLite::Statement& q, int first) {
   WebhookRow w;
-  w.row = q.getColumn(first).getInt64();
-  w.webhook_id = Text(q, first + 1);
-  w.name = Text(q, first + 2);
-  w.url = Text(q, first + 3);
+  ReadColumns(q, first, w.row, w.webhook_id, w.name, w.url);
   w.enabled_classes = SplitClasses(Text(q, first + 4));
   w.enabled = q.getColumn(first + 5).getInt() != 0;
   w.secret_blob = Blob(q, first + 6);
@@ -57,30 +54,17 @@ WebhookRow ReadWebhook(SQLite::Statement& q) { return ReadWebhookRow(q, 0); }
 
 DueWebhookMessage ReadDueMessage(SQLite::Statement& q) {
   DueWebhookMessage d;
-  d.project = q.getColumn(0).getInt64();
-  d.project_id = Text(q, 1);
   WebhookMessage& m = d.message;
-  m.row = q.getColumn(2).getInt64();
-  m.delivery_id = Text(q, 3);
-  m.event = Text(q, 4);
-  m.failure_class = Text(q, 5);
-  m.signature = Text(q, 6);
-  m.group_id = Text(q, 7);
-  m.sample_execution_id = Text(q, 8);
-  m.attempts = q.getColumn(9).getInt64();
-  m.created_at_ms = q.getColumn(10).getInt64();
-  m.next_attempt_at_ms = q.getColumn(11).getInt64();
-  m.detail = Text(q, 12);
+  ReadColumns(q, 0, d.project, d.project_id, m.row, m.delivery_id, m.event, m.failure_class,
+              m.signature, m.group_id, m.sample_execution_id, m.attempts, m.created_at_ms,
+              m.next_attempt_at_ms, m.detail);
   d.webhook = ReadWebhookRow(q, 13);
   return d;
 }
 
 StoredSecret ReadStoredSecret(SQLite::Statement& q) {
   StoredSecret sec;
-  sec.project = q.getColumn(0).getInt64();
-  sec.project_id = Text(q, 1);
-  sec.webhook_row = q.getColumn(2).getInt64();
-  sec.webhook_id = Text(q, 3);
+  ReadColumns(q, 0, sec.project, sec.project_id, sec.webhook_row, sec.webhook_id);
   sec.blob = Blob(q, 4);
   return sec;
 }
