@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "detectors/detectors.h"
+#include "tests/detectors/finding_checks.h"
 #include "tests/detectors/snapshot_builder.h"
 
 namespace vigil {
@@ -67,10 +68,7 @@ TEST_CASE("DetectBaseline fires past max(5 x p95, floor) and says by how much") 
   // p95 of 60 steps: the limit is 5 x 60 = 300, above the 200-step floor.
   CHECK_FALSE(DetectBaseline(Running("agent", 300, 1000, Usable(60, 60000, 0.1)), policy));
   const auto finding = DetectBaseline(Running("agent", 412, 1000, Usable(60, 60000, 0.1)), policy);
-  REQUIRE(finding);
-  CHECK(finding->detector == "baseline");
-  CHECK(finding->failure_class == "loops");
-  CHECK(finding->signature == "baseline_steps:agent");
+  test::CheckFinding(finding, {"baseline", "loops", 13}, "baseline_steps:agent");
   CHECK(finding->detail ==
         "412 steps: over this agent's steps baseline of 300 (5 x p95 60, over 20 runs) by 112 "
         "(1.4x)");
@@ -108,10 +106,7 @@ TEST_CASE("DetectCostBaseline fires past max(5 x p95 cost, $5)") {
   ExecutionSnapshot costly = cheap;
   costly.execution.estimated_cost_usd = 7.5;
   const auto finding = DetectCostBaseline(costly, policy);
-  REQUIRE(finding);
-  CHECK(finding->detector == "cost_baseline");
-  CHECK(finding->failure_class == "cost_velocity");
-  CHECK(finding->signature == "baseline_cost:agent");
+  test::CheckFinding(finding, {"cost_baseline", "cost_velocity", 14}, "baseline_cost:agent");
   CHECK(finding->detail ==
         "$7.50: over this agent's cost baseline of $5.00 (the floor; 5 x p95 $0.50 is lower, "
         "over 20 runs) by $2.50 (1.5x)");

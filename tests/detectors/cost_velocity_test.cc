@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "detectors/detectors.h"
+#include "tests/detectors/finding_checks.h"
 #include "tests/detectors/snapshot_builder.h"
 
 namespace vigil {
@@ -28,15 +29,7 @@ TEST_CASE("DetectCostVelocity fires at or above min_cost_usd with the cost bucke
   for (const Case& c : cases) {
     CAPTURE(c.cost_usd);
     const auto finding = DetectCostVelocity(WithStoredCost(c.cost_usd), test::ProjectLimits());
-    if (c.signature == nullptr) {
-      CHECK_FALSE(finding);
-      continue;
-    }
-    REQUIRE(finding);
-    CHECK(finding->detector == "cost_velocity");
-    CHECK(finding->failure_class == "cost_velocity");
-    CHECK(finding->signature == c.signature);
-    CHECK(finding->priority == 10);
+    test::CheckBucket(finding, {"cost_velocity", "cost_velocity", 10}, c.signature);
   }
 }
 

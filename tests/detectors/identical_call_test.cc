@@ -2,6 +2,7 @@
 
 #include "detectors/detectors.h"
 #include "domain/hash.h"
+#include "tests/detectors/finding_checks.h"
 #include "tests/detectors/snapshot_builder.h"
 
 namespace vigil {
@@ -51,12 +52,7 @@ TEST_CASE("DetectIdenticalCall fires when one call is repeated min_repeats times
   const Event call = LlmCall("claude-opus-4-6", "Did you understand my last request?");
   CHECK_FALSE(DetectIdenticalCall(MakeSnapshot(Repeat(call, 2)), Policy{}));  // boundary - 1
   const auto finding = DetectIdenticalCall(MakeSnapshot(Repeat(call, 3)), Policy{});
-  REQUIRE(finding);
-  CHECK(finding->detector == "identical_call");
-  CHECK(finding->failure_class == "loops");
-  CHECK(finding->signature == "identical_call_ca3b6bcf");
-  CHECK(finding->group_id == GroupId("proj-dev", "loops", "identical_call_ca3b6bcf"));
-  CHECK(finding->priority == 7);
+  test::CheckFinding(finding, {"identical_call", "loops", 7}, "identical_call_ca3b6bcf");
 }
 
 TEST_CASE("DetectIdenticalCall reports the first key to reach the threshold") {

@@ -2,6 +2,7 @@
 
 #include "detectors/detectors.h"
 #include "detectors/trigrams.h"
+#include "tests/detectors/finding_checks.h"
 #include "tests/detectors/snapshot_builder.h"
 
 namespace vigil {
@@ -35,12 +36,7 @@ TEST_CASE("Lexical distance matches the spec's vector: one combined bag per side
 
 TEST_CASE("DetectLexicalDrift fires with the spec's bucket") {
   const auto finding = DetectLexicalDrift(Drifting({kCurrent}, kHistory), Enabled());
-  REQUIRE(finding);
-  CHECK(finding->detector == "lexical_drift");
-  CHECK(finding->failure_class == "drift");
-  CHECK(finding->signature == "lexical_drift_0.70+");
-  CHECK(finding->group_id == GroupId("proj-dev", "drift", "lexical_drift_0.70+"));
-  CHECK(finding->priority == 11);
+  test::CheckFinding(finding, {"lexical_drift", "drift", 11}, "lexical_drift_0.70+");
 }
 
 TEST_CASE("DetectLexicalDrift fires at the min_distance boundary and not above it") {

@@ -3,12 +3,38 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <set>
 #include <string>
 
 namespace vigil {
 namespace {
+
+// The thresholds in which the presets differ; the rest of CheckThresholds is the same for both.
+struct PresetThresholds {
+  int64_t max_duration_ms;
+  int64_t max_steps;
+  double min_cost_usd;
+  double lexical_min_distance;
+  int64_t lexical_min_history;
+};
+
+// The loop, cost, drift and history thresholds of `p`, and that it halts nothing by itself.
+void CheckThresholds(const Policy& p, const PresetThresholds& want) {
+  CHECK(p.time_budget.max_duration_ms == want.max_duration_ms);
+  CHECK(p.step_count.max_steps == want.max_steps);
+  CHECK(p.identical_call.min_repeats == 3);
+  CHECK(p.similar_call.min_cluster == 3);
+  CHECK(p.similar_call.max_distance == 0.20);
+  CHECK(p.cost_velocity.min_cost_usd == want.min_cost_usd);
+  CHECK(p.lexical_drift.min_distance == want.lexical_min_distance);
+  CHECK(p.lexical_drift.min_history == want.lexical_min_history);
+  CHECK(p.history.days == 7);
+  CHECK(p.history.max_messages == 500);
+  CHECK_FALSE(p.auto_halt.loops);
+  CHECK_FALSE(p.auto_halt.cost_velocity);
+}
 
 TEST_CASE("The vigil preset has the documented defaults") {
   const Policy p = PolicyPreset("vigil");
@@ -32,18 +58,7 @@ TEST_CASE("The vigil preset has the documented defaults") {
   CHECK(p.identical_call.context_aware);
   CHECK(p.similar_call.context_aware);
   CHECK(p.loops.one_group);
-  CHECK(p.time_budget.max_duration_ms == 60000);
-  CHECK(p.step_count.max_steps == 50);
-  CHECK(p.identical_call.min_repeats == 3);
-  CHECK(p.similar_call.min_cluster == 3);
-  CHECK(p.similar_call.max_distance == 0.20);
-  CHECK(p.cost_velocity.min_cost_usd == 1.00);
-  CHECK(p.lexical_drift.min_distance == 0.70);
-  CHECK(p.lexical_drift.min_history == 200);
-  CHECK(p.history.days == 7);
-  CHECK(p.history.max_messages == 500);
-  CHECK_FALSE(p.auto_halt.loops);
-  CHECK_FALSE(p.auto_halt.cost_velocity);
+  CheckThresholds(p, {60000, 50, 1.00, 0.70, 200});
   CHECK_FALSE(ValidatePolicy(p).has_value());
 }
 
@@ -78,18 +93,7 @@ TEST_CASE("The mesedi preset reproduces Mesedi's thresholds") {
   CHECK_FALSE(p.identical_call.context_aware);
   CHECK_FALSE(p.similar_call.context_aware);
   CHECK_FALSE(p.loops.one_group);
-  CHECK(p.time_budget.max_duration_ms == 1000);
-  CHECK(p.step_count.max_steps == 10);
-  CHECK(p.identical_call.min_repeats == 3);
-  CHECK(p.similar_call.min_cluster == 3);
-  CHECK(p.similar_call.max_distance == 0.20);
-  CHECK(p.cost_velocity.min_cost_usd == 0.001);
-  CHECK(p.lexical_drift.min_distance == 0.45);
-  CHECK(p.lexical_drift.min_history == 0);
-  CHECK(p.history.days == 7);
-  CHECK(p.history.max_messages == 500);
-  CHECK_FALSE(p.auto_halt.loops);
-  CHECK_FALSE(p.auto_halt.cost_velocity);
+  CheckThresholds(p, {1000, 10, 0.001, 0.45, 0});
   // Mesedi's injection detector: phrase patterns on user messages and system prompts only.
   CHECK_FALSE(p.prompt_injection.classifier);
   CHECK_FALSE(p.prompt_injection.read_tool_results);

@@ -6,6 +6,7 @@
 #include "detectors/detectors.h"
 #include "detectors/injection_normalize.h"
 #include "detectors/injection_patterns.h"
+#include "tests/detectors/finding_checks.h"
 #include "tests/detectors/snapshot_builder.h"
 
 namespace vigil {
@@ -191,12 +192,7 @@ TEST_CASE("Under the mesedi preset DetectPromptInjection tests user_message, the
   CHECK(finding->signature == "jailbreak_dan");
   // The first call with a match decides.
   finding = DetectPromptInjection(MakeSnapshot({bad_user_and_system, bad_system}), mesedi);
-  REQUIRE(finding);
-  CHECK(finding->signature == "jailbreak_dan");
-  CHECK(finding->detector == "prompt_injection");
-  CHECK(finding->failure_class == "prompt_injection");
-  CHECK(finding->priority == 9);
-  CHECK(finding->group_id == GroupId("proj-dev", "prompt_injection", "jailbreak_dan"));
+  test::CheckFinding(finding, {"prompt_injection", "prompt_injection", 9}, "jailbreak_dan");
 }
 
 TEST_CASE("DetectPromptInjection gives the spec's group for ignore_instructions") {

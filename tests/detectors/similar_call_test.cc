@@ -5,6 +5,7 @@
 #include "detectors/detectors.h"
 #include "detectors/trigrams.h"
 #include "domain/hash.h"
+#include "tests/detectors/finding_checks.h"
 #include "tests/detectors/snapshot_builder.h"
 
 namespace vigil {
@@ -32,12 +33,7 @@ TEST_CASE("DetectSimilarCall matches the spec's vector") {
                                             "Fetch user 1234 at 2026-05-15T10:00:01Z",
                                             "Fetch user 1234 at 2026-05-15T10:00:02Z"})),
                         Policy{});
-  REQUIRE(finding);
-  CHECK(finding->detector == "similar_call");
-  CHECK(finding->failure_class == "loops");
-  CHECK(finding->signature == "similar_call_f1ba2fb5");
-  CHECK(finding->group_id == GroupId("proj-dev", "loops", "similar_call_f1ba2fb5"));
-  CHECK(finding->priority == 8);
+  test::CheckFinding(finding, {"similar_call", "loops", 8}, "similar_call_f1ba2fb5");
 }
 
 TEST_CASE("DetectSimilarCall needs min_cluster messages") {

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "detectors/detectors.h"
+#include "tests/detectors/finding_checks.h"
 #include "tests/detectors/snapshot_builder.h"
 
 namespace vigil {
@@ -29,15 +30,7 @@ TEST_CASE("DetectStepCount fires strictly above max_steps with the step bucket")
     CAPTURE(c.events);
     const auto finding =
         DetectStepCount(MakeSnapshot(Repeat(Checkpoint(), c.events)), test::ProjectLimits());
-    if (c.signature == nullptr) {
-      CHECK_FALSE(finding);
-      continue;
-    }
-    REQUIRE(finding);
-    CHECK(finding->detector == "step_count");
-    CHECK(finding->failure_class == "loops");
-    CHECK(finding->signature == c.signature);
-    CHECK(finding->priority == 4);
+    test::CheckBucket(finding, {"step_count", "loops", 4}, c.signature);
   }
 }
 

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "detectors/detectors.h"
+#include "tests/detectors/finding_checks.h"
 #include "tests/detectors/snapshot_builder.h"
 
 namespace vigil {
@@ -54,15 +55,7 @@ TEST_CASE("DetectTimeBudget fires strictly above the threshold with the time buc
   for (const Case& c : cases) {
     CAPTURE(c.duration_ms);
     const auto finding = DetectTimeBudget(WithDuration(c.duration_ms), test::ProjectLimits());
-    if (c.signature == nullptr) {
-      CHECK_FALSE(finding);
-      continue;
-    }
-    REQUIRE(finding);
-    CHECK(finding->signature == c.signature);
-    CHECK(finding->failure_class == "loops");
-    CHECK(finding->detector == "time_budget");
-    CHECK(finding->priority == 3);
+    test::CheckBucket(finding, {"time_budget", "loops", 3}, c.signature);
   }
 }
 

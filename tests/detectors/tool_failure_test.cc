@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "detectors/detectors.h"
+#include "tests/detectors/finding_checks.h"
 #include "tests/detectors/snapshot_builder.h"
 
 namespace vigil {
@@ -14,12 +15,7 @@ TEST_CASE("DetectToolFailure fires on the first failed tool call, named by the t
       DetectToolFailure(MakeSnapshot({ToolCall("search", "ok"), ToolCall("fetch_url", "failed"),
                                       ToolCall("send_email", "failed")}),
                         Policy{});
-  REQUIRE(finding);
-  CHECK(finding->detector == "tool_failure");
-  CHECK(finding->failure_class == "tool_failures");
-  CHECK(finding->signature == "fetch_url");
-  CHECK(finding->group_id == GroupId("proj-dev", "tool_failures", "fetch_url"));
-  CHECK(finding->priority == 5);
+  test::CheckFinding(finding, {"tool_failure", "tool_failures", 5}, "fetch_url");
 }
 
 TEST_CASE("DetectToolFailure does not fire on anything but status exactly failed") {

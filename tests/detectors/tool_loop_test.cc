@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "detectors/detectors.h"
+#include "tests/detectors/finding_checks.h"
 #include "tests/detectors/snapshot_builder.h"
 
 namespace vigil {
@@ -34,12 +35,8 @@ std::vector<Event> SearchLoop(size_t repeats) {
 TEST_CASE("The same tool, arguments and result min_repeats times is a tool_loop finding") {
   CHECK_FALSE(DetectToolLoop(MakeSnapshot(SearchLoop(2)), Policy{}));
   const auto finding = DetectToolLoop(MakeSnapshot(SearchLoop(3)), Policy{});
-  REQUIRE(finding);
-  CHECK(finding->detector == "tool_loop");
-  CHECK(finding->failure_class == "loops");
-  CHECK(finding->signature == Signature("web_search", R"({"q":"release date"})"));
-  CHECK(finding->group_id == GroupId("proj-dev", "loops", finding->signature));
-  CHECK(finding->priority == 12);
+  test::CheckFinding(finding, {"tool_loop", "loops", 12},
+                     Signature("web_search", R"({"q":"release date"})"));
   // The model calls between are all different requests: identical-call does not see this loop.
   CHECK_FALSE(DetectIdenticalCall(MakeSnapshot(SearchLoop(3)), Policy{}));
 }

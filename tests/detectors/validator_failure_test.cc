@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "detectors/detectors.h"
+#include "tests/detectors/finding_checks.h"
 #include "tests/detectors/snapshot_builder.h"
 
 namespace vigil {
@@ -14,12 +15,7 @@ TEST_CASE("DetectValidatorFailure fires on the first failed validator, named by 
       MakeSnapshot({ValidatorResult("json_schema", true), ValidatorResult("no_pii", false),
                     ValidatorResult("length", false)}),
       Policy{});
-  REQUIRE(finding);
-  CHECK(finding->detector == "validator_failure");
-  CHECK(finding->failure_class == "validator_failures");
-  CHECK(finding->signature == "no_pii");
-  CHECK(finding->group_id == GroupId("proj-dev", "validator_failures", "no_pii"));
-  CHECK(finding->priority == 6);
+  test::CheckFinding(finding, {"validator_failure", "validator_failures", 6}, "no_pii");
 }
 
 TEST_CASE("DetectValidatorFailure does not fire on passing validators or other events") {
