@@ -397,10 +397,13 @@ class Execution:
 _CoroutineType = types.CoroutineType
 
 
-async def _run_coroutine_in(execution: Execution, coroutine: Any) -> Any:
+async def _await_in(execution: Execution, start: Callable[[], Any]) -> Any:
+    """Awaits what ``start()`` returns with ``execution`` current, then ends the execution with the
+    outcome (the exception propagates unchanged). ``start`` runs inside too: an async function that
+    raises on being called ends the execution as crashed like one that raises when awaited."""
     token = _current.set(execution)
     try:
-        result = await coroutine
+        result = await start()
     except BaseException as exc:
         _current.reset(token)
         execution._finish(exc)
@@ -455,17 +458,7 @@ class _Wrap:
         if inspect.iscoroutinefunction(fn):
             @functools.wraps(fn)
             async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-                execution = start(name)
-                token = _current.set(execution)
-                try:
-                    result = await fn(*args, **kwargs)
-                except BaseException as exc:
-                    _current.reset(token)
-                    execution._finish(exc)
-                    raise
-                _current.reset(token)
-                execution._finish(None)
-                return result
+                return await _await_in(start(name), lambda: fn(*args, **kwargs))
 
             return async_wrapper  # type: ignore[return-value]
 
@@ -483,7 +476,7 @@ class _Wrap:
             if result.__class__ is _CoroutineType:
                 # An async function in disguise (a partial, a decorator without
                 # markcoroutinefunction): the work runs when the caller awaits it.
-                return _run_coroutine_in(execution, result)
+                return _await_in(execution, lambda: result)
             execution._finish(None)
             return result
 
@@ -553,6 +546,38 @@ def wrap(
     return wrapper
 
 
+class _ToolCall:
+    """One call of a tool inside ``execution``, for sync and async tools alike: entering is a halt
+    call point (the tool does not run if the execution must stop), leaving records the call with
+    its ``result`` or the exception it raised. A VigilHalt raised inside the tool is not the tool's
+    failure and is not recorded."""
+
+    __slots__ = ("execution", "tool_name", "args", "kwargs", "capture", "started", "result")
+
+    def __init__(self, execution: Execution, tool_name: str, args: tuple, kwargs: dict,
+                 capture: Tuple[bool, bool]):
+        execution.check_halt()
+        self.execution = execution
+        self.tool_name = tool_name
+        self.args = args
+        self.kwargs = kwargs
+        self.capture = capture
+        self.started = _perf()
+        self.result: Any = None
+
+    def __enter__(self) -> "_ToolCall":
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Optional[BaseException], tb: Any) -> bool:
+        if exc is None:
+            self.execution._record_tool_call(self.tool_name, self.args, self.kwargs, self.result,
+                                             None, self.started, *self.capture)
+        elif not isinstance(exc, VigilHalt):
+            self.execution._record_tool_call(self.tool_name, self.args, self.kwargs, None, exc,
+                                             self.started, *self.capture)
+        return False
+
+
 def tool(
     fn: Union[Callable[..., Any], str, None] = None,
     *,
@@ -585,17 +610,9 @@ def tool(
             execution = _current.get()
             if execution is None:
                 return await fn(*args, **kwargs)
-            execution.check_halt()
-            started = _perf()
-            try:
-                result = await fn(*args, **kwargs)
-            except VigilHalt:
-                raise  # a halt inside the tool is not the tool's failure
-            except BaseException as exc:
-                execution._record_tool_call(tool_name, args, kwargs, None, exc, started, *capture)
-                raise
-            execution._record_tool_call(tool_name, args, kwargs, result, None, started, *capture)
-            return result
+            with _ToolCall(execution, tool_name, args, kwargs, capture) as call:
+                call.result = await fn(*args, **kwargs)
+            return call.result
 
         return async_tool
 
@@ -604,17 +621,9 @@ def tool(
         execution = _current.get()
         if execution is None:
             return fn(*args, **kwargs)
-        execution.check_halt()
-        started = _perf()
-        try:
-            result = fn(*args, **kwargs)
-        except VigilHalt:
-            raise
-        except BaseException as exc:
-            execution._record_tool_call(tool_name, args, kwargs, None, exc, started, *capture)
-            raise
-        execution._record_tool_call(tool_name, args, kwargs, result, None, started, *capture)
-        return result
+        with _ToolCall(execution, tool_name, args, kwargs, capture) as call:
+            call.result = fn(*args, **kwargs)
+        return call.result
 
     return sync_tool
 
