@@ -16,6 +16,14 @@ from fake_server import FakeVigil  # noqa: E402
 FAST = dict(flush_interval=0.02, retry_base_delay=0.02, retry_max_delay=0.2, shutdown_timeout=2.0)
 
 
+def run_agent(n_events=2):
+    """One execution of `n_events` LLM calls of 3 input and 2 output tokens each: its id."""
+    with vigil.wrap("agent") as run:
+        for i in range(n_events):
+            vigil.emit_llm_call("gpt-4o", user_message="m%d" % i, input_tokens=3, output_tokens=2)
+    return run.execution_id
+
+
 @pytest.fixture(autouse=True)
 def isolated_sdk(monkeypatch):
     """Every test starts unconfigured, with no Vigil/Mesedi variables, and leaves no shipper behind."""

@@ -14,7 +14,7 @@ import time
 import pytest
 
 import vigil
-from conftest import FAST
+from conftest import FAST, run_agent
 from fake_server import FakeVigil, free_port
 from vigil import Budget, VigilHalt
 
@@ -234,32 +234,26 @@ def test_remote_halt_arrives_over_sse(sdk_real):
     assert execution["crash_signature"] == "halt:remote_signal"
 
 
-def small_agent(n=2):
-    with vigil.wrap("resilient") as run:
-        for i in range(n):
-            vigil.emit_llm_call("gpt-4o-mini", user_message="m%d" % i, input_tokens=7, output_tokens=3)
-    return run.execution_id
-
-
-def assert_stored(server, execution_id, n=2):
-    doc = server.execution(execution_id)
-    assert doc["execution"]["status"] == "completed"
-    assert doc["execution"]["total_tokens_in"] == 7 * n
-    assert len(doc["events"]) == n
+def assert_stored(server, execution_ids, n=2):
+    """Each of `execution_ids` (run_agent's, with `n` calls) stored complete."""
+    for execution_id in execution_ids:
+        doc = server.execution(execution_id)
+        assert doc["execution"]["status"] == "completed"
+        assert doc["execution"]["total_tokens_in"] == 3 * n  # run_agent's 3 input tokens a call
+        assert len(doc["events"]) == n
 
 
 def test_server_down_at_first_loses_nothing_once_it_is_up(tmp_path):
     port = free_port()
     key = "vigil_sk_sdk_test_" + os.urandom(8).hex()
     vigil.configure(api_key=key, base_url="http://127.0.0.1:%d" % port, **FAST)
-    ids = [small_agent() for _ in range(3)]  # nothing listens yet: the agent must not notice
+    ids = [run_agent() for _ in range(3)]  # nothing listens yet: the agent must not notice
     time.sleep(0.3)
     assert vigil.stats()["retries"] >= 1
     server = RealServer(str(tmp_path), port=port, key=key)
     try:
         assert vigil.flush(20)
-        for execution_id in ids:
-            assert_stored(server, execution_id)
+        assert_stored(server, ids)
     finally:
         vigil.shutdown(2)
         server.stop()
@@ -269,12 +263,11 @@ def test_rate_limited_requests_are_retried_until_stored(tmp_path):
     server = RealServer(str(tmp_path), VIGIL_RATE_LIMIT_BURST=3, VIGIL_RATE_LIMIT_PER_SEC=5)
     try:
         server.configure_sdk()
-        ids = [small_agent(1) for _ in range(3)]
+        ids = [run_agent(1) for _ in range(3)]
         assert vigil.flush(30)
         assert vigil.stats()["retries"] >= 1  # at least one 429 was met
         assert vigil.stats()["rejected"] == 0
-        for execution_id in ids:
-            assert_stored(server, execution_id, 1)
+        assert_stored(server, ids, 1)
     finally:
         vigil.shutdown(2)
         server.stop()
@@ -286,10 +279,9 @@ def test_500_and_502_from_the_path_are_retried_and_nothing_is_lost(real):
         proxy.fail("POST", "/events", 500, times=2)
         proxy.fail("PATCH", "/executions/", 502, times=1)
         real.configure_sdk(base_url=proxy.url)
-        ids = [small_agent() for _ in range(2)]
+        ids = [run_agent() for _ in range(2)]
         assert vigil.flush(20)
-        for execution_id in ids:
-            assert_stored(real, execution_id)
+        assert_stored(real, ids)
     finally:
         vigil.shutdown(2)
         proxy.stop()

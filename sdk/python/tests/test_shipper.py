@@ -9,18 +9,11 @@ from email.utils import formatdate
 import pytest
 
 import vigil
-from conftest import FAST
+from conftest import FAST, run_agent
 from fake_server import FakeVigil, free_port
 from vigil._shipper import parse_retry_after
 
 SDK_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def run_agent(n_events=2):
-    with vigil.wrap("agent") as run:
-        for i in range(n_events):
-            vigil.emit_llm_call("gpt-4o", user_message="m%d" % i, input_tokens=3, output_tokens=2)
-    return run.execution_id
 
 
 def assert_complete_and_ordered(server, execution_id, n_events=2):
