@@ -23,6 +23,21 @@ after(() => server.stop());
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const streamPath = (id: string) => `/executions/${id}/halt-stream`;
 
+/** Inside an agent: the current execution's id, once its halt stream is open. */
+async function idWithOpenStream(): Promise<string> {
+  const id = currentExecutionId() as string;
+  await server.waitFor(() => server.openStreams(id) === 1, 3000, "halt stream");
+  return id;
+}
+
+/** Inside an agent: reaches a call point every few milliseconds until a halt is thrown. */
+async function untilHalted(): Promise<never> {
+  for (;;) {
+    await sleep(5);
+    checkHalt();
+  }
+}
+
 test("the SSE parser handles split chunks, CRLF, comments and multi-line data", () => {
   const p = new SseParser();
   assert.deepEqual(p.push(": subscribed execution=exec-1\n\n: keep"), []);
@@ -104,8 +119,7 @@ test("the stream is closed when the execution ends", async () => {
   let id = "";
   const agent = wrap(
     async () => {
-      id = currentExecutionId() as string;
-      await server.waitFor(() => server.openStreams(id) === 1, 3000, "halt stream");
+      id = await idWithOpenStream();
     },
     { remoteHalt: true },
   );
@@ -118,15 +132,11 @@ test("a stream closed by the server without a halt is reopened", async () => {
   let id = "";
   const agent = wrap(
     async () => {
-      id = currentExecutionId() as string;
-      await server.waitFor(() => server.openStreams(id) === 1, 3000, "halt stream");
+      id = await idWithOpenStream();
       server.dropStreams(id);
       await server.waitFor(() => server.openStreams(id) === 1, 3000, "reopened halt stream");
       server.halt(id, "second stream");
-      for (;;) {
-        await sleep(5);
-        checkHalt();
-      }
+      await untilHalted();
     },
     { remoteHalt: true },
   );
@@ -139,13 +149,9 @@ test("a halt frame without JSON still halts, with reason 'remote halt'", async (
   let id = "";
   const agent = wrap(
     async () => {
-      id = currentExecutionId() as string;
-      await server.waitFor(() => server.openStreams(id) === 1, 3000, "halt stream");
+      id = await idWithOpenStream();
       server.sendRaw(id, "event: halt\ndata: stop\n\n");
-      for (;;) {
-        await sleep(5);
-        checkHalt();
-      }
+      await untilHalted();
     },
     { remoteHalt: true },
   );

@@ -10,7 +10,7 @@
  * (model, system prompt, last user message, response text, input/output tokens, latency, or the
  * error of a failed call). Streams (`stream: true`) are recorded once iterated to the end.
  */
-import { lastUserMessage, num, patchMethod, requestDigest, textOf, type AnyRecord, type LlmCallShape } from "./common.js";
+import { lastUserMessage, modelName, num, patchMethod, requestDigest, textOf, type AnyRecord, type LlmCallShape } from "./common.js";
 
 /** The part of an Anthropic client the adapter uses. */
 export interface AnthropicLike {
@@ -32,13 +32,13 @@ function withSystem(system: unknown, messages: unknown): unknown[] {
 
 const shape: LlmCallShape = {
   request: (p) => ({
-    model: typeof p.model === "string" ? p.model : undefined,
+    model: modelName(p.model),
     systemPrompt: textOf(p.system),
     userMessage: lastUserMessage(p.messages),
     contextSha256: requestDigest(p.model, withSystem(p.system, p.messages), p.tools),
   }),
   response: (r) => ({
-    model: typeof r.model === "string" ? r.model : undefined,
+    model: modelName(r.model),
     responseText: Array.isArray(r.content)
       ? r.content
           .filter((b: AnyRecord) => b && b.type === "text")
@@ -48,28 +48,19 @@ const shape: LlmCallShape = {
     inputTokens: inputTokens(r.usage),
     outputTokens: num(r.usage?.output_tokens),
   }),
-  stream: () => {
-    let model: string | undefined;
-    let text = "";
-    let tokensIn = 0;
-    let tokensOut = 0;
-    return {
-      add(ev) {
-        if (ev.type === "message_start" && ev.message) {
-          if (typeof ev.message.model === "string") model = ev.message.model;
-          tokensIn = inputTokens(ev.message.usage);
-          tokensOut = num(ev.message.usage?.output_tokens);
-        } else if (ev.type === "content_block_delta" && ev.delta?.type === "text_delta") {
-          text += String(ev.delta.text ?? "");
-        } else if (ev.type === "message_delta" && ev.usage) {
-          // message_delta usage is cumulative.
-          if (typeof ev.usage.output_tokens === "number") tokensOut = ev.usage.output_tokens;
-          const i = inputTokens(ev.usage);
-          if (i > 0) tokensIn = i;
-        }
-      },
-      result: () => ({ model, responseText: text, inputTokens: tokensIn, outputTokens: tokensOut }),
-    };
+  addChunk: (totals, ev) => {
+    if (ev.type === "message_start" && ev.message) {
+      if (typeof ev.message.model === "string") totals.model = ev.message.model;
+      totals.tokensIn = inputTokens(ev.message.usage);
+      totals.tokensOut = num(ev.message.usage?.output_tokens);
+    } else if (ev.type === "content_block_delta" && ev.delta?.type === "text_delta") {
+      totals.text += String(ev.delta.text ?? "");
+    } else if (ev.type === "message_delta" && ev.usage) {
+      // message_delta usage is cumulative.
+      if (typeof ev.usage.output_tokens === "number") totals.tokensOut = ev.usage.output_tokens;
+      const i = inputTokens(ev.usage);
+      if (i > 0) totals.tokensIn = i;
+    }
   },
 };
 

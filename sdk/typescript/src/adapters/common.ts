@@ -15,11 +15,19 @@ export interface LlmCallShape {
   request(params: AnyRecord): Pick<LlmCall, "model" | "systemPrompt" | "userMessage" | "contextSha256">;
   /** Model, text and tokens of a complete (non-streamed) response. */
   response(value: AnyRecord): Pick<LlmCall, "model" | "responseText" | "inputTokens" | "outputTokens">;
-  /** A fresh accumulator for a streamed response. */
-  stream(): StreamAccumulator;
+  /** Adds one chunk of a streamed response to the running `totals` of that response. */
+  addChunk(totals: StreamTotals, chunk: AnyRecord): void;
 }
 
-export interface StreamAccumulator {
+/** What a streamed response has added up to so far; each adapter knows which chunks carry what. */
+export interface StreamTotals {
+  model: string | undefined;
+  text: string;
+  tokensIn: number;
+  tokensOut: number;
+}
+
+interface StreamAccumulator {
   add(chunk: AnyRecord): void;
   result(): Pick<LlmCall, "model" | "responseText" | "inputTokens" | "outputTokens">;
 }
@@ -65,6 +73,25 @@ export function requestDigest(model: unknown, messages: unknown, tools: unknown)
 
 export function num(v: unknown): number {
   return typeof v === "number" && Number.isFinite(v) ? v : 0;
+}
+
+/** A model name as sent or returned: a string, else undefined. */
+export function modelName(v: unknown): string | undefined {
+  return typeof v === "string" ? v : undefined;
+}
+
+/** A fresh accumulator for a streamed response of `shape`. */
+function accumulator(shape: LlmCallShape): StreamAccumulator {
+  const totals: StreamTotals = { model: undefined, text: "", tokensIn: 0, tokensOut: 0 };
+  return {
+    add: (chunk) => shape.addChunk(totals, chunk),
+    result: () => ({
+      model: totals.model,
+      responseText: totals.text,
+      inputTokens: totals.tokensIn,
+      outputTokens: totals.tokensOut,
+    }),
+  };
 }
 
 function safe(fn: () => void): void {
@@ -156,7 +183,7 @@ export function callInstrumented(
   const fail = (error: unknown) => record(exec, { ...prompt, status: "failed", error, durationMs: elapsed() });
   const succeed = (value: unknown) => {
     if (params.stream === true && value && typeof value === "object") {
-      const acc = shape.stream();
+      const acc = accumulator(shape);
       observeStream(value as AnyRecord, acc, (error) => {
         let got: ReturnType<StreamAccumulator["result"]> = {};
         safe(() => {

@@ -11,7 +11,7 @@
  * tokens, latency, or the error of a failed call). Streams (`stream: true`) are recorded once
  * iterated to the end; their tokens need `stream_options: { include_usage: true }`.
  */
-import { lastUserMessage, num, patchMethod, requestDigest, textOf, type AnyRecord, type LlmCallShape } from "./common.js";
+import { lastUserMessage, modelName, num, patchMethod, requestDigest, textOf, type AnyRecord, type LlmCallShape } from "./common.js";
 
 /** The part of an OpenAI client the adapter uses. */
 export interface OpenAILike {
@@ -28,7 +28,7 @@ function systemPrompt(messages: unknown): string {
 
 const shape: LlmCallShape = {
   request: (p) => ({
-    model: typeof p.model === "string" ? p.model : undefined,
+    model: modelName(p.model),
     systemPrompt: systemPrompt(p.messages),
     userMessage: lastUserMessage(p.messages),
     // The whole request: system/developer and tool messages are in `messages` already.
@@ -37,29 +37,20 @@ const shape: LlmCallShape = {
   response: (r) => {
     const content = r.choices?.[0]?.message?.content;
     return {
-      model: typeof r.model === "string" ? r.model : undefined,
+      model: modelName(r.model),
       responseText: typeof content === "string" ? content : content == null ? undefined : textOf(content),
       inputTokens: num(r.usage?.prompt_tokens),
       outputTokens: num(r.usage?.completion_tokens),
     };
   },
-  stream: () => {
-    let model: string | undefined;
-    let text = "";
-    let tokensIn = 0;
-    let tokensOut = 0;
-    return {
-      add(chunk) {
-        if (typeof chunk.model === "string") model = chunk.model;
-        const delta = chunk.choices?.[0]?.delta?.content;
-        if (typeof delta === "string") text += delta;
-        if (chunk.usage) {
-          tokensIn = num(chunk.usage.prompt_tokens);
-          tokensOut = num(chunk.usage.completion_tokens);
-        }
-      },
-      result: () => ({ model, responseText: text, inputTokens: tokensIn, outputTokens: tokensOut }),
-    };
+  addChunk: (totals, chunk) => {
+    if (typeof chunk.model === "string") totals.model = chunk.model;
+    const delta = chunk.choices?.[0]?.delta?.content;
+    if (typeof delta === "string") totals.text += delta;
+    if (chunk.usage) {
+      totals.tokensIn = num(chunk.usage.prompt_tokens);
+      totals.tokensOut = num(chunk.usage.completion_tokens);
+    }
   },
 };
 
