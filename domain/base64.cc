@@ -17,14 +17,14 @@ int DigitValue(char c) {
   return -1;
 }
 
+}  // namespace
+
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
 }
-
-}  // namespace
 
 std::string Base64Encode(std::string_view bytes) {
   std::string out;

@@ -14,6 +14,9 @@ std::string Base64Encode(std::string_view bytes);
 // character, misplaced padding or an impossible length.
 std::optional<std::string> Base64Decode(std::string_view text);
 
+// The value of one hex digit (either case), -1 for any other character.
+int HexValue(char c);
+
 // Decodes an even number of hex digits (either case). nullopt otherwise.
 std::optional<std::string> HexDecode(std::string_view hex);
 

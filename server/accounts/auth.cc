@@ -104,15 +104,10 @@ Result<AuthRecord> Authenticator::Authenticate(const std::string& header, int64_
     NoteUsed(hit->key_id, now_ms);
     return *hit;
   }
-  std::optional<AuthRecord> rec;
   const uint64_t epoch = cache_.epoch();
-  Status s = store_->Read([&](ReadTxn& txn) {
-    auto r = storage::FindKeyByHash(txn, hash);
-    if (!r.ok()) return r.status();
-    rec = std::move(r.value());
-    return Status::Ok();
-  });
-  if (!s.ok()) return s;
+  auto found = store_->ReadValue([&](ReadTxn& txn) { return storage::FindKeyByHash(txn, hash); });
+  if (!found.ok()) return found.status();
+  const std::optional<AuthRecord>& rec = found.value();
   // Unknown hashes are not cached: a flood of random tokens must not evict real keys.
   if (!rec) return Status::Unauthenticated();
   cache_.Put(hash, *rec, now_ms, epoch);

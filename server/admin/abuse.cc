@@ -262,18 +262,14 @@ void AbuseMonitor::OnExecutionsCreated(int64_t project, const std::string& proje
 }
 
 void AbuseMonitor::SuspendDue(int64_t now_ms) {
-  std::vector<int64_t> suspended;
-  Status s = store_->Write([&](WriteTxn& txn) {
-    auto r = storage::SuspendForAbuse(txn, now_ms - options_.suspend_after_s * 1000, now_ms);
-    if (!r.ok()) return r.status();
-    suspended = std::move(r.value());
-    return Status::Ok();
+  auto suspended = store_->WriteValue([&](WriteTxn& txn) {
+    return storage::SuspendForAbuse(txn, now_ms - options_.suspend_after_s * 1000, now_ms);
   });
-  if (!s.ok()) {
-    log::Warn("abuse suspension pass failed", {log::Str("error", s.message())});
+  if (!suspended.ok()) {
+    log::Warn("abuse suspension pass failed", {log::Str("error", suspended.status().message())});
     return;
   }
-  for (int64_t project : suspended) {
+  for (int64_t project : suspended.value()) {
     log::Warn("project suspended for abuse", {log::Num("project", project)});
     on_suspended_(project);
   }

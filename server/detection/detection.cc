@@ -161,17 +161,11 @@ Result<Policy> Detection::PolicyFor(int64_t project) {
     auto it = policies_.find(project);
     if (it != policies_.end()) return it->second;
   }
-  std::string json;
-  Status s = store_->Read([&](ReadTxn& txn) {
-    auto r = storage::GetPolicy(txn, project);
-    if (!r.ok()) return r.status();
-    json = r.value();
-    return Status::Ok();
-  });
-  if (!s.ok()) return s;
+  auto json = store_->ReadValue([&](ReadTxn& txn) { return storage::GetPolicy(txn, project); });
+  if (!json.ok()) return json.status();
   Policy policy = PolicyPreset(default_preset_);
-  if (!json.empty()) {
-    auto parsed = ParsePolicy(json, default_preset_);
+  if (!json.value().empty()) {
+    auto parsed = ParsePolicy(json.value(), default_preset_);
     if (parsed.ok()) policy = parsed.value();
   }
   SetPolicyCache(project, policy);
@@ -294,15 +288,10 @@ Status Detection::StoreFinalFindings(WriteTxn& txn, int64_t project, const std::
 
 std::optional<AgentBaseline> Detection::LiveBaseline(int64_t project, const std::string& name) {
   if (std::optional<AgentBaseline> cached = baselines_.Get(project, name)) return cached;
-  std::vector<BaselineSample> samples;
-  Status s = store_->Read([&](ReadTxn& txn) {
-    auto r = storage::BaselineSamples(txn, project, name, kBaselineWindow);
-    if (!r.ok()) return r.status();
-    samples = std::move(r.value());
-    return Status::Ok();
-  });
-  if (!s.ok()) return std::nullopt;
-  AgentBaseline baseline = ComputeBaseline(samples);
+  auto samples = store_->ReadValue(
+      [&](ReadTxn& txn) { return storage::BaselineSamples(txn, project, name, kBaselineWindow); });
+  if (!samples.ok()) return std::nullopt;
+  AgentBaseline baseline = ComputeBaseline(samples.value());
   baselines_.Put(project, name, baseline);
   return baseline;
 }
@@ -346,14 +335,10 @@ void Detection::AccountBytes(const std::string& key, size_t bytes) {
 bool Detection::LoadLiveState(int64_t project, const std::string& project_id,
                               const std::string& execution_id, LiveState* st) {
   // First sight (or evicted): everything stored so far. A new execution loads nothing.
-  std::optional<DetectionInput> in;
-  Status s = store_->Read([&](ReadTxn& txn) {
-    auto r = storage::LoadForDetection(txn, project, execution_id);
-    if (!r.ok()) return r.status();
-    in = std::move(r.value());
-    return Status::Ok();
-  });
-  if (!s.ok()) return false;
+  auto loaded = store_->ReadValue(
+      [&](ReadTxn& txn) { return storage::LoadForDetection(txn, project, execution_id); });
+  if (!loaded.ok()) return false;
+  std::optional<DetectionInput>& in = loaded.value();
   st->snapshot = ExecutionSnapshot();
   st->written.clear();
   st->bytes = 0;

@@ -1,5 +1,7 @@
 #include "server/http/router.h"
 
+#include "domain/base64.h"
+
 namespace vigil {
 namespace {
 
@@ -14,13 +16,6 @@ std::vector<std::string_view> Split(std::string_view path) {
     start = slash + 1;
   }
   return parts;
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 }  // namespace

@@ -21,35 +21,35 @@ constexpr int64_t kDeliveryRetentionDays = 30;
 constexpr int64_t kStripeEventRetentionDays = 90;
 constexpr int64_t kResolvedAbuseRetentionDays = 90;
 
+// Runs `prune` (a write deleting at most kPruneBatch rows, returning how many) one transaction
+// at a time until a batch comes back short, adding up what it deleted in `*count`.
+template <typename Prune>
+Status PruneInBatches(Store& store, Prune prune, int64_t* count) {
+  for (;;) {
+    auto n = store.WriteValue(prune);
+    if (!n.ok()) return n.status();
+    *count += n.value();
+    if (n.value() < kPruneBatch) return Status::Ok();
+  }
+}
+
 }  // namespace
 
 Result<PruneReport> PruneOnce(Store& store, int64_t default_days, int64_t audit_days,
                               int64_t now_ms) {
   PruneReport report;
-  std::vector<std::pair<int64_t, int64_t>> policies;
-  Status s = store.Read([&](ReadTxn& txn) {
-    auto r = storage::RetentionPolicies(txn, default_days);
-    if (!r.ok()) return r.status();
-    policies = std::move(r.value());
-    return Status::Ok();
-  });
-  if (!s.ok()) return s;
-  for (const auto& policy : policies) {
+  auto policies =
+      store.ReadValue([&](ReadTxn& txn) { return storage::RetentionPolicies(txn, default_days); });
+  if (!policies.ok()) return policies.status();
+  for (const auto& policy : policies.value()) {
     // A plain variable, not a structured binding: C++17 lambdas cannot capture bindings.
     const int64_t project = policy.first;
     const int64_t cutoff = now_ms - policy.second * kDayMs;
-    for (;;) {
-      int64_t n = 0;
-      s = store.Write([&](WriteTxn& txn) {
-        auto r = storage::PruneExecutions(txn, project, cutoff, kPruneBatch);
-        if (!r.ok()) return r.status();
-        n = r.value();
-        return Status::Ok();
-      });
-      if (!s.ok()) return s;
-      report.executions += n;
-      if (n < kPruneBatch) break;
-    }
+    Status s = PruneInBatches(
+        store,
+        [&](WriteTxn& txn) { return storage::PruneExecutions(txn, project, cutoff, kPruneBatch); },
+        &report.executions);
+    if (!s.ok()) return s;
   }
   // Ancillary rows, oldest first, in batches: each pruner deletes at most kPruneBatch rows.
   using Pruner = Result<int64_t> (*)(WriteTxn&, int64_t, int64_t);
@@ -66,18 +66,9 @@ Result<PruneReport> PruneOnce(Store& store, int64_t default_days, int64_t audit_
        &report.abuse_signals},
   };
   for (const auto& a : ancillary) {
-    for (;;) {
-      int64_t n = 0;
-      s = store.Write([&](WriteTxn& txn) {
-        auto r = a.prune(txn, a.cutoff_ms, kPruneBatch);
-        if (!r.ok()) return r.status();
-        n = r.value();
-        return Status::Ok();
-      });
-      if (!s.ok()) return s;
-      *a.count += n;
-      if (n < kPruneBatch) break;
-    }
+    Status s = PruneInBatches(
+        store, [&](WriteTxn& txn) { return a.prune(txn, a.cutoff_ms, kPruneBatch); }, a.count);
+    if (!s.ok()) return s;
   }
   return report;
 }

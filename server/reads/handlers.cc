@@ -119,15 +119,12 @@ void ReadHandlers::ListEvents(RequestContext& ctx) {
   const int64_t limit =
       ctx.PageParam("limit", limits::kDefaultEventPageSize, 1, limits::kMaxEventPageSize);
   const int64_t offset = ctx.PageParam("offset", 0, 0, limits::kMaxOffset);
-  std::optional<std::vector<Event>> events;
   int64_t total = 0;
-  Status s = store_.Read([&](ReadTxn& txn) {
-    auto r = storage::ListEvents(txn, ctx.auth.project, id, limit, offset, &total);
-    if (!r.ok()) return r.status();
-    events = std::move(r.value());
-    return Status::Ok();
+  auto listed = store_.ReadValue([&](ReadTxn& txn) {
+    return storage::ListEvents(txn, ctx.auth.project, id, limit, offset, &total);
   });
-  if (!s.ok()) return SendError(ctx, s);
+  if (!listed.ok()) return SendError(ctx, listed.status());
+  const std::optional<std::vector<Event>>& events = listed.value();
   if (!events) return SendError(ctx, Status::NotFound("execution not found"));
   JsonWriter w;
   w.BeginObject().Field("ok", true).Key("events").BeginArray();

@@ -76,14 +76,10 @@ Result<ReencryptReport> ReencryptStoredSecrets(Store& store, const SecretBox& bo
   int64_t after = 0;
   constexpr int64_t kBatch = 256;
   for (;;) {
-    std::vector<StoredSecret> batch;
-    Status s = store.Read([&](ReadTxn& txn) {
-      auto r = storage::ListStoredSecrets(txn, after, kBatch);
-      if (!r.ok()) return r.status();
-      batch = std::move(r.value());
-      return Status::Ok();
-    });
-    if (!s.ok()) return s;
+    auto listed = store.ReadValue(
+        [&](ReadTxn& txn) { return storage::ListStoredSecrets(txn, after, kBatch); });
+    if (!listed.ok()) return listed.status();
+    std::vector<StoredSecret>& batch = listed.value();
     if (batch.empty()) break;
     after = batch.back().webhook_row;
     for (auto& secret : batch) {
@@ -258,14 +254,10 @@ Result<WebhookService::Created> WebhookService::Create(int64_t project,
 
 Result<std::optional<WebhookService::TestResult>> WebhookService::SendTest(
     int64_t project, const std::string& project_id, const std::string& webhook_id, int64_t now_ms) {
-  std::optional<WebhookRow> hook;
-  Status s = store_->Read([&](ReadTxn& txn) {
-    auto r = storage::GetWebhook(txn, project, webhook_id);
-    if (!r.ok()) return r.status();
-    hook = std::move(r.value());
-    return Status::Ok();
-  });
-  if (!s.ok()) return s;
+  auto found = store_->ReadValue(
+      [&](ReadTxn& txn) { return storage::GetWebhook(txn, project, webhook_id); });
+  if (!found.ok()) return found.status();
+  const std::optional<WebhookRow>& hook = found.value();
   if (!hook) return std::optional<TestResult>();
   DueWebhookMessage d;
   d.project = project;
@@ -290,21 +282,11 @@ Result<std::optional<WebhookService::TestResult>> WebhookService::SendTest(
   } else {
     out.attempt = Attempt(url.value(), out.payload, secret.value(), out.delivery_id);
   }
-  WebhookAttemptRow row;
-  row.delivery_id = out.delivery_id;
-  row.event = d.message.event;
-  row.failure_class = d.message.failure_class;
-  row.signature = d.message.signature;
-  row.attempt = 1;
-  row.status = out.attempt.delivered ? DeliveryStatus::kDelivered : DeliveryStatus::kFailed;
-  row.http_status = out.attempt.http_status;
-  row.error = out.attempt.error;
-  row.response_body = out.attempt.response_body;
-  row.duration_ms = out.attempt.duration_ms;
-  row.created_at_ms = now_ms;
+  // A test message is never queued: its first and only attempt.
+  const WebhookAttemptRow row = AttemptRow(d.message, out.attempt, now_ms);
   WebhookAttemptOutcome outcome;
   outcome.disable_webhook = out.attempt.disable;
-  s = store_->Write([&](WriteTxn& txn) {
+  Status s = store_->Write([&](WriteTxn& txn) {
     return storage::RecordWebhookAttempt(txn, project, hook->row, row, outcome,
                                          limits::kWebhookLogRowsPerWebhook, NowMs());
   });
