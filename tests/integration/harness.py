@@ -185,3 +185,15 @@ def signup(client, email="dev@example.com", name="Other"):
                     headers={"X-Test-Client-IP": ip})
     assert r.status == 201, r
     return r.json
+
+
+def new_project_client(server, email_prefix, name="Other"):
+    """A client with the API key of a project just signed up under a fresh email; the signup
+    answer is its `info`, the project's public id its `project_id`."""
+    c = server.client()
+    info = signup(c, email=f"{email_prefix}{uuid.uuid4().hex[:8]}@example.com", name=name)
+    c.close()
+    p = Client(server.port, info["api_key"])
+    p.info = info
+    p.project_id = info["project_id"]
+    return p

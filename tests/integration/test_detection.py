@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from harness import Client, signup
+from harness import new_project_client
 
 T0 = "2026-05-14T10:00:00Z"
 # Drift history is "events of the last history.days before now": those events carry today's time.
@@ -19,11 +19,7 @@ def group_id(project_id, cls, sig):
 
 @pytest.fixture
 def proj(server):
-    c = server.client()
-    info = signup(c, email=f"d{uuid.uuid4().hex[:8]}@example.com")
-    c.close()
-    c = Client(server.port, info["api_key"])
-    c.project_id = info["project_id"]
+    c = new_project_client(server, "d")
     yield c
     c.close()
 

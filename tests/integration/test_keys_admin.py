@@ -4,18 +4,13 @@ import uuid
 
 import pytest
 
-from harness import Client, signup
+from harness import Client, new_project_client
 
 ADMIN = "admin-token-" + "x" * 40
 
 
 def fresh_project(server):
-    c = server.client()
-    info = signup(c, email=f"k{uuid.uuid4().hex[:8]}@example.com", name="Keys " + uuid.uuid4().hex[:6])
-    c.close()
-    p = Client(server.port, info["api_key"])
-    p.info = info
-    return p
+    return new_project_client(server, "k", name="Keys " + uuid.uuid4().hex[:6])
 
 
 def test_mint_list_revoke_rotate(server):

@@ -17,7 +17,7 @@ import uuid
 
 import pytest
 
-from harness import BIN, Client, VigilServer, signup
+from harness import BIN, Client, VigilServer, new_project_client
 
 MASTER_KEY = "4f" * 32
 OTHER_KEY = base64.b64encode(b"k" * 32).decode()
@@ -138,12 +138,7 @@ def server():
 
 
 def new_project(server):
-    c = server.client()
-    info = signup(c, email=f"w{uuid.uuid4().hex[:8]}@example.com")
-    c.close()
-    p = Client(server.port, info["api_key"])
-    p.project_id = info["project_id"]
-    return p
+    return new_project_client(server, "w")
 
 
 @pytest.fixture

@@ -65,25 +65,26 @@ TEST_CASE("A group is created open; resolve, mute and reopen move it and record 
   CHECK(g.state_changed_at_ms == 0);
   CHECK(g.state_changed_by.empty());
 
-  CHECK(MoveGroup(t, t.a, "g1", GroupState::kResolved, 100) == GroupState::kOpen);
-  g = GroupRow(t, t.a, "g1");
-  CHECK(g.state == GroupState::kResolved);
-  CHECK(g.state_changed_at_ms == 100);
-  CHECK(g.state_changed_by == "key-1");
-  // Resolving again changes nothing, not even the time.
-  CHECK(MoveGroup(t, t.a, "g1", GroupState::kResolved, 200) == GroupState::kResolved);
-  CHECK(GroupRow(t, t.a, "g1").state_changed_at_ms == 100);
-
-  CHECK(MoveGroup(t, t.a, "g1", GroupState::kMuted, 300) == GroupState::kResolved);
-  g = GroupRow(t, t.a, "g1");
-  CHECK(g.state == GroupState::kMuted);
-  CHECK(g.state_changed_at_ms == 300);
-
-  CHECK(MoveGroup(t, t.a, "g1", GroupState::kOpen, 400) == GroupState::kMuted);
-  g = GroupRow(t, t.a, "g1");
-  CHECK(g.state == GroupState::kOpen);
-  CHECK(g.state_changed_at_ms == 400);
-  CHECK(g.state_changed_by == "key-1");
+  struct Move {
+    GroupState to;
+    int64_t at_ms;
+    GroupState before;            // what MoveGroup reports the group was
+    int64_t state_changed_at_ms;  // what the group records afterwards
+  };
+  const Move moves[] = {
+      {GroupState::kResolved, 100, GroupState::kOpen, 100},
+      {GroupState::kResolved, 200, GroupState::kResolved, 100},  // again: not even the time moves
+      {GroupState::kMuted, 300, GroupState::kResolved, 300},
+      {GroupState::kOpen, 400, GroupState::kMuted, 400},
+  };
+  for (const Move& move : moves) {
+    CAPTURE(move.at_ms);
+    CHECK(MoveGroup(t, t.a, "g1", move.to, move.at_ms) == move.before);
+    g = GroupRow(t, t.a, "g1");
+    CHECK(g.state == move.to);
+    CHECK(g.state_changed_at_ms == move.state_changed_at_ms);
+    CHECK(g.state_changed_by == "key-1");
+  }
   CHECK(MoveGroup(t, t.a, "missing", GroupState::kResolved, 500) == std::nullopt);
 }
 
