@@ -10,6 +10,7 @@
 #include "server/codec/resources.h"
 #include "server/detection/detection.h"
 #include "server/limits.h"
+#include "server/reads/handlers.h"
 #include "storage/audit.h"
 #include "storage/detection.h"
 #include "storage/executions.h"
@@ -134,14 +135,7 @@ void DetectionHandlers::ListGroupExecutions(RequestContext& ctx) {
   f.failure_group_id = g.value()->group_id;
   f.limit = ctx.PageParam("limit", limits::kDefaultPageSize, 1, limits::kMaxPageSize);
   f.offset = ctx.PageParam("offset", 0, 0, limits::kMaxOffset);
-  auto list_result = store_.ReadValue(
-      [&](ReadTxn& txn) { return storage::ListExecutions(txn, ctx.auth.project, f); });
-  if (!list_result.ok()) return SendError(ctx, list_result.status());
-  std::vector<Execution>& list = list_result.value();
-  JsonWriter w;
-  WriteExecutionPage(w, list, ctx.auth.project_id, f.limit, f.offset);
-  w.Field("group_id", f.failure_group_id).EndObject();
-  SendJson(*ctx.res, 200, w.Take());
+  SendExecutionPage(store_, ctx, f, f.failure_group_id);
 }
 
 void DetectionHandlers::GetPolicy(RequestContext& ctx) {

@@ -55,6 +55,18 @@ void ReadHandlers::GetProject(RequestContext& ctx) {
   SendJson(*ctx.res, 200, w.Take());
 }
 
+void SendExecutionPage(Store& store, RequestContext& ctx, const ExecutionFilter& f,
+                       const std::string& group_id) {
+  auto list_result = store.ReadValue(
+      [&](ReadTxn& txn) { return storage::ListExecutions(txn, ctx.auth.project, f); });
+  if (!list_result.ok()) return SendError(ctx, list_result.status());
+  JsonWriter w;
+  WriteExecutionPage(w, list_result.value(), ctx.auth.project_id, f.limit, f.offset);
+  if (!group_id.empty()) w.Field("group_id", group_id);
+  w.EndObject();
+  SendJson(*ctx.res, 200, w.Take());
+}
+
 void ReadHandlers::ListExecutions(RequestContext& ctx) {
   ExecutionFilter f;
   f.limit = ctx.PageParam("limit", limits::kDefaultPageSize, 1, limits::kMaxPageSize);
@@ -71,14 +83,7 @@ void ReadHandlers::ListExecutions(RequestContext& ctx) {
                    IdFilter(ctx, "sdk_language", &f.sdk_language), NameFilter(ctx, &f.name)}) {
     if (!s.ok()) return SendError(ctx, s);
   }
-  auto list_result = store_.ReadValue(
-      [&](ReadTxn& txn) { return storage::ListExecutions(txn, ctx.auth.project, f); });
-  if (!list_result.ok()) return SendError(ctx, list_result.status());
-  std::vector<Execution>& list = list_result.value();
-  JsonWriter w;
-  WriteExecutionPage(w, list, ctx.auth.project_id, f.limit, f.offset);
-  w.EndObject();
-  SendJson(*ctx.res, 200, w.Take());
+  SendExecutionPage(store_, ctx, f, "");
 }
 
 void ReadHandlers::GetExecution(RequestContext& ctx) {

@@ -3,11 +3,19 @@
 // never wait for the writer.
 #pragma once
 
+#include <string>
+
+#include "domain/execution_rows.h"
 #include "server/http/request.h"
 
 namespace vigil {
 
 class Store;
+
+// Sends the page of the caller's executions that `f` selects, as GET /executions lists them;
+// `group_id`, unless empty, is added as the failure group the page lists.
+void SendExecutionPage(Store& store, RequestContext& ctx, const ExecutionFilter& f,
+                       const std::string& group_id);
 
 class ReadHandlers {
  public:

@@ -59,8 +59,7 @@ TEST_CASE("A budget's max_cost_usd replaces the threshold, fires strictly above,
   disabled.cost_velocity.enabled = false;
   ExecutionSnapshot snapshot = WithStoredCost(0.25);
   CHECK_FALSE(DetectCostVelocity(snapshot, disabled));
-  snapshot.execution.budget = Budget{};
-  snapshot.execution.budget->max_cost_usd = 0.25;
+  test::DeclareBudget(snapshot).max_cost_usd = 0.25;
   CHECK_FALSE(DetectCostVelocity(snapshot, disabled));  // boundary: must exceed the budget
   snapshot.execution.budget->max_cost_usd = 0.2;
   const auto finding = DetectCostVelocity(snapshot, disabled);
@@ -68,8 +67,7 @@ TEST_CASE("A budget's max_cost_usd replaces the threshold, fires strictly above,
   CHECK(finding->signature == "cost_$0.10+");
   // A budget above the policy threshold keeps a 3-dollar run quiet.
   ExecutionSnapshot pricey = WithStoredCost(3.0);
-  pricey.execution.budget = Budget{};
-  pricey.execution.budget->max_cost_usd = 5.0;
+  test::DeclareBudget(pricey).max_cost_usd = 5.0;
   CHECK_FALSE(DetectCostVelocity(pricey, test::ProjectLimits()));
 }
 

@@ -116,8 +116,7 @@ TEST_CASE("Budgets take precedence over the policy in the pipeline") {
   snapshot.execution.duration_ms = 30000;
 
   SUBCASE("a budget enables detectors the policy switched off") {
-    snapshot.execution.budget = Budget{};
-    snapshot.execution.budget->max_steps = 5;
+    test::DeclareBudget(snapshot).max_steps = 5;
     snapshot.execution.budget->max_duration_ms = 10000;
     snapshot.execution.budget->max_cost_usd = 1.5;
     const auto findings = RunDetectors(snapshot, test::AllDisabled(), Pass::kLive);
@@ -130,15 +129,13 @@ TEST_CASE("Budgets take precedence over the policy in the pipeline") {
     strict.time_budget.max_duration_ms = 1000;
     strict.cost_velocity.min_cost_usd = 0.5;
     CHECK(RunDetectors(snapshot, strict, Pass::kLive).size() == 3);
-    snapshot.execution.budget = Budget{};
-    snapshot.execution.budget->max_steps = 100;
+    test::DeclareBudget(snapshot).max_steps = 100;
     snapshot.execution.budget->max_duration_ms = 60000;
     snapshot.execution.budget->max_cost_usd = 10;
     CHECK(RunDetectors(snapshot, strict, Pass::kLive).empty());
   }
   SUBCASE("max_llm_calls yields a step_count finding") {
-    snapshot.execution.budget = Budget{};
-    snapshot.execution.budget->max_llm_calls = 1;
+    test::DeclareBudget(snapshot).max_llm_calls = 1;
     const auto findings = RunDetectors(snapshot, test::AllDisabled(), Pass::kLive);
     REQUIRE(findings.size() == 1);
     CHECK(findings[0].detector == "step_count");
@@ -155,8 +152,7 @@ TEST_CASE("Under the vigil preset absolute limits come from budgets or the proje
   CHECK(RunDetectors(snapshot, vigil, Pass::kFinal).empty());  // long and busy is not a failure
   CHECK(Detectors(RunDetectors(snapshot, test::ProjectLimits(), Pass::kFinal)) ==
         std::vector<std::string>{"time_budget", "step_count", "cost_velocity"});
-  snapshot.execution.budget = Budget{};
-  snapshot.execution.budget->max_llm_calls = 0;
+  test::DeclareBudget(snapshot).max_llm_calls = 0;
   CHECK(Detectors(RunDetectors(snapshot, vigil, Pass::kFinal)) ==
         std::vector<std::string>{"step_count"});
 }

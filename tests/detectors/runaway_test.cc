@@ -83,8 +83,7 @@ TEST_CASE("The pipeline's findings of one runaway end in one group under the vig
   // A runaway under a step budget: 60 identical calls.
   ExecutionSnapshot snapshot =
       test::MakeSnapshot(test::Repeat(test::LlmCall("gpt-4o", "Fetch user 1234 now"), 60));
-  snapshot.execution.budget = Budget{};
-  snapshot.execution.budget->max_llm_calls = 50;
+  test::DeclareBudget(snapshot).max_llm_calls = 50;
   std::vector<Finding> findings = RunDetectors(snapshot, Policy{}, Pass::kFinal);
   REQUIRE(findings.size() == 3);  // step_count, identical_call, similar_call: all kept
   GroupRunaway(&findings, Policy{}, "");

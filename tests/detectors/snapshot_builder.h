@@ -110,6 +110,13 @@ inline ExecutionSnapshot MakeSnapshot(std::vector<Event> events = {},
   return snapshot;
 }
 
+// Gives `snapshot` a budget as an SDK declares one, with no limit yet: the caller sets the limits
+// on the budget returned.
+inline Budget& DeclareBudget(ExecutionSnapshot& snapshot) {
+  snapshot.execution.budget = Budget{};
+  return *snapshot.execution.budget;
+}
+
 // `n` copies of `event`.
 inline std::vector<Event> Repeat(const Event& event, size_t n) {
   return std::vector<Event>(n, event);

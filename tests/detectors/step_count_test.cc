@@ -12,6 +12,13 @@ using test::LlmCall;
 using test::MakeSnapshot;
 using test::Repeat;
 
+// `checkpoints` checkpoints, then `llm_calls` llm calls each with its own message.
+std::vector<Event> CheckpointsThenCalls(size_t checkpoints, int llm_calls) {
+  std::vector<Event> events = Repeat(Checkpoint(), checkpoints);
+  for (int i = 0; i < llm_calls; ++i) events.push_back(LlmCall("gpt-4o", "q" + std::to_string(i)));
+  return events;
+}
+
 TEST_CASE("DetectStepCount fires strictly above max_steps with the step bucket") {
   struct Case {
     size_t events;
@@ -44,8 +51,7 @@ TEST_CASE("DetectStepCount under the mesedi preset gives the spec's bucket and g
 }
 
 TEST_CASE("DetectStepCount counts every stored event, whatever its type") {
-  std::vector<Event> events = Repeat(Checkpoint(), 20);
-  for (int i = 0; i < 20; ++i) events.push_back(LlmCall("gpt-4o", "q" + std::to_string(i)));
+  std::vector<Event> events = CheckpointsThenCalls(20, 20);
   for (int i = 0; i < 11; ++i) events.push_back(test::ToolCall("t", "ok"));
   const auto finding = DetectStepCount(MakeSnapshot(events), test::ProjectLimits());
   REQUIRE(finding);
@@ -57,8 +63,7 @@ TEST_CASE("A budget's max_steps replaces the policy threshold and enables the de
   disabled.step_count.enabled = false;
   ExecutionSnapshot snapshot = MakeSnapshot(Repeat(Checkpoint(), 12));
   CHECK_FALSE(DetectStepCount(snapshot, disabled));
-  snapshot.execution.budget = Budget{};
-  snapshot.execution.budget->max_steps = 12;
+  test::DeclareBudget(snapshot).max_steps = 12;
   CHECK_FALSE(DetectStepCount(snapshot, disabled));  // boundary
   snapshot.execution.budget->max_steps = 11;
   const auto finding = DetectStepCount(snapshot, disabled);
@@ -66,17 +71,13 @@ TEST_CASE("A budget's max_steps replaces the policy threshold and enables the de
   CHECK(finding->signature == "step_count_10+");
   // A looser budget than the policy wins as well.
   ExecutionSnapshot long_run = MakeSnapshot(Repeat(Checkpoint(), 80));
-  long_run.execution.budget = Budget{};
-  long_run.execution.budget->max_steps = 100;
+  test::DeclareBudget(long_run).max_steps = 100;
   CHECK_FALSE(DetectStepCount(long_run, test::ProjectLimits()));
 }
 
 TEST_CASE("A budget's max_llm_calls yields a step_count finding counted in llm calls") {
-  std::vector<Event> events = Repeat(Checkpoint(), 5);
-  for (int i = 0; i < 4; ++i) events.push_back(LlmCall("gpt-4o", "q" + std::to_string(i)));
-  ExecutionSnapshot snapshot = MakeSnapshot(events);
-  snapshot.execution.budget = Budget{};
-  snapshot.execution.budget->max_llm_calls = 4;
+  ExecutionSnapshot snapshot = MakeSnapshot(CheckpointsThenCalls(5, 4));
+  test::DeclareBudget(snapshot).max_llm_calls = 4;
   Policy disabled;
   disabled.step_count.enabled = false;
   CHECK_FALSE(DetectStepCount(snapshot, disabled));  // 4 calls is not above 4
@@ -88,11 +89,8 @@ TEST_CASE("A budget's max_llm_calls yields a step_count finding counted in llm c
 }
 
 TEST_CASE("When both step limits are exceeded the event count decides the bucket") {
-  std::vector<Event> events = Repeat(Checkpoint(), 60);
-  for (int i = 0; i < 12; ++i) events.push_back(LlmCall("gpt-4o", "q" + std::to_string(i)));
-  ExecutionSnapshot snapshot = MakeSnapshot(events);
-  snapshot.execution.budget = Budget{};
-  snapshot.execution.budget->max_llm_calls = 10;
+  ExecutionSnapshot snapshot = MakeSnapshot(CheckpointsThenCalls(60, 12));
+  test::DeclareBudget(snapshot).max_llm_calls = 10;
   const auto finding = DetectStepCount(snapshot, test::ProjectLimits());
   REQUIRE(finding);
   CHECK(finding->signature == "step_count_50+");

@@ -81,8 +81,7 @@ TEST_CASE("A budget's max_duration_ms replaces the policy threshold and enables 
   disabled.time_budget.enabled = false;
   ExecutionSnapshot snapshot = WithDuration(5000);
   CHECK_FALSE(DetectTimeBudget(snapshot, disabled));
-  snapshot.execution.budget = Budget{};
-  snapshot.execution.budget->max_duration_ms = 4999;
+  test::DeclareBudget(snapshot).max_duration_ms = 4999;
   const auto finding = DetectTimeBudget(snapshot, disabled);
   REQUIRE(finding);
   CHECK(finding->signature == "time_budget_1s+");
@@ -93,8 +92,7 @@ TEST_CASE("A budget's max_duration_ms replaces the policy threshold and enables 
   lenient.execution.budget = snapshot.execution.budget;
   CHECK_FALSE(DetectTimeBudget(lenient, test::ProjectLimits()));
   // A budget without this limit leaves the policy in charge.
-  lenient.execution.budget = Budget{};
-  lenient.execution.budget->max_steps = 3;
+  test::DeclareBudget(lenient).max_steps = 3;
   CHECK(DetectTimeBudget(lenient, test::ProjectLimits()));
 }
 
