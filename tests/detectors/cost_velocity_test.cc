@@ -17,20 +17,14 @@ ExecutionSnapshot WithStoredCost(double cost_usd) {
 }
 
 TEST_CASE("DetectCostVelocity fires at or above min_cost_usd with the cost bucket") {
-  struct Case {
-    double cost_usd;
-    const char* signature;  // nullptr = no finding
-  };
-  const Case cases[] = {
+  const std::vector<test::BucketCase<double>> costs_usd = {
       {0.0, nullptr},    {0.5, nullptr},
       {0.9999, nullptr}, {1.0, "cost_$1+"},  // boundary: the policy threshold is inclusive
       {3.2, "cost_$1+"}, {12.0, "cost_$10+"},
   };
-  for (const Case& c : cases) {
-    CAPTURE(c.cost_usd);
-    const auto finding = DetectCostVelocity(WithStoredCost(c.cost_usd), test::ProjectLimits());
-    test::CheckBucket(finding, {"cost_velocity", "cost_velocity", 10}, c.signature);
-  }
+  test::CheckBuckets(costs_usd, {"cost_velocity", "cost_velocity", 10}, [](double cost_usd) {
+    return DetectCostVelocity(WithStoredCost(cost_usd), test::ProjectLimits());
+  });
 }
 
 TEST_CASE("DetectCostVelocity computes cost from tokens when none is stored") {

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "detectors/detectors.h"
 #include "tests/detectors/snapshot_builder.h"
@@ -39,6 +40,26 @@ inline void CheckBucket(const std::optional<Finding>& finding, const DetectorKin
     return;
   }
   CheckFinding(finding, kind, signature);
+}
+
+// One row of a threshold table: what the snapshot is built from, and the bucket the finding must
+// have (nullptr: no finding).
+template <typename Value>
+struct BucketCase {
+  Value value;
+  const char* signature;
+};
+
+// For each case, `detect(value)` gives `kind`'s finding in the case's bucket, or none
+// (CheckBucket).
+template <typename Value, typename Detect>
+void CheckBuckets(const std::vector<BucketCase<Value>>& cases, const DetectorKind& kind,
+                  Detect detect) {
+  for (const BucketCase<Value>& c : cases) {
+    const Value value = c.value;
+    CAPTURE(value);
+    CheckBucket(detect(value), kind, c.signature);
+  }
 }
 
 }  // namespace vigil::test

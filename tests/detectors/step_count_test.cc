@@ -20,11 +20,7 @@ std::vector<Event> CheckpointsThenCalls(size_t checkpoints, int llm_calls) {
 }
 
 TEST_CASE("DetectStepCount fires strictly above max_steps with the step bucket") {
-  struct Case {
-    size_t events;
-    const char* signature;  // nullptr = no finding
-  };
-  const Case cases[] = {
+  const std::vector<test::BucketCase<size_t>> events = {
       {0, nullptr},
       {49, nullptr},
       {50, nullptr},  // boundary: events must exceed the value
@@ -33,12 +29,9 @@ TEST_CASE("DetectStepCount fires strictly above max_steps with the step bucket")
       {100, "step_count_100+"},
       {600, "step_count_500+"},
   };
-  for (const Case& c : cases) {
-    CAPTURE(c.events);
-    const auto finding =
-        DetectStepCount(MakeSnapshot(Repeat(Checkpoint(), c.events)), test::ProjectLimits());
-    test::CheckBucket(finding, {"step_count", "loops", 4}, c.signature);
-  }
+  test::CheckBuckets(events, {"step_count", "loops", 4}, [](size_t n) {
+    return DetectStepCount(MakeSnapshot(Repeat(Checkpoint(), n)), test::ProjectLimits());
+  });
 }
 
 TEST_CASE("DetectStepCount under the mesedi preset gives the spec's bucket and group") {

@@ -41,22 +41,16 @@ TEST_CASE("ElapsedMs is never negative and 0 when nothing is known") {
 }
 
 TEST_CASE("DetectTimeBudget fires strictly above the threshold with the time bucket") {
-  struct Case {
-    int64_t duration_ms;
-    const char* signature;  // nullptr = no finding
-  };
-  const Case cases[] = {
+  const std::vector<test::BucketCase<int64_t>> durations_ms = {
       {59999, nullptr},
       {60000, nullptr},  // boundary: elapsed must exceed the value
       {60001, "time_budget_60s+"},
       {600000, "time_budget_10m+"},
       {7200000, "time_budget_1h+"},
   };
-  for (const Case& c : cases) {
-    CAPTURE(c.duration_ms);
-    const auto finding = DetectTimeBudget(WithDuration(c.duration_ms), test::ProjectLimits());
-    test::CheckBucket(finding, {"time_budget", "loops", 3}, c.signature);
-  }
+  test::CheckBuckets(durations_ms, {"time_budget", "loops", 3}, [](int64_t duration_ms) {
+    return DetectTimeBudget(WithDuration(duration_ms), test::ProjectLimits());
+  });
 }
 
 TEST_CASE("DetectTimeBudget under the mesedi preset gives the spec's bucket and group") {
