@@ -49,8 +49,7 @@ TEST_CASE("DetectCostVelocity never fires on a free execution, even with a zero 
 }
 
 TEST_CASE("A budget's max_cost_usd replaces the threshold, fires strictly above, and enables") {
-  Policy disabled;
-  disabled.cost_velocity.enabled = false;
+  const Policy disabled = test::AllDisabled();
   ExecutionSnapshot snapshot = WithStoredCost(0.25);
   CHECK_FALSE(DetectCostVelocity(snapshot, disabled));
   test::DeclareBudget(snapshot).max_cost_usd = 0.25;

@@ -52,8 +52,7 @@ TEST_CASE("DetectStepCount counts every stored event, whatever its type") {
 }
 
 TEST_CASE("A budget's max_steps replaces the policy threshold and enables the detector") {
-  Policy disabled;
-  disabled.step_count.enabled = false;
+  const Policy disabled = test::AllDisabled();
   ExecutionSnapshot snapshot = MakeSnapshot(Repeat(Checkpoint(), 12));
   CHECK_FALSE(DetectStepCount(snapshot, disabled));
   test::DeclareBudget(snapshot).max_steps = 12;
@@ -71,8 +70,7 @@ TEST_CASE("A budget's max_steps replaces the policy threshold and enables the de
 TEST_CASE("A budget's max_llm_calls yields a step_count finding counted in llm calls") {
   ExecutionSnapshot snapshot = MakeSnapshot(CheckpointsThenCalls(5, 4));
   test::DeclareBudget(snapshot).max_llm_calls = 4;
-  Policy disabled;
-  disabled.step_count.enabled = false;
+  const Policy disabled = test::AllDisabled();
   CHECK_FALSE(DetectStepCount(snapshot, disabled));  // 4 calls is not above 4
   snapshot.execution.budget->max_llm_calls = 3;
   const auto finding = DetectStepCount(snapshot, disabled);

@@ -71,8 +71,7 @@ TEST_CASE("DetectTimeBudget sees a running execution through its latest event") 
 }
 
 TEST_CASE("A budget's max_duration_ms replaces the policy threshold and enables the detector") {
-  Policy disabled;
-  disabled.time_budget.enabled = false;
+  const Policy disabled = test::AllDisabled();
   ExecutionSnapshot snapshot = WithDuration(5000);
   CHECK_FALSE(DetectTimeBudget(snapshot, disabled));
   test::DeclareBudget(snapshot).max_duration_ms = 4999;

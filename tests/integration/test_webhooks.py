@@ -163,6 +163,15 @@ def create(c, url, **fields):
     return r.json
 
 
+def hook_then_crash(c, receiver, plan, tag):
+    """A webhook on a receiver answering by `plan`, then a new crashes group (signature `tag`-…)
+    for it to deliver: (receiver, webhook)."""
+    rx = receiver(plan=plan)
+    hook = create(c, rx.url)
+    crash(c, tag + "-" + uuid.uuid4().hex[:8])
+    return rx, hook
+
+
 def deliveries(c, webhook_id, **query):
     qs = "&".join(f"{k}={v}" for k, v in query.items())
     r = c.get(f"/webhooks/{webhook_id}/deliveries" + ("?" + qs if qs else ""))
@@ -395,9 +404,7 @@ def test_a_runaway_stays_in_the_group_it_was_first_reported_in(proj, receiver):
 
 
 def test_500_then_200_is_retried_then_delivered(proj, receiver):
-    rx = receiver(plan=[500])
-    hook = create(proj, rx.url)
-    crash(proj, "retry-" + uuid.uuid4().hex[:8])
+    rx, hook = hook_then_crash(proj, receiver, [500], "retry")
     (h1, b1, _), (h2, b2, _) = rx.wait_for(2)
     assert h1["webhook-id"] == h2["webhook-id"]  # one message, the same id on every attempt
     assert b1 == b2
@@ -413,9 +420,7 @@ def test_500_then_200_is_retried_then_delivered(proj, receiver):
 
 
 def test_410_disables_the_webhook(proj, receiver):
-    rx = receiver(plan=[410])
-    hook = create(proj, rx.url)
-    crash(proj, "gone-" + uuid.uuid4().hex[:8])
+    rx, hook = hook_then_crash(proj, receiver, [410], "gone")
     rx.wait_for(1)
     rows = wait_deliveries(proj, hook["webhook_id"], lambda rs: len(rs) == 1 and
                            rs[0]["status"] == "failed")
@@ -427,9 +432,7 @@ def test_410_disables_the_webhook(proj, receiver):
 
 
 def test_4xx_is_final(proj, receiver):
-    rx = receiver(plan=[404])
-    hook = create(proj, rx.url)
-    crash(proj, "final-" + uuid.uuid4().hex[:8])
+    rx, hook = hook_then_crash(proj, receiver, [404], "final")
     rx.wait_for(1)
     time.sleep(1.5)
     assert rx.count() == 1
@@ -476,9 +479,7 @@ def test_a_dead_receiver_is_retried_and_logged(proj):
 
 
 def test_a_slow_receiver_never_blocks_ingestion(proj, receiver):
-    rx = receiver(plan=["sleep:6"])
-    create(proj, rx.url)
-    crash(proj, "slow-" + uuid.uuid4().hex[:8])
+    rx, _ = hook_then_crash(proj, receiver, ["sleep:6"], "slow")
     rx.wait_for(1)  # the sender is now waiting on the receiver
     worst = 0.0
     for i in range(30):
