@@ -91,8 +91,7 @@ TEST_CASE("DetectBaseline judges elapsed time against the duration baseline") {
   CHECK_FALSE(DetectBaseline(Running("agent", 3, 50 * 60 * 1000, Usable(3, p95_ms, 0)), policy));
   const auto finding =
       DetectBaseline(Running("agent", 3, 75 * 60 * 1000, Usable(3, p95_ms, 0)), policy);
-  REQUIRE(finding);
-  CHECK(finding->signature == "baseline_duration:agent");
+  test::CheckSignature(finding, "baseline_duration:agent");
   CHECK(finding->detail ==
         "75 min: over this agent's duration baseline of 50 min (5 x p95 10 min, over 20 runs) by "
         "25 min (1.5x)");

@@ -31,12 +31,10 @@ TEST_CASE("DetectCostVelocity computes cost from tokens when none is stored") {
   const Policy mesedi = PolicyPreset("mesedi");
   auto finding =
       DetectCostVelocity(MakeSnapshot({LlmCall("gpt-4o-mini", "q", 10000, 2000)}), mesedi);
-  REQUIRE(finding);
-  CHECK(finding->signature == "cost_$0.001+");
+  test::CheckSignature(finding, "cost_$0.001+");
   CHECK(finding->group_id == "grp-779a0b7742fadc54");  // docs/protocol.md#test-vectors
   finding = DetectCostVelocity(MakeSnapshot({LlmCall("claude-opus-4-6", "q", 1200, 800)}), mesedi);
-  REQUIRE(finding);
-  CHECK(finding->signature == "cost_$0.01+");
+  test::CheckSignature(finding, "cost_$0.01+");
 }
 
 TEST_CASE("DetectCostVelocity never fires on a free execution, even with a zero threshold") {
@@ -44,8 +42,7 @@ TEST_CASE("DetectCostVelocity never fires on a free execution, even with a zero 
   policy.cost_velocity.min_cost_usd = 0;
   CHECK_FALSE(DetectCostVelocity(MakeSnapshot({LlmCall("llama-3", "q", 5000, 5000)}), policy));
   const auto finding = DetectCostVelocity(WithStoredCost(0.0001), policy);
-  REQUIRE(finding);
-  CHECK(finding->signature == "cost_$0+");
+  test::CheckSignature(finding, "cost_$0+");
 }
 
 TEST_CASE("A budget's max_cost_usd replaces the threshold, fires strictly above, and enables") {
@@ -56,8 +53,7 @@ TEST_CASE("A budget's max_cost_usd replaces the threshold, fires strictly above,
   CHECK_FALSE(DetectCostVelocity(snapshot, disabled));  // boundary: must exceed the budget
   snapshot.execution.budget->max_cost_usd = 0.2;
   const auto finding = DetectCostVelocity(snapshot, disabled);
-  REQUIRE(finding);
-  CHECK(finding->signature == "cost_$0.10+");
+  test::CheckSignature(finding, "cost_$0.10+");
   // A budget above the policy threshold keeps a 3-dollar run quiet.
   ExecutionSnapshot pricey = WithStoredCost(3.0);
   test::DeclareBudget(pricey).max_cost_usd = 5.0;

@@ -20,6 +20,12 @@ struct DetectorKind {
   int priority;
 };
 
+// `finding` is there, with `signature`; the test checks what else it means.
+inline void CheckSignature(const std::optional<Finding>& finding, const std::string& signature) {
+  REQUIRE(finding);
+  CHECK(finding->signature == signature);
+}
+
 // `finding` is `kind`'s finding with `signature`, in the group GroupId gives it for the snapshot
 // project (MakeSnapshot).
 inline void CheckFinding(const std::optional<Finding>& finding, const DetectorKind& kind,

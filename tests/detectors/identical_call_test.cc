@@ -60,8 +60,7 @@ TEST_CASE("DetectIdenticalCall reports the first key to reach the threshold") {
   const Event b = LlmCall("claude-opus-4-6", "Please clarify the answer to my question.");
   // b reaches three repeats at the fifth call, a only at the sixth.
   const auto finding = DetectIdenticalCall(MakeSnapshot({a, b, b, a, b, a}), Policy{});
-  REQUIRE(finding);
-  CHECK(finding->signature == "identical_call_8d7173f8");
+  test::CheckSignature(finding, "identical_call_8d7173f8");
 }
 
 TEST_CASE("DetectIdenticalCall tells calls apart by model and by message") {
@@ -77,8 +76,7 @@ TEST_CASE("DetectIdenticalCall counts failed calls and calls without model or me
   CHECK(DetectIdenticalCall(MakeSnapshot(Repeat(failed, 3)), Policy{}));
   const Event empty = test::MakeEvent("llm_call");
   const auto finding = DetectIdenticalCall(MakeSnapshot(Repeat(empty, 3)), Policy{});
-  REQUIRE(finding);
-  CHECK(finding->signature == "identical_call_" + IdenticalCallKey("", ""));
+  test::CheckSignature(finding, "identical_call_" + IdenticalCallKey("", ""));
 }
 
 TEST_CASE("DetectIdenticalCall follows min_repeats and the enabled flag") {

@@ -73,8 +73,7 @@ TEST_CASE("DetectLexicalDrift reads at most history.max_messages, newest first")
   Policy policy = Enabled();
   policy.history.max_messages = 2;
   const auto finding = DetectLexicalDrift(Drifting({kCurrent}, history), policy);
-  REQUIRE(finding);
-  CHECK(finding->signature == "lexical_drift_0.70+");
+  test::CheckSignature(finding, "lexical_drift_0.70+");
   // With the older messages in the baseline, the current text is familiar.
   policy.history.max_messages = 500;
   CHECK_FALSE(DetectLexicalDrift(Drifting({kCurrent}, history), policy));

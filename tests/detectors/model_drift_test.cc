@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "detectors/detectors.h"
+#include "tests/detectors/finding_checks.h"
 #include "tests/detectors/snapshot_builder.h"
 
 namespace vigil {
@@ -57,8 +58,7 @@ TEST_CASE("DetectModelDrift names the byte-wise smallest new model") {
                    LlmCall("Claude-Haiku-4-5", "d")},
                   {"claude-opus-4-6"}),
       Policy{});
-  REQUIRE(finding);
-  CHECK(finding->signature == "new_model:claude-haiku-4-5");
+  test::CheckSignature(finding, "new_model:claude-haiku-4-5");
 }
 
 TEST_CASE("DetectModelDrift skips placeholder model names unless the policy counts them") {

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "detectors/detectors.h"
+#include "tests/detectors/finding_checks.h"
 #include "tests/detectors/snapshot_builder.h"
 
 namespace vigil {
@@ -238,8 +239,7 @@ TEST_CASE("The detectors read events in sequence order, not arrival order") {
   ExecutionSnapshot snapshot = MakeSnapshot();
   snapshot.events = events;
   const auto finding = DetectToolFailure(snapshot, Policy{});
-  REQUIRE(finding);
-  CHECK(finding->signature == "first");
+  test::CheckSignature(finding, "first");
 }
 
 TEST_CASE("LiveFindingSupersedes only when the same detector reaches a higher bucket") {

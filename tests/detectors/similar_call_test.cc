@@ -54,8 +54,7 @@ TEST_CASE("DetectSimilarCall counts neighbours strictly closer than max_distance
   CHECK_FALSE(DetectSimilarCall(MakeSnapshot(Calls(messages)), policy));
   policy.similar_call.max_distance = std::nextafter(distance, 1.0);
   const auto finding = DetectSimilarCall(MakeSnapshot(Calls(messages)), policy);
-  REQUIRE(finding);
-  CHECK(finding->signature == ExpectedSignature("abcd"));
+  test::CheckSignature(finding, ExpectedSignature("abcd"));
 }
 
 TEST_CASE("DetectSimilarCall signs with the first message whose cluster is large enough") {
@@ -67,8 +66,7 @@ TEST_CASE("DetectSimilarCall signs with the first message whose cluster is large
       "List the open support tickets for account 88125",
   };
   const auto finding = DetectSimilarCall(MakeSnapshot(Calls(messages)), Policy{});
-  REQUIRE(finding);
-  CHECK(finding->signature == ExpectedSignature(messages[1]));
+  test::CheckSignature(finding, ExpectedSignature(messages[1]));
 }
 
 TEST_CASE("DetectSimilarCall skips empty messages, short messages and other events") {
@@ -144,8 +142,7 @@ TEST_CASE("Near-identical calls that do the same thing next are a similar-call l
     events.push_back(test::ToolCallWithResult("job_status", "{\"id\":1234}", "running"));
   }
   const auto finding = DetectSimilarCall(MakeSnapshot(events), Policy{});
-  REQUIRE(finding);
-  CHECK(finding->signature == ExpectedSignature(*events[0].fields.user_message));
+  test::CheckSignature(finding, ExpectedSignature(*events[0].fields.user_message));
 
   SUBCASE("different tool calls next are progress") {
     for (size_t i = 1; i < events.size(); i += 2) {

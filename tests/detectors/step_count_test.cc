@@ -38,8 +38,7 @@ TEST_CASE("DetectStepCount under the mesedi preset gives the spec's bucket and g
   const Policy mesedi = PolicyPreset("mesedi");
   CHECK_FALSE(DetectStepCount(MakeSnapshot(Repeat(Checkpoint(), 10)), mesedi));
   const auto finding = DetectStepCount(MakeSnapshot(Repeat(Checkpoint(), 11)), mesedi);
-  REQUIRE(finding);
-  CHECK(finding->signature == "step_count_10+");
+  test::CheckSignature(finding, "step_count_10+");
   CHECK(finding->group_id == "grp-93398be41baec273");
 }
 
@@ -47,8 +46,7 @@ TEST_CASE("DetectStepCount counts every stored event, whatever its type") {
   std::vector<Event> events = CheckpointsThenCalls(20, 20);
   for (int i = 0; i < 11; ++i) events.push_back(test::ToolCall("t", "ok"));
   const auto finding = DetectStepCount(MakeSnapshot(events), test::ProjectLimits());
-  REQUIRE(finding);
-  CHECK(finding->signature == "step_count_50+");
+  test::CheckSignature(finding, "step_count_50+");
 }
 
 TEST_CASE("A budget's max_steps replaces the policy threshold and enables the detector") {
@@ -59,8 +57,7 @@ TEST_CASE("A budget's max_steps replaces the policy threshold and enables the de
   CHECK_FALSE(DetectStepCount(snapshot, disabled));  // boundary
   snapshot.execution.budget->max_steps = 11;
   const auto finding = DetectStepCount(snapshot, disabled);
-  REQUIRE(finding);
-  CHECK(finding->signature == "step_count_10+");
+  test::CheckSignature(finding, "step_count_10+");
   // A looser budget than the policy wins as well.
   ExecutionSnapshot long_run = MakeSnapshot(Repeat(Checkpoint(), 80));
   test::DeclareBudget(long_run).max_steps = 100;
@@ -83,8 +80,7 @@ TEST_CASE("When both step limits are exceeded the event count decides the bucket
   ExecutionSnapshot snapshot = MakeSnapshot(CheckpointsThenCalls(60, 12));
   test::DeclareBudget(snapshot).max_llm_calls = 10;
   const auto finding = DetectStepCount(snapshot, test::ProjectLimits());
-  REQUIRE(finding);
-  CHECK(finding->signature == "step_count_50+");
+  test::CheckSignature(finding, "step_count_50+");
 }
 
 }  // namespace

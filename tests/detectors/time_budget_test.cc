@@ -55,8 +55,7 @@ TEST_CASE("DetectTimeBudget fires strictly above the threshold with the time buc
 
 TEST_CASE("DetectTimeBudget under the mesedi preset gives the spec's bucket and group") {
   const auto finding = DetectTimeBudget(WithDuration(1001), PolicyPreset("mesedi"));
-  REQUIRE(finding);
-  CHECK(finding->signature == "time_budget_1s+");
+  test::CheckSignature(finding, "time_budget_1s+");
   CHECK(finding->group_id == "grp-4336829a57a749cc");
   CHECK_FALSE(DetectTimeBudget(WithDuration(1000), PolicyPreset("mesedi")));
 }
@@ -66,8 +65,7 @@ TEST_CASE("DetectTimeBudget sees a running execution through its latest event") 
   ExecutionSnapshot snapshot = test::MakeSnapshot(events, ExecutionStatus::kStarted);
   snapshot.events[0].timestamp_ms = kStartMs + 61000;
   const auto finding = DetectTimeBudget(snapshot, test::ProjectLimits());
-  REQUIRE(finding);
-  CHECK(finding->signature == "time_budget_60s+");
+  test::CheckSignature(finding, "time_budget_60s+");
 }
 
 TEST_CASE("A budget's max_duration_ms replaces the policy threshold and enables the detector") {
@@ -76,8 +74,7 @@ TEST_CASE("A budget's max_duration_ms replaces the policy threshold and enables 
   CHECK_FALSE(DetectTimeBudget(snapshot, disabled));
   test::DeclareBudget(snapshot).max_duration_ms = 4999;
   const auto finding = DetectTimeBudget(snapshot, disabled);
-  REQUIRE(finding);
-  CHECK(finding->signature == "time_budget_1s+");
+  test::CheckSignature(finding, "time_budget_1s+");
   // A looser budget wins over a stricter policy too.
   snapshot.execution.budget->max_duration_ms = 100000;
   CHECK(DetectTimeBudget(WithDuration(70000), test::ProjectLimits()));

@@ -87,8 +87,7 @@ TEST_CASE("DetectToolLoop reports the loop whose last repeat comes first") {
   const Event a = ToolCallWithResult("read_file", R"({"path":"a"})", "A");
   const Event b = ToolCallWithResult("read_file", R"({"path":"b"})", "B");
   const auto finding = DetectToolLoop(MakeSnapshot({a, b, b, a, b, a}), Policy{});
-  REQUIRE(finding);
-  CHECK(finding->signature == Signature("read_file", R"({"path":"b"})"));
+  test::CheckSignature(finding, Signature("read_file", R"({"path":"b"})"));
 }
 
 }  // namespace
