@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { Budget, configure, contextSha256, currentExecutionId, flush, VigilHalt, wrap } from "../src/index.js";
+import { Budget, contextSha256, currentExecutionId, flush, VigilHalt, wrap } from "../src/index.js";
 import { instrumentAnthropic } from "../src/adapters/anthropic.js";
 import { instrumentOpenAI } from "../src/adapters/openai.js";
-import { FakeVigil } from "./helpers/fake_server.js";
+import { FakeVigil, startConfigured } from "./helpers/fake_server.js";
 
 // Small fakes with the call shapes of @anthropic-ai/sdk and openai: resources as class instances
 // with prototype methods, an APIPromise-like return value with extra helpers, errors as classes,
@@ -110,8 +110,7 @@ const GEOGRAPHY = [
 
 let server: FakeVigil;
 before(async () => {
-  server = await new FakeVigil().start();
-  configure({ baseUrl: server.baseUrl, flushIntervalMs: 10 });
+  server = await startConfigured();
 });
 after(() => server.stop());
 

@@ -3,7 +3,6 @@ import { after, before, test } from "node:test";
 import {
   Budget,
   checkpoint,
-  configure,
   currentExecutionId,
   currentSignal,
   emitLlmCall,
@@ -13,16 +12,14 @@ import {
   wrap,
   type HaltTrigger,
 } from "../src/index.js";
-import { FakeVigil } from "./helpers/fake_server.js";
+import { FakeVigil, sleep, startConfigured } from "./helpers/fake_server.js";
 
 let server: FakeVigil;
 before(async () => {
-  server = await new FakeVigil().start();
-  configure({ baseUrl: server.baseUrl, apiKey: "vigil_sk_budget", flushIntervalMs: 10 });
+  server = await startConfigured("vigil_sk_budget");
 });
 after(() => server.stop());
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function requestsOf(id: string) {
   return server.ingest().filter((r) => r.path === `/executions/${id}` || r.body?.execution_id === id);

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import {
   checkpoint,
-  configure,
   currentExecutionId,
   emitLlmCall,
   flush,
@@ -11,7 +10,7 @@ import {
   wrap,
 } from "../src/index.js";
 import { SDK_VERSION } from "../src/version.js";
-import { FakeVigil } from "./helpers/fake_server.js";
+import { FakeVigil, startConfigured } from "./helpers/fake_server.js";
 
 const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const EXEC_ID = /^exec-[0-9a-f]{12}$/;
@@ -20,8 +19,7 @@ const EVT_ID = /^evt-[0-9a-f]{12}$/;
 let server: FakeVigil;
 
 before(async () => {
-  server = await new FakeVigil().start();
-  configure({ baseUrl: server.baseUrl, apiKey: "vigil_sk_test", flushIntervalMs: 20 });
+  server = await startConfigured("vigil_sk_test", 20);
 });
 
 after(async () => {

@@ -2,16 +2,15 @@
 // given; never a placeholder, never something the server would refuse.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, test } from "node:test";
-import { configure, flush, wrap } from "../src/index.js";
+import { flush, wrap } from "../src/index.js";
 import { executionName } from "../src/summary.js";
-import { FakeVigil } from "./helpers/fake_server.js";
+import { FakeVigil, startConfigured } from "./helpers/fake_server.js";
 
 let server: FakeVigil;
 let seen = 0;
 
 before(async () => {
-  server = await new FakeVigil().start();
-  configure({ baseUrl: server.baseUrl, apiKey: "vigil_sk_test", flushIntervalMs: 20 });
+  server = await startConfigured("vigil_sk_test", 20);
 });
 
 after(async () => {

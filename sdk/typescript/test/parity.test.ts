@@ -5,7 +5,6 @@ import { fileURLToPath } from "node:url";
 import {
   Budget,
   checkpoint,
-  configure,
   currentExecutionId,
   emitLlmCall,
   flush,
@@ -13,7 +12,7 @@ import {
   validatorResult,
   wrap,
 } from "../src/index.js";
-import { FakeVigil, type RecordedRequest } from "./helpers/fake_server.js";
+import { FakeVigil, type RecordedRequest, startConfigured } from "./helpers/fake_server.js";
 
 // The same scenario in both SDKs must produce the same wire requests: methods, paths (ids replaced
 // by {id}) and JSON field names. Each event of a POST /events batch is one entry (batching is
@@ -62,8 +61,7 @@ let server: FakeVigil;
 let wire: WireEntry[] = [];
 
 before(async () => {
-  server = await new FakeVigil().start();
-  configure({ baseUrl: server.baseUrl, apiKey: "vigil_sk_parity", flushIntervalMs: 20 });
+  server = await startConfigured("vigil_sk_parity", 20);
 
   const search = tool(async function search(query: string) {
     // Stands in for I/O; also lets the halt stream (opened beside the agent) reach the server first,

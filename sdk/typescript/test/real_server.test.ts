@@ -17,6 +17,7 @@ import {
   VigilHalt,
   wrap,
 } from "../src/index.js";
+import { sleep } from "./helpers/fake_server.js";
 
 // End to end against the real server: set VIGIL_BIN to the vigil binary (e.g. build/vigil). The
 // suite starts it on a free loopback port with a fresh database and the dev bootstrap, and reads
@@ -36,7 +37,6 @@ async function freePort(): Promise<number> {
   });
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 if (!BIN) test("against the real vigil server", { skip: "VIGIL_BIN is not set (path to the vigil binary)" }, () => {});
 else describe("against the real vigil server", () => {

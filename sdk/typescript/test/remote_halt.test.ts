@@ -3,7 +3,6 @@ import { after, before, test } from "node:test";
 import {
   checkHalt,
   checkpoint,
-  configure,
   currentExecutionId,
   currentSignal,
   flush,
@@ -11,16 +10,14 @@ import {
   wrap,
 } from "../src/index.js";
 import { haltReason, SseParser } from "../src/halt_stream.js";
-import { FakeVigil } from "./helpers/fake_server.js";
+import { FakeVigil, sleep, startConfigured } from "./helpers/fake_server.js";
 
 let server: FakeVigil;
 before(async () => {
-  server = await new FakeVigil().start();
-  configure({ baseUrl: server.baseUrl, apiKey: "vigil_sk_halt", flushIntervalMs: 10 });
+  server = await startConfigured("vigil_sk_halt");
 });
 after(() => server.stop());
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const streamPath = (id: string) => `/executions/${id}/halt-stream`;
 
 /** Inside an agent: the current execution's id, once its halt stream is open. */

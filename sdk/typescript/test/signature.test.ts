@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { after, before, test } from "node:test";
-import { configure, currentExecutionId, flush, tool, wrap } from "../src/index.js";
+import { currentExecutionId, flush, tool, wrap } from "../src/index.js";
 import { crashSignature, parseStack, signatureFrames } from "../src/signature.js";
-import { FakeVigil } from "./helpers/fake_server.js";
+import { FakeVigil, startConfigured } from "./helpers/fake_server.js";
 
 const sha16 = (s: string) => createHash("sha256").update(s).digest("hex").slice(0, 16);
 
@@ -86,8 +86,7 @@ test("real errors: same place gives the same signature, another function another
 
 let server: FakeVigil;
 before(async () => {
-  server = await new FakeVigil().start();
-  configure({ baseUrl: server.baseUrl, flushIntervalMs: 10 });
+  server = await startConfigured();
 });
 after(() => server.stop());
 

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { configure } from "../../src/index.js";
 
 /** One request as the fake server saw it. */
 export interface RecordedRequest {
@@ -198,3 +199,12 @@ export class FakeVigil {
     });
   }
 }
+
+/** A fake server, started, with the SDK configured to send to it every `flushIntervalMs`. */
+export async function startConfigured(apiKey?: string, flushIntervalMs = 10): Promise<FakeVigil> {
+  const server = await new FakeVigil().start();
+  configure({ baseUrl: server.baseUrl, apiKey, flushIntervalMs });
+  return server;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
