@@ -158,8 +158,8 @@ TEST_CASE("Lines of a tool result that the system prompt already has are not rea
   // The echo carries a pattern phrase, but only on a line of the application's own prompt.
   CHECK_FALSE(Detect({call, ToolResult("lookup", kFrameworkEcho)}));
   // Without that system prompt the same observation is read whole, and the phrase is found.
-  const auto alone = Detect({LlmCall("gpt-4o", "Look up the capital of Peru."),
-                             ToolResult("lookup", kFrameworkEcho)});
+  const auto alone = Detect(
+      {LlmCall("gpt-4o", "Look up the capital of Peru."), ToolResult("lookup", kFrameworkEcho)});
   REQUIRE(alone);
   CHECK(alone->signature == "ignore_instructions");
   // An instruction the prompt does not have is still read beside the echoed lines.

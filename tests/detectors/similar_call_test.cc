@@ -183,24 +183,24 @@ std::vector<Event> OnePromptManyItems(const std::vector<std::string>& items) {
 }
 
 TEST_CASE("One prompt applied to different items is not a similar-call loop") {
-  const std::vector<Event> events = OnePromptManyItems(
-      {"Counting objects one by one.", "Apples in a basket to count.",
-       "Numbers stand for amounts."});
+  const std::vector<Event> events =
+      OnePromptManyItems({"Counting objects one by one.", "Apples in a basket to count.",
+                          "Numbers stand for amounts."});
   CHECK_FALSE(DetectSimilarCall(MakeSnapshot(events), Policy{}));
   // Mesedi's rule compares the messages alone, and the template makes them look alike.
   CHECK(DetectSimilarCall(MakeSnapshot(events), PolicyPreset("mesedi")));
 }
 
 TEST_CASE("The same prompt whose item changes only by an id or a counter is a similar-call loop") {
-  const std::vector<Event> ids = OnePromptManyItems(
-      {"Order 7f3a91c2-0b4e stuck in state PENDING, retry 1 of 10.",
-       "Order 7f3a91c2-0b4e stuck in state PENDING, retry 2 of 10.",
-       "Order 7f3a91c2-0b4e stuck in state PENDING, retry 3 of 10."});
+  const std::vector<Event> ids =
+      OnePromptManyItems({"Order 7f3a91c2-0b4e stuck in state PENDING, retry 1 of 10.",
+                          "Order 7f3a91c2-0b4e stuck in state PENDING, retry 2 of 10.",
+                          "Order 7f3a91c2-0b4e stuck in state PENDING, retry 3 of 10."});
   CHECK(DetectSimilarCall(MakeSnapshot(ids), Policy{}));
-  const std::vector<Event> request_ids = OnePromptManyItems(
-      {"Request a81f00c9e2 for the quarterly report failed with status 503.",
-       "Request 03bd7e11f4 for the quarterly report failed with status 503.",
-       "Request c6e29a07d8 for the quarterly report failed with status 503."});
+  const std::vector<Event> request_ids =
+      OnePromptManyItems({"Request a81f00c9e2 for the quarterly report failed with status 503.",
+                          "Request 03bd7e11f4 for the quarterly report failed with status 503.",
+                          "Request c6e29a07d8 for the quarterly report failed with status 503."});
   CHECK(DetectSimilarCall(MakeSnapshot(request_ids), Policy{}));
 }
 
