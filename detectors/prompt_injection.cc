@@ -12,10 +12,18 @@
 // message before the system prompt) gives the pattern's name as the signature; otherwise the text
 // the classifier scores highest, if flagged, gives `injection_classifier`. Each distinct text is
 // read once: agents resend the same message and prompt with every call.
+//
+// Lines of a tool result that stand verbatim in one of the execution's system prompts are left out
+// of what is read there: that is the application's own text, which agent frameworks echo into tool
+// observations (a reminder of the tool list and the answer format after a failed step). An attacker
+// who controls a tool result does not control the system prompt, so this hides nothing it wrote.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <memory>
 #include <set>
 #include <string_view>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -33,6 +41,10 @@ constexpr std::string_view kClassifierSignature = "injection_classifier";
 // order) are still read by the patterns.
 constexpr size_t kMaxClassifiedBytes = 8u << 20;
 
+// A line shorter than this is not taken for the application's text even when a system prompt has
+// it: short lines ("Thought:", "```", "Answer:") say nothing of who wrote the text around them.
+constexpr size_t kMinApplicationLineBytes = 20;
+
 // One text the detector reads, and where it came from (for the finding's sentence).
 struct Source {
   const std::string* text;
@@ -40,12 +52,72 @@ struct Source {
   std::string where;  // "the user message", "the tool result of web_search", ...
 };
 
-std::vector<Source> SourcesOf(const ExecutionSnapshot& snapshot, const Policy& policy) {
+std::string_view TrimLine(std::string_view line) {
+  const size_t begin = line.find_first_not_of(" \t\r");
+  if (begin == std::string_view::npos) return {};
+  return line.substr(begin, line.find_last_not_of(" \t\r") + 1 - begin);
+}
+
+template <typename Visit>
+void ForEachLine(std::string_view text, Visit&& visit) {
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t end = std::min(text.find('\n', start), text.size());
+    visit(text.substr(start, end - start));
+    start = end + 1;
+  }
+}
+
+// The trimmed lines of the execution's system prompts long enough to say who wrote them.
+std::unordered_set<std::string_view> ApplicationLines(const ExecutionSnapshot& snapshot) {
+  std::unordered_set<std::string_view> lines;
+  std::set<std::string_view> prompts;
+  for (const Event& event : snapshot.events) {
+    const std::optional<std::string>& prompt = event.fields.system_prompt;
+    if (event.type != EventType::kLlmCall || !prompt || !prompts.insert(*prompt).second) continue;
+    ForEachLine(*prompt, [&](std::string_view line) {
+      line = TrimLine(line);
+      if (line.size() >= kMinApplicationLineBytes) lines.insert(line);
+    });
+  }
+  return lines;
+}
+
+// `text` without the lines found in `application` (nullopt when it has none of them).
+std::optional<std::string> WithoutApplicationLines(
+    const std::string& text, const std::unordered_set<std::string_view>& application) {
+  if (application.empty()) return std::nullopt;
+  std::string kept;
+  bool dropped = false;
+  ForEachLine(text, [&](std::string_view line) {
+    if (application.count(TrimLine(line)) != 0) {
+      dropped = true;
+      return;
+    }
+    kept.append(line).push_back('\n');
+  });
+  if (!dropped) return std::nullopt;
+  return kept;
+}
+
+// The texts to read, in event order. Filtered tool results are kept alive in `owned`.
+std::vector<Source> SourcesOf(const ExecutionSnapshot& snapshot, const Policy& policy,
+                              std::vector<std::unique_ptr<std::string>>& owned) {
   const Policy::PromptInjection& p = policy.prompt_injection;
+  const std::unordered_set<std::string_view> application =
+      p.read_tool_results ? ApplicationLines(snapshot) : std::unordered_set<std::string_view>{};
   std::vector<Source> sources;
   const auto add = [&](const std::optional<std::string>& text, InjectionChannel channel,
                        std::string where) {
-    if (text && !text->empty()) sources.push_back({&*text, channel, std::move(where)});
+    if (!text || text->empty()) return;
+    const std::string* read = &*text;
+    if (channel == InjectionChannel::kRetrieved) {
+      if (std::optional<std::string> filtered = WithoutApplicationLines(*text, application)) {
+        owned.push_back(std::make_unique<std::string>(std::move(*filtered)));
+        read = owned.back().get();
+      }
+    }
+    sources.push_back({read, channel, std::move(where)});
   };
   for (const Event& event : snapshot.events) {
     const PayloadFields& f = event.fields;
@@ -80,7 +152,8 @@ Finding WithDetail(const ExecutionSnapshot& snapshot, std::string signature, std
 std::optional<Finding> DetectPromptInjection(const ExecutionSnapshot& snapshot,
                                              const Policy& policy) {
   if (!policy.prompt_injection.enabled) return std::nullopt;
-  const std::vector<Source> sources = SourcesOf(snapshot, policy);
+  std::vector<std::unique_ptr<std::string>> owned;
+  const std::vector<Source> sources = SourcesOf(snapshot, policy, owned);
   std::vector<const Source*> distinct;
   std::set<std::pair<std::string_view, InjectionChannel>> seen;
   for (const Source& source : sources) {

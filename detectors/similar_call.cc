@@ -1,7 +1,10 @@
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "detectors/detector_util.h"
@@ -77,14 +80,105 @@ bool ResponsesAlike(Call& a, Call& b, double max_distance) {
   return CosineDistance(*a.response_bag, *b.response_bag) < max_distance;
 }
 
+// A change of at most this many bytes is a repeat whatever it is: a character or two.
+constexpr size_t kTinyChangeBytes = 8;
+
+// `text` with every run of letters and digits that holds a digit replaced by '#': a counter, a
+// timestamp, a request id and a hash all read the same.
+std::string NumbersMasked(std::string_view text) {
+  std::string masked;
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto alnum = [&](size_t k) { return std::isalnum(static_cast<unsigned char>(text[k])); };
+    if (!alnum(i)) {
+      masked.push_back(text[i++]);
+      continue;
+    }
+    size_t end = i;
+    bool digit = false;
+    for (; end < text.size() && alnum(end); ++end) {
+      digit = digit || std::isdigit(static_cast<unsigned char>(text[end]));
+    }
+    if (digit) {
+      masked.push_back('#');
+    } else {
+      masked.append(text.substr(i, end - i));
+    }
+    i = end;
+  }
+  return masked;
+}
+
+// Whether two changed parts are alike: tiny, equal once numbers are masked, or close as trigrams.
+bool ChangedPartsAlike(std::string_view a, std::string_view b, double max_distance) {
+  if (std::max(a.size(), b.size()) <= kTinyChangeBytes) return true;
+  if (NumbersMasked(a) == NumbersMasked(b)) return true;
+  return CosineDistance(Trigrams(a), Trigrams(b)) < max_distance;
+}
+
+std::string_view TrimmedLine(std::string_view line) {
+  const size_t begin = line.find_first_not_of(" \t\r");
+  if (begin == std::string_view::npos) return {};
+  return line.substr(begin, line.find_last_not_of(" \t\r") + 1 - begin);
+}
+
+std::vector<std::string_view> LinesOf(std::string_view text) {
+  std::vector<std::string_view> lines;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t end = std::min(text.find('\n', start), text.size());
+    const std::string_view line = TrimmedLine(text.substr(start, end - start));
+    if (!line.empty()) lines.push_back(line);
+    start = end + 1;
+  }
+  std::sort(lines.begin(), lines.end());
+  lines.erase(std::unique(lines.begin(), lines.end()), lines.end());
+  return lines;
+}
+
+// The lines of `a` that `b` does not have, joined (both sorted and without repeats).
+std::string LinesOnlyIn(const std::vector<std::string_view>& a,
+                        const std::vector<std::string_view>& b) {
+  std::vector<std::string_view> only;
+  std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(only));
+  std::string joined;
+  for (std::string_view line : only) joined.append(line).push_back('\n');
+  return joined;
+}
+
+// Whether what differs between two messages is itself alike. Two messages made from one template
+// (a prompt applied to item after item, a step appended to a plan) are close as wholes, but they
+// differ in their content, which is progress; a loop changes only a counter, a timestamp or an id,
+// or words of the same sentence. The change is taken twice, and both must be alike: as the span
+// between the common prefix and suffix (one edit inside a line), and as the lines each message
+// has that the other lacks (content added or moved elsewhere in a long message).
+bool ChangesAlike(std::string_view a, std::string_view b, double max_distance) {
+  size_t prefix = 0;
+  while (prefix < a.size() && prefix < b.size() && a[prefix] == b[prefix]) ++prefix;
+  size_t suffix = 0;
+  while (suffix < a.size() - prefix && suffix < b.size() - prefix &&
+         a[a.size() - 1 - suffix] == b[b.size() - 1 - suffix]) {
+    ++suffix;
+  }
+  if (!ChangedPartsAlike(a.substr(prefix, a.size() - prefix - suffix),
+                         b.substr(prefix, b.size() - prefix - suffix), max_distance)) {
+    return false;
+  }
+  const std::vector<std::string_view> lines_a = LinesOf(a);
+  const std::vector<std::string_view> lines_b = LinesOf(b);
+  return ChangedPartsAlike(LinesOnlyIn(lines_a, lines_b), LinesOnlyIn(lines_b, lines_a),
+                           max_distance);
+}
+
 // Context-aware neighbours: the same message counts only as a repeat of the same request (the
 // rule of identical-call), so a multi-step run that keeps its last user message is not a loop; a
-// near-identical message counts only when the agent then did the same thing (the same tool calls,
-// an alike response), so observations sharing a long footer or template are not a loop either.
+// near-identical message counts only when what changed in it is alike and the agent then did the
+// same thing (the same tool calls, an alike response), so observations sharing a long footer or
+// template, and one prompt applied to many items, are not a loop either.
 bool ContextNeighbours(Call& a, Call& b, double max_distance) {
   if (*a.message == *b.message) return a.identity.Identity() == b.identity.Identity();
   return CosineDistance(a.bag, b.bag) < max_distance && a.actions == b.actions &&
-         ResponsesAlike(a, b, max_distance);
+         ResponsesAlike(a, b, max_distance) && ChangesAlike(*a.message, *b.message, max_distance);
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 #include <algorithm>
 #include <cstdint>
+#include <functional>
+#include <unordered_map>
 #include <utility>
-#include <vector>
 
 #include "detectors/detector_util.h"
 #include "detectors/loop_context.h"
@@ -9,37 +10,50 @@
 namespace vigil {
 namespace {
 
-// One tool call that carries a result: what it repeats, and where.
-struct ToolRepeat {
-  uint32_t key;     // ToolCallHash: tool and arguments
-  uint64_t result;  // ToolResultDigest: status and result
-  uint32_t position;
+// What the scan knows of one tool call identity (tool, arguments, result).
+struct Streak {
+  uint64_t epoch = 0;  // the count of new identities when it was last seen
+  int64_t repeats = 0;
+};
 
-  // Equal exactly for repeats: the same call and the same result.
-  std::pair<uint32_t, uint64_t> Identity() const { return {key, result}; }
+struct IdentityHash {
+  size_t operator()(const std::pair<uint32_t, uint64_t>& id) const {
+    return std::hash<uint64_t>()(id.second ^ (static_cast<uint64_t>(id.first) << 17));
+  }
 };
 
 }  // namespace
 
 std::optional<Finding> DetectToolLoop(const ExecutionSnapshot& snapshot, const Policy& policy) {
   if (!policy.tool_loop.enabled) return std::nullopt;
-  // The same tool, the same arguments and the same result, min_repeats times: whatever the model
-  // calls in between, it learns nothing new from the tool. The context grows at every step, so
-  // identical-call does not see these loops; a result that changes (a counter, a page) is progress
-  // here, and similar-call's business.
-  std::vector<ToolRepeat> calls;
+  // The same tool, the same arguments and the same result, min_repeats times in a row: whatever
+  // the model calls in between, it learns nothing new from the tools. "In a row" is in what the
+  // tools answer: a call with an identity not seen before in the execution (an edit, a new file
+  // read) is progress and restarts every streak, so an agent that runs the same failing test
+  // between edits is working, while one that resubmits the same wrong answer is looping. The
+  // context grows at every step, so identical-call does not see these loops; a result that changes
+  // (a counter, a page) is progress here, and similar-call's business.
+  const auto need = std::max<int64_t>(1, policy.identical_call.min_repeats);
+  std::unordered_map<std::pair<uint32_t, uint64_t>, Streak, IdentityHash> streaks;
+  uint64_t epoch = 0;
   for (const Event& event : snapshot.events) {
     if (event.type != EventType::kToolCall) continue;
     const PayloadFields& f = event.fields;
     if (!f.tool_call_hash || !f.tool_result_digest) continue;
-    if (calls.size() == UINT32_MAX) break;
-    calls.push_back(
-        {*f.tool_call_hash, *f.tool_result_digest, static_cast<uint32_t>(calls.size())});
+    auto [it, inserted] = streaks.try_emplace({*f.tool_call_hash, *f.tool_result_digest});
+    Streak& streak = it->second;
+    if (inserted) {
+      ++epoch;
+      streak.repeats = 1;
+    } else {
+      streak.repeats = streak.epoch == epoch ? streak.repeats + 1 : 1;
+    }
+    streak.epoch = epoch;
+    if (streak.repeats >= need) {
+      return MakeFinding(snapshot, kToolLoop, LoopSignature("tool_loop_", *f.tool_call_hash));
+    }
   }
-  const auto need = static_cast<size_t>(std::max<int64_t>(1, policy.identical_call.min_repeats));
-  const ToolRepeat* winner = EarliestRepeat(&calls, need);
-  if (!winner) return std::nullopt;
-  return MakeFinding(snapshot, kToolLoop, LoopSignature("tool_loop_", winner->key));
+  return std::nullopt;
 }
 
 }  // namespace vigil

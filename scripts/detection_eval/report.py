@@ -9,6 +9,7 @@ apart and not held against the detector.
 """
 
 import collections
+import json
 import re
 
 _GERMAN = frozenset(
@@ -156,6 +157,44 @@ def _real_tool_error(run, flags):
     return failed and "tool_failure" in flags
 
 
+# Words of a crewAI test's name that say the test drives the agent into a failure on purpose
+# (the corpus's `scenario_tags`; SOURCES.md calls them hints, not labels). "error" is left out:
+# those runs are told apart by a tool that really failed.
+DRIVEN_TO_FAIL_TAGS = ("fail", "max_iter", "loop")
+
+
+def _driven_to_fail(run):
+    return any(t in DRIVEN_TO_FAIL_TAGS for t in run.get("scenario_tags") or ())
+
+
+def _identical_requests(run):
+    """How often the run's most repeated request (model, system prompt, every message) was sent."""
+    counts = collections.Counter()
+    for e in run["events"]:
+        if e["event_type"] == "llm_call":
+            p = e["payload"]
+            counts[(p.get("model"), p.get("system_prompt_ref"),
+                    json.dumps(p.get("messages_ref")))] += 1
+    return max(counts.values(), default=0)
+
+
+def _context_lines(runs, listing, out):
+    """What the flagged working runs are, by what the corpus itself shows of them."""
+    flagged = [run for run, flags, real in listing
+               if any(not (real and d == "tool_failure") for d in flags)]
+    driven = [r for r in runs if _driven_to_fail(r)]
+    driven_flagged = sum(_driven_to_fail(r) for r in flagged)
+    rest = len(runs) - len(driven)
+    out.append("  runs whose test name says they are driven to fail (%s): %d, %d of them flagged; "
+               "the other runs: flagged %d/%d (%s)" % (
+                   "/".join(DRIVEN_TO_FAIL_TAGS), len(driven), driven_flagged,
+                   len(flagged) - driven_flagged, rest,
+                   _fmt((len(flagged) - driven_flagged) / max(1, rest)).strip()))
+    repeating = [r for r in runs if _identical_requests(r) >= 3]
+    out.append("  runs that send one byte-identical request 3+ times: %d, %d of them flagged" % (
+        len(repeating), sum(_identical_requests(r) >= 3 for r in flagged)))
+
+
 def trajectory_report(title, runs, results, out):
     """Share of working runs flagged, per source and per detector, and the flagged runs."""
     by_source = collections.OrderedDict()
@@ -185,12 +224,17 @@ def trajectory_report(title, runs, results, out):
                                                   _fmt(n / s["runs"]).strip()))
     out.append("  working runs flagged (real tool errors aside): %d/%d (%s)" % (
         flagged, total, _fmt(flagged / max(1, total)).strip()))
+    _context_lines(runs, listing, out)
     out.append("  flagged runs (detector: signature (pass)); [real tool error] = a tool really "
-               "failed:")
+               "failed; [driven to fail] = tagged so by its test's name; [N identical requests] "
+               "= one byte-identical request sent N times:")
     for run, flags, real in listing:
         marks = "; ".join("%s: %s" % (d, ", ".join(s)) for d, s in flags.items())
-        out.append("    %s %s%s  %s" % (run["id"], run["name"][:60],
-                                        " [real tool error]" if real else "", marks))
+        notes = " [real tool error]" if real else ""
+        notes += " [driven to fail]" if _driven_to_fail(run) else ""
+        repeats = _identical_requests(run)
+        notes += " [%d identical requests]" % repeats if repeats >= 3 else ""
+        out.append("    %s %s%s  %s" % (run["id"], run["name"][:60], notes, marks))
     return {"runs": total, "flagged": flagged,
             "by_source": {k: dict(v, by_detector=dict(v["by_detector"]))
                           for k, v in by_source.items()}}

@@ -159,6 +159,44 @@ TEST_CASE("Near-identical calls that do the same thing next are a similar-call l
   }
 }
 
+// One structured-output prompt applied to item after item, as a memory or tagging step does: the
+// messages share their template and the responses their JSON shape, but each call reads new
+// content.
+std::vector<Event> OnePromptManyItems(const std::vector<std::string>& items) {
+  std::vector<Event> events;
+  for (const std::string& item : items) {
+    const std::string message = "Content to store:\n" + item +
+                                "\n\nExisting scopes: ['/']\nExisting categories: []\n\n"
+                                "Return the analysis as structured output.";
+    events.push_back(test::WithResponse(
+        LlmCall("gpt-4o", message),
+        "{\"suggested_scope\":\"/education\",\"categories\":[\"counting\"],\"importance\":0.5}"));
+  }
+  return events;
+}
+
+TEST_CASE("One prompt applied to different items is not a similar-call loop") {
+  const std::vector<Event> events =
+      OnePromptManyItems({"Counting objects one by one.", "Apples in a basket to count.",
+                          "Numbers stand for amounts."});
+  CHECK_FALSE(DetectSimilarCall(MakeSnapshot(events), Policy{}));
+  // Mesedi's rule compares the messages alone, and the template makes them look alike.
+  CHECK(DetectSimilarCall(MakeSnapshot(events), PolicyPreset("mesedi")));
+}
+
+TEST_CASE("The same prompt whose item changes only by an id or a counter is a similar-call loop") {
+  const std::vector<Event> ids =
+      OnePromptManyItems({"Order 7f3a91c2-0b4e stuck in state PENDING, retry 1 of 10.",
+                          "Order 7f3a91c2-0b4e stuck in state PENDING, retry 2 of 10.",
+                          "Order 7f3a91c2-0b4e stuck in state PENDING, retry 3 of 10."});
+  CHECK(DetectSimilarCall(MakeSnapshot(ids), Policy{}));
+  const std::vector<Event> request_ids =
+      OnePromptManyItems({"Request a81f00c9e2 for the quarterly report failed with status 503.",
+                          "Request 03bd7e11f4 for the quarterly report failed with status 503.",
+                          "Request c6e29a07d8 for the quarterly report failed with status 503."});
+  CHECK(DetectSimilarCall(MakeSnapshot(request_ids), Policy{}));
+}
+
 TEST_CASE("Equal messages are similar-call neighbours only when identical-call would repeat them") {
   const Event call = test::WithResponse(LlmCall("gpt-4o", "Fetch user 1234 now"), "Fetching.");
   CHECK(DetectSimilarCall(MakeSnapshot(Repeat(call, 3)), Policy{}));

@@ -55,6 +55,27 @@ TEST_CASE("A different argument or a different result is progress, not a tool lo
   CHECK_FALSE(DetectToolLoop(MakeSnapshot(polling), Policy{}));
 }
 
+TEST_CASE("The same failing test run between different edits is progress, not a tool loop") {
+  const Event test_run = ToolCallWithResult("bash", R"({"cmd":"pytest -q"})", "1 failed");
+  std::vector<Event> events;
+  for (int i = 0; i < 4; ++i) {
+    events.push_back(ToolCallWithResult(
+        "edit", "{\"path\":\"app.py\",\"line\":" + std::to_string(10 + i) + "}", "ok"));
+    events.push_back(test_run);
+  }
+  CHECK_FALSE(DetectToolLoop(MakeSnapshot(events), Policy{}));
+  // The same edit each time is no progress: then the edit and the test run both loop, and the test
+  // run, whose streak began first, is the loop reported.
+  std::vector<Event> stuck;
+  for (int i = 0; i < 3; ++i) {
+    stuck.push_back(ToolCallWithResult("edit", R"({"path":"app.py","line":10})", "ok"));
+    stuck.push_back(test_run);
+  }
+  const auto finding = DetectToolLoop(MakeSnapshot(stuck), Policy{});
+  REQUIRE(finding);
+  CHECK(finding->signature == Signature("bash", R"({"cmd":"pytest -q"})"));
+}
+
 TEST_CASE("Failing with the same error counts; a call that reports no result does not") {
   const Event failing = ToolCallWithResult("submit", R"({"flag":"x"})", "Wrong flag!", "failed");
   CHECK(DetectToolLoop(MakeSnapshot({failing, failing, failing}), Policy{}));

@@ -21,6 +21,7 @@
 #include "server/http/log.h"
 #include "server/http/router.h"
 #include "storage/projects.h"
+#include "tests/server/query_params.h"
 
 namespace {
 
@@ -74,8 +75,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   req.target = std::string(line.substr(space + 1));
   const size_t q = req.target.find('?');
   req.path = req.target.substr(0, q);
-  if (q != std::string::npos)
-    httplib::detail::parse_query_text(req.target.substr(q + 1), req.params);
+  if (q != std::string::npos) vigil::testing::AddQueryParams(req.target.substr(q + 1), &req);
   req.body = std::string(body);
   req.set_header("Content-Type", "application/json");
   const vigil::RouteMatch match = vigil::MatchRoute(app->routes(), req.method, req.path);

@@ -25,37 +25,10 @@
 #include "server/http/request.h"
 #include "storage/audit.h"
 #include "storage/keys.h"
+#include "tests/server/query_params.h"
 #include "tests/storage/temp_store.h"
 
 namespace vigil::testing {
-
-// Adds the parameters of a query string to `req` as the server's HTTP library would: split at
-// '&' and the first '=', '+' read as a space, %XX decoded.
-inline void AddQueryParams(std::string_view query, httplib::Request* req) {
-  auto decode = [](std::string_view in) {
-    std::string out;
-    for (size_t i = 0; i < in.size(); ++i) {
-      if (in[i] == '+') {
-        out.push_back(' ');
-      } else if (in[i] == '%' && i + 2 < in.size() && std::isxdigit(in[i + 1]) &&
-                 std::isxdigit(in[i + 2])) {
-        out.push_back(static_cast<char>(std::stoi(std::string(in.substr(i + 1, 2)), nullptr, 16)));
-        i += 2;
-      } else {
-        out.push_back(in[i]);
-      }
-    }
-    return out;
-  };
-  while (!query.empty()) {
-    const std::string_view pair = query.substr(0, query.find('&'));
-    query.remove_prefix(std::min(query.size(), pair.size() + 1));
-    if (pair.empty()) continue;
-    const size_t eq = pair.find('=');
-    req->params.emplace(decode(pair.substr(0, eq)),
-                        eq == std::string_view::npos ? "" : decode(pair.substr(eq + 1)));
-  }
-}
 
 // One request as a route's handler receives it.
 struct HandlerRequest {
