@@ -40,7 +40,6 @@ StoredFinding ToStored(const Finding& f, int64_t detected_at_ms, const char* sou
   s.group_id = f.group_id;
   s.detected_at_ms = detected_at_ms;
   s.source = source;
-  s.detail = f.detail;
   return s;
 }
 
