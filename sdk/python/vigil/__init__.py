@@ -24,16 +24,8 @@ from ._budget import Budget
 from ._client import configure, flush, shutdown, stats
 from ._config import Config, VigilConfigError
 from ._context import canonical_json, context_sha256
-from ._execution import (
-    Execution,
-    check_halt,
-    checkpoint,
-    current_execution,
-    emit_llm_call,
-    tool,
-    validator_result,
-    wrap,
-)
+from ._calls import check_halt, checkpoint, current_execution, emit_llm_call, tool, validator_result
+from ._execution import Execution, wrap
 from ._halt import TRIGGERS, VigilHalt
 from ._pricing import estimate_cost_usd
 from ._signature import crash_signature
