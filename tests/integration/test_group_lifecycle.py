@@ -9,7 +9,7 @@ import pytest
 
 # The webhook tests' server (private receivers allowed, a master key, a dashboard URL), one for
 # this module.
-from test_webhooks import Receiver, crash, create, new_project, server, verify  # noqa: F401
+from webhook_support import Receiver, crash, create, new_project, server, verify  # noqa: F401
 
 
 @pytest.fixture

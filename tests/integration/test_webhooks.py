@@ -4,52 +4,18 @@ Receivers listen on 127.0.0.1, so these servers run with VIGIL_WEBHOOK_ALLOW_PRI
 tests that check the address guard itself. VIGIL_WEBHOOK_RETRY_BASE_MS shortens the retry schedule.
 """
 import base64
-import glob
 import hashlib
-import hmac
-import http.server
 import json
-import os
-import subprocess
-import threading
 import time
 import uuid
 
 import pytest
 
-from harness import BIN, Client, VigilServer, new_project_client
-
-MASTER_KEY = "4f" * 32
-OTHER_KEY = base64.b64encode(b"k" * 32).decode()
-THIRD_KEY = "a1" * 32
-CLASSES = ("crashes, loops, tool_failures, validator_failures, drift, cost_velocity, "
-           "prompt_injection")
-BASE_ENV = {
-    "VIGIL_MASTER_KEY": MASTER_KEY,
-    "VIGIL_WEBHOOK_ALLOW_PRIVATE": "1",
-    "VIGIL_WEBHOOK_RETRY_BASE_MS": "300",
-    "VIGIL_DASHBOARD_URL": "https://vigil.example/ui/",
-    "VIGIL_RATE_LIMIT_BURST": "100000",
-    "VIGIL_RATE_LIMIT_PER_SEC": "100000",
-    "VIGIL_TRUSTED_PROXY_HEADER": "X-Test-Client-IP",
-}
-
-
-# --- a Standard Webhooks verifier, written from the spec (not Vigil's code) ---------------------
-
-def expected_signature(secret, msg_id, timestamp, body):
-    key = base64.b64decode(secret[len("whsec_"):])
-    mac = hmac.new(key, f"{msg_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
-    return "v1," + base64.b64encode(mac).decode()
-
-
-def verify(secret, headers, body, tolerance_s=300):
-    """Raises unless the request carries a valid, fresh Standard Webhooks v1 signature."""
-    msg_id, ts = headers["webhook-id"], headers["webhook-timestamp"]
-    assert abs(time.time() - int(ts)) <= tolerance_s, "stale timestamp"
-    want = expected_signature(secret, msg_id, ts, body)
-    offered = headers["webhook-signature"].split(" ")
-    assert any(hmac.compare_digest(want, s) for s in offered), (want, offered)
+from harness import Client
+# proj, receiver and server are fixtures: importing them is what makes them this module's.
+from webhook_support import (BASE_ENV, CLASSES, crash, create, deliveries,  # noqa: F401
+                             expected_signature, hook_then_crash, new_project, proj, receiver,
+                             server, verify, wait_deliveries)
 
 
 def test_verifier_reproduces_the_spec_test_vector():
@@ -57,137 +23,6 @@ def test_verifier_reproduces_the_spec_test_vector():
                               "msg_p5jXN8AQM9LWM0D4loKWxJek", "1614265330",
                               b'{"test": 2432232314}') == \
         "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
-
-
-# --- a real receiver --------------------------------------------------------------------------
-
-class Receiver:
-    """HTTP server on 127.0.0.1:0 answering POSTs from a plan (statuses, then `default`)."""
-
-    def __init__(self, plan=(), default=200):
-        self.plan = list(plan)
-        self.default = default
-        self.requests = []
-        self.lock = threading.Lock()
-        outer = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                with outer.lock:
-                    outer.requests.append(({k.lower(): v for k, v in self.headers.items()},
-                                           body, self.path))
-                    action = outer.plan.pop(0) if outer.plan else outer.default
-                if isinstance(action, str) and action.startswith("sleep:"):
-                    time.sleep(float(action.split(":")[1]))
-                    action = 200
-                self.send_response(action)
-                self.send_header("Content-Type", "text/plain")
-                reply = f"answer {action}".encode()
-                self.send_header("Content-Length", str(len(reply)))
-                self.end_headers()
-                self.wfile.write(reply)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}/hook?x=1"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def wait_for(self, n, timeout=15):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            with self.lock:
-                if len(self.requests) >= n:
-                    return list(self.requests)
-            time.sleep(0.05)
-        raise AssertionError(f"expected {n} requests, got {len(self.requests)}")
-
-    def count(self):
-        with self.lock:
-            return len(self.requests)
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def receiver():
-    made = []
-
-    def make(plan=(), default=200):
-        r = Receiver(plan, default)
-        made.append(r)
-        return r
-
-    yield make
-    for r in made:
-        r.close()
-
-
-@pytest.fixture(scope="module")
-def server():
-    s = VigilServer(env=BASE_ENV)
-    s.start()
-    yield s
-    s.cleanup()
-
-
-def new_project(server):
-    return new_project_client(server, "w")
-
-
-@pytest.fixture
-def proj(server):
-    p = new_project(server)
-    yield p
-    p.close()
-
-
-def crash(c, signature, eid=None):
-    """An execution that crashes with `signature`: creates the crashes group on first sight."""
-    eid = eid or "wx-" + uuid.uuid4().hex[:10]
-    assert c.post("/executions", {"execution_id": eid}).status == 200
-    r = c.patch(f"/executions/{eid}", {"status": "crashed", "crash_signature": signature})
-    assert r.status == 200, r
-    return eid
-
-
-def create(c, url, **fields):
-    r = c.post("/webhooks", dict({"url": url}, **fields))
-    assert r.status == 200, r
-    return r.json
-
-
-def hook_then_crash(c, receiver, plan, tag):
-    """A webhook on a receiver answering by `plan`, then a new crashes group (signature `tag`-…)
-    for it to deliver: (receiver, webhook)."""
-    rx = receiver(plan=plan)
-    hook = create(c, rx.url)
-    crash(c, tag + "-" + uuid.uuid4().hex[:8])
-    return rx, hook
-
-
-def deliveries(c, webhook_id, **query):
-    qs = "&".join(f"{k}={v}" for k, v in query.items())
-    r = c.get(f"/webhooks/{webhook_id}/deliveries" + ("?" + qs if qs else ""))
-    assert r.status == 200, r
-    return r.json["deliveries"]
-
-
-def wait_deliveries(c, webhook_id, pred, timeout=15):
-    deadline = time.time() + timeout
-    rows = []
-    while time.time() < deadline:
-        rows = deliveries(c, webhook_id)
-        if pred(rows):
-            return rows
-        time.sleep(0.1)
-    raise AssertionError(rows)
 
 
 # --- endpoints --------------------------------------------------------------------------------
@@ -513,95 +348,6 @@ def test_a_restart_mid_retry_still_delivers(make_server, receiver, tmp_path):
     assert rows[1]["http_status"] == 503
     c2.close()
 
-
-def db_bytes(directory):
-    data = b""
-    for path in glob.glob(os.path.join(directory, "vigil.db*")):
-        with open(path, "rb") as f:
-            data += f.read()
-    return data
-
-
-def test_the_database_never_holds_a_plaintext_secret(make_server, tmp_path):
-    s = make_server(env=BASE_ENV, db_dir=str(tmp_path))
-    c = new_project(s)
-    secrets = [create(c, f"https://example.com/{i}")["secret"] for i in range(3)]
-    for secret in secrets:
-        raw = base64.b64decode(secret[6:])
-        for blob in (db_bytes(str(tmp_path)),):
-            assert secret.encode() not in blob
-            assert secret[6:].encode() not in blob
-            assert raw not in blob
-    c.close()
-    assert s.stop() == 0
-    dump = db_bytes(str(tmp_path))
-    assert b"wh-" in dump  # the rows are there ...
-    for secret in secrets:  # ... but never their secrets
-        assert secret.encode() not in dump and base64.b64decode(secret[6:]) not in dump
-    dumped = subprocess.run(["sqlite3", os.path.join(str(tmp_path), "vigil.db"), ".dump"],
-                            capture_output=True) if os.path.exists("/usr/bin/sqlite3") else None
-    if dumped is not None and dumped.returncode == 0:
-        for secret in secrets:
-            assert secret[6:].encode() not in dumped.stdout
-
-
-def run_vigil(args, directory, env_extra):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
-    env.update({"VIGIL_DB": os.path.join(directory, "vigil.db")})
-    env.update(env_extra)
-    return subprocess.run([BIN] + args, env=env, capture_output=True, text=True, timeout=30)
-
-
-def test_master_key_rotation_and_refusal(make_server, receiver, tmp_path):
-    d = str(tmp_path)
-    s = make_server(env=BASE_ENV, db_dir=d)
-    c = new_project(s)
-    rx = receiver()
-    hook = create(c, rx.url)
-    c.close()
-    assert s.stop() == 0
-
-    # A key that decrypts nothing: start-up refuses (exit 1) and says why.
-    wrong = dict(BASE_ENV, VIGIL_MASTER_KEY=OTHER_KEY, VIGIL_PORT="0", VIGIL_DEV="1")
-    r = run_vigil([], d, wrong)
-    assert r.returncode == 1, r
-    assert "cannot be decrypted" in r.stdout + r.stderr
-    no_key = dict(wrong)
-    del no_key["VIGIL_MASTER_KEY"]
-    r = run_vigil([], d, no_key)
-    assert r.returncode == 1 and "VIGIL_MASTER_KEY is not set" in r.stdout + r.stderr
-    # A malformed key stops start-up naming the setting (and never echoing the value).
-    r = run_vigil([], d, dict(wrong, VIGIL_MASTER_KEY="not-a-key-value"))
-    assert r.returncode == 2 and "VIGIL_MASTER_KEY" in r.stderr
-    assert "not-a-key-value" not in r.stderr
-
-    # The old key as previous: start-up re-encrypts under the new one.
-    rotated = dict(BASE_ENV, VIGIL_MASTER_KEY=OTHER_KEY, VIGIL_MASTER_KEY_PREVIOUS=MASTER_KEY)
-    s2 = make_server(env=rotated, db_dir=d)
-    assert "stored secrets re-encrypted" in s2.read_log()
-    assert s2.stop() == 0
-    # ... so the new key alone now suffices, and the secret still signs deliveries.
-    s3 = make_server(env=dict(BASE_ENV, VIGIL_MASTER_KEY=OTHER_KEY), db_dir=d)
-    c3 = Client(s3.port, c.key)
-    t = c3.post(f"/webhooks/{hook['webhook_id']}/test").json
-    assert t["status"] == "delivered", t
-    (headers, body, _), = rx.wait_for(1)
-    verify(hook["secret"], headers, body)
-    c3.close()
-    assert s3.stop() == 0
-
-    # `vigil reencrypt` moves rows to a third key; the server then starts with that key only.
-    r = run_vigil(["reencrypt"], d, {"VIGIL_MASTER_KEY": THIRD_KEY,
-                                     "VIGIL_MASTER_KEY_PREVIOUS": OTHER_KEY})
-    assert r.returncode == 0, r
-    assert "re-encrypted 1 of 1" in r.stdout
-    r = run_vigil(["reencrypt"], d, {"VIGIL_MASTER_KEY": OTHER_KEY})
-    assert r.returncode == 1 and "cannot be decrypted" in r.stderr
-    s4 = make_server(env=dict(BASE_ENV, VIGIL_MASTER_KEY=THIRD_KEY), db_dir=d)
-    assert s4.stop() == 0
-
-
-# --- address safety (docs/api.md#address-safety) ------------------------------------------------------------------
 
 def test_non_public_addresses_are_refused_without_allow_private(make_server, receiver, tmp_path):
     guarded = dict(BASE_ENV)
