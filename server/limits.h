@@ -126,6 +126,9 @@ constexpr int64_t kStorageFullLogIntervalMs = 10 * 1000;
 // Hard bound on the WAL file: past it the writer pauses between groups for a TRUNCATE checkpoint
 // (storage/options.h, storage/DESIGN.md).
 constexpr uint64_t kWalBoundBytes = storage::kDefaultWalBoundBytes;
+// Start-up runs PRAGMA quick_check only on a database at most this large: it reads every page, and
+// start-up time must not grow with the data (storage/options.h, storage/DESIGN.md).
+constexpr uint64_t kStartupQuickCheckMaxBytes = storage::kDefaultQuickCheckMaxBytes;
 
 // --- auth and rate limit ----------------------------------------------------------------------
 // Authenticated keys cached in memory (VIGIL_KEY_CACHE_SIZE); a miss costs one indexed read.

@@ -79,15 +79,22 @@ Status SqliteStatus(int code, const std::string& what) {
     case SQLITE_ROW:
       return Status::Ok();
     case SQLITE_FULL:
-      return Status::StorageFull("storage full: " + what);
+      return Status::StorageFull(what);
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
-    case SQLITE_IOERR:
-    case SQLITE_CANTOPEN:
-    case SQLITE_READONLY:
     case SQLITE_NOMEM:
     case SQLITE_PROTOCOL:
       return Status::StorageUnavailable("storage unavailable: " + what);
+    // The file itself failed: these say the database cannot be written (or read) right now, which
+    // the store reports on /health until a write succeeds again.
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+      return Status::StorageFault(what);
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return Status::StorageCorrupt(what);
     default:
       return Status::Internal("sqlite: " + what);
   }

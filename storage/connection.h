@@ -48,9 +48,11 @@ class Connection {
   std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> statements_;
 };
 
-// Runs `fn`, turning SQLite exceptions into a Status: a full disk is StorageFull; busy, locked, I/O
-// and similar conditions are StorageUnavailable (503: retry may help); anything else Internal. The
-// SQLite message is kept in the status for the log; the HTTP layer never sends it to clients.
+// Runs `fn`, turning SQLite exceptions into a Status: a full disk is StorageFull; busy and locked
+// are StorageUnavailable (503: retry may help); an I/O error, a read-only or unopenable file is
+// StorageFault (the message is SQLite's text); a damaged file or one that is not a database is
+// StorageCorrupt (SQLite's text); anything else Internal. The SQLite message is kept in the status
+// for the log; the HTTP layer never sends it to clients.
 Status GuardSqlite(const std::function<Status()>& fn);
 
 // Maps one SQLite result code to a Status (used by GuardSqlite and the writer's commit).

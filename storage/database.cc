@@ -14,6 +14,15 @@ Status Migrate(Connection* conn) {
     conn->Exec(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+    // A schema this binary does not know would be read and written with wrong assumptions.
+    const int known = EmbeddedMigrations().empty() ? 0 : EmbeddedMigrations().back().version;
+    const int64_t stored =
+        conn->db().execAndGet("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").getInt64();
+    if (stored > known) {
+      return Status::Conflict("its schema is version " + std::to_string(stored) +
+                              ", newer than this binary knows (" + std::to_string(known) +
+                              "): run the Vigil release that wrote it, or restore a backup");
+    }
     for (const Migration& m : EmbeddedMigrations()) {
       SQLite::Statement q(conn->db(), "SELECT 1 FROM schema_migrations WHERE version = ?");
       q.bind(1, m.version);

@@ -15,7 +15,8 @@ namespace storage {
 
 // Applies the embedded migrations (storage/migrations/) not yet recorded in schema_migrations, in
 // version order, each with its record in one transaction: never a half-applied schema. Fails with
-// the error of the first migration that fails; the ones before it stay applied.
+// the error of the first migration that fails; the ones before it stay applied. Fails with
+// Conflict, changing nothing, when the database records a migration newer than the binary's.
 // REQUIRES: `conn` is writable and no transaction is open on it. Storage-internal (Store::Open).
 Status Migrate(Connection* conn);
 

@@ -60,6 +60,7 @@ void Store::Impl::RunGroup(std::vector<JobPtr>& group) {
     recent_ids.Abort();
   }
   if ((!group_status.ok() || !audit_stored) && !audit.empty()) RequeueAudit(std::move(audit));
+  NoteGroupOutcome(group_status, results);
   for (size_t i = 0; i < runnable.size(); ++i) {
     // Nothing of a job is durable unless the group committed: a 2xx only follows a commit.
     runnable[i]->done.set_value(group_status.ok() ? results[i] : group_status);
@@ -225,6 +226,31 @@ Status Store::Impl::EndGroup(Status group_status) {
     });
   }
   return group_status;
+}
+
+namespace {
+
+// The failures that say the file cannot be written (or is damaged), as opposed to a busy lock or a
+// job's own refusal.
+bool IsFileFault(Code code) {
+  return code == Code::kStorageFault || code == Code::kStorageFull || code == Code::kStorageCorrupt;
+}
+
+}  // namespace
+
+void Store::Impl::NoteGroupOutcome(const Status& group_status, const std::vector<Status>& results) {
+  Status fault = IsFileFault(group_status.code()) ? group_status : Status::Ok();
+  for (size_t i = 0; fault.ok() && i < results.size(); ++i) {
+    if (IsFileFault(results[i].code())) fault = results[i];
+  }
+  std::lock_guard<std::mutex> lock(fault_mu);
+  if (fault.code() == Code::kStorageCorrupt) {
+    if (corrupt_fault.ok()) corrupt_fault = fault;
+  } else if (!fault.ok()) {
+    write_fault = fault;
+  } else if (group_status.ok()) {
+    write_fault = Status::Ok();
+  }
 }
 
 void Store::Impl::RequeueAudit(std::vector<AuditEntry> audit) {

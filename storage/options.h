@@ -44,6 +44,11 @@ constexpr size_t kDefaultEventIdGeneration = 131072;
 // gradually past that to a probe per id.
 constexpr size_t kDefaultEventIdFilterBytes = 8u << 20;
 
+// Start-up runs PRAGMA quick_check only on a database (with its WAL) at most this large: the check
+// reads every page, so its time grows with the file, and start-up must not (storage/DESIGN.md,
+// "Start-up checks"). Larger files get the bounded checks only.
+constexpr uint64_t kDefaultQuickCheckMaxBytes = 32u << 20;
+
 }  // namespace storage
 
 struct StoreOptions {
@@ -58,6 +63,7 @@ struct StoreOptions {
   size_t audit_buffer_max = storage::kDefaultAuditBufferMax;
   size_t event_id_generation = storage::kDefaultEventIdGeneration;
   size_t event_id_filter_bytes = storage::kDefaultEventIdFilterBytes;
+  uint64_t quick_check_max_bytes = storage::kDefaultQuickCheckMaxBytes;
 };
 
 }  // namespace vigil

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "storage/database.h"
+#include "storage/preflight.h"
 #include "storage/store_impl.h"
 
 namespace vigil {
@@ -26,10 +27,9 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
 }
 
 Status Store::Impl::Init() {
-  std::error_code ec;
-  const auto dir = std::filesystem::path(options.path).parent_path();
-  if (!dir.empty()) std::filesystem::create_directories(dir, ec);
-  Status s = GuardSqlite([&] {
+  Status s = PrepareFile();
+  if (!s.ok()) return s;
+  s = GuardSqlite([&] {
     ConnectionOptions wo;
     wo.path = options.path;
     wo.busy_timeout_ms = options.busy_timeout_ms;
@@ -49,9 +49,11 @@ Status Store::Impl::Init() {
         this);
     return Status::Ok();
   });
+  if (!s.ok()) return s.WithContext("database file " + options.path + ": ");
+  s = storage::CheckOpenDatabase(writer.get(), options.path, options.quick_check_max_bytes);
   if (!s.ok()) return s;
   s = storage::Migrate(writer.get());
-  if (!s.ok()) return s;
+  if (!s.ok()) return s.WithContext("database file " + options.path + ": ");
   s = GuardSqlite([&] {
     LoadRecentEventIds(writer.get(), &recent_ids);
     data_version = writer->db().execAndGet("PRAGMA data_version").getInt64();
@@ -76,6 +78,17 @@ Status Store::Impl::Init() {
   writer_thread = std::thread([this] { WriterLoop(); });
   checkpoint_thread = std::thread([this] { CheckpointLoop(); });
   return Status::Ok();
+}
+
+Status Store::Impl::PrepareFile() {
+  std::error_code ec;
+  const auto dir = std::filesystem::path(options.path).parent_path();
+  if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+  Status s = storage::CheckFileBeforeOpen(options.path);
+  if (!s.ok()) return s;
+  if (std::filesystem::exists(options.path, ec)) return Status::Ok();
+  return storage::CreateDatabaseFile(options.path)
+      .WithContext("cannot create database file " + options.path + ": ");
 }
 
 Store::~Store() { Close(); }
@@ -186,7 +199,19 @@ Status Store::Read(const std::function<Status(ReadTxn&)>& fn) {
     d.idle_readers.push_back(std::move(conn));
   }
   d.readers_cv.notify_one();
+  d.NoteReadOutcome(s);
   return s;
+}
+
+void Store::Impl::NoteReadOutcome(const Status& s) {
+  if (s.code() != Code::kStorageCorrupt) return;
+  std::lock_guard<std::mutex> lock(fault_mu);
+  if (corrupt_fault.ok()) corrupt_fault = s;
+}
+
+Status Store::Fault() const {
+  std::lock_guard<std::mutex> lock(impl_->fault_mu);
+  return impl_->corrupt_fault.ok() ? impl_->write_fault : impl_->corrupt_fault;
 }
 
 }  // namespace vigil

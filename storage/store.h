@@ -27,8 +27,10 @@ namespace vigil {
 class Store {
  public:
   // Opens (creating the file and its directory if needed), applies migrations, starts the writer
-  // and checkpointer threads. Fails with the SQLite error mapped to a Status (storage/connection.h)
-  // when the file cannot be opened or a migration fails.
+  // and checkpointer threads. Fails, with a message naming the file, when the file fails the
+  // start-up checks (storage/preflight.h: empty, not a database, damaged, not writable), when its
+  // schema is newer than the binary's migrations (Conflict), or with the SQLite error mapped to a
+  // Status (storage/connection.h) when it cannot be opened or a migration fails.
   static Result<std::unique_ptr<Store>> Open(const StoreOptions& options);
   // Close()s.
   ~Store();
@@ -72,6 +74,12 @@ class Store {
   // Merges of remembered event ids into the id index that failed and were rolled back (their ids
   // stay remembered; see storage/recent_event_ids.h).
   int64_t EventIdMergeFailures() const;
+
+  // The storage fault standing now, for /health: the writer's last failure to write the file (an
+  // I/O error, a read-only file, a full disk: StorageFault or StorageFull), until a later group
+  // commits without one; or a damaged file seen by any read or write (StorageCorrupt), kept until
+  // the process restarts, since nothing here repairs it. Ok when there is neither. Thread-safe.
+  Status Fault() const;
 
   // Stops accepting jobs, drains the queue, stops the threads and checkpoints the WAL (TRUNCATE).
   // Idempotent.

@@ -33,6 +33,8 @@ struct Store::Impl {
 
   explicit Impl(const StoreOptions& options);
   Status Init();
+  // Refuses a file start-up must not use (storage/preflight.h) and creates a missing one.
+  Status PrepareFile();
   // Queues `job` (setting its deadline); Overloaded when the store is closing or the queue is
   // full.
   Status Enqueue(JobPtr job);
@@ -62,6 +64,11 @@ struct Store::Impl {
   // The writer's transaction is gone: on a full disk or an I/O error SQLite may roll it back by
   // itself.
   bool TransactionLost();
+
+  // Records what a finished group says about the file (see Store::Fault): its status and its jobs'.
+  void NoteGroupOutcome(const Status& group_status, const std::vector<Status>& results);
+  // Records a damaged file seen by a read.
+  void NoteReadOutcome(const Status& s);
 
   // --- WAL upkeep (checkpoints.cc) ---
   void CheckpointLoop();
@@ -105,6 +112,10 @@ struct Store::Impl {
   std::thread checkpoint_thread;
   std::unique_ptr<Connection> checkpointer;
   std::once_flag close_once;
+
+  mutable std::mutex fault_mu;
+  Status write_fault;    // the last group's failure to write the file; Ok once a group commits
+  Status corrupt_fault;  // the first damage seen; kept until restart
 };
 
 }  // namespace vigil

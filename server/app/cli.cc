@@ -100,6 +100,7 @@ Result<std::unique_ptr<Store>> OpenStore(const Config& c) {
   o.event_id_generation = limits::kEventIdGeneration;
   o.event_id_filter_bytes = limits::kEventIdFilterBytes;
   o.wal_bound_bytes = limits::kWalBoundBytes;
+  o.quick_check_max_bytes = limits::kStartupQuickCheckMaxBytes;
   return Store::Open(o);
 }
 
@@ -119,7 +120,8 @@ int Serve(const Config& config) {
 
   auto store = OpenStore(config);
   if (!store.ok()) {
-    log::Error("cannot open database",
+    // The message names the file and the cause (storage/preflight.h); never a setting's value.
+    log::Error("cannot open database, refusing to start",
                {log::Str("path", config.db_path), log::Str("error", store.status().message())});
     return 1;
   }

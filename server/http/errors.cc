@@ -73,8 +73,11 @@ int HttpStatusFor(Code code) {
     case Code::kUnavailable:
     case Code::kStorageUnavailable:
     case Code::kStorageFull:
+    case Code::kStorageFault:
     case Code::kNotConfigured:
       return 503;
+    // A damaged file is not something a retry fixes: a server error, while /health says why.
+    case Code::kStorageCorrupt:
     case Code::kInternal:
       return 500;
     case Code::kBadGateway:
@@ -102,8 +105,10 @@ void LogStorageFull(const std::string& detail) {
 std::string ClientMessage(const Status& status) {
   switch (status.code()) {
     case Code::kInternal:
+    case Code::kStorageCorrupt:
       return "internal error";
     case Code::kStorageUnavailable:
+    case Code::kStorageFault:
       return "storage unavailable, retry later";
     case Code::kStorageFull:
       return "storage full, retry later";
@@ -131,6 +136,7 @@ ErrorResponse MapError(const Status& status) {
     // has not set up.
     case Code::kUnavailable:
     case Code::kStorageUnavailable:
+    case Code::kStorageFault:
     case Code::kOverloaded:
       out.headers.emplace_back("Retry-After", "1");
       break;
@@ -172,8 +178,23 @@ Status StatusForHttpRefusal(int http_status) {
   }
 }
 
+// The server's own failures, whose text the request's log line carries (it is never sent).
+bool LogsErrorText(Code code) {
+  switch (code) {
+    case Code::kInternal:
+    case Code::kStorageUnavailable:
+    case Code::kStorageFull:
+    case Code::kStorageFault:
+    case Code::kStorageCorrupt:
+      return true;
+    default:
+      return false;
+  }
+}
+
 void SendError(RequestContext& ctx, const Status& status) {
   ctx.error = status.code();
+  if (LogsErrorText(status.code())) ctx.error_text = status.message();
   SendError(*ctx.res, status);
 }
 

@@ -436,6 +436,7 @@ void Pipeline::LogRequest(const RequestContext& ctx, const httplib::Response& re
       log::Str("client_ip", AuditText(ctx.client_ip, limits::kMaxAuditIpBytes))};
   if (!ctx.auth.project_id.empty()) fields.push_back(log::Str("project_id", ctx.auth.project_id));
   if (!ctx.key_id.empty()) fields.push_back(log::Str("key_id", ctx.key_id));
+  if (!ctx.error_text.empty()) fields.push_back(log::Str("error", ctx.error_text));
   services_.metrics->ObserveRequest(ctx.route, req.method, res.status, duration_us / 1e6);
   if (res.status < 500) return log::Info("request", fields);
   log::Warn("request", fields);

@@ -41,10 +41,13 @@ struct RequestContext {
   // Set by the pipeline for the request log, the metrics and the audit row.
   std::string request_id;
   std::chrono::steady_clock::time_point start;
-  const char* route = "-";         // the matched route's pattern (static storage)
-  std::string client_ip;           // the socket peer, or the trusted proxy header's address
-  std::string key_id;              // the authenticated key, or "admin"
-  Code error = Code::kOk;          // the code of the error response sent, if one was
+  const char* route = "-";  // the matched route's pattern (static storage)
+  std::string client_ip;    // the socket peer, or the trusted proxy header's address
+  std::string key_id;       // the authenticated key, or "admin"
+  Code error = Code::kOk;   // the code of the error response sent, if one was
+  // The server-side detail of that error (SQLite's text, a bug's message) for the request's log
+  // line only; empty for a client's own mistakes, whose message the response already carries.
+  std::string error_text;
   bool close_after = false;        // the body was not read: linger when closing the connection
   const Route* matched = nullptr;  // the route, once routing found one
   // The body still on the wire; only while the pipeline reads it (then null).
@@ -72,9 +75,13 @@ struct ErrorResponse {
 };
 ErrorResponse MapError(const Status& status);
 int HttpStatusFor(Code code);
+// True for the codes of the server's own failures (internal and storage errors): their message is
+// written to the request's log line.
+bool LogsErrorText(Code code);
 
 // Sends MapError(status) and records its code on the context (the request log and the alert sink
-// tell shed load from failures by it).
+// tell shed load from failures by it), and for the server's own failures its message (the log line
+// carries it).
 void SendError(RequestContext& ctx, const Status& status);
 // For the few answers given before a request has a context (httplib's own refusals).
 void SendError(httplib::Response& res, const Status& status);

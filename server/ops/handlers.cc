@@ -16,9 +16,41 @@
 
 namespace vigil {
 
+std::string HealthReason(const Status& fault) {
+  switch (fault.code()) {
+    case Code::kOk:
+      return "";
+    case Code::kStorageCorrupt:
+      return "database is corrupt: " + fault.message();
+    default:
+      return "database is not writable: " + fault.message();
+  }
+}
+
+namespace {
+
+// The 503 of an unhealthy server: the usual error envelope plus the reason, for the operator (the
+// reason is SQLite's text for the condition, never request data).
+void SendUnhealthy(RequestContext& ctx, const std::string& reason) {
+  ctx.error = Code::kUnavailable;
+  ctx.error_text = reason;
+  JsonWriter w;
+  w.BeginObject()
+      .Field("ok", false)
+      .Field("error", "database unavailable")
+      .Field("status", "unavailable")
+      .Field("reason", reason)
+      .EndObject();
+  SendJson(*ctx.res, HttpStatusFor(Code::kUnavailable), w.Take());
+}
+
+}  // namespace
+
 void OpsHandlers::Health(RequestContext& ctx) {
+  const Status fault = store_.Fault();
+  if (!fault.ok()) return SendUnhealthy(ctx, HealthReason(fault));
   Status s = store_.Read([](ReadTxn& txn) { return storage::Ping(txn); });
-  if (!s.ok()) return SendError(ctx, Status::Unavailable("database unavailable"));
+  if (!s.ok()) return SendUnhealthy(ctx, "database is not readable: " + s.message());
   JsonWriter w;
   w.BeginObject()
       .Field("ok", true)

@@ -13,6 +13,10 @@ class HaltRegistry;
 class Metrics;
 class Store;
 
+// What /health says about a storage fault (Store::Fault): "database is corrupt: <SQLite's text>"
+// or "database is not writable: <SQLite's text>"; "" when `fault` is ok.
+std::string HealthReason(const Status& fault);
+
 class OpsHandlers {
  public:
   // Every reference must outlive the handlers. `security_txt` is the file served, "" = 404.
@@ -24,6 +28,8 @@ class OpsHandlers {
         abuse_(abuse),
         security_txt_(std::move(security_txt)) {}
 
+  // 200 when the database can be read and the writer's last attempt wrote it; else 503 with the
+  // reason (docs/api.md#health).
   void Health(RequestContext& ctx);
   void Scrape(RequestContext& ctx);
   void SecurityTxt(RequestContext& ctx);

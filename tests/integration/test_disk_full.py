@@ -1,7 +1,8 @@
 """Disk full: the database lives on a small size-limited tmpfs. Clients that honour Retry-After
 ingest until the volume is full; ingestion must then fail with a clear 503 "storage full" carrying
-Retry-After, the process must stay up and keep answering reads, and once an operator frees space
-(deletes a ballast file on the volume) the same clients finish with every batch stored. Nothing
+Retry-After, the process must stay up and keep answering reads, /health must say the database is not
+writable, and once an operator frees space (deletes a ballast file on the volume) the same clients
+finish with every batch stored and /health is 200 again. Nothing
 acknowledged may be lost: checked in the file itself after a clean restart.
 
 Mounting a tmpfs needs root (CI runs as root); elsewhere the test is skipped, saying why."""
@@ -108,6 +109,7 @@ def test_full_disk_answers_503_keeps_running_and_resumes_after_space_is_freed(sm
                     break
             time.sleep(0.1)
         resumed_in = time.time() - full_at
+        health_after = s.client().get("/health", auth=False)
     finally:
         stop.set()
         for t in threads:
@@ -131,7 +133,10 @@ def test_full_disk_answers_503_keeps_running_and_resumes_after_space_is_freed(sm
           f"/health while full: {health.status}, a read while full: {read.status}; "
           f"{sum(counts.values())} events checked in the file, lost {len(lost)}, "
           f"partial {len(partial)} ({time.time() - start:.1f} s)")
-    assert health.status == 200 and read.status == 200
+    assert read.status == 200
+    assert health.status == 503, health
+    assert health.json["reason"] == "database is not writable: database or disk is full", health
+    assert health_after.status == 200, health_after
     assert set(errors) <= {("storage full, retry later", "5"), ("server busy, retry later", "1")}
     assert ("storage full, retry later", "5") in errors
     assert lost == [] and partial == {}
