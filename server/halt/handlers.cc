@@ -6,6 +6,7 @@
 #include "server/codec/json_codec.h"
 #include "server/halt/halt.h"
 #include "server/halt/service.h"
+#include "server/http/connection.h"
 #include "server/http/log.h"
 #include "server/http/server.h"
 #include "server/limits.h"
@@ -24,12 +25,31 @@ struct StreamState {
   bool sent_first = false;
   std::chrono::steady_clock::time_point deadline;
   std::chrono::seconds keepalive;
+  int fd = -1;  // the connection's socket, watched for the client closing it; -1 when unknown
 };
 
 std::string HaltFrame(const std::string& reason) {
   std::string data = "{\"reason\":";
   AppendJsonString(&data, reason);
   return "event: halt\ndata: " + data + "}\n\n";
+}
+
+// Waits, holding `lock` on the subscriber, until a halt or a shutdown is announced or `until`
+// passes; false as soon as the client has closed the connection (checked every
+// limits::kHaltStreamPeerCheckMs), so a departed client frees its slot without waiting for a write
+// to fail.
+bool AwaitAnnouncement(StreamState& state, std::unique_lock<std::mutex>& lock,
+                       std::chrono::steady_clock::time_point until) {
+  const auto check = std::chrono::milliseconds(limits::kHaltStreamPeerCheckMs);
+  for (;;) {
+    const auto slice = std::min(until, std::chrono::steady_clock::now() + check);
+    if (state.sub->cv.wait_until(lock, slice,
+                                 [&] { return state.sub->reason || state.sub->closed; })) {
+      return true;
+    }
+    if (std::chrono::steady_clock::now() >= until) return true;
+    if (PeerClosed(state.fd)) return false;
+  }
 }
 
 // Writes what the stream owes its client next; false ends the stream (the client has gone).
@@ -49,7 +69,7 @@ bool WriteNextFrame(StreamState& state, httplib::DataSink& sink) {
   }
   std::unique_lock<std::mutex> lock(state.sub->mu);
   const auto until = std::min(state.deadline, std::chrono::steady_clock::now() + state.keepalive);
-  state.sub->cv.wait_until(lock, until, [&] { return state.sub->reason || state.sub->closed; });
+  if (!AwaitAnnouncement(state, lock, until)) return false;  // the client has gone
   if (state.sub->reason) {
     const std::string frame = HaltFrame(*state.sub->reason);
     lock.unlock();
@@ -103,7 +123,7 @@ void HaltHandlers::Stream(RequestContext& ctx) {
   // here or announced to this subscriber (the frame is sent once either way).
   auto sub = streams_.Subscribe(ctx.auth.project, id);
   if (!sub.ok()) {
-    ctx.res->set_header("Retry-After", "5");
+    ctx.res->set_header("Retry-After", std::to_string(limits::kHaltStreamRetryAfterSec));
     return SendError(ctx, sub.status());
   }
   auto state = std::make_shared<StreamState>();
@@ -111,6 +131,9 @@ void HaltHandlers::Stream(RequestContext& ctx) {
   state->execution_id = id;
   state->deadline = std::chrono::steady_clock::now() + std::chrono::hours(1);
   state->keepalive = keepalive_;
+  // Known on plain HTTP; with native TLS the socket is found from the connection's ports.
+  state->fd = CurrentConnectionSocket();
+  if (state->fd < 0) state->fd = FindConnectionSocket(ctx.req->local_port, ctx.req->remote_port);
   auto persisted = store_.ReadValue(
       [&](ReadTxn& txn) { return storage::GetHaltState(txn, ctx.auth.project, id); });
   if (!persisted.ok()) {
