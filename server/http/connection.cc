@@ -42,15 +42,6 @@ int FindConnectionSocket(int local_port, int remote_port) {
   return found;
 }
 
-bool PeerClosed(int fd) {
-  if (fd < 0) return false;
-  // POLLRDHUP (not POLLIN): bytes the client sent and nobody reads do not count as a close, and
-  // do not make every check return at once.
-  pollfd p{fd, POLLRDHUP, 0};
-  if (poll(&p, 1, 0) <= 0) return false;
-  return (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0;
-}
-
 void LingeringClose(int fd) {
   if (fd < 0) return;
   ::shutdown(fd, SHUT_WR);
