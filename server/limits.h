@@ -112,6 +112,10 @@ constexpr size_t kLingerMaxBytes = 64u << 20;
 // NDJSON streams (exports, audit-log downloads) open at once. Each holds a reader connection and
 // its snapshot for as long as the client takes to read, so they are few; more get 503.
 constexpr int kMaxConcurrentStreams = 2;
+// Retry-After on 503 "too many halt streams": slots free up as executions end or clients leave,
+// which takes longer than an overloaded queue (1 s) drains; an SDK retrying every second for a
+// full cap would only add load.
+constexpr int kHaltStreamRetryAfterSec = 5;
 // Bytes gathered before a chunk of a stream is written (fewer, larger writes).
 constexpr size_t kStreamChunkBytes = 64 * 1024;
 // In-flight requests finish within this after SIGTERM.

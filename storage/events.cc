@@ -147,18 +147,18 @@ void RecordModelUsage(Connection* conn, int64_t project, const std::vector<Model
   }
 }
 
-// Adds what the batch stored to each execution's event count (and revision), and reports every
-// execution the batch named.
-void CountInserted(Connection* conn, int64_t project, const std::vector<Target>& targets,
-                   IngestResult* out) {
+// Adds what the batch stored to each execution's event count (and revision), records `now_ms` as
+// its last receipt, and reports every execution the batch named.
+void CountInserted(Connection* conn, int64_t project, int64_t now_ms,
+                   const std::vector<Target>& targets, IngestResult* out) {
   auto& cnt = conn->Prepare(
-      "UPDATE executions SET event_count = event_count + ?, revision = revision + 1"
-      " WHERE project = ? AND id = ?");
+      "UPDATE executions SET event_count = event_count + ?, revision = revision + 1,"
+      " last_received_at = ? WHERE project = ? AND id = ?");
   for (const Target& t : targets) {
     out->touched.push_back({*t.execution_id, t.row_id, t.terminal, t.inserted});
     if (t.inserted == 0) continue;
     cnt.reset();
-    BindAll(cnt, t.inserted, project, t.row_id);
+    BindAll(cnt, t.inserted, now_ms, project, t.row_id);
     cnt.exec();
   }
 }
@@ -176,7 +176,7 @@ Result<IngestResult> IngestEvents(WriteTxn& txn, int64_t project, const std::vec
     std::vector<ModelSeen> models;
     InsertNewEvents(txn, project, events, &targets, &out, &models);
     RecordModelUsage(txn.conn(), project, models);
-    CountInserted(txn.conn(), project, targets.list, &out);
+    CountInserted(txn.conn(), project, now_ms, targets.list, &out);
     return Status::Ok();
   });
 }

@@ -47,10 +47,12 @@ Result<UpsertResult> UpsertExecution(WriteTxn& txn, int64_t project, const Execu
           " ended_at = ?, duration_ms = ?, total_tokens_in = ?, total_tokens_out = ?,"
           " estimated_cost_usd = ?, input_summary = ?, output_summary = ?, crash_signature = ?,"
           " sdk_version = ?, sdk_language = ?, failure_group_id = ?, budget = ?, halt_reason = ?,"
-          " halt_requested_at = ?, name = ?, revision = revision + 1 WHERE project = ? AND id = ?");
+          " halt_requested_at = ?, name = ?, revision = revision + 1, last_received_at = ?"
+          " WHERE project = ? AND id = ?");
       BindExecutionFields(upd, out.execution);
-      upd.bind(19, project);
-      upd.bind(20, row->id);
+      upd.bind(19, now_ms);
+      upd.bind(20, project);
+      upd.bind(21, row->id);
       upd.exec();
     }
     return Status::Ok();
@@ -123,10 +125,10 @@ Result<std::optional<ExecutionDetail>> GetExecution(Txn& txn, int64_t project,
 
 Result<int64_t> PruneExecutions(WriteTxn& txn, int64_t project, int64_t cutoff_ms, int64_t limit) {
   txn.recent()->NoteDeletes();  // the executions' events go with them
-  // started_at <= ended_at, so the started_at bound lets the index narrow the scan.
+  // received_at <= last_received_at, so the received_at bound lets the index narrow the scan.
   return Changes(txn.conn(),
                  "DELETE FROM executions WHERE id IN (SELECT id FROM executions WHERE project = ?"
-                 " AND started_at < ? AND COALESCE(ended_at, started_at) < ? LIMIT ?)",
+                 " AND received_at < ? AND last_received_at < ? LIMIT ?)",
                  project, cutoff_ms, cutoff_ms, limit);
 }
 

@@ -22,7 +22,8 @@ namespace vigil::storage {
 // execution `patch.execution_id`, creating it when missing. Creating one counts it against the
 // project's quota for the period, exactly once per execution whichever path creates it (this or
 // IngestEvents). Every write bumps the execution's revision. Returns the stored state after the
-// merge and whether this call created it.
+// merge and whether this call created it. `now_ms` is also recorded as the execution's last
+// receipt (and, when this call creates it, its first).
 Result<UpsertResult> UpsertExecution(WriteTxn& txn, int64_t project, const ExecutionPatch& patch,
                                      int64_t now_ms);
 // One page of the project's executions matching every set field of `filter` (AND), newest
@@ -35,8 +36,9 @@ Result<std::vector<Execution>> ListExecutions(Txn& txn, int64_t project,
 Result<std::optional<ExecutionDetail>> GetExecution(Txn& txn, int64_t project,
                                                     const std::string& execution_id,
                                                     int64_t max_events);
-// Deletes at most `limit` executions of `project` that ended (or started, if never ended) before
-// `cutoff_ms`, with their events, findings and model history (cascade). Returns how many.
+// Deletes at most `limit` executions of `project` whose last write the server received before
+// `cutoff_ms` (its own clock, never the client's timestamps), with their events, findings and
+// model history (cascade). Returns how many.
 Result<int64_t> PruneExecutions(WriteTxn& txn, int64_t project, int64_t cutoff_ms, int64_t limit);
 
 }  // namespace vigil::storage

@@ -132,11 +132,12 @@ int64_t InsertExecutionRow(Connection* conn, int64_t project, const Execution& e
       "INSERT INTO executions(parent_execution_id, status, started_at, ended_at, duration_ms,"
       " total_tokens_in, total_tokens_out, estimated_cost_usd, input_summary, output_summary,"
       " crash_signature, sdk_version, sdk_language, failure_group_id, budget, halt_reason,"
-      " halt_requested_at, name, project, execution_id) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      " halt_requested_at, name, project, execution_id, received_at, last_received_at) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?21, ?21)");
   BindExecutionFields(ins, e);
   ins.bind(19, project);
   ins.bind(20, e.execution_id);
+  ins.bind(21, now_ms);
   ins.exec();
   const int64_t id = conn->db().getLastInsertRowid();
   // Quota accounting: once per execution, when its row is created by any path

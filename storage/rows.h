@@ -42,8 +42,9 @@ std::optional<ExecutionRow> FindExecutionRow(Connection* conn, int64_t project,
 // Binds the stored fields of `e` to parameters 1..18, in the column order of InsertExecutionRow
 // and of the UPDATE in storage/executions.cc.
 void BindExecutionFields(SQLite::Statement& q, const Execution& e);
-// Inserts the execution `e` of `project` and counts it against the project's quota (once per
-// execution, whichever path creates it); returns its row id. Throws SQLite::Exception.
+// Inserts the execution `e` of `project`, received at `now_ms` (the server's clock), and counts it
+// against the project's quota (once per execution, whichever path creates it); returns its row
+// id. Throws SQLite::Exception.
 int64_t InsertExecutionRow(Connection* conn, int64_t project, const Execution& e, int64_t now_ms);
 
 #define VIGIL_EVENT_COLUMNS \

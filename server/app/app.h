@@ -19,6 +19,7 @@
 #include "server/halt/halt.h"
 #include "server/halt/service.h"
 #include "server/http/metrics.h"
+#include "server/http/peer_watch.h"
 #include "server/http/pipeline.h"
 #include "server/http/request.h"
 #include "server/http/server.h"
@@ -59,6 +60,7 @@ class App {
   Detection detection_;
   HaltRegistry halts_;
   HaltService halt_service_;
+  PeerWatch peers_;  // outlives the handlers, whose halt streams it watches
   Metrics metrics_;
   std::unique_ptr<RetentionWorker> retention_;
   std::unique_ptr<AbuseMonitor> abuse_;

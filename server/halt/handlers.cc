@@ -6,7 +6,9 @@
 #include "server/codec/json_codec.h"
 #include "server/halt/halt.h"
 #include "server/halt/service.h"
+#include "server/http/connection.h"
 #include "server/http/log.h"
+#include "server/http/peer_watch.h"
 #include "server/http/server.h"
 #include "server/limits.h"
 #include "storage/halts.h"
@@ -24,12 +26,31 @@ struct StreamState {
   bool sent_first = false;
   std::chrono::steady_clock::time_point deadline;
   std::chrono::seconds keepalive;
+  bool client_gone = false;     // the client closed the connection (guarded by sub->mu)
+  std::shared_ptr<void> watch;  // watching the connection for that; dropped before it is closed
 };
 
 std::string HaltFrame(const std::string& reason) {
   std::string data = "{\"reason\":";
   AppendJsonString(&data, reason);
   return "event: halt\ndata: " + data + "}\n\n";
+}
+
+// Asks `peers` to wake the stream as soon as its client closes the connection, so a departed
+// client frees its thread, descriptor and slot at once rather than at the next keepalive.
+void WatchClient(PeerWatch& peers, const httplib::Request& req,
+                 const std::shared_ptr<StreamState>& state) {
+  // Known on plain HTTP; with native TLS the socket is found from the connection's ports.
+  int fd = CurrentConnectionSocket();
+  if (fd < 0) fd = FindConnectionSocket(req.local_port, req.remote_port);
+  std::weak_ptr<StreamState> weak = state;
+  state->watch = peers.Watch(fd, [weak] {
+    auto s = weak.lock();
+    if (!s) return;
+    std::lock_guard<std::mutex> lock(s->sub->mu);
+    s->client_gone = true;
+    s->sub->cv.notify_all();
+  });
 }
 
 // Writes what the stream owes its client next; false ends the stream (the client has gone).
@@ -49,7 +70,9 @@ bool WriteNextFrame(StreamState& state, httplib::DataSink& sink) {
   }
   std::unique_lock<std::mutex> lock(state.sub->mu);
   const auto until = std::min(state.deadline, std::chrono::steady_clock::now() + state.keepalive);
-  state.sub->cv.wait_until(lock, until, [&] { return state.sub->reason || state.sub->closed; });
+  state.sub->cv.wait_until(
+      lock, until, [&] { return state.sub->reason || state.sub->closed || state.client_gone; });
+  if (state.client_gone) return false;  // nobody to write to: the stream ends at once
   if (state.sub->reason) {
     const std::string frame = HaltFrame(*state.sub->reason);
     lock.unlock();
@@ -103,7 +126,7 @@ void HaltHandlers::Stream(RequestContext& ctx) {
   // here or announced to this subscriber (the frame is sent once either way).
   auto sub = streams_.Subscribe(ctx.auth.project, id);
   if (!sub.ok()) {
-    ctx.res->set_header("Retry-After", "5");
+    ctx.res->set_header("Retry-After", std::to_string(limits::kHaltStreamRetryAfterSec));
     return SendError(ctx, sub.status());
   }
   auto state = std::make_shared<StreamState>();
@@ -127,12 +150,14 @@ void HaltHandlers::Stream(RequestContext& ctx) {
   res.set_header("Cache-Control", "no-cache, no-transform");
   res.set_header("Connection", "keep-alive");
   res.set_header("X-Accel-Buffering", "no");
+  WatchClient(peers_, *ctx.req, state);
   HaltRegistry* registry = &streams_;
   const int64_t project = ctx.auth.project;
   res.set_chunked_content_provider(
       "text/event-stream",
       [state](size_t, httplib::DataSink& sink) { return WriteNextFrame(*state, sink); },
       [registry, project, state](bool) {
+        state->watch.reset();  // runs before the connection is closed
         registry->Unsubscribe(project, state->execution_id, state->sub);
       });
 }

@@ -10,14 +10,15 @@ namespace vigil {
 
 class HaltRegistry;
 class HaltService;
+class PeerWatch;
 class Store;
 
 class HaltHandlers {
  public:
   // Every reference must outlive the handlers (a stream outlives its handler call).
-  HaltHandlers(HaltService& service, HaltRegistry& streams, Store& store,
+  HaltHandlers(HaltService& service, HaltRegistry& streams, Store& store, PeerWatch& peers,
                std::chrono::seconds keepalive)
-      : service_(service), streams_(streams), store_(store), keepalive_(keepalive) {}
+      : service_(service), streams_(streams), store_(store), peers_(peers), keepalive_(keepalive) {}
 
   void Halt(RequestContext& ctx);
   void Stream(RequestContext& ctx);
@@ -26,6 +27,7 @@ class HaltHandlers {
   HaltService& service_;
   HaltRegistry& streams_;
   Store& store_;
+  PeerWatch& peers_;                // ends a stream as soon as its client closes the connection
   std::chrono::seconds keepalive_;  // between keepalive comments on an idle stream
 };
 

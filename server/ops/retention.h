@@ -1,5 +1,6 @@
-// Retention (docs/operations.md#retention): a background job that deletes executions older than
-// each project's retention (or the global default), with their events and findings, in bounded
+// Retention (docs/operations.md#retention): a background job that deletes executions the server
+// last received a write for longer ago than each project's retention (or the global default), by
+// the server's clock and never a client's, with their events and findings, in bounded
 // batches so it never holds the writer for long; webhook delivery logs after 30 days, audit rows
 // after VIGIL_AUDIT_RETENTION_DAYS, Stripe event ids and resolved abuse signals after 90 days.
 // Groups stay; their counters follow because they are computed on read.

@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import tempfile
 import time
@@ -197,3 +198,18 @@ def new_project_client(server, email_prefix, name="Other"):
     p.info = info
     p.project_id = info["project_id"]
     return p
+
+
+DAY_MS = 24 * 3600 * 1000
+
+
+def set_received(db_path, execution_id, received_ms, last_received_ms):
+    """Makes the execution `execution_id` look received first and last at these times (the
+    server's clock, Unix ms), as if it had been stored then: what retention measures ages by."""
+    db = sqlite3.connect(db_path, timeout=10)
+    with db:
+        n = db.execute("UPDATE executions SET received_at = ?, last_received_at = ?"
+                       " WHERE execution_id = ?",
+                       (received_ms, last_received_ms, execution_id)).rowcount
+    db.close()
+    assert n == 1, execution_id

@@ -1,6 +1,7 @@
 """Halt channel over a real SSE connection (docs/api.md#request-a-halt, docs/api.md#halt-stream, docs/detection.md#auto-halt)."""
 import json
 import socket
+import struct
 import threading
 import time
 import uuid
@@ -138,9 +139,40 @@ def test_stream_bounds_answer_503(make_server):
     c = s.client()
     open_streams = [SseStream(s.port, f"b-{i}") for i in range(2)]
     r = c.get("/executions/b-3/halt-stream")
-    assert r.status == 503
-    assert r.json["error"] == "too many halt streams" and r.headers["retry-after"] == "5"
+    assert r.status == 503 and r.headers["content-type"] == "application/json"
+    assert r.json == {"ok": False, "error": "too many halt streams"}
+    assert r.headers["retry-after"] == "5"
     for st in open_streams:
+        st.close()
+
+
+def test_streams_their_clients_closed_free_their_slots_within_a_second(make_server):
+    # Keepalives at the default 15 s: only noticing the closed connections frees the slots in time.
+    s = make_server(env={"VIGIL_SSE_MAX_PER_PROJECT": "4", "VIGIL_SSE_MAX": "4"})
+    streams = [SseStream(s.port, f"gone-{i}") for i in range(4)]
+    for st in streams:
+        assert st.status == 200 and next(st.frames()).startswith(": subscribed")
+    refused = SseStream(s.port, "gone-over")
+    assert refused.status == 503 and refused.headers["retry-after"] == "5"
+    refused.close()
+    for i, st in enumerate(streams):
+        if i % 2:  # half reset the connection, half close it cleanly
+            st.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        st.close()
+    closed_at = time.time()
+    reopened = []
+    while len(reopened) < 4 and time.time() - closed_at < 5:
+        st = SseStream(s.port, f"back-{len(reopened)}")
+        if st.status == 200:
+            reopened.append(st)
+        else:
+            st.close()
+            time.sleep(0.05)
+    elapsed = time.time() - closed_at
+    assert len(reopened) == 4 and elapsed < 2, elapsed
+    over = SseStream(s.port, "back-over")
+    assert over.status == 503  # the cap still holds with the new streams
+    for st in reopened + [over]:
         st.close()
 
 

@@ -195,24 +195,30 @@ def test_metrics_fail_closed_without_tokens(server):
 def test_retention_removes_exactly_what_is_older_than_the_window(admin_server):
     import datetime
     import subprocess
-    from harness import BIN
+    from harness import BIN, DAY_MS, set_received
     a = admin(admin_server)
     p = fresh_project(admin_server)
     pid = p.info["project_id"]
     now = datetime.datetime.now(datetime.timezone.utc)
+    now_ms = int(now.timestamp() * 1000)
 
     def ts(days):
         return (now - datetime.timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
+    # Ages count from the server's receipt (set here as if received then), not the clients' clocks.
     p.post("/executions", {"execution_id": "old-ended", "started_at": ts(12), "ended_at": ts(11),
                            "status": "crashed", "crash_signature": "1111222233334444"})
     p.post("/events", [{"event_id": "old-e1", "execution_id": "old-ended", "event_type": "x",
                         "timestamp": ts(12)}])
+    set_received(admin_server.db, "old-ended", now_ms - 12 * DAY_MS, now_ms - 11 * DAY_MS)
     p.post("/executions", {"execution_id": "old-start-recent-end", "started_at": ts(9),
                            "ended_at": ts(1), "status": "completed"})
+    set_received(admin_server.db, "old-start-recent-end", now_ms - 9 * DAY_MS, now_ms - DAY_MS)
     p.post("/executions", {"execution_id": "recent", "started_at": ts(2)})
+    p.post("/executions", {"execution_id": "skewed-clock", "started_at": ts(9000)})
     other = fresh_project(admin_server)  # no retention of its own, global default keeps forever
     other.post("/executions", {"execution_id": "old-elsewhere", "started_at": ts(30)})
+    set_received(admin_server.db, "old-elsewhere", now_ms - 30 * DAY_MS, now_ms - 30 * DAY_MS)
     r = a.post(f"/admin/projects/{pid}/retention", {"days": 7})
     assert r.json == {"ok": True, "project_id": pid, "retention_days": 7}
     assert a.get(f"/admin/projects/{pid}").json["project"]["retention_days"] == 7
@@ -224,6 +230,7 @@ def test_retention_removes_exactly_what_is_older_than_the_window(admin_server):
     assert p.get("/executions/old-ended").status == 404
     assert p.get("/executions/old-start-recent-end").status == 200
     assert p.get("/executions/recent").status == 200
+    assert p.get("/executions/skewed-clock").status == 200
     assert other.get("/executions/old-elsewhere").status == 200
     groups = p.get("/failure-groups").json["failure_groups"]
     crash = [g for g in groups if g["failure_class"] == "crashes"]

@@ -1,10 +1,16 @@
 // Executions: the merge rule on write, quota accounting, filtered lists, details, retention.
 #include "storage/executions.h"
 
+#include <SQLiteCpp/Database.h>
 #include <doctest/doctest.h>
+#include <unistd.h>
 
+#include <filesystem>
+
+#include "domain/time_util.h"
 #include "storage/detection.h"
 #include "storage/events.h"
+#include "tests/storage/old_schema.h"
 #include "tests/storage/temp_store.h"
 
 using namespace vigil;
@@ -152,16 +158,16 @@ TEST_CASE("GetExecution returns the first events, the total and the llm_call tok
 
 TEST_CASE("PruneExecutions deletes the project's old executions in batches, with their events") {
   TempStore t;
+  // Received at 10 (the server's clock), whatever their own timestamps say.
   for (int i = 1; i <= 3; ++i) {
-    ExecutionPatch p = Patch("old" + std::to_string(i), ExecutionStatus::kCompleted, 10);
-    p.ended_at_ms = 20;
-    Upsert(t, t.a, p);
-    Upsert(t, t.b, p);
+    ExecutionPatch p = Patch("old" + std::to_string(i), ExecutionStatus::kCompleted, 5000);
+    p.ended_at_ms = 6000;
+    Upsert(t, t.a, p, 10);
+    Upsert(t, t.b, p, 10);
   }
-  Upsert(t, t.a,
-         Patch("running", ExecutionStatus::kStarted, 10));  // never ended: judged by its start
-  Upsert(t, t.a, Patch("new", ExecutionStatus::kStarted, 5000));
-  t.Ingest(t.a, {MakeEvent("ev", "old1", 1, 10)});
+  Upsert(t, t.a, Patch("running", ExecutionStatus::kStarted, 5000), 10);
+  Upsert(t, t.a, Patch("new", ExecutionStatus::kStarted, 10), 5000);
+  t.Ingest(t.a, {MakeEvent("ev", "old1", 1, 6000)}, 20);
   CHECK(t.Write([&](WriteTxn& txn) { return storage::PruneExecutions(txn, t.a, 1000, 3); }) == 3);
   CHECK(t.Write([&](WriteTxn& txn) { return storage::PruneExecutions(txn, t.a, 1000, 3); }) == 1);
   CHECK(t.Write([&](WriteTxn& txn) { return storage::PruneExecutions(txn, t.a, 1000, 3); }) == 0);
@@ -172,4 +178,64 @@ TEST_CASE("PruneExecutions deletes the project's old executions in batches, with
     return storage::IngestEvents(txn, t.a, {MakeEvent("ev", "old1", 1, 10)}, 1);
   });
   CHECK(again.accepted == 1);
+}
+
+TEST_CASE("PruneExecutions keeps what the server received lately, whatever the client's clock") {
+  TempStore t;
+  // A client clock far in the past: started, ended and its events all "long ago".
+  ExecutionPatch skewed = Patch("skewed", ExecutionStatus::kCompleted, 1);
+  skewed.ended_at_ms = 2;
+  Upsert(t, t.a, skewed, 5000);
+  t.Ingest(t.a, {MakeEvent("skewed-ev", "skewed", 1, 1)}, 5000);
+  // Received long ago, but written to since: kept by its last receipt, by either kind of write.
+  Upsert(t, t.a, Patch("patched-lately", ExecutionStatus::kStarted, 5000), 10);
+  Upsert(t, t.a, Patch("patched-lately", ExecutionStatus::kCompleted), 4000);
+  t.Ingest(t.a, {MakeEvent("early-ev", "events-lately", 1, 5000)}, 10);
+  t.Ingest(t.a, {MakeEvent("late-ev", "events-lately", 2, 5000)}, 4000);
+  // A client clock in the future does not keep an execution received long ago.
+  Upsert(t, t.a, Patch("future", ExecutionStatus::kStarted, 9'000'000'000'000), 10);
+  // A re-sent event stores nothing, so it is no new receipt.
+  t.Ingest(t.a, {MakeEvent("dup-ev", "resent", 1, 5000)}, 10);
+  t.Ingest(t.a, {MakeEvent("dup-ev", "resent", 1, 5000)}, 4000);
+  CHECK(t.Write([&](WriteTxn& txn) { return storage::PruneExecutions(txn, t.a, 1000, 100); }) == 2);
+  CHECK(Ids(t, t.a, ExecutionFilter{}) ==
+        std::vector<std::string>{"events-lately", "patched-lately", "skewed"});
+}
+
+TEST_CASE("Executions stored before receive times count as received at the migration") {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("vigil-received-at-migrate-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "old.db").string();
+  {
+    // A database as migrations 1-11 left it, with an execution whose client clock says 1970.
+    SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    vigil::testing::ApplyMigrationsUpTo(db, 11);
+    db.exec("INSERT INTO projects(id, project_id, name, created_at) VALUES (1, 'p', 'P', 0)");
+    db.exec(
+        "INSERT INTO executions(id, project, execution_id, status, started_at, ended_at)"
+        " VALUES (1, 1, 'e1', 'completed', 1, 2)");
+  }
+  const int64_t before = NowMs();
+  {
+    StoreOptions o;
+    o.path = path;
+    auto s = Store::Open(o);
+    REQUIRE(s.ok());
+    // Kept by a window that ended just before the upgrade, though its own times say 1970.
+    auto pruned = s.value()->WriteValue(
+        [&](WriteTxn& txn) { return storage::PruneExecutions(txn, 1, before - 1000, 100); });
+    CHECK(pruned.value() == 0);
+  }
+  const int64_t after = NowMs();
+  {
+    SQLite::Database db(path, SQLite::OPEN_READONLY);
+    SQLite::Statement q(db, "SELECT received_at, last_received_at FROM executions WHERE id = 1");
+    REQUIRE(q.executeStep());
+    // SQLite's clock, converted from a Julian day, may round one millisecond down.
+    CHECK(q.getColumn(0).getInt64() >= before - 1);
+    CHECK(q.getColumn(0).getInt64() <= after);
+    CHECK(q.getColumn(1).getInt64() == q.getColumn(0).getInt64());
+  }
+  std::filesystem::remove_all(dir);
 }

@@ -8,6 +8,7 @@
 
 #include "server/halt/halt.h"
 #include "server/halt/service.h"
+#include "server/http/peer_watch.h"
 #include "storage/executions.h"
 #include "storage/halts.h"
 #include "tests/server/handler_fixture.h"
@@ -24,7 +25,7 @@ class HaltTest : public HandlerFixture {
   HaltTest()
       : streams(10, 5),
         service(*store, streams),
-        handlers(service, streams, *store, std::chrono::seconds(15)) {}
+        handlers(service, streams, *store, peers, std::chrono::seconds(15)) {}
 
   void Start(int64_t project, const std::string& id,
              ExecutionStatus status = ExecutionStatus::kStarted) {
@@ -45,6 +46,7 @@ class HaltTest : public HandlerFixture {
 
   HaltRegistry streams;
   HaltService service;
+  PeerWatch peers;
   HaltHandlers handlers;
 };
 
@@ -195,7 +197,7 @@ TEST_CASE_FIXTURE(HaltTest, "a halt persisted before the stream opens is sent at
 
 TEST_CASE_FIXTURE(HaltTest, "streams past the registry's bound are refused 503 with Retry-After") {
   HaltRegistry one(1, 1);
-  HaltHandlers bounded(service, one, *store, std::chrono::seconds(15));
+  HaltHandlers bounded(service, one, *store, peers, std::chrono::seconds(15));
   auto held = one.Subscribe(a, "other");
   REQUIRE(held.ok());
   Reply r = Call(bounded, &HaltHandlers::Stream,
