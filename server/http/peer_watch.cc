@@ -88,8 +88,10 @@ void PeerWatch::Run() {
     {
       std::lock_guard<std::mutex> lock(mu_);
       for (int i = 0; i < n; ++i) {
-        if (events[i].data.u64 == 0) return;  // the destructor's wake-up
-        auto it = entries_.find(events[i].data.u64);
+        // A copy: epoll_event is packed on x86-64, so its u64 may be misaligned for a reference.
+        const uint64_t id = events[i].data.u64;
+        if (id == 0) return;  // the destructor's wake-up
+        auto it = entries_.find(id);
         if (it == entries_.end()) continue;  // unwatched meanwhile
         // Reported once: the registration goes, so a level-triggered close cannot spin.
         epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, it->second.fd, nullptr);
