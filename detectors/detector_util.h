@@ -1,6 +1,7 @@
 // Helpers shared by the detector files. Internal to detectors/: other folders include detectors.h.
 #pragma once
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 
@@ -23,6 +24,18 @@ inline constexpr std::string_view kLexicalDrift = "lexical_drift";
 inline constexpr std::string_view kToolLoop = "tool_loop";
 inline constexpr std::string_view kBaseline = "baseline";
 inline constexpr std::string_view kCostBaseline = "cost_baseline";
+
+// Calls visit(line) for each line of `text` (split at '\n', the '\n' left out), empty ones and
+// the last one included, in order.
+template <typename Visit>
+void ForEachLine(std::string_view text, Visit&& visit) {
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t end = std::min(text.find('\n', start), text.size());
+    visit(text.substr(start, end - start));
+    start = end + 1;
+  }
+}
 
 // The finding of detector `detector` (one of the names above) for the snapshot's execution, with
 // class, priority and group id filled in.

@@ -40,7 +40,7 @@ struct CallIdentity {
 // Otherwise (Mesedi's rule) the identity is the identical-call key alone.
 std::vector<CallIdentity> CallIdentities(const std::vector<Event>& events, bool context_aware);
 
-// The loop the loop detectors report: among `calls` (T has `position` and `Identity()`, equal
+// The loop identical-call reports: among `calls` (T has `position` and `Identity()`, equal
 // exactly for repeats), the first call of the identity whose `need`-th repeat comes first in event
 // order; nullptr when no identity repeats `need` times. Sorting by (identity, position) finds it
 // with no allocation beyond `calls`: the live pass runs this after every batch, over the whole

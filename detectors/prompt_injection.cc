@@ -31,6 +31,7 @@
 #include "detectors/injection_model.h"
 #include "detectors/injection_normalize.h"
 #include "detectors/injection_patterns.h"
+#include "detectors/unicode.h"
 
 namespace vigil {
 namespace {
@@ -52,22 +53,6 @@ struct Source {
   std::string where;  // "the user message", "the tool result of web_search", ...
 };
 
-std::string_view TrimLine(std::string_view line) {
-  const size_t begin = line.find_first_not_of(" \t\r");
-  if (begin == std::string_view::npos) return {};
-  return line.substr(begin, line.find_last_not_of(" \t\r") + 1 - begin);
-}
-
-template <typename Visit>
-void ForEachLine(std::string_view text, Visit&& visit) {
-  size_t start = 0;
-  while (start <= text.size()) {
-    const size_t end = std::min(text.find('\n', start), text.size());
-    visit(text.substr(start, end - start));
-    start = end + 1;
-  }
-}
-
 // The trimmed lines of the execution's system prompts long enough to say who wrote them.
 std::unordered_set<std::string_view> ApplicationLines(const ExecutionSnapshot& snapshot) {
   std::unordered_set<std::string_view> lines;
@@ -76,7 +61,7 @@ std::unordered_set<std::string_view> ApplicationLines(const ExecutionSnapshot& s
     const std::optional<std::string>& prompt = event.fields.system_prompt;
     if (event.type != EventType::kLlmCall || !prompt || !prompts.insert(*prompt).second) continue;
     ForEachLine(*prompt, [&](std::string_view line) {
-      line = TrimLine(line);
+      line = TrimAsciiSpace(line);
       if (line.size() >= kMinApplicationLineBytes) lines.insert(line);
     });
   }
@@ -90,7 +75,7 @@ std::optional<std::string> WithoutApplicationLines(
   std::string kept;
   bool dropped = false;
   ForEachLine(text, [&](std::string_view line) {
-    if (application.count(TrimLine(line)) != 0) {
+    if (application.count(TrimAsciiSpace(line)) != 0) {
       dropped = true;
       return;
     }

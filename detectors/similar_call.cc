@@ -10,6 +10,7 @@
 #include "detectors/detector_util.h"
 #include "detectors/loop_context.h"
 #include "detectors/trigrams.h"
+#include "detectors/unicode.h"
 #include "domain/hash.h"
 
 namespace vigil {
@@ -116,21 +117,12 @@ bool ChangedPartsAlike(std::string_view a, std::string_view b, double max_distan
   return CosineDistance(Trigrams(a), Trigrams(b)) < max_distance;
 }
 
-std::string_view TrimmedLine(std::string_view line) {
-  const size_t begin = line.find_first_not_of(" \t\r");
-  if (begin == std::string_view::npos) return {};
-  return line.substr(begin, line.find_last_not_of(" \t\r") + 1 - begin);
-}
-
 std::vector<std::string_view> LinesOf(std::string_view text) {
   std::vector<std::string_view> lines;
-  size_t start = 0;
-  while (start <= text.size()) {
-    const size_t end = std::min(text.find('\n', start), text.size());
-    const std::string_view line = TrimmedLine(text.substr(start, end - start));
+  ForEachLine(text, [&](std::string_view line) {
+    line = TrimAsciiSpace(line);
     if (!line.empty()) lines.push_back(line);
-    start = end + 1;
-  }
+  });
   std::sort(lines.begin(), lines.end());
   lines.erase(std::unique(lines.begin(), lines.end()), lines.end());
   return lines;
