@@ -8,7 +8,8 @@
 //      per 100 rows, same schema and pragmas) as the baseline: as many rows as the end-to-end run
 //      stores unless --raw-events says otherwise, since insert cost grows with the index sizes;
 // and prints their ratio, the CPU time per event of the server and of this load generator, the
-// server's RSS after the run and the database bytes per stored event.
+// server's RSS after the run and the database bytes per stored event, with a CPU calibration
+// figure before and after (bench/load_client.h) so that a slow day shows as one.
 //
 // usage: vigil_bench [--vigil PATH] [--events N] [--connections C] [--raw-events N]
 //                    [--detectors on|off] [--streams N] [--rounds R] [--ids ordered|sdk]
@@ -44,6 +45,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/load_client.h"
 #include "bench/server_process.h"
 #include "domain/random.h"
 #include "storage/connection.h"
@@ -64,179 +66,14 @@ struct Options {
   bool sdk_ids = false;  // --ids sdk
 };
 
-constexpr int kBatch = 100;
+using vigil::bench::AppendEventJson;
+using vigil::bench::CpuSeconds;
+using vigil::bench::kBatch;
+using vigil::bench::Percentile;
+using vigil::bench::RssKiB;
+using vigil::bench::SeedRng;
 
-// Writes the id of event `j` of request `i` to `out`. Ordered ids ("<run>-<i>-<j>") land next to
-// each other in the events' unique id index; SDK ids ("evt-" + 12 random hex digits,
-// docs/protocol.md#what-mesedi-sdks-send) land anywhere in it. `rng` is the caller's xorshift
-// state.
-void EventId(const Options& o, const char* run, long i, int j, uint64_t& rng, char (&out)[64]) {
-  if (!o.sdk_ids) {
-    std::snprintf(out, sizeof out, "%s-%ld-%d", run, i, j);
-    return;
-  }
-  rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
-  std::snprintf(out, sizeof out, "evt-%012llx",
-                static_cast<unsigned long long>(rng & 0xffffffffffffULL));
-}
-
-uint64_t SeedRng() {
-  uint64_t seed = std::stoull(vigil::RandomHex(8), nullptr, 16);
-  return seed ? seed : 1;
-}
 const char kKey[] = "vigil_sk_bench_key_0000000000000000";
-
-// Appends one event of ~500 bytes, as an SDK's llm_call would send, to `out`.
-void AppendEventJson(std::string& out, const char* exec_id, const char* event_id, long seq) {
-  static const char kText[] =
-      "Summarise the quarterly revenue figures for the northern region and compare them with the "
-      "previous period, highlighting any anomalies in subscription renewals, churn and expansion "
-      "revenue, then propose three follow-up questions for the finance team to answer.";
-  char buf[1024];
-  const int n = std::snprintf(
-      buf, sizeof(buf),
-      "{\"event_id\":\"%s\",\"execution_id\":\"%s\",\"event_type\":\"llm_call\","
-      "\"sequence\":%ld,\"timestamp\":\"2026-05-14T17:33:42.123Z\",\"duration_ms\":812,"
-      "\"payload\":{\"model\":\"gpt-4o-mini\",\"status\":\"ok\",\"input_tokens\":%ld,"
-      "\"output_tokens\":212,\"user_message\":\"%s #%ld\"}}",
-      event_id, exec_id, seq, 900 + seq % 50, kText, seq);
-  out.append(buf, static_cast<size_t>(std::min<int>(n, sizeof(buf) - 1)));
-}
-
-// A TCP connection to 127.0.0.1:`port`, or -1.
-int ConnectLoopback(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-// A minimal HTTP/1.1 keep-alive client for the load: one connection, one request at a time.
-// The load generator shares the machine's two cores with the server, so every microsecond it
-// spends is taken from the server being measured; this costs about half of httplib's client.
-class LoadConnection {
- public:
-  explicit LoadConnection(int port) : port_(port) {}
-  ~LoadConnection() { Close(); }
-
-  // POSTs `body` to `path`; returns the status code, or -1 when the exchange failed.
-  int Post(const char* path, const std::string& body) {
-    request_.clear();
-    request_.append("POST ").append(path).append(
-        " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-        "Authorization: Bearer ");
-    request_.append(kKey).append("\r\nContent-Length: ").append(std::to_string(body.size()));
-    request_.append("\r\n\r\n").append(body);
-    // A kept-alive connection the server closed after its last response fails before any reply:
-    // then, and only then, send again on a new connection (a fresh one failing is a failure).
-    for (int attempt = 0; attempt < 2; ++attempt) {
-      const bool reused = fd_ >= 0;
-      if (!reused && !Connect()) return -1;
-      bool replied = false;
-      const int status = Exchange(&replied);
-      if (status > 0) return status;
-      Close();
-      if (replied || !reused) return -1;
-    }
-    return -1;
-  }
-
- private:
-  bool Connect() {
-    fd_ = ConnectLoopback(port_);
-    if (fd_ < 0) return false;
-    int one = 1;
-    setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    timeval timeout{30, 0};  // a stuck server fails the request instead of hanging the run
-    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-    setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
-    return true;
-  }
-
-  void Close() {
-    if (fd_ >= 0) close(fd_);
-    fd_ = -1;
-  }
-
-  int Exchange(bool* replied) {
-    for (size_t sent = 0; sent < request_.size();) {
-      const ssize_t n = send(fd_, request_.data() + sent, request_.size() - sent, MSG_NOSIGNAL);
-      if (n <= 0) return -1;
-      sent += static_cast<size_t>(n);
-    }
-    // Read the head, then as many body bytes as Content-Length says.
-    response_.clear();
-    size_t head_end = std::string::npos;
-    char buf[4096];
-    while (head_end == std::string::npos) {
-      const ssize_t n = recv(fd_, buf, sizeof(buf), 0);
-      if (n <= 0) return -1;
-      *replied = true;
-      response_.append(buf, static_cast<size_t>(n));
-      head_end = response_.find("\r\n\r\n");
-    }
-    int status = 0;
-    if (std::sscanf(response_.c_str(), "HTTP/1.1 %d", &status) != 1) return -1;
-    std::string head = response_.substr(0, head_end);
-    for (char& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    size_t length = 0;
-    if (const size_t at = head.find("\r\ncontent-length:"); at != std::string::npos) {
-      length = std::strtoul(head.c_str() + at + 17, nullptr, 10);
-    }
-    while (response_.size() < head_end + 4 + length) {
-      const ssize_t n = recv(fd_, buf, sizeof(buf), 0);
-      if (n <= 0) return -1;
-      response_.append(buf, static_cast<size_t>(n));
-    }
-    if (head.find("\r\nconnection: close") != std::string::npos) Close();
-    return status;
-  }
-
-  int port_;
-  int fd_ = -1;
-  std::string request_, response_;
-};
-
-long RssKiB(pid_t pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(f, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
-  }
-  return -1;
-}
-
-// CPU seconds (user + system) used so far by process `pid`.
-double CpuSeconds(pid_t pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  const size_t close = stat.rfind(')');  // the command name may contain spaces
-  if (close == std::string::npos) return 0;
-  std::istringstream rest(stat.substr(close + 2));
-  std::string field;
-  long utime = 0, stime = 0;
-  for (int i = 3; rest >> field; ++i) {  // field 3 is the state; utime is 14, stime 15
-    if (i == 14) utime = std::atol(field.c_str());
-    if (i == 15) {
-      stime = std::atol(field.c_str());
-      break;
-    }
-  }
-  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-double Percentile(std::vector<double>& v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
-}
 
 struct EndToEnd {
   double events_per_s = 0;
@@ -254,7 +91,7 @@ struct EndToEnd {
 std::vector<int> OpenStreams(int port, int n) {
   std::vector<int> fds;
   for (int i = 0; i < n; ++i) {
-    const int fd = ConnectLoopback(port);
+    const int fd = vigil::bench::ConnectLoopback(port);
     if (fd < 0) continue;
     const std::string req = "GET /executions/stream-" + std::to_string(i) +
                             "/halt-stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
@@ -294,7 +131,7 @@ long PostBatches(const Options& o, int port, long requests, std::vector<std::vec
   const std::string run = vigil::RandomHex(4);
   for (int c = 0; c < o.connections; ++c) {
     threads.emplace_back([&, c] {
-      LoadConnection conn(port);
+      vigil::bench::LoadConnection conn(port, kKey);
       uint64_t rng = SeedRng();
       std::string body;
       body.reserve(kBatch * 600);
@@ -307,7 +144,7 @@ long PostBatches(const Options& o, int port, long requests, std::vector<std::vec
         for (int j = 0; j < kBatch; ++j) {
           if (j) body += ',';
           const long seq = (i % 10) * kBatch + j + 1;
-          EventId(o, run.c_str(), i, j, rng, event_id);
+          vigil::bench::EventId(o.sdk_ids, run.c_str(), i, j, rng, event_id);
           AppendEventJson(body, exec, event_id, seq);
         }
         body += ']';
@@ -402,7 +239,7 @@ double RunRaw(const Options& o, const std::string& dir) {
       exec_row = d.getLastInsertRowid();
     }
     for (int j = 0; j < kBatch; ++j) {
-      EventId(o, "raw", i, j, rng, event_id);
+      vigil::bench::EventId(o.sdk_ids, "raw", i, j, rng, event_id);
       id.reset();
       id.bind(1, event_id);
       if (id.exec() == 0) continue;
@@ -494,6 +331,8 @@ int main(int argc, char** argv) {
   // The machines this runs on share their cores with other tenants: the same work costs up to a
   // third more CPU time from one minute to the next. Each round measures the baseline and the
   // server back to back on fresh databases, and the summary takes the median round.
+  std::printf("CPU calibration before: %.1f M keys sorted/s on one core\n",
+              vigil::bench::CpuCalibration());
   std::vector<double> raws, ratios;
   std::vector<EndToEnd> runs;
   long failures = 0;
@@ -512,6 +351,8 @@ int main(int argc, char** argv) {
     failures += e2e.failures;
   }
   const EndToEnd& e2e = PrintSummary(o, raws, ratios, runs, failures);
+  std::printf("CPU calibration after: %.1f M keys sorted/s on one core\n",
+              vigil::bench::CpuCalibration());
   if (o.streams > 0) {
     const EndToEnd with = RunEndToEnd(o, dir, o.streams);
     std::printf("end-to-end with %d open halt streams     %10.0f events/s (p99 %.2f ms)\n",

@@ -64,8 +64,12 @@ constexpr int64_t kDefaultDbBusyTimeoutMs = storage::kDefaultBusyTimeoutMs;
 constexpr size_t kMaxJobsPerGroupCommit = storage::kDefaultMaxJobsPerGroup;
 // Event ids the writer remembers before merging them into the per-project id index.
 constexpr size_t kEventIdGeneration = storage::kDefaultEventIdGeneration;
-// The filter of stored event ids that spares the writer an index probe per new id.
+// The largest filter of stored event ids, which spares the writer an index probe per new id; it
+// grows with the stored ids up to this (storage/options.h).
 constexpr size_t kEventIdFilterBytes = storage::kDefaultEventIdFilterBytes;
+// Seconds between returns of freed heap memory to the kernel (malloc_trim; server/app/cli.cc).
+// A trim walks every arena and takes milliseconds.
+constexpr int kMallocTrimIntervalS = 5;
 // HTTP worker threads: requests served at once. Idle keep-alive connections and requests still
 // arriving wait without a worker (see the slow-client limits below).
 constexpr size_t kDefaultHttpThreads = 64;

@@ -38,10 +38,10 @@ Connection::Connection(const ConnectionOptions& o)
   db_.exec("PRAGMA foreign_keys=ON");
   db_.exec("PRAGMA synchronous=FULL");
   db_.exec("PRAGMA temp_store=MEMORY");
-  // Page cache, 8 MiB each. The writer used to need 32 MiB, when every event's id went straight
-  // into the unique index at a random leaf; with ids merged into the index in sorted slices, a
-  // smaller cache measured the same (storage/DESIGN.md) and keeps 24 MiB off the RSS.
-  db_.exec("PRAGMA cache_size=-8192");
+  // The writer used to need 32 MiB, when every event's id went straight into the unique index at
+  // a random leaf; with ids merged into the index in sorted slices, 8 MiB measured the same
+  // (storage/DESIGN.md).
+  db_.exec("PRAGMA cache_size=-" + std::to_string(o.cache_kib));
   if (!o.read_only) {
     db_.exec("PRAGMA wal_autocheckpoint=" + std::to_string(o.wal_autocheckpoint_pages));
   }

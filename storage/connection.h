@@ -19,6 +19,10 @@ struct ConnectionOptions {
   bool read_only = false;
   // 0 turns SQLite's own checkpointing off on this connection (the checkpointer thread does it).
   int wal_autocheckpoint_pages = 1000;
+  // SQLite's page cache for this connection. The writer's holds the index pages a merge slice
+  // revisits; a reader's or the checkpointer's mostly re-reads what the kernel caches anyway, so
+  // theirs are small (the memory budget is in docs/operations.md).
+  int cache_kib = 8192;
 };
 
 class Connection {

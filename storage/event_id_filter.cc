@@ -1,6 +1,8 @@
 #include "storage/event_id_filter.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <new>
 
 namespace vigil {
 namespace {
@@ -12,32 +14,43 @@ constexpr uint32_t kSalt[8] = {0x47b6137bU, 0x44974d91U, 0x8824ad5bU, 0xa2b7289d
 
 }  // namespace
 
-EventIdFilter::EventIdFilter(size_t bytes) : blocks_(std::max<size_t>(1, bytes / sizeof(Block))) {
-  Clear();
+void EventIdFilter::Free::operator()(std::atomic<uint64_t>* p) const { std::free(p); }
+
+EventIdFilter::EventIdFilter(size_t bytes) : blocks_(std::max<size_t>(1, bytes / kBlockBytes)) {
+  // calloc: a large filter's pages come from the kernel already zeroed and stay unmapped until a
+  // bit is set in them. The atomics' default construction is trivial, so nothing writes them.
+  void* raw = std::calloc(blocks_ * kBlockWords, sizeof(uint64_t));
+  if (raw == nullptr) throw std::bad_alloc();
+  auto* words = static_cast<std::atomic<uint64_t>*>(raw);
+  for (size_t i = 0; i < blocks_ * kBlockWords; ++i) new (words + i) std::atomic<uint64_t>;
+  words_.reset(words);
 }
 
-void EventIdFilter::Clear() { std::fill(blocks_.begin(), blocks_.end(), Block{}); }
+size_t EventIdFilter::BytesFor(size_t ids, size_t max_bytes) {
+  const size_t wanted = ids / 8 * kBitsPerId + kBlockBytes;
+  return std::min(max_bytes, std::max(kMinBytes, wanted));
+}
 
 EventIdFilter::Probe EventIdFilter::ProbeFor(uint64_t h) const {
   Probe p;
   // The high half picks the block (multiply-shift instead of a modulo), the low half the bits.
-  p.block = static_cast<size_t>(((h >> 32) * blocks_.size()) >> 32);
+  p.block = static_cast<size_t>(((h >> 32) * blocks_) >> 32);
   const auto low = static_cast<uint32_t>(h);
-  for (int i = 0; i < 8; ++i) p.mask[i] = uint64_t{1} << ((low * kSalt[i]) >> 26);
+  for (size_t i = 0; i < kBlockWords; ++i) p.mask[i] = uint64_t{1} << ((low * kSalt[i]) >> 26);
   return p;
 }
 
 void EventIdFilter::Add(uint64_t hash) {
   const Probe p = ProbeFor(hash);
-  Block& b = blocks_[p.block];
-  for (int i = 0; i < 8; ++i) b.words[i] |= p.mask[i];
+  std::atomic<uint64_t>* b = words_.get() + p.block * kBlockWords;
+  for (size_t i = 0; i < kBlockWords; ++i) b[i].fetch_or(p.mask[i], std::memory_order_relaxed);
 }
 
 bool EventIdFilter::MayContain(uint64_t hash) const {
   const Probe p = ProbeFor(hash);
-  const Block& b = blocks_[p.block];
-  for (int i = 0; i < 8; ++i) {
-    if ((b.words[i] & p.mask[i]) == 0) return false;
+  const std::atomic<uint64_t>* b = words_.get() + p.block * kBlockWords;
+  for (size_t i = 0; i < kBlockWords; ++i) {
+    if ((b[i].load(std::memory_order_relaxed) & p.mask[i]) == 0) return false;
   }
   return true;
 }

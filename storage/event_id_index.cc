@@ -17,7 +17,7 @@ std::string_view ColumnBytes(const SQLite::Column& c) {
 
 }  // namespace
 
-void LoadRecentEventIds(Connection* conn, RecentEventIds* recent) {
+size_t LoadRecentEventIds(Connection* conn, RecentEventIds* recent) {
   SQLite::Statement w(conn->db(),
                       "SELECT (SELECT merged_through FROM event_id_merge WHERE singleton = 1),"
                       " (SELECT COALESCE(MAX(id), 0) FROM events)");
@@ -25,32 +25,30 @@ void LoadRecentEventIds(Connection* conn, RecentEventIds* recent) {
   const int64_t watermark = w.getColumn(0).getInt64();
   // Past every stored row and the watermark: rows above the watermark are then exactly those
   // stored after it.
-  recent->Reset(std::max(watermark, w.getColumn(1).getInt64()) + 1);
+  const int64_t last_row = std::max(watermark, w.getColumn(1).getInt64());
+  recent->Reset(last_row + 1);
   std::string key;
-  SQLite::Statement indexed(conn->db(), "SELECT project, event_id FROM event_ids");
-  while (indexed.executeStep()) {
-    RecentEventIds::EncodeKey(indexed.getColumn(0).getInt64(), ColumnBytes(indexed.getColumn(1)),
-                              &key);
-    recent->LoadIndexed(key);
-  }
-  SQLite::Statement q(
-      conn->db(),
-      "SELECT e.id, e.project, e.event_id FROM events e WHERE e.id > ? AND NOT EXISTS"
-      " (SELECT 1 FROM event_ids i WHERE i.project = e.project"
-      "  AND i.event_id = e.event_id) ORDER BY e.id");
+  // Every event above the watermark, including those whose ids a generation that did not finish
+  // merging put into the index already: asking the index about each would cost a random probe
+  // per id, which grows with the index, where reading these rows does not. Merging such an id
+  // again is harmless (INSERT OR IGNORE below).
+  SQLite::Statement q(conn->db(),
+                      "SELECT id, project, event_id FROM events WHERE id > ? ORDER BY id");
   q.bind(1, watermark);
   while (q.executeStep()) {
     RecentEventIds::EncodeKey(q.getColumn(1).getInt64(), ColumnBytes(q.getColumn(2)), &key);
     recent->Load(key, q.getColumn(0).getInt64());
   }
   recent->MaybeFreeze();
+  // Rows are numbered from 1 and never reused: no more events than that are stored.
+  return static_cast<size_t>(last_row);
 }
 
 void MergeEventIds(Connection* conn, RecentEventIds* recent) {
   const RecentEventIds::Slice slice = recent->TakeMergeSlice();
   if (slice.begin == slice.end) return;
-  // OR IGNORE: the index never holds a remembered id, but if it somehow did, failing here would
-  // stop every later merge.
+  // OR IGNORE: ids read back on open may be in the index already (their generation was partly
+  // merged), and failing here would stop every later merge.
   auto& plain = conn->Prepare("INSERT OR IGNORE INTO event_ids(project, event_id) VALUES (?, ?)");
   // For an id remembered before events were deleted: only while its event is still stored.
   auto& checked = conn->Prepare(

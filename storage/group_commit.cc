@@ -33,7 +33,29 @@ void Store::Impl::WriterLoop() {
     }
     RunGroup(group);
     EnforceWalBound();
+    TendEventIdFilter();
   }
+}
+
+void Store::Impl::TendEventIdFilter() {
+  // A build that fails (the file is busy, damaged or unreadable) is tried again after a pause;
+  // until one is whole, ids are checked against the index itself.
+  constexpr auto kRetryAfter = std::chrono::seconds(5);
+  if (filter_build.running()) {
+    if (!filter_build.finished()) return;
+    if (filter_build.Join().ok()) {
+      recent_ids.FilterBuilt();
+      event_id_filter_bytes.store(static_cast<int64_t>(recent_ids.filter_bytes()));
+    } else {
+      recent_ids.FilterBuildFailed();
+      event_id_filter_failures.fetch_add(1, std::memory_order_relaxed);
+      filter_retry_at = std::chrono::steady_clock::now() + kRetryAfter;
+    }
+    return;
+  }
+  if (!recent_ids.WantsFilter() || std::chrono::steady_clock::now() < filter_retry_at) return;
+  filter_build.Start(options.path, options.busy_timeout_ms,
+                     recent_ids.StartFilter(recent_ids.stored_ids()));
 }
 
 void Store::Impl::RunGroup(std::vector<JobPtr>& group) {

@@ -39,10 +39,17 @@ constexpr size_t kDefaultAuditBufferMax = 50000;
 // generations); larger generations write fewer index pages per event (storage/DESIGN.md and
 // docs/performance.md have the measurements behind this size).
 constexpr size_t kDefaultEventIdGeneration = 131072;
-// The filter of stored event ids that spares the writer an index probe per new id
-// (storage/event_id_filter.h): about 1% false positives up to ~7 million ids per 8 MiB, degrading
-// gradually past that to a probe per id.
-constexpr size_t kDefaultEventIdFilterBytes = 8u << 20;
+// The largest filter of stored event ids, which spares the writer an index probe per new id
+// (storage/event_id_filter.h). It is sized by the stored ids (a byte per id, from 64 KiB) and
+// stops growing here: about 25 million ids at a few percent false positives, degrading gradually
+// past that towards a probe per id.
+constexpr size_t kDefaultEventIdFilterBytes = 24u << 20;
+
+// SQLite page cache of each reader connection and of the checkpointer's. Reads of a large
+// database come mostly from the kernel's page cache either way; eight readers at the writer's
+// 8 MiB each would add 64 MiB of RSS once the database outgrows them.
+constexpr int kReaderCacheKib = 2048;
+constexpr int kCheckpointerCacheKib = 1024;
 
 // Start-up runs PRAGMA quick_check only on a database (with its WAL) at most this large: the check
 // reads every page, so its time grows with the file, and start-up must not (storage/DESIGN.md,

@@ -43,7 +43,9 @@ uint64_t RecentEventIds::Hash(std::string_view key) { return std::hash<std::stri
 void RecentEventIds::Reset(int64_t next_row) {
   next_row_ = next_row;
   verify_below_row_ = 0;
-  filter_.Clear();
+  filter_.reset();
+  building_.reset();
+  ids_ = 0;
   fresh_.Clear();
   staged_.clear();
   fresh_order_.clear();
@@ -70,8 +72,35 @@ void RecentEventIds::Remember(uint32_t index) {
 
 void RecentEventIds::Load(std::string_view key, int64_t row) {
   const uint64_t hash = Hash(key);
-  filter_.Add(hash);
+  AddToFilters(hash);
   if (fresh_.Find(key, hash) == EventIdSet::kNone) Remember(fresh_.Add(key, hash, row));
+}
+
+void RecentEventIds::AddToFilters(uint64_t hash) {
+  if (filter_) filter_->Add(hash);
+  if (building_) building_->Add(hash);
+  ++ids_;
+}
+
+std::shared_ptr<EventIdFilter> RecentEventIds::StartFilter(size_t ids) {
+  ids_ = std::max(ids_, ids);
+  // Twice the ids it starts with: it is outgrown, and rebuilt, only after they have doubled.
+  building_ = std::make_shared<EventIdFilter>(EventIdFilter::BytesFor(2 * ids_, filter_max_bytes_));
+  // The builder reads only the index; the ids waiting to be merged into it are added here.
+  for (const EventIdSet* set : {&fresh_, &frozen_}) {
+    for (uint32_t i = 0; i < set->size(); ++i) building_->Add(Hash(set->key(i)));
+  }
+  return building_;
+}
+
+void RecentEventIds::FilterBuilt() { filter_ = std::move(building_); }
+
+void RecentEventIds::FilterBuildFailed() { building_.reset(); }
+
+bool RecentEventIds::WantsFilter() const {
+  if (building_) return false;
+  if (!filter_) return true;
+  return ids_ > filter_->capacity() && filter_->bytes() < filter_max_bytes_;
 }
 
 bool RecentEventIds::Less(const MergeItem& a, const MergeItem& b) const {
@@ -156,7 +185,7 @@ int64_t RecentEventIds::Find(std::string_view key, uint64_t hash) const {
 
 void RecentEventIds::Stage(std::string_view key, uint64_t hash, int64_t row) {
   staged_.reserve(staged_.size() + 1);  // so the undo record cannot fail once the set changed
-  filter_.Add(hash);                    // not undone by a rollback: a stray bit only costs a lookup
+  AddToFilters(hash);                   // not undone by a rollback: a stray bit only costs a lookup
   if (uint32_t i = fresh_.Find(key, hash); i != EventIdSet::kNone) {
     // Already fresh: its old row was deleted (see REQUIRES), and the key now names the new row.
     staged_.push_back(Undo{i, fresh_.row(i)});

@@ -9,13 +9,15 @@
 // Two generations: `fresh` (ids committed since the last freeze, plus those staged by the open
 // transaction) and `frozen` (a generation being written into the index in key order). Every
 // change made inside a transaction is undone by Abort(), so the set always equals "committed
-// events whose ids the index does not hold yet", plus the frozen ids already merged.
+// events whose ids the index does not hold yet", plus the frozen ids already merged and the ids
+// read back on open whose generation was partly merged.
 //
 // Writer thread only: no locking.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,10 +47,10 @@ class RecentEventIds {
 
   // Past `generation_size` fresh ids the set freezes them into a generation to merge. Memory is
   // bounded: a generation merges before the next fills, and past four generations' worth of fresh
-  // ids (merges that keep failing) Full() refuses new events. The filter of every stored id takes
-  // `filter_bytes`.
-  RecentEventIds(size_t generation_size, size_t filter_bytes)
-      : generation_size_(generation_size), filter_(filter_bytes) {}
+  // ids (merges that keep failing) Full() refuses new events. The filter of every stored id is
+  // sized by the ids it holds, up to `filter_max_bytes`.
+  RecentEventIds(size_t generation_size, size_t filter_max_bytes)
+      : generation_size_(generation_size), filter_max_bytes_(filter_max_bytes) {}
 
   // 8 bytes of big-endian project id, then the event id: byte order equals the index's
   // (project, event_id) order, so a sorted generation walks the index from left to right.
@@ -61,15 +63,29 @@ class RecentEventIds {
   // `next_row`: the first events.id above every stored one and the watermark (see NextRow).
   void Reset(int64_t next_row);
   void Load(std::string_view key, int64_t row);  // a committed, unmerged id found on open
-  void LoadIndexed(std::string_view key) { filter_.Add(Hash(key)); }  // one the index holds
   // Freezes the fresh ids if there are enough of them and nothing is merging (also run by Commit).
   void MaybeFreeze();
+
+  // --- the filter of every stored id (storage/event_id_filter_build.h) ---
+  // Until a filter is built (after open) every id counts as maybe stored: exact, one index probe
+  // each. The writer thread makes the filter to build; a builder fills it from the index while
+  // this adds the remembered ids and every later one; FilterBuilt switches to it.
+  // A filter sized for `ids` stored ids and room to grow, holding every remembered id already.
+  // REQUIRES: no build in progress.
+  std::shared_ptr<EventIdFilter> StartFilter(size_t ids);
+  void FilterBuilt();        // the build is whole: it answers from now on
+  void FilterBuildFailed();  // the build ended early: the current filter (if any) goes on
+  bool building_filter() const { return building_ != nullptr; }
+  // No filter and no build (a failed build at open), or the ids outgrew the filter.
+  bool WantsFilter() const;
+  size_t stored_ids() const { return ids_; }  // an estimate from above (deletes are not counted)
+  size_t filter_bytes() const { return (filter_ ? filter_->bytes() : 0); }
 
   // --- inside a write transaction ---
   // `hash` is Hash(key).
   // False: no stored event of the project has this id, certainly (nearly every new id ends here).
   // True: it may have one; Find and then the index decide.
-  bool MaybeStored(uint64_t hash) const { return filter_.MayContain(hash); }
+  bool MaybeStored(uint64_t hash) const { return !filter_ || filter_->MayContain(hash); }
   // The row of a remembered event with this key, or 0. After events were deleted (NoteDeletes)
   // the row may be gone; RowUnsure says when to check.
   int64_t Find(std::string_view key, uint64_t hash) const;
@@ -121,8 +137,16 @@ class RecentEventIds {
   // Key order of two entries of fresh_ (runs are built and merged before fresh_ freezes).
   bool Less(const MergeItem& a, const MergeItem& b) const;
 
+  // Adds a stored id to the filter in use and to the one being built.
+  void AddToFilters(uint64_t hash);
+
   const size_t generation_size_;
-  EventIdFilter filter_;  // every id in the index or remembered here (and some deleted since)
+  const size_t filter_max_bytes_;
+  // Every id in the index or remembered here (and some deleted since); null until the first build
+  // is whole. Shared with the builder while it is filled.
+  std::shared_ptr<EventIdFilter> filter_;
+  std::shared_ptr<EventIdFilter> building_;  // the filter a builder is filling, if any
+  size_t ids_ = 0;                           // stored ids, estimated from above
   int64_t next_row_ = 1;
   int64_t verify_below_row_ = 0;
   EventIdSet fresh_;
@@ -145,9 +169,9 @@ class RecentEventIds {
 class Connection;
 
 // --- the SQL side (storage/event_id_index.cc) ---
-// Rebuilds `recent` from the database on open: the events above the merge watermark whose ids the
-// index does not hold.
-void LoadRecentEventIds(Connection* conn, RecentEventIds* recent);
+// Rebuilds `recent` from the database on open: the events above the merge watermark (at most about
+// two generations; some of their ids may be in the index already). Returns an estimate from above of the stored events, to size the filter.
+size_t LoadRecentEventIds(Connection* conn, RecentEventIds* recent);
 // Inside the writer's open transaction: writes the next merge slice into the index and, when it
 // ends a generation, advances the watermark. Throws SQLite::Exception on failure.
 void MergeEventIds(Connection* conn, RecentEventIds* recent);

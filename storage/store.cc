@@ -54,8 +54,9 @@ Status Store::Impl::Init() {
   if (!s.ok()) return s;
   s = storage::Migrate(writer.get());
   if (!s.ok()) return s.WithContext("database file " + options.path + ": ");
+  size_t stored_ids = 0;
   s = GuardSqlite([&] {
-    LoadRecentEventIds(writer.get(), &recent_ids);
+    stored_ids = LoadRecentEventIds(writer.get(), &recent_ids);
     data_version = writer->db().execAndGet("PRAGMA data_version").getInt64();
     return Status::Ok();
   });
@@ -65,16 +66,21 @@ Status Store::Impl::Init() {
     ro.path = options.path;
     ro.busy_timeout_ms = options.busy_timeout_ms;
     ro.read_only = true;
+    ro.cache_kib = storage::kReaderCacheKib;
     for (size_t i = 0; i < std::max<size_t>(1, options.readers); ++i) {
       idle_readers.push_back(std::make_unique<Connection>(ro));
     }
     ConnectionOptions co;
     co.path = options.path;
     co.busy_timeout_ms = options.busy_timeout_ms;
+    co.cache_kib = storage::kCheckpointerCacheKib;
     checkpointer = std::make_unique<Connection>(co);
     return Status::Ok();
   });
   if (!s.ok()) return s;
+  // The filter of stored ids fills beside the writer, which checks ids against the index until
+  // it is whole: start-up does not wait for it.
+  filter_build.Start(options.path, options.busy_timeout_ms, recent_ids.StartFilter(stored_ids));
   writer_thread = std::thread([this] { WriterLoop(); });
   checkpoint_thread = std::thread([this] { CheckpointLoop(); });
   return Status::Ok();
@@ -102,6 +108,7 @@ void Store::Close() {
     }
     d.queue_cv.notify_all();
     if (d.writer_thread.joinable()) d.writer_thread.join();
+    d.filter_build.Stop();  // before the last checkpoint, which its reads would hold back
     {
       std::lock_guard<std::mutex> lock(d.checkpoint_mu);
       d.checkpoint_stop = true;
@@ -126,6 +133,8 @@ int64_t Store::AuditDropped() const { return impl_->audit_dropped.load(); }
 int64_t Store::WalBoundCheckpoints() const { return impl_->wal_bound_checkpoints.load(); }
 int64_t Store::WalBoundMisses() const { return impl_->wal_bound_misses.load(); }
 int64_t Store::EventIdMergeFailures() const { return impl_->event_id_merge_failures.load(); }
+int64_t Store::EventIdFilterBytes() const { return impl_->event_id_filter_bytes.load(); }
+int64_t Store::EventIdFilterFailures() const { return impl_->event_id_filter_failures.load(); }
 const std::string& Store::path() const { return impl_->options.path; }
 
 Status Store::Impl::Enqueue(JobPtr job) {

@@ -74,6 +74,10 @@ class Store {
   // Merges of remembered event ids into the id index that failed and were rolled back (their ids
   // stay remembered; see storage/recent_event_ids.h).
   int64_t EventIdMergeFailures() const;
+  // The filter of stored event ids in use (0 while the first one is built after open) and the
+  // builds of one that failed (storage/event_id_filter_build.h).
+  int64_t EventIdFilterBytes() const;
+  int64_t EventIdFilterFailures() const;
 
   // The storage fault standing now, for /health: the writer's last failure to write the file (an
   // I/O error, a read-only file, a full disk: StorageFault or StorageFull), until a later group

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "storage/connection.h"
+#include "storage/event_id_filter_build.h"
 #include "storage/recent_event_ids.h"
 #include "storage/store.h"
 
@@ -70,6 +71,10 @@ struct Store::Impl {
   // Records a damaged file seen by a read.
   void NoteReadOutcome(const Status& s);
 
+  // On the writer thread between groups: switches to a finished event-id filter, or starts the
+  // build of one when there is none or the ids outgrew it (storage/event_id_filter_build.h).
+  void TendEventIdFilter();
+
   // --- WAL upkeep (checkpoints.cc) ---
   void CheckpointLoop();
   // On the writer thread between groups: past the hard bound, TRUNCATE-checkpoints the WAL.
@@ -83,6 +88,10 @@ struct Store::Impl {
   RecentEventIds recent_ids;  // writer thread only (after Init)
   int64_t data_version = 0;   // the writer's PRAGMA data_version at its last transaction
   std::atomic<int64_t> event_id_merge_failures{0};
+  EventIdFilterBuild filter_build;                            // its outcome: writer thread only
+  std::chrono::steady_clock::time_point filter_retry_at{};   // writer thread only
+  std::atomic<int64_t> event_id_filter_failures{0};
+  std::atomic<int64_t> event_id_filter_bytes{0};  // the filter in use; 0 while the first builds
   std::atomic<int64_t> wal_bound_checkpoints{0};
   std::atomic<int64_t> wal_bound_misses{0};
   std::chrono::steady_clock::time_point wal_bound_retry_at{};  // writer thread only

@@ -162,8 +162,15 @@ int Serve(const Config& config) {
   }
   log::Info("listening", {log::Str("bind", config.bind), log::Num("port", app.port()),
                           log::Str("db", config.db_path)});
-  int sig = 0;
-  sigwait(&signals, &sig);
+  // While it waits for a signal this thread hands the memory that threads freed back to the
+  // kernel every few seconds: glibc keeps freed chunks inside each arena, so a burst (large
+  // batches, many projects at once) would otherwise stay in the RSS long after it passed.
+  int sig = -1;
+  const timespec trim_every{limits::kMallocTrimIntervalS, 0};
+  while (sig < 0) {
+    sig = sigtimedwait(&signals, nullptr, &trim_every);
+    if (sig < 0) malloc_trim(0);
+  }
   log::Info("shutting down", {log::Num("signal", sig)});
   app.Shutdown();
   log::Info("stopped");

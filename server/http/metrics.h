@@ -32,6 +32,8 @@ class Metrics {
     int64_t wal_bound_checkpoints = 0;
     int64_t wal_bound_misses = 0;
     int64_t event_id_merge_failures = 0;
+    int64_t event_id_filter_bytes = 0;
+    int64_t event_id_filter_failures = 0;
     int64_t audit_dropped = 0;
     int64_t abuse_signals = 0;
     int64_t slow_heads_cut = 0;   // connections answered 408: head not complete in time

@@ -73,6 +73,8 @@ void OpsHandlers::Scrape(RequestContext& ctx) {
   g.wal_bound_checkpoints = store_.WalBoundCheckpoints();
   g.wal_bound_misses = store_.WalBoundMisses();
   g.event_id_merge_failures = store_.EventIdMergeFailures();
+  g.event_id_filter_bytes = store_.EventIdFilterBytes();
+  g.event_id_filter_failures = store_.EventIdFilterFailures();
   g.audit_dropped = store_.AuditDropped();
   g.abuse_signals = abuse_.signals();
   const ConnectionCounters cut = GetConnectionCounters();

@@ -5,14 +5,19 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
+#include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "storage/event_id_filter_build.h"
 #include "storage/events.h"
 #include "storage/executions.h"
 #include "storage/migrations.h"
 #include "storage/projects.h"
+#include "storage/recent_event_ids.h"
 #include "storage/store.h"
 #include "tests/storage/old_schema.h"
 
@@ -155,6 +160,52 @@ TEST_CASE("Reopening the store remembers the ids that were not merged yet") {
   CHECK(t.Ingest(ScrambledIds("s", 13)).second == 13);
   CHECK(t.Ingest(ScrambledIds("r", 30)).second == 30);
   CHECK(t.Count("SELECT COUNT(*) FROM events") == 44);
+}
+
+TEST_CASE("After a restart stored ids are duplicates before and after the filter is rebuilt") {
+  SmallStore t(8);
+  const std::vector<std::string> ids = ScrambledIds("f", 200);
+  CHECK(t.Ingest(ids).first == 200);
+  t.store.reset();
+  t.Open(8);
+  // The first write may well come before the filter is built: the index decides then.
+  CHECK(t.Ingest(ids).second == 200);
+  for (int i = 0; i < 500 && t.store->EventIdFilterBytes() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  REQUIRE(t.store->EventIdFilterBytes() > 0);
+  CHECK(t.Ingest(ids).second == 200);
+  CHECK(t.Ingest({"f-new"}).first == 1);
+  CHECK(t.store->EventIdFilterFailures() == 0);
+}
+
+TEST_CASE("The filter build reads every indexed id, chunk after chunk") {
+  SmallStore t(8);
+  // Batch after batch, so generation after generation is merged into the index.
+  for (int b = 0; b < 20; ++b) CHECK(t.Ingest(ScrambledIds("c" + std::to_string(b) + "-", 5)).first == 5);
+  const int64_t indexed = t.Count("SELECT COUNT(*) FROM event_ids");
+  REQUIRE(indexed > 50);
+  auto filter = std::make_shared<EventIdFilter>(1 << 16);
+  EventIdFilterBuild build;
+  build.Start(t.path, 1000, filter, 7);  // many short chunks
+  CHECK(build.Join().ok());
+  CHECK(build.ids_read() == indexed);
+  SQLite::Database db(t.path, SQLite::OPEN_READONLY);
+  SQLite::Statement q(db, "SELECT project, event_id FROM event_ids");
+  int64_t missing = 0;
+  std::string key;
+  while (q.executeStep()) {
+    RecentEventIds::EncodeKey(q.getColumn(0).getInt64(), q.getColumn(1).getString(), &key);
+    missing += !filter->MayContain(RecentEventIds::Hash(key));
+  }
+  CHECK(missing == 0);
+}
+
+TEST_CASE("A filter build of a missing database fails, and says so") {
+  auto filter = std::make_shared<EventIdFilter>(4096);
+  EventIdFilterBuild build;
+  build.Start("/nonexistent-dir/none.db", 100, filter);
+  CHECK_FALSE(build.Join().ok());
 }
 
 TEST_CASE("A rolled-back job's event ids can be stored later") {

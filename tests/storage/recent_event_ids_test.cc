@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -52,6 +53,7 @@ std::vector<std::string> MergeWholeGeneration(RecentEventIds* r) {
 
 TEST_CASE("EventIdFilter reports every added key and few others") {
   EventIdFilter f(1 << 20);
+  CHECK_FALSE(f.MayContain(IdHash(IdKey(1, "evt-1"))));  // a new filter holds nothing
   for (int i = 0; i < 20000; ++i) f.Add(IdHash(IdKey(1, "evt-" + std::to_string(i))));
   int missing = 0;
   for (int i = 0; i < 20000; ++i)
@@ -61,8 +63,77 @@ TEST_CASE("EventIdFilter reports every added key and few others") {
   for (int i = 0; i < 20000; ++i)
     false_positives += f.MayContain(IdHash(IdKey(2, "evt-" + std::to_string(i))));
   CHECK(false_positives < 20);  // 8 Mbit for 20,000 keys: expected well under 0.1%
-  f.Clear();
-  CHECK_FALSE(f.MayContain(IdHash(IdKey(1, "evt-1"))));
+}
+
+TEST_CASE("EventIdFilter at its capacity gives few false positives, and is sized by its ids") {
+  CHECK(EventIdFilter::BytesFor(0, 24 << 20) == EventIdFilter::kMinBytes);
+  CHECK(EventIdFilter::BytesFor(10000000, 24 << 20) >= 10000000);
+  CHECK(EventIdFilter::BytesFor(100000000, 24 << 20) == (24 << 20));
+  CHECK(EventIdFilter::BytesFor(100000000, 4096) == 4096);  // the bound wins over the minimum
+  EventIdFilter f(EventIdFilter::BytesFor(200000, 1 << 30));
+  const size_t n = f.capacity();
+  REQUIRE(n >= 200000);
+  for (size_t i = 0; i < n; ++i) f.Add(IdHash(IdKey(1, "evt-" + std::to_string(i))));
+  int false_positives = 0;
+  for (int i = 0; i < 100000; ++i)
+    false_positives += f.MayContain(IdHash(IdKey(3, "evt-" + std::to_string(i))));
+  CHECK(false_positives < 4000);  // under 4% at eight bits an id
+}
+
+TEST_CASE("Until a filter is built every id may be stored; the build holds the remembered ids") {
+  RecentEventIds r(1000, 1 << 20);
+  r.Reset(1);
+  r.Load(IdKey(1, "unmerged"), 1);
+  r.Reset(2);
+  CHECK(r.WantsFilter());
+  CHECK(r.MaybeStored(IdHash(IdKey(1, "never-seen"))));  // no filter: the index decides
+  StageId(&r, "remembered");
+  r.Commit();
+  std::shared_ptr<EventIdFilter> building = r.StartFilter(10);
+  CHECK(r.building_filter());
+  CHECK_FALSE(r.WantsFilter());
+  CHECK(building->MayContain(IdHash(IdKey(1, "remembered"))));  // added by StartFilter
+  StageId(&r, "during-build");                                   // added as it is staged
+  r.Commit();
+  CHECK(building->MayContain(IdHash(IdKey(1, "during-build"))));
+  CHECK(r.MaybeStored(IdHash(IdKey(1, "never-seen"))));  // still no filter in use
+  building->Add(IdHash(IdKey(1, "indexed")));            // what a builder reads from the index
+  r.FilterBuilt();
+  CHECK_FALSE(r.building_filter());
+  CHECK(r.filter_bytes() == building->bytes());
+  CHECK(r.MaybeStored(IdHash(IdKey(1, "indexed"))));
+  CHECK(r.MaybeStored(IdHash(IdKey(1, "during-build"))));
+  int false_positives = 0;
+  for (int i = 0; i < 1000; ++i) false_positives += r.MaybeStored(IdHash(IdKey(1, std::to_string(i))));
+  CHECK(false_positives < 10);
+  CHECK_FALSE(r.WantsFilter());
+}
+
+TEST_CASE("Ids that outgrow the filter ask for a larger one, which the old one serves meanwhile") {
+  RecentEventIds r(1 << 20, 1 << 20);
+  r.Reset(1);
+  r.StartFilter(0);
+  r.FilterBuilt();
+  const size_t first = r.filter_bytes();
+  CHECK(first == EventIdFilter::kMinBytes);
+  std::vector<std::string> ids;
+  for (size_t i = 0; r.stored_ids() <= first * 8 / EventIdFilter::kBitsPerId; ++i) {
+    ids.push_back("id-" + std::to_string(i));
+    StageId(&r, ids.back());
+  }
+  r.Commit();
+  CHECK(r.WantsFilter());
+  std::shared_ptr<EventIdFilter> bigger = r.StartFilter(r.stored_ids());
+  CHECK(bigger->bytes() > first);
+  StageId(&r, "while-rebuilding");
+  r.Commit();
+  // The old filter still answers, for the ids before and during the rebuild.
+  CHECK(r.filter_bytes() == first);
+  CHECK(r.MaybeStored(IdHash(IdKey(1, "while-rebuilding"))));
+  CHECK(r.MaybeStored(IdHash(IdKey(1, ids.front()))));
+  r.FilterBuildFailed();  // a failed build leaves the old filter in use
+  CHECK(r.filter_bytes() == first);
+  CHECK(r.WantsFilter());
 }
 
 TEST_CASE("Key byte order is the index's (project, event_id) order") {
@@ -345,12 +416,10 @@ TEST_CASE("A generation whose runs grew while the last one merged, and past its 
 TEST_CASE("Ids loaded on open are remembered and merged like committed ones") {
   RecentEventIds r(3, 4096);
   r.Reset(100);
-  r.LoadIndexed(IdKey(1, "old"));
   r.Load(IdKey(1, "x"), 50);
   r.Load(IdKey(1, "y"), 51);
   r.MaybeFreeze();
-  CHECK(r.MaybeStored(IdHash(IdKey(1, "old"))));
-  CHECK(FindId(r, IdKey(1, "old")) == 0);  // the index holds it
+  CHECK(FindId(r, IdKey(1, "old")) == 0);  // the index decides
   CHECK(FindId(r, IdKey(1, "x")) == 50);
   CHECK(r.frozen_left() == 0);
   r.Load(IdKey(1, "z"), 52);
