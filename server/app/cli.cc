@@ -8,9 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "domain/random.h"
+#include "domain/secret_box.h"
 #include "domain/time_util.h"
+#include "domain/values.h"
 #include "server/accounts/keys.h"
 #include "server/app/app.h"
+#include "server/app/command_line.h"
 #include "server/app/config.h"
 #include "server/audit/audit.h"
 #include "server/http/log.h"
@@ -23,73 +27,6 @@
 
 namespace vigil {
 namespace {
-
-const char kUsage[] =
-    "usage: vigil [command] [flags]\n"
-    "\n"
-    "commands:\n"
-    "  serve                       run the server (default)\n"
-    "  migrate                     apply pending schema migrations and exit\n"
-    "  backup DEST                 write a consistent online copy of the database to DEST\n"
-    "  check                       run SQLite's integrity and foreign-key checks\n"
-    "  healthcheck                 GET the local /health (for container health checks)\n"
-    "  keys create --project ID [--name N]\n"
-    "                              mint an API key for a project and print it once\n"
-    "  reencrypt                   re-encrypt stored secrets under VIGIL_MASTER_KEY\n"
-    "  prune                       run the retention job once (docs/operations.md#retention)\n"
-    "\n"
-    "Every setting is an environment variable and a flag (the flag wins):\n";
-
-// Per-command help: what it does, its exit codes, then the settings every command reads.
-void PrintHelp(const std::string& command = "serve") {
-  static const std::pair<const char*, const char*> kCommands[] = {
-      {"migrate",
-       "usage: vigil migrate [settings]\n  Applies pending schema migrations to VIGIL_DB.\n"},
-      {"backup",
-       "usage: vigil backup DEST [settings]\n  Writes a consistent online copy of VIGIL_DB to DEST"
-       " (safe while the server runs). Restore by stopping Vigil and putting DEST in its place.\n"},
-      {"check",
-       "usage: vigil check [settings]\n  Runs SQLite's integrity and foreign-key checks.\n"},
-      {"healthcheck",
-       "usage: vigil healthcheck [settings]\n  GETs /health on the local port (VIGIL_PORT); exit 0"
-       " when it answers 200. For container health checks without a shell.\n"},
-      {"keys",
-       "usage: vigil keys create --project ID [--name N] [settings]\n  Mints an API key for"
-       " the project and prints it once.\n"},
-      {"prune",
-       "usage: vigil prune [settings]\n  Runs the retention job once: deletes executions older"
-       " than each project's retention (VIGIL_RETENTION_DAYS by default) with their events.\n"},
-      {"reencrypt",
-       "usage: vigil reencrypt [settings]\n  Re-encrypts stored secrets under VIGIL_MASTER_KEY"
-       " (rows sealed with a VIGIL_MASTER_KEY_PREVIOUS key).\n"},
-  };
-  for (const auto& [name, text] : kCommands) {
-    if (command == name) {
-      std::cout << text << "\nexit codes: 0 success, 1 failure, 2 bad usage\n\nsettings:\n"
-                << ConfigHelp();
-      return;
-    }
-  }
-  std::cout << kUsage << ConfigHelp();
-}
-
-// Splits out command-specific flags; the rest are settings.
-bool TakeFlag(std::vector<std::string>* args, const std::string& name, std::string* value) {
-  for (size_t i = 0; i < args->size(); ++i) {
-    const std::string& a = (*args)[i];
-    if (a == name && i + 1 < args->size()) {
-      *value = (*args)[i + 1];
-      args->erase(args->begin() + i, args->begin() + i + 2);
-      return true;
-    }
-    if (a.rfind(name + "=", 0) == 0) {
-      *value = a.substr(name.size() + 1);
-      args->erase(args->begin() + i);
-      return true;
-    }
-  }
-  return false;
-}
 
 Result<std::unique_ptr<Store>> OpenStore(const Config& c) {
   StoreOptions o;
@@ -228,6 +165,55 @@ int KeysCreate(const Config& config, const std::string& project_id, const std::s
   return 0;
 }
 
+// Key ids and display prefixes only: the raw key was printed once at creation and is not stored.
+int KeysList(const Config& config, const std::string& project_id) {
+  auto store = OpenStore(config);
+  if (!store.ok()) {
+    std::cerr << "cannot open database: " << store.status().message() << "\n";
+    return 1;
+  }
+  auto keys = store.value()->ReadValue([&](ReadTxn& txn) -> Result<std::vector<ApiKeyRow>> {
+    auto project = storage::FindProjectId(txn, project_id);
+    if (!project.ok()) return project.status();
+    if (!project.value()) return Status::NotFound("project not found");
+    return storage::ListKeys(txn, *project.value());
+  });
+  if (!keys.ok()) {
+    std::cerr << "keys list: " << keys.status().message() << "\n";
+    return 1;
+  }
+  std::cout << "key_id\tprefix\tcreated_at\tlast_used_at\tname\n";
+  for (const ApiKeyRow& k : keys.value()) {
+    std::cout << k.key_id << "\t" << k.key_prefix << "\t" << FormatRfc3339Ms(k.created_at_ms)
+              << "\t" << (k.last_used_at_ms > 0 ? FormatRfc3339Ms(k.last_used_at_ms) : "-") << "\t"
+              << k.name << "\n";
+  }
+  return 0;
+}
+
+int ProjectsList(const Config& config) {
+  auto store = OpenStore(config);
+  if (!store.ok()) {
+    std::cerr << "cannot open database: " << store.status().message() << "\n";
+    return 1;
+  }
+  std::cout << "project_id\ttier\tcreated_at\tname\n";
+  for (int64_t offset = 0;; offset += limits::kMaxPageSize) {
+    auto page = store.value()->ReadValue([&](ReadTxn& txn) {
+      return storage::ListAdminProjects(txn, limits::kMaxPageSize, offset);
+    });
+    if (!page.ok()) {
+      std::cerr << "projects list: " << page.status().message() << "\n";
+      return 1;
+    }
+    for (const AdminProject& p : page.value()) {
+      std::cout << p.project_id << "\t" << TierName(p.tier) << "\t"
+                << FormatRfc3339Ms(p.created_at_ms) << "\t" << p.name << "\n";
+    }
+    if (static_cast<int64_t>(page->size()) < limits::kMaxPageSize) return 0;
+  }
+}
+
 int Reencrypt(const Config& config) {
   if (config.master_key.empty()) {
     std::cerr << "reencrypt: VIGIL_MASTER_KEY is not set\n";
@@ -292,79 +278,52 @@ int Check(const Config& config) {
   return s.ok() ? 0 : 1;
 }
 
-// A command line: the command, its own arguments, and the flags left for ParseConfig.
-struct CommandLine {
-  std::string command = "serve";
-  std::string positional;        // backup's DEST
-  std::string project_id, name;  // keys create's --project and --name
-  std::vector<std::string> flags;
-};
-
-// Takes the command's own arguments off the command line; false (usage printed) when they are
-// missing.
-bool TakeCommandArguments(CommandLine* cl) {
-  auto& args = cl->flags;
-  if (cl->command == "backup") {
-    if (args.empty() || args[0].rfind("--", 0) == 0) {
-      std::cerr << "usage: vigil backup DEST\n";
-      return false;
-    }
-    cl->positional = args[0];
-    args.erase(args.begin());
-  }
-  if (cl->command == "keys") {
-    const bool create = !args.empty() && args[0] == "create";
-    if (create) args.erase(args.begin());
-    if (!create || !TakeFlag(&args, "--project", &cl->project_id) || cl->project_id.empty()) {
-      std::cerr << "usage: vigil keys create --project ID [--name N]\n";
-      return false;
-    }
-    TakeFlag(&args, "--name", &cl->name);
-  }
-  return true;
-}
-
 int RunCommand(const CommandLine& cl, const Config& config) {
   const std::string& c = cl.command;
   if (c == "serve") return Serve(config);
   if (c == "healthcheck") return Healthcheck(config);
-  if (c == "keys") return KeysCreate(config, cl.project_id, cl.name);
+  if (c == "keys" && cl.subcommand == "create") {
+    return KeysCreate(config, cl.project_id, cl.name);
+  }
+  if (c == "keys") return KeysList(config, cl.project_id);
+  if (c == "projects") return ProjectsList(config);
   if (c == "reencrypt") return Reencrypt(config);
   if (c == "prune") return Prune(config);
   if (c == "migrate") return Migrate(config);
   if (c == "backup") return Backup(config, cl.positional);
   if (c == "check") return Check(config);
-  std::cerr << "vigil: unknown command " << c << "\n" << kUsage;
+  std::cerr << "vigil: unknown command " << c << "\n";
   return 2;
 }
 
 }  // namespace
 
 int RunCli(int argc, char** argv) {
-  CommandLine cl;
-  cl.flags.assign(argv + 1, argv + argc);
-  if (!cl.flags.empty() && cl.flags[0].rfind("--", 0) != 0) {
-    cl.command = cl.flags[0];
-    cl.flags.erase(cl.flags.begin());
+  auto cl = ParseCommandLine(std::vector<std::string>(argv + 1, argv + argc));
+  if (!cl.ok()) {
+    std::cerr << "vigil: " << cl.status().message() << "\n";
+    return 2;
   }
-  for (const auto& a : cl.flags) {
-    if (a == "--help" || a == "-h") {
-      PrintHelp(cl.command);
-      return 0;
-    }
-  }
-  if (cl.command == "help") {
-    PrintHelp();
+  if (cl->help) {
+    std::cout << (cl->command.empty() ? GeneralUsage() : CommandHelp(cl->command));
     return 0;
   }
-  if (!TakeCommandArguments(&cl)) return 2;
-  auto config = ParseConfig(cl.flags, VigilEnvironment());
+  if (cl->version) {
+    std::cout << "vigil " << VIGIL_VERSION << "\n";
+    return 0;
+  }
+  // Needs no settings and no database: it only prints fresh random bytes.
+  if (cl->command == "gen-master-key") {
+    std::cout << RandomHex(SecretBox::kKeyBytes) << "\n";
+    return 0;
+  }
+  auto config = ParseConfig(cl->flags, VigilEnvironment());
   if (!config.ok()) {
     std::cerr << "vigil: " << config.status().message() << "\n";
     return 2;
   }
   log::Init(config->log_level);
-  return RunCommand(cl, config.value());
+  return RunCommand(cl.value(), config.value());
 }
 
 }  // namespace vigil

@@ -28,3 +28,12 @@ TEST_CASE("ParseConfig names the malformed setting") {
 TEST_CASE("Unknown VIGIL_ environment variables are ignored") {
   CHECK(ParseConfig({}, {{"VIGIL_API_KEY", "x"}, {"VIGIL_BASE_URL", "y"}}).ok());
 }
+
+TEST_CASE("ParseConfig: an unknown flag is named as unknown even without a value") {
+  auto c = ParseConfig({"-x"}, {});
+  REQUIRE_FALSE(c.ok());
+  CHECK(c.status().message() == "unknown flag -x");
+  auto missing = ParseConfig({"--port"}, {});
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.status().message() == "flag --port needs a value");
+}
