@@ -145,6 +145,11 @@ constexpr int64_t kLastUsedWriteIntervalMs = 60 * 1000;
 // per second; an SDK batches events, so this is thousands of events per second.
 constexpr double kDefaultRateBurst = 100;
 constexpr double kDefaultRatePerSec = 10;
+// Dev mode's defaults (VIGIL_DEV=1 with neither rate-limit setting given): a local trial or an
+// agent's test suite sends bursts of unbatched requests that the production default would throttle,
+// and one developer's machine needs no protection from its own tenant.
+constexpr double kDevRateBurst = 10000;
+constexpr double kDevRatePerSec = 1000;
 // Rate-limit buckets kept in memory; full (idle) buckets are dropped past this.
 constexpr size_t kMaxRateBuckets = 100000;
 

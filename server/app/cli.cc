@@ -16,6 +16,7 @@
 #include "server/app/app.h"
 #include "server/app/command_line.h"
 #include "server/app/config.h"
+#include "server/app/dev_master_key.h"
 #include "server/audit/audit.h"
 #include "server/http/log.h"
 #include "server/limits.h"
@@ -41,7 +42,59 @@ Result<std::unique_ptr<Store>> OpenStore(const Config& c) {
   return Store::Open(o);
 }
 
-int Serve(const Config& config) {
+// In dev mode without VIGIL_MASTER_KEY: the key kept beside the database, so webhooks work in a
+// local trial. Outside dev mode nothing is generated and webhooks stay refused (fail closed).
+bool UseDevMasterKey(Config* config) {
+  if (!config->dev || !config->master_key.empty()) return true;
+  const std::string path = DevMasterKeyPath(config->db_path);
+  auto key = LoadOrCreateDevMasterKey(path);
+  if (!key.ok()) {
+    log::Error("dev master key unusable, refusing to start",
+               {log::Str("error", key.status().message())});
+    return false;
+  }
+  config->master_key = key.value();
+  log::Warn(
+      "dev mode: webhook secrets are sealed with the development master key kept beside the "
+      "database; set VIGIL_MASTER_KEY outside a local trial",
+      {log::Str("path", path)});
+  return true;
+}
+
+// Start-up steps after the database opened: the master key, the stored secrets, the dev project.
+// False (logged) when the server must not start.
+bool PrepareStore(Store& store, Config* config) {
+  if (!UseDevMasterKey(config)) return false;
+  {
+    // Start-up step 3 (docs/operations.md#start-up-and-shutdown): every stored secret must open
+    // under a configured key, and rows under a previous key move to VIGIL_MASTER_KEY. Running
+    // without them would fail every delivery later, silently; refusing now names the problem.
+    auto secrets = ReencryptStoredSecrets(store, SecretBoxFromConfig(*config));
+    if (!secrets.ok()) {
+      log::Error("stored secrets cannot be decrypted, refusing to start",
+                 {log::Str("error", secrets.status().message())});
+      return false;
+    }
+    if (secrets->reencrypted > 0) {
+      log::Info("stored secrets re-encrypted under VIGIL_MASTER_KEY",
+                {log::Num("count", secrets->reencrypted)});
+    }
+  }
+  if (config->dev) {
+    Status s = BootstrapDev(store, config->dev_key, config->key_prefix);
+    if (!s.ok()) {
+      log::Error("dev bootstrap failed", {log::Str("error", s.message())});
+      return false;
+    }
+    // Names the project, never the key: the run script prints the key it configured.
+    log::Warn(
+        "dev mode: project proj-dev has a well-known key; never use VIGIL_DEV=1 in production",
+        {log::Str("project_id", "proj-dev")});
+  }
+  return true;
+}
+
+int Serve(Config config) {
   // glibc gives each busy thread its own malloc arena; with dozens of HTTP workers that multiplies
   // resident memory for no throughput gain. A few shared arenas keep RSS flat. Eight, not fewer:
   // with four, waiting for an arena's lock took ~2% of the workers' time under ingest load, while
@@ -62,32 +115,7 @@ int Serve(const Config& config) {
                {log::Str("path", config.db_path), log::Str("error", store.status().message())});
     return 1;
   }
-  {
-    // Start-up step 3 (docs/operations.md#start-up-and-shutdown): every stored secret must open
-    // under a configured key, and rows under a previous key move to VIGIL_MASTER_KEY. Running
-    // without them would fail every delivery later, silently; refusing now names the problem.
-    auto secrets = ReencryptStoredSecrets(*store.value(), SecretBoxFromConfig(config));
-    if (!secrets.ok()) {
-      log::Error("stored secrets cannot be decrypted, refusing to start",
-                 {log::Str("error", secrets.status().message())});
-      return 1;
-    }
-    if (secrets->reencrypted > 0) {
-      log::Info("stored secrets re-encrypted under VIGIL_MASTER_KEY",
-                {log::Num("count", secrets->reencrypted)});
-    }
-  }
-  if (config.dev) {
-    Status s = BootstrapDev(*store.value(), config.dev_key, config.key_prefix);
-    if (!s.ok()) {
-      log::Error("dev bootstrap failed", {log::Str("error", s.message())});
-      return 1;
-    }
-    // Names the project, never the key: the run script prints the key it configured.
-    log::Warn(
-        "dev mode: project proj-dev has a well-known key; never use VIGIL_DEV=1 in production",
-        {log::Str("project_id", "proj-dev")});
-  }
+  if (!PrepareStore(*store.value(), &config)) return 1;
   App app(config, std::move(store.value()));
   Status s = app.Start();
   if (!s.ok()) {

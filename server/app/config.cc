@@ -314,6 +314,13 @@ Result<Config> ParseConfig(const std::vector<std::string>& args,
                                      FlagName(s.env) + ")");
     }
   }
+  // Dev mode raises the rate limit unless the operator set it (docs/operations.md#settings).
+  const auto unset = [&values](const char* env) {
+    auto it = values.find(env);
+    return it == values.end() || it->second.empty();
+  };
+  if (c.dev && unset("VIGIL_RATE_LIMIT_BURST")) c.rate_limit_burst = limits::kDevRateBurst;
+  if (c.dev && unset("VIGIL_RATE_LIMIT_PER_SEC")) c.rate_limit_per_sec = limits::kDevRatePerSec;
   if (c.tls_cert.empty() != c.tls_key.empty()) {
     return Status::InvalidArgument(
         "invalid value for VIGIL_TLS_CERT / VIGIL_TLS_KEY: set both or"

@@ -37,3 +37,19 @@ TEST_CASE("ParseConfig: an unknown flag is named as unknown even without a value
   REQUIRE_FALSE(missing.ok());
   CHECK(missing.status().message() == "flag --port needs a value");
 }
+
+TEST_CASE("ParseConfig: dev mode raises the rate limit unless it is set; production keeps it") {
+  auto prod = ParseConfig({}, {});
+  REQUIRE(prod.ok());
+  CHECK(prod->rate_limit_burst == limits::kDefaultRateBurst);
+  CHECK(prod->rate_limit_per_sec == limits::kDefaultRatePerSec);
+  auto dev = ParseConfig({}, {{"VIGIL_DEV", "1"}});
+  REQUIRE(dev.ok());
+  CHECK(dev->rate_limit_burst == limits::kDevRateBurst);
+  CHECK(dev->rate_limit_per_sec == limits::kDevRatePerSec);
+  CHECK(limits::kDevRatePerSec > limits::kDefaultRatePerSec);
+  auto set = ParseConfig({"--rate-limit-burst", "5"}, {{"VIGIL_DEV", "1"}});
+  REQUIRE(set.ok());
+  CHECK(set->rate_limit_burst == 5);
+  CHECK(set->rate_limit_per_sec == limits::kDevRatePerSec);
+}
