@@ -116,6 +116,10 @@ constexpr int kMaxConcurrentStreams = 2;
 // which takes longer than an overloaded queue (1 s) drains; an SDK retrying every second for a
 // full cap would only add load.
 constexpr int kHaltStreamRetryAfterSec = 5;
+// Retry-After on a halt for an execution not known yet: an SDK sends a new execution's creation
+// within its flush interval (well under a second by default), so a second covers a create still
+// in flight.
+constexpr int kHaltUnknownRetryAfterSec = 1;
 // Bytes gathered before a chunk of a stream is written (fewer, larger writes).
 constexpr size_t kStreamChunkBytes = 64 * 1024;
 // In-flight requests finish within this after SIGTERM.
