@@ -507,6 +507,8 @@ describe('dashboard', () => {
       await page.locator('#stats .value').first().waitFor();
       assert.deepEqual(await page.locator('#stats .value').allTextContents(), ['0', '0', '0', '0']);
       // The first-execution snippets run as shown (with the key pasted in) and fill the project.
+      await page.locator('#first-execution').waitFor();
+      await p.shot('13-first-execution');
       const snippets = {};
       for (const lang of ['python', 'typescript', 'curl']) {
         snippets[lang] = (await page.locator('#first-' + lang).textContent()).replaceAll('paste your API key here', key);
