@@ -526,6 +526,22 @@ describe('dashboard', () => {
     });
   });
 
+  test('agent text is shown as text, never as HTML or Markdown', TIMEOUT, async () => {
+    const hostile = '<img src=x onerror="document.title=\'owned\'"> **bold** [link](https://example.com)';
+    await api.ok('POST', '/executions', { execution_id: 'exec-ui-hostile', input_summary: hostile, output_summary: hostile });
+    await api.ok('POST', '/events', [{ event_id: 'hostile-1', execution_id: 'exec-ui-hostile', event_type: 'checkpoint', sequence: 1, payload: { name: hostile } }]);
+    await withPage('15-hostile-text', async (page) => {
+      await signIn(page, vigil.base, DEV_KEY, '/ui/executions/exec-ui-hostile');
+      await page.locator('h1', { hasText: 'exec-ui-hostile' }).waitFor();
+      await page.locator('details.payload summary').first().click();
+      await waitFor(async () => (await page.locator('#main', { hasText: hostile }).count()) > 0, { what: 'the text, verbatim' });
+      assert.equal(await page.locator('#main img').count(), 0);
+      assert.equal(await page.locator('#main strong').count(), 0);
+      assert.equal(await page.locator('#main a[href="https://example.com"]').count(), 0);
+      assert.notEqual(await page.title(), 'owned');
+    });
+  });
+
   test('a refused key brings back the key form with a plain message', TIMEOUT, async () => {
     // The refusal itself is a 401 the browser reports; nothing else may go wrong.
     const allow = (x) => /\b401\b/.test(x) && x.includes('/project');
