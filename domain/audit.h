@@ -31,6 +31,7 @@ struct AuditFilter {
   std::optional<int64_t> since_ms;
   std::optional<int64_t> until_ms;
   std::string action;
+  std::string exclude_action;  // rows with this action are left out ("" = none)
   int64_t limit = 50;
   int64_t offset = 0;
   int64_t after_audit_id = 0;  // ListAuditAfter: rows with a larger id only

@@ -120,6 +120,10 @@ constexpr int kMaxConcurrentStreams = 2;
 // which takes longer than an overloaded queue (1 s) drains; an SDK retrying every second for a
 // full cap would only add load.
 constexpr int kHaltStreamRetryAfterSec = 5;
+// Retry-After on a halt for an execution not known yet: an SDK sends a new execution's creation
+// within its flush interval (well under a second by default), so a second covers a create still
+// in flight.
+constexpr int kHaltUnknownRetryAfterSec = 1;
 // Bytes gathered before a chunk of a stream is written (fewer, larger writes).
 constexpr size_t kStreamChunkBytes = 64 * 1024;
 // In-flight requests finish within this after SIGTERM.
@@ -149,6 +153,11 @@ constexpr int64_t kLastUsedWriteIntervalMs = 60 * 1000;
 // per second; an SDK batches events, so this is thousands of events per second.
 constexpr double kDefaultRateBurst = 100;
 constexpr double kDefaultRatePerSec = 10;
+// Dev mode's defaults (VIGIL_DEV=1 with neither rate-limit setting given): a local trial or an
+// agent's test suite sends bursts of unbatched requests that the production default would throttle,
+// and one developer's machine needs no protection from its own tenant.
+constexpr double kDevRateBurst = 10000;
+constexpr double kDevRatePerSec = 1000;
 // Rate-limit buckets kept in memory; full (idle) buckets are dropped past this.
 constexpr size_t kMaxRateBuckets = 100000;
 

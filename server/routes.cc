@@ -132,6 +132,7 @@ std::vector<Route> BuildRoutes(FeatureHandlers& h) {
        Bind(h.billing, &BillingHandlers::Portal)},
 
       // The dashboard: public files; the page sends the user's key only on its API calls.
+      {"GET", "/", A::kPublic, Bucket::kOther, B::kNone, Bind(h.ui, &UiHandlers::RedirectRoot)},
       {"GET", "/ui", A::kPublic, Bucket::kOther, B::kNone, Bind(h.ui, &UiHandlers::Redirect)},
       {"GET", "/ui/{path*}", A::kPublic, Bucket::kOther, B::kNone, Bind(h.ui, &UiHandlers::Serve)},
   };

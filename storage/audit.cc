@@ -21,12 +21,14 @@ SQLite::Statement AuditQuery(Connection* conn, const AuditFilter& f, const char*
   if (f.since_ms) sql += " AND a.time >= :since";
   if (f.until_ms) sql += " AND a.time <= :until";
   if (!f.action.empty()) sql += " AND a.action = :action";
+  if (!f.exclude_action.empty()) sql += " AND a.action <> :exclude_action";
   sql += tail;
   SQLite::Statement q(conn->db(), sql);
   if (!f.all_projects || f.project) q.bind(":project", f.project);
   if (f.since_ms) q.bind(":since", *f.since_ms);
   if (f.until_ms) q.bind(":until", *f.until_ms);
   if (!f.action.empty()) q.bind(":action", f.action);
+  if (!f.exclude_action.empty()) q.bind(":exclude_action", f.exclude_action);
   if (q.getIndex(":after") != 0) q.bind(":after", f.after_audit_id);
   if (q.getIndex(":limit") != 0) q.bind(":limit", f.limit);
   if (q.getIndex(":offset") != 0) q.bind(":offset", f.offset);

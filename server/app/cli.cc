@@ -8,10 +8,15 @@
 #include <string>
 #include <vector>
 
+#include "domain/random.h"
+#include "domain/secret_box.h"
 #include "domain/time_util.h"
+#include "domain/values.h"
 #include "server/accounts/keys.h"
 #include "server/app/app.h"
+#include "server/app/command_line.h"
 #include "server/app/config.h"
+#include "server/app/dev_master_key.h"
 #include "server/audit/audit.h"
 #include "server/http/log.h"
 #include "server/limits.h"
@@ -23,73 +28,6 @@
 
 namespace vigil {
 namespace {
-
-const char kUsage[] =
-    "usage: vigil [command] [flags]\n"
-    "\n"
-    "commands:\n"
-    "  serve                       run the server (default)\n"
-    "  migrate                     apply pending schema migrations and exit\n"
-    "  backup DEST                 write a consistent online copy of the database to DEST\n"
-    "  check                       run SQLite's integrity and foreign-key checks\n"
-    "  healthcheck                 GET the local /health (for container health checks)\n"
-    "  keys create --project ID [--name N]\n"
-    "                              mint an API key for a project and print it once\n"
-    "  reencrypt                   re-encrypt stored secrets under VIGIL_MASTER_KEY\n"
-    "  prune                       run the retention job once (docs/operations.md#retention)\n"
-    "\n"
-    "Every setting is an environment variable and a flag (the flag wins):\n";
-
-// Per-command help: what it does, its exit codes, then the settings every command reads.
-void PrintHelp(const std::string& command = "serve") {
-  static const std::pair<const char*, const char*> kCommands[] = {
-      {"migrate",
-       "usage: vigil migrate [settings]\n  Applies pending schema migrations to VIGIL_DB.\n"},
-      {"backup",
-       "usage: vigil backup DEST [settings]\n  Writes a consistent online copy of VIGIL_DB to DEST"
-       " (safe while the server runs). Restore by stopping Vigil and putting DEST in its place.\n"},
-      {"check",
-       "usage: vigil check [settings]\n  Runs SQLite's integrity and foreign-key checks.\n"},
-      {"healthcheck",
-       "usage: vigil healthcheck [settings]\n  GETs /health on the local port (VIGIL_PORT); exit 0"
-       " when it answers 200. For container health checks without a shell.\n"},
-      {"keys",
-       "usage: vigil keys create --project ID [--name N] [settings]\n  Mints an API key for"
-       " the project and prints it once.\n"},
-      {"prune",
-       "usage: vigil prune [settings]\n  Runs the retention job once: deletes executions older"
-       " than each project's retention (VIGIL_RETENTION_DAYS by default) with their events.\n"},
-      {"reencrypt",
-       "usage: vigil reencrypt [settings]\n  Re-encrypts stored secrets under VIGIL_MASTER_KEY"
-       " (rows sealed with a VIGIL_MASTER_KEY_PREVIOUS key).\n"},
-  };
-  for (const auto& [name, text] : kCommands) {
-    if (command == name) {
-      std::cout << text << "\nexit codes: 0 success, 1 failure, 2 bad usage\n\nsettings:\n"
-                << ConfigHelp();
-      return;
-    }
-  }
-  std::cout << kUsage << ConfigHelp();
-}
-
-// Splits out command-specific flags; the rest are settings.
-bool TakeFlag(std::vector<std::string>* args, const std::string& name, std::string* value) {
-  for (size_t i = 0; i < args->size(); ++i) {
-    const std::string& a = (*args)[i];
-    if (a == name && i + 1 < args->size()) {
-      *value = (*args)[i + 1];
-      args->erase(args->begin() + i, args->begin() + i + 2);
-      return true;
-    }
-    if (a.rfind(name + "=", 0) == 0) {
-      *value = a.substr(name.size() + 1);
-      args->erase(args->begin() + i);
-      return true;
-    }
-  }
-  return false;
-}
 
 Result<std::unique_ptr<Store>> OpenStore(const Config& c) {
   StoreOptions o;
@@ -104,7 +42,59 @@ Result<std::unique_ptr<Store>> OpenStore(const Config& c) {
   return Store::Open(o);
 }
 
-int Serve(const Config& config) {
+// In dev mode without VIGIL_MASTER_KEY: the key kept beside the database, so webhooks work in a
+// local trial. Outside dev mode nothing is generated and webhooks stay refused (fail closed).
+bool UseDevMasterKey(Config* config) {
+  if (!config->dev || !config->master_key.empty()) return true;
+  const std::string path = DevMasterKeyPath(config->db_path);
+  auto key = LoadOrCreateDevMasterKey(path);
+  if (!key.ok()) {
+    log::Error("dev master key unusable, refusing to start",
+               {log::Str("error", key.status().message())});
+    return false;
+  }
+  config->master_key = key.value();
+  log::Warn(
+      "dev mode: webhook secrets are sealed with the development master key kept beside the "
+      "database; set VIGIL_MASTER_KEY outside a local trial",
+      {log::Str("path", path)});
+  return true;
+}
+
+// Start-up steps after the database opened: the master key, the stored secrets, the dev project.
+// False (logged) when the server must not start.
+bool PrepareStore(Store& store, Config* config) {
+  if (!UseDevMasterKey(config)) return false;
+  {
+    // Start-up step 3 (docs/operations.md#start-up-and-shutdown): every stored secret must open
+    // under a configured key, and rows under a previous key move to VIGIL_MASTER_KEY. Running
+    // without them would fail every delivery later, silently; refusing now names the problem.
+    auto secrets = ReencryptStoredSecrets(store, SecretBoxFromConfig(*config));
+    if (!secrets.ok()) {
+      log::Error("stored secrets cannot be decrypted, refusing to start",
+                 {log::Str("error", secrets.status().message())});
+      return false;
+    }
+    if (secrets->reencrypted > 0) {
+      log::Info("stored secrets re-encrypted under VIGIL_MASTER_KEY",
+                {log::Num("count", secrets->reencrypted)});
+    }
+  }
+  if (config->dev) {
+    Status s = BootstrapDev(store, config->dev_key, config->key_prefix);
+    if (!s.ok()) {
+      log::Error("dev bootstrap failed", {log::Str("error", s.message())});
+      return false;
+    }
+    // Names the project, never the key: the run script prints the key it configured.
+    log::Warn(
+        "dev mode: project proj-dev has a well-known key; never use VIGIL_DEV=1 in production",
+        {log::Str("project_id", "proj-dev")});
+  }
+  return true;
+}
+
+int Serve(Config config) {
   // glibc gives each busy thread its own malloc arena; with dozens of HTTP workers that multiplies
   // resident memory for no throughput gain. A few shared arenas keep RSS flat. Eight, not fewer:
   // with four, waiting for an arena's lock took ~2% of the workers' time under ingest load, while
@@ -125,32 +115,7 @@ int Serve(const Config& config) {
                {log::Str("path", config.db_path), log::Str("error", store.status().message())});
     return 1;
   }
-  {
-    // Start-up step 3 (docs/operations.md#start-up-and-shutdown): every stored secret must open
-    // under a configured key, and rows under a previous key move to VIGIL_MASTER_KEY. Running
-    // without them would fail every delivery later, silently; refusing now names the problem.
-    auto secrets = ReencryptStoredSecrets(*store.value(), SecretBoxFromConfig(config));
-    if (!secrets.ok()) {
-      log::Error("stored secrets cannot be decrypted, refusing to start",
-                 {log::Str("error", secrets.status().message())});
-      return 1;
-    }
-    if (secrets->reencrypted > 0) {
-      log::Info("stored secrets re-encrypted under VIGIL_MASTER_KEY",
-                {log::Num("count", secrets->reencrypted)});
-    }
-  }
-  if (config.dev) {
-    Status s = BootstrapDev(*store.value(), config.dev_key, config.key_prefix);
-    if (!s.ok()) {
-      log::Error("dev bootstrap failed", {log::Str("error", s.message())});
-      return 1;
-    }
-    // Names the project, never the key: the run script prints the key it configured.
-    log::Warn(
-        "dev mode: project proj-dev has a well-known key; never use VIGIL_DEV=1 in production",
-        {log::Str("project_id", "proj-dev")});
-  }
+  if (!PrepareStore(*store.value(), &config)) return 1;
   App app(config, std::move(store.value()));
   Status s = app.Start();
   if (!s.ok()) {
@@ -235,6 +200,55 @@ int KeysCreate(const Config& config, const std::string& project_id, const std::s
   return 0;
 }
 
+// Key ids and display prefixes only: the raw key was printed once at creation and is not stored.
+int KeysList(const Config& config, const std::string& project_id) {
+  auto store = OpenStore(config);
+  if (!store.ok()) {
+    std::cerr << "cannot open database: " << store.status().message() << "\n";
+    return 1;
+  }
+  auto keys = store.value()->ReadValue([&](ReadTxn& txn) -> Result<std::vector<ApiKeyRow>> {
+    auto project = storage::FindProjectId(txn, project_id);
+    if (!project.ok()) return project.status();
+    if (!project.value()) return Status::NotFound("project not found");
+    return storage::ListKeys(txn, *project.value());
+  });
+  if (!keys.ok()) {
+    std::cerr << "keys list: " << keys.status().message() << "\n";
+    return 1;
+  }
+  std::cout << "key_id\tprefix\tcreated_at\tlast_used_at\tname\n";
+  for (const ApiKeyRow& k : keys.value()) {
+    std::cout << k.key_id << "\t" << k.key_prefix << "\t" << FormatRfc3339Ms(k.created_at_ms)
+              << "\t" << (k.last_used_at_ms > 0 ? FormatRfc3339Ms(k.last_used_at_ms) : "-") << "\t"
+              << k.name << "\n";
+  }
+  return 0;
+}
+
+int ProjectsList(const Config& config) {
+  auto store = OpenStore(config);
+  if (!store.ok()) {
+    std::cerr << "cannot open database: " << store.status().message() << "\n";
+    return 1;
+  }
+  std::cout << "project_id\ttier\tcreated_at\tname\n";
+  for (int64_t offset = 0;; offset += limits::kMaxPageSize) {
+    auto page = store.value()->ReadValue([&](ReadTxn& txn) {
+      return storage::ListAdminProjects(txn, limits::kMaxPageSize, offset);
+    });
+    if (!page.ok()) {
+      std::cerr << "projects list: " << page.status().message() << "\n";
+      return 1;
+    }
+    for (const AdminProject& p : page.value()) {
+      std::cout << p.project_id << "\t" << TierName(p.tier) << "\t"
+                << FormatRfc3339Ms(p.created_at_ms) << "\t" << p.name << "\n";
+    }
+    if (static_cast<int64_t>(page->size()) < limits::kMaxPageSize) return 0;
+  }
+}
+
 int Reencrypt(const Config& config) {
   if (config.master_key.empty()) {
     std::cerr << "reencrypt: VIGIL_MASTER_KEY is not set\n";
@@ -299,79 +313,52 @@ int Check(const Config& config) {
   return s.ok() ? 0 : 1;
 }
 
-// A command line: the command, its own arguments, and the flags left for ParseConfig.
-struct CommandLine {
-  std::string command = "serve";
-  std::string positional;        // backup's DEST
-  std::string project_id, name;  // keys create's --project and --name
-  std::vector<std::string> flags;
-};
-
-// Takes the command's own arguments off the command line; false (usage printed) when they are
-// missing.
-bool TakeCommandArguments(CommandLine* cl) {
-  auto& args = cl->flags;
-  if (cl->command == "backup") {
-    if (args.empty() || args[0].rfind("--", 0) == 0) {
-      std::cerr << "usage: vigil backup DEST\n";
-      return false;
-    }
-    cl->positional = args[0];
-    args.erase(args.begin());
-  }
-  if (cl->command == "keys") {
-    const bool create = !args.empty() && args[0] == "create";
-    if (create) args.erase(args.begin());
-    if (!create || !TakeFlag(&args, "--project", &cl->project_id) || cl->project_id.empty()) {
-      std::cerr << "usage: vigil keys create --project ID [--name N]\n";
-      return false;
-    }
-    TakeFlag(&args, "--name", &cl->name);
-  }
-  return true;
-}
-
 int RunCommand(const CommandLine& cl, const Config& config) {
   const std::string& c = cl.command;
   if (c == "serve") return Serve(config);
   if (c == "healthcheck") return Healthcheck(config);
-  if (c == "keys") return KeysCreate(config, cl.project_id, cl.name);
+  if (c == "keys" && cl.subcommand == "create") {
+    return KeysCreate(config, cl.project_id, cl.name);
+  }
+  if (c == "keys") return KeysList(config, cl.project_id);
+  if (c == "projects") return ProjectsList(config);
   if (c == "reencrypt") return Reencrypt(config);
   if (c == "prune") return Prune(config);
   if (c == "migrate") return Migrate(config);
   if (c == "backup") return Backup(config, cl.positional);
   if (c == "check") return Check(config);
-  std::cerr << "vigil: unknown command " << c << "\n" << kUsage;
+  std::cerr << "vigil: unknown command " << c << "\n";
   return 2;
 }
 
 }  // namespace
 
 int RunCli(int argc, char** argv) {
-  CommandLine cl;
-  cl.flags.assign(argv + 1, argv + argc);
-  if (!cl.flags.empty() && cl.flags[0].rfind("--", 0) != 0) {
-    cl.command = cl.flags[0];
-    cl.flags.erase(cl.flags.begin());
+  auto cl = ParseCommandLine(std::vector<std::string>(argv + 1, argv + argc));
+  if (!cl.ok()) {
+    std::cerr << "vigil: " << cl.status().message() << "\n";
+    return 2;
   }
-  for (const auto& a : cl.flags) {
-    if (a == "--help" || a == "-h") {
-      PrintHelp(cl.command);
-      return 0;
-    }
-  }
-  if (cl.command == "help") {
-    PrintHelp();
+  if (cl->help) {
+    std::cout << (cl->command.empty() ? GeneralUsage() : CommandHelp(cl->command));
     return 0;
   }
-  if (!TakeCommandArguments(&cl)) return 2;
-  auto config = ParseConfig(cl.flags, VigilEnvironment());
+  if (cl->version) {
+    std::cout << "vigil " << VIGIL_VERSION << "\n";
+    return 0;
+  }
+  // Needs no settings and no database: it only prints fresh random bytes.
+  if (cl->command == "gen-master-key") {
+    std::cout << RandomHex(SecretBox::kKeyBytes) << "\n";
+    return 0;
+  }
+  auto config = ParseConfig(cl->flags, VigilEnvironment());
   if (!config.ok()) {
     std::cerr << "vigil: " << config.status().message() << "\n";
     return 2;
   }
   log::Init(config->log_level);
-  return RunCommand(cl, config.value());
+  return RunCommand(cl.value(), config.value());
 }
 
 }  // namespace vigil

@@ -1,5 +1,6 @@
 #include "server/app/config.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -290,24 +291,20 @@ Result<Config> ParseConfig(const std::vector<std::string>& args,
   for (const auto& [k, v] : env) values[k] = v;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    std::string name = a, value;
     const auto eq = a.find('=');
+    const std::string name = a.substr(0, eq);
+    const Setting* setting = nullptr;
+    for (const Setting& s : Settings()) {
+      if (FlagName(s.env) == name) setting = &s;
+    }
+    if (setting == nullptr) return Status::InvalidArgument("unknown flag " + name);
     if (eq != std::string::npos) {
-      name = a.substr(0, eq);
-      value = a.substr(eq + 1);
+      values[setting->env] = a.substr(eq + 1);
     } else if (i + 1 < args.size()) {
-      value = args[++i];
+      values[setting->env] = args[++i];
     } else {
       return Status::InvalidArgument("flag " + a + " needs a value");
     }
-    bool known = false;
-    for (const Setting& s : Settings()) {
-      if (FlagName(s.env) == name) {
-        values[s.env] = value;
-        known = true;
-      }
-    }
-    if (!known) return Status::InvalidArgument("unknown flag " + name);
   }
   for (const Setting& s : Settings()) {
     auto it = values.find(s.env);
@@ -317,6 +314,13 @@ Result<Config> ParseConfig(const std::vector<std::string>& args,
                                      FlagName(s.env) + ")");
     }
   }
+  // Dev mode raises the rate limit unless the operator set it (docs/operations.md#settings).
+  const auto unset = [&values](const char* env) {
+    auto it = values.find(env);
+    return it == values.end() || it->second.empty();
+  };
+  if (c.dev && unset("VIGIL_RATE_LIMIT_BURST")) c.rate_limit_burst = limits::kDevRateBurst;
+  if (c.dev && unset("VIGIL_RATE_LIMIT_PER_SEC")) c.rate_limit_per_sec = limits::kDevRatePerSec;
   if (c.tls_cert.empty() != c.tls_key.empty()) {
     return Status::InvalidArgument(
         "invalid value for VIGIL_TLS_CERT / VIGIL_TLS_KEY: set both or"
@@ -337,9 +341,10 @@ std::map<std::string, std::string> VigilEnvironment() {
   return env;
 }
 
-std::string ConfigHelp() {
+std::string ConfigHelp(const std::vector<std::string>& only) {
   std::string out;
   for (const Setting& s : Settings()) {
+    if (!only.empty() && std::find(only.begin(), only.end(), s.env) == only.end()) continue;
     std::string left = "  " + FlagName(s.env) + " / " + s.env;
     if (left.size() < 52) left.resize(52, ' ');
     out += left + " " + s.help + DefaultText(s) + "\n";

@@ -73,7 +73,8 @@ Result<Config> ParseConfig(const std::vector<std::string>& args,
 // Collects the process environment's VIGIL_* variables.
 std::map<std::string, std::string> VigilEnvironment();
 
-// The settings table for --help: one line per setting with its default.
-std::string ConfigHelp();
+// The settings table for --help: one line per setting with its default. `only` (VIGIL_* names)
+// keeps those settings; empty = every setting.
+std::string ConfigHelp(const std::vector<std::string>& only = {});
 
 }  // namespace vigil

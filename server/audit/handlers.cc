@@ -11,15 +11,18 @@
 namespace vigil {
 namespace {
 
-// Reads limit/offset/since/until/action into `f`.
+// Reads limit/offset/since/until/action/exclude_action into `f`.
 Status ParseAuditFilter(const RequestContext& ctx, AuditFilter* f) {
   for (Status s : {ctx.TimeParam("since", &f->since_ms), ctx.TimeParam("until", &f->until_ms)}) {
     if (!s.ok()) return s;
   }
   f->action = ctx.Query("action");
-  if (f->action.size() > limits::kMaxIdBytes) {
-    return Status::InvalidArgument("invalid action: longer than " +
-                                   std::to_string(limits::kMaxIdBytes) + " bytes");
+  f->exclude_action = ctx.Query("exclude_action");
+  for (const char* name : {"action", "exclude_action"}) {
+    if (ctx.Query(name).size() > limits::kMaxIdBytes) {
+      return Status::InvalidArgument("invalid " + std::string(name) + ": longer than " +
+                                     std::to_string(limits::kMaxIdBytes) + " bytes");
+    }
   }
   f->limit = ctx.PageParam("limit", limits::kDefaultPageSize, 1, limits::kMaxPageSize);
   f->offset = ctx.PageParam("offset", 0, 0, limits::kMaxOffset);

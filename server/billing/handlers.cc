@@ -99,7 +99,8 @@ void BillingHandlers::Get(RequestContext& ctx) {
   if (!p->stripe_subscription_id.empty()) {
     w.Field("stripe_subscription_id", p->stripe_subscription_id);
   }
-  w.Field("can_upgrade", v.can_upgrade).Field("can_manage", v.can_manage).EndObject();
+  w.Field("can_upgrade", v.can_upgrade).Field("can_manage", v.can_manage);
+  w.Field("billing_configured", settings_.Configured()).EndObject();
   SendJson(*ctx.res, 200, w.Take());
 }
 

@@ -94,8 +94,11 @@ JsonWriter& JsonWriter::Double(double v) {
     out_ += "0";
     return *this;
   }
+  // 15 significant digits (DBL_DIG): every decimal of up to 15 digits prints as written, and
+  // binary noise past that, as in 0.0058 + 0.0058 = 0.011600000000000001, is dropped. No figure
+  // Vigil reports (money, rates, scores) carries meaning beyond 15 digits.
   char buf[64];
-  auto r = std::to_chars(buf, buf + sizeof(buf), v);
+  auto r = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::general, 15);
   out_.append(buf, r.ptr);
   return *this;
 }

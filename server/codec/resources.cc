@@ -27,7 +27,7 @@ void WriteFailureGroup(JsonWriter& w, const FailureGroupRow& g, const std::strin
   WriteOptionalTs(w, "state_changed_at", g.state_changed_at_ms);
   if (!g.state_changed_by.empty()) w.Field("state_changed_by", g.state_changed_by);
   w.Field("event_count", g.affected_executions).Field("affected_executions", g.affected_executions);
-  if (g.cost_wasted_usd > 0) w.FieldDouble("cost_wasted_usd", g.cost_wasted_usd);
+  w.FieldDouble("cost_wasted_usd", g.cost_wasted_usd);
   if (!g.sample_execution_id.empty()) w.Field("sample_execution_id", g.sample_execution_id);
   w.EndObject();
 }

@@ -30,6 +30,11 @@ struct StreamState {
   std::shared_ptr<void> watch;  // watching the connection for that; dropped before it is closed
 };
 
+// The answer to a halt for an id the project has no execution (and no open stream) for: the
+// creation may be in flight, so it says to retry; another project's id gets the same words.
+const char kHaltNotYetKnown[] =
+    "execution not found: if it was just started, its creation may still be on its way; retry";
+
 std::string HaltFrame(const std::string& reason) {
   std::string data = "{\"reason\":";
   AppendJsonString(&data, reason);
@@ -107,7 +112,11 @@ void HaltHandlers::Halt(RequestContext& ctx) {
   auto out = service_.Request(ctx.auth.project, id, reason.value(), ctx.now_ms,
                               ActionEntry(ctx, "halt.request", 200));
   if (!out.ok()) return SendError(ctx, out.status());
-  if (!out->exists) return SendError(ctx, Status::NotFound("execution not found"));
+  if (!out->exists && out->notified == 0) {
+    // Most often an execution whose creation is still queued in its SDK: a retry soon finds it.
+    ctx.res->set_header("Retry-After", std::to_string(limits::kHaltUnknownRetryAfterSec));
+    return SendError(ctx, Status::NotFound(kHaltNotYetKnown));
+  }
   JsonWriter w;
   w.BeginObject()
       .Field("ok", true)

@@ -29,7 +29,24 @@ Result<HaltOutcome> HaltService::Request(int64_t project, const std::string& exe
   if (!state.ok()) return state.status();
   HaltOutcome out;
   out.exists = state->exists;
-  if (!out.exists) return out;
+  if (!out.exists) {
+    // The execution's creation may still be on its way (an SDK queues it) while its halt stream
+    // is already open: that stream hears the halt now. Nothing is stored for an unknown id.
+    out.notified = streams_.Notify(project, execution_id, reason);
+    if (out.notified > 0) {
+      JsonWriter detail;
+      detail.BeginObject()
+          .Field("execution_id", execution_id)
+          .Field("reason", reason)
+          .Field("stored", false)
+          .EndObject();
+      audit.action = "halt.request";
+      audit.detail_json = detail.Take();
+      Status s = store_.Write([&](WriteTxn& txn) { return storage::InsertAudit(txn, audit); });
+      if (!s.ok()) return s;
+    }
+    return out;
+  }
   // Persisted (and committed) first, then announced: a stream that subscribes in between reads
   // the persisted halt, one that subscribed earlier is notified.
   out.notified = streams_.Notify(project, execution_id, reason);

@@ -26,7 +26,8 @@ class HaltService {
 
   // Persists a halt for a non-terminal execution (a later one replaces the reason) together with
   // `audit` as the halt.request audit row, then wakes the execution's streams. An unknown
-  // execution (or another project's) is reported as !exists, with nothing stored. Thread-safe.
+  // execution (or another project's) is reported as !exists, with nothing stored; its streams
+  // open in `project`, if any, are still told (and the request audited). Thread-safe.
   Result<HaltOutcome> Request(int64_t project, const std::string& execution_id,
                               const std::string& reason, int64_t now_ms, AuditEntry audit);
 

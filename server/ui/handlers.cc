@@ -117,6 +117,11 @@ void UiHandlers::Redirect(RequestContext& ctx) {
   ctx.res->set_header("Location", "/ui/");
 }
 
+void UiHandlers::RedirectRoot(RequestContext& ctx) {
+  ctx.res->status = 302;
+  ctx.res->set_header("Location", "/ui/");
+}
+
 void UiHandlers::Serve(RequestContext& ctx) {
   const std::string& path = ctx.params[0];
   if (path.compare(0, kAssetsPrefix.size(), kAssetsPrefix) == 0) {

@@ -18,7 +18,10 @@ class UiHandlers {
   explicit UiHandlers(const std::vector<Route>& routes) : routes_(routes) {}
   UiHandlers(const UiHandlers& other) : routes_(other.routes_) {}
 
+  // GET /ui: 301 to /ui/ (the page's one address).
   void Redirect(RequestContext& ctx);
+  // GET /: 302 to /ui/, temporary so that a page at / can come later without stale caches.
+  void RedirectRoot(RequestContext& ctx);
   void Serve(RequestContext& ctx);
 
  private:

@@ -1,4 +1,4 @@
-"""Reviews the Dockerfile and fly.toml against the real binary: its flags (`vigil --help`), port,
+"""Reviews the Dockerfile and fly.toml against the real binary: its flags (`vigil serve --help`), port,
 health path and data path; then runs the binary with exactly their settings, and (as root)
 scripts/container-check, which runs it inside a root holding exactly the image's files.
 
@@ -134,9 +134,12 @@ def fly():
 def help_text():
     if not os.access(BIN, os.X_OK):
         pytest.skip(f"no vigil binary at {BIN}")
-    out = subprocess.run([BIN, "--help"], capture_output=True, text=True, timeout=30)
-    assert out.returncode == 0, out.stderr
-    return out.stdout + out.stderr
+    text = ""
+    for args in (["--help"], ["serve", "--help"]):  # the commands, then every setting
+        out = subprocess.run([BIN] + args, capture_output=True, text=True, timeout=30)
+        assert out.returncode == 0, out.stderr
+        text += out.stdout + out.stderr
+    return text
 
 
 def help_default(help_text, var):

@@ -52,6 +52,9 @@ def test_audit_log_filters_pagination_and_ndjson(srv):
     page = p.get("/audit-log?limit=2&offset=1&action=request").json
     assert page["ok"] is True and page["count"] == 2 and page["limit"] == 2 and page["offset"] == 1
     assert all(e["action"] == "request" for e in page["entries"])
+    others = p.get("/audit-log?limit=200&exclude_action=request").json["entries"]
+    assert others and all(e["action"] != "request" for e in others)
+    assert p.get("/audit-log?exclude_action=" + "x" * 129).status == 400
     everything = audit_actions(p)
     future = p.get("/audit-log?since=2999-01-01T00:00:00Z").json
     assert future["entries"] == []

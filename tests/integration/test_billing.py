@@ -148,6 +148,7 @@ def test_checkout_and_portal_call_the_configured_stripe_base(make_server):
         p = new_project(s, "Upgrader")
         b = p.get("/billing").json
         assert b["can_upgrade"] is True and b["can_manage"] is False
+        assert b["billing_configured"] is True
         assert p.post("/billing/portal").json["error"] == \
             "project has no Stripe customer yet; upgrade first via /billing/checkout"
         r = p.post("/billing/checkout")
@@ -186,3 +187,4 @@ def test_billing_unconfigured_and_usage(srv):
     b = p.get("/billing").json
     assert b["tier"] == "hobby" and b["executions_this_period"] == 1
     assert b["included_executions"] == 5000 and b["overage_price_per_execution_usd"] == 0.001
+    assert b["billing_configured"] is False

@@ -113,6 +113,27 @@ def test_stream_accepted_before_execution_exists(server, client):
     s.close()
 
 
+def test_halt_before_the_create_arrives_reaches_an_open_stream(server, client):
+    eid = "inflight-" + uuid.uuid4().hex[:8]
+    s = SseStream(server.port, eid)
+    frames = s.frames()
+    assert next(frames) == f": subscribed execution={eid}"
+    r = client.post(f"/executions/{eid}/halt", {"reason": "stop early"})
+    assert r.status == 200 and r.json == {"ok": True, "notified": 1, "pending": False}
+    assert next(frames) == 'event: halt\ndata: {"reason":"stop early"}'
+    s.close()
+
+
+def test_halt_before_the_create_without_a_stream_says_retry_and_a_retry_works(client):
+    eid = "inflight-" + uuid.uuid4().hex[:8]
+    r = client.post(f"/executions/{eid}/halt", {"reason": "stop"})
+    assert r.status == 404 and "retry" in r.json["error"]
+    assert r.headers["retry-after"] == "1"
+    client.post("/executions", {"execution_id": eid})  # the create lands
+    r = client.post(f"/executions/{eid}/halt", {"reason": "stop"})
+    assert r.json == {"ok": True, "notified": 0, "pending": True}
+
+
 def test_halt_of_unknown_or_terminal_execution(client):
     assert client.post("/executions/nope-nope/halt").status == 404
     eid = new_exec(client)

@@ -49,8 +49,8 @@ def test_malformed_setting_stops_startup_naming_it(tmp_path):
     assert "VIGIL_PORT" in r.stderr
 
 
-def test_help_lists_settings():
-    r = subprocess.run([BIN, "--help"], capture_output=True, text=True, timeout=10)
+def test_serve_help_lists_settings():
+    r = subprocess.run([BIN, "serve", "--help"], capture_output=True, text=True, timeout=10)
     assert r.returncode == 0
     for flag in ["--port", "VIGIL_DB", "--rate-limit-burst", "VIGIL_WRITE_QUEUE_MAX"]:
         assert flag in r.stdout

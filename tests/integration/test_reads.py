@@ -120,3 +120,18 @@ def test_timeseries_counts_per_bucket_with_empty_buckets_as_zero(project):
     assert project.get("/stats/timeseries?bucket=week").status == 400
     r = project.get("/stats/timeseries?bucket=hour&since=2020-01-01T00:00:00Z")
     assert r.status == 400 and "1000" in r.json["error"]
+
+
+def test_money_has_no_binary_noise_and_cost_wasted_is_always_present(project):
+    project.post("/executions", {"execution_id": "money-1"})
+    calls = [{"event_id": f"money-{i}", "execution_id": "money-1", "event_type": "llm_call",
+              "sequence": i, "payload": {"model": "m", "user_message": "same question"}}
+             for i in range(1, 4)]
+    assert project.post("/events", calls).status == 200
+    r = project.patch("/executions/money-1",
+                      {"status": "completed", "estimated_cost_usd": 0.0058 + 0.0058})
+    assert r.status == 200
+    d = project.get("/executions/money-1")
+    assert '"estimated_cost_usd":0.0116,' in d.body, d.body[:400]
+    groups = project.get("/failure-groups").json["failure_groups"]
+    assert groups and all("cost_wasted_usd" in g for g in groups)

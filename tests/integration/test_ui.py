@@ -17,6 +17,12 @@ def test_ui_without_slash_redirects(client):
     assert r.headers["location"] == "/ui/"
 
 
+def test_root_redirects_to_the_dashboard(client):
+    r = client.get("/", auth=False)
+    assert r.status == 302
+    assert r.headers["location"] == "/ui/"
+
+
 def test_page_is_public_and_sent_with_a_strict_policy(client):
     r = client.get("/ui/", auth=False)
     assert r.status == 200

@@ -65,10 +65,13 @@ def test_master_key_rotation_and_refusal(make_server, receiver, tmp_path):
     r = run_vigil([], d, wrong)
     assert r.returncode == 1, r
     assert "cannot be decrypted" in r.stdout + r.stderr
-    no_key = dict(wrong)
+    no_key = dict(wrong, VIGIL_DEV="0")
     del no_key["VIGIL_MASTER_KEY"]
     r = run_vigil([], d, no_key)
     assert r.returncode == 1 and "VIGIL_MASTER_KEY is not set" in r.stdout + r.stderr
+    # In dev mode the development master key stands in, and it opens nothing sealed before.
+    r = run_vigil([], d, dict(no_key, VIGIL_DEV="1"))
+    assert r.returncode == 1 and "cannot be decrypted" in r.stdout + r.stderr
     # A malformed key stops start-up naming the setting (and never echoing the value).
     r = run_vigil([], d, dict(wrong, VIGIL_MASTER_KEY="not-a-key-value"))
     assert r.returncode == 2 and "VIGIL_MASTER_KEY" in r.stderr

@@ -6,12 +6,13 @@ tests that check the address guard itself. VIGIL_WEBHOOK_RETRY_BASE_MS shortens 
 import base64
 import hashlib
 import json
+import os
 import time
 import uuid
 
 import pytest
 
-from harness import Client
+from harness import Client, new_project_client
 # proj, receiver and server are fixtures: importing them is what makes them this module's.
 from webhook_support import (BASE_ENV, CLASSES, crash, create, deliveries,  # noqa: F401
                              expected_signature, hook_then_crash, new_project, proj, receiver,
@@ -116,15 +117,17 @@ def test_delete_removes_the_webhook(proj):
 
 
 def test_without_a_master_key_webhooks_fail_closed(make_server):
-    env = dict(BASE_ENV)
+    # Outside dev mode nothing stands in for a missing master key (dev mode: test_dev_mode.py).
+    env = dict(BASE_ENV, VIGIL_DEV="0")
     del env["VIGIL_MASTER_KEY"]
     s = make_server(env=env)
-    c = s.client()
+    c = new_project_client(s, "nokey-")
     r = c.post("/webhooks", {"url": "https://example.com/hook"})
     assert (r.status, r.json) == (503, {"ok": False,
                                         "error": "webhook secrets need VIGIL_MASTER_KEY"})
     assert c.get("/webhooks").json["count"] == 0
     c.close()
+    assert not os.path.exists(s.db + ".dev-master-key")
 
 
 # --- delivery -----------------------------------------------------------------------------------

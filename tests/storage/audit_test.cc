@@ -3,6 +3,8 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "tests/storage/temp_store.h"
 
 using namespace vigil;
@@ -104,6 +106,12 @@ TEST_CASE("A project's audit view holds its rows only; the admin view holds ever
   action.action = "a2";
   CHECK(Actions(t.Read([&](Txn& txn) { return storage::ListAudit(txn, action); })) ==
         std::vector<std::string>{"a2"});
+  AuditFilter without;
+  without.project = t.a;
+  without.exclude_action = "a2";
+  const auto rest = Actions(t.Read([&](Txn& txn) { return storage::ListAudit(txn, without); }));
+  CHECK_FALSE(rest.empty());
+  CHECK(std::find(rest.begin(), rest.end(), "a2") == rest.end());
 }
 
 TEST_CASE("ListAuditAfter pages oldest first by id; ForEachAudit streams and stops on request") {

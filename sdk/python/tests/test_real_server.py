@@ -285,3 +285,39 @@ def test_500_and_502_from_the_path_are_retried_and_nothing_is_lost(real):
     finally:
         vigil.shutdown(2)
         proxy.stop()
+
+
+def test_the_halt_command_the_example_prints_stops_it_at_once(real):
+    """examples/budgets_and_halts.py prints a curl command; run as printed, it halts the job,
+    even when sent the moment it appears."""
+    import subprocess as sp
+    import sys
+    sdk_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=sdk_dir, VIGIL_BASE_URL=real.url, VIGIL_API_KEY=real.key)
+    proc = sp.Popen([sys.executable, os.path.join(sdk_dir, "examples", "budgets_and_halts.py"), "30"],
+                    env=env, stdout=sp.PIPE, stderr=sp.PIPE, text=True)
+    try:
+        command = None
+        for line in proc.stdout:
+            if line.strip().startswith("curl "):
+                command = line.strip()
+                break
+        assert command and "Content-Type: application/json" in command
+        started = time.monotonic()
+        answer = None
+        for _ in range(5):  # the documented retry: 404 with Retry-After while the create is in flight
+            r = sp.run(["bash", "-c", command + " -s -w '\\n%{http_code}'"], env=env,
+                       capture_output=True, text=True, timeout=30)
+            answer = r.stdout
+            if answer.endswith("200"):
+                break
+            assert answer.endswith("404") and "retry" in answer, answer
+            time.sleep(1)
+        assert answer.endswith("200"), answer
+        out, err = proc.communicate(timeout=20)
+        assert "stopped remotely: enough" in out, out + err
+        assert time.monotonic() - started < 10
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

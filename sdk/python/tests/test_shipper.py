@@ -185,3 +185,25 @@ def test_retry_after_accepts_seconds_and_http_dates():
     assert 8 <= parse_retry_after(formatdate(time.time() + 10, usegmt=True)) <= 10
     assert parse_retry_after("soon") is None
     assert parse_retry_after(None) is None
+
+
+def test_a_server_answering_429_is_reported_as_rate_limited_not_unreachable(sdk, caplog):
+    sdk.fail("POST", "/executions", 429, times=1000, headers={"Retry-After": "1"})
+    with caplog.at_level(logging.WARNING, logger="vigil"):
+        run_agent()
+        time.sleep(0.3)
+        assert not vigil.shutdown(timeout=0.5)
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("rate limited (429)" in m and "retrying" in m for m in messages), messages
+    final = [m for m in messages if "shutdown timeout" in m]
+    assert final and "rate limited (429)" in final[-1] and "unreachable" not in final[-1]
+
+
+def test_a_server_that_is_down_is_still_reported_unreachable(caplog):
+    vigil.configure(api_key="k", base_url="http://127.0.0.1:%d" % free_port(), **FAST)
+    with caplog.at_level(logging.WARNING, logger="vigil"):
+        run_agent()
+        time.sleep(0.2)
+        assert not vigil.shutdown(timeout=0.3)
+    final = [r.getMessage() for r in caplog.records if "shutdown timeout" in r.getMessage()]
+    assert final and "is unreachable" in final[-1]

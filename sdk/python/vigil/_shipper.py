@@ -118,6 +118,9 @@ class Shipper:
         self._overflow_warned = False
         self._stop_waited = False
         self._failing_since: Optional[float] = None
+        # Why the last failed request failed (None: the last request succeeded), for the
+        # shutdown warning: a server that answered 429 is neither unreachable nor failing.
+        self._last_failure: Optional[str] = None
         self._last_log: Dict[Any, float] = {}
         self.dropped = 0  # queue overflow (oldest dropped)
         self.rejected = 0  # dropped after a 4xx or too many 5xx
@@ -200,8 +203,9 @@ class Shipper:
         if not delivered:
             log.warning(
                 "vigil: %d telemetry item(s) not delivered before the shutdown timeout (%.1fs); "
-                "the Vigil server at %s is unreachable or failing",
-                self.pending() + self.lost_at_shutdown - lost_before, timeout, self._config.base_url)
+                "the Vigil server at %s %s",
+                self.pending() + self.lost_at_shutdown - lost_before, timeout, self._config.base_url,
+                self._last_failure or "did not answer in time")
         return delivered
 
     def pending(self) -> int:
@@ -333,8 +337,11 @@ class Shipper:
                 resp = self._transport.request(method, path, body, timeout)
                 status = resp.status
                 problem = "HTTP %d %s" % (status, _error_text(resp.body))
+                if status == 429:
+                    problem = "rate limited (429): " + _error_text(resp.body)
             except Exception as exc:
                 problem = "%s: %s" % (type(exc).__name__, exc)
+            self._last_failure = _failure_cause(status)
             if status is not None and status < 400:
                 self.requests_ok += 1
                 if self._failing_since is not None:
@@ -402,6 +409,19 @@ class Shipper:
         if last is None or now - last >= _LOG_EVERY_S:
             self._last_log[key] = now
             log.warning(message, *args)
+
+
+def _failure_cause(status: Optional[int]) -> Optional[str]:
+    """How the shutdown warning names the last request's failure; None when it succeeded."""
+    if status is None:
+        return "is unreachable"
+    if status == 429:
+        return "answered rate limited (429); raise the project's rate limit or send less"
+    if status >= 500:
+        return "is failing (HTTP %d)" % status
+    if status >= 400:
+        return "refused the requests (HTTP %d)" % status
+    return None
 
 
 def _error_text(body: bytes) -> str:

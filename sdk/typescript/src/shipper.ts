@@ -39,6 +39,18 @@ function warn(message: string): void {
   }
 }
 
+/**
+ * How warnings name the last request's failure; undefined when it succeeded. A server that answered
+ * 429 is neither unreachable nor failing: it asked the SDK to slow down.
+ */
+function failureCause(status: number): string | undefined {
+  if (status === 0) return "is unreachable";
+  if (status === 429) return "answered rate limited (429); raise the project's rate limit or send less";
+  if (status >= 500) return `is failing (HTTP ${status})`;
+  if (status >= 400) return `refused the requests (HTTP ${status})`;
+  return undefined;
+}
+
 /** Retry-After as milliseconds: delta-seconds or an HTTP date; undefined when absent or invalid. */
 export function parseRetryAfter(value: string | null): number | undefined {
   if (value === null) return undefined;
@@ -76,6 +88,8 @@ export class Shipper {
   private exitDeadline: number | undefined;
   private warnedOverflow = false;
   private readonly warnedStatus = new Set<number>();
+  /** Why the last request failed (undefined: it succeeded), for the warnings at exit. */
+  private lastFailure: string | undefined;
   private readonly counters = { sent: 0, dropped: 0, rejected: 0, failed: 0, retries: 0 };
 
   constructor(cfg: ResolvedConfig) {
@@ -257,11 +271,18 @@ export class Shipper {
         if (cfg.debug) {
           console.debug(`[vigil] ${req.method} ${req.path} (${n} item(s)) -> ${status || failure}`);
         }
+        this.lastFailure = failureCause(status);
         if (status >= 200 && status < 400) {
           this.counters.sent += n;
+          this.warnedStatus.delete(429); // a later episode of rate limiting is reported again
           return;
         }
         attempt++;
+        if (status === 429 && !this.warnedStatus.has(429)) {
+          this.warnedStatus.add(429);
+          const wait = retryAfterMs !== undefined ? ` after Retry-After (${retryAfterMs / 1000} s)` : "";
+          warn(`${req.method} ${req.path}: rate limited (429); retrying${wait}, queued data is kept`);
+        }
         if (status >= 400 && status < 500 && status !== 429) {
           this.counters.rejected += n;
           if (!this.warnedStatus.has(status)) {
@@ -351,8 +372,15 @@ export class Shipper {
     // process.exit() skips beforeExit: nothing can be sent any more, but say what was lost.
     process.on("exit", () => {
       const left = this.queue.length + this.inFlightEntries.length;
-      if (left > 0 && this.cfg.enabled) warn(`${left} item(s) not sent: call \`await flush()\` before process.exit()`);
+      if (left > 0 && this.cfg.enabled) {
+        warn(`${left} item(s) not sent: call \`await flush()\` before process.exit()${this.causeText()}`);
+      }
     });
+  }
+
+  /** "; the Vigil server at URL <why>" after a failed request, else "". */
+  private causeText(): string {
+    return this.lastFailure ? `; the Vigil server at ${this.cfg.baseUrl} ${this.lastFailure}` : "";
   }
 
   private exitExpired(): boolean {
@@ -372,7 +400,7 @@ export class Shipper {
           while (this.queue.shift()) {
             // drop
           }
-          warn(`exit flush timed out: ${left} item(s) not sent`);
+          warn(`exit flush timed out: ${left} item(s) not sent${this.causeText()}`);
           this.notifyWaiters();
         }
         return;

@@ -88,8 +88,25 @@ test("with the server down the exit flush gives up after exitFlushTimeoutMs and 
   );
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout.trim(), "DONE outside");
-  assert.match(r.stderr, /exit flush timed out: \d+ item\(s\) not sent/);
+  assert.match(r.stderr, /exit flush timed out: \d+ item\(s\) not sent; the Vigil server at \S+ is unreachable/);
   assert.ok(r.ms < 5000, `took ${r.ms} ms`);
+});
+
+test("when the server keeps answering 429 the exit warning says rate limited, not unreachable", async () => {
+  const limited = await new FakeVigil().start();
+  limited.script({ status: 429, times: 1000, headers: { "Retry-After": "1" } });
+  try {
+    const r = await runScript(
+      "rate_limited",
+      `vigil.configure({ baseUrl: "${limited.baseUrl}", exitFlushTimeoutMs: 400 });\n${AGENT}`,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /rate limited \(429\); retrying after Retry-After \(1 s\)/);
+    assert.match(r.stderr, /exit flush timed out: \d+ item\(s\) not sent; the Vigil server at \S+ answered rate limited \(429\)/);
+    assert.doesNotMatch(r.stderr, /unreachable/);
+  } finally {
+    await limited.stop();
+  }
 });
 
 test("an insecure URL from the environment disables telemetry with a warning, never an exception", async () => {

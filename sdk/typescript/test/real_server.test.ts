@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
 import {
   Budget,
@@ -248,5 +249,36 @@ else describe("against the real vigil server", () => {
     const d = await detail(id);
     assert.equal(d.execution.status, "completed");
     assert.equal(d.events.length, 2);
+  });
+
+  test("the halt command examples/remote_halt prints stops it at once", async () => {
+    const example = fileURLToPath(new URL("../examples/remote_halt.js", import.meta.url));
+    const env = { ...process.env, VIGIL_BASE_URL: base(), VIGIL_API_KEY: KEY };
+    const child = spawn(process.execPath, [example, "30"], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout?.on("data", (d) => (out += d));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    try {
+      const deadline = Date.now() + 10_000;
+      while (!/^\s*curl .*$/m.test(out)) {
+        assert.ok(Date.now() < deadline, `no curl command printed: ${out}`);
+        await sleep(20);
+      }
+      const command = (/^\s*(curl .*)$/m.exec(out) as RegExpExecArray)[1] as string;
+      assert.match(command, /Content-Type: application\/json/);
+      let answer = "";
+      for (let i = 0; i < 5; i++) {
+        // The documented retry: 404 with Retry-After while the execution's creation is in flight.
+        answer = execFileSync("bash", ["-c", `${command} -s -w '\\n%{http_code}'`], { env, encoding: "utf8" });
+        if (answer.endsWith("200")) break;
+        assert.ok(answer.endsWith("404") && answer.includes("retry"), answer);
+        await sleep(1000);
+      }
+      assert.ok(answer.endsWith("200"), answer);
+      assert.equal(await exited, 0);
+      assert.match(out, /halted remotely: enough/);
+    } finally {
+      child.kill();
+    }
   });
 });

@@ -126,6 +126,19 @@ test("429 and 503 honour Retry-After", async () => {
   assert.deepEqual(creates.map((r) => r.status), [429, 200]);
 });
 
+test("a 429 is reported as rate limited (429), once, not as an unreachable server", async () => {
+  const server = await startServer();
+  configure({ baseUrl: server.baseUrl, ...FAST, maxRetryDelayMs: 5000 });
+  captureWarnings();
+  server.script({ status: 429, times: 2, headers: { "Retry-After": "0" }, match: (m, p) => m === "POST" && p === "/events" });
+  const id = await runAgent();
+  assert.equal(await flush(5000), true);
+  assert.deepEqual(wireOf(server, id), COMPLETE(id));
+  const limited = warnings.filter((w) => w.includes("rate limited (429)"));
+  assert.equal(limited.length, 1, warnings.join("\n"));
+  assert.ok(!warnings.some((w) => w.includes("unreachable")));
+});
+
 test("other 4xx answers are dropped without retry, with one warning", async () => {
   const server = await startServer();
   configure({ baseUrl: server.baseUrl, ...FAST });

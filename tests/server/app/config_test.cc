@@ -28,3 +28,28 @@ TEST_CASE("ParseConfig names the malformed setting") {
 TEST_CASE("Unknown VIGIL_ environment variables are ignored") {
   CHECK(ParseConfig({}, {{"VIGIL_API_KEY", "x"}, {"VIGIL_BASE_URL", "y"}}).ok());
 }
+
+TEST_CASE("ParseConfig: an unknown flag is named as unknown even without a value") {
+  auto c = ParseConfig({"-x"}, {});
+  REQUIRE_FALSE(c.ok());
+  CHECK(c.status().message() == "unknown flag -x");
+  auto missing = ParseConfig({"--port"}, {});
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.status().message() == "flag --port needs a value");
+}
+
+TEST_CASE("ParseConfig: dev mode raises the rate limit unless it is set; production keeps it") {
+  auto prod = ParseConfig({}, {});
+  REQUIRE(prod.ok());
+  CHECK(prod->rate_limit_burst == limits::kDefaultRateBurst);
+  CHECK(prod->rate_limit_per_sec == limits::kDefaultRatePerSec);
+  auto dev = ParseConfig({}, {{"VIGIL_DEV", "1"}});
+  REQUIRE(dev.ok());
+  CHECK(dev->rate_limit_burst == limits::kDevRateBurst);
+  CHECK(dev->rate_limit_per_sec == limits::kDevRatePerSec);
+  CHECK(limits::kDevRatePerSec > limits::kDefaultRatePerSec);
+  auto set = ParseConfig({"--rate-limit-burst", "5"}, {{"VIGIL_DEV", "1"}});
+  REQUIRE(set.ok());
+  CHECK(set->rate_limit_burst == 5);
+  CHECK(set->rate_limit_per_sec == limits::kDevRatePerSec);
+}

@@ -78,7 +78,9 @@ TEST_CASE_FIXTURE(HaltTest, "another project's execution is 404 exactly like a m
   Reply missing = Halt("nope", R"({"reason":"stop"})");
   Reply theirs = Halt("theirs", R"({"reason":"stop"})");
   CHECK(missing.status == 404);
-  CHECK(missing.body == R"({"ok":false,"error":"execution not found"})");
+  CHECK(missing.body ==
+        R"({"ok":false,"error":"execution not found: if it was just started, its creation may )"
+        R"(still be on its way; retry"})");
   CHECK(theirs.status == missing.status);
   CHECK(theirs.body == missing.body);
   CHECK(theirs.headers == missing.headers);
@@ -86,10 +88,10 @@ TEST_CASE_FIXTURE(HaltTest, "another project's execution is 404 exactly like a m
   CHECK(StoredReason(b, "theirs").empty());
   CHECK(Audit(a, "halt.request").empty());
   CHECK(Audit(b, "halt.request").empty());
-  // An id longer than any stored one is missing too.
+  // An id longer than any stored one is missing too, and no retry will find it.
   Reply too_long = Halt(std::string(129, 'x'));
   CHECK(too_long.status == 404);
-  CHECK(too_long.body == missing.body);
+  CHECK(too_long.body == R"({"ok":false,"error":"execution not found"})");
 }
 
 TEST_CASE_FIXTURE(HaltTest, "a halt is persisted with its audit row and pending while unheard") {
@@ -205,4 +207,13 @@ TEST_CASE_FIXTURE(HaltTest, "streams past the registry's bound are refused 503 w
   CHECK(r.status == 503);
   CHECK(r.Header("Retry-After") == "5");
   CHECK(one.open() == 1);
+}
+
+TEST_CASE_FIXTURE(HaltTest, "a halt for an unknown id says to retry, with Retry-After") {
+  Reply r = Halt("just-started", R"({"reason":"stop"})");
+  CHECK(r.status == 404);
+  CHECK(r.body.find("retry") != std::string::npos);
+  CHECK(r.headers.find("Retry-After") != r.headers.end());
+  CHECK(StoredReason(a, "just-started").empty());
+  CHECK(Audit(a, "halt.request").empty());
 }

@@ -56,12 +56,21 @@ export async function render(ctx) {
     chart = h('section', { class: 'card' }, h('h2', {}, 'Executions per day (last 30 days)'),
       barChart({ series: [{ name: 'executions', key: 'usage', points }], bucket: 'day', format: (v) => int(Math.round(v)), integer: true, label: 'Executions per day' }));
   }
-  replace(ctx.root,
-    h('div', { class: 'page-head' }, h('div', {}, h('h1', {}, 'Billing'), h('div', { class: 'sub' }, `Project ${b.project_id}`))),
+  const head = h('div', { class: 'page-head' }, h('div', {}, h('h1', {}, 'Billing'), h('div', { class: 'sub' }, `Project ${b.project_id}`)));
+  const executions = h('div', { class: 'stat' }, h('div', { class: 'label' }, 'Executions this period'), h('div', { class: 'value' }, int(b.executions_this_period)));
+  // A server without Stripe has no plans to show: tiers, allowances and overage prices would only
+  // describe a billing that does not happen there. Usage is still worth seeing.
+  if (b.billing_configured === false) {
+    replace(ctx.root, head,
+      notice('info', 'Billing not configured: this server has no Stripe settings, so there is no plan, allowance or overage. Executions are counted below.'),
+      h('div', { class: 'stats', id: 'billing-usage' }, executions), chart);
+    return;
+  }
+  replace(ctx.root, head,
     status,
     h('div', { class: 'stats' },
       h('div', { class: 'stat' }, h('div', { class: 'label' }, 'Tier'), h('div', { class: 'value' }, b.tier)),
-      h('div', { class: 'stat' }, h('div', { class: 'label' }, 'Executions this period'), h('div', { class: 'value' }, int(b.executions_this_period))),
+      executions,
       h('div', { class: 'stat' }, h('div', { class: 'label' }, 'Included'), h('div', { class: 'value' }, included === 0 && b.tier === 'enterprise' ? 'unlimited' : int(included)))),
     h('section', { class: 'card' },
       h('dl', { class: 'kv' },

@@ -4,6 +4,7 @@ import { barChart } from '../chart.js';
 import {
   ago, classBadge, duration, empty, executionLink, groupLink, h, int, replace, statusBadge, table, usd,
 } from '../dom.js';
+import { firstRunCard } from './first_run.js';
 
 const RANGES = {
   '24h': { label: '24 hours', bucket: 'hour', ms: 24 * 3600e3 },
@@ -16,7 +17,7 @@ function axisUsd(v) {
   if (v === 0) return '$0';
   if (v >= 10) return '$' + (Number.isInteger(v) ? v : v.toFixed(1));
   if (v >= 0.01) return '$' + v.toFixed(2);
-  return '$' + v.toPrecision(2);
+  return '$' + Number(v.toPrecision(2)); // 0.00005, not 0.000050
 }
 
 function statTile(label, value, { bad, href } = {}) {
@@ -71,6 +72,7 @@ export async function render(ctx) {
     h('div', { class: 'page-head' },
       h('div', {}, h('h1', {}, 'Overview'), h('div', { class: 'sub' }, `Last ${range.label}, ${range.bucket === 'hour' ? 'per hour' : 'per day'} (UTC)`)),
       rangeButtons),
+    stats.total_executions === 0 ? firstRunCard(location.origin) : null,
     statsBox,
     h('div', { class: 'grid2' },
       h('section', { class: 'card', id: 'chart-executions' },
