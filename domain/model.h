@@ -50,8 +50,14 @@ struct Execution {
   std::string sdk_language;
   std::string failure_group_id;
   std::optional<Budget> budget;
+  // Why the execution was halted, in words: the reason of a halt requested on the server (POST
+  // /executions/{id}/halt or auto-halt), or the one an SDK sent with its terminal status. "" =
+  // none.
   std::string halt_reason;
   int64_t halt_requested_at_ms = 0;
+  // The agent's build identity (docs/protocol.md#build-identity): "" = not sent.
+  std::string code_version;
+  std::string container_digest;
 };
 
 // Payload fields the detectors read (docs/protocol.md#event-types-and-payloads, the starred fields,
