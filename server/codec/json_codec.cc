@@ -415,9 +415,18 @@ struct PayloadView {
       tool_name, result_text, result_summary, name, exception_type, exception_message,
       context_sha256;
   std::optional<element> arguments;
-  std::optional<int64_t> input_tokens, output_tokens;
+  std::optional<int64_t> input_tokens, output_tokens, cached_input_tokens, reasoning_tokens;
   bool passed_is_false = false;
 };
+
+// The token count member of `v` that `key` names, or nullptr.
+std::optional<int64_t>* CountSlot(std::string_view key, PayloadView* v) {
+  if (key == "input_tokens") return &v->input_tokens;
+  if (key == "output_tokens") return &v->output_tokens;
+  if (key == "cached_input_tokens") return &v->cached_input_tokens;
+  if (key == "reasoning_tokens") return &v->reasoning_tokens;
+  return nullptr;
+}
 
 // The string member of `v` that `key` names, or nullptr.
 std::optional<std::string_view>* StringSlot(std::string_view key, PayloadView* v) {
@@ -451,11 +460,11 @@ PayloadView ViewOf(element doc) {
     bool b;
     if (std::optional<std::string_view>* slot = StringSlot(key, &v)) {
       if (value.get_string().get(sv) == simdjson::SUCCESS) *slot = sv;
-    } else if (key == "input_tokens" || key == "output_tokens") {
+    } else if (std::optional<int64_t>* count = CountSlot(key, &v)) {
       // Integer JSON numbers only.
       if ((value.type() == element_type::INT64 || value.type() == element_type::UINT64) &&
           value.get_int64().get(n) == simdjson::SUCCESS) {
-        (key == "input_tokens" ? v.input_tokens : v.output_tokens) = n;
+        *count = n;
       }
     } else if (key == "arguments") {
       v.arguments = value;
@@ -506,6 +515,8 @@ PayloadFields FieldsOf(element doc) {
   f.name = Copy(v.name);
   f.input_tokens = v.input_tokens;
   f.output_tokens = v.output_tokens;
+  f.cached_input_tokens = v.cached_input_tokens;
+  f.reasoning_tokens = v.reasoning_tokens;
   f.passed_is_false = v.passed_is_false;
   // The event type is not known here; the detectors read each number on its own type only.
   SetLlmCallDigests(v, &f);
@@ -524,6 +535,8 @@ PayloadFields IngestFieldsOf(std::optional<element> payload, EventType type, boo
   f.model = Copy(v.model);
   f.input_tokens = v.input_tokens;
   f.output_tokens = v.output_tokens;
+  f.cached_input_tokens = v.cached_input_tokens;
+  f.reasoning_tokens = v.reasoning_tokens;
   if (!detection) return f;
   if (type == EventType::kLlmCall) {
     f.identical_call_hash = IdenticalCallHash(f.model.value_or(""), v.user_message.value_or(""));

@@ -161,3 +161,34 @@ def test_bad_extension_values_are_a_clear_400(proj):
         assert r.headers.get("content-type", "").startswith("application/json")
         assert message in r.json["error"], (fields, r.json)
     assert proj.get("/executions?name=" + "n" * 201).status == 400
+
+
+def llm_call(eid, seq, model, **tokens):
+    return {"event_id": f"{eid}-l{seq}", "execution_id": eid, "event_type": "llm_call",
+            "sequence": seq, "timestamp": T0,
+            "payload": {"model": model, "user_message": f"step {seq}", "status": "ok", **tokens}}
+
+
+def test_cached_and_reasoning_tokens_are_priced_per_provider(proj):
+    # No cost sent: the final pass stores the cost it computes from the calls.
+    eid = new_id("tokens-")
+    proj.post("/executions", {"execution_id": eid, "started_at": T0})
+    calls = [
+        # gpt-4o (2.50 / 10 per million): 600k fresh + 400k cached at half, 1M out (300k reasoning).
+        llm_call(eid, 1, "gpt-4o-2024-08-06", input_tokens=1_000_000, output_tokens=1_000_000,
+                 cached_input_tokens=400_000, reasoning_tokens=300_000),
+        # claude-sonnet-4 (3 / 15): 1M in, all from the cache at a tenth.
+        llm_call(eid, 2, "claude-sonnet-4-5", input_tokens=1_000_000, output_tokens=0,
+                 cached_input_tokens=1_000_000),
+    ]
+    assert proj.post("/events", calls).json["accepted"] == 2
+    proj.patch(f"/executions/{eid}", {"status": "completed"})
+    cost = proj.get(f"/executions/{eid}").json["execution"]["estimated_cost_usd"]
+    assert abs(cost - (0.6 * 2.5 + 0.4 * 1.25 + 10 + 0.3)) < 1e-9
+
+    # Without the parts the protocol's formula is unchanged.
+    plain = new_id("plain-")
+    proj.post("/events", [llm_call(plain, 1, "gpt-4o", input_tokens=1_000_000, output_tokens=0)])
+    proj.patch(f"/executions/{plain}", {"status": "completed"})
+    assert proj.get(f"/executions/{plain}").json["execution"]["estimated_cost_usd"] == 2.5
+
