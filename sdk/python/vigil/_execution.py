@@ -164,18 +164,22 @@ class Execution:
         exception_message: Optional[str] = None,
         cost_usd: Optional[float] = None,
         context_sha256: Optional[str] = None,
+        cached_input_tokens: Optional[int] = None,
+        reasoning_tokens: Optional[int] = None,
     ) -> None:
         """Record one LLM call (a step), then raise :class:`VigilHalt` if a limit is now exceeded or
         a halt was requested. See :func:`vigil.emit_llm_call`."""
         self._record_llm_call(
             model, system_prompt, user_message, input_tokens, output_tokens, response_text, status,
             duration_ms, error, exception_type, exception_message, cost_usd, context_sha256,
+            cached_input_tokens, reasoning_tokens,
         )
         self.check_halt()
 
     def _record_llm_call(
         self, model, system_prompt, user_message, input_tokens, output_tokens, response_text, status,
         duration_ms, error, exception_type, exception_message, cost_usd, context_sha256=None,
+        cached_input_tokens=None, reasoning_tokens=None,
     ) -> None:
         try:
             if error is not None:
@@ -190,9 +194,15 @@ class Execution:
                 "user_message": _text(user_message),
                 "status": "ok" if ok else "failed",
             }
+            cached = _count(cached_input_tokens) if ok else 0
+            reasoning = _count(reasoning_tokens) if ok else 0
             if ok:
                 payload["input_tokens"] = tokens_in
                 payload["output_tokens"] = tokens_out
+                if cached_input_tokens is not None:
+                    payload["cached_input_tokens"] = cached
+                if reasoning_tokens is not None:
+                    payload["reasoning_tokens"] = reasoning
             if response_text is not None:
                 payload["response_text"] = _text(response_text)
             if is_context_sha256(context_sha256):
@@ -206,7 +216,7 @@ class Execution:
             if cost_usd is not None and cost_usd >= 0:
                 cost = float(cost_usd)
             else:
-                cost = estimate_cost_usd(model_name, tokens_in, tokens_out)
+                cost = estimate_cost_usd(model_name, tokens_in, tokens_out, cached, reasoning)
             with _totals_lock:
                 self.llm_calls += 1
                 self.tokens_in += tokens_in
