@@ -32,9 +32,10 @@ constexpr size_t kMaxExecutionNameBytes = 200;
 // 135 bytes). Longer values are not identities but payloads, so they are refused.
 constexpr size_t kMaxCodeVersionBytes = 128;
 constexpr size_t kMaxContainerDigestBytes = 200;
-// An `exception` event's cause (docs/protocol.md#exception-events): enough for a class name with
-// its module, a readable message and a deep stack; the SDKs cut to these bounds before sending, so
-// only a hand-made event meets the server's `400`.
+// An execution's crash cause as the detail shows it (docs/protocol.md#exception-events): enough for
+// a class name with its module, a readable message and a deep stack. The SDKs cut to these bounds
+// before sending; the server cuts any `exception` event it stored to them when it reads the cause,
+// so one huge event cannot make every detail read of its execution huge.
 constexpr size_t kMaxExceptionTypeBytes = 256;
 constexpr size_t kMaxExceptionMessageBytes = 8 * 1024;
 constexpr size_t kMaxExceptionFrames = 64;

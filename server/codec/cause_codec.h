@@ -1,5 +1,5 @@
-// The crash cause an `exception` event carries (docs/protocol.md#exception-events): checked when
-// the event arrives, read back for the execution detail, written as the detail's `exception`.
+// The crash cause an `exception` event carries (docs/protocol.md#exception-events): read back from
+// the stored payload for the execution detail, written as the detail's `exception`.
 #pragma once
 
 #include <simdjson.h>
@@ -13,14 +13,13 @@
 
 namespace vigil {
 
-// Reads the payload of an `exception` event into `out` (when given). False with `error` set to
-// the wire message when the payload breaks the rules: an object with a non-empty
-// `exception_type`, an optional `exception_message` and optional `frames`, each within the bounds
-// of server/limits.h. Other payload keys are allowed and kept.
-bool ReadExceptionCause(simdjson::dom::element payload, ExceptionCause* out, std::string* error);
+// The cause an `exception` payload holds, or nullopt when it holds none (not an object, or no
+// non-empty string `exception_type`). Lenient like every payload reader, because the protocol
+// stores any payload as sent: members of another JSON type are ignored, strings are cut to their
+// bounds in server/limits.h at a character boundary, and only the innermost frames are kept.
+std::optional<ExceptionCause> ReadExceptionCause(simdjson::dom::element payload);
 
-// The cause held by a stored `exception` payload, or nullopt when it breaks the rules (an event
-// stored before they were checked).
+// The same for a stored payload's JSON text; nullopt when it does not parse.
 std::optional<ExceptionCause> ParseExceptionCause(std::string_view payload_json);
 
 // `{"type","message","frames":[{"file","line","function"}…]}`; `message`, a frame's `file`,

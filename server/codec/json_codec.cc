@@ -8,9 +8,7 @@
 #include <utility>
 
 #include "detectors/detectors.h"
-#include "domain/cause.h"
 #include "domain/time_util.h"
-#include "server/codec/cause_codec.h"
 #include "server/limits.h"
 
 namespace vigil {
@@ -390,13 +388,6 @@ Result<EventBatch> ParseEventBatch(std::string_view body, int64_t now_ms, bool d
     std::optional<element> payload;
     std::string error;
     if (!ParseEventObject(obj, &ev, &payload, &error)) {
-      batch.errors.emplace_back(i, error);
-      continue;
-    }
-    // The one reserved type with a shape of its own: a crash cause the detail shows.
-    if (ev.type == EventType::kException &&
-        !(payload ? ReadExceptionCause(*payload, nullptr, &error)
-                  : (error = "an exception event needs a payload object", false))) {
       batch.errors.emplace_back(i, error);
       continue;
     }
