@@ -275,6 +275,10 @@ describe('dashboard', () => {
       // 800 of the 1,000 input tokens were cached: 200 × $2.50/M + 800 × $1.25/M + 50 × $10/M.
       const cost = await page.locator('#timeline tbody tr').first().locator('td').nth(5).textContent();
       assert.equal(cost, '$0.0020');
+      // The child appears in the conversation where it started: after the first call, before the tool.
+      const turns = await page.locator('#conversation .turn').evaluateAll((els) => els.map((e) => e.className));
+      assert.deepEqual(turns.map((c) => c.replace('turn ', '')), ['turn-llm_call', 'turn-child', 'turn-tool_call', 'turn-validator_result', 'turn-exception']);
+      await page.locator('#conversation .turn-child a', { hasText: `${crash}-child` }).waitFor();
       // Children nest under their parent, grandchildren under them once opened.
       await page.locator('#children summary', { hasText: `${crash}-child` }).click();
       await page.locator('#children .nested a', { hasText: `${crash}-grandchild` }).waitFor();

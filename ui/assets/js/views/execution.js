@@ -165,7 +165,7 @@ export async function render(ctx) {
   };
   const drawTimeline = () => {
     replace(tbody, timelineRows(shown, startMs(), spanMs(), ctx.config.prices));
-    replace(talkBox, conversation(shown));
+    replace(talkBox, conversation(shown, children.executions));
   };
 
   const haltButton = h('button', { type: 'button', class: 'danger', id: 'halt-button' }, 'Halt');

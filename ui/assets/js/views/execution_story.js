@@ -92,13 +92,28 @@ function turnTitle(ev, p) {
     h('span', { class: 'muted turn-seq' }, '#' + ev.sequence));
 }
 
-// The events as a conversation, in sequence order.
-export function conversation(events) {
-  if (!events.length) return empty('No events recorded.');
-  return h('ol', { class: 'conversation' }, events.map((ev) => {
+// A child execution where it started in its parent's conversation.
+function childTurn(c) {
+  return h('li', { class: ['turn', 'turn-child'] },
+    h('div', { class: 'turn-head' },
+      h('span', { class: 'badge' }, 'child execution'), ' ', executionLink(c.execution_id), ' ',
+      c.name ? [nameLink(c.name), ' '] : null, statusBadge(c.status),
+      c.duration_ms ? h('span', { class: 'muted' }, ' · ' + duration(c.duration_ms)) : null));
+}
+
+// The events as a conversation, in sequence order, with each child execution placed before the
+// first event at or after its start.
+export function conversation(events, children = []) {
+  if (!events.length && !children.length) return empty('No events recorded.');
+  const pending = children.slice().sort((a, b) => Date.parse(a.started_at) - Date.parse(b.started_at));
+  const items = [];
+  for (const ev of events) {
+    const at = Date.parse(ev.timestamp);
+    while (pending.length && Date.parse(pending[0].started_at) <= at) items.push(childTurn(pending.shift()));
     const p = ev.payload && typeof ev.payload === 'object' && !Array.isArray(ev.payload) ? ev.payload : {};
-    return h('li', { class: ['turn', 'turn-' + ev.event_type], 'data-seq': ev.sequence }, turnTitle(ev, p), turnBody(ev, p));
-  }));
+    items.push(h('li', { class: ['turn', 'turn-' + ev.event_type], 'data-seq': ev.sequence }, turnTitle(ev, p), turnBody(ev, p)));
+  }
+  return h('ol', { class: 'conversation' }, items, pending.map(childTurn));
 }
 
 // One child execution, with its own children fetched when opened: the tree nests as deep as it goes.
