@@ -188,6 +188,10 @@ struct ModelPrice {
   std::string_view key;  // the price-table key that matched, e.g. "gpt-4o-mini"
   double input_usd_per_mtok;
   double output_usd_per_mtok;
+  // The model's provider's rates for the parts of a call (docs/protocol.md#cached-and-reasoning-
+  // tokens): input read from the prompt cache, and output spent on hidden reasoning.
+  double cached_input_usd_per_mtok;
+  double reasoning_usd_per_mtok;
 };
 
 // Price of `model`: lower-cased, then the exact key, else the longest key that is a prefix of it.
@@ -197,9 +201,14 @@ std::optional<ModelPrice> LookupPrice(std::string_view model);
 // Every row of the price table, in table order (the dashboard estimates per-call costs with it).
 std::vector<ModelPrice> PriceTable();
 
-// Σ over llm_call events, in order, of (input_tokens / 1e6) × in + (output_tokens / 1e6) × out.
-// Missing token counts are 0; unpriced or missing models cost 0.
+// Σ over llm_call events, in order, of CallCostUsd. Unpriced or missing models cost 0.
 double ComputeCostUsd(const std::vector<Event>& events);
+
+// One call at `price`: (input_tokens / 1e6) × in + (output_tokens / 1e6) × out, where the
+// cached_input_tokens part of the input is priced at the cached rate and the reasoning_tokens part
+// of the output at the reasoning rate. Missing counts are 0; a part larger than its total counts as
+// the total.
+double CallCostUsd(const ModelPrice& price, const PayloadFields& fields);
 
 // The stored estimated_cost_usd when present (> 0), else ComputeCostUsd(events).
 double EffectiveCostUsd(const Execution& execution, const std::vector<Event>& events);

@@ -54,6 +54,8 @@ struct ExecutionDetail {
   // Sums of llm_call payload tokens, used when the execution has none stored (docs/api.md#reads).
   int64_t llm_tokens_in = 0;
   int64_t llm_tokens_out = 0;
+  // The payload JSON of the latest `exception` event, the execution's crash cause; "" = none.
+  std::string exception_payload;
 };
 
 struct HaltState {

@@ -41,6 +41,9 @@ Execution MergeExecution(const std::optional<Execution>& stored, const Execution
   MergeString(&e.sdk_version, patch.sdk_version);
   MergeString(&e.sdk_language, patch.sdk_language);
   if (patch.budget) e.budget = patch.budget;
+  MergeString(&e.code_version, patch.code_version);
+  MergeString(&e.container_digest, patch.container_digest);
+  if (IsTerminal(e.status)) MergeString(&e.halt_reason, patch.halt_reason);
   // The server-clock default is set once: a re-sent PATCH must not move a stored ended_at.
   if (IsTerminal(e.status) && e.ended_at_ms == 0) e.ended_at_ms = now_ms;
   return e;

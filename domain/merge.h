@@ -30,6 +30,11 @@ struct ExecutionPatch {
   std::string sdk_version;
   std::string sdk_language;
   std::optional<Budget> budget;
+  // Kept only when the merged status is terminal: on a running execution halt_reason is a pending
+  // halt, which only the server's halt request sets.
+  std::string halt_reason;
+  std::string code_version;
+  std::string container_digest;
 };
 
 // Returns the execution after applying `patch` to `stored` (nullopt = creating it).

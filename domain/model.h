@@ -50,8 +50,14 @@ struct Execution {
   std::string sdk_language;
   std::string failure_group_id;
   std::optional<Budget> budget;
+  // Why the execution was halted, in words: the reason of a halt requested on the server (POST
+  // /executions/{id}/halt or auto-halt), or the one an SDK sent with its terminal status. "" =
+  // none.
   std::string halt_reason;
   int64_t halt_requested_at_ms = 0;
+  // The agent's build identity (docs/protocol.md#build-identity): "" = not sent.
+  std::string code_version;
+  std::string container_digest;
 };
 
 // Payload fields the detectors read (docs/protocol.md#event-types-and-payloads, the starred fields,
@@ -61,10 +67,10 @@ struct Execution {
 //
 // Two extractions fill it. ExtractPayloadFields (a stored payload, for a final pass) sets every
 // field. ParseEventBatch (a POST /events batch, for ingestion and the live pass) sets only the
-// model, the token counts and, when detection is on, the numbers the live loop detectors compare
-// (identical_call_hash, context_digest and response_digest on an llm_call; tool_call_hash and
-// tool_result_digest on a tool_call): a detector that starts reading another field in the live pass
-// must have ParseEventBatch extract it too.
+// model, the token counts (with their cached and reasoning parts) and, when detection is on, the
+// numbers the live loop detectors compare (identical_call_hash, context_digest and response_digest
+// on an llm_call; tool_call_hash and tool_result_digest on a tool_call): a detector that starts
+// reading another field in the live pass must have ParseEventBatch extract it too.
 struct PayloadFields {
   std::optional<std::string> model;
   std::optional<std::string> system_prompt;
@@ -79,6 +85,10 @@ struct PayloadFields {
   std::optional<std::string> name;      // validator_result
   std::optional<int64_t> input_tokens;  // integer JSON numbers only
   std::optional<int64_t> output_tokens;
+  // llm_call: the part of input_tokens read from the prompt cache, and the part of output_tokens
+  // spent on hidden reasoning (docs/protocol.md#cached-and-reasoning-tokens). Priced, not detected.
+  std::optional<int64_t> cached_input_tokens;
+  std::optional<int64_t> reasoning_tokens;
   // validator_result: true when `passed` is JSON false or numeric 0.
   bool passed_is_false = false;
   // The identical-call hash of this llm_call (IdenticalCallHash), precomputed by ParseEventBatch

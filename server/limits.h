@@ -27,6 +27,19 @@ constexpr size_t kMaxEventTypeBytes = 64;
 // An execution's `name` (a protocol extension): an agent's name, which the dashboard lists and
 // baselines key on. A function's qualified name fits easily; anything longer is not a name.
 constexpr size_t kMaxExecutionNameBytes = 200;
+// Build identity on executions (docs/protocol.md#build-identity). A version is a commit hash, a
+// tag or `git describe` output, well under 128 bytes; a digest is `<algorithm>:<hex>` (sha512 is
+// 135 bytes). Longer values are not identities but payloads, so they are refused.
+constexpr size_t kMaxCodeVersionBytes = 128;
+constexpr size_t kMaxContainerDigestBytes = 200;
+// An execution's crash cause as the detail shows it (docs/protocol.md#exception-events): enough for
+// a class name with its module, a readable message and a deep stack. The SDKs cut to these bounds
+// before sending; the server cuts any `exception` event it stored to them when it reads the cause,
+// so one huge event cannot make every detail read of its execution huge.
+constexpr size_t kMaxExceptionTypeBytes = 256;
+constexpr size_t kMaxExceptionMessageBytes = 8 * 1024;
+constexpr size_t kMaxExceptionFrames = 64;
+constexpr size_t kMaxFrameFieldBytes = 1024;  // a frame's `file` or `function`
 // Key/webhook names and halt reasons.
 constexpr size_t kMaxNameBytes = 200;
 constexpr size_t kMaxReasonBytes = 1024;

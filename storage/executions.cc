@@ -27,6 +27,16 @@ void SumLlmTokens(Connection* conn, int64_t project, int64_t execution, int64_t*
   }
 }
 
+// The payload of the execution's latest `exception` event (by sequence, then arrival), or "" when
+// it has none; one probe of the partial index events_exceptions.
+std::string LatestExceptionPayload(Connection* conn, int64_t project, int64_t execution) {
+  auto& q = Prepared(conn,
+                     "SELECT payload FROM events WHERE execution = ? AND event_type = 'exception'"
+                     " AND project = ? ORDER BY sequence DESC, id DESC LIMIT 1",
+                     execution, project);
+  return q.executeStep() ? q.getColumn(0).getString() : std::string();
+}
+
 }  // namespace
 
 Result<UpsertResult> UpsertExecution(WriteTxn& txn, int64_t project, const ExecutionPatch& patch,
@@ -47,12 +57,12 @@ Result<UpsertResult> UpsertExecution(WriteTxn& txn, int64_t project, const Execu
           " ended_at = ?, duration_ms = ?, total_tokens_in = ?, total_tokens_out = ?,"
           " estimated_cost_usd = ?, input_summary = ?, output_summary = ?, crash_signature = ?,"
           " sdk_version = ?, sdk_language = ?, failure_group_id = ?, budget = ?, halt_reason = ?,"
-          " halt_requested_at = ?, name = ?, revision = revision + 1, last_received_at = ?"
-          " WHERE project = ? AND id = ?");
+          " halt_requested_at = ?, name = ?, code_version = ?, container_digest = ?,"
+          " revision = revision + 1, last_received_at = ? WHERE project = ? AND id = ?");
       BindExecutionFields(upd, out.execution);
-      upd.bind(19, now_ms);
-      upd.bind(20, project);
-      upd.bind(21, row->id);
+      upd.bind(21, now_ms);
+      upd.bind(22, project);
+      upd.bind(23, row->id);
       upd.exec();
     }
     return Status::Ok();
@@ -115,6 +125,7 @@ Result<std::optional<ExecutionDetail>> GetExecution(Txn& txn, int64_t project,
                                   " ORDER BY f.priority",
                                   project, row->id),
                          ReadFinding);
+    d.exception_payload = LatestExceptionPayload(txn.conn(), project, row->id);
     if (d.execution.total_tokens_in == 0 && d.execution.total_tokens_out == 0) {
       SumLlmTokens(txn.conn(), project, row->id, &d.llm_tokens_in, &d.llm_tokens_out);
     }

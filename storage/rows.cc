@@ -17,7 +17,8 @@ ExecutionRow ReadExecutionRow(SQLite::Statement& q) {
               e.estimated_cost_usd, e.input_summary, e.output_summary, e.crash_signature,
               e.sdk_version, e.sdk_language, e.failure_group_id);
   e.budget = DecodeBudget(Text(q, 16));
-  ReadColumns(q, 17, e.halt_reason, e.halt_requested_at_ms, r.event_count, r.revision, e.name);
+  ReadColumns(q, 17, e.halt_reason, e.halt_requested_at_ms, r.event_count, r.revision, e.name,
+              e.code_version, e.container_digest);
   return r;
 }
 
@@ -125,6 +126,8 @@ void BindExecutionFields(SQLite::Statement& q, const Execution& e) {
   BindText(q, 16, e.halt_reason);
   BindInt(q, 17, e.halt_requested_at_ms);
   BindText(q, 18, e.name);
+  BindText(q, 19, e.code_version);
+  BindText(q, 20, e.container_digest);
 }
 
 int64_t InsertExecutionRow(Connection* conn, int64_t project, const Execution& e, int64_t now_ms) {
@@ -132,12 +135,13 @@ int64_t InsertExecutionRow(Connection* conn, int64_t project, const Execution& e
       "INSERT INTO executions(parent_execution_id, status, started_at, ended_at, duration_ms,"
       " total_tokens_in, total_tokens_out, estimated_cost_usd, input_summary, output_summary,"
       " crash_signature, sdk_version, sdk_language, failure_group_id, budget, halt_reason,"
-      " halt_requested_at, name, project, execution_id, received_at, last_received_at) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?21, ?21)");
+      " halt_requested_at, name, code_version, container_digest, project, execution_id,"
+      " received_at, last_received_at) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?23, ?23)");
   BindExecutionFields(ins, e);
-  ins.bind(19, project);
-  ins.bind(20, e.execution_id);
-  ins.bind(21, now_ms);
+  ins.bind(21, project);
+  ins.bind(22, e.execution_id);
+  ins.bind(23, now_ms);
   ins.exec();
   const int64_t id = conn->db().getLastInsertRowid();
   // Quota accounting: once per execution, when its row is created by any path

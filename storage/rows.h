@@ -24,7 +24,7 @@ class Connection;
   " x.duration_ms, x.total_tokens_in, x.total_tokens_out, x.estimated_cost_usd,"          \
   " x.input_summary, x.output_summary, x.crash_signature, x.sdk_version, x.sdk_language," \
   " x.failure_group_id, x.budget, x.halt_reason, x.halt_requested_at, x.event_count,"     \
-  " x.revision, x.name"
+  " x.revision, x.name, x.code_version, x.container_digest"
 
 struct ExecutionRow {
   int64_t id = 0;
@@ -39,7 +39,7 @@ ExecutionRow ReadExecutionRow(SQLite::Statement& q);
 std::optional<ExecutionRow> FindExecutionRow(Connection* conn, int64_t project,
                                              const std::string& execution_id);
 
-// Binds the stored fields of `e` to parameters 1..18, in the column order of InsertExecutionRow
+// Binds the stored fields of `e` to parameters 1..20, in the column order of InsertExecutionRow
 // and of the UPDATE in storage/executions.cc.
 void BindExecutionFields(SQLite::Statement& q, const Execution& e);
 // Inserts the execution `e` of `project`, received at `now_ms` (the server's clock), and counts it

@@ -204,6 +204,82 @@ bool ReadCleanString(element v, std::string_view field, size_t max_bytes, std::s
   return false;
 }
 
+// A build-identity field (docs/protocol.md#build-identity): bounded, in its charset.
+bool ReadIdentity(element v, std::string_view field, std::string* out, std::string* error,
+                  bool* type_error) {
+  const bool version = field == "code_version";
+  const size_t max = version ? limits::kMaxCodeVersionBytes : limits::kMaxContainerDigestBytes;
+  if (!ReadBoundedString(v, field, max, out, error, type_error)) return false;
+  if (out->empty() || (version ? IsCodeVersion(*out) : IsContainerDigest(*out))) return true;
+  *error = version ? "code_version may hold only letters, digits and . _ + : / @ -"
+                   : "container_digest must look like <algorithm>:<hex>, e.g. sha256:…";
+  *type_error = false;
+  return false;
+}
+
+// One non-null field of an execution body into `p`; unknown keys are ignored (newer SDKs may add
+// fields, docs/api.md#json-bodies). False with `error` set when the value is invalid.
+bool ReadExecutionField(std::string_view key, element value, ExecutionPatch* p,
+                        std::string* body_project_id, std::string* error, bool* type_error) {
+  *type_error = true;
+  if (key == "execution_id" || key == "parent_execution_id") {
+    std::string v;
+    const bool ok = ReadCleanString(value, key, limits::kMaxIdBytes, &v, error, type_error);
+    (key == "execution_id" ? p->execution_id : p->parent_execution_id) = v;
+    return ok;
+  }
+  if (key == "name") {
+    return ReadCleanString(value, key, limits::kMaxExecutionNameBytes, &p->name, error, type_error);
+  }
+  if (key == "project_id") return ReadString(value, key, body_project_id, error);
+  if (key == "status") {
+    std::string status;
+    if (!ReadString(value, key, &status, error)) return false;
+    if (status.empty()) return true;
+    p->status = ParseExecutionStatus(status);
+    if (p->status) return true;
+    *error = "invalid status: " + status;
+    *type_error = false;
+    return false;
+  }
+  if (key == "started_at") return ReadTimestamp(value, key, &p->started_at_ms, error);
+  if (key == "ended_at") return ReadTimestamp(value, key, &p->ended_at_ms, error);
+  if (key == "duration_ms") return ReadCount(value, key, &p->duration_ms, error, type_error);
+  if (key == "total_tokens_in") {
+    return ReadCount(value, key, &p->total_tokens_in, error, type_error);
+  }
+  if (key == "total_tokens_out") {
+    return ReadCount(value, key, &p->total_tokens_out, error, type_error);
+  }
+  if (key == "estimated_cost_usd") {
+    return ReadNonNegativeNumber(value, key, &p->estimated_cost_usd, error, type_error);
+  }
+  static const std::pair<std::string_view, std::string ExecutionPatch::*> kText[] = {
+      {"input_summary", &ExecutionPatch::input_summary},
+      {"output_summary", &ExecutionPatch::output_summary},
+      {"crash_signature", &ExecutionPatch::crash_signature},
+      {"sdk_version", &ExecutionPatch::sdk_version},
+      {"sdk_language", &ExecutionPatch::sdk_language}};
+  for (const auto& [text_key, member] : kText) {
+    if (key != text_key) continue;
+    return ReadBoundedString(value, key, limits::kMaxSummaryBytes, &(p->*member), error,
+                             type_error);
+  }
+  if (key == "halt_reason") {
+    return ReadBoundedString(value, key, limits::kMaxReasonBytes, &p->halt_reason, error,
+                             type_error);
+  }
+  if (key == "code_version") return ReadIdentity(value, key, &p->code_version, error, type_error);
+  if (key == "container_digest") {
+    return ReadIdentity(value, key, &p->container_digest, error, type_error);
+  }
+  if (key != "budget") return true;
+  Budget b;
+  const bool ok = ReadBudget(value, &b, error, type_error);
+  p->budget = b;
+  return ok;
+}
+
 }  // namespace
 
 Result<ExecutionPatch> ParseExecutionBody(std::string_view body, std::string* body_project_id) {
@@ -223,52 +299,9 @@ Result<ExecutionPatch> ParseExecutionBody(std::string_view body, std::string* bo
       if (key == "budget") p.budget.reset();
       continue;
     }
-    bool ok = true;
-    type_error = true;
-    if (key == "execution_id" || key == "parent_execution_id") {
-      std::string v;
-      ok = ReadCleanString(value, key, limits::kMaxIdBytes, &v, &error, &type_error);
-      if (ok) (key == "execution_id" ? p.execution_id : p.parent_execution_id) = v;
-    } else if (key == "name") {
-      ok =
-          ReadCleanString(value, key, limits::kMaxExecutionNameBytes, &p.name, &error, &type_error);
-    } else if (key == "project_id") {
-      ok = ReadString(value, key, body_project_id, &error);
-    } else if (key == "status") {
-      std::string status;
-      ok = ReadString(value, key, &status, &error);
-      if (ok && !status.empty()) {
-        p.status = ParseExecutionStatus(status);
-        if (!p.status) return Status::InvalidArgument("invalid status: " + status);
-      }
-    } else if (key == "started_at") {
-      ok = ReadTimestamp(value, key, &p.started_at_ms, &error);
-    } else if (key == "ended_at") {
-      ok = ReadTimestamp(value, key, &p.ended_at_ms, &error);
-    } else if (key == "duration_ms" || key == "total_tokens_in" || key == "total_tokens_out") {
-      int64_t n = 0;
-      ok = ReadCount(value, key, &n, &error, &type_error);
-      if (key == "duration_ms") p.duration_ms = n;
-      if (key == "total_tokens_in") p.total_tokens_in = n;
-      if (key == "total_tokens_out") p.total_tokens_out = n;
-    } else if (key == "estimated_cost_usd") {
-      ok = ReadNonNegativeNumber(value, key, &p.estimated_cost_usd, &error, &type_error);
-    } else if (key == "input_summary" || key == "output_summary" || key == "crash_signature" ||
-               key == "sdk_version" || key == "sdk_language") {
-      std::string v;
-      ok = ReadBoundedString(value, key, limits::kMaxSummaryBytes, &v, &error, &type_error);
-      if (key == "input_summary") p.input_summary = v;
-      if (key == "output_summary") p.output_summary = v;
-      if (key == "crash_signature") p.crash_signature = v;
-      if (key == "sdk_version") p.sdk_version = v;
-      if (key == "sdk_language") p.sdk_language = v;
-    } else if (key == "budget") {
-      Budget b;
-      ok = ReadBudget(value, &b, &error, &type_error);
-      p.budget = b;
+    if (!ReadExecutionField(key, value, &p, body_project_id, &error, &type_error)) {
+      return Invalid(error, type_error);
     }
-    // Unknown keys are ignored: newer SDKs may add fields (docs/api.md#json-bodies).
-    if (!ok) return Invalid(error, type_error);
   }
   return p;
 }
@@ -373,9 +406,18 @@ struct PayloadView {
       tool_name, result_text, result_summary, name, exception_type, exception_message,
       context_sha256;
   std::optional<element> arguments;
-  std::optional<int64_t> input_tokens, output_tokens;
+  std::optional<int64_t> input_tokens, output_tokens, cached_input_tokens, reasoning_tokens;
   bool passed_is_false = false;
 };
+
+// The token count member of `v` that `key` names, or nullptr.
+std::optional<int64_t>* CountSlot(std::string_view key, PayloadView* v) {
+  if (key == "input_tokens") return &v->input_tokens;
+  if (key == "output_tokens") return &v->output_tokens;
+  if (key == "cached_input_tokens") return &v->cached_input_tokens;
+  if (key == "reasoning_tokens") return &v->reasoning_tokens;
+  return nullptr;
+}
 
 // The string member of `v` that `key` names, or nullptr.
 std::optional<std::string_view>* StringSlot(std::string_view key, PayloadView* v) {
@@ -409,11 +451,11 @@ PayloadView ViewOf(element doc) {
     bool b;
     if (std::optional<std::string_view>* slot = StringSlot(key, &v)) {
       if (value.get_string().get(sv) == simdjson::SUCCESS) *slot = sv;
-    } else if (key == "input_tokens" || key == "output_tokens") {
+    } else if (std::optional<int64_t>* count = CountSlot(key, &v)) {
       // Integer JSON numbers only.
       if ((value.type() == element_type::INT64 || value.type() == element_type::UINT64) &&
           value.get_int64().get(n) == simdjson::SUCCESS) {
-        (key == "input_tokens" ? v.input_tokens : v.output_tokens) = n;
+        *count = n;
       }
     } else if (key == "arguments") {
       v.arguments = value;
@@ -464,6 +506,8 @@ PayloadFields FieldsOf(element doc) {
   f.name = Copy(v.name);
   f.input_tokens = v.input_tokens;
   f.output_tokens = v.output_tokens;
+  f.cached_input_tokens = v.cached_input_tokens;
+  f.reasoning_tokens = v.reasoning_tokens;
   f.passed_is_false = v.passed_is_false;
   // The event type is not known here; the detectors read each number on its own type only.
   SetLlmCallDigests(v, &f);
@@ -482,6 +526,8 @@ PayloadFields IngestFieldsOf(std::optional<element> payload, EventType type, boo
   f.model = Copy(v.model);
   f.input_tokens = v.input_tokens;
   f.output_tokens = v.output_tokens;
+  f.cached_input_tokens = v.cached_input_tokens;
+  f.reasoning_tokens = v.reasoning_tokens;
   if (!detection) return f;
   if (type == EventType::kLlmCall) {
     f.identical_call_hash = IdenticalCallHash(f.model.value_or(""), v.user_message.value_or(""));
@@ -522,53 +568,6 @@ Result<std::string> ParseOptionalStringField(std::string_view body, const char* 
     if (!ReadString(value, key, &out, &error)) return Invalid(error, true);
   }
   return out;
-}
-
-void WriteExecution(JsonWriter& w, const Execution& e, const std::string& project_id,
-                    bool list_form) {
-  w.BeginObject();
-  w.Field("execution_id", e.execution_id);
-  w.Field("project_id", project_id);
-  if (!e.name.empty()) w.Field("name", e.name);
-  if (!list_form && !e.parent_execution_id.empty()) {
-    w.Field("parent_execution_id", e.parent_execution_id);
-  }
-  w.Field("status", ExecutionStatusName(e.status));
-  w.Field("started_at", FormatRfc3339Ms(e.started_at_ms));
-  if (e.ended_at_ms) w.Field("ended_at", FormatRfc3339Ms(e.ended_at_ms));
-  if (e.duration_ms) w.Field("duration_ms", e.duration_ms);
-  if (e.total_tokens_in) w.Field("total_tokens_in", e.total_tokens_in);
-  if (e.total_tokens_out) w.Field("total_tokens_out", e.total_tokens_out);
-  if (e.estimated_cost_usd > 0) w.FieldDouble("estimated_cost_usd", e.estimated_cost_usd);
-  if (!list_form && !e.input_summary.empty()) w.Field("input_summary", e.input_summary);
-  if (!list_form && !e.output_summary.empty()) w.Field("output_summary", e.output_summary);
-  if (!e.crash_signature.empty()) w.Field("crash_signature", e.crash_signature);
-  if (!e.sdk_version.empty()) w.Field("sdk_version", e.sdk_version);
-  if (!e.sdk_language.empty()) w.Field("sdk_language", e.sdk_language);
-  if (!e.failure_group_id.empty()) w.Field("failure_group_id", e.failure_group_id);
-  w.EndObject();
-}
-
-void WriteExecutionPage(JsonWriter& w, const std::vector<Execution>& list,
-                        const std::string& project_id, int64_t limit, int64_t offset) {
-  w.BeginObject().Field("ok", true).Key("executions").BeginArray();
-  for (const Execution& e : list) WriteExecution(w, e, project_id, true);
-  w.EndArray()
-      .Field("count", static_cast<int64_t>(list.size()))
-      .Field("limit", limit)
-      .Field("offset", offset);
-}
-
-void WriteEvent(JsonWriter& w, const Event& e) {
-  w.BeginObject();
-  w.Field("event_id", e.event_id);
-  w.Field("execution_id", e.execution_id);
-  w.Field("event_type", e.event_type);
-  w.Field("sequence", e.sequence);
-  w.Field("timestamp", FormatRfc3339Ms(e.timestamp_ms));
-  if (e.duration_ms) w.Field("duration_ms", e.duration_ms);
-  w.Key("payload").Raw(e.payload_json.empty() ? "null" : e.payload_json);
-  w.EndObject();
 }
 
 }  // namespace vigil

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "domain/cause.h"
 #include "domain/merge.h"
 #include "domain/model.h"
 #include "domain/status.h"
@@ -40,9 +41,10 @@ PayloadFields ExtractPayloadFields(std::string_view payload_json);
 // Returns the value of `field` ("" when absent or null); InvalidArgument on a malformed body.
 Result<std::string> ParseOptionalStringField(std::string_view body, const char* field);
 
-// Response objects (docs/api.md#reads). `list_form` omits the fields lists leave out.
+// Response objects (docs/api.md#reads). `list_form` omits the fields lists leave out; `cause`, when
+// given, is written as the execution's `exception` (the detail's crash cause).
 void WriteExecution(JsonWriter& w, const Execution& e, const std::string& project_id,
-                    bool list_form);
+                    bool list_form, const ExceptionCause* cause = nullptr);
 void WriteEvent(JsonWriter& w, const Event& e);
 // `{"ok":true,"executions":[…],"count","limit","offset"` — the caller adds fields and closes it.
 void WriteExecutionPage(JsonWriter& w, const std::vector<Execution>& list,

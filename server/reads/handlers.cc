@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "domain/time_util.h"
+#include "server/codec/cause_codec.h"
 #include "server/codec/json_codec.h"
 #include "server/codec/resources.h"
 #include "server/limits.h"
@@ -102,9 +103,11 @@ void ReadHandlers::GetExecution(RequestContext& ctx) {
     e.total_tokens_in = d->llm_tokens_in;
     e.total_tokens_out = d->llm_tokens_out;
   }
+  std::optional<ExceptionCause> cause;
+  if (!d->exception_payload.empty()) cause = ParseExceptionCause(d->exception_payload);
   JsonWriter w;
   w.BeginObject().Field("ok", true).Key("execution");
-  WriteExecution(w, e, ctx.auth.project_id, false);
+  WriteExecution(w, e, ctx.auth.project_id, false, cause ? &*cause : nullptr);
   w.Key("events").BeginArray();
   for (const Event& ev : d->events) WriteEvent(w, ev);
   w.EndArray().Key("findings").BeginArray();

@@ -71,6 +71,8 @@ std::string PageConfigJson(const std::vector<Route>& routes) {
         .Field("key", p.key)
         .FieldDouble("input_usd_per_mtok", p.input_usd_per_mtok)
         .FieldDouble("output_usd_per_mtok", p.output_usd_per_mtok)
+        .FieldDouble("cached_input_usd_per_mtok", p.cached_input_usd_per_mtok)
+        .FieldDouble("reasoning_usd_per_mtok", p.reasoning_usd_per_mtok)
         .EndObject();
   }
   w.EndArray().EndObject();

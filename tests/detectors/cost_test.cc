@@ -77,6 +77,34 @@ TEST_CASE("ComputeCostUsd sums llm calls only and treats missing tokens and mode
   CHECK(ComputeCostUsd({}) == 0.0);
 }
 
+TEST_CASE("Cached input is priced at its provider's cache rate, reasoning as output") {
+  // gpt-4o: 2.50 in, 10 out; OpenAI bills cache reads at half the input price.
+  Event openai = LlmCall("gpt-4o", "q", 1000000, 1000000);
+  openai.fields.cached_input_tokens = 400000;
+  openai.fields.reasoning_tokens = 300000;
+  CHECK(ComputeCostUsd({openai}) == doctest::Approx(0.6 * 2.5 + 0.4 * 1.25 + 10).epsilon(1e-12));
+  // claude-sonnet-4: 3 in, 15 out; Anthropic bills cache reads at a tenth.
+  Event anthropic = LlmCall("claude-sonnet-4-20250514", "q", 1000000, 0);
+  anthropic.fields.cached_input_tokens = 1000000;
+  CHECK(ComputeCostUsd({anthropic}) == doctest::Approx(0.3).epsilon(1e-12));
+  // A part larger than its total counts as the total, a negative one as none.
+  Event over = LlmCall("claude-sonnet-4", "q", 1000, 0);
+  over.fields.cached_input_tokens = 5000;
+  CHECK(ComputeCostUsd({over}) == doctest::Approx(1000 / 1e6 * 0.3).epsilon(1e-12));
+  Event negative = LlmCall("claude-sonnet-4", "q", 1000, 0);
+  negative.fields.cached_input_tokens = -5000;
+  CHECK(ComputeCostUsd({negative}) == doctest::Approx(1000 / 1e6 * 3).epsilon(1e-12));
+}
+
+TEST_CASE("Without cached or reasoning parts the cost is the protocol's formula bit for bit") {
+  const Event call = LlmCall("gpt-4o-mini", "q", 12345, 678);
+  CHECK(ComputeCostUsd({call}) == (12345 / 1e6) * 0.15 + (678 / 1e6) * 0.60);
+  const std::optional<ModelPrice> price = LookupPrice("claude-haiku-4-5");
+  REQUIRE(price.has_value());
+  CHECK(price->cached_input_usd_per_mtok == doctest::Approx(0.1));
+  CHECK(price->reasoning_usd_per_mtok == price->output_usd_per_mtok);
+}
+
 TEST_CASE("EffectiveCostUsd prefers the stored cost and falls back to the computed one") {
   Execution execution;
   const std::vector<Event> events = {LlmCall("claude-opus-4-6", "q", 1200, 800)};

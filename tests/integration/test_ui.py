@@ -55,6 +55,11 @@ def test_page_tells_the_app_which_optional_routes_exist_and_the_prices(client):
     prices = {p["key"]: (p["input_usd_per_mtok"], p["output_usd_per_mtok"]) for p in config["prices"]}
     assert prices["gpt-4o"] == (2.5, 10)
     assert prices["claude-opus-4-6"] == (15, 75)
+    # Each row carries its provider's rates for cached input and reasoning output.
+    rows = {p["key"]: p for p in config["prices"]}
+    assert rows["gpt-4o"]["cached_input_usd_per_mtok"] == 1.25
+    assert rows["claude-opus-4-6"]["cached_input_usd_per_mtok"] == 1.5
+    assert rows["o1"]["reasoning_usd_per_mtok"] == 60
 
 
 def test_deep_links_are_answered_with_the_app_page(client):

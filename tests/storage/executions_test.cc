@@ -156,6 +156,40 @@ TEST_CASE("GetExecution returns the first events, the total and the llm_call tok
   CHECK(d->execution.started_at_ms == 1001);
 }
 
+TEST_CASE("GetExecution returns the payload of the latest exception event, none without one") {
+  TempStore t;
+  t.NewExecution(t.a, "plain");
+  auto none = t.Read([&](Txn& txn) { return storage::GetExecution(txn, t.a, "plain", 10); });
+  REQUIRE(none.has_value());
+  CHECK(none->exception_payload.empty());
+  Event early = MakeEvent("x1", "e1", 2, 1000, "exception");
+  early.payload_json = R"({"exception_type":"Early"})";
+  Event late = MakeEvent("x2", "e1", 7, 1000, "exception");
+  late.payload_json = R"({"exception_type":"Late"})";
+  t.Ingest(t.a, {late, MakeEvent("s", "e1", 9), early});
+  auto d = t.Read([&](Txn& txn) { return storage::GetExecution(txn, t.a, "e1", 10); });
+  REQUIRE(d.has_value());
+  CHECK(d->exception_payload == R"({"exception_type":"Late"})");
+  // Another project's execution of the same id is not read.
+  CHECK_FALSE(t.Read([&](Txn& txn) { return storage::GetExecution(txn, t.b, "e1", 10); }));
+}
+
+TEST_CASE("UpsertExecution stores and returns the build identity and halt reason") {
+  TempStore t;
+  ExecutionPatch p = Patch("e1");
+  p.code_version = "v9";
+  p.container_digest = "sha256:ab";
+  Upsert(t, t.a, p);
+  ExecutionPatch end = Patch("e1", ExecutionStatus::kHalted);
+  end.halt_reason = "over budget";
+  Upsert(t, t.a, end);
+  auto d = t.Read([&](Txn& txn) { return storage::GetExecution(txn, t.a, "e1", 0); });
+  REQUIRE(d.has_value());
+  CHECK(d->execution.code_version == "v9");
+  CHECK(d->execution.container_digest == "sha256:ab");
+  CHECK(d->execution.halt_reason == "over budget");
+}
+
 TEST_CASE("PruneExecutions deletes the project's old executions in batches, with their events") {
   TempStore t;
   // Received at 10 (the server's clock), whatever their own timestamps say.

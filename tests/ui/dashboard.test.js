@@ -239,6 +239,71 @@ describe('dashboard', () => {
     });
   });
 
+  test('an execution page shows its name, exception, halt reason, build identity and conversation as text', TIMEOUT, async () => {
+    const t0 = Date.now() - 1800e3;
+    const at = (ms) => new Date(t0 + ms).toISOString();
+    const crash = 'exec-ui-cause';
+    const digest = 'sha256:' + 'ab'.repeat(32);
+    await api.ok('POST', '/executions', { execution_id: crash, name: 'billing-agent', started_at: at(0), code_version: 'v2.1.0-3-gdeadbee', container_digest: digest });
+    const hostile = '<img src=x onerror="window.__pwned=1"> **not bold**';
+    const ev = (seq, type, payload) => ({ event_id: `${crash}-${seq}`, execution_id: crash, event_type: type, sequence: seq, timestamp: at(seq * 100), payload });
+    const r = await api.ok('POST', '/events', [
+      ev(1, 'llm_call', { model: 'gpt-4o', system_prompt: 'You bill customers.', user_message: hostile, response_text: 'Looking up the customer.', status: 'ok', input_tokens: 1000, output_tokens: 50, cached_input_tokens: 800 }),
+      ev(2, 'tool_call', { tool_name: 'lookup_customer', arguments: { args: ['cus_42'], kwargs: {} }, status: 'ok', result_text: '{"plan":"pro"}' }),
+      ev(3, 'validator_result', { name: 'schema', passed: false, severity: 'error', message: 'missing field user_id' }),
+      ev(4, 'exception', { exception_type: 'KeyError', exception_message: "'user_id'", frames: [{ file: '/app/agent.py', line: 12, function: 'run' }, { file: '/app/billing.py', line: 40, function: 'charge' }] }),
+    ]);
+    assert.equal(r.accepted, 4, JSON.stringify(r.errors));
+    await api.ok('PATCH', `/executions/${crash}`, { status: 'crashed', crash_signature: 'c0ffee00c0ffee99', ended_at: at(1000) });
+    await api.ok('POST', '/executions', { execution_id: `${crash}-child`, parent_execution_id: crash, name: 'sub-agent', started_at: at(200), status: 'completed' });
+    await api.ok('POST', '/executions', { execution_id: `${crash}-grandchild`, parent_execution_id: `${crash}-child`, started_at: at(300), status: 'completed' });
+    const halted = 'exec-ui-halted';
+    await api.ok('POST', '/executions', { execution_id: halted, name: 'budgeted-agent', started_at: at(0) });
+    await api.ok('PATCH', `/executions/${halted}`, { status: 'halted', crash_signature: 'halt:step_count', halt_reason: '6 LLM calls, over max_steps=5' });
+
+    await withPage('03b-execution-cause', async (page, p) => {
+      await signIn(page, vigil.base, DEV_KEY, '/ui/executions?name=billing-agent');
+      await waitFor(async () => (await rows(page, '#executions-list').count()) === 1, { what: 'one execution named billing-agent' });
+      await page.locator('#executions-list a', { hasText: crash }).click();
+      await page.locator('h1', { hasText: crash }).waitFor();
+      await page.locator('.page-head .sub', { hasText: 'billing-agent' }).waitFor();
+      // The cause: type, message and frames, innermost last.
+      await page.locator('#exception .cause-type', { hasText: 'KeyError' }).waitFor();
+      assert.equal(await page.locator('#exception .cause-message').textContent(), "'user_id'");
+      const frames = await page.locator('#exception .frames li').allTextContents();
+      assert.deepEqual(frames, ['run /app/agent.py:12', 'charge /app/billing.py:40']);
+      assert.equal(await page.locator('#code-version').textContent(), 'v2.1.0-3-gdeadbee');
+      assert.equal(await page.locator('#container-digest').textContent(), digest);
+      // The conversation, every part as text: the hostile prompt is shown, not rendered.
+      const prompt = page.locator('#conversation .turn-llm_call .prompt pre');
+      assert.equal(await prompt.textContent(), hostile);
+      assert.equal(await page.locator('#conversation img').count(), 0);
+      assert.equal(await page.evaluate(() => window.__pwned), undefined);
+      await page.locator('#conversation .turn-llm_call .response', { hasText: 'Looking up the customer.' }).waitFor();
+      await page.locator('#conversation .turn-tool_call .args', { hasText: 'cus_42' }).waitFor();
+      await page.locator('#conversation .turn-tool_call .result', { hasText: '{"plan":"pro"}' }).waitFor();
+      await page.locator('#conversation .turn-validator_result', { hasText: 'missing field user_id' }).waitFor();
+      await page.locator('#conversation .turn-exception', { hasText: "'user_id'" }).waitFor();
+      // 800 of the 1,000 input tokens were cached: 200 × $2.50/M + 800 × $1.25/M + 50 × $10/M.
+      const cost = await page.locator('#timeline tbody tr').first().locator('td').nth(5).textContent();
+      assert.equal(cost, '$0.0020');
+      // The child appears in the conversation where it started: after the first call, before the tool.
+      const turns = await page.locator('#conversation .turn').evaluateAll((els) => els.map((e) => e.className));
+      assert.deepEqual(turns.map((c) => c.replace('turn ', '')), ['turn-llm_call', 'turn-child', 'turn-tool_call', 'turn-validator_result', 'turn-exception']);
+      await page.locator('#conversation .turn-child a', { hasText: `${crash}-child` }).waitFor();
+      // Children nest under their parent, grandchildren under them once opened.
+      await page.locator('#children summary', { hasText: `${crash}-child` }).click();
+      await page.locator('#children .nested a', { hasText: `${crash}-grandchild` }).waitFor();
+      await p.shot('03b-execution-cause-full');
+
+      await page.goto(`${vigil.base}/ui/executions/${halted}`);
+      await page.locator('h1', { hasText: halted }).waitFor();
+      await page.locator('#halt-reason', { hasText: '6 LLM calls, over max_steps=5' }).waitFor();
+      await page.locator('.kv', { hasText: 'Halt reason' }).waitFor();
+      assert.equal(await page.locator('#exception').count(), 0);
+    });
+  });
+
   test('opens a failure group with its numbers, playbook and executions', TIMEOUT, async () => {
     await withPage('04-failure-group', async (page) => {
       await signIn(page, vigil.base, DEV_KEY, '/ui/failure-groups');

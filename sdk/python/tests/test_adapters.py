@@ -279,3 +279,48 @@ def test_a_request_json_cannot_represent_is_recorded_without_a_digest(sdk):
     payload = sdk.events(run.execution_id)[0]["payload"]
     assert "context_sha256" not in payload
     assert payload["status"] == "ok"
+
+
+def test_openai_cached_and_reasoning_tokens_are_reported_and_priced(sdk):
+    class ReasoningCompletions:
+        def create(self, **kwargs):
+            return {"model": "o1-2024-12-17", "choices": [{"message": {"content": "4"}}],
+                    "usage": {"prompt_tokens": 1000, "completion_tokens": 500,
+                              "prompt_tokens_details": {"cached_tokens": 800},
+                              "completion_tokens_details": {"reasoning_tokens": 450}}}
+
+    client = vigil_openai.instrument(OpenAI(completions=ReasoningCompletions()))
+    with vigil.wrap("reasoner") as run:
+        client.chat.completions.create(model="o1", messages=[{"role": "user", "content": "2+2"}])
+    vigil.flush(5)
+    payload = sdk.events(run.execution_id)[0]["payload"]
+    assert (payload["cached_input_tokens"], payload["reasoning_tokens"]) == (800, 450)
+    # o1: 15 in, 60 out per million; OpenAI bills cached input at half, reasoning as output.
+    end = sdk.patch_for(run.execution_id)
+    assert end["estimated_cost_usd"] == pytest.approx(200 * 15e-6 + 800 * 7.5e-6 + 500 * 60e-6)
+
+
+def test_anthropic_cache_reads_and_writes_count_as_input_and_reads_are_priced_cheaper(sdk):
+    class CachedMessages:
+        def create(self, **kwargs):
+            return {"model": "claude-sonnet-4-5", "content": [{"type": "text", "text": "ok"}],
+                    "usage": {"input_tokens": 100, "output_tokens": 10,
+                              "cache_creation_input_tokens": 200, "cache_read_input_tokens": 700}}
+
+    client = vigil_anthropic.instrument(SimpleNamespace(messages=CachedMessages()))
+    with vigil.wrap("cached") as run:
+        client.messages.create(model="claude-sonnet-4-5", max_tokens=10,
+                               messages=[{"role": "user", "content": "hi"}])
+    vigil.flush(5)
+    payload = sdk.events(run.execution_id)[0]["payload"]
+    assert (payload["input_tokens"], payload["cached_input_tokens"]) == (1000, 700)
+    assert "reasoning_tokens" not in payload
+    end = sdk.patch_for(run.execution_id)
+    # claude-sonnet-4: 3 in, 15 out; cache reads at a tenth of the input price.
+    assert end["total_tokens_in"] == 1000
+    assert end["estimated_cost_usd"] == pytest.approx(300 * 3e-6 + 700 * 0.3e-6 + 10 * 15e-6)
+
+
+def test_estimate_cost_usd_without_parts_is_the_plain_formula():
+    assert vigil.estimate_cost_usd("gpt-4o", 1000, 100) == (1000 / 1e6) * 2.5 + (100 / 1e6) * 10
+    assert vigil.estimate_cost_usd("gpt-4o", 1000, 0, cached_input_tokens=5000) == pytest.approx(1000 * 1.25e-6)

@@ -194,6 +194,11 @@ def test_crashes_from_the_same_code_path_share_a_failure_group(sdk_real):
             ("proj-dev|crashes|" + execution["crash_signature"]).encode()).hexdigest()[:16]
         assert execution["failure_group_id"] == expected
     assert first["failure_group_id"] == second["failure_group_id"] != other["failure_group_id"]
+    # The cause is stored beside the signature: type, message and the frame that raised, last.
+    assert first["exception"]["type"] == "ValueError"
+    assert first["exception"]["message"] == "bad value 1"
+    assert first["exception"]["frames"][-1]["function"] == "crash_here"
+    assert other["exception"]["type"] == "KeyError"
 
 
 def test_local_budget_halt_is_stored_as_halted(sdk_real):
@@ -206,6 +211,7 @@ def test_local_budget_halt_is_stored_as_halted(sdk_real):
     execution = sdk_real.execution(caught.value.execution_id)["execution"]
     assert execution["status"] == "halted"
     assert execution["crash_signature"] == "halt:step_count"
+    assert execution["halt_reason"] == "2 LLM calls, over max_steps=1"
 
 
 def test_remote_halt_arrives_over_sse(sdk_real):
@@ -232,6 +238,7 @@ def test_remote_halt_arrives_over_sse(sdk_real):
     execution = sdk_real.execution(caught.value.execution_id)["execution"]
     assert execution["status"] == "halted"
     assert execution["crash_signature"] == "halt:remote_signal"
+    assert execution["halt_reason"] == "stop from the test"
 
 
 def assert_stored(server, execution_ids, n=2):

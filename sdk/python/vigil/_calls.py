@@ -114,11 +114,15 @@ def emit_llm_call(
     exception_message: Optional[str] = None,
     cost_usd: Optional[float] = None,
     context_sha256: Optional[str] = None,
+    cached_input_tokens: Optional[int] = None,
+    reasoning_tokens: Optional[int] = None,
 ) -> None:
     """Record an LLM call on the current execution: a step for ``max_steps``, tokens and cost for the
     token and cost budgets (cost from the price table unless ``cost_usd`` is given). Pass ``error``
     (or ``status="failed"``) for a failed call, and :func:`vigil.context_sha256` of the request so
-    the server tells a repeated request from a new step. Afterwards raises :class:`VigilHalt` if a
+    the server tells a repeated request from a new step. ``cached_input_tokens`` and
+    ``reasoning_tokens`` are the parts of the input read from the prompt cache and of the output
+    spent on reasoning, priced at the provider's rates. Afterwards raises :class:`VigilHalt` if a
     limit is now exceeded or a halt was requested. No-op outside an execution."""
     execution = _current.get()
     if execution is not None:
@@ -127,6 +131,7 @@ def emit_llm_call(
             output_tokens=output_tokens, response_text=response_text, status=status,
             duration_ms=duration_ms, error=error, exception_type=exception_type,
             exception_message=exception_message, cost_usd=cost_usd, context_sha256=context_sha256,
+            cached_input_tokens=cached_input_tokens, reasoning_tokens=reasoning_tokens,
         )
 
 

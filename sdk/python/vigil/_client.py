@@ -45,7 +45,9 @@ def configure(
     ``base_url`` to VIGIL_BASE_URL, then MESEDI_BASE_URL, then ``http://localhost:8080``.
     Keyword options (all optional): ``enabled``, ``remote_halt``, ``max_queue_size``, ``batch_size``,
     ``flush_interval``, ``request_timeout``, ``shutdown_timeout``, ``max_retries``,
-    ``retry_base_delay``, ``retry_max_delay``, ``max_retry_after``.
+    ``retry_base_delay``, ``retry_max_delay``, ``max_retry_after``, and the build identity sent on
+    every execution, ``code_version`` (e.g. a git commit; else VIGIL_CODE_VERSION) and
+    ``container_digest`` (``sha256:…``; else VIGIL_CONTAINER_DIGEST).
 
     Raises :class:`VigilConfigError` for an unusable configuration (for instance plain ``http://``
     to a remote host without ``allow_insecure_http=True``) and TypeError for an unknown option.

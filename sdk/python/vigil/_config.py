@@ -1,7 +1,8 @@
 """Configuration: explicit arguments, else the environment (docs/protocol.md#what-vigils-sdks-send), validated once."""
 
 import os
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from typing import Optional
 from urllib.parse import urlsplit
 
@@ -36,6 +37,14 @@ class Config:
     retry_base_delay: float = 0.1
     retry_max_delay: float = 30.0
     max_retry_after: float = 120.0
+    # The agent's build identity, sent on every execution (docs/protocol.md#build-identity).
+    code_version: Optional[str] = None
+    container_digest: Optional[str] = None
+
+
+# The server refuses other values with 400, which would drop every execution: refuse them here.
+_CODE_VERSION = re.compile(r"[A-Za-z0-9._+:/@-]{1,128}\Z")
+_CONTAINER_DIGEST = re.compile(r"[a-z0-9]+(?:[+._-][a-z0-9]+)*:[A-Za-z0-9=_-]+\Z")
 
 
 def _env(*names: str) -> Optional[str]:
@@ -67,7 +76,13 @@ def resolve(
     config = Config(
         api_key=key.strip(), base_url=url, allow_insecure_http=bool(allow_insecure_http), **options
     )
+    config = replace(
+        config,
+        code_version=config.code_version or _env("VIGIL_CODE_VERSION"),
+        container_digest=config.container_digest or _env("VIGIL_CONTAINER_DIGEST"),
+    )
     _check_ranges(config)
+    _check_identity(config)
     return config
 
 
@@ -102,3 +117,13 @@ def _check_ranges(config: Config) -> None:
             raise VigilConfigError("%s must be > 0" % name)
     if config.shutdown_timeout < 0 or config.max_retries < 0 or config.max_retry_after < 0:
         raise VigilConfigError("shutdown_timeout, max_retries and max_retry_after must be >= 0")
+
+
+def _check_identity(config: Config) -> None:
+    if config.code_version is not None and not _CODE_VERSION.match(config.code_version):
+        raise VigilConfigError(
+            "code_version must be 1-128 letters, digits or . _ + : / @ -, got %r" % config.code_version)
+    digest = config.container_digest
+    if digest is not None and (len(digest) > 200 or not _CONTAINER_DIGEST.match(digest)):
+        raise VigilConfigError(
+            "container_digest must look like sha256:<hex> (at most 200 bytes), got %r" % digest)

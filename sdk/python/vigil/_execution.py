@@ -19,14 +19,15 @@ from contextvars import ContextVar
 from typing import Any, Callable, Dict, Optional, Tuple, TypeVar, Union, overload
 
 from ._budget import Budget
+from ._cause import exception_payload
 from ._client import Client, get_client
 from ._context import is_context_sha256
 from ._halt import HaltStream, VigilHalt, open_halt_stream
 from ._pricing import estimate_cost_usd
 from ._shipper import CREATE, END, EVENT
 from ._signature import crash_signature
-from ._util import (MAX_STRING_CHARS, execution_name, jsonable, new_id, result_text, summarize,
-                    truncate, utc_timestamp)
+from ._util import (MAX_REASON_BYTES, MAX_STRING_CHARS, cut_utf8, execution_name, jsonable, new_id,
+                    result_text, summarize, truncate, utc_timestamp)
 from ._version import SDK_LANGUAGE, __version__
 
 log = logging.getLogger("vigil")
@@ -120,6 +121,10 @@ class Execution:
             body["name"] = sent_name
         if budget_wire:
             body["budget"] = budget_wire
+        if client.config.code_version:
+            body["code_version"] = client.config.code_version
+        if client.config.container_digest:
+            body["container_digest"] = client.config.container_digest
         self._t0 = _perf()
         client.enqueue((CREATE, execution_id, body))
         if (budget is not None or remote_halt) and client.shipper is not None:
@@ -159,18 +164,22 @@ class Execution:
         exception_message: Optional[str] = None,
         cost_usd: Optional[float] = None,
         context_sha256: Optional[str] = None,
+        cached_input_tokens: Optional[int] = None,
+        reasoning_tokens: Optional[int] = None,
     ) -> None:
         """Record one LLM call (a step), then raise :class:`VigilHalt` if a limit is now exceeded or
         a halt was requested. See :func:`vigil.emit_llm_call`."""
         self._record_llm_call(
             model, system_prompt, user_message, input_tokens, output_tokens, response_text, status,
             duration_ms, error, exception_type, exception_message, cost_usd, context_sha256,
+            cached_input_tokens, reasoning_tokens,
         )
         self.check_halt()
 
     def _record_llm_call(
         self, model, system_prompt, user_message, input_tokens, output_tokens, response_text, status,
         duration_ms, error, exception_type, exception_message, cost_usd, context_sha256=None,
+        cached_input_tokens=None, reasoning_tokens=None,
     ) -> None:
         try:
             if error is not None:
@@ -185,9 +194,15 @@ class Execution:
                 "user_message": _text(user_message),
                 "status": "ok" if ok else "failed",
             }
+            cached = _count(cached_input_tokens) if ok else 0
+            reasoning = _count(reasoning_tokens) if ok else 0
             if ok:
                 payload["input_tokens"] = tokens_in
                 payload["output_tokens"] = tokens_out
+                if cached_input_tokens is not None:
+                    payload["cached_input_tokens"] = cached
+                if reasoning_tokens is not None:
+                    payload["reasoning_tokens"] = reasoning
             if response_text is not None:
                 payload["response_text"] = _text(response_text)
             if is_context_sha256(context_sha256):
@@ -201,7 +216,7 @@ class Execution:
             if cost_usd is not None and cost_usd >= 0:
                 cost = float(cost_usd)
             else:
-                cost = estimate_cost_usd(model_name, tokens_in, tokens_out)
+                cost = estimate_cost_usd(model_name, tokens_in, tokens_out, cached, reasoning)
             with _totals_lock:
                 self.llm_calls += 1
                 self.tokens_in += tokens_in
@@ -361,19 +376,22 @@ class Execution:
             if stream is not None:
                 stream.close()
             duration_ms = int((_perf() - self._t0) * 1000)
-            signature = None
+            signature = halt_reason = None
             if error is None:
                 if self._halt_raised and self._halt is not None:
                     # The agent caught the VigilHalt and returned: it still stopped because of it.
                     status, signature = "halted", "halt:" + self._halt[0]
+                    halt_reason = self._halt[1]
                 else:
                     status = "completed"
             elif isinstance(error, VigilHalt):
-                status, signature = "halted", "halt:" + error.trigger
+                status, signature, halt_reason = "halted", "halt:" + error.trigger, error.reason
             elif isinstance(error, SystemExit) and error.code in (None, 0):
                 status = "completed"
             else:
                 status, signature = "crashed", crash_signature(error)
+                # The cause goes first, so the server holds it when the crash is detected.
+                self._emit("exception", exception_payload(error))
             self.status = status
             # Totals are always sent (0 means "not provided" to the server, docs/api.md#json-bodies).
             body: Dict[str, Any] = {
@@ -386,6 +404,8 @@ class Execution:
             }
             if signature:
                 body["crash_signature"] = signature
+            if halt_reason:
+                body["halt_reason"] = cut_utf8(halt_reason, MAX_REASON_BYTES)
             if self.input_summary:
                 body["input_summary"] = _text(self.input_summary)
             if self.output_summary:

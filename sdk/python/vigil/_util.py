@@ -24,6 +24,8 @@ MAX_RESULT_TEXT_BYTES = 16 * 1024
 
 # An execution's `name` (the server refuses longer ones and control characters).
 MAX_NAME_BYTES = 200
+# An execution's `halt_reason` (the server refuses longer ones).
+MAX_REASON_BYTES = 1024
 
 _INT64_MAX = 2**63 - 1
 

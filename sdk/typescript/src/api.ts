@@ -58,6 +58,10 @@ export interface LlmCall {
   responseText?: string;
   inputTokens?: number;
   outputTokens?: number;
+  /** The part of `inputTokens` read from the provider's prompt cache (priced at its cache rate). */
+  cachedInputTokens?: number;
+  /** The part of `outputTokens` spent on hidden reasoning (priced at its provider's rate). */
+  reasoningTokens?: number;
   /** Latency in ms (the event's `duration_ms`). */
   durationMs?: number;
   /** `"ok"` (default) or `"failed"`. An `error` implies `"failed"`. */
@@ -291,9 +295,13 @@ export function recordLlmCall(exec: Execution, call: LlmCall): void {
     if (typeof call.contextSha256 === "string" && CONTEXT_SHA256.test(call.contextSha256)) {
       payload.context_sha256 = call.contextSha256;
     }
+    const cached = count(call.cachedInputTokens);
+    const reasoning = count(call.reasoningTokens);
     if (!failed) {
       payload.input_tokens = inputTokens;
       payload.output_tokens = outputTokens;
+      if (call.cachedInputTokens !== undefined) payload.cached_input_tokens = cached;
+      if (call.reasoningTokens !== undefined) payload.reasoning_tokens = reasoning;
     } else {
       payload.exception_type = call.error !== undefined ? errorTypeName(call.error) : "Error";
       payload.exception_message = call.error !== undefined ? errorMessage(call.error) : "";
@@ -301,7 +309,7 @@ export function recordLlmCall(exec: Execution, call: LlmCall): void {
     const cost =
       typeof call.costUsd === "number" && Number.isFinite(call.costUsd) && call.costUsd >= 0
         ? call.costUsd
-        : estimateCostUsd(model, inputTokens, outputTokens);
+        : estimateCostUsd(model, inputTokens, outputTokens, cached, reasoning);
     const duration = call.durationMs !== undefined ? count(Math.round(call.durationMs)) : undefined;
     recordEvent(exec, "llm_call", payload, duration);
     addUsage(exec, inputTokens, outputTokens, cost);

@@ -30,6 +30,10 @@ export interface ConfigureOptions {
   haltStreamConnectTimeoutMs?: number;
   /** Log every request outcome with console.debug. Default false. */
   debug?: boolean;
+  /** The agent's code version sent on every execution, e.g. a git commit; else `VIGIL_CODE_VERSION`. */
+  codeVersion?: string;
+  /** The agent's image digest sent on every execution (`sha256:…`); else `VIGIL_CONTAINER_DIGEST`. */
+  containerDigest?: string;
 }
 
 export interface ResolvedConfig {
@@ -46,6 +50,8 @@ export interface ResolvedConfig {
   exitFlushTimeoutMs: number;
   haltStreamConnectTimeoutMs: number;
   debug: boolean;
+  codeVersion: string | undefined;
+  containerDigest: string | undefined;
 }
 
 export const DEFAULT_BASE_URL = "http://localhost:8080";
@@ -65,6 +71,19 @@ function env(name: string): string | undefined {
 
 function truthy(v: string | undefined): boolean {
   return v !== undefined && /^(1|true|yes|on)$/i.test(v.trim());
+}
+
+// The build identity as the server accepts it (docs/protocol.md#build-identity); anything else would
+// be refused with 400 and cost every execution, so configure refuses it instead.
+const CODE_VERSION = /^[A-Za-z0-9._+:/@-]{1,128}$/;
+const CONTAINER_DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[A-Za-z0-9=_-]+$/;
+
+function identityOption(name: string, v: string | undefined, pattern: RegExp, maxBytes: number): string | undefined {
+  if (v === undefined || v === "") return undefined;
+  if (typeof v !== "string" || v.length > maxBytes || !pattern.test(v)) {
+    throw new VigilConfigError(`${name} is not a valid build identity: ${String(v)}`);
+  }
+  return v;
 }
 
 function intOption(name: string, v: number | undefined, def: number, min: number, max: number): number {
@@ -123,6 +142,13 @@ export function resolveConfig(options: ConfigureOptions = {}): ResolvedConfig {
       600_000,
     ),
     debug: options.debug ?? truthy(env("VIGIL_DEBUG")),
+    codeVersion: identityOption("codeVersion", options.codeVersion || env("VIGIL_CODE_VERSION"), CODE_VERSION, 128),
+    containerDigest: identityOption(
+      "containerDigest",
+      options.containerDigest || env("VIGIL_CONTAINER_DIGEST"),
+      CONTAINER_DIGEST,
+      200,
+    ),
   };
 }
 

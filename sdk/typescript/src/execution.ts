@@ -1,11 +1,16 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Budget } from "./budget.js";
+import { exceptionPayload } from "./cause.js";
 import { getShipper } from "./client.js";
 import { openHaltStream, type HaltStreamHandle } from "./halt_stream.js";
 import { VigilHalt } from "./halt.js";
 import { isoNow, newEventId, newExecutionId } from "./ids.js";
 import { crashSignature } from "./signature.js";
+import { cutUtf8 } from "./summary.js";
 import { SDK_LANGUAGE, SDK_VERSION } from "./version.js";
+
+// An execution's `halt_reason` (the server refuses longer ones).
+const MAX_REASON_BYTES = 1024;
 
 /** The execution the current async context belongs to (innermost `wrap`). */
 export const executionStorage = new AsyncLocalStorage<Execution>();
@@ -242,7 +247,10 @@ export function startExecution(name: string, budget: Budget | undefined, wireNam
     body.sdk_version = SDK_VERSION;
     const wireBudget = budget?.toWire();
     if (wireBudget) body.budget = wireBudget;
-    getShipper().enqueue({ kind: "create", executionId: exec.id, body });
+    const shipper = getShipper();
+    if (shipper.config.codeVersion) body.code_version = shipper.config.codeVersion;
+    if (shipper.config.containerDigest) body.container_digest = shipper.config.containerDigest;
+    shipper.enqueue({ kind: "create", executionId: exec.id, body });
   } catch {
     // telemetry must never break the agent
   }
@@ -257,18 +265,23 @@ export function endExecution(exec: Execution, error: unknown, threw: boolean): v
     exec.dispose();
     let status = "completed";
     let signature: string | undefined;
+    let haltReason: string | undefined;
     if (threw) {
       if (error instanceof VigilHalt) {
         status = "halted";
         signature = `halt:${error.trigger}`;
+        haltReason = error.reason;
       } else {
         status = "crashed";
         signature = crashSignature(error);
+        // The cause goes first, so the server holds it when the crash is detected.
+        recordEvent(exec, "exception", exceptionPayload(error));
       }
     } else if (exec.haltRaised && exec.halt) {
       // The agent caught the VigilHalt and returned: it still stopped because of the halt.
       status = "halted";
       signature = `halt:${exec.halt.trigger}`;
+      haltReason = exec.halt.reason;
     }
     const body: Record<string, unknown> = {
       status,
@@ -279,6 +292,7 @@ export function endExecution(exec: Execution, error: unknown, threw: boolean): v
       estimated_cost_usd: exec.costUsd,
     };
     if (signature) body.crash_signature = signature;
+    if (haltReason) body.halt_reason = cutUtf8(haltReason, MAX_REASON_BYTES);
     getShipper().enqueue({ kind: "patch", executionId: exec.id, body });
   } catch {
     // telemetry must never break the agent

@@ -12,6 +12,7 @@ const FRAME_COUNT = 5;
 export interface Frame {
   file: string; // full location without line and column
   fn: string;
+  line?: number; // the line, when the stack gives one
 }
 
 /**
@@ -47,7 +48,10 @@ export function parseStack(stack: string): Frame[] {
       const m = /\(([^()]*)\)/.exec(loc);
       loc = m?.[1] ?? loc;
     }
-    frames.push({ file: loc.replace(/(:\d+)+$/, ""), fn });
+    const line = /:(\d+)(?::\d+)?$/.exec(loc);
+    const frame: Frame = { file: loc.replace(/(:\d+)+$/, ""), fn };
+    if (line) frame.line = Number(line[1]);
+    frames.push(frame);
   }
   return frames;
 }

@@ -77,6 +77,18 @@ class OpenAICompletions {
     this.calls.push(params);
     return apiPromise(async () => {
       if (params.model === "broken") throw new APIError(500, "upstream exploded");
+      if (params.model === "o1") {
+        return {
+          model: "o1-2024-12-17",
+          choices: [{ index: 0, message: { role: "assistant", content: "4" } }],
+          usage: {
+            prompt_tokens: 1000,
+            completion_tokens: 500,
+            prompt_tokens_details: { cached_tokens: 800 },
+            completion_tokens_details: { reasoning_tokens: 450 },
+          },
+        };
+      }
       if (params.stream) {
         return {
           async *[Symbol.asyncIterator]() {
@@ -156,14 +168,16 @@ test("Anthropic messages.create records model, prompts, text and tokens, keeping
     response_text: "Paris.",
     input_tokens: 120,
     output_tokens: 4,
+    // The cache reads, part of the 120 (docs/protocol.md#cached-and-reasoning-tokens).
+    cached_input_tokens: 100,
     // The requested model and every input message, the system prompt first; no tools declared.
     context_sha256: contextSha256("claude-haiku-4-5", [{ role: "system", content: SYSTEM_BLOCKS }, ...GEOGRAPHY], []),
   });
   assert.equal(typeof ev.duration_ms, "number");
   assert.equal(r.end.total_tokens_in, 120);
   assert.equal(r.end.total_tokens_out, 4);
-  // claude-haiku-4-5: $1 in / $5 out per million.
-  assert.ok(Math.abs(r.end.estimated_cost_usd - (120 * 1 + 4 * 5) / 1e6) < 1e-12);
+  // claude-haiku-4-5: $1 in / $5 out per million, cache reads at a tenth of the input price.
+  assert.ok(Math.abs(r.end.estimated_cost_usd - (20 * 1 + 100 * 0.1 + 4 * 5) / 1e6) < 1e-12);
 });
 
 test("Anthropic failures are recorded as failed llm calls and the error reaches the agent", async () => {
@@ -294,4 +308,15 @@ test("a request the model already saw gets the same context_sha256, a grown one 
   assert.equal(digests[0], digests[1]);
   assert.notEqual(digests[1], digests[2]);
   assert.equal(r.events[2].payload.user_message, r.events[0].payload.user_message); // same last message
+});
+
+test("OpenAI cached and reasoning tokens are reported and priced at OpenAI's rates", async () => {
+  const client = instrumentOpenAI(new FakeOpenAI());
+  const r = await llmEventsOf(() => client.chat.completions.create({ model: "o1", messages: [{ role: "user", content: "2+2" }] }));
+  const payload = r.events[0].payload;
+  assert.equal(payload.cached_input_tokens, 800);
+  assert.equal(payload.reasoning_tokens, 450);
+  // o1: $15 in / $60 out per million; cached input at half, reasoning as output.
+  const expected = (200 * 15 + 800 * 7.5 + 500 * 60) / 1e6;
+  assert.ok(Math.abs(r.end.estimated_cost_usd - expected) < 1e-12, String(r.end.estimated_cost_usd));
 });

@@ -51,6 +51,8 @@ function assertHalted(id: string, halt: VigilHalt, trigger: HaltTrigger) {
   const end = requestsOf(id).find((r) => r.method === "PATCH");
   assert.equal(end?.body.status, "halted");
   assert.equal(end?.body.crash_signature, `halt:${trigger}`);
+  // The reason in words travels with the halt (docs/protocol.md#halt_reason-on-executions).
+  assert.equal(end?.body.halt_reason, halt.reason);
 }
 
 test("the budget is sent as the execution's budget (max_duration_ms, max_llm_calls, max_cost_usd)", async () => {
@@ -95,6 +97,7 @@ test("step_count: the llm call past maxSteps halts (it is recorded first)", asyn
   });
   assert.equal(calls, 4);
   assertHalted(id, halt, "step_count");
+  assert.equal(halt.reason, "step budget exceeded: 4 llm calls > 3");
   assert.equal(server.events().filter((e) => e.execution_id === id && e.event_type === "llm_call").length, 4);
 });
 

@@ -87,7 +87,10 @@ test("timestamps are ISO 8601 UTC with milliseconds and Z", () => {
 });
 
 test("the price table matches the protocol's test vectors", () => {
-  const key = (m: string) => priceFor(m);
+  const key = (m: string) => {
+    const p = priceFor(m);
+    return p && { inPerMillion: p.inPerMillion, outPerMillion: p.outPerMillion };
+  };
   assert.deepEqual(key("claude-haiku-4-5-20251001"), { inPerMillion: 1, outPerMillion: 5 });
   assert.deepEqual(key("GPT-4o-mini-2024-07-18"), { inPerMillion: 0.15, outPerMillion: 0.6 });
   assert.deepEqual(key("gpt-4o-2024-08-06"), { inPerMillion: 2.5, outPerMillion: 10 });
@@ -98,6 +101,11 @@ test("the price table matches the protocol's test vectors", () => {
   assert.equal(key("llama-3"), undefined);
   assert.ok(Math.abs(estimateCostUsd("claude-opus-4-6", 1200, 800) - 0.078) < 1e-12);
   assert.ok(Math.abs(estimateCostUsd("gpt-4o-mini", 10000, 2000) - 0.0027) < 1e-12);
+  // The provider rates of the cached and reasoning parts (docs/detection.md#cost-velocity).
+  assert.equal(priceFor("claude-haiku-4-5")?.cachedFactor, 0.1);
+  assert.equal(priceFor("gpt-4o")?.cachedFactor, 0.5);
+  assert.equal(priceFor("o1")?.reasoningFactor, 1);
+  assert.ok(Math.abs(estimateCostUsd("gpt-4o", 1e6, 0, 4e5) - (0.6 * 2.5 + 0.4 * 1.25)) < 1e-12);
   assert.equal(estimateCostUsd("llama-3", 1000, 1000), 0);
 });
 

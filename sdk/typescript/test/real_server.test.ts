@@ -186,6 +186,11 @@ else describe("against the real vigil server", () => {
     assert.equal(a.execution.failure_group_id, b.execution.failure_group_id);
     const f = a.findings.find((x: { detector: string }) => x.detector === "crash");
     assert.equal(f?.signature, a.execution.crash_signature);
+    // The cause is stored beside the signature: the error, and the frame that threw it last.
+    assert.equal(a.execution.exception.type, "SyntaxError");
+    assert.match(a.execution.exception.message, /JSON/);
+    const frames = a.execution.exception.frames as Array<{ function?: string }>;
+    assert.ok(frames.some((fr) => fr.function === "parsePlan"));
   });
 
   test("a local budget halts the agent and the execution is reported halted", async () => {
@@ -205,6 +210,7 @@ else describe("against the real vigil server", () => {
     const d = await detail(id);
     assert.equal(d.execution.status, "halted");
     assert.equal(d.execution.crash_signature, "halt:step_count");
+    assert.equal(d.execution.halt_reason, "step budget exceeded: 4 llm calls > 3");
     assert.equal(d.events.length, 4);
   });
 
@@ -231,6 +237,7 @@ else describe("against the real vigil server", () => {
     const d = await detail(id);
     assert.equal(d.execution.status, "halted");
     assert.equal(d.execution.crash_signature, "halt:remote_signal");
+    assert.equal(d.execution.halt_reason, "stop from e2e");
   });
 
   test("with the server down the agent runs on, and its data arrives once the server is back", async () => {

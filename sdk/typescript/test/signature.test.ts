@@ -12,7 +12,7 @@ function withStack<E extends Error>(err: E, stack: string): E {
   return err;
 }
 
-test("stack lines of every V8 shape parse to file and function", () => {
+test("stack lines of every V8 shape parse to file, function and line", () => {
   const frames = parseStack(
     [
       "Error: first line",
@@ -26,12 +26,12 @@ test("stack lines of every V8 shape parse to file and function", () => {
     ].join("\n"),
   );
   assert.deepEqual(frames, [
-    { fn: "inner", file: "/srv/app/agent.js" },
-    { fn: "Agent.run", file: "file:///srv/app/agent.mjs" },
-    { fn: "<anonymous>", file: "/srv/app/anon.js" },
-    { fn: "new Planner", file: "C:\\app\\plan.js" },
-    { fn: "eval", file: "/srv/app/ev.js" },
-    { fn: "process.processTicksAndRejections", file: "node:internal/process/task_queues" },
+    { fn: "inner", file: "/srv/app/agent.js", line: 10 },
+    { fn: "Agent.run", file: "file:///srv/app/agent.mjs", line: 20 },
+    { fn: "<anonymous>", file: "/srv/app/anon.js", line: 3 },
+    { fn: "new Planner", file: "C:\\app\\plan.js", line: 1 },
+    { fn: "eval", file: "/srv/app/ev.js", line: 5 },
+    { fn: "process.processTicksAndRejections", file: "node:internal/process/task_queues", line: 95 },
   ]);
 });
 

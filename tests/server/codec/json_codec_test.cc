@@ -150,6 +150,22 @@ TEST_CASE("ExtractPayloadFields reads only correctly typed fields") {
   CHECK_FALSE(ExtractPayloadFields("not json").model.has_value());
 }
 
+TEST_CASE("Both extractions read cached and reasoning token counts when they are integers") {
+  const char* payload =
+      R"({"model":"gpt-4o","input_tokens":100,"output_tokens":50,"cached_input_tokens":80,
+          "reasoning_tokens":"30"})";
+  auto stored = ExtractPayloadFields(payload);
+  CHECK(stored.cached_input_tokens == 80);
+  CHECK_FALSE(stored.reasoning_tokens.has_value());
+  auto batch = ParseEventBatch(std::string(R"([{"event_id":"a","execution_id":"e",)") +
+                                   R"("event_type":"llm_call","payload":)" + payload + "}]",
+                               0, false);
+  REQUIRE(batch.ok());
+  REQUIRE(batch->events.size() == 1);
+  CHECK(batch->events[0].fields.cached_input_tokens == 80);
+  CHECK_FALSE(batch->events[0].fields.reasoning_tokens.has_value());
+}
+
 TEST_CASE("context_sha256 is read only in its documented form; anything else is ignored") {
   const std::string digest = "3d5a0c8f7e2b4a6190d1e3f5a7b9c0d2e4f6a8b0c1d3e5f7a9b1c3d5e7f9a1b3";
   auto f = ExtractPayloadFields(R"({"model":"m","context_sha256":")" + digest + R"("})");

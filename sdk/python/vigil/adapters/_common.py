@@ -139,4 +139,6 @@ def _record(execution: Any, request: Dict[str, Any], response: Optional[Dict[str
         None,
         None,
         request.get("context_sha256"),
+        response.get("cached_input_tokens"),
+        response.get("reasoning_tokens"),
     )

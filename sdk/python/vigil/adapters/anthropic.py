@@ -38,9 +38,19 @@ def _request(kwargs: Dict[str, Any]) -> Dict[str, Any]:
 
 def _response(message: Any) -> Dict[str, Any]:
     usage = field(message, "usage")
+    # Anthropic's input_tokens leaves out what was written to or read from the prompt cache: the
+    # whole input is their sum, and the reads are its cached part
+    # (docs/protocol.md#cached-and-reasoning-tokens).
+    cache_read = field(usage, "cache_read_input_tokens")
+    cache_write = field(usage, "cache_creation_input_tokens")
+    input_tokens = field(usage, "input_tokens")
+    if isinstance(input_tokens, int) and (cache_read or cache_write):
+        input_tokens += (cache_read if isinstance(cache_read, int) else 0) + (
+            cache_write if isinstance(cache_write, int) else 0)
     return {
         "model": field(message, "model"),
-        "input_tokens": field(usage, "input_tokens"),
+        "input_tokens": input_tokens,
+        "cached_input_tokens": cache_read if isinstance(cache_read, int) else None,
         "output_tokens": field(usage, "output_tokens"),
         "response_text": text_of(field(message, "content")) if usage is not None else None,
     }

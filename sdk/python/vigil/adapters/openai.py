@@ -46,6 +46,9 @@ def _response(completion: Any) -> Dict[str, Any]:
         "model": field(completion, "model"),
         "input_tokens": field(usage, "prompt_tokens"),
         "output_tokens": field(usage, "completion_tokens"),
+        # Parts of those totals, when the API reports them (docs/protocol.md#cached-and-reasoning-tokens).
+        "cached_input_tokens": field(field(usage, "prompt_tokens_details"), "cached_tokens"),
+        "reasoning_tokens": field(field(usage, "completion_tokens_details"), "reasoning_tokens"),
         "response_text": text,
     }
 

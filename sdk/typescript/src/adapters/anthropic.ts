@@ -10,7 +10,17 @@
  * (model, system prompt, last user message, response text, input/output tokens, latency, or the
  * error of a failed call). Streams (`stream: true`) are recorded once iterated to the end.
  */
-import { lastUserMessage, modelName, num, patchMethod, requestDigest, textOf, type AnyRecord, type LlmCallShape } from "./common.js";
+import {
+  lastUserMessage,
+  modelName,
+  num,
+  optionalCount,
+  patchMethod,
+  requestDigest,
+  textOf,
+  type AnyRecord,
+  type LlmCallShape,
+} from "./common.js";
 
 /** The part of an Anthropic client the adapter uses. */
 export interface AnthropicLike {
@@ -47,12 +57,15 @@ const shape: LlmCallShape = {
       : undefined,
     inputTokens: inputTokens(r.usage),
     outputTokens: num(r.usage?.output_tokens),
+    // The cache reads are the cached part of that input (docs/protocol.md#cached-and-reasoning-tokens).
+    cachedInputTokens: optionalCount(r.usage?.cache_read_input_tokens),
   }),
   addChunk: (totals, ev) => {
     if (ev.type === "message_start" && ev.message) {
       if (typeof ev.message.model === "string") totals.model = ev.message.model;
       totals.tokensIn = inputTokens(ev.message.usage);
       totals.tokensOut = num(ev.message.usage?.output_tokens);
+      totals.tokensCached = optionalCount(ev.message.usage?.cache_read_input_tokens);
     } else if (ev.type === "content_block_delta" && ev.delta?.type === "text_delta") {
       totals.text += String(ev.delta.text ?? "");
     } else if (ev.type === "message_delta" && ev.usage) {

@@ -14,10 +14,16 @@ export interface LlmCallShape {
   /** Prompt-side fields, from the request parameters. */
   request(params: AnyRecord): Pick<LlmCall, "model" | "systemPrompt" | "userMessage" | "contextSha256">;
   /** Model, text and tokens of a complete (non-streamed) response. */
-  response(value: AnyRecord): Pick<LlmCall, "model" | "responseText" | "inputTokens" | "outputTokens">;
+  response(value: AnyRecord): ResponseFields;
   /** Adds one chunk of a streamed response to the running `totals` of that response. */
   addChunk(totals: StreamTotals, chunk: AnyRecord): void;
 }
+
+/** What a response tells about its call. */
+export type ResponseFields = Pick<
+  LlmCall,
+  "model" | "responseText" | "inputTokens" | "outputTokens" | "cachedInputTokens" | "reasoningTokens"
+>;
 
 /** What a streamed response has added up to so far; each adapter knows which chunks carry what. */
 export interface StreamTotals {
@@ -25,11 +31,19 @@ export interface StreamTotals {
   text: string;
   tokensIn: number;
   tokensOut: number;
+  /** Parts of the totals, when the provider reports them. */
+  tokensCached?: number;
+  tokensReasoning?: number;
+}
+
+/** A token count the response may hold: a number as `num` reads it, else undefined. */
+export function optionalCount(v: unknown): number | undefined {
+  return typeof v === "number" ? num(v) : undefined;
 }
 
 interface StreamAccumulator {
   add(chunk: AnyRecord): void;
-  result(): Pick<LlmCall, "model" | "responseText" | "inputTokens" | "outputTokens">;
+  result(): ResponseFields;
 }
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
@@ -90,6 +104,8 @@ function accumulator(shape: LlmCallShape): StreamAccumulator {
       responseText: totals.text,
       inputTokens: totals.tokensIn,
       outputTokens: totals.tokensOut,
+      cachedInputTokens: totals.tokensCached,
+      reasoningTokens: totals.tokensReasoning,
     }),
   };
 }

@@ -11,7 +11,17 @@
  * tokens, latency, or the error of a failed call). Streams (`stream: true`) are recorded once
  * iterated to the end; their tokens need `stream_options: { include_usage: true }`.
  */
-import { lastUserMessage, modelName, num, patchMethod, requestDigest, textOf, type AnyRecord, type LlmCallShape } from "./common.js";
+import {
+  lastUserMessage,
+  modelName,
+  num,
+  optionalCount,
+  patchMethod,
+  requestDigest,
+  textOf,
+  type AnyRecord,
+  type LlmCallShape,
+} from "./common.js";
 
 /** The part of an OpenAI client the adapter uses. */
 export interface OpenAILike {
@@ -41,6 +51,9 @@ const shape: LlmCallShape = {
       responseText: typeof content === "string" ? content : content == null ? undefined : textOf(content),
       inputTokens: num(r.usage?.prompt_tokens),
       outputTokens: num(r.usage?.completion_tokens),
+      // Parts of those totals (docs/protocol.md#cached-and-reasoning-tokens).
+      cachedInputTokens: optionalCount(r.usage?.prompt_tokens_details?.cached_tokens),
+      reasoningTokens: optionalCount(r.usage?.completion_tokens_details?.reasoning_tokens),
     };
   },
   addChunk: (totals, chunk) => {
@@ -50,6 +63,8 @@ const shape: LlmCallShape = {
     if (chunk.usage) {
       totals.tokensIn = num(chunk.usage.prompt_tokens);
       totals.tokensOut = num(chunk.usage.completion_tokens);
+      totals.tokensCached = optionalCount(chunk.usage.prompt_tokens_details?.cached_tokens);
+      totals.tokensReasoning = optionalCount(chunk.usage.completion_tokens_details?.reasoning_tokens);
     }
   },
 };

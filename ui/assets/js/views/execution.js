@@ -1,10 +1,12 @@
-// One execution: its fields, findings, parent and children, the event timeline (type, duration,
-// tokens, estimated cost, payload on demand) and, while it runs, a Halt button and live updates.
+// One execution: its fields, why it ended (crash cause, halt reason), findings, parent and nested
+// children, the conversation its events tell, the event timeline (type, duration, tokens,
+// estimated cost, payload on demand) and, while it runs, a Halt button and live updates.
 import { api, ApiError } from '../api.js';
 import {
   ago, classBadge, duration, empty, enc, executionLink, groupLink, h, int, nameLink, notice, replace, s, statusBadge,
   table, time, usd,
 } from '../dom.js';
+import { causeCard, childList, conversation, haltNote, identityRows } from './execution_story.js';
 
 const EVENTS_PAGE = 1000;
 const POLL_MS = 3000;
@@ -36,13 +38,20 @@ function eventCost(ev, prices) {
   const tokens = eventTokens(ev);
   const price = priceOf(prices, p.model);
   if (!tokens || !price) return null;
-  return (tokens.in / 1e6) * price.input_usd_per_mtok + (tokens.out / 1e6) * price.output_usd_per_mtok;
+  // The cached and reasoning parts at their provider's rates (docs/protocol.md#cached-and-reasoning-tokens).
+  const part = (v, total) => (Number.isInteger(v) ? Math.min(Math.max(v, 0), total) : 0);
+  const cached = part(p.cached_input_tokens, tokens.in);
+  const reasoning = part(p.reasoning_tokens, tokens.out);
+  const rate = (r, fallback) => (typeof r === 'number' ? r : fallback);
+  return ((tokens.in - cached) / 1e6) * price.input_usd_per_mtok + ((tokens.out - reasoning) / 1e6) * price.output_usd_per_mtok
+    + (cached / 1e6) * rate(price.cached_input_usd_per_mtok, price.input_usd_per_mtok)
+    + (reasoning / 1e6) * rate(price.reasoning_usd_per_mtok, price.output_usd_per_mtok);
 }
 
 function eventLabel(ev) {
   const p = ev.payload && typeof ev.payload === 'object' ? ev.payload : {};
   const failed = p.status === 'failed' || p.passed === false;
-  const name = p.model || p.tool_name || p.name || '';
+  const name = p.model || p.tool_name || p.name || p.exception_type || '';
   return [
     h('span', { class: ['badge', 'type-' + ev.event_type, failed ? 'type-failed' : null] }, ev.event_type),
     name ? h('span', { class: 'mono' }, ' ', String(name)) : null,
@@ -103,6 +112,8 @@ function details(x) {
     row('Parent', x.parent_execution_id ? executionLink(x.parent_execution_id) : '—'),
     row('Failure group', x.failure_group_id ? groupLink(x.failure_group_id) : '—'),
     x.crash_signature ? row('Crash signature', h('code', {}, x.crash_signature)) : null,
+    x.halt_reason ? row('Halt reason', x.halt_reason) : null,
+    identityRows(x, row),
     x.input_summary ? row('Input', x.input_summary) : null,
     x.output_summary ? row('Output', x.output_summary) : null);
 }
@@ -139,6 +150,9 @@ export async function render(ctx) {
   const tbody = h('tbody');
   const moreBox = h('div');
   const haltBox = h('div', { id: 'halt-status' });
+  const whyBox = h('div');
+  const causeBox = h('div');
+  const talkBox = h('div');
   const liveNote = h('span', { class: 'live-note' });
   let shown = [];
   let halted = false;
@@ -149,7 +163,10 @@ export async function render(ctx) {
     for (const ev of shown) end = Math.max(end, new Date(ev.timestamp).getTime() + (ev.duration_ms || 0));
     return Math.max(1, end - startMs());
   };
-  const drawTimeline = () => replace(tbody, timelineRows(shown, startMs(), spanMs(), ctx.config.prices));
+  const drawTimeline = () => {
+    replace(tbody, timelineRows(shown, startMs(), spanMs(), ctx.config.prices));
+    replace(talkBox, conversation(shown, children.executions));
+  };
 
   const haltButton = h('button', { type: 'button', class: 'danger', id: 'halt-button' }, 'Halt');
   haltButton.addEventListener('click', async () => {
@@ -178,6 +195,8 @@ export async function render(ctx) {
           running ? [h('span', { class: 'pulse' }), 'running · ', liveNote] : null)),
       h('div', { class: 'row' }, haltButton));
     replace(infoBox, details(x));
+    replace(whyBox, haltNote(x));
+    replace(causeBox, causeCard(x));
     replace(findingsBox, findingsTable(detail.findings));
   };
 
@@ -209,15 +228,15 @@ export async function render(ctx) {
   replace(ctx.root,
     head,
     haltBox,
+    whyBox,
+    causeBox,
     h('div', { class: 'grid2' },
       h('section', { class: 'card' }, h('h2', {}, 'Details'), infoBox),
       h('div', { class: 'stack' },
         h('section', { class: 'card' }, h('h2', {}, 'Findings'), findingsBox),
         h('section', { class: 'card', id: 'children' }, h('h2', {}, 'Child executions'),
-          children.executions.length
-            ? h('ul', {}, children.executions.map((c) => h('li', {}, executionLink(c.execution_id), ' ', statusBadge(c.status))))
-            : empty('No child executions.'),
-          children.count === 50 ? h('a', { href: '/ui/executions?parent_execution_id=' + enc(id) }, 'All children') : null))),
+          childList(ctx, id, children)))),
+    h('section', { class: 'card', id: 'conversation' }, h('h2', {}, 'Conversation'), talkBox),
     h('section', { class: 'card', id: 'timeline' },
       h('h2', {}, 'Timeline'),
       h('div', { class: 'table-wrap' },
