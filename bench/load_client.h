@@ -90,7 +90,9 @@ class LoadConnection {
   // POSTs `body` to `path` (or GETs `path`); returns the status code, or -1 when the exchange
   // failed.
   int Post(const char* path, const std::string& body) { return Send("POST", path, body); }
+  int Patch(const char* path, const std::string& body) { return Send("PATCH", path, body); }
   int Get(const char* path) { return Send("GET", path, std::string()); }
+  void set_key(std::string key) { key_ = std::move(key); }
   // The body of the last response.
   std::string ResponseBody() const {
     const size_t at = response_.find("\r\n\r\n");
