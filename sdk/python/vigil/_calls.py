@@ -135,19 +135,44 @@ def emit_llm_call(
         )
 
 
-def checkpoint(name: str, metadata: Optional[Dict[str, Any]] = None) -> None:
-    """Record a named checkpoint on the current execution; a halt call point. No-op outside one."""
+def checkpoint(name: str, metadata: Optional[Dict[str, Any]] = None, **fields: Any) -> None:
+    """Record a named checkpoint on the current execution; a halt call point. No-op outside one.
+    Metadata is given as a dict (``checkpoint("retrieved", {"docs": 5})``), as keyword arguments
+    (``checkpoint("retrieved", docs=5)``, the Mesedi form), or both (merged, keywords win)."""
     execution = _current.get()
     if execution is not None:
-        execution.checkpoint(name, metadata)
+        execution.checkpoint(name, metadata, **fields)
 
 
-def validator_result(name: str, passed: bool, severity: Optional[str] = None,
-                     message: Optional[str] = None) -> None:
-    """Record a validator verdict on the current execution; a halt call point. No-op outside one."""
+def validator_result(name: str, passed: bool, *args: Optional[str],
+                     severity: Optional[str] = None, message: Optional[str] = None) -> None:
+    """Record a validator verdict on the current execution; a halt call point. No-op outside one.
+    Both positional orders are accepted: ``(name, passed, message, severity)`` as in the Mesedi SDK,
+    and ``(name, passed, severity)`` as in earlier versions of this SDK (a lone third argument that
+    is a severity, ``warning``/``error``/``critical``, is read as the severity)."""
+    if len(args) > 2:
+        raise TypeError("validator_result takes at most 4 positional arguments (%d given)"
+                        % (len(args) + 2))
+    given_message, given_severity = _message_and_severity(args)
     execution = _current.get()
     if execution is not None:
-        execution.validator_result(name, passed, severity, message)
+        execution.validator_result(name, passed, severity if severity is not None else given_severity,
+                                   message if message is not None else given_message)
+
+
+_SEVERITIES = ("warning", "error", "critical")
+
+
+def _message_and_severity(args: Tuple[Optional[str], ...]) -> Tuple[Optional[str], Optional[str]]:
+    """(message, severity) from validator_result's extra positional arguments."""
+    if len(args) == 2:
+        first, second = args
+        if first in _SEVERITIES and second not in _SEVERITIES:
+            return second, first  # this SDK's historical order: severity, message
+        return first, second
+    if len(args) == 1:
+        return (None, args[0]) if args[0] in _SEVERITIES else (args[0], None)
+    return None, None
 
 
 def check_halt() -> None:

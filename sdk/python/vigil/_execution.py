@@ -67,7 +67,7 @@ class Execution:
         "execution_id", "name", "parent", "budget", "status", "input_summary", "output_summary",
         "tokens_in", "tokens_out", "cost_usd", "llm_calls", "_client", "_seq", "_t0",
         "_halt", "_remote_reason", "_stream", "_ended", "_token", "_halt_raised",
-        "_used_calls", "_used_in", "_used_out", "_used_cost",
+        "_cause", "_used_calls", "_used_in", "_used_out", "_used_cost",
     )
 
     def __init__(
@@ -100,6 +100,7 @@ class Execution:
         self._used_out = 0
         self._used_cost = 0.0
         self._halt_raised = False
+        self._cause: Optional[BaseException] = None
         self._client = client
         self._seq = itertools.count(1)
         self._halt: Optional[Tuple[str, str]] = None  # (trigger, reason) once halted: sticky
@@ -233,12 +234,15 @@ class Execution:
         except Exception:
             log.exception("vigil: could not record llm_call")
 
-    def checkpoint(self, name: str, metadata: Optional[Dict[str, Any]] = None) -> None:
-        """Record a checkpoint (a named point in the run), then check for a halt."""
+    def checkpoint(self, name: str, metadata: Optional[Dict[str, Any]] = None, **fields: Any) -> None:
+        """Record a checkpoint (a named point in the run) with ``metadata`` and keyword ``fields``
+        merged, then check for a halt."""
         try:
             meta = jsonable(metadata) if metadata is not None else {}
             if not isinstance(meta, dict):
                 meta = {"value": meta}
+            if fields:
+                meta.update(jsonable(fields))
             self._emit("checkpoint", {"name": _text(name), "metadata": meta})
         except Exception:
             log.exception("vigil: could not record checkpoint")
@@ -365,6 +369,17 @@ class Execution:
                 self._raise_halt(execution._halt, execution)
             execution = execution.parent
 
+    def _record_cause(self, error: BaseException) -> None:
+        """Send ``error`` as an ``exception`` event now (a framework integration saw it end a run);
+        if the execution later crashes with this same exception, it is not sent twice."""
+        if self._ended or error is self._cause:
+            return
+        try:
+            self._cause = error
+            self._emit("exception", exception_payload(error))
+        except Exception:
+            log.exception("vigil: could not record an exception")
+
     # ------------------------------------------------------------------ end
 
     def _finish(self, error: Optional[BaseException]) -> None:
@@ -391,7 +406,8 @@ class Execution:
             else:
                 status, signature = "crashed", crash_signature(error)
                 # The cause goes first, so the server holds it when the crash is detected.
-                self._emit("exception", exception_payload(error))
+                if error is not self._cause:
+                    self._emit("exception", exception_payload(error))
             self.status = status
             # Totals are always sent (0 means "not provided" to the server, docs/api.md#json-bodies).
             body: Dict[str, Any] = {
