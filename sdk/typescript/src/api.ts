@@ -109,18 +109,22 @@ function copyName<F extends AnyFunction>(wrapped: AnyFunction, fn: F): F {
  * duration, tokens and cost. Calls made inside another wrapped call are child executions
  * (`parent_execution_id`). Errors are rethrown unchanged; a VigilHalt ends the call as `halted`.
  *
- * `wrap(fn)`, `wrap(fn, options)` or, as a decorator factory, `wrap(options)(fn)`.
+ * `wrap(fn)`, `wrap(fn, options)`, `wrap(options, fn)` (the Mesedi SDK's order) or, as a decorator
+ * factory, `wrap(options)(fn)`.
  */
 export function wrap<F extends AnyFunction>(fn: F, options?: WrapOptions): F;
+export function wrap<F extends AnyFunction>(options: WrapOptions, fn: F): F;
 export function wrap(options: WrapOptions): <F extends AnyFunction>(fn: F) => F;
 export function wrap<F extends AnyFunction>(
   fnOrOptions: F | WrapOptions,
-  maybeOptions?: WrapOptions,
+  maybeOptions?: WrapOptions | F,
 ): F | (<G extends AnyFunction>(fn: G) => G) {
   if (typeof fnOrOptions !== "function") {
     const opts = fnOrOptions ?? {};
+    if (typeof maybeOptions === "function") return wrap(maybeOptions, opts);
     return <G extends AnyFunction>(fn: G): G => wrap(fn, opts);
   }
+  if (typeof maybeOptions === "function") throw new TypeError("wrap() takes one function");
   const fn = fnOrOptions;
   const options = maybeOptions ?? {};
   const budget = toBudget(options.budget);
@@ -196,18 +200,26 @@ function recordToolCall(
  * (name, arguments, status, result summary or error, duration). A call is a halt point: a due halt
  * is thrown before the tool runs. Outside an execution the tool just runs.
  *
- * `tool(fn)`, `tool(fn, options)` or `tool(name, fn)`.
+ * `tool(fn)`, `tool(fn, options)`, `tool(name, fn)` or `tool(options, fn)` (the Mesedi SDK's order).
  */
 export function tool<F extends AnyFunction>(fn: F, options?: ToolOptions): F;
 export function tool<F extends AnyFunction>(name: string, fn: F, options?: ToolOptions): F;
-export function tool<F extends AnyFunction>(a: F | string, b?: F | ToolOptions, c?: ToolOptions): F {
+export function tool<F extends AnyFunction>(options: ToolOptions, fn: F): F;
+export function tool<F extends AnyFunction>(
+  a: F | string | ToolOptions,
+  b?: F | ToolOptions,
+  c?: ToolOptions,
+): F {
   let fn: F;
   let options: ToolOptions;
   if (typeof a === "string") {
     fn = b as F;
     options = { ...(c ?? {}), name: a };
+  } else if (typeof a !== "function" && typeof b === "function") {
+    fn = b as F;
+    options = a ?? {};
   } else {
-    fn = a;
+    fn = a as F;
     options = (b as ToolOptions | undefined) ?? {};
   }
   if (typeof fn !== "function") throw new TypeError("tool() needs a function");
