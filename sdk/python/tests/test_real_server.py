@@ -328,3 +328,37 @@ def test_the_halt_command_the_example_prints_stops_it_at_once(real):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_mesedi_call_forms_and_a_langchain_chain_error_reach_the_server(sdk_real):
+    from vigil.integrations.langchain import MesediCallbackHandler
+
+    handler = MesediCallbackHandler()
+
+    @vigil.wrap
+    def mesedi_style_agent():
+        vigil.checkpoint("after_retrieval", documents=5, used_cache=True)
+        vigil.validator_result("non-empty-response", False, "LLM returned empty content", "critical")
+        handler.on_tool_start({"name": "search"}, "cats", run_id="t")
+        handler.on_tool_end("3 results", run_id="t")
+        try:
+            {}["missing"]
+        except KeyError as exc:
+            handler.on_chain_error(exc, run_id="c", parent_run_id=None)
+            raise
+
+    with pytest.raises(KeyError):
+        mesedi_style_agent()
+    assert vigil.flush(10)
+    execution_id = sdk_real.request("GET", "/executions?limit=1")[1]["executions"][0]["execution_id"]
+    doc = sdk_real.execution(execution_id)
+    assert doc["execution"]["status"] == "crashed"
+    by_type = {e["event_type"]: e["payload"] for e in doc["events"]}
+    assert by_type["checkpoint"] == {"name": "after_retrieval",
+                                     "metadata": {"documents": 5, "used_cache": True}}
+    assert by_type["validator_result"] == {"name": "non-empty-response", "passed": False,
+                                           "severity": "critical",
+                                           "message": "LLM returned empty content"}
+    assert by_type["tool_call"]["tool_name"] == "search"
+    assert by_type["exception"]["exception_type"] == "KeyError"
+    assert [e["event_type"] for e in doc["events"]].count("exception") == 1
