@@ -167,7 +167,8 @@ export function wrap<F extends AnyFunction>(
   return copyName(wrapped, fn);
 }
 
-function recordToolCall(
+/** Records one tool call's `tool_call` event (used by `tool` and the framework integrations). */
+export function recordToolCall(
   exec: Execution,
   toolName: string,
   args: unknown[],

@@ -41,6 +41,8 @@ export class Execution {
   /** True once a VigilHalt was thrown inside this execution (even if the agent caught it). */
   haltRaised = false;
   ended = false;
+  /** An error already sent as this execution's `exception` event (see `recordCause`). */
+  cause: unknown = undefined;
   private sequence = 0;
   private controller: AbortController | undefined;
   private unlinkParent: (() => void) | undefined;
@@ -257,6 +259,20 @@ export function startExecution(name: string, budget: Budget | undefined, wireNam
   return exec;
 }
 
+/**
+ * Sends `error` as the execution's `exception` event now (a framework integration saw it end a
+ * run); if the execution later crashes with this same error it is not sent twice.
+ */
+export function recordCause(exec: Execution, error: unknown): void {
+  if (exec.ended || error === undefined || error === exec.cause) return;
+  try {
+    exec.cause = error;
+    recordEvent(exec, "exception", exceptionPayload(error));
+  } catch {
+    // telemetry must never break the agent
+  }
+}
+
 /** Ends an execution: queues the end PATCH with status, duration, totals and crash signature. */
 export function endExecution(exec: Execution, error: unknown, threw: boolean): void {
   if (exec.ended) return;
@@ -275,7 +291,7 @@ export function endExecution(exec: Execution, error: unknown, threw: boolean): v
         status = "crashed";
         signature = crashSignature(error);
         // The cause goes first, so the server holds it when the crash is detected.
-        recordEvent(exec, "exception", exceptionPayload(error));
+        if (error !== exec.cause || error === undefined) recordEvent(exec, "exception", exceptionPayload(error));
       }
     } else if (exec.haltRaised && exec.halt) {
       // The agent caught the VigilHalt and returned: it still stopped because of the halt.
