@@ -33,7 +33,8 @@ def test_a_chat_model_run_becomes_an_llm_call_with_model_prompt_response_and_tok
              "input_token_details": {"cache_read": 100}, "output_token_details": {"reasoning": 10}}
     with vigil.wrap("agent") as run:
         handler.on_chat_model_start(
-            {"name": "ChatOpenAI"}, [[msg("system", "Be brief."), msg("human", "Capital of France?")]],
+            {"name": "ChatOpenAI"},
+            [[msg("system", "Be brief."), msg("human", "Capital of France?")]],
             run_id=run_id, invocation_params={"model": "gpt-4o"})
         handler.on_llm_end(chat_result("Paris.", usage=usage), run_id=run_id)
     vigil.flush(timeout=5.0)
@@ -122,7 +123,8 @@ def test_the_chain_error_stays_the_cause_when_the_agent_wraps_it(sdk):
             except KeyError as exc:
                 raise RuntimeError("agent failed") from exc
     vigil.flush(timeout=5.0)
-    types_sent = [e["payload"]["exception_type"] for e in by_type(sdk, run.execution_id, "exception")]
+    causes = by_type(sdk, run.execution_id, "exception")
+    types_sent = [e["payload"]["exception_type"] for e in causes]
     assert types_sent == ["KeyError", "RuntimeError"]
 
 

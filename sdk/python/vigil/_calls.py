@@ -156,8 +156,9 @@ def validator_result(name: str, passed: bool, *args: Optional[str],
     given_message, given_severity = _message_and_severity(args)
     execution = _current.get()
     if execution is not None:
-        execution.validator_result(name, passed, severity if severity is not None else given_severity,
-                                   message if message is not None else given_message)
+        execution.validator_result(
+            name, passed, severity if severity is not None else given_severity,
+            message if message is not None else given_message)
 
 
 _SEVERITIES = ("warning", "error", "critical")

@@ -234,7 +234,9 @@ class Execution:
         except Exception:
             log.exception("vigil: could not record llm_call")
 
-    def checkpoint(self, name: str, metadata: Optional[Dict[str, Any]] = None, **fields: Any) -> None:
+    def checkpoint(
+        self, name: str, metadata: Optional[Dict[str, Any]] = None, **fields: Any
+    ) -> None:
         """Record a checkpoint (a named point in the run) with ``metadata`` and keyword ``fields``
         merged, then check for a halt."""
         try:

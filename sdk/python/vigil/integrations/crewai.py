@@ -35,7 +35,8 @@ def _task_checkpoint(task_output: Any) -> None:
                output=_short(getattr(task_output, "raw", None) or task_output))
 
 
-def _chain(ours: Callable[[Any], None], theirs: Optional[Callable[[Any], Any]]) -> Callable[[Any], Any]:
+def _chain(ours: Callable[[Any], None],
+           theirs: Optional[Callable[[Any], Any]]) -> Callable[[Any], Any]:
     def callback(value: Any) -> Any:
         ours(value)
         return theirs(value) if theirs is not None else None
