@@ -64,9 +64,11 @@ def test_pip_installs_it_offline_into_a_fresh_venv(tmp_path):
     env_dir = str(tmp_path / "venv")
     venv.create(env_dir, with_pip=True)
     python = os.path.join(env_dir, "bin", "python")
+    # The test runner puts the source tree on PYTHONPATH; the installed copy must be the one found.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     r = subprocess.run([python, "-m", "pip", "install", "--no-index", "--quiet", SDK_DIR],
-                       capture_output=True, text=True, timeout=300)
+                       capture_output=True, text=True, timeout=300, env=env)
     assert r.returncode == 0, r.stdout + r.stderr
     r = subprocess.run([python, "-c", "import vigil, vigil.adapters.openai; print(vigil.__file__)"],
-                       capture_output=True, text=True, cwd=str(tmp_path), timeout=60)
+                       capture_output=True, text=True, cwd=str(tmp_path), timeout=60, env=env)
     assert r.returncode == 0 and "site-packages" in r.stdout, r.stdout + r.stderr
