@@ -124,10 +124,11 @@ void TimeReads(int port, const std::string& run, long executions, long stored) {
     bad += conn.Get(path.c_str()) != 200;
     one.push_back(std::chrono::duration<double, std::milli>(Clock::now() - s).count());
   }
-  std::printf("  reads at %ld events: GET /executions p50/p99 %.2f / %.2f ms, "
-              "GET /executions/{id} p50/p99 %.2f / %.2f ms, %ld failed\n",
-              stored, vigil::bench::Percentile(list, 0.5), vigil::bench::Percentile(list, 0.99),
-              vigil::bench::Percentile(one, 0.5), vigil::bench::Percentile(one, 0.99), bad);
+  std::printf(
+      "  reads at %ld events: GET /executions p50/p99 %.2f / %.2f ms, "
+      "GET /executions/{id} p50/p99 %.2f / %.2f ms, %ld failed\n",
+      stored, vigil::bench::Percentile(list, 0.5), vigil::bench::Percentile(list, 0.99),
+      vigil::bench::Percentile(one, 0.5), vigil::bench::Percentile(one, 0.99), bad);
 }
 
 // Starts the server on `db` and returns the seconds from exec to its first acknowledged batch
@@ -164,18 +165,18 @@ void Restarts(const Options& o, const std::string& db, int port, pid_t* pid,
   std::printf("restart after SIGTERM: first acknowledged write after %.2f s; old batch %s\n", secs,
               AllDuplicates(port, first_batch) ? "all duplicates" : "NOT ALL DUPLICATES");
   std::atomic<bool> stop{false};
-  std::thread load([&] {
-    PostRange(o, port, "killed-" + vigil::RandomHex(4), 0, 1L << 40, *pid, &stop);
-  });
+  std::thread load(
+      [&] { PostRange(o, port, "killed-" + vigil::RandomHex(4), 0, 1L << 40, *pid, &stop); });
   std::this_thread::sleep_for(std::chrono::seconds(3));
   kill(*pid, SIGKILL);
   stop = true;
   load.join();
   waitpid(*pid, nullptr, 0);
   secs = TimeToFirstWrite(o, db, port, pid);
-  std::printf("restart after SIGKILL under load: first acknowledged write after %.2f s; old batch "
-              "%s\n",
-              secs, AllDuplicates(port, first_batch) ? "all duplicates" : "NOT ALL DUPLICATES");
+  std::printf(
+      "restart after SIGKILL under load: first acknowledged write after %.2f s; old batch "
+      "%s\n",
+      secs, AllDuplicates(port, first_batch) ? "all duplicates" : "NOT ALL DUPLICATES");
 }
 
 bool ParseOptions(int argc, char** argv, Options* o) {

@@ -50,9 +50,8 @@ std::vector<std::string> SignUp(int port, int n) {
   for (int i = 0; i < n; ++i) {
     const httplib::Headers h = {
         {"X-Bench-Client", "10.1." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1)}};
-    const std::string body =
-        "{\"email\":\"owner" + std::to_string(i) + "@example.com\",\"project_name\":\"p" +
-        std::to_string(i) + "\"}";
+    const std::string body = "{\"email\":\"owner" + std::to_string(i) +
+                             "@example.com\",\"project_name\":\"p" + std::to_string(i) + "\"}";
     auto r = cli.Post("/signup", h, body, "application/json");
     if (!r || r->status != 201) {
       std::fprintf(stderr, "signup %d failed: %d\n", i, r ? r->status : -1);

@@ -39,9 +39,10 @@ Status EventIdFilterBuild::Fill(const std::string& path, int busy_timeout_ms, in
   SQLite::Statement first(conn.db(),
                           "SELECT project, event_id FROM event_ids ORDER BY project, event_id"
                           " LIMIT ?1");
-  SQLite::Statement next(conn.db(),
-                         "SELECT project, event_id FROM event_ids WHERE (project, event_id) > (?1, ?2)"
-                         " ORDER BY project, event_id LIMIT ?3");
+  SQLite::Statement next(
+      conn.db(),
+      "SELECT project, event_id FROM event_ids WHERE (project, event_id) > (?1, ?2)"
+      " ORDER BY project, event_id LIMIT ?3");
   first.bind(1, chunk_ids);
   SQLite::Statement* q = &first;
   std::string key, last_id;

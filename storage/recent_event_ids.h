@@ -170,7 +170,8 @@ class Connection;
 
 // --- the SQL side (storage/event_id_index.cc) ---
 // Rebuilds `recent` from the database on open: the events above the merge watermark (at most about
-// two generations; some of their ids may be in the index already). Returns an estimate from above of the stored events, to size the filter.
+// two generations; some of their ids may be in the index already). Returns an estimate from above
+// of the stored events, to size the filter.
 size_t LoadRecentEventIds(Connection* conn, RecentEventIds* recent);
 // Inside the writer's open transaction: writes the next merge slice into the index and, when it
 // ends a generation, advances the watermark. Throws SQLite::Exception on failure.

@@ -88,8 +88,8 @@ struct Store::Impl {
   RecentEventIds recent_ids;  // writer thread only (after Init)
   int64_t data_version = 0;   // the writer's PRAGMA data_version at its last transaction
   std::atomic<int64_t> event_id_merge_failures{0};
-  EventIdFilterBuild filter_build;                            // its outcome: writer thread only
-  std::chrono::steady_clock::time_point filter_retry_at{};   // writer thread only
+  EventIdFilterBuild filter_build;                          // its outcome: writer thread only
+  std::chrono::steady_clock::time_point filter_retry_at{};  // writer thread only
   std::atomic<int64_t> event_id_filter_failures{0};
   std::atomic<int64_t> event_id_filter_bytes{0};  // the filter in use; 0 while the first builds
   std::atomic<int64_t> wal_bound_checkpoints{0};

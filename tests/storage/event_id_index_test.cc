@@ -182,7 +182,8 @@ TEST_CASE("After a restart stored ids are duplicates before and after the filter
 TEST_CASE("The filter build reads every indexed id, chunk after chunk") {
   SmallStore t(8);
   // Batch after batch, so generation after generation is merged into the index.
-  for (int b = 0; b < 20; ++b) CHECK(t.Ingest(ScrambledIds("c" + std::to_string(b) + "-", 5)).first == 5);
+  for (int b = 0; b < 20; ++b)
+    CHECK(t.Ingest(ScrambledIds("c" + std::to_string(b) + "-", 5)).first == 5);
   const int64_t indexed = t.Count("SELECT COUNT(*) FROM event_ids");
   REQUIRE(indexed > 50);
   auto filter = std::make_shared<EventIdFilter>(1 << 16);

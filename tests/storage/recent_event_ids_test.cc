@@ -93,7 +93,7 @@ TEST_CASE("Until a filter is built every id may be stored; the build holds the r
   CHECK(r.building_filter());
   CHECK_FALSE(r.WantsFilter());
   CHECK(building->MayContain(IdHash(IdKey(1, "remembered"))));  // added by StartFilter
-  StageId(&r, "during-build");                                   // added as it is staged
+  StageId(&r, "during-build");                                  // added as it is staged
   r.Commit();
   CHECK(building->MayContain(IdHash(IdKey(1, "during-build"))));
   CHECK(r.MaybeStored(IdHash(IdKey(1, "never-seen"))));  // still no filter in use
@@ -104,7 +104,8 @@ TEST_CASE("Until a filter is built every id may be stored; the build holds the r
   CHECK(r.MaybeStored(IdHash(IdKey(1, "indexed"))));
   CHECK(r.MaybeStored(IdHash(IdKey(1, "during-build"))));
   int false_positives = 0;
-  for (int i = 0; i < 1000; ++i) false_positives += r.MaybeStored(IdHash(IdKey(1, std::to_string(i))));
+  for (int i = 0; i < 1000; ++i)
+    false_positives += r.MaybeStored(IdHash(IdKey(1, std::to_string(i))));
   CHECK(false_positives < 10);
   CHECK_FALSE(r.WantsFilter());
 }
