@@ -1,7 +1,7 @@
 // The LangChain.js callback handler, driven by the real @langchain/core package (a dev dependency):
 // a chat model, a text LLM, tools and a failing chain run with the handler in their callbacks.
 import assert from "node:assert/strict";
-import { after, before, beforeEach, test } from "node:test";
+import { test } from "node:test";
 import { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { AIMessage, HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
 import type { ChatResult } from "@langchain/core/outputs";
@@ -10,22 +10,9 @@ import { DynamicTool } from "@langchain/core/tools";
 import { FakeLLM } from "@langchain/core/utils/testing";
 import { Budget, flush, VigilHalt, wrap } from "../src/index.js";
 import { MesediCallbackHandler, VigilCallbackHandler } from "../src/adapters/langchain.js";
-import { FakeVigil, startConfigured } from "./helpers/fake_server.js";
+import { useConfiguredServer } from "./helpers/fake_server.js";
 
-let server: FakeVigil;
-let seen = 0;
-
-before(async () => {
-  server = await startConfigured("vigil_sk_test", 20);
-});
-
-after(async () => {
-  await server.stop();
-});
-
-beforeEach(() => {
-  seen = server.ingest().length;
-});
+const fake = useConfiguredServer("vigil_sk_test", 20);
 
 // A chat model answering "Paris." with the usage a provider reports (cached and reasoning parts).
 class UsageChatModel extends BaseChatModel {
@@ -51,9 +38,8 @@ class UsageChatModel extends BaseChatModel {
 
 async function eventsSinceTestStart(): Promise<Array<Record<string, any>>> {
   assert.equal(await flush(), true);
-  return server
-    .ingest()
-    .slice(seen)
+  return fake
+    .sinceTestStart()
     .filter((r) => r.method === "POST" && r.path === "/events")
     .flatMap((r) => r.body as unknown as Array<Record<string, any>>);
 }

@@ -2,33 +2,19 @@
 // (the npm README and the SDK reference page, not its source) compiles against our types and
 // sends what the documentation describes. Our own forms keep working beside them.
 import assert from "node:assert/strict";
-import { after, before, beforeEach, test } from "node:test";
+import { test } from "node:test";
 import * as vigil from "../src/index.js";
 import { configure, flush, tool, wrap } from "../src/index.js";
-import { FakeVigil, startConfigured } from "./helpers/fake_server.js";
+import { useConfiguredServer } from "./helpers/fake_server.js";
 
 // Every Mesedi TypeScript public name documented, with our export of the same name.
 const MESEDI_TYPESCRIPT_API = ["configure", "wrap", "tool", "flush"] as const;
 
-let server: FakeVigil;
-let seen = 0;
-
-before(async () => {
-  server = await startConfigured("vigil_sk_test", 20);
-});
-
-after(async () => {
-  await server.stop();
-});
-
-beforeEach(() => {
-  seen = server.ingest().length;
-});
+const fake = useConfiguredServer("vigil_sk_test", 20);
 
 function sentSinceTestStart(method: string, path: string) {
-  return server
-    .ingest()
-    .slice(seen)
+  return fake
+    .sinceTestStart()
     .filter((r) => r.method === method && r.path === path);
 }
 
@@ -38,7 +24,7 @@ test("every documented Mesedi name is exported as a function", () => {
 
 test("configure takes the documented apiKey and baseUrl options", () => {
   // Type-checked by the compiler; the call must not throw.
-  configure({ apiKey: "vigil_sk_test", baseUrl: server.baseUrl });
+  configure({ apiKey: "vigil_sk_test", baseUrl: fake.server.baseUrl });
 });
 
 test("wrap(options, fn) and tool(options, fn), the Mesedi order, name the execution and the tool", async () => {

@@ -1,32 +1,18 @@
 // The execution `name` the SDK sends (a protocol extension): the wrapped function's name or the one
 // given; never a placeholder, never something the server would refuse.
 import assert from "node:assert/strict";
-import { after, before, beforeEach, test } from "node:test";
+import { test } from "node:test";
 import { flush, wrap } from "../src/index.js";
 import { executionName } from "../src/summary.js";
-import { FakeVigil, startConfigured } from "./helpers/fake_server.js";
+import { useConfiguredServer } from "./helpers/fake_server.js";
 
-let server: FakeVigil;
-let seen = 0;
-
-before(async () => {
-  server = await startConfigured("vigil_sk_test", 20);
-});
-
-after(async () => {
-  await server.stop();
-});
-
-beforeEach(() => {
-  seen = server.ingest().length;
-});
+const fake = useConfiguredServer("vigil_sk_test", 20);
 
 // The `name` of each execution created since the test began, in order (undefined = not sent).
 async function createdNames(): Promise<Array<string | undefined>> {
   assert.equal(await flush(), true);
-  return server
-    .ingest()
-    .slice(seen)
+  return fake
+    .sinceTestStart()
     .filter((r) => r.method === "POST" && r.path === "/executions")
     .map((r) => r.body.name as string | undefined);
 }

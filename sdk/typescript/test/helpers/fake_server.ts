@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { after, before, beforeEach } from "node:test";
 import { configure } from "../../src/index.js";
 
 /** One request as the fake server saw it. */
@@ -205,6 +206,28 @@ export async function startConfigured(apiKey?: string, flushIntervalMs = 10): Pr
   const server = await new FakeVigil().start();
   configure({ baseUrl: server.baseUrl, apiKey, flushIntervalMs });
   return server;
+}
+
+/**
+ * For a test file: a configured fake server started before its tests and stopped after them;
+ * `sinceTestStart()` gives the requests recorded since the running test began.
+ */
+export function useConfiguredServer(apiKey?: string, flushIntervalMs = 10) {
+  let seen = 0;
+  const fake = {
+    server: undefined as unknown as FakeVigil,
+    sinceTestStart: () => fake.server.ingest().slice(seen),
+  };
+  before(async () => {
+    fake.server = await startConfigured(apiKey, flushIntervalMs);
+  });
+  after(async () => {
+    await fake.server.stop();
+  });
+  beforeEach(() => {
+    seen = fake.server.ingest().length;
+  });
+  return fake;
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
