@@ -17,7 +17,8 @@ namespace {
   " COALESCE(g.sample_execution_id, ''),"                                         \
   " (SELECT COUNT(DISTINCT f.execution) FROM findings f"                          \
   "    WHERE f.project = g.project AND f.group_id = g.group_id),"                 \
-  " (SELECT COALESCE(SUM(x.estimated_cost_usd), 0) FROM executions x"             \
+  " (SELECT MIN(TOTAL(x.estimated_cost_usd), " VIGIL_MAX_SUM_REAL                 \
+  ") FROM executions x"                                                           \
   "    WHERE x.id IN (SELECT f.execution FROM findings f"                         \
   "                   WHERE f.project = g.project AND f.group_id = g.group_id))," \
   " g.state, COALESCE(g.state_changed_at, 0), COALESCE(g.state_changed_by, '')"   \

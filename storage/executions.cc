@@ -1,6 +1,7 @@
 // Executions: the merge rule on write, filtered lists and details on read (storage/executions.h).
 #include "storage/executions.h"
 
+#include "domain/saturating.h"
 #include "storage/connection.h"
 #include "storage/recent_event_ids.h"
 #include "storage/rows.h"
@@ -10,20 +11,22 @@ namespace vigil::storage {
 namespace {
 
 // Sums integer input/output tokens of llm_call payloads (docs/api.md#reads fallback for executions
-// that report no totals). json_extract keeps this in SQLite, off the HTTP thread's parser.
+// that report no totals). json_extract keeps the parsing in SQLite, off the HTTP thread's parser;
+// the sum is taken here because SQLite's SUM fails on overflow, and these sums saturate instead.
 void SumLlmTokens(Connection* conn, int64_t project, int64_t execution, int64_t* in, int64_t* out) {
-  auto& q =
-      Prepared(conn,
-               "SELECT COALESCE(SUM(CASE WHEN json_type(payload, '$.input_tokens') = 'integer'"
-               "   THEN json_extract(payload, '$.input_tokens') END), 0),"
-               " COALESCE(SUM(CASE WHEN json_type(payload, '$.output_tokens') = 'integer'"
-               "   THEN json_extract(payload, '$.output_tokens') END), 0)"
-               " FROM events WHERE project = ? AND execution = ? AND event_type = 'llm_call'"
-               " AND json_valid(payload)",
-               project, execution);
-  if (q.executeStep()) {
-    *in = q.getColumn(0).getInt64();
-    *out = q.getColumn(1).getInt64();
+  auto& q = Prepared(conn,
+                     "SELECT CASE WHEN json_type(payload, '$.input_tokens') = 'integer'"
+                     "   THEN json_extract(payload, '$.input_tokens') END,"
+                     " CASE WHEN json_type(payload, '$.output_tokens') = 'integer'"
+                     "   THEN json_extract(payload, '$.output_tokens') END"
+                     " FROM events WHERE project = ? AND execution = ? AND event_type = 'llm_call'"
+                     " AND json_valid(payload)",
+                     project, execution);
+  *in = 0;
+  *out = 0;
+  while (q.executeStep()) {
+    *in = SaturatingAdd(*in, q.getColumn(0).getInt64());
+    *out = SaturatingAdd(*out, q.getColumn(1).getInt64());
   }
 }
 

@@ -24,6 +24,11 @@
 #include "domain/values.h"
 #include "storage/connection.h"
 
+// A sum of client-sent costs (REAL) as SQL: `MIN(TOTAL(col), VIGIL_MAX_SUM_REAL)`. TOTAL never
+// fails on overflow (SUM does), and MIN keeps even an infinite sum at the bound integer sums
+// saturate at (domain/saturating.h), so such a sum reads as a finite number.
+#define VIGIL_MAX_SUM_REAL "9223372036854775807.0"
+
 namespace vigil {
 
 // ---- Parameters --------------------------------------------------------------------------------

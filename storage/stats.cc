@@ -55,7 +55,9 @@ Result<std::vector<std::pair<int64_t, double>>> TimeSeries(Txn& txn, int64_t pro
               " WHERE project = ?2 AND timestamp >= ?3 AND timestamp < ?4 GROUP BY t ORDER BY t";
         } else {
           sql =
-              "SELECT (started_at / ?1) * ?1 AS t, COALESCE(SUM(estimated_cost_usd), 0)"
+              "SELECT (started_at / ?1) * ?1 AS t,"
+              " MIN(TOTAL(estimated_cost_usd), " VIGIL_MAX_SUM_REAL
+              ")"
               " FROM executions WHERE project = ?2 AND started_at >= ?3 AND started_at < ?4"
               " GROUP BY t ORDER BY t";
         }

@@ -135,3 +135,30 @@ def test_money_has_no_binary_noise_and_cost_wasted_is_always_present(project):
     assert '"estimated_cost_usd":0.0116,' in d.body, d.body[:400]
     groups = project.get("/failure-groups").json["failure_groups"]
     assert groups and all("cost_wasted_usd" in g for g in groups)
+
+
+def test_token_and_cost_sums_saturate_instead_of_overflowing(server):
+    c = server.client()
+    info = signup(c, email=f"sat{uuid.uuid4().hex[:6]}@example.com")
+    c = Client(server.port, info["api_key"])
+    biggest = 2**63 - 1
+    # Counts up to 2^63-1 stay accepted; two of them sum past it.
+    events = [{"event_id": f"sat-{i}", "execution_id": "sat-1", "event_type": "llm_call",
+               "payload": {"model": "m", "input_tokens": biggest, "output_tokens": biggest}}
+              for i in range(2)]
+    assert c.post("/events", events).json["accepted"] == 2
+    r = c.get("/executions/sat-1")
+    assert r.status == 200, r
+    assert r.json["execution"]["total_tokens_in"] == biggest
+    assert r.json["execution"]["total_tokens_out"] == biggest
+    assert c.post("/executions", {"execution_id": "sat-2", "total_tokens_in": biggest}).status == 200
+    assert c.get("/executions/sat-2").json["execution"]["total_tokens_in"] == biggest
+    # Cost sums stay finite numbers too.
+    for i in range(2):
+        assert c.post("/executions", {"execution_id": f"sat-cost-{i}",
+                                      "started_at": "2026-05-20T01:00:00Z",
+                                      "estimated_cost_usd": 1.7e308}).status == 200
+    q = "metric=cost_usd&since=2026-05-20T00:00:00Z&until=2026-05-20T23:00:00Z"
+    r = c.get("/stats/timeseries?" + q)
+    assert r.status == 200
+    assert r.json["points"][0]["value"] == pytest.approx(float(biggest))
