@@ -9,6 +9,7 @@
 
 #include "detectors/detectors.h"
 #include "domain/time_util.h"
+#include "server/codec/ids.h"
 #include "server/limits.h"
 
 namespace vigil {
@@ -66,13 +67,6 @@ Status ParseDocument(std::string_view body, element* out) {
 
 std::string TypeError(std::string_view field, const char* type) {
   return "field \"" + std::string(field) + "\" must be " + type;
-}
-
-bool HasControlChars(std::string_view s) {
-  for (unsigned char c : s) {
-    if (c < 0x20 || c == 0x7f) return true;
-  }
-  return false;
 }
 
 // Reads a JSON integer within int64 that is >= 0. `error` gets the wire message.

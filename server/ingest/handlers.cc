@@ -1,6 +1,7 @@
 #include "server/ingest/handlers.h"
 
 #include "server/admin/abuse.h"
+#include "server/codec/ids.h"
 #include "server/codec/json_codec.h"
 #include "server/detection/detection.h"
 #include "server/http/metrics.h"
@@ -64,10 +65,7 @@ void IngestHandlers::CreateExecution(RequestContext& ctx) {
 
 void IngestHandlers::PatchExecution(RequestContext& ctx) {
   const std::string& id = ctx.params[0];
-  if (id.size() > limits::kMaxIdBytes) {
-    return SendError(ctx, Status::InvalidArgument("execution_id longer than " +
-                                                  std::to_string(limits::kMaxIdBytes) + " bytes"));
-  }
+  if (Status valid = CheckPathId("execution_id", id); !valid.ok()) return SendError(ctx, valid);
   std::string body_project_id;
   auto patch = ParseExecutionBody(ctx.body, &body_project_id);
   if (!patch.ok()) return SendError(ctx, patch.status());

@@ -73,6 +73,10 @@ CASES = [
     ("halt reason too long", "POST", "/executions/" + E + "/halt", body({"reason": "r" * 5000}), {}, 400, None),
     ("key name not a string", "POST", "/api-keys", body({"name": ["x"]}), {}, 400, None),
     ("empty body on create", "POST", "/executions", b"", {}, 400, None),
+    ("control char in PATCH path id", "PATCH", "/executions/a%01b", body({}), {}, 400, None),
+    ("NUL in PATCH path id", "PATCH", "/executions/a%00b", body({}), {}, 400, None),
+    ("invalid utf-8 in PATCH path id", "PATCH", "/executions/a%FFb", body({}), {}, 400, None),
+    ("overlong utf-8 in PATCH path id", "PATCH", "/executions/%C0%AF", body({}), {}, 400, None),
 ]
 
 
@@ -106,6 +110,25 @@ def test_hostile_request_gets_clean_answer_and_changes_nothing(hostile, name, me
         assert r.json["accepted"] == accepted and r.json["rejected"] >= 1
     assert hostile.get("/health", auth=False).status == 200
     assert snapshot(hostile) == before, name
+
+
+def test_path_ids_get_the_checks_body_ids_get(server):
+    c = server.client()
+    cases = [("a%01b", "execution_id must not contain control characters"),
+             ("a%7Fb", "execution_id must not contain control characters"),
+             ("a%FFb", "execution_id must be valid UTF-8"),
+             ("%ED%A0%80", "execution_id must be valid UTF-8"),
+             ("i" * 129, "execution_id longer than 128 bytes")]
+    for path_id, message in cases:
+        r = c.patch("/executions/" + path_id, {"status": "started"})
+        assert r.status == 400 and r.json["error"] == message, (path_id, r)
+    # The body gives the same answers for the same ids.
+    assert c.post("/executions", {"execution_id": "a\x01b"}).json["error"] == cases[0][1]
+    assert c.post("/executions", {"execution_id": "i" * 129}).json["error"] == cases[4][1]
+    # A valid non-ASCII id still works, and every listing stays valid JSON.
+    assert c.patch("/executions/" + quote("päth-ïd"), {"status": "started"}).status == 200
+    listing = c.get("/executions?limit=200")
+    assert listing.status == 200 and json.loads(listing.body)["executions"]
 
 
 def test_header_injection_is_not_reflected(server):
