@@ -3,6 +3,9 @@
 #include <httplib.h>
 #include <pthread.h>
 
+#include <cctype>
+
+#include "domain/percent.h"
 #include "domain/time_util.h"
 #include "server/codec/json_writer.h"
 #include "server/http/log.h"
@@ -18,30 +21,73 @@ constexpr int kAlertTimeoutSec = 10;
 // (status, route) pairs remembered for the per-minute limit; older entries are swept past this.
 constexpr size_t kMaxRememberedRoutes = 1000;
 
-// The body for the sink: Slack and Discord get a message wrapping the alert, anything else the
-// alert object itself.
-std::string Render(const std::string& url, const std::string& title, const std::string& json) {
+// An alert's host and path: longer ones are cut (an alert is a pointer to the log, not a copy).
+constexpr size_t kMaxAlertTextBytes = 512;
+
+// `text` shown as it is in a chat message: a backtick would close the code block it sits in, and
+// Slack reads `&`, `<` and `>` as markup everywhere (its escapes are shown as the characters).
+std::string ChatLiteral(std::string_view text, bool slack) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    if (c == '`') {
+      out += '\'';
+    } else if (slack && c == '&') {
+      out += "&amp;";
+    } else if (slack && c == '<') {
+      out += "&lt;";
+    } else if (slack && c == '>') {
+      out += "&gt;";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string CodeBlock(std::string_view text, bool slack) {
+  return "```\n" + ChatLiteral(text, slack) + "\n```";
+}
+
+}  // namespace
+
+std::string AlertText(std::string_view text, size_t max_bytes) {
+  return PercentEncode(
+      text,
+      [](unsigned char c) {
+        return std::isalnum(c) != 0 || c == '.' || c == '-' || c == '/' || c == ':' || c == '%';
+      },
+      max_bytes);
+}
+
+std::string RenderAlert(WebhookFormat format, const std::string& title, const std::string& json) {
   JsonWriter w;
-  switch (FormatForUrl(url)) {
+  switch (format) {
     case WebhookFormat::kSlack:
       w.BeginObject()
           .Key("attachments")
           .BeginArray()
           .BeginObject()
           .Field("color", "#d93f0b")
-          .Field("title", title)
-          .Field("text", json)
+          .Field("title", ChatLiteral(title, true))
+          .Field("text", CodeBlock(json, true))
           .EndObject()
           .EndArray()
           .EndObject();
       return w.Take();
     case WebhookFormat::kDiscord:
       w.BeginObject()
+          .Key("allowed_mentions")
+          .BeginObject()
+          .Key("parse")
+          .BeginArray()
+          .EndArray()
+          .EndObject()
           .Key("embeds")
           .BeginArray()
           .BeginObject()
-          .Field("title", title)
-          .Field("description", json)
+          .Field("title", ChatLiteral(title, false))
+          .Field("description", CodeBlock(json, false))
           .EndObject()
           .EndArray()
           .EndObject();
@@ -51,8 +97,6 @@ std::string Render(const std::string& url, const std::string& title, const std::
   }
   return json;
 }
-
-}  // namespace
 
 AlertSink::AlertSink(std::string url) : url_(std::move(url)) {}
 
@@ -93,12 +137,14 @@ void AlertSink::OnServerError(const ServerError& e) {
   w.BeginObject()
       .Field("service", "vigil")
       .Field("status", e.status)
-      .Field("method", e.method)
-      .Field("path", e.path)
-      .Field("host", e.host);
+      .Field("method", AlertText(e.method, kMaxAlertTextBytes))
+      .Field("path", AlertText(e.path, kMaxAlertTextBytes))
+      .Field("host", AlertText(e.host, kMaxAlertTextBytes));
   if (!e.project_id.empty()) w.Field("project_id", e.project_id);
   w.Field("duration_ms", e.duration_ms).Field("timestamp", FormatRfc3339Ms(e.now_ms)).EndObject();
-  Enqueue("Vigil " + std::to_string(e.status) + " on " + e.method + " " + e.route, w.Take());
+  Enqueue("Vigil " + std::to_string(e.status) + " on " + AlertText(e.method, kMaxAlertTextBytes) +
+              " " + e.route,
+          w.Take());
 }
 
 void AlertSink::OnAbuseSignal(const std::string& kind, const std::string& signal_json) {
@@ -141,8 +187,9 @@ void AlertSink::Run() {
     client.set_connection_timeout(kAlertTimeoutSec, 0);
     client.set_read_timeout(kAlertTimeoutSec, 0);
     client.set_write_timeout(kAlertTimeoutSec, 0);
-    auto res = client.Post(target.empty() ? "/" : target, Render(url_, alert.first, alert.second),
-                           "application/json");
+    auto res =
+        client.Post(target.empty() ? "/" : target,
+                    RenderAlert(FormatForUrl(url_), alert.first, alert.second), "application/json");
     // Fire and forget: a failed alert is logged, never retried (the log has the facts anyway).
     if (!res || res->status < 200 || res->status > 299) {
       log::Warn("operator alert not delivered", {log::Num("status", res ? res->status : 0)});

@@ -11,10 +11,24 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 
+#include "server/webhooks/message.h"
+
 namespace vigil {
+
+// Client-controlled text (a request's method, path, Host header) as an alert shows it: every byte
+// but letters, digits and `. - / : %` percent-encoded (a path keeps its own escapes), at most
+// `max_bytes`, so no chat service can read markup, a mention or a link into it.
+std::string AlertText(std::string_view text, size_t max_bytes);
+
+// The body POSTed for an alert: Slack and Discord get a message that shows the alert's JSON as a
+// code block, with whatever could still act inside one neutralised (Slack's `&`, `<`, `>`; a
+// backtick that would close the block) and Discord's mentions switched off; anything else gets the
+// alert's JSON itself.
+std::string RenderAlert(WebhookFormat format, const std::string& title, const std::string& json);
 
 class AlertSink {
  public:

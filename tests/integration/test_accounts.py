@@ -374,3 +374,26 @@ def test_abuse_signals_reach_the_operator_alert_sink(make_server):
         assert listed[0]["signal_id"] == got[0]["signal_id"] and "notified_at" in listed[0]
     finally:
         sink.shutdown()
+
+
+def test_operator_alerts_carry_no_client_controlled_markup(make_server):
+    sink = http.server.ThreadingHTTPServer(("127.0.0.1", 0), AlertReceiver)
+    threading.Thread(target=sink.serve_forever, daemon=True).start()
+    try:
+        s = make_server(env={"VIGIL_ADMIN_TOKEN": "",
+                             "VIGIL_ALERT_WEBHOOK_URL": f"http://127.0.0.1:{sink.server_port}/alerts"})
+        hostile = "<!channel> *x* `y` &amp; @everyone"
+        # An admin route without an admin token answers 503, which reaches the operator.
+        r = s.client().get("/admin/projects/%3C%40U1%3E_x_", headers={"Host": hostile})
+        assert r.status == 503
+        got = wait_for(lambda: [a for a in AlertReceiver.received
+                                if a.get("service") == "vigil" and a.get("status") == 503])
+        assert got, AlertReceiver.received
+        alert = got[-1]
+        for field in ("host", "path", "method"):
+            for markup in "<>&*`@!_ ":
+                assert markup not in alert[field], (field, alert[field])
+        assert alert["host"].startswith("%3C%21channel%3E")
+        assert alert["path"].startswith("/admin/projects/%3C%40U1%3E")
+    finally:
+        sink.shutdown()
