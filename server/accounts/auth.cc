@@ -45,29 +45,27 @@ void KeyCache::Put(const std::string& key_hash, const AuthRecord& rec, int64_t n
 }
 
 void KeyCache::EvictKey(const std::string& key_id) {
-  std::lock_guard<std::mutex> lock(mu_);
-  ++epoch_;
-  for (auto it = lru_.begin(); it != lru_.end();) {
-    if (it->rec.key_id == key_id) {
-      index_.erase(it->hash);
-      it = lru_.erase(it);
-    } else {
-      ++it;
+  EvictIf([&key_id](const AuthRecord& rec) { return rec.key_id == key_id; });
+}
+
+void KeyCache::EvictIf(const std::function<bool(const AuthRecord&)>& match) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++epoch_;
+    for (auto it = lru_.begin(); it != lru_.end();) {
+      if (match(it->rec)) {
+        index_.erase(it->hash);
+        it = lru_.erase(it);
+      } else {
+        ++it;
+      }
     }
   }
+  if (on_evict_) on_evict_();
 }
 
 void KeyCache::EvictProject(int64_t project) {
-  std::lock_guard<std::mutex> lock(mu_);
-  ++epoch_;
-  for (auto it = lru_.begin(); it != lru_.end();) {
-    if (it->rec.project == project) {
-      index_.erase(it->hash);
-      it = lru_.erase(it);
-    } else {
-      ++it;
-    }
-  }
+  EvictIf([project](const AuthRecord& rec) { return rec.project == project; });
 }
 
 size_t KeyCache::size() const {

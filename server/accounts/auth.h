@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <mutex>
 #include <optional>
@@ -31,6 +32,9 @@ class KeyCache {
   // deletion), so the next request sees the new state.
   void EvictKey(const std::string& key_id);
   void EvictProject(int64_t project);
+  // Called after every eviction, outside the cache's lock: what holds on to an authentication for
+  // longer than a request (a halt stream) checks it again. Set once, before the server serves.
+  void OnEvict(std::function<void()> listener) { on_evict_ = std::move(listener); }
   size_t size() const;
 
  private:
@@ -39,8 +43,11 @@ class KeyCache {
     AuthRecord rec;
     int64_t expires_at_ms;
   };
+  void EvictIf(const std::function<bool(const AuthRecord&)>& match);
+
   size_t capacity_;
   int64_t ttl_ms_;
+  std::function<void()> on_evict_;
   uint64_t epoch_ = 0;
   mutable std::mutex mu_;
   std::list<Entry> lru_;  // front = most recent

@@ -81,6 +81,8 @@ void App::WireServices() {
     return webhooks_->OnGroupChange(txn, project, project_id, change, finding, execution_id,
                                     now_ms);
   });
+  // Open halt streams check their key again as soon as a key or project changes.
+  auth_.cache().OnEvict([this] { halts_.RecheckAll(); });
   detection_.SetMetrics(&metrics_);
   webhooks_->SetMetrics(&metrics_);
   AbuseOptions abuse;
@@ -121,7 +123,7 @@ std::unique_ptr<FeatureHandlers> App::MakeHandlers() {
       KeyHandlers(store, auth_.cache(), config_.key_prefix),
       IngestHandlers(store, detection_, *abuse_, metrics_),
       ReadHandlers(store),
-      HaltHandlers(halt_service_, halts_, store, peers_,
+      HaltHandlers(halt_service_, halts_, store, peers_, auth_,
                    std::chrono::seconds(config_.sse_keepalive_s)),
       WebhookHandlers(store, *webhooks_),
       DetectionHandlers(store, detection_),

@@ -80,6 +80,19 @@ void HaltRegistry::CloseAll() {
   }
 }
 
+void HaltRegistry::RecheckAll() {
+  std::vector<std::shared_ptr<Subscriber>> all;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& [key, v] : subs_) all.insert(all.end(), v.begin(), v.end());
+  }
+  for (auto& s : all) {
+    std::lock_guard<std::mutex> lock(s->mu);
+    s->recheck = true;
+    s->cv.notify_all();
+  }
+}
+
 size_t HaltRegistry::open() const {
   std::lock_guard<std::mutex> lock(mu_);
   return total_;

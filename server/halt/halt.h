@@ -23,6 +23,7 @@ class HaltRegistry {
     std::condition_variable cv;
     std::optional<std::string> reason;  // set once: the halt to deliver
     bool closed = false;                // shutdown: end the stream without a frame
+    bool recheck = false;               // a key or project changed: check the stream's key again
   };
 
   HaltRegistry(size_t max_total, size_t max_per_project)
@@ -38,6 +39,8 @@ class HaltRegistry {
   void CloseProject(int64_t project);
   // Shutdown: every stream ends.
   void CloseAll();
+  // Wakes every stream to check its key again (a key was revoked, a project suspended).
+  void RecheckAll();
   size_t open() const;
 
  private:

@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "domain/time_util.h"
+#include "server/accounts/auth.h"
 #include "server/audit/audit.h"
 #include "server/codec/json_codec.h"
 #include "server/halt/halt.h"
@@ -28,7 +30,18 @@ struct StreamState {
   std::chrono::seconds keepalive;
   bool client_gone = false;     // the client closed the connection (guarded by sub->mu)
   std::shared_ptr<void> watch;  // watching the connection for that; dropped before it is closed
+  Authenticator* auth = nullptr;
+  std::string authorization;  // the request's Authorization header, checked again while open
 };
+
+// Whether the stream's key still authenticates an unsuspended project: checked on every
+// keepalive and whenever a key or project changed, so a revoked key, a suspended or a deleted
+// project ends the stream. Storage trouble is no answer either way, so it keeps the stream.
+bool StillAuthorized(StreamState& state) {
+  auto rec = state.auth->Authenticate(state.authorization, NowMs());
+  if (rec.ok()) return !rec->suspended;
+  return rec.status().code() != Code::kUnauthenticated;
+}
 
 // The answer to a halt for an id the project has no execution (and no open stream) for: the
 // creation may be in flight, so it says to retry; another project's id gets the same words.
@@ -75,8 +88,9 @@ bool WriteNextFrame(StreamState& state, httplib::DataSink& sink) {
   }
   std::unique_lock<std::mutex> lock(state.sub->mu);
   const auto until = std::min(state.deadline, std::chrono::steady_clock::now() + state.keepalive);
-  state.sub->cv.wait_until(
-      lock, until, [&] { return state.sub->reason || state.sub->closed || state.client_gone; });
+  state.sub->cv.wait_until(lock, until, [&] {
+    return state.sub->reason || state.sub->closed || state.client_gone || state.sub->recheck;
+  });
   if (state.client_gone) return false;  // nobody to write to: the stream ends at once
   if (state.sub->reason) {
     const std::string frame = HaltFrame(*state.sub->reason);
@@ -90,8 +104,14 @@ bool WriteNextFrame(StreamState& state, httplib::DataSink& sink) {
     sink.done();  // shutdown or lifetime bound: no final frame
     return true;
   }
+  const bool recheck_only = state.sub->recheck;
+  state.sub->recheck = false;
   lock.unlock();
-  return write(": keepalive\n\n");
+  if (!StillAuthorized(state)) {
+    sink.done();  // the key was revoked or the project suspended or deleted: no final frame
+    return true;
+  }
+  return recheck_only || write(": keepalive\n\n");
 }
 
 }  // namespace
@@ -143,6 +163,8 @@ void HaltHandlers::Stream(RequestContext& ctx) {
   state->execution_id = id;
   state->deadline = std::chrono::steady_clock::now() + std::chrono::hours(1);
   state->keepalive = keepalive_;
+  state->auth = &auth_;
+  state->authorization = ctx.req->get_header_value("Authorization");
   auto persisted = store_.ReadValue(
       [&](ReadTxn& txn) { return storage::GetHaltState(txn, ctx.auth.project, id); });
   if (!persisted.ok()) {

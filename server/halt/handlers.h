@@ -8,6 +8,7 @@
 
 namespace vigil {
 
+class Authenticator;
 class HaltRegistry;
 class HaltService;
 class PeerWatch;
@@ -17,8 +18,13 @@ class HaltHandlers {
  public:
   // Every reference must outlive the handlers (a stream outlives its handler call).
   HaltHandlers(HaltService& service, HaltRegistry& streams, Store& store, PeerWatch& peers,
-               std::chrono::seconds keepalive)
-      : service_(service), streams_(streams), store_(store), peers_(peers), keepalive_(keepalive) {}
+               Authenticator& auth, std::chrono::seconds keepalive)
+      : service_(service),
+        streams_(streams),
+        store_(store),
+        peers_(peers),
+        auth_(auth),
+        keepalive_(keepalive) {}
 
   void Halt(RequestContext& ctx);
   void Stream(RequestContext& ctx);
@@ -28,6 +34,7 @@ class HaltHandlers {
   HaltRegistry& streams_;
   Store& store_;
   PeerWatch& peers_;                // ends a stream as soon as its client closes the connection
+  Authenticator& auth_;             // a stream ends when its key no longer authenticates
   std::chrono::seconds keepalive_;  // between keepalive comments on an idle stream
 };
 

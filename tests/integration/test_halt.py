@@ -4,6 +4,7 @@ import socket
 import struct
 import threading
 import time
+import urllib.parse
 import uuid
 
 import pytest
@@ -235,3 +236,50 @@ def test_auto_halt_on_step_count_runaway(server, client):
     reason = json.loads(frame.split("data: ", 1)[1])["reason"]
     assert reason == "auto_halt: loops step_count_1+"
     st.close()
+
+
+def _ends_without_a_frame(stream, within_s):
+    """The frames a stream still sends before it ends, and how long it took to end."""
+    t0 = time.time()
+    rest = list(stream.frames(timeout=within_s))
+    return rest, stream.closed, time.time() - t0
+
+
+def test_stream_closes_when_its_key_is_revoked(server):
+    from harness import new_project_client
+    p = new_project_client(server, "halt-revoke")
+    minted = p.post("/api-keys", {"name": "sdk"}).json
+    eid = new_exec(p)
+    st = SseStream(server.port, eid, key=minted["raw_key"])
+    assert st.status == 200
+    frames = st.frames(timeout=10)
+    assert next(frames).startswith(": subscribed")
+    assert p.request("DELETE", f"/api-keys/{minted['key_id']}").status == 200
+    rest, closed, took = _ends_without_a_frame(st, 5)
+    assert closed and not [f for f in rest if f.startswith("event:")], rest
+    assert took < 3
+    st.close()
+    assert SseStream(server.port, eid, key=minted["raw_key"]).status == 401
+
+
+def test_stream_closes_when_its_project_is_suspended_or_deleted(make_server):
+    from accounts_support import ADMIN
+    from harness import Client, new_project_client
+    s = make_server(env={"VIGIL_ADMIN_TOKEN": ADMIN, "VIGIL_TRUSTED_PROXY_HEADER": "X-Test-Client-IP"})
+    admin = Client(s.port, ADMIN)
+    for action in ("suspend", "delete"):
+        p = new_project_client(s, "halt-" + action)
+        eid = new_exec(p)
+        st = SseStream(s.port, eid, key=p.key)
+        frames = st.frames(timeout=10)
+        assert next(frames).startswith(": subscribed")
+        if action == "suspend":
+            r = admin.post(f"/admin/projects/{p.project_id}/suspend", {"reason": "abuse"})
+        else:
+            name = urllib.parse.quote(p.info["project_name"])
+            r = admin.request("DELETE", f"/admin/projects/{p.project_id}?confirm={name}")
+        assert r.status == 200, r
+        rest, closed, took = _ends_without_a_frame(st, 5)
+        assert closed and not [f for f in rest if f.startswith("event:")], (action, rest)
+        assert took < 3, action
+        st.close()

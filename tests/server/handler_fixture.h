@@ -37,6 +37,7 @@ struct HandlerRequest {
   std::vector<std::string> params;  // the route's `{id}` segments, decoded
   std::string body;
   AuthRecord auth;             // the API key's record (key routes)
+  std::string authorization;   // the Authorization header ("" = none)
   std::optional<Actor> actor;  // an API key or the admin token, as the pipeline sets it
 
   HandlerRequest& Param(std::string p) {
@@ -137,6 +138,7 @@ class HandlerFixture : public TempStore {
     HandlerRequest r;
     r.method = std::move(method);
     r.target = std::move(target);
+    r.authorization = "Bearer " + raw_key_a;
     return r.As(key_a);
   }
   // A request behind the admin token.
@@ -158,6 +160,7 @@ class HandlerFixture : public TempStore {
     req.path = r.target.substr(0, q);
     if (q != std::string::npos) AddQueryParams(r.target.substr(q + 1), &req);
     req.body = r.body;
+    if (!r.authorization.empty()) req.headers.emplace("Authorization", r.authorization);
     RequestContext ctx;
     ctx.req = &req;
     ctx.res = &res;

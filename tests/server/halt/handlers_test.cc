@@ -6,11 +6,14 @@
 #include <chrono>
 #include <string>
 
+#include "server/accounts/auth.h"
 #include "server/halt/halt.h"
 #include "server/halt/service.h"
 #include "server/http/peer_watch.h"
 #include "storage/executions.h"
 #include "storage/halts.h"
+#include "storage/keys.h"
+#include "storage/projects.h"
 #include "tests/server/handler_fixture.h"
 
 using namespace vigil;
@@ -25,7 +28,10 @@ class HaltTest : public HandlerFixture {
   HaltTest()
       : streams(10, 5),
         service(*store, streams),
-        handlers(service, streams, *store, peers, std::chrono::seconds(15)) {}
+        auth(store.get(), 100),
+        handlers(service, streams, *store, peers, auth, std::chrono::seconds(15)) {
+    auth.cache().OnEvict([this] { streams.RecheckAll(); });
+  }
 
   void Start(int64_t project, const std::string& id,
              ExecutionStatus status = ExecutionStatus::kStarted) {
@@ -47,6 +53,7 @@ class HaltTest : public HandlerFixture {
   HaltRegistry streams;
   HaltService service;
   PeerWatch peers;
+  Authenticator auth;
   HaltHandlers handlers;
 };
 
@@ -199,7 +206,7 @@ TEST_CASE_FIXTURE(HaltTest, "a halt persisted before the stream opens is sent at
 
 TEST_CASE_FIXTURE(HaltTest, "streams past the registry's bound are refused 503 with Retry-After") {
   HaltRegistry one(1, 1);
-  HaltHandlers bounded(service, one, *store, peers, std::chrono::seconds(15));
+  HaltHandlers bounded(service, one, *store, peers, auth, std::chrono::seconds(15));
   auto held = one.Subscribe(a, "other");
   REQUIRE(held.ok());
   Reply r = Call(bounded, &HaltHandlers::Stream,
@@ -216,4 +223,64 @@ TEST_CASE_FIXTURE(HaltTest, "a halt for an unknown id says to retry, with Retry-
   CHECK(r.headers.find("Retry-After") != r.headers.end());
   CHECK(StoredReason(a, "just-started").empty());
   CHECK(Audit(a, "halt.request").empty());
+}
+
+namespace {
+
+// Opens project a's stream for "run" on `h` and reads its first frame.
+void OpenStream(HaltTest& t, HaltHandlers& h, httplib::Response& res) {
+  t.Start(t.a, "run");
+  const HandlerRequest open = t.KeyRequest("GET", "/executions/run/halt-stream").Param("run");
+  REQUIRE(t.Invoke(open, res, [&](RequestContext& ctx) { h.Stream(ctx); }) == Code::kOk);
+  REQUIRE(NextFrame(res).text == ": subscribed execution=run\n\n");
+}
+
+}  // namespace
+
+TEST_CASE_FIXTURE(HaltTest, "a halt stream ends at once when its key is revoked") {
+  httplib::Response res;
+  OpenStream(*this, handlers, res);
+  auth.cache().EvictKey("another-key");  // a change elsewhere wakes the stream: its key still holds
+  Frame still = NextFrame(res);
+  CHECK(still.ok);
+  CHECK_FALSE(still.done);
+  CHECK(still.text.empty());
+  REQUIRE(Write([&](WriteTxn& txn) { return storage::DeleteKey(txn, a, key_a.key_id); }));
+  auth.cache().EvictKey(key_a.key_id);  // what revocation does; it wakes the stream
+  Frame after = NextFrame(res);
+  CHECK(after.done);
+  CHECK(after.text.empty());
+}
+
+TEST_CASE_FIXTURE(HaltTest, "a halt stream ends at once when its project is suspended") {
+  httplib::Response res;
+  OpenStream(*this, handlers, res);
+  REQUIRE(
+      Write([&](WriteTxn& txn) { return storage::SetSuspended(txn, a, true, "abuse", 2); }).ok());
+  auth.cache().EvictProject(a);
+  Frame after = NextFrame(res);
+  CHECK(after.done);
+  CHECK(after.text.empty());
+}
+
+TEST_CASE_FIXTURE(HaltTest, "a halt stream's keepalive checks its key again") {
+  HaltHandlers quick(service, streams, *store, peers, auth, std::chrono::seconds(0));
+  httplib::Response res;
+  OpenStream(*this, quick, res);
+  Frame alive = NextFrame(res);
+  CHECK(alive.text == ": keepalive\n\n");  // the key authenticates: the stream goes on
+  CHECK_FALSE(alive.done);
+}
+
+TEST_CASE_FIXTURE(HaltTest,
+                  "a halt stream ends at its next keepalive when its project is deleted") {
+  // Deleted by another process (the command line): no eviction wakes the stream; its next
+  // keepalive finds the key gone.
+  HaltHandlers quick(service, streams, *store, peers, auth, std::chrono::seconds(0));
+  httplib::Response res;
+  OpenStream(*this, quick, res);
+  REQUIRE(Write([&](WriteTxn& txn) { return storage::DeleteProject(txn, a); }).ok());
+  Frame gone = NextFrame(res);
+  CHECK(gone.done);
+  CHECK(gone.text.empty());
 }
