@@ -173,6 +173,15 @@ constexpr double kDevRateBurst = 10000;
 constexpr double kDevRatePerSec = 1000;
 // Rate-limit buckets kept in memory; full (idle) buckets are dropped past this.
 constexpr size_t kMaxRateBuckets = 100000;
+// The shortest admin token the server starts with (VIGIL_ADMIN_TOKEN; empty = admin disabled). 32
+// characters of `openssl rand -hex 16` or more are beyond guessing; a short token is not.
+constexpr size_t kMinAdminTokenBytes = 32;
+// Failed admin or metrics authentications per client IP: 20 at once, then one every 3 s; past
+// that 429 with Retry-After, even for the right token (else the answer would tell a guesser when
+// it is right). An operator who mistypes a token a few times is not slowed down; a guesser gets
+// 20 tries a minute instead of thousands a second.
+constexpr double kAdminAuthFailureBurst = 20;
+constexpr double kAdminAuthFailuresPerSec = 1.0 / 3;
 
 // --- accounts and the admin API ---------------------------------------------------------------
 // API keys per project: one per service and environment fits many times over, and every key is a
@@ -189,8 +198,15 @@ constexpr int64_t kMaxRetentionDays = 36500;
 // One grant adds or removes at most this many executions: a guardrail against a slip of the
 // keyboard (a digit too many) in an operator's command.
 constexpr int64_t kMaxGrantDelta = 10000000;
-// The largest per-project rate-limit burst an operator may set.
+// The largest rate-limit burst an operator may set (VIGIL_RATE_LIMIT_BURST or a project's
+// override): a billion requests at once is no limit at all, so nothing larger is meaningful.
 constexpr int64_t kMaxRateLimitBurst = 1000000000;
+// The refill rate, in tokens per second, an operator may set (VIGIL_RATE_LIMIT_PER_SEC or a
+// project's override). Below one token per 1000 s a project is as good as blocked (suspend it
+// instead); above a billion per second the bucket never empties. Within these bounds a bucket
+// refills within 10^12 s, so X-RateLimit-Reset and Retry-After stay far inside their range.
+constexpr double kMinRatePerSec = 0.001;
+constexpr double kMaxRatePerSec = 1e9;
 // GET /admin/projects/{id} shows this many of the project's latest executions and failure groups:
 // an overview, not a listing (the project's own routes page through the rest).
 constexpr int64_t kAdminRecentRows = 20;

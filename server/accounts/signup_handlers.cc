@@ -50,11 +50,6 @@ bool ValidEmail(const std::string& email) {
 void SignupHandlers::Signup(RequestContext& ctx) {
   if (!enabled_) return SendError(ctx, Status::Forbidden("signup disabled"));
   const std::string ip = ctx.client_ip;
-  if (const int64_t wait_s = limiter_.RetryAfter(ip, ctx.now_ms)) {
-    ctx.res->set_header("Retry-After", std::to_string(wait_s));
-    return SendError(ctx,
-                     Status::RateLimited("too many signups from this IP. Try again in an hour."));
-  }
   auto email = ParseOptionalStringField(ctx.body, "email");
   if (!email.ok()) return SendError(ctx, email.status());
   auto project_name = ParseOptionalStringField(ctx.body, "project_name");
@@ -70,6 +65,11 @@ void SignupHandlers::Signup(RequestContext& ctx) {
   if (name.empty()) name = "Default project";
   if (name.size() > 80) {
     return SendError(ctx, Status::InvalidArgument("project name must be 80 characters or fewer"));
+  }
+  if (const int64_t wait_s = limiter_.Reserve(ip, ctx.now_ms)) {
+    ctx.res->set_header("Retry-After", std::to_string(wait_s));
+    return SendError(ctx,
+                     Status::RateLimited("too many signups from this IP. Try again in an hour."));
   }
   const std::string project_id = "proj_" + RandomHex(8);
   const MintedKey key = MintKey(key_prefix_);
@@ -88,8 +88,10 @@ void SignupHandlers::Signup(RequestContext& ctx) {
     return storage::InsertAudit(
         txn, ActionEntry(as_signup, "api_key.create", 201, KeyDetail(key.key_id), project_row));
   });
-  if (!s.ok()) return SendError(ctx, s);
-  limiter_.Record(ip, ctx.now_ms);
+  if (!s.ok()) {
+    limiter_.Release(ip, ctx.now_ms);
+    return SendError(ctx, s);
+  }
   abuse_.OnSignup(project_row, project_id, AuditText(ip, limits::kMaxAuditIpBytes), e, ctx.now_ms);
   ctx.res->set_header("Cache-Control", "no-store");
   JsonWriter w;

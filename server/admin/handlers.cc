@@ -114,11 +114,11 @@ Result<RateLimitOverride> ParseRateLimit(simdjson::dom::object obj) {
   double per_sec;
   if (!IsInteger(b) || b.get_int64().get(burst) != simdjson::SUCCESS || burst < 1 ||
       burst > limits::kMaxRateLimitBurst) {
-    return Status::InvalidArgument("burst must be an integer >= 1");
+    return Status::InvalidArgument("burst must be an integer from 1 to 1000000000");
   }
-  if (r.get_double().get(per_sec) != simdjson::SUCCESS || !(per_sec > 0) ||
-      !std::isfinite(per_sec)) {
-    return Status::InvalidArgument("per_second must be a number > 0");
+  if (r.get_double().get(per_sec) != simdjson::SUCCESS || !std::isfinite(per_sec) ||
+      !(per_sec >= limits::kMinRatePerSec) || per_sec > limits::kMaxRatePerSec) {
+    return Status::InvalidArgument("per_second must be a number from 0.001 to 1000000000");
   }
   out.burst = burst;
   out.per_sec = per_sec;

@@ -24,12 +24,12 @@ bool ParseInt(const std::string& v, int64_t lo, int64_t hi, int64_t* out) {
   return true;
 }
 
-bool ParseDouble(const std::string& v, double lo, double* out) {
+bool ParseDouble(const std::string& v, double lo, double hi, double* out) {
   if (v.empty()) return false;
   errno = 0;
   char* end = nullptr;
   const double d = std::strtod(v.c_str(), &end);
-  if (errno != 0 || *end != '\0' || !std::isfinite(d) || d < lo) return false;
+  if (errno != 0 || *end != '\0' || !std::isfinite(d) || d < lo || d > hi) return false;
   *out = d;
   return true;
 }
@@ -118,14 +118,17 @@ struct Setting {
   double min = 0;                         // double fields: the smallest accepted value
   bool (*check)(std::string*) = nullptr;  // string fields: validates and normalises
   bool secret = false;                    // never shown, not even its default
+  double max = HUGE_VAL;                  // double fields: the largest accepted value
 };
 
 Setting Int(const char* env, const char* help, int64_t Config::*f, int64_t lo, int64_t hi) {
   return {env, help, f, lo, hi};
 }
 Setting Port(const char* env, const char* help, int Config::*f) { return {env, help, f, 0, 65535}; }
-Setting Real(const char* env, const char* help, double Config::*f, double min) {
-  return {env, help, f, 0, 0, min};
+Setting Real(const char* env, const char* help, double Config::*f, double min, double max) {
+  Setting s{env, help, f, 0, 0, min};
+  s.max = max;
+  return s;
 }
 Setting Flag(const char* env, const char* help, bool Config::*f) { return {env, help, f}; }
 Setting Text(const char* env, const char* help, std::string Config::*f,
@@ -158,9 +161,10 @@ const std::vector<Setting>& Settings() {
            &C::trusted_proxy_header),
       Int("VIGIL_MAX_BODY_BYTES", "largest request body in bytes", &C::max_body_bytes, 1024,
           int64_t{1} << 30),
-      Real("VIGIL_RATE_LIMIT_BURST", "per-project token bucket capacity", &C::rate_limit_burst, 1),
+      Real("VIGIL_RATE_LIMIT_BURST", "per-project token bucket capacity", &C::rate_limit_burst, 1,
+           limits::kMaxRateLimitBurst),
       Real("VIGIL_RATE_LIMIT_PER_SEC", "per-project refill, tokens per second",
-           &C::rate_limit_per_sec, 0.001),
+           &C::rate_limit_per_sec, limits::kMinRatePerSec, limits::kMaxRatePerSec),
       Int("VIGIL_WRITE_QUEUE_MAX", "write jobs queued before 503", &C::write_queue_max, 1, 1000000),
       Int("VIGIL_DB_BUSY_TIMEOUT_MS", "ms a write may wait before 503", &C::db_busy_timeout_ms, 1,
           600000),
@@ -240,7 +244,7 @@ bool Apply(const Setting& s, Config& c, const std::string& v) {
       c.*f = static_cast<int>(n);
       return true;
     }
-    bool operator()(double Config::*f) const { return ParseDouble(v, s.min, &(c.*f)); }
+    bool operator()(double Config::*f) const { return ParseDouble(v, s.min, s.max, &(c.*f)); }
     bool operator()(bool Config::*f) const { return ParseBool(v, &(c.*f)); }
     bool operator()(std::string Config::*f) const {
       std::string value = v;
@@ -321,6 +325,12 @@ Result<Config> ParseConfig(const std::vector<std::string>& args,
   };
   if (c.dev && unset("VIGIL_RATE_LIMIT_BURST")) c.rate_limit_burst = limits::kDevRateBurst;
   if (c.dev && unset("VIGIL_RATE_LIMIT_PER_SEC")) c.rate_limit_per_sec = limits::kDevRatePerSec;
+  // A short admin token can be guessed; an empty one leaves admin disabled (503).
+  if (!c.admin_token.empty() && c.admin_token.size() < limits::kMinAdminTokenBytes) {
+    return Status::InvalidArgument("invalid value for VIGIL_ADMIN_TOKEN: at least " +
+                                   std::to_string(limits::kMinAdminTokenBytes) +
+                                   " characters (e.g. openssl rand -hex 32)");
+  }
   if (c.tls_cert.empty() != c.tls_key.empty()) {
     return Status::InvalidArgument(
         "invalid value for VIGIL_TLS_CERT / VIGIL_TLS_KEY: set both or"

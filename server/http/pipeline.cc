@@ -309,6 +309,13 @@ bool Pipeline::CheckAdminToken(RequestContext& ctx) {
               Status::NotConfigured(metrics ? "metrics not configured" : "admin not configured"));
     return false;
   }
+  // Every attempt takes a token before the comparison and a success gives it back, so guessing
+  // is slow however many requests a client sends at once.
+  if (const int64_t wait_s = admin_attempts_.Take(ctx.client_ip, ctx.now_ms)) {
+    ctx.res->set_header("Retry-After", std::to_string(wait_s));
+    SendError(ctx, Status::RateLimited("too many failed authentications. Try again later."));
+    return false;
+  }
   // Compare fixed-length digests in constant time: the comparison leaks nothing about the token.
   const std::string want = Sha256Hex("Bearer " + token);
   const std::string got = Sha256Hex(ctx.req->get_header_value("Authorization"));
@@ -316,6 +323,7 @@ bool Pipeline::CheckAdminToken(RequestContext& ctx) {
     SendError(ctx, Status::Unauthenticated());
     return false;
   }
+  admin_attempts_.Refund(ctx.client_ip);
   ctx.key_id = "admin";
   if (!metrics) ctx.actor = Actor::kAdmin;
   return true;
@@ -387,16 +395,25 @@ bool Pipeline::RequireJsonBody(RequestContext& ctx) {
   return false;
 }
 
-std::string Pipeline::ClientIp(const httplib::Request& req) const {
-  if (options_.trusted_proxy_header.empty()) return req.remote_addr;
-  std::string v = req.get_header_value(options_.trusted_proxy_header.c_str());
-  if (v.empty()) return req.remote_addr;
-  // For X-Forwarded-For the proxy appends the address it saw: only the rightmost entry is
-  // trustworthy; anything to its left came from the client.
+std::string RightmostListEntry(const std::vector<std::string>& lines) {
+  // The lines of a repeated header form one comma-separated list (RFC 9110 §5.3), and a proxy
+  // may append its own line after the client's: the list's last entry is the one it wrote.
+  if (lines.empty()) return "";
+  std::string v = lines.back();
   const auto comma = v.rfind(',');
   if (comma != std::string::npos) v = v.substr(comma + 1);
   const auto b = v.find_first_not_of(" \t"), e = v.find_last_not_of(" \t");
-  return b == std::string::npos ? req.remote_addr : v.substr(b, e - b + 1);
+  return b == std::string::npos ? std::string() : v.substr(b, e - b + 1);
+}
+
+std::string Pipeline::ClientIp(const httplib::Request& req) const {
+  if (options_.trusted_proxy_header.empty()) return req.remote_addr;
+  const char* name = options_.trusted_proxy_header.c_str();
+  std::vector<std::string> lines;
+  const size_t count = req.get_header_value_count(name);
+  for (size_t i = 0; i < count; ++i) lines.push_back(req.get_header_value(name, i));
+  std::string ip = RightmostListEntry(lines);
+  return ip.empty() ? req.remote_addr : ip;
 }
 
 httplib::Server::HandlerResponse Pipeline::AnswerHttpError(const httplib::Request& req,

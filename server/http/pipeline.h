@@ -18,9 +18,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include "server/accounts/rate_limiter.h"
 #include "server/http/drain.h"
 #include "server/http/request.h"
 #include "server/http/router.h"
+#include "server/limits.h"
 
 namespace vigil {
 
@@ -28,7 +30,6 @@ class AbuseMonitor;
 class AlertSink;
 class Authenticator;
 class Metrics;
-class RateLimiter;
 class Store;
 
 struct PipelineOptions {
@@ -49,6 +50,10 @@ struct PipelineServices {
   Store* store = nullptr;        // audit rows
   DrainSignal* drain = nullptr;  // set: every request is answered 503 "shutting down"
 };
+
+// The last entry of a header's comma-separated list, read across all of its lines, trimmed; "" when
+// that entry is empty or the header is absent.
+std::string RightmostListEntry(const std::vector<std::string>& lines);
 
 // Runs the matched route's handler.
 using Invoke = std::function<void(const Route& route, RequestContext& ctx)>;
@@ -113,6 +118,8 @@ class Pipeline {
   const std::vector<Route>* routes_;
   Invoke invoke_;
   std::atomic<int> in_flight_{0};
+  // Admin and metrics authentication attempts per client IP (failures use it up).
+  AttemptThrottle admin_attempts_{limits::kAdminAuthFailureBurst, limits::kAdminAuthFailuresPerSec};
   // Keyed by httplib's request object, which lives from the pre-routing hook to the logger. A
   // request whose logger never ran (its client vanished mid-body) is replaced when the worker's
   // next request reuses the object, so the map holds at most one entry per worker.

@@ -1,7 +1,9 @@
 """Authentication, schema version and rate limiting (docs/api.md#headers, docs/api.md#bearer-authentication, docs/api.md#rate-limits)."""
+import sqlite3
 import time
+from concurrent.futures import ThreadPoolExecutor
 
-from harness import DEV_KEY, signup
+from harness import DEV_KEY, raw_http, signup
 
 UNAUTHORIZED = {"ok": False, "error": "unauthorized"}
 
@@ -120,3 +122,39 @@ def test_signup_disabled(make_server):
     s = make_server(env={"VIGIL_SIGNUP": "0"})
     r = s.client().post("/signup", {"email": "x@example.com"}, auth=False)
     assert r.status == 403 and r.json["error"] == "signup disabled"
+
+
+def test_concurrent_signups_from_one_ip_create_exactly_five_projects(make_server):
+    s = make_server()
+
+    def one(i):
+        c = s.client()
+        try:
+            return c.post("/signup", {"email": f"race{i}@example.com"}, auth=False).status
+        finally:
+            c.close()
+
+    with ThreadPoolExecutor(max_workers=30) as pool:
+        statuses = list(pool.map(one, range(30)))
+    assert statuses.count(201) == 5, statuses
+    assert statuses.count(429) == 25, statuses
+    db = sqlite3.connect(s.db, timeout=10)
+    try:
+        created = db.execute("SELECT COUNT(*) FROM projects WHERE owner_email LIKE 'race%'")
+        assert created.fetchone()[0] == 5
+    finally:
+        db.close()
+
+
+def test_forwarded_for_is_read_across_all_header_lines(make_server):
+    s = make_server(env={"VIGIL_TRUSTED_PROXY_HEADER": "X-Forwarded-For"})
+    # The client sends its own line with a fresh address each time; the proxy appends a second
+    # line with the address it saw. Only the proxy's line counts, so the sixth signup is refused.
+    for i in range(6):
+        head = (f"POST /signup HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                f"X-Forwarded-For: 10.0.0.{i}\r\nX-Forwarded-For: 203.0.113.7\r\n"
+                f"Connection: close\r\n")
+        body = ('{"email": "lines%d@example.com"}' % i).encode()
+        out = raw_http(s.port, head.encode() + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        status = int(out.split(b" ", 2)[1])
+        assert status == (201 if i < 5 else 429), out[:300]

@@ -87,6 +87,56 @@ def test_admin_token_checks(admin_server):
     assert admin(admin_server).get("/executions").status == 401  # the admin token is no API key
 
 
+def test_server_refuses_to_start_with_a_short_admin_token(make_server):
+    with pytest.raises(RuntimeError) as failed:
+        make_server(env={"VIGIL_ADMIN_TOKEN": "x" * 31})
+    assert "VIGIL_ADMIN_TOKEN" in str(failed.value) and "x" * 31 not in str(failed.value)
+    assert make_server(env={"VIGIL_ADMIN_TOKEN": "x" * 32}).client(key="x" * 32).get(
+        "/admin/projects").status == 200
+
+
+def test_failed_admin_auth_is_throttled_per_client_ip(admin_server):
+    c = admin_server.client()
+    guesser = {"X-Test-Client-IP": "192.0.2.66"}
+    statuses = [c.get("/admin/projects", headers={**guesser, "Authorization": f"Bearer g{i}"},
+                      auth=False).status for i in range(25)]
+    assert statuses[:20] == [401] * 20 and statuses[20:] == [429] * 5, statuses
+    # Throttled, the right token gets 429 too: the answer must not tell a guesser it was right.
+    r = c.get("/admin/projects", headers={**guesser, "Authorization": "Bearer " + ADMIN},
+              auth=False)
+    assert r.status == 429 and int(r.headers["retry-after"]) >= 1
+    assert r.json["error"] == "too many failed authentications. Try again later."
+    other = c.get("/admin/projects", headers={"X-Test-Client-IP": "192.0.2.67",
+                                              "Authorization": "Bearer " + ADMIN}, auth=False)
+    assert other.status == 200
+    # Successful requests never use the bucket up.
+    a = admin(admin_server)
+    assert all(a.get("/admin/projects", headers={"X-Test-Client-IP": "192.0.2.68"}).status == 200
+               for _ in range(30))
+
+
+def test_rate_limit_overrides_are_validated_and_reset_stays_in_range(admin_server):
+    a = admin(admin_server)
+    p = fresh_project(admin_server)
+    pid = p.info["project_id"]
+    for bad in [{"burst": 5, "per_second": 1e-300}, {"burst": 5, "per_second": 0},
+                {"burst": 5, "per_second": 1e10}, {"burst": 5, "per_second": -1},
+                {"burst": 10**10, "per_second": 1}, {"burst": 0, "per_second": 1}]:
+        r = a.post(f"/admin/projects/{pid}/rate-limit", bad)
+        assert r.status == 400, (bad, r)
+    # NaN and Infinity are not JSON; a body holding them is refused as such.
+    assert a.post(f"/admin/projects/{pid}/rate-limit",
+                  raw=b'{"burst":5,"per_second":NaN}').status == 400
+    r = a.post(f"/admin/projects/{pid}/rate-limit", {"burst": 1000000000, "per_second": 0.001})
+    assert r.status == 200, r
+    now = int(time.time())
+    for _ in range(3):
+        r = p.get("/project")
+        reset = int(r.headers["x-ratelimit-reset"])
+        assert now <= reset <= now + 10**12 + 10, r.headers
+        assert int(r.headers["x-ratelimit-limit"]) == 1000000000
+
+
 def test_admin_projects_and_controls(admin_server):
     a = admin(admin_server)
     p = fresh_project(admin_server)

@@ -21,7 +21,7 @@ MEASURE_S = 10 if LONG else 4
 PHASE_S = 60 if LONG else 8
 DRAIN_S = 60
 LOAD = os.path.join(os.path.dirname(BIN), "vigil_load")
-ADMIN = "admin-token-overload"
+ADMIN = "admin-token-overload-" + "o" * 32
 
 
 def run_load(port, key, run, tmp_path, **opts):

@@ -21,6 +21,7 @@ WORKERS = 8
 HEAD_TIMEOUT_S = 10   # limits::kRequestHeadTimeoutSec
 BODY_TIMEOUT_S = 30   # limits::kRequestBodyTimeoutSec
 IDLE_TIMEOUT_S = 5    # limits::kKeepAliveTimeoutSec
+ADMIN_TOKEN = "slow-clients-admin-token-" + "s" * 32
 KINDS = {"head dribble": 400 * SCALE, "idle": 400 * SCALE, "small body unfinished": 300 * SCALE,
          "large body dribble": WORKERS // 2}
 HEAD = (b"POST /events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + DEV_KEY.encode() +
@@ -38,7 +39,7 @@ def test_slow_connections_are_cut_and_never_starve_a_normal_client(make_server):
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < total + 256:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, total + 1024), hard))
-    s = make_server(env={"VIGIL_HTTP_THREADS": str(WORKERS), "VIGIL_ADMIN_TOKEN": "admin-token"})
+    s = make_server(env={"VIGIL_HTTP_THREADS": str(WORKERS), "VIGIL_ADMIN_TOKEN": ADMIN_TOKEN})
     conns = []  # (kind, socket, opened at)
     t0 = time.time()
     for kind, n in KINDS.items():
@@ -118,7 +119,7 @@ def test_slow_connections_are_cut_and_never_starve_a_normal_client(make_server):
         stop.set()
         for t in threads:
             t.join()
-    metrics = s.client(key="admin-token").get("/metrics").body
+    metrics = s.client(key=ADMIN_TOKEN).get("/metrics").body
     cut_metric = [l for l in metrics.splitlines() if l.startswith("vigil_slow_requests_cut_total")]
     by_kind = {}
     for kind, c, opened, cut, data in conns:

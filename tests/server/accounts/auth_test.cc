@@ -2,6 +2,11 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <cmath>
+#include <thread>
+#include <vector>
+
 #include "server/accounts/rate_limiter.h"
 #include "server/http/router.h"
 
@@ -76,15 +81,57 @@ TEST_CASE("RateLimiter honours per-project overrides") {
   CHECK(d.retry_after_s == 2);
 }
 
-TEST_CASE("SignupLimiter allows five per hour per IP") {
-  SignupLimiter sl;
-  for (int i = 0; i < 5; ++i) {
-    CHECK(sl.RetryAfter("1.2.3.4", i) == 0);
-    sl.Record("1.2.3.4", i);
+TEST_CASE("RateLimiter headers stay in range whatever override was stored") {
+  RateLimiter rl(100, 10);
+  const int64_t now_ms = 1700000000000;
+  for (double rate : {1e-300, 0.0, -5.0, 1e300, std::nan("")}) {
+    CAPTURE(rate);
+    for (int i = 0; i < 3; ++i) {
+      const RateDecision d = rl.Take(7, Bucket::kOther, now_ms, 1e300, rate);
+      CHECK(d.reset_unix_s >= now_ms / 1000);
+      CHECK(d.retry_after_s >= 0);
+      CHECK(d.limit >= 1);
+      CHECK(d.remaining >= 0);
+    }
+    rl.Forget(7);
   }
-  CHECK(sl.RetryAfter("1.2.3.4", 10) > 3500);
-  CHECK(sl.RetryAfter("5.6.7.8", 10) == 0);
-  CHECK(sl.RetryAfter("1.2.3.4", 3600 * 1000 + 1) == 0);
+  const RateDecision slow = rl.Take(8, Bucket::kOther, now_ms, 1.0, 1e-300);
+  CHECK(slow.allowed);
+  const RateDecision refused = rl.Take(8, Bucket::kOther, now_ms, 1.0, 1e-300);
+  CHECK_FALSE(refused.allowed);
+  CHECK(refused.retry_after_s == 1000);  // the slowest rate an operator may set
+}
+
+TEST_CASE("SignupLimiter reserves five slots per hour per IP") {
+  SignupLimiter sl;
+  for (int i = 0; i < 5; ++i) CHECK(sl.Reserve("1.2.3.4", i) == 0);
+  CHECK(sl.Reserve("1.2.3.4", 10) > 3500);
+  CHECK(sl.Reserve("5.6.7.8", 10) == 0);
+  CHECK(sl.Reserve("1.2.3.4", 3600 * 1000 + 1) == 0);
+}
+
+TEST_CASE("SignupLimiter gives a released slot back") {
+  SignupLimiter sl;
+  for (int i = 0; i < 5; ++i) REQUIRE(sl.Reserve("1.2.3.4", 100) == 0);
+  CHECK(sl.Reserve("1.2.3.4", 200) > 0);
+  sl.Release("1.2.3.4", 100);
+  CHECK(sl.Reserve("1.2.3.4", 200) == 0);
+  CHECK(sl.Reserve("1.2.3.4", 200) > 0);
+}
+
+TEST_CASE("SignupLimiter never lets concurrent signups from one IP past the limit") {
+  SignupLimiter sl;
+  std::atomic<int> granted{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 50; ++i) {
+        if (sl.Reserve("9.9.9.9", 1000) == 0) ++granted;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(granted.load() == SignupLimiter::kMaxPerHour);
 }
 
 TEST_CASE("MatchRoute decodes one segment per parameter and reports 405 methods") {
@@ -130,4 +177,18 @@ TEST_CASE("MatchRoute gives a trailing {rest*} segment the rest of the path") {
   CHECK(MatchRoute(routes, "GET", "/uix").route == nullptr);
   CHECK_FALSE(MatchRoute(routes, "GET", "/ui/%zz").path_known);
   CHECK(MatchRoute(routes, "POST", "/ui/x").allow == "GET, HEAD");
+}
+
+TEST_CASE("AttemptThrottle refuses after the burst of failures, refunds successes, refills") {
+  AttemptThrottle t(3, 0.5);
+  for (int i = 0; i < 3; ++i) CHECK(t.Take("1.2.3.4", 0) == 0);
+  CHECK(t.Take("1.2.3.4", 0) == 2);  // one token at 0.5 per second
+  CHECK(t.Take("5.6.7.8", 0) == 0);  // other addresses are not affected
+  CHECK(t.Take("1.2.3.4", 2000) == 0);
+  CHECK(t.Take("1.2.3.4", 2000) > 0);
+  AttemptThrottle ok(2, 0.001);
+  for (int i = 0; i < 100; ++i) {
+    REQUIRE(ok.Take("9.9.9.9", 0) == 0);
+    ok.Refund("9.9.9.9");  // successful attempts never use the bucket up
+  }
 }

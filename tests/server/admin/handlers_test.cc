@@ -158,10 +158,17 @@ TEST_CASE_FIXTURE(AdminTest, "a rate limit is validated, stored, audited and eff
     return Post("pa", "rate-limit", body, &AdminHandlers::SetRateLimit);
   };
   CHECK(limit(R"({"burst":5})").Error() == "burst and per_second must both be set, or both null");
-  CHECK(limit(R"({"burst":0,"per_second":1})").Error() == "burst must be an integer >= 1");
-  CHECK(limit(R"({"burst":2.5,"per_second":1})").Error() == "burst must be an integer >= 1");
-  CHECK(limit(R"({"burst":5,"per_second":0})").Error() == "per_second must be a number > 0");
-  CHECK(limit(R"({"burst":5,"per_second":"fast"})").Error() == "per_second must be a number > 0");
+  const std::string bad_burst = "burst must be an integer from 1 to 1000000000";
+  const std::string bad_rate = "per_second must be a number from 0.001 to 1000000000";
+  CHECK(limit(R"({"burst":0,"per_second":1})").Error() == bad_burst);
+  CHECK(limit(R"({"burst":2.5,"per_second":1})").Error() == bad_burst);
+  CHECK(limit(R"({"burst":1000000001,"per_second":1})").Error() == bad_burst);
+  CHECK(limit(R"({"burst":5,"per_second":0})").Error() == bad_rate);
+  CHECK(limit(R"({"burst":5,"per_second":"fast"})").Error() == bad_rate);
+  CHECK(limit(R"({"burst":5,"per_second":1e-300})").Error() == bad_rate);
+  CHECK(limit(R"({"burst":5,"per_second":0.0009})").Error() == bad_rate);
+  CHECK(limit(R"({"burst":5,"per_second":1e10})").Error() == bad_rate);
+  CHECK(limit(R"({"burst":5,"per_second":-1})").Error() == bad_rate);
   CHECK(Audit(a, "admin.rate_limit").empty());
 
   // Project a has spent its bucket (burst 2, next to no refill) and its key is cached.

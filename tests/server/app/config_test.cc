@@ -53,3 +53,19 @@ TEST_CASE("ParseConfig: dev mode raises the rate limit unless it is set; product
   CHECK(set->rate_limit_burst == 5);
   CHECK(set->rate_limit_per_sec == limits::kDevRatePerSec);
 }
+
+TEST_CASE("ParseConfig refuses an admin token shorter than 32 characters; empty leaves it unset") {
+  for (const char* token : {"Q", "admin-token", "0123456789abcdef0123456789abcde"}) {
+    CAPTURE(token);
+    auto c = ParseConfig({}, {{"VIGIL_ADMIN_TOKEN", token}});
+    REQUIRE_FALSE(c.ok());
+    CHECK(c.status().message().find("VIGIL_ADMIN_TOKEN") != std::string::npos);
+    CHECK(c.status().message().find(token) == std::string::npos);  // never echoed
+  }
+  auto ok = ParseConfig({}, {{"VIGIL_ADMIN_TOKEN", "0123456789abcdef0123456789abcdef"}});
+  REQUIRE(ok.ok());
+  CHECK(ok->admin_token.size() == limits::kMinAdminTokenBytes);
+  auto unset = ParseConfig({}, {{"VIGIL_ADMIN_TOKEN", ""}});
+  REQUIRE(unset.ok());
+  CHECK(unset->admin_token.empty());
+}
