@@ -110,13 +110,13 @@ TEST_CASE_FIXTURE(WebhookTest, "create refuses a missing or malformed URL and un
   CHECK(CreateUrl("not a url").Error() == "url is not a valid URL");
   CHECK(CreateUrl("ftp://203.0.113.10/hook").Error() == "url must use http or https scheme");
   Reply cls =
-      Create(R"({"url":"https://203.0.113.10/hook","enabled_classes":["crashes","bogus"]})");
+      Create(R"({"url":"https://93.184.215.14/hook","enabled_classes":["crashes","bogus"]})");
   CHECK(cls.status == 400);
   CHECK(cls.Error() ==
         "unknown failure_class: bogus (valid: crashes, loops, tool_failures, validator_failures, "
         "drift, cost_velocity, prompt_injection)");
   Reply name =
-      Create(R"({"url":"https://203.0.113.10/hook","name":")" + std::string(201, 'n') + R"("})");
+      Create(R"({"url":"https://93.184.215.14/hook","name":")" + std::string(201, 'n') + R"("})");
   CHECK(name.Error() == "name longer than 200 bytes");
   CHECK(Create(R"({"url":42})").Error() == "invalid JSON: field \"url\" must be a string");
   CHECK(Stored(a).empty());
@@ -140,7 +140,7 @@ TEST_CASE_FIXTURE(WebhookTest, "create refuses private and loopback addresses un
 
 TEST_CASE_FIXTURE(WebhookTest, "the signing secret is answered once, stored sealed, never listed") {
   Reply r = Create(
-      R"({"url":"https://203.0.113.10/hook","name":"ops","enabled_classes":["loops","loops"]})");
+      R"({"url":"https://93.184.215.14/hook","name":"ops","enabled_classes":["loops","loops"]})");
   CHECK(r.status == 200);
   CHECK(r.Header("Cache-Control") == "no-store");
   const std::string id = r.Str("/webhook_id");
@@ -178,7 +178,7 @@ TEST_CASE_FIXTURE(WebhookTest, "the signing secret is answered once, stored seal
 TEST_CASE_FIXTURE(WebhookTest, "create needs a master key to seal the secret") {
   WebhookService unkeyed(store.get(), Config{});
   WebhookHandlers h(*store, unkeyed);
-  Reply r = Create(R"({"url":"https://203.0.113.10/hook"})", &h);
+  Reply r = Create(R"({"url":"https://93.184.215.14/hook"})", &h);
   CHECK(r.status == 503);
   CHECK(r.Error() == "webhook secrets need VIGIL_MASTER_KEY");
   CHECK(Stored(a).empty());
@@ -187,7 +187,7 @@ TEST_CASE_FIXTURE(WebhookTest, "create needs a master key to seal the secret") {
 TEST_CASE_FIXTURE(WebhookTest, "deleting another project's webhook is 404 like a missing one") {
   Reply theirs = Call(
       handlers, &WebhookHandlers::Create,
-      KeyRequest("POST", "/webhooks").As(key_b).Body(R"({"url":"https://203.0.113.10/hook"})"));
+      KeyRequest("POST", "/webhooks").As(key_b).Body(R"({"url":"https://93.184.215.14/hook"})"));
   REQUIRE(theirs.status == 200);
   const std::string id = theirs.Str("/webhook_id");
 
@@ -238,7 +238,7 @@ TEST_CASE_FIXTURE(WebhookTest, "a test to a refused address is logged as a faile
 }
 
 TEST_CASE_FIXTURE(WebhookTest, "another project's webhook has no deliveries and cannot be tested") {
-  Reply created = Create(R"({"url":"https://203.0.113.10/hook"})");
+  Reply created = Create(R"({"url":"https://93.184.215.14/hook"})");
   const std::string id = created.Str("/webhook_id");
   Reply log = Deliveries(id, key_b);
   CHECK(log.status == 404);
