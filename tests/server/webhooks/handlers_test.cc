@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -273,4 +274,53 @@ TEST_CASE_FIXTURE(WebhookTest, "a test delivery is signed with the secret shown 
   CHECK(log.Str("/deliveries/0/response_body") == "thanks");
   FlushAudit();
   CHECK(Audit(a, "webhook.test").size() == 1);
+}
+
+TEST_CASE_FIXTURE(WebhookTest, "test sends past the project's bound are 429 with Retry-After") {
+  Reply created = Create(R"({"url":"https://93.184.215.14/hook"})");
+  const std::string id = created.Str("/webhook_id");
+  {
+    auto first = service.AcquireTestSlot(a);
+    auto second = service.AcquireTestSlot(a);
+    REQUIRE(first.ok());
+    REQUIRE(second.ok());
+    Reply refused = Test(handlers, id, key_a);
+    CHECK(refused.status == 429);
+    CHECK(refused.Header("Retry-After") == "5");
+    CHECK(refused.Error() == "too many webhook tests in progress, retry later");
+    CHECK(service.AcquireTestSlot(b).ok());  // another project is not held back
+  }
+  // Finished tests give their places back.
+  CHECK(service.AcquireTestSlot(a).ok());
+}
+
+namespace {
+
+DueWebhookMessage DueFor(int64_t project, int64_t row) {
+  DueWebhookMessage d;
+  d.project = project;
+  d.message.row = row;
+  return d;
+}
+
+}  // namespace
+
+TEST_CASE("a free sender takes the due message of the project with the fewest attempts under way") {
+  // Project 1's backlog comes first in due order; project 2's message is due last.
+  const std::vector<DueWebhookMessage> due = {DueFor(1, 10), DueFor(1, 11), DueFor(2, 20)};
+  ProjectShares busy(16, 2);
+  std::set<int64_t> in_flight;
+  CHECK(WebhookService::PickDue(due, in_flight, busy)->message.row == 10);  // earliest first
+  busy.TryTake(1);
+  in_flight.insert(10);
+  CHECK(WebhookService::PickDue(due, in_flight, busy)->message.row == 20);  // project 2's turn
+  busy.TryTake(2);
+  in_flight.insert(20);
+  CHECK(WebhookService::PickDue(due, in_flight, busy)->message.row == 11);
+  busy.TryTake(1);
+  in_flight.insert(11);
+  CHECK(WebhookService::PickDue(due, in_flight, busy) == nullptr);
+  // A project at its share of the senders waits even when its messages are due.
+  const std::vector<DueWebhookMessage> more = {DueFor(1, 12), DueFor(3, 30)};
+  CHECK(WebhookService::PickDue(more, in_flight, busy)->message.row == 30);
 }
