@@ -13,6 +13,7 @@
 
 #include "domain/secret_box.h"
 #include "server/app/config.h"
+#include "server/limits.h"
 #include "server/webhooks/message.h"
 #include "server/webhooks/webhooks.h"
 #include "storage/webhooks.h"
@@ -291,6 +292,20 @@ TEST_CASE_FIXTURE(WebhookTest, "test sends past the project's bound are 429 with
     CHECK(service.AcquireTestSlot(b).ok());  // another project is not held back
   }
   // Finished tests give their places back.
+  CHECK(service.AcquireTestSlot(a).ok());
+}
+
+TEST_CASE_FIXTURE(WebhookTest, "test sends past the server's bound are 503, whatever the project") {
+  std::vector<std::shared_ptr<void>> held;
+  for (int64_t project = 1000; held.size() < limits::kMaxWebhookTestsInFlight; ++project) {
+    auto slot = service.AcquireTestSlot(project);
+    REQUIRE(slot.ok());
+    held.push_back(slot.value());
+  }
+  auto refused = service.AcquireTestSlot(a);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.status().code() == Code::kOverloaded);
+  held.pop_back();
   CHECK(service.AcquireTestSlot(a).ok());
 }
 
