@@ -1,6 +1,7 @@
 """Fair shares between projects (docs/operations.md#fair-shares-between-projects): what projects
 share (download slots, webhook senders, test sends) cannot be taken by one project."""
 import json
+import os
 import socket
 import sqlite3
 import threading
@@ -13,6 +14,10 @@ from accounts_support import ADMIN, admin, internal_id, new_project
 from harness import VigilServer, new_project_client
 # receiver is a fixture: importing it is what makes it this module's.
 from webhook_support import BASE_ENV, crash, create, receiver  # noqa: F401
+
+
+# Sanitizer builds run several times slower: they print the time figures but assert only the rest.
+SANITIZED = os.environ.get("VIGIL_SANITIZED") == "1"
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +122,7 @@ def test_webhook_test_sends_hold_no_worker_and_are_bounded_per_project(make_serv
         t.join(30)
     p99 = percentile(latencies, 0.99)
     print(f"GET /project of another project during 20 slow test sends: p99 {p99 * 1000:.1f} ms")
-    assert p99 < 1.0, latencies
+    assert SANITIZED or p99 < 1.0, latencies
     statuses = sorted(a.status for a in answers)
     assert statuses == [200, 200] + [429] * 18, statuses
     refused = [a for a in answers if a.status == 429]
@@ -143,5 +148,5 @@ def test_a_slow_receiver_of_one_project_does_not_delay_anothers_first_delivery(f
     fast.wait_for(1, timeout=30)
     delay = time.time() - start
     print(f"first delivery of another project behind a 14 s receiver: {delay * 1000:.0f} ms")
-    assert delay < 2.0, delay
+    assert SANITIZED or delay < 2.0, delay
     assert slow.count() <= 2  # at most two senders on one project
