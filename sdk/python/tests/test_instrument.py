@@ -1,5 +1,5 @@
-"""``vigil.instrument_anthropic()`` and ``vigil.instrument_openai()`` (the Mesedi SDK's names), and the
-OpenAI Responses API, against fakes of the installed client libraries: small modules with the
+"""``vigil.instrument_anthropic()`` and ``vigil.instrument_openai()`` (the Mesedi SDK's names), and
+the OpenAI Responses API, against fakes of the installed client libraries: small modules with the
 libraries' import paths and call shapes (neither library is installed here)."""
 
 import asyncio
@@ -25,11 +25,12 @@ def _usage(**fields):
 
 @pytest.fixture
 def anthropic_library(monkeypatch):
-    """A fake ``anthropic`` package: ``anthropic.resources.messages`` with Messages/AsyncMessages."""
+    """A fake ``anthropic`` package: ``anthropic.resources.messages`` with both Messages classes."""
 
     def message(model):
-        return SimpleNamespace(model=model, content=[SimpleNamespace(type="text", text="Bonjour.")],
-                               usage=_usage(input_tokens=40, output_tokens=5, cache_read_input_tokens=60))
+        return SimpleNamespace(
+            model=model, content=[SimpleNamespace(type="text", text="Bonjour.")],
+            usage=_usage(input_tokens=40, output_tokens=5, cache_read_input_tokens=60))
 
     # As in the library, the async class does not call the sync one (no call is recorded twice).
     class Messages:
@@ -46,14 +47,16 @@ def anthropic_library(monkeypatch):
 
     _module(monkeypatch, "anthropic", Anthropic=Anthropic)
     _module(monkeypatch, "anthropic.resources")
-    _module(monkeypatch, "anthropic.resources.messages", Messages=Messages, AsyncMessages=AsyncMessages)
+    _module(monkeypatch, "anthropic.resources.messages",
+            Messages=Messages, AsyncMessages=AsyncMessages)
     yield SimpleNamespace(Anthropic=Anthropic, Messages=Messages, AsyncMessages=AsyncMessages)
 
 
 def _response(model):
     return SimpleNamespace(
         model=model + "-2024-08-06", output_text="Paris.",
-        usage=_usage(input_tokens=1200, output_tokens=300, input_tokens_details=_usage(cached_tokens=1000),
+        usage=_usage(input_tokens=1200, output_tokens=300,
+                     input_tokens_details=_usage(cached_tokens=1000),
                      output_tokens_details=_usage(reasoning_tokens=100)))
 
 
@@ -67,8 +70,9 @@ def openai_library(monkeypatch):
     """A fake ``openai`` package: chat ``Completions`` and ``Responses`` resource classes."""
 
     def completion(model):
-        return SimpleNamespace(model=model, choices=[SimpleNamespace(message=SimpleNamespace(content="42"))],
-                               usage=_usage(prompt_tokens=30, completion_tokens=2))
+        return SimpleNamespace(
+            model=model, choices=[SimpleNamespace(message=SimpleNamespace(content="42"))],
+            usage=_usage(prompt_tokens=30, completion_tokens=2))
 
     class Completions:
         def create(self, *, model, messages, **kwargs):
@@ -92,8 +96,15 @@ def openai_library(monkeypatch):
     _module(monkeypatch, "openai.resources.chat")
     _module(monkeypatch, "openai.resources.chat.completions", Completions=Completions,
             AsyncCompletions=AsyncCompletions)
-    _module(monkeypatch, "openai.resources.responses", Responses=Responses, AsyncResponses=AsyncResponses)
+    _module(monkeypatch, "openai.resources.responses",
+            Responses=Responses, AsyncResponses=AsyncResponses)
     yield SimpleNamespace(OpenAI=OpenAI, AsyncCompletions=AsyncCompletions)
+
+
+def _openai_client(responses):
+    """A client with chat completions (unused here) and the given ``responses`` resource."""
+    completions = SimpleNamespace(create=lambda **kw: None)
+    return SimpleNamespace(chat=SimpleNamespace(completions=completions), responses=responses)
 
 
 def _llm_calls(server, execution_id):
@@ -107,8 +118,9 @@ def test_instrument_anthropic_without_a_client_records_every_client(sdk, anthrop
     vigil.instrument_anthropic()  # idempotent
     with vigil.wrap("anthropic everywhere") as run:
         for client in (before, anthropic_library.Anthropic()):
-            reply = client.messages.create(model="claude-sonnet-4", max_tokens=10, system="Be French.",
-                                           messages=[{"role": "user", "content": "Hello"}])
+            reply = client.messages.create(
+                model="claude-sonnet-4", max_tokens=10, system="Be French.",
+                messages=[{"role": "user", "content": "Hello"}])
             assert reply.content[0].text == "Bonjour."
     calls = _llm_calls(sdk, run.execution_id)
     assert len(calls) == 2
@@ -131,14 +143,17 @@ def test_instrument_anthropic_with_a_client_instruments_that_client(sdk, anthrop
     assert len(_llm_calls(sdk, run.execution_id)) == 1
 
 
-def test_instrument_openai_without_a_client_records_chat_and_responses_sync_and_async(sdk, openai_library):
+def test_instrument_openai_without_a_client_records_chat_and_responses_sync_and_async(
+        sdk, openai_library):
     vigil.instrument_openai()
     client = openai_library.OpenAI()
 
     async def main():
         async with vigil.wrap("openai everywhere") as run:
-            client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "Life?"}])
-            client.responses.create(model="gpt-4o", instructions="One word.", input="Capital of France?")
+            client.chat.completions.create(
+                model="gpt-4o", messages=[{"role": "user", "content": "Life?"}])
+            client.responses.create(
+                model="gpt-4o", instructions="One word.", input="Capital of France?")
             await openai_library.AsyncCompletions().create(model="gpt-4o", messages=[])
         return run.execution_id
 
@@ -164,8 +179,7 @@ def test_instrument_without_the_library_installed_says_what_to_install(monkeypat
 def test_responses_api_calls_are_recorded_with_cached_and_reasoning_tokens_and_priced(sdk):
     from vigil.adapters import openai as vigil_openai
 
-    client = vigil_openai.instrument(SimpleNamespace(chat=SimpleNamespace(completions=SimpleNamespace(
-        create=lambda **kw: None)), responses=Responses()))
+    client = vigil_openai.instrument(_openai_client(Responses()))
     items = [{"role": "user", "content": [{"type": "input_text", "text": "Capital of France?"}]}]
     with vigil.wrap("responses") as run:
         client.responses.create(model="gpt-4o", instructions="One word.", input=items)
@@ -187,10 +201,10 @@ def test_responses_json_without_output_text_reads_the_message_items(sdk):
         def create(self, **kwargs):
             return {"model": "gpt-4o", "usage": {"input_tokens": 3, "output_tokens": 1},
                     "output": [{"type": "reasoning", "content": []},
-                               {"type": "message", "content": [{"type": "output_text", "text": "hi"}]}]}
+                               {"type": "message",
+                                "content": [{"type": "output_text", "text": "hi"}]}]}
 
-    client = vigil_openai.instrument(SimpleNamespace(chat=SimpleNamespace(completions=SimpleNamespace(
-        create=lambda **kw: None)), responses=RawResponses()))
+    client = vigil_openai.instrument(_openai_client(RawResponses()))
     with vigil.wrap("raw responses") as run:
         client.responses.create(model="gpt-4o", input="yo")
     [call] = _llm_calls(sdk, run.execution_id)

@@ -35,7 +35,8 @@ MESEDI_PYTHON_API = [
                                        "max_tokens_in": 10000, "max_tokens_out": 2000})]),
     (vigil, "Execution", []),
     (vigil, "MesediHalt", []),
-    (vigil, "MesediClient", [((), {"api_key": "mesedi_sk_x", "base_url": "http://localhost:8080"})]),
+    (vigil, "MesediClient", [((), {"api_key": "mesedi_sk_x",
+                                   "base_url": "http://localhost:8080"})]),
     (vigil, "instrument_anthropic", [((), {})]),
     (vigil, "instrument_openai", [((), {})]),
     (vigil_langchain, "MesediCallbackHandler", [((), {})]),
@@ -125,7 +126,8 @@ def test_mesedi_halt_is_our_halt():
 
 
 def test_mesedi_client_ships_with_its_own_configuration(server):
-    client = vigil.MesediClient(api_key="mesedi_sk_client", base_url=server.url, flush_interval=0.02)
+    client = vigil.MesediClient(api_key="mesedi_sk_client", base_url=server.url,
+                                flush_interval=0.02)
     try:
         assert client.config.api_key == "mesedi_sk_client"
         assert client.config.base_url == server.url

@@ -56,7 +56,7 @@ def _response(completion: Any) -> Dict[str, Any]:
 
 
 def _input_text(content: Any) -> str:
-    """Text of a Responses API content: a string, or parts of type ``input_text``/``output_text``."""
+    """Text of a Responses API content: a string, or its ``input_text``/``output_text`` parts."""
     if isinstance(content, (list, tuple)):
         texts = [field(p, "text") for p in content
                  if field(p, "type") in ("input_text", "output_text", "text")]
@@ -86,7 +86,8 @@ def _responses_response(response: Any) -> Dict[str, Any]:
     usage = field(response, "usage")
     text = field(response, "output_text")
     if not isinstance(text, str):  # raw JSON: the client computes ``output_text`` itself
-        text = "".join(_input_text(field(item, "content")) for item in field(response, "output") or []
+        items = field(response, "output") or []
+        text = "".join(_input_text(field(item, "content")) for item in items
                        if field(item, "type") == "message")
     return {
         "model": field(response, "model"),
