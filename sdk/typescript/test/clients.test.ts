@@ -3,7 +3,6 @@
 // and read back through its API: model, prompts, tokens with their cached and reasoning parts, cost.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { currentExecutionId, wrap } from "../src/index.js";
 import { instrumentAnthropic } from "../src/adapters/anthropic.js";
 import { instrumentOpenAI } from "../src/adapters/openai.js";
 import { estimateCostUsd } from "../src/pricing.js";
@@ -35,15 +34,10 @@ else describe("the official clients against the real vigil server", () => {
   });
   after(() => llm.stop());
 
-  /** Runs `body` as one wrapped execution and returns its stored detail and llm_call events. */
   async function recorded(body: () => Promise<unknown>) {
-    let id = "";
-    await wrap(async () => {
-      id = currentExecutionId() as string;
-      await body();
-    }, { name: "clients-e2e" })();
-    const calls = await vigil.storedEvents(id, "llm_call");
-    return { execution: (await vigil.detail(id)).execution, calls: calls.map((e) => ({ ...e.payload, duration_ms: e.duration_ms })) };
+    const run = await vigil.recordedRun("clients-e2e", body);
+    assert.equal(run.error, undefined);
+    return { execution: run.execution, calls: run.events("llm_call") };
   }
 
   function assertTokens(call: Record<string, any>, t: FakeTurn) {

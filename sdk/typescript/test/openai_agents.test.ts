@@ -3,7 +3,7 @@
 // the OpenAI API, the tracing processor records the spans, and the real vigil server stores them.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { Budget, currentExecutionId, currentSignal, VigilHalt, wrap } from "../src/index.js";
+import { Budget, currentSignal, VigilHalt } from "../src/index.js";
 import { VigilTracingProcessor } from "../src/adapters/openai_agents.js";
 import { FakeLlmApi, type FakeTurn } from "./helpers/fake_llm_api.js";
 import { SKIP_WITHOUT_BIN, useRealVigil, VIGIL_BIN } from "./helpers/real_vigil.js";
@@ -39,23 +39,9 @@ else describe("the OpenAI Agents SDK against the real vigil server", () => {
   const runner = (useResponses: boolean) =>
     new Runner({ modelProvider: new OpenAIProvider({ apiKey: "sk-test", baseURL: llm.openaiBaseUrl, useResponses }) });
 
-  /** Runs `body` as one wrapped execution; its result or error, and the stored detail. */
   async function recorded<T>(body: () => T | Promise<T>, budget?: Budget) {
-    let id = "";
-    let result: T | undefined;
-    let error: unknown;
-    try {
-      result = await wrap(async () => {
-        id = currentExecutionId() as string;
-        return body();
-      }, { name: "agents-e2e", budget })();
-    } catch (err) {
-      error = err;
-    }
-    await vigil.storedEvents(id, "llm_call");
-    const d = await vigil.detail(id);
-    const of = (type: string) => (d.events as any[]).filter((e) => e.event_type === type).map((e) => ({ ...e.payload, duration_ms: e.duration_ms }));
-    return { result, error, execution: d.execution, llm: of("llm_call"), tools: of("tool_call"), checkpoints: of("checkpoint") };
+    const run = await vigil.recordedRun("agents-e2e", body, budget);
+    return { ...run, llm: run.events("llm_call"), tools: run.events("tool_call"), checkpoints: run.events("checkpoint") };
   }
 
   test("a run on the Responses API: each model call an llm_call with tokens, the tool a tool_call", async () => {

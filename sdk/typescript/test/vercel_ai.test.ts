@@ -3,7 +3,7 @@
 // through its API: each model step an llm_call with its tokens, each tool execution a tool_call.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { Budget, currentExecutionId, VigilHalt, wrap } from "../src/index.js";
+import { Budget, VigilHalt } from "../src/index.js";
 import { instrumentModel, instrumentTools, vigilMiddleware, wrapGenerateText, wrapStreamText } from "../src/adapters/vercel_ai.js";
 import { SKIP_WITHOUT_BIN, useRealVigil, VIGIL_BIN } from "./helpers/real_vigil.js";
 import { importUntyped } from "./helpers/untyped_import.js";
@@ -45,23 +45,9 @@ if (!VIGIL_BIN) test("the Vercel AI SDK against the real vigil server", { skip: 
 else describe("the Vercel AI SDK against the real vigil server", () => {
   const vigil = useRealVigil();
 
-  /** Runs `body` as one wrapped execution; its result and stored detail. */
   async function recorded<T>(body: () => T | Promise<T>, budget?: Budget) {
-    let id = "";
-    let result: T | undefined;
-    let error: unknown;
-    try {
-      result = await wrap(async () => {
-        id = currentExecutionId() as string;
-        return body();
-      }, { name: "vercel-ai-e2e", budget })();
-    } catch (err) {
-      error = err;
-    }
-    const llm = (await vigil.storedEvents(id, "llm_call")).map((e) => ({ ...e.payload, duration_ms: e.duration_ms }));
-    const d = await vigil.detail(id);
-    const tools = (d.events as any[]).filter((e) => e.event_type === "tool_call").map((e) => e.payload);
-    return { result, error, execution: d.execution, llm, tools };
+    const run = await vigil.recordedRun("vercel-ai-e2e", body, budget);
+    return { ...run, llm: run.events("llm_call"), tools: run.events("tool_call") };
   }
 
   test("a two-step generateText: each model step an llm_call with tokens, the tool a tool_call", async () => {

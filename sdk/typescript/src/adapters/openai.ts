@@ -19,6 +19,7 @@ import {
   optionalCount,
   patchMethod,
   requestDigest,
+  systemMessages,
   textOf,
   type AnyRecord,
   type LlmCallShape,
@@ -30,18 +31,10 @@ export interface OpenAILike {
   responses?: { create: (...args: never[]) => unknown };
 }
 
-function systemPrompt(messages: unknown): string {
-  if (!Array.isArray(messages)) return "";
-  return messages
-    .filter((m: AnyRecord) => m && (m.role === "system" || m.role === "developer"))
-    .map((m: AnyRecord) => textOf(m.content))
-    .join("\n");
-}
-
 const shape: LlmCallShape = {
   request: (p) => ({
     model: modelName(p.model),
-    systemPrompt: systemPrompt(p.messages),
+    systemPrompt: systemMessages(p.messages),
     userMessage: lastUserMessage(p.messages),
     // The whole request: system/developer and tool messages are in `messages` already.
     contextSha256: requestDigest(p.model, p.messages, p.tools),

@@ -19,7 +19,7 @@
 import { recordLlmCall, recordToolCall, type LlmCall } from "../api.js";
 import { currentExecution, dueHalt, recordEvent, type Execution } from "../execution.js";
 import { toJsonSafe, truncate } from "../summary.js";
-import { lastUserMessage, num, optionalCount, textOf, type AnyRecord } from "./common.js";
+import { lastUserMessage, num, optionalCount, systemMessages, textOf, type AnyRecord } from "./common.js";
 
 // Spans still open, each with the execution it belongs to; a run that never ends its spans (a
 // crashed process is the only known case) must not grow this without bound.
@@ -58,21 +58,13 @@ function usageOf(u: AnyRecord | undefined): Usage {
   };
 }
 
-function systemOf(messages: unknown): string {
-  if (!Array.isArray(messages)) return "";
-  return messages
-    .filter((m: AnyRecord) => m && (m.role === "system" || m.role === "developer"))
-    .map((m: AnyRecord) => textOf(m.content))
-    .join("\n");
-}
-
 /** A Chat Completions model call (generation span): the request messages and the raw completion. */
 function generationCall(data: AnyRecord): LlmCall {
   const completion = (Array.isArray(data.output) ? data.output[0] : undefined) as AnyRecord | undefined;
   const content = completion?.choices?.[0]?.message?.content;
   return {
     model: typeof completion?.model === "string" ? completion.model : data.model,
-    systemPrompt: systemOf(data.input),
+    systemPrompt: systemMessages(data.input),
     userMessage: lastUserMessage(data.input),
     responseText: typeof content === "string" ? content : content == null ? undefined : textOf(content),
     ...usageOf(data.usage ?? completion?.usage),

@@ -90,15 +90,19 @@ function safeRecord(exec: Execution, call: LlmCall): void {
   }
 }
 
-async function recordGenerate(exec: Execution, prompt: Prompt, doGenerate: () => PromiseLike<any>): Promise<any> {
-  const started = performance.now();
-  let result: AnyRecord;
+/** The model's answer to `call()`; a call that fails is recorded as a failed llm_call and rethrown. */
+async function answerOf(exec: Execution, prompt: Prompt, started: number, call: () => PromiseLike<any>): Promise<AnyRecord> {
   try {
-    result = await doGenerate();
+    return await call();
   } catch (error) {
     safeRecord(exec, { ...prompt, error, durationMs: performance.now() - started });
     throw error;
   }
+}
+
+async function recordGenerate(exec: Execution, prompt: Prompt, doGenerate: () => PromiseLike<any>): Promise<any> {
+  const started = performance.now();
+  const result = await answerOf(exec, prompt, started, doGenerate);
   const model = typeof result?.response?.modelId === "string" ? result.response.modelId : prompt.model;
   safeRecord(exec, {
     ...prompt, model, responseText: textOfContent(result?.content), durationMs: performance.now() - started,
@@ -152,13 +156,7 @@ export function vigilMiddleware(): VigilLanguageModelMiddleware {
       raiseIfHalted(exec, true);
       const prompt = promptOf(params, model);
       const started = performance.now();
-      let result: AnyRecord;
-      try {
-        result = await doStream();
-      } catch (error) {
-        safeRecord(exec, { ...prompt, error, durationMs: performance.now() - started });
-        throw error;
-      }
+      const result = await answerOf(exec, prompt, started, doStream);
       if (!(result?.stream instanceof ReadableStream)) return result;
       return { ...result, stream: observedStream(exec, prompt, started, result.stream) };
     },

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeServer, listenLocal } from "./fake_server.js";
 
 // A stand-in for the OpenAI and Anthropic HTTP APIs on 127.0.0.1, for driving the real npm clients
 // offline: it answers chat completions, responses and messages, streamed or not, with the usage
@@ -152,20 +152,15 @@ export class FakeLlmApi {
 
   async start(): Promise<this> {
     const server = createServer((req, res) => this.handle(req, res));
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+    this.port = await listenLocal(server);
     this.server = server;
-    this.port = (server.address() as AddressInfo).port;
     return this;
   }
 
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    if (server) await closeServer(server);
   }
 
   /** The next requests are answered with these turns, in order (a turn with `api` waits for its API). */

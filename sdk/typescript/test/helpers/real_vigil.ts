@@ -5,7 +5,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before } from "node:test";
-import { configure, flush } from "../../src/index.js";
+import { type Budget, configure, currentExecutionId, flush, wrap } from "../../src/index.js";
 import { sleep } from "./fake_server.js";
 
 // The real vigil server for end-to-end tests: VIGIL_BIN names the binary (e.g. build/vigil). It
@@ -30,6 +30,17 @@ async function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
+}
+
+/** One wrapped run as the server stored it. */
+export interface RecordedRun<T> {
+  result: T | undefined;
+  /** What the run threw, if it did. */
+  error: unknown;
+  /** The stored execution. */
+  execution: any;
+  /** The payloads of its stored events of `type`, each with the event's `duration_ms`, in order. */
+  events(type: string): any[];
 }
 
 /** One vigil process over one database directory; `stop()` then `start()` keeps the database. */
@@ -111,11 +122,28 @@ export class RealVigil {
     return r.json;
   }
 
-  /** Flushes the SDK, then the stored events of execution `id` of type `type`, in sequence order. */
-  async storedEvents(id: string, type: string): Promise<any[]> {
+  /**
+   * Runs `body` as one wrapped execution named `name` (with `budget`), flushes the SDK and reads the
+   * execution back: its result or error, the stored execution and its events.
+   */
+  async recordedRun<T>(name: string, body: () => T | Promise<T>, budget?: Budget): Promise<RecordedRun<T>> {
+    let id = "";
+    let result: T | undefined;
+    let error: unknown;
+    try {
+      result = await wrap(async () => {
+        id = currentExecutionId() as string;
+        return body();
+      }, { name, budget })();
+    } catch (err) {
+      error = err;
+    }
     assert.equal(await flush(5000), true, "the SDK's queue drained");
     const d = await this.detail(id);
-    return (d.events as Array<{ event_type: string }>).filter((e) => e.event_type === type);
+    const stored = d.events as Array<{ event_type: string; payload: any; duration_ms?: number }>;
+    const events = (type: string) =>
+      stored.filter((e) => e.event_type === type).map((e) => ({ ...e.payload, duration_ms: e.duration_ms }));
+    return { result, error, execution: d.execution, events };
   }
 }
 
