@@ -2,7 +2,7 @@
 // dev dependencies) against a local fake of their HTTP APIs, recorded in the real vigil server
 // and read back through its API: model, prompts, tokens with their cached and reasoning parts, cost.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { after, before, beforeEach, describe, test } from "node:test";
 import { instrumentAnthropic } from "../src/adapters/anthropic.js";
 import { instrumentOpenAI } from "../src/adapters/openai.js";
 import { estimateCostUsd } from "../src/pricing.js";
@@ -33,6 +33,7 @@ else describe("the official clients against the real vigil server", () => {
     anthropic = instrumentAnthropic(new Anthropic({ apiKey: "sk-ant-test", baseURL: llm.anthropicBaseUrl, maxRetries: 0 }));
   });
   after(() => llm.stop());
+  beforeEach(() => llm.clear());
 
   async function recorded(body: () => Promise<unknown>) {
     const run = await vigil.recordedRun("clients-e2e", body);

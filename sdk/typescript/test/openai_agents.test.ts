@@ -2,7 +2,7 @@
 // agents run with its own OpenAI models (Responses and Chat Completions) against a local fake of
 // the OpenAI API, the tracing processor records the spans, and the real vigil server stores them.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { after, before, beforeEach, describe, test } from "node:test";
 import { Budget, currentSignal, VigilHalt } from "../src/index.js";
 import { VigilTracingProcessor } from "../src/adapters/openai_agents.js";
 import { FakeLlmApi, type FakeTurn } from "./helpers/fake_llm_api.js";
@@ -35,6 +35,7 @@ else describe("the OpenAI Agents SDK against the real vigil server", () => {
     setTraceProcessors([new VigilTracingProcessor()]);
   });
   after(() => llm.stop());
+  beforeEach(() => llm.clear());
 
   const runner = (useResponses: boolean) =>
     new Runner({ modelProvider: new OpenAIProvider({ apiKey: "sk-test", baseURL: llm.openaiBaseUrl, useResponses }) });
@@ -97,7 +98,7 @@ else describe("the OpenAI Agents SDK against the real vigil server", () => {
   });
 
   test("a token budget aborts the run through currentSignal() after the call that exceeded it", async () => {
-    llm.queue(CALL_TOOL, ANSWER);
+    llm.queue(CALL_TOOL); // a second model call would fail the run with "no answer queued"
     const agent = new Agent({ name: "weather", model: "gpt-4o", tools: [getWeather] });
     const { error, execution, llm: calls } = await recorded(
       () => runner(true).run(agent, "Weather in Paris?", { signal: currentSignal() }),
@@ -107,6 +108,36 @@ else describe("the OpenAI Agents SDK against the real vigil server", () => {
     assert.equal((error as VigilHalt).trigger, "token_total");
     assert.equal(execution.status, "halted");
     assert.equal(calls.length, 1);
+  });
+
+  test("a failing tool is a failed tool_call; guardrails are validator results, failed when tripped", async () => {
+    llm.queue({ ...CALL_TOOL, toolCalls: [{ id: "call_2", name: "get_forecast", arguments: { city: "Paris" } }] }, ANSWER);
+    const getForecast = tool({
+      name: "get_forecast",
+      description: "The forecast for a city",
+      parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"], additionalProperties: false },
+      strict: true,
+      execute: async (): Promise<string> => {
+        throw new RangeError("forecast service down");
+      },
+    });
+    const guardrail = (name: string, tripped: boolean) => ({
+      name, runInParallel: false, execute: async () => ({ outputInfo: {}, tripwireTriggered: tripped }),
+    });
+    const agent = new Agent({ name: "weather", model: "gpt-4o", tools: [getForecast], inputGuardrails: [guardrail("on_topic", false)] });
+    const ok = await recorded(async () => (await runner(true).run(agent, "Forecast for Paris?")).finalOutput);
+    assert.equal(ok.result, "Sunny in Paris.");
+    assert.deepEqual(ok.tools.map((t) => [t.tool_name, t.status]), [["get_forecast", "failed"]]);
+    // The Agents SDK keeps the error itself out of its spans unless the tool has an errorFunction.
+    assert.equal(ok.tools[0].exception_type, "ToolCallError");
+    assert.ok(ok.tools[0].exception_message, "the span's error message is recorded");
+    assert.deepEqual(ok.events("validator_result").map((v) => [v.name, v.passed]), [["on_topic", true]]);
+
+    const strict = new Agent({ name: "weather", model: "gpt-4o", inputGuardrails: [guardrail("no_secrets", true)] });
+    const tripped = await recorded(async () => runner(true).run(strict, "the password is hunter2"));
+    assert.ok(tripped.error, "the tripwire stops the run");
+    assert.equal(tripped.llm.length, 0);
+    assert.deepEqual(tripped.events("validator_result").map((v) => [v.name, v.passed, v.message]), [["no_secrets", false, "tripwire triggered"]]);
   });
 
   test("outside a wrapped execution the processor records nothing", async () => {

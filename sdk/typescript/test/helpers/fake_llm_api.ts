@@ -168,6 +168,11 @@ export class FakeLlmApi {
     this.turns.push(...turns);
   }
 
+  /** Drops the turns no request took (so one test's leftovers cannot answer the next test). */
+  clear(): void {
+    this.turns.length = 0;
+  }
+
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
