@@ -140,6 +140,21 @@ else describe("the OpenAI Agents SDK against the real vigil server", () => {
     assert.deepEqual(tripped.events("validator_result").map((v) => [v.name, v.passed, v.message]), [["no_secrets", false, "tripwire triggered"]]);
   });
 
+  test("a step budget aborts the model call it has no room for", async () => {
+    llm.queue(CALL_TOOL); // a second call would fail the run with "no answer queued"
+    const agent = new Agent({ name: "weather", model: "gpt-4o", tools: [getWeather] });
+    const { error, execution, llm: calls, tools } = await recorded(
+      () => runner(true).run(agent, "Weather in Paris?", { signal: currentSignal() }),
+      new Budget({ maxSteps: 1 }),
+    );
+    // The model's request was under way: the client throws its own abort error, the halt its cause.
+    assert.ok((error as Error)?.cause instanceof VigilHalt, String(error));
+    assert.equal(execution.status, "halted");
+    assert.equal(execution.crash_signature, "halt:step_count");
+    assert.equal(calls.length, 1, "the refused call is not recorded");
+    assert.equal(tools.length, 1);
+  });
+
   test("outside a wrapped execution the processor records nothing", async () => {
     llm.queue(ANSWER);
     const agent = new Agent({ name: "plain", model: "gpt-4o" });

@@ -114,7 +114,8 @@ function spanError(error: { message: string; data?: AnyRecord }): Error {
  */
 export class VigilTracingProcessor {
   private readonly traces = new Map<string, Execution>();
-  private readonly open = new Map<string, { exec: Execution; started: number }>();
+  /** Open spans: their execution, start, and whether a halt was due when a model call began. */
+  private readonly open = new Map<string, { exec: Execution; started: number; refused: boolean }>();
 
   /** The execution a span belongs to: the one current where it runs, else its trace's. */
   private executionOf(traceId: string): Execution | undefined {
@@ -135,16 +136,18 @@ export class VigilTracingProcessor {
     try {
       const exec = this.executionOf(span.traceId);
       if (!exec || this.open.size >= MAX_OPEN_SPANS) return;
-      this.open.set(span.spanId, { exec, started: performance.now() });
       const data = span.spanData ?? {};
+      // A call point: a due halt (budget, remote) aborts the execution's signal; before a model
+      // call that includes a step budget with no room for it.
+      const modelCall = data.type === "generation" || data.type === "response";
+      const refused = (modelCall || data.type === "function") && dueHalt(exec, modelCall) !== undefined;
+      this.open.set(span.spanId, { exec, started: performance.now(), refused: refused && modelCall });
       if (data.type === "agent") {
         recordEvent(exec, "checkpoint", {
           name: "agent_start",
           metadata: toJsonSafe({ agent: data.name, tools: data.tools ?? [], handoffs: data.handoffs ?? [] }),
         });
       }
-      // A call point: a due halt (budget, remote) aborts the execution's signal.
-      if (data.type === "function" || data.type === "generation" || data.type === "response") dueHalt(exec);
     } catch {
       // telemetry must never break the agent
     }
@@ -154,6 +157,8 @@ export class VigilTracingProcessor {
     const entry = this.open.get(span.spanId);
     if (!entry) return;
     this.open.delete(span.spanId);
+    // A model call the halt aborted (the run's signal) was never made.
+    if (entry.refused && span.error) return;
     try {
       this.record(entry.exec, span, entry.started);
     } catch {
