@@ -126,9 +126,22 @@ constexpr int kWriteTimeoutSec = 10;
 // instead of a reset (server/http/connection.h).
 constexpr int kLingerTimeoutMs = 2000;
 constexpr size_t kLingerMaxBytes = 64u << 20;
-// NDJSON streams (exports, audit-log downloads) open at once. Each holds a reader connection and
-// its snapshot for as long as the client takes to read, so they are few; more get 503.
-constexpr int kMaxConcurrentStreams = 2;
+// NDJSON downloads open at once (docs/operations.md#download-slots); more get 503. Each holds an
+// HTTP worker for as long as its client takes to read, so they are few. A project's audit-log
+// downloads share kMaxProjectDownloads, at most kMaxDownloadsPerProject each, so one project's
+// slow readers leave the others room. The operator's downloads (project exports, which also hold
+// a reader connection and its snapshot throughout, and the admin audit log) have their own slots,
+// which projects cannot take.
+constexpr size_t kMaxProjectDownloads = 8;
+constexpr size_t kMaxDownloadsPerProject = 2;
+constexpr size_t kAdminDownloadSlots = 2;
+static_assert(kMaxDownloadsPerProject < kMaxProjectDownloads, "one project never takes them all");
+// Halt-stream shares (docs/operations.md#halt-stream-shares): the last quarter of VIGIL_SSE_MAX is
+// kept for projects holding fewer than 1 % of it, so projects at their per-project cap (a few of
+// them can add up to the total) never lock every other project out, while one large project still
+// gets its full per-project cap when nobody else needs the places.
+constexpr size_t kHaltStreamReserveDivisor = 4;
+constexpr size_t kHaltStreamSmallProjectDivisor = 100;
 // Retry-After on 503 "too many halt streams": slots free up as executions end or clients leave,
 // which takes longer than an overloaded queue (1 s) drains; an SDK retrying every second for a
 // full cap would only add load.
@@ -237,9 +250,22 @@ constexpr int64_t kWebhookMaxRetryDelayMs = 10LL * 3600 * 1000;
 constexpr int64_t kMaxQueuedPerWebhook = 1000;
 // Delivery log rows kept per webhook (oldest pruned).
 constexpr int64_t kWebhookLogRowsPerWebhook = 1000;
-// Sender threads: a slow receiver holds one for at most one attempt timeout.
-constexpr size_t kWebhookSenders = 4;
-// Due messages fetched per scan.
+// Sender threads: a slow receiver holds one for at most one attempt timeout. A project keeps at
+// most kWebhookSendersPerProject of them busy, so it takes eight projects with slow receivers to
+// occupy them all, and another project's message finds a free sender at once
+// (docs/operations.md#webhook-delivery-shares). Idle senders cost a parked thread each.
+constexpr size_t kWebhookSenders = 16;
+constexpr size_t kWebhookSendersPerProject = 2;
+static_assert(kWebhookSendersPerProject < kWebhookSenders, "one project never takes every sender");
+// POST /webhooks/{id}/test runs its attempt on a thread of its own, not an HTTP worker; a project
+// has at most kMaxWebhookTestsPerProject under way (429 past it) and the server
+// kMaxWebhookTestsInFlight (503), which bounds those threads. A test waits at most one attempt
+// timeout; most answer within a second, so a client is asked to retry after a few.
+constexpr size_t kMaxWebhookTestsPerProject = 2;
+constexpr size_t kMaxWebhookTestsInFlight = 32;
+constexpr int kWebhookTestRetryAfterSec = 5;
+// Due messages fetched per scan, at most kWebhookSendersPerProject per project (more could not be
+// sent at once), so one project's backlog never hides another's message from the scan.
 constexpr int64_t kWebhookScanBatch = 32;
 // The sender re-checks the outbox at least this often (it is also woken when a group is created).
 constexpr int64_t kWebhookPollMs = 500;

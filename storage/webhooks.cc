@@ -242,15 +242,20 @@ Result<std::vector<WebhookAttemptRow>> ListWebhookDeliveries(Txn& txn, int64_t p
 }
 
 Result<std::vector<DueWebhookMessage>> ListDueWebhookMessages(Txn& txn, int64_t now_ms,
-                                                              int64_t limit) {
+                                                              int64_t limit, int64_t per_project) {
+  // Ranked within each project first, so one project's backlog cannot fill the page.
   return SelectAll(txn.conn(),
-                   "SELECT o.project, p.project_id, o.id, o.delivery_id, o.event, o.failure_class,"
+                   "WITH due AS (SELECT id, ROW_NUMBER() OVER (PARTITION BY project"
+                   " ORDER BY next_attempt_at, id) AS pos FROM webhook_outbox"
+                   " WHERE next_attempt_at <= ?)"
+                   " SELECT o.project, p.project_id, o.id, o.delivery_id, o.event, o.failure_class,"
                    " o.signature, o.group_id, o.sample_execution_id, o.attempts, o.created_at,"
                    " o.next_attempt_at, o.detail, " VIGIL_WEBHOOK_COLUMNS
-                   " FROM webhook_outbox o JOIN project_webhooks w ON w.id = o.webhook"
+                   " FROM due JOIN webhook_outbox o ON o.id = due.id"
+                   " JOIN project_webhooks w ON w.id = o.webhook"
                    " JOIN projects p ON p.id = o.project"
-                   " WHERE o.next_attempt_at <= ? ORDER BY o.next_attempt_at, o.id LIMIT ?",
-                   ReadDueMessage, now_ms, limit);
+                   " WHERE due.pos <= ? ORDER BY o.next_attempt_at, o.id LIMIT ?",
+                   ReadDueMessage, now_ms, per_project, limit);
 }
 
 Result<std::optional<int64_t>> NextWebhookAttemptAt(Txn& txn) {

@@ -62,9 +62,10 @@ Result<std::vector<WebhookAttemptRow>> ListWebhookDeliveries(Txn& txn, int64_t p
 Result<int64_t> CountWebhookDeliveries(Txn& txn, int64_t project);
 
 // --- the sender's scans: cross-tenant by design (one sender serves every project) ---
-// Messages due at `now_ms`, earliest due first, at most `limit`, each with its webhook and project.
+// Messages due at `now_ms`, earliest due first, at most `limit` in all and the `per_project`
+// earliest of each project, each with its webhook and project.
 Result<std::vector<DueWebhookMessage>> ListDueWebhookMessages(Txn& txn, int64_t now_ms,
-                                                              int64_t limit);
+                                                              int64_t limit, int64_t per_project);
 // The earliest next attempt of any queued message; nullopt when the outbox is empty.
 Result<std::optional<int64_t>> NextWebhookAttemptAt(Txn& txn);
 // Messages waiting in the outbox, all projects (a metrics gauge).

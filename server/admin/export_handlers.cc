@@ -165,7 +165,7 @@ Status ExportProject(ReadTxn& txn, const AdminProject& p, int64_t now_ms, const 
 void ExportHandlers::Export(RequestContext& ctx) {
   auto p = FindAdminProject(store_, ctx);
   if (!p) return;
-  auto slot = AcquireStreamSlot();
+  auto slot = AcquireAdminStreamSlot();
   if (!slot) {
     return SendError(ctx, Status::Overloaded("too many exports in progress, retry later"));
   }

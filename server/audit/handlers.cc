@@ -34,7 +34,7 @@ Status ParseAuditFilter(const RequestContext& ctx, AuditFilter* f) {
 void AuditHandlers::Send(RequestContext& ctx, const AuditFilter& f) {
   const std::string format = ctx.Query("format");
   if (format == "ndjson") {
-    auto slot = AcquireStreamSlot();
+    auto slot = f.all_projects ? AcquireAdminStreamSlot() : AcquireProjectStreamSlot(f.project);
     if (!slot) {
       return SendError(ctx, Status::Overloaded("too many downloads in progress, retry later"));
     }

@@ -2,13 +2,25 @@
 
 #include <algorithm>
 
+#include "server/limits.h"
+
 namespace vigil {
+
+bool HaltRegistry::Admits(size_t total_open, size_t project_open, size_t max_total,
+                          size_t max_per_project) {
+  if (total_open >= max_total || project_open >= max_per_project) return false;
+  const size_t reserve = max_total / limits::kHaltStreamReserveDivisor;
+  if (total_open < max_total - reserve) return true;
+  return project_open < std::max<size_t>(1, max_total / limits::kHaltStreamSmallProjectDivisor);
+}
 
 Result<std::shared_ptr<HaltRegistry::Subscriber>> HaltRegistry::Subscribe(
     int64_t project, const std::string& execution_id) {
   std::lock_guard<std::mutex> lock(mu_);
   if (closed_) return Status::Overloaded("shutting down");
-  if (total_ >= max_total_ || per_project_[project] >= max_per_project_) {
+  const auto held = per_project_.find(project);
+  if (!Admits(total_, held == per_project_.end() ? 0 : held->second, max_total_,
+              max_per_project_)) {
     return Status::Overloaded("too many halt streams");
   }
   auto sub = std::make_shared<Subscriber>();

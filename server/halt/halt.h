@@ -28,7 +28,15 @@ class HaltRegistry {
   HaltRegistry(size_t max_total, size_t max_per_project)
       : max_total_(max_total), max_per_project_(max_per_project) {}
 
-  // Registers a stream. Unavailable ("too many halt streams") past either bound.
+  // Whether a project holding `project_open` of the `total_open` streams may open one more
+  // (docs/operations.md#halt-stream-shares): never past either bound, and the last
+  // max_total / limits::kHaltStreamReserveDivisor places only for a project holding fewer than
+  // max(1, max_total / limits::kHaltStreamSmallProjectDivisor). So a few projects at their cap
+  // cannot take every place, and a project with few streams can still open one.
+  static bool Admits(size_t total_open, size_t project_open, size_t max_total,
+                     size_t max_per_project);
+
+  // Registers a stream. Overloaded ("too many halt streams") when Admits says no.
   Result<std::shared_ptr<Subscriber>> Subscribe(int64_t project, const std::string& execution_id);
   void Unsubscribe(int64_t project, const std::string& execution_id,
                    const std::shared_ptr<Subscriber>& sub);

@@ -1,7 +1,8 @@
 #include "server/http/stream.h"
 
-#include <atomic>
+#include <mutex>
 
+#include "domain/shares.h"
 #include "server/http/drain.h"
 #include "server/http/log.h"
 #include "server/limits.h"
@@ -9,17 +10,46 @@
 namespace vigil {
 namespace {
 
-std::atomic<int> g_open_streams{0};
+// Download slots in use: the operator's, and the projects'.
+struct DownloadSlots {
+  std::mutex mu;
+  size_t admin = 0;
+  ProjectShares projects{limits::kMaxProjectDownloads, limits::kMaxDownloadsPerProject};
+};
+
+DownloadSlots& Slots() {
+  static DownloadSlots* slots = new DownloadSlots();  // never destroyed: streams may outlive main
+  return *slots;
+}
+
+// Non-null (a null shared_ptr tests false): points at the slots, runs `release` when dropped.
+template <typename Release>
+std::shared_ptr<void> SlotHandle(Release release) {
+  return std::shared_ptr<void>(&Slots(), [release](void*) {
+    std::lock_guard<std::mutex> lock(Slots().mu);
+    release(Slots());
+  });
+}
 
 }  // namespace
 
-std::shared_ptr<void> AcquireStreamSlot() {
-  if (g_open_streams.fetch_add(1) >= limits::kMaxConcurrentStreams) {
-    g_open_streams.fetch_sub(1);
-    return nullptr;
+std::shared_ptr<void> AcquireProjectStreamSlot(int64_t project) {
+  DownloadSlots& s = Slots();
+  {
+    std::lock_guard<std::mutex> lock(s.mu);
+    if (!s.projects.TryTake(project)) return nullptr;
   }
-  // Non-null (a null shared_ptr tests false): points at the counter, releases it when dropped.
-  return std::shared_ptr<void>(&g_open_streams, [](void*) { g_open_streams.fetch_sub(1); });
+  return SlotHandle([project](DownloadSlots& held) { held.projects.Give(project); });
+}
+
+std::shared_ptr<void> AcquireAdminStreamSlot() {
+  DownloadSlots& s = Slots();
+  {
+    std::lock_guard<std::mutex> lock(s.mu);
+    if (s.admin >= limits::kAdminDownloadSlots) return nullptr;
+    ++s.admin;
+  }
+  return SlotHandle([](DownloadSlots& held) { --held.admin; });
 }
 
 void SendNdjsonStream(const DrainSignal& drain, httplib::Response& res, std::shared_ptr<void> slot,

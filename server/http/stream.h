@@ -2,6 +2,7 @@
 // flat however much a project holds.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -17,9 +18,13 @@ class DrainSignal;
 // gone or the server is shutting down, and the producer should stop.
 using EmitLine = std::function<bool(std::string_view json)>;
 
-// One of the limits::kMaxConcurrentStreams stream slots, held while a body is written; nullptr
-// when all are taken. Taking it before any side effect lets a refused request leave no trace.
-std::shared_ptr<void> AcquireStreamSlot();
+// A download slot, held while a body is written; nullptr when none is free. Taking it before any
+// side effect lets a refused request leave no trace. A project's downloads draw on a pool shared by
+// every project, at most limits::kMaxDownloadsPerProject each; the operator's (exports, the admin
+// audit log) draw on their own limits::kAdminDownloadSlots, so projects never use them up
+// (docs/operations.md#download-slots).
+std::shared_ptr<void> AcquireProjectStreamSlot(int64_t project);
+std::shared_ptr<void> AcquireAdminStreamSlot();
 
 // Answers 200 `application/x-ndjson` whose body `produce` writes, on the thread that writes the
 // response (after the handler returns). `produce` opens its own read transactions: one for a

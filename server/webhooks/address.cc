@@ -24,6 +24,13 @@ bool PublicV4(uint32_t a) {  // host byte order
   if ((a & 0xFFFF0000u) == 0xA9FE0000u) return false;  // 169.254/16 (incl. 169.254.169.254)
   if ((a & 0xFFF00000u) == 0xAC100000u) return false;  // 172.16/12
   if ((a & 0xFFFF0000u) == 0xC0A80000u) return false;  // 192.168/16
+  // Special-purpose and documentation ranges (RFC 6890, RFC 5737, RFC 2544): nothing a receiver
+  // legitimately uses, and some networks route them internally.
+  if ((a & 0xFFFFFF00u) == 0xC0000000u) return false;  // 192.0.0/24 IETF protocol assignments
+  if ((a & 0xFFFFFF00u) == 0xC0000200u) return false;  // 192.0.2/24 TEST-NET-1
+  if ((a & 0xFFFE0000u) == 0xC6120000u) return false;  // 198.18/15 benchmarking
+  if ((a & 0xFFFFFF00u) == 0xC6336400u) return false;  // 198.51.100/24 TEST-NET-2
+  if ((a & 0xFFFFFF00u) == 0xCB007100u) return false;  // 203.0.113/24 TEST-NET-3
   if (a >= 0xE0000000u) return false;                  // multicast, reserved, broadcast
   return true;
 }
@@ -45,6 +52,12 @@ bool PublicV6(const unsigned char* b) {
   if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return false;  // fe80::/10 link-local
   if (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0) return false;  // fec0::/10 site-local (deprecated)
   if (b[0] == 0xff) return false;                           // multicast
+  // 2001::/32 (Teredo, which tunnels to an address it hides) and 2001:db8::/32 (documentation).
+  if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x00 && b[3] == 0x00) return false;
+  if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8) return false;
+  // 64:ff9b:1::/48, local-use NAT64 (RFC 8215): translated by the operator's own network.
+  static const unsigned char kLocalNat64[6] = {0, 0x64, 0xff, 0x9b, 0, 0x01};
+  if (std::memcmp(b, kLocalNat64, 6) == 0) return false;
   // Translation prefixes carry an IPv4 address: judge that one.
   static const unsigned char kNat64[12] = {0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
   if (std::memcmp(b, kNat64, 12) == 0) return PublicV4(V4At(b + 12));  // 64:ff9b::/96

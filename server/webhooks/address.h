@@ -33,7 +33,8 @@ struct WebhookUrl {
 Result<WebhookUrl> ParseWebhookUrl(std::string_view url);
 
 // Whether a webhook may be sent to this address: false for loopback, private, link-local, CGNAT,
-// unspecified, multicast, broadcast/reserved, cloud-metadata and IPv4-mapped/compatible forms.
+// unspecified, multicast, broadcast/reserved, special-purpose and documentation ranges,
+// cloud-metadata and IPv4-mapped/compatible forms (the list: docs/api.md#address-safety).
 bool IsPublicAddress(const sockaddr* addr);
 // The same for a numeric address in text form (false when it is not one).
 bool IsPublicAddressText(std::string_view ip);

@@ -9,6 +9,7 @@
 #include "domain/time_util.h"
 #include "server/audit/audit.h"
 #include "server/codec/resources.h"
+#include "server/http/server.h"
 #include "server/limits.h"
 #include "server/webhooks/address.h"
 #include "server/webhooks/webhooks.h"
@@ -222,6 +223,14 @@ void WebhookHandlers::Test(RequestContext& ctx) {
   if (id.size() > limits::kMaxIdBytes) {
     return SendError(ctx, Status::NotFound("webhook not found"));
   }
+  auto slot = webhooks_.AcquireTestSlot(ctx.auth.project);
+  if (!slot.ok()) {
+    ctx.res->set_header("Retry-After", std::to_string(limits::kWebhookTestRetryAfterSec));
+    return SendError(ctx, slot.status());
+  }
+  // The attempt may wait for a slow receiver up to the attempt timeout: this thread gives its
+  // place among the HTTP workers to a fresh one and answers when the attempt is done.
+  DetachWorkerForStream();
   auto r = webhooks_.SendTest(ctx.auth.project, ctx.auth.project_id, id, ctx.now_ms);
   if (!r.ok()) return SendError(ctx, r.status());
   if (!r.value()) return SendError(ctx, Status::NotFound("webhook not found"));

@@ -128,7 +128,9 @@ WebhookService::WebhookService(Store* store, const Config& config)
       allow_private_(config.webhook_allow_private),
       max_attempts_(config.webhook_max_attempts),
       max_age_ms_(config.webhook_max_age_hours * 3600 * 1000),
-      retry_base_ms_(config.webhook_retry_base_ms) {
+      retry_base_ms_(config.webhook_retry_base_ms),
+      busy_(limits::kWebhookSenders, limits::kWebhookSendersPerProject),
+      tests_(limits::kMaxWebhookTestsInFlight, limits::kMaxWebhookTestsPerProject) {
   std::error_code ec;
   if (std::filesystem::exists(kCaBundle, ec)) ca_file_ = kCaBundle;
 }
@@ -250,6 +252,32 @@ Result<WebhookService::Created> WebhookService::Create(int64_t project,
   if (!s.ok()) return s;
   out.row = std::move(row);
   return out;
+}
+
+Result<std::shared_ptr<void>> WebhookService::AcquireTestSlot(int64_t project) {
+  std::lock_guard<std::mutex> lock(tests_mu_);
+  if (!tests_.TryTake(project)) {
+    if (tests_.Held(project) >= limits::kMaxWebhookTestsPerProject) {
+      return Status::RateLimited("too many webhook tests in progress, retry later");
+    }
+    return Status::Overloaded("too many webhook tests in progress, retry later");
+  }
+  // Non-null (a null shared_ptr tests false); gives the place back when dropped.
+  return std::shared_ptr<void>(this, [this, project](void*) {
+    std::lock_guard<std::mutex> hold(tests_mu_);
+    tests_.Give(project);
+  });
+}
+
+const DueWebhookMessage* WebhookService::PickDue(const std::vector<DueWebhookMessage>& due,
+                                                 const std::set<int64_t>& in_flight,
+                                                 const ProjectShares& busy) {
+  const DueWebhookMessage* best = nullptr;
+  for (const auto& d : due) {
+    if (in_flight.count(d.message.row) != 0 || !busy.HasRoom(d.project)) continue;
+    if (best == nullptr || busy.Held(d.project) < busy.Held(best->project)) best = &d;
+  }
+  return best;
 }
 
 Result<std::optional<WebhookService::TestResult>> WebhookService::SendTest(
@@ -384,7 +412,8 @@ void WebhookService::SenderLoop() {
     std::optional<int64_t> next_at;
     Status s = store_->Read([&](ReadTxn& txn) {
       auto r = storage::ListDueWebhookMessages(
-          txn, now, limits::kWebhookScanBatch + static_cast<int64_t>(limits::kWebhookSenders));
+          txn, now, limits::kWebhookScanBatch + static_cast<int64_t>(limits::kWebhookSenders),
+          static_cast<int64_t>(limits::kWebhookSendersPerProject));
       if (!r.ok()) return r.status();
       due = std::move(r.value());
       auto n = storage::NextWebhookAttemptAt(txn);
@@ -393,13 +422,7 @@ void WebhookService::SenderLoop() {
       return Status::Ok();
     });
     if (!s.ok()) log::Warn("webhook outbox scan failed", {log::Str("error", s.message())});
-    const DueWebhookMessage* claimed = nullptr;
-    for (const auto& d : due) {
-      if (in_flight_.count(d.message.row) == 0) {
-        claimed = &d;
-        break;
-      }
-    }
+    const DueWebhookMessage* claimed = PickDue(due, in_flight_, busy_);
     if (claimed == nullptr) {
       int64_t wait_ms = limits::kWebhookPollMs;
       if (s.ok() && next_at && *next_at > now) wait_ms = std::min(wait_ms, *next_at - now);
@@ -409,9 +432,11 @@ void WebhookService::SenderLoop() {
     }
     const DueWebhookMessage job = *claimed;
     in_flight_.insert(job.message.row);
+    busy_.TryTake(job.project);  // PickDue chose a project with room
     lock.unlock();
     Process(job);
     lock.lock();
+    busy_.Give(job.project);
     in_flight_.erase(job.message.row);
   }
 }

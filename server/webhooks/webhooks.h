@@ -18,6 +18,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -27,6 +28,7 @@
 
 #include "domain/detection_rows.h"
 #include "domain/secret_box.h"
+#include "domain/shares.h"
 #include "domain/webhook.h"
 #include "server/app/config.h"
 #include "server/http/metrics.h"
@@ -102,6 +104,11 @@ class WebhookService {
     WebhookAttemptResult attempt;
     std::string payload;  // the body sent (JSON)
   };
+  // A place for one test send of `project` (docs/api.md#test-a-webhook), given back when the handle
+  // is dropped: RateLimited when the project has limits::kMaxWebhookTestsPerProject under way,
+  // Overloaded when the server has limits::kMaxWebhookTestsInFlight.
+  Result<std::shared_ptr<void>> AcquireTestSlot(int64_t project);
+
   // POST /webhooks/{id}/test: one synchronous attempt of a test message, logged. nullopt = no such
   // webhook in the project.
   Result<std::optional<TestResult>> SendTest(int64_t project, const std::string& project_id,
@@ -111,6 +118,14 @@ class WebhookService {
   // a larger Retry-After (≤ 10 h). Exposed for tests.
   static int64_t RetryDelayMs(int64_t base_ms, int64_t attempt, int64_t retry_after_ms,
                               double jitter01);
+
+  // The message a free sender takes from a scan `due` (earliest due first): one not in `in_flight`
+  // whose project has room in `busy`, of the project with the fewest attempts under way, so
+  // projects take turns (docs/operations.md#webhook-delivery-shares). nullptr when there is none.
+  // Exposed for tests.
+  static const DueWebhookMessage* PickDue(const std::vector<DueWebhookMessage>& due,
+                                          const std::set<int64_t>& in_flight,
+                                          const ProjectShares& busy);
 
  private:
   void SenderLoop();
@@ -152,8 +167,12 @@ class WebhookService {
   // must never wait for a sender. A wake-up lost to that race costs at most one poll interval.
   std::atomic<uint64_t> wake_gen_{0};
   std::set<int64_t> in_flight_;  // outbox rows being attempted
+  ProjectShares busy_;           // senders at work, per project
   std::vector<std::thread> senders_;
   std::thread watchdog_;
+
+  std::mutex tests_mu_;
+  ProjectShares tests_;  // test sends under way
 
   // Attempts under way, so the watchdog can cut one past its deadline and Stop can cut them all.
   struct Running {

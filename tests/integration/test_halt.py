@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from harness import DEV_KEY
+from harness import DEV_KEY, new_project_client
 
 
 class SseStream:
@@ -167,9 +167,34 @@ def test_stream_bounds_answer_503(make_server):
         st.close()
 
 
+def test_four_projects_at_their_stream_cap_leave_room_for_a_fifth(make_server):
+    # Four projects at a per-project cap of 10 would fill a total of 40; the reserve keeps the last
+    # quarter for projects holding few streams (docs/operations.md#halt-stream-shares).
+    s = make_server(env={"VIGIL_SSE_MAX_PER_PROJECT": "10", "VIGIL_SSE_MAX": "40",
+                         "VIGIL_TRUSTED_PROXY_HEADER": "X-Test-Client-IP"})
+    projects = [new_project_client(s, f"sse{i}-") for i in range(5)]
+    held = []
+    for p in projects[:4]:
+        while True:
+            st = SseStream(s.port, f"big-{len(held)}", key=p.info["api_key"])
+            if st.status != 200:
+                assert st.status == 503 and st.headers["retry-after"] == "5"
+                st.close()
+                break
+            held.append(st)
+    assert len(held) >= 30  # three projects at their cap, the fourth in the reserve
+    fifth = SseStream(s.port, "small-0", key=projects[4].info["api_key"])
+    assert fifth.status == 200 and next(fifth.frames()).startswith(": subscribed")
+    for st in held + [fifth]:
+        st.close()
+    for p in projects:
+        p.close()
+
+
 def test_streams_their_clients_closed_free_their_slots_within_a_second(make_server):
     # Keepalives at the default 15 s: only noticing the closed connections frees the slots in time.
-    s = make_server(env={"VIGIL_SSE_MAX_PER_PROJECT": "4", "VIGIL_SSE_MAX": "4"})
+    # A total of 8 keeps the project's four streams out of the reserve (docs/operations.md).
+    s = make_server(env={"VIGIL_SSE_MAX_PER_PROJECT": "4", "VIGIL_SSE_MAX": "8"})
     streams = [SseStream(s.port, f"gone-{i}") for i in range(4)]
     for st in streams:
         assert st.status == 200 and next(st.frames()).startswith(": subscribed")

@@ -215,7 +215,7 @@ TEST_CASE("DropGroupWebhookMessages drops the project's queued messages of that 
   enqueue(t.b, wb, "del-3", "g1");
   CHECK(t.Write([&](WriteTxn& txn) { return storage::DropGroupWebhookMessages(txn, t.a, "g1"); }) ==
         1);
-  auto due = t.Read([&](Txn& txn) { return storage::ListDueWebhookMessages(txn, 1000, 10); });
+  auto due = t.Read([&](Txn& txn) { return storage::ListDueWebhookMessages(txn, 1000, 10, 10); });
   std::vector<std::string> left;
   for (const DueWebhookMessage& d : due) left.push_back(d.message.delivery_id);
   std::sort(left.begin(), left.end());

@@ -29,7 +29,7 @@ struct WebhookStore : vigil::testing::TempStore {
     return Read([&](Txn& txn) { return storage::ListWebhookDeliveries(txn, project, row, 50); });
   }
   std::vector<DueWebhookMessage> Due(int64_t now) {
-    return Read([&](Txn& txn) { return storage::ListDueWebhookMessages(txn, now, 100); });
+    return Read([&](Txn& txn) { return storage::ListDueWebhookMessages(txn, now, 100, 100); });
   }
   // Records the attempt `a` on the webhook at `row` of `project`, keeping `max_log_rows`.
   void Record(int64_t project, int64_t row, const WebhookAttemptRow& a,
@@ -227,4 +227,31 @@ TEST_CASE("The sender's scans see every project's outbox; counts and prunes keep
   CHECK(t.Write([](WriteTxn& txn) { return storage::PruneDeliveries(txn, 30, 5); }) == 1);
   CHECK(t.Read([&](Txn& txn) { return storage::CountWebhookDeliveries(txn, t.a); }) == 1);
   CHECK(t.Read([&](Txn& txn) { return storage::CountWebhookDeliveries(txn, t.b); }) == 0);
+}
+
+TEST_CASE("A scan of due messages takes at most its share from each project's backlog") {
+  WebhookStore t;
+  const WebhookRow a1 = t.Create(t.a, "wh-a1");
+  const WebhookRow a2 = t.Create(t.a, "wh-a2");
+  const WebhookRow b1 = t.Create(t.b, "wh-b1");
+  t.Enqueue(t.a, a1.row, "del-a1", 10);
+  t.Enqueue(t.a, a1.row, "del-a2", 11);
+  t.Enqueue(t.a, a2.row, "del-a3", 12);
+  t.Enqueue(t.a, a2.row, "del-a4", 13);
+  t.Enqueue(t.b, b1.row, "del-b1", 20);  // due last of all
+  auto ids = [](const std::vector<DueWebhookMessage>& due) {
+    std::vector<std::string> out;
+    for (const auto& d : due) out.push_back(d.message.delivery_id);
+    return out;
+  };
+  auto scan = [&](int64_t limit, int64_t per_project) {
+    return ids(t.Read(
+        [&](Txn& txn) { return storage::ListDueWebhookMessages(txn, 100, limit, per_project); }));
+  };
+  CHECK(scan(2, 100) == std::vector<std::string>{"del-a1", "del-a2"});  // earliest first
+  CHECK(scan(2, 1) == std::vector<std::string>{"del-a1", "del-b1"});
+  CHECK(scan(10, 2) == std::vector<std::string>{"del-a1", "del-a2", "del-b1"});
+  CHECK(ids(t.Read([&](Txn& txn) {
+          return storage::ListDueWebhookMessages(txn, 15, 10, 2);
+        })).size() == 2);  // b's message is not due yet
 }

@@ -56,7 +56,7 @@ struct DetectionFixture {
   std::vector<WebhookMessage> Queued() {
     std::vector<WebhookMessage> out;
     for (const DueWebhookMessage& d :
-         t.Read([&](Txn& txn) { return storage::ListDueWebhookMessages(txn, now_ms, 100); })) {
+         t.Read([&](Txn& txn) { return storage::ListDueWebhookMessages(txn, now_ms, 100, 100); })) {
       out.push_back(d.message);
     }
     return out;

@@ -108,7 +108,8 @@ TEST_CASE_FIXTURE(LifecycleTest, "Muting a group drops the webhook messages it s
             return storage::EnqueueWebhookMessage(txn, a, hooks.value()[0].row, m, 10).status();
           }).ok());
   CHECK(Move(&DetectionHandlers::MuteGroup, "mute", "g1", key_a).status == 200);
-  CHECK(Read([&](Txn& txn) { return storage::ListDueWebhookMessages(txn, now_ms, 10); }).empty());
+  CHECK(
+      Read([&](Txn& txn) { return storage::ListDueWebhookMessages(txn, now_ms, 10, 10); }).empty());
 }
 
 TEST_CASE_FIXTURE(LifecycleTest, "Another project's group answers like a missing one, unchanged") {

@@ -217,3 +217,40 @@ TEST_CASE_FIXTURE(HaltTest, "a halt for an unknown id says to retry, with Retry-
   CHECK(StoredReason(a, "just-started").empty());
   CHECK(Audit(a, "halt.request").empty());
 }
+
+TEST_CASE("four projects at their halt-stream cap leave places for every other project") {
+  // The defaults: 2000 in total, 500 per project; the last 500 places are kept for projects
+  // holding fewer than 20 streams.
+  HaltRegistry registry(2000, 500);
+  size_t opened_by_big = 0;
+  for (int64_t project = 1; project <= 4; ++project) {
+    for (int i = 0; i < 500; ++i) {
+      if (registry.Subscribe(project, "run-" + std::to_string(i)).ok()) ++opened_by_big;
+    }
+  }
+  // Three fill the shared places; the fourth gets the reserve's share of a small project.
+  CHECK(opened_by_big == 1500 + 20);
+  CHECK_FALSE(registry.Subscribe(1, "one-more").ok());
+  CHECK_FALSE(registry.Subscribe(4, "one-more").ok());
+  // Every other project can still open its streams.
+  for (int64_t project = 5; project <= 8; ++project) {
+    CAPTURE(project);
+    for (int i = 0; i < 20; ++i) CHECK(registry.Subscribe(project, std::to_string(i)).ok());
+    CHECK_FALSE(registry.Subscribe(project, "past-the-reserve-share").ok());
+  }
+  CHECK(registry.open() == 1500 + 5 * 20);
+}
+
+TEST_CASE("the halt-stream reserve admits only projects holding few streams") {
+  CHECK(HaltRegistry::Admits(1499, 499, 2000, 500));
+  CHECK_FALSE(HaltRegistry::Admits(1499, 500, 2000, 500));  // the per-project cap
+  CHECK_FALSE(HaltRegistry::Admits(1500, 20, 2000, 500));   // in the reserve: not small
+  CHECK(HaltRegistry::Admits(1500, 19, 2000, 500));
+  CHECK(HaltRegistry::Admits(1999, 0, 2000, 500));
+  CHECK_FALSE(HaltRegistry::Admits(2000, 0, 2000, 500));  // the total
+  // A small total keeps at least one place per project in the reserve.
+  CHECK(HaltRegistry::Admits(3, 0, 4, 4));
+  CHECK_FALSE(HaltRegistry::Admits(3, 1, 4, 4));
+  // One project alone reaches its own cap when the total leaves room for it.
+  CHECK(HaltRegistry::Admits(499, 499, 2000, 500));
+}

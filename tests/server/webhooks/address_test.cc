@@ -118,6 +118,46 @@ TEST_CASE("Non-public addresses are refused (docs/api.md#address-safety)") {
   }
 }
 
+TEST_CASE("Special-purpose and documentation ranges are refused, each at both ends") {
+  struct Range {
+    const char* name;
+    const char* first;
+    const char* last;
+    const char* just_outside;  // the neighbouring public address
+  };
+  const Range ranges[] = {
+      {"192.0.0.0/24", "192.0.0.0", "192.0.0.255", "192.0.1.1"},
+      {"192.0.2.0/24", "192.0.2.0", "192.0.2.255", "192.0.3.1"},
+      {"198.18.0.0/15", "198.18.0.0", "198.19.255.255", "198.20.0.1"},
+      {"198.51.100.0/24", "198.51.100.0", "198.51.100.255", "198.51.101.1"},
+      {"203.0.113.0/24", "203.0.113.0", "203.0.113.255", "203.0.114.1"},
+      {"2001:db8::/32", "2001:db8::", "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", "2001:db9::1"},
+      {"2001::/32", "2001::1", "2001:0:ffff:ffff:ffff:ffff:ffff:ffff", "2001:1::1"},
+      {"64:ff9b:1::/48", "64:ff9b:1::8.8.8.8", "64:ff9b:1:ffff:ffff:ffff:ffff:ffff",
+       "64:ff9b:2::1"},
+  };
+  for (const Range& r : ranges) {
+    CAPTURE(r.name);
+    CHECK_FALSE(IsPublicAddressText(r.first));
+    CHECK_FALSE(IsPublicAddressText(r.last));
+    CHECK(IsPublicAddressText(r.just_outside));
+  }
+  // Embedded in the translation prefixes, the IPv4 ranges are refused as well.
+  CHECK_FALSE(IsPublicAddressText("64:ff9b::192.0.2.1"));
+  CHECK_FALSE(IsPublicAddressText("2002:cb00:7101::1"));  // 6to4 of 203.0.113.1
+}
+
+TEST_CASE("Documentation ranges resolve only when private addresses are allowed") {
+  for (const char* ip : {"192.0.2.10", "198.18.0.1", "2001:db8::1", "2001::1"}) {
+    CAPTURE(ip);
+    auto refused = ResolveWebhookHost(ip, false);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.status().code() == Code::kForbidden);
+    auto allowed = ResolveWebhookHost(ip, true);
+    CHECK(allowed.ok());
+  }
+}
+
 TEST_CASE("ResolveWebhookHost refuses loopback unless private addresses are allowed") {
   auto refused = ResolveWebhookHost("127.0.0.1", false);
   REQUIRE_FALSE(refused.ok());

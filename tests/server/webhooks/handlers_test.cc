@@ -7,11 +7,13 @@
 #include <doctest/doctest.h>
 
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
 #include "domain/secret_box.h"
 #include "server/app/config.h"
+#include "server/limits.h"
 #include "server/webhooks/message.h"
 #include "server/webhooks/webhooks.h"
 #include "storage/webhooks.h"
@@ -110,13 +112,13 @@ TEST_CASE_FIXTURE(WebhookTest, "create refuses a missing or malformed URL and un
   CHECK(CreateUrl("not a url").Error() == "url is not a valid URL");
   CHECK(CreateUrl("ftp://203.0.113.10/hook").Error() == "url must use http or https scheme");
   Reply cls =
-      Create(R"({"url":"https://203.0.113.10/hook","enabled_classes":["crashes","bogus"]})");
+      Create(R"({"url":"https://93.184.215.14/hook","enabled_classes":["crashes","bogus"]})");
   CHECK(cls.status == 400);
   CHECK(cls.Error() ==
         "unknown failure_class: bogus (valid: crashes, loops, tool_failures, validator_failures, "
         "drift, cost_velocity, prompt_injection)");
   Reply name =
-      Create(R"({"url":"https://203.0.113.10/hook","name":")" + std::string(201, 'n') + R"("})");
+      Create(R"({"url":"https://93.184.215.14/hook","name":")" + std::string(201, 'n') + R"("})");
   CHECK(name.Error() == "name longer than 200 bytes");
   CHECK(Create(R"({"url":42})").Error() == "invalid JSON: field \"url\" must be a string");
   CHECK(Stored(a).empty());
@@ -140,7 +142,7 @@ TEST_CASE_FIXTURE(WebhookTest, "create refuses private and loopback addresses un
 
 TEST_CASE_FIXTURE(WebhookTest, "the signing secret is answered once, stored sealed, never listed") {
   Reply r = Create(
-      R"({"url":"https://203.0.113.10/hook","name":"ops","enabled_classes":["loops","loops"]})");
+      R"({"url":"https://93.184.215.14/hook","name":"ops","enabled_classes":["loops","loops"]})");
   CHECK(r.status == 200);
   CHECK(r.Header("Cache-Control") == "no-store");
   const std::string id = r.Str("/webhook_id");
@@ -178,7 +180,7 @@ TEST_CASE_FIXTURE(WebhookTest, "the signing secret is answered once, stored seal
 TEST_CASE_FIXTURE(WebhookTest, "create needs a master key to seal the secret") {
   WebhookService unkeyed(store.get(), Config{});
   WebhookHandlers h(*store, unkeyed);
-  Reply r = Create(R"({"url":"https://203.0.113.10/hook"})", &h);
+  Reply r = Create(R"({"url":"https://93.184.215.14/hook"})", &h);
   CHECK(r.status == 503);
   CHECK(r.Error() == "webhook secrets need VIGIL_MASTER_KEY");
   CHECK(Stored(a).empty());
@@ -187,7 +189,7 @@ TEST_CASE_FIXTURE(WebhookTest, "create needs a master key to seal the secret") {
 TEST_CASE_FIXTURE(WebhookTest, "deleting another project's webhook is 404 like a missing one") {
   Reply theirs = Call(
       handlers, &WebhookHandlers::Create,
-      KeyRequest("POST", "/webhooks").As(key_b).Body(R"({"url":"https://203.0.113.10/hook"})"));
+      KeyRequest("POST", "/webhooks").As(key_b).Body(R"({"url":"https://93.184.215.14/hook"})"));
   REQUIRE(theirs.status == 200);
   const std::string id = theirs.Str("/webhook_id");
 
@@ -238,7 +240,7 @@ TEST_CASE_FIXTURE(WebhookTest, "a test to a refused address is logged as a faile
 }
 
 TEST_CASE_FIXTURE(WebhookTest, "another project's webhook has no deliveries and cannot be tested") {
-  Reply created = Create(R"({"url":"https://203.0.113.10/hook"})");
+  Reply created = Create(R"({"url":"https://93.184.215.14/hook"})");
   const std::string id = created.Str("/webhook_id");
   Reply log = Deliveries(id, key_b);
   CHECK(log.status == 404);
@@ -273,4 +275,67 @@ TEST_CASE_FIXTURE(WebhookTest, "a test delivery is signed with the secret shown 
   CHECK(log.Str("/deliveries/0/response_body") == "thanks");
   FlushAudit();
   CHECK(Audit(a, "webhook.test").size() == 1);
+}
+
+TEST_CASE_FIXTURE(WebhookTest, "test sends past the project's bound are 429 with Retry-After") {
+  Reply created = Create(R"({"url":"https://93.184.215.14/hook"})");
+  const std::string id = created.Str("/webhook_id");
+  {
+    auto first = service.AcquireTestSlot(a);
+    auto second = service.AcquireTestSlot(a);
+    REQUIRE(first.ok());
+    REQUIRE(second.ok());
+    Reply refused = Test(handlers, id, key_a);
+    CHECK(refused.status == 429);
+    CHECK(refused.Header("Retry-After") == "5");
+    CHECK(refused.Error() == "too many webhook tests in progress, retry later");
+    CHECK(service.AcquireTestSlot(b).ok());  // another project is not held back
+  }
+  // Finished tests give their places back.
+  CHECK(service.AcquireTestSlot(a).ok());
+}
+
+TEST_CASE_FIXTURE(WebhookTest, "test sends past the server's bound are 503, whatever the project") {
+  std::vector<std::shared_ptr<void>> held;
+  for (int64_t project = 1000; held.size() < limits::kMaxWebhookTestsInFlight; ++project) {
+    auto slot = service.AcquireTestSlot(project);
+    REQUIRE(slot.ok());
+    held.push_back(slot.value());
+  }
+  auto refused = service.AcquireTestSlot(a);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.status().code() == Code::kOverloaded);
+  held.pop_back();
+  CHECK(service.AcquireTestSlot(a).ok());
+}
+
+namespace {
+
+DueWebhookMessage DueFor(int64_t project, int64_t row) {
+  DueWebhookMessage d;
+  d.project = project;
+  d.message.row = row;
+  return d;
+}
+
+}  // namespace
+
+TEST_CASE("a free sender takes the due message of the project with the fewest attempts under way") {
+  // Project 1's backlog comes first in due order; project 2's message is due last.
+  const std::vector<DueWebhookMessage> due = {DueFor(1, 10), DueFor(1, 11), DueFor(2, 20)};
+  ProjectShares busy(16, 2);
+  std::set<int64_t> in_flight;
+  CHECK(WebhookService::PickDue(due, in_flight, busy)->message.row == 10);  // earliest first
+  busy.TryTake(1);
+  in_flight.insert(10);
+  CHECK(WebhookService::PickDue(due, in_flight, busy)->message.row == 20);  // project 2's turn
+  busy.TryTake(2);
+  in_flight.insert(20);
+  CHECK(WebhookService::PickDue(due, in_flight, busy)->message.row == 11);
+  busy.TryTake(1);
+  in_flight.insert(11);
+  CHECK(WebhookService::PickDue(due, in_flight, busy) == nullptr);
+  // A project at its share of the senders waits even when its messages are due.
+  const std::vector<DueWebhookMessage> more = {DueFor(1, 12), DueFor(3, 30)};
+  CHECK(WebhookService::PickDue(more, in_flight, busy)->message.row == 30);
 }
