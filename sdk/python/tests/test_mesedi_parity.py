@@ -2,8 +2,8 @@
 and accepts the documented call forms, and the calls send the events Mesedi's documentation
 describes. Our own earlier forms keep working beside them.
 
-The list below was written from Mesedi's public documentation (the package README and the SDK
-reference page), not from its source.
+The list below was written from Mesedi's public documentation (the package README, the SDK
+reference page and the public API list its package documents), not from its source.
 """
 
 import inspect
@@ -31,8 +31,14 @@ MESEDI_PYTHON_API = [
     (vigil, "emit_llm_call", [(("gpt-4o",), {"system_prompt": "s", "user_message": "u",
                                              "input_tokens": 1, "output_tokens": 1,
                                              "response_text": "r"})]),
-    (vigil, "Budget", [((), {})]),
+    (vigil, "Budget", [((), {}), ((), {"max_wall_clock_seconds": 60, "max_steps": 20,
+                                       "max_tokens_in": 10000, "max_tokens_out": 2000})]),
     (vigil, "Execution", []),
+    (vigil, "MesediHalt", []),
+    (vigil, "MesediClient", [((), {"api_key": "mesedi_sk_x",
+                                   "base_url": "http://localhost:8080"})]),
+    (vigil, "instrument_anthropic", [((), {})]),
+    (vigil, "instrument_openai", [((), {})]),
     (vigil_langchain, "MesediCallbackHandler", [((), {})]),
     (vigil_crewai, "instrument_crew", [((object(),), {})]),
 ]
@@ -110,3 +116,22 @@ def test_mesedi_helpers_are_silent_outside_an_execution(sdk):
     vigil.validator_result("loose", False, "m", "error")
     vigil.flush(timeout=5.0)
     assert sdk.events() == []
+
+
+def test_mesedi_halt_is_our_halt():
+    assert vigil.MesediHalt is vigil.VigilHalt
+    with pytest.raises(vigil.MesediHalt):
+        with vigil.wrap("halted", budget=vigil.Budget(max_steps=0)):
+            vigil.emit_llm_call("gpt-4o", input_tokens=1, output_tokens=1)
+
+
+def test_mesedi_client_ships_with_its_own_configuration(server):
+    client = vigil.MesediClient(api_key="mesedi_sk_client", base_url=server.url,
+                                flush_interval=0.02)
+    try:
+        assert client.config.api_key == "mesedi_sk_client"
+        assert client.config.base_url == server.url
+        assert client.flush(timeout=1.0) is True
+        assert client.stats()["dropped"] == 0
+    finally:
+        assert client.shutdown(timeout=1.0) is True

@@ -21,20 +21,27 @@ agent, except :class:`VigilHalt` when a budget is exhausted or a halt was reques
 """
 
 from ._budget import Budget
-from ._client import configure, flush, shutdown, stats
+from ._client import MesediClient, configure, flush, shutdown, stats
 from ._config import Config, VigilConfigError
 from ._context import canonical_json, context_sha256
 from ._calls import check_halt, checkpoint, current_execution, emit_llm_call, tool, validator_result
 from ._execution import Execution, wrap
 from ._halt import TRIGGERS, VigilHalt
+from ._instrument import (instrument_anthropic, instrument_openai, uninstrument_anthropic,
+                          uninstrument_openai)
 from ._pricing import estimate_cost_usd
 from ._signature import crash_signature
 from ._version import __version__
+
+#: The Mesedi SDK's name for :class:`VigilHalt`.
+MesediHalt = VigilHalt
 
 __all__ = [
     "Budget",
     "Config",
     "Execution",
+    "MesediClient",
+    "MesediHalt",
     "TRIGGERS",
     "VigilConfigError",
     "VigilHalt",
@@ -49,9 +56,13 @@ __all__ = [
     "emit_llm_call",
     "estimate_cost_usd",
     "flush",
+    "instrument_anthropic",
+    "instrument_openai",
     "shutdown",
     "stats",
     "tool",
+    "uninstrument_anthropic",
+    "uninstrument_openai",
     "validator_result",
     "wrap",
 ]

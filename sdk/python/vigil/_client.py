@@ -28,6 +28,32 @@ def _discard(item: Tuple[int, str, Dict[str, Any]]) -> None:
     pass
 
 
+class MesediClient(Client):
+    """An explicit client, under the Mesedi SDK's name: its own configuration (the arguments of
+    :func:`configure`) and its own shipper, independent of the process client that ``wrap``,
+    ``tool`` and the adapters record through."""
+
+    def __init__(self, api_key: Optional[str] = None, base_url: Optional[str] = None, *,
+                 allow_insecure_http: Optional[bool] = None, **options: Any):
+        super().__init__(resolve(api_key, base_url, allow_insecure_http, **options))
+
+    def flush(self, timeout: Optional[float] = None) -> bool:
+        """Block until this client's queue is delivered, at most ``timeout`` seconds."""
+        if self.shipper is None:
+            return True
+        return self.shipper.flush(self.config.shutdown_timeout if timeout is None else timeout)
+
+    def stats(self) -> Dict[str, int]:
+        """This client's shipper counters (see :func:`stats`)."""
+        return self.shipper.stats() if self.shipper is not None else {}
+
+    def shutdown(self, timeout: Optional[float] = None) -> bool:
+        """Deliver what is queued (bounded by ``timeout``) and stop this client's shipper."""
+        if self.shipper is None:
+            return True
+        return self.shipper.stop(self.config.shutdown_timeout if timeout is None else timeout)
+
+
 _client: Optional[Client] = None
 _lock = threading.Lock()
 

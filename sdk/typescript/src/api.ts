@@ -269,10 +269,23 @@ export interface ValidatorOptions {
   message?: string;
 }
 
-/** Records a `validator_result` event (an output check that passed or failed). A halt point. */
-export function validatorResult(name: string, passed: boolean, options: ValidatorOptions = {}): void {
+/**
+ * Records a `validator_result` event (an output check that passed or failed). A halt point.
+ * `validatorResult(name, passed, { message, severity })`, or positionally
+ * `validatorResult(name, passed, message, severity)` as the Mesedi Python SDK's `validator_result`.
+ */
+export function validatorResult(name: string, passed: boolean, options?: ValidatorOptions): void;
+export function validatorResult(name: string, passed: boolean, message: string, severity?: ValidatorOptions["severity"]): void;
+export function validatorResult(
+  name: string,
+  passed: boolean,
+  optionsOrMessage: ValidatorOptions | string = {},
+  severity?: ValidatorOptions["severity"],
+): void {
   const exec = currentExecution();
   if (!exec) return;
+  const options: ValidatorOptions =
+    typeof optionsOrMessage === "string" ? { message: optionsOrMessage, severity } : (optionsOrMessage ?? {});
   const payload: Record<string, unknown> = { name: truncate(String(name)), passed: passed === true };
   if (options.severity) payload.severity = options.severity;
   if (options.message !== undefined) payload.message = truncate(String(options.message));

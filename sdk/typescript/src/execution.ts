@@ -88,6 +88,12 @@ export class Execution {
     return this.controller.signal;
   }
 
+  /** The halt that aborted this execution's signal, once the signal was handed out and fired. */
+  get signalHalt(): VigilHalt | undefined {
+    const s = this.controller?.signal;
+    return s?.aborted && s.reason instanceof VigilHalt ? s.reason : undefined;
+  }
+
   /** Records a halt (first one wins) and fires the signal. Thrown at the next call point. */
   requestHalt(halt: VigilHalt): void {
     if (this.ended || this.halt) return;
@@ -273,6 +279,21 @@ export function recordCause(exec: Execution, error: unknown): void {
   }
 }
 
+/**
+ * The halt behind an error the agent threw: the VigilHalt itself, or the abort error a client
+ * raised because the halt aborted the signal it was given (`currentSignal()`): one that names the
+ * halt as its cause, or whose name or class says abort while this execution's signal is halted.
+ */
+function haltBehind(exec: Execution, error: unknown): VigilHalt | undefined {
+  if (error instanceof VigilHalt) return error;
+  if (error === null || typeof error !== "object") return undefined;
+  const e = error as { cause?: unknown; name?: unknown; constructor?: { name?: unknown } };
+  if (e.cause instanceof VigilHalt) return e.cause;
+  const halt = exec.signalHalt;
+  const abort = [e.name, e.constructor?.name].some((n) => typeof n === "string" && /abort/i.test(n));
+  return halt && abort ? halt : undefined;
+}
+
 /** Ends an execution: queues the end PATCH with status, duration, totals and crash signature. */
 export function endExecution(exec: Execution, error: unknown, threw: boolean): void {
   if (exec.ended) return;
@@ -282,11 +303,12 @@ export function endExecution(exec: Execution, error: unknown, threw: boolean): v
     let status = "completed";
     let signature: string | undefined;
     let haltReason: string | undefined;
+    const halt = threw ? haltBehind(exec, error) : undefined;
     if (threw) {
-      if (error instanceof VigilHalt) {
+      if (halt) {
         status = "halted";
-        signature = `halt:${error.trigger}`;
-        haltReason = error.reason;
+        signature = `halt:${halt.trigger}`;
+        haltReason = halt.reason;
       } else {
         status = "crashed";
         signature = crashSignature(error);

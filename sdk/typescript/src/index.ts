@@ -16,6 +16,8 @@ export {
 } from "./api.js";
 export type { WrapOptions, ToolOptions, LlmCall, ValidatorOptions } from "./api.js";
 export { canonicalJson, contextSha256 } from "./context.js";
+export { instrumentAnthropic } from "./adapters/anthropic.js";
+export type { MessagesClassLike } from "./adapters/anthropic.js";
 export { Budget } from "./budget.js";
 export type { BudgetOptions } from "./budget.js";
 export { VigilHalt } from "./halt.js";

@@ -153,6 +153,34 @@ test("wall_clock: the signal fires at the deadline and the next call point throw
   assert.ok(reason instanceof VigilHalt && reason.trigger === "wall_clock");
 });
 
+test("an abort error a client raises because the halt fired currentSignal() ends the run halted", async () => {
+  let id = "";
+  const agent = wrap(
+    async () => {
+      id = currentExecutionId() as string;
+      // What fetch and the LLM clients do with a signal that fires while they wait.
+      await new Promise((_, reject) => {
+        (currentSignal() as AbortSignal).addEventListener("abort", () => reject(new DOMException("This operation was aborted", "AbortError")));
+      });
+    },
+    { budget: new Budget({ maxWallClockSeconds: 0.02 }) },
+  );
+  await assert.rejects(agent(), (e) => e instanceof DOMException && e.name === "AbortError");
+  await flush();
+  const end = requestsOf(id).find((r) => r.method === "PATCH");
+  assert.equal(end?.body.status, "halted");
+  assert.equal(end?.body.crash_signature, "halt:wall_clock");
+  // An abort error without a halt behind it is an ordinary crash.
+  const own = wrap(async () => {
+    id = currentExecutionId() as string;
+    currentSignal();
+    throw new DOMException("gave up", "AbortError");
+  });
+  await assert.rejects(own(), (e) => e instanceof DOMException);
+  await flush();
+  assert.equal(requestsOf(id).find((r) => r.method === "PATCH")?.body.status, "crashed");
+});
+
 test("a tool call is a halt point: a due halt stops the tool from running", async () => {
   let ran = 0;
   const t = tool(function work() {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { FakeLlmApi } from "./helpers/fake_llm_api.js";
 import { FakeVigil } from "./helpers/fake_server.js";
 
 // The examples are compiled with the package and must run as documented (against a fake server).
@@ -13,8 +14,8 @@ before(async () => {
 });
 after(() => server.stop());
 
-function run(name: string, args: string[] = []): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...process.env, VIGIL_BASE_URL: server.baseUrl, VIGIL_API_KEY: `vigil_sk_example_${name}` };
+function run(name: string, args: string[] = [], extraEnv: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = { ...process.env, VIGIL_BASE_URL: server.baseUrl, VIGIL_API_KEY: `vigil_sk_example_${name}`, ...extraEnv };
   return new Promise((resolve) => {
     execFile(process.execPath, [`${EXAMPLES}${name}.js`, ...args], { env, timeout: 20_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
@@ -56,10 +57,29 @@ test("examples/remote_halt is halted through the halt stream", async () => {
   assert.match(r.stdout, /halted remotely: enough from the test/);
 });
 
-test("the adapter examples explain what to install when the client is missing", async () => {
-  for (const name of ["anthropic", "openai"]) {
-    const r = await run(name);
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^install (@anthropic-ai\/sdk|openai) to run this example/);
+test("the adapter examples record the client's call (run against a fake provider API)", async () => {
+  const llm = await new FakeLlmApi().start();
+  try {
+    llm.queue(
+      { api: "messages", model: "claude-haiku-4-5", text: "Logs like falling leaves", inputTokens: 30, outputTokens: 12 },
+      { api: "chat", model: "gpt-4o-mini", text: "L'agent a terminé sa tâche.", inputTokens: 25, outputTokens: 9 },
+    );
+    // The clients read their endpoint and key from these variables, as in production.
+    const env = {
+      ANTHROPIC_BASE_URL: llm.anthropicBaseUrl, ANTHROPIC_API_KEY: "sk-ant-example",
+      OPENAI_BASE_URL: llm.openaiBaseUrl, OPENAI_API_KEY: "sk-example",
+    };
+    const expected = [["anthropic", "claude-haiku-4-5", "Logs like falling leaves"], ["openai", "gpt-4o-mini", "L'agent a terminé sa tâche."]];
+    const runs = await Promise.all(expected.map(([name]) => run(name as string, [], env)));
+    for (const [i, [name, model, text]] of expected.entries()) {
+      const r = runs[i] as Awaited<ReturnType<typeof run>>;
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.trim(), text);
+      const [call] = mine(name as string).filter((q) => q.path === "/events").flatMap((q) => q.body).filter((e: { event_type: string }) => e.event_type === "llm_call");
+      assert.equal(call?.payload.model, model);
+      assert.equal(call?.payload.response_text, text);
+    }
+  } finally {
+    await llm.stop();
   }
 });

@@ -4,11 +4,15 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as vigil from "../src/index.js";
-import { configure, flush, tool, wrap } from "../src/index.js";
+import { checkpoint, configure, flush, instrumentAnthropic, tool, validatorResult, wrap } from "../src/index.js";
+import { FakeLlmApi } from "./helpers/fake_llm_api.js";
 import { useConfiguredServer } from "./helpers/fake_server.js";
+import { importUntyped } from "./helpers/untyped_import.js";
 
-// Every Mesedi TypeScript public name documented, with our export of the same name.
-const MESEDI_TYPESCRIPT_API = ["configure", "wrap", "tool", "flush"] as const;
+const { default: Anthropic } = await importUntyped("@anthropic-ai/sdk");
+
+// Every Mesedi TypeScript public function documented, with our export of the same name.
+const MESEDI_TYPESCRIPT_API = ["configure", "wrap", "tool", "flush", "checkpoint", "validatorResult", "instrumentAnthropic"] as const;
 
 const fake = useConfiguredServer("vigil_sk_test", 20);
 
@@ -74,4 +78,64 @@ test("our own forms still work: wrap(fn, options), wrap(options)(fn), tool(name,
 
 test("wrap refuses two functions rather than guessing", () => {
   assert.throws(() => (wrap as any)(() => 1, () => 2), TypeError);
+});
+
+function eventsSinceTestStart(): Array<Record<string, any>> {
+  return sentSinceTestStart("POST", "/events").flatMap((r) => r.body as unknown as Array<Record<string, any>>);
+}
+
+test("checkpoint(name, meta?) and validatorResult(name, passed, opts?) send the documented payloads", async () => {
+  await wrap(async () => {
+    checkpoint("after_retrieval", { documents: 5, used_cache: true });
+    checkpoint("bare");
+    validatorResult("non-empty", false, { message: "LLM returned empty content", severity: "critical" });
+    validatorResult("schema", true);
+    // The Mesedi Python SDK's positional order, accepted too.
+    validatorResult("length", false, "too short", "warning");
+    validatorResult("tone", false, "too formal");
+  })();
+  assert.equal(await flush(), true);
+  const events = eventsSinceTestStart();
+  assert.deepEqual(events.filter((e) => e.event_type === "checkpoint").map((e) => e.payload), [
+    { name: "after_retrieval", metadata: { documents: 5, used_cache: true } },
+    { name: "bare", metadata: {} },
+  ]);
+  assert.deepEqual(events.filter((e) => e.event_type === "validator_result").map((e) => e.payload), [
+    { name: "non-empty", passed: false, severity: "critical", message: "LLM returned empty content" },
+    { name: "schema", passed: true },
+    { name: "length", passed: false, severity: "warning", message: "too short" },
+    { name: "tone", passed: false, message: "too formal" },
+  ]);
+});
+
+test("the Mesedi import paths resolve: the package root and integrations/vercel_ai", async () => {
+  const root = await import("vigil-sdk");
+  for (const name of MESEDI_TYPESCRIPT_API) assert.equal(typeof root[name], "function", name);
+  const vercel = await import("vigil-sdk/integrations/vercel_ai");
+  assert.equal(typeof vercel.wrapGenerateText, "function");
+});
+
+test("instrumentAnthropic(Messages) and instrumentAnthropic() instrument every client of the installed @anthropic-ai/sdk", async () => {
+  const llm = await new FakeLlmApi().start();
+  try {
+    llm.queue(
+      { model: "claude-haiku-4-5", text: "one", inputTokens: 10, outputTokens: 2 },
+      { model: "claude-haiku-4-5", text: "two", inputTokens: 11, outputTokens: 3 },
+    );
+    instrumentAnthropic(Anthropic.Messages);
+    await instrumentAnthropic(); // the same class, found by import: no second patch
+    const ask = (text: string) =>
+      new Anthropic({ apiKey: "sk-ant-test", baseURL: llm.anthropicBaseUrl }).messages.create({
+        model: "claude-haiku-4-5", max_tokens: 10, messages: [{ role: "user", content: text }],
+      });
+    await wrap(async () => {
+      await ask("first");
+      await ask("second");
+    })();
+    assert.equal(await flush(), true);
+    const calls = eventsSinceTestStart().filter((e) => e.event_type === "llm_call").map((e) => e.payload);
+    assert.deepEqual(calls.map((c) => [c.user_message, c.response_text, c.input_tokens]), [["first", "one", 10], ["second", "two", 11]]);
+  } finally {
+    await llm.stop();
+  }
 });

@@ -1,15 +1,10 @@
 import assert from "node:assert/strict";
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { execFileSync, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import {
   Budget,
   checkpoint,
-  configure,
   currentExecutionId,
   emitLlmCall,
   flush,
@@ -19,102 +14,14 @@ import {
   wrap,
 } from "../src/index.js";
 import { sleep } from "./helpers/fake_server.js";
+import { KEY, SKIP_WITHOUT_BIN, useRealVigil, VIGIL_BIN } from "./helpers/real_vigil.js";
 
-// End to end against the real server: set VIGIL_BIN to the vigil binary (e.g. build/vigil). The
-// suite starts it on a free loopback port with a fresh database and the dev bootstrap, and reads
-// back through the API what the SDK sent. Skipped only when VIGIL_BIN is unset.
+// End to end against the real server (test/helpers/real_vigil.ts): it reads back through the API
+// what the SDK sent. Skipped only when VIGIL_BIN is unset.
 
-const BIN = process.env.VIGIL_BIN;
-const KEY = "vigil_sk_sdk_ts_e2e_key";
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-
-if (!BIN) test("against the real vigil server", { skip: "VIGIL_BIN is not set (path to the vigil binary)" }, () => {});
+if (!VIGIL_BIN) test("against the real vigil server", { skip: SKIP_WITHOUT_BIN }, () => {});
 else describe("against the real vigil server", () => {
-  let dir = "";
-  let port = 0;
-  let proc: ChildProcess | undefined;
-  let log = "";
-  const base = () => `http://127.0.0.1:${port}`;
-
-  async function startServer(): Promise<void> {
-    log = "";
-    proc = spawn(BIN as string, [], {
-      env: {
-        ...process.env,
-        VIGIL_PORT: String(port),
-        VIGIL_BIND: "127.0.0.1",
-        VIGIL_DB: join(dir, "v.db"),
-        VIGIL_DEV: "1",
-        VIGIL_DEV_KEY: KEY,
-        VIGIL_LOG_LEVEL: "warn",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    proc.stdout?.on("data", (d) => (log += d));
-    proc.stderr?.on("data", (d) => (log += d));
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      try {
-        const res = await fetch(`${base()}/health`);
-        if (res.status === 200) return;
-      } catch {
-        // not listening yet
-      }
-      if (proc.exitCode !== null) throw new Error(`vigil exited with ${proc.exitCode}:\n${log}`);
-      if (Date.now() > deadline) throw new Error(`vigil did not become healthy:\n${log}`);
-      await sleep(50);
-    }
-  }
-
-  async function stopServer(): Promise<void> {
-    const p = proc;
-    proc = undefined;
-    if (!p || p.exitCode !== null) return;
-    const exited = new Promise((r) => p.once("exit", r));
-    p.kill("SIGTERM");
-    const killer = setTimeout(() => p.kill("SIGKILL"), 15_000);
-    await exited;
-    clearTimeout(killer);
-  }
-
-  async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-    const res = await fetch(base() + path, {
-      method,
-      headers: { Authorization: `Bearer ${KEY}`, "Content-Type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, json: await res.json() };
-  }
-
-  async function detail(id: string) {
-    const r = await api("GET", `/executions/${id}`);
-    assert.equal(r.status, 200, JSON.stringify(r.json));
-    return r.json;
-  }
-
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), "vigil-sdk-e2e-"));
-    port = await freePort();
-    await startServer();
-    configure({ baseUrl: base(), apiKey: KEY, flushIntervalMs: 20, retryBaseDelayMs: 50, maxRetryDelayMs: 500 });
-  });
-
-  after(async () => {
-    await flush(2000);
-    await stopServer();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const server = useRealVigil();
 
   test("a wrapped agent run appears with its events, tokens and status", async () => {
     let id = "";
@@ -136,7 +43,7 @@ else describe("against the real vigil server", () => {
     assert.equal(await agent("what is vigil?"), "answer");
     assert.equal(await flush(5000), true);
 
-    const d = await detail(id);
+    const d = await server.detail(id);
     assert.equal(d.ok, true);
     assert.equal(typeof d.execution, "object");
     assert.ok(Array.isArray(d.events));
@@ -178,7 +85,7 @@ else describe("against the real vigil server", () => {
     });
     for (let i = 0; i < 2; i++) await assert.rejects(agent(), SyntaxError);
     assert.equal(await flush(5000), true);
-    const [a, b] = [await detail(ids[0] as string), await detail(ids[1] as string)];
+    const [a, b] = [await server.detail(ids[0] as string), await server.detail(ids[1] as string)];
     assert.equal(a.execution.status, "crashed");
     assert.match(a.execution.crash_signature, /^[0-9a-f]{16}$/);
     assert.equal(a.execution.crash_signature, b.execution.crash_signature);
@@ -207,7 +114,7 @@ else describe("against the real vigil server", () => {
     );
     await assert.rejects(agent(), (e) => e instanceof VigilHalt && e.trigger === "step_count");
     assert.equal(await flush(5000), true);
-    const d = await detail(id);
+    const d = await server.detail(id);
     assert.equal(d.execution.status, "halted");
     assert.equal(d.execution.crash_signature, "halt:step_count");
     assert.equal(d.execution.halt_reason, "step budget exceeded: 4 llm calls > 3");
@@ -230,18 +137,18 @@ else describe("against the real vigil server", () => {
     const outcome = assert.rejects(run, (e) => e instanceof VigilHalt && e.trigger === "remote_signal" && e.reason === "stop from e2e");
     while (!id) await sleep(5);
     await flush(5000); // the execution exists before it is halted
-    const h = await api("POST", `/executions/${id}/halt`, { reason: "stop from e2e" });
+    const h = await server.api("POST", `/executions/${id}/halt`, { reason: "stop from e2e" });
     assert.equal(h.status, 200, JSON.stringify(h.json));
     await outcome;
     assert.equal(await flush(5000), true);
-    const d = await detail(id);
+    const d = await server.detail(id);
     assert.equal(d.execution.status, "halted");
     assert.equal(d.execution.crash_signature, "halt:remote_signal");
     assert.equal(d.execution.halt_reason, "stop from e2e");
   });
 
   test("with the server down the agent runs on, and its data arrives once the server is back", async () => {
-    await stopServer();
+    await server.stop();
     let id = "";
     const agent = wrap(async () => {
       id = currentExecutionId() as string;
@@ -251,16 +158,16 @@ else describe("against the real vigil server", () => {
     });
     assert.equal(await agent(), "still fine");
     assert.equal(await flush(300), false);
-    await startServer();
+    await server.start();
     assert.equal(await flush(10_000), true);
-    const d = await detail(id);
+    const d = await server.detail(id);
     assert.equal(d.execution.status, "completed");
     assert.equal(d.events.length, 2);
   });
 
   test("the halt command examples/remote_halt prints stops it at once", async () => {
     const example = fileURLToPath(new URL("../examples/remote_halt.js", import.meta.url));
-    const env = { ...process.env, VIGIL_BASE_URL: base(), VIGIL_API_KEY: KEY };
+    const env = { ...process.env, VIGIL_BASE_URL: server.baseUrl, VIGIL_API_KEY: KEY };
     const child = spawn(process.execPath, [example, "30"], { env, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     child.stdout?.on("data", (d) => (out += d));

@@ -19,7 +19,7 @@ from typing import Any, Dict
 from ._common import (field, last_user_message, patch_create, request_digest, text_of,
                       unpatch_create)
 
-__all__ = ["instrument", "uninstrument"]
+__all__ = ["instrument", "instrument_class", "uninstrument", "uninstrument_class"]
 
 
 def _request(kwargs: Dict[str, Any]) -> Dict[str, Any]:
@@ -65,3 +65,12 @@ def instrument(client: Any) -> Any:
 def uninstrument(client: Any) -> Any:
     unpatch_create(client.messages)
     return client
+
+
+def instrument_class(messages_class: Any) -> None:
+    """Instrument ``create`` of a ``Messages`` class (every client's ``messages``). Idempotent."""
+    patch_create(messages_class, _request, _response)
+
+
+def uninstrument_class(messages_class: Any) -> None:
+    unpatch_create(messages_class)

@@ -9,6 +9,10 @@
  * Every `client.messages.create(...)` made inside a wrapped execution then records an `llm_call`
  * (model, system prompt, last user message, response text, input/output tokens, latency, or the
  * error of a failed call). Streams (`stream: true`) are recorded once iterated to the end.
+ *
+ * The Mesedi SDK's forms work too: `await instrumentAnthropic()` instruments every client of the
+ * installed `@anthropic-ai/sdk` (its `Messages` class), `instrumentAnthropic(Messages)` every
+ * instance of a given class.
  */
 import {
   lastUserMessage,
@@ -77,8 +81,41 @@ const shape: LlmCallShape = {
   },
 };
 
-/** Instruments `client.messages.create` in place (idempotent) and returns the client. */
-export function instrumentAnthropic<T extends AnthropicLike>(client: T): T {
-  patchMethod((client as unknown as AnyRecord)?.messages, "create", shape, "instrumentAnthropic");
-  return client;
+/** A class whose instances have `create` (the client's `Messages`). */
+export interface MessagesClassLike {
+  prototype: { create: (...args: never[]) => unknown };
+}
+
+/** The `Messages` class of the installed `@anthropic-ai/sdk` (its ES module, the one `import` gives). */
+async function installedMessagesClass(): Promise<MessagesClassLike> {
+  const name = "@anthropic-ai/sdk"; // a variable: the client is not a dependency of this package
+  let sdk: AnyRecord;
+  try {
+    sdk = (await import(name)) as AnyRecord;
+  } catch {
+    throw new TypeError("instrumentAnthropic(): @anthropic-ai/sdk is not installed; pass a client instead");
+  }
+  const messages = sdk.default?.Messages ?? sdk.Messages;
+  if (typeof messages !== "function") throw new TypeError("instrumentAnthropic(): @anthropic-ai/sdk has no Messages class");
+  return messages as MessagesClassLike;
+}
+
+function patchClass(cls: MessagesClassLike): void {
+  patchMethod((cls as AnyRecord).prototype, "create", shape, "instrumentAnthropic");
+}
+
+/**
+ * Instruments `create` in place (idempotent): of a client's `messages` (the client is returned),
+ * of every instance of a `Messages` class, or, without an argument, of the installed
+ * `@anthropic-ai/sdk`'s `Messages` class (resolved asynchronously: await the promise before the
+ * first call).
+ */
+export function instrumentAnthropic<T extends AnthropicLike>(client: T): T;
+export function instrumentAnthropic(messagesClass: MessagesClassLike): void;
+export function instrumentAnthropic(): Promise<void>;
+export function instrumentAnthropic<T extends AnthropicLike>(target?: T | MessagesClassLike): T | void | Promise<void> {
+  if (target === undefined) return installedMessagesClass().then(patchClass);
+  if (typeof target === "function") return patchClass(target);
+  patchMethod((target as unknown as AnyRecord)?.messages, "create", shape, "instrumentAnthropic");
+  return target as T;
 }

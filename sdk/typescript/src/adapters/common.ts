@@ -76,6 +76,15 @@ export function lastUserMessage(messages: unknown): string {
   return "";
 }
 
+/** The text of the `system` and `developer` messages of a chat request, joined by newlines. */
+export function systemMessages(messages: unknown): string {
+  if (!Array.isArray(messages)) return "";
+  return messages
+    .filter((m: AnyRecord) => m && (m.role === "system" || m.role === "developer"))
+    .map((m: AnyRecord) => textOf(m.content))
+    .join("\n");
+}
+
 /** `contextSha256` of a request, or undefined when it holds something JSON cannot represent. */
 export function requestDigest(model: unknown, messages: unknown, tools: unknown): string | undefined {
   try {

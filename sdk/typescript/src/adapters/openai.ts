@@ -6,10 +6,11 @@
  *     import { instrumentOpenAI } from "vigil-sdk/openai";
  *     const client = instrumentOpenAI(new OpenAI());
  *
- * Every `client.chat.completions.create(...)` made inside a wrapped execution then records an
- * `llm_call` (model, system/developer prompt, last user message, response text, prompt/completion
- * tokens, latency, or the error of a failed call). Streams (`stream: true`) are recorded once
- * iterated to the end; their tokens need `stream_options: { include_usage: true }`.
+ * Every `client.chat.completions.create(...)` and `client.responses.create(...)` made inside a
+ * wrapped execution then records an `llm_call` (model, system/developer prompt or instructions,
+ * last user message, response text, input/output tokens with their cached and reasoning parts,
+ * latency, or the error of a failed call). Streams (`stream: true`) are recorded once iterated to
+ * the end; chat completion streams report tokens only with `stream_options: { include_usage: true }`.
  */
 import {
   lastUserMessage,
@@ -18,6 +19,7 @@ import {
   optionalCount,
   patchMethod,
   requestDigest,
+  systemMessages,
   textOf,
   type AnyRecord,
   type LlmCallShape,
@@ -26,20 +28,13 @@ import {
 /** The part of an OpenAI client the adapter uses. */
 export interface OpenAILike {
   chat: { completions: { create: (...args: never[]) => unknown } };
-}
-
-function systemPrompt(messages: unknown): string {
-  if (!Array.isArray(messages)) return "";
-  return messages
-    .filter((m: AnyRecord) => m && (m.role === "system" || m.role === "developer"))
-    .map((m: AnyRecord) => textOf(m.content))
-    .join("\n");
+  responses?: { create: (...args: never[]) => unknown };
 }
 
 const shape: LlmCallShape = {
   request: (p) => ({
     model: modelName(p.model),
-    systemPrompt: systemPrompt(p.messages),
+    systemPrompt: systemMessages(p.messages),
     userMessage: lastUserMessage(p.messages),
     // The whole request: system/developer and tool messages are in `messages` already.
     contextSha256: requestDigest(p.model, p.messages, p.tools),
@@ -69,8 +64,61 @@ const shape: LlmCallShape = {
   },
 };
 
-/** Instruments `client.chat.completions.create` in place (idempotent) and returns the client. */
+/** The Responses API's input as chat messages: a string is one user message. */
+function responsesMessages(instructions: unknown, input: unknown): unknown[] {
+  const items = typeof input === "string" ? [{ role: "user", content: input }] : Array.isArray(input) ? input : [];
+  if (instructions === undefined || instructions === null || instructions === "") return items;
+  return [{ role: "system", content: instructions }, ...items];
+}
+
+/** The text of a Responses API answer: `output_text` when the client added it, else the output's text parts. */
+function responsesText(r: AnyRecord): string | undefined {
+  if (typeof r.output_text === "string") return r.output_text;
+  if (!Array.isArray(r.output)) return undefined;
+  return r.output
+    .filter((item: AnyRecord) => item && item.type === "message")
+    .map((item: AnyRecord) => textOf(item.content))
+    .join("");
+}
+
+function responsesUsage(usage: AnyRecord | undefined) {
+  return {
+    inputTokens: num(usage?.input_tokens),
+    outputTokens: num(usage?.output_tokens),
+    cachedInputTokens: optionalCount(usage?.input_tokens_details?.cached_tokens),
+    reasoningTokens: optionalCount(usage?.output_tokens_details?.reasoning_tokens),
+  };
+}
+
+const responsesShape: LlmCallShape = {
+  request: (p) => ({
+    model: modelName(p.model),
+    systemPrompt: textOf(p.instructions),
+    userMessage: typeof p.input === "string" ? p.input : lastUserMessage(p.input),
+    contextSha256: requestDigest(p.model, responsesMessages(p.instructions, p.input), p.tools),
+  }),
+  response: (r) => ({ model: modelName(r.model), responseText: responsesText(r), ...responsesUsage(r.usage) }),
+  addChunk: (totals, ev) => {
+    if (ev.type === "response.output_text.delta" && typeof ev.delta === "string") totals.text += ev.delta;
+    else if (ev.type === "response.completed" && ev.response) {
+      if (typeof ev.response.model === "string") totals.model = ev.response.model;
+      const u = responsesUsage(ev.response.usage);
+      totals.tokensIn = u.inputTokens;
+      totals.tokensOut = u.outputTokens;
+      totals.tokensCached = u.cachedInputTokens;
+      totals.tokensReasoning = u.reasoningTokens;
+      if (!totals.text) totals.text = responsesText(ev.response) ?? "";
+    }
+  },
+};
+
+/**
+ * Instruments `client.chat.completions.create` and, when the client has it,
+ * `client.responses.create` in place (idempotent) and returns the client.
+ */
 export function instrumentOpenAI<T extends OpenAILike>(client: T): T {
-  patchMethod((client as unknown as AnyRecord)?.chat?.completions, "create", shape, "instrumentOpenAI");
+  const c = client as unknown as AnyRecord;
+  patchMethod(c?.chat?.completions, "create", shape, "instrumentOpenAI");
+  if (typeof c?.responses?.create === "function") patchMethod(c.responses, "create", responsesShape, "instrumentOpenAI");
   return client;
 }

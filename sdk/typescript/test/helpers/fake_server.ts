@@ -24,6 +24,23 @@ export interface ScriptedResponse {
   times?: number;
 }
 
+/** Listens on 127.0.0.1:`port` (0 = a free one); the port, once listening. */
+export async function listenLocal(server: Server, port = 0): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => resolve());
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+/** Stops listening and drops every connection. */
+export async function closeServer(server: Server): Promise<void> {
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
 /**
  * A stand-in for the Vigil server, on 127.0.0.1 and a free port: records every request, answers
  * the ingestion routes as the protocol says (unless scripted otherwise) and serves halt streams
@@ -45,12 +62,8 @@ export class FakeVigil {
   async start(port = 0): Promise<this> {
     const server = createServer((req, res) => this.handle(req, res));
     server.keepAliveTimeout = 1000;
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(port, "127.0.0.1", () => resolve());
-    });
+    this.port = await listenLocal(server, port);
     this.server = server;
-    this.port = (server.address() as AddressInfo).port;
     return this;
   }
 
@@ -61,10 +74,7 @@ export class FakeVigil {
     if (!server) return;
     for (const list of this.streams.values()) for (const r of list) r.destroy();
     this.streams.clear();
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    await closeServer(server);
   }
 
   /** Answers the next matching request(s) with `r` instead of the normal answer. */
