@@ -26,3 +26,5 @@ export { VigilConfigError } from "./config.js";
 export type { ConfigureOptions } from "./config.js";
 export type { ShipperStats } from "./shipper.js";
 export { SDK_VERSION } from "./version.js";
+export { MesediClient, EventType, Status } from "./mesedi.js";
+export type { Event, EventInput, Execution, MesediClientOptions } from "./mesedi.js";

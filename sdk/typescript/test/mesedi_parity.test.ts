@@ -2,17 +2,21 @@
 // (the npm README and the SDK reference page, not its source) compiles against our types and
 // sends what the documentation describes. Our own forms keep working beside them.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
 import * as vigil from "../src/index.js";
 import { checkpoint, configure, flush, instrumentAnthropic, tool, validatorResult, wrap } from "../src/index.js";
 import { FakeLlmApi } from "./helpers/fake_llm_api.js";
-import { useConfiguredServer } from "./helpers/fake_server.js";
+import { FakeVigil, useConfiguredServer } from "./helpers/fake_server.js";
 import { importUntyped } from "./helpers/untyped_import.js";
 
 const { default: Anthropic } = await importUntyped("@anthropic-ai/sdk");
 
 // Every Mesedi TypeScript public function documented, with our export of the same name.
-const MESEDI_TYPESCRIPT_API = ["configure", "wrap", "tool", "flush", "checkpoint", "validatorResult", "instrumentAnthropic"] as const;
+const MESEDI_TYPESCRIPT_API = ["configure", "wrap", "tool", "flush", "checkpoint", "validatorResult", "instrumentAnthropic", "MesediClient"] as const;
+// Its documented enum-style constants; `Event` and `Execution` are types, checked by the compiler below.
+const MESEDI_TYPESCRIPT_CONSTANTS = ["EventType", "Status"] as const;
 
 const fake = useConfiguredServer("vigil_sk_test", 20);
 
@@ -24,6 +28,83 @@ function sentSinceTestStart(method: string, path: string) {
 
 test("every documented Mesedi name is exported as a function", () => {
   for (const name of MESEDI_TYPESCRIPT_API) assert.equal(typeof vigil[name], "function", name);
+});
+
+test("every documented Mesedi constant is exported as a frozen-shape object of strings", () => {
+  for (const name of MESEDI_TYPESCRIPT_CONSTANTS) {
+    assert.equal(typeof vigil[name], "object", name);
+    for (const v of Object.values(vigil[name])) assert.equal(typeof v, "string", name);
+  }
+});
+
+// The backticked names of a markdown table cell.
+function codeNames(cell: string): string[] {
+  return [...cell.matchAll(/`([a-z_]+)`/g)].map((m) => m[1] as string);
+}
+
+const PROTOCOL = readFileSync(fileURLToPath(new URL("../../../../docs/protocol.md", import.meta.url)), "utf8");
+
+test("EventType holds exactly the event types docs/protocol.md gives a meaning", () => {
+  const section = PROTOCOL.split("## Event types and payloads")[1]?.split("\n## ")[0] ?? "";
+  const documented = section
+    .split("\n")
+    .filter((line) => line.startsWith("| `"))
+    .flatMap((line) => codeNames(line.split("|")[1] as string));
+  assert.ok(documented.includes("llm_call") && documented.includes("injection_alert"), documented.join());
+  assert.deepEqual(Object.values(vigil.EventType).sort(), [...documented].sort());
+  assert.equal(vigil.EventType.LLM_CALL, "llm_call");
+  assert.equal(vigil.EventType.VALIDATOR_RESULT, "validator_result");
+});
+
+test("Status holds exactly the execution statuses docs/protocol.md lists", () => {
+  const row = PROTOCOL.split("\n").find((line) => line.startsWith("| `status` | string |")) ?? "";
+  // The cell lists the statuses, then says which are terminal after a semicolon.
+  const documented = codeNames((row.split("|")[3] as string).split(";")[0] as string);
+  assert.equal(documented.length, 6, row);
+  assert.deepEqual(Object.values(vigil.Status).sort(), [...documented].sort());
+  assert.equal(vigil.Status.COMPLETED, "completed");
+  assert.equal(vigil.Status.VALIDATION_FAILED, "validation_failed");
+});
+
+test("MesediClient sends by hand, with its own key and server, the executions and events it is given", async () => {
+  const own = await new FakeVigil().start();
+  try {
+    const client = new vigil.MesediClient({ apiKey: "mesedi_sk_client", baseUrl: own.baseUrl, flushIntervalMs: 10, timeoutMs: 2000 });
+    assert.equal(client.config.requestTimeoutMs, 2000);
+    const id = client.createExecution({ execution_id: "exec-manual-1", name: "by-hand" });
+    assert.equal(id, "exec-manual-1");
+    const events: vigil.Event[] = [
+      { event_id: "evt-manual-1", execution_id: id, event_type: vigil.EventType.CHECKPOINT, sequence: 1, payload: { name: "mid", metadata: {} } },
+    ];
+    client.sendEvents(events);
+    client.sendEvents({ execution_id: id, event_type: "custom_type", sequence: 2, payload: null });
+    const end: Partial<vigil.Execution> = { status: vigil.Status.COMPLETED, duration_ms: 12 };
+    client.updateExecution(id, end);
+    assert.equal(await client.flush(5000), true);
+    assert.deepEqual(client.stats(), { queued: 0, inFlight: 0, sent: 4, dropped: 0, rejected: 0, failed: 0, retries: 0 });
+
+    const reqs = own.ingest();
+    assert.ok(reqs.every((r) => r.headers.authorization === "Bearer mesedi_sk_client"));
+    const create = reqs.find((r) => r.method === "POST" && r.path === "/executions");
+    assert.equal(create?.body.execution_id, id);
+    assert.equal(create?.body.status, "started");
+    assert.equal(create?.body.name, "by-hand");
+    assert.equal(create?.body.sdk_language, "typescript");
+    const sent = reqs.filter((r) => r.path === "/events").flatMap((r) => r.body as Array<Record<string, any>>);
+    assert.deepEqual(sent.map((e) => [e.event_type, e.sequence]), [["checkpoint", 1], ["custom_type", 2]]);
+    assert.equal(sent[0]?.event_id, "evt-manual-1");
+    assert.match(String(sent[1]?.event_id), /^evt-[0-9a-f]{12}$/);
+    assert.match(String(sent[1]?.timestamp), /Z$/);
+    const patch = reqs.find((r) => r.method === "PATCH");
+    assert.equal(patch?.path, `/executions/${id}`);
+    assert.equal(patch?.body.status, "completed");
+    assert.equal(patch?.body.execution_id, undefined);
+    assert.match(String(patch?.body.ended_at), /Z$/);
+    // The process client saw none of it.
+    assert.deepEqual(fake.sinceTestStart(), []);
+  } finally {
+    await own.stop();
+  }
 });
 
 test("configure takes the documented apiKey and baseUrl options", () => {

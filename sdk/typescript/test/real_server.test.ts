@@ -7,7 +7,10 @@ import {
   checkpoint,
   currentExecutionId,
   emitLlmCall,
+  EventType,
   flush,
+  MesediClient,
+  Status,
   tool,
   validatorResult,
   VigilHalt,
@@ -194,5 +197,28 @@ else describe("against the real vigil server", () => {
     } finally {
       child.kill();
     }
+  });
+
+  test("a MesediClient records an execution by hand, with its events and terminal status", async () => {
+    const client = new MesediClient({ apiKey: KEY, baseUrl: server.baseUrl, flushIntervalMs: 10, timeoutMs: 5000 });
+    const id = client.createExecution({ name: "manual-agent" });
+    client.sendEvents([
+      { execution_id: id, event_type: EventType.CHECKPOINT, sequence: 1, payload: { name: "planned", metadata: { steps: 2 } } },
+      { execution_id: id, event_type: EventType.VALIDATOR_RESULT, sequence: 2, payload: { name: "schema", passed: true } },
+    ]);
+    client.updateExecution(id, { status: Status.COMPLETED, duration_ms: 25, total_tokens_in: 7 });
+    assert.equal(await client.flush(5000), true);
+    assert.equal(client.stats().rejected, 0);
+    const d = await server.detail(id);
+    assert.equal(d.execution.status, "completed");
+    assert.equal(d.execution.name, "manual-agent");
+    assert.equal(d.execution.duration_ms, 25);
+    assert.equal(d.execution.total_tokens_in, 7);
+    assert.equal(d.execution.sdk_language, "typescript");
+    assert.deepEqual(
+      d.events.map((e: any) => [e.event_type, e.sequence]),
+      [["checkpoint", 1], ["validator_result", 2]],
+    );
+    assert.deepEqual(d.events[0].payload, { name: "planned", metadata: { steps: 2 } });
   });
 });
