@@ -7,6 +7,8 @@ reference page and the public API list its package documents), not from its sour
 """
 
 import inspect
+import pathlib
+import re
 
 import pytest
 
@@ -34,6 +36,12 @@ MESEDI_PYTHON_API = [
     (vigil, "Budget", [((), {}), ((), {"max_wall_clock_seconds": 60, "max_steps": 20,
                                        "max_tokens_in": 10000, "max_tokens_out": 2000})]),
     (vigil, "Execution", []),
+    (vigil, "Event", [(("exec-1", "checkpoint"), {}),
+                      ((), {"event_id": "evt-1", "execution_id": "exec-1",
+                            "event_type": vigil.EventType.LLM_CALL, "sequence": 1,
+                            "timestamp": "2026-05-14T17:33:42.123Z", "payload": {}})]),
+    (vigil, "EventType", [(("llm_call",), {})]),
+    (vigil, "Status", [(("completed",), {})]),
     (vigil, "MesediHalt", []),
     (vigil, "MesediClient", [((), {"api_key": "mesedi_sk_x",
                                    "base_url": "http://localhost:8080"})]),
@@ -135,3 +143,63 @@ def test_mesedi_client_ships_with_its_own_configuration(server):
         assert client.stats()["dropped"] == 0
     finally:
         assert client.shutdown(timeout=1.0) is True
+
+
+PROTOCOL = pathlib.Path(__file__).resolve().parents[3] / "docs" / "protocol.md"
+
+
+def _code_names(cell):
+    return re.findall(r"`([a-z_]+)`", cell)
+
+
+def test_event_type_holds_exactly_the_event_types_the_protocol_gives_a_meaning():
+    section = PROTOCOL.read_text().split("## Event types and payloads")[1].split("\n## ")[0]
+    documented = [name for line in section.splitlines() if line.startswith("| `")
+                  for name in _code_names(line.split("|")[1])]
+    assert "llm_call" in documented and "injection_alert" in documented
+    assert sorted(t.value for t in vigil.EventType) == sorted(documented)
+    assert vigil.EventType.TOOL_CALL == "tool_call" and str(vigil.EventType.TOOL_CALL) == "tool_call"
+    assert vigil.EventType("validator_result") is vigil.EventType.VALIDATOR_RESULT
+
+
+def test_status_holds_exactly_the_execution_statuses_the_protocol_lists():
+    row = next(line for line in PROTOCOL.read_text().splitlines()
+               if line.startswith("| `status` | string |"))
+    # The cell lists the statuses, then says which are terminal after a semicolon.
+    documented = _code_names(row.split("|")[3].split(";")[0])
+    assert len(documented) == 6
+    assert sorted(s.value for s in vigil.Status) == sorted(documented)
+    assert vigil.Status.COMPLETED == "completed"
+    assert [s.value for s in vigil.Status if not s.terminal] == ["started"]
+
+
+def test_event_is_the_wire_object_with_an_id_and_timestamp_filled_in():
+    event = vigil.Event("exec-1", vigil.EventType.CHECKPOINT, {"name": "mid", "metadata": {}},
+                        sequence=3, duration_ms=4)
+    body = event.to_dict()
+    assert re.fullmatch(r"evt-[0-9a-f]{12}", body.pop("event_id"))
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", body.pop("timestamp"))
+    assert body == {"execution_id": "exec-1", "event_type": "checkpoint", "sequence": 3,
+                    "duration_ms": 4, "payload": {"name": "mid", "metadata": {}}}
+    assert "duration_ms" not in vigil.Event("exec-1", "custom").to_dict()
+
+
+def test_mesedi_client_sends_events_by_hand_to_its_own_server(server):
+    client = vigil.MesediClient(api_key="mesedi_sk_client", base_url=server.url,
+                                flush_interval=0.02)
+    try:
+        client.send_events(
+            vigil.Event("exec-manual", vigil.EventType.VALIDATOR_RESULT,
+                        {"name": "schema", "passed": True}, sequence=1, event_id="evt-manual-1"),
+            vigil.Event("exec-manual", "custom_type", None, sequence=2))
+        assert client.flush(timeout=5.0) is True
+    finally:
+        assert client.shutdown(timeout=1.0) is True
+    sent = server.events("exec-manual")
+    assert [(e["event_type"], e["sequence"]) for e in sent] == [
+        ("validator_result", 1), ("custom_type", 2)]
+    assert sent[0]["event_id"] == "evt-manual-1"
+    assert sent[0]["payload"] == {"name": "schema", "passed": True}
+    accepted = server.accepted()
+    assert accepted and all(r.headers.get("authorization") == "Bearer mesedi_sk_client"
+                            for r in accepted)

@@ -32,6 +32,7 @@ from ._instrument import (instrument_anthropic, instrument_openai, uninstrument_
 from ._pricing import estimate_cost_usd
 from ._signature import crash_signature
 from ._version import __version__
+from ._wire import Event, EventType, Status
 
 #: The Mesedi SDK's name for :class:`VigilHalt`.
 MesediHalt = VigilHalt
@@ -39,9 +40,12 @@ MesediHalt = VigilHalt
 __all__ = [
     "Budget",
     "Config",
+    "Event",
+    "EventType",
     "Execution",
     "MesediClient",
     "MesediHalt",
+    "Status",
     "TRIGGERS",
     "VigilConfigError",
     "VigilHalt",

@@ -10,6 +10,7 @@ from typing import Any, Dict, Optional, Tuple
 from . import _shipper
 from ._config import Config, VigilConfigError, resolve
 from ._shipper import Shipper
+from ._wire import Event
 
 log = logging.getLogger("vigil")
 
@@ -42,6 +43,13 @@ class MesediClient(Client):
         if self.shipper is None:
             return True
         return self.shipper.flush(self.config.shutdown_timeout if timeout is None else timeout)
+
+    def send_events(self, *events: "Event") -> None:
+        """Queue :class:`Event` objects (``POST /events``, batched) for this client's server. Never
+        raises; an execution an event names but nobody created is created by the server."""
+        for event in events:
+            body = event.to_dict()
+            self.enqueue((_shipper.EVENT, body["execution_id"], body))
 
     def stats(self) -> Dict[str, int]:
         """This client's shipper counters (see :func:`stats`)."""
