@@ -203,3 +203,27 @@ def test_mesedi_client_sends_events_by_hand_to_its_own_server(server):
     accepted = server.accepted()
     assert accepted and all(r.headers.get("authorization") == "Bearer mesedi_sk_client"
                             for r in accepted)
+
+
+def test_mesedi_client_records_an_execution_by_hand(server):
+    client = vigil.MesediClient(api_key="mesedi_sk_client", base_url=server.url,
+                                flush_interval=0.02)
+    try:
+        execution_id = client.create_execution(name="by-hand", code_version="abc123")
+        client.send_events(vigil.Event(execution_id, vigil.EventType.CHECKPOINT,
+                                       {"name": "mid", "metadata": {}}, sequence=1))
+        client.update_execution(execution_id, status=vigil.Status.COMPLETED, duration_ms=12)
+        assert client.flush(timeout=5.0) is True
+    finally:
+        assert client.shutdown(timeout=1.0) is True
+    assert re.fullmatch(r"exec-[0-9a-f]{12}", execution_id)
+    [create] = server.creates()
+    assert {k: create[k] for k in ("execution_id", "status", "name", "code_version",
+                                   "sdk_language")} == {
+        "execution_id": execution_id, "status": "started", "name": "by-hand",
+        "code_version": "abc123", "sdk_language": "python"}
+    [patch] = server.patches()
+    assert patch.path == "/executions/" + execution_id
+    assert patch.json["status"] == "completed" and patch.json["duration_ms"] == 12
+    assert patch.json["ended_at"].endswith("Z") and "execution_id" not in patch.json
+    assert [e["event_type"] for e in server.events(execution_id)] == ["checkpoint"]

@@ -364,21 +364,24 @@ def test_mesedi_call_forms_and_a_langchain_chain_error_reach_the_server(sdk_real
     assert [e["event_type"] for e in doc["events"]].count("exception") == 1
 
 
-def test_mesedi_client_events_sent_by_hand_are_stored(real):
+def test_mesedi_client_records_an_execution_by_hand(real):
     client = vigil.MesediClient(api_key=real.key, base_url=real.url, flush_interval=0.02)
     try:
+        client.create_execution("exec-by-hand-py", name="by-hand")
         client.send_events(
             vigil.Event("exec-by-hand-py", vigil.EventType.CHECKPOINT,
                         {"name": "planned", "metadata": {"steps": 2}}, sequence=1),
             vigil.Event("exec-by-hand-py", vigil.EventType.VALIDATOR_RESULT,
                         {"name": "schema", "passed": True}, sequence=2))
+        client.update_execution("exec-by-hand-py", status=vigil.Status.COMPLETED, duration_ms=25)
         assert client.flush(timeout=5.0) is True
         counters = client.stats()
         assert (counters["dropped"], counters["rejected"]) == (0, 0)
     finally:
         client.shutdown(timeout=1.0)
     doc = real.execution("exec-by-hand-py")
-    assert doc["execution"]["status"] == vigil.Status.STARTED
+    assert doc["execution"]["status"] == vigil.Status.COMPLETED
+    assert doc["execution"]["name"] == "by-hand" and doc["execution"]["duration_ms"] == 25
     assert [(e["event_type"], e["sequence"]) for e in doc["events"]] == [
         ("checkpoint", 1), ("validator_result", 2)]
     assert doc["events"][0]["payload"] == {"name": "planned", "metadata": {"steps": 2}}

@@ -10,7 +10,9 @@ from typing import Any, Dict, Optional, Tuple
 from . import _shipper
 from ._config import Config, VigilConfigError, resolve
 from ._shipper import Shipper
-from ._wire import Event
+from ._util import new_id, utc_timestamp
+from ._version import SDK_LANGUAGE, __version__
+from ._wire import Event, Status
 
 log = logging.getLogger("vigil")
 
@@ -44,6 +46,26 @@ class MesediClient(Client):
             return True
         return self.shipper.flush(self.config.shutdown_timeout if timeout is None else timeout)
 
+    def create_execution(self, execution_id: Optional[str] = None, **fields: Any) -> str:
+        """Queue the start of an execution (``POST /executions``) with the execution fields of
+        docs/protocol.md given as keywords; return its id (a fresh ``exec-…`` one by default).
+        ``status``, ``started_at``, ``sdk_language`` and ``sdk_version`` are filled in when absent."""
+        body: Dict[str, Any] = {"execution_id": execution_id or new_id("exec-"),
+                                "status": Status.STARTED.value, "started_at": utc_timestamp(),
+                                "sdk_language": SDK_LANGUAGE, "sdk_version": __version__}
+        body.update(_wire_fields(fields))
+        self.enqueue((_shipper.CREATE, body["execution_id"], body))
+        return body["execution_id"]
+
+    def update_execution(self, execution_id: str, **fields: Any) -> None:
+        """Queue an update of an execution (``PATCH /executions/{id}``), e.g. its terminal
+        ``status``; a terminal status without ``ended_at`` gets the current time."""
+        body = _wire_fields(fields)
+        body.pop("execution_id", None)  # the path names the execution
+        if body.get("status", Status.STARTED.value) != Status.STARTED.value:
+            body.setdefault("ended_at", utc_timestamp())
+        self.enqueue((_shipper.END, execution_id, body))
+
     def send_events(self, *events: "Event") -> None:
         """Queue :class:`Event` objects (``POST /events``, batched) for this client's server. Never
         raises; an execution an event names but nobody created is created by the server."""
@@ -60,6 +82,11 @@ class MesediClient(Client):
         if self.shipper is None:
             return True
         return self.shipper.stop(self.config.shutdown_timeout if timeout is None else timeout)
+
+
+def _wire_fields(fields: Dict[str, Any]) -> Dict[str, Any]:
+    # Enum members travel as their values; None means "not given", as in every ingestion body.
+    return {k: (v.value if isinstance(v, Status) else v) for k, v in fields.items() if v is not None}
 
 
 _client: Optional[Client] = None
