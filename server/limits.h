@@ -186,8 +186,9 @@ constexpr double kDevRateBurst = 10000;
 constexpr double kDevRatePerSec = 1000;
 // Rate-limit buckets kept in memory; full (idle) buckets are dropped past this.
 constexpr size_t kMaxRateBuckets = 100000;
-// The shortest admin token the server starts with (VIGIL_ADMIN_TOKEN; empty = admin disabled). 32
-// characters of `openssl rand -hex 16` or more are beyond guessing; a short token is not.
+// The shortest admin or metrics token the server starts with (VIGIL_ADMIN_TOKEN,
+// VIGIL_METRICS_TOKEN; empty = unset). 32 characters of `openssl rand -hex 16` or more are beyond
+// guessing; a short token is not.
 constexpr size_t kMinAdminTokenBytes = 32;
 // Failed admin or metrics authentications per client IP: 20 at once, then one every 3 s; past
 // that 429 with Retry-After, even for the right token (else the answer would tell a guesser when

@@ -325,11 +325,16 @@ Result<Config> ParseConfig(const std::vector<std::string>& args,
   };
   if (c.dev && unset("VIGIL_RATE_LIMIT_BURST")) c.rate_limit_burst = limits::kDevRateBurst;
   if (c.dev && unset("VIGIL_RATE_LIMIT_PER_SEC")) c.rate_limit_per_sec = limits::kDevRatePerSec;
-  // A short admin token can be guessed; an empty one leaves admin disabled (503).
-  if (!c.admin_token.empty() && c.admin_token.size() < limits::kMinAdminTokenBytes) {
-    return Status::InvalidArgument("invalid value for VIGIL_ADMIN_TOKEN: at least " +
-                                   std::to_string(limits::kMinAdminTokenBytes) +
-                                   " characters (e.g. openssl rand -hex 32)");
+  // A short token can be guessed; an empty one leaves its routes disabled (503) or, for the
+  // metrics token, falls back to the admin token.
+  for (const auto& [env, token] : {std::pair<const char*, const std::string*>{
+                                       "VIGIL_ADMIN_TOKEN", &c.admin_token},
+                                   {"VIGIL_METRICS_TOKEN", &c.metrics_token}}) {
+    if (!token->empty() && token->size() < limits::kMinAdminTokenBytes) {
+      return Status::InvalidArgument(std::string("invalid value for ") + env + ": at least " +
+                                     std::to_string(limits::kMinAdminTokenBytes) +
+                                     " characters (e.g. openssl rand -hex 32)");
+    }
   }
   if (c.tls_cert.empty() != c.tls_key.empty()) {
     return Status::InvalidArgument(

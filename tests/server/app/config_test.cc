@@ -55,13 +55,19 @@ TEST_CASE("ParseConfig: dev mode raises the rate limit unless it is set; product
 }
 
 TEST_CASE("ParseConfig refuses an admin token shorter than 32 characters; empty leaves it unset") {
-  for (const char* token : {"Q", "admin-token", "0123456789abcdef0123456789abcde"}) {
-    CAPTURE(token);
-    auto c = ParseConfig({}, {{"VIGIL_ADMIN_TOKEN", token}});
-    REQUIRE_FALSE(c.ok());
-    CHECK(c.status().message().find("VIGIL_ADMIN_TOKEN") != std::string::npos);
-    CHECK(c.status().message().find(token) == std::string::npos);  // never echoed
+  for (const char* env : {"VIGIL_ADMIN_TOKEN", "VIGIL_METRICS_TOKEN"}) {
+    for (const char* token : {"Q", "admin-token", "0123456789abcdef0123456789abcde"}) {
+      CAPTURE(env);
+      CAPTURE(token);
+      auto c = ParseConfig({}, {{env, token}});
+      REQUIRE_FALSE(c.ok());
+      CHECK(c.status().message().find(env) != std::string::npos);
+      CHECK(c.status().message().find(token) == std::string::npos);  // never echoed
+    }
   }
+  auto metrics = ParseConfig({}, {{"VIGIL_METRICS_TOKEN", "0123456789abcdef0123456789abcdef"}});
+  REQUIRE(metrics.ok());
+  CHECK(metrics->metrics_token.size() == limits::kMinAdminTokenBytes);
   auto ok = ParseConfig({}, {{"VIGIL_ADMIN_TOKEN", "0123456789abcdef0123456789abcdef"}});
   REQUIRE(ok.ok());
   CHECK(ok->admin_token.size() == limits::kMinAdminTokenBytes);
