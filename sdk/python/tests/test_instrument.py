@@ -167,13 +167,17 @@ def test_instrument_openai_without_a_client_records_chat_and_responses_sync_and_
     assert calls[1]["response_text"] == "Paris."
 
 
-def test_instrument_without_the_library_installed_says_what_to_install(monkeypatch):
-    monkeypatch.setitem(sys.modules, "anthropic", None)  # import anthropic raises ImportError
-    monkeypatch.setitem(sys.modules, "openai", None)
-    with pytest.raises(ImportError, match="pip install anthropic"):
-        vigil.instrument_anthropic()
-    with pytest.raises(ImportError, match="pip install openai"):
-        vigil.instrument_openai()
+@pytest.mark.parametrize("module,function,package", [
+    ("anthropic", "instrument_anthropic", "anthropic"),
+    ("openai", "instrument_openai", "openai"),
+    ("cohere", "instrument_cohere", "cohere"),
+    ("google", "instrument_gemini", "google-genai"),
+])
+def test_instrument_without_the_library_installed_says_what_to_install(
+        monkeypatch, module, function, package):
+    monkeypatch.setitem(sys.modules, module, None)  # importing it raises ImportError
+    with pytest.raises(ImportError, match="pip install " + package):
+        getattr(vigil, function)()
 
 
 def test_responses_api_calls_are_recorded_with_cached_and_reasoning_tokens_and_priced(sdk):

@@ -47,6 +47,8 @@ MESEDI_PYTHON_API = [
                                    "base_url": "http://localhost:8080"})]),
     (vigil, "instrument_anthropic", [((), {})]),
     (vigil, "instrument_openai", [((), {})]),
+    (vigil, "instrument_cohere", [((), {}), ((object(),), {})]),
+    (vigil, "instrument_gemini", [((), {}), ((object(),), {})]),
     (vigil_langchain, "MesediCallbackHandler", [((), {})]),
     (vigil_crewai, "instrument_crew", [((object(),), {})]),
 ]

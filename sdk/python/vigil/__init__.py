@@ -27,8 +27,9 @@ from ._context import canonical_json, context_sha256
 from ._calls import check_halt, checkpoint, current_execution, emit_llm_call, tool, validator_result
 from ._execution import Execution, wrap
 from ._halt import TRIGGERS, VigilHalt
-from ._instrument import (instrument_anthropic, instrument_openai, uninstrument_anthropic,
-                          uninstrument_openai)
+from ._instrument import (instrument_anthropic, instrument_cohere, instrument_gemini,
+                          instrument_openai, uninstrument_anthropic, uninstrument_cohere,
+                          uninstrument_gemini, uninstrument_openai)
 from ._pricing import estimate_cost_usd
 from ._signature import crash_signature
 from ._version import __version__
@@ -61,11 +62,15 @@ __all__ = [
     "estimate_cost_usd",
     "flush",
     "instrument_anthropic",
+    "instrument_cohere",
+    "instrument_gemini",
     "instrument_openai",
     "shutdown",
     "stats",
     "tool",
     "uninstrument_anthropic",
+    "uninstrument_cohere",
+    "uninstrument_gemini",
     "uninstrument_openai",
     "validator_result",
     "wrap",

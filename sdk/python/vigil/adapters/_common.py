@@ -1,10 +1,11 @@
-"""Shared machinery of the client adapters: patch one ``create`` method on a resource object so each
-call inside a Vigil execution is recorded as an ``llm_call`` event."""
+"""Shared machinery of the client adapters: patch one method (``create``, ``chat``,
+``generate_content``) on a resource object so each call inside a Vigil execution is recorded as an
+``llm_call`` event."""
 
 import inspect
 import logging
 import time
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .._context import context_sha256
 from .._execution import _current
@@ -56,15 +57,29 @@ def last_user_message(messages: Any) -> str:
     return ""
 
 
+def chat_request(model: Any, messages: List[Any], tools: Any,
+                 system_roles: Tuple[str, ...] = ("system",)) -> Dict[str, Any]:
+    """The request fields of a chat call whose ``messages`` hold the whole conversation, system
+    prompt included (adapters of APIs with a separate system parameter put it first)."""
+    system = [text_of(field(m, "content")) for m in messages if field(m, "role") in system_roles]
+    return {
+        "model": model,
+        "system_prompt": "\n".join(s for s in system if s),
+        "user_message": last_user_message(messages),
+        "context_sha256": request_digest(model, messages, tools),
+    }
+
+
 Extract = Callable[[Dict[str, Any]], Dict[str, Any]]
 Usage = Callable[[Any], Dict[str, Any]]
 
 
-def patch_create(resource: Any, request_fields: Extract, response_fields: Usage) -> None:
-    """Replace ``resource.create`` (an instance attribute shadowing the class method) by a recording
-    wrapper. Idempotent. Works for sync clients and for async ones (the wrapper returns an awaitable
-    when the original does)."""
-    original = getattr(resource, "create")
+def patch_create(resource: Any, request_fields: Extract, response_fields: Usage,
+                 method: str = "create") -> None:
+    """Replace ``resource.<method>`` (an instance attribute shadowing the class method) by a
+    recording wrapper. Idempotent. Works for sync clients and for async ones (the wrapper returns an
+    awaitable when the original does)."""
+    original = getattr(resource, method)
     if getattr(original, _MARK, None) is not None:
         return
 
@@ -98,20 +113,20 @@ def patch_create(resource: Any, request_fields: Extract, response_fields: Usage)
 
     setattr(create, _MARK, original)
     create.__doc__ = getattr(original, "__doc__", None)
-    setattr(resource, "create", create)
+    setattr(resource, method, create)
 
 
-def unpatch_create(resource: Any) -> None:
+def unpatch_create(resource: Any, method: str = "create") -> None:
     """Undo :func:`patch_create`. Idempotent."""
-    original = getattr(getattr(resource, "create", None), _MARK, None)
+    original = getattr(getattr(resource, method, None), _MARK, None)
     if original is None:
         return
     try:
-        delattr(resource, "create")  # uncovers the class's method
+        delattr(resource, method)  # uncovers the class's (or a base class's) method
     except AttributeError:
         pass
-    if not hasattr(resource, "create"):  # ``create`` was an instance attribute to begin with
-        setattr(resource, "create", original)
+    if not hasattr(resource, method):  # the method was an instance attribute to begin with
+        setattr(resource, method, original)
 
 
 def _safe(extract: Callable[[Any], Dict[str, Any]], value: Any) -> Optional[Dict[str, Any]]:

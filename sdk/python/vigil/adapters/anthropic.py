@@ -16,8 +16,7 @@ Streaming responses (``stream=True``) are recorded without tokens or text.
 
 from typing import Any, Dict
 
-from ._common import (field, last_user_message, patch_create, request_digest, text_of,
-                      unpatch_create)
+from ._common import chat_request, field, patch_create, text_of, unpatch_create
 
 __all__ = ["instrument", "instrument_class", "uninstrument", "uninstrument_class"]
 
@@ -28,12 +27,7 @@ def _request(kwargs: Dict[str, Any]) -> Dict[str, Any]:
     if system not in (None, ""):
         # ``system`` is a parameter here, not a message: it enters the digest as the first message.
         messages = [{"role": "system", "content": system}] + messages
-    return {
-        "model": kwargs.get("model"),
-        "system_prompt": text_of(system),
-        "user_message": last_user_message(kwargs.get("messages")),
-        "context_sha256": request_digest(kwargs.get("model"), messages, kwargs.get("tools")),
-    }
+    return chat_request(kwargs.get("model"), messages, kwargs.get("tools"))
 
 
 def _response(message: Any) -> Dict[str, Any]:

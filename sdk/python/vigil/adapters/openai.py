@@ -20,22 +20,15 @@ parts. Streaming responses (``stream=True``) are recorded without tokens or text
 
 from typing import Any, Dict
 
-from ._common import (field, last_user_message, patch_create, request_digest, text_of,
-                      unpatch_create)
+from ._common import chat_request, field, patch_create, request_digest, text_of, unpatch_create
 
 __all__ = ["instrument", "instrument_class", "uninstrument", "uninstrument_class"]
 
 
 def _request(kwargs: Dict[str, Any]) -> Dict[str, Any]:
-    messages = list(kwargs.get("messages") or [])
-    system = [text_of(field(m, "content")) for m in messages if field(m, "role") in ("system", "developer")]
-    return {
-        "model": kwargs.get("model"),
-        "system_prompt": "\n".join(s for s in system if s),
-        "user_message": last_user_message(messages),
-        # The whole request: system/developer and tool messages are in ``messages`` already.
-        "context_sha256": request_digest(kwargs.get("model"), messages, kwargs.get("tools")),
-    }
+    # The whole request: system/developer and tool messages are in ``messages`` already.
+    return chat_request(kwargs.get("model"), list(kwargs.get("messages") or []),
+                        kwargs.get("tools"), ("system", "developer"))
 
 
 def _response(completion: Any) -> Dict[str, Any]:
