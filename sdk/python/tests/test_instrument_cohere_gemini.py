@@ -187,13 +187,18 @@ def test_instrument_cohere_with_a_client_records_failures_and_only_that_client(
         sdk, cohere_library):
     client = cohere_library.ClientV2()
     assert vigil.instrument_cohere(client) is client
+    v1 = cohere_library.Client()
+    v1.v2 = cohere_library.ClientV2()  # a v1 client reaches the v2 API as ``client.v2``
+    vigil.instrument_cohere(v1)
     with vigil.wrap("one client") as run:
         cohere_library.ClientV2().chat(model="command-r", messages=[])
         with pytest.raises(RuntimeError, match="429"):
             client.chat(model="broken", messages=[{"role": "user", "content": "x"}])
-    [call] = _llm_calls(sdk, run.execution_id)
-    assert (call["model"], call["status"], call["exception_type"]) == (
+        v1.v2.chat(model="command-a-03-2025", messages=[])
+    failed, through_v1 = _llm_calls(sdk, run.execution_id)
+    assert (failed["model"], failed["status"], failed["exception_type"]) == (
         "broken", "failed", "RuntimeError")
+    assert through_v1["model"] == "command-a-03-2025"
     vigil.uninstrument_cohere()  # the class was never patched: nothing to undo, no error
     from vigil.adapters import cohere as vigil_cohere
     vigil_cohere.uninstrument(client)

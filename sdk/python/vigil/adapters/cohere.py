@@ -15,7 +15,7 @@ call point, and a call that would exceed ``max_steps`` is refused before it is m
 ``chat_stream`` is not instrumented.
 """
 
-from typing import Any, Dict
+from typing import Any, Dict, List
 
 from ._common import chat_request, field, patch_create, text_of, unpatch_create
 
@@ -50,14 +50,23 @@ def _response(response: Any) -> Dict[str, Any]:
     }
 
 
+def _chats(client: Any) -> List[Any]:
+    """The client and, for a v1 client that has one, its ``v2`` client (``client.v2.chat``)."""
+    v2 = getattr(client, "v2", None)
+    return [client] + ([v2] if callable(getattr(v2, _METHOD, None)) else [])
+
+
 def instrument(client: Any) -> Any:
-    """Instrument ``client.chat`` in place and return ``client``. Idempotent."""
-    patch_create(client, _request, _response, _METHOD)
+    """Instrument ``client.chat`` (and ``client.v2.chat``) in place and return ``client``.
+    Idempotent."""
+    for resource in _chats(client):
+        patch_create(resource, _request, _response, _METHOD)
     return client
 
 
 def uninstrument(client: Any) -> Any:
-    unpatch_create(client, _METHOD)
+    for resource in _chats(client):
+        unpatch_create(resource, _METHOD)
     return client
 
 
