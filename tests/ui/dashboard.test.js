@@ -7,7 +7,8 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  Api, DEV_KEY, ROOT, launchBrowser, openPage, signIn, startReceiver, startVigil, waitFor,
+  Api, DEV_KEY, ROOT, launchBrowser, pageRunner, runSnippet, signIn, startReceiver, startVigil,
+  waitFor,
 } from './harness.js';
 
 const TIMEOUT = { timeout: 90000 };
@@ -99,33 +100,8 @@ async function seed() {
 }
 
 // Runs a page through `body`, takes the screenshot and asserts the page stayed clean.
-async function withPage(name, body, { allow = () => false } = {}) {
-  const p = await openPage(browser);
-  try {
-    await body(p.page, p);
-    await p.shot(name);
-    assert.deepEqual(p.problems.filter((x) => !allow(x)), [], 'page problems');
-  } catch (e) {
-    await p.shot(name + '-failed').catch(() => {});
-    throw e;
-  } finally {
-    await p.close();
-  }
-}
-
+const withPage = pageRunner(() => browser);
 const rows = (page, sel) => page.locator(`${sel} tbody tr`);
-
-// Runs a shell snippet from the dashboard with bash in the repository root; rejects on failure.
-function runSnippet(text) {
-  return new Promise((resolve, reject) => {
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VIGIL_')));
-    const child = spawn('bash', ['-euo', 'pipefail', '-c', text], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { out += d; });
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`snippet failed (${code}): ${out}\n${text}`))));
-  });
-}
 
 describe('dashboard', () => {
   before(async () => {

@@ -1,5 +1,6 @@
 // Starts the real vigil binary with a temporary database, talks to it over HTTP, drives Debian's
 // Chromium through playwright-core, and records every console error a page produces.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -186,4 +187,35 @@ export async function signIn(page, base, key = DEV_KEY, at = '/ui/') {
   await page.locator('#api-key').fill(key);
   await page.locator('#key-form button[type=submit]').click();
   await page.locator('#nav').waitFor({ state: 'visible' });
+}
+
+// A `withPage(name, body, { allow })` for the browser `getBrowser()` returns: runs a page through
+// `body`, takes the screenshot and asserts the page stayed clean (no problem that `allow` does not
+// accept).
+export function pageRunner(getBrowser) {
+  return async function withPage(name, body, { allow = () => false } = {}) {
+    const p = await openPage(getBrowser());
+    try {
+      await body(p.page, p);
+      await p.shot(name);
+      assert.deepEqual(p.problems.filter((x) => !allow(x)), [], 'page problems');
+    } catch (e) {
+      await p.shot(name + '-failed').catch(() => {});
+      throw e;
+    } finally {
+      await p.close();
+    }
+  };
+}
+
+// Runs a shell snippet from the dashboard with bash in the repository root; rejects on failure.
+export function runSnippet(text) {
+  return new Promise((resolve, reject) => {
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VIGIL_')));
+    const child = spawn('bash', ['-euo', 'pipefail', '-c', text], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { out += d; });
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`snippet failed (${code}): ${out}\n${text}`))));
+  });
 }
