@@ -186,8 +186,10 @@ int64_t RecentEventIds::Find(std::string_view key, uint64_t hash) const {
 void RecentEventIds::Stage(std::string_view key, uint64_t hash, int64_t row) {
   // Room for the undo record first, so it cannot fail once the set changed. Grown geometrically:
   // reserve(size + 1) would reallocate on every call, quadratic in the ids of a group.
-  if (staged_.size() == staged_.capacity()) staged_.reserve(std::max<size_t>(64, 2 * staged_.size()));
-  AddToFilters(hash);                   // not undone by a rollback: a stray bit only costs a lookup
+  if (staged_.size() == staged_.capacity()) {
+    staged_.reserve(std::max<size_t>(64, 2 * staged_.size()));
+  }
+  AddToFilters(hash);  // not undone by a rollback: a stray bit only costs a lookup
   if (uint32_t i = fresh_.Find(key, hash); i != EventIdSet::kNone) {
     // Already fresh: its old row was deleted (see REQUIRES), and the key now names the new row.
     staged_.push_back(Undo{i, fresh_.row(i)});

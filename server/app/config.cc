@@ -327,14 +327,16 @@ Result<Config> ParseConfig(const std::vector<std::string>& args,
   if (c.dev && unset("VIGIL_RATE_LIMIT_PER_SEC")) c.rate_limit_per_sec = limits::kDevRatePerSec;
   // A short token can be guessed; an empty one leaves its routes disabled (503) or, for the
   // metrics token, falls back to the admin token.
-  for (const auto& [env, token] : {std::pair<const char*, const std::string*>{
-                                       "VIGIL_ADMIN_TOKEN", &c.admin_token},
-                                   {"VIGIL_METRICS_TOKEN", &c.metrics_token}}) {
-    if (!token->empty() && token->size() < limits::kMinAdminTokenBytes) {
-      return Status::InvalidArgument(std::string("invalid value for ") + env + ": at least " +
-                                     std::to_string(limits::kMinAdminTokenBytes) +
-                                     " characters (e.g. openssl rand -hex 32)");
-    }
+  const auto too_short = [](const std::string& token) {
+    return !token.empty() && token.size() < limits::kMinAdminTokenBytes;
+  };
+  const char* short_env = too_short(c.admin_token)     ? "VIGIL_ADMIN_TOKEN"
+                          : too_short(c.metrics_token) ? "VIGIL_METRICS_TOKEN"
+                                                       : nullptr;
+  if (short_env != nullptr) {
+    return Status::InvalidArgument(std::string("invalid value for ") + short_env + ": at least " +
+                                   std::to_string(limits::kMinAdminTokenBytes) +
+                                   " characters (e.g. openssl rand -hex 32)");
   }
   if (c.tls_cert.empty() != c.tls_key.empty()) {
     return Status::InvalidArgument(
