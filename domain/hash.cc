@@ -39,6 +39,12 @@ void Sha256Of(std::initializer_list<std::string_view> parts, unsigned char* dige
 
 }  // namespace
 
+std::string Sha256Raw(std::initializer_list<std::string_view> parts) {
+  std::string out(SHA256_DIGEST_LENGTH, '\0');
+  Sha256Of(parts, reinterpret_cast<unsigned char*>(out.data()));
+  return out;
+}
+
 std::string HexEncode(std::string_view bytes) {
   static const char kHex[] = "0123456789abcdef";
   std::string out(2 * bytes.size(), '0');

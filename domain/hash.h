@@ -19,6 +19,9 @@ uint32_t Sha256First32(std::initializer_list<std::string_view> parts);
 // of the first sixteen characters of their Sha256Hex).
 uint64_t Sha256First64(std::initializer_list<std::string_view> parts);
 
+// Raw 32-byte SHA-256 of the concatenated `parts`.
+std::string Sha256Raw(std::initializer_list<std::string_view> parts);
+
 // Raw 32-byte HMAC-SHA256 of `data` under `key`.
 std::string HmacSha256(std::string_view key, std::string_view data);
 
