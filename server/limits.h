@@ -291,4 +291,25 @@ constexpr int64_t kWebhookPollMs = 500;
 constexpr size_t kWebhookAdapterSignatureChars = 300;
 static_assert(kWebhookSenders >= 1, "at least one sender");
 
+// --- transparency log (docs/transparency.md) ---
+// Queued terminal executions the sealer takes per round: one write job appends them together, so
+// a burst of completions costs a few group commits, not one each.
+constexpr int64_t kSealBatch = 256;
+// The sealer looks at the queue at least this often (it is also woken after each final pass).
+constexpr int64_t kSealPollMs = 1000;
+// A queued execution whose final pass was not seen to finish (the server restarted between the
+// terminal write and the pass, or the write came through a path without one) is sealed this long
+// after the sealer first saw it, with a final pass run by the sealer first. Within the 60 s the
+// log promises.
+constexpr int64_t kSealGraceMs = 10000;
+// Checkpoints are signed at most this often per project, whoever asks.
+constexpr int64_t kCheckpointMinIntervalMs = 1000;
+// Models listed in an entry: the entry must fit a tile bundle's uint16 length prefix.
+constexpr size_t kMaxSealedModels = 64;
+// Hashes in a consistency or inclusion proof answer: 2·log2 of any possible tree size.
+constexpr size_t kMaxProofHashes = 128;
+// Executions whose readiness the sealer remembers (bounded; forgetting one only delays its seal
+// to the grace period).
+constexpr size_t kMaxSealReadyRemembered = 100000;
+
 }  // namespace vigil::limits

@@ -17,6 +17,7 @@
 #include "server/ingest/handlers.h"
 #include "server/ops/handlers.h"
 #include "server/reads/handlers.h"
+#include "server/transparency/handlers.h"
 #include "server/ui/handlers.h"
 #include "server/webhooks/handlers.h"
 
@@ -37,6 +38,7 @@ struct FeatureHandlers {
   AdminHandlers admin;
   ExportHandlers exports;
   UiHandlers ui;
+  TransparencyHandlers transparency;
 };
 
 // The route table over `h`, which must outlive it.

@@ -195,4 +195,22 @@ bool VerifyConsistency(uint64_t from, uint64_t to, const Hash& from_root, const 
   return fr == from_root && sr == to_root && sn == 0;
 }
 
+void TreeBuilder::Append(const Hash& leaf) {
+  stack_.emplace_back(0, leaf);
+  while (stack_.size() >= 2 && stack_[stack_.size() - 2].first == stack_.back().first) {
+    const Hash right = stack_.back().second;
+    stack_.pop_back();
+    stack_.back().second = NodeHash(stack_.back().second, right);
+    ++stack_.back().first;
+  }
+  ++size_;
+}
+
+Hash TreeBuilder::Root() const {
+  if (stack_.empty()) return EmptyTreeHash();
+  Hash h = stack_.back().second;
+  for (size_t i = stack_.size() - 1; i-- > 0;) h = NodeHash(stack_[i].second, h);
+  return h;
+}
+
 }  // namespace vigil::tlog

@@ -12,6 +12,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "domain/status.h"
@@ -61,5 +62,19 @@ bool VerifyInclusion(uint64_t index, uint64_t size, const Hash& leaf,
 // with `from_root` (RFC 9162 §2.1.4.2).
 bool VerifyConsistency(uint64_t from, uint64_t to, const Hash& from_root, const Hash& to_root,
                        const std::vector<Hash>& proof);
+
+// Tree hashes computed leaf by leaf from nothing but the leaf hashes, for checking stored hashes
+// against the entries: keeps one hash per level (log2 of the size of them).
+class TreeBuilder {
+ public:
+  void Append(const Hash& leaf);
+  uint64_t size() const { return size_; }
+  // The tree hash of the leaves appended so far.
+  Hash Root() const;
+
+ private:
+  std::vector<std::pair<int, Hash>> stack_;  // complete subtrees, largest first
+  uint64_t size_ = 0;
+};
 
 }  // namespace vigil::tlog

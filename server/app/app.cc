@@ -27,6 +27,15 @@
 
 namespace vigil {
 
+// The host naming the transparency logs: the setting, else the dashboard's host, else localhost.
+std::string TransparencyHostOf(const Config& config) {
+  if (!config.transparency_host.empty()) return config.transparency_host;
+  std::string host = config.dashboard_url;
+  const size_t scheme = host.find("://");
+  if (scheme != std::string::npos) host = host.substr(scheme + 3);
+  return host.empty() ? "localhost" : host;
+}
+
 // HTTPS when a certificate and key are configured (self-hosting without a TLS proxy), with TLS
 // 1.2 as the floor; plain HTTP otherwise.
 std::unique_ptr<httplib::Server> MakeHttpServer(const Config& config) {
@@ -42,6 +51,8 @@ App::App(Config config, std::unique_ptr<Store> store)
       auth_(store_.get(), static_cast<size_t>(config_.key_cache_size)),
       limiter_(config_.rate_limit_burst, config_.rate_limit_per_sec),
       detection_(store_.get(), config_.detectors, config_.default_policy),
+      transparency_(store_.get(), SecretBoxFromConfig(config_), TransparencyHostOf(config_)),
+      sealer_(std::make_unique<Sealer>(store_.get(), &detection_, &transparency_)),
       halts_(static_cast<size_t>(config_.sse_max),
              static_cast<size_t>(config_.sse_max_per_project)),
       halt_service_(*store_, halts_),
@@ -84,6 +95,10 @@ void App::WireServices() {
   // Open halt streams check their key again as soon as a key or project changes.
   auth_.cache().OnEvict([this] { halts_.RecheckAll(); });
   detection_.SetMetrics(&metrics_);
+  // An execution whose final pass finished is sealed into its project's log.
+  detection_.SetOnFinalPassDone([this](int64_t project, const std::string& execution_id) {
+    sealer_->MarkReady(project, execution_id);
+  });
   webhooks_->SetMetrics(&metrics_);
   AbuseOptions abuse;
   abuse.suspend = config_.abuse_suspend;
@@ -132,6 +147,7 @@ std::unique_ptr<FeatureHandlers> App::MakeHandlers() {
       AdminHandlers(store, auth_.cache(), limiter_, halts_),
       ExportHandlers(store, drain_),
       UiHandlers(routes_),
+      TransparencyHandlers(transparency_),
   });
 }
 
@@ -174,6 +190,7 @@ Status App::Start() {
   if (!http_->is_valid()) {
     return Status::Unavailable("cannot load VIGIL_TLS_CERT / VIGIL_TLS_KEY");
   }
+  if (Status s = transparency_.LoadKey(NowMs()); !s.ok()) return s;
   auto& svr = *http_;
   const size_t threads = static_cast<size_t>(config_.http_threads);
   svr.new_task_queue = [threads] { return NewWorkerPool(threads, limits::kMaxPendingConnections); };
@@ -209,6 +226,7 @@ Status App::Start() {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   webhooks_->Start();
+  sealer_->Start();
   retention_ =
       std::make_unique<RetentionWorker>(store_.get(), config_.retention_days,
                                         config_.audit_retention_days, config_.retention_interval_s);
@@ -234,6 +252,7 @@ void App::Shutdown() {
   abuse_->Stop();
   alerts_.Stop();
   webhooks_->Stop();  // in-flight attempts are cut; their messages stay queued for the restart
+  sealer_->Stop();    // what it did not seal stays queued for the restart
   store_->Close();
 }
 

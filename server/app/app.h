@@ -26,6 +26,8 @@
 #include "server/ops/alerts.h"
 #include "server/ops/retention.h"
 #include "server/routes.h"
+#include "server/transparency/sealer.h"
+#include "server/transparency/transparency.h"
 #include "server/webhooks/webhooks.h"
 #include "storage/store.h"
 
@@ -58,6 +60,8 @@ class App {
   RateLimiter limiter_;
   SignupLimiter signup_limiter_;
   Detection detection_;
+  Transparency transparency_;
+  std::unique_ptr<Sealer> sealer_;  // its thread runs between Start and Shutdown
   HaltRegistry halts_;
   HaltService halt_service_;
   PeerWatch peers_;  // outlives the handlers, whose halt streams it watches

@@ -4,7 +4,9 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -21,6 +23,8 @@
 #include "server/http/log.h"
 #include "server/limits.h"
 #include "server/ops/retention.h"
+#include "server/transparency/audit_check.h"
+#include "server/transparency/verify.h"
 #include "storage/audit.h"
 #include "storage/database.h"
 #include "storage/keys.h"
@@ -78,6 +82,13 @@ bool PrepareStore(Store& store, Config* config) {
     if (secrets->reencrypted > 0) {
       log::Info("stored secrets re-encrypted under VIGIL_MASTER_KEY",
                 {log::Num("count", secrets->reencrypted)});
+    }
+    // The transparency signing key is a stored secret too (docs/transparency.md#keys).
+    auto keys = ReencryptTransparencyKeys(store, SecretBoxFromConfig(*config));
+    if (!keys.ok()) {
+      log::Error("transparency signing key cannot be decrypted, refusing to start",
+                 {log::Str("error", keys.status().message())});
+      return false;
     }
   }
   if (config->dev) {
@@ -264,8 +275,14 @@ int Reencrypt(const Config& config) {
     std::cerr << "reencrypt: " << report.status().message() << "\n";
     return 1;
   }
+  auto keys = ReencryptTransparencyKeys(*store.value(), SecretBoxFromConfig(config));
+  if (!keys.ok()) {
+    std::cerr << "reencrypt: " << keys.status().message() << "\n";
+    return 1;
+  }
   std::cout << "re-encrypted " << report->reencrypted << " of " << report->total
             << " stored secrets under VIGIL_MASTER_KEY\n";
+  std::cout << "re-encrypted " << keys.value() << " transparency signing key(s)\n";
   return 0;
 }
 
@@ -306,6 +323,62 @@ int Backup(const Config& config, const std::string& dest) {
   return 0;
 }
 
+// The whole of file `path` into `out`; false when it cannot be read.
+bool ReadWholeFile(const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  *out = buf.str();
+  return true;
+}
+
+// `vigil verify`: KEY is the verifier key itself or a file holding it.
+int Verify(const CommandLine& cl) {
+  std::string cert, key = cl.key;
+  if (!ReadWholeFile(cl.positional, &cert)) {
+    std::cerr << "verify: cannot read " << cl.positional << "\n";
+    return 1;
+  }
+  if (key.find('+') == std::string::npos && !ReadWholeFile(cl.key, &key)) {
+    std::cerr << "verify: cannot read the key file " << cl.key << "\n";
+    return 1;
+  }
+  while (!key.empty() && (key.back() == '\n' || key.back() == '\r' || key.back() == ' ')) {
+    key.pop_back();
+  }
+  auto v = VerifyCertificate(cert, key);
+  if (!v.ok()) {
+    std::cout << "FAILED: " << v.status().message() << "\n";
+    return 1;
+  }
+  std::cout << "OK: the certificate verifies\n"
+            << "log:       " << v->origin << "\n"
+            << "index:     " << v->index << " of a tree of " << v->tree_size << " entries\n"
+            << "root:      " << v->root_base64 << "\n"
+            << "entry:     " << v->entry << "\n";
+  return 0;
+}
+
+int AuditCheck(const Config& config) {
+  auto store = OpenStore(config);
+  if (!store.ok()) {
+    std::cerr << "audit check: " << store.status().message() << "\n";
+    return 1;
+  }
+  auto report = AuditSealedRecords(*store.value());
+  if (!report.ok()) {
+    std::cerr << "audit check: " << report.status().message() << "\n";
+    return 1;
+  }
+  for (const std::string& line : report->changed) std::cout << "CHANGED " << line << "\n";
+  for (const std::string& line : report->log_faults) std::cout << "LOG FAULT " << line << "\n";
+  std::cout << report->checked << " sealed record(s) in " << report->logs << " log(s) checked, "
+            << report->removed << " removed by retention or deletion, " << report->changed.size()
+            << " changed after sealing, " << report->log_faults.size() << " log fault(s)\n";
+  return report->clean() ? 0 : 1;
+}
+
 int Check(const Config& config) {
   std::string report;
   Status s = storage::CheckDatabase(config.db_path, &report);
@@ -327,6 +400,7 @@ int RunCommand(const CommandLine& cl, const Config& config) {
   if (c == "migrate") return Migrate(config);
   if (c == "backup") return Backup(config, cl.positional);
   if (c == "check") return Check(config);
+  if (c == "audit") return AuditCheck(config);
   std::cerr << "vigil: unknown command " << c << "\n";
   return 2;
 }
@@ -347,6 +421,8 @@ int RunCli(int argc, char** argv) {
     std::cout << "vigil " << VIGIL_VERSION << "\n";
     return 0;
   }
+  // Needs no settings and no database: everything it checks is in the certificate and the key.
+  if (cl->command == "verify") return Verify(cl.value());
   // Needs no settings and no database: it only prints fresh random bytes.
   if (cl->command == "gen-master-key") {
     std::cout << RandomHex(SecretBox::kKeyBytes) << "\n";

@@ -16,6 +16,7 @@ struct CommandSpec {
   std::vector<std::string> subcommands;  // required when not empty
   bool takes_dest = false;
   bool takes_project = false;  // --project ID (required) and --name N
+  bool takes_key = false;      // --key KEY (required)
 };
 
 const std::vector<CommandSpec>& Commands() {
@@ -83,6 +84,26 @@ const std::vector<CommandSpec>& Commands() {
        "with their events, and old audit and delivery rows.",
        {"VIGIL_DB", "VIGIL_RETENTION_DAYS", "VIGIL_AUDIT_RETENTION_DAYS"},
        {}},
+      {"verify",
+       "vigil verify CERT.json --key KEY",
+       "check an execution certificate offline",
+       "Checks a certificate (GET /executions/{id}/certificate) without a server: the entry's\n"
+       "leaf hash, its inclusion proof, the checkpoint's root and the checkpoint's signature by\n"
+       "KEY (GET /transparency/key: the key itself, or a file holding it). Prints what the\n"
+       "certificate binds; exit 1 when any check fails.",
+       {},
+       {},
+       true,
+       false,
+       true},
+      {"audit",
+       "vigil audit check [--db FILE]",
+       "recompute sealed records and report changes",
+       "Recomputes every execution sealed in a transparency log from the database and reports\n"
+       "the ones changed after sealing (an edited event, execution or finding) and stored log\n"
+       "hashes that do not match the entries; exit 1 when it finds any.",
+       {"VIGIL_DB"},
+       {"check"}},
       {"gen-master-key",
        "vigil gen-master-key",
        "print a fresh random VIGIL_MASTER_KEY",
@@ -135,7 +156,10 @@ Status TakeCommandArguments(const CommandSpec& spec, std::vector<std::string>* w
     if (!known) return UsageError(spec, "unknown subcommand " + cl->subcommand);
   }
   if (spec.takes_dest) {
-    if (words->empty()) return UsageError(spec, "backup needs DEST");
+    if (words->empty()) {
+      return UsageError(
+          spec, std::string(spec.name) + (spec.takes_key ? " needs CERT.json" : " needs DEST"));
+    }
     cl->positional = words->front();
     words->erase(words->begin());
   }
@@ -146,6 +170,9 @@ Status TakeCommandArguments(const CommandSpec& spec, std::vector<std::string>* w
     if (TakeFlag(&cl->flags, "--name", &cl->name) && cl->subcommand != "create") {
       return UsageError(spec, "--name applies to keys create only");
     }
+  }
+  if (spec.takes_key && (!TakeFlag(&cl->flags, "--key", &cl->key) || cl->key.empty())) {
+    return UsageError(spec, "--key KEY is required");
   }
   if (!words->empty()) return UsageError(spec, "unexpected argument " + words->front());
   return Status::Ok();

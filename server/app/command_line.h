@@ -12,8 +12,9 @@ namespace vigil {
 
 struct CommandLine {
   std::string command = "serve";
-  std::string subcommand;          // `keys create`, `keys list`, `projects list`
-  std::string positional;          // backup's DEST
+  std::string subcommand;          // `keys create`, `keys list`, `projects list`, `audit check`
+  std::string positional;          // backup's DEST, verify's CERT.json
+  std::string key;                 // verify's --key
   std::string project_id, name;    // the keys commands' --project and --name
   bool help = false;               // -h or --help anywhere
   bool version = false;            // --version or -V

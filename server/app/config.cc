@@ -74,6 +74,17 @@ bool BaseUrl(std::string* v) {
   return true;
 }
 
+// A host (and optional path) without scheme, spaces or '+': it becomes part of a signed-note key
+// name.
+bool TransparencyHost(std::string* v) {
+  if (v->empty() || v->find("://") != std::string::npos) return false;
+  for (char c : *v) {
+    if (c == '+' || static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return false;
+  }
+  while (!v->empty() && v->back() == '/') v->pop_back();
+  return !v->empty();
+}
+
 // An origin for links: no spaces or control bytes, no trailing slash, a host after the scheme.
 bool DashboardUrl(std::string* v) {
   for (unsigned char ch : *v) {
@@ -200,6 +211,9 @@ const std::vector<Setting>& Settings() {
              PreviousMasterKeys),
       Text("VIGIL_DASHBOARD_URL", "dashboard origin for links in webhook messages (http/https)",
            &C::dashboard_url, DashboardUrl),
+      Text("VIGIL_TRANSPARENCY_HOST",
+           "host naming the transparency logs (origin <host>/vigil/<project>); fixed per log",
+           &C::transparency_host, TransparencyHost),
       Flag("VIGIL_WEBHOOK_ALLOW_PRIVATE", "1 = allow webhook URLs on non-public addresses",
            &C::webhook_allow_private),
       Int("VIGIL_WEBHOOK_MAX_ATTEMPTS", "attempts per webhook message", &C::webhook_max_attempts, 1,

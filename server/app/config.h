@@ -47,6 +47,9 @@ struct Config {
   std::string master_key;                        // 32 raw bytes; "" = not configured
   std::vector<std::string> master_key_previous;  // retired keys, 32 raw bytes each (decrypt only)
   std::string dashboard_url;                     // origin for links, no trailing '/'; "" = none
+  // Names the transparency logs: origin "<host>/vigil/<project_id>" (docs/transparency.md). ""
+  // = the host of dashboard_url, else "localhost".
+  std::string transparency_host;
   bool webhook_allow_private = false;
   int64_t webhook_max_attempts = 8;
   int64_t webhook_max_age_hours = 24;

@@ -12,6 +12,7 @@
 #include "server/limits.h"
 #include "storage/audit.h"
 #include "storage/detection.h"
+#include "storage/transparency.h"
 
 namespace vigil {
 namespace {
@@ -179,6 +180,14 @@ void Detection::SetPolicyCache(int64_t project, const Policy& policy) {
 
 Status Detection::FinalPass(int64_t project, const std::string& project_id,
                             const std::string& execution_id, const Policy& policy, int64_t now_ms) {
+  Status s = RunFinalPass(project, project_id, execution_id, policy, now_ms);
+  if (s.ok() && on_final_pass_done_) on_final_pass_done_(project, execution_id);
+  return s;
+}
+
+Status Detection::RunFinalPass(int64_t project, const std::string& project_id,
+                               const std::string& execution_id, const Policy& policy,
+                               int64_t now_ms) {
   if (!enabled_) return Status::Ok();
   // Two attempts: a pass that loses the race to a newer write retries once; past that, the newer
   // write's own final pass (every write to a terminal execution triggers one) is the one to keep.
@@ -218,6 +227,10 @@ Status Detection::FinalPass(int64_t project, const std::string& project_id,
         stale = true;  // changed since the snapshot: these findings may be out of date
         return Status::Ok();
       }
+      // A sealed execution's findings are part of its log entry: they never change.
+      auto sealed = storage::FindSeal(txn, project, execution_id);
+      if (!sealed.ok()) return sealed.status();
+      if (sealed.value()) return Status::Ok();
       return StoreFinalFindings(txn, project, project_id, in->row_id, execution_id, findings,
                                 policy, computed_cost, now_ms);
     });

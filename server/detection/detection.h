@@ -85,6 +85,11 @@ class Detection {
       WriteTxn& txn, int64_t project, const std::string& project_id, GroupChange change,
       const StoredFinding& finding, const std::string& execution_id, int64_t now_ms)>;
   void SetOnGroupChange(GroupChangeFn fn) { on_group_change_ = std::move(fn); }
+  // Called after each final pass that ended without error (also when detection is disabled, when
+  // the pass does nothing): the execution's findings are final and it may be sealed into the
+  // transparency log (server/transparency/sealer.h).
+  using FinalPassDoneFn = std::function<void(int64_t project, const std::string& execution_id)>;
+  void SetOnFinalPassDone(FinalPassDoneFn fn) { on_final_pass_done_ = std::move(fn); }
   // Counts stored findings by class (optional).
   void SetMetrics(Metrics* metrics) { metrics_ = metrics; }
 
@@ -94,6 +99,9 @@ class Detection {
 
  private:
   friend struct LivePlan;
+  // FinalPass without its completion hook.
+  Status RunFinalPass(int64_t project, const std::string& project_id,
+                      const std::string& execution_id, const Policy& policy, int64_t now_ms);
   struct LiveState {
     std::mutex mu;
     bool loaded = false;
@@ -132,6 +140,7 @@ class Detection {
   bool enabled_;
   AutoHaltFn auto_halt_;
   GroupChangeFn on_group_change_;
+  FinalPassDoneFn on_final_pass_done_;
   Metrics* metrics_ = nullptr;
   std::string default_preset_;
 

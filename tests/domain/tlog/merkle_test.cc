@@ -122,6 +122,17 @@ TEST_CASE("A flipped bit in the leaf, a proof hash or the root fails verificatio
   CHECK_FALSE(VerifyConsistency(30, 77, old_root, root, bad_cons));
 }
 
+TEST_CASE("TreeBuilder's root from leaf hashes alone equals the tree hash at every size") {
+  MemoryTree t;
+  TreeBuilder b;
+  CHECK(b.Root() == EmptyTreeHash());
+  for (int i = 0; i < 300; ++i) {
+    t.Append("leaf " + std::to_string(i));
+    b.Append(t.leaves().back());
+    CHECK(b.Root() == TreeHash(t.size(), t.Source()).value());
+  }
+}
+
 TEST_CASE("Proof requests outside the tree are invalid arguments") {
   MemoryTree t;
   for (int i = 0; i < 5; ++i) t.Append(std::to_string(i));

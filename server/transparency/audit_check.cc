@@ -1,0 +1,127 @@
+// Recomputing sealed entries (server/transparency/audit_check.h).
+#include "server/transparency/audit_check.h"
+
+#include <simdjson.h>
+
+#include "domain/tlog/note.h"
+#include "server/limits.h"
+#include "server/transparency/entry_builder.h"
+#include "storage/detection.h"
+#include "storage/transparency.h"
+
+namespace vigil {
+namespace {
+
+// The names of the top-level fields whose values differ between two entries.
+std::string DifferingFields(const std::string& sealed, const std::string& now) {
+  simdjson::dom::parser pa, pb;
+  simdjson::dom::element a, b;
+  if (pa.parse(sealed).get(a) != simdjson::SUCCESS || pb.parse(now).get(b) != simdjson::SUCCESS) {
+    return "entry";
+  }
+  std::string out;
+  simdjson::dom::object oa, ob;
+  if (a.get(oa) != simdjson::SUCCESS || b.get(ob) != simdjson::SUCCESS) return "entry";
+  for (simdjson::dom::key_value_pair kv : oa) {
+    simdjson::dom::element other;
+    const bool same = ob[kv.key].get(other) == simdjson::SUCCESS &&
+                      simdjson::minify(kv.value) == simdjson::minify(other);
+    if (!same) out += (out.empty() ? "" : ", ") + std::string(kv.key);
+  }
+  return out.empty() ? "entry" : out;
+}
+
+// The string field `name` of a sealed entry ("" when absent).
+std::string EntryField(const std::string& entry, const char* name) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  std::string_view v;
+  if (parser.parse(entry).get(doc) != simdjson::SUCCESS || doc[name].get(v) != simdjson::SUCCESS) {
+    return "";
+  }
+  return std::string(v);
+}
+
+// Compares one sealed entry with what the database holds now.
+Status AuditSeal(ReadTxn& txn, int64_t project, const storage::SealRecord& seal,
+                 SealAuditReport* report) {
+  const std::string project_id = EntryField(seal.entry, "project_id");
+  const std::string where =
+      project_id + "/" + seal.execution_id + " (index " + std::to_string(seal.index) + "): ";
+  auto leaf = storage::LoadTreeNode(txn, project, 0, seal.index);
+  if (!leaf.ok() || leaf.value() != tlog::LeafHash(seal.entry)) {
+    report->log_faults.push_back(where + "stored leaf hash does not match the entry");
+  }
+  auto in = storage::LoadForDetection(txn, project, seal.execution_id);
+  if (!in.ok()) return in.status();
+  ++report->checked;
+  if (!in.value()) {
+    ++report->removed;
+    return Status::Ok();
+  }
+  auto findings = storage::LoadFindings(txn, project, in.value()->row_id);
+  if (!findings.ok()) return findings.status();
+  const std::string now = tlog::EntryBytes(
+      BuildExecutionEntry(project_id, in.value()->execution, in.value()->events, seal.last_event,
+                          findings.value(), EntryField(seal.entry, "policy_sha256")));
+  if (now != seal.entry) {
+    report->changed.push_back(where + "changed after sealing: " + DifferingFields(seal.entry, now));
+  }
+  return Status::Ok();
+}
+
+// Every seal of one project, then its stored hashes against its latest checkpoint.
+Status AuditLog(Store& store, int64_t project, SealAuditReport* report) {
+  std::optional<storage::CheckpointRow> latest;
+  Status s = store.Read([&](ReadTxn& txn) {
+    auto row = storage::LatestCheckpoint(txn, project);
+    if (!row.ok()) return row.status();
+    latest = row.value();
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  tlog::TreeBuilder tree;
+  std::optional<tlog::Hash> root_at_checkpoint;
+  for (uint64_t next = 0;;) {
+    auto page = store.ReadValue([&](ReadTxn& txn) -> Result<std::vector<storage::SealRecord>> {
+      auto seals = storage::ListSeals(txn, project, next, limits::kSealBatch);
+      if (!seals.ok()) return seals;
+      for (const storage::SealRecord& seal : seals.value()) {
+        Status a = AuditSeal(txn, project, seal, report);
+        if (!a.ok()) return a;
+      }
+      return seals;
+    });
+    if (!page.ok()) return page.status();
+    for (const storage::SealRecord& seal : page.value()) {
+      tree.Append(tlog::LeafHash(seal.entry));
+      if (latest && tree.size() == latest->size) root_at_checkpoint = tree.Root();
+    }
+    if (static_cast<int64_t>(page.value().size()) < limits::kSealBatch) break;
+    next = page.value().back().index + 1;
+  }
+  if (!latest) return Status::Ok();
+  auto checkpoint = tlog::ParseCheckpoint(latest->note.substr(0, latest->note.find("\n\n") + 1));
+  if (!checkpoint.ok() || !root_at_checkpoint || checkpoint->root != *root_at_checkpoint) {
+    report->log_faults.push_back("project " + std::to_string(project) +
+                                 ": the latest checkpoint's root does not match the entries");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<SealAuditReport> AuditSealedRecords(Store& store) {
+  SealAuditReport report;
+  auto projects =
+      store.ReadValue([](ReadTxn& txn) { return storage::ListTransparencyProjects(txn); });
+  if (!projects.ok()) return projects.status();
+  for (int64_t project : projects.value()) {
+    ++report.logs;
+    Status s = AuditLog(store, project, &report);
+    if (!s.ok()) return s;
+  }
+  return report;
+}
+
+}  // namespace vigil

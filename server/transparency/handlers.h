@@ -1,0 +1,28 @@
+// The transparency routes (docs/api.md#transparency-log): the project's verifier key, signed
+// checkpoint, tiles, entry bundles and proofs, and an execution's certificate. API key required;
+// a project sees only its own log.
+#pragma once
+
+#include "server/http/request.h"
+
+namespace vigil {
+
+class Transparency;
+
+class TransparencyHandlers {
+ public:
+  // `log` must outlive the handlers.
+  explicit TransparencyHandlers(Transparency& log) : log_(log) {}
+
+  void Key(RequestContext& ctx);
+  void Checkpoint(RequestContext& ctx);
+  void Tile(RequestContext& ctx);
+  void InclusionProof(RequestContext& ctx);
+  void ConsistencyProof(RequestContext& ctx);
+  void Certificate(RequestContext& ctx);
+
+ private:
+  Transparency& log_;
+};
+
+}  // namespace vigil

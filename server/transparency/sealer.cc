@@ -1,0 +1,197 @@
+// Sealing terminal executions (server/transparency/sealer.h).
+#include "server/transparency/sealer.h"
+
+#include <chrono>
+#include <vector>
+
+#include "domain/hash.h"
+#include "server/codec/policy_codec.h"
+#include "server/detection/detection.h"
+#include "server/http/log.h"
+#include "server/limits.h"
+#include "server/transparency/entry_builder.h"
+#include "server/transparency/transparency.h"
+#include "storage/detection.h"
+#include "storage/transparency.h"
+
+namespace vigil {
+
+struct Sealer::Prepared {
+  storage::PendingSeal pending;
+  bool gone = false;  // the execution no longer exists: drop it from the queue
+  int64_t row = 0;
+  int64_t revision = 0;
+  storage::SealRecord seal;
+};
+
+namespace {
+
+int64_t SealerNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+Sealer::Sealer(Store* store, Detection* detection, Transparency* log)
+    : store_(store), detection_(detection), log_(log) {}
+
+Sealer::~Sealer() { Stop(); }
+
+void Sealer::Start() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (thread_.joinable()) return;
+  stop_ = false;
+  thread_ = std::thread([this] { Run(); });
+}
+
+void Sealer::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Sealer::MarkReady(int64_t project, const std::string& execution_id) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (ready_.size() < limits::kMaxSealReadyRemembered) ready_.insert({project, execution_id});
+    woken_ = true;
+  }
+  wake_.notify_all();
+}
+
+void Sealer::Run() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stop_) {
+    wake_.wait_for(lock, std::chrono::milliseconds(limits::kSealPollMs),
+                   [this] { return stop_ || woken_; });
+    if (stop_) break;
+    woken_ = false;
+    lock.unlock();
+    auto sealed = SealDue(SealerNowMs());
+    if (!sealed.ok()) {
+      log::Warn("sealing into the transparency log failed, retrying",
+                {log::Str("error", sealed.status().message())});
+    }
+    lock.lock();
+  }
+}
+
+bool Sealer::Due(const Key& key, const std::string& project_id, int64_t now_ms) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (ready_.count(key) > 0) return true;
+    auto seen = first_seen_ms_.emplace(key, now_ms).first;
+    if (now_ms - seen->second < limits::kSealGraceMs) return false;
+  }
+  // No final pass was seen to finish: run one, so the sealed findings are the final ones.
+  auto policy = detection_->PolicyFor(key.first);
+  if (!policy.ok()) return false;
+  return detection_->FinalPass(key.first, project_id, key.second, policy.value(), now_ms).ok();
+}
+
+Status Sealer::Prepare(const storage::PendingSeal& p, Prepared* prep) {
+  prep->pending = p;
+  prep->gone = p.project_id.empty();
+  if (prep->gone) return Status::Ok();
+  auto policy = detection_->PolicyFor(p.project);
+  if (!policy.ok()) return policy.status();
+  const std::string policy_sha256 = Sha256Hex(PolicyToJson(policy.value()));
+  return store_->Read([&](ReadTxn& txn) {
+    auto in = storage::LoadForDetection(txn, p.project, p.execution_id);
+    if (!in.ok()) return in.status();
+    if (!in.value() || !IsTerminal(in.value()->execution.status)) {
+      prep->gone = true;
+      return Status::Ok();
+    }
+    auto findings = storage::LoadFindings(txn, p.project, in.value()->row_id);
+    if (!findings.ok()) return findings.status();
+    const std::vector<Event>& events = in.value()->events;
+    prep->row = in.value()->row_id;
+    prep->revision = in.value()->revision;
+    prep->seal.execution_id = p.execution_id;
+    prep->seal.last_event = LastEventRow(events);
+    prep->seal.sealed_revision = prep->revision;
+    prep->seal.entry = tlog::EntryBytes(BuildExecutionEntry(p.project_id, in.value()->execution,
+                                                            events, prep->seal.last_event,
+                                                            findings.value(), policy_sha256));
+    return Status::Ok();
+  });
+}
+
+Result<int64_t> Sealer::SealDue(int64_t now_ms) {
+  int64_t total = 0;
+  storage::PendingSeal cursor;
+  for (;;) {
+    auto pending = store_->ReadValue([&](ReadTxn& txn) {
+      return storage::ListPendingSeals(txn, cursor.project, cursor.execution_id,
+                                       limits::kSealBatch);
+    });
+    if (!pending.ok()) return pending.status();
+    if (pending.value().empty()) break;
+    cursor = pending.value().back();
+    std::vector<Prepared> batch;
+    for (const storage::PendingSeal& p : pending.value()) {
+      if (!p.project_id.empty() && !Due({p.project, p.execution_id}, p.project_id, now_ms)) {
+        continue;
+      }
+      Prepared prep;
+      Status s = Prepare(p, &prep);
+      if (!s.ok()) return s;
+      batch.push_back(std::move(prep));
+    }
+    auto sealed = SealBatch(batch, now_ms);
+    if (!sealed.ok()) return sealed.status();
+    total += sealed.value();
+    if (static_cast<int64_t>(pending.value().size()) < limits::kSealBatch) break;
+  }
+  return total;
+}
+
+Result<int64_t> Sealer::SealBatch(const std::vector<Prepared>& batch, int64_t now_ms) {
+  if (batch.empty()) return int64_t{0};
+  std::vector<const Prepared*> done;
+  Status s = store_->Write([&](WriteTxn& txn) {
+    done.clear();
+    for (const Prepared& p : batch) {
+      const int64_t project = p.pending.project;
+      if (!p.gone) {
+        auto revision = storage::Revision(txn, project, p.row);
+        if (!revision.ok()) return revision.status();
+        if (!revision.value() || *revision.value() != p.revision) continue;  // next round
+        if (p.seal.entry.size() > tlog::kMaxEntryBytes) {
+          return Status::Internal("a log entry is longer than 65535 bytes");
+        }
+        auto index = storage::AppendTransparencyEntry(
+            txn, project, log_->Origin(p.pending.project_id), p.seal, now_ms);
+        if (!index.ok() && index.status().code() != Code::kConflict) return index.status();
+      }
+      Status d = storage::DropPendingSeal(txn, project, p.pending.execution_id);
+      if (!d.ok()) return d;
+      done.push_back(&p);
+    }
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  std::set<std::pair<int64_t, std::string>> projects;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const Prepared* p : done) {
+      const Key key{p->pending.project, p->pending.execution_id};
+      ready_.erase(key);
+      first_seen_ms_.erase(key);
+      if (!p->gone) projects.insert({p->pending.project, p->pending.project_id});
+    }
+  }
+  for (const auto& [project, project_id] : projects) {
+    Status signed_ = log_->MaybeSign(project, project_id, now_ms);
+    if (!signed_.ok()) return signed_;
+  }
+  return static_cast<int64_t>(done.size());
+}
+
+}  // namespace vigil

@@ -1,0 +1,70 @@
+// Seals terminal executions into their project's transparency log (docs/transparency.md#sealing).
+//
+// Triggers queue an execution in the transaction that makes it terminal
+// (storage/migrations/014_transparency.sql). The sealer appends it once its final pass has
+// finished (Detection calls MarkReady), or, when no pass was seen (the server restarted in
+// between), after limits::kSealGraceMs with a final pass of its own first. Entries are built on a
+// read snapshot and appended in one write job per round, only if the execution did not change
+// since the snapshot; a changed one waits for the next round. Checkpoints are signed after a
+// round at most once a second per project.
+//
+// Thread-safe. The thread runs between Start and Stop.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "domain/status.h"
+#include "storage/store.h"
+#include "storage/transparency.h"
+
+namespace vigil {
+
+class Detection;
+class Transparency;
+
+class Sealer {
+ public:
+  // All must outlive the sealer.
+  Sealer(Store* store, Detection* detection, Transparency* log);
+  ~Sealer();
+
+  void Start();
+  void Stop();  // idempotent; returns once the thread has finished its round
+
+  // The execution's final pass finished: it may be sealed now. Wakes the thread.
+  void MarkReady(int64_t project, const std::string& execution_id);
+  // One round: seals every queued execution that is due at `now_ms`; returns how many.
+  Result<int64_t> SealDue(int64_t now_ms);
+
+ private:
+  using Key = std::pair<int64_t, std::string>;
+  struct Prepared;
+  // Whether the queued execution may be sealed now, running its final pass when it waited for
+  // the grace period.
+  bool Due(const Key& key, const std::string& project_id, int64_t now_ms);
+  // Builds the entry of a queued execution on a read snapshot (or marks it gone).
+  Status Prepare(const storage::PendingSeal& p, Prepared* prep);
+  Result<int64_t> SealBatch(const std::vector<Prepared>& batch, int64_t now_ms);
+  void Run();
+
+  Store* store_;
+  Detection* detection_;
+  Transparency* log_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  bool woken_ = false;
+  std::set<Key> ready_;
+  std::map<Key, int64_t> first_seen_ms_;
+  std::thread thread_;
+};
+
+}  // namespace vigil
