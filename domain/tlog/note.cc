@@ -179,6 +179,9 @@ Result<std::string> OpenNote(std::string_view note, const VerifierKey& key) {
   std::vector<std::string_view> lines = SplitLines(note.substr(split + 2));
   lines.pop_back();  // what follows the final newline: nothing
   if (lines.empty()) return bad;
+  // Every signature line by the key must verify: one that fails rejects the note, whatever the
+  // others say (C2SP signed-note).
+  bool verified = false;
   for (std::string_view line : lines) {
     if (line.substr(0, kSigPrefix.size()) != kSigPrefix) return bad;
     line.remove_prefix(kSigPrefix.size());
@@ -191,9 +194,10 @@ Result<std::string> OpenNote(std::string_view note, const VerifierKey& key) {
     if (!Ed25519Verify(key.public_key, text, std::string_view(*sig).substr(4))) {
       return Status::InvalidArgument("note signature does not verify");
     }
-    return std::string(text);
+    verified = true;
   }
-  return Status::InvalidArgument("note carries no signature by the key");
+  if (!verified) return Status::InvalidArgument("note carries no signature by the key");
+  return std::string(text);
 }
 
 std::string FormatCheckpoint(const Checkpoint& c) {

@@ -29,8 +29,11 @@ Result<CertificateFields> ParseCertificateJson(std::string_view json) {
       doc["index"].get(index) != simdjson::SUCCESS) {
     return bad;
   }
+  // Standard padded base64 only, as the server writes it.
   std::optional<std::string> entry = Base64Decode(entry_b64);
-  if (!entry) return Status::InvalidArgument("certificate entry is not base64");
+  if (!entry || Base64Encode(*entry) != entry_b64) {
+    return Status::InvalidArgument("certificate entry is not padded standard base64");
+  }
   return CertificateFields{*entry, index, std::string(proof)};
 }
 

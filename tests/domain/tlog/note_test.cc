@@ -67,6 +67,25 @@ TEST_CASE("A note opens when other signers' lines, such as witness cosignatures,
   CHECK(OpenNote(both, ParseVerifierKey(kExampleVkey).value()).value() == kExampleText);
 }
 
+TEST_CASE("The C2SP signed-note specification's example note opens under its key") {
+  const VerifierKey k =
+      ParseVerifierKey("example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k")
+          .value();
+  const std::string note =
+      "This is an example message.\n\n\xe2\x80\x94 example.com/foo "
+      "Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM="
+      "\n";
+  CHECK(OpenNote(note, k).value() == "This is an example message.\n");
+}
+
+TEST_CASE("A second signature line by the key that fails rejects the note") {
+  const std::string note = SignNote(kExampleText, "PeterNeumann", ExampleSeed()).value();
+  const VerifierKey k = ParseVerifierKey(kExampleVkey).value();
+  const std::string forged =
+      "\xe2\x80\x94 PeterNeumann " + Base64Encode(k.key_id + std::string(64, '\0')) + "\n";
+  CHECK_FALSE(OpenNote(note + forged, k).ok());
+}
+
 TEST_CASE("Checkpoints format and parse as C2SP tlog-checkpoint bodies") {
   Checkpoint c;
   c.origin = "example.com/vigil/p1";
