@@ -297,6 +297,9 @@ static_assert(kWebhookSenders >= 1, "at least one sender");
 constexpr int64_t kSealBatch = 256;
 // The sealer looks at the queue at least this often (it is also woken after each final pass).
 constexpr int64_t kSealPollMs = 1000;
+// After a wake-up the sealer waits this long so that executions ending together are appended in
+// one round (one write job, one commit) rather than one round each.
+constexpr int64_t kSealCoalesceMs = 200;
 // A queued execution whose final pass was not seen to finish (the server restarted between the
 // terminal write and the pass, or the write came through a path without one) is sealed this long
 // after the sealer first saw it, with a final pass run by the sealer first. Within the 60 s the

@@ -7,7 +7,6 @@
 #include <set>
 
 #include "domain/hash.h"
-#include "server/codec/json_codec.h"
 #include "server/limits.h"
 
 namespace vigil {
@@ -44,27 +43,35 @@ tlog::JsonValue FromElement(simdjson::dom::element el) {
   return tlog::JsonValue();
 }
 
-}  // namespace
-
-tlog::JsonValue CanonicalValueOf(std::string_view json) {
+// CanonicalValueOf, also reading the top-level string field "model" into `model` when present.
+tlog::JsonValue CanonicalPayload(std::string_view json, std::string* model) {
   thread_local simdjson::dom::parser parser;
   simdjson::dom::element el;
   if (parser.parse(json.data(), json.size(), true).get(el) != simdjson::SUCCESS) {
     return tlog::JsonValue::String(std::string(json));
   }
+  std::string_view m;
+  if (model != nullptr && el["model"].get(m) == simdjson::SUCCESS) *model = std::string(m);
   return FromElement(el);
 }
 
-std::string CanonicalEvent(const Event& e) {
+// The canonical bytes of `e`; its payload's model, if any, into `model`.
+std::string CanonicalEventAndModel(const Event& e, std::string* model) {
   tlog::JsonValue o = tlog::JsonValue::Object();
   o.Set("event_id", tlog::JsonValue::String(e.event_id))
       .Set("event_type", tlog::JsonValue::String(e.event_type))
       .Set("sequence", tlog::JsonValue::Int(e.sequence))
       .Set("timestamp", tlog::JsonValue::Int(e.timestamp_ms))
       .Set("duration_ms", tlog::JsonValue::Int(e.duration_ms))
-      .Set("payload", CanonicalValueOf(e.payload_json));
+      .Set("payload", CanonicalPayload(e.payload_json, model));
   return o.Canonical();
 }
+
+}  // namespace
+
+tlog::JsonValue CanonicalValueOf(std::string_view json) { return CanonicalPayload(json, nullptr); }
+
+std::string CanonicalEvent(const Event& e) { return CanonicalEventAndModel(e, nullptr); }
 
 int64_t LastEventRow(const std::vector<Event>& events) {
   int64_t last = 0;
@@ -92,9 +99,9 @@ tlog::ExecutionEntry BuildExecutionEntry(const std::string& project_id, const Ex
   std::vector<std::string> canonical;
   for (const Event& e : events) {
     if (e.arrival > last_event) continue;  // arrived after the seal
-    canonical.push_back(CanonicalEvent(e));
-    const PayloadFields fields = ExtractPayloadFields(e.payload_json);
-    if (fields.model && !fields.model->empty()) models.insert(*fields.model);
+    std::string model;
+    canonical.push_back(CanonicalEventAndModel(e, &model));
+    if (!model.empty()) models.insert(model);
   }
   for (const std::string& m : models) {
     if (out.models.size() == limits::kMaxSealedModels) break;

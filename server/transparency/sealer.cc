@@ -70,6 +70,10 @@ void Sealer::Run() {
     wake_.wait_for(lock, std::chrono::milliseconds(limits::kSealPollMs),
                    [this] { return stop_ || woken_; });
     if (stop_) break;
+    // Completions that arrive together are sealed together: one round, one commit.
+    wake_.wait_for(lock, std::chrono::milliseconds(limits::kSealCoalesceMs),
+                   [this] { return stop_; });
+    if (stop_) break;
     woken_ = false;
     lock.unlock();
     auto sealed = SealDue(SealerNowMs());
@@ -94,13 +98,18 @@ bool Sealer::Due(const Key& key, const std::string& project_id, int64_t now_ms) 
   return detection_->FinalPass(key.first, project_id, key.second, policy.value(), now_ms).ok();
 }
 
-Status Sealer::Prepare(const storage::PendingSeal& p, Prepared* prep) {
+Status Sealer::Prepare(const storage::PendingSeal& p, std::map<int64_t, std::string>* digests,
+                       Prepared* prep) {
   prep->pending = p;
   prep->gone = p.project_id.empty();
   if (prep->gone) return Status::Ok();
-  auto policy = detection_->PolicyFor(p.project);
-  if (!policy.ok()) return policy.status();
-  const std::string policy_sha256 = Sha256Hex(PolicyToJson(policy.value()));
+  auto digest = digests->find(p.project);
+  if (digest == digests->end()) {
+    auto policy = detection_->PolicyFor(p.project);
+    if (!policy.ok()) return policy.status();
+    digest = digests->emplace(p.project, Sha256Hex(PolicyToJson(policy.value()))).first;
+  }
+  const std::string& policy_sha256 = digest->second;
   return store_->Read([&](ReadTxn& txn) {
     auto in = storage::LoadForDetection(txn, p.project, p.execution_id);
     if (!in.ok()) return in.status();
@@ -126,6 +135,7 @@ Status Sealer::Prepare(const storage::PendingSeal& p, Prepared* prep) {
 Result<int64_t> Sealer::SealDue(int64_t now_ms) {
   int64_t total = 0;
   storage::PendingSeal cursor;
+  std::map<int64_t, std::string> policy_digests;  // per project, for this round
   for (;;) {
     auto pending = store_->ReadValue([&](ReadTxn& txn) {
       return storage::ListPendingSeals(txn, cursor.project, cursor.execution_id,
@@ -140,7 +150,7 @@ Result<int64_t> Sealer::SealDue(int64_t now_ms) {
         continue;
       }
       Prepared prep;
-      Status s = Prepare(p, &prep);
+      Status s = Prepare(p, &policy_digests, &prep);
       if (!s.ok()) return s;
       batch.push_back(std::move(prep));
     }

@@ -51,7 +51,9 @@ class Sealer {
   // the grace period.
   bool Due(const Key& key, const std::string& project_id, int64_t now_ms);
   // Builds the entry of a queued execution on a read snapshot (or marks it gone).
-  Status Prepare(const storage::PendingSeal& p, Prepared* prep);
+  // `digests` caches the policy digest of each project within a round.
+  Status Prepare(const storage::PendingSeal& p, std::map<int64_t, std::string>* digests,
+                 Prepared* prep);
   Result<int64_t> SealBatch(const std::vector<Prepared>& batch, int64_t now_ms);
   void Run();
 
