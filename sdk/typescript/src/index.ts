@@ -14,7 +14,7 @@ export {
   currentExecutionId,
   checkHalt,
 } from "./api.js";
-export type { WrapOptions, ToolOptions, LlmCall, ValidatorOptions } from "./api.js";
+export type { WrapOptions, ToolOptions, LlmCall, LlmToolCall, ValidatorOptions } from "./api.js";
 export { canonicalJson, contextSha256 } from "./context.js";
 export { instrumentAnthropic } from "./adapters/anthropic.js";
 export type { MessagesClassLike } from "./adapters/anthropic.js";
