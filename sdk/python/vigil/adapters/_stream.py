@@ -47,13 +47,21 @@ def call_out(id: Any, name: Any, arguments: Any) -> Dict[str, Any]:
     as text: a stream cut short leaves it incomplete)."""
     if not isinstance(arguments, str):
         try:
-            arguments = json.dumps(arguments, default=str)
+            arguments = json.dumps(arguments, default=_plain)
         except (TypeError, ValueError):
             arguments = str(arguments)
     out = {"name": name if isinstance(name, str) else "", "arguments": arguments}
     if isinstance(id, str) and id:
         out["id"] = id
     return out
+
+
+def _plain(value: Any) -> Any:
+    """A client's typed object (a pydantic model, an attribute object) as JSON-able data."""
+    dump = getattr(value, "model_dump", None)
+    if callable(dump):
+        return dump()
+    return vars(value) if hasattr(value, "__dict__") else str(value)
 
 
 Record = Callable[[Any, Dict[str, Any], Optional[Dict[str, Any]], Optional[BaseException], float],
