@@ -125,6 +125,15 @@ def patch_create(resource: Any, request_fields: Extract, response_fields: Usage,
     _mark(resource, method, create, original)
 
 
+def patch_with_stream(resource: Any, request_fields: Extract, response_fields: Usage, method: str,
+                      stream_method: str, streams: Streams) -> None:
+    """:func:`patch_create` of ``method`` and, when the resource has it, of its streaming twin
+    ``stream_method`` (whose every call streams)."""
+    patch_create(resource, request_fields, response_fields, method)
+    if callable(getattr(resource, stream_method, None)):
+        patch_create(resource, request_fields, response_fields, stream_method, streams=streams)
+
+
 def patch_stream_manager(resource: Any, request_fields: Extract, accumulator: Callable[[], Accumulator],
                          wrap: Callable[[Any, Recorder, bool], Any], method: str = "stream") -> None:
     """Replace ``resource.<method>``, which returns a stream manager (``with resource.stream(...)
@@ -158,8 +167,10 @@ def _mark(resource: Any, method: str, wrapper: Any, original: Any) -> None:
     setattr(resource, method, wrapper)
 
 
-def unpatch_create(resource: Any, method: str = "create") -> None:
-    """Undo :func:`patch_create`. Idempotent."""
+def unpatch_create(resource: Any, method: str = "create", *more: str) -> None:
+    """Undo :func:`patch_create` of ``method`` and of each of ``more``. Idempotent."""
+    for other in more:
+        unpatch_create(resource, other)
     original = getattr(getattr(resource, method, None), _MARK, None)
     if original is None:
         return

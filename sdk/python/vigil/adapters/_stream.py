@@ -113,20 +113,35 @@ class Recorder:
             self.execution.check_halt()
 
 
-class RecordedStream:
-    """Stands in for a client's sync stream: iterating it iterates the stream; anything else (its
-    ``response``, helper attributes) is the stream's own. Closing it, or leaving a ``with`` block,
-    closes the stream."""
+class _StandIn:
+    """Forwards every attribute it does not have itself to the client's object it stands in for."""
+
+    _vigil_target: Any
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_vigil_"):  # not set yet: never look these up on the client's object
+            raise AttributeError(name)
+        return getattr(self._vigil_target, name)
+
+
+class _StreamStandIn(_StandIn):
+    """A client's stream and the recorder of its call."""
 
     def __init__(self, stream: Any, recorder: Recorder):
-        self._vigil_stream = stream
+        self._vigil_target = stream
         self._vigil_recorder = recorder
         self._vigil_iterator: Any = None
 
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_vigil_"):  # not set yet: never look these up on the stream
-            raise AttributeError(name)
-        return getattr(self._vigil_stream, name)
+    def __del__(self) -> None:
+        recorder = self.__dict__.get("_vigil_recorder")
+        if recorder is not None:
+            recorder.finish()
+
+
+class RecordedStream(_StreamStandIn):
+    """Stands in for a client's sync stream: iterating it iterates the stream; anything else (its
+    ``response``, helper attributes) is the stream's own. Closing it, or leaving a ``with`` block,
+    closes the stream."""
 
     def __iter__(self) -> "RecordedStream":
         return self
@@ -135,7 +150,7 @@ class RecordedStream:
         recorder = self._vigil_recorder
         try:
             if self._vigil_iterator is None:
-                self._vigil_iterator = iter(self._vigil_stream)
+                self._vigil_iterator = iter(self._vigil_target)
             chunk = next(self._vigil_iterator)
         except StopIteration:
             recorder.exhausted()
@@ -148,7 +163,7 @@ class RecordedStream:
 
     def close(self) -> Any:
         self._vigil_recorder.finish()
-        close = getattr(self._vigil_stream, "close", None)
+        close = getattr(self._vigil_target, "close", None)
         return close() if callable(close) else None
 
     def __enter__(self) -> "RecordedStream":
@@ -158,24 +173,9 @@ class RecordedStream:
         self.close()
         return False
 
-    def __del__(self) -> None:
-        recorder = self.__dict__.get("_vigil_recorder")
-        if recorder is not None:
-            recorder.finish()
 
-
-class RecordedAsyncStream:
+class RecordedAsyncStream(_StreamStandIn):
     """Stands in for a client's async stream (``async for``, ``await close()``, ``async with``)."""
-
-    def __init__(self, stream: Any, recorder: Recorder):
-        self._vigil_stream = stream
-        self._vigil_recorder = recorder
-        self._vigil_iterator: Any = None
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_vigil_"):
-            raise AttributeError(name)
-        return getattr(self._vigil_stream, name)
 
     def __aiter__(self) -> "RecordedAsyncStream":
         return self
@@ -184,7 +184,7 @@ class RecordedAsyncStream:
         recorder = self._vigil_recorder
         try:
             if self._vigil_iterator is None:
-                self._vigil_iterator = self._vigil_stream.__aiter__()
+                self._vigil_iterator = self._vigil_target.__aiter__()
             chunk = await self._vigil_iterator.__anext__()
         except StopAsyncIteration:
             recorder.exhausted()
@@ -197,8 +197,8 @@ class RecordedAsyncStream:
 
     async def close(self) -> Any:
         self._vigil_recorder.finish()
-        close = getattr(self._vigil_stream, "close", None) or getattr(
-            self._vigil_stream, "aclose", None)
+        close = getattr(self._vigil_target, "close", None) or getattr(
+            self._vigil_target, "aclose", None)
         result = close() if callable(close) else None
         return await result if inspect.isawaitable(result) else result
 
@@ -209,11 +209,6 @@ class RecordedAsyncStream:
         await self.close()
         return False
 
-    def __del__(self) -> None:
-        recorder = self.__dict__.get("_vigil_recorder")
-        if recorder is not None:
-            recorder.finish()
-
 
 def recorded_stream(stream: Any, recorder: Recorder, awaited: bool) -> Any:
     """The stand-in for ``stream``: async when an async client's call was awaited for it, or when
@@ -223,37 +218,32 @@ def recorded_stream(stream: Any, recorder: Recorder, awaited: bool) -> Any:
     return RecordedStream(stream, recorder)
 
 
-class RecordedStreamManager:
+class RecordedStreamManager(_StandIn):
     """Stands in for a client's stream manager (``with client.messages.stream(...) as stream``):
     entering it enters the client's manager and wraps the stream it gives with ``wrap(stream,
     is_async)``; leaving it records the call (if the stream did not end already) and leaves the
     client's manager."""
 
     def __init__(self, manager: Any, wrap: Callable[[Any, bool], Any]):
-        self._vigil_manager = manager
+        self._vigil_target = manager
         self._vigil_wrap = wrap
         self._vigil_entered: Any = None
 
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_vigil_"):
-            raise AttributeError(name)
-        return getattr(self._vigil_manager, name)
-
     def __enter__(self) -> Any:
-        self._vigil_entered = self._vigil_wrap(self._vigil_manager.__enter__(), False)
+        self._vigil_entered = self._vigil_wrap(self._vigil_target.__enter__(), False)
         return self._vigil_entered
 
     def __exit__(self, *exc_info: Any) -> Any:
         self._finish_entered()
-        return self._vigil_manager.__exit__(*exc_info)
+        return self._vigil_target.__exit__(*exc_info)
 
     async def __aenter__(self) -> Any:
-        self._vigil_entered = self._vigil_wrap(await self._vigil_manager.__aenter__(), True)
+        self._vigil_entered = self._vigil_wrap(await self._vigil_target.__aenter__(), True)
         return self._vigil_entered
 
     async def __aexit__(self, *exc_info: Any) -> Any:
         self._finish_entered()
-        return await self._vigil_manager.__aexit__(*exc_info)
+        return await self._vigil_target.__aexit__(*exc_info)
 
     def _finish_entered(self) -> None:
         recorder = getattr(self._vigil_entered, "_vigil_recorder", None)

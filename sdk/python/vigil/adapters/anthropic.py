@@ -132,11 +132,11 @@ class _RecordedMessageStream(RecordedStream):
 
     def get_final_message(self) -> Any:
         self.until_done()
-        return self._vigil_stream.get_final_message()
+        return self._vigil_target.get_final_message()
 
     def get_final_text(self) -> Any:
         self.until_done()
-        return self._vigil_stream.get_final_text()
+        return self._vigil_target.get_final_text()
 
 
 class _RecordedAsyncMessageStream(RecordedAsyncStream):
@@ -152,11 +152,11 @@ class _RecordedAsyncMessageStream(RecordedAsyncStream):
 
     async def get_final_message(self) -> Any:
         await self.until_done()
-        return await self._vigil_stream.get_final_message()
+        return await self._vigil_target.get_final_message()
 
     async def get_final_text(self) -> Any:
         await self.until_done()
-        return await self._vigil_stream.get_final_text()
+        return await self._vigil_target.get_final_text()
 
 
 def _wrap_message_stream(stream: Any, recorder: Recorder, is_async: bool) -> Any:
@@ -172,8 +172,7 @@ def _patch(resource: Any) -> None:
 
 
 def _unpatch(resource: Any) -> None:
-    unpatch_create(resource)
-    unpatch_create(resource, "stream")
+    unpatch_create(resource, "create", "stream")
 
 
 def instrument(client: Any) -> Any:

@@ -22,7 +22,7 @@ the final event (v2 ``message-end``, v1 ``stream-end``).
 
 from typing import Any, Dict, List, Optional
 
-from ._common import chat_request, field, patch_create, text_of, unpatch_create
+from ._common import chat_request, field, patch_with_stream, text_of, unpatch_create
 from ._stream import Accumulator, call_out
 
 __all__ = ["instrument", "instrument_class", "uninstrument", "uninstrument_class"]
@@ -111,17 +111,6 @@ def _streams(kwargs: Dict[str, Any]) -> Optional[Accumulator]:
     return _ChatStream()
 
 
-def _patch(resource: Any) -> None:
-    patch_create(resource, _request, _response, _METHOD)
-    if callable(getattr(resource, _STREAM_METHOD, None)):
-        patch_create(resource, _request, _response, _STREAM_METHOD, streams=_streams)
-
-
-def _unpatch(resource: Any) -> None:
-    unpatch_create(resource, _METHOD)
-    unpatch_create(resource, _STREAM_METHOD)
-
-
 def _chats(client: Any) -> List[Any]:
     """The client and, for a v1 client that has one, its ``v2`` client (``client.v2.chat``)."""
     v2 = getattr(client, "v2", None)
@@ -132,21 +121,21 @@ def instrument(client: Any) -> Any:
     """Instrument ``chat`` and ``chat_stream`` of ``client`` (and of ``client.v2``) in place and
     return ``client``. Idempotent."""
     for resource in _chats(client):
-        _patch(resource)
+        patch_with_stream(resource, _request, _response, _METHOD, _STREAM_METHOD, _streams)
     return client
 
 
 def uninstrument(client: Any) -> Any:
     for resource in _chats(client):
-        _unpatch(resource)
+        unpatch_create(resource, _METHOD, _STREAM_METHOD)
     return client
 
 
 def instrument_class(client_class: Any) -> None:
     """Instrument ``chat`` and ``chat_stream`` of a client class (``ClientV2``, ``AsyncClientV2``, ``Client``,
     ``AsyncClient``), for every client. Idempotent."""
-    _patch(client_class)
+    patch_with_stream(client_class, _request, _response, _METHOD, _STREAM_METHOD, _streams)
 
 
 def uninstrument_class(client_class: Any) -> None:
-    _unpatch(client_class)
+    unpatch_create(client_class, _METHOD, _STREAM_METHOD)

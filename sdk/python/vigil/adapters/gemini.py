@@ -26,7 +26,7 @@ chunk's ``usage_metadata``.
 
 from typing import Any, Dict, List, Optional
 
-from ._common import chat_request, field, patch_create, text_of, unpatch_create
+from ._common import chat_request, field, patch_with_stream, text_of, unpatch_create
 from ._stream import Accumulator, call_out
 
 __all__ = ["instrument", "instrument_class", "uninstrument", "uninstrument_class"]
@@ -143,32 +143,22 @@ def instrument(client: Any) -> Any:
     """Instrument ``generate_content`` and ``generate_content_stream`` of ``client.models`` and
     ``client.aio.models`` in place and return ``client``. Idempotent."""
     for resource in _resources(client):
-        _patch(resource)
+        patch_with_stream(resource, _request, _response, _METHOD, _STREAM_METHOD, _streams)
     return client
 
 
 def uninstrument(client: Any) -> Any:
     for resource in _resources(client):
-        _unpatch(resource)
+        unpatch_create(resource, _METHOD, _STREAM_METHOD)
     return client
 
 
 def instrument_class(models_class: Any) -> None:
     """Instrument ``generate_content`` and ``generate_content_stream`` of a ``Models`` or
     ``AsyncModels`` class (every client's). Idempotent."""
-    _patch(models_class)
+    patch_with_stream(models_class, _request, _response, _METHOD, _STREAM_METHOD, _streams)
 
 
 def uninstrument_class(models_class: Any) -> None:
-    _unpatch(models_class)
+    unpatch_create(models_class, _METHOD, _STREAM_METHOD)
 
-
-def _patch(resource: Any) -> None:
-    patch_create(resource, _request, _response, _METHOD)
-    if callable(getattr(resource, _STREAM_METHOD, None)):
-        patch_create(resource, _request, _response, _STREAM_METHOD, streams=_streams)
-
-
-def _unpatch(resource: Any) -> None:
-    unpatch_create(resource, _METHOD)
-    unpatch_create(resource, _STREAM_METHOD)
