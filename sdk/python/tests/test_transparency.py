@@ -44,12 +44,14 @@ RFC6962_PATH_0_OF_8 = [
 # that signed-note grew from.
 SPEC_KEY = "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k"
 SPEC_NOTE = ("This is an example message.\n\n" + EM_DASH + " example.com/foo "
-             "Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n")
+             "Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZX"
+             "sYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n")
 GO_KEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
 GO_TEXT = ("If you think cryptography is the answer to your problem,\n"
            "then you don't know what your problem is.\n")
 GO_NOTE = (GO_TEXT + "\n" + EM_DASH + " PeterNeumann "
-           "x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n")
+           "x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZS"
+           "NXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n")
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +77,7 @@ def failing_step(cert, vkey, **kw):
     return info.value.step
 
 
-# --- RFC 6962 and C2SP vectors ---------------------------------------------------------------------
+# --- RFC 6962 and C2SP vectors --------------------------------------------------------------------
 
 def test_rfc6962_hashes_match_the_published_vectors():
     assert mth([]).hex() == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
@@ -105,12 +107,12 @@ def test_an_edited_spec_example_is_refused():
 
 def test_an_empty_tree_proves_no_entry(key):
     note = key.sign(checkpoint_text(ORIGIN, 0, mth([])))
-    cert = {"entry": b64(b"{}"), "index": 0, "proof": TestLog(key, 1).certificate(0, note=note,
-                                                                                 hashes=[])["proof"]}
+    proof = TestLog(key, 1).certificate(0, note=note, hashes=[])["proof"]
+    cert = {"entry": b64(b"{}"), "index": 0, "proof": proof}
     assert failing_step(cert, key.verifier_key) == "inclusion"
 
 
-# --- round trips against the naive tree ----------------------------------------------------------
+# --- round trips against the naive tree -----------------------------------------------------------
 
 def test_every_index_of_small_trees_verifies(key):
     for size in range(1, 34):
@@ -160,7 +162,8 @@ def test_a_flipped_bit_in_a_proof_hash_fails_inclusion(key, log):
 def test_a_missing_or_extra_proof_hash_fails_inclusion(key, log):
     hashes = path(5, log.entries)
     assert failing_step(log.certificate(5, hashes=hashes[:-1]), key.verifier_key) == "inclusion"
-    assert failing_step(log.certificate(5, hashes=hashes + [hashes[0]]), key.verifier_key) == "inclusion"
+    longer = log.certificate(5, hashes=hashes + [hashes[0]])
+    assert failing_step(longer, key.verifier_key) == "inclusion"
 
 
 def test_a_flipped_bit_in_the_root_or_the_signature_fails_the_signature(key, log):
@@ -197,7 +200,7 @@ def test_a_proof_for_another_index_is_refused(key, log):
     assert failing_step(cert, key.verifier_key) == "proof"
 
 
-# --- the formats, to the letter --------------------------------------------------------------------
+# --- the formats, to the letter -------------------------------------------------------------------
 
 def test_extension_lines_extra_data_and_witness_signatures_are_accepted(key):
     log = TestLog(key, 6, extensions=("ext one",))
@@ -235,7 +238,8 @@ def test_malformed_proof_text_is_refused(key, log, edit, step):
 
 def test_non_canonical_base64_and_bad_checkpoint_lines_are_refused(key, log):
     root_b64 = b64(log.root)
-    unpadded = key.sign(checkpoint_text(ORIGIN, 13, log.root).replace(root_b64, root_b64.rstrip("=")))
+    text = checkpoint_text(ORIGIN, 13, log.root)
+    unpadded = key.sign(text.replace(root_b64, root_b64.rstrip("=")))
     assert failing_step(log.certificate(1, note=unpadded), key.verifier_key) == "checkpoint"
     padded_size = key.sign(checkpoint_text(ORIGIN, 13, log.root).replace("\n13\n", "\n013\n"))
     assert failing_step(log.certificate(1, note=padded_size), key.verifier_key) == "checkpoint"
@@ -266,7 +270,7 @@ def test_certificates_of_the_wrong_shape_are_refused(key, cert):
     assert failing_step(cert, key.verifier_key) == "certificate"
 
 
-# --- without the cryptography package ------------------------------------------------------------
+# --- without the cryptography package -------------------------------------------------------------
 
 def test_without_cryptography_the_signature_step_says_what_it_needs(key, log, monkeypatch):
     real_import = builtins.__import__

@@ -35,6 +35,10 @@ MAX_UINT64 = 2**64 - 1
 
 _DECIMAL = re.compile(r"^(0|[1-9][0-9]{0,19})$")
 _KEY_ID_HEX = re.compile(r"^[0-9a-f]{8}$")
+# The characters of Unicode's White_Space property, spelled out so that both SDKs refuse exactly
+# the same key names (str.isspace and JavaScript's \s each differ from it at the edges).
+_UNICODE_SPACE = re.compile(
+    "[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
 
 
 class TlogFormatError(ValueError):
@@ -97,13 +101,14 @@ def parse_decimal(text: str, what: str) -> int:
 
 def _check_key_name(name: str, what: str) -> None:
     # signed-note: key names are non-empty and hold no Unicode space and no "+".
-    if not name or "+" in name or any(c.isspace() for c in name):
+    if not name or "+" in name or _UNICODE_SPACE.search(name):
         raise TlogFormatError("%s is empty or holds a space or '+'" % what)
 
 
 def key_id(name: str, sig_type: int, public_key: bytes) -> bytes:
     """signed-note key ID: the first 4 bytes of SHA-256(name || 0x0A || type || public key)."""
-    return hashlib.sha256(name.encode("utf-8") + b"\n" + bytes([sig_type]) + public_key).digest()[:4]
+    material = name.encode("utf-8") + b"\n" + bytes([sig_type]) + public_key
+    return hashlib.sha256(material).digest()[:4]
 
 
 @dataclass(frozen=True)

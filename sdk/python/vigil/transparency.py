@@ -14,8 +14,9 @@ the leaf up to the signed root. It returns what the certificate binds, or raises
 :class:`CertificateError` naming the step that failed.
 
 Signatures are checked with the ``cryptography`` package (Debian: python3-cryptography), imported
-only when a certificate is verified. Without it, verification raises unless the caller asks for the
-Merkle part alone with ``check_signature=False``; the result then says the signature was not checked.
+only when a certificate is verified. Without it, verification raises unless the caller asks for
+the Merkle part alone with ``check_signature=False``; the result then says the signature was not
+checked.
 """
 
 from __future__ import annotations
@@ -147,7 +148,8 @@ def _open_note(note: str, key: _tlog.VerifierKey, check_signature: bool) -> str:
         message = text.encode("utf-8")
         for sig in mine:
             if not _ed25519_verify(key.public_key, sig.signature, message):
-                raise CertificateError("signature", "the signature by %s does not verify" % key.name)
+                raise CertificateError("signature",
+                                       "the signature by %s does not verify" % key.name)
     return text
 
 
