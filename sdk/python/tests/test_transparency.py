@@ -289,3 +289,28 @@ def test_without_cryptography_the_signature_step_says_what_it_needs(key, log, mo
     cert = log.certificate(3)
     cert["entry"] = flip(cert["entry"])
     assert failing_step(cert, key.verifier_key, check_signature=False) == "inclusion"
+
+
+# --- the vectors both SDKs check ------------------------------------------------------------------
+
+def test_the_shared_vectors_are_what_their_builder_makes():
+    import transparency_vectors
+
+    with open(transparency_vectors.PATH, encoding="utf-8") as f:
+        assert f.read() == transparency_vectors.render()
+
+
+def test_the_shared_vectors_verify_or_fail_at_their_step():
+    import transparency_vectors
+
+    with open(transparency_vectors.PATH, encoding="utf-8") as f:
+        vectors = json.load(f)
+    for case in vectors["valid"]:
+        got = verify_certificate(case["certificate"], vectors["key"])
+        want = case["expect"]
+        assert (got.origin, got.tree_size, got.root_hash_base64, got.index, got.execution_id) == (
+            want["origin"], want["tree_size"], want["root"], want["index"], want["execution_id"])
+    assert len(vectors["invalid"]) >= 10
+    for case in vectors["invalid"]:
+        step = failing_step(case["certificate"], case.get("key", vectors["key"]))
+        assert step == case["step"], case["name"]

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { CertificateError, verifyCertificate, verifyNote } from "../src/index.js";
 import { leafHash, rootFromInclusionProof } from "../src/tlog.js";
 import { EM_DASH, LogKey, TestLog, b64, checkpointText, mth, path } from "./helpers/tlog_builder.js";
@@ -263,4 +265,21 @@ test("certificates of the wrong shape are refused", () => {
     { entry: "e30=", index: 0 },
   ];
   for (const cert of shapes) assert.equal(failingStep(cert, key.verifierKey), "certificate", JSON.stringify(cert));
+});
+
+test("the vectors both SDKs check verify or fail at their step", () => {
+  // sdk/transparency_vectors.json, built by sdk/python/tests/transparency_vectors.py.
+  const file = fileURLToPath(new URL("../../../transparency_vectors.json", import.meta.url));
+  const vectors = JSON.parse(readFileSync(file, "utf8"));
+  for (const c of vectors.valid) {
+    const got = verifyCertificate(c.certificate, vectors.key);
+    const want = c.expect;
+    assert.deepEqual(
+      [got.origin, got.treeSize, got.rootHashBase64, got.index, got.executionId],
+      [want.origin, want.tree_size, want.root, want.index, want.execution_id],
+      c.name,
+    );
+  }
+  assert.ok(vectors.invalid.length >= 10);
+  for (const c of vectors.invalid) assert.equal(failingStep(c.certificate, c.key ?? vectors.key), c.step, c.name);
 });
