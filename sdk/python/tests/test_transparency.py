@@ -16,42 +16,16 @@ import vigil  # noqa: E402
 from vigil import _tlog  # noqa: E402
 from vigil.transparency import CertificateError, verify_certificate, verify_note  # noqa: E402
 
+import transparency_vectors  # noqa: E402
 from tlog_builder import EM_DASH, LogKey, TestLog, b64, checkpoint_text, mth, path  # noqa: E402
 
 ORIGIN = "vigil.example.com/vigil/p_1"
 
-# RFC 6962 test leaves and the roots of their first n leaves, as published with the
-# certificate-transparency reference implementation.
-RFC6962_LEAVES = [b"", b"\x00", b"\x10", b"\x20\x21", b"\x30\x31", b"\x40\x41\x42\x43",
-                  bytes(range(0x50, 0x58)), bytes(range(0x60, 0x70))]
-RFC6962_ROOTS = [
-    "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
-    "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
-    "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
-    "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
-    "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
-    "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
-    "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
-    "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
-]
-RFC6962_PATH_0_OF_8 = [
-    "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
-    "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-    "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
-]
-
-# The example of the C2SP signed-note specification, and the one of Go's sumdb note package
-# that signed-note grew from.
-SPEC_KEY = "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k"
-SPEC_NOTE = ("This is an example message.\n\n" + EM_DASH + " example.com/foo "
-             "Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZX"
-             "sYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n")
-GO_KEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
-GO_TEXT = ("If you think cryptography is the answer to your problem,\n"
-           "then you don't know what your problem is.\n")
-GO_NOTE = (GO_TEXT + "\n" + EM_DASH + " PeterNeumann "
-           "x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZS"
-           "NXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n")
+# Published vectors (RFC 6962 trees, signed-note examples) and the certificates both SDKs check.
+with open(transparency_vectors.PATH, encoding="utf-8") as _f:
+    VECTORS = json.load(_f)
+RFC6962 = VECTORS["rfc6962"]
+SPEC_NOTE, GO_NOTE = VECTORS["signed_notes"]
 
 
 @pytest.fixture(scope="module")
@@ -80,29 +54,31 @@ def failing_step(cert, vkey, **kw):
 # --- RFC 6962 and C2SP vectors --------------------------------------------------------------------
 
 def test_rfc6962_hashes_match_the_published_vectors():
-    assert mth([]).hex() == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-    assert _tlog.leaf_hash(b"").hex() == RFC6962_ROOTS[0]
+    leaves = [bytes.fromhex(h) for h in RFC6962["leaves"]]
+    assert mth([]).hex() == RFC6962["empty_root"]
+    assert _tlog.leaf_hash(b"").hex() == RFC6962["roots"][0]
     for n in range(1, 9):
-        assert mth(RFC6962_LEAVES[:n]).hex() == RFC6962_ROOTS[n - 1]
-    assert [h.hex() for h in path(0, RFC6962_LEAVES)] == RFC6962_PATH_0_OF_8
+        assert mth(leaves[:n]).hex() == RFC6962["roots"][n - 1]
+    assert [h.hex() for h in path(0, leaves)] == RFC6962["path_0_of_8"]
 
 
 def test_published_path_leads_the_verifier_to_the_published_root():
-    proof = [bytes.fromhex(h) for h in RFC6962_PATH_0_OF_8]
+    proof = [bytes.fromhex(h) for h in RFC6962["path_0_of_8"]]
     root = _tlog.root_from_inclusion_proof(0, 8, _tlog.leaf_hash(b""), proof)
-    assert root.hex() == RFC6962_ROOTS[7]
+    assert root.hex() == RFC6962["roots"][7]
 
 
 def test_the_signed_note_spec_example_verifies_with_its_key():
-    assert verify_note(SPEC_NOTE, SPEC_KEY) == "This is an example message.\n"
-    assert verify_note(GO_NOTE, GO_KEY) == GO_TEXT
+    for example in VECTORS["signed_notes"]:
+        assert verify_note(example["note"], example["key"]) == example["text"], example["name"]
 
 
 def test_an_edited_spec_example_is_refused():
     with pytest.raises(CertificateError, match="signature"):
-        verify_note(SPEC_NOTE.replace("example message", "example massage"), SPEC_KEY)
+        edited = SPEC_NOTE["note"].replace("example message", "example massage")
+        verify_note(edited, SPEC_NOTE["key"])
     with pytest.raises(CertificateError, match="signature"):
-        verify_note(GO_NOTE, SPEC_KEY)  # a note signed by another key only
+        verify_note(GO_NOTE["note"], SPEC_NOTE["key"])  # a note signed by another key only
 
 
 def test_an_empty_tree_proves_no_entry(key):
@@ -294,23 +270,17 @@ def test_without_cryptography_the_signature_step_says_what_it_needs(key, log, mo
 # --- the vectors both SDKs check ------------------------------------------------------------------
 
 def test_the_shared_vectors_are_what_their_builder_makes():
-    import transparency_vectors
-
     with open(transparency_vectors.PATH, encoding="utf-8") as f:
         assert f.read() == transparency_vectors.render()
 
 
 def test_the_shared_vectors_verify_or_fail_at_their_step():
-    import transparency_vectors
-
-    with open(transparency_vectors.PATH, encoding="utf-8") as f:
-        vectors = json.load(f)
-    for case in vectors["valid"]:
-        got = verify_certificate(case["certificate"], vectors["key"])
+    for case in VECTORS["valid"]:
+        got = verify_certificate(case["certificate"], VECTORS["key"])
         want = case["expect"]
         assert (got.origin, got.tree_size, got.root_hash_base64, got.index, got.execution_id) == (
             want["origin"], want["tree_size"], want["root"], want["index"], want["execution_id"])
-    assert len(vectors["invalid"]) >= 10
-    for case in vectors["invalid"]:
-        step = failing_step(case["certificate"], case.get("key", vectors["key"]))
+    assert len(VECTORS["invalid"]) >= 10
+    for case in VECTORS["invalid"]:
+        step = failing_step(case["certificate"], case.get("key", VECTORS["key"]))
         assert step == case["step"], case["name"]

@@ -12,16 +12,60 @@ import os
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from tlog_builder import LogKey, TestLog, b64, checkpoint_text, path
+from tlog_builder import EM_DASH, LogKey, TestLog, b64, checkpoint_text, path
 
 PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                     "transparency_vectors.json")
 ORIGIN = "vigil.example.com/vigil/p_1"
-ABOUT = ("Certificates for the offline verifiers of both SDKs (verify_certificate / "
+ABOUT = ("Published RFC 6962 and signed-note vectors ('rfc6962', 'signed_notes'), and "
+         "certificates for the offline verifiers of both SDKs (verify_certificate / "
          "verifyCertificate): C2SP tlog-proof text over an RFC 6962 tree, checkpoints signed with "
          "a C2SP signed-note Ed25519 key derived from a fixed seed. 'valid' must verify and bind "
          "what 'expect' lists; 'invalid' must fail at 'step' (with 'key' when given, else the log "
          "key). Built by sdk/python/tests/transparency_vectors.py.")
+
+
+# RFC 6962 test leaves, the roots of their first n leaves and the audit path of leaf 0 of 8, as
+# published with the certificate-transparency reference implementation.
+RFC6962 = {
+    "empty_root": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    "leaves": ["", "00", "10", "2021", "3031", "40414243", "5051525354555657",
+               "606162636465666768696a6b6c6d6e6f"],
+    "roots": [
+        "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+        "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
+        "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
+        "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+        "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
+        "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
+        "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
+        "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
+    ],
+    "path_0_of_8": [
+        "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+        "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+        "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+    ],
+}
+
+# The example of the C2SP signed-note specification, and the one of Go's sumdb note package that
+# signed-note grew from.
+_GO_TEXT = ("If you think cryptography is the answer to your problem,\n"
+            "then you don't know what your problem is.\n")
+SIGNED_NOTES = [
+    {"name": "C2SP signed-note example",
+     "key": "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k",
+     "note": ("This is an example message.\n\n" + EM_DASH + " example.com/foo "
+              "Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZX"
+              "sYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n"),
+     "text": "This is an example message.\n"},
+    {"name": "golang.org/x/mod/sumdb/note example",
+     "key": "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+     "note": (_GO_TEXT + "\n" + EM_DASH + " PeterNeumann "
+              "x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZS"
+              "NXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"),
+     "text": _GO_TEXT},
+]
 
 
 def seeded_key(name, label):
@@ -90,7 +134,8 @@ def build():
     log = TestLog(key, 13)
     extended = TestLog(key, 6, extensions=("vigil.example.com/ext 1",))
     witness_note = extended.note + witness.signature_line(extended.note.split("\n\n")[0] + "\n")
-    return {"about": ABOUT, "key": key.verifier_key,
+    return {"about": ABOUT, "rfc6962": RFC6962, "signed_notes": SIGNED_NOTES,
+            "key": key.verifier_key,
             "valid": _valid(log, extended, witness_note), "invalid": _invalid(key, log)}
 
 

@@ -13,42 +13,15 @@ import { EM_DASH, LogKey, TestLog, b64, checkpointText, mth, path } from "./help
 
 const ORIGIN = "vigil.example.com/vigil/p_1";
 
-// RFC 6962 test leaves and the roots of their first n leaves, as published with the
-// certificate-transparency reference implementation.
+// Published vectors (RFC 6962 trees, signed-note examples) and the certificates both SDKs check:
+// sdk/transparency_vectors.json, built by sdk/python/tests/transparency_vectors.py.
+const VECTORS = JSON.parse(
+  readFileSync(fileURLToPath(new URL("../../../transparency_vectors.json", import.meta.url)), "utf8"),
+);
+const RFC6962 = VECTORS.rfc6962 as { empty_root: string; leaves: string[]; roots: string[]; path_0_of_8: string[] };
+type NoteExample = { name: string; key: string; note: string; text: string };
+const [SPEC_NOTE, GO_NOTE] = VECTORS.signed_notes as [NoteExample, NoteExample];
 const hex = (h: string) => Buffer.from(h, "hex");
-const range = (from: number, to: number) => Buffer.from(Array.from({ length: to - from }, (_, i) => from + i));
-const RFC6962_LEAVES = [
-  ...["", "00", "10", "2021", "3031", "40414243"].map(hex),
-  range(0x50, 0x58),
-  range(0x60, 0x70),
-];
-const RFC6962_ROOTS = [
-  "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
-  "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
-  "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
-  "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
-  "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
-  "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
-  "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
-  "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
-];
-const RFC6962_PATH_0_OF_8 = [
-  "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
-  "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-  "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
-];
-
-// The example of the C2SP signed-note specification, and the one of Go's sumdb note package that
-// signed-note grew from.
-const SPEC_KEY = "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k";
-const SPEC_NOTE =
-  `This is an example message.\n\n${EM_DASH} example.com/foo ` +
-  "Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n";
-const GO_KEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
-const GO_TEXT = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n";
-const GO_NOTE =
-  `${GO_TEXT}\n${EM_DASH} PeterNeumann ` +
-  "x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
 
 const key = new LogKey(ORIGIN);
 const log = new TestLog(key, 13);
@@ -72,25 +45,26 @@ function failingStep(cert: unknown, vkey: string): string {
 }
 
 test("RFC 6962 hashes match the published vectors", () => {
-  assert.equal(mth([]).toString("hex"), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  assert.equal(leafHash(Buffer.alloc(0)).toString("hex"), RFC6962_ROOTS[0]);
-  for (let n = 1; n <= 8; n++) assert.equal(mth(RFC6962_LEAVES.slice(0, n)).toString("hex"), RFC6962_ROOTS[n - 1]);
-  assert.deepEqual(path(0, RFC6962_LEAVES).map((h) => h.toString("hex")), RFC6962_PATH_0_OF_8);
+  const leaves = RFC6962.leaves.map(hex);
+  assert.equal(mth([]).toString("hex"), RFC6962.empty_root);
+  assert.equal(leafHash(Buffer.alloc(0)).toString("hex"), RFC6962.roots[0]);
+  for (let n = 1; n <= 8; n++) assert.equal(mth(leaves.slice(0, n)).toString("hex"), RFC6962.roots[n - 1]);
+  assert.deepEqual(path(0, leaves).map((h) => h.toString("hex")), RFC6962.path_0_of_8);
 });
 
 test("the published path leads the verifier to the published root", () => {
-  const root = rootFromInclusionProof(0n, 8n, leafHash(Buffer.alloc(0)), RFC6962_PATH_0_OF_8.map(hex));
-  assert.equal(root.toString("hex"), RFC6962_ROOTS[7]);
+  const root = rootFromInclusionProof(0n, 8n, leafHash(Buffer.alloc(0)), RFC6962.path_0_of_8.map(hex));
+  assert.equal(root.toString("hex"), RFC6962.roots[7]);
 });
 
 test("the signed-note spec example verifies with its key", () => {
-  assert.equal(verifyNote(SPEC_NOTE, SPEC_KEY), "This is an example message.\n");
-  assert.equal(verifyNote(GO_NOTE, GO_KEY), GO_TEXT);
+  for (const example of [SPEC_NOTE, GO_NOTE]) assert.equal(verifyNote(example.note, example.key), example.text);
 });
 
 test("an edited spec example is refused", () => {
-  assert.throws(() => verifyNote(SPEC_NOTE.replace("example message", "example massage"), SPEC_KEY), /signature/);
-  assert.throws(() => verifyNote(GO_NOTE, SPEC_KEY), /signature/); // a note signed by another key only
+  const edited = SPEC_NOTE.note.replace("example message", "example massage");
+  assert.throws(() => verifyNote(edited, SPEC_NOTE.key), /signature/);
+  assert.throws(() => verifyNote(GO_NOTE.note, SPEC_NOTE.key), /signature/); // a note signed by another key only
 });
 
 test("an empty tree proves no entry", () => {
@@ -268,11 +242,8 @@ test("certificates of the wrong shape are refused", () => {
 });
 
 test("the vectors both SDKs check verify or fail at their step", () => {
-  // sdk/transparency_vectors.json, built by sdk/python/tests/transparency_vectors.py.
-  const file = fileURLToPath(new URL("../../../transparency_vectors.json", import.meta.url));
-  const vectors = JSON.parse(readFileSync(file, "utf8"));
-  for (const c of vectors.valid) {
-    const got = verifyCertificate(c.certificate, vectors.key);
+  for (const c of VECTORS.valid) {
+    const got = verifyCertificate(c.certificate, VECTORS.key);
     const want = c.expect;
     assert.deepEqual(
       [got.origin, got.treeSize, got.rootHashBase64, got.index, got.executionId],
@@ -280,6 +251,6 @@ test("the vectors both SDKs check verify or fail at their step", () => {
       c.name,
     );
   }
-  assert.ok(vectors.invalid.length >= 10);
-  for (const c of vectors.invalid) assert.equal(failingStep(c.certificate, c.key ?? vectors.key), c.step, c.name);
+  assert.ok(VECTORS.invalid.length >= 10);
+  for (const c of VECTORS.invalid) assert.equal(failingStep(c.certificate, c.key ?? VECTORS.key), c.step, c.name);
 });
