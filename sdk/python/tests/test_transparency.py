@@ -6,7 +6,10 @@ import base64
 import builtins
 import hashlib
 import json
+import os
 import random
+import subprocess
+import sys
 
 import pytest
 
@@ -284,3 +287,35 @@ def test_the_shared_vectors_verify_or_fail_at_their_step():
     for case in VECTORS["invalid"]:
         step = failing_step(case["certificate"], case.get("key", VECTORS["key"]))
         assert step == case["step"], case["name"]
+
+
+# --- python3 -m vigil.verify ----------------------------------------------------------------------
+
+def _run_verify(tmp_path, cert, *args):
+    cert_file = tmp_path / "certificate.json"
+    cert_file.write_text(json.dumps(cert))
+    sdk_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    return subprocess.run([sys.executable, "-W", "error", "-m", "vigil.verify", str(cert_file),
+                           *args], cwd=sdk_dir, capture_output=True, text=True, timeout=60)
+
+
+def test_the_command_prints_what_a_certificate_binds(tmp_path, key, log):
+    key_file = tmp_path / "vigil.key"
+    key_file.write_text(key.verifier_key + "\n")
+    done = _run_verify(tmp_path, log.certificate(9), "--key", str(key_file))
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert (out["verified"], out["signature_checked"], out["index"], out["tree_size"]) == (
+        True, True, 9, 13)
+    assert out["root"] == b64(log.root) and out["entry"] == json.loads(log.entries[9])
+
+
+def test_the_command_names_the_failed_step_and_exits_1(tmp_path, key, log):
+    cert = log.certificate(9)
+    cert["entry"] = flip(cert["entry"])
+    done = _run_verify(tmp_path, cert, "--key", key.verifier_key)
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.startswith("not verified: inclusion: ")
+    merkle_only = _run_verify(tmp_path, log.certificate(9), "--key", key.verifier_key,
+                              "--merkle-only")
+    assert json.loads(merkle_only.stdout)["signature_checked"] is False

@@ -17,6 +17,8 @@ Signatures are checked with the ``cryptography`` package (Debian: python3-crypto
 only when a certificate is verified. Without it, verification raises unless the caller asks for
 the Merkle part alone with ``check_signature=False``; the result then says the signature was not
 checked.
+
+From a shell: ``python3 -m vigil.verify CERT.json --key KEY`` (see :mod:`vigil.verify`).
 """
 
 from __future__ import annotations
@@ -208,3 +210,4 @@ def verify_certificate(cert: Union[Mapping[str, Any], str, bytes], key: str, *,
         index=index, entry_bytes=entry, entry=_entry_json(entry), leaf_hash=leaf,
         key_id=vkey.key_id.hex(), signature_checked=check_signature,
         extensions=checkpoint.extensions, unauthenticated_extra=proof.extra)
+
