@@ -28,3 +28,5 @@ export type { ShipperStats } from "./shipper.js";
 export { SDK_VERSION } from "./version.js";
 export { MesediClient, EventType, Status } from "./mesedi.js";
 export type { Event, EventInput, Execution, MesediClientOptions } from "./mesedi.js";
+export { CertificateError, verifyCertificate, verifyNote } from "./transparency.js";
+export type { Certificate, VerificationStep, VerifiedCertificate } from "./transparency.js";
