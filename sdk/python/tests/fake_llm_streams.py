@@ -106,7 +106,7 @@ def chat_chunks(include_usage: bool) -> List[Dict[str, Any]]:
     return chunks
 
 
-def responses_events() -> List[Dict[str, Any]]:
+def responses_events(failed: bool = False) -> List[Dict[str, Any]]:
     usage = {"input_tokens": 20, "output_tokens": 7,
              "output_tokens_details": {"reasoning_tokens": 2}}
     created = {"id": "resp_1", "model": "gpt-4o-2024-08-06", "status": "in_progress"}
@@ -118,6 +118,9 @@ def responses_events() -> List[Dict[str, Any]]:
          "item": {"type": "function_call", "call_id": "fc_1", "name": "lookup", "arguments": ""}},
         {"type": "response.function_call_arguments.delta", "output_index": 1, "delta": "{\"q\":"},
         {"type": "response.function_call_arguments.delta", "output_index": 1, "delta": "1}"},
+        {"type": "response.failed", "response": dict(
+            created, status="failed", error={"code": "server_error", "message": "The model crashed"})}
+        if failed else
         {"type": "response.completed", "response": dict(created, status="completed", usage=usage)},
     ]
 
@@ -140,6 +143,9 @@ class Completions:
         stream = self._stream(sse(chat_chunks(include), done_marker=True))
         return self._answer(stream)
 
+    def stream(self, **kwargs: Any) -> "ChatCompletionStreamManager":
+        return ChatCompletionStreamManager(lambda: self.create(stream=True, **kwargs))
+
     def _answer(self, value: Any) -> Any:
         if not self.is_async:
             return value
@@ -150,10 +156,54 @@ class Completions:
         return later()
 
 
+class ChatCompletionStreamManager:
+    """``openai.lib.streaming.chat.ChatCompletionStreamManager``: entering it makes the request
+    (``create(stream=True)`` through the resource) and wraps the raw stream in a helper that reads
+    its ``response`` and its chunks."""
+
+    def __init__(self, api_request: Any):
+        self.api_request = api_request
+
+    def __enter__(self) -> "ChatCompletionStream":
+        self.stream = ChatCompletionStream(self.api_request())
+        return self.stream
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stream.close()
+
+
+class ChatCompletionStream:
+    def __init__(self, raw: Any):
+        self._raw_stream = raw
+        self._response = raw.response
+        self.chunks: List[Any] = []
+        self._iterator = self._events()
+
+    def _events(self) -> Any:
+        for chunk in self._raw_stream:
+            self.chunks.append(chunk)
+            yield SimpleNamespace(type="chunk", chunk=chunk)
+
+    def __iter__(self) -> Any:
+        for event in self._iterator:
+            yield event
+
+    def get_final_completion(self) -> Any:
+        for _ in self:
+            pass
+        return SimpleNamespace(content="".join(getattr(c.choices[0].delta, "content", "")
+                                               for c in self.chunks if c.choices))
+
+    def close(self) -> None:
+        self._response.closed = True
+
+
 class Responses(Completions):
+    failed = False  # answer with a stream that ends in ``response.failed``
+
     def create(self, **kwargs: Any) -> Any:
         self.calls.append(kwargs)
-        return self._answer(self._stream(sse(responses_events())))
+        return self._answer(self._stream(sse(responses_events(self.failed))))
 
 
 class OpenAI:

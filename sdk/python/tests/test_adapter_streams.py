@@ -58,6 +58,17 @@ def test_openai_chat_stream_without_include_usage_records_zero_tokens(sdk):
     assert event["payload"]["response_text"] == "Paris is sunny."
 
 
+def test_openai_stream_helper_goes_through_create_and_is_recorded(sdk):
+    client = vigil_openai.instrument(OpenAI())
+    with vigil.wrap("helper") as run:
+        with client.chat.completions.stream(
+                **CHAT, stream_options={"include_usage": True}) as stream:
+            final = stream.get_final_completion()
+    assert final.content == "Paris is sunny."
+    [event] = llm_calls(sdk, run.execution_id)
+    assert (event["payload"]["output_tokens"], event["payload"]["tool_calls"]) == (9, [WEATHER_CALL])
+
+
 def test_stream_closed_early_records_what_arrived(sdk):
     client = vigil_openai.instrument(OpenAI())
     with vigil.wrap("early close") as run:
@@ -148,6 +159,19 @@ def test_responses_stream_records_text_function_calls_and_usage(sdk):
         20, 7, 2)
     assert payload["response_text"] == "Let me check."
     assert payload["tool_calls"] == [{"id": "fc_1", "name": "lookup", "arguments": "{\"q\":1}"}]
+
+
+def test_responses_stream_ending_in_response_failed_is_a_failed_call(sdk):
+    client = vigil_openai.instrument(OpenAI())
+    client.responses.failed = True
+    with vigil.wrap("failed response") as run:
+        events = list(client.responses.create(model="gpt-4o", input="Find q", stream=True))
+    assert events[-1].type == "response.failed"  # nothing raised: the stream ended normally
+    [event] = llm_calls(sdk, run.execution_id)
+    payload = event["payload"]
+    assert (payload["status"], payload["exception_type"], payload["exception_message"]) == (
+        "failed", "ProviderError", "The model crashed")
+    assert payload["response_text"] == "Let me check."
 
 
 def test_streamed_call_is_refused_when_the_step_budget_is_spent(sdk):
@@ -274,3 +298,12 @@ def test_uninstrument_restores_stream(sdk):
     with vigil.wrap("plain"):
         with client.messages.stream(**MESSAGES) as stream:
             assert type(stream).__name__ == "MessageStream"
+
+
+def test_emit_llm_call_sends_the_tool_calls_given(sdk):
+    with vigil.wrap("by hand") as run:
+        vigil.emit_llm_call("gpt-4o", input_tokens=3, output_tokens=2, tool_calls=[WEATHER_CALL])
+        vigil.emit_llm_call("gpt-4o", input_tokens=3, output_tokens=2, tool_calls=[])
+    with_calls, without = llm_calls(sdk, run.execution_id)
+    assert with_calls["payload"]["tool_calls"] == [WEATHER_CALL]
+    assert "tool_calls" not in without["payload"]  # none asked for: the field is left out

@@ -169,13 +169,14 @@ class Execution:
         context_sha256: Optional[str] = None,
         cached_input_tokens: Optional[int] = None,
         reasoning_tokens: Optional[int] = None,
+        tool_calls: Optional[List[Dict[str, Any]]] = None,
     ) -> None:
         """Record one LLM call (a step), then raise :class:`VigilHalt` if a limit is now exceeded or
         a halt was requested. See :func:`vigil.emit_llm_call`."""
         self._record_llm_call(
             model, system_prompt, user_message, input_tokens, output_tokens, response_text, status,
             duration_ms, error, exception_type, exception_message, cost_usd, context_sha256,
-            cached_input_tokens, reasoning_tokens,
+            cached_input_tokens, reasoning_tokens, tool_calls,
         )
         self.check_halt()
 

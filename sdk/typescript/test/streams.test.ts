@@ -148,6 +148,18 @@ test("openai's stream helpers (chat.completions.stream, responses.stream) are re
   assert.equal(r.calls[1].system_prompt, "Be brief.");
 });
 
+test("a Responses API stream ending in response.failed is a failed llm_call", async () => {
+  llm.queue({ ...GPT, api: "responses", responseFailed: true });
+  const r = await run(async () => {
+    const events = await collect(await openai.responses.create({ model: "gpt-4o", input: "Weather?", stream: true }));
+    return (events.at(-1) as Record<string, unknown>).type;
+  });
+  assert.equal(r.value, "response.failed", "the stream itself ended normally");
+  const [call] = r.calls as [Record<string, any>];
+  assert.deepEqual([call.status, call.exception_type, call.exception_message], ["failed", "ProviderError", "The model crashed"]);
+  assert.equal(call.response_text, "Checking.");
+});
+
 test("a streamed call is a halt point: the step budget refuses it before it is sent", async () => {
   llm.queue(GPT, GPT);
   const sent = llm.requests.length;

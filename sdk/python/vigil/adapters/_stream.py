@@ -11,6 +11,11 @@ from typing import Any, Callable, Dict, List, Optional
 log = logging.getLogger("vigil")
 
 
+class ProviderError(Exception):
+    """An error the provider reported inside a stream that itself ended normally (the Responses
+    API's ``response.failed``): the call failed although nothing was raised."""
+
+
 class Accumulator:
     """What a streamed response has added up to so far. Each adapter's subclass knows which chunks
     carry the model, text, tool-call fragments and usage; the usage dict holds the same keys as the
@@ -21,6 +26,7 @@ class Accumulator:
         self.text: List[str] = []
         self.usage: Dict[str, Any] = {}
         self.tools: Dict[Any, Dict[str, Any]] = {}
+        self.failure: Optional[BaseException] = None
 
     def add(self, chunk: Any) -> None:
         raise NotImplementedError
@@ -103,6 +109,8 @@ class Recorder:
             fields = self.acc.fields()
         except Exception:
             log.debug("vigil: could not read the streamed call's fields", exc_info=True)
+        if error is None:
+            error = self.acc.failure
         self.record(self.execution, self.request, fields, error, self.started)
         return True
 

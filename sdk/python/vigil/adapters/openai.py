@@ -28,7 +28,7 @@ as 0. Tool calls the model asked for are sent as the event's ``tool_calls``.
 from typing import Any, Dict, List, Optional
 
 from ._common import chat_request, field, patch_create, request_digest, text_of, unpatch_create
-from ._stream import Accumulator, call_out
+from ._stream import Accumulator, ProviderError, call_out
 
 __all__ = ["instrument", "instrument_class", "uninstrument", "uninstrument_class"]
 
@@ -159,6 +159,9 @@ class _ResponsesStream(Accumulator):
             self.model = field(response, "model") or self.model
             if field(response, "usage") is not None:
                 self.usage = _responses_usage(field(response, "usage"))
+            if kind == "response.failed":
+                error = field(response, "error")
+                self.failure = ProviderError(field(error, "message") or "response failed")
 
 
 def _responses_streams(kwargs: Dict[str, Any]) -> Optional[Accumulator]:

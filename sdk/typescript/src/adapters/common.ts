@@ -36,7 +36,12 @@ export interface StreamTotals {
   tokensReasoning?: number;
   /** Tool calls by their index in the answer, their arguments growing fragment by fragment. */
   tools: Map<unknown, LlmToolCall>;
+  /** An error the provider reported inside a stream that ended normally: the call failed. */
+  failure?: ProviderError;
 }
+
+/** An error a provider reported inside a stream rather than by failing it (a `response.failed` event). */
+export class ProviderError extends Error {}
 
 /** Adds a piece of the tool call `key` to `totals`: id and name arrive once, the arguments in fragments. */
 export function addToolFragment(totals: StreamTotals, key: unknown, id?: unknown, name?: unknown, args?: unknown): void {
@@ -72,6 +77,7 @@ export function optionalCount(v: unknown): number | undefined {
 interface StreamAccumulator {
   add(chunk: AnyRecord): void;
   result(): ResponseFields;
+  failure(): ProviderError | undefined;
 }
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
@@ -145,6 +151,7 @@ function accumulator(shape: LlmCallShape): StreamAccumulator {
       reasoningTokens: totals.tokensReasoning,
       toolCalls: [...totals.tools.values()],
     }),
+    failure: () => totals.failure,
   };
 }
 
@@ -221,10 +228,11 @@ type Prompt = Pick<LlmCall, "model" | "systemPrompt" | "userMessage" | "contextS
 function observeStreamed(exec: Execution, prompt: Prompt, stream: AnyRecord, shape: LlmCallShape, elapsed: () => number) {
   const acc = accumulator(shape);
   let open = true;
-  const end = (error?: unknown) => {
+  const end = (thrown?: unknown) => {
     if (!open) return;
     open = false;
     exec.openStreams.delete(endAtExit);
+    const error = thrown ?? acc.failure();
     let got: ResponseFields = {};
     safe(() => {
       got = acc.result();

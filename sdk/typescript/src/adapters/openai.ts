@@ -22,6 +22,7 @@ import {
   num,
   optionalCount,
   patchMethod,
+  ProviderError,
   requestDigest,
   systemMessages,
   textOf,
@@ -129,7 +130,10 @@ const responsesShape: LlmCallShape = {
       addToolFragment(totals, ev.output_index, ev.item.call_id, ev.item.name, ev.item.arguments);
     } else if (ev.type === "response.function_call_arguments.delta") {
       addToolFragment(totals, ev.output_index, undefined, undefined, ev.delta);
-    } else if (ev.type === "response.completed" && ev.response) {
+    } else if (ev.type === "response.failed") {
+      totals.failure = new ProviderError(String(ev.response?.error?.message ?? "response failed"));
+    }
+    if ((ev.type === "response.completed" || ev.type === "response.failed") && ev.response) {
       if (typeof ev.response.model === "string") totals.model = ev.response.model;
       const u = responsesUsage(ev.response.usage);
       totals.tokensIn = u.inputTokens;

@@ -20,6 +20,8 @@ export interface FakeTurn {
   api?: Api;
   /** Streamed: the stream breaks off with the provider's error event after this many events. */
   failAfter?: number;
+  /** A streamed Responses API answer ends in `response.failed` instead of `response.completed`. */
+  responseFailed?: boolean;
 }
 
 /** One request the fake API received. */
@@ -181,7 +183,9 @@ function responseEvents(t: FakeTurn): Array<[string, Record<string, unknown>]> {
     }
     events.push(["response.output_item.done", { output_index, item }]);
   });
-  events.push(["response.completed", { response: done }]);
+  if (t.responseFailed) {
+    events.push(["response.failed", { response: { ...done, status: "failed", error: { code: "server_error", message: "The model crashed" } } }]);
+  } else events.push(["response.completed", { response: done }]);
   return events;
 }
 
