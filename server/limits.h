@@ -305,6 +305,9 @@ constexpr int64_t kSealCoalesceMs = 200;
 // after the sealer first saw it, with a final pass run by the sealer first. Within the 60 s the
 // log promises.
 constexpr int64_t kSealGraceMs = 10000;
+// The server re-runs the audit check of sealed records (its metrics) this often, and at start: it
+// reads every sealed execution's events, so not more often.
+constexpr int64_t kSealAuditIntervalMs = 6 * 3600 * 1000;
 // Checkpoints are signed at most this often per project, whoever asks.
 constexpr int64_t kCheckpointMinIntervalMs = 1000;
 // Models listed in an entry: the entry must fit a tile bundle's uint16 length prefix.

@@ -95,6 +95,7 @@ void App::WireServices() {
   // Open halt streams check their key again as soon as a key or project changes.
   auth_.cache().OnEvict([this] { halts_.RecheckAll(); });
   detection_.SetMetrics(&metrics_);
+  sealer_->SetMetrics(&metrics_);
   // An execution whose final pass finished is sealed into its project's log.
   detection_.SetOnFinalPassDone([this](int64_t project, const std::string& execution_id) {
     sealer_->MarkReady(project, execution_id);

@@ -76,6 +76,11 @@ void Metrics::AddWebhookAttempt(const std::string& outcome) {
   ++webhook_attempts_[outcome];
 }
 
+void Metrics::SetTransparencyAudit(int64_t changed, int64_t log_faults) {
+  tlog_changed_ = changed;
+  tlog_faults_ = log_faults;
+}
+
 std::string Metrics::Render(const Gauges& g) const {
   std::string out;
   std::lock_guard<std::mutex> lock(mu_);
@@ -83,6 +88,12 @@ std::string Metrics::Render(const Gauges& g) const {
   RenderRequests(&out, &throttled, &unavailable);
   RenderLatency(&out);
   Scalar(&out, "vigil_rate_limited_total", "counter", "Requests refused with 429.", throttled);
+  Scalar(&out, "vigil_transparency_changed_records", "gauge",
+         "Sealed executions changed after sealing, at the last audit check (-1: none yet).",
+         tlog_changed_.load());
+  Scalar(&out, "vigil_transparency_log_faults", "gauge",
+         "Stored log hashes not matching the entries, at the last audit check (-1: none yet).",
+         tlog_faults_.load());
   Scalar(&out, "vigil_unavailable_total", "counter",
          "Requests answered 503 (overload, draining, storage).", unavailable);
   Header(&out, "vigil_events_total", "counter", "Events received by result.");

@@ -20,6 +20,9 @@ class Metrics {
                       double seconds);
   void AddEvents(int64_t accepted, int64_t rejected, int64_t duplicates);
   void AddFinding(const std::string& failure_class);
+  // The latest `vigil audit check` the server ran itself (docs/transparency.md#audit-check):
+  // sealed records changed after sealing, and stored log hashes that do not match the entries.
+  void SetTransparencyAudit(int64_t changed, int64_t log_faults);
   // One webhook delivery attempt: "delivered", "retrying" or "failed".
   void AddWebhookAttempt(const std::string& outcome);
 
@@ -60,6 +63,7 @@ class Metrics {
   std::map<std::string, int64_t> findings_;          // by failure class
   std::map<std::string, int64_t> webhook_attempts_;  // by outcome
   std::atomic<int64_t> events_accepted_{0}, events_rejected_{0}, events_duplicates_{0};
+  std::atomic<int64_t> tlog_changed_{-1}, tlog_faults_{-1};  // -1 until the first check
 };
 
 }  // namespace vigil

@@ -8,7 +8,9 @@
 #include "server/codec/policy_codec.h"
 #include "server/detection/detection.h"
 #include "server/http/log.h"
+#include "server/http/metrics.h"
 #include "server/limits.h"
+#include "server/transparency/audit_check.h"
 #include "server/transparency/entry_builder.h"
 #include "server/transparency/transparency.h"
 #include "storage/detection.h"
@@ -44,6 +46,7 @@ void Sealer::Start() {
   if (thread_.joinable()) return;
   stop_ = false;
   thread_ = std::thread([this] { Run(); });
+  if (metrics_ != nullptr) audit_thread_ = std::thread([this] { RunAudits(); });
 }
 
 void Sealer::Stop() {
@@ -53,6 +56,28 @@ void Sealer::Stop() {
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (audit_thread_.joinable()) audit_thread_.join();
+}
+
+void Sealer::RunAudits() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stop_) {
+    lock.unlock();
+    // Reads the whole log in short read transactions: it never holds the writer.
+    auto report = AuditSealedRecords(*store_);
+    if (report.ok()) {
+      metrics_->SetTransparencyAudit(static_cast<int64_t>(report->changed.size()),
+                                     static_cast<int64_t>(report->log_faults.size()));
+      if (!report->clean()) {
+        log::Warn("transparency audit check: sealed records changed after sealing",
+                  {log::Num("changed", static_cast<int64_t>(report->changed.size())),
+                   log::Num("log_faults", static_cast<int64_t>(report->log_faults.size()))});
+      }
+    }
+    lock.lock();
+    wake_.wait_for(lock, std::chrono::milliseconds(limits::kSealAuditIntervalMs),
+                   [this] { return stop_; });
+  }
 }
 
 void Sealer::MarkReady(int64_t project, const std::string& execution_id) {

@@ -28,6 +28,7 @@
 namespace vigil {
 
 class Detection;
+class Metrics;
 class Transparency;
 
 class Sealer {
@@ -38,6 +39,10 @@ class Sealer {
 
   void Start();
   void Stop();  // idempotent; returns once the thread has finished its round
+
+  // The audit check runs on a thread of its own at start and every limits::kSealAuditIntervalMs,
+  // its result going to `metrics` (optional; set before Start).
+  void SetMetrics(Metrics* metrics) { metrics_ = metrics; }
 
   // The execution's final pass finished: it may be sealed now. Wakes the thread.
   void MarkReady(int64_t project, const std::string& execution_id);
@@ -56,10 +61,12 @@ class Sealer {
                  Prepared* prep);
   Result<int64_t> SealBatch(const std::vector<Prepared>& batch, int64_t now_ms);
   void Run();
+  void RunAudits();
 
   Store* store_;
   Detection* detection_;
   Transparency* log_;
+  Metrics* metrics_ = nullptr;
   std::mutex mu_;
   std::condition_variable wake_;
   bool stop_ = false;
@@ -67,6 +74,7 @@ class Sealer {
   std::set<Key> ready_;
   std::map<Key, int64_t> first_seen_ms_;
   std::thread thread_;
+  std::thread audit_thread_;
 };
 
 }  // namespace vigil

@@ -248,6 +248,18 @@ def test_audit_check_reports_a_record_edited_in_the_database_after_sealing(make_
     assert eids[1] in out and "transcript_sha256" in out
     assert eids[2] in out and "total_tokens_out" in out
     assert eids[0] not in out
+    # The server runs the same check at start and reports it as metrics.
+    s2 = make_server(db_dir=str(tmp_path), env={"VIGIL_METRICS_TOKEN": "metrics-token-0123456789abcdef0123456789"})
+    m = s2.client(key="metrics-token-0123456789abcdef0123456789")
+    deadline = time.time() + 30
+    while True:
+        body = m.get("/metrics").body
+        if "vigil_transparency_changed_records 2" in body or time.time() > deadline:
+            break
+        time.sleep(0.2)
+    assert "vigil_transparency_changed_records 2" in body
+    assert "vigil_transparency_log_faults 0" in body
+    m.close()
 
 
 def test_without_a_master_key_entries_are_appended_and_the_routes_say_why(make_server, tmp_path):
