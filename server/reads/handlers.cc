@@ -14,6 +14,7 @@
 #include "storage/projects.h"
 #include "storage/stats.h"
 #include "storage/store.h"
+#include "storage/transparency.h"
 
 namespace vigil {
 namespace {
@@ -87,12 +88,40 @@ void ReadHandlers::ListExecutions(RequestContext& ctx) {
   SendExecutionPage(store_, ctx, f, "");
 }
 
+namespace {
+
+// The execution's seal in its project's transparency log (docs/transparency.md#sealing): null
+// while unsealed; the events listed that arrived after it are named, being outside its transcript.
+void WriteSeal(JsonWriter& w, const std::optional<storage::SealRecord>& seal,
+               const std::vector<Event>& events) {
+  w.Key("seal");
+  if (!seal) {
+    w.Null();
+    return;
+  }
+  w.BeginObject()
+      .Field("index", static_cast<int64_t>(seal->index))
+      .Field("sealed_at", FormatRfc3339Ms(seal->sealed_at_ms))
+      .Key("events_after_seal")
+      .BeginArray();
+  for (const Event& e : events) {
+    if (e.arrival > seal->last_event) w.String(e.event_id);
+  }
+  w.EndArray().EndObject();
+}
+
+}  // namespace
+
 void ReadHandlers::GetExecution(RequestContext& ctx) {
   const std::string& id = ctx.params[0];
   if (id.size() > limits::kMaxIdBytes) {
     return SendError(ctx, Status::NotFound("execution not found"));
   }
-  auto d_result = store_.ReadValue([&](ReadTxn& txn) {
+  std::optional<storage::SealRecord> seal;
+  auto d_result = store_.ReadValue([&](ReadTxn& txn) -> Result<std::optional<ExecutionDetail>> {
+    auto sealed = storage::FindSeal(txn, ctx.auth.project, id);
+    if (!sealed.ok()) return sealed.status();
+    seal = std::move(sealed.value());
     return storage::GetExecution(txn, ctx.auth.project, id, limits::kMaxEventsInDetail);
   });
   if (!d_result.ok()) return SendError(ctx, d_result.status());
@@ -114,9 +143,9 @@ void ReadHandlers::GetExecution(RequestContext& ctx) {
   for (const StoredFinding& f : d->findings) WriteFinding(w, f, std::string());
   w.EndArray()
       .Field("events_total", d->events_total)
-      .Field("events_truncated", d->events_total > static_cast<int64_t>(d->events.size()))
-      .EndObject();
-  SendJson(*ctx.res, 200, w.Take());
+      .Field("events_truncated", d->events_total > static_cast<int64_t>(d->events.size()));
+  WriteSeal(w, seal, d->events);
+  SendJson(*ctx.res, 200, w.EndObject().Take());
 }
 
 void ReadHandlers::ListEvents(RequestContext& ctx) {

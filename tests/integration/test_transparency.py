@@ -231,6 +231,13 @@ def test_audit_check_reports_a_record_edited_in_the_database_after_sealing(make_
     late = {"event_id": f"{eids[0]}-late", "execution_id": eids[0], "event_type": "llm_call",
             "sequence": 99, "timestamp": "2026-05-14T10:00:30Z", "payload": {"late": True}}
     assert c.post("/events", [late]).json["accepted"] == 1
+    detail = c.get(f"/executions/{eids[0]}").json
+    assert detail["seal"]["events_after_seal"] == [f"{eids[0]}-late"]
+    assert isinstance(detail["seal"]["index"], int)
+    assert c.get(f"/executions/{eids[1]}").json["seal"]["events_after_seal"] == []
+    running = uid("running")
+    assert c.post("/executions", {"execution_id": running}).status == 200
+    assert c.get(f"/executions/{running}").json["seal"] is None
     c.close()
     assert s.stop() == 0
     code, out = audit_check(s.db)
