@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 
+#include "domain/base64.h"
 #include "domain/time_util.h"
 #include "server/admin/project_change.h"
 #include "server/audit/audit.h"
@@ -18,6 +19,7 @@
 #include "storage/export.h"
 #include "storage/keys.h"
 #include "storage/projects.h"
+#include "storage/transparency.h"
 #include "storage/webhooks.h"
 
 namespace vigil {
@@ -140,6 +142,38 @@ Status ExportAudit(ReadTxn& txn, const AdminProject& p, ExportWriter& out) {
   });
 }
 
+// The project's transparency log (docs/transparency.md): every entry with its index, and the latest
+// signed checkpoint, from which each certificate's inclusion proof can be recomputed offline.
+Status ExportTransparency(ReadTxn& txn, const AdminProject& p, ExportWriter& out) {
+  for (uint64_t next = 0;;) {
+    auto seals = storage::ListSeals(txn, p.id, next, limits::kSealBatch);
+    if (!seals.ok()) return seals.status();
+    for (const storage::SealRecord& r : seals.value()) {
+      const bool open = out.Line("transparency_entry", [&](JsonWriter& w) {
+        w.BeginObject()
+            .Field("index", static_cast<int64_t>(r.index))
+            .Field("execution_id", r.execution_id)
+            .Field("sealed_at", FormatRfc3339Ms(r.sealed_at_ms))
+            .Field("entry", Base64Encode(r.entry))
+            .EndObject();
+      });
+      if (!open) return Status::Ok();
+    }
+    if (static_cast<int64_t>(seals.value().size()) < limits::kSealBatch) break;
+    next = seals.value().back().index + 1;
+  }
+  auto checkpoint = storage::LatestCheckpoint(txn, p.id);
+  if (!checkpoint.ok()) return checkpoint.status();
+  if (!checkpoint.value()) return Status::Ok();
+  out.Line("transparency_checkpoint", [&](JsonWriter& w) {
+    w.BeginObject()
+        .Field("tree_size", static_cast<int64_t>(checkpoint.value()->size))
+        .Field("note", checkpoint.value()->note)
+        .EndObject();
+  });
+  return Status::Ok();
+}
+
 // Writes the sections in order; stops quietly when the client goes, and the `end` line (with
 // the counts) only after every section.
 Status ExportProject(ReadTxn& txn, const AdminProject& p, int64_t now_ms, const EmitLine& emit) {
@@ -150,6 +184,7 @@ Status ExportProject(ReadTxn& txn, const AdminProject& p, int64_t now_ms, const 
       [&] { return ExportDetection(txn, p, out); },
       [&] { return ExportWebhooks(txn, p, out); },
       [&] { return ExportAudit(txn, p, out); },
+      [&] { return ExportTransparency(txn, p, out); },
   };
   for (const auto& section : sections) {
     Status s = section();

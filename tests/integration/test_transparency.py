@@ -361,3 +361,26 @@ def test_a_terminal_execution_left_unsealed_by_a_crash_is_sealed_once_on_restart
     finally:
         s2.cleanup()
         s.cleanup()
+
+
+def test_the_export_holds_the_log_entries_and_the_latest_checkpoint(make_server, tmp_path):
+    admin_token = "admin-token-0123456789abcdef0123456789"
+    s = make_server(db_dir=str(tmp_path), env={"VIGIL_ADMIN_TOKEN": admin_token})
+    c = s.client()
+    eids = [uid("exp") for _ in range(2)]
+    for eid in eids:
+        run_execution(c, eid)
+    certs = [wait_certificate(c, eid).json for eid in eids]
+    c.get("/transparency/checkpoint")  # signs one covering both
+    c.close()
+    a = s.client(key=admin_token)
+    lines = [json.loads(x) for x in a.get("/admin/projects/proj-dev/export").body.splitlines()]
+    entries = [x["data"] for x in lines if x["type"] == "transparency_entry"]
+    assert [e["execution_id"] for e in entries] == eids
+    assert [e["entry"] for e in entries] == [cert["entry"] for cert in certs]
+    checkpoint = [x["data"] for x in lines if x["type"] == "transparency_checkpoint"]
+    assert len(checkpoint) == 1 and checkpoint[0]["tree_size"] == 2
+    leaves = [leaf_hash(base64.b64decode(e["entry"])) for e in entries]
+    assert checkpoint[0]["note"].split("\n")[2] == base64.b64encode(tree_hash(leaves)).decode()
+    assert lines[-1]["type"] == "end"
+    a.close()
