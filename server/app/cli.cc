@@ -83,12 +83,14 @@ bool PrepareStore(Store& store, Config* config) {
       log::Info("stored secrets re-encrypted under VIGIL_MASTER_KEY",
                 {log::Num("count", secrets->reencrypted)});
     }
-    // The transparency signing key is a stored secret too (docs/transparency.md#keys).
+    // The transparency signing key is a stored secret too (docs/transparency.md#keys). One that
+    // opens under no configured key leaves the log without a signer (its routes answer 503) but
+    // the server runs: the rest of the service does not depend on it, and a new key would break
+    // the continuity of the logs' signatures.
     auto keys = ReencryptTransparencyKeys(store, SecretBoxFromConfig(*config));
     if (!keys.ok()) {
-      log::Error("transparency signing key cannot be decrypted, refusing to start",
+      log::Error("transparency signing key cannot be decrypted: the log stays unsigned",
                  {log::Str("error", keys.status().message())});
-      return false;
     }
   }
   if (config->dev) {

@@ -161,6 +161,12 @@ Result<int64_t> Sealer::SealDue(int64_t now_ms) {
   int64_t total = 0;
   storage::PendingSeal cursor;
   std::map<int64_t, std::string> policy_digests;  // per project, for this round
+  std::set<Key> stale;  // remembered before the round; what the queue no longer holds goes
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stale = ready_;
+    for (const auto& seen : first_seen_ms_) stale.insert(seen.first);
+  }
   for (;;) {
     auto pending = store_->ReadValue([&](ReadTxn& txn) {
       return storage::ListPendingSeals(txn, cursor.project, cursor.execution_id,
@@ -171,6 +177,7 @@ Result<int64_t> Sealer::SealDue(int64_t now_ms) {
     cursor = pending.value().back();
     std::vector<Prepared> batch;
     for (const storage::PendingSeal& p : pending.value()) {
+      stale.erase({p.project, p.execution_id});
       if (!p.project_id.empty() && !Due({p.project, p.execution_id}, p.project_id, now_ms)) {
         continue;
       }
@@ -183,6 +190,12 @@ Result<int64_t> Sealer::SealDue(int64_t now_ms) {
     if (!sealed.ok()) return sealed.status();
     total += sealed.value();
     if (static_cast<int64_t>(pending.value().size()) < limits::kSealBatch) break;
+  }
+  // Final passes of executions sealed already (late events) mark them ready too: forget them.
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const Key& key : stale) {
+    ready_.erase(key);
+    first_seen_ms_.erase(key);
   }
   return total;
 }

@@ -69,10 +69,9 @@ Status Transparency::LoadKey(int64_t now_ms) {
   }
   const storage::TransparencyKeyRow& newest = keys.value().front();
   auto seed = box_.Open(newest.seed_blob, TransparencyKeyAad(newest.public_key));
-  if (!seed.ok()) {
-    if (!box_.any_key()) return Status::Ok();  // stays keyless: the routes say why
-    return Status::Unavailable("the transparency signing key cannot be decrypted");
-  }
+  // A key that opens under no configured master key leaves the log keyless (the routes answer
+  // 503): generating another would break the continuity of its signatures.
+  if (!seed.ok()) return Status::Ok();
   auto pub = tlog::Ed25519PublicKey(seed.value());
   if (!pub.ok() || pub.value() != newest.public_key) {
     return Status::Unavailable("the transparency signing key does not match its public key");

@@ -42,8 +42,8 @@ class Transparency {
   Transparency(Store* store, SecretBox box, std::string host);
 
   // Loads the newest signing key, generating one when a master key is configured and none is
-  // stored. Without a master key: Ok, and the log stays keyless. Unavailable when a stored key
-  // does not open under any configured master key.
+  // stored. Without a master key, or when the stored key opens under none of the configured ones:
+  // Ok, and the log stays keyless (NotConfigured below).
   Status LoadKey(int64_t now_ms);
   bool has_key() const;
   std::string Origin(const std::string& project_id) const;
