@@ -167,20 +167,18 @@ Status InsertCheckpoint(WriteTxn& txn, int64_t project, const CheckpointRow& c) 
                  project, static_cast<int64_t>(c.size), c.note, c.signed_at_ms);
 }
 
-Result<std::vector<PendingSeal>> ListPendingSeals(Txn& txn, int64_t after_project,
-                                                  const std::string& after_execution,
-                                                  int64_t limit) {
+Result<std::vector<PendingSeal>> ListPendingSeals(Txn& txn, int64_t after_id, int64_t limit) {
   return SelectAll(
       txn.conn(),
-      "SELECT t.project, COALESCE(p.project_id, ''), t.execution_id FROM transparency_pending t"
-      " LEFT JOIN projects p ON p.id = t.project"
-      " WHERE (t.project, t.execution_id) > (?, ?) ORDER BY t.project, t.execution_id LIMIT ?",
+      "SELECT t.id, t.project, COALESCE(p.project_id, ''), t.execution_id"
+      " FROM transparency_pending t LEFT JOIN projects p ON p.id = t.project"
+      " WHERE t.id > ? ORDER BY t.id LIMIT ?",
       [](SQLite::Statement& q) {
         PendingSeal p;
-        ReadColumns(q, 0, p.project, p.project_id, p.execution_id);
+        ReadColumns(q, 0, p.id, p.project, p.project_id, p.execution_id);
         return p;
       },
-      after_project, after_execution, limit);
+      after_id, limit);
 }
 
 Status DropPendingSeal(WriteTxn& txn, int64_t project, const std::string& execution_id) {

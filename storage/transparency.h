@@ -85,14 +85,13 @@ Status InsertCheckpoint(WriteTxn& txn, int64_t project, const CheckpointRow& c);
 
 // --- the sealing queue (cross-tenant: the sealer serves every project) ---
 struct PendingSeal {
+  int64_t id = 0;  // queue order: the order the executions ended
   int64_t project = 0;
   std::string project_id;  // "" when the project was deleted
   std::string execution_id;
 };
-// Up to `limit` queued executions, in key order after (`after_project`, `after_execution`).
-Result<std::vector<PendingSeal>> ListPendingSeals(Txn& txn, int64_t after_project,
-                                                  const std::string& after_execution,
-                                                  int64_t limit);
+// Up to `limit` queued executions after queue position `after_id`, in the order they ended.
+Result<std::vector<PendingSeal>> ListPendingSeals(Txn& txn, int64_t after_id, int64_t limit);
 Status DropPendingSeal(WriteTxn& txn, int64_t project, const std::string& execution_id);
 
 }  // namespace vigil::storage

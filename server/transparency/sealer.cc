@@ -169,8 +169,7 @@ Result<int64_t> Sealer::SealDue(int64_t now_ms) {
   }
   for (;;) {
     auto pending = store_->ReadValue([&](ReadTxn& txn) {
-      return storage::ListPendingSeals(txn, cursor.project, cursor.execution_id,
-                                       limits::kSealBatch);
+      return storage::ListPendingSeals(txn, cursor.id, limits::kSealBatch);
     });
     if (!pending.ok()) return pending.status();
     if (pending.value().empty()) break;

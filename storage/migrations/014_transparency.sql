@@ -63,14 +63,15 @@ BEGIN SELECT RAISE(ABORT, 'transparency hashes are append-only'); END;
 CREATE TRIGGER transparency_nodes_append_only_delete BEFORE DELETE ON transparency_nodes
 BEGIN SELECT RAISE(ABORT, 'transparency hashes are append-only'); END;
 
--- Executions that became terminal and are not sealed yet. The triggers queue them in the very
--- transaction that makes them terminal, so an acknowledged terminal execution is sealed even when
--- the server dies before sealing it (docs/transparency.md#sealing).
+-- Executions that became terminal and are not sealed yet, in the order they ended. The triggers
+-- queue them in the very transaction that makes them terminal, so an acknowledged terminal
+-- execution is sealed even when the server dies before sealing it (docs/transparency.md#sealing).
 CREATE TABLE transparency_pending (
+  id           INTEGER PRIMARY KEY,
   project      INTEGER NOT NULL,
   execution_id TEXT    NOT NULL,
-  PRIMARY KEY (project, execution_id)
-) WITHOUT ROWID;
+  UNIQUE (project, execution_id)
+);
 
 CREATE TRIGGER transparency_queue_on_insert AFTER INSERT ON executions
 WHEN NEW.status <> 'started'
@@ -87,4 +88,5 @@ END;
 
 -- Executions already terminal when the log was introduced are sealed too.
 INSERT OR IGNORE INTO transparency_pending (project, execution_id)
-SELECT project, execution_id FROM executions WHERE status <> 'started';
+SELECT project, execution_id FROM executions WHERE status <> 'started'
+ORDER BY COALESCE(ended_at, started_at), id;

@@ -38,7 +38,7 @@ struct LogStore : vigil::testing::TempStore {
     });
   }
   std::vector<storage::PendingSeal> Pending() {
-    return Read([](Txn& txn) { return storage::ListPendingSeals(txn, 0, "", 100); });
+    return Read([](Txn& txn) { return storage::ListPendingSeals(txn, 0, 100); });
   }
 };
 
