@@ -76,7 +76,8 @@ def test_anthropic_call_is_recorded_with_model_prompts_tokens_and_text(sdk):
     assert event["payload"] == {
         "model": "claude-haiku-4-5-20250101", "system_prompt": "Be brief.",
         "user_message": "Just the city.", "status": "ok", "input_tokens": 21, "output_tokens": 4,
-        "response_text": "Paris.", "context_sha256": digest}
+        "response_text": "Paris.", "context_sha256": digest,
+        "tool_calls": [{"id": "t1", "name": "x", "arguments": "{}"}]}
     end = sdk.patch_for(run.execution_id)
     assert (end["total_tokens_in"], end["total_tokens_out"]) == (21, 4)
     assert end["estimated_cost_usd"] == pytest.approx(21e-6 + 4 * 5e-6)

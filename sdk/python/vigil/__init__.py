@@ -34,12 +34,14 @@ from ._pricing import estimate_cost_usd
 from ._signature import crash_signature
 from ._version import __version__
 from ._wire import Event, EventType, Status
+from .transparency import CertificateError, VerifiedCertificate, verify_certificate
 
 #: The Mesedi SDK's name for :class:`VigilHalt`.
 MesediHalt = VigilHalt
 
 __all__ = [
     "Budget",
+    "CertificateError",
     "Config",
     "Event",
     "EventType",
@@ -48,6 +50,7 @@ __all__ = [
     "MesediHalt",
     "Status",
     "TRIGGERS",
+    "VerifiedCertificate",
     "VigilConfigError",
     "VigilHalt",
     "__version__",
@@ -73,5 +76,6 @@ __all__ = [
     "uninstrument_gemini",
     "uninstrument_openai",
     "validator_result",
+    "verify_certificate",
     "wrap",
 ]

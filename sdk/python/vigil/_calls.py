@@ -6,7 +6,7 @@ outside an execution, and each is a halt call point inside one.
 
 import functools
 import inspect
-from typing import Any, Callable, Dict, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 from ._execution import Execution, _current, _perf
 from ._halt import VigilHalt
@@ -116,13 +116,15 @@ def emit_llm_call(
     context_sha256: Optional[str] = None,
     cached_input_tokens: Optional[int] = None,
     reasoning_tokens: Optional[int] = None,
+    tool_calls: Optional[List[Dict[str, Any]]] = None,
 ) -> None:
     """Record an LLM call on the current execution: a step for ``max_steps``, tokens and cost for the
     token and cost budgets (cost from the price table unless ``cost_usd`` is given). Pass ``error``
     (or ``status="failed"``) for a failed call, and :func:`vigil.context_sha256` of the request so
     the server tells a repeated request from a new step. ``cached_input_tokens`` and
     ``reasoning_tokens`` are the parts of the input read from the prompt cache and of the output
-    spent on reasoning, priced at the provider's rates. Afterwards raises :class:`VigilHalt` if a
+    spent on reasoning, priced at the provider's rates. ``tool_calls`` lists the tool calls the model
+    asked for, each ``{"id", "name", "arguments"}`` with the arguments as JSON text. Afterwards raises :class:`VigilHalt` if a
     limit is now exceeded or a halt was requested. No-op outside an execution."""
     execution = _current.get()
     if execution is not None:
@@ -132,6 +134,7 @@ def emit_llm_call(
             duration_ms=duration_ms, error=error, exception_type=exception_type,
             exception_message=exception_message, cost_usd=cost_usd, context_sha256=context_sha256,
             cached_input_tokens=cached_input_tokens, reasoning_tokens=reasoning_tokens,
+            tool_calls=tool_calls,
         )
 
 

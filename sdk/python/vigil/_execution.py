@@ -16,7 +16,7 @@ import threading
 import time
 import types
 from contextvars import ContextVar
-from typing import Any, Callable, Dict, Optional, Tuple, TypeVar, Union, overload
+from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar, Union, overload
 
 from ._budget import Budget
 from ._cause import exception_payload
@@ -67,7 +67,7 @@ class Execution:
         "execution_id", "name", "parent", "budget", "status", "input_summary", "output_summary",
         "tokens_in", "tokens_out", "cost_usd", "llm_calls", "_client", "_seq", "_t0",
         "_halt", "_remote_reason", "_stream", "_ended", "_token", "_halt_raised",
-        "_cause", "_used_calls", "_used_in", "_used_out", "_used_cost",
+        "_cause", "_used_calls", "_used_in", "_used_out", "_used_cost", "_open_streams",
     )
 
     def __init__(
@@ -106,6 +106,8 @@ class Execution:
         self._halt: Optional[Tuple[str, str]] = None  # (trigger, reason) once halted: sticky
         self._remote_reason: Optional[str] = None  # written by the halt-stream thread
         self._stream: Optional[HaltStream] = None
+        # Finishers of streamed LLM calls still open: a stream left unfinished is recorded at the end.
+        self._open_streams: List[Callable[[], Any]] = []
         self._ended = False
         self._token = None
         body = {
@@ -167,20 +169,21 @@ class Execution:
         context_sha256: Optional[str] = None,
         cached_input_tokens: Optional[int] = None,
         reasoning_tokens: Optional[int] = None,
+        tool_calls: Optional[List[Dict[str, Any]]] = None,
     ) -> None:
         """Record one LLM call (a step), then raise :class:`VigilHalt` if a limit is now exceeded or
         a halt was requested. See :func:`vigil.emit_llm_call`."""
         self._record_llm_call(
             model, system_prompt, user_message, input_tokens, output_tokens, response_text, status,
             duration_ms, error, exception_type, exception_message, cost_usd, context_sha256,
-            cached_input_tokens, reasoning_tokens,
+            cached_input_tokens, reasoning_tokens, tool_calls,
         )
         self.check_halt()
 
     def _record_llm_call(
         self, model, system_prompt, user_message, input_tokens, output_tokens, response_text, status,
         duration_ms, error, exception_type, exception_message, cost_usd, context_sha256=None,
-        cached_input_tokens=None, reasoning_tokens=None,
+        cached_input_tokens=None, reasoning_tokens=None, tool_calls=None,
     ) -> None:
         try:
             if error is not None:
@@ -206,6 +209,8 @@ class Execution:
                     payload["reasoning_tokens"] = reasoning
             if response_text is not None:
                 payload["response_text"] = _text(response_text)
+            if tool_calls:
+                payload["tool_calls"] = jsonable(tool_calls)
             if is_context_sha256(context_sha256):
                 payload["context_sha256"] = context_sha256
             if not ok:
@@ -387,6 +392,8 @@ class Execution:
     def _finish(self, error: Optional[BaseException]) -> None:
         if self._ended:
             return
+        for finish in list(self._open_streams):  # before the totals, which count these calls
+            finish()
         self._ended = True
         try:
             stream = self._stream

@@ -75,6 +75,26 @@ export interface LlmCall {
    * request from a new step that keeps the same last user message. The adapters set it.
    */
   contextSha256?: string;
+  /** The tool calls the model asked for in its answer (the adapters fill it). */
+  toolCalls?: LlmToolCall[];
+}
+
+/** A tool call a model asked for: `arguments` as the JSON text it wrote (a cut stream leaves it partial). */
+export interface LlmToolCall {
+  id?: string;
+  name: string;
+  arguments: string;
+}
+
+/** At most this many tool calls are kept per llm_call: a model asks for a handful per answer. */
+const MAX_TOOL_CALLS = 64;
+
+function toolCallsPayload(calls: LlmToolCall[]): Record<string, string>[] {
+  return calls.slice(0, MAX_TOOL_CALLS).map((c) => ({
+    ...(typeof c.id === "string" && c.id ? { id: c.id } : {}),
+    name: String(c.name ?? ""),
+    arguments: truncate(String(c.arguments ?? ""), MAX_TEXT_CHARS),
+  }));
 }
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
@@ -318,6 +338,7 @@ export function recordLlmCall(exec: Execution, call: LlmCall): void {
       status: failed ? "failed" : "ok",
     };
     if (call.responseText !== undefined) payload.response_text = truncate(String(call.responseText), MAX_TEXT_CHARS);
+    if (Array.isArray(call.toolCalls) && call.toolCalls.length > 0) payload.tool_calls = toolCallsPayload(call.toolCalls);
     if (typeof call.contextSha256 === "string" && CONTEXT_SHA256.test(call.contextSha256)) {
       payload.context_sha256 = call.contextSha256;
     }

@@ -41,6 +41,8 @@ export class Execution {
   /** True once a VigilHalt was thrown inside this execution (even if the agent caught it). */
   haltRaised = false;
   ended = false;
+  /** Finishers of streamed LLM calls still open: a stream left unfinished is recorded at the end. */
+  readonly openStreams = new Set<() => void>();
   /** An error already sent as this execution's `exception` event (see `recordCause`). */
   cause: unknown = undefined;
   private sequence = 0;
@@ -297,6 +299,7 @@ function haltBehind(exec: Execution, error: unknown): VigilHalt | undefined {
 /** Ends an execution: queues the end PATCH with status, duration, totals and crash signature. */
 export function endExecution(exec: Execution, error: unknown, threw: boolean): void {
   if (exec.ended) return;
+  for (const finish of [...exec.openStreams]) finish(); // before the totals, which count them
   exec.ended = true;
   try {
     exec.dispose();

@@ -14,7 +14,7 @@ export {
   currentExecutionId,
   checkHalt,
 } from "./api.js";
-export type { WrapOptions, ToolOptions, LlmCall, ValidatorOptions } from "./api.js";
+export type { WrapOptions, ToolOptions, LlmCall, LlmToolCall, ValidatorOptions } from "./api.js";
 export { canonicalJson, contextSha256 } from "./context.js";
 export { instrumentAnthropic } from "./adapters/anthropic.js";
 export type { MessagesClassLike } from "./adapters/anthropic.js";
@@ -28,3 +28,5 @@ export type { ShipperStats } from "./shipper.js";
 export { SDK_VERSION } from "./version.js";
 export { MesediClient, EventType, Status } from "./mesedi.js";
 export type { Event, EventInput, Execution, MesediClientOptions } from "./mesedi.js";
+export { CertificateError, verifyCertificate, verifyNote } from "./transparency.js";
+export type { Certificate, VerificationStep, VerifiedCertificate } from "./transparency.js";

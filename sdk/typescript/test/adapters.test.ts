@@ -172,6 +172,8 @@ test("Anthropic messages.create records model, prompts, text and tokens, keeping
     cached_input_tokens: 100,
     // The requested model and every input message, the system prompt first; no tools declared.
     context_sha256: contextSha256("claude-haiku-4-5", [{ role: "system", content: SYSTEM_BLOCKS }, ...GEOGRAPHY], []),
+    // The answer's tool_use block, its input as JSON text.
+    tool_calls: [{ id: "t1", name: "x", arguments: "{}" }],
   });
   assert.equal(typeof ev.duration_ms, "number");
   assert.equal(r.end.total_tokens_in, 120);

@@ -8,13 +8,16 @@
  *
  * Every `client.messages.create(...)` made inside a wrapped execution then records an `llm_call`
  * (model, system prompt, last user message, response text, input/output tokens, latency, or the
- * error of a failed call). Streams (`stream: true`) are recorded once iterated to the end.
+ * error of a failed call), and the tool calls the model asked for. Streams (`stream: true`, and
+ * `messages.stream()`, whose MessageStream calls `create`) pass every event unchanged and are
+ * recorded when iterated to the end, left early (what arrived so far) or failing.
  *
  * The Mesedi SDK's forms work too: `await instrumentAnthropic()` instruments every client of the
  * installed `@anthropic-ai/sdk` (its `Messages` class), `instrumentAnthropic(Messages)` every
  * instance of a given class.
  */
 import {
+  addToolFragment,
   lastUserMessage,
   modelName,
   num,
@@ -22,6 +25,7 @@ import {
   patchMethod,
   requestDigest,
   textOf,
+  toolCallOf,
   type AnyRecord,
   type LlmCallShape,
 } from "./common.js";
@@ -63,6 +67,9 @@ const shape: LlmCallShape = {
     outputTokens: num(r.usage?.output_tokens),
     // The cache reads are the cached part of that input (docs/protocol.md#cached-and-reasoning-tokens).
     cachedInputTokens: optionalCount(r.usage?.cache_read_input_tokens),
+    toolCalls: Array.isArray(r.content)
+      ? r.content.filter((b: AnyRecord) => b && b.type === "tool_use").map((b: AnyRecord) => toolCallOf(b.id, b.name, b.input))
+      : [],
   }),
   addChunk: (totals, ev) => {
     if (ev.type === "message_start" && ev.message) {
@@ -70,8 +77,12 @@ const shape: LlmCallShape = {
       totals.tokensIn = inputTokens(ev.message.usage);
       totals.tokensOut = num(ev.message.usage?.output_tokens);
       totals.tokensCached = optionalCount(ev.message.usage?.cache_read_input_tokens);
+    } else if (ev.type === "content_block_start" && ev.content_block?.type === "tool_use") {
+      addToolFragment(totals, ev.index, ev.content_block.id, ev.content_block.name);
     } else if (ev.type === "content_block_delta" && ev.delta?.type === "text_delta") {
       totals.text += String(ev.delta.text ?? "");
+    } else if (ev.type === "content_block_delta" && ev.delta?.type === "input_json_delta") {
+      addToolFragment(totals, ev.index, undefined, undefined, ev.delta.partial_json);
     } else if (ev.type === "message_delta" && ev.usage) {
       // message_delta usage is cumulative.
       if (typeof ev.usage.output_tokens === "number") totals.tokensOut = ev.usage.output_tokens;

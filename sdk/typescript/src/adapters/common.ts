@@ -1,4 +1,4 @@
-import { recordLlmCall, type LlmCall } from "../api.js";
+import { recordLlmCall, type LlmCall, type LlmToolCall } from "../api.js";
 import { contextSha256 } from "../context.js";
 import { currentExecution, raiseIfHalted, type Execution } from "../execution.js";
 
@@ -22,7 +22,7 @@ export interface LlmCallShape {
 /** What a response tells about its call. */
 export type ResponseFields = Pick<
   LlmCall,
-  "model" | "responseText" | "inputTokens" | "outputTokens" | "cachedInputTokens" | "reasoningTokens"
+  "model" | "responseText" | "inputTokens" | "outputTokens" | "cachedInputTokens" | "reasoningTokens" | "toolCalls"
 >;
 
 /** What a streamed response has added up to so far; each adapter knows which chunks carry what. */
@@ -34,6 +34,39 @@ export interface StreamTotals {
   /** Parts of the totals, when the provider reports them. */
   tokensCached?: number;
   tokensReasoning?: number;
+  /** Tool calls by their index in the answer, their arguments growing fragment by fragment. */
+  tools: Map<unknown, LlmToolCall>;
+  /** An error the provider reported inside a stream that ended normally: the call failed. */
+  failure?: ProviderError;
+}
+
+/** An error a provider reported inside a stream rather than by failing it (a `response.failed` event). */
+export class ProviderError extends Error {}
+
+/** Adds a piece of the tool call `key` to `totals`: id and name arrive once, the arguments in fragments. */
+export function addToolFragment(totals: StreamTotals, key: unknown, id?: unknown, name?: unknown, args?: unknown): void {
+  let call = totals.tools.get(key);
+  if (!call) {
+    call = { name: "", arguments: "" };
+    totals.tools.set(key, call);
+  }
+  if (typeof id === "string" && id) call.id = id;
+  if (typeof name === "string" && name) call.name = name;
+  if (typeof args === "string") call.arguments += args;
+}
+
+/** A tool call of a complete answer; object arguments (Anthropic's `input`) as JSON text. */
+export function toolCallOf(id: unknown, name: unknown, args: unknown): LlmToolCall {
+  let text: string;
+  if (typeof args === "string") text = args;
+  else {
+    try {
+      text = JSON.stringify(args ?? {});
+    } catch {
+      text = String(args);
+    }
+  }
+  return { ...(typeof id === "string" && id ? { id } : {}), name: typeof name === "string" ? name : "", arguments: text };
 }
 
 /** A token count the response may hold: a number as `num` reads it, else undefined. */
@@ -44,6 +77,7 @@ export function optionalCount(v: unknown): number | undefined {
 interface StreamAccumulator {
   add(chunk: AnyRecord): void;
   result(): ResponseFields;
+  failure(): ProviderError | undefined;
 }
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
@@ -105,7 +139,7 @@ export function modelName(v: unknown): string | undefined {
 
 /** A fresh accumulator for a streamed response of `shape`. */
 function accumulator(shape: LlmCallShape): StreamAccumulator {
-  const totals: StreamTotals = { model: undefined, text: "", tokensIn: 0, tokensOut: 0 };
+  const totals: StreamTotals = { model: undefined, text: "", tokensIn: 0, tokensOut: 0, tools: new Map() };
   return {
     add: (chunk) => shape.addChunk(totals, chunk),
     result: () => ({
@@ -115,7 +149,9 @@ function accumulator(shape: LlmCallShape): StreamAccumulator {
       outputTokens: totals.tokensOut,
       cachedInputTokens: totals.tokensCached,
       reasoningTokens: totals.tokensReasoning,
+      toolCalls: [...totals.tools.values()],
     }),
+    failure: () => totals.failure,
   };
 }
 
@@ -183,6 +219,33 @@ function record(exec: Execution, call: LlmCall): void {
   safe(() => recordLlmCall(exec, call));
 }
 
+type Prompt = Pick<LlmCall, "model" | "systemPrompt" | "userMessage" | "contextSha256">;
+
+/**
+ * Records a streamed call once: when its stream is iterated to the end, left early or fails, or,
+ * for a stream still open then, when the execution ends.
+ */
+function observeStreamed(exec: Execution, prompt: Prompt, stream: AnyRecord, shape: LlmCallShape, elapsed: () => number) {
+  const acc = accumulator(shape);
+  let open = true;
+  const end = (thrown?: unknown) => {
+    if (!open) return;
+    open = false;
+    exec.openStreams.delete(endAtExit);
+    const error = thrown ?? acc.failure();
+    let got: ResponseFields = {};
+    safe(() => {
+      got = acc.result();
+    });
+    // A stream that broke off keeps what arrived before the error (its tokens are not sent).
+    const failure = error !== undefined ? { status: "failed" as const, error } : {};
+    record(exec, { ...prompt, ...got, model: got.model || prompt.model, durationMs: elapsed(), ...failure });
+  };
+  const endAtExit = () => end();
+  exec.openStreams.add(endAtExit);
+  observeStream(stream, acc, end);
+}
+
 /**
  * Calls a client method on behalf of the agent and records it as an llm_call. Inside an execution
  * the call is a halt point that also refuses to start an llm call the step budget has no room for.
@@ -199,7 +262,7 @@ export function callInstrumented(
   if (!exec) return original.apply(thisArg, args);
   raiseIfHalted(exec, true);
   const params = (args[0] && typeof args[0] === "object" ? args[0] : {}) as AnyRecord;
-  let prompt: Pick<LlmCall, "model" | "systemPrompt" | "userMessage" | "contextSha256"> = {};
+  let prompt: Prompt = {};
   safe(() => {
     prompt = shape.request(params);
   });
@@ -208,15 +271,7 @@ export function callInstrumented(
   const fail = (error: unknown) => record(exec, { ...prompt, status: "failed", error, durationMs: elapsed() });
   const succeed = (value: unknown) => {
     if (params.stream === true && value && typeof value === "object") {
-      const acc = accumulator(shape);
-      observeStream(value as AnyRecord, acc, (error) => {
-        let got: ReturnType<StreamAccumulator["result"]> = {};
-        safe(() => {
-          got = acc.result();
-        });
-        if (error !== undefined) fail(error);
-        else record(exec, { ...prompt, ...got, model: got.model || prompt.model, durationMs: elapsed() });
-      });
+      observeStreamed(exec, prompt, value as AnyRecord, shape, elapsed);
       return;
     }
     let got: ReturnType<LlmCallShape["response"]> = {};

@@ -9,18 +9,24 @@
  * Every `client.chat.completions.create(...)` and `client.responses.create(...)` made inside a
  * wrapped execution then records an `llm_call` (model, system/developer prompt or instructions,
  * last user message, response text, input/output tokens with their cached and reasoning parts,
- * latency, or the error of a failed call). Streams (`stream: true`) are recorded once iterated to
- * the end; chat completion streams report tokens only with `stream_options: { include_usage: true }`.
+ * latency, or the error of a failed call), and the tool calls the model asked for. Streams
+ * (`stream: true`, and the `stream()` helpers, which call `create`) pass every chunk unchanged and
+ * are recorded when iterated to the end, left early (what arrived so far) or failing; chat
+ * completion streams report tokens only with `stream_options: { include_usage: true }`, which is
+ * not added: without it they are recorded with 0 tokens.
  */
 import {
+  addToolFragment,
   lastUserMessage,
   modelName,
   num,
   optionalCount,
   patchMethod,
+  ProviderError,
   requestDigest,
   systemMessages,
   textOf,
+  toolCallOf,
   type AnyRecord,
   type LlmCallShape,
 } from "./common.js";
@@ -40,7 +46,9 @@ const shape: LlmCallShape = {
     contextSha256: requestDigest(p.model, p.messages, p.tools),
   }),
   response: (r) => {
-    const content = r.choices?.[0]?.message?.content;
+    const message = r.choices?.[0]?.message;
+    const content = message?.content;
+    const calls: AnyRecord[] = Array.isArray(message?.tool_calls) ? message.tool_calls : [];
     return {
       model: modelName(r.model),
       responseText: typeof content === "string" ? content : content == null ? undefined : textOf(content),
@@ -49,12 +57,17 @@ const shape: LlmCallShape = {
       // Parts of those totals (docs/protocol.md#cached-and-reasoning-tokens).
       cachedInputTokens: optionalCount(r.usage?.prompt_tokens_details?.cached_tokens),
       reasoningTokens: optionalCount(r.usage?.completion_tokens_details?.reasoning_tokens),
+      toolCalls: calls.map((c) => toolCallOf(c?.id, c?.function?.name, c?.function?.arguments)),
     };
   },
   addChunk: (totals, chunk) => {
     if (typeof chunk.model === "string") totals.model = chunk.model;
-    const delta = chunk.choices?.[0]?.delta?.content;
-    if (typeof delta === "string") totals.text += delta;
+    // The first choice is the one recorded, as for a complete answer.
+    const delta = (chunk.choices ?? []).find((c: AnyRecord) => (c?.index ?? 0) === 0)?.delta;
+    if (typeof delta?.content === "string") totals.text += delta.content;
+    for (const call of Array.isArray(delta?.tool_calls) ? delta.tool_calls : []) {
+      addToolFragment(totals, call?.index ?? 0, call?.id, call?.function?.name, call?.function?.arguments);
+    }
     if (chunk.usage) {
       totals.tokensIn = num(chunk.usage.prompt_tokens);
       totals.tokensOut = num(chunk.usage.completion_tokens);
@@ -81,6 +94,14 @@ function responsesText(r: AnyRecord): string | undefined {
     .join("");
 }
 
+/** The function calls of a Responses API answer's output. */
+function functionCalls(output: unknown) {
+  if (!Array.isArray(output)) return [];
+  return output
+    .filter((item: AnyRecord) => item && item.type === "function_call")
+    .map((item: AnyRecord) => toolCallOf(item.call_id, item.name, item.arguments));
+}
+
 function responsesUsage(usage: AnyRecord | undefined) {
   return {
     inputTokens: num(usage?.input_tokens),
@@ -97,10 +118,22 @@ const responsesShape: LlmCallShape = {
     userMessage: typeof p.input === "string" ? p.input : lastUserMessage(p.input),
     contextSha256: requestDigest(p.model, responsesMessages(p.instructions, p.input), p.tools),
   }),
-  response: (r) => ({ model: modelName(r.model), responseText: responsesText(r), ...responsesUsage(r.usage) }),
+  response: (r) => ({
+    model: modelName(r.model),
+    responseText: responsesText(r),
+    ...responsesUsage(r.usage),
+    toolCalls: functionCalls(r.output),
+  }),
   addChunk: (totals, ev) => {
     if (ev.type === "response.output_text.delta" && typeof ev.delta === "string") totals.text += ev.delta;
-    else if (ev.type === "response.completed" && ev.response) {
+    else if (ev.type === "response.output_item.added" && ev.item?.type === "function_call") {
+      addToolFragment(totals, ev.output_index, ev.item.call_id, ev.item.name, ev.item.arguments);
+    } else if (ev.type === "response.function_call_arguments.delta") {
+      addToolFragment(totals, ev.output_index, undefined, undefined, ev.delta);
+    } else if (ev.type === "response.failed") {
+      totals.failure = new ProviderError(String(ev.response?.error?.message ?? "response failed"));
+    }
+    if ((ev.type === "response.completed" || ev.type === "response.failed") && ev.response) {
       if (typeof ev.response.model === "string") totals.model = ev.response.model;
       const u = responsesUsage(ev.response.usage);
       totals.tokensIn = u.inputTokens;
@@ -108,6 +141,8 @@ const responsesShape: LlmCallShape = {
       totals.tokensCached = u.cachedInputTokens;
       totals.tokensReasoning = u.reasoningTokens;
       if (!totals.text) totals.text = responsesText(ev.response) ?? "";
+      // The completed answer holds the calls whole, should their deltas not have been seen.
+      if (totals.tools.size === 0) functionCalls(ev.response.output).forEach((c, i) => totals.tools.set(i, c));
     }
   },
 };

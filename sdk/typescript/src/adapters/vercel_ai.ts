@@ -11,13 +11,23 @@
  * or, in one line, `const generate = wrapGenerateText(generateText)` (and `wrapStreamText`).
  * Inside a wrapped execution every model call (each step of a multi-step run) records an
  * `llm_call`: model, system prompt, last user message, response text, input/output tokens with
- * their cached and reasoning parts, latency, or the error of a failed call. Every tool execution
+ * their cached and reasoning parts, the tool calls asked for, latency, or the error of a failed call;
+ * a streamed call (`streamText`) once its stream ends, fails or is cancelled. Every tool execution
  * records a `tool_call`. Both are halt points: a due halt, or a step budget with no room for
  * another call, stops the run before the model or the tool is called.
  */
-import { recordLlmCall, tool as vigilTool, type LlmCall } from "../api.js";
+import { recordLlmCall, tool as vigilTool, type LlmCall, type LlmToolCall } from "../api.js";
 import { currentExecution, raiseIfHalted, type Execution } from "../execution.js";
-import { INSTRUMENTED, lastUserMessage, num, optionalCount, requestDigest, textOf, type AnyRecord } from "./common.js";
+import {
+  INSTRUMENTED,
+  lastUserMessage,
+  num,
+  optionalCount,
+  requestDigest,
+  textOf,
+  toolCallOf,
+  type AnyRecord,
+} from "./common.js";
 
 /** The call options a model receives (`LanguageModelV3CallOptions`), as far as they are read here. */
 type CallOptions = AnyRecord;
@@ -82,6 +92,13 @@ function textOfContent(content: unknown): string {
     .join("");
 }
 
+function toolCallsOfContent(content: unknown): LlmToolCall[] {
+  if (!Array.isArray(content)) return [];
+  return content
+    .filter((part: AnyRecord) => part && part.type === "tool-call")
+    .map((part: AnyRecord) => toolCallOf(part.toolCallId, part.toolName, part.input));
+}
+
 function safeRecord(exec: Execution, call: LlmCall): void {
   try {
     recordLlmCall(exec, call);
@@ -106,34 +123,76 @@ async function recordGenerate(exec: Execution, prompt: Prompt, doGenerate: () =>
   const model = typeof result?.response?.modelId === "string" ? result.response.modelId : prompt.model;
   safeRecord(exec, {
     ...prompt, model, responseText: textOfContent(result?.content), durationMs: performance.now() - started,
-    ...usageOf(result?.usage),
+    ...usageOf(result?.usage), toolCalls: toolCallsOfContent(result?.content),
   });
   raiseIfHalted(exec);
   return result;
 }
 
-/** Passes a model's stream part by part and records the call when the stream ends. */
+/** What a model's stream has said so far: its parts as the AI SDK's stream protocol names them. */
+class StreamParts {
+  text = "";
+  model: string | undefined;
+  usage: Usage = {};
+  error: unknown;
+  readonly toolCalls: LlmToolCall[] = [];
+
+  constructor(model: string | undefined) {
+    this.model = model;
+  }
+
+  add(part: AnyRecord): void {
+    if (part?.type === "text-delta" && typeof part.delta === "string") this.text += part.delta;
+    else if (part?.type === "response-metadata" && typeof part.modelId === "string") this.model = part.modelId;
+    else if (part?.type === "tool-call") this.toolCalls.push(toolCallOf(part.toolCallId, part.toolName, part.input));
+    else if (part?.type === "finish") this.usage = usageOf(part.usage);
+    else if (part?.type === "error") this.error = part.error ?? "stream error";
+  }
+}
+
+/**
+ * Passes a model's stream part by part and records the call once: when the stream ends, fails or is
+ * cancelled (what arrived so far), or, for a stream still open then, when the execution ends.
+ */
 function observedStream(exec: Execution, prompt: Prompt, started: number, stream: ReadableStream<AnyRecord>) {
-  let text = "";
-  let model = prompt.model;
-  let usage: Usage = {};
-  let error: unknown;
-  return stream.pipeThrough(
-    new TransformStream<AnyRecord, AnyRecord>({
-      transform(part, controller) {
-        if (part?.type === "text-delta" && typeof part.delta === "string") text += part.delta;
-        else if (part?.type === "response-metadata" && typeof part.modelId === "string") model = part.modelId;
-        else if (part?.type === "finish") usage = usageOf(part.usage);
-        else if (part?.type === "error") error = part.error ?? "stream error";
-        controller.enqueue(part);
-      },
-      flush() {
-        const durationMs = performance.now() - started;
-        if (error !== undefined) safeRecord(exec, { ...prompt, model, error, durationMs });
-        else safeRecord(exec, { ...prompt, model, responseText: text, durationMs, ...usage });
-      },
-    }),
-  );
+  const parts = new StreamParts(prompt.model);
+  let open = true;
+  const end = (thrown?: unknown) => {
+    if (!open) return;
+    open = false;
+    exec.openStreams.delete(endAtExit);
+    const { model, text: responseText, toolCalls } = parts;
+    const error = thrown ?? parts.error;
+    const durationMs = performance.now() - started;
+    if (error !== undefined) safeRecord(exec, { ...prompt, model, responseText, toolCalls, error, durationMs });
+    else safeRecord(exec, { ...prompt, model, responseText, toolCalls, durationMs, ...parts.usage });
+  };
+  const endAtExit = () => end();
+  exec.openStreams.add(endAtExit);
+  const reader = stream.getReader();
+  return new ReadableStream<AnyRecord>({
+    async pull(controller) {
+      let next: Awaited<ReturnType<typeof reader.read>>;
+      try {
+        next = await reader.read();
+      } catch (error) {
+        end(error);
+        controller.error(error);
+        return;
+      }
+      if (next.done) {
+        end();
+        controller.close();
+        return;
+      }
+      parts.add(next.value);
+      controller.enqueue(next.value);
+    },
+    async cancel(reason) {
+      end();
+      await reader.cancel(reason);
+    },
+  });
 }
 
 /**

@@ -18,6 +18,10 @@ export interface FakeTurn {
   cacheWriteTokens?: number;
   /** Only for this API's requests (default: the next request of any API). */
   api?: Api;
+  /** Streamed: the stream breaks off with the provider's error event after this many events. */
+  failAfter?: number;
+  /** A streamed Responses API answer ends in `response.failed` instead of `response.completed`. */
+  responseFailed?: boolean;
 }
 
 /** One request the fake API received. */
@@ -58,17 +62,31 @@ function chatUsage(t: FakeTurn): Record<string, unknown> {
   };
 }
 
-/** A streamed chat completion: the text in two deltas, then the usage chunk (`include_usage`). */
-function chatChunks(t: FakeTurn): unknown[] {
+/** A streamed chat completion: the text in two deltas, each tool call's arguments in two, then the usage chunk if asked for. */
+function chatChunks(t: FakeTurn, includeUsage: boolean): unknown[] {
   const base = { id: "chatcmpl-fake", object: "chat.completion.chunk", created: 1_700_000_000, model: t.model };
-  const text = t.text ?? "";
-  const half = Math.ceil(text.length / 2);
+  const delta = (d: Record<string, unknown>, finish: string | null = null) => ({ ...base, choices: [{ index: 0, delta: d, finish_reason: finish }] });
+  const [first, second] = halves(t.text ?? "");
+  const calls = (t.toolCalls ?? []).flatMap((c, index) => {
+    const [a, b] = halves(JSON.stringify(c.arguments));
+    return [
+      delta({ tool_calls: [{ index, id: c.id, type: "function", function: { name: c.name, arguments: "" } }] }),
+      delta({ tool_calls: [{ index, function: { arguments: a } }] }),
+      delta({ tool_calls: [{ index, function: { arguments: b } }] }),
+    ];
+  });
   return [
-    { ...base, choices: [{ index: 0, delta: { role: "assistant", content: text.slice(0, half) }, finish_reason: null }] },
-    { ...base, choices: [{ index: 0, delta: { content: text.slice(half) }, finish_reason: null }] },
-    { ...base, choices: [{ index: 0, delta: {}, finish_reason: "stop" }] },
-    { ...base, choices: [], usage: chatUsage(t) },
+    delta({ role: "assistant", content: first }),
+    delta({ content: second }),
+    ...calls,
+    delta({}, t.toolCalls ? "tool_calls" : "stop"),
+    ...(includeUsage ? [{ ...base, choices: [], usage: chatUsage(t) }] : []),
   ];
+}
+
+function halves(text: string): [string, string] {
+  const half = Math.ceil(text.length / 2);
+  return [text.slice(0, half), text.slice(half)];
 }
 
 function response(t: FakeTurn, instructions: unknown): Record<string, unknown> {
@@ -120,17 +138,55 @@ function message(t: FakeTurn): Record<string, unknown> {
 /** A streamed message as Anthropic sends it: named SSE events, usage at the start and the end. */
 function messageEvents(t: FakeTurn): Array<[string, unknown]> {
   const usage = anthropicUsage(t);
-  const text = t.text ?? "";
-  const half = Math.ceil(text.length / 2);
+  const [first, second] = halves(t.text ?? "");
+  const delta = (index: number, d: Record<string, unknown>): [string, unknown] => ["content_block_delta", { type: "content_block_delta", index, delta: d }];
+  const tools = (t.toolCalls ?? []).flatMap((c, i): Array<[string, unknown]> => {
+    const [a, b] = halves(JSON.stringify(c.arguments));
+    return [
+      ["content_block_start", { type: "content_block_start", index: i + 1, content_block: { type: "tool_use", id: c.id, name: c.name, input: {} } }],
+      delta(i + 1, { type: "input_json_delta", partial_json: a }),
+      delta(i + 1, { type: "input_json_delta", partial_json: b }),
+      ["content_block_stop", { type: "content_block_stop", index: i + 1 }],
+    ];
+  });
   return [
     ["message_start", { type: "message_start", message: { ...message({ ...t, text: undefined, toolCalls: undefined }), content: [], stop_reason: null, usage: { ...usage, output_tokens: 1 } } }],
     ["content_block_start", { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } }],
-    ["content_block_delta", { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: text.slice(0, half) } }],
-    ["content_block_delta", { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: text.slice(half) } }],
+    delta(0, { type: "text_delta", text: first }),
+    delta(0, { type: "text_delta", text: second }),
     ["content_block_stop", { type: "content_block_stop", index: 0 }],
-    ["message_delta", { type: "message_delta", delta: { stop_reason: "end_turn", stop_sequence: null }, usage: { output_tokens: t.outputTokens } }],
+    ...tools,
+    ["message_delta", { type: "message_delta", delta: { stop_reason: t.toolCalls ? "tool_use" : "end_turn", stop_sequence: null }, usage: { output_tokens: t.outputTokens } }],
     ["message_stop", { type: "message_stop" }],
   ];
+}
+
+/** A streamed Responses API answer: the output items as they open, fill and close, then the whole response. */
+function responseEvents(t: FakeTurn): Array<[string, Record<string, unknown>]> {
+  const done = response(t, null) as Record<string, any>;
+  const events: Array<[string, Record<string, unknown>]> = [["response.created", { response: { ...done, status: "in_progress", output: [] } }]];
+  (done.output as Array<Record<string, any>>).forEach((item, output_index) => {
+    if (item.type === "message") {
+      events.push(["response.output_item.added", { output_index, item: { ...item, status: "in_progress", content: [] } }]);
+      events.push(["response.content_part.added", { output_index, item_id: item.id, content_index: 0, part: { type: "output_text", text: "", annotations: [] } }]);
+      for (const delta of halves(t.text ?? "")) {
+        events.push(["response.output_text.delta", { output_index, item_id: item.id, content_index: 0, delta, logprobs: [] }]);
+      }
+      events.push(["response.output_text.done", { output_index, item_id: item.id, content_index: 0, text: t.text ?? "", logprobs: [] }]);
+      events.push(["response.content_part.done", { output_index, item_id: item.id, content_index: 0, part: item.content[0] }]);
+    } else {
+      events.push(["response.output_item.added", { output_index, item: { ...item, status: "in_progress", arguments: "" } }]);
+      for (const delta of halves(item.arguments)) {
+        events.push(["response.function_call_arguments.delta", { output_index, item_id: item.id, delta }]);
+      }
+      events.push(["response.function_call_arguments.done", { output_index, item_id: item.id, arguments: item.arguments }]);
+    }
+    events.push(["response.output_item.done", { output_index, item }]);
+  });
+  if (t.responseFailed) {
+    events.push(["response.failed", { response: { ...done, status: "failed", error: { code: "server_error", message: "The model crashed" } } }]);
+  } else events.push(["response.completed", { response: done }]);
+  return events;
 }
 
 /** The fake API: queue turns with `queue()`, point a client's base URL at `baseUrl`. */
@@ -193,7 +249,7 @@ export class FakeLlmApi {
         res.end(JSON.stringify({ error: { message: turn ? "unknown route" : "no answer queued", type: "fake" } }));
         return;
       }
-      if (body.stream === true) this.stream(res, api, turn);
+      if (body.stream === true) this.stream(res, api, turn, body.stream_options?.include_usage === true);
       else this.json(res, api, turn, body);
     });
   }
@@ -204,18 +260,22 @@ export class FakeLlmApi {
     res.end(JSON.stringify(reply));
   }
 
-  private stream(res: ServerResponse, api: Api, turn: FakeTurn): void {
+  private stream(res: ServerResponse, api: Api, turn: FakeTurn, includeUsage: boolean): void {
     res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache" });
-    if (api === "chat") {
-      for (const c of chatChunks(turn)) res.write(`data: ${JSON.stringify(c)}\n\n`);
-      res.end("data: [DONE]\n\n");
-    } else if (api === "messages") {
-      for (const [name, data] of messageEvents(turn)) res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
-      res.end();
-    } else {
-      const done = response(turn, null);
-      res.write(`event: response.created\ndata: ${JSON.stringify({ type: "response.created", sequence_number: 0, response: { ...done, status: "in_progress", output: [] } })}\n\n`);
-      res.end(`event: response.completed\ndata: ${JSON.stringify({ type: "response.completed", sequence_number: 1, response: done })}\n\n`);
+    let events: Array<[string | undefined, unknown]>;
+    if (api === "chat") events = chatChunks(turn, includeUsage).map((c) => [undefined, c]);
+    else if (api === "messages") events = messageEvents(turn);
+    else events = responseEvents(turn).map(([name, e], sequence_number) => [name, { type: name, sequence_number, ...e }]);
+    const failAt = turn.failAfter ?? Infinity;
+    for (const [i, [name, data]] of events.entries()) {
+      if (i === failAt) {
+        // The providers' error events: an `error` field in a chat chunk, a named `error` event otherwise.
+        const error = { type: "overloaded_error", message: "Overloaded" };
+        res.end(api === "chat" ? `data: ${JSON.stringify({ error })}\n\n` : `event: error\ndata: ${JSON.stringify({ type: "error", error })}\n\n`);
+        return;
+      }
+      res.write(`${name ? `event: ${name}\n` : ""}data: ${JSON.stringify(data)}\n\n`);
     }
+    res.end(api === "chat" ? "data: [DONE]\n\n" : "");
   }
 }
