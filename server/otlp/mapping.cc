@@ -13,6 +13,7 @@
 #include "server/limits.h"
 #include "server/otlp/json_parser.h"
 #include "server/otlp/messages.h"
+#include "server/otlp/stacktrace.h"
 
 namespace vigil::otlp {
 namespace {
@@ -266,6 +267,12 @@ std::string WithoutControlChars(std::string s, size_t max) {
   return CutUtf8(std::move(s), max);
 }
 
+bool NamesItsOperation(const Span& span) {
+  return !StringAttr(span, "openinference.span.kind").empty() ||
+         !StringAttr(span, "gen_ai.operation.name").empty() ||
+         !StringAttr(span, "ai.operationId").empty();
+}
+
 int64_t Micros(uint64_t ns) { return static_cast<int64_t>(ns / 1000); }
 
 MappedEvent EventOf(const Span& span, std::string execution_id, std::string type,
@@ -295,7 +302,15 @@ void AddCrash(const Span& span, const std::string& execution_id, ExecutionPatch*
   JsonWriter w;
   w.BeginObject().Field("exception_type", type);
   w.Field("exception_message", CutUtf8(thrown->message, limits::kMaxExceptionMessageBytes));
-  w.Key("frames").BeginArray().EndArray();
+  w.Key("frames").BeginArray();
+  for (const StackFrame& f : ParseStacktrace(thrown->stacktrace)) {
+    w.BeginObject();
+    if (!f.file.empty()) w.Field("file", f.file);
+    if (f.line > 0) w.Field("line", f.line);
+    if (!f.function.empty()) w.Field("function", f.function);
+    w.EndObject();
+  }
+  w.EndArray();
   w.Field("stacktrace", CutUtf8(thrown->stacktrace, limits::kMaxOtlpStacktraceBytes));
   MappedEvent e = EventOf(span, execution_id, "exception", w.EndObject().Take());
   e.event_id += "-exception";
@@ -334,6 +349,10 @@ void MapOneSpan(const IndexedSpan& s, const SpanIndex& index, MappedTraces* out)
   }
   const std::string owner = OwnerExecution(span, index);
   if (root) AddExecution(span, owner, "", out);
+  // A root span classified only by its model or tool attributes is an agent's run carrying the
+  // sums of its calls (several frameworks put them there): its calls are its children, so it is
+  // not counted again. A root named a call by its operation is a one-span trace of that call.
+  if (root && !NamesItsOperation(span)) return;
   if (s.role == SpanRole::kLlmCall) {
     out->events.push_back(EventOf(span, owner, "llm_call", LlmPayload(span)));
   } else if (s.role == SpanRole::kToolCall) {

@@ -99,6 +99,9 @@ for (const { name: encoding, Exporter } of ENCODINGS) {
       assert.match(d.execution.crash_signature, /^ParseError:[0-9a-f]{8}$/);
       assert.equal(d.execution.exception.type, 'ParseError');
       assert.equal(d.execution.exception.message, 'unexpected token');
+      // The V8 stack the SDK recorded, innermost frame last: this test file is in it.
+      assert.ok(d.execution.exception.frames.some((f) => /otlp\.test\.js$/.test(f.file ?? '')),
+        JSON.stringify(d.execution.exception.frames));
       assert.ok(findingsOf(d, 'crash').length > 0);
     });
 

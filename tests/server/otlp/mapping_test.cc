@@ -8,6 +8,7 @@
 #include "server/codec/json_codec.h"
 #include "server/otlp/gzip.h"
 #include "server/otlp/messages.h"
+#include "server/otlp/stacktrace.h"
 
 using namespace vigil;
 using namespace vigil::otlp;
@@ -255,4 +256,59 @@ TEST_CASE("Gunzip inflates gzip, bounds the output and refuses other bytes") {
 TEST_CASE("CutUtf8 never splits a character") {
   CHECK(CutUtf8("h\xc3\xa9llo", 2) == "h");
   CHECK(CutUtf8("abc", 5) == "abc");
+}
+
+TEST_CASE("ParseStacktrace reads Python and V8 stacks, innermost frame last") {
+  const auto py = ParseStacktrace(
+      "Traceback (most recent call last):\n"
+      "  File \"/app/main.py\", line 12, in <module>\n    run()\n"
+      "  File \"/app/agent.py\", line 3, in run\n    raise KeyError('id')\n"
+      "KeyError: 'id'\n");
+  REQUIRE(py.size() == 2);
+  CHECK(py[0].file == "/app/main.py");
+  CHECK(py[0].line == 12);
+  CHECK(py[1].function == "run");
+  const auto js = ParseStacktrace(
+      "ParseError: unexpected token\n"
+      "    at parse (/app/parse.js:10:5)\n"
+      "    at file:///app/main.js:3:1\n"
+      "    at com.acme.Agent.run(Agent.java:42)\n");
+  REQUIRE(js.size() == 3);
+  CHECK(js[2].function == "parse");
+  CHECK(js[2].file == "/app/parse.js");
+  CHECK(js[2].line == 10);
+  CHECK(js[1].file == "file:///app/main.js");
+  CHECK(js[1].line == 3);
+  CHECK(js[0].function == "com.acme.Agent.run");
+  CHECK(js[0].file == "Agent.java");
+  CHECK(ParseStacktrace("no frames here").empty());
+}
+
+TEST_CASE("A crash's exception event carries the parsed frames") {
+  Span root = MakeSpan("0000000000000001", "", {});
+  root.status = StatusCode::kError;
+  SpanEvent ex;
+  ex.name = "exception";
+  ex.attributes = {Str("exception.type", "TypeError"),
+                   Str("exception.stacktrace", "TypeError: x\n    at run (/a.js:2:3)")};
+  root.events = {ex};
+  const MappedTraces m = MapSpans({root});
+  const MappedEvent* e = EventOfType(m, "exception");
+  REQUIRE(e != nullptr);
+  CHECK(e->payload_json.find(R"("frames":[{"file":"/a.js","line":2,"function":"run"}])") !=
+        std::string::npos);
+}
+
+TEST_CASE("A root span is a call only when its operation says so, never by its usage sums") {
+  const Span summing_root =
+      MakeSpan("0000000000000001", "",
+               {Str("gen_ai.request.model", "gpt-4o"), Int("gen_ai.usage.input_tokens", 900)});
+  CHECK(MapSpans({summing_root}).events.empty());
+  const Span one_call =
+      MakeSpan("0000000000000001", "",
+               {Str("gen_ai.operation.name", "chat"), Int("gen_ai.usage.input_tokens", 9)});
+  const MappedTraces m = MapSpans({one_call});
+  REQUIRE(m.events.size() == 1);
+  CHECK(m.events[0].event_type == "llm_call");
+  CHECK(m.executions.size() == 1);
 }
