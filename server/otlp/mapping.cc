@@ -148,9 +148,10 @@ void WriteFailure(JsonWriter* w, const Span& span) {
 std::string LlmPayload(const Span& span) {
   JsonWriter w;
   w.BeginObject();
-  w.Field("model", TextAttr(span, {"gen_ai.request.model", "gen_ai.response.model",
-                                   "llm.model_name", "ai.model.id", "ai.response.model"})
-                       .value_or("unknown"));
+  w.Field("model", CutUtf8(TextAttr(span, {"gen_ai.request.model", "gen_ai.response.model",
+                                           "llm.model_name", "ai.model.id", "ai.response.model"})
+                               .value_or("unknown"),
+                           limits::kMaxNameBytes));
   OptionalInt(
       &w, "input_tokens",
       IntAttr(span, {"gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens",
@@ -175,7 +176,7 @@ std::string LlmPayload(const Span& span) {
   OptionalField(&w, "response_text", m.response_text);
   OptionalField(&w, "finish_reason", m.finish_reason);
   WriteFailure(&w, span);
-  w.Field("span_name", span.name);
+  w.Field("span_name", CutUtf8(span.name, limits::kMaxNameBytes));
   return w.EndObject().Take();
 }
 
@@ -199,13 +200,13 @@ std::string ToolPayload(const Span& span) {
     w.Field("result_summary", CutUtf8(text.substr(0, text.find('\n')), limits::kMaxNameBytes));
     w.Field("result_text", text);
   }
-  w.Field("span_name", span.name);
+  w.Field("span_name", CutUtf8(span.name, limits::kMaxNameBytes));
   return w.EndObject().Take();
 }
 
 std::string CheckpointPayload(const Span& span) {
   JsonWriter w;
-  w.BeginObject().Field("name", span.name);
+  w.BeginObject().Field("name", CutUtf8(span.name, limits::kMaxNameBytes));
   w.Key("metadata").BeginObject().Field("span_id", span.span_id);
   if (!span.parent_span_id.empty()) w.Field("parent_span_id", span.parent_span_id);
   w.Field("span_kind", static_cast<int64_t>(span.kind));

@@ -312,3 +312,15 @@ TEST_CASE("A root span is a call only when its operation says so, never by its u
   CHECK(m.events[0].event_type == "llm_call");
   CHECK(m.executions.size() == 1);
 }
+
+TEST_CASE("Span names and models are cut, so no span is refused for a long one") {
+  Span chat = MakeSpan("0000000000000002", "0000000000000001",
+                       {Str("gen_ai.operation.name", "chat"),
+                        Str("gen_ai.request.model", std::string(100000, 'm'))});
+  chat.name = std::string(300000, 'n');
+  Span other = MakeSpan("0000000000000003", "0000000000000001", {});
+  other.name = chat.name;
+  const MappedTraces m = MapSpans({chat, other});
+  REQUIRE(m.events.size() == 2);
+  for (const MappedEvent& e : m.events) CHECK(e.payload_json.size() < 2000);
+}
