@@ -23,7 +23,6 @@ using simdjson::dom::object;
 
 const char* const kShapeError = "unexpected value type";
 
-// Members of `obj` named `key` that are arrays; a missing or null member is an empty list.
 // A default-constructed simdjson array must not be iterated, so an absent member reads as the
 // empty array of a document parsed once per thread.
 array EmptyArray() {
@@ -32,12 +31,12 @@ array EmptyArray() {
   return empty;
 }
 
-bool ArrayMember(object obj, std::string_view key, array* out, bool* present) {
+// The member of `obj` named `key`, which must be an array; a missing or null member is an empty
+// list. False for a member of another type.
+bool ArrayMember(object obj, std::string_view key, array* out) {
   element e;
-  *present = false;
   *out = EmptyArray();
   if (obj.at_key(key).get(e) != simdjson::SUCCESS || e.is_null()) return true;
-  *present = true;
   return e.get_array().get(*out) == simdjson::SUCCESS;
 }
 
@@ -85,8 +84,7 @@ class JsonDecoder {
     object root;
     if (doc.get_object().get(root) != simdjson::SUCCESS) return Fail("expected an object");
     array resources;
-    bool present = false;
-    if (!ArrayMember(root, "resourceSpans", &resources, &present)) return Fail(kShapeError);
+    if (!ArrayMember(root, "resourceSpans", &resources)) return Fail(kShapeError);
     for (element rs : resources) {
       if (!ResourceSpans(rs)) return false;
     }
@@ -111,13 +109,12 @@ class JsonDecoder {
       if (const AnyValue* v = FindAttribute(attributes, "service.name")) service = v->text;
     }
     array scopes;
-    bool present = false;
-    if (!ArrayMember(rs, "scopeSpans", &scopes, &present)) return Fail(kShapeError);
+    if (!ArrayMember(rs, "scopeSpans", &scopes)) return Fail(kShapeError);
     for (element scope : scopes) {
       object ss;
       array spans;
       if (scope.get_object().get(ss) != simdjson::SUCCESS) return Fail(kShapeError);
-      if (!ArrayMember(ss, "spans", &spans, &present)) return Fail(kShapeError);
+      if (!ArrayMember(ss, "spans", &spans)) return Fail(kShapeError);
       for (element span : spans) {
         if (!SpanOf(span, service)) return false;
       }
@@ -127,8 +124,7 @@ class JsonDecoder {
 
   bool AttributesOf(object obj, Attributes* out) {
     array list;
-    bool present = false;
-    if (!ArrayMember(obj, "attributes", &list, &present)) return Fail(kShapeError);
+    if (!ArrayMember(obj, "attributes", &list)) return Fail(kShapeError);
     for (element kv : list) {
       object o;
       if (kv.get_object().get(o) != simdjson::SUCCESS) return Fail(kShapeError);
@@ -193,9 +189,8 @@ bool JsonDecoder::ListJson(element e, bool kvlist, size_t depth, JsonWriter* w) 
   if (depth > limits::kMaxOtlpValueDepth) return Fail("attribute values nested too deeply");
   object o;
   array values;
-  bool present = false;
   if (e.get_object().get(o) != simdjson::SUCCESS) return Fail(kShapeError);
-  if (!ArrayMember(o, "values", &values, &present)) return Fail(kShapeError);
+  if (!ArrayMember(o, "values", &values)) return Fail(kShapeError);
   kvlist ? w->BeginObject() : w->BeginArray();
   for (element item : values) {
     element value;
@@ -282,8 +277,7 @@ bool JsonDecoder::SpanOf(element e, const std::string& service) {
 
 bool JsonDecoder::EventsOf(object obj, Span* span) {
   array events;
-  bool present = false;
-  if (!ArrayMember(obj, "events", &events, &present)) return Fail(kShapeError);
+  if (!ArrayMember(obj, "events", &events)) return Fail(kShapeError);
   for (element item : events) {
     object o;
     if (item.get_object().get(o) != simdjson::SUCCESS) return Fail(kShapeError);
