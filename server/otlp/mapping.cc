@@ -64,6 +64,15 @@ std::optional<SpanRole> RoleOfVercel(std::string_view op) {
   return SpanRole::kOther;
 }
 
+// OpenLLMetry (Traceloop) marks the framework spans around the LLM calls it instruments. Only its
+// tool and agent kinds decide: its other kinds (workflow, task) may also mark spans that carry
+// model attributes, which the later rules read.
+std::optional<SpanRole> RoleOfTraceloop(std::string_view kind) {
+  if (kind == "tool") return SpanRole::kToolCall;
+  if (kind == "agent") return SpanRole::kAgent;
+  return std::nullopt;
+}
+
 // An integer attribute (int, integral double, or decimal string), the first key present.
 std::optional<int64_t> IntAttr(const Span& span, std::initializer_list<std::string_view> keys) {
   for (std::string_view key : keys) {
@@ -183,19 +192,19 @@ std::string LlmPayload(const Span& span) {
 std::string ToolPayload(const Span& span) {
   JsonWriter w;
   w.BeginObject();
-  w.Field(
-      "tool_name",
-      CutUtf8(
-          TextAttr(span, {"gen_ai.tool.name", "ai.toolCall.name", "tool.name"}).value_or(span.name),
-          limits::kMaxNameBytes));
+  w.Field("tool_name", CutUtf8(TextAttr(span, {"gen_ai.tool.name", "ai.toolCall.name", "tool.name",
+                                               "traceloop.entity.name"})
+                                   .value_or(span.name),
+                               limits::kMaxNameBytes));
   if (auto args = TextAttr(span, {"gen_ai.tool.call.arguments", "ai.toolCall.args",
-                                  "ai.toolCall.input", "input.value"})) {
+                                  "ai.toolCall.input", "input.value", "traceloop.entity.input"})) {
     w.Key("arguments");
     WriteJsonOrString(&w, *args);
   }
   WriteFailure(&w, span);
-  if (auto result = TextAttr(span, {"gen_ai.tool.call.result", "ai.toolCall.result",
-                                    "ai.toolCall.output", "output.value"})) {
+  if (auto result =
+          TextAttr(span, {"gen_ai.tool.call.result", "ai.toolCall.result", "ai.toolCall.output",
+                          "output.value", "traceloop.entity.output"})) {
     std::string text = CutUtf8(std::move(*result), limits::kMaxOtlpTextBytes);
     w.Field("result_summary", CutUtf8(text.substr(0, text.find('\n')), limits::kMaxNameBytes));
     w.Field("result_text", text);
@@ -223,6 +232,7 @@ SpanRole ClassifySpan(const Span& span) {
   if (auto r = RoleOfOpenInference(StringAttr(span, "openinference.span.kind"))) return *r;
   if (auto r = RoleOfOperation(StringAttr(span, "gen_ai.operation.name"))) return *r;
   if (auto r = RoleOfVercel(StringAttr(span, "ai.operationId"))) return *r;
+  if (auto r = RoleOfTraceloop(StringAttr(span, "traceloop.span.kind"))) return *r;
   if (HasAttrWithPrefix(span, "gen_ai.tool.")) return SpanRole::kToolCall;
   for (const char* key : {"gen_ai.request.model", "gen_ai.response.model", "llm.model_name"}) {
     if (FindAttribute(span.attributes, key) != nullptr) return SpanRole::kLlmCall;

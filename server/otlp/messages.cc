@@ -94,6 +94,10 @@ void ReadIndexed(const Attributes& attributes, const std::string& prefix, bool o
     const std::string base = prefix + std::to_string(n);
     const AnyValue* role = FindAttribute(attributes, base + role_suffix);
     const AnyValue* content = FindAttribute(attributes, base + content_suffix);
+    // OpenInference's multi-part form: .message.contents.<m>.message_content.text (first part).
+    if (content == nullptr && role_suffix == std::string_view(".message.role")) {
+      content = FindAttribute(attributes, base + ".message.contents.0.message_content.text");
+    }
     if (role == nullptr && content == nullptr) break;
     const std::string r = role != nullptr ? role->text : "";
     const std::string text = content != nullptr ? content->text : "";

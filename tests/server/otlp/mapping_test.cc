@@ -324,3 +324,29 @@ TEST_CASE("Span names and models are cut, so no span is refused for a long one")
   REQUIRE(m.events.size() == 2);
   for (const MappedEvent& e : m.events) CHECK(e.payload_json.size() < 2000);
 }
+
+TEST_CASE("OpenLLMetry tool spans and OpenInference messages are read") {
+  const Span tool = MakeSpan(
+      "0000000000000002", "0000000000000001",
+      {Str("traceloop.span.kind", "tool"), Str("traceloop.entity.name", "search_web"),
+       Str("traceloop.entity.input", R"({"q":"x"})"), Str("traceloop.entity.output", "result")});
+  const Span task =
+      MakeSpan("0000000000000003", "0000000000000001",
+               {Str("traceloop.span.kind", "task"), Str("gen_ai.request.model", "gpt-4o")});
+  const Span llm =
+      MakeSpan("0000000000000004", "0000000000000001",
+               {Str("openinference.span.kind", "LLM"), Str("llm.model_name", "claude"),
+                Int("llm.token_count.prompt", 11), Str("llm.input_messages.0.message.role", "user"),
+                Str("llm.input_messages.0.message.contents.0.message_content.text", "parts form")});
+  const MappedTraces m = MapSpans({tool, task, llm});
+  REQUIRE(m.events.size() == 3);
+  const PayloadFields t = ExtractPayloadFields(m.events[0].payload_json);
+  CHECK(m.events[0].event_type == "tool_call");
+  CHECK(t.tool_name == "search_web");
+  CHECK(t.result_text == "result");
+  CHECK(m.events[1].event_type == "llm_call");
+  const PayloadFields l = ExtractPayloadFields(m.events[2].payload_json);
+  CHECK(l.model == "claude");
+  CHECK(l.input_tokens == 11);
+  CHECK(l.user_message == "parts form");
+}
