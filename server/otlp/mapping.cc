@@ -131,7 +131,7 @@ void WriteJsonOrString(JsonWriter* w, const std::string& text) {
       parser.parse(text.data(), text.size(), true).get(doc) == simdjson::SUCCESS) {
     w->Raw(simdjson::minify(doc));
   } else {
-    w->String(CutUtf8(text, limits::kMaxOtlpTextBytes));
+    w->String(CutText(text, limits::kMaxOtlpTextBytes));
   }
 }
 
@@ -151,13 +151,13 @@ void WriteFailure(JsonWriter* w, const Span& span) {
   w->Field("exception_type", thrown && !thrown->type.empty() ? thrown->type : "Error");
   const std::string message =
       thrown && !thrown->message.empty() ? thrown->message : span.status_message;
-  w->Field("exception_message", CutUtf8(message, limits::kMaxExceptionMessageBytes));
+  w->Field("exception_message", CutText(message, limits::kMaxExceptionMessageBytes));
 }
 
 std::string LlmPayload(const Span& span) {
   JsonWriter w;
   w.BeginObject();
-  w.Field("model", CutUtf8(TextAttr(span, {"gen_ai.request.model", "gen_ai.response.model",
+  w.Field("model", CutText(TextAttr(span, {"gen_ai.request.model", "gen_ai.response.model",
                                            "llm.model_name", "ai.model.id", "ai.response.model"})
                                .value_or("unknown"),
                            limits::kMaxNameBytes));
@@ -185,14 +185,14 @@ std::string LlmPayload(const Span& span) {
   OptionalField(&w, "response_text", m.response_text);
   OptionalField(&w, "finish_reason", m.finish_reason);
   WriteFailure(&w, span);
-  w.Field("span_name", CutUtf8(span.name, limits::kMaxNameBytes));
+  w.Field("span_name", CutText(span.name, limits::kMaxNameBytes));
   return w.EndObject().Take();
 }
 
 std::string ToolPayload(const Span& span) {
   JsonWriter w;
   w.BeginObject();
-  w.Field("tool_name", CutUtf8(TextAttr(span, {"gen_ai.tool.name", "ai.toolCall.name", "tool.name",
+  w.Field("tool_name", CutText(TextAttr(span, {"gen_ai.tool.name", "ai.toolCall.name", "tool.name",
                                                "traceloop.entity.name"})
                                    .value_or(span.name),
                                limits::kMaxNameBytes));
@@ -205,23 +205,23 @@ std::string ToolPayload(const Span& span) {
   if (auto result =
           TextAttr(span, {"gen_ai.tool.call.result", "ai.toolCall.result", "ai.toolCall.output",
                           "output.value", "traceloop.entity.output"})) {
-    std::string text = CutUtf8(std::move(*result), limits::kMaxOtlpTextBytes);
-    w.Field("result_summary", CutUtf8(text.substr(0, text.find('\n')), limits::kMaxNameBytes));
+    std::string text = CutText(std::move(*result), limits::kMaxOtlpTextBytes);
+    w.Field("result_summary", CutText(text.substr(0, text.find('\n')), limits::kMaxNameBytes));
     w.Field("result_text", text);
   }
-  w.Field("span_name", CutUtf8(span.name, limits::kMaxNameBytes));
+  w.Field("span_name", CutText(span.name, limits::kMaxNameBytes));
   return w.EndObject().Take();
 }
 
 std::string CheckpointPayload(const Span& span) {
   JsonWriter w;
-  w.BeginObject().Field("name", CutUtf8(span.name, limits::kMaxNameBytes));
+  w.BeginObject().Field("name", CutText(span.name, limits::kMaxNameBytes));
   w.Key("metadata").BeginObject().Field("span_id", span.span_id);
   if (!span.parent_span_id.empty()) w.Field("parent_span_id", span.parent_span_id);
   w.Field("span_kind", static_cast<int64_t>(span.kind));
   if (span.status == StatusCode::kError) w.Field("status", "error");
   if (!span.status_message.empty()) {
-    w.Field("status_message", CutUtf8(span.status_message, limits::kMaxReasonBytes));
+    w.Field("status_message", CutText(span.status_message, limits::kMaxReasonBytes));
   }
   return w.EndObject().EndObject().Take();
 }
@@ -275,7 +275,7 @@ std::string WithoutControlChars(std::string s, size_t max) {
   s.erase(std::remove_if(s.begin(), s.end(),
                          [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }),
           s.end());
-  return CutUtf8(std::move(s), max);
+  return CutText(std::move(s), max);
 }
 
 bool NamesItsOperation(const Span& span) {
@@ -312,7 +312,7 @@ void AddCrash(const Span& span, const std::string& execution_id, ExecutionPatch*
   if (!thrown) return;
   JsonWriter w;
   w.BeginObject().Field("exception_type", type);
-  w.Field("exception_message", CutUtf8(thrown->message, limits::kMaxExceptionMessageBytes));
+  w.Field("exception_message", CutText(thrown->message, limits::kMaxExceptionMessageBytes));
   w.Key("frames").BeginArray();
   for (const StackFrame& f : ParseStacktrace(thrown->stacktrace)) {
     w.BeginObject();
@@ -322,7 +322,7 @@ void AddCrash(const Span& span, const std::string& execution_id, ExecutionPatch*
     w.EndObject();
   }
   w.EndArray();
-  w.Field("stacktrace", CutUtf8(thrown->stacktrace, limits::kMaxOtlpStacktraceBytes));
+  w.Field("stacktrace", CutText(thrown->stacktrace, limits::kMaxOtlpStacktraceBytes));
   MappedEvent e = EventOf(span, execution_id, "exception", w.EndObject().Take());
   e.event_id += "-exception";
   const uint64_t at = thrown->time_unix_nano != 0 ? thrown->time_unix_nano : span.end_unix_nano;
@@ -346,8 +346,8 @@ void AddExecution(const Span& span, std::string id, std::string parent, MappedTr
   p.status =
       span.status == StatusCode::kError ? ExecutionStatus::kCrashed : ExecutionStatus::kCompleted;
   const LlmMessages m = ReadLlmMessages(span.attributes);
-  if (m.user_message) p.input_summary = CutUtf8(*m.user_message, limits::kMaxReasonBytes);
-  if (m.response_text) p.output_summary = CutUtf8(*m.response_text, limits::kMaxReasonBytes);
+  if (m.user_message) p.input_summary = CutText(*m.user_message, limits::kMaxReasonBytes);
+  if (m.response_text) p.output_summary = CutText(*m.response_text, limits::kMaxReasonBytes);
   if (span.status == StatusCode::kError) AddCrash(span, p.execution_id, &p, out);
   out->executions.push_back(std::move(p));
 }

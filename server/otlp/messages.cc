@@ -4,6 +4,7 @@
 
 #include <utility>
 
+#include "detectors/unicode.h"
 #include "server/limits.h"
 #include "server/otlp/json_parser.h"
 
@@ -131,13 +132,7 @@ std::optional<std::string> AttributeText(const Attributes& attributes, std::stri
   }
 }
 
-std::string CutUtf8(std::string text, size_t max) {
-  if (text.size() <= max) return text;
-  size_t end = max;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xc0) == 0x80) --end;
-  text.resize(end);
-  return text;
-}
+std::string CutText(std::string_view text, size_t max) { return std::string(CutUtf8(text, max)); }
 
 LlmMessages ReadLlmMessages(const Attributes& attributes) {
   LlmMessages out;
@@ -162,7 +157,7 @@ LlmMessages ReadLlmMessages(const Attributes& attributes) {
   if (!out.response_text) out.response_text = AttributeText(attributes, "ai.response.text");
   if (!out.finish_reason) out.finish_reason = AttributeText(attributes, "ai.response.finishReason");
   for (auto* field : {&out.system_prompt, &out.user_message, &out.response_text}) {
-    if (*field) *field = CutUtf8(std::move(**field), limits::kMaxOtlpTextBytes);
+    if (*field) *field = CutText(std::move(**field), limits::kMaxOtlpTextBytes);
   }
   return out;
 }

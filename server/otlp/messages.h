@@ -25,7 +25,8 @@ LlmMessages ReadLlmMessages(const Attributes& attributes);
 // key-value lists). nullopt when absent or empty.
 std::optional<std::string> AttributeText(const Attributes& attributes, std::string_view key);
 
-// `text` cut to at most `max` bytes at a UTF-8 character boundary.
-std::string CutUtf8(std::string text, size_t max);
+// `text` cut to at most `max` bytes at a UTF-8 character boundary (CutUtf8 of
+// detectors/unicode.h, as an owned string).
+std::string CutText(std::string_view text, size_t max);
 
 }  // namespace vigil::otlp

@@ -24,9 +24,9 @@ int64_t LineNumber(std::string_view digits) {
 
 StackFrame MakeFrame(std::string_view file, int64_t line, std::string_view function) {
   StackFrame f;
-  f.file = CutUtf8(std::string(file), limits::kMaxFrameFieldBytes);
+  f.file = CutText(std::string(file), limits::kMaxFrameFieldBytes);
   f.line = line;
-  f.function = CutUtf8(std::string(function), limits::kMaxFrameFieldBytes);
+  f.function = CutText(std::string(function), limits::kMaxFrameFieldBytes);
   return f;
 }
 

@@ -8,9 +8,10 @@
 #include "server/otlp/proto_reader.h"
 #include "tests/server/otlp/proto_builder.h"
 
+// Named, not global: the unity build joins test files, and these names must not reach the next.
+namespace otlp_test {
 using namespace vigil;
 using namespace vigil::otlp;
-using namespace otlp_test;
 
 TEST_CASE("DecodeProtobuf reads ids, times, kind, attributes, events and status of a span") {
   SpanSpec s;
@@ -130,7 +131,8 @@ TEST_CASE("ProtoReader reads the largest varint and refuses a wrong wire type") 
   REQUIRE(r.Next());
   CHECK(r.Varint() == UINT64_MAX);
   CHECK(r.ok());
-  ProtoReader wrong(Key(1, 0) + Varint(1));
+  const std::string varint_field = Key(1, 0) + Varint(1);  // the reader only views its bytes
+  ProtoReader wrong(varint_field);
   REQUIRE(wrong.Next());
   CHECK(wrong.Bytes().empty());
   CHECK_FALSE(wrong.ok());
@@ -197,3 +199,5 @@ TEST_CASE("Responses carry partial success only when spans were refused") {
   const std::string partial = VarintField(1, 2) + Len(2, "bad");
   CHECK(EncodeResponseProtobuf(2, "bad") == Len(1, partial));
 }
+
+}  // namespace otlp_test

@@ -10,10 +10,10 @@
 #include "server/otlp/messages.h"
 #include "server/otlp/stacktrace.h"
 
+// Named, not anonymous: the unity build joins test files, and these helpers must not meet theirs.
+namespace otlp_mapping_test {
 using namespace vigil;
 using namespace vigil::otlp;
-
-namespace {
 
 const char* const kTrace = "5b8efff798038103d269b633813fc60c";
 
@@ -49,8 +49,6 @@ const MappedEvent* EventOfType(const MappedTraces& m, const std::string& type) {
   }
   return nullptr;
 }
-
-}  // namespace
 
 TEST_CASE("ClassifySpan follows the priority order of the attribute conventions") {
   CHECK(ClassifySpan(MakeSpan("a", "", {Str("gen_ai.operation.name", "chat")})) ==
@@ -254,8 +252,8 @@ TEST_CASE("Gunzip inflates gzip, bounds the output and refuses other bytes") {
 }
 
 TEST_CASE("CutUtf8 never splits a character") {
-  CHECK(CutUtf8("h\xc3\xa9llo", 2) == "h");
-  CHECK(CutUtf8("abc", 5) == "abc");
+  CHECK(CutText("h\xc3\xa9llo", 2) == "h");
+  CHECK(CutText("abc", 5) == "abc");
 }
 
 TEST_CASE("ParseStacktrace reads Python and V8 stacks, innermost frame last") {
@@ -350,3 +348,5 @@ TEST_CASE("OpenLLMetry tool spans and OpenInference messages are read") {
   CHECK(l.input_tokens == 11);
   CHECK(l.user_message == "parts form");
 }
+
+}  // namespace otlp_mapping_test
