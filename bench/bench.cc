@@ -4,6 +4,8 @@
 //      commits; events/s and p50/p99 request latency;
 //      With --streams N, the end-to-end run is repeated with N halt streams (SSE) held open, and
 //      the throughput ratio with/without is printed (streams must not starve ingestion);
+//      then the same number of spans as OTLP/HTTP protobuf (POST /v1/traces, 100 chat spans per
+//      request, ten requests per trace), spans/s beside the events/s of the SDK protocol;
 //   2. the raw SQLite insert rate of the same rows in-process (prepared statement, one transaction
 //      per 100 rows, same schema and pragmas) as the baseline: as many rows as the end-to-end run
 //      stores unless --raw-events says otherwise, since insert cost grows with the index sizes;
@@ -39,6 +41,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <sstream>
 #include <string>
@@ -46,6 +49,7 @@
 #include <vector>
 
 #include "bench/load_client.h"
+#include "bench/otlp_load.h"
 #include "bench/server_process.h"
 #include "domain/random.h"
 #include "storage/connection.h"
@@ -122,34 +126,28 @@ pid_t StartServer(const Options& o, const std::string& db, int port) {
   std::exit(1);
 }
 
-// Posts `requests` batches over o.connections connections; each connection's request latencies
-// (ms) go into its slot of `lat`. Returns the failed requests.
-long PostBatches(const Options& o, int port, long requests, std::vector<std::vector<double>>* lat) {
+// Writes request `i`'s body; `rng` is the connection's own generator.
+using BodyMaker = std::function<void(long i, uint64_t& rng, std::string& body)>;
+
+// Posts `requests` bodies to `path` over o.connections connections; each connection's request
+// latencies (ms) go into its slot of `lat`. Returns the failed requests.
+long PostBatches(const Options& o, int port, long requests, std::vector<std::vector<double>>* lat,
+                 const char* path, const char* content_type, const BodyMaker& make_body) {
   std::atomic<long> next{0};
   std::atomic<long> failures{0};
   std::vector<std::thread> threads;
-  const std::string run = vigil::RandomHex(4);
   for (int c = 0; c < o.connections; ++c) {
     threads.emplace_back([&, c] {
       vigil::bench::LoadConnection conn(port, kKey);
+      conn.set_content_type(content_type);
       uint64_t rng = SeedRng();
       std::string body;
       body.reserve(kBatch * 600);
       long i;
       while ((i = next.fetch_add(1)) < requests) {
-        // Ten requests per execution: 1000 events each, like a long agent run.
-        char exec[64], event_id[64];
-        std::snprintf(exec, sizeof exec, "%s-exec-%ld", run.c_str(), i / 10);
-        body.assign("[");
-        for (int j = 0; j < kBatch; ++j) {
-          if (j) body += ',';
-          const long seq = (i % 10) * kBatch + j + 1;
-          vigil::bench::EventId(o.sdk_ids, run.c_str(), i, j, rng, event_id);
-          AppendEventJson(body, exec, event_id, seq);
-        }
-        body += ']';
+        make_body(i, rng, body);
         const auto s = Clock::now();
-        const int status = conn.Post("/events", body);
+        const int status = conn.Post(path, body);
         (*lat)[c].push_back(std::chrono::duration<double, std::milli>(Clock::now() - s).count());
         if (status != 200 && failures++ < 5) {
           std::fprintf(stderr, "request failed: %d\n", status);
@@ -161,8 +159,47 @@ long PostBatches(const Options& o, int port, long requests, std::vector<std::vec
   return failures;
 }
 
-EndToEnd RunEndToEnd(const Options& o, const std::string& dir, int streams) {
-  const std::string db = dir + "/e2e-" + std::to_string(streams) + ".db";
+// POST /events bodies: ten requests per execution, 1000 events each, like a long agent run.
+BodyMaker EventBodies(const Options& o) {
+  const std::string run = vigil::RandomHex(4);
+  return [run, sdk_ids = o.sdk_ids](long i, uint64_t& rng, std::string& body) {
+    char exec[64], event_id[64];
+    std::snprintf(exec, sizeof exec, "%s-exec-%ld", run.c_str(), i / 10);
+    body.assign("[");
+    for (int j = 0; j < kBatch; ++j) {
+      if (j) body += ',';
+      const long seq = (i % 10) * kBatch + j + 1;
+      vigil::bench::EventId(sdk_ids, run.c_str(), i, j, rng, event_id);
+      AppendEventJson(body, exec, event_id, seq);
+    }
+    body += ']';
+  };
+}
+
+// POST /v1/traces bodies of kBatch spans: ten requests per trace, its root span in the last.
+BodyMaker OtlpBodies() {
+  const std::string run = vigil::RandomHex(4);  // 8 hex digits
+  return [run](long i, uint64_t&, std::string& body) {
+    char trace[17], root[9], span[9];
+    std::snprintf(trace, sizeof trace, "%s%08lx", run.c_str(), i / 10);
+    std::snprintf(root, sizeof root, "r%07lx", i / 10);
+    const uint64_t t0 = 1700000000000000000ull + static_cast<uint64_t>(i / 10) * 1000000000ull;
+    std::string spans;
+    for (int j = 0; j < kBatch; ++j) {
+      const long seq = (i % 10) * kBatch + j + 1;
+      const bool is_root = i % 10 == 9 && j == kBatch - 1;
+      std::snprintf(span, sizeof span, "s%07lx", seq);
+      vigil::bench::AppendChatSpan(spans, std::string_view(trace, 16),
+                                   std::string_view(is_root ? root : span, 8),
+                                   is_root ? std::string_view() : std::string_view(root, 8),
+                                   t0 + static_cast<uint64_t>(seq) * 1000, seq);
+    }
+    body = vigil::bench::WrapSpans(spans);
+  };
+}
+
+EndToEnd RunEndToEnd(const Options& o, const std::string& dir, int streams, bool otlp = false) {
+  const std::string db = dir + (otlp ? "/otlp-" : "/e2e-") + std::to_string(streams) + ".db";
   const int port = 20000 + static_cast<int>(getpid() % 20000);
   const pid_t pid = StartServer(o, db, port);
   const std::vector<int> stream_fds = OpenStreams(port, streams);
@@ -175,7 +212,10 @@ EndToEnd RunEndToEnd(const Options& o, const std::string& dir, int streams) {
   const double client_cpu0 = CpuSeconds(getpid());
   const auto t0 = Clock::now();
   EndToEnd out;
-  out.failures = PostBatches(o, port, requests, &lat);
+  out.failures =
+      otlp ? PostBatches(o, port, requests, &lat, "/v1/traces", "application/x-protobuf",
+                         OtlpBodies())
+           : PostBatches(o, port, requests, &lat, "/events", "application/json", EventBodies(o));
   const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
   std::vector<double> all;
   for (auto& v : lat) all.insert(all.end(), v.begin(), v.end());
@@ -353,6 +393,13 @@ int main(int argc, char** argv) {
   const EndToEnd& e2e = PrintSummary(o, raws, ratios, runs, failures);
   std::printf("CPU calibration after: %.1f M keys sorted/s on one core\n",
               vigil::bench::CpuCalibration());
+  // OpenTelemetry in: the same number of spans as events, 100 per protobuf request.
+  const EndToEnd otlp = RunEndToEnd(o, dir, 0, true);
+  std::printf("end-to-end POST /v1/traces protobuf       %10.0f spans/s (p50/p99 %.2f / %.2f ms)\n",
+              otlp.events_per_s, otlp.p50_ms, otlp.p99_ms);
+  std::printf("ratio OTLP spans / SDK events             %10.2fx\n",
+              otlp.events_per_s / e2e.events_per_s);
+  failures += otlp.failures;
   if (o.streams > 0) {
     const EndToEnd with = RunEndToEnd(o, dir, o.streams);
     std::printf("end-to-end with %d open halt streams     %10.0f events/s (p99 %.2f ms)\n",

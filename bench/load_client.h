@@ -93,6 +93,7 @@ class LoadConnection {
   int Patch(const char* path, const std::string& body) { return Send("PATCH", path, body); }
   int Get(const char* path) { return Send("GET", path, std::string()); }
   void set_key(std::string key) { key_ = std::move(key); }
+  void set_content_type(std::string type) { content_type_ = std::move(type); }
   // The body of the last response.
   std::string ResponseBody() const {
     const size_t at = response_.find("\r\n\r\n");
@@ -103,8 +104,8 @@ class LoadConnection {
   int Send(const char* method, const char* path, const std::string& body) {
     request_.clear();
     request_.append(method).append(" ").append(path).append(
-        " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-        "Authorization: Bearer ");
+        " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ");
+    request_.append(content_type_).append("\r\nAuthorization: Bearer ");
     request_.append(key_).append("\r\nContent-Length: ").append(std::to_string(body.size()));
     request_.append("\r\n\r\n").append(body);
     // A kept-alive connection the server closed after its last response fails before any reply:
@@ -173,6 +174,7 @@ class LoadConnection {
 
   int port_;
   std::string key_;
+  std::string content_type_ = "application/json";
   int fd_ = -1;
   std::string request_, response_;
 };

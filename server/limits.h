@@ -52,6 +52,25 @@ constexpr size_t kMaxTokenBytes = 256;
 constexpr size_t kMaxBatchErrorsListed = 100;
 static_assert(kMaxPayloadBytes < kDefaultMaxBodyBytes, "one payload must fit in a body");
 
+// --- OpenTelemetry traces in (docs/otlp.md) --------------------------------------------------
+// Spans kept from one POST /v1/traces; the rest are refused in the response's partial success.
+// Every span becomes at most two events, and the SDK exporters send at most 512 spans a batch.
+constexpr size_t kMaxOtlpSpansPerRequest = 1000;
+// Attributes kept per span (and per span event); later ones are dropped. The GenAI conventions
+// use a few dozen, and the older indexed message forms two per message.
+constexpr size_t kMaxOtlpAttributesPerSpan = 256;
+// Span events kept per span: an exception or two and a few log lines are what the mapping reads.
+constexpr size_t kMaxOtlpEventsPerSpan = 128;
+// Nesting of array and key-value-list attribute values: deeper input is a stack-exhaustion
+// attempt, not telemetry (the same reasoning as kMaxJsonDepth).
+constexpr size_t kMaxOtlpValueDepth = 32;
+// Message texts an llm_call or tool_call payload keeps (prompts, responses, arguments, results):
+// the bound of result_text, so a span's payload stays far below kMaxPayloadBytes.
+constexpr size_t kMaxOtlpTextBytes = 16 * 1024;
+// A crash's stack trace kept on the `exception` event it becomes.
+constexpr size_t kMaxOtlpStacktraceBytes = 16 * 1024;
+static_assert(8 * kMaxOtlpTextBytes < kMaxPayloadBytes, "an llm_call payload stays storable");
+
 // Audit rows keep at most this much of a request path and a client IP (both client-controlled).
 constexpr size_t kMaxAuditPathBytes = 512;
 constexpr size_t kMaxAuditIpBytes = 64;

@@ -42,6 +42,9 @@ std::vector<Route> BuildRoutes(FeatureHandlers& h) {
        Bind(h.reads, &ReadHandlers::ListEvents)},
       {"POST", "/events", A::kApiKey, Bucket::kIngest, B::kRequired,
        Bind(h.ingest, &IngestHandlers::IngestEvents)},
+      // OpenTelemetry trace exports (OTLP/HTTP): protobuf or JSON, checked by the handler.
+      {"POST", "/v1/traces", A::kApiKey, Bucket::kIngest, B::kTyped,
+       Bind(h.otlp, &OtlpHandlers::ExportTraces)},
       {"POST", "/executions/{id}/halt", A::kApiKey, Bucket::kOther, B::kOptional,
        Bind(h.halt, &HaltHandlers::Halt)},
       {"GET", "/executions/{id}/halt-stream", A::kApiKey, Bucket::kOther, B::kNone,

@@ -16,6 +16,7 @@
 #include "server/http/router.h"
 #include "server/ingest/handlers.h"
 #include "server/ops/handlers.h"
+#include "server/otlp/handlers.h"
 #include "server/reads/handlers.h"
 #include "server/transparency/handlers.h"
 #include "server/ui/handlers.h"
@@ -29,6 +30,7 @@ struct FeatureHandlers {
   SignupHandlers signup;
   KeyHandlers keys;
   IngestHandlers ingest;
+  OtlpHandlers otlp;
   ReadHandlers reads;
   HaltHandlers halt;
   WebhookHandlers webhooks;

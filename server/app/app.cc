@@ -138,6 +138,8 @@ std::unique_ptr<FeatureHandlers> App::MakeHandlers() {
       SignupHandlers(store, signup_limiter_, *abuse_, config_.signup, config_.key_prefix),
       KeyHandlers(store, auth_.cache(), config_.key_prefix),
       IngestHandlers(store, detection_, *abuse_, metrics_),
+      OtlpHandlers(IngestHandlers(store, detection_, *abuse_, metrics_), metrics_,
+                   static_cast<size_t>(config_.max_body_bytes)),
       ReadHandlers(store),
       HaltHandlers(halt_service_, halts_, store, peers_, auth_,
                    std::chrono::seconds(config_.sse_keepalive_s)),

@@ -239,10 +239,27 @@ bool Pipeline::AddCors(RequestContext& ctx) {
   return true;
 }
 
+// httplib, built without zlib, refuses any compressed body with a bare 415 while reading it. The
+// encoding is moved from the request's headers to the context first, so the body is read as sent
+// and the route decides: OTLP decodes gzip itself (server/otlp/gzip.h), every other route refuses
+// an encoded body at the Content-Type step, as before. The request object is httplib's own
+// non-const instance, lent to the handler as const.
+void Pipeline::LiftContentEncoding(RequestContext& ctx) {
+  auto& headers = const_cast<httplib::Request*>(ctx.req)->headers;
+  auto it = headers.find("Content-Encoding");
+  if (it == headers.end()) return;
+  std::string encoding = it->second;
+  for (auto& c : encoding) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  while (!encoding.empty() && encoding.back() == ' ') encoding.pop_back();
+  headers.erase("Content-Encoding");
+  ctx.content_encoding = encoding == "identity" ? "" : encoding;
+}
+
 bool Pipeline::ReadBody(RequestContext& ctx) {
   const httplib::ContentReader* reader = ctx.body_reader;
   ctx.body_reader = nullptr;
   if (!reader) return true;
+  LiftContentEncoding(ctx);
   // Read the whole body, refusing (not buffering) past the limit.
   const size_t max = static_cast<size_t>(options_.max_body_bytes);
   // One allocation for the whole body when its length is declared (a larger one was refused
@@ -385,7 +402,12 @@ bool Pipeline::TakeRateLimit(RequestContext& ctx) {
 
 bool Pipeline::RequireJsonBody(RequestContext& ctx) {
   // A request body must be JSON; an empty optional body may have no Content-Type.
-  if (ctx.matched->body == BodyUse::kNone || ctx.body.empty()) return true;
+  if (ctx.matched->body == BodyUse::kNone || ctx.matched->body == BodyUse::kTyped) return true;
+  if (!ctx.content_encoding.empty()) {
+    SendError(ctx, Status::UnsupportedMedia("Content-Encoding is not supported on this route"));
+    return false;
+  }
+  if (ctx.body.empty()) return true;
   std::string ct = ctx.req->get_header_value("Content-Type");
   ct = ct.substr(0, ct.find(';'));
   while (!ct.empty() && ct.back() == ' ') ct.pop_back();

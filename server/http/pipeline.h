@@ -95,6 +95,7 @@ class Pipeline {
   bool AnswerUnknownMethod(RequestContext& ctx);
   bool AssumeEmptyBody(RequestContext& ctx);
   bool AddCors(RequestContext& ctx);
+  void LiftContentEncoding(RequestContext& ctx);
   bool ReadBody(RequestContext& ctx);
   bool RefuseWhileDraining(RequestContext& ctx);
   bool AnswerPreflight(RequestContext& ctx);

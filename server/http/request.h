@@ -31,7 +31,11 @@ struct RequestContext {
   std::vector<std::string> params;  // URL-decoded `{id}` segments, in order
   AuthRecord auth;                  // set on API-key routes
   int64_t now_ms = 0;
-  std::string body;  // the request body (routes that take one)
+  std::string body;  // the request body (routes that take one), as sent
+  // The body's Content-Encoding, lower-cased ("" for none or identity). The pipeline takes it off
+  // the request before reading the body, so `body` holds the encoded bytes; only routes that
+  // decode bodies themselves (BodyUse::kTyped) accept one.
+  std::string content_encoding;
   // Audit (docs/api.md#audit-log): who is calling (an API key or the admin token; none for an
   // unauthenticated route), and the project an admin request acted on (internal id, 0 = none),
   // so admin actions appear in that project's log.

@@ -18,7 +18,9 @@ enum class Access {
   kMetrics,  // Bearer VIGIL_METRICS_TOKEN, else the admin token; neither configured => 503
 };
 
-enum class BodyUse { kNone, kOptional, kRequired };
+// kTyped: a body whose Content-Type the handler checks itself (a route that takes more than
+// JSON); the pipeline's JSON-only check skips it.
+enum class BodyUse { kNone, kOptional, kRequired, kTyped };
 
 struct Route {
   const char* method;  // GET also answers HEAD

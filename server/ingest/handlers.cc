@@ -33,12 +33,20 @@ void IngestHandlers::UpsertExecution(RequestContext& ctx, ExecutionPatch patch,
     return SendError(ctx,
                      Status::Forbidden("project_id in body does not match authenticated project"));
   }
+  auto merged = MergeExecution(ctx, patch);
+  if (!merged.ok()) return SendError(ctx, merged.status());
+  UpsertResult& result = merged.value();
+  WriteUpsertResponse(*ctx.res, patch.execution_id, result);
+}
+
+Result<UpsertResult> IngestHandlers::MergeExecution(RequestContext& ctx,
+                                                    const ExecutionPatch& patch) {
   auto policy = detection_.PolicyFor(ctx.auth.project);
-  if (!policy.ok()) return SendError(ctx, policy.status());
+  if (!policy.ok()) return policy.status();
   auto upserted = store_.WriteValue([&](WriteTxn& txn) {
     return storage::UpsertExecution(txn, ctx.auth.project, patch, ctx.now_ms);
   });
-  if (!upserted.ok()) return SendError(ctx, upserted.status());
+  if (!upserted.ok()) return upserted.status();
   UpsertResult& result = upserted.value();
   if (result.created)
     abuse_.OnExecutionsCreated(ctx.auth.project, ctx.auth.project_id, 1, ctx.now_ms);
@@ -46,12 +54,14 @@ void IngestHandlers::UpsertExecution(RequestContext& ctx, ExecutionPatch patch,
   if (IsTerminal(result.status)) {
     Status s = detection_.FinalPass(ctx.auth.project, ctx.auth.project_id, patch.execution_id,
                                     policy.value(), ctx.now_ms);
-    if (!s.ok()) return SendError(ctx, s);
+    if (!s.ok()) return s;
   }
   result.execution.execution_id = patch.execution_id;
   detection_.OnExecutionWritten(ctx.auth.project, result.execution);
-  WriteUpsertResponse(*ctx.res, patch.execution_id, result);
+  return std::move(result);
 }
+
+bool IngestHandlers::detection_fields() const { return detection_.enabled(); }
 
 void IngestHandlers::CreateExecution(RequestContext& ctx) {
   std::string body_project_id;
@@ -84,32 +94,35 @@ Status IngestHandlers::RerunFinalPasses(RequestContext& ctx, const IngestResult&
   return Status::Ok();
 }
 
+Status IngestHandlers::StoreEvents(RequestContext& ctx, const std::vector<Event>& events,
+                                   IngestResult* result) {
+  if (events.empty()) return Status::Ok();
+  auto policy = detection_.PolicyFor(ctx.auth.project);
+  if (!policy.ok()) return policy.status();
+  const LivePlan plan = detection_.PrepareLive(ctx.auth.project, ctx.auth.project_id, events,
+                                               policy.value(), ctx.now_ms);
+  // Events, implicit executions and the live findings they cause commit together.
+  Status s = store_.Write([&](WriteTxn& txn) {
+    auto r = storage::IngestEvents(txn, ctx.auth.project, events, ctx.now_ms);
+    if (!r.ok()) return r.status();
+    *result = std::move(r.value());
+    return detection_.ApplyLive(txn, ctx.auth.project, plan, *result, ctx.now_ms);
+  });
+  detection_.FinishLive(ctx.auth.project, plan, s.ok() ? result : nullptr, policy.value(),
+                        ctx.now_ms);
+  if (!s.ok()) return s;
+  abuse_.OnExecutionsCreated(ctx.auth.project, ctx.auth.project_id, result->created_executions,
+                             ctx.now_ms);
+  return RerunFinalPasses(ctx, *result, policy.value());
+}
+
 void IngestHandlers::IngestEvents(RequestContext& ctx) {
   auto batch = ParseEventBatch(ctx.body, ctx.now_ms, detection_.enabled());
   if (!batch.ok()) return SendError(ctx, batch.status());
   // Repeats within the batch are duplicates decided here, off the writer thread.
   const auto repeated = static_cast<int64_t>(RemoveRepeatedEventIds(&batch->events));
   IngestResult result;
-  if (!batch->events.empty()) {
-    auto policy = detection_.PolicyFor(ctx.auth.project);
-    if (!policy.ok()) return SendError(ctx, policy.status());
-    const LivePlan plan = detection_.PrepareLive(ctx.auth.project, ctx.auth.project_id,
-                                                 batch->events, policy.value(), ctx.now_ms);
-    // Events, implicit executions and the live findings they cause commit together.
-    Status s = store_.Write([&](WriteTxn& txn) {
-      auto r = storage::IngestEvents(txn, ctx.auth.project, batch->events, ctx.now_ms);
-      if (!r.ok()) return r.status();
-      result = std::move(r.value());
-      return detection_.ApplyLive(txn, ctx.auth.project, plan, result, ctx.now_ms);
-    });
-    detection_.FinishLive(ctx.auth.project, plan, s.ok() ? &result : nullptr, policy.value(),
-                          ctx.now_ms);
-    if (!s.ok()) return SendError(ctx, s);
-    abuse_.OnExecutionsCreated(ctx.auth.project, ctx.auth.project_id, result.created_executions,
-                               ctx.now_ms);
-    s = RerunFinalPasses(ctx, result, policy.value());
-    if (!s.ok()) return SendError(ctx, s);
-  }
+  if (Status s = StoreEvents(ctx, batch->events, &result); !s.ok()) return SendError(ctx, s);
   metrics_.AddEvents(result.accepted, static_cast<int64_t>(batch->errors.size()),
                      result.duplicates + repeated);
   JsonWriter w;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "detectors/policy.h"
 #include "domain/execution_rows.h"
@@ -26,6 +27,15 @@ class IngestHandlers {
   void CreateExecution(RequestContext& ctx);
   void PatchExecution(RequestContext& ctx);
   void IngestEvents(RequestContext& ctx);
+
+  // The steps of POST /events after parsing, for every path that ingests events: the live
+  // detection pass, one commit with the implicit executions and live findings, then the final
+  // pass of terminal executions that received new events. `events` holds no repeated ids.
+  Status StoreEvents(RequestContext& ctx, const std::vector<Event>& events, IngestResult* result);
+  // The steps of POST /executions after parsing: merge, then the final pass when terminal.
+  Result<UpsertResult> MergeExecution(RequestContext& ctx, const ExecutionPatch& patch);
+  // Whether parsed events should carry the live loop detectors' numbers (ParseEventBatch).
+  bool detection_fields() const;
 
  private:
   // Shared by POST and PATCH: both merge the same field set (docs/protocol.md#the-merge-rule).

@@ -1,0 +1,116 @@
+#include "server/otlp/handlers.h"
+
+#include <algorithm>
+#include <cctype>
+#include <string>
+#include <utility>
+
+#include "domain/time_util.h"
+#include "server/codec/json_codec.h"
+#include "server/http/metrics.h"
+#include "server/limits.h"
+#include "server/otlp/decode.h"
+#include "server/otlp/gzip.h"
+#include "server/otlp/mapping.h"
+#include "storage/events.h"
+
+namespace vigil {
+namespace {
+
+enum class OtlpEncoding { kProtobuf, kJson, kOther };
+
+std::string LowerHeader(const httplib::Request& req, const char* name) {
+  std::string v = req.get_header_value(name);
+  v = v.substr(0, v.find(';'));
+  while (!v.empty() && v.back() == ' ') v.pop_back();
+  for (char& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return v;
+}
+
+OtlpEncoding EncodingOf(const httplib::Request& req) {
+  const std::string ct = LowerHeader(req, "Content-Type");
+  if (ct == "application/x-protobuf" || ct == "application/protobuf") {
+    return OtlpEncoding::kProtobuf;
+  }
+  if (ct == "application/json") return OtlpEncoding::kJson;
+  return OtlpEncoding::kOther;
+}
+
+// Mapped events as POST /events elements, so they pass the one event parser (its checks and the
+// payload fields detection reads).
+std::string EventsJson(const std::vector<otlp::MappedEvent>& events, size_t begin, size_t end) {
+  JsonWriter w;
+  w.BeginArray();
+  for (size_t i = begin; i < end; ++i) {
+    const otlp::MappedEvent& e = events[i];
+    w.BeginObject()
+        .Field("event_id", e.event_id)
+        .Field("execution_id", e.execution_id)
+        .Field("event_type", e.event_type)
+        .Field("sequence", e.sequence)
+        .Field("timestamp", FormatRfc3339Ms(e.timestamp_ms))
+        .Field("duration_ms", e.duration_ms);
+    w.Key("payload").Raw(e.payload_json).EndObject();
+  }
+  return w.EndArray().Take();
+}
+
+// The body's bytes after Content-Encoding; Unsupported for encodings other than gzip.
+Result<std::string> DecodedBody(RequestContext& ctx, size_t max_bytes) {
+  if (ctx.content_encoding.empty()) return std::move(ctx.body);
+  if (ctx.content_encoding != "gzip") {
+    return Status::UnsupportedMedia("Content-Encoding must be gzip or identity");
+  }
+  return otlp::Gunzip(ctx.body, max_bytes);
+}
+
+}  // namespace
+
+void OtlpHandlers::ExportTraces(RequestContext& ctx) {
+  const OtlpEncoding encoding = EncodingOf(*ctx.req);
+  if (encoding == OtlpEncoding::kOther) {
+    return SendError(ctx, Status::UnsupportedMedia(
+                              "Content-Type must be application/x-protobuf or application/json"));
+  }
+  auto body = DecodedBody(ctx, max_body_bytes_);
+  if (!body.ok()) return SendError(ctx, body.status());
+  auto decoded = encoding == OtlpEncoding::kProtobuf ? otlp::DecodeProtobuf(body.value())
+                                                     : otlp::DecodeJson(body.value());
+  if (!decoded.ok()) return SendError(ctx, decoded.status());
+  otlp::DecodedTraces& traces = decoded.value();
+  const otlp::MappedTraces mapped = otlp::MapSpans(traces.spans);
+  int64_t accepted = 0, rejected = 0, duplicates = 0;
+  for (size_t begin = 0; begin < mapped.events.size(); begin += limits::kMaxEventsPerBatch) {
+    const size_t end = std::min(mapped.events.size(), begin + limits::kMaxEventsPerBatch);
+    auto batch = ParseEventBatch(EventsJson(mapped.events, begin, end), ctx.now_ms,
+                                 ingest_.detection_fields());
+    if (!batch.ok()) return SendError(ctx, batch.status());
+    duplicates += static_cast<int64_t>(RemoveRepeatedEventIds(&batch->events));
+    IngestResult result;
+    if (Status s = ingest_.StoreEvents(ctx, batch->events, &result); !s.ok()) {
+      return SendError(ctx, s);
+    }
+    accepted += result.accepted;
+    duplicates += result.duplicates;
+    rejected += static_cast<int64_t>(batch->errors.size());
+    if (!batch->errors.empty() && traces.error_message.empty()) {
+      traces.error_message = batch->errors.front().second;
+    }
+  }
+  // Executions after their events: a root span ends its execution, and its final pass then sees
+  // every event of this request.
+  for (const ExecutionPatch& patch : mapped.executions) {
+    auto merged = ingest_.MergeExecution(ctx, patch);
+    if (!merged.ok()) return SendError(ctx, merged.status());
+  }
+  metrics_.AddEvents(accepted, rejected, duplicates);
+  traces.rejected_spans += rejected;
+  const bool proto = encoding == OtlpEncoding::kProtobuf;
+  ctx.res->status = 200;
+  ctx.res->set_content(
+      proto ? otlp::EncodeResponseProtobuf(traces.rejected_spans, traces.error_message)
+            : otlp::EncodeResponseJson(traces.rejected_spans, traces.error_message),
+      proto ? "application/x-protobuf" : "application/json");
+}
+
+}  // namespace vigil

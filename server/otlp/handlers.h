@@ -1,0 +1,29 @@
+// POST /v1/traces (docs/api.md#opentelemetry-traces): OTLP/HTTP trace exports, in protobuf or
+// JSON, optionally gzip-compressed, become executions and events through the same ingestion steps
+// as POST /events and POST /executions, so live detection runs on them as on SDK events.
+#pragma once
+
+#include <cstddef>
+
+#include "server/http/request.h"
+#include "server/ingest/handlers.h"
+
+namespace vigil {
+
+class Metrics;
+
+class OtlpHandlers {
+ public:
+  // `ingest` holds only references; they and `metrics` must outlive the handlers.
+  OtlpHandlers(IngestHandlers ingest, Metrics& metrics, size_t max_body_bytes)
+      : ingest_(ingest), metrics_(metrics), max_body_bytes_(max_body_bytes) {}
+
+  void ExportTraces(RequestContext& ctx);
+
+ private:
+  IngestHandlers ingest_;
+  Metrics& metrics_;
+  size_t max_body_bytes_;
+};
+
+}  // namespace vigil

@@ -1,0 +1,49 @@
+// Spans to Vigil's data model (docs/otlp.md#mapping): one execution per trace, events for the
+// spans inside it, child executions for nested agents. Pure: the handler stores the result through
+// the same ingestion path as POST /events and POST /executions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/merge.h"
+#include "server/otlp/span.h"
+
+namespace vigil::otlp {
+
+// What a span is, by the first rule that decides (docs/otlp.md#span-kinds): OpenInference's
+// openinference.span.kind, then gen_ai.operation.name, then the Vercel AI SDK's ai.operationId,
+// then any gen_ai.tool.* attribute, then any model attribute.
+enum class SpanRole { kLlmCall, kToolCall, kAgent, kOther };
+SpanRole ClassifySpan(const Span& span);
+
+// An event in the form of a POST /events element. Ids are derived from the trace and span ids
+// alone, so a span re-sent in either encoding is the same event and is stored once.
+struct MappedEvent {
+  std::string event_id;
+  std::string execution_id;
+  std::string event_type;
+  int64_t sequence = 0;  // the span's start in microseconds: events sort by start time
+  int64_t timestamp_ms = 0;
+  int64_t duration_ms = 0;
+  std::string payload_json;
+};
+
+struct MappedTraces {
+  std::vector<MappedEvent> events;  // by span start, ties by span id
+  // The executions whose defining span (a trace's root, a nested agent) arrived, with the fields
+  // it settles; executions only seen through their events are created by those events.
+  std::vector<ExecutionPatch> executions;
+};
+
+// The execution of a trace: "otel-" and the 32 hex digits of its trace id.
+std::string TraceExecutionId(std::string_view trace_id);
+
+// Spans of one request, of any number of traces, in any order. A span's execution is found by
+// walking its parents within the request; a span whose parents are not in it belongs to its
+// trace's execution.
+MappedTraces MapSpans(const std::vector<Span>& spans);
+
+}  // namespace vigil::otlp

@@ -1,0 +1,165 @@
+#include "server/otlp/messages.h"
+
+#include <simdjson.h>
+
+#include <utility>
+
+#include "detectors/unicode.h"
+#include "server/limits.h"
+#include "server/otlp/json_parser.h"
+
+namespace vigil::otlp {
+namespace {
+
+using simdjson::dom::element;
+
+void AppendLine(std::string* out, std::string_view line) {
+  if (line.empty()) return;
+  if (!out->empty()) out->push_back('\n');
+  out->append(line);
+}
+
+// The text of a content value: a string, or the text parts of a list of parts (`content` in the
+// GenAI form, `text` in the Vercel and provider forms).
+std::string TextOf(element content) {
+  std::string_view s;
+  if (content.get_string().get(s) == simdjson::SUCCESS) return std::string(s);
+  simdjson::dom::array parts;
+  std::string out;
+  if (content.get_array().get(parts) != simdjson::SUCCESS) return out;
+  for (element part : parts) {
+    std::string_view type, text;
+    if (part.get_string().get(text) == simdjson::SUCCESS) {
+      AppendLine(&out, text);
+      continue;
+    }
+    if (part["type"].get_string().get(type) == simdjson::SUCCESS && type != "text") continue;
+    if (part["content"].get_string().get(text) == simdjson::SUCCESS ||
+        part["text"].get_string().get(text) == simdjson::SUCCESS) {
+      AppendLine(&out, text);
+    }
+  }
+  return out;
+}
+
+// One message object: its role and its text (from `parts` or `content`).
+void MessageOf(element m, std::string_view* role, std::string* text) {
+  *role = "";
+  if (m["role"].get_string().get(*role) != simdjson::SUCCESS) *role = "";
+  element content;
+  if (m["parts"].get(content) == simdjson::SUCCESS ||
+      m["content"].get(content) == simdjson::SUCCESS) {
+    *text = TextOf(content);
+  } else {
+    text->clear();
+  }
+}
+
+// Reads a JSON list of messages: the system and last user message of an input list, or the
+// assistant text and finish reason of an output list.
+void ReadMessageList(std::string_view json, bool output, LlmMessages* out) {
+  element doc;
+  if (OtlpParser(ParserSlot::kMessages).parse(json.data(), json.size(), true).get(doc) !=
+      simdjson::SUCCESS)
+    return;
+  simdjson::dom::array list;
+  if (doc.get_array().get(list) != simdjson::SUCCESS) {
+    // A bare object (the Vercel ai.prompt form {system, prompt, messages}) or a plain string.
+    std::string_view s;
+    if (doc["system"].get_string().get(s) == simdjson::SUCCESS) out->system_prompt = std::string(s);
+    if (doc["prompt"].get_string().get(s) == simdjson::SUCCESS) out->user_message = std::string(s);
+    return;
+  }
+  for (element m : list) {
+    std::string_view role;
+    std::string text;
+    MessageOf(m, &role, &text);
+    std::string_view reason;
+    if (output) {
+      if (role.empty() || role == "assistant" || role == "model") out->response_text = text;
+      if (m["finish_reason"].get_string().get(reason) == simdjson::SUCCESS) {
+        out->finish_reason = std::string(reason);
+      }
+    } else if (role == "system" || role == "developer") {
+      if (!out->system_prompt) out->system_prompt = text;
+    } else if (role == "user" || role == "human") {
+      out->user_message = text;
+    }
+  }
+}
+
+// The older indexed forms: <prefix><n><role_suffix> / <prefix><n><content_suffix>, n from 0.
+void ReadIndexed(const Attributes& attributes, const std::string& prefix, bool output,
+                 const char* role_suffix, const char* content_suffix, LlmMessages* out) {
+  for (size_t n = 0; n < limits::kMaxOtlpAttributesPerSpan; ++n) {
+    const std::string base = prefix + std::to_string(n);
+    const AnyValue* role = FindAttribute(attributes, base + role_suffix);
+    const AnyValue* content = FindAttribute(attributes, base + content_suffix);
+    // OpenInference's multi-part form: .message.contents.<m>.message_content.text (first part).
+    if (content == nullptr && role_suffix == std::string_view(".message.role")) {
+      content = FindAttribute(attributes, base + ".message.contents.0.message_content.text");
+    }
+    if (role == nullptr && content == nullptr) break;
+    const std::string r = role != nullptr ? role->text : "";
+    const std::string text = content != nullptr ? content->text : "";
+    if (output) {
+      out->response_text = text;
+    } else if (r == "system" || r == "developer") {
+      if (!out->system_prompt) out->system_prompt = text;
+    } else if (r == "user" || r.empty()) {
+      out->user_message = text;
+    }
+  }
+}
+
+}  // namespace
+
+std::optional<std::string> AttributeText(const Attributes& attributes, std::string_view key) {
+  const AnyValue* v = FindAttribute(attributes, key);
+  if (v == nullptr) return std::nullopt;
+  switch (v->kind) {
+    case ValueKind::kInt:
+      return std::to_string(v->int_value);
+    case ValueKind::kDouble:
+      return std::to_string(v->double_value);
+    case ValueKind::kBool:
+      return std::string(v->bool_value ? "true" : "false");
+    case ValueKind::kEmpty:
+      return std::nullopt;
+    default:
+      if (v->text.empty()) return std::nullopt;
+      return v->text;
+  }
+}
+
+std::string CutText(std::string_view text, size_t max) { return std::string(CutUtf8(text, max)); }
+
+LlmMessages ReadLlmMessages(const Attributes& attributes) {
+  LlmMessages out;
+  if (auto v = AttributeText(attributes, "gen_ai.input.messages")) {
+    ReadMessageList(*v, false, &out);
+  } else if (auto prompt = AttributeText(attributes, "ai.prompt.messages")) {
+    ReadMessageList(*prompt, false, &out);
+  } else if (auto vercel = AttributeText(attributes, "ai.prompt")) {
+    ReadMessageList(*vercel, false, &out);
+  }
+  ReadIndexed(attributes, "gen_ai.prompt.", false, ".role", ".content", &out);
+  ReadIndexed(attributes, "llm.input_messages.", false, ".message.role", ".message.content", &out);
+  if (auto sys = AttributeText(attributes, "gen_ai.system_instructions")) {
+    LlmMessages instructions;
+    const std::string wrapped = "[{\"role\":\"system\",\"parts\":" + *sys + "}]";
+    ReadMessageList(sys->front() == '[' ? wrapped : "", false, &instructions);
+    out.system_prompt = instructions.system_prompt ? instructions.system_prompt : sys;
+  }
+  if (auto v = AttributeText(attributes, "gen_ai.output.messages")) ReadMessageList(*v, true, &out);
+  ReadIndexed(attributes, "gen_ai.completion.", true, ".role", ".content", &out);
+  ReadIndexed(attributes, "llm.output_messages.", true, ".message.role", ".message.content", &out);
+  if (!out.response_text) out.response_text = AttributeText(attributes, "ai.response.text");
+  if (!out.finish_reason) out.finish_reason = AttributeText(attributes, "ai.response.finishReason");
+  for (auto* field : {&out.system_prompt, &out.user_message, &out.response_text}) {
+    if (*field) *field = CutText(std::move(**field), limits::kMaxOtlpTextBytes);
+  }
+  return out;
+}
+
+}  // namespace vigil::otlp

@@ -1,0 +1,32 @@
+// The prompt and response of an LLM span, read from whichever attribute forms the sender used
+// (docs/otlp.md#messages): the GenAI conventions' JSON messages, their older indexed
+// gen_ai.prompt.N / gen_ai.completion.N form, OpenInference's llm.input_messages.N, and the Vercel
+// AI SDK's ai.prompt.* / ai.response.*. Pure.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "server/otlp/span.h"
+
+namespace vigil::otlp {
+
+struct LlmMessages {
+  std::optional<std::string> system_prompt;
+  std::optional<std::string> user_message;  // the last user message
+  std::optional<std::string> response_text;
+  std::optional<std::string> finish_reason;
+};
+
+LlmMessages ReadLlmMessages(const Attributes& attributes);
+
+// The attribute's value as text: a string as it is, anything else as its JSON (numbers, arrays,
+// key-value lists). nullopt when absent or empty.
+std::optional<std::string> AttributeText(const Attributes& attributes, std::string_view key);
+
+// `text` cut to at most `max` bytes at a UTF-8 character boundary (CutUtf8 of
+// detectors/unicode.h, as an owned string).
+std::string CutText(std::string_view text, size_t max);
+
+}  // namespace vigil::otlp

@@ -1,0 +1,181 @@
+"""POST /v1/traces (docs/api.md#opentelemetry-traces): encodings, transfer framing, errors, idempotency."""
+import gzip
+import http.client
+import json
+import os
+import struct
+
+from harness import DEV_KEY
+
+
+def varint(v):
+    out = bytearray()
+    while v >= 0x80:
+        out.append((v & 0x7F) | 0x80)
+        v >>= 7
+    out.append(v)
+    return bytes(out)
+
+
+def ld(field, data):
+    return varint(field << 3 | 2) + varint(len(data)) + data
+
+
+def fixed64(field, v):
+    return varint(field << 3 | 1) + struct.pack("<Q", v)
+
+
+def str_attr(key, value):
+    return ld(1, key.encode()) + ld(2, ld(1, value.encode()))
+
+
+def int_attr(key, value):
+    return ld(1, key.encode()) + ld(2, varint(3 << 3) + varint(value))
+
+
+def span_pb(trace, span, parent=b"", name="span", attrs=(), status=0, start=1, end=2):
+    out = ld(1, trace) + ld(2, span)
+    if parent:
+        out += ld(4, parent)
+    out += ld(5, name.encode()) + fixed64(7, start * 10**9) + fixed64(8, end * 10**9)
+    for a in attrs:
+        out += ld(9, a)
+    if status:
+        out += ld(15, varint(3 << 3) + varint(status))
+    return out
+
+
+def request_pb(spans):
+    scope = b"".join(ld(2, s) for s in spans)
+    return ld(1, ld(2, scope))
+
+
+def chat_attrs(user):
+    return [str_attr("gen_ai.operation.name", "chat"), str_attr("gen_ai.request.model", "gpt-4o"),
+            int_attr("gen_ai.usage.input_tokens", 10),
+            str_attr("gen_ai.input.messages",
+                     json.dumps([{"role": "user", "parts": [{"type": "text", "content": user}]}]))]
+
+
+def new_trace():
+    return os.urandom(16), os.urandom(8)
+
+
+def post(client, body, ctype="application/x-protobuf", **headers):
+    return client.request("POST", "/v1/traces", raw=body,
+                          headers={"Content-Type": ctype, **headers})
+
+
+def events_of(client, trace):
+    r = client.get(f"/executions/otel-{trace.hex()}")
+    return r.status, (r.json or {})
+
+
+def test_protobuf_export_answers_an_empty_protobuf_response(client):
+    trace, root = new_trace()
+    r = post(client, request_pb([span_pb(trace, root, name="agent"),
+                                 span_pb(trace, os.urandom(8), root, "chat", chat_attrs("hi"))]))
+    assert r.status == 200
+    assert r.headers["content-type"] == "application/x-protobuf"
+    assert r.body == ""
+    status, d = events_of(client, trace)
+    assert status == 200 and d["execution"]["status"] == "completed"
+    assert [e["event_type"] for e in d["events"]] == ["llm_call"]
+
+
+def test_chunked_bodies_without_content_length_over_one_keep_alive_connection(server):
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    traces = []
+    for _ in range(3):
+        trace, root = new_trace()
+        traces.append(trace)
+        body = request_pb([span_pb(trace, root, name="agent")])
+        conn.request("POST", "/v1/traces", body=iter([body[:5], body[5:]]), encode_chunked=True,
+                     headers={"Content-Type": "application/x-protobuf",
+                              "Authorization": "Bearer " + DEV_KEY})
+        r = conn.getresponse()
+        r.read()
+        assert r.status == 200
+        assert r.getheader("Connection", "").lower() != "close"
+    conn.close()
+    c = server.client()
+    for trace in traces:
+        assert events_of(c, trace)[0] == 200
+    c.close()
+
+
+def test_json_export_answers_an_object_and_reports_refused_spans(client):
+    trace, root = new_trace()
+    body = {"resourceSpans": [{"scopeSpans": [{"spans": [
+        {"traceId": trace.hex(), "spanId": root.hex(), "name": "agent",
+         "startTimeUnixNano": "1000000000", "endTimeUnixNano": 2000000000},
+        {"traceId": "not-hex", "spanId": root.hex(), "name": "bad"}]}]}]}
+    r = post(client, json.dumps(body).encode(), "application/json")
+    assert r.status == 200
+    assert r.headers["content-type"].startswith("application/json")
+    assert r.json["partialSuccess"]["rejectedSpans"] == "1"
+    assert r.json["partialSuccess"]["errorMessage"]
+    assert events_of(client, trace)[0] == 200
+
+
+def test_gzip_bodies_are_inflated_and_non_gzip_bytes_refused(client):
+    trace, root = new_trace()
+    body = request_pb([span_pb(trace, root, name="agent")])
+    assert post(client, gzip.compress(body), **{"Content-Encoding": "gzip"}).status == 200
+    assert events_of(client, trace)[0] == 200
+    assert post(client, body, **{"Content-Encoding": "gzip"}).status == 400
+    assert post(client, body, **{"Content-Encoding": "br"}).status == 415
+
+
+def test_a_decompressed_body_over_the_limit_is_413(make_server):
+    s = make_server(env={"VIGIL_MAX_BODY_BYTES": "100000"})
+    c = s.client()
+    trace, root = new_trace()
+    huge = request_pb([span_pb(trace, root, attrs=[str_attr("x", "a" * 300000)])])
+    r = post(c, gzip.compress(huge), **{"Content-Encoding": "gzip"})
+    assert r.status == 413
+    assert events_of(c, trace)[0] == 404
+    c.close()
+
+
+def test_malformed_bodies_are_400_and_store_nothing(client):
+    trace, root = new_trace()
+    good = request_pb([span_pb(trace, root, name="agent")])
+    for body in [b"plain text", good[:-3], varint(1 << 3) + b"\xff" * 11 + b"\x01"]:
+        assert post(client, body).status == 400
+    assert post(client, b'{"resourceSpans":[', "application/json").status == 400
+    assert events_of(client, trace)[0] == 404
+
+
+def test_a_wrong_or_missing_key_is_401_and_stores_nothing(client):
+    trace, root = new_trace()
+    body = request_pb([span_pb(trace, root)])
+    assert post(client, body, Authorization="Bearer vigil_sk_wrong_0000000000000000").status == 401
+    assert client.request("POST", "/v1/traces", raw=body, auth=False,
+                          headers={"Content-Type": "application/x-protobuf"}).status == 401
+    assert events_of(client, trace)[0] == 404
+
+
+def test_other_content_types_are_415(client):
+    assert post(client, b"x", "text/plain").status == 415
+
+
+def test_a_span_resent_in_either_encoding_is_stored_once(client):
+    trace, root = new_trace()
+    child = os.urandom(8)
+    spans = [span_pb(trace, root, name="agent"), span_pb(trace, child, root, "chat", chat_attrs("a"))]
+    as_json = {"resourceSpans": [{"scopeSpans": [{"spans": [
+        {"traceId": trace.hex(), "spanId": child.hex(), "parentSpanId": root.hex(), "name": "chat",
+         "startTimeUnixNano": "1000000000", "endTimeUnixNano": "2000000000",
+         "attributes": [{"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}}]}]}]}]}
+    assert post(client, request_pb(spans)).status == 200
+    assert post(client, request_pb(spans)).status == 200
+    assert post(client, json.dumps(as_json).encode(), "application/json").status == 200
+    _, d = events_of(client, trace)
+    assert len(d["events"]) == 1
+
+
+def test_the_ingest_content_type_rule_still_refuses_encoded_bodies_elsewhere(client):
+    r = client.request("POST", "/events", raw=gzip.compress(b"[]"),
+                       headers={"Content-Type": "application/json", "Content-Encoding": "gzip"})
+    assert r.status == 415
