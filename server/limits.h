@@ -329,6 +329,12 @@ constexpr int64_t kSealGraceMs = 10000;
 constexpr int64_t kSealAuditIntervalMs = 6 * 3600 * 1000;
 // Checkpoints are signed at most this often per project, whoever asks.
 constexpr int64_t kCheckpointMinIntervalMs = 1000;
+// A witness cosignature dated later than this after the server's clock is refused (C2SP
+// tlog-cosignature lets verifiers reject future timestamps; this allows for clock skew).
+constexpr int64_t kCosignatureMaxFutureMs = 10 * 60 * 1000;
+// Bytes of a cosigned checkpoint note posted by a witness: a checkpoint and a few dozen signature
+// lines fit many times over.
+constexpr size_t kMaxCosignedNoteBytes = 64 * 1024;
 // Models listed in an entry: the entry must fit a tile bundle's uint16 length prefix.
 constexpr size_t kMaxSealedModels = 64;
 // Hashes in a consistency or inclusion proof answer: 2·log2 of any possible tree size.

@@ -62,6 +62,9 @@ std::vector<Route> BuildRoutes(FeatureHandlers& h) {
        Bind(h.transparency, &TransparencyHandlers::InclusionProof)},
       {"GET", "/transparency/proof/consistency", A::kApiKey, Bucket::kOther, B::kNone,
        Bind(h.transparency, &TransparencyHandlers::ConsistencyProof)},
+      // A witness's cosigned checkpoint (text/plain), checked by the handler.
+      {"POST", "/transparency/cosignature", A::kApiKey, Bucket::kOther, B::kTyped,
+       Bind(h.transparency, &TransparencyHandlers::AddCosignatures)},
 
       {"POST", "/webhooks", A::kApiKey, Bucket::kOther, B::kRequired,
        Bind(h.webhooks, &WebhookHandlers::Create)},

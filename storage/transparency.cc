@@ -160,11 +160,49 @@ Result<std::optional<CheckpointRow>> LatestCheckpoint(Txn& txn, int64_t project)
       project);
 }
 
+Result<std::optional<CheckpointRow>> CheckpointOfSize(Txn& txn, int64_t project, uint64_t size) {
+  return SelectOne(
+      txn.conn(),
+      "SELECT size, note, signed_at FROM transparency_checkpoints WHERE project = ? AND size = ?",
+      [](SQLite::Statement& q) {
+        return CheckpointRow{static_cast<uint64_t>(q.getColumn(0).getInt64()), Text(q, 1),
+                             q.getColumn(2).getInt64()};
+      },
+      project, static_cast<int64_t>(size));
+}
+
 Status InsertCheckpoint(WriteTxn& txn, int64_t project, const CheckpointRow& c) {
   return Execute(txn.conn(),
-                 "INSERT OR IGNORE INTO transparency_checkpoints (project, size, note, signed_at)"
-                 " VALUES (?, ?, ?, ?)",
+                 "INSERT INTO transparency_checkpoints (project, size, note, signed_at)"
+                 " VALUES (?, ?, ?, ?) ON CONFLICT (project, size) DO UPDATE SET"
+                 " note = excluded.note, signed_at = excluded.signed_at",
                  project, static_cast<int64_t>(c.size), c.note, c.signed_at_ms);
+}
+
+Result<bool> InsertCosignature(WriteTxn& txn, int64_t project, const CosignatureRow& c) {
+  return ChangedAny(
+      txn.conn(),
+      "INSERT OR IGNORE INTO transparency_cosignatures (project, size, witness, key_id,"
+      " signature, cosigned_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      project, static_cast<int64_t>(c.size), c.witness, AsBlob{c.key_id}, AsBlob{c.signature},
+      c.cosigned_at_s, c.received_at_ms);
+}
+
+Result<std::vector<CosignatureRow>> ListCosignatures(Txn& txn, int64_t project, uint64_t size) {
+  return SelectAll(
+      txn.conn(),
+      "SELECT size, witness, key_id, signature, cosigned_at, received_at"
+      " FROM transparency_cosignatures WHERE project = ? AND size = ? ORDER BY witness, key_id",
+      [](SQLite::Statement& q) {
+        CosignatureRow c;
+        c.size = static_cast<uint64_t>(q.getColumn(0).getInt64());
+        c.witness = Text(q, 1);
+        c.key_id = BlobColumn(q, 2);
+        c.signature = BlobColumn(q, 3);
+        ReadColumns(q, 4, c.cosigned_at_s, c.received_at_ms);
+        return c;
+      },
+      project, static_cast<int64_t>(size));
 }
 
 Result<std::vector<PendingSeal>> ListPendingSeals(Txn& txn, int64_t after_id, int64_t limit) {

@@ -80,8 +80,26 @@ struct CheckpointRow {
 };
 // The project's largest checkpoint, or nullopt.
 Result<std::optional<CheckpointRow>> LatestCheckpoint(Txn& txn, int64_t project);
-// Stores a checkpoint; one of the same size already stored is kept.
+// The project's checkpoint of tree size `size`, or nullopt.
+Result<std::optional<CheckpointRow>> CheckpointOfSize(Txn& txn, int64_t project, uint64_t size);
+// Stores a checkpoint, replacing one of the same size (the same tree, signed again after a key
+// rotation: the newest key's signature is served).
 Status InsertCheckpoint(WriteTxn& txn, int64_t project, const CheckpointRow& c);
+
+// --- witness cosignatures of checkpoints (storage/migrations/015_transparency_witnesses.sql) ---
+struct CosignatureRow {
+  uint64_t size = 0;
+  std::string witness;    // the witness key's name
+  std::string key_id;     // 4 bytes
+  std::string signature;  // timestamped_signature
+  int64_t cosigned_at_s = 0;
+  int64_t received_at_ms = 0;
+};
+// Stores a verified cosignature; false when that witness key already cosigned that checkpoint
+// (the first is kept).
+Result<bool> InsertCosignature(WriteTxn& txn, int64_t project, const CosignatureRow& c);
+// The cosignatures of the project's checkpoint of size `size`, by witness name and key id.
+Result<std::vector<CosignatureRow>> ListCosignatures(Txn& txn, int64_t project, uint64_t size);
 
 // --- the sealing queue (cross-tenant: the sealer serves every project) ---
 struct PendingSeal {

@@ -121,18 +121,20 @@ bool ValidKeyName(std::string_view name) {
   return true;
 }
 
-std::string KeyId(std::string_view name, std::string_view public_key) {
-  const char type = static_cast<char>(kEd25519Type);
-  return Sha256Raw({name, "\n", std::string_view(&type, 1), public_key}).substr(0, 4);
+std::string KeyId(std::string_view name, std::string_view public_key, unsigned char type) {
+  const char t = static_cast<char>(type);
+  return Sha256Raw({name, "\n", std::string_view(&t, 1), public_key}).substr(0, 4);
 }
 
-std::string FormatVerifierKey(std::string_view name, std::string_view public_key) {
-  std::string typed(1, static_cast<char>(kEd25519Type));
+std::string FormatVerifierKey(std::string_view name, std::string_view public_key,
+                              unsigned char type) {
+  std::string typed(1, static_cast<char>(type));
   typed += public_key;
-  return std::string(name) + "+" + HexEncode(KeyId(name, public_key)) + "+" + Base64Encode(typed);
+  return std::string(name) + "+" + HexEncode(KeyId(name, public_key, type)) + "+" +
+         Base64Encode(typed);
 }
 
-Result<VerifierKey> ParseVerifierKey(std::string_view text) {
+Result<VerifierKey> ParseVerifierKey(std::string_view text, unsigned char type) {
   const Status bad = Status::InvalidArgument("malformed verifier key");
   const size_t first = text.find('+');
   const size_t second = first == std::string_view::npos ? first : text.find('+', first + 1);
@@ -143,12 +145,12 @@ Result<VerifierKey> ParseVerifierKey(std::string_view text) {
   std::string typed;
   if (!ValidKeyName(k.name) || !id || id->size() != 4 ||
       !StrictBase64(text.substr(second + 1), 33, &typed) ||
-      static_cast<unsigned char>(typed[0]) != kEd25519Type) {
+      static_cast<unsigned char>(typed[0]) != type) {
     return bad;
   }
   k.key_id = *id;
   k.public_key = typed.substr(1);
-  if (KeyId(k.name, k.public_key) != k.key_id) {
+  if (KeyId(k.name, k.public_key, type) != k.key_id) {
     return Status::InvalidArgument("verifier key id does not match its name and key");
   }
   return k;
@@ -171,17 +173,15 @@ Result<std::string> SignNote(std::string_view text, std::string_view name, std::
   return note;
 }
 
-Result<std::string> OpenNote(std::string_view note, const VerifierKey& key) {
+Result<SplitNoteResult> SplitNote(std::string_view note) {
   const Status bad = Status::InvalidArgument("malformed signed note");
   const size_t split = note.rfind("\n\n");
   if (split == std::string_view::npos || note.empty() || note.back() != '\n') return bad;
-  const std::string_view text = note.substr(0, split + 1);
+  SplitNoteResult out;
+  out.text = std::string(note.substr(0, split + 1));
   std::vector<std::string_view> lines = SplitLines(note.substr(split + 2));
   lines.pop_back();  // what follows the final newline: nothing
   if (lines.empty()) return bad;
-  // Every signature line by the key must verify: one that fails rejects the note, whatever the
-  // others say (C2SP signed-note).
-  bool verified = false;
   for (std::string_view line : lines) {
     if (line.substr(0, kSigPrefix.size()) != kSigPrefix) return bad;
     line.remove_prefix(kSigPrefix.size());
@@ -190,14 +190,30 @@ Result<std::string> OpenNote(std::string_view note, const VerifierKey& key) {
     const std::string_view name = line.substr(0, space);
     std::optional<std::string> sig = Base64Decode(line.substr(space + 1));
     if (!ValidKeyName(name) || !sig || sig->size() < 5) return bad;
-    if (name != key.name || sig->substr(0, 4) != key.key_id) continue;  // another signer's
-    if (!Ed25519Verify(key.public_key, text, std::string_view(*sig).substr(4))) {
+    out.signatures.push_back({std::string(name), sig->substr(0, 4), sig->substr(4)});
+  }
+  return out;
+}
+
+std::string FormatNoteSignature(const NoteSignature& sig) {
+  return std::string(kSigPrefix) + sig.name + " " + Base64Encode(sig.key_id + sig.signature) + "\n";
+}
+
+Result<std::string> OpenNote(std::string_view note, const VerifierKey& key) {
+  auto split = SplitNote(note);
+  if (!split.ok()) return split.status();
+  // Every signature line by the key must verify: one that fails rejects the note, whatever the
+  // others say (C2SP signed-note).
+  bool verified = false;
+  for (const NoteSignature& sig : split->signatures) {
+    if (sig.name != key.name || sig.key_id != key.key_id) continue;  // another signer's
+    if (!Ed25519Verify(key.public_key, split->text, sig.signature)) {
       return Status::InvalidArgument("note signature does not verify");
     }
     verified = true;
   }
   if (!verified) return Status::InvalidArgument("note carries no signature by the key");
-  return std::string(text);
+  return std::move(split->text);
 }
 
 std::string FormatCheckpoint(const Checkpoint& c) {

@@ -27,19 +27,38 @@ bool Ed25519Verify(std::string_view public_key, std::string_view message,
 
 // Whether `name` may name a key: non-empty, no whitespace, no '+'.
 bool ValidKeyName(std::string_view name);
-// The 4-byte key id: SHA-256(name ‖ 0x0A ‖ 0x01 ‖ public key)[:4].
-std::string KeyId(std::string_view name, std::string_view public_key);
+// The 4-byte key id: SHA-256(name ‖ 0x0A ‖ type ‖ public key)[:4]; type 0x01 for note signatures
+// (0x04 for witness cosignatures, domain/tlog/cosignature.h).
+std::string KeyId(std::string_view name, std::string_view public_key,
+                  unsigned char type = kEd25519Type);
 
 struct VerifierKey {
   std::string name;
   std::string key_id;      // 4 bytes
   std::string public_key;  // 32 bytes
 };
-// "<name>+<8 lowercase hex key id>+<base64(0x01 ‖ public key)>".
-std::string FormatVerifierKey(std::string_view name, std::string_view public_key);
-// Parses a verifier key, checking that its key id matches its name and key. InvalidArgument for a
-// malformed key or one of another signature type.
-Result<VerifierKey> ParseVerifierKey(std::string_view text);
+// "<name>+<8 lowercase hex key id>+<base64(type ‖ public key)>".
+std::string FormatVerifierKey(std::string_view name, std::string_view public_key,
+                              unsigned char type = kEd25519Type);
+// Parses a verifier key of signature type `type`, checking that its key id matches its name and
+// key. InvalidArgument for a malformed key or one of another signature type.
+Result<VerifierKey> ParseVerifierKey(std::string_view text, unsigned char type = kEd25519Type);
+
+// One signature line of a signed note: "— <name> <base64(key id ‖ signature)>".
+struct NoteSignature {
+  std::string name;
+  std::string key_id;     // 4 bytes
+  std::string signature;  // what follows the key id
+};
+struct SplitNoteResult {
+  std::string text;  // the note's text, ending in '\n'
+  std::vector<NoteSignature> signatures;
+};
+// Splits a signed note into its text and signature lines without verifying any. InvalidArgument
+// when malformed (no blank line, no signature line, a line that is not a signature).
+Result<SplitNoteResult> SplitNote(std::string_view note);
+// The signature line of `sig`, ending in '\n'.
+std::string FormatNoteSignature(const NoteSignature& sig);
 
 // The signed note of `text` (REQUIRES: non-empty, ends in '\n', no blank line) signed by `name`:
 // text, a blank line, "— <name> <base64(key id ‖ signature)>\n".

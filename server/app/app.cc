@@ -17,6 +17,7 @@
 #include "domain/hash.h"
 #include "domain/random.h"
 #include "domain/time_util.h"
+#include "domain/tlog/cosignature.h"
 #include "server/audit/audit.h"
 #include "server/http/log.h"
 #include "server/http/router.h"
@@ -36,6 +37,15 @@ std::string TransparencyHostOf(const Config& config) {
   return host.empty() ? "localhost" : host;
 }
 
+// The configured witness keys (validated when the configuration was parsed).
+std::vector<tlog::VerifierKey> WitnessKeysOf(const Config& config) {
+  std::vector<tlog::VerifierKey> keys;
+  for (const std::string& text : config.transparency_witnesses) {
+    keys.push_back(tlog::ParseCosignerKey(text).value());
+  }
+  return keys;
+}
+
 // HTTPS when a certificate and key are configured (self-hosting without a TLS proxy), with TLS
 // 1.2 as the floor; plain HTTP otherwise.
 std::unique_ptr<httplib::Server> MakeHttpServer(const Config& config) {
@@ -51,7 +61,8 @@ App::App(Config config, std::unique_ptr<Store> store)
       auth_(store_.get(), static_cast<size_t>(config_.key_cache_size)),
       limiter_(config_.rate_limit_burst, config_.rate_limit_per_sec),
       detection_(store_.get(), config_.detectors, config_.default_policy),
-      transparency_(store_.get(), SecretBoxFromConfig(config_), TransparencyHostOf(config_)),
+      transparency_(store_.get(), SecretBoxFromConfig(config_), TransparencyHostOf(config_),
+                    WitnessKeysOf(config_)),
       sealer_(std::make_unique<Sealer>(store_.get(), &detection_, &transparency_)),
       halts_(static_cast<size_t>(config_.sse_max),
              static_cast<size_t>(config_.sse_max_per_project)),

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "domain/base64.h"
 #include "domain/random.h"
 #include "domain/secret_box.h"
 #include "domain/time_util.h"
@@ -24,6 +25,7 @@
 #include "server/limits.h"
 #include "server/ops/retention.h"
 #include "server/transparency/audit_check.h"
+#include "server/transparency/transparency.h"
 #include "server/transparency/verify.h"
 #include "storage/audit.h"
 #include "storage/database.h"
@@ -335,21 +337,32 @@ bool ReadWholeFile(const std::string& path, std::string* out) {
   return true;
 }
 
-// `vigil verify`: KEY is the verifier key itself or a file holding it.
+// A verifier key given on the command line: the key itself, or a file holding it.
+bool ReadKeyArgument(const std::string& arg, std::string* key) {
+  *key = arg;
+  if (key->find('+') == std::string::npos && !ReadWholeFile(arg, key)) {
+    std::cerr << "verify: cannot read the key file " << arg << "\n";
+    return false;
+  }
+  while (!key->empty() && (key->back() == '\n' || key->back() == '\r' || key->back() == ' ')) {
+    key->pop_back();
+  }
+  return true;
+}
+
+// `vigil verify`: KEY and each witness key are the key itself or a file holding it.
 int Verify(const CommandLine& cl) {
-  std::string cert, key = cl.key;
+  std::string cert, key;
   if (!ReadWholeFile(cl.positional, &cert)) {
     std::cerr << "verify: cannot read " << cl.positional << "\n";
     return 1;
   }
-  if (key.find('+') == std::string::npos && !ReadWholeFile(cl.key, &key)) {
-    std::cerr << "verify: cannot read the key file " << cl.key << "\n";
-    return 1;
+  if (!ReadKeyArgument(cl.key, &key)) return 1;
+  std::vector<std::string> witnesses(cl.witnesses.size());
+  for (size_t i = 0; i < witnesses.size(); ++i) {
+    if (!ReadKeyArgument(cl.witnesses[i], &witnesses[i])) return 1;
   }
-  while (!key.empty() && (key.back() == '\n' || key.back() == '\r' || key.back() == ' ')) {
-    key.pop_back();
-  }
-  auto v = VerifyCertificate(cert, key);
+  auto v = VerifyCertificate(cert, key, witnesses);
   if (!v.ok()) {
     std::cout << "FAILED: " << v.status().message() << "\n";
     return 1;
@@ -359,6 +372,29 @@ int Verify(const CommandLine& cl) {
             << "index:     " << v->index << " of a tree of " << v->tree_size << " entries\n"
             << "root:      " << v->root_base64 << "\n"
             << "entry:     " << v->entry << "\n";
+  for (const std::string& w : v->witnessed) std::cout << "witnessed: " << w << "\n";
+  return 0;
+}
+
+// `vigil transparency rotate-key`: a new signing key, used from the next start. In dev mode the
+// development master key seals it, as the server would.
+int RotateTransparencyKey(Config config) {
+  if (!UseDevMasterKey(&config)) return 1;
+  auto store = OpenStore(config);
+  if (!store.ok()) {
+    std::cerr << "transparency rotate-key: " << store.status().message() << "\n";
+    return 1;
+  }
+  Transparency log(store.value().get(), SecretBoxFromConfig(config), "");
+  auto public_key = log.RotateKey(NowMs());
+  if (!public_key.ok()) {
+    std::cerr << "transparency rotate-key: " << public_key.status().message() << "\n";
+    return 1;
+  }
+  std::cout << "new transparency signing key, Ed25519 public key "
+            << Base64Encode(public_key.value())
+            << "\nRestart the server: from then on it signs every checkpoint, and GET "
+               "/transparency/key serves each project's new verifier key.\n";
   return 0;
 }
 
@@ -403,6 +439,7 @@ int RunCommand(const CommandLine& cl, const Config& config) {
   if (c == "backup") return Backup(config, cl.positional);
   if (c == "check") return Check(config);
   if (c == "audit") return AuditCheck(config);
+  if (c == "transparency") return RotateTransparencyKey(config);
   std::cerr << "vigil: unknown command " << c << "\n";
   return 2;
 }

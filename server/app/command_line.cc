@@ -85,12 +85,14 @@ const std::vector<CommandSpec>& Commands() {
        {"VIGIL_DB", "VIGIL_RETENTION_DAYS", "VIGIL_AUDIT_RETENTION_DAYS"},
        {}},
       {"verify",
-       "vigil verify CERT.json --key KEY",
+       "vigil verify CERT.json --key KEY [--witness WKEY]...",
        "check an execution certificate offline",
        "Checks a certificate (GET /executions/{id}/certificate) without a server: the entry's\n"
        "leaf hash, its inclusion proof, the checkpoint's root and the checkpoint's signature by\n"
-       "KEY (GET /transparency/key: the key itself, or a file holding it). Prints what the\n"
-       "certificate binds; exit 1 when any check fails.",
+       "KEY (GET /transparency/key: the key itself, or a file holding it). Each --witness WKEY\n"
+       "(a witness's cosigner key, or a file holding it) requires that witness's valid\n"
+       "cosignature on the checkpoint. Prints what the certificate binds; exit 1 when any check\n"
+       "fails.",
        {},
        {},
        true,
@@ -104,6 +106,15 @@ const std::vector<CommandSpec>& Commands() {
        "hashes that do not match the entries; exit 1 when it finds any.",
        {"VIGIL_DB"},
        {"check"}},
+      {"transparency",
+       "vigil transparency rotate-key [settings]",
+       "add a new transparency signing key",
+       "Generates a new Ed25519 signing key for the transparency logs, sealed under\n"
+       "VIGIL_MASTER_KEY (which it needs). After the next start the new key signs every\n"
+       "checkpoint and GET /transparency/key serves it; checkpoints and certificates signed\n"
+       "before stay verifiable with the old verifier key. Prints the new public key.",
+       {"VIGIL_DB", "VIGIL_MASTER_KEY", "VIGIL_MASTER_KEY_PREVIOUS"},
+       {"rotate-key"}},
       {"gen-master-key",
        "vigil gen-master-key",
        "print a fresh random VIGIL_MASTER_KEY",
@@ -173,6 +184,9 @@ Status TakeCommandArguments(const CommandSpec& spec, std::vector<std::string>* w
   }
   if (spec.takes_key && (!TakeFlag(&cl->flags, "--key", &cl->key) || cl->key.empty())) {
     return UsageError(spec, "--key KEY is required");
+  }
+  for (std::string w; spec.takes_key && TakeFlag(&cl->flags, "--witness", &w);) {
+    cl->witnesses.push_back(w);
   }
   if (!words->empty()) return UsageError(spec, "unexpected argument " + words->front());
   return Status::Ok();

@@ -12,13 +12,15 @@ namespace vigil {
 
 struct CommandLine {
   std::string command = "serve";
-  std::string subcommand;          // `keys create`, `keys list`, `projects list`, `audit check`
-  std::string positional;          // backup's DEST, verify's CERT.json
-  std::string key;                 // verify's --key
-  std::string project_id, name;    // the keys commands' --project and --name
-  bool help = false;               // -h or --help anywhere
-  bool version = false;            // --version or -V
-  std::vector<std::string> flags;  // settings, for ParseConfig
+  std::string subcommand;  // `keys create`, `keys list`, `projects list`, `audit check`,
+                           // `transparency rotate-key`
+  std::string positional;  // backup's DEST, verify's CERT.json
+  std::string key;         // verify's --key
+  std::vector<std::string> witnesses;  // verify's --witness, repeatable
+  std::string project_id, name;        // the keys commands' --project and --name
+  bool help = false;                   // -h or --help anywhere
+  bool version = false;                // --version or -V
+  std::vector<std::string> flags;      // settings, for ParseConfig
 };
 
 // Splits argv (without the program name). Flags may come before or after the command; every

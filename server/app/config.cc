@@ -8,6 +8,7 @@
 #include <variant>
 
 #include "domain/secret_box.h"
+#include "domain/tlog/cosignature.h"
 
 extern char** environ;
 
@@ -100,8 +101,9 @@ bool MasterKey(Config& c, const std::string& v) {
   return true;
 }
 
-bool PreviousMasterKeys(Config& c, const std::string& v) {
-  c.master_key_previous.clear();
+// The items of a comma-separated list, spaces around each removed.
+std::vector<std::string> CommaList(const std::string& v) {
+  std::vector<std::string> items;
   size_t start = 0;
   while (start <= v.size()) {
     size_t comma = v.find(',', start);
@@ -109,10 +111,33 @@ bool PreviousMasterKeys(Config& c, const std::string& v) {
     std::string item = v.substr(start, comma - start);
     while (!item.empty() && item.front() == ' ') item.erase(item.begin());
     while (!item.empty() && item.back() == ' ') item.pop_back();
+    items.push_back(std::move(item));
+    start = comma + 1;
+  }
+  return items;
+}
+
+bool PreviousMasterKeys(Config& c, const std::string& v) {
+  c.master_key_previous.clear();
+  for (const std::string& item : CommaList(v)) {
     auto key = SecretBox::ParseKey(item);
     if (!key) return false;
     c.master_key_previous.push_back(*key);
-    start = comma + 1;
+  }
+  return true;
+}
+
+// Comma-separated witness keys, each a cosigner key given once; empty = none.
+bool TransparencyWitnesses(Config& c, const std::string& v) {
+  c.transparency_witnesses.clear();
+  if (v.find_first_not_of(' ') == std::string::npos) return true;
+  for (const std::string& item : CommaList(v)) {
+    if (!tlog::ParseCosignerKey(item).ok()) return false;
+    if (std::find(c.transparency_witnesses.begin(), c.transparency_witnesses.end(), item) !=
+        c.transparency_witnesses.end()) {
+      return false;
+    }
+    c.transparency_witnesses.push_back(item);
   }
   return true;
 }
@@ -214,6 +239,9 @@ const std::vector<Setting>& Settings() {
       Text("VIGIL_TRANSPARENCY_HOST",
            "host naming the transparency logs (origin <host>/vigil/<project>); fixed per log",
            &C::transparency_host, TransparencyHost),
+      Custom("VIGIL_TRANSPARENCY_WITNESSES",
+             "witness keys (C2SP vkeys, type 0x04) whose checkpoint cosignatures are accepted",
+             TransparencyWitnesses),
       Flag("VIGIL_WEBHOOK_ALLOW_PRIVATE", "1 = allow webhook URLs on non-public addresses",
            &C::webhook_allow_private),
       Int("VIGIL_WEBHOOK_MAX_ATTEMPTS", "attempts per webhook message", &C::webhook_max_attempts, 1,

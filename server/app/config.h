@@ -50,6 +50,9 @@ struct Config {
   // Names the transparency logs: origin "<host>/vigil/<project_id>" (docs/transparency.md). ""
   // = the host of dashboard_url, else "localhost".
   std::string transparency_host;
+  // C2SP cosigner verifier keys (type 0x04, Ed25519 cosignature/v1) of the witnesses whose
+  // cosignatures the logs accept (docs/transparency.md#witnesses); validated when parsed.
+  std::vector<std::string> transparency_witnesses;
   bool webhook_allow_private = false;
   int64_t webhook_max_attempts = 8;
   int64_t webhook_max_age_hours = 24;

@@ -4,6 +4,7 @@
 #include "domain/base64.h"
 #include "server/codec/ids.h"
 #include "server/codec/json_writer.h"
+#include "server/limits.h"
 #include "server/transparency/transparency.h"
 
 namespace vigil {
@@ -98,6 +99,24 @@ void TransparencyHandlers::Certificate(RequestContext& ctx) {
       .Field("entry", Base64Encode(cert->entry))
       .Field("index", static_cast<int64_t>(cert->index))
       .Field("proof", cert->proof)
+      .EndObject();
+  SendJson(*ctx.res, 200, w.Take());
+}
+
+void TransparencyHandlers::AddCosignatures(RequestContext& ctx) {
+  // The note is taken as sent: a signature covers its exact bytes.
+  if (!ctx.content_encoding.empty()) {
+    return SendError(ctx, Status::UnsupportedMedia("send the cosigned checkpoint uncompressed"));
+  }
+  if (ctx.body.size() > limits::kMaxCosignedNoteBytes) {
+    return SendError(ctx, Status::TooLarge("a cosigned checkpoint is at most 64 KiB"));
+  }
+  auto cosigned = log_.AddCosignatures(ctx.auth.project, ctx.body, ctx.now_ms);
+  if (!cosigned.ok()) return SendError(ctx, cosigned.status());
+  JsonWriter w;
+  w.BeginObject()
+      .Field("added", cosigned->added)
+      .Field("checkpoint", cosigned->checkpoint)
       .EndObject();
   SendJson(*ctx.res, 200, w.Take());
 }

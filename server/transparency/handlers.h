@@ -20,6 +20,8 @@ class TransparencyHandlers {
   void InclusionProof(RequestContext& ctx);
   void ConsistencyProof(RequestContext& ctx);
   void Certificate(RequestContext& ctx);
+  // POST /transparency/cosignature: a witness's cosignatures of a checkpoint.
+  void AddCosignatures(RequestContext& ctx);
 
  private:
   Transparency& log_;

@@ -12,6 +12,17 @@ namespace {
 
 const char kNeedsMasterKey[] = "transparency log needs VIGIL_MASTER_KEY";
 
+// Whether the log's signature on `note` is by `public_key` (its key id): a checkpoint signed
+// before a key rotation is signed again by the new key.
+bool SignedByKey(const std::string& note, const std::string& public_key) {
+  auto split = tlog::SplitNote(note);
+  if (!split.ok()) return false;
+  for (const tlog::NoteSignature& sig : split->signatures) {
+    if (sig.key_id == tlog::KeyId(sig.name, public_key)) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string TransparencyKeyAad(std::string_view public_key) {
@@ -46,25 +57,35 @@ Result<int64_t> ReencryptTransparencyKeys(Store& store, const SecretBox& box) {
   return moved;
 }
 
-Transparency::Transparency(Store* store, SecretBox box, std::string host)
-    : store_(store), box_(std::move(box)), host_(std::move(host)) {}
+Transparency::Transparency(Store* store, SecretBox box, std::string host,
+                           std::vector<tlog::VerifierKey> witnesses)
+    : store_(store),
+      box_(std::move(box)),
+      host_(std::move(host)),
+      witnesses_(std::move(witnesses)) {}
+
+Result<std::string> Transparency::RotateKey(int64_t now_ms) {
+  if (!box_.configured()) return Status::NotConfigured(kNeedsMasterKey);
+  auto seed = tlog::GenerateEd25519Seed();
+  if (!seed.ok()) return seed.status();
+  storage::TransparencyKeyRow row;
+  row.public_key = tlog::Ed25519PublicKey(seed.value()).value();
+  auto sealed = box_.Seal(seed.value(), TransparencyKeyAad(row.public_key));
+  if (!sealed.ok()) return sealed.status();
+  row.seed_blob = sealed.value();
+  row.created_at_ms = now_ms;
+  Status s = store_->Write([&](WriteTxn& txn) { return storage::InsertTransparencyKey(txn, row); });
+  if (!s.ok()) return s;
+  return row.public_key;
+}
 
 Status Transparency::LoadKey(int64_t now_ms) {
   auto keys = store_->ReadValue([](ReadTxn& txn) { return storage::ListTransparencyKeys(txn); });
   if (!keys.ok()) return keys.status();
   if (keys.value().empty()) {
     if (!box_.configured()) return Status::Ok();  // keyless until a master key is set
-    auto seed = tlog::GenerateEd25519Seed();
-    if (!seed.ok()) return seed.status();
-    storage::TransparencyKeyRow row;
-    row.public_key = tlog::Ed25519PublicKey(seed.value()).value();
-    auto sealed = box_.Seal(seed.value(), TransparencyKeyAad(row.public_key));
-    if (!sealed.ok()) return sealed.status();
-    row.seed_blob = sealed.value();
-    row.created_at_ms = now_ms;
-    Status s =
-        store_->Write([&](WriteTxn& txn) { return storage::InsertTransparencyKey(txn, row); });
-    if (!s.ok()) return s;
+    auto added = RotateKey(now_ms);
+    if (!added.ok()) return added.status();
     return LoadKey(now_ms);
   }
   const storage::TransparencyKeyRow& newest = keys.value().front();
@@ -140,8 +161,15 @@ Result<std::string> Transparency::SignCheckpoint(int64_t project, const std::str
 
 Result<std::string> Transparency::Checkpoint(int64_t project, const std::string& project_id,
                                              uint64_t min_size, int64_t now_ms) {
-  Status need = NeedKey();
-  if (!need.ok()) return need;
+  auto note = LogCheckpoint(project, project_id, min_size, now_ms);
+  if (!note.ok()) return note;
+  return WithCosignatures(project, std::move(note.value()));
+}
+
+Result<std::string> Transparency::LogCheckpoint(int64_t project, const std::string& project_id,
+                                                uint64_t min_size, int64_t now_ms) {
+  std::optional<Key> k = key();
+  if (!k) return Status::NotConfigured(kNeedsMasterKey);
   std::optional<storage::CheckpointRow> latest;
   uint64_t size = 0;
   Status s = store_->Read([&](ReadTxn& txn) {
@@ -154,7 +182,7 @@ Result<std::string> Transparency::Checkpoint(int64_t project, const std::string&
     return Status::Ok();
   });
   if (!s.ok()) return s;
-  if (latest && latest->size >= min_size &&
+  if (latest && latest->size >= min_size && SignedByKey(latest->note, k->public_key) &&
       (latest->size == size || now_ms - latest->signed_at_ms < limits::kCheckpointMinIntervalMs)) {
     return latest->note;
   }
@@ -163,7 +191,7 @@ Result<std::string> Transparency::Checkpoint(int64_t project, const std::string&
 
 Status Transparency::MaybeSign(int64_t project, const std::string& project_id, int64_t now_ms) {
   if (!has_key()) return Status::Ok();
-  return Checkpoint(project, project_id, 0, now_ms).status();
+  return LogCheckpoint(project, project_id, 0, now_ms).status();
 }
 
 Result<std::vector<tlog::Hash>> Transparency::InclusionProof(int64_t project, uint64_t index,

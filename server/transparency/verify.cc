@@ -4,6 +4,7 @@
 #include <simdjson.h>
 
 #include "domain/base64.h"
+#include "domain/tlog/cosignature.h"
 #include "domain/tlog/merkle.h"
 #include "domain/tlog/note.h"
 
@@ -37,10 +38,30 @@ Result<CertificateFields> ParseCertificateJson(std::string_view json) {
   return CertificateFields{*entry, index, std::string(proof)};
 }
 
+// The time of the cosignature of `note` by the cosigner key `witness_text`; every line by that
+// witness must verify (as for the log's own key) and at least one must be there.
+Result<std::string> CheckWitness(const tlog::SplitNoteResult& note, std::string_view witness_text) {
+  auto witness = tlog::ParseCosignerKey(witness_text);
+  if (!witness.ok()) return Status::InvalidArgument("malformed witness key");
+  std::string found;
+  for (const tlog::NoteSignature& sig : note.signatures) {
+    if (!tlog::SignedBy(sig, witness.value())) continue;
+    auto time_s = tlog::VerifyCosignature(witness.value(), note.text, sig);
+    if (!time_s.ok()) return time_s.status();
+    found = witness->name + " at " + std::to_string(time_s.value());
+  }
+  if (found.empty()) {
+    return Status::InvalidArgument("the checkpoint carries no cosignature by witness " +
+                                   witness->name);
+  }
+  return found;
+}
+
 }  // namespace
 
 Result<VerifiedCertificate> VerifyCertificate(std::string_view certificate_json,
-                                              std::string_view verifier_key) {
+                                              std::string_view verifier_key,
+                                              const std::vector<std::string>& witnesses) {
   auto cert = ParseCertificateJson(certificate_json);
   if (!cert.ok()) return cert.status();
   auto key = tlog::ParseVerifierKey(verifier_key);
@@ -66,6 +87,15 @@ Result<VerifiedCertificate> VerifyCertificate(std::string_view certificate_json,
         "inclusion proof does not lead from the entry to the checkpoint's root");
   }
   VerifiedCertificate out;
+  if (!witnesses.empty()) {
+    auto split = tlog::SplitNote(proof->checkpoint);
+    if (!split.ok()) return split.status();
+    for (const std::string& w : witnesses) {
+      auto found = CheckWitness(split.value(), w);
+      if (!found.ok()) return found.status();
+      out.witnessed.push_back(found.value());
+    }
+  }
   out.origin = checkpoint->origin;
   out.index = cert->index;
   out.tree_size = checkpoint->size;

@@ -98,7 +98,9 @@ TEST_CASE("An execution is queued for sealing in the write that makes it termina
       s.Read([&](Txn& txn) { return storage::ExecutionIsTerminal(txn, s.b, "run"); }).has_value());
 }
 
-TEST_CASE("The latest checkpoint is the largest stored, and a repeated size keeps the first") {
+TEST_CASE(
+    "The latest checkpoint is the largest stored, and a repeated size replaces it (a new key's "
+    "signature of the same tree)") {
   LogStore s;
   for (uint64_t size : {3, 9, 5}) {
     REQUIRE(s.Write([&](WriteTxn& txn) {
@@ -112,7 +114,12 @@ TEST_CASE("The latest checkpoint is the largest stored, and a repeated size keep
   auto latest = s.Read([&](Txn& txn) { return storage::LatestCheckpoint(txn, s.a); });
   REQUIRE(latest.has_value());
   CHECK(latest->size == 9);
-  CHECK(latest->note == "note 9");
+  CHECK(latest->note == "other");
+  CHECK(latest->signed_at_ms == 10);
+  auto five = s.Read([&](Txn& txn) { return storage::CheckpointOfSize(txn, s.a, 5); });
+  REQUIRE(five.has_value());
+  CHECK(five->note == "note 5");
+  CHECK_FALSE(s.Read([&](Txn& txn) { return storage::CheckpointOfSize(txn, s.b, 5); }).has_value());
   CHECK_FALSE(s.Read([&](Txn& txn) { return storage::LatestCheckpoint(txn, s.b); }).has_value());
 }
 
