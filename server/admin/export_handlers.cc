@@ -8,12 +8,14 @@
 
 #include "domain/base64.h"
 #include "domain/time_util.h"
+#include "domain/tlog/note.h"
 #include "server/admin/project_change.h"
 #include "server/audit/audit.h"
 #include "server/codec/json_codec.h"
 #include "server/codec/resources.h"
 #include "server/http/stream.h"
 #include "server/limits.h"
+#include "server/transparency/transparency.h"
 #include "storage/audit.h"
 #include "storage/detection.h"
 #include "storage/export.h"
@@ -142,41 +144,77 @@ Status ExportAudit(ReadTxn& txn, const AdminProject& p, ExportWriter& out) {
   });
 }
 
-// The project's transparency log (docs/transparency.md): every entry with its index, and the latest
-// signed checkpoint, from which each certificate's inclusion proof can be recomputed offline.
-Status ExportTransparency(ReadTxn& txn, const AdminProject& p, ExportWriter& out) {
+// Each entry of the project's log (docs/transparency.md), in index order, as `type` lines
+// written by `line`; stops when the client has gone.
+template <typename Fn>
+Status ForEachSeal(ReadTxn& txn, int64_t project, Fn&& line) {
   for (uint64_t next = 0;;) {
-    auto seals = storage::ListSeals(txn, p.id, next, limits::kSealBatch);
+    auto seals = storage::ListSeals(txn, project, next, limits::kSealBatch);
     if (!seals.ok()) return seals.status();
     for (const storage::SealRecord& r : seals.value()) {
-      const bool open = out.Line("transparency_entry", [&](JsonWriter& w) {
-        w.BeginObject()
-            .Field("index", static_cast<int64_t>(r.index))
-            .Field("execution_id", r.execution_id)
-            .Field("sealed_at", FormatRfc3339Ms(r.sealed_at_ms))
-            .Field("entry", Base64Encode(r.entry))
-            .EndObject();
-      });
-      if (!open) return Status::Ok();
+      auto open = line(r);
+      if (!open.ok()) return open.status();
+      if (!open.value()) return Status::Ok();
     }
-    if (static_cast<int64_t>(seals.value().size()) < limits::kSealBatch) break;
+    if (static_cast<int64_t>(seals.value().size()) < limits::kSealBatch) return Status::Ok();
     next = seals.value().back().index + 1;
   }
-  auto checkpoint = storage::LatestCheckpoint(txn, p.id);
-  if (!checkpoint.ok()) return checkpoint.status();
-  if (!checkpoint.value()) return Status::Ok();
-  out.Line("transparency_checkpoint", [&](JsonWriter& w) {
-    w.BeginObject()
-        .Field("tree_size", static_cast<int64_t>(checkpoint.value()->size))
-        .Field("note", checkpoint.value()->note)
-        .EndObject();
+}
+
+// The project's transparency log (docs/transparency.md): every entry with its index, the
+// checkpoint `note` (signed for the export; else the latest stored one) and the certificate of
+// every entry it covers, each verifiable offline with `vigil verify`.
+Status ExportTransparency(ReadTxn& txn, const AdminProject& p, const std::string& note,
+                          ExportWriter& out) {
+  Status s = ForEachSeal(txn, p.id, [&](const storage::SealRecord& r) -> Result<bool> {
+    return out.Line("transparency_entry", [&](JsonWriter& w) {
+      w.BeginObject()
+          .Field("index", static_cast<int64_t>(r.index))
+          .Field("execution_id", r.execution_id)
+          .Field("sealed_at", FormatRfc3339Ms(r.sealed_at_ms))
+          .Field("entry", Base64Encode(r.entry))
+          .EndObject();
+    });
   });
-  return Status::Ok();
+  if (!s.ok() || !out.open()) return s;
+  std::string checkpoint = note;
+  if (checkpoint.empty()) {
+    auto stored = storage::LatestCheckpoint(txn, p.id);
+    if (!stored.ok()) return stored.status();
+    if (!stored.value()) return Status::Ok();
+    checkpoint = stored.value()->note;
+  }
+  auto parsed = tlog::ParseCheckpoint(checkpoint.substr(0, checkpoint.find("\n\n") + 1));
+  if (!parsed.ok()) return Status::Internal("checkpoint does not parse");
+  const uint64_t size = parsed->size;
+  if (!out.Line("transparency_checkpoint", [&](JsonWriter& w) {
+        w.BeginObject()
+            .Field("tree_size", static_cast<int64_t>(size))
+            .Field("note", checkpoint)
+            .EndObject();
+      })) {
+    return Status::Ok();
+  }
+  return ForEachSeal(txn, p.id, [&](const storage::SealRecord& r) -> Result<bool> {
+    if (r.index >= size) return false;  // appended after the checkpoint: no more to prove
+    auto hashes = tlog::InclusionProof(r.index, size, storage::TreeNodes(txn, p.id));
+    if (!hashes.ok()) return hashes.status();
+    const std::string proof = tlog::FormatProofText({r.index, hashes.value(), checkpoint});
+    return out.Line("transparency_certificate", [&](JsonWriter& w) {
+      w.BeginObject()
+          .Field("execution_id", r.execution_id)
+          .Field("entry", Base64Encode(r.entry))
+          .Field("index", static_cast<int64_t>(r.index))
+          .Field("proof", proof)
+          .EndObject();
+    });
+  });
 }
 
 // Writes the sections in order; stops quietly when the client goes, and the `end` line (with
 // the counts) only after every section.
-Status ExportProject(ReadTxn& txn, const AdminProject& p, int64_t now_ms, const EmitLine& emit) {
+Status ExportProject(ReadTxn& txn, const AdminProject& p, int64_t now_ms, const std::string& note,
+                     const EmitLine& emit) {
   ExportWriter out(emit);
   const std::function<Status()> sections[] = {
       [&] { return ExportAccount(txn, p, now_ms, out); },
@@ -184,7 +222,7 @@ Status ExportProject(ReadTxn& txn, const AdminProject& p, int64_t now_ms, const 
       [&] { return ExportDetection(txn, p, out); },
       [&] { return ExportWebhooks(txn, p, out); },
       [&] { return ExportAudit(txn, p, out); },
-      [&] { return ExportTransparency(txn, p, out); },
+      [&] { return ExportTransparency(txn, p, note, out); },
   };
   for (const auto& section : sections) {
     Status s = section();
@@ -209,9 +247,13 @@ void ExportHandlers::Export(RequestContext& ctx) {
     return storage::InsertAudit(txn, ActionEntry(ctx, "admin.export", 200, "", p->id));
   });
   if (!s.ok()) return SendError(ctx, s);
+  // A checkpoint covering every entry sealed so far, signed before the snapshot is taken so that
+  // the snapshot holds every entry it covers. Without a signing key the latest stored one is used.
+  auto signed_note = log_.FullCheckpoint(p->id, p->project_id, ctx.now_ms);
+  std::string note = signed_note.ok() ? signed_note.value() : std::string();
   const int64_t now_ms = ctx.now_ms, project = p->id;
   SendNdjsonStream(drain_, *ctx.res, std::move(slot), ExportFilename(p->project_id),
-                   [this, project, now_ms](const EmitLine& emit) {
+                   [this, project, now_ms, note](const EmitLine& emit) {
                      // One read transaction for the whole export: every line comes from one
                      // snapshot, the project row included. (Admin-only: a slow reader holds that
                      // snapshot meanwhile.)
@@ -219,7 +261,7 @@ void ExportHandlers::Export(RequestContext& ctx) {
                        auto row = storage::GetAdminProjectById(txn, project);
                        if (!row.ok()) return row.status();
                        if (!row.value()) return Status::NotFound("project deleted during export");
-                       return ExportProject(txn, *row.value(), now_ms, emit);
+                       return ExportProject(txn, *row.value(), now_ms, note, emit);
                      });
                    });
 }

@@ -8,18 +8,21 @@ namespace vigil {
 
 class DrainSignal;
 class Store;
+class Transparency;
 
 class ExportHandlers {
  public:
-  // Both must outlive the handlers (a stream outlives its handler call); the stream ends when
-  // `drain` is set.
-  ExportHandlers(Store& store, const DrainSignal& drain) : store_(store), drain_(drain) {}
+  // All must outlive the handlers (a stream outlives its handler call); the stream ends when
+  // `drain` is set. `log` signs the checkpoint the export's certificates prove against.
+  ExportHandlers(Store& store, const DrainSignal& drain, Transparency& log)
+      : store_(store), drain_(drain), log_(log) {}
 
   void Export(RequestContext& ctx);
 
  private:
   Store& store_;
   const DrainSignal& drain_;
+  Transparency& log_;
 };
 
 }  // namespace vigil

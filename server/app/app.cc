@@ -106,7 +106,7 @@ void App::WireServices() {
   // Open halt streams check their key again as soon as a key or project changes.
   auth_.cache().OnEvict([this] { halts_.RecheckAll(); });
   detection_.SetMetrics(&metrics_);
-  sealer_->SetMetrics(&metrics_);
+  sealer_->SetMetrics(&metrics_, config_.transparency_audit_interval_s * 1000);
   // An execution whose final pass finished is sealed into its project's log.
   detection_.SetOnFinalPassDone([this](int64_t project, const std::string& execution_id) {
     sealer_->MarkReady(project, execution_id);
@@ -159,7 +159,7 @@ std::unique_ptr<FeatureHandlers> App::MakeHandlers() {
       AuditHandlers(store, drain_),
       BillingHandlers(store, std::move(billing)),
       AdminHandlers(store, auth_.cache(), limiter_, halts_),
-      ExportHandlers(store, drain_),
+      ExportHandlers(store, drain_, transparency_),
       UiHandlers(routes_),
       TransparencyHandlers(transparency_),
   });

@@ -53,6 +53,9 @@ struct Config {
   // C2SP cosigner verifier keys (type 0x04, Ed25519 cosignature/v1) of the witnesses whose
   // cosignatures the logs accept (docs/transparency.md#witnesses); validated when parsed.
   std::vector<std::string> transparency_witnesses;
+  // Seconds between the server's audit checks of sealed records (docs/transparency.md#audit-check);
+  // 0 = none (the metrics stay -1).
+  int64_t transparency_audit_interval_s = limits::kSealAuditIntervalMs / 1000;
   bool webhook_allow_private = false;
   int64_t webhook_max_attempts = 8;
   int64_t webhook_max_age_hours = 24;

@@ -46,7 +46,9 @@ void Sealer::Start() {
   if (thread_.joinable()) return;
   stop_ = false;
   thread_ = std::thread([this] { Run(); });
-  if (metrics_ != nullptr) audit_thread_ = std::thread([this] { RunAudits(); });
+  if (metrics_ != nullptr && audit_interval_ms_ > 0) {
+    audit_thread_ = std::thread([this] { RunAudits(); });
+  }
 }
 
 void Sealer::Stop() {
@@ -75,8 +77,7 @@ void Sealer::RunAudits() {
       }
     }
     lock.lock();
-    wake_.wait_for(lock, std::chrono::milliseconds(limits::kSealAuditIntervalMs),
-                   [this] { return stop_; });
+    wake_.wait_for(lock, std::chrono::milliseconds(audit_interval_ms_), [this] { return stop_; });
   }
 }
 

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "domain/status.h"
+#include "server/limits.h"
 #include "storage/store.h"
 #include "storage/transparency.h"
 
@@ -40,9 +41,12 @@ class Sealer {
   void Start();
   void Stop();  // idempotent; returns once the thread has finished its round
 
-  // The audit check runs on a thread of its own at start and every limits::kSealAuditIntervalMs,
-  // its result going to `metrics` (optional; set before Start).
-  void SetMetrics(Metrics* metrics) { metrics_ = metrics; }
+  // The audit check runs on a thread of its own at start and every `audit_interval_ms`, its
+  // result going to `metrics` (optional; set before Start). An interval of 0 runs no audit check.
+  void SetMetrics(Metrics* metrics, int64_t audit_interval_ms = limits::kSealAuditIntervalMs) {
+    metrics_ = metrics;
+    audit_interval_ms_ = audit_interval_ms;
+  }
 
   // The execution's final pass finished: it may be sealed now. Wakes the thread.
   void MarkReady(int64_t project, const std::string& execution_id);
@@ -67,6 +71,7 @@ class Sealer {
   Detection* detection_;
   Transparency* log_;
   Metrics* metrics_ = nullptr;
+  int64_t audit_interval_ms_ = limits::kSealAuditIntervalMs;
   std::mutex mu_;
   std::condition_variable wake_;
   bool stop_ = false;

@@ -189,6 +189,13 @@ Result<std::string> Transparency::LogCheckpoint(int64_t project, const std::stri
   return SignCheckpoint(project, project_id, now_ms);
 }
 
+Result<std::string> Transparency::FullCheckpoint(int64_t project, const std::string& project_id,
+                                                 int64_t now_ms) {
+  auto size = TreeSize(project);
+  if (!size.ok()) return size.status();
+  return Checkpoint(project, project_id, size.value(), now_ms);
+}
+
 Status Transparency::MaybeSign(int64_t project, const std::string& project_id, int64_t now_ms) {
   if (!has_key()) return Status::Ok();
   return LogCheckpoint(project, project_id, 0, now_ms).status();

@@ -63,6 +63,9 @@ class Transparency {
   // ago, else a new one; with the witness cosignatures stored for it as further signature lines.
   Result<std::string> Checkpoint(int64_t project, const std::string& project_id, uint64_t min_size,
                                  int64_t now_ms);
+  // Checkpoint covering every entry appended so far (exports prove their certificates against it).
+  Result<std::string> FullCheckpoint(int64_t project, const std::string& project_id,
+                                     int64_t now_ms);
   // Signs a checkpoint for the current tree when it has grown and the last one is a second old.
   Status MaybeSign(int64_t project, const std::string& project_id, int64_t now_ms);
 

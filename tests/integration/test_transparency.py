@@ -267,6 +267,17 @@ def test_audit_check_reports_a_record_edited_in_the_database_after_sealing(make_
     assert "vigil_transparency_changed_records 2" in body
     assert "vigil_transparency_log_faults 0" in body
     m.close()
+    # With the interval set to 0 the server runs no check: the gauges stay -1.
+    assert s2.stop() == 0
+    s3 = make_server(db_dir=str(tmp_path), env={
+        "VIGIL_METRICS_TOKEN": "metrics-token-0123456789abcdef0123456789",
+        "VIGIL_TRANSPARENCY_AUDIT_INTERVAL_S": "0"})
+    m = s3.client(key="metrics-token-0123456789abcdef0123456789")
+    time.sleep(2)
+    body = m.get("/metrics").body
+    assert "vigil_transparency_changed_records -1" in body
+    assert "vigil_transparency_log_faults -1" in body
+    m.close()
 
 
 def test_without_a_master_key_entries_are_appended_and_the_routes_say_why(make_server, tmp_path):
@@ -363,7 +374,8 @@ def test_a_terminal_execution_left_unsealed_by_a_crash_is_sealed_once_on_restart
         s.cleanup()
 
 
-def test_the_export_holds_the_log_entries_and_the_latest_checkpoint(make_server, tmp_path):
+def test_the_export_holds_the_log_entries_a_checkpoint_and_certificates_that_verify(make_server,
+                                                                                     tmp_path):
     admin_token = "admin-token-0123456789abcdef0123456789"
     s = make_server(db_dir=str(tmp_path), env={"VIGIL_ADMIN_TOKEN": admin_token})
     c = s.client()
@@ -371,7 +383,6 @@ def test_the_export_holds_the_log_entries_and_the_latest_checkpoint(make_server,
     for eid in eids:
         run_execution(c, eid)
     certs = [wait_certificate(c, eid).json for eid in eids]
-    c.get("/transparency/checkpoint")  # signs one covering both
     c.close()
     a = s.client(key=admin_token)
     lines = [json.loads(x) for x in a.get("/admin/projects/proj-dev/export").body.splitlines()]
@@ -382,5 +393,15 @@ def test_the_export_holds_the_log_entries_and_the_latest_checkpoint(make_server,
     assert len(checkpoint) == 1 and checkpoint[0]["tree_size"] == 2
     leaves = [leaf_hash(base64.b64decode(e["entry"])) for e in entries]
     assert checkpoint[0]["note"].split("\n")[2] == base64.b64encode(tree_hash(leaves)).decode()
+    # One certificate per entry against that checkpoint, verifiable offline as it is.
+    exported = [x["data"] for x in lines if x["type"] == "transparency_certificate"]
+    assert [x["execution_id"] for x in exported] == eids
+    assert [x["entry"] for x in exported] == [cert["entry"] for cert in certs]
+    key = s.client().get("/transparency/key").body
+    for cert in exported:
+        assert cert["proof"].endswith(checkpoint[0]["note"])
+        code, out = vigil_verify(tmp_path, cert, key)
+        assert code == 0 and cert["execution_id"] in out, out
     assert lines[-1]["type"] == "end"
+    assert lines[-1]["data"]["counts"]["transparency_certificate"] == 2
     a.close()

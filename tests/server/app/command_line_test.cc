@@ -86,3 +86,25 @@ TEST_CASE("Help: the general usage is short, serve's lists every setting, others
   CHECK(CommandHelp("gen-master-key").find("settings it reads") == std::string::npos);
   CHECK(CommandHelp("no-such-command") == general);
 }
+
+TEST_CASE("ParseCommandLine: verify takes --witness any number of times, in order") {
+  auto cl = ParseCommandLine(
+      {"verify", "cert.json", "--witness", "w1+k", "--key", "log+k", "--witness=w2+k"});
+  REQUIRE(cl.ok());
+  CHECK(cl->positional == "cert.json");
+  CHECK(cl->key == "log+k");
+  CHECK(cl->witnesses == std::vector<std::string>{"w1+k", "w2+k"});
+  CHECK(cl->flags.empty());
+  auto none = ParseCommandLine({"verify", "cert.json", "--key", "log+k"});
+  REQUIRE(none.ok());
+  CHECK(none->witnesses.empty());
+}
+
+TEST_CASE("ParseCommandLine: transparency needs its rotate-key subcommand") {
+  auto cl = ParseCommandLine({"transparency", "rotate-key", "--db", "x.db"});
+  REQUIRE(cl.ok());
+  CHECK(cl->command == "transparency");
+  CHECK(cl->subcommand == "rotate-key");
+  CHECK_FALSE(ParseCommandLine({"transparency"}).ok());
+  CHECK_FALSE(ParseCommandLine({"transparency", "rotate"}).ok());
+}

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include "domain/tlog/cosignature.h"
 #include "tests/server/app/config_checks.h"
 
 using namespace vigil;
@@ -74,4 +75,23 @@ TEST_CASE("ParseConfig refuses an admin token shorter than 32 characters; empty 
   auto unset = ParseConfig({}, {{"VIGIL_ADMIN_TOKEN", ""}});
   REQUIRE(unset.ok());
   CHECK(unset->admin_token.empty());
+}
+
+TEST_CASE("ParseConfig: witness keys are cosigner keys, each once; the audit interval may be 0") {
+  // A C2SP cosigner key (type 0x04) for the name "w1" and the all-zero public key.
+  const std::string pub(32, '\0');
+  const std::string w1 = tlog::FormatVerifierKey("w1", pub, tlog::kCosignatureV1Type);
+  const std::string w2 = tlog::FormatVerifierKey("w2", pub, tlog::kCosignatureV1Type);
+  auto c = ParseConfig({}, {{"VIGIL_TRANSPARENCY_WITNESSES", w1 + " , " + w2},
+                            {"VIGIL_TRANSPARENCY_AUDIT_INTERVAL_S", "0"}});
+  REQUIRE(c.ok());
+  CHECK(c->transparency_witnesses == std::vector<std::string>{w1, w2});
+  CHECK(c->transparency_audit_interval_s == 0);
+  CHECK(ParseConfig({}, {})->transparency_audit_interval_s == 21600);
+  test::RejectedSettingMessage("VIGIL_TRANSPARENCY_WITNESSES", (w1 + "," + w1).c_str());
+  test::RejectedSettingMessage("VIGIL_TRANSPARENCY_WITNESSES", (w1 + ",").c_str());
+  // A log's note-signing key (type 0x01) is not a witness key.
+  test::RejectedSettingMessage("VIGIL_TRANSPARENCY_WITNESSES",
+                               tlog::FormatVerifierKey("w1", pub).c_str());
+  test::RejectedSettingMessage("VIGIL_TRANSPARENCY_AUDIT_INTERVAL_S", "-1");
 }
