@@ -332,6 +332,9 @@ constexpr int64_t kCheckpointMinIntervalMs = 1000;
 // A witness cosignature dated later than this after the server's clock is refused (C2SP
 // tlog-cosignature lets verifiers reject future timestamps; this allows for clock skew).
 constexpr int64_t kCosignatureMaxFutureMs = 10 * 60 * 1000;
+// Witnesses configured at most: a checkpoint carries one cosignature line per witness besides the
+// log's own, and C2SP signed-note verifiers may refuse notes of more than 100 signatures.
+constexpr size_t kMaxTransparencyWitnesses = 32;
 // Bytes of a cosigned checkpoint note posted by a witness: a checkpoint and a few dozen signature
 // lines fit many times over.
 constexpr size_t kMaxCosignedNoteBytes = 64 * 1024;

@@ -127,7 +127,8 @@ bool PreviousMasterKeys(Config& c, const std::string& v) {
   return true;
 }
 
-// Comma-separated witness keys, each a cosigner key given once; empty = none.
+// Comma-separated witness keys, each a cosigner key given once, at most
+// limits::kMaxTransparencyWitnesses; empty = none.
 bool TransparencyWitnesses(Config& c, const std::string& v) {
   c.transparency_witnesses.clear();
   if (v.find_first_not_of(' ') == std::string::npos) return true;
@@ -139,7 +140,7 @@ bool TransparencyWitnesses(Config& c, const std::string& v) {
     }
     c.transparency_witnesses.push_back(item);
   }
-  return true;
+  return c.transparency_witnesses.size() <= limits::kMaxTransparencyWitnesses;
 }
 
 // One setting: its variable, its help text and the Config field it sets. The default shown in

@@ -94,4 +94,10 @@ TEST_CASE("ParseConfig: witness keys are cosigner keys, each once; the audit int
   test::RejectedSettingMessage("VIGIL_TRANSPARENCY_WITNESSES",
                                tlog::FormatVerifierKey("w1", pub).c_str());
   test::RejectedSettingMessage("VIGIL_TRANSPARENCY_AUDIT_INTERVAL_S", "-1");
+  std::string many;
+  for (size_t i = 0; i <= limits::kMaxTransparencyWitnesses; ++i) {
+    many += (i ? "," : "") +
+            tlog::FormatVerifierKey("w" + std::to_string(i), pub, tlog::kCosignatureV1Type);
+  }
+  test::RejectedSettingMessage("VIGIL_TRANSPARENCY_WITNESSES", many.c_str());
 }
