@@ -171,6 +171,20 @@ Result<std::optional<CheckpointRow>> CheckpointOfSize(Txn& txn, int64_t project,
       project, static_cast<int64_t>(size));
 }
 
+Result<std::optional<CheckpointRow>> LatestCosignedCheckpoint(Txn& txn, int64_t project,
+                                                              uint64_t min_size) {
+  return SelectOne(
+      txn.conn(),
+      "SELECT c.size, c.note, c.signed_at FROM transparency_checkpoints c"
+      " WHERE c.project = ? AND c.size >= ? AND EXISTS (SELECT 1 FROM transparency_cosignatures w"
+      " WHERE w.project = c.project AND w.size = c.size) ORDER BY c.size DESC LIMIT 1",
+      [](SQLite::Statement& q) {
+        return CheckpointRow{static_cast<uint64_t>(q.getColumn(0).getInt64()), Text(q, 1),
+                             q.getColumn(2).getInt64()};
+      },
+      project, static_cast<int64_t>(min_size));
+}
+
 Status InsertCheckpoint(WriteTxn& txn, int64_t project, const CheckpointRow& c) {
   return Execute(txn.conn(),
                  "INSERT INTO transparency_checkpoints (project, size, note, signed_at)"

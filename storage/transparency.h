@@ -82,6 +82,10 @@ struct CheckpointRow {
 Result<std::optional<CheckpointRow>> LatestCheckpoint(Txn& txn, int64_t project);
 // The project's checkpoint of tree size `size`, or nullopt.
 Result<std::optional<CheckpointRow>> CheckpointOfSize(Txn& txn, int64_t project, uint64_t size);
+// The project's largest checkpoint of at least `min_size` entries that a witness cosigned, or
+// nullopt.
+Result<std::optional<CheckpointRow>> LatestCosignedCheckpoint(Txn& txn, int64_t project,
+                                                              uint64_t min_size);
 // Stores a checkpoint, replacing one of the same size (the same tree, signed again after a key
 // rotation: the newest key's signature is served).
 Status InsertCheckpoint(WriteTxn& txn, int64_t project, const CheckpointRow& c);

@@ -12,9 +12,9 @@ namespace {
 
 const char kNeedsMasterKey[] = "transparency log needs VIGIL_MASTER_KEY";
 
-// Whether the log's signature on `note` is by `public_key` (its key id): a checkpoint signed
-// before a key rotation is signed again by the new key.
-bool SignedByKey(const std::string& note, const std::string& public_key) {
+}  // namespace
+
+bool NoteSignedByKey(const std::string& note, const std::string& public_key) {
   auto split = tlog::SplitNote(note);
   if (!split.ok()) return false;
   for (const tlog::NoteSignature& sig : split->signatures) {
@@ -22,8 +22,6 @@ bool SignedByKey(const std::string& note, const std::string& public_key) {
   }
   return false;
 }
-
-}  // namespace
 
 std::string TransparencyKeyAad(std::string_view public_key) {
   std::string aad = "vigil/transparency-key/v1";
@@ -182,7 +180,7 @@ Result<std::string> Transparency::LogCheckpoint(int64_t project, const std::stri
     return Status::Ok();
   });
   if (!s.ok()) return s;
-  if (latest && latest->size >= min_size && SignedByKey(latest->note, k->public_key) &&
+  if (latest && latest->size >= min_size && NoteSignedByKey(latest->note, k->public_key) &&
       (latest->size == size || now_ms - latest->signed_at_ms < limits::kCheckpointMinIntervalMs)) {
     return latest->note;
   }
@@ -278,7 +276,7 @@ Result<Certificate> Transparency::CertificateOf(int64_t project, const std::stri
     return Status::Conflict(*terminal ? "execution is not sealed yet: retry in a few seconds"
                                       : "execution is still running: it is sealed once it ends");
   }
-  auto note = Checkpoint(project, project_id, seal->index + 1, now_ms);
+  auto note = CertificateCheckpoint(project, project_id, seal->index + 1, now_ms);
   if (!note.ok()) return note.status();
   auto parsed = tlog::ParseCheckpoint(note.value().substr(0, note.value().find("\n\n") + 1));
   if (!parsed.ok()) return Status::Internal("stored checkpoint does not parse");

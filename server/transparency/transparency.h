@@ -32,6 +32,10 @@ std::string TransparencyKeyAad(std::string_view public_key);
 // under a previous master key are re-sealed under VIGIL_MASTER_KEY. Returns how many were.
 Result<int64_t> ReencryptTransparencyKeys(Store& store, const SecretBox& box);
 
+// Whether the log's signature on the checkpoint `note` is by `public_key` (its key id): one signed
+// before a key rotation is signed again by the new key.
+bool NoteSignedByKey(const std::string& note, const std::string& public_key);
+
 struct Certificate {
   std::string entry;
   uint64_t index = 0;
@@ -105,6 +109,10 @@ class Transparency {
   // Checkpoint without the cosignatures.
   Result<std::string> LogCheckpoint(int64_t project, const std::string& project_id,
                                     uint64_t min_size, int64_t now_ms);
+  // The checkpoint a certificate of entry `min_size - 1` carries: the largest one covering it
+  // that a witness cosigned, when it is signed by the current key; else Checkpoint.
+  Result<std::string> CertificateCheckpoint(int64_t project, const std::string& project_id,
+                                            uint64_t min_size, int64_t now_ms);
   // `note` (a checkpoint the log signed) followed by its stored cosignature lines.
   Result<std::string> WithCosignatures(int64_t project, std::string note);
   // The cosignature rows of `note`'s lines by configured witnesses, and the log's stored note of

@@ -75,6 +75,21 @@ Result<Transparency::Cosigned> Transparency::AddCosignatures(int64_t project, st
   return Cosigned{added, std::move(cosigned.value())};
 }
 
+Result<std::string> Transparency::CertificateCheckpoint(int64_t project,
+                                                        const std::string& project_id,
+                                                        uint64_t min_size, int64_t now_ms) {
+  std::optional<Key> k = key();
+  if (k && !witnesses_.empty()) {
+    auto cosigned = store_->ReadValue(
+        [&](ReadTxn& txn) { return storage::LatestCosignedCheckpoint(txn, project, min_size); });
+    if (!cosigned.ok()) return cosigned.status();
+    if (cosigned.value() && NoteSignedByKey(cosigned.value()->note, k->public_key)) {
+      return WithCosignatures(project, cosigned.value()->note);
+    }
+  }
+  return Checkpoint(project, project_id, min_size, now_ms);
+}
+
 Result<std::string> Transparency::WithCosignatures(int64_t project, std::string note) {
   if (witnesses_.empty()) return note;
   auto checkpoint = tlog::ParseCheckpoint(note.substr(0, note.find("\n\n") + 1));

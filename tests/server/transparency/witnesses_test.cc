@@ -95,6 +95,12 @@ TEST_CASE("A configured witness's cosignature is stored once and served on the c
   CHECK(s.log.AddCosignatures(s.a, w2.Cosign(note), kNow)->added == 1);
   CHECK(
       VerifyCertificate(s.CertificateJson(s.log, "r1", kNow + 20), vkey, {w1.vkey, w2.vkey}).ok());
+  // Once the log grew, r1's certificate still carries the cosigned checkpoint; r2's cannot.
+  s.Append("r2");
+  CHECK(VerifyCertificate(s.CertificateJson(s.log, "r1", kNow + 5000), vkey, {w1.vkey}).ok());
+  const std::string r2 = s.CertificateJson(s.log, "r2", kNow + 5000);
+  CHECK(VerifyCertificate(r2, vkey).ok());
+  CHECK_FALSE(VerifyCertificate(r2, vkey, {w1.vkey}).ok());
 }
 
 TEST_CASE("Cosignatures by unknown keys, over other trees, or that fail are refused") {
