@@ -33,6 +33,11 @@ SealRecord ReadSealRow(SQLite::Statement& q) {
   return s;
 }
 
+CheckpointRow ReadCheckpointRow(SQLite::Statement& q) {
+  return CheckpointRow{static_cast<uint64_t>(q.getColumn(0).getInt64()), Text(q, 1),
+                       q.getColumn(2).getInt64()};
+}
+
 }  // namespace
 
 Result<std::vector<TransparencyKeyRow>> ListTransparencyKeys(Txn& txn) {
@@ -149,26 +154,17 @@ Result<std::optional<bool>> ExecutionIsTerminal(Txn& txn, int64_t project,
 }
 
 Result<std::optional<CheckpointRow>> LatestCheckpoint(Txn& txn, int64_t project) {
-  return SelectOne(
-      txn.conn(),
-      "SELECT size, note, signed_at FROM transparency_checkpoints WHERE project = ?"
-      " ORDER BY size DESC LIMIT 1",
-      [](SQLite::Statement& q) {
-        return CheckpointRow{static_cast<uint64_t>(q.getColumn(0).getInt64()), Text(q, 1),
-                             q.getColumn(2).getInt64()};
-      },
-      project);
+  return SelectOne(txn.conn(),
+                   "SELECT size, note, signed_at FROM transparency_checkpoints WHERE project = ?"
+                   " ORDER BY size DESC LIMIT 1",
+                   ReadCheckpointRow, project);
 }
 
 Result<std::optional<CheckpointRow>> CheckpointOfSize(Txn& txn, int64_t project, uint64_t size) {
   return SelectOne(
       txn.conn(),
       "SELECT size, note, signed_at FROM transparency_checkpoints WHERE project = ? AND size = ?",
-      [](SQLite::Statement& q) {
-        return CheckpointRow{static_cast<uint64_t>(q.getColumn(0).getInt64()), Text(q, 1),
-                             q.getColumn(2).getInt64()};
-      },
-      project, static_cast<int64_t>(size));
+      ReadCheckpointRow, project, static_cast<int64_t>(size));
 }
 
 Result<std::optional<CheckpointRow>> LatestCosignedCheckpoint(Txn& txn, int64_t project,
@@ -178,11 +174,7 @@ Result<std::optional<CheckpointRow>> LatestCosignedCheckpoint(Txn& txn, int64_t 
       "SELECT c.size, c.note, c.signed_at FROM transparency_checkpoints c"
       " WHERE c.project = ? AND c.size >= ? AND EXISTS (SELECT 1 FROM transparency_cosignatures w"
       " WHERE w.project = c.project AND w.size = c.size) ORDER BY c.size DESC LIMIT 1",
-      [](SQLite::Statement& q) {
-        return CheckpointRow{static_cast<uint64_t>(q.getColumn(0).getInt64()), Text(q, 1),
-                             q.getColumn(2).getInt64()};
-      },
-      project, static_cast<int64_t>(min_size));
+      ReadCheckpointRow, project, static_cast<int64_t>(min_size));
 }
 
 Status InsertCheckpoint(WriteTxn& txn, int64_t project, const CheckpointRow& c) {
