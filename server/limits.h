@@ -329,8 +329,11 @@ constexpr int64_t kSealGraceMs = 10000;
 constexpr int64_t kSealAuditIntervalMs = 6 * 3600 * 1000;
 // Checkpoints are signed at most this often per project, whoever asks.
 constexpr int64_t kCheckpointMinIntervalMs = 1000;
-// Models listed in an entry: the entry must fit a tile bundle's uint16 length prefix.
-constexpr size_t kMaxSealedModels = 64;
+// Models listed in an entry, and the bytes kept of each name: the entry must fit a tile bundle's
+// uint16 length prefix (65,535 bytes) whatever names a client sends. Even names of control
+// characters, escaped six bytes each in canonical JSON, stay under 25 KB.
+constexpr size_t kMaxSealedModels = 32;
+constexpr size_t kMaxSealedModelBytes = 128;
 // Hashes in a consistency or inclusion proof answer: 2·log2 of any possible tree size.
 constexpr size_t kMaxProofHashes = 128;
 // Executions whose readiness the sealer remembers (bounded; forgetting one only delays its seal
