@@ -64,7 +64,62 @@ Result<std::string> DecodedBody(RequestContext& ctx, size_t max_bytes) {
   return otlp::Gunzip(ctx.body, max_bytes);
 }
 
+// The google.rpc.Code an OTLP client reads beside the HTTP status (which alone decides whether it
+// retries: 429, 502, 503 and 504 do).
+int32_t RpcCodeOf(Code code) {
+  switch (code) {
+    case Code::kOk:
+      return 0;
+    case Code::kInvalidArgument:
+    case Code::kUnsupportedMedia:
+      return 3;  // INVALID_ARGUMENT
+    case Code::kRequestTimeout:
+      return 4;  // DEADLINE_EXCEEDED
+    case Code::kNotFound:
+      return 5;  // NOT_FOUND
+    case Code::kForbidden:
+      return 7;  // PERMISSION_DENIED
+    case Code::kTooLarge:
+    case Code::kHeadersTooLarge:
+    case Code::kUriTooLong:
+    case Code::kRateLimited:
+      return 8;  // RESOURCE_EXHAUSTED
+    case Code::kConflict:
+    case Code::kNotConfigured:
+      return 9;  // FAILED_PRECONDITION
+    case Code::kRangeNotSatisfiable:
+      return 11;  // OUT_OF_RANGE
+    case Code::kMethodNotAllowed:
+      return 12;  // UNIMPLEMENTED
+    case Code::kOverloaded:
+    case Code::kUnavailable:
+    case Code::kStorageUnavailable:
+    case Code::kStorageFull:
+    case Code::kStorageFault:
+    case Code::kBadGateway:
+      return 14;  // UNAVAILABLE
+    case Code::kUnauthenticated:
+      return 16;  // UNAUTHENTICATED
+    case Code::kStorageCorrupt:
+    case Code::kInternal:
+      return 13;  // INTERNAL
+  }
+  return 13;
+}
+
 }  // namespace
+
+void OtlpHandlers::ErrorBody(const Status& status, const httplib::Request& req,
+                             ErrorResponse* response) {
+  const int32_t code = RpcCodeOf(status.code());
+  if (EncodingOf(req) == OtlpEncoding::kProtobuf) {
+    response->body = otlp::EncodeStatusProtobuf(code, response->message);
+    response->content_type = "application/x-protobuf";
+  } else {
+    response->body = otlp::EncodeStatusJson(code, response->message);
+    response->content_type = "application/json";
+  }
+}
 
 void OtlpHandlers::ExportTraces(RequestContext& ctx) {
   const OtlpEncoding encoding = EncodingOf(*ctx.req);

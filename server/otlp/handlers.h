@@ -19,6 +19,9 @@ class OtlpHandlers {
       : ingest_(ingest), metrics_(metrics), max_body_bytes_(max_body_bytes) {}
 
   void ExportTraces(RequestContext& ctx);
+  // The route's error body (docs/otlp.md#errors): google.rpc.Status in the request's encoding
+  // (protobuf for a protobuf request, JSON otherwise), for the pipeline's refusals too.
+  static void ErrorBody(const Status& status, const httplib::Request& req, ErrorResponse* response);
 
  private:
   IngestHandlers ingest_;
