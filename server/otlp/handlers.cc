@@ -4,8 +4,8 @@
 #include <cctype>
 #include <string>
 #include <utility>
+#include <vector>
 
-#include "domain/time_util.h"
 #include "server/codec/json_codec.h"
 #include "server/http/metrics.h"
 #include "server/limits.h"
@@ -36,23 +36,32 @@ OtlpEncoding EncodingOf(const httplib::Request& req) {
   return OtlpEncoding::kOther;
 }
 
-// Mapped events as POST /events elements, so they pass the one event parser (its checks and the
-// payload fields detection reads).
-std::string EventsJson(const std::vector<otlp::MappedEvent>& events, size_t begin, size_t end) {
-  JsonWriter w;
-  w.BeginArray();
+// Mapped events [begin, end) as events (moved out of `mapped`), through the checks and payload
+// fields of a POST /events element (without writing and re-parsing a JSON batch). Refused events
+// are counted in `errors`.
+std::vector<Event> EventsOf(std::vector<otlp::MappedEvent>* mapped, size_t begin, size_t end,
+                            bool detection_fields,
+                            std::vector<std::pair<size_t, std::string>>* errors) {
+  std::vector<Event> events;
+  events.reserve(end - begin);
   for (size_t i = begin; i < end; ++i) {
-    const otlp::MappedEvent& e = events[i];
-    w.BeginObject()
-        .Field("event_id", e.event_id)
-        .Field("execution_id", e.execution_id)
-        .Field("event_type", e.event_type)
-        .Field("sequence", e.sequence)
-        .Field("timestamp", FormatRfc3339Ms(e.timestamp_ms))
-        .Field("duration_ms", e.duration_ms);
-    w.Key("payload").Raw(e.payload_json).EndObject();
+    otlp::MappedEvent& m = (*mapped)[i];
+    Event e;
+    e.event_id = std::move(m.event_id);
+    e.execution_id = std::move(m.execution_id);
+    e.event_type = std::move(m.event_type);
+    e.sequence = m.sequence;
+    e.timestamp_ms = m.timestamp_ms;
+    e.duration_ms = m.duration_ms;
+    e.payload_json = std::move(m.payload_json);
+    std::string error;
+    if (!CompleteMappedEvent(&e, detection_fields, &error)) {
+      errors->emplace_back(i, std::move(error));
+      continue;
+    }
+    events.push_back(std::move(e));
   }
-  return w.EndArray().Take();
+  return events;
 }
 
 // The body's bytes after Content-Encoding; Unsupported for encodings other than gzip.
@@ -133,23 +142,21 @@ void OtlpHandlers::ExportTraces(RequestContext& ctx) {
                                                      : otlp::DecodeJson(body.value());
   if (!decoded.ok()) return SendError(ctx, decoded.status());
   otlp::DecodedTraces& traces = decoded.value();
-  const otlp::MappedTraces mapped = otlp::MapSpans(traces.spans);
+  otlp::MappedTraces mapped = otlp::MapSpans(traces.spans);
   int64_t accepted = 0, rejected = 0, duplicates = 0;
   for (size_t begin = 0; begin < mapped.events.size(); begin += limits::kMaxEventsPerBatch) {
     const size_t end = std::min(mapped.events.size(), begin + limits::kMaxEventsPerBatch);
-    auto batch = ParseEventBatch(EventsJson(mapped.events, begin, end), ctx.now_ms,
-                                 ingest_.detection_fields());
-    if (!batch.ok()) return SendError(ctx, batch.status());
-    duplicates += static_cast<int64_t>(RemoveRepeatedEventIds(&batch->events));
+    std::vector<std::pair<size_t, std::string>> errors;
+    std::vector<Event> events =
+        EventsOf(&mapped.events, begin, end, ingest_.detection_fields(), &errors);
+    duplicates += static_cast<int64_t>(RemoveRepeatedEventIds(&events));
     IngestResult result;
-    if (Status s = ingest_.StoreEvents(ctx, batch->events, &result); !s.ok()) {
-      return SendError(ctx, s);
-    }
+    if (Status s = ingest_.StoreEvents(ctx, events, &result); !s.ok()) return SendError(ctx, s);
     accepted += result.accepted;
     duplicates += result.duplicates;
-    rejected += static_cast<int64_t>(batch->errors.size());
-    if (!batch->errors.empty() && traces.error_message.empty()) {
-      traces.error_message = batch->errors.front().second;
+    rejected += static_cast<int64_t>(errors.size());
+    if (!errors.empty() && traces.error_message.empty()) {
+      traces.error_message = errors.front().second;
     }
   }
   // Executions after their events: a root span ends its execution, and its final pass then sees
