@@ -142,7 +142,12 @@ void OtlpHandlers::ExportTraces(RequestContext& ctx) {
                                                      : otlp::DecodeJson(body.value());
   if (!decoded.ok()) return SendError(ctx, decoded.status());
   otlp::DecodedTraces& traces = decoded.value();
-  otlp::MappedTraces mapped = otlp::MapSpans(traces.spans);
+  const int64_t project = ctx.auth.project;
+  otlp::MappedTraces mapped =
+      otlp::MapSpans(traces.spans, [&](std::string_view trace_id, std::string_view span_id) {
+        return owners_->Find(project, trace_id, span_id);
+      });
+  owners_->Add(project, mapped.child_owners);
   int64_t accepted = 0, rejected = 0, duplicates = 0;
   for (size_t begin = 0; begin < mapped.events.size(); begin += limits::kMaxEventsPerBatch) {
     const size_t end = std::min(mapped.events.size(), begin + limits::kMaxEventsPerBatch);

@@ -269,3 +269,24 @@ def test_a_collector_style_request_gzip_protobuf_chunked_is_accepted(server):
     status, detail = events_of(c, trace)
     assert status == 200 and detail["execution"]["status"] == "completed"
     c.close()
+
+
+def test_a_nested_agent_span_from_an_earlier_request_keeps_its_later_descendants(client):
+    trace, root = new_trace()
+    agent, chat, late = os.urandom(8), os.urandom(8), os.urandom(8)
+    agent_attrs = [str_attr("gen_ai.operation.name", "invoke_agent"),
+                   str_attr("gen_ai.agent.name", "helper")]
+    # The agent span and one call under it first, then a call under that call, then the root.
+    assert post(client, request_pb([span_pb(trace, agent, root, "helper", agent_attrs, start=2),
+                                    span_pb(trace, chat, agent, "chat", chat_attrs("a"),
+                                            start=3)])).status == 200
+    assert post(client, request_pb([span_pb(trace, late, chat, "chat", chat_attrs("b"),
+                                            start=4)])).status == 200
+    assert post(client, request_pb([span_pb(trace, root, name="boss", start=1, end=9)])).status == 200
+    child = f"otel-{trace.hex()}-{agent.hex()}"
+    r = client.get(f"/executions/{child}")
+    assert r.status == 200
+    assert r.json["execution"]["parent_execution_id"] == f"otel-{trace.hex()}"
+    assert [e["payload"]["user_message"] for e in r.json["events"]] == ["a", "b"]
+    status, detail = events_of(client, trace)
+    assert status == 200 and detail["events"] == []
