@@ -95,9 +95,9 @@ int HttpStatusFor(Code code);
 // written to the request's log line.
 bool LogsErrorText(Code code);
 
-// Sends MapError(status) and records its code on the context (the request log and the alert sink
-// tell shed load from failures by it), and for the server's own failures its message (the log line
-// carries it).
+// Sends MapError(status), in the route's own error body when it names one (ctx.error_body), and
+// records its code on the context (the request log and the alert sink tell shed load from failures
+// by it), and for the server's own failures its message (the log line carries it).
 void SendError(RequestContext& ctx, const Status& status);
 // For the few answers given before a request has a context (httplib's own refusals).
 void SendError(httplib::Response& res, const Status& status);
