@@ -69,6 +69,9 @@ constexpr size_t kMaxOtlpValueDepth = 32;
 constexpr size_t kMaxOtlpTextBytes = 16 * 1024;
 // A crash's stack trace kept on the `exception` event it becomes.
 constexpr size_t kMaxOtlpStacktraceBytes = 16 * 1024;
+// Spans remembered, server-wide, as owned by a nested agent's execution, so that their descendants
+// exported in later requests land in it; the oldest are forgotten first (about 150 bytes each).
+constexpr size_t kMaxOtlpSpanOwners = 50000;
 static_assert(8 * kMaxOtlpTextBytes < kMaxPayloadBytes, "an llm_call payload stays storable");
 
 // Audit rows keep at most this much of a request path and a client IP (both client-controlled).
