@@ -69,6 +69,9 @@ constexpr size_t kMaxOtlpValueDepth = 32;
 constexpr size_t kMaxOtlpTextBytes = 16 * 1024;
 // A crash's stack trace kept on the `exception` event it becomes.
 constexpr size_t kMaxOtlpStacktraceBytes = 16 * 1024;
+// Spans remembered, server-wide, as owned by a nested agent's execution, so that their descendants
+// exported in later requests land in it; the oldest are forgotten first (about 150 bytes each).
+constexpr size_t kMaxOtlpSpanOwners = 50000;
 static_assert(8 * kMaxOtlpTextBytes < kMaxPayloadBytes, "an llm_call payload stays storable");
 
 // Audit rows keep at most this much of a request path and a client IP (both client-controlled).
@@ -338,8 +341,11 @@ constexpr size_t kMaxTransparencyWitnesses = 32;
 // Bytes of a cosigned checkpoint note posted by a witness: a checkpoint and a few dozen signature
 // lines fit many times over.
 constexpr size_t kMaxCosignedNoteBytes = 64 * 1024;
-// Models listed in an entry: the entry must fit a tile bundle's uint16 length prefix.
-constexpr size_t kMaxSealedModels = 64;
+// Models listed in an entry, and the bytes kept of each name: the entry must fit a tile bundle's
+// uint16 length prefix (65,535 bytes) whatever names a client sends. Even names of control
+// characters, escaped six bytes each in canonical JSON, stay under 25 KB.
+constexpr size_t kMaxSealedModels = 32;
+constexpr size_t kMaxSealedModelBytes = 128;
 // Hashes in a consistency or inclusion proof answer: 2·log2 of any possible tree size.
 constexpr size_t kMaxProofHashes = 128;
 // Executions whose readiness the sealer remembers (bounded; forgetting one only delays its seal

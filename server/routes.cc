@@ -44,7 +44,7 @@ std::vector<Route> BuildRoutes(FeatureHandlers& h) {
        Bind(h.ingest, &IngestHandlers::IngestEvents)},
       // OpenTelemetry trace exports (OTLP/HTTP): protobuf or JSON, checked by the handler.
       {"POST", "/v1/traces", A::kApiKey, Bucket::kIngest, B::kTyped,
-       Bind(h.otlp, &OtlpHandlers::ExportTraces)},
+       Bind(h.otlp, &OtlpHandlers::ExportTraces), &OtlpHandlers::ErrorBody},
       {"POST", "/executions/{id}/halt", A::kApiKey, Bucket::kOther, B::kOptional,
        Bind(h.halt, &HaltHandlers::Halt)},
       {"GET", "/executions/{id}/halt-stream", A::kApiKey, Bucket::kOther, B::kNone,

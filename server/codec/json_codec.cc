@@ -10,6 +10,7 @@
 #include "detectors/detectors.h"
 #include "domain/time_util.h"
 #include "server/codec/ids.h"
+#include "server/codec/json_document.h"
 #include "server/limits.h"
 
 namespace vigil {
@@ -17,9 +18,6 @@ namespace {
 
 using simdjson::dom::element;
 using simdjson::dom::element_type;
-
-PayloadFields FieldsOf(element doc);  // below ExtractPayloadFields' section
-PayloadFields IngestFieldsOf(std::optional<element> payload, EventType type, bool detection);
 
 // One parser per thread: parsers are not thread-safe and reusing one avoids reallocating its
 // buffers on every request. A parser grown by a very large body is dropped afterwards so idle
@@ -38,8 +36,9 @@ struct ThreadParser {
   }
 };
 
-// Parses a whole body: one JSON value, valid UTF-8, nesting <= 64.
-Status ParseDocument(std::string_view body, element* out) {
+}  // namespace
+
+Status ParseJsonDocument(std::string_view body, element* out) {
   size_t i = 0;
   while (i < body.size() &&
          (body[i] == ' ' || body[i] == '\t' || body[i] == '\n' || body[i] == '\r'))
@@ -64,6 +63,8 @@ Status ParseDocument(std::string_view body, element* out) {
       return Status::InvalidArgument(std::string("invalid JSON: ") + simdjson::error_message(err));
   }
 }
+
+namespace {
 
 std::string TypeError(std::string_view field, const char* type) {
   return "field \"" + std::string(field) + "\" must be " + type;
@@ -278,7 +279,7 @@ bool ReadExecutionField(std::string_view key, element value, ExecutionPatch* p,
 
 Result<ExecutionPatch> ParseExecutionBody(std::string_view body, std::string* body_project_id) {
   element doc;
-  Status s = ParseDocument(body, &doc);
+  Status s = ParseJsonDocument(body, &doc);
   if (!s.ok()) return s;
   simdjson::dom::object obj;
   if (doc.get_object().get(obj) != simdjson::SUCCESS) {
@@ -342,9 +343,7 @@ bool ParseEventObject(simdjson::dom::object obj, Event* ev, std::optional<elemen
       }
     }
   }
-  if (ok && ev->event_id.empty()) *error = "event_id is required", ok = false;
-  if (ok && ev->execution_id.empty()) *error = "execution_id is required", ok = false;
-  if (ok && ev->event_type.empty()) *error = "event_type is required", ok = false;
+  if (ok) ok = CheckEventShape(*ev, error);
   ev->type = EventTypeOf(ev->event_type);
   return ok;
 }
@@ -353,7 +352,7 @@ bool ParseEventObject(simdjson::dom::object obj, Event* ev, std::optional<elemen
 
 Result<EventBatch> ParseEventBatch(std::string_view body, int64_t now_ms, bool detection_fields) {
   element doc;
-  Status s = ParseDocument(body, &doc);
+  Status s = ParseJsonDocument(body, &doc);
   if (!s.ok()) return s;
   if (doc.is_null()) return Status::InvalidArgument("empty event batch");
   simdjson::dom::array arr;
@@ -385,159 +384,10 @@ Result<EventBatch> ParseEventBatch(std::string_view body, int64_t now_ms, bool d
       batch.errors.emplace_back(i, error);
       continue;
     }
-    ev.fields = IngestFieldsOf(payload, ev.type, detection_fields);
+    ev.fields = IngestPayloadFields(payload, ev.type, detection_fields);
     batch.events.push_back(std::move(ev));
   }
   return batch;
-}
-
-namespace {
-
-// The payload keys detection reads, as views into the parsed document (nothing copied yet). Keys
-// repeat as everywhere in the codec: the last value of the right type wins.
-struct PayloadView {
-  std::optional<std::string_view> model, system_prompt, user_message, response_text, status,
-      tool_name, result_text, result_summary, name, exception_type, exception_message,
-      context_sha256;
-  std::optional<element> arguments;
-  std::optional<int64_t> input_tokens, output_tokens, cached_input_tokens, reasoning_tokens;
-  bool passed_is_false = false;
-};
-
-// The token count member of `v` that `key` names, or nullptr.
-std::optional<int64_t>* CountSlot(std::string_view key, PayloadView* v) {
-  if (key == "input_tokens") return &v->input_tokens;
-  if (key == "output_tokens") return &v->output_tokens;
-  if (key == "cached_input_tokens") return &v->cached_input_tokens;
-  if (key == "reasoning_tokens") return &v->reasoning_tokens;
-  return nullptr;
-}
-
-// The string member of `v` that `key` names, or nullptr.
-std::optional<std::string_view>* StringSlot(std::string_view key, PayloadView* v) {
-  static const std::pair<std::string_view, std::optional<std::string_view> PayloadView::*>
-      kSlots[] = {{"model", &PayloadView::model},
-                  {"system_prompt", &PayloadView::system_prompt},
-                  {"user_message", &PayloadView::user_message},
-                  {"response_text", &PayloadView::response_text},
-                  {"status", &PayloadView::status},
-                  {"tool_name", &PayloadView::tool_name},
-                  {"result_text", &PayloadView::result_text},
-                  {"result_summary", &PayloadView::result_summary},
-                  {"name", &PayloadView::name},
-                  {"exception_type", &PayloadView::exception_type},
-                  {"exception_message", &PayloadView::exception_message},
-                  {"context_sha256", &PayloadView::context_sha256}};
-  for (const auto& [name, member] : kSlots) {
-    if (name == key) return &(v->*member);
-  }
-  return nullptr;
-}
-
-PayloadView ViewOf(element doc) {
-  PayloadView v;
-  simdjson::dom::object obj;
-  if (doc.get_object().get(obj) != simdjson::SUCCESS) return v;
-  for (auto [key, value] : obj) {
-    std::string_view sv;
-    int64_t n;
-    double d;
-    bool b;
-    if (std::optional<std::string_view>* slot = StringSlot(key, &v)) {
-      if (value.get_string().get(sv) == simdjson::SUCCESS) *slot = sv;
-    } else if (std::optional<int64_t>* count = CountSlot(key, &v)) {
-      // Integer JSON numbers only.
-      if ((value.type() == element_type::INT64 || value.type() == element_type::UINT64) &&
-          value.get_int64().get(n) == simdjson::SUCCESS) {
-        *count = n;
-      }
-    } else if (key == "arguments") {
-      v.arguments = value;
-    } else if (key == "passed") {
-      if (value.get_bool().get(b) == simdjson::SUCCESS) {
-        v.passed_is_false = !b;
-      } else if (value.is_number() && value.get_double().get(d) == simdjson::SUCCESS) {
-        v.passed_is_false = d == 0;
-      } else {
-        v.passed_is_false = false;
-      }
-    }
-  }
-  return v;
-}
-
-std::optional<std::string> Copy(std::optional<std::string_view> v) {
-  return v ? std::optional<std::string>(std::string(*v)) : std::nullopt;
-}
-
-// The numbers the loop detectors compare (docs/detection.md). A malformed context_sha256 is
-// ignored like any payload field of the wrong type: the payload is still stored, and the call is
-// judged by its message as a call without the extension.
-void SetLlmCallDigests(const PayloadView& v, PayloadFields* f) {
-  if (v.context_sha256) f->context_digest = ParseContextSha256(*v.context_sha256);
-  if (v.response_text) f->response_digest = ContentDigest(*v.response_text);
-}
-
-void SetToolCallDigests(const PayloadView& v, PayloadFields* f) {
-  if (!v.tool_name) return;
-  const std::string arguments = v.arguments ? simdjson::minify(*v.arguments) : std::string();
-  f->tool_call_hash = ToolCallHash(*v.tool_name, arguments);
-  f->tool_result_digest = ToolResultDigest(v.status.value_or(""), v.result_text, v.result_summary,
-                                           v.exception_type, v.exception_message);
-}
-
-PayloadFields FieldsOf(element doc) {
-  const PayloadView v = ViewOf(doc);
-  PayloadFields f;
-  f.model = Copy(v.model);
-  f.system_prompt = Copy(v.system_prompt);
-  f.user_message = Copy(v.user_message);
-  f.response_text = Copy(v.response_text);
-  f.status = Copy(v.status);
-  f.tool_name = Copy(v.tool_name);
-  f.result_text = Copy(v.result_text);
-  f.result_summary = Copy(v.result_summary);
-  f.name = Copy(v.name);
-  f.input_tokens = v.input_tokens;
-  f.output_tokens = v.output_tokens;
-  f.cached_input_tokens = v.cached_input_tokens;
-  f.reasoning_tokens = v.reasoning_tokens;
-  f.passed_is_false = v.passed_is_false;
-  // The event type is not known here; the detectors read each number on its own type only.
-  SetLlmCallDigests(v, &f);
-  SetToolCallDigests(v, &f);
-  return f;
-}
-
-// What ingestion itself reads of a payload: the model and token counts (model usage, the live
-// detectors) and, when detection is on, the numbers the live loop detectors compare, computed here
-// from the payload in place. The other fields are not copied: only a final pass reads them, from
-// the stored payload (ExtractPayloadFields).
-PayloadFields IngestFieldsOf(std::optional<element> payload, EventType type, bool detection) {
-  PayloadView v;
-  if (payload) v = ViewOf(*payload);
-  PayloadFields f;
-  f.model = Copy(v.model);
-  f.input_tokens = v.input_tokens;
-  f.output_tokens = v.output_tokens;
-  f.cached_input_tokens = v.cached_input_tokens;
-  f.reasoning_tokens = v.reasoning_tokens;
-  if (!detection) return f;
-  if (type == EventType::kLlmCall) {
-    f.identical_call_hash = IdenticalCallHash(f.model.value_or(""), v.user_message.value_or(""));
-    SetLlmCallDigests(v, &f);
-  } else if (type == EventType::kToolCall) {
-    SetToolCallDigests(v, &f);
-  }
-  return f;
-}
-
-}  // namespace
-
-PayloadFields ExtractPayloadFields(std::string_view payload_json) {
-  element doc;
-  if (!ParseDocument(payload_json, &doc).ok()) return PayloadFields();
-  return FieldsOf(doc);
 }
 
 Result<std::string> ParseOptionalStringField(std::string_view body, const char* field) {
@@ -545,7 +395,7 @@ Result<std::string> ParseOptionalStringField(std::string_view body, const char* 
   while (i < body.size() && std::isspace(static_cast<unsigned char>(body[i]))) ++i;
   if (i == body.size()) return std::string();
   element doc;
-  Status s = ParseDocument(body, &doc);
+  Status s = ParseJsonDocument(body, &doc);
   if (!s.ok()) return s;
   if (doc.is_null()) return std::string();
   simdjson::dom::object obj;

@@ -33,6 +33,11 @@ struct EventBatch {
 // detection pass will run), the numbers the live loop detectors compare (see PayloadFields).
 Result<EventBatch> ParseEventBatch(std::string_view body, int64_t now_ms, bool detection_fields);
 
+// An event a server-side mapping built (OTLP spans) through the checks and payload fields of one
+// POST /events element, without writing and re-parsing a batch: `ev->payload_json` (minified
+// JSON) is parsed once. False with `error` set when the event is refused.
+bool CompleteMappedEvent(Event* ev, bool detection_fields, std::string* error);
+
 // Extracts the detector-relevant fields of a stored payload
 // (docs/protocol.md#event-types-and-payloads, docs/protocol.md), with the loop detectors' numbers.
 PayloadFields ExtractPayloadFields(std::string_view payload_json);

@@ -143,20 +143,29 @@ ErrorResponse MapError(const Status& status) {
     default:
       break;
   }
+  out.message = ClientMessage(status);
   JsonWriter w;
-  w.BeginObject().Field("ok", false).Field("error", ClientMessage(status)).EndObject();
+  w.BeginObject().Field("ok", false).Field("error", out.message).EndObject();
   out.body = w.Take();
   return out;
 }
 
-void SendError(httplib::Response& res, const Status& status) {
-  ErrorResponse e = MapError(status);
+namespace {
+
+void SendErrorResponse(httplib::Response& res, const ErrorResponse& e) {
   for (auto& [name, value] : e.headers) {
     // A handler that knows better (a rate limit's own wait, a drain) has set it already.
     if (name == "Retry-After" && res.has_header("Retry-After")) continue;
     res.set_header(name, value);
   }
-  SendJson(res, e.http_status, e.body);
+  res.status = e.http_status;
+  res.set_content(e.body, e.content_type);
+}
+
+}  // namespace
+
+void SendError(httplib::Response& res, const Status& status) {
+  SendErrorResponse(res, MapError(status));
 }
 
 Status StatusForHttpRefusal(int http_status) {
@@ -195,7 +204,9 @@ bool LogsErrorText(Code code) {
 void SendError(RequestContext& ctx, const Status& status) {
   ctx.error = status.code();
   if (LogsErrorText(status.code())) ctx.error_text = status.message();
-  SendError(*ctx.res, status);
+  ErrorResponse e = MapError(status);
+  if (ctx.error_body != nullptr) ctx.error_body(status, *ctx.req, &e);
+  SendErrorResponse(*ctx.res, e);
 }
 
 }  // namespace vigil

@@ -159,6 +159,8 @@ httplib::Server::HandlerResponse Pipeline::BeforeBody(const httplib::Request& re
                                                       httplib::Response& res) {
   RequestContext& ctx = Begin(req, res);
   res.set_header("X-Request-Id", ctx.request_id);
+  const RouteMatch match = MatchRoute(*routes_, req.method, PathOf(req));
+  if (match.route != nullptr) ctx.error_body = match.route->error_body;
   for (const Step& step : kBeforeBody) {
     if (!(this->*step.run)(ctx)) return httplib::Server::HandlerResponse::Handled;
   }
@@ -309,6 +311,7 @@ bool Pipeline::MatchRouteStep(RequestContext& ctx) {
     return false;
   }
   ctx.matched = match.route;
+  ctx.error_body = match.route->error_body;
   ctx.route = match.route->pattern;
   ctx.params = std::move(match.params);
   return true;

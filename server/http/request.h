@@ -25,6 +25,13 @@ namespace vigil {
 
 struct Route;
 
+struct ErrorResponse;
+
+// A route's own error body (an OTLP route answers google.rpc.Status in the request's encoding):
+// rewrites `response`'s body and Content-Type, keeping its status code and headers.
+using ErrorBody = void (*)(const Status& status, const httplib::Request& req,
+                           ErrorResponse* response);
+
 struct RequestContext {
   const httplib::Request* req = nullptr;
   httplib::Response* res = nullptr;
@@ -54,6 +61,9 @@ struct RequestContext {
   std::string error_text;
   bool close_after = false;        // the body was not read: linger when closing the connection
   const Route* matched = nullptr;  // the route, once routing found one
+  // The route's error body, set from the request's path before the body is read, so the
+  // pipeline's own refusals (size, load, auth, rate limit) speak the route's format too.
+  ErrorBody error_body = nullptr;
   // The body still on the wire; only while the pipeline reads it (then null).
   const httplib::ContentReader* body_reader = nullptr;
 
@@ -74,7 +84,9 @@ void SendJson(httplib::Response& res, int http_status, const std::string& json);
 // errors are sent as a generic text; their detail never reaches a client.
 struct ErrorResponse {
   int http_status = 500;
+  std::string message;  // what the client may read (the body's text)
   std::string body;
+  std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
 };
 ErrorResponse MapError(const Status& status);
@@ -83,9 +95,9 @@ int HttpStatusFor(Code code);
 // written to the request's log line.
 bool LogsErrorText(Code code);
 
-// Sends MapError(status) and records its code on the context (the request log and the alert sink
-// tell shed load from failures by it), and for the server's own failures its message (the log line
-// carries it).
+// Sends MapError(status), in the route's own error body when it names one (ctx.error_body), and
+// records its code on the context (the request log and the alert sink tell shed load from failures
+// by it), and for the server's own failures its message (the log line carries it).
 void SendError(RequestContext& ctx, const Status& status);
 // For the few answers given before a request has a context (httplib's own refusals).
 void SendError(httplib::Response& res, const Status& status);

@@ -32,6 +32,7 @@ struct Route {
   Bucket bucket;  // which rate-limit bucket the request draws from
   BodyUse body;
   RouteHandler handler;
+  ErrorBody error_body = nullptr;  // null: the `{"ok":false,"error":...}` envelope
 };
 
 struct RouteMatch {

@@ -26,6 +26,11 @@ Result<DecodedTraces> DecodeJson(std::string_view body);
 std::string EncodeResponseProtobuf(int64_t rejected_spans, std::string_view error_message);
 std::string EncodeResponseJson(int64_t rejected_spans, std::string_view error_message);
 
+// google.rpc.Status {code, message}, the body of an OTLP/HTTP error response (docs/otlp.md#errors).
+// `code` is a google.rpc.Code value (non-negative).
+std::string EncodeStatusProtobuf(int32_t code, std::string_view message);
+std::string EncodeStatusJson(int32_t code, std::string_view message);
+
 // Shared by both decoders: lower-case hex of an id's bytes; "" unless it has `size` bytes and is
 // not all zero (the specification's invalid ids).
 std::string IdHex(std::string_view bytes, size_t size);

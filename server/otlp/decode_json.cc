@@ -317,4 +317,10 @@ std::string EncodeResponseJson(int64_t rejected_spans, std::string_view error_me
   return w.Take();
 }
 
+std::string EncodeStatusJson(int32_t code, std::string_view message) {
+  JsonWriter w;
+  w.BeginObject().Field("code", static_cast<int64_t>(code)).Field("message", message).EndObject();
+  return w.Take();
+}
+
 }  // namespace vigil::otlp

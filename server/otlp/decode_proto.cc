@@ -330,4 +330,18 @@ std::string EncodeResponseProtobuf(int64_t rejected_spans, std::string_view erro
   return out;
 }
 
+std::string EncodeStatusProtobuf(int32_t code, std::string_view message) {
+  std::string out;
+  if (code != 0) {
+    out.push_back(0x08);  // field 1, varint
+    AppendVarint(&out, static_cast<uint64_t>(code));
+  }
+  if (!message.empty()) {
+    out.push_back(0x12);  // field 2, length-delimited
+    AppendVarint(&out, message.size());
+    out.append(message);
+  }
+  return out;
+}
+
 }  // namespace vigil::otlp

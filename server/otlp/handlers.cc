@@ -4,8 +4,8 @@
 #include <cctype>
 #include <string>
 #include <utility>
+#include <vector>
 
-#include "domain/time_util.h"
 #include "server/codec/json_codec.h"
 #include "server/http/metrics.h"
 #include "server/limits.h"
@@ -36,23 +36,32 @@ OtlpEncoding EncodingOf(const httplib::Request& req) {
   return OtlpEncoding::kOther;
 }
 
-// Mapped events as POST /events elements, so they pass the one event parser (its checks and the
-// payload fields detection reads).
-std::string EventsJson(const std::vector<otlp::MappedEvent>& events, size_t begin, size_t end) {
-  JsonWriter w;
-  w.BeginArray();
+// Mapped events [begin, end) as events (moved out of `mapped`), through the checks and payload
+// fields of a POST /events element (without writing and re-parsing a JSON batch). Refused events
+// are counted in `errors`.
+std::vector<Event> EventsOf(std::vector<otlp::MappedEvent>* mapped, size_t begin, size_t end,
+                            bool detection_fields,
+                            std::vector<std::pair<size_t, std::string>>* errors) {
+  std::vector<Event> events;
+  events.reserve(end - begin);
   for (size_t i = begin; i < end; ++i) {
-    const otlp::MappedEvent& e = events[i];
-    w.BeginObject()
-        .Field("event_id", e.event_id)
-        .Field("execution_id", e.execution_id)
-        .Field("event_type", e.event_type)
-        .Field("sequence", e.sequence)
-        .Field("timestamp", FormatRfc3339Ms(e.timestamp_ms))
-        .Field("duration_ms", e.duration_ms);
-    w.Key("payload").Raw(e.payload_json).EndObject();
+    otlp::MappedEvent& m = (*mapped)[i];
+    Event e;
+    e.event_id = std::move(m.event_id);
+    e.execution_id = std::move(m.execution_id);
+    e.event_type = std::move(m.event_type);
+    e.sequence = m.sequence;
+    e.timestamp_ms = m.timestamp_ms;
+    e.duration_ms = m.duration_ms;
+    e.payload_json = std::move(m.payload_json);
+    std::string error;
+    if (!CompleteMappedEvent(&e, detection_fields, &error)) {
+      errors->emplace_back(i, std::move(error));
+      continue;
+    }
+    events.push_back(std::move(e));
   }
-  return w.EndArray().Take();
+  return events;
 }
 
 // The body's bytes after Content-Encoding; Unsupported for encodings other than gzip.
@@ -64,7 +73,62 @@ Result<std::string> DecodedBody(RequestContext& ctx, size_t max_bytes) {
   return otlp::Gunzip(ctx.body, max_bytes);
 }
 
+// The google.rpc.Code an OTLP client reads beside the HTTP status (which alone decides whether it
+// retries: 429, 502, 503 and 504 do).
+int32_t RpcCodeOf(Code code) {
+  switch (code) {
+    case Code::kOk:
+      return 0;
+    case Code::kInvalidArgument:
+    case Code::kUnsupportedMedia:
+      return 3;  // INVALID_ARGUMENT
+    case Code::kRequestTimeout:
+      return 4;  // DEADLINE_EXCEEDED
+    case Code::kNotFound:
+      return 5;  // NOT_FOUND
+    case Code::kForbidden:
+      return 7;  // PERMISSION_DENIED
+    case Code::kTooLarge:
+    case Code::kHeadersTooLarge:
+    case Code::kUriTooLong:
+    case Code::kRateLimited:
+      return 8;  // RESOURCE_EXHAUSTED
+    case Code::kConflict:
+    case Code::kNotConfigured:
+      return 9;  // FAILED_PRECONDITION
+    case Code::kRangeNotSatisfiable:
+      return 11;  // OUT_OF_RANGE
+    case Code::kMethodNotAllowed:
+      return 12;  // UNIMPLEMENTED
+    case Code::kOverloaded:
+    case Code::kUnavailable:
+    case Code::kStorageUnavailable:
+    case Code::kStorageFull:
+    case Code::kStorageFault:
+    case Code::kBadGateway:
+      return 14;  // UNAVAILABLE
+    case Code::kUnauthenticated:
+      return 16;  // UNAUTHENTICATED
+    case Code::kStorageCorrupt:
+    case Code::kInternal:
+      return 13;  // INTERNAL
+  }
+  return 13;
+}
+
 }  // namespace
+
+void OtlpHandlers::ErrorBody(const Status& status, const httplib::Request& req,
+                             ErrorResponse* response) {
+  const int32_t code = RpcCodeOf(status.code());
+  if (EncodingOf(req) == OtlpEncoding::kProtobuf) {
+    response->body = otlp::EncodeStatusProtobuf(code, response->message);
+    response->content_type = "application/x-protobuf";
+  } else {
+    response->body = otlp::EncodeStatusJson(code, response->message);
+    response->content_type = "application/json";
+  }
+}
 
 void OtlpHandlers::ExportTraces(RequestContext& ctx) {
   const OtlpEncoding encoding = EncodingOf(*ctx.req);
@@ -78,23 +142,26 @@ void OtlpHandlers::ExportTraces(RequestContext& ctx) {
                                                      : otlp::DecodeJson(body.value());
   if (!decoded.ok()) return SendError(ctx, decoded.status());
   otlp::DecodedTraces& traces = decoded.value();
-  const otlp::MappedTraces mapped = otlp::MapSpans(traces.spans);
+  const int64_t project = ctx.auth.project;
+  otlp::MappedTraces mapped =
+      otlp::MapSpans(traces.spans, [&](std::string_view trace_id, std::string_view span_id) {
+        return owners_->Find(project, trace_id, span_id);
+      });
+  owners_->Add(project, mapped.child_owners);
   int64_t accepted = 0, rejected = 0, duplicates = 0;
   for (size_t begin = 0; begin < mapped.events.size(); begin += limits::kMaxEventsPerBatch) {
     const size_t end = std::min(mapped.events.size(), begin + limits::kMaxEventsPerBatch);
-    auto batch = ParseEventBatch(EventsJson(mapped.events, begin, end), ctx.now_ms,
-                                 ingest_.detection_fields());
-    if (!batch.ok()) return SendError(ctx, batch.status());
-    duplicates += static_cast<int64_t>(RemoveRepeatedEventIds(&batch->events));
+    std::vector<std::pair<size_t, std::string>> errors;
+    std::vector<Event> events =
+        EventsOf(&mapped.events, begin, end, ingest_.detection_fields(), &errors);
+    duplicates += static_cast<int64_t>(RemoveRepeatedEventIds(&events));
     IngestResult result;
-    if (Status s = ingest_.StoreEvents(ctx, batch->events, &result); !s.ok()) {
-      return SendError(ctx, s);
-    }
+    if (Status s = ingest_.StoreEvents(ctx, events, &result); !s.ok()) return SendError(ctx, s);
     accepted += result.accepted;
     duplicates += result.duplicates;
-    rejected += static_cast<int64_t>(batch->errors.size());
-    if (!batch->errors.empty() && traces.error_message.empty()) {
-      traces.error_message = batch->errors.front().second;
+    rejected += static_cast<int64_t>(errors.size());
+    if (!errors.empty() && traces.error_message.empty()) {
+      traces.error_message = errors.front().second;
     }
   }
   // Executions after their events: a root span ends its execution, and its final pass then sees

@@ -4,9 +4,12 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 
 #include "server/http/request.h"
 #include "server/ingest/handlers.h"
+#include "server/limits.h"
+#include "server/otlp/span_owners.h"
 
 namespace vigil {
 
@@ -16,14 +19,22 @@ class OtlpHandlers {
  public:
   // `ingest` holds only references; they and `metrics` must outlive the handlers.
   OtlpHandlers(IngestHandlers ingest, Metrics& metrics, size_t max_body_bytes)
-      : ingest_(ingest), metrics_(metrics), max_body_bytes_(max_body_bytes) {}
+      : ingest_(ingest),
+        metrics_(metrics),
+        max_body_bytes_(max_body_bytes),
+        owners_(std::make_shared<otlp::SpanOwnerCache>(limits::kMaxOtlpSpanOwners)) {}
 
   void ExportTraces(RequestContext& ctx);
+  // The route's error body (docs/otlp.md#errors): google.rpc.Status in the request's encoding
+  // (protobuf for a protobuf request, JSON otherwise), for the pipeline's refusals too.
+  static void ErrorBody(const Status& status, const httplib::Request& req, ErrorResponse* response);
 
  private:
   IngestHandlers ingest_;
   Metrics& metrics_;
   size_t max_body_bytes_;
+  // Spans of earlier requests owned by nested agents' executions (shared by copies).
+  std::shared_ptr<otlp::SpanOwnerCache> owners_;
 };
 
 }  // namespace vigil

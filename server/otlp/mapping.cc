@@ -259,12 +259,18 @@ std::string ChildExecutionId(const Span& span) {
 }
 
 // The execution `span`'s events belong to: that of its nearest nested-agent ancestor within the
-// request, else its trace's. The walk is bounded, so a cycle of parent ids cannot hang it.
-std::string OwnerExecution(const Span& span, const SpanIndex& index) {
+// request, else the one `earlier` knows for the first ancestor outside it, else its trace's. The
+// walk is bounded, so a cycle of parent ids cannot hang it.
+std::string OwnerExecution(const Span& span, const SpanIndex& index, const EarlierOwner& earlier) {
   const Span* current = &span;
   for (size_t steps = 0; steps <= index.size() && !current->parent_span_id.empty(); ++steps) {
     auto it = index.find({current->trace_id, current->parent_span_id});
-    if (it == index.end()) break;
+    if (it == index.end()) {
+      if (!earlier) break;
+      std::optional<std::string> owner = earlier(current->trace_id, current->parent_span_id);
+      if (owner) return std::move(*owner);
+      break;
+    }
     if (IsNestedAgent(it->second)) return ChildExecutionId(*it->second.span);
     current = it->second.span;
   }
@@ -352,13 +358,18 @@ void AddExecution(const Span& span, std::string id, std::string parent, MappedTr
   out->executions.push_back(std::move(p));
 }
 
-void MapOneSpan(const IndexedSpan& s, const SpanIndex& index, MappedTraces* out) {
+void MapOneSpan(const IndexedSpan& s, const SpanIndex& index, const EarlierOwner& earlier,
+                MappedTraces* out) {
   const Span& span = *s.span;
   const bool root = span.parent_span_id.empty();
   if (IsNestedAgent(s)) {
-    return AddExecution(span, ChildExecutionId(span), OwnerExecution(span, index), out);
+    out->child_owners.push_back({span.trace_id, span.span_id, ChildExecutionId(span)});
+    return AddExecution(span, ChildExecutionId(span), OwnerExecution(span, index, earlier), out);
   }
-  const std::string owner = OwnerExecution(span, index);
+  const std::string owner = OwnerExecution(span, index, earlier);
+  if (owner != TraceExecutionId(span.trace_id)) {
+    out->child_owners.push_back({span.trace_id, span.span_id, owner});
+  }
   if (root) AddExecution(span, owner, "", out);
   // A root span classified only by its model or tool attributes is an agent's run carrying the
   // sums of its calls (several frameworks put them there): its calls are its children, so it is
@@ -375,7 +386,7 @@ void MapOneSpan(const IndexedSpan& s, const SpanIndex& index, MappedTraces* out)
 
 }  // namespace
 
-MappedTraces MapSpans(const std::vector<Span>& spans) {
+MappedTraces MapSpans(const std::vector<Span>& spans, const EarlierOwner& earlier) {
   std::vector<IndexedSpan> order;
   order.reserve(spans.size());
   SpanIndex index;
@@ -395,7 +406,7 @@ MappedTraces MapSpans(const std::vector<Span>& spans) {
     return a.span->span_id < b.span->span_id;
   });
   MappedTraces out;
-  for (const IndexedSpan& s : order) MapOneSpan(s, index, &out);
+  for (const IndexedSpan& s : order) MapOneSpan(s, index, earlier, &out);
   std::stable_sort(
       out.events.begin(), out.events.end(),
       [](const MappedEvent& a, const MappedEvent& b) { return a.sequence < b.sequence; });

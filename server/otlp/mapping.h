@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,19 +33,34 @@ struct MappedEvent {
   std::string payload_json;
 };
 
+// A span that belongs to a nested agent's execution (a nested agent span owns its own).
+struct SpanOwner {
+  std::string trace_id;
+  std::string span_id;
+  std::string execution_id;
+};
+
 struct MappedTraces {
   std::vector<MappedEvent> events;  // by span start, ties by span id
   // The executions whose defining span (a trace's root, a nested agent) arrived, with the fields
   // it settles; executions only seen through their events are created by those events.
   std::vector<ExecutionPatch> executions;
+  // The spans of this request owned by a nested agent's execution, for later requests that bring
+  // their descendants.
+  std::vector<SpanOwner> child_owners;
 };
+
+// The nested agent's execution a span of an earlier request belongs to; nullopt when unknown.
+using EarlierOwner =
+    std::function<std::optional<std::string>(std::string_view trace_id, std::string_view span_id)>;
 
 // The execution of a trace: "otel-" and the 32 hex digits of its trace id.
 std::string TraceExecutionId(std::string_view trace_id);
 
 // Spans of one request, of any number of traces, in any order. A span's execution is found by
-// walking its parents within the request; a span whose parents are not in it belongs to its
-// trace's execution.
-MappedTraces MapSpans(const std::vector<Span>& spans);
+// walking its parents within the request; where the walk leaves the request, `earlier` (when
+// given) names the execution of the parent it reached; otherwise the span belongs to its trace's
+// execution.
+MappedTraces MapSpans(const std::vector<Span>& spans, const EarlierOwner& earlier = nullptr);
 
 }  // namespace vigil::otlp

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <set>
 
+#include "detectors/unicode.h"
 #include "domain/hash.h"
 #include "server/limits.h"
 
@@ -101,7 +102,8 @@ tlog::ExecutionEntry BuildExecutionEntry(const std::string& project_id, const Ex
     if (e.arrival > last_event) continue;  // arrived after the seal
     std::string model;
     canonical.push_back(CanonicalEventAndModel(e, &model));
-    if (!model.empty()) models.insert(model);
+    // A client chooses its model names: cut, they keep the entry within its size bound.
+    if (!model.empty()) models.insert(std::string(CutUtf8(model, limits::kMaxSealedModelBytes)));
   }
   for (const std::string& m : models) {
     if (out.models.size() == limits::kMaxSealedModels) break;

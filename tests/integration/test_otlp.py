@@ -179,3 +179,114 @@ def test_the_ingest_content_type_rule_still_refuses_encoded_bodies_elsewhere(cli
     r = client.request("POST", "/events", raw=gzip.compress(b"[]"),
                        headers={"Content-Type": "application/json", "Content-Encoding": "gzip"})
     assert r.status == 415
+
+
+def read_varint(data, i):
+    v, shift = 0, 0
+    while True:
+        b = data[i]
+        i += 1
+        v |= (b & 0x7F) << shift
+        shift += 7
+        if b < 0x80:
+            return v, i
+
+
+def rpc_status_pb(data):
+    """google.rpc.Status from protobuf: field 1 code (varint), field 2 message (string)."""
+    if isinstance(data, str):  # the harness decodes bodies as UTF-8 (exact for these bytes)
+        data = data.encode()
+    code, message, i = 0, "", 0
+    while i < len(data):
+        key, i = read_varint(data, i)
+        if key == 1 << 3:
+            code, i = read_varint(data, i)
+        elif key == (2 << 3 | 2):
+            n, i = read_varint(data, i)
+            message, i = data[i:i + n].decode(), i + n
+        else:
+            raise AssertionError(f"unexpected field key {key}")
+    return code, message
+
+
+def test_errors_are_a_google_rpc_status_in_the_request_encoding(client):
+    r = post(client, b"plain text")
+    assert r.status == 400
+    assert r.headers["content-type"] == "application/x-protobuf"
+    code, message = rpc_status_pb(r.body)
+    assert code == 3 and "malformed protobuf" in message
+    r = post(client, b'{"resourceSpans":[', "application/json")
+    assert r.status == 400
+    assert r.json["code"] == 3 and "invalid OTLP/JSON" in r.json["message"]
+    # The pipeline's own refusals speak the route's format too.
+    r = post(client, request_pb([]), Authorization="Bearer vigil_sk_wrong_0000000000000000")
+    assert r.status == 401 and r.headers["www-authenticate"] == "Bearer"
+    assert rpc_status_pb(r.body) == (16, "unauthorized")
+    r = post(client, b"x", "text/plain")
+    assert r.status == 415 and r.json["code"] == 3
+    # Other routes keep the Vigil envelope.
+    r = client.request("POST", "/events", raw=b"[", headers={"Content-Type": "application/json"})
+    assert r.status == 400 and r.json["ok"] is False
+
+
+def test_refusals_before_the_body_and_rate_limits_keep_their_retry_semantics(make_server):
+    s = make_server(env={"VIGIL_MAX_BODY_BYTES": "100000", "VIGIL_RATE_LIMIT_BURST": "2",
+                         "VIGIL_RATE_LIMIT_PER_SEC": "0.01"})
+    conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
+    conn.putrequest("POST", "/v1/traces")
+    for name, value in [("Content-Type", "application/x-protobuf"), ("Content-Length", "200000"),
+                        ("Authorization", "Bearer " + DEV_KEY)]:
+        conn.putheader(name, value)
+    conn.endheaders()
+    r = conn.getresponse()
+    assert r.status == 413
+    assert r.getheader("Content-Type") == "application/x-protobuf"
+    assert rpc_status_pb(r.read())[0] == 8
+    conn.close()
+    c = s.client()
+    statuses = [post(c, request_pb([])) for _ in range(4)]
+    limited = [r for r in statuses if r.status == 429]
+    assert limited, [r.status for r in statuses]
+    assert int(limited[0].headers["retry-after"]) >= 1
+    assert rpc_status_pb(limited[0].body)[0] == 8
+    c.close()
+
+
+def test_a_collector_style_request_gzip_protobuf_chunked_is_accepted(server):
+    trace, root = new_trace()
+    body = gzip.compress(request_pb([span_pb(trace, root, name="agent", attrs=chat_attrs("hi"))]))
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    conn.request("POST", "/v1/traces", body=iter([body[:7], body[7:]]), encode_chunked=True,
+                 headers={"Content-Type": "application/x-protobuf", "Content-Encoding": "gzip",
+                          "User-Agent": "OpenTelemetry Collector Contrib/0.120.0",
+                          "Authorization": "Bearer " + DEV_KEY})
+    r = conn.getresponse()
+    assert r.status == 200
+    assert r.getheader("Content-Type") == "application/x-protobuf"
+    assert r.read() == b""
+    conn.close()
+    c = server.client()
+    status, detail = events_of(c, trace)
+    assert status == 200 and detail["execution"]["status"] == "completed"
+    c.close()
+
+
+def test_a_nested_agent_span_from_an_earlier_request_keeps_its_later_descendants(client):
+    trace, root = new_trace()
+    agent, chat, late = os.urandom(8), os.urandom(8), os.urandom(8)
+    agent_attrs = [str_attr("gen_ai.operation.name", "invoke_agent"),
+                   str_attr("gen_ai.agent.name", "helper")]
+    # The agent span and one call under it first, then a call under that call, then the root.
+    assert post(client, request_pb([span_pb(trace, agent, root, "helper", agent_attrs, start=2),
+                                    span_pb(trace, chat, agent, "chat", chat_attrs("a"),
+                                            start=3)])).status == 200
+    assert post(client, request_pb([span_pb(trace, late, chat, "chat", chat_attrs("b"),
+                                            start=4)])).status == 200
+    assert post(client, request_pb([span_pb(trace, root, name="boss", start=1, end=9)])).status == 200
+    child = f"otel-{trace.hex()}-{agent.hex()}"
+    r = client.get(f"/executions/{child}")
+    assert r.status == 200
+    assert r.json["execution"]["parent_execution_id"] == f"otel-{trace.hex()}"
+    assert [e["payload"]["user_message"] for e in r.json["events"]] == ["a", "b"]
+    status, detail = events_of(client, trace)
+    assert status == 200 and detail["events"] == []

@@ -241,3 +241,42 @@ TEST_CASE("JsonWriter escapes control characters and keeps key order") {
   w.Key("list").BeginArray().Int(1).Double(0.078).Bool(false).Null().EndArray().EndObject();
   CHECK(w.str() == R"({"b":"a\"\\\n\u0001","a":1,"list":[1,0.078,false,null]})");
 }
+
+TEST_CASE(
+    "CompleteMappedEvent gives a built event the fields and checks of a POST /events element") {
+  const std::string payload =
+      R"({"tool_name":"search","arguments":{"q":"x"},"status":"ok","result_text":"none",)"
+      R"("model":"gpt-4o","input_tokens":7})";
+  auto batch = ParseEventBatch(R"([{"event_id":"a","execution_id":"e","event_type":"tool_call",)"
+                               R"("payload":)" +
+                                   payload + "}]",
+                               0, true);
+  REQUIRE(batch.ok());
+  REQUIRE(batch->events.size() == 1);
+  const Event& parsed = batch->events[0];
+  Event built;
+  built.event_id = "a";
+  built.execution_id = "e";
+  built.event_type = "tool_call";
+  built.payload_json = payload;
+  std::string error;
+  REQUIRE(CompleteMappedEvent(&built, true, &error));
+  CHECK(built.type == EventType::kToolCall);
+  CHECK(built.fields.tool_call_hash == parsed.fields.tool_call_hash);
+  REQUIRE(built.fields.tool_call_hash.has_value());
+  CHECK(built.fields.tool_result_digest == parsed.fields.tool_result_digest);
+  CHECK(built.fields.model == parsed.fields.model);
+  CHECK(built.fields.input_tokens == 7);
+
+  Event missing = built;
+  missing.event_id.clear();
+  CHECK_FALSE(CompleteMappedEvent(&missing, true, &error));
+  CHECK(error == "event_id is required");
+  Event huge = built;
+  huge.payload_json = "\"" + std::string(limits::kMaxPayloadBytes, 'x') + "\"";
+  CHECK_FALSE(CompleteMappedEvent(&huge, true, &error));
+  CHECK(error.find("payload larger than") == 0);
+  Event control = built;
+  control.execution_id = "e\x01";
+  CHECK_FALSE(CompleteMappedEvent(&control, true, &error));
+}

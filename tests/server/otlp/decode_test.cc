@@ -200,4 +200,10 @@ TEST_CASE("Responses carry partial success only when spans were refused") {
   CHECK(EncodeResponseProtobuf(2, "bad") == Len(1, partial));
 }
 
+TEST_CASE("Error bodies are a google.rpc.Status in either encoding") {
+  CHECK(EncodeStatusJson(3, "bad \"body\"") == R"({"code":3,"message":"bad \"body\""})");
+  CHECK(EncodeStatusProtobuf(16, "unauthorized") == VarintField(1, 16) + Len(2, "unauthorized"));
+  CHECK(EncodeStatusProtobuf(0, "").empty());
+}
+
 }  // namespace otlp_test

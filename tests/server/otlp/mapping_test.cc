@@ -2,12 +2,16 @@
 
 #include <doctest/doctest.h>
 
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "domain/hash.h"
 #include "server/codec/json_codec.h"
 #include "server/otlp/gzip.h"
 #include "server/otlp/messages.h"
+#include "server/otlp/span_owners.h"
 #include "server/otlp/stacktrace.h"
 
 // Named, not anonymous: the unity build joins test files, and these helpers must not meet theirs.
@@ -347,6 +351,54 @@ TEST_CASE("OpenLLMetry tool spans and OpenInference messages are read") {
   CHECK(l.model == "claude");
   CHECK(l.input_tokens == 11);
   CHECK(l.user_message == "parts form");
+}
+
+TEST_CASE("A span under a nested agent of an earlier request lands in that agent's execution") {
+  const Span sub =
+      MakeSpan("0000000000000002", "0000000000000001",
+               {Str("gen_ai.operation.name", "invoke_agent"), Str("gen_ai.agent.name", "helper")});
+  const Span tool =
+      MakeSpan("0000000000000004", "0000000000000002", {Str("gen_ai.operation.name", "chat")});
+  const std::string parent = std::string("otel-") + kTrace;
+  const std::string child = parent + "-0000000000000002";
+  // The first request brings the agent span (its root not yet): it names what it owns.
+  const MappedTraces first = MapSpans({sub, tool});
+  REQUIRE(first.child_owners.size() == 2);
+  CHECK(first.child_owners[0].span_id == "0000000000000002");
+  CHECK(first.child_owners[0].execution_id == child);
+  CHECK(first.child_owners[1].execution_id == child);
+  // A later request: a grandchild under the earlier chat span, and a span under the root.
+  const Span late =
+      MakeSpan("0000000000000005", "0000000000000004", {Str("gen_ai.operation.name", "chat")});
+  const Span other =
+      MakeSpan("0000000000000006", "0000000000000001", {Str("gen_ai.operation.name", "chat")});
+  std::vector<std::string> asked;
+  const MappedTraces second =
+      MapSpans({late, other}, [&](std::string_view trace, std::string_view span) {
+        asked.emplace_back(span);
+        for (const SpanOwner& o : first.child_owners) {
+          if (o.trace_id == trace && o.span_id == span) return std::optional(o.execution_id);
+        }
+        return std::optional<std::string>();
+      });
+  REQUIRE(second.events.size() == 2);
+  CHECK(second.events[0].execution_id == child);
+  CHECK(second.events[1].execution_id == parent);
+  CHECK(asked == std::vector<std::string>{"0000000000000004", "0000000000000001"});
+  REQUIRE(second.child_owners.size() == 1);
+  CHECK(second.child_owners[0].span_id == "0000000000000005");
+}
+
+TEST_CASE("SpanOwnerCache keeps projects apart and drops its oldest entries past its bound") {
+  SpanOwnerCache cache(2);
+  cache.Add(1, {{"t", "a", "exec-a"}, {"t", "b", "exec-b"}});
+  CHECK(cache.Find(1, "t", "a") == std::optional<std::string>("exec-a"));
+  CHECK_FALSE(cache.Find(2, "t", "a").has_value());
+  cache.Add(2, {{"t", "a", "other-project"}});
+  CHECK(cache.size() == 2);
+  CHECK_FALSE(cache.Find(1, "t", "a").has_value());
+  CHECK(cache.Find(1, "t", "b") == std::optional<std::string>("exec-b"));
+  CHECK(cache.Find(2, "t", "a") == std::optional<std::string>("other-project"));
 }
 
 }  // namespace otlp_mapping_test
