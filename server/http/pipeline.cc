@@ -159,8 +159,14 @@ httplib::Server::HandlerResponse Pipeline::BeforeBody(const httplib::Request& re
                                                       httplib::Response& res) {
   RequestContext& ctx = Begin(req, res);
   res.set_header("X-Request-Id", ctx.request_id);
-  const RouteMatch match = MatchRoute(*routes_, req.method, PathOf(req));
-  if (match.route != nullptr) ctx.error_body = match.route->error_body;
+  // Routed once, here: the route's error body then shapes the refusals below, and the route step
+  // after the body only answers 404/405 (or routes a request that did not pass through here).
+  RouteMatch match = MatchRoute(*routes_, req.method, PathOf(req));
+  if (match.route != nullptr) {
+    ctx.matched = match.route;
+    ctx.error_body = match.route->error_body;
+    ctx.params = std::move(match.params);
+  }
   for (const Step& step : kBeforeBody) {
     if (!(this->*step.run)(ctx)) return httplib::Server::HandlerResponse::Handled;
   }
@@ -305,15 +311,17 @@ bool Pipeline::AnswerPreflight(RequestContext& ctx) {
 }
 
 bool Pipeline::MatchRouteStep(RequestContext& ctx) {
-  RouteMatch match = MatchRoute(*routes_, ctx.req->method, PathOf(*ctx.req));
-  if (!match.route) {
-    AnswerNoRoute(ctx, match);
-    return false;
+  if (ctx.matched == nullptr) {
+    RouteMatch match = MatchRoute(*routes_, ctx.req->method, PathOf(*ctx.req));
+    if (!match.route) {
+      AnswerNoRoute(ctx, match);
+      return false;
+    }
+    ctx.matched = match.route;
+    ctx.error_body = match.route->error_body;
+    ctx.params = std::move(match.params);
   }
-  ctx.matched = match.route;
-  ctx.error_body = match.route->error_body;
-  ctx.route = match.route->pattern;
-  ctx.params = std::move(match.params);
+  ctx.route = ctx.matched->pattern;
   return true;
 }
 
