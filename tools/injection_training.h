@@ -21,14 +21,19 @@ struct Options {
   int epochs = 10;
   double learning_rate = 0.2;  // AdaGrad step
   double l2 = 1e-4;            // per-step shrinkage of the weights an example touches
+  // The retrieved head's shrinkage, thirty times the message head's: its held-out attacks are of
+  // categories it never saw, and a head that leans less on any one n-gram of its training attacks
+  // catches more of them (chosen by cross-validation on train).
+  double retrieved_l2 = 3e-3;
   uint64_t seed = 20240601;
   int folds = 5;
   // Thresholds: the lowest that flags at most this share of the benign texts held out in
   // cross-validation. Messages: half the 1% the detector is held to, a margin for new data.
-  // Retrieved content: 1%, because its held-out benign texts include the agents' own responses,
-  // harder than most tool output, and a lower target costs a tenth of the recall.
+  // Retrieved content: 0.75%. Its held-out benign texts include the agents' own responses,
+  // harder than most tool output; at this point the head flags fewer of the agents' texts than
+  // at 1% while losing little recall (docs/injection-model.md has the figures).
   double message_fpr = 0.005;
-  double retrieved_fpr = 0.01;
+  double retrieved_fpr = 0.0075;
 };
 
 // One training example: a text or a window, its features scaled like the scorer scales them.

@@ -9,6 +9,7 @@
 //
 // Usage: vigil_train_injection_model --corpora DIR --out FILE [--bits N] [--char-min N]
 //        [--char-max N] [--word-max N] [--window N] [--stride N] [--epochs N] [--lr X] [--l2 X]
+//        [--retrieved-l2 X]
 //        [--message-fpr X] [--retrieved-fpr X] [--no-loso] [--dump FILE]
 #include <cctype>
 #include <cmath>
@@ -51,6 +52,7 @@ bool ParseArgs(int argc, char** argv, Args* args) {
       {"--min-words", &o.min_segment_words}};
   const std::map<std::string, double*> reals = {{"--lr", &o.learning_rate},
                                                 {"--l2", &o.l2},
+                                                {"--retrieved-l2", &o.retrieved_l2},
                                                 {"--message-fpr", &o.message_fpr},
                                                 {"--retrieved-fpr", &o.retrieved_fpr}};
   for (int i = 1; i < argc; ++i) {
@@ -183,7 +185,8 @@ void LeaveOneSourceOut(const std::vector<Example>& examples, const std::vector<S
 
 InjectionHead TrainChannel(const std::vector<Sample>& samples, InjectionChannel channel,
                            const Args& args) {
-  const Options& o = args.options;
+  Options o = args.options;
+  if (channel == InjectionChannel::kRetrieved) o.l2 = o.retrieved_l2;
   const std::vector<Example> examples = MakeExamples(samples, channel, o);
   std::printf("%s head: %zu samples, %zu training examples\n", ChannelName(channel), samples.size(),
               examples.size());
