@@ -159,7 +159,7 @@ void FrontLoop::Run() {
         (void)!::read(wake_fd_, &count, sizeof(count));
         CollectReturns();
       } else if (auto it = conns_.find(fd); it != conns_.end()) {
-        OnEvent(*it->second, events[i].events);
+        OnEvent(*it->second);
       }
     }
     const int64_t now = FrontNowMs();

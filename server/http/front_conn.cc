@@ -52,8 +52,9 @@ constexpr int kReadsPerEvent = 16;
 
 }  // namespace
 
-bool FrontLoop::OnEvent(Conn& c, uint32_t events) {
-  (void)events;  // level-triggered: every state reads or writes until it would block
+// Level-triggered: whatever epoll reported, the connection's state says what to try next, and
+// every attempt goes on until it would block.
+bool FrontLoop::OnEvent(Conn& c) {
   switch (c.state) {
     case ConnState::kWriting:
       return FlushOut(c);

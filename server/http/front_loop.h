@@ -106,7 +106,7 @@ class FrontLoop {
 
   // front_conn.cc: reading and answering one connection on the loop. Each returns false when the
   // connection has left the loop (closed or handed to a worker).
-  bool OnEvent(Conn& c, uint32_t events);
+  bool OnEvent(Conn& c);
   bool OnReadable(Conn& c);
   bool Process(Conn& c);
   bool OnHead(Conn& c);
