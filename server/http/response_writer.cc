@@ -3,7 +3,9 @@
 #include <poll.h>
 
 #include <cstdio>
+#include <exception>
 
+#include "server/http/log.h"
 #include "server/limits.h"
 
 namespace vigil {
@@ -49,7 +51,13 @@ class ChunkWriter : public ChunkSink {
 bool WriteStream(Transport& io, StreamBody& stream, bool raw) {
   ChunkWriter sink(io, raw);
   bool produced = true;
-  while (produced && !sink.done() && sink.ok()) produced = stream.next(sink);
+  try {
+    while (produced && !sink.done() && sink.ok()) produced = stream.next(sink);
+  } catch (const std::exception& e) {
+    // A producer's failure ends its body early (no final chunk), never the worker.
+    log::Warn("stream failed", {log::Str("what", e.what())});
+    return false;
+  }
   return produced && sink.done() && sink.ok();
 }
 
