@@ -13,25 +13,6 @@
 namespace vigil {
 namespace {
 
-// The error a refusal by the front stands for (the JSON envelope comes from MapError). Statuses
-// without a Code of their own (421, 501, 505) keep the envelope of a 400 and their own number.
-Status FrontRefusal(int http_status, const std::string& message) {
-  switch (http_status) {
-    case 408:
-      return Status::RequestTimeout(message);
-    case 413:
-      return Status::TooLarge(message);
-    case 414:
-      return Status::UriTooLong(message);
-    case 431:
-      return Status::HeadersTooLarge(message);
-    case 503:
-      return Status::Overloaded(message);
-    default:
-      return Status::InvalidArgument(message);
-  }
-}
-
 // `authority` and `host` name the same host (case-insensitive, ports ignored).
 bool SameHost(std::string_view authority, std::string_view host) {
   auto bare = [](std::string_view s) {
@@ -199,7 +180,7 @@ bool FrontLoop::Dispatch(Conn& c) {
 }
 
 bool FrontLoop::RefuseConnection(Conn& c, int http_status, const std::string& message) {
-  const Status status = FrontRefusal(http_status, message);
+  const Status status = StatusForHttpRefusal(http_status, message);
   if (c.exchange) {
     pipeline_->Refuse(c.exchange->ctx, status);
     c.exchange->res.status = http_status;

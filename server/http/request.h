@@ -123,11 +123,12 @@ bool LogsErrorText(Code code);
 // records its code on the context (the request log and the alert sink tell shed load from failures
 // by it), and for the server's own failures its message (the log line carries it).
 void SendError(RequestContext& ctx, const Status& status);
-// For the few answers given before a request has a context (httplib's own refusals).
+// For the few answers given before a request has a context (the front's refusals of a head).
 void SendError(httplib::Response& res, const Status& status);
-// The error a refusal by the HTTP layer itself (a malformed request line, a bad Range, ...) with
-// this status code stands for.
-Status StatusForHttpRefusal(int http_status);
+// The error a refusal by the HTTP front itself (framing, deadlines, sizes, load) with this status
+// code stands for. Codes without a Code of their own (421, 501, 505) map to InvalidArgument; the
+// front then keeps their number on the envelope.
+Status StatusForHttpRefusal(int http_status, std::string message);
 
 // Answers one request whose route matched and whose pipeline steps all passed.
 using RouteHandler = std::function<void(RequestContext& ctx)>;
