@@ -6,59 +6,75 @@
 namespace vigil {
 namespace {
 
-enum class Provider { kAnthropic, kOpenAi };
-
 struct PriceRow {
   std::string_view key;
   double input_usd_per_mtok;
   double output_usd_per_mtok;
-  Provider provider;
+  // The price of input read from the provider's prompt cache, as a fraction of the input price
+  // (docs/protocol.md#cached-and-reasoning-tokens). Providers set it per model: Anthropic bills
+  // cache reads at a tenth (Claude 3 Haiku at 0.12); OpenAI at a half (GPT-4o, o1, o3-mini), a
+  // quarter (GPT-4.1, o3, o4-mini) or a tenth (GPT-5); Google at a tenth (Gemini 2.5) or a quarter
+  // (Gemini 2.0). A model whose provider publishes no cache price (Cohere, OpenAI's models without
+  // prompt caching) bills its cached input as input: 1.
+  double cached_input_factor;
 };
 
-// How each provider bills the two parts of a call that llm_call may report separately
-// (docs/protocol.md#cached-and-reasoning-tokens), as fractions of the model's own prices. Cached
-// input is read from the provider's prompt cache instead of being processed again: Anthropic bills
-// cache reads at a tenth of the input price, OpenAI at half. Reasoning tokens are output the model
-// generated but did not show, and both bill them exactly as output.
-struct ProviderRates {
-  Provider provider;
-  double cached_input_factor;  // of the input price
-  double reasoning_factor;     // of the output price
-};
-constexpr ProviderRates kProviderRates[] = {
-    {Provider::kAnthropic, 0.10, 1.0},
-    {Provider::kOpenAi, 0.50, 1.0},
-};
-
+// Reasoning tokens are output the model generated but did not show. OpenAI, Anthropic and Google
+// bill them exactly as output, and Cohere publishes no other price for them.
 ModelPrice PriceOf(const PriceRow& row) {
-  for (const ProviderRates& r : kProviderRates) {
-    if (r.provider != row.provider) continue;
-    return ModelPrice{row.key, row.input_usd_per_mtok, row.output_usd_per_mtok,
-                      row.input_usd_per_mtok * r.cached_input_factor,
-                      row.output_usd_per_mtok * r.reasoning_factor};
-  }
   return ModelPrice{row.key, row.input_usd_per_mtok, row.output_usd_per_mtok,
-                    row.input_usd_per_mtok, row.output_usd_per_mtok};
+                    row.input_usd_per_mtok * row.cached_input_factor, row.output_usd_per_mtok};
 }
 
-// USD per million tokens (docs/detection.md#cost-velocity). The keys and numbers are part of the
-// compatibility contract: changing one changes every cost_velocity signature computed from it.
+// USD per million tokens (docs/detection.md#price-table, which names the source of each row). The
+// keys and numbers are part of the compatibility contract: changing one changes every
+// cost_velocity signature computed from it, so rows are added and never repriced. The first
+// fifteen are the protocol's original table and keep its numbers where a provider has since changed
+// its list price; the others are list prices as the providers publish them.
 constexpr PriceRow kPrices[] = {
-    {"claude-opus-4-6", 15, 75, Provider::kAnthropic},
-    {"claude-sonnet-4-6", 3, 15, Provider::kAnthropic},
-    {"claude-haiku-4-5", 1, 5, Provider::kAnthropic},
-    {"claude-opus-4-1", 15, 75, Provider::kAnthropic},
-    {"claude-sonnet-4", 3, 15, Provider::kAnthropic},
-    {"claude-3-5-sonnet", 3, 15, Provider::kAnthropic},
-    {"claude-3-5-haiku", 1, 5, Provider::kAnthropic},
-    {"claude-3-opus", 15, 75, Provider::kAnthropic},
-    {"gpt-4o", 2.50, 10, Provider::kOpenAi},
-    {"gpt-4o-mini", 0.15, 0.60, Provider::kOpenAi},
-    {"gpt-4-turbo", 10, 30, Provider::kOpenAi},
-    {"gpt-4", 30, 60, Provider::kOpenAi},
-    {"gpt-3.5-turbo", 0.50, 1.50, Provider::kOpenAi},
-    {"o1", 15, 60, Provider::kOpenAi},
-    {"o1-mini", 3, 12, Provider::kOpenAi},
+    {"claude-opus-4-6", 15, 75, 0.10},
+    {"claude-sonnet-4-6", 3, 15, 0.10},
+    {"claude-haiku-4-5", 1, 5, 0.10},
+    {"claude-opus-4-1", 15, 75, 0.10},
+    {"claude-sonnet-4", 3, 15, 0.10},
+    {"claude-3-5-sonnet", 3, 15, 0.10},
+    {"claude-3-5-haiku", 1, 5, 0.10},
+    {"claude-3-opus", 15, 75, 0.10},
+    {"gpt-4o", 2.50, 10, 0.50},
+    {"gpt-4o-mini", 0.15, 0.60, 0.50},
+    {"gpt-4-turbo", 10, 30, 1},
+    {"gpt-4", 30, 60, 1},
+    {"gpt-3.5-turbo", 0.50, 1.50, 1},
+    {"o1", 15, 60, 0.50},
+    {"o1-mini", 3, 12, 0.50},
+    {"claude-opus-4-7", 5, 25, 0.10},
+    {"claude-opus-4-5", 5, 25, 0.10},
+    {"claude-opus-4-0", 15, 75, 0.10},
+    {"claude-opus-4-20250514", 15, 75, 0.10},
+    {"claude-3-7-sonnet", 3, 15, 0.10},
+    {"claude-3-haiku", 0.25, 1.25, 0.12},
+    {"gpt-4.1", 2, 8, 0.25},
+    {"gpt-4.1-mini", 0.40, 1.60, 0.25},
+    {"gpt-4.1-nano", 0.10, 0.40, 0.25},
+    // GPT-5 by its "gpt-5-" names only (dated snapshots, gpt-5-codex): a "gpt-5" key would also be
+    // the prefix of every later gpt-5.x model, which OpenAI prices differently.
+    {"gpt-5-", 1.25, 10, 0.10},
+    {"gpt-5-mini", 0.25, 2, 0.10},
+    {"gpt-5-nano", 0.05, 0.40, 0.10},
+    {"gpt-5-pro", 15, 120, 1},
+    {"o3", 2, 8, 0.25},
+    {"o3-mini", 1.10, 4.40, 0.50},
+    {"o3-pro", 20, 80, 1},
+    {"o4-mini", 1.10, 4.40, 0.25},
+    {"gemini-2.5-pro", 1.25, 10, 0.10},
+    {"gemini-2.5-flash", 0.30, 2.50, 0.10},
+    {"gemini-2.5-flash-lite", 0.10, 0.40, 0.10},
+    {"gemini-2.0-flash", 0.10, 0.40, 0.25},
+    {"command-a-03-2025", 2.50, 10, 1},
+    {"command-a-reasoning", 2.50, 10, 1},
+    {"command-r-plus-08-2024", 2.50, 10, 1},
+    {"command-r-08-2024", 0.15, 0.60, 1},
+    {"command-r7b", 0.0375, 0.15, 1},
 };
 
 }  // namespace

@@ -188,8 +188,8 @@ struct ModelPrice {
   std::string_view key;  // the price-table key that matched, e.g. "gpt-4o-mini"
   double input_usd_per_mtok;
   double output_usd_per_mtok;
-  // The model's provider's rates for the parts of a call (docs/protocol.md#cached-and-reasoning-
-  // tokens): input read from the prompt cache, and output spent on hidden reasoning.
+  // The rates its provider sets for this model for the parts of a call (docs/protocol.md#cached-
+  // and-reasoning-tokens): input read from the prompt cache, and output spent on hidden reasoning.
   double cached_input_usd_per_mtok;
   double reasoning_usd_per_mtok;
 };

@@ -19,11 +19,11 @@
 namespace vigil {
 
 struct WireLimits {
-  size_t max_head_bytes = 16 * 1024;  // request line + fields + blank line; past it: 431
-  size_t max_target_bytes = 8 * 1024;  // the request target; past it: 414
-  size_t max_header_fields = 100;      // past it: 431
+  size_t max_head_bytes = 16 * 1024;    // request line + fields + blank line; past it: 431
+  size_t max_target_bytes = 8 * 1024;   // the request target; past it: 414
+  size_t max_header_fields = 100;       // past it: 431
   size_t max_trailer_bytes = 4 * 1024;  // a chunked body's trailer section; past it: 400
-  size_t max_chunk_line_bytes = 1024;  // chunk size + extensions; past it: 400
+  size_t max_chunk_line_bytes = 1024;   // chunk size + extensions; past it: 400
 };
 
 struct HeaderField {
@@ -34,13 +34,13 @@ struct HeaderField {
 enum class BodyFraming { kNone, kLength, kChunked };
 
 struct RequestHead {
-  std::string method;     // a token, case as sent (methods are case-sensitive)
-  std::string target;     // origin-form: "/path?query"; absolute-form is reduced to it
-  std::string authority;  // the authority of an absolute-form target, else ""
-  int minor_version = 1;  // HTTP/1.<minor>: 0 or 1
+  std::string method;               // a token, case as sent (methods are case-sensitive)
+  std::string target;               // origin-form: "/path?query"; absolute-form is reduced to it
+  std::string authority;            // the authority of an absolute-form target, else ""
+  int minor_version = 1;            // HTTP/1.<minor>: 0 or 1
   std::vector<HeaderField> fields;  // in order, repeats kept
   BodyFraming framing = BodyFraming::kNone;
-  uint64_t content_length = 0;  // kLength only
+  uint64_t content_length = 0;   // kLength only
   bool expect_continue = false;  // `Expect: 100-continue` (HTTP/1.1 only)
   bool keep_alive = true;        // by version and the Connection field
   size_t head_bytes = 0;         // bytes the head took, its final CRLF included
@@ -59,14 +59,15 @@ enum class HeadVerdict {
 struct HeadParse {
   HeadVerdict verdict = HeadVerdict::kIncomplete;
   RequestHead head;     // kComplete only
-  int http_status = 0;  // kRefused: 400, 414, 431, 501 (a Transfer-Encoding it cannot decode)
-                        // or 505 (a version other than HTTP/1.0 and 1.1)
+  int http_status = 0;  // kRefused: 400, 414, 431, or 505 (a major version other than 1)
   std::string message;  // kRefused: a short reason, safe to send to the client
 };
 
 // Parses the request head at the start of `bytes` (which may hold more: body, later requests).
-// Pure and total: any bytes in, one verdict out; an incomplete head already over a limit is
-// refused without waiting for the rest.
+// Pure and total: any bytes in, one verdict out. An incomplete head is refused as soon as what
+// has arrived is already wrong (a bad line, a bare LF, over a limit), without waiting for the
+// rest. Cost is linear in the bytes given; a caller that re-parses as bytes arrive should do so
+// when a line has ended, not on every byte.
 HeadParse ParseRequestHead(std::string_view bytes, const WireLimits& limits);
 
 // Decodes a chunked body (RFC 9112 §7.1) as its bytes arrive. Chunk extensions are skipped;
@@ -85,10 +86,15 @@ class ChunkedDecoder {
 
  private:
   enum class Step { kSizeLine, kData, kDataEnd, kTrailer, kDone, kFailed };
+  enum class LineState { kPartial, kWhole, kBad };
+  static bool ParseSizeLine(std::string_view line, uint64_t* size);
+  LineState GatherLine(std::string_view in, size_t* pos, size_t max_bytes);
+  State Fail(State why);
+
   uint64_t max_body_bytes_;
   WireLimits limits_;
   Step step_ = Step::kSizeLine;
-  std::string line_;        // a size or trailer line being gathered
+  std::string line_;         // a size, chunk-end or trailer line being gathered
   uint64_t chunk_left_ = 0;  // data bytes left in the current chunk
   uint64_t decoded_ = 0;     // body bytes so far
   size_t trailer_bytes_ = 0;

@@ -105,6 +105,130 @@ TEST_CASE("Without cached or reasoning parts the cost is the protocol's formula 
   CHECK(price->reasoning_usd_per_mtok == price->output_usd_per_mtok);
 }
 
+TEST_CASE("LookupPrice picks the longest prefix among the rows of every provider") {
+  struct Case {
+    const char* model;
+    const char* key;  // nullptr = no price
+  };
+  const Case cases[] = {
+      {"gemini-2.5-flash-001", "gemini-2.5-flash"},
+      {"gemini-2.5-flash-lite-preview-06-17", "gemini-2.5-flash-lite"},
+      {"gemini-2.5-pro-001", "gemini-2.5-pro"},
+      {"Gemini-2.0-Flash", "gemini-2.0-flash"},
+      {"gemini-1.5-pro", nullptr},
+      {"command-a-03-2025", "command-a-03-2025"},
+      {"command-a-reasoning-08-2025", "command-a-reasoning"},
+      {"command-a-vision-07-2025", nullptr},
+      {"command-r7b-12-2024", "command-r7b"},
+      {"command-r-08-2024", "command-r-08-2024"},
+      {"command-r-plus-08-2024", "command-r-plus-08-2024"},
+      {"command-r", nullptr},
+      {"gpt-4.1-2025-04-14", "gpt-4.1"},
+      {"gpt-4.1-mini-2025-04-14", "gpt-4.1-mini"},
+      {"gpt-4.1-nano", "gpt-4.1-nano"},
+      {"gpt-5", nullptr},
+      {"gpt-5-2025-08-07", "gpt-5-"},
+      {"gpt-5-mini-2025-08-07", "gpt-5-mini"},
+      {"gpt-5-nano", "gpt-5-nano"},
+      {"gpt-5.4", nullptr},
+      {"o3-2025-04-16", "o3"},
+      {"o3-mini-2025-01-31", "o3-mini"},
+      {"o4-mini-2025-04-16", "o4-mini"},
+      {"claude-opus-4-5-20251101", "claude-opus-4-5"},
+      {"claude-opus-4-20250514", "claude-opus-4-20250514"},
+      {"claude-3-7-sonnet-20250219", "claude-3-7-sonnet"},
+      {"claude-3-haiku-20240307", "claude-3-haiku"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.model);
+    const auto price = LookupPrice(c.model);
+    if (c.key == nullptr) {
+      CHECK_FALSE(price.has_value());
+    } else {
+      REQUIRE(price.has_value());
+      CHECK(price->key == c.key);
+    }
+  }
+}
+
+TEST_CASE("Every row of the price table is found by its own key") {
+  for (const ModelPrice& row : PriceTable()) {
+    CAPTURE(row.key);
+    const auto price = LookupPrice(row.key);
+    REQUIRE(price.has_value());
+    CHECK(price->key == row.key);
+    CHECK(row.cached_input_usd_per_mtok <= row.input_usd_per_mtok);
+    CHECK(row.reasoning_usd_per_mtok == row.output_usd_per_mtok);
+  }
+}
+
+// The cached rate of `model` in USD per million tokens.
+double CachedRate(const char* model) {
+  const auto price = LookupPrice(model);
+  REQUIRE(price.has_value());
+  return price->cached_input_usd_per_mtok;
+}
+
+TEST_CASE("The cache rate is each model's own") {
+  CHECK(CachedRate("gpt-4o") == doctest::Approx(1.25));
+  CHECK(CachedRate("gpt-4.1") == doctest::Approx(0.50));
+  CHECK(CachedRate("gpt-4.1-nano") == doctest::Approx(0.025));
+  CHECK(CachedRate("o4-mini") == doctest::Approx(0.275));
+  CHECK(CachedRate("o3-mini") == doctest::Approx(0.55));
+  CHECK(CachedRate("gpt-5-2025-08-07") == doctest::Approx(0.125));
+  CHECK(CachedRate("gpt-5-mini") == doctest::Approx(0.025));
+  CHECK(CachedRate("gpt-4-0613") == 30);  // no prompt cache: cached input is input
+  CHECK(CachedRate("claude-opus-4-5") == doctest::Approx(0.50));
+  CHECK(CachedRate("claude-3-haiku") == doctest::Approx(0.03));
+  CHECK(CachedRate("gemini-2.5-pro") == doctest::Approx(0.125));
+  CHECK(CachedRate("gemini-2.5-flash") == doctest::Approx(0.03));
+  CHECK(CachedRate("gemini-2.5-flash-lite") == doctest::Approx(0.01));
+  CHECK(CachedRate("gemini-2.0-flash") == doctest::Approx(0.025));
+  CHECK(CachedRate("command-a-03-2025") == 2.50);  // Cohere: no cache price
+}
+
+TEST_CASE("A Gemini call: cached input at Google's cache rate, thinking as output") {
+  // gemini-2.5-flash: 0.30 in, 2.50 out, 0.03 cached. The SDK sends thoughts as reasoning_tokens.
+  Event call = LlmCall("gemini-2.5-flash-001", "q", 1000000, 1000000);
+  CHECK(ComputeCostUsd({call}) == doctest::Approx(0.30 + 2.50).epsilon(1e-12));
+  call.fields.cached_input_tokens = 400000;
+  call.fields.reasoning_tokens = 300000;
+  CHECK(ComputeCostUsd({call}) == doctest::Approx(0.6 * 0.30 + 0.4 * 0.03 + 2.50).epsilon(1e-12));
+  // gemini-2.0-flash: 0.10 in, 0.40 out; its cache reads bill at a quarter of the input price.
+  Event flash2 = LlmCall("gemini-2.0-flash", "q", 2000000, 500000);
+  flash2.fields.cached_input_tokens = 1000000;
+  CHECK(ComputeCostUsd({flash2}) == doctest::Approx(0.10 + 0.025 + 0.20).epsilon(1e-12));
+}
+
+TEST_CASE("A Cohere call: cached input bills as input, reasoning as output") {
+  // command-a-03-2025: 2.50 in, 10 out.
+  Event call = LlmCall("command-a-03-2025", "q", 1000000, 500000);
+  const double plain = 2.50 + 0.5 * 10;
+  CHECK(ComputeCostUsd({call}) == doctest::Approx(plain).epsilon(1e-12));
+  call.fields.cached_input_tokens = 600000;
+  call.fields.reasoning_tokens = 200000;
+  CHECK(ComputeCostUsd({call}) == doctest::Approx(plain).epsilon(1e-12));
+  // command-r7b: 0.0375 in, 0.15 out.
+  CHECK(ComputeCostUsd({LlmCall("command-r7b", "q", 2000000, 1000000)}) ==
+        doctest::Approx(0.075 + 0.15).epsilon(1e-12));
+}
+
+TEST_CASE("OpenAI's cache rate follows the model in one execution") {
+  // Each call: 1M input of which 800k cached, 1M output of which 600k reasoning.
+  auto call = [](const char* model) {
+    Event e = LlmCall(model, "q", 1000000, 1000000);
+    e.fields.cached_input_tokens = 800000;
+    e.fields.reasoning_tokens = 600000;
+    return e;
+  };
+  const double gpt4o = 0.2 * 2.50 + 0.8 * 1.25 + 10;  // half
+  const double gpt41 = 0.2 * 2 + 0.8 * 0.50 + 8;      // a quarter
+  const double gpt5 = 0.2 * 1.25 + 0.8 * 0.125 + 10;  // a tenth
+  const double o3 = 0.2 * 2 + 0.8 * 0.50 + 8;         // a quarter; reasoning as output
+  CHECK(ComputeCostUsd({call("gpt-4o"), call("gpt-4.1"), call("gpt-5-codex"), call("o3")}) ==
+        doctest::Approx(gpt4o + gpt41 + gpt5 + o3).epsilon(1e-12));
+}
+
 TEST_CASE("EffectiveCostUsd prefers the stored cost and falls back to the computed one") {
   Execution execution;
   const std::vector<Event> events = {LlmCall("claude-opus-4-6", "q", 1200, 800)};

@@ -186,3 +186,23 @@ def test_cached_and_reasoning_tokens_are_priced_per_provider(proj):
     proj.patch(f"/executions/{plain}", {"status": "completed"})
     assert proj.get(f"/executions/{plain}").json["execution"]["estimated_cost_usd"] == 2.5
 
+
+def test_gemini_cohere_and_openai_calls_are_priced_at_each_models_cache_rate(proj):
+    eid = new_id("providers-")
+    proj.post("/executions", {"execution_id": eid, "started_at": T0})
+    calls = [
+        # gemini-2.5-flash (0.30 / 2.50, cache reads 0.03): the SDK sends the thinking as reasoning.
+        llm_call(eid, 1, "gemini-2.5-flash-001", input_tokens=1_000_000, output_tokens=1_000_000,
+                 cached_input_tokens=400_000, reasoning_tokens=300_000),
+        # command-a-03-2025 (2.50 / 10): Cohere publishes no cache price, so cached input is input.
+        llm_call(eid, 2, "command-a-03-2025", input_tokens=1_000_000, output_tokens=100_000,
+                 cached_input_tokens=500_000),
+        # gpt-4.1 (2 / 8): cache reads at a quarter of the input price.
+        llm_call(eid, 3, "gpt-4.1-2025-04-14", input_tokens=1_000_000, output_tokens=0,
+                 cached_input_tokens=1_000_000),
+    ]
+    assert proj.post("/events", calls).json["accepted"] == 3
+    proj.patch(f"/executions/{eid}", {"status": "completed"})
+    cost = proj.get(f"/executions/{eid}").json["execution"]["estimated_cost_usd"]
+    assert abs(cost - ((0.6 * 0.30 + 0.4 * 0.03 + 2.50) + (2.50 + 1.0) + 0.50)) < 1e-9
+

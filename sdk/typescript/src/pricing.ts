@@ -1,31 +1,51 @@
-// USD per million tokens (input, output): the price table of the protocol (docs/detection.md#cost-velocity), so the cost
-// the SDK budgets against is the cost the server computes.
-const PRICES: ReadonlyArray<readonly [string, number, number]> = [
-  ["claude-opus-4-6", 15, 75],
-  ["claude-sonnet-4-6", 3, 15],
-  ["claude-haiku-4-5", 1, 5],
-  ["claude-opus-4-1", 15, 75],
-  ["claude-sonnet-4", 3, 15],
-  ["claude-3-5-sonnet", 3, 15],
-  ["claude-3-5-haiku", 1, 5],
-  ["claude-3-opus", 15, 75],
-  ["gpt-4o", 2.5, 10],
-  ["gpt-4o-mini", 0.15, 0.6],
-  ["gpt-4-turbo", 10, 30],
-  ["gpt-4", 30, 60],
-  ["gpt-3.5-turbo", 0.5, 1.5],
-  ["o1", 15, 60],
-  ["o1-mini", 3, 12],
+// USD per million tokens (input, output) and the cached-input factor: the price table of the protocol
+// (docs/detection.md#price-table), the server's table, so the cost the SDK budgets against is the
+// cost the server computes. The factor is the price of input read from the prompt cache as a
+// fraction of the input price, set per model by its provider (1 where the provider publishes no
+// cache price); reasoning tokens bill as output (docs/protocol.md#cached-and-reasoning-tokens).
+const PRICES: ReadonlyArray<readonly [key: string, input: number, output: number, cachedFactor: number]> = [
+  ["claude-opus-4-6", 15, 75, 0.1],
+  ["claude-sonnet-4-6", 3, 15, 0.1],
+  ["claude-haiku-4-5", 1, 5, 0.1],
+  ["claude-opus-4-1", 15, 75, 0.1],
+  ["claude-sonnet-4", 3, 15, 0.1],
+  ["claude-3-5-sonnet", 3, 15, 0.1],
+  ["claude-3-5-haiku", 1, 5, 0.1],
+  ["claude-3-opus", 15, 75, 0.1],
+  ["gpt-4o", 2.5, 10, 0.5],
+  ["gpt-4o-mini", 0.15, 0.6, 0.5],
+  ["gpt-4-turbo", 10, 30, 1],
+  ["gpt-4", 30, 60, 1],
+  ["gpt-3.5-turbo", 0.5, 1.5, 1],
+  ["o1", 15, 60, 0.5],
+  ["o1-mini", 3, 12, 0.5],
+  ["claude-opus-4-7", 5, 25, 0.1],
+  ["claude-opus-4-5", 5, 25, 0.1],
+  ["claude-opus-4-0", 15, 75, 0.1],
+  ["claude-opus-4-20250514", 15, 75, 0.1],
+  ["claude-3-7-sonnet", 3, 15, 0.1],
+  ["claude-3-haiku", 0.25, 1.25, 0.12],
+  ["gpt-4.1", 2, 8, 0.25],
+  ["gpt-4.1-mini", 0.4, 1.6, 0.25],
+  ["gpt-4.1-nano", 0.1, 0.4, 0.25],
+  ["gpt-5-", 1.25, 10, 0.1],
+  ["gpt-5-mini", 0.25, 2, 0.1],
+  ["gpt-5-nano", 0.05, 0.4, 0.1],
+  ["gpt-5-pro", 15, 120, 1],
+  ["o3", 2, 8, 0.25],
+  ["o3-mini", 1.1, 4.4, 0.5],
+  ["o3-pro", 20, 80, 1],
+  ["o4-mini", 1.1, 4.4, 0.25],
+  ["gemini-2.5-pro", 1.25, 10, 0.1],
+  ["gemini-2.5-flash", 0.3, 2.5, 0.1],
+  ["gemini-2.5-flash-lite", 0.1, 0.4, 0.1],
+  ["gemini-2.0-flash", 0.1, 0.4, 0.25],
+  ["command-a-03-2025", 2.5, 10, 1],
+  ["command-a-reasoning", 2.5, 10, 1],
+  ["command-r-plus-08-2024", 2.5, 10, 1],
+  ["command-r-08-2024", 0.15, 0.6, 1],
+  ["command-r7b", 0.0375, 0.15, 1],
 ];
-
-// How each provider bills the parts of a call (docs/protocol.md#cached-and-reasoning-tokens), as
-// fractions of the model's prices: input read from the prompt cache (Anthropic a tenth, OpenAI
-// half) and output spent on hidden reasoning (billed as output by both). The server's table.
-const PROVIDER_RATES: Readonly<Record<string, readonly [cachedInput: number, reasoning: number]>> = {
-  claude: [0.1, 1], // Anthropic
-  gpt: [0.5, 1], // OpenAI
-  o1: [0.5, 1], // OpenAI
-};
 
 /**
  * Price per million tokens for a model: exact key, else the longest key that is a prefix of the
@@ -35,7 +55,7 @@ export function priceFor(
   model: string,
 ): { inPerMillion: number; outPerMillion: number; cachedFactor: number; reasoningFactor: number } | undefined {
   const m = model.toLowerCase();
-  let best: readonly [string, number, number] | undefined;
+  let best: (typeof PRICES)[number] | undefined;
   for (const row of PRICES) {
     if (m === row[0]) {
       best = row;
@@ -44,13 +64,13 @@ export function priceFor(
     if (m.startsWith(row[0]) && (!best || row[0].length > best[0].length)) best = row;
   }
   if (!best) return undefined;
-  const [cachedFactor, reasoningFactor] = PROVIDER_RATES[best[0].split("-")[0] as string] ?? [1, 1];
-  return { inPerMillion: best[1], outPerMillion: best[2], cachedFactor, reasoningFactor };
+  return { inPerMillion: best[1], outPerMillion: best[2], cachedFactor: best[3], reasoningFactor: 1 };
 }
 
 /**
  * Estimated cost in USD of one call; 0 for an unknown model. `cachedInputTokens` and
- * `reasoningTokens` are parts of the input and output totals, priced at the provider's rates.
+ * `reasoningTokens` are parts of the input and output totals, priced at the model's cache rate and
+ * as output.
  */
 export function estimateCostUsd(
   model: string,
@@ -64,7 +84,7 @@ export function estimateCostUsd(
   const cached = Math.min(Math.max(cachedInputTokens, 0), Math.max(inputTokens, 0));
   const reasoning = Math.min(Math.max(reasoningTokens, 0), Math.max(outputTokens, 0));
   let cost = ((inputTokens - cached) / 1e6) * p.inPerMillion + ((outputTokens - reasoning) / 1e6) * p.outPerMillion;
-  if (cached > 0) cost += (cached / 1e6) * p.inPerMillion * p.cachedFactor;
+  if (cached > 0) cost += (cached / 1e6) * (p.inPerMillion * p.cachedFactor); // as the server groups it
   if (reasoning > 0) cost += (reasoning / 1e6) * p.outPerMillion * p.reasoningFactor;
   return cost;
 }

@@ -109,6 +109,19 @@ test("the price table matches the protocol's test vectors", () => {
   assert.equal(estimateCostUsd("llama-3", 1000, 1000), 0);
 });
 
+test("the cached-input rate is each model's own, Gemini and Cohere included", () => {
+  assert.equal(priceFor("gemini-2.5-flash-001")?.cachedFactor, 0.1);
+  assert.equal(priceFor("gemini-2.0-flash")?.cachedFactor, 0.25);
+  assert.equal(priceFor("gpt-4.1-2025-04-14")?.cachedFactor, 0.25);
+  assert.equal(priceFor("command-a-03-2025")?.cachedFactor, 1);
+  assert.equal(priceFor("gpt-5.4"), undefined);
+  assert.ok(
+    Math.abs(estimateCostUsd("gemini-2.5-flash-001", 1e6, 1e6, 4e5, 3e5) - (0.6 * 0.3 + 0.4 * 0.03 + 2.5)) < 1e-12,
+  );
+  assert.ok(Math.abs(estimateCostUsd("command-a-03-2025", 1e6, 0, 5e5) - 2.5) < 1e-12);
+  assert.ok(Math.abs(estimateCostUsd("command-r7b", 2e6, 1e6) - (0.075 + 0.15)) < 1e-12);
+});
+
 test("SDK_VERSION is package.json's version", () => {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
   assert.equal(SDK_VERSION, pkg.version);
