@@ -182,7 +182,15 @@ void FrontLoop::Accept() {
     socklen_t len = sizeof(peer);
     const int fd =
         accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) return;  // EAGAIN, or out of descriptors until some close
+    if (fd < 0) {
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        // Out of descriptors or memory: the pending connection stays in the backlog, and the
+        // level-triggered listener would wake the loop again at once. It rests until the next
+        // sweep instead.
+        PauseAccept(true);
+      }
+      return;
+    }
     if (open_.load() >= options_.max_connections) {
       ::close(fd);
       continue;
@@ -214,7 +222,17 @@ void FrontLoop::Accept() {
   }
 }
 
+void FrontLoop::PauseAccept(bool pause) {
+  if (accept_paused_ == pause) return;
+  accept_paused_ = pause;
+  epoll_event ev{};
+  ev.events = pause ? 0u : static_cast<uint32_t>(EPOLLIN);
+  ev.data.fd = listen_fd_;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, listen_fd_, &ev);
+}
+
 void FrontLoop::Sweep(int64_t now) {
+  PauseAccept(false);
   std::vector<int> due;
   for (const auto& [fd, c] : conns_) {
     bool late = now >= c->deadline_ms;

@@ -95,6 +95,7 @@ class FrontLoop {
   // front.cc: the loop, accept, deadlines, connections coming back from workers.
   void Run();
   void Accept();
+  void PauseAccept(bool pause);
   void Sweep(int64_t now);
   void CollectReturns();
   void Return(std::unique_ptr<Conn> conn, Disposition d);
@@ -131,6 +132,7 @@ class FrontLoop {
   int epoll_fd_ = -1;
   int wake_fd_ = -1;
   int port_ = 0;
+  bool accept_paused_ = false;  // the loop thread's: out of descriptors until the next sweep
   std::thread thread_;
   std::atomic<bool> stopping_{false};
   std::unordered_map<int, std::unique_ptr<Conn>> conns_;  // the loop's own (loop thread only)
