@@ -108,44 +108,47 @@ constexpr int kMallocTrimIntervalS = 5;
 // HTTP worker threads: requests served at once. Idle keep-alive connections and requests still
 // arriving wait without a worker (see the slow-client limits below).
 constexpr size_t kDefaultHttpThreads = 64;
-// Connections the kernel completes before the accept thread takes them (httplib's default, 5,
-// made bursts of new connections wait for a 1 s SYN retransmit). Set through
-// CPPHTTPLIB_LISTEN_BACKLOG in CMakeLists.txt; the kernel caps it at net.core.somaxconn.
+// Connections the kernel completes before the front's loop accepts them: a small backlog makes
+// bursts of new connections wait for a 1 s SYN retransmit. The kernel caps it at
+// net.core.somaxconn.
 constexpr int kListenBacklog = 1024;
-// Accepted connections waiting for a worker; past it the connection gets an immediate 503.
+// Complete requests waiting for a worker; past it the front answers 503 + Retry-After at once.
 constexpr size_t kMaxPendingConnections = 1024;
-// --- slow clients (server/http/server.h) ---
-// A worker takes a connection only once its request head and the first bytes of its body have
-// arrived. Until then the connection waits in the waiting room, which holds at most this many
-// (each costs a descriptor and a few dozen bytes, no thread); past it new ones are closed.
-constexpr size_t kMaxWaitingConnections = 10000;
+// --- the HTTP front and slow clients (server/http/front.h) ---
+// A worker takes a request only once it is whole, head and body. Until then its connection is
+// read by the front's one event loop, which holds at most this many connections (each costs a
+// descriptor and its buffered bytes, no thread); past it new ones are closed at once.
+constexpr size_t kMaxConnections = 10000;
 // From its first byte, a request head (request line and headers) must arrive within this, or the
-// connection is answered 408 and closed. Generous for any real client, even on a slow link.
+// connection is answered 408 and closed. Generous for any real client, even on a slow link. A TLS
+// handshake has the same bound from the connection's accept.
 constexpr int kRequestHeadTimeoutSec = 10;
-// Largest request head; a larger one is answered 431 (httplib's own bound is 8 KiB per line).
+// Largest request head; a larger one is answered 431 (RFC 9112 leaves the bound to the server).
 constexpr size_t kMaxRequestHeadBytes = 16 * 1024;
-// Body bytes that must be waiting, besides the head, before a worker takes the request (or the
-// whole body when smaller). Far below the socket's receive buffer, so a client can always send it.
-constexpr size_t kRequestBodyGateBytes = 16 * 1024;
-// Once a worker has the request, the rest of the body must arrive within this (at the largest
-// body, 5 MiB, that asks for ~170 KiB/s); past it the request is answered 408.
+// Longest request target (path and query); a longer one is answered 414. Far above any route's.
+constexpr size_t kMaxRequestTargetBytes = 8 * 1024;
+// Header fields in one request head; more are answered 431. Real clients send a dozen or two.
+constexpr size_t kMaxHeaderFields = 100;
+// A body must arrive within this from the moment the front accepts it (at the largest body,
+// 5 MiB, that asks for ~170 KiB/s), or the request is answered 408 and the connection closed.
 constexpr int kRequestBodyTimeoutSec = 30;
-// How long a worker waits for the next request on its connection before parking it in the waiting
-// room (not at all while other connections wait for a worker). Clients that send back-to-back
-// requests keep their worker; idle ones cost none.
-constexpr int64_t kWorkerRequestWaitMs = 20;
-static_assert(kMaxRequestHeadBytes >= 8 * 1024, "httplib accepts 8 KiB request lines");
-// Requests served on one keep-alive connection before it is closed (httplib's default is 5, which
-// makes clients reconnect constantly).
+// After its first kBodyRateGraceSec, a body must have averaged this rate, or the request is
+// answered 408: a client that sends a few bytes a second is cut long before the total bound.
+constexpr int kBodyRateGraceSec = 5;
+constexpr uint64_t kMinBodyBytesPerSec = 4 * 1024;
+// Body bytes buffered by the front across every connection (bodies being read and requests
+// waiting for or held by a worker). Without it, kMaxConnections connections each sending a body
+// at the limit would take tens of GiB; a request whose body would pass it is answered 503.
+constexpr uint64_t kMaxBufferedBodyBytes = 512ull << 20;
+// Requests served on one keep-alive connection before it is closed.
 constexpr size_t kKeepAliveMaxRequests = 100000;
 // An idle keep-alive connection is closed after this.
 constexpr int kKeepAliveTimeoutSec = 5;
-// One read of a request body may wait this long (the body as a whole: kRequestBodyTimeoutSec).
-constexpr int kReadTimeoutSec = 5;
+// A response write that makes no progress for this long ends the connection.
 constexpr int kWriteTimeoutSec = 10;
 // After an error answered before its body was read (413, 503), the connection discards what the
 // client still sends for at most this long and this many bytes, so the client reads the response
-// instead of a reset (server/http/connection.h).
+// instead of a reset (server/http/front_conn.cc).
 constexpr int kLingerTimeoutMs = 2000;
 constexpr size_t kLingerMaxBytes = 64u << 20;
 // NDJSON downloads open at once (docs/operations.md#download-slots); more get 503. Each holds an

@@ -252,7 +252,7 @@ void ExportHandlers::Export(RequestContext& ctx) {
   auto signed_note = log_.FullCheckpoint(p->id, p->project_id, ctx.now_ms);
   std::string note = signed_note.ok() ? signed_note.value() : std::string();
   const int64_t now_ms = ctx.now_ms, project = p->id;
-  SendNdjsonStream(drain_, *ctx.res, std::move(slot), ExportFilename(p->project_id),
+  SendNdjsonStream(drain_, ctx, std::move(slot), ExportFilename(p->project_id),
                    [this, project, now_ms, note](const EmitLine& emit) {
                      // One read transaction for the whole export: every line comes from one
                      // snapshot, the project row included. (Admin-only: a slow reader holds that

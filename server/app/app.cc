@@ -21,7 +21,6 @@
 #include "server/audit/audit.h"
 #include "server/http/log.h"
 #include "server/http/router.h"
-#include "server/http/server.h"
 #include "server/limits.h"
 #include "storage/audit.h"
 #include "storage/halts.h"
@@ -46,13 +45,14 @@ std::vector<tlog::VerifierKey> WitnessKeysOf(const Config& config) {
   return keys;
 }
 
-// HTTPS when a certificate and key are configured (self-hosting without a TLS proxy), with TLS
-// 1.2 as the floor; plain HTTP otherwise.
-std::unique_ptr<httplib::Server> MakeHttpServer(const Config& config) {
-  if (config.tls_cert.empty()) return std::make_unique<GatedHttpServer>();
-  auto tls = std::make_unique<httplib::SSLServer>(config.tls_cert.c_str(), config.tls_key.c_str());
-  if (tls->is_valid()) SSL_CTX_set_min_proto_version(tls->ssl_context(), TLS1_2_VERSION);
-  return tls;
+// The host part of the dashboard URL ("" when none is configured): requests naming another
+// authority in an absolute-form target are answered 421.
+std::string DashboardHostOf(const Config& config) {
+  std::string host = config.dashboard_url;
+  const size_t scheme = host.find("://");
+  if (scheme == std::string::npos) return "";
+  host = host.substr(scheme + 3);
+  return host.substr(0, host.find('/'));
 }
 
 App::App(Config config, std::unique_ptr<Store> store)
@@ -68,8 +68,7 @@ App::App(Config config, std::unique_ptr<Store> store)
              static_cast<size_t>(config_.sse_max_per_project)),
       halt_service_(*store_, halts_),
       alerts_(config_.alert_webhook_url),
-      webhooks_(std::make_unique<WebhookService>(store_.get(), config_)),
-      http_(MakeHttpServer(config_)) {
+      webhooks_(std::make_unique<WebhookService>(store_.get(), config_)) {
   WireServices();
   handlers_ = MakeHandlers();
   routes_ = BuildRoutes(*handlers_);
@@ -167,78 +166,27 @@ std::unique_ptr<FeatureHandlers> App::MakeHandlers() {
 
 App::~App() { Shutdown(); }
 
-void App::RegisterWithHttp() {
-  httplib::Server& svr = *http_;
-  Pipeline* pipeline = pipeline_.get();
-  svr.set_pre_routing_handler([pipeline](const httplib::Request& req, httplib::Response& res) {
-    return pipeline->BeforeBody(req, res);
-  });
-  // Every method goes through Dispatch. Methods that carry bodies use content-reader handlers so
-  // the body is read by our code, under our limit, whatever the framing (httplib enforces its
-  // payload limit on Content-Length bodies only, not on chunked ones).
-  auto plain = [pipeline](const httplib::Request& req, httplib::Response& res) {
-    pipeline->Dispatch(req, res, nullptr);
-  };
-  auto with_body = [pipeline](const httplib::Request& req, httplib::Response& res,
-                              const httplib::ContentReader& reader) {
-    pipeline->Dispatch(req, res, &reader);
-  };
-  svr.Get(".*", plain);
-  svr.Options(".*", plain);
-  svr.Post(".*", with_body);
-  svr.Put(".*", with_body);
-  svr.Patch(".*", with_body);
-  svr.Delete(".*", with_body);
-  svr.Delete(".*", plain);  // DELETE without a body
-  httplib::Server::HandlerWithResponse on_error = [pipeline](const httplib::Request& req,
-                                                             httplib::Response& res) {
-    return pipeline->AnswerHttpError(req, res);
-  };
-  svr.set_error_handler(std::move(on_error));
-  svr.set_logger([pipeline](const httplib::Request& req, const httplib::Response& res) {
-    pipeline->AfterResponse(req, res);
-  });
-}
-
 Status App::Start() {
-  if (!http_->is_valid()) {
-    return Status::Unavailable("cannot load VIGIL_TLS_CERT / VIGIL_TLS_KEY");
-  }
   if (Status s = transparency_.LoadKey(NowMs()); !s.ok()) return s;
-  auto& svr = *http_;
-  const size_t threads = static_cast<size_t>(config_.http_threads);
-  svr.new_task_queue = [threads] { return NewWorkerPool(threads, limits::kMaxPendingConnections); };
-  // Nagle's algorithm delays small responses by up to 40 ms per request on keep-alive connections.
-  svr.set_tcp_nodelay(true);
-  svr.set_keep_alive_max_count(limits::kKeepAliveMaxRequests);
-  svr.set_keep_alive_timeout(limits::kKeepAliveTimeoutSec);
-  svr.set_read_timeout(limits::kReadTimeoutSec, 0);
-  svr.set_write_timeout(limits::kWriteTimeoutSec, 0);
-  svr.set_payload_max_length(static_cast<size_t>(config_.max_body_bytes));
-  httplib::Headers defaults = {{"X-Content-Type-Options", "nosniff"}};
+  FrontOptions options;
+  options.bind = config_.bind;
+  options.port = config_.port;
+  options.threads = static_cast<size_t>(config_.http_threads);
+  options.max_pending = limits::kMaxPendingConnections;
+  options.max_connections = limits::kMaxConnections;
+  options.max_body_bytes = static_cast<uint64_t>(config_.max_body_bytes);
+  options.body_budget_bytes = limits::kMaxBufferedBodyBytes;
+  options.tls_cert = config_.tls_cert;
+  options.tls_key = config_.tls_key;
+  options.default_headers = {{"X-Content-Type-Options", "nosniff"}};
   if (config_.hsts || !config_.tls_cert.empty()) {
-    defaults.emplace("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+    options.default_headers.emplace_back("Strict-Transport-Security",
+                                         "max-age=31536000; includeSubDomains");
   }
-  svr.set_default_headers(defaults);
-  RegisterWithHttp();
-  const int port = config_.port == 0
-                       ? svr.bind_to_any_port(config_.bind)
-                       : (svr.bind_to_port(config_.bind, config_.port) ? config_.port : -1);
-  if (port <= 0) {
-    return Status::Unavailable("cannot listen on " + config_.bind + ":" +
-                               std::to_string(config_.port));
-  }
-  port_ = port;
-  listen_thread_ = std::thread([this] {
-    http_->listen_after_bind();
-    listen_exited_ = true;
-  });
-  // httplib's stop() does nothing until the accept loop has marked itself running, so a signal
-  // that came between bind and that moment left Shutdown joining a loop nobody stopped (seen once
-  // under ASan: SIGTERM right after "listening"). Start returns only once stop() will work.
-  while (!http_->is_running() && !listen_exited_) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
+  options.host = DashboardHostOf(config_);
+  front_ = std::make_unique<HttpFront>(std::move(options), pipeline_.get());
+  if (Status s = front_->Start(); !s.ok()) return s;
+  port_ = front_->port();
   webhooks_->Start();
   sealer_->Start();
   retention_ =
@@ -260,8 +208,7 @@ void App::Shutdown() {
   while (pipeline_->in_flight() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  if (http_ && http_->is_running()) http_->stop();
-  if (listen_thread_.joinable()) listen_thread_.join();
+  if (front_) front_->Stop();
   if (retention_) retention_->Stop();
   abuse_->Stop();
   alerts_.Stop();

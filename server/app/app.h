@@ -3,8 +3,6 @@
 // from a test.
 #pragma once
 
-#include <httplib.h>
-
 #include <atomic>
 #include <memory>
 #include <string>
@@ -18,11 +16,11 @@
 #include "server/detection/detection.h"
 #include "server/halt/halt.h"
 #include "server/halt/service.h"
+#include "server/http/front.h"
 #include "server/http/metrics.h"
 #include "server/http/peer_watch.h"
 #include "server/http/pipeline.h"
 #include "server/http/request.h"
-#include "server/http/server.h"
 #include "server/ops/alerts.h"
 #include "server/ops/retention.h"
 #include "server/routes.h"
@@ -50,7 +48,6 @@ class App {
   const std::vector<Route>& routes() const { return routes_; }
 
  private:
-  void RegisterWithHttp();
   void WireServices();
   std::unique_ptr<FeatureHandlers> MakeHandlers();
 
@@ -74,9 +71,7 @@ class App {
   std::unique_ptr<FeatureHandlers> handlers_;
   std::vector<Route> routes_;
   std::unique_ptr<Pipeline> pipeline_;
-  std::unique_ptr<httplib::Server> http_;  // an SSLServer when VIGIL_TLS_CERT/KEY are set
-  std::thread listen_thread_;
-  std::atomic<bool> listen_exited_{false};
+  std::unique_ptr<HttpFront> front_;  // terminates TLS itself when VIGIL_TLS_CERT/KEY are set
   int port_ = 0;
   std::atomic<bool> stopped_{false};
 };

@@ -40,7 +40,7 @@ void AuditHandlers::Send(RequestContext& ctx, const AuditFilter& f) {
     }
     // Everything that matches, oldest first, in pages read by short transactions: a slow reader
     // never holds a snapshot (which would keep the WAL from being reset) for long.
-    return SendNdjsonStream(drain_, *ctx.res, std::move(slot), "", [this, f](const EmitLine& emit) {
+    return SendNdjsonStream(drain_, ctx, std::move(slot), "", [this, f](const EmitLine& emit) {
       AuditFilter page = f;
       page.limit = limits::kAuditStreamPage;
       for (;;) {

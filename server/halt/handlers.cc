@@ -8,10 +8,9 @@
 #include "server/codec/json_codec.h"
 #include "server/halt/halt.h"
 #include "server/halt/service.h"
-#include "server/http/connection.h"
+#include "server/http/front.h"
 #include "server/http/log.h"
 #include "server/http/peer_watch.h"
-#include "server/http/server.h"
 #include "server/limits.h"
 #include "storage/halts.h"
 #include "storage/store.h"
@@ -56,11 +55,7 @@ std::string HaltFrame(const std::string& reason) {
 
 // Asks `peers` to wake the stream as soon as its client closes the connection, so a departed
 // client frees its thread, descriptor and slot at once rather than at the next keepalive.
-void WatchClient(PeerWatch& peers, const httplib::Request& req,
-                 const std::shared_ptr<StreamState>& state) {
-  // Known on plain HTTP; with native TLS the socket is found from the connection's ports.
-  int fd = CurrentConnectionSocket();
-  if (fd < 0) fd = FindConnectionSocket(req.local_port, req.remote_port);
+void WatchClient(PeerWatch& peers, int fd, const std::shared_ptr<StreamState>& state) {
   std::weak_ptr<StreamState> weak = state;
   state->watch = peers.Watch(fd, [weak] {
     auto s = weak.lock();
@@ -75,14 +70,14 @@ void WatchClient(PeerWatch& peers, const httplib::Request& req,
 // Called by the connection's writer until the stream is done: the first call sends the subscribed
 // comment and a halt persisted before the stream opened, later ones wait for a halt, a shutdown or
 // the next keepalive.
-bool WriteNextFrame(StreamState& state, httplib::DataSink& sink) {
-  auto write = [&](const std::string& frame) { return sink.write(frame.data(), frame.size()); };
+bool WriteNextFrame(StreamState& state, ChunkSink& sink) {
+  auto write = [&](const std::string& frame) { return sink.Write(frame); };
   if (!state.sent_first) {
     state.sent_first = true;
     if (!write(": subscribed execution=" + state.execution_id + "\n\n")) return false;
     if (state.persisted) {
       write(HaltFrame(*state.persisted));
-      sink.done();
+      sink.Done();
     }
     return true;
   }
@@ -96,19 +91,19 @@ bool WriteNextFrame(StreamState& state, httplib::DataSink& sink) {
     const std::string frame = HaltFrame(*state.sub->reason);
     lock.unlock();
     write(frame);
-    sink.done();
+    sink.Done();
     return true;
   }
   if (state.sub->closed || std::chrono::steady_clock::now() >= state.deadline) {
     lock.unlock();
-    sink.done();  // shutdown or lifetime bound: no final frame
+    sink.Done();  // shutdown or lifetime bound: no final frame
     return true;
   }
   const bool recheck_only = state.sub->recheck;
   state.sub->recheck = false;
   lock.unlock();
   if (!StillAuthorized(state)) {
-    sink.done();  // the key was revoked or the project suspended or deleted: no final frame
+    sink.Done();  // the key was revoked or the project suspended or deleted: no final frame
     return true;
   }
   return recheck_only || write(": keepalive\n\n");
@@ -181,16 +176,15 @@ void HaltHandlers::Stream(RequestContext& ctx) {
   res.set_header("Cache-Control", "no-cache, no-transform");
   res.set_header("Connection", "keep-alive");
   res.set_header("X-Accel-Buffering", "no");
-  WatchClient(peers_, *ctx.req, state);
+  WatchClient(peers_, ctx.connection_fd, state);
   HaltRegistry* registry = &streams_;
   const int64_t project = ctx.auth.project;
-  res.set_chunked_content_provider(
-      "text/event-stream",
-      [state](size_t, httplib::DataSink& sink) { return WriteNextFrame(*state, sink); },
-      [registry, project, state](bool) {
-        state->watch.reset();  // runs before the connection is closed
-        registry->Unsubscribe(project, state->execution_id, state->sub);
-      });
+  ctx.stream.content_type = "text/event-stream";
+  ctx.stream.next = [state](ChunkSink& sink) { return WriteNextFrame(*state, sink); };
+  ctx.stream.on_end = [registry, project, state] {
+    state->watch.reset();  // runs before the connection is closed
+    registry->Unsubscribe(project, state->execution_id, state->sub);
+  };
 }
 
 }  // namespace vigil

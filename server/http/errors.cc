@@ -168,22 +168,20 @@ void SendError(httplib::Response& res, const Status& status) {
   SendErrorResponse(res, MapError(status));
 }
 
-Status StatusForHttpRefusal(int http_status) {
+Status StatusForHttpRefusal(int http_status, std::string message) {
   switch (http_status) {
-    case 400:
-      return Status::InvalidArgument("bad request");
-    case 404:
-      return Status::NotFound("not found");
+    case 408:
+      return Status::RequestTimeout(std::move(message));
     case 413:
-      return Status::TooLarge("request body too large");
+      return Status::TooLarge(std::move(message));
     case 414:
-      return Status::UriTooLong("request target too long");
-    case 415:
-      return Status::UnsupportedMedia("unsupported content encoding");
-    case 416:
-      return Status::RangeNotSatisfiable("range not satisfiable");
-    default:
-      return Status::Internal("http layer answered " + std::to_string(http_status));
+      return Status::UriTooLong(std::move(message));
+    case 431:
+      return Status::HeadersTooLarge(std::move(message));
+    case 503:
+      return Status::Overloaded(std::move(message));
+    default:  // 400, and 421, 501, 505, which keep their own number on a 400's envelope
+      return Status::InvalidArgument(std::move(message));
   }
 }
 

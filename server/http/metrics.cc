@@ -170,7 +170,8 @@ void Metrics::RenderGauges(std::string* out, const Gauges& g) {
       {"vigil_wal_bound_misses_total", "counter",
        "Forced checkpoints that could not reset the WAL.", g.wal_bound_misses},
       {"vigil_slow_requests_cut_total", "counter",
-       "Connections closed with 408: request head too slow.", g.slow_heads_cut},
+       "Connections closed with 408: a request head or body not received in time.",
+       g.slow_heads_cut},
       {"vigil_request_heads_too_large_total", "counter", "Connections closed with 431.",
        g.heads_too_large},
   };

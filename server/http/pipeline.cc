@@ -14,17 +14,15 @@
 #include "server/accounts/rate_limiter.h"
 #include "server/admin/abuse.h"
 #include "server/audit/audit.h"
-#include "server/http/connection.h"
 #include "server/http/log.h"
 #include "server/http/metrics.h"
-#include "server/http/server.h"
 #include "server/limits.h"
 #include "server/ops/alerts.h"
 
 namespace vigil {
 namespace {
 
-// Content-Length as a number; malformed values count as 0 (httplib then reads no body).
+// Content-Length as a number (the front has refused malformed ones).
 uint64_t ContentLength(const httplib::Request& req) {
   const std::string v = req.get_header_value("Content-Length");
   if (v.empty() || v.size() > 19 || v.find_first_not_of("0123456789") != std::string::npos) {
@@ -38,14 +36,8 @@ bool HasBody(const httplib::Request& req) {
          req.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos;
 }
 
-// Answers with `Connection: close`. `body_unread` = the request body is still on the wire, so the
-// close must linger (see LingeringClose).
-void ForceClose(RequestContext& ctx, bool body_unread) {
-  auto& mut = const_cast<httplib::Request&>(*ctx.req);  // httplib's own object; decides keep-alive
-  mut.headers.erase("Connection");
-  mut.headers.emplace("Connection", "close");
-  ctx.close_after = ctx.close_after || body_unread;
-}
+// Answers with `Connection: close` (the front closes the connection after the response).
+void ForceClose(RequestContext& ctx) { ctx.res->set_header("Connection", "close"); }
 
 // `*` in an allowed origin matches one run of [A-Za-z0-9-].
 bool OriginMatches(std::string_view pattern, std::string_view origin) {
@@ -92,27 +84,21 @@ std::string TooLargeMessage(int64_t max) {
 
 }  // namespace
 
-// The pipeline, in order. Before the body: answers that need only the head, so an oversized or
-// unwanted body is never read. After: the body is read under its limit, then routing and the
-// route's access checks; the handler runs when every step let the request through.
-const Pipeline::Step Pipeline::kBeforeBody[] = {
-    {"backlog_full", &Pipeline::RejectWhenBacklogFull},    // 503: no worker would take it
+// The pipeline, in order. Head steps need only the request head, so a request is refused by
+// size, auth, suspension or rate limit before its body is accepted (and before `100 Continue`);
+// the front reads the body after them; the handler runs when every step let it through.
+const Pipeline::Step Pipeline::kHeadSteps[] = {
+    {"draining", &Pipeline::RefuseWhileDraining},          // 503 shutting down
+    {"cors", &Pipeline::AddCors},                          // headers only, never refuses
+    {"preflight", &Pipeline::AnswerPreflight},             // 204 for OPTIONS, before auth
+    {"route", &Pipeline::MatchRouteStep},                  // 404 / 405 with Allow
     {"declared_size", &Pipeline::RefuseDeclaredOversize},  // 413 from Content-Length alone
-    {"unknown_method", &Pipeline::AnswerUnknownMethod},    // 404/405 for methods httplib lacks
-    {"empty_body_framing", &Pipeline::AssumeEmptyBody},    // no framing = no body
-};
-const Pipeline::Step Pipeline::kAfterBody[] = {
-    {"cors", &Pipeline::AddCors},                       // headers only, never refuses
-    {"read_body", &Pipeline::ReadBody},                 // 413 past the limit, 408 too slow
-    {"draining", &Pipeline::RefuseWhileDraining},       // 503 shutting down
-    {"preflight", &Pipeline::AnswerPreflight},          // 204 for OPTIONS, before auth
-    {"route", &Pipeline::MatchRouteStep},               // 404 / 405 with Allow
-    {"admin_token", &Pipeline::CheckAdminToken},        // admin and metrics routes: 401/503
-    {"api_key", &Pipeline::AuthenticateKey},            // API-key routes: 401
-    {"suspension", &Pipeline::RefuseSuspended},         // 403 for a suspended project
-    {"schema_version", &Pipeline::CheckSchemaVersion},  // 400 for a schema other than 1
-    {"rate_limit", &Pipeline::TakeRateLimit},           // 429 with X-RateLimit-*
-    {"content_type", &Pipeline::RequireJsonBody},       // 415 for a body that is not JSON
+    {"admin_token", &Pipeline::CheckAdminToken},           // admin and metrics routes: 401/503
+    {"api_key", &Pipeline::AuthenticateKey},               // API-key routes: 401
+    {"suspension", &Pipeline::RefuseSuspended},            // 403 for a suspended project
+    {"schema_version", &Pipeline::CheckSchemaVersion},     // 400 for a schema other than 1
+    {"rate_limit", &Pipeline::TakeRateLimit},              // 429 with X-RateLimit-*
+    {"content_type", &Pipeline::RequireJsonBody},          // 415 for a body that is not JSON
 };
 
 Pipeline::Pipeline(PipelineOptions options, PipelineServices services,
@@ -122,112 +108,59 @@ Pipeline::Pipeline(PipelineOptions options, PipelineServices services,
       routes_(routes),
       invoke_(std::move(invoke)) {}
 
-RequestContext& Pipeline::Begin(const httplib::Request& req, httplib::Response& res) {
-  auto ctx = std::make_unique<RequestContext>();
-  ctx->req = &req;
-  ctx->res = &res;
-  ctx->start = std::chrono::steady_clock::now();
-  ctx->request_id = RandomHex(8);
-  ctx->client_ip = ClientIp(req);
-  RequestContext& out = *ctx;
-  std::lock_guard<std::mutex> lock(requests_mu_);
-  auto [it, inserted] = requests_.try_emplace(&req, nullptr);
-  // A stale entry is a request whose response was never written (its client vanished mid-body).
-  if (!inserted) in_flight_.fetch_sub(1);
-  it->second = std::move(ctx);
+void Pipeline::Begin(RequestContext& ctx) {
+  ctx.start = std::chrono::steady_clock::now();
+  ctx.request_id = RandomHex(8);
+  ctx.client_ip = ClientIp(*ctx.req);
+  ctx.now_ms = NowMs();
   in_flight_.fetch_add(1);
-  return out;
-}
-
-RequestContext* Pipeline::Find(const httplib::Request& req) {
-  std::lock_guard<std::mutex> lock(requests_mu_);
-  auto it = requests_.find(&req);
-  return it == requests_.end() ? nullptr : it->second.get();
-}
-
-std::unique_ptr<RequestContext> Pipeline::Finish(const httplib::Request& req) {
-  std::lock_guard<std::mutex> lock(requests_mu_);
-  auto it = requests_.find(&req);
-  if (it == requests_.end()) return nullptr;
-  std::unique_ptr<RequestContext> ctx = std::move(it->second);
-  requests_.erase(it);
-  in_flight_.fetch_sub(1);
-  return ctx;
-}
-
-httplib::Server::HandlerResponse Pipeline::BeforeBody(const httplib::Request& req,
-                                                      httplib::Response& res) {
-  RequestContext& ctx = Begin(req, res);
-  res.set_header("X-Request-Id", ctx.request_id);
-  // Routed once, here: the route's error body then shapes the refusals below, and the route step
-  // after the body only answers 404/405 (or routes a request that did not pass through here).
-  RouteMatch match = MatchRoute(*routes_, req.method, PathOf(req));
+  ctx.res->set_header("X-Request-Id", ctx.request_id);
+  // Routed once, here: the route's error body then shapes every refusal that follows.
+  RouteMatch match = MatchRoute(*routes_, ctx.req->method, PathOf(*ctx.req));
   if (match.route != nullptr) {
     ctx.matched = match.route;
     ctx.error_body = match.route->error_body;
     ctx.params = std::move(match.params);
   }
-  for (const Step& step : kBeforeBody) {
-    if (!(this->*step.run)(ctx)) return httplib::Server::HandlerResponse::Handled;
-  }
-  // Dispatch reads the (bounded) body and runs the rest.
-  return httplib::Server::HandlerResponse::Unhandled;
+  LiftContentEncoding(ctx);
 }
 
-bool Pipeline::RejectWhenBacklogFull(RequestContext& ctx) {
-  if (!IsRejectWorker()) return true;
-  ForceClose(ctx, HasBody(*ctx.req));
-  ctx.res->set_header("Retry-After", "1");
-  SendError(ctx, Status::Overloaded("server busy, retry later"));
-  return false;
-}
-
-bool Pipeline::RefuseDeclaredOversize(RequestContext& ctx) {
-  // Refused from the headers alone: never buffered, whoever sends them.
-  if (ContentLength(*ctx.req) <= static_cast<uint64_t>(options_.max_body_bytes)) return true;
-  ForceClose(ctx, true);
-  SendError(ctx, Status::TooLarge(TooLargeMessage(options_.max_body_bytes)));
-  return false;
-}
-
-bool Pipeline::AnswerUnknownMethod(RequestContext& ctx) {
-  const std::string& m = ctx.req->method;
-  if (m == "GET" || m == "HEAD" || m == "POST" || m == "PUT" || m == "PATCH" || m == "DELETE" ||
-      m == "OPTIONS") {
-    return true;
-  }
-  // httplib has no handler table for other methods, so they are answered here.
-  if (HasBody(*ctx.req)) ForceClose(ctx, true);
-  AnswerNoRoute(ctx, MatchRoute(*routes_, m, PathOf(*ctx.req)));
-  return false;
-}
-
-bool Pipeline::AssumeEmptyBody(RequestContext& ctx) {
-  // HTTP/1.1: a request with neither Content-Length nor chunked framing has no body. httplib would
-  // otherwise wait for the client to close the connection.
-  if (!ctx.req->has_header("Content-Length") && !HasBody(*ctx.req)) {
-    const_cast<httplib::Request&>(*ctx.req).headers.emplace("Content-Length", "0");
+bool Pipeline::CheckHead(RequestContext& ctx) {
+  ctx.now_ms = NowMs();
+  for (const Step& step : kHeadSteps) {
+    if (!(this->*step.run)(ctx)) return false;
   }
   return true;
 }
 
-void Pipeline::Dispatch(const httplib::Request& req, httplib::Response& res,
-                        const httplib::ContentReader* reader) {
-  RequestContext* found = Find(req);
-  RequestContext& ctx = found ? *found : Begin(req, res);
-  ctx.body_reader = reader;
-  if (!reader) ctx.body = req.body;
+void Pipeline::Run(RequestContext& ctx) {
   ctx.now_ms = NowMs();
-  for (const Step& step : kAfterBody) {
-    if (!(this->*step.run)(ctx)) return;
+  if (ctx.actor == Actor::kKey) {
+    services_.abuse->OnLargeBody(ctx.auth.project, ctx.auth.project_id,
+                                 static_cast<int64_t>(ctx.body.size()), ctx.req->method,
+                                 AuditPath(ctx.req->target), ctx.now_ms);
   }
   try {
     invoke_(*ctx.matched, ctx);
   } catch (const std::exception& e) {
     log::Error("handler threw", {log::Str("request_id", ctx.request_id),
                                  log::Str("route", ctx.route), log::Str("what", e.what())});
+    ctx.stream = StreamBody();
     SendError(ctx, Status::Internal(e.what()));
   }
+  if (ctx.res->status == -1) ctx.res->status = 200;
+}
+
+void Pipeline::Refuse(RequestContext& ctx, const Status& status) {
+  ForceClose(ctx);
+  SendError(ctx, status);
+}
+
+bool Pipeline::RefuseDeclaredOversize(RequestContext& ctx) {
+  // Refused from the headers alone: never buffered, whoever sends them.
+  if (ContentLength(*ctx.req) <= static_cast<uint64_t>(options_.max_body_bytes)) return true;
+  Refuse(ctx, Status::TooLarge(TooLargeMessage(options_.max_body_bytes)));
+  return false;
 }
 
 bool Pipeline::AddCors(RequestContext& ctx) {
@@ -247,10 +180,9 @@ bool Pipeline::AddCors(RequestContext& ctx) {
   return true;
 }
 
-// httplib, built without zlib, refuses any compressed body with a bare 415 while reading it. The
-// encoding is moved from the request's headers to the context first, so the body is read as sent
-// and the route decides: OTLP decodes gzip itself (server/otlp/gzip.h), every other route refuses
-// an encoded body at the Content-Type step, as before. The request object is httplib's own
+// The body's encoding is moved from the request's headers to the context, so the body is kept as
+// sent and the route decides: OTLP decodes gzip itself (server/otlp/gzip.h), every other route
+// refuses an encoded body at the Content-Type step. The request object is the front's own
 // non-const instance, lent to the handler as const.
 void Pipeline::LiftContentEncoding(RequestContext& ctx) {
   auto& headers = const_cast<httplib::Request*>(ctx.req)->headers;
@@ -263,42 +195,9 @@ void Pipeline::LiftContentEncoding(RequestContext& ctx) {
   ctx.content_encoding = encoding == "identity" ? "" : encoding;
 }
 
-bool Pipeline::ReadBody(RequestContext& ctx) {
-  const httplib::ContentReader* reader = ctx.body_reader;
-  ctx.body_reader = nullptr;
-  if (!reader) return true;
-  LiftContentEncoding(ctx);
-  // Read the whole body, refusing (not buffering) past the limit.
-  const size_t max = static_cast<size_t>(options_.max_body_bytes);
-  // One allocation for the whole body when its length is declared (a larger one was refused
-  // before the body was read); it is only a hint, the limit below still holds.
-  const uint64_t declared = ContentLength(*ctx.req);
-  if (declared > 0) ctx.body.reserve(std::min<uint64_t>(declared, max));
-  bool too_large = false;
-  const bool read_ok = (*reader)([&](const char* data, size_t len) {
-    if (ctx.body.size() + len > max) {
-      too_large = true;
-      return false;
-    }
-    ctx.body.append(data, len);
-    return true;
-  });
-  if (read_ok) return true;
-  ForceClose(ctx, too_large);
-  if (too_large) {
-    SendError(ctx, Status::TooLarge(TooLargeMessage(options_.max_body_bytes)));
-  } else if (RequestDeadlinePassed()) {
-    SendError(ctx, Status::RequestTimeout("request body not received within " +
-                                          std::to_string(limits::kRequestBodyTimeoutSec) + " s"));
-  } else {
-    SendError(ctx, Status::InvalidArgument("invalid request body"));
-  }
-  return false;
-}
-
 bool Pipeline::RefuseWhileDraining(RequestContext& ctx) {
   if (!services_.drain->on()) return true;
-  ForceClose(ctx, false);
+  ForceClose(ctx);
   ctx.res->set_header("Retry-After", "5");
   SendError(ctx, Status::Overloaded("shutting down"));
   return false;
@@ -370,9 +269,6 @@ bool Pipeline::AuthenticateKey(RequestContext& ctx) {
   const std::string ip = AuditText(ctx.client_ip, limits::kMaxAuditIpBytes);
   services_.abuse->OnKeyUse(ctx.auth.project, ctx.auth.project_id, ctx.auth.key_id,
                             ctx.auth.key_prefix, ip, ctx.now_ms);
-  services_.abuse->OnLargeBody(ctx.auth.project, ctx.auth.project_id,
-                               static_cast<int64_t>(ctx.body.size()), ctx.req->method,
-                               AuditPath(ctx.req->target), ctx.now_ms);
   return true;
 }
 
@@ -418,7 +314,7 @@ bool Pipeline::RequireJsonBody(RequestContext& ctx) {
     SendError(ctx, Status::UnsupportedMedia("Content-Encoding is not supported on this route"));
     return false;
   }
-  if (ctx.body.empty()) return true;
+  if (!HasBody(*ctx.req)) return true;  // the front reads the body after this step
   std::string ct = ctx.req->get_header_value("Content-Type");
   ct = ct.substr(0, ct.find(';'));
   while (!ct.empty() && ct.back() == ' ') ct.pop_back();
@@ -449,29 +345,16 @@ std::string Pipeline::ClientIp(const httplib::Request& req) const {
   return ip.empty() ? req.remote_addr : ip;
 }
 
-httplib::Server::HandlerResponse Pipeline::AnswerHttpError(const httplib::Request& req,
-                                                           httplib::Response& res) {
-  if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-  RequestContext* found = Find(req);
-  RequestContext& ctx = found ? *found : Begin(req, res);
-  if (res.status == 413) ForceClose(ctx, true);
-  SendError(ctx, StatusForHttpRefusal(res.status));
-  return httplib::Server::HandlerResponse::Handled;
+void Pipeline::Finish(RequestContext& ctx) {
+  const int64_t us = std::chrono::duration_cast<std::chrono::microseconds>(
+                         std::chrono::steady_clock::now() - ctx.start)
+                         .count();
+  LogRequest(ctx, *ctx.res, us);
+  AuditRequest(ctx, *ctx.res);
+  in_flight_.fetch_sub(1);
 }
 
-void Pipeline::AfterResponse(const httplib::Request& req, const httplib::Response& res) {
-  std::unique_ptr<RequestContext> ctx = Finish(req);
-  if (!ctx) return;  // httplib answered before the pipeline saw the request
-  const int64_t us = std::chrono::duration_cast<std::chrono::microseconds>(
-                         std::chrono::steady_clock::now() - ctx->start)
-                         .count();
-  LogRequest(*ctx, res, us);
-  AuditRequest(*ctx, res);
-  if (ctx->close_after) {
-    const int fd = CurrentConnectionSocket();
-    LingeringClose(fd >= 0 ? fd : FindConnectionSocket(req.local_port, req.remote_port));
-  }
-}
+void Pipeline::Abandon(RequestContext&) { in_flight_.fetch_sub(1); }
 
 void Pipeline::LogRequest(const RequestContext& ctx, const httplib::Response& res,
                           int64_t duration_us) {

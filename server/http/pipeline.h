@@ -1,11 +1,12 @@
 // The request pipeline: the named steps every request passes through, in one list
-// (server/http/pipeline.cc, kBeforeBody and kAfterBody), before its route's handler runs, and the
-// request log, metrics and audit row after its response.
+// (server/http/pipeline.cc, kHeadSteps), before its route's handler runs, and the request log,
+// metrics and audit row after its response.
 //
-// httplib calls the pipeline three times per request on one worker thread: BeforeBody from its
-// pre-routing hook (only the head has been read), Dispatch from its handler (the body can be read
-// through `reader`), and AfterResponse from its logger (the response has been written). The
-// pipeline owns the request's RequestContext across the three calls.
+// The front (server/http/front.h) owns each request's RequestContext and calls the pipeline in
+// order: Begin once the head is parsed, CheckHead (which needs only the head, so the body is
+// size- and auth-checked before it is accepted), Run once the body is whole, Finish once the
+// response is written. Each call may come from a different thread (the front's loop or a worker),
+// never two at once for one request.
 #pragma once
 
 #include <httplib.h>
@@ -13,9 +14,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "server/accounts/rate_limiter.h"
@@ -63,17 +62,20 @@ class Pipeline {
   Pipeline(PipelineOptions options, PipelineServices services, const std::vector<Route>* routes,
            Invoke invoke);
 
-  // httplib's pre-routing hook: Handled when a step answered from the head alone.
-  httplib::Server::HandlerResponse BeforeBody(const httplib::Request& req, httplib::Response& res);
-  // httplib's handler for every method: reads the body, routes, runs the steps and the handler.
-  void Dispatch(const httplib::Request& req, httplib::Response& res,
-                const httplib::ContentReader* reader);
-  // httplib's error handler: its own refusals (malformed request line, chunked body over the
-  // limit, bad Range) get the JSON envelope too. Unhandled when a response body is already set.
-  httplib::Server::HandlerResponse AnswerHttpError(const httplib::Request& req,
-                                                   httplib::Response& res);
-  // httplib's logger: the request log, metrics, the audit row, the lingering close.
-  void AfterResponse(const httplib::Request& req, const httplib::Response& res);
+  // Starts a request whose head was parsed (ctx.req and ctx.res set): its id, client address,
+  // route. It counts as in flight until Finish.
+  void Begin(RequestContext& ctx);
+  // The head steps: true when the request may go on (its body is read next); false when a step
+  // has answered it.
+  bool CheckHead(RequestContext& ctx);
+  // The body is in ctx.body: runs the route's handler.
+  void Run(RequestContext& ctx);
+  // Answers `status` and asks for the connection to close (a refusal of the connection itself).
+  void Refuse(RequestContext& ctx, const Status& status);
+  // The response was written (or the client went): the request log, metrics, the audit row.
+  void Finish(RequestContext& ctx);
+  // The client went before the request was whole: it is no longer in flight, and not logged.
+  void Abandon(RequestContext& ctx);
 
   // Requests whose response has not been written yet.
   int in_flight() const { return in_flight_.load(); }
@@ -88,15 +90,10 @@ class Pipeline {
 
  private:
   // The named steps, in order (defined in pipeline.cc).
-  static const Step kBeforeBody[];
-  static const Step kAfterBody[];
-  bool RejectWhenBacklogFull(RequestContext& ctx);
+  static const Step kHeadSteps[];
   bool RefuseDeclaredOversize(RequestContext& ctx);
-  bool AnswerUnknownMethod(RequestContext& ctx);
-  bool AssumeEmptyBody(RequestContext& ctx);
   bool AddCors(RequestContext& ctx);
   void LiftContentEncoding(RequestContext& ctx);
-  bool ReadBody(RequestContext& ctx);
   bool RefuseWhileDraining(RequestContext& ctx);
   bool AnswerPreflight(RequestContext& ctx);
   bool MatchRouteStep(RequestContext& ctx);
@@ -107,10 +104,6 @@ class Pipeline {
   bool TakeRateLimit(RequestContext& ctx);
   bool RequireJsonBody(RequestContext& ctx);
 
-  // The request's context, created by BeforeBody, removed by AfterResponse.
-  RequestContext& Begin(const httplib::Request& req, httplib::Response& res);
-  RequestContext* Find(const httplib::Request& req);
-  std::unique_ptr<RequestContext> Finish(const httplib::Request& req);
   void LogRequest(const RequestContext& ctx, const httplib::Response& res, int64_t duration_us);
   void AuditRequest(const RequestContext& ctx, const httplib::Response& res);
 
@@ -121,11 +114,6 @@ class Pipeline {
   std::atomic<int> in_flight_{0};
   // Admin and metrics authentication attempts per client IP (failures use it up).
   AttemptThrottle admin_attempts_{limits::kAdminAuthFailureBurst, limits::kAdminAuthFailuresPerSec};
-  // Keyed by httplib's request object, which lives from the pre-routing hook to the logger. A
-  // request whose logger never ran (its client vanished mid-body) is replaced when the worker's
-  // next request reuses the object, so the map holds at most one entry per worker.
-  std::mutex requests_mu_;
-  std::unordered_map<const httplib::Request*, std::unique_ptr<RequestContext>> requests_;
 };
 
 }  // namespace vigil

@@ -14,6 +14,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "domain/account.h"
@@ -31,6 +32,27 @@ struct ErrorResponse;
 // rewrites `response`'s body and Content-Type, keeping its status code and headers.
 using ErrorBody = void (*)(const Status& status, const httplib::Request& req,
                            ErrorResponse* response);
+
+// Where a streamed response body goes (server/http/response_writer.h writes it as chunks).
+class ChunkSink {
+ public:
+  virtual ~ChunkSink() = default;
+  // Sends `data` as one chunk; false once the client has gone (the producer should stop).
+  virtual bool Write(std::string_view data) = 0;
+  // Ends the body cleanly (the final chunk). Without it, a producer that stops leaves the body
+  // cut short, which the client sees as a truncated transfer.
+  virtual void Done() = 0;
+  virtual bool done() const = 0;
+};
+
+// A response body produced after the handler returns, on the thread that writes the response.
+struct StreamBody {
+  std::string content_type;
+  // Called again and again until it calls sink.Done() or returns false (the body ends early).
+  std::function<bool(ChunkSink& sink)> next;
+  // Runs once when the stream ends, however it ended (releases what the stream holds).
+  std::function<void()> on_end;
+};
 
 struct RequestContext {
   const httplib::Request* req = nullptr;
@@ -59,13 +81,15 @@ struct RequestContext {
   // The server-side detail of that error (SQLite's text, a bug's message) for the request's log
   // line only; empty for a client's own mistakes, whose message the response already carries.
   std::string error_text;
-  bool close_after = false;        // the body was not read: linger when closing the connection
+  // The connection's socket (-1 when none, as in tests): a halt stream watches it for the
+  // client's close.
+  int connection_fd = -1;
+  // Set by a handler whose response is produced after it returns (downloads, halt streams).
+  StreamBody stream;
   const Route* matched = nullptr;  // the route, once routing found one
   // The route's error body, set from the request's path before the body is read, so the
   // pipeline's own refusals (size, load, auth, rate limit) speak the route's format too.
   ErrorBody error_body = nullptr;
-  // The body still on the wire; only while the pipeline reads it (then null).
-  const httplib::ContentReader* body_reader = nullptr;
 
   // Query parameter or "" when absent.
   std::string Query(const char* name) const;
@@ -99,11 +123,12 @@ bool LogsErrorText(Code code);
 // records its code on the context (the request log and the alert sink tell shed load from failures
 // by it), and for the server's own failures its message (the log line carries it).
 void SendError(RequestContext& ctx, const Status& status);
-// For the few answers given before a request has a context (httplib's own refusals).
+// For the few answers given before a request has a context (the front's refusals of a head).
 void SendError(httplib::Response& res, const Status& status);
-// The error a refusal by the HTTP layer itself (a malformed request line, a bad Range, ...) with
-// this status code stands for.
-Status StatusForHttpRefusal(int http_status);
+// The error a refusal by the HTTP front itself (framing, deadlines, sizes, load) with this status
+// code stands for. Codes without a Code of their own (421, 501, 505) map to InvalidArgument; the
+// front then keeps their number on the envelope.
+Status StatusForHttpRefusal(int http_status, std::string message);
 
 // Answers one request whose route matched and whose pipeline steps all passed.
 using RouteHandler = std::function<void(RequestContext& ctx)>;

@@ -52,44 +52,45 @@ std::shared_ptr<void> AcquireAdminStreamSlot() {
   return SlotHandle([](DownloadSlots& held) { --held.admin; });
 }
 
-void SendNdjsonStream(const DrainSignal& drain, httplib::Response& res, std::shared_ptr<void> slot,
+void SendNdjsonStream(const DrainSignal& drain, RequestContext& ctx, std::shared_ptr<void> slot,
                       const std::string& filename,
                       std::function<Status(const EmitLine& emit)> produce) {
+  httplib::Response& res = *ctx.res;
   if (!filename.empty()) {
     res.set_header("Content-Disposition", "attachment; filename=\"" + filename + "\"");
   }
   res.set_header("Cache-Control", "no-store");
   res.status = 200;
-  res.set_chunked_content_provider(
-      "application/x-ndjson", [&drain, slot = std::move(slot), produce = std::move(produce)](
-                                  size_t, httplib::DataSink& sink) {
-        std::string buf;
-        bool client_ok = true;
-        const EmitLine emit = [&](std::string_view line) {
-          if (!client_ok) return false;
-          buf.append(line);
-          buf.push_back('\n');
-          if (buf.size() >= limits::kStreamChunkBytes) {
-            // A draining server stops streams so shutdown is not held up by a slow reader.
-            client_ok = !drain.on() && sink.write(buf.data(), buf.size());
-            buf.clear();
-          }
-          return client_ok;
-        };
-        Status s;
-        try {
-          s = produce(emit);
-        } catch (const std::exception& e) {
-          s = Status::Internal(e.what());
-        }
-        if (!s.ok()) {
-          log::Warn("stream ended early", {log::Str("error", s.message())});
-          return false;  // no final chunk: the client sees the body cut short
-        }
-        if (client_ok && !buf.empty()) client_ok = sink.write(buf.data(), buf.size());
-        if (client_ok) sink.done();
-        return client_ok;
-      });
+  ctx.stream.content_type = "application/x-ndjson";
+  ctx.stream.next = [&drain, slot = std::move(slot),
+                     produce = std::move(produce)](ChunkSink& sink) {
+    std::string buf;
+    bool client_ok = true;
+    const EmitLine emit = [&](std::string_view line) {
+      if (!client_ok) return false;
+      buf.append(line);
+      buf.push_back('\n');
+      if (buf.size() >= limits::kStreamChunkBytes) {
+        // A draining server stops streams so shutdown is not held up by a slow reader.
+        client_ok = !drain.on() && sink.Write(buf);
+        buf.clear();
+      }
+      return client_ok;
+    };
+    Status s;
+    try {
+      s = produce(emit);
+    } catch (const std::exception& e) {
+      s = Status::Internal(e.what());
+    }
+    if (!s.ok()) {
+      log::Warn("stream ended early", {log::Str("error", s.message())});
+      return false;  // no final chunk: the client sees the body cut short
+    }
+    if (client_ok && !buf.empty()) client_ok = sink.Write(buf);
+    if (client_ok) sink.Done();
+    return client_ok;
+  };
 }
 
 }  // namespace vigil

@@ -31,7 +31,7 @@ std::shared_ptr<void> AcquireAdminStreamSlot();
 // consistent snapshot, or short ones per page. A producer error ends the body without its final
 // chunk, so the client sees a truncated transfer rather than a clean end.
 // The stream stops once `drain` is set (shutdown).
-void SendNdjsonStream(const DrainSignal& drain, httplib::Response& res, std::shared_ptr<void> slot,
+void SendNdjsonStream(const DrainSignal& drain, RequestContext& ctx, std::shared_ptr<void> slot,
                       const std::string& filename,
                       std::function<Status(const EmitLine& emit)> produce);
 

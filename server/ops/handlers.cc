@@ -6,9 +6,9 @@
 #include "domain/time_util.h"
 #include "server/admin/abuse.h"
 #include "server/halt/halt.h"
+#include "server/http/front.h"
 #include "server/http/log.h"
 #include "server/http/metrics.h"
-#include "server/http/server.h"
 #include "server/limits.h"
 #include "storage/database.h"
 #include "storage/store.h"
@@ -78,7 +78,7 @@ void OpsHandlers::Scrape(RequestContext& ctx) {
   g.audit_dropped = store_.AuditDropped();
   g.abuse_signals = abuse_.signals();
   const ConnectionCounters cut = GetConnectionCounters();
-  g.slow_heads_cut = cut.heads_timed_out;
+  g.slow_heads_cut = cut.requests_timed_out;
   g.heads_too_large = cut.heads_too_large;
   auto outbox = store_.ReadValue([](ReadTxn& txn) { return storage::CountOutbox(txn); });
   if (!outbox.ok()) return SendError(ctx, outbox.status());

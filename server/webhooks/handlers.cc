@@ -9,7 +9,7 @@
 #include "domain/time_util.h"
 #include "server/audit/audit.h"
 #include "server/codec/resources.h"
-#include "server/http/server.h"
+#include "server/http/front.h"
 #include "server/limits.h"
 #include "server/webhooks/address.h"
 #include "server/webhooks/webhooks.h"

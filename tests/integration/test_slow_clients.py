@@ -150,3 +150,42 @@ def test_slow_connections_are_cut_and_never_starve_a_normal_client(make_server):
     assert max(by_kind["head dribble"]["after"]) < HEAD_TIMEOUT_S + 10
     assert min(by_kind["idle"]["after"]) >= IDLE_TIMEOUT_S - 1
     assert max(by_kind["large body dribble"]["after"]) < BODY_TIMEOUT_S + 10
+
+
+def read_head(sock):
+    """The status line and headers of one response (the body is not read)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def test_a_body_is_accepted_only_after_its_head_passed_size_and_auth(make_server):
+    # Issue 20 (1): a request whose body has not arrived is size- and auth-checked from its head,
+    # answered at once when refused, and `100 Continue` comes only after those checks.
+    s = make_server(env={"VIGIL_HTTP_THREADS": "2"})
+    body = b'[{"event_id":"e-1","execution_id":"x-1","event_type":"x"}]'
+    cases = [  # (Authorization, Content-Length, Expect, what the head alone gets)
+        (b"Bearer vigil_sk_wrong", 1000000, False, b"HTTP/1.1 401"),
+        (b"Bearer vigil_sk_wrong", len(body), True, b"HTTP/1.1 401"),
+        (b"Bearer " + DEV_KEY.encode(), 1 << 40, True, b"HTTP/1.1 413"),
+        (b"Bearer " + DEV_KEY.encode(), len(body), True, b"HTTP/1.1 100 Continue"),
+    ]
+    for auth, length, expect, want in cases:
+        c = socket.create_connection(("127.0.0.1", s.port), timeout=5)
+        c.sendall(b"POST /events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  b"Authorization: " + auth + b"\r\nContent-Length: " + str(length).encode() +
+                  (b"\r\nExpect: 100-continue" if expect else b"") + b"\r\n\r\n")
+        begin = time.time()
+        head = read_head(c)
+        assert head.startswith(want), (want, head)
+        assert time.time() - begin < 2  # answered from the head, not after a deadline
+        if want.endswith(b"Continue"):
+            c.sendall(body)
+            assert read_head(c).startswith(b"HTTP/1.1 200")
+        else:
+            assert b"Connection: close" in head
+        c.close()

@@ -174,6 +174,7 @@ class HandlerFixture : public TempStore {
     ctx.key_id = r.actor == Actor::kAdmin ? "admin" : r.auth.key_id;
     run(ctx);
     last_audit_project = ctx.audit_project;
+    if (ctx.stream.next) last_stream = std::move(ctx.stream);
     return ctx.error;
   }
 
@@ -212,6 +213,7 @@ class HandlerFixture : public TempStore {
   std::string hash_a;                  // ... and as storage and the key cache know it
   int64_t now_ms = 1'780'000'000'000;  // 2026-05-28
   int64_t last_audit_project = 0;      // ctx.audit_project after the last call
+  StreamBody last_stream;              // the last streamed answer's ctx.stream
 
  private:
   AuthRecord StoreKey(int64_t project, const std::string& project_id) {

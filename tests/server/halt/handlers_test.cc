@@ -64,17 +64,26 @@ struct Frame {
   bool ok = false;
 };
 
-Frame NextFrame(httplib::Response& res) {
-  Frame out;
-  httplib::DataSink sink;
-  sink.write = [&](const char* data, size_t n) {
-    out.text.append(data, n);
+// Collects what a stream writes, as the front's chunk writer would send it.
+class FrameSink : public ChunkSink {
+ public:
+  explicit FrameSink(Frame* out) : out_(out) {}
+  bool Write(std::string_view data) override {
+    out_->text.append(data);
     return true;
-  };
-  sink.done = [&] { out.done = true; };
-  sink.is_writable = [] { return true; };
-  REQUIRE(res.content_provider_);
-  out.ok = res.content_provider_(0, 0, sink);
+  }
+  void Done() override { out_->done = true; }
+  bool done() const override { return out_->done; }
+
+ private:
+  Frame* out_;
+};
+
+Frame NextFrame(StreamBody& stream) {
+  Frame out;
+  FrameSink sink(&out);
+  REQUIRE(stream.next);
+  out.ok = stream.next(sink);
   return out;
 }
 
@@ -180,14 +189,14 @@ TEST_CASE_FIXTURE(HaltTest, "the halt stream says it subscribed, then sends a ha
   CHECK(res.status == 200);
   CHECK(res.get_header_value("Cache-Control") == "no-cache, no-transform");
   CHECK(streams.open() == 1);
-  Frame first = NextFrame(res);
+  Frame first = NextFrame(last_stream);
   CHECK(first.ok);
   CHECK(first.text == ": subscribed execution=run\n\n");
   CHECK_FALSE(first.done);
 
   Reply halted = Halt("run", R"({"reason":"stop \"now\""})");
   CHECK(halted.Int("/notified") == 1);
-  Frame frame = NextFrame(res);
+  Frame frame = NextFrame(last_stream);
   CHECK(frame.text == "event: halt\ndata: {\"reason\":\"stop \\\"now\\\"\"}\n\n");
   CHECK(frame.done);
 }
@@ -198,7 +207,7 @@ TEST_CASE_FIXTURE(HaltTest, "a halt persisted before the stream opens is sent at
   httplib::Response res;
   Invoke(KeyRequest("GET", "/executions/run/halt-stream").Param("run"), res,
          [&](RequestContext& ctx) { handlers.Stream(ctx); });
-  Frame first = NextFrame(res);
+  Frame first = NextFrame(last_stream);
   CHECK(first.text ==
         ": subscribed execution=run\n\nevent: halt\ndata: {\"reason\":\"earlier\"}\n\n");
   CHECK(first.done);
@@ -232,7 +241,7 @@ void OpenStream(HaltTest& t, HaltHandlers& h, httplib::Response& res) {
   t.Start(t.a, "run");
   const HandlerRequest open = t.KeyRequest("GET", "/executions/run/halt-stream").Param("run");
   REQUIRE(t.Invoke(open, res, [&](RequestContext& ctx) { h.Stream(ctx); }) == Code::kOk);
-  REQUIRE(NextFrame(res).text == ": subscribed execution=run\n\n");
+  REQUIRE(NextFrame(t.last_stream).text == ": subscribed execution=run\n\n");
 }
 
 }  // namespace
@@ -241,13 +250,13 @@ TEST_CASE_FIXTURE(HaltTest, "a halt stream ends at once when its key is revoked"
   httplib::Response res;
   OpenStream(*this, handlers, res);
   auth.cache().EvictKey("another-key");  // a change elsewhere wakes the stream: its key still holds
-  Frame still = NextFrame(res);
+  Frame still = NextFrame(last_stream);
   CHECK(still.ok);
   CHECK_FALSE(still.done);
   CHECK(still.text.empty());
   REQUIRE(Write([&](WriteTxn& txn) { return storage::DeleteKey(txn, a, key_a.key_id); }));
   auth.cache().EvictKey(key_a.key_id);  // what revocation does; it wakes the stream
-  Frame after = NextFrame(res);
+  Frame after = NextFrame(last_stream);
   CHECK(after.done);
   CHECK(after.text.empty());
 }
@@ -258,7 +267,7 @@ TEST_CASE_FIXTURE(HaltTest, "a halt stream ends at once when its project is susp
   REQUIRE(
       Write([&](WriteTxn& txn) { return storage::SetSuspended(txn, a, true, "abuse", 2); }).ok());
   auth.cache().EvictProject(a);
-  Frame after = NextFrame(res);
+  Frame after = NextFrame(last_stream);
   CHECK(after.done);
   CHECK(after.text.empty());
 }
@@ -267,7 +276,7 @@ TEST_CASE_FIXTURE(HaltTest, "a halt stream's keepalive checks its key again") {
   HaltHandlers quick(service, streams, *store, peers, auth, std::chrono::seconds(0));
   httplib::Response res;
   OpenStream(*this, quick, res);
-  Frame alive = NextFrame(res);
+  Frame alive = NextFrame(last_stream);
   CHECK(alive.text == ": keepalive\n\n");  // the key authenticates: the stream goes on
   CHECK_FALSE(alive.done);
 }
@@ -280,7 +289,7 @@ TEST_CASE_FIXTURE(HaltTest,
   httplib::Response res;
   OpenStream(*this, quick, res);
   REQUIRE(Write([&](WriteTxn& txn) { return storage::DeleteProject(txn, a); }).ok());
-  Frame gone = NextFrame(res);
+  Frame gone = NextFrame(last_stream);
   CHECK(gone.done);
   CHECK(gone.text.empty());
 }

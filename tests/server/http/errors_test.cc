@@ -53,3 +53,12 @@ TEST_CASE("/health names a damaged file as corrupt and any other fault as not wr
   CHECK(HealthReason(Status::StorageFull("database or disk is full")) ==
         "database is not writable: database or disk is full");
 }
+
+TEST_CASE("The front's own refusals are answered in the JSON envelope with their status") {
+  for (int code : {400, 408, 413, 414, 431, 503}) {
+    const ErrorResponse e = MapError(StatusForHttpRefusal(code, "why"));
+    CHECK(e.http_status == code);
+    CHECK(e.body == R"({"ok":false,"error":"why"})");
+  }
+  CHECK(MapError(StatusForHttpRefusal(505, "version")).http_status == 400);
+}
