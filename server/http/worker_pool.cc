@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 
+#include <algorithm>
 #include <thread>
 
 namespace vigil {
@@ -22,7 +23,12 @@ bool WorkerPool::TrySubmit(std::function<void()> job) {
   std::lock_guard<std::mutex> lock(mu_);
   if (stop_ || jobs_.size() >= max_pending_) return false;
   jobs_.push_back(std::move(job));
-  cv_.notify_one();
+  if (!idle_.empty()) {
+    Idle* last = idle_.back();
+    idle_.pop_back();
+    last->woken = true;
+    last->cv.notify_one();
+  }
   return true;
 }
 
@@ -31,10 +37,16 @@ size_t WorkerPool::backlog() const {
   return jobs_.size();
 }
 
+size_t WorkerPool::idle() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return idle_.size();
+}
+
 void WorkerPool::Stop() {
   std::unique_lock<std::mutex> lock(mu_);
   stop_ = true;
-  cv_.notify_all();
+  for (Idle* idle : idle_) idle->cv.notify_one();
+  idle_.clear();
   exited_cv_.wait(lock, [this] { return live_threads_ == 0; });
 }
 
@@ -52,15 +64,27 @@ void WorkerPool::StartThread() {
   std::thread([this] { Work(); }).detach();
 }
 
+bool WorkerPool::AwaitJob(std::unique_lock<std::mutex>& lock, Idle& me) {
+  while (!stop_ && jobs_.empty()) {
+    me.woken = false;
+    idle_.push_back(&me);
+    me.cv.wait(lock, [&] { return me.woken || stop_; });
+    // Woken by Stop() (which empties idle_) or by a job another worker may have taken already.
+    const auto it = std::find(idle_.begin(), idle_.end(), &me);
+    if (it != idle_.end()) idle_.erase(it);
+  }
+  return !jobs_.empty();
+}
+
 void WorkerPool::Work() {
   pthread_setname_np(pthread_self(), "vigil-http");
   t_pool = this;
+  Idle me;
   for (;;) {
     std::function<void()> job;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] { return stop_ || !jobs_.empty(); });
-      if (jobs_.empty()) break;
+      if (!AwaitJob(lock, me)) break;
       job = std::move(jobs_.front());
       jobs_.pop_front();
     }
