@@ -240,7 +240,7 @@ Status App::Start() {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   webhooks_->Start();
-  sealer_->Start();
+  if (!config_.dev_no_sealer) sealer_->Start();
   retention_ =
       std::make_unique<RetentionWorker>(store_.get(), config_.retention_days,
                                         config_.audit_retention_days, config_.retention_interval_s);
