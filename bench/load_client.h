@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -188,9 +189,10 @@ inline long RssKiB(pid_t pid) {
   return -1;
 }
 
-// CPU seconds (user + system) used so far by process `pid`.
-inline double CpuSeconds(pid_t pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+// CPU seconds (user + system) used so far by the process or thread whose /proc stat file is
+// `stat_path`.
+inline double CpuSecondsOf(const std::string& stat_path) {
+  std::ifstream f(stat_path);
   std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   const size_t close = stat.rfind(')');  // the command name may contain spaces
   if (close == std::string::npos) return 0;
@@ -205,6 +207,24 @@ inline double CpuSeconds(pid_t pid) {
     }
   }
   return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// CPU seconds (user + system) used so far by process `pid`.
+inline double CpuSeconds(pid_t pid) {
+  return CpuSecondsOf("/proc/" + std::to_string(pid) + "/stat");
+}
+
+// CPU seconds used so far by the threads of process `pid` named `name` (pthread_setname_np).
+inline double ThreadCpuSeconds(pid_t pid, const std::string& name) {
+  const std::string task = "/proc/" + std::to_string(pid) + "/task";
+  double total = 0;
+  std::error_code ec;
+  for (const auto& t : std::filesystem::directory_iterator(task, ec)) {
+    std::ifstream comm(t.path() / "comm");
+    std::string line;
+    if (std::getline(comm, line) && line == name) total += CpuSecondsOf(t.path() / "stat");
+  }
+  return total;
 }
 
 inline double Percentile(std::vector<double>& v, double p) {

@@ -3,7 +3,8 @@
 // POST /executions, one POST /events batch of --events events, PATCH `completed`, over --clients
 // keep-alive connections. The figure is the server's CPU time (user + system, from /proc) per
 // execution, from just before the load until every execution is sealed and the server is idle
-// again, so the sealer's work after the last request counts too.
+// again, so the sealer's work after the last request counts too. Beside it, the CPU time of the
+// sealer thread alone (named vigil-sealer; 0 for builds that do not name it).
 //
 // Arms, run alternately in each round (rotating which goes first) on fresh databases:
 //   off   --vigil with VIGIL_DEV_NO_SEALER=1: the sealer does not run (the queue still fills)
@@ -63,6 +64,7 @@ struct Arm {
 
 struct Run {
   double cpu_ms_per_execution = 0;
+  double sealer_ms_per_execution = 0;  // of that, the sealer thread's (vigil-sealer)
   double load_s = 0;
   long failures = 0;
   long sealed = -1;  // the log's size at the end; -1 when the sealer was off
@@ -144,6 +146,7 @@ Run RunArm(const Options& o, const Arm& arm, const std::string& dir) {
   }
   AwaitIdle(pid);  // start-up work (the first audit check, key generation) is not counted
   const double cpu0 = CpuSeconds(pid);
+  const double sealer0 = vigil::bench::ThreadCpuSeconds(pid, "vigil-sealer");
   const auto t0 = Clock::now();
   out.failures = DriveExecutions(o, port, vigil::RandomHex(4));
   out.load_s = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -156,6 +159,8 @@ Run RunArm(const Options& o, const Arm& arm, const std::string& dir) {
   }
   AwaitIdle(pid);
   out.cpu_ms_per_execution = (CpuSeconds(pid) - cpu0) * 1e3 / static_cast<double>(o.executions);
+  out.sealer_ms_per_execution = (vigil::bench::ThreadCpuSeconds(pid, "vigil-sealer") - sealer0) *
+                                1e3 / static_cast<double>(o.executions);
   kill(pid, SIGTERM);
   waitpid(pid, nullptr, 0);
   return out;
@@ -214,25 +219,30 @@ int main(int argc, char** argv) {
               o.events, o.clients);
   std::printf("CPU calibration before: %.1f M keys sorted/s on one core\n",
               vigil::bench::CpuCalibration());
-  std::map<std::string, std::vector<double>> cpu;
+  std::map<std::string, std::vector<double>> cpu, sealer;
   long failures = 0;
   bool unsealed = false;
   for (int round = 1; round <= o.rounds; ++round) {
     for (size_t k = 0; k < arms.size(); ++k) {
       const Arm& arm = arms[(k + static_cast<size_t>(round - 1)) % arms.size()];
       const Run r = RunArm(o, arm, dir + "/" + arm.name);
-      std::printf("round %d %-8s  %.3f ms/execution  (load %.1f s, sealed %ld, failures %ld)\n",
-                  round, arm.name.c_str(), r.cpu_ms_per_execution, r.load_s, r.sealed, r.failures);
+      std::printf(
+          "round %d %-8s  %.3f ms/execution, sealer thread %.3f  (load %.1f s, sealed %ld, "
+          "failures %ld)\n",
+          round, arm.name.c_str(), r.cpu_ms_per_execution, r.sealer_ms_per_execution, r.load_s,
+          r.sealed, r.failures);
       std::fflush(stdout);
       cpu[arm.name].push_back(r.cpu_ms_per_execution);
+      sealer[arm.name].push_back(r.sealer_ms_per_execution);
       failures += r.failures;
       unsealed = unsealed || (arm.sealer && r.sealed != o.executions);
     }
   }
   for (const Arm& arm : arms) {
     const auto& v = cpu[arm.name];
-    std::printf("%-8s  median %.3f ms/execution, range %.3f-%.3f\n", arm.name.c_str(), Median(v),
-                *std::min_element(v.begin(), v.end()), *std::max_element(v.begin(), v.end()));
+    std::printf("%-8s  median %.3f ms/execution, range %.3f-%.3f; sealer thread median %.3f\n",
+                arm.name.c_str(), Median(v), *std::min_element(v.begin(), v.end()),
+                *std::max_element(v.begin(), v.end()), Median(sealer[arm.name]));
   }
   const double off = Median(cpu["off"]);
   std::printf("sealing cost (on / off median): %+.1f %%\n", (Median(cpu["on"]) / off - 1) * 100);
