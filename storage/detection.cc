@@ -127,7 +127,8 @@ Result<std::vector<StoredFinding>> LoadFindings(Txn& txn, int64_t project, int64
   // (project, group_id) as well, it walked every finding of the project.
   return SelectAll(txn.conn(),
                    "SELECT " VIGIL_FINDING_COLUMNS
-                   " FROM findings f WHERE +f.project = ? AND f.execution = ? ORDER BY f.priority",
+                   " FROM findings f WHERE +f.project = ? AND f.execution = ?"
+                   " ORDER BY f.priority, f.detector",
                    ReadFinding, project, row);
 }
 

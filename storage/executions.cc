@@ -126,7 +126,7 @@ Result<std::optional<ExecutionDetail>> GetExecution(Txn& txn, int64_t project,
     d.findings = AllRows(Prepared(txn.conn(),
                                   "SELECT " VIGIL_FINDING_COLUMNS
                                   " FROM findings f WHERE +f.project = ? AND f.execution = ?"
-                                  " ORDER BY f.priority",
+                                  " ORDER BY f.priority, f.detector",
                                   project, row->id),
                          ReadFinding);
     d.exception_payload = LatestExceptionPayload(txn.conn(), project, row->id);
