@@ -70,8 +70,9 @@ void AppendCanonical(simdjson::dom::element el, std::string* out) {
     }
     case element_type::OBJECT: {
       std::vector<std::pair<std::string_view, simdjson::dom::element>> members;
-      for (simdjson::dom::key_value_pair kv : el.get_object())
+      for (simdjson::dom::key_value_pair kv : el.get_object()) {
         members.emplace_back(kv.key, kv.value);
+      }
       std::stable_sort(members.begin(), members.end(), [](const auto& a, const auto& b) {
         return tlog::Utf16Less(a.first, b.first);
       });

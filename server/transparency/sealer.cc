@@ -143,6 +143,7 @@ Status Sealer::PolicyDigest(int64_t project, std::map<int64_t, std::string>* dig
 
 Status Sealer::Prepare(ReadTxn& txn, const storage::PendingSeal& p,
                        const std::string& policy_sha256, Prepared* prep) {
+  *prep = Prepared();
   prep->pending = p;
   prep->gone = p.project_id.empty();
   if (prep->gone) return Status::Ok();
