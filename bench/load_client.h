@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -214,17 +215,18 @@ inline double CpuSeconds(pid_t pid) {
   return CpuSecondsOf("/proc/" + std::to_string(pid) + "/stat");
 }
 
-// CPU seconds used so far by the threads of process `pid` named `name` (pthread_setname_np).
-inline double ThreadCpuSeconds(pid_t pid, const std::string& name) {
+// CPU seconds used so far by the threads of process `pid`, summed by thread name
+// (pthread_setname_np; unnamed threads carry the process's name).
+inline std::map<std::string, double> ThreadCpuByName(pid_t pid) {
   const std::string task = "/proc/" + std::to_string(pid) + "/task";
-  double total = 0;
+  std::map<std::string, double> out;
   std::error_code ec;
   for (const auto& t : std::filesystem::directory_iterator(task, ec)) {
     std::ifstream comm(t.path() / "comm");
-    std::string line;
-    if (std::getline(comm, line) && line == name) total += CpuSecondsOf(t.path() / "stat");
+    std::string name;
+    if (std::getline(comm, name)) out[name] += CpuSecondsOf(t.path() / "stat");
   }
-  return total;
+  return out;
 }
 
 inline double Percentile(std::vector<double>& v, double p) {

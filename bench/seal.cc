@@ -64,7 +64,8 @@ struct Arm {
 
 struct Run {
   double cpu_ms_per_execution = 0;
-  double sealer_ms_per_execution = 0;  // of that, the sealer thread's (vigil-sealer)
+  double sealer_ms_per_execution = 0;       // of that, the sealer thread's (vigil-sealer)
+  std::map<std::string, double> thread_ms;  // of that, by thread name
   double load_s = 0;
   long failures = 0;
   long sealed = -1;  // the log's size at the end; -1 when the sealer was off
@@ -146,7 +147,7 @@ Run RunArm(const Options& o, const Arm& arm, const std::string& dir) {
   }
   AwaitIdle(pid);  // start-up work (the first audit check, key generation) is not counted
   const double cpu0 = CpuSeconds(pid);
-  const double sealer0 = vigil::bench::ThreadCpuSeconds(pid, "vigil-sealer");
+  const std::map<std::string, double> threads0 = vigil::bench::ThreadCpuByName(pid);
   const auto t0 = Clock::now();
   out.failures = DriveExecutions(o, port, vigil::RandomHex(4));
   out.load_s = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -159,8 +160,13 @@ Run RunArm(const Options& o, const Arm& arm, const std::string& dir) {
   }
   AwaitIdle(pid);
   out.cpu_ms_per_execution = (CpuSeconds(pid) - cpu0) * 1e3 / static_cast<double>(o.executions);
-  out.sealer_ms_per_execution = (vigil::bench::ThreadCpuSeconds(pid, "vigil-sealer") - sealer0) *
-                                1e3 / static_cast<double>(o.executions);
+  for (const auto& [name, seconds] : vigil::bench::ThreadCpuByName(pid)) {
+    const auto before = threads0.find(name);
+    const double ms = (seconds - (before == threads0.end() ? 0 : before->second)) * 1e3 /
+                      static_cast<double>(o.executions);
+    out.thread_ms[name] = ms;
+  }
+  out.sealer_ms_per_execution = out.thread_ms["vigil-sealer"];
   kill(pid, SIGTERM);
   waitpid(pid, nullptr, 0);
   return out;
@@ -205,6 +211,24 @@ double Median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
+// The median CPU time per execution of each thread name in each arm: where a difference between
+// the arms is spent.
+void PrintThreads(
+    const std::vector<Arm>& arms,
+    const std::map<std::string, std::map<std::string, std::vector<double>>>& by_thread) {
+  std::printf("median ms/execution by thread:%*s", 4, "");
+  for (const Arm& arm : arms) std::printf(" %9s", arm.name.c_str());
+  std::printf("\n");
+  for (const auto& [name, arms_ms] : by_thread) {
+    std::printf("  %-32s", name.c_str());
+    for (const Arm& arm : arms) {
+      const auto it = arms_ms.find(arm.name);
+      std::printf(" %9.3f", it == arms_ms.end() ? 0.0 : Median(it->second));
+    }
+    std::printf("\n");
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -220,6 +244,7 @@ int main(int argc, char** argv) {
   std::printf("CPU calibration before: %.1f M keys sorted/s on one core\n",
               vigil::bench::CpuCalibration());
   std::map<std::string, std::vector<double>> cpu, sealer;
+  std::map<std::string, std::map<std::string, std::vector<double>>> by_thread;  // name, arm
   long failures = 0;
   bool unsealed = false;
   for (int round = 1; round <= o.rounds; ++round) {
@@ -234,6 +259,7 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
       cpu[arm.name].push_back(r.cpu_ms_per_execution);
       sealer[arm.name].push_back(r.sealer_ms_per_execution);
+      for (const auto& [name, ms] : r.thread_ms) by_thread[name][arm.name].push_back(ms);
       failures += r.failures;
       unsealed = unsealed || (arm.sealer && r.sealed != o.executions);
     }
@@ -244,6 +270,7 @@ int main(int argc, char** argv) {
                 arm.name.c_str(), Median(v), *std::min_element(v.begin(), v.end()),
                 *std::max_element(v.begin(), v.end()), Median(sealer[arm.name]));
   }
+  PrintThreads(arms, by_thread);
   const double off = Median(cpu["off"]);
   std::printf("sealing cost (on / off median): %+.1f %%\n", (Median(cpu["on"]) / off - 1) * 100);
   if (!o.baseline.empty()) {
