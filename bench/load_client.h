@@ -15,8 +15,10 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -188,9 +190,10 @@ inline long RssKiB(pid_t pid) {
   return -1;
 }
 
-// CPU seconds (user + system) used so far by process `pid`.
-inline double CpuSeconds(pid_t pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+// CPU seconds (user + system) used so far by the process or thread whose /proc stat file is
+// `stat_path`.
+inline double CpuSecondsOf(const std::string& stat_path) {
+  std::ifstream f(stat_path);
   std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   const size_t close = stat.rfind(')');  // the command name may contain spaces
   if (close == std::string::npos) return 0;
@@ -205,6 +208,25 @@ inline double CpuSeconds(pid_t pid) {
     }
   }
   return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// CPU seconds (user + system) used so far by process `pid`.
+inline double CpuSeconds(pid_t pid) {
+  return CpuSecondsOf("/proc/" + std::to_string(pid) + "/stat");
+}
+
+// CPU seconds used so far by the threads of process `pid`, summed by thread name
+// (pthread_setname_np; unnamed threads carry the process's name).
+inline std::map<std::string, double> ThreadCpuByName(pid_t pid) {
+  const std::string task = "/proc/" + std::to_string(pid) + "/task";
+  std::map<std::string, double> out;
+  std::error_code ec;
+  for (const auto& t : std::filesystem::directory_iterator(task, ec)) {
+    std::ifstream comm(t.path() / "comm");
+    std::string name;
+    if (std::getline(comm, name)) out[name] += CpuSecondsOf(t.path() / "stat");
+  }
+  return out;
 }
 
 inline double Percentile(std::vector<double>& v, double p) {

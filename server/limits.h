@@ -320,6 +320,10 @@ static_assert(kWebhookSenders >= 1, "at least one sender");
 // Queued terminal executions the sealer takes per round: one write job appends them together, so
 // a burst of completions costs a few group commits, not one each.
 constexpr int64_t kSealBatch = 256;
+// A round's entries are built on shared read snapshots, a new one after this many events read: one
+// snapshot per execution cost more than the reading itself, and a snapshot held for long keeps the
+// WAL checkpoint from catching up.
+constexpr int64_t kSealSnapshotEvents = 20000;
 // The sealer looks at the queue at least this often (it is also woken after each final pass).
 constexpr int64_t kSealPollMs = 1000;
 // After a wake-up the sealer waits this long so that executions ending together are appended in

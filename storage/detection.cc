@@ -123,9 +123,12 @@ Result<std::vector<std::string>> HistoryMessages(Txn& txn, int64_t project, int6
 }
 
 Result<std::vector<StoredFinding>> LoadFindings(Txn& txn, int64_t project, int64_t row) {
+  // `+f.project` keeps the planner on the primary key (execution, detector): offered the index on
+  // (project, group_id) as well, it walked every finding of the project.
   return SelectAll(txn.conn(),
                    "SELECT " VIGIL_FINDING_COLUMNS
-                   " FROM findings f WHERE f.project = ? AND f.execution = ? ORDER BY f.priority",
+                   " FROM findings f WHERE +f.project = ? AND f.execution = ?"
+                   " ORDER BY f.priority, f.detector",
                    ReadFinding, project, row);
 }
 

@@ -122,10 +122,11 @@ Result<std::optional<ExecutionDetail>> GetExecution(Txn& txn, int64_t project,
     d.internal_id = row->id;
     d.events_total = row->event_count;
     d.events = LoadEventsOf(txn.conn(), project, row->id, execution_id, max_events);
+    // `+f.project`: by the primary key, not every finding of the project (LoadFindings).
     d.findings = AllRows(Prepared(txn.conn(),
                                   "SELECT " VIGIL_FINDING_COLUMNS
-                                  " FROM findings f WHERE f.project = ? AND f.execution = ?"
-                                  " ORDER BY f.priority",
+                                  " FROM findings f WHERE +f.project = ? AND f.execution = ?"
+                                  " ORDER BY f.priority, f.detector",
                                   project, row->id),
                          ReadFinding);
     d.exception_payload = LatestExceptionPayload(txn.conn(), project, row->id);

@@ -77,17 +77,22 @@ Result<std::vector<int64_t>> ListTransparencyProjects(Txn& txn) {
 Result<uint64_t> AppendTransparencyEntry(WriteTxn& txn, int64_t project, const std::string& origin,
                                          const SealRecord& seal, int64_t now_ms) {
   Connection* conn = txn.conn();
-  Status s = Execute(conn,
-                     "INSERT OR IGNORE INTO transparency_logs (project, origin, size, created_at)"
-                     " VALUES (?, ?, 0, ?)",
-                     project, origin, now_ms);
-  if (!s.ok()) return s;
   auto log = GetTransparencyLog(txn, project);
   if (!log.ok()) return log.status();
-  auto sealed = FindSeal(txn, project, seal.execution_id);
+  if (!log.value()) {
+    Status s = Execute(conn,
+                       "INSERT INTO transparency_logs (project, origin, size, created_at)"
+                       " VALUES (?, ?, 0, ?)",
+                       project, origin, now_ms);
+    if (!s.ok()) return s;
+  }
+  // Answered from the (project, execution_id) index alone, without reading the entry.
+  auto sealed =
+      SelectOne(conn, "SELECT 1 FROM transparency_entries WHERE project = ? AND execution_id = ?",
+                IntAt0, project, seal.execution_id);
   if (!sealed.ok()) return sealed.status();
   if (sealed.value()) return Status::Conflict("execution is sealed already");
-  const uint64_t index = log.value()->size;
+  const uint64_t index = log.value() ? log.value()->size : 0;
   auto nodes = tlog::CompletedNodes(index, tlog::LeafHash(seal.entry), TreeNodes(txn, project));
   if (!nodes.ok()) return nodes.status();
   return Guarded([&]() -> uint64_t {

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 
 namespace vigil::tlog {
 namespace {
@@ -36,9 +35,16 @@ std::u16string Utf16Units(std::string_view s) {
   return out;
 }
 
-void WriteJsonString(std::string_view s, std::string* out) {
+}  // namespace
+
+void AppendJsonString(std::string_view s, std::string* out) {
   out->push_back('"');
-  for (char c : s) {
+  size_t plain = 0;  // start of the run of bytes written as they are
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out->append(s.data() + plain, i - plain);
+    plain = i + 1;
     switch (c) {
       case '"':
         *out += "\\\"";
@@ -61,20 +67,27 @@ void WriteJsonString(std::string_view s, std::string* out) {
       case '\t':
         *out += "\\t";
         break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-          *out += buf;
-        } else {
-          out->push_back(c);
-        }
+      default: {
+        static const char kHex[] = "0123456789abcdef";
+        const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xf]};
+        out->append(esc, sizeof esc);
+      }
     }
   }
+  out->append(s.data() + plain, s.size() - plain);
   out->push_back('"');
 }
 
-}  // namespace
+void AppendJsonNumber(double d, std::string* out) {
+  // Integers below 2^53 are exact and ECMAScript writes their digits (0 also for -0).
+  if (std::fabs(d) < 9007199254740992.0 && d == std::trunc(d)) {
+    char buf[24];
+    auto res = std::to_chars(buf, buf + sizeof buf, static_cast<int64_t>(d));
+    out->append(buf, static_cast<size_t>(res.ptr - buf));
+    return;
+  }
+  *out += std::isfinite(d) ? EcmaNumber(d) : "null";
+}
 
 bool Utf16Less(std::string_view a, std::string_view b) {
   // ASCII names (the usual case) compare the same way as bytes.
@@ -177,10 +190,10 @@ void JsonValue::Write(std::string* out) const {
       *out += bool_ ? "true" : "false";
       return;
     case Kind::kNumber:
-      *out += std::isfinite(number_) ? EcmaNumber(number_) : "null";
+      AppendJsonNumber(number_, out);
       return;
     case Kind::kString:
-      WriteJsonString(string_, out);
+      AppendJsonString(string_, out);
       return;
     case Kind::kArray:
       out->push_back('[');
@@ -200,7 +213,7 @@ void JsonValue::Write(std::string* out) const {
   out->push_back('{');
   for (size_t i = 0; i < sorted.size(); ++i) {
     if (i > 0) out->push_back(',');
-    WriteJsonString(sorted[i]->first, out);
+    AppendJsonString(sorted[i]->first, out);
     out->push_back(':');
     sorted[i]->second.Write(out);
   }

@@ -48,6 +48,10 @@ class JsonValue {
 
 // The ECMAScript Number::toString form of a finite double (RFC 8785 §3.2.2.3).
 std::string EcmaNumber(double d);
+// Append the RFC 8785 forms of a string (REQUIRES: valid UTF-8) and of a number (null when not
+// finite) to `out`: what JsonValue::Canonical writes for them, for writers that build no tree.
+void AppendJsonString(std::string_view s, std::string* out);
+void AppendJsonNumber(double d, std::string* out);
 // Whether name `a` sorts before `b` by UTF-16 code units (RFC 8785 §3.2.3).
 bool Utf16Less(std::string_view a, std::string_view b);
 

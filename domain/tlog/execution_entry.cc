@@ -1,8 +1,9 @@
 #include "domain/tlog/execution_entry.h"
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 
-#include <memory>
+#include <cstdlib>
 
 #include "domain/hash.h"
 #include "domain/tlog/canonical_json.h"
@@ -44,21 +45,39 @@ std::string EntryBytes(const ExecutionEntry& e) {
 }
 
 std::string TranscriptSha256(const std::vector<std::string>& canonical_events) {
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  TranscriptHasher hasher;
+  for (const std::string& ev : canonical_events) hasher.Add(ev);
+  return hasher.Hex();
+}
+
+TranscriptHasher::TranscriptHasher() : ctx_(EVP_MD_CTX_new()) {
+  // Fetched once: OpenSSL 3 looks an implicitly named algorithm up on every init (domain/hash.cc).
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  streaming_ = md != nullptr && ctx_ != nullptr && EVP_DigestInit_ex2(ctx_, md, nullptr) == 1;
+  if (!streaming_) ERR_clear_error();
+}
+
+TranscriptHasher::~TranscriptHasher() { EVP_MD_CTX_free(ctx_); }
+
+void TranscriptHasher::Add(std::string_view canonical_event) {
+  if (!streaming_) {
+    // Without a context the transcript is hashed in one piece at the end: the same digest.
+    whole_.append(canonical_event).push_back('\n');
+    return;
+  }
+  // A context that accepted its init does not fail on more bytes; should it, half a transcript
+  // has been hashed and no digest is right: stop rather than seal a wrong one.
+  if (EVP_DigestUpdate(ctx_, canonical_event.data(), canonical_event.size()) != 1 ||
+      EVP_DigestUpdate(ctx_, "\n", 1) != 1) {
+    std::abort();
+  }
+}
+
+std::string TranscriptHasher::Hex() {
+  if (!streaming_) return Sha256Hex(whole_);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  bool ok = ctx && EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) == 1;
-  for (const std::string& ev : canonical_events) {
-    ok = ok && EVP_DigestUpdate(ctx.get(), ev.data(), ev.size()) == 1 &&
-         EVP_DigestUpdate(ctx.get(), "\n", 1) == 1;
-  }
-  ok = ok && EVP_DigestFinal_ex(ctx.get(), digest, &len) == 1 && len == 32;
-  if (!ok) {
-    // Hashing in one piece gives the same digest; it only costs a copy of the transcript.
-    std::string joined;
-    for (const std::string& ev : canonical_events) joined += ev + "\n";
-    return Sha256Hex(joined);
-  }
+  if (EVP_DigestFinal_ex(ctx_, digest, &len) != 1 || len != 32) std::abort();
   return HexEncode(std::string_view(reinterpret_cast<const char*>(digest), len));
 }
 

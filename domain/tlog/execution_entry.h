@@ -4,7 +4,10 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
+
+typedef struct evp_md_ctx_st EVP_MD_CTX;
 
 namespace vigil::tlog {
 
@@ -43,5 +46,22 @@ std::string EntryBytes(const ExecutionEntry& e);
 // SHA-256 hex over a transcript: each event's canonical bytes followed by a newline, in order.
 // `canonical_events` are the events' RFC 8785 forms (docs/transparency.md#transcript).
 std::string TranscriptSha256(const std::vector<std::string>& canonical_events);
+
+// TranscriptSha256 one event at a time, so that no transcript is held whole. Not thread-safe.
+class TranscriptHasher {
+ public:
+  TranscriptHasher();
+  ~TranscriptHasher();
+  TranscriptHasher(const TranscriptHasher&) = delete;
+  TranscriptHasher& operator=(const TranscriptHasher&) = delete;
+
+  void Add(std::string_view canonical_event);
+  std::string Hex();  // call once, after the last Add
+
+ private:
+  EVP_MD_CTX* ctx_;
+  bool streaming_ = false;
+  std::string whole_;  // the transcript itself, when no hashing context could be set up
+};
 
 }  // namespace vigil::tlog

@@ -188,7 +188,7 @@ Status App::Start() {
   if (Status s = front_->Start(); !s.ok()) return s;
   port_ = front_->port();
   webhooks_->Start();
-  sealer_->Start();
+  if (!config_.dev_no_sealer) sealer_->Start();
   retention_ =
       std::make_unique<RetentionWorker>(store_.get(), config_.retention_days,
                                         config_.audit_retention_days, config_.retention_interval_s);

@@ -190,6 +190,10 @@ const std::vector<Setting>& Settings() {
       Text("VIGIL_LOG_LEVEL", "debug | info | warn | error", &C::log_level, LogLevel),
       Flag("VIGIL_DEV", "1 = bootstrap project proj-dev and key key-dev", &C::dev),
       Text("VIGIL_DEV_KEY", "raw dev key", &C::dev_key, DevKey),
+      Flag(
+          "VIGIL_DEV_NO_SEALER",
+          "1 = with VIGIL_DEV, do not seal (benchmarks; executions stay queued for the next start)",
+          &C::dev_no_sealer),
       Text("VIGIL_KEY_PREFIX", "prefix of minted keys, 1-32 of [A-Za-z0-9_-]", &C::key_prefix,
            KeyPrefix),
       Text("VIGIL_CORS_ORIGINS",
@@ -383,6 +387,10 @@ Result<Config> ParseConfig(const std::vector<std::string>& args,
     return Status::InvalidArgument(std::string("invalid value for ") + short_env + ": at least " +
                                    std::to_string(limits::kMinAdminTokenBytes) +
                                    " characters (e.g. openssl rand -hex 32)");
+  }
+  // Not sealing is for measuring what sealing costs; outside dev mode it is refused.
+  if (c.dev_no_sealer && !c.dev) {
+    return Status::InvalidArgument("invalid value for VIGIL_DEV_NO_SEALER: only with VIGIL_DEV=1");
   }
   if (c.tls_cert.empty() != c.tls_key.empty()) {
     return Status::InvalidArgument(

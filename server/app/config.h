@@ -20,6 +20,9 @@ struct Config {
   std::string log_level = "info";
   bool dev = false;
   std::string dev_key = "vigil_sk_dev_local_only";
+  // Benchmarks only, and only with `dev`: the sealer does not run. Terminal executions stay queued
+  // (the queue is filled in SQL) and a start without it seals them (docs/transparency.md#sealing).
+  bool dev_no_sealer = false;
   std::string key_prefix = "vigil_sk_";
   std::string cors_origins;
   std::string trusted_proxy_header;

@@ -31,21 +31,29 @@ std::string DifferingFields(const std::string& sealed, const std::string& now) {
   return out.empty() ? "entry" : out;
 }
 
-// The string field `name` of a sealed entry ("" when absent).
-std::string EntryField(const std::string& entry, const char* name) {
-  simdjson::dom::parser parser;
+// The fields of a sealed entry the recomputation needs ("" when absent).
+struct SealedFields {
+  std::string project_id;
+  std::string policy_sha256;
+};
+
+SealedFields SealedFieldsOf(const std::string& entry) {
+  // One parser per thread, reused: a check reads every entry of every log.
+  thread_local simdjson::dom::parser parser;
+  SealedFields out;
   simdjson::dom::element doc;
+  if (parser.parse(entry).get(doc) != simdjson::SUCCESS) return out;
   std::string_view v;
-  if (parser.parse(entry).get(doc) != simdjson::SUCCESS || doc[name].get(v) != simdjson::SUCCESS) {
-    return "";
-  }
-  return std::string(v);
+  if (doc["project_id"].get(v) == simdjson::SUCCESS) out.project_id = std::string(v);
+  if (doc["policy_sha256"].get(v) == simdjson::SUCCESS) out.policy_sha256 = std::string(v);
+  return out;
 }
 
 // Compares one sealed entry with what the database holds now.
 Status AuditSeal(ReadTxn& txn, int64_t project, const storage::SealRecord& seal,
                  SealAuditReport* report) {
-  const std::string project_id = EntryField(seal.entry, "project_id");
+  const SealedFields sealed = SealedFieldsOf(seal.entry);
+  const std::string& project_id = sealed.project_id;
   const std::string where =
       project_id + "/" + seal.execution_id + " (index " + std::to_string(seal.index) + "): ";
   auto leaf = storage::LoadTreeNode(txn, project, 0, seal.index);
@@ -63,7 +71,7 @@ Status AuditSeal(ReadTxn& txn, int64_t project, const storage::SealRecord& seal,
   if (!findings.ok()) return findings.status();
   const std::string now = tlog::EntryBytes(
       BuildExecutionEntry(project_id, in.value()->execution, in.value()->events, seal.last_event,
-                          findings.value(), EntryField(seal.entry, "policy_sha256")));
+                          findings.value(), sealed.policy_sha256));
   if (now != seal.entry) {
     report->changed.push_back(where + "changed after sealing: " + DifferingFields(seal.entry, now));
   }

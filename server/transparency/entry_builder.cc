@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <set>
+#include <string_view>
+#include <utility>
 
 #include "detectors/unicode.h"
 #include "domain/hash.h"
@@ -44,35 +46,121 @@ tlog::JsonValue FromElement(simdjson::dom::element el) {
   return tlog::JsonValue();
 }
 
-// CanonicalValueOf, also reading the top-level string field "model" into `model` when present.
-tlog::JsonValue CanonicalPayload(std::string_view json, std::string* model) {
+// One parser per thread, its buffers reused from payload to payload.
+simdjson::dom::parser& EntryParser() {
   thread_local simdjson::dom::parser parser;
+  return parser;
+}
+
+// Appends the RFC 8785 form of `el` to `out`: what FromElement(el).Canonical() gives, without
+// building the tree. Members of the same name keep the last one's value, as JsonValue::Set does.
+void AppendCanonical(simdjson::dom::element el, std::string* out) {
+  using simdjson::dom::element_type;
+  switch (el.type()) {
+    case element_type::ARRAY: {
+      out->push_back('[');
+      bool first = true;
+      for (simdjson::dom::element child : el.get_array()) {
+        if (!first) out->push_back(',');
+        first = false;
+        AppendCanonical(child, out);
+      }
+      out->push_back(']');
+      return;
+    }
+    case element_type::OBJECT: {
+      std::vector<std::pair<std::string_view, simdjson::dom::element>> members;
+      for (simdjson::dom::key_value_pair kv : el.get_object()) {
+        members.emplace_back(kv.key, kv.value);
+      }
+      std::stable_sort(members.begin(), members.end(), [](const auto& a, const auto& b) {
+        return tlog::Utf16Less(a.first, b.first);
+      });
+      out->push_back('{');
+      bool first = true;
+      for (size_t i = 0; i < members.size(); ++i) {
+        if (i + 1 < members.size() && members[i + 1].first == members[i].first) continue;
+        if (!first) out->push_back(',');
+        first = false;
+        tlog::AppendJsonString(members[i].first, out);
+        out->push_back(':');
+        AppendCanonical(members[i].second, out);
+      }
+      out->push_back('}');
+      return;
+    }
+    case element_type::INT64:
+      return tlog::AppendJsonNumber(static_cast<double>(int64_t(el)), out);
+    case element_type::UINT64:
+      return tlog::AppendJsonNumber(static_cast<double>(uint64_t(el)), out);
+    case element_type::DOUBLE:
+      return tlog::AppendJsonNumber(double(el), out);
+    case element_type::STRING:
+      return tlog::AppendJsonString(std::string_view(el), out);
+    case element_type::BOOL:
+      *out += bool(el) ? "true" : "false";
+      return;
+    case element_type::NULL_VALUE:
+      break;
+  }
+  *out += "null";
+}
+
+// Appends the canonical form of a stored JSON text (a JSON string of it when it does not parse) to
+// `out`, also reading its top-level string field "model" into `model` when present.
+void AppendCanonicalPayload(std::string_view json, std::string* out, std::string* model) {
   simdjson::dom::element el;
-  if (parser.parse(json.data(), json.size(), true).get(el) != simdjson::SUCCESS) {
-    return tlog::JsonValue::String(std::string(json));
+  if (EntryParser().parse(json.data(), json.size(), true).get(el) != simdjson::SUCCESS) {
+    return tlog::AppendJsonString(json, out);
   }
   std::string_view m;
   if (model != nullptr && el["model"].get(m) == simdjson::SUCCESS) *model = std::string(m);
-  return FromElement(el);
+  AppendCanonical(el, out);
 }
 
-// The canonical bytes of `e`; its payload's model, if any, into `model`.
-std::string CanonicalEventAndModel(const Event& e, std::string* model) {
-  tlog::JsonValue o = tlog::JsonValue::Object();
-  o.Set("event_id", tlog::JsonValue::String(e.event_id))
-      .Set("event_type", tlog::JsonValue::String(e.event_type))
-      .Set("sequence", tlog::JsonValue::Int(e.sequence))
-      .Set("timestamp", tlog::JsonValue::Int(e.timestamp_ms))
-      .Set("duration_ms", tlog::JsonValue::Int(e.duration_ms))
-      .Set("payload", CanonicalPayload(e.payload_json, model));
-  return o.Canonical();
+void AppendCanonicalInt(int64_t i, std::string* out) {
+  tlog::AppendJsonNumber(static_cast<double>(i), out);
+}
+
+// Appends the canonical bytes of `e` to `out`, its members written in their sorted order; its
+// payload's model, if any, into `model`.
+void AppendCanonicalEvent(const Event& e, std::string* out, std::string* model) {
+  *out += "{\"duration_ms\":";
+  AppendCanonicalInt(e.duration_ms, out);
+  *out += ",\"event_id\":";
+  tlog::AppendJsonString(e.event_id, out);
+  *out += ",\"event_type\":";
+  tlog::AppendJsonString(e.event_type, out);
+  *out += ",\"payload\":";
+  AppendCanonicalPayload(e.payload_json, out, model);
+  *out += ",\"sequence\":";
+  AppendCanonicalInt(e.sequence, out);
+  *out += ",\"timestamp\":";
+  AppendCanonicalInt(e.timestamp_ms, out);
+  out->push_back('}');
 }
 
 }  // namespace
 
-tlog::JsonValue CanonicalValueOf(std::string_view json) { return CanonicalPayload(json, nullptr); }
+tlog::JsonValue CanonicalValueOf(std::string_view json) {
+  simdjson::dom::element el;
+  if (EntryParser().parse(json.data(), json.size(), true).get(el) != simdjson::SUCCESS) {
+    return tlog::JsonValue::String(std::string(json));
+  }
+  return FromElement(el);
+}
 
-std::string CanonicalEvent(const Event& e) { return CanonicalEventAndModel(e, nullptr); }
+std::string CanonicalJson(std::string_view json) {
+  std::string out;
+  AppendCanonicalPayload(json, &out, nullptr);
+  return out;
+}
+
+std::string CanonicalEvent(const Event& e) {
+  std::string out;
+  AppendCanonicalEvent(e, &out, nullptr);
+  return out;
+}
 
 int64_t LastEventRow(const std::vector<Event>& events) {
   int64_t last = 0;
@@ -97,11 +185,15 @@ tlog::ExecutionEntry BuildExecutionEntry(const std::string& project_id, const Ex
   out.code_version = execution.code_version;
   out.container_digest = execution.container_digest;
   std::set<std::string> models;
-  std::vector<std::string> canonical;
+  tlog::TranscriptHasher transcript;
+  std::string canonical;  // one event's bytes at a time, its buffer reused
   for (const Event& e : events) {
     if (e.arrival > last_event) continue;  // arrived after the seal
     std::string model;
-    canonical.push_back(CanonicalEventAndModel(e, &model));
+    canonical.clear();
+    AppendCanonicalEvent(e, &canonical, &model);
+    transcript.Add(canonical);
+    ++out.event_count;
     // A client chooses its model names: cut, they keep the entry within its size bound.
     if (!model.empty()) models.insert(std::string(CutUtf8(model, limits::kMaxSealedModelBytes)));
   }
@@ -109,8 +201,7 @@ tlog::ExecutionEntry BuildExecutionEntry(const std::string& project_id, const Ex
     if (out.models.size() == limits::kMaxSealedModels) break;
     out.models.push_back(m);
   }
-  out.event_count = static_cast<int64_t>(canonical.size());
-  out.transcript_sha256 = tlog::TranscriptSha256(canonical);
+  out.transcript_sha256 = transcript.Hex();
   for (const StoredFinding& f : findings) {
     out.findings.push_back({f.detector, f.failure_class, f.signature, Sha256Hex(f.detail)});
   }

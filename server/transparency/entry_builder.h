@@ -28,7 +28,12 @@ tlog::ExecutionEntry BuildExecutionEntry(const std::string& project_id, const Ex
 // The highest event row among `events` (0 for none): where the sealed transcript ends.
 int64_t LastEventRow(const std::vector<Event>& events);
 
-// A stored JSON text as a canonical value; a string value when it does not parse.
+// The canonical bytes of a stored JSON text (a payload); a JSON string of the text when it does
+// not parse. Written straight from the parsed document.
+std::string CanonicalJson(std::string_view json);
+
+// The same text as a canonical value (a string value when it does not parse):
+// CanonicalValueOf(j).Canonical() == CanonicalJson(j). The reference form, built as a tree.
 tlog::JsonValue CanonicalValueOf(std::string_view json);
 
 }  // namespace vigil

@@ -1,6 +1,8 @@
 // Sealing terminal executions (server/transparency/sealer.h).
 #include "server/transparency/sealer.h"
 
+#include <pthread.h>
+
 #include <chrono>
 #include <vector>
 
@@ -23,6 +25,7 @@ struct Sealer::Prepared {
   bool gone = false;  // the execution no longer exists: drop it from the queue
   int64_t row = 0;
   int64_t revision = 0;
+  int64_t events_read = 0;
   storage::SealRecord seal;
 };
 
@@ -45,9 +48,15 @@ void Sealer::Start() {
   std::lock_guard<std::mutex> lock(mu_);
   if (thread_.joinable()) return;
   stop_ = false;
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "vigil-sealer");
+    Run();
+  });
   if (metrics_ != nullptr && audit_interval_ms_ > 0) {
-    audit_thread_ = std::thread([this] { RunAudits(); });
+    audit_thread_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "vigil-sealaudit");
+      RunAudits();
+    });
   }
 }
 
@@ -124,38 +133,63 @@ bool Sealer::Due(const Key& key, const std::string& project_id, int64_t now_ms) 
   return detection_->FinalPass(key.first, project_id, key.second, policy.value(), now_ms).ok();
 }
 
-Status Sealer::Prepare(const storage::PendingSeal& p, std::map<int64_t, std::string>* digests,
-                       Prepared* prep) {
+Status Sealer::PolicyDigest(int64_t project, std::map<int64_t, std::string>* digests) {
+  if (digests->count(project) > 0) return Status::Ok();
+  auto policy = detection_->PolicyFor(project);
+  if (!policy.ok()) return policy.status();
+  digests->emplace(project, Sha256Hex(PolicyToJson(policy.value())));
+  return Status::Ok();
+}
+
+Status Sealer::Prepare(ReadTxn& txn, const storage::PendingSeal& p,
+                       const std::string& policy_sha256, Prepared* prep) {
+  *prep = Prepared();
   prep->pending = p;
   prep->gone = p.project_id.empty();
   if (prep->gone) return Status::Ok();
-  auto digest = digests->find(p.project);
-  if (digest == digests->end()) {
-    auto policy = detection_->PolicyFor(p.project);
-    if (!policy.ok()) return policy.status();
-    digest = digests->emplace(p.project, Sha256Hex(PolicyToJson(policy.value()))).first;
-  }
-  const std::string& policy_sha256 = digest->second;
-  return store_->Read([&](ReadTxn& txn) {
-    auto in = storage::LoadForDetection(txn, p.project, p.execution_id);
-    if (!in.ok()) return in.status();
-    if (!in.value() || !IsTerminal(in.value()->execution.status)) {
-      prep->gone = true;
-      return Status::Ok();
-    }
-    auto findings = storage::LoadFindings(txn, p.project, in.value()->row_id);
-    if (!findings.ok()) return findings.status();
-    const std::vector<Event>& events = in.value()->events;
-    prep->row = in.value()->row_id;
-    prep->revision = in.value()->revision;
-    prep->seal.execution_id = p.execution_id;
-    prep->seal.last_event = LastEventRow(events);
-    prep->seal.sealed_revision = prep->revision;
-    prep->seal.entry = tlog::EntryBytes(BuildExecutionEntry(p.project_id, in.value()->execution,
-                                                            events, prep->seal.last_event,
-                                                            findings.value(), policy_sha256));
+  auto in = storage::LoadForDetection(txn, p.project, p.execution_id);
+  if (!in.ok()) return in.status();
+  if (!in.value() || !IsTerminal(in.value()->execution.status)) {
+    prep->gone = true;
     return Status::Ok();
-  });
+  }
+  auto findings = storage::LoadFindings(txn, p.project, in.value()->row_id);
+  if (!findings.ok()) return findings.status();
+  const std::vector<Event>& events = in.value()->events;
+  prep->events_read = static_cast<int64_t>(events.size());
+  prep->row = in.value()->row_id;
+  prep->revision = in.value()->revision;
+  prep->seal.execution_id = p.execution_id;
+  prep->seal.last_event = LastEventRow(events);
+  prep->seal.sealed_revision = prep->revision;
+  prep->seal.entry =
+      tlog::EntryBytes(BuildExecutionEntry(p.project_id, in.value()->execution, events,
+                                           prep->seal.last_event, findings.value(), policy_sha256));
+  return Status::Ok();
+}
+
+Status Sealer::PrepareAll(const std::vector<const storage::PendingSeal*>& due,
+                          const std::map<int64_t, std::string>& digests,
+                          std::vector<Prepared>* batch) {
+  batch->assign(due.size(), Prepared());
+  for (size_t first = 0; first < due.size();) {
+    size_t end = first;
+    Status s = store_->Read([&](ReadTxn& txn) {
+      end = first;  // from the start again, should the read be retried
+      for (int64_t events = 0; end < due.size() && events < limits::kSealSnapshotEvents; ++end) {
+        const auto digest = digests.find(due[end]->project);
+        Prepared& prep = (*batch)[end];
+        Status p = Prepare(txn, *due[end], digest == digests.end() ? std::string() : digest->second,
+                           &prep);
+        if (!p.ok()) return p;
+        events += prep.events_read;
+      }
+      return Status::Ok();
+    });
+    if (!s.ok()) return s;
+    first = end;
+  }
+  return Status::Ok();
 }
 
 Result<int64_t> Sealer::SealDue(int64_t now_ms) {
@@ -175,17 +209,21 @@ Result<int64_t> Sealer::SealDue(int64_t now_ms) {
     if (!pending.ok()) return pending.status();
     if (pending.value().empty()) break;
     cursor = pending.value().back();
-    std::vector<Prepared> batch;
+    std::vector<const storage::PendingSeal*> due;
     for (const storage::PendingSeal& p : pending.value()) {
       stale.erase({p.project, p.execution_id});
-      if (!p.project_id.empty() && !Due({p.project, p.execution_id}, p.project_id, now_ms)) {
+      if (p.project_id.empty()) {
+        due.push_back(&p);
         continue;
       }
-      Prepared prep;
-      Status s = Prepare(p, &policy_digests, &prep);
+      if (!Due({p.project, p.execution_id}, p.project_id, now_ms)) continue;
+      Status s = PolicyDigest(p.project, &policy_digests);
       if (!s.ok()) return s;
-      batch.push_back(std::move(prep));
+      due.push_back(&p);
     }
+    std::vector<Prepared> batch;
+    Status s = PrepareAll(due, policy_digests, &batch);
+    if (!s.ok()) return s;
     auto sealed = SealBatch(batch, now_ms);
     if (!sealed.ok()) return sealed.status();
     total += sealed.value();

@@ -59,10 +59,15 @@ class Sealer {
   // Whether the queued execution may be sealed now, running its final pass when it waited for
   // the grace period.
   bool Due(const Key& key, const std::string& project_id, int64_t now_ms);
-  // Builds the entry of a queued execution on a read snapshot (or marks it gone).
-  // `digests` caches the policy digest of each project within a round.
-  Status Prepare(const storage::PendingSeal& p, std::map<int64_t, std::string>* digests,
+  // Puts the digest of `project`'s policy in force into `digests` (a cache for one round).
+  Status PolicyDigest(int64_t project, std::map<int64_t, std::string>* digests);
+  // Builds the entry of a queued execution on the read snapshot `txn` (or marks it gone).
+  Status Prepare(ReadTxn& txn, const storage::PendingSeal& p, const std::string& policy_sha256,
                  Prepared* prep);
+  // Prepares every execution of `due` into `batch` (same order), on read snapshots shared by up
+  // to limits::kSealSnapshotEvents events.
+  Status PrepareAll(const std::vector<const storage::PendingSeal*>& due,
+                    const std::map<int64_t, std::string>& digests, std::vector<Prepared>* batch);
   Result<int64_t> SealBatch(const std::vector<Prepared>& batch, int64_t now_ms);
   void Run();
   void RunAudits();

@@ -101,3 +101,14 @@ TEST_CASE("ParseConfig: witness keys are cosigner keys, each once; the audit int
   }
   test::RejectedSettingMessage("VIGIL_TRANSPARENCY_WITNESSES", many.c_str());
 }
+
+TEST_CASE("ParseConfig: not sealing is a dev-mode setting, refused without VIGIL_DEV") {
+  CHECK(test::RejectedSettingMessage("VIGIL_DEV_NO_SEALER", "1").find("VIGIL_DEV=1") !=
+        std::string::npos);
+  auto dev = ParseConfig({}, {{"VIGIL_DEV", "1"}, {"VIGIL_DEV_NO_SEALER", "1"}});
+  REQUIRE(dev.ok());
+  CHECK(dev->dev_no_sealer);
+  auto deployed = ParseConfig({}, {{"VIGIL_DEV", "1"}});
+  REQUIRE(deployed.ok());
+  CHECK_FALSE(deployed->dev_no_sealer);
+}

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "domain/hash.h"
 #include "server/limits.h"
 
 namespace vigil {
@@ -46,6 +47,69 @@ TEST_CASE("a model name within the bound is listed unchanged") {
   const std::vector<Event> events = {CallWithModel(1, "gpt-4o"), CallWithModel(2, "gpt-4o")};
   const tlog::ExecutionEntry entry =
       BuildExecutionEntry("proj-1", execution, events, LastEventRow(events), {}, "");
+  CHECK(entry.models == std::vector<std::string>{"gpt-4o"});
+}
+
+// Payloads exercising RFC 8785: number forms, escapes, non-ASCII names ordered by UTF-16 code
+// units (U+1F600 is a surrogate pair and sorts before U+FB33), nesting, repeated names.
+const char* const kPayloads[] = {
+    "null",
+    "{}",
+    "[]",
+    "{\"model\":\"gpt-4o\",\"input_tokens\":900,\"user_message\":\"hi\"}",
+    "{\"n\":[1e21,1E+21,-0,0.0,-0.0,0.1,1e-7,-9007199254740993,"
+    "18446744073709551615,9223372036854775807,-9223372036854775808,4.50,2e-3,5e-324,1.5e300]}",
+    "{\"\\u20ac\":1,\"\\r\":2,\"\\ufb33\":3,\"1\":4,\"\\ud83d\\ude00\":5,\"\\u0080\":6,\"\\u00f6\":7,"
+    "\"a\":{\"z\":[{\"b\":true,\"a\":false}],\"y\":null}}",
+    "{\"s\":\"\\u0000\\u001f\\b\\f\\n\\r\\t\\\"\\\\\\/\\u007f\\u2028 \\ud83d\\ude00 caf\xc3\xa9\"}",
+    "{\"a\":1,\"b\":2,\"a\":3}",
+    "{\"big\":123456789012345678901234567890}",
+    "{\"deep\":[[[[{\"k\":[{},[],\"\",0]}]]]]}",
+    "[\"x\",1,{\"model\":7}]",
+    "not json {",
+    "\"a string\"",
+    "  {\"spaced\" : [ 1 , 2 ] }  ",
+};
+
+TEST_CASE("payloads are written canonically without a tree, byte for byte as the tree writes them") {
+  for (const char* payload : kPayloads) {
+    CAPTURE(payload);
+    CHECK(CanonicalJson(payload) == CanonicalValueOf(payload).Canonical());
+  }
+  CHECK(CanonicalJson("{\"n\":[1e21,-0,0.1,100,1.0]}") == "{\"n\":[1e+21,0,0.1,100,1]}");
+  CHECK(CanonicalJson("{\"\\ufb33\":1,\"\\ud83d\\ude00\":2,\"\\u00f6\":3}") ==
+        "{\"\xc3\xb6\":3,\"\xf0\x9f\x98\x80\":2,\"\xef\xac\xb3\":1}");
+  CHECK(CanonicalJson("{\"a\":1,\"b\":2,\"a\":3}") == "{\"a\":3,\"b\":2}");
+  CHECK(CanonicalJson("not json {") == "\"not json {\"");
+}
+
+TEST_CASE("an entry's transcript digest is the digest of the tree-built canonical events") {
+  Execution execution;
+  execution.execution_id = "exec-1";
+  std::vector<Event> events;
+  std::string joined;
+  int64_t row = 0;
+  for (const char* payload : kPayloads) {
+    Event e = CallWithModel(++row, "m");
+    e.payload_json = payload;
+    e.timestamp_ms = 1778780022123 + row;
+    e.duration_ms = row % 3 == 0 ? 0 : 812;
+    e.event_type = row % 2 == 0 ? "llm_call" : "tool\u00e9\n";
+    events.push_back(e);
+    tlog::JsonValue o = tlog::JsonValue::Object();
+    o.Set("event_id", tlog::JsonValue::String(e.event_id))
+        .Set("event_type", tlog::JsonValue::String(e.event_type))
+        .Set("sequence", tlog::JsonValue::Int(e.sequence))
+        .Set("timestamp", tlog::JsonValue::Int(e.timestamp_ms))
+        .Set("duration_ms", tlog::JsonValue::Int(e.duration_ms))
+        .Set("payload", CanonicalValueOf(e.payload_json));
+    CHECK(CanonicalEvent(e) == o.Canonical());
+    joined += o.Canonical() + "\n";
+  }
+  const tlog::ExecutionEntry entry =
+      BuildExecutionEntry("proj-1", execution, events, LastEventRow(events), {}, "");
+  CHECK(entry.event_count == static_cast<int64_t>(events.size()));
+  CHECK(entry.transcript_sha256 == Sha256Hex(joined));
   CHECK(entry.models == std::vector<std::string>{"gpt-4o"});
 }
 
