@@ -127,7 +127,8 @@ constexpr int kRequestHeadTimeoutSec = 10;
 constexpr size_t kMaxRequestHeadBytes = 16 * 1024;
 // Longest request target (path and query); a longer one is answered 414. Far above any route's.
 constexpr size_t kMaxRequestTargetBytes = 8 * 1024;
-// Header fields in one request head; more are answered 431. Real clients send a dozen or two.
+// Header fields in one request head; more are answered 400, a malformed request rather than a
+// large one. Real clients send a dozen or two.
 constexpr size_t kMaxHeaderFields = 100;
 // A body must arrive within this from the moment the front accepts it (at the largest body,
 // 5 MiB, that asks for ~170 KiB/s), or the request is answered 408 and the connection closed.

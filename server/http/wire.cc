@@ -288,7 +288,7 @@ HeadParse ParseRequestHead(std::string_view bytes, const WireLimits& limits) {
     std::string_view name, value;
     if (!ParseFieldLine(line, &name, &value)) return Refuse({400, "malformed header field"});
     if (head.fields.size() >= limits.max_header_fields) {
-      return Refuse({431, "too many header fields"});
+      return Refuse({400, "too many header fields"});
     }
     head.fields.push_back({std::string(name), std::string(value)});
   }

@@ -21,7 +21,7 @@ namespace vigil {
 struct WireLimits {
   size_t max_head_bytes = 16 * 1024;    // request line + fields + blank line; past it: 431
   size_t max_target_bytes = 8 * 1024;   // the request target; past it: 414
-  size_t max_header_fields = 100;       // past it: 431
+  size_t max_header_fields = 100;       // past it: 400 (a malformed request, not a large one)
   size_t max_trailer_bytes = 4 * 1024;  // a chunked body's trailer section; past it: 400
   size_t max_chunk_line_bytes = 1024;   // chunk size + extensions; past it: 400
 };
