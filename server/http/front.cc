@@ -290,13 +290,10 @@ void FrontLoop::CollectReturns() {
       continue;
     }
     if (d == Disposition::kClose) {
-      // Bytes the client sent after this request would turn the close into a reset that can
-      // destroy the response: discard them first.
-      if (c.reader.buffered() > 0) {
-        StartLinger(c);
-      } else {
-        Close(fd);
-      }
+      // Bytes the client sent after this request, read here or still in the socket, would turn
+      // the close into a reset that can destroy the unsent part of the response: the close goes
+      // in stages (RFC 9112 section 9.6), a half-close, then what arrives is discarded.
+      StartLinger(c);
       continue;
     }
     Resume(c);

@@ -129,6 +129,36 @@ def test_chunked_body_then_pipelined_request(server):
     assert server.client().get("/executions/chunked-exec").status == 200
 
 
+def test_closing_response_survives_bytes_sent_after_it(server):
+    # The server closes after this response (`Connection: close`), while the client has sent more
+    # bytes that nobody read and has not yet read the response (a small receive buffer keeps most
+    # of it in the server's send queue). Closing with unread bytes resets the connection and
+    # drops the unsent rest: the server must half-close and drain instead.
+    for _ in range(3):
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
+        s.connect(("127.0.0.1", server.port))
+        s.settimeout(5)
+        s.sendall(b"GET /ui/assets/app.css HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        time.sleep(0.05)
+        s.sendall(GET + b"\r\n")
+        time.sleep(0.3)
+        chunks = []
+        try:
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        except ConnectionResetError:
+            pass
+        finally:
+            s.close()
+        head, _, body = b"".join(chunks).partition(b"\r\n\r\n")
+        length = int(re.search(rb"Content-Length: (\d+)", head).group(1))
+        assert length > 8192 and len(body) == length, (length, len(body))
+
+
 def test_absolute_form_target_is_accepted(server):
     answer, _ = exchange(server.port, b"GET http://127.0.0.1:%d/health HTTP/1.1\r\nHost: 127.0.0.1"
                          b"\r\nConnection: close\r\n\r\n" % server.port)
