@@ -17,8 +17,14 @@ RequestAssembler::Phase RequestAssembler::Refuse(int status, std::string message
 RequestAssembler::Phase RequestAssembler::Advance() {
   if (phase_ == Phase::kHead) {
     if (buffered() == 0) return phase_;
-    HeadParse p = ParseRequestHead(std::string_view(in_).substr(consumed_), limits_);
-    if (p.verdict == HeadVerdict::kIncomplete) return phase_;
+    const std::string_view pending = std::string_view(in_).substr(consumed_);
+    if (!HeadVerdictMayChange(pending, head_seen_, limits_)) return phase_;
+    HeadParse p = ParseRequestHead(pending, limits_);
+    if (p.verdict == HeadVerdict::kIncomplete) {
+      head_seen_ = pending.size();
+      return phase_;
+    }
+    head_seen_ = 0;
     if (p.verdict == HeadVerdict::kRefused) return Refuse(p.http_status, std::move(p.message));
     consumed_ += p.head.head_bytes;
     head_ = std::move(p.head);

@@ -62,6 +62,10 @@ class RequestAssembler {
   Phase phase_ = Phase::kHead;
   std::string in_;
   size_t consumed_ = 0;  // bytes of in_ already taken by the current request
+  // kHead: how much of the pending head the last parse found incomplete. A head is parsed again
+  // only when its verdict may have changed, so one sent a byte at a time costs time linear in its
+  // size, not quadratic, on the loop every connection shares.
+  size_t head_seen_ = 0;
   std::optional<RequestHead> head_;
   std::optional<ChunkedDecoder> chunked_;
   std::string body_;

@@ -233,10 +233,13 @@ HeadParse Refuse(const Refusal& r) {
   return out;
 }
 
+// The most a request line may take before it has ended: its target and a little for the rest.
+size_t RequestLineLimit(const WireLimits& limits) { return limits.max_target_bytes + 64; }
+
 // The refusal for a head that has not ended yet, judged by its size alone.
 std::optional<Refusal> RefuseByLength(std::string_view bytes, bool request_line_done,
                                       const WireLimits& limits) {
-  if (!request_line_done && bytes.size() > limits.max_target_bytes + 64) {
+  if (!request_line_done && bytes.size() > RequestLineLimit(limits)) {
     return Refusal{414, "request target too long"};
   }
   if (bytes.size() >= limits.max_head_bytes) return Refusal{431, "request head too large"};
@@ -297,6 +300,15 @@ HeadParse ParseRequestHead(std::string_view bytes, const WireLimits& limits) {
   head.head_bytes = pos;
   out.verdict = HeadVerdict::kComplete;
   return out;
+}
+
+bool HeadVerdictMayChange(std::string_view bytes, size_t seen, const WireLimits& limits) {
+  if (seen == 0 || seen > bytes.size()) return true;
+  if (bytes.substr(seen).find_first_of(std::string_view("\n\0", 2)) != std::string_view::npos) {
+    return true;
+  }
+  const size_t line_limit = RequestLineLimit(limits);
+  return bytes.size() >= limits.max_head_bytes || (seen <= line_limit && bytes.size() > line_limit);
 }
 
 ChunkedDecoder::ChunkedDecoder(uint64_t max_body_bytes, const WireLimits& limits)

@@ -70,6 +70,10 @@ struct HeadParse {
 // when a line has ended, not on every byte.
 HeadParse ParseRequestHead(std::string_view bytes, const WireLimits& limits);
 
+// Whether ParseRequestHead could judge `bytes` differently from its first `seen` bytes, which it
+// found incomplete: only a line's end, a NUL or growth past a size limit can change that verdict.
+bool HeadVerdictMayChange(std::string_view bytes, size_t seen, const WireLimits& limits);
+
 // Decodes a chunked body (RFC 9112 §7.1) as its bytes arrive. Chunk extensions are skipped;
 // trailer fields are checked like header fields and then dropped.
 class ChunkedDecoder {

@@ -84,5 +84,42 @@ TEST_CASE("a head the parser refuses ends the connection with its status") {
   CHECK(r.refusal_status() == 400);
 }
 
+TEST_CASE("a head fed a byte at a time gets the parser's verdict on every prefix, at once") {
+  // The assembler skips parses that cannot change the verdict: it must still refuse or complete
+  // at exactly the byte where parsing the whole prefix would.
+  WireLimits limits;
+  limits.max_head_bytes = 300;
+  limits.max_target_bytes = 100;
+  limits.max_header_fields = 4;
+  const std::string long_field = "X-Long: " + std::string(400, 'v') + "\r\n";
+  const std::vector<std::string> heads = {
+      "GET /a HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n\r\n",
+      "\r\nGET /" + std::string(300, 't') + " HTTP/1.1\r\n",  // 414 before the line ends
+      "GET / HTTP/1.1\r\nHost: x\r\n" + long_field,           // 431 within a field
+      "GET / HTTP/1.1\r\nHost: x\r\nX-B: a" + std::string(1, '\0') + "b\r\n",  // NUL
+      "GET / HTTP/1.1\r\nHost: x\nX: y\r\n\r\n",                               // a bare LF
+      "GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\nE: 5\r\n\r\n",        // too many fields
+      "GET / HTTP/1.1\r\nHost: x\r\nX-C: " + std::string(200, 'c') + "\r\n\r\n",
+  };
+  for (const std::string& head : heads) {
+    CAPTURE(head);
+    RequestAssembler r(limits, 1024);
+    for (size_t i = 1; i <= head.size(); ++i) {
+      CAPTURE(i);
+      r.Received(head.substr(i - 1, 1));
+      const HeadParse want = ParseRequestHead(std::string_view(head).substr(0, i), limits);
+      const Phase got = r.Advance();
+      if (want.verdict == HeadVerdict::kIncomplete) {
+        REQUIRE(got == Phase::kHead);
+        continue;
+      }
+      REQUIRE(got == (want.verdict == HeadVerdict::kComplete ? Phase::kChecks : Phase::kRefused));
+      if (got == Phase::kRefused) CHECK(r.refusal_status() == want.http_status);
+      break;
+    }
+    CHECK(r.phase() != Phase::kHead);
+  }
+}
+
 }  // namespace
 }  // namespace vigil
