@@ -95,8 +95,16 @@ Status IngestHandlers::RerunFinalPasses(RequestContext& ctx, const IngestResult&
 }
 
 Status IngestHandlers::StoreEvents(RequestContext& ctx, const std::vector<Event>& events,
-                                   IngestResult* result) {
-  if (events.empty()) return Status::Ok();
+                                   IngestResult* result,
+                                   const std::vector<storage::EventMove>& moves, int64_t* moved) {
+  // Moves of stored events only: no event is new, so there is no live pass to run.
+  const auto move = [&](WriteTxn& txn) {
+    if (moves.empty()) return Status::Ok();
+    auto n = storage::MoveEvents(txn, ctx.auth.project, moves, ctx.now_ms);
+    if (n.ok() && moved != nullptr) *moved = n.value();
+    return n.status();
+  };
+  if (events.empty()) return moves.empty() ? Status::Ok() : store_.Write(move);
   auto policy = detection_.PolicyFor(ctx.auth.project);
   if (!policy.ok()) return policy.status();
   const LivePlan plan = detection_.PrepareLive(ctx.auth.project, ctx.auth.project_id, events,
@@ -106,6 +114,7 @@ Status IngestHandlers::StoreEvents(RequestContext& ctx, const std::vector<Event>
     auto r = storage::IngestEvents(txn, ctx.auth.project, events, ctx.now_ms);
     if (!r.ok()) return r.status();
     *result = std::move(r.value());
+    if (Status m = move(txn); !m.ok()) return m;
     return detection_.ApplyLive(txn, ctx.auth.project, plan, *result, ctx.now_ms);
   });
   detection_.FinishLive(ctx.auth.project, plan, s.ok() ? result : nullptr, policy.value(),

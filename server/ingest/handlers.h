@@ -10,6 +10,7 @@
 #include "domain/execution_rows.h"
 #include "domain/merge.h"
 #include "server/http/request.h"
+#include "storage/events.h"
 
 namespace vigil {
 
@@ -31,7 +32,9 @@ class IngestHandlers {
   // The steps of POST /events after parsing, for every path that ingests events: the live
   // detection pass, one commit with the implicit executions and live findings, then the final
   // pass of terminal executions that received new events. `events` holds no repeated ids.
-  Status StoreEvents(RequestContext& ctx, const std::vector<Event>& events, IngestResult* result);
+  // `moves` (storage/events.h MoveEvents) commit with them; *moved receives how many moved.
+  Status StoreEvents(RequestContext& ctx, const std::vector<Event>& events, IngestResult* result,
+                     const std::vector<storage::EventMove>& moves = {}, int64_t* moved = nullptr);
   // The steps of POST /executions after parsing: merge, then the final pass when terminal.
   Result<UpsertResult> MergeExecution(RequestContext& ctx, const ExecutionPatch& patch);
   // Whether parsed events should carry the live loop detectors' numbers (ParseEventBatch).

@@ -22,7 +22,9 @@ class OtlpHandlers {
       : ingest_(ingest),
         metrics_(metrics),
         max_body_bytes_(max_body_bytes),
-        owners_(std::make_shared<otlp::SpanOwnerCache>(limits::kMaxOtlpSpanOwners)) {}
+        owners_(std::make_shared<otlp::SpanOwnerCache>(limits::kMaxOtlpSpanOwners)),
+        orphans_(std::make_shared<otlp::OrphanSpanCache>(limits::kMaxOtlpOrphanSpans,
+                                                         limits::kMaxOtlpOrphanSpansPerTrace)) {}
 
   void ExportTraces(RequestContext& ctx);
   // The route's error body (docs/otlp.md#errors): google.rpc.Status in the request's encoding
@@ -35,6 +37,8 @@ class OtlpHandlers {
   size_t max_body_bytes_;
   // Spans of earlier requests owned by nested agents' executions (shared by copies).
   std::shared_ptr<otlp::SpanOwnerCache> owners_;
+  // Spans of earlier requests stored in their trace's execution below an unknown parent.
+  std::shared_ptr<otlp::OrphanSpanCache> orphans_;
 };
 
 }  // namespace vigil
