@@ -164,6 +164,19 @@ void OtlpHandlers::ErrorBody(const Status& status, const httplib::Request& req,
   }
 }
 
+// Only what is stored is remembered: a later request's move then finds its rows.
+void OtlpHandlers::RememberStored(int64_t project, const std::vector<otlp::Span>& spans,
+                                  const std::vector<otlp::Adoption>& adopted,
+                                  const std::vector<otlp::OrphanSpan>& orphans) {
+  owners_->Add(project, OwnersOf(adopted));
+  orphans_->Remove(project, adopted);
+  orphans_->Add(project, orphans);
+  for (const otlp::Span& span : spans) {
+    if (span.parent_span_id.empty())
+      orphans_->ForgetBelowRoot(project, span.trace_id, span.span_id);
+  }
+}
+
 void OtlpHandlers::ExportTraces(RequestContext& ctx) {
   const OtlpEncoding encoding = EncodingOf(*ctx.req);
   if (encoding == OtlpEncoding::kOther) {
@@ -210,10 +223,7 @@ void OtlpHandlers::ExportTraces(RequestContext& ctx) {
       traces.error_message = errors.front().second;
     }
   }
-  // Only what is stored is remembered: a later request's move then finds its rows.
-  owners_->Add(project, OwnersOf(adopted));
-  orphans_->Remove(project, adopted);
-  orphans_->Add(project, mapped.orphans);
+  RememberStored(project, traces.spans, adopted, mapped.orphans);
   // Executions after their events: a root span ends its execution, and its final pass then sees
   // every event of this request.
   for (const ExecutionPatch& patch : mapped.executions) {

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "server/http/request.h"
 #include "server/ingest/handlers.h"
@@ -32,6 +34,11 @@ class OtlpHandlers {
   static void ErrorBody(const Status& status, const httplib::Request& req, ErrorResponse* response);
 
  private:
+  // After the request's events committed: what the owner and orphan memories learn from it.
+  void RememberStored(int64_t project, const std::vector<otlp::Span>& spans,
+                      const std::vector<otlp::Adoption>& adopted,
+                      const std::vector<otlp::OrphanSpan>& orphans);
+
   IngestHandlers ingest_;
   Metrics& metrics_;
   size_t max_body_bytes_;

@@ -91,6 +91,28 @@ void OrphanSpanCache::Remove(int64_t project, const std::vector<Adoption>& adopt
   }
 }
 
+void OrphanSpanCache::ForgetBelowRoot(int64_t project, std::string_view trace_id,
+                                      std::string_view root_span_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto trace = traces_.find(TraceKey(project, trace_id));
+  if (trace == traces_.end()) return;
+  std::unordered_multimap<std::string_view, std::string_view> children;
+  for (const auto& [span_id, o] : trace->second) children.emplace(o.parent_span_id, span_id);
+  std::vector<std::string> below;
+  std::vector<std::string_view> todo{root_span_id};
+  // Each orphan is reached once: it has one parent, and a cycle cannot pass through the root.
+  while (!todo.empty() && below.size() < trace->second.size()) {
+    const std::string_view parent = todo.back();
+    todo.pop_back();
+    for (auto [it, end] = children.equal_range(parent); it != end; ++it) {
+      below.emplace_back(it->second);
+      todo.push_back(it->second);
+    }
+  }
+  for (const std::string& span_id : below) size_ -= trace->second.erase(span_id);
+  if (trace->second.empty()) traces_.erase(trace);
+}
+
 size_t OrphanSpanCache::size() const {
   std::lock_guard<std::mutex> lock(mu_);
   return size_;

@@ -48,6 +48,9 @@ class OrphanSpanCache {
   void Add(int64_t project, const std::vector<OrphanSpan>& orphans);
   // Forgets the adopted spans: they are no longer in their trace's execution.
   void Remove(int64_t project, const std::vector<Adoption>& adopted);
+  // Forgets the orphans below the trace's root span `root_span_id`, once it has arrived: no nested
+  // agent span can take them in any more.
+  void ForgetBelowRoot(int64_t project, std::string_view trace_id, std::string_view root_span_id);
   size_t size() const;
 
  private:

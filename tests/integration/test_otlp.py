@@ -364,3 +364,17 @@ def test_spans_exported_after_their_nested_agent_span_still_land_in_its_executio
     post_json(client, children)
     post_json(client, root_span)
     check_child_and_main(client, trace, agent)
+
+
+def test_events_of_an_ended_trace_execution_are_not_moved(client):
+    trace, root = new_trace()
+    agent = os.urandom(8)
+    children, agent_span, root_span = child_agent_requests(trace, root, agent)
+    post_json(client, children)
+    post_json(client, root_span)  # the trace's execution ends (and is sealed): its events are final
+    post_json(client, agent_span)
+    status, main = events_of(client, trace)
+    assert status == 200 and main["events_total"] == 2
+    assert [e["event_type"] for e in main["events"]] == ["llm_call", "tool_call"]
+    child = client.get(f"/executions/otel-{trace.hex()}-{agent.hex()}")
+    assert child.status == 200 and child.json["events_total"] == 0

@@ -87,4 +87,18 @@ TEST_CASE("OrphanSpanCache is bounded in all and per trace, the oldest forgotten
   CHECK(cache.Of(1, "t")[0].span_id == "b");
 }
 
+TEST_CASE("A root span's arrival forgets the orphans below it, and only those") {
+  OrphanSpanCache cache(100, 100);
+  cache.Add(1, {{"t", "a", "root", 1},
+                {"t", "b", "a", 2},
+                {"t", "c", "agent", 3},
+                {"t", "root", "b", 4}});  // a cycle through a span claiming the root's id
+  cache.Add(2, {{"t", "a", "root", 1}});
+  cache.ForgetBelowRoot(1, "t", "root");
+  REQUIRE(cache.Of(1, "t").size() == 1);
+  CHECK(cache.Of(1, "t")[0].span_id == "c");
+  CHECK(cache.size() == 2);  // project 2's orphan stays
+  CHECK(cache.Of(2, "t").size() == 1);
+}
+
 }  // namespace otlp_adoption_test
