@@ -5,7 +5,7 @@ import json
 import os
 import struct
 
-from harness import DEV_KEY
+from harness import DEV_KEY, new_project_client
 
 
 def varint(v):
@@ -378,3 +378,16 @@ def test_events_of_an_ended_trace_execution_are_not_moved(client):
     assert [e["event_type"] for e in main["events"]] == ["llm_call", "tool_call"]
     child = client.get(f"/executions/otel-{trace.hex()}-{agent.hex()}")
     assert child.status == 200 and child.json["events_total"] == 0
+
+
+def test_another_projects_agent_span_moves_nothing(server, client):
+    trace, root = new_trace()
+    agent = os.urandom(8)
+    children, agent_span, _ = child_agent_requests(trace, root, agent)
+    post_json(client, children)
+    other = new_project_client(server, "otlp-move")
+    post_json(other, agent_span)  # the same trace and span ids, in another project
+    status, main = events_of(client, trace)
+    assert status == 200 and main["events_total"] == 2
+    assert client.get(f"/executions/otel-{trace.hex()}-{agent.hex()}").status == 404
+    assert other.get(f"/executions/otel-{trace.hex()}-{agent.hex()}").json["events_total"] == 0
