@@ -72,6 +72,12 @@ constexpr size_t kMaxOtlpStacktraceBytes = 16 * 1024;
 // Spans remembered, server-wide, as owned by a nested agent's execution, so that their descendants
 // exported in later requests land in it; the oldest are forgotten first (about 150 bytes each).
 constexpr size_t kMaxOtlpSpanOwners = 50000;
+// Spans remembered, server-wide, as stored in their trace's execution while their parent was
+// unknown, so that a nested agent span exported after them can take them into its execution; the
+// oldest are forgotten first (about 150 bytes each). Per trace fewer, so that one trace's adoption
+// walk stays short and one busy trace cannot push every other trace's spans out.
+constexpr size_t kMaxOtlpOrphanSpans = 50000;
+constexpr size_t kMaxOtlpOrphanSpansPerTrace = 4096;
 static_assert(8 * kMaxOtlpTextBytes < kMaxPayloadBytes, "an llm_call payload stays storable");
 
 // Audit rows keep at most this much of a request path and a client IP (both client-controlled).

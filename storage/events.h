@@ -30,6 +30,21 @@ namespace vigil::storage {
 // REQUIRES: no event id repeats within `events` (domain/model.h RemoveRepeatedEventIds).
 Result<IngestResult> IngestEvents(WriteTxn& txn, int64_t project, const std::vector<Event>& events,
                                   int64_t now_ms);
+// An event to move from the execution it is stored in to another of the same project.
+struct EventMove {
+  std::string event_id;
+  int64_t sequence = 0;  // the event's, so that the execution's sequence index finds it
+  std::string from_execution_id;
+  std::string to_execution_id;
+};
+// Moves each event of `moves` that `project` stores in `from_execution_id` to `to_execution_id`
+// (creating that execution as started when missing, at the earliest of the moves' sequences
+// read as microseconds), keeping its id, and corrects both
+// executions' event counts and revisions. A move out of or into a terminal execution is skipped:
+// a terminal execution is sealed by the transparency log and its events and findings are final.
+// An event stored elsewhere (or not at all) is skipped. Returns how many events moved.
+Result<int64_t> MoveEvents(WriteTxn& txn, int64_t project, const std::vector<EventMove>& moves,
+                           int64_t now_ms);
 // A page of the project's execution `execution_id`'s events, by sequence then arrival; *total
 // receives the execution's event count. nullopt when the project has no such execution.
 Result<std::optional<std::vector<Event>>> ListEvents(Txn& txn, int64_t project,

@@ -521,6 +521,16 @@ void Detection::FinishLive(int64_t project, const LivePlan& plan, const IngestRe
   }
 }
 
+void Detection::ForgetLive(int64_t project, const std::string& execution_id) {
+  if (!enabled_) return;
+  std::lock_guard<std::mutex> lock(live_mu_);
+  auto it = live_.find(LiveKey(project, execution_id));
+  if (it == live_.end()) return;
+  live_bytes_ -= it->second.bytes;
+  live_lru_.erase(it->second.lru);
+  live_.erase(it);
+}
+
 void Detection::OnExecutionWritten(int64_t project, const Execution& execution) {
   if (!enabled_) return;
   const std::string key = LiveKey(project, execution.execution_id);

@@ -96,6 +96,9 @@ class Detection {
   // The execution's stored state changed through POST/PATCH: keep the live cache current, or drop
   // the entry once the execution is terminal (the final pass takes over).
   void OnExecutionWritten(int64_t project, const Execution& execution);
+  // Stored events moved into or out of the execution: drop its cached view, as an eviction does, so
+  // that its next live pass reloads what it now stores.
+  void ForgetLive(int64_t project, const std::string& execution_id);
 
  private:
   friend struct LivePlan;

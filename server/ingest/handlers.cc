@@ -94,9 +94,27 @@ Status IngestHandlers::RerunFinalPasses(RequestContext& ctx, const IngestResult&
   return Status::Ok();
 }
 
+void IngestHandlers::ForgetMoved(int64_t project, const std::vector<storage::EventMove>& moves) {
+  for (const storage::EventMove& m : moves) {
+    detection_.ForgetLive(project, m.from_execution_id);
+    detection_.ForgetLive(project, m.to_execution_id);
+  }
+}
+
 Status IngestHandlers::StoreEvents(RequestContext& ctx, const std::vector<Event>& events,
-                                   IngestResult* result) {
-  if (events.empty()) return Status::Ok();
+                                   IngestResult* result,
+                                   const std::vector<storage::EventMove>& moves) {
+  // Moves of stored events only: no event is new, so there is no live pass to run.
+  const auto move = [&](WriteTxn& txn) {
+    if (moves.empty()) return Status::Ok();
+    return storage::MoveEvents(txn, ctx.auth.project, moves, ctx.now_ms).status();
+  };
+  if (events.empty()) {
+    if (moves.empty()) return Status::Ok();
+    Status s = store_.Write(move);
+    if (s.ok()) ForgetMoved(ctx.auth.project, moves);
+    return s;
+  }
   auto policy = detection_.PolicyFor(ctx.auth.project);
   if (!policy.ok()) return policy.status();
   const LivePlan plan = detection_.PrepareLive(ctx.auth.project, ctx.auth.project_id, events,
@@ -106,11 +124,13 @@ Status IngestHandlers::StoreEvents(RequestContext& ctx, const std::vector<Event>
     auto r = storage::IngestEvents(txn, ctx.auth.project, events, ctx.now_ms);
     if (!r.ok()) return r.status();
     *result = std::move(r.value());
+    if (Status m = move(txn); !m.ok()) return m;
     return detection_.ApplyLive(txn, ctx.auth.project, plan, *result, ctx.now_ms);
   });
   detection_.FinishLive(ctx.auth.project, plan, s.ok() ? result : nullptr, policy.value(),
                         ctx.now_ms);
   if (!s.ok()) return s;
+  ForgetMoved(ctx.auth.project, moves);
   abuse_.OnExecutionsCreated(ctx.auth.project, ctx.auth.project_id, result->created_executions,
                              ctx.now_ms);
   return RerunFinalPasses(ctx, *result, policy.value());

@@ -10,6 +10,7 @@
 #include "domain/execution_rows.h"
 #include "domain/merge.h"
 #include "server/http/request.h"
+#include "storage/events.h"
 
 namespace vigil {
 
@@ -31,7 +32,9 @@ class IngestHandlers {
   // The steps of POST /events after parsing, for every path that ingests events: the live
   // detection pass, one commit with the implicit executions and live findings, then the final
   // pass of terminal executions that received new events. `events` holds no repeated ids.
-  Status StoreEvents(RequestContext& ctx, const std::vector<Event>& events, IngestResult* result);
+  // `moves` (storage/events.h MoveEvents) commit with them.
+  Status StoreEvents(RequestContext& ctx, const std::vector<Event>& events, IngestResult* result,
+                     const std::vector<storage::EventMove>& moves = {});
   // The steps of POST /executions after parsing: merge, then the final pass when terminal.
   Result<UpsertResult> MergeExecution(RequestContext& ctx, const ExecutionPatch& patch);
   // Whether parsed events should carry the live loop detectors' numbers (ParseEventBatch).
@@ -41,6 +44,8 @@ class IngestHandlers {
   // Shared by POST and PATCH: both merge the same field set (docs/protocol.md#the-merge-rule).
   void UpsertExecution(RequestContext& ctx, ExecutionPatch patch,
                        const std::string& body_project_id);
+  // After moves committed: the live views of the executions they touched are stale.
+  void ForgetMoved(int64_t project, const std::vector<storage::EventMove>& moves);
   // Late events for a terminal execution re-run its final pass.
   Status RerunFinalPasses(RequestContext& ctx, const IngestResult& result, const Policy& policy);
 

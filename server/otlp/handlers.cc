@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -62,6 +65,37 @@ std::vector<Event> EventsOf(std::vector<otlp::MappedEvent>* mapped, size_t begin
     events.push_back(std::move(e));
   }
   return events;
+}
+
+// Which nested agent's execution each adopted span goes to, by (trace id, span id).
+std::map<std::pair<std::string_view, std::string_view>, std::string_view> AdoptedBy(
+    const std::vector<otlp::Adoption>& adopted) {
+  std::map<std::pair<std::string_view, std::string_view>, std::string_view> by;
+  for (const otlp::Adoption& a : adopted) {
+    by.emplace(std::make_pair(std::string_view(a.span.trace_id), std::string_view(a.span.span_id)),
+               a.execution_id);
+  }
+  return by;
+}
+
+// An adopted span's event leaves its trace's execution for the nested agent's; its id stays.
+std::vector<storage::EventMove> MovesOf(const std::vector<otlp::Adoption>& adopted) {
+  std::vector<storage::EventMove> moves;
+  moves.reserve(adopted.size());
+  for (const otlp::Adoption& a : adopted) {
+    moves.push_back({otlp::TraceExecutionId(a.span.trace_id) + "-" + a.span.span_id,
+                     a.span.sequence, otlp::TraceExecutionId(a.span.trace_id), a.execution_id});
+  }
+  return moves;
+}
+
+std::vector<otlp::SpanOwner> OwnersOf(const std::vector<otlp::Adoption>& adopted) {
+  std::vector<otlp::SpanOwner> owners;
+  owners.reserve(adopted.size());
+  for (const otlp::Adoption& a : adopted) {
+    owners.push_back({a.span.trace_id, a.span.span_id, a.execution_id});
+  }
+  return owners;
 }
 
 // The body's bytes after Content-Encoding; Unsupported for encodings other than gzip.
@@ -130,6 +164,19 @@ void OtlpHandlers::ErrorBody(const Status& status, const httplib::Request& req,
   }
 }
 
+// Only what is stored is remembered: a later request's move then finds its rows.
+void OtlpHandlers::RememberStored(int64_t project, const std::vector<otlp::Span>& spans,
+                                  const std::vector<otlp::Adoption>& adopted,
+                                  const std::vector<otlp::OrphanSpan>& orphans) {
+  owners_->Add(project, OwnersOf(adopted));
+  orphans_->Remove(project, adopted);
+  orphans_->Add(project, orphans);
+  for (const otlp::Span& span : spans) {
+    if (span.parent_span_id.empty())
+      orphans_->ForgetBelowRoot(project, span.trace_id, span.span_id);
+  }
+}
+
 void OtlpHandlers::ExportTraces(RequestContext& ctx) {
   const OtlpEncoding encoding = EncodingOf(*ctx.req);
   if (encoding == OtlpEncoding::kOther) {
@@ -143,20 +190,32 @@ void OtlpHandlers::ExportTraces(RequestContext& ctx) {
   if (!decoded.ok()) return SendError(ctx, decoded.status());
   otlp::DecodedTraces& traces = decoded.value();
   const int64_t project = ctx.auth.project;
+  const std::vector<otlp::Adoption> adopted = otlp::AdoptOrphans(
+      traces.spans, [&](std::string_view trace_id) { return orphans_->Of(project, trace_id); });
+  const std::map<std::pair<std::string_view, std::string_view>, std::string_view> adopted_by =
+      AdoptedBy(adopted);
   otlp::MappedTraces mapped =
       otlp::MapSpans(traces.spans, [&](std::string_view trace_id, std::string_view span_id) {
+        auto it = adopted_by.find({trace_id, span_id});
+        if (it != adopted_by.end()) return std::optional<std::string>(it->second);
         return owners_->Find(project, trace_id, span_id);
       });
   owners_->Add(project, mapped.child_owners);
+  const std::vector<storage::EventMove> moves = MovesOf(adopted);
   int64_t accepted = 0, rejected = 0, duplicates = 0;
-  for (size_t begin = 0; begin < mapped.events.size(); begin += limits::kMaxEventsPerBatch) {
+  // At least one round when only moves are to commit.
+  for (size_t begin = 0; begin < mapped.events.size() || (begin == 0 && !moves.empty());
+       begin += limits::kMaxEventsPerBatch) {
     const size_t end = std::min(mapped.events.size(), begin + limits::kMaxEventsPerBatch);
     std::vector<std::pair<size_t, std::string>> errors;
     std::vector<Event> events =
         EventsOf(&mapped.events, begin, end, ingest_.detection_fields(), &errors);
     duplicates += static_cast<int64_t>(RemoveRepeatedEventIds(&events));
     IngestResult result;
-    if (Status s = ingest_.StoreEvents(ctx, events, &result); !s.ok()) return SendError(ctx, s);
+    const std::vector<storage::EventMove> none;
+    if (Status s = ingest_.StoreEvents(ctx, events, &result, begin == 0 ? moves : none); !s.ok()) {
+      return SendError(ctx, s);
+    }
     accepted += result.accepted;
     duplicates += result.duplicates;
     rejected += static_cast<int64_t>(errors.size());
@@ -164,6 +223,7 @@ void OtlpHandlers::ExportTraces(RequestContext& ctx) {
       traces.error_message = errors.front().second;
     }
   }
+  RememberStored(project, traces.spans, adopted, mapped.orphans);
   // Executions after their events: a root span ends its execution, and its final pass then sees
   // every event of this request.
   for (const ExecutionPatch& patch : mapped.executions) {

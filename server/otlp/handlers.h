@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "server/http/request.h"
 #include "server/ingest/handlers.h"
@@ -22,7 +24,9 @@ class OtlpHandlers {
       : ingest_(ingest),
         metrics_(metrics),
         max_body_bytes_(max_body_bytes),
-        owners_(std::make_shared<otlp::SpanOwnerCache>(limits::kMaxOtlpSpanOwners)) {}
+        owners_(std::make_shared<otlp::SpanOwnerCache>(limits::kMaxOtlpSpanOwners)),
+        orphans_(std::make_shared<otlp::OrphanSpanCache>(limits::kMaxOtlpOrphanSpans,
+                                                         limits::kMaxOtlpOrphanSpansPerTrace)) {}
 
   void ExportTraces(RequestContext& ctx);
   // The route's error body (docs/otlp.md#errors): google.rpc.Status in the request's encoding
@@ -30,11 +34,18 @@ class OtlpHandlers {
   static void ErrorBody(const Status& status, const httplib::Request& req, ErrorResponse* response);
 
  private:
+  // After the request's events committed: what the owner and orphan memories learn from it.
+  void RememberStored(int64_t project, const std::vector<otlp::Span>& spans,
+                      const std::vector<otlp::Adoption>& adopted,
+                      const std::vector<otlp::OrphanSpan>& orphans);
+
   IngestHandlers ingest_;
   Metrics& metrics_;
   size_t max_body_bytes_;
   // Spans of earlier requests owned by nested agents' executions (shared by copies).
   std::shared_ptr<otlp::SpanOwnerCache> owners_;
+  // Spans of earlier requests stored in their trace's execution below an unknown parent.
+  std::shared_ptr<otlp::OrphanSpanCache> orphans_;
 };
 
 }  // namespace vigil

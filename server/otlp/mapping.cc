@@ -261,14 +261,20 @@ std::string ChildExecutionId(const Span& span) {
 // The execution `span`'s events belong to: that of its nearest nested-agent ancestor within the
 // request, else the one `earlier` knows for the first ancestor outside it, else its trace's. The
 // walk is bounded, so a cycle of parent ids cannot hang it.
-std::string OwnerExecution(const Span& span, const SpanIndex& index, const EarlierOwner& earlier) {
+// `orphan` is set when the walk stops at a parent that neither the request nor `earlier` knows.
+std::string OwnerExecution(const Span& span, const SpanIndex& index, const EarlierOwner& earlier,
+                           bool* orphan = nullptr) {
   const Span* current = &span;
   for (size_t steps = 0; steps <= index.size() && !current->parent_span_id.empty(); ++steps) {
     auto it = index.find({current->trace_id, current->parent_span_id});
     if (it == index.end()) {
-      if (!earlier) break;
+      if (!earlier) {
+        if (orphan != nullptr) *orphan = true;
+        break;
+      }
       std::optional<std::string> owner = earlier(current->trace_id, current->parent_span_id);
       if (owner) return std::move(*owner);
+      if (orphan != nullptr) *orphan = true;
       break;
     }
     if (IsNestedAgent(it->second)) return ChildExecutionId(*it->second.span);
@@ -366,9 +372,13 @@ void MapOneSpan(const IndexedSpan& s, const SpanIndex& index, const EarlierOwner
     out->child_owners.push_back({span.trace_id, span.span_id, ChildExecutionId(span)});
     return AddExecution(span, ChildExecutionId(span), OwnerExecution(span, index, earlier), out);
   }
-  const std::string owner = OwnerExecution(span, index, earlier);
+  bool orphan = false;
+  const std::string owner = OwnerExecution(span, index, earlier, &orphan);
   if (owner != TraceExecutionId(span.trace_id)) {
     out->child_owners.push_back({span.trace_id, span.span_id, owner});
+  } else if (orphan && !root) {
+    out->orphans.push_back(
+        {span.trace_id, span.span_id, span.parent_span_id, Micros(span.start_unix_nano)});
   }
   if (root) AddExecution(span, owner, "", out);
   // A root span classified only by its model or tool attributes is an agent's run carrying the

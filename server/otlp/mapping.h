@@ -40,6 +40,22 @@ struct SpanOwner {
   std::string execution_id;
 };
 
+// A span stored in its trace's execution because the walk up its parents reached a span no
+// request had brought yet: a nested agent span arriving later may take it into its execution.
+struct OrphanSpan {
+  std::string trace_id;
+  std::string span_id;
+  std::string parent_span_id;
+  int64_t sequence = 0;  // its event's
+};
+
+// An orphan span of an earlier request that a nested agent span of this request takes in: its
+// event moves from the trace's execution to `execution_id`.
+struct Adoption {
+  OrphanSpan span;
+  std::string execution_id;
+};
+
 struct MappedTraces {
   std::vector<MappedEvent> events;  // by span start, ties by span id
   // The executions whose defining span (a trace's root, a nested agent) arrived, with the fields
@@ -48,11 +64,21 @@ struct MappedTraces {
   // The spans of this request owned by a nested agent's execution, for later requests that bring
   // their descendants.
   std::vector<SpanOwner> child_owners;
+  // The spans of this request stored in their trace's execution with an unknown ancestor.
+  std::vector<OrphanSpan> orphans;
 };
 
 // The nested agent's execution a span of an earlier request belongs to; nullopt when unknown.
 using EarlierOwner =
     std::function<std::optional<std::string>(std::string_view trace_id, std::string_view span_id)>;
+
+// The orphan spans earlier requests stored for a trace (the same trace id), in any order.
+using EarlierOrphans = std::function<std::vector<OrphanSpan>(std::string_view trace_id)>;
+
+// The orphans of earlier requests below the nested agent spans of `spans`: reached from such an
+// agent span by walking down child links through orphans and this request's other spans, not
+// past another nested agent span (whose own execution holds what is below it).
+std::vector<Adoption> AdoptOrphans(const std::vector<Span>& spans, const EarlierOrphans& orphans);
 
 // The execution of a trace: "otel-" and the 32 hex digits of its trace id.
 std::string TraceExecutionId(std::string_view trace_id);

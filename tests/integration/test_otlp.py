@@ -5,7 +5,7 @@ import json
 import os
 import struct
 
-from harness import DEV_KEY
+from harness import DEV_KEY, new_project_client
 
 
 def varint(v):
@@ -290,3 +290,104 @@ def test_a_nested_agent_span_from_an_earlier_request_keeps_its_later_descendants
     assert [e["payload"]["user_message"] for e in r.json["events"]] == ["a", "b"]
     status, detail = events_of(client, trace)
     assert status == 200 and detail["events"] == []
+
+
+def json_span(trace, span, parent, name, attrs, start, end=None):
+    out = {"traceId": trace.hex(), "spanId": span.hex(), "name": name,
+           "startTimeUnixNano": str(start * 10**9), "endTimeUnixNano": str((end or start + 1) * 10**9),
+           "attributes": [{"key": k, "value": v} for k, v in attrs]}
+    if parent:
+        out["parentSpanId"] = parent.hex()
+    return out
+
+
+def post_json(client, spans):
+    body = {"resourceSpans": [{"scopeSpans": [{"spans": spans}]}]}
+    r = post(client, json.dumps(body).encode(), "application/json")
+    assert r.status == 200 and "partialSuccess" not in r.json, r.json
+    return r
+
+
+def child_agent_requests(trace, root, agent):
+    chat, tool = os.urandom(8), os.urandom(8)
+    llm = [("gen_ai.operation.name", {"stringValue": "chat"}),
+           ("gen_ai.request.model", {"stringValue": "gpt-4o"}),
+           ("gen_ai.usage.input_tokens", {"intValue": "10"}),
+           ("gen_ai.usage.output_tokens", {"intValue": "4"})]
+    tool_attrs = [("gen_ai.operation.name", {"stringValue": "execute_tool"}),
+                  ("gen_ai.tool.name", {"stringValue": "search"})]
+    agent_attrs = [("gen_ai.operation.name", {"stringValue": "invoke_agent"}),
+                   ("gen_ai.agent.name", {"stringValue": "helper"})]
+    children = [json_span(trace, chat, agent, "chat", llm, 3),
+                json_span(trace, tool, agent, "search", tool_attrs, 5)]
+    return (children, [json_span(trace, agent, root, "helper", agent_attrs, 2, 8)],
+            [json_span(trace, root, None, "boss", [], 1, 9)])
+
+
+def check_child_and_main(client, trace, agent):
+    child = client.get(f"/executions/otel-{trace.hex()}-{agent.hex()}")
+    assert child.status == 200
+    assert child.json["execution"]["parent_execution_id"] == f"otel-{trace.hex()}"
+    assert child.json["execution"]["status"] == "completed"
+    assert child.json["execution"]["name"] == "helper"
+    assert [e["event_type"] for e in child.json["events"]] == ["llm_call", "tool_call"]
+    assert child.json["events_total"] == 2
+    assert child.json["execution"]["total_tokens_in"] == 10
+    assert child.json["execution"]["total_tokens_out"] == 4
+    status, main = events_of(client, trace)
+    assert status == 200 and main["events"] == [] and main["events_total"] == 0
+    assert main["execution"]["status"] == "completed"
+    assert main["execution"].get("total_tokens_in") in (None, 0)
+
+
+def test_spans_exported_before_their_nested_agent_span_move_to_its_execution(client):
+    trace, root = new_trace()
+    agent = os.urandom(8)
+    children, agent_span, root_span = child_agent_requests(trace, root, agent)
+    post_json(client, children)
+    status, main = events_of(client, trace)
+    assert status == 200 and main["events_total"] == 2  # no agent yet: the trace's execution
+    post_json(client, agent_span)
+    post_json(client, root_span)
+    check_child_and_main(client, trace, agent)
+    # Re-sending the children stores nothing twice, wherever the events now are.
+    r = post_json(client, children)
+    check_child_and_main(client, trace, agent)
+    assert r.json == {}
+
+
+def test_spans_exported_after_their_nested_agent_span_still_land_in_its_execution(client):
+    trace, root = new_trace()
+    agent = os.urandom(8)
+    children, agent_span, root_span = child_agent_requests(trace, root, agent)
+    post_json(client, agent_span)
+    post_json(client, children)
+    post_json(client, root_span)
+    check_child_and_main(client, trace, agent)
+
+
+def test_events_of_an_ended_trace_execution_are_not_moved(client):
+    trace, root = new_trace()
+    agent = os.urandom(8)
+    children, agent_span, root_span = child_agent_requests(trace, root, agent)
+    post_json(client, children)
+    post_json(client, root_span)  # the trace's execution ends (and is sealed): its events are final
+    post_json(client, agent_span)
+    status, main = events_of(client, trace)
+    assert status == 200 and main["events_total"] == 2
+    assert [e["event_type"] for e in main["events"]] == ["llm_call", "tool_call"]
+    child = client.get(f"/executions/otel-{trace.hex()}-{agent.hex()}")
+    assert child.status == 200 and child.json["events_total"] == 0
+
+
+def test_another_projects_agent_span_moves_nothing(server, client):
+    trace, root = new_trace()
+    agent = os.urandom(8)
+    children, agent_span, _ = child_agent_requests(trace, root, agent)
+    post_json(client, children)
+    other = new_project_client(server, "otlp-move")
+    post_json(other, agent_span)  # the same trace and span ids, in another project
+    status, main = events_of(client, trace)
+    assert status == 200 and main["events_total"] == 2
+    assert client.get(f"/executions/otel-{trace.hex()}-{agent.hex()}").status == 404
+    assert other.get(f"/executions/otel-{trace.hex()}-{agent.hex()}").json["events_total"] == 0
