@@ -122,10 +122,10 @@ std::string Number(double d) {
 TEST_CASE("AppendJsonString writes every byte as the reference form does") {
   std::string all;
   for (int b = 1; b < 256; ++b) all.push_back(static_cast<char>(b));
-  for (std::string_view s : {std::string_view(""), std::string_view("plain"),
-                             std::string_view("\"\\\"", 3), std::string_view("a\x01b\x1f"),
-                             std::string_view("\xe2\x82\xac \xf0\x9f\x98\x80\n"),
-                             std::string_view(all)}) {
+  for (std::string_view s :
+       {std::string_view(""), std::string_view("plain"), std::string_view("\"\\\"", 3),
+        std::string_view("a\x01b\x1f"), std::string_view("\xe2\x82\xac \xf0\x9f\x98\x80\n"),
+        std::string_view(all)}) {
     std::string out;
     AppendJsonString(s, &out);
     CHECK(out == ReferenceJsonString(s));
@@ -133,9 +133,9 @@ TEST_CASE("AppendJsonString writes every byte as the reference form does") {
 }
 
 TEST_CASE("AppendJsonNumber writes what EcmaNumber writes, integers included") {
-  for (double d : {0.0, -0.0, 1.0, -1.0, 0.1, 1e21, 1e20, -1e21, 9007199254740991.0,
-                   9007199254740992.0, -9007199254740993.0, 4.5, 1e-7, 5e-324, 123456789012.0,
-                   1.7976931348623157e308}) {
+  for (double d :
+       {0.0, -0.0, 1.0, -1.0, 0.1, 1e21, 1e20, -1e21, 9007199254740991.0, 9007199254740992.0,
+        -9007199254740993.0, 4.5, 1e-7, 5e-324, 123456789012.0, 1.7976931348623157e308}) {
     CHECK(Number(d) == EcmaNumber(d));
   }
   CHECK(Number(NAN) == "null");

@@ -59,7 +59,8 @@ const char* const kPayloads[] = {
     "{\"model\":\"gpt-4o\",\"input_tokens\":900,\"user_message\":\"hi\"}",
     "{\"n\":[1e21,1E+21,-0,0.0,-0.0,0.1,1e-7,-9007199254740993,"
     "18446744073709551615,9223372036854775807,-9223372036854775808,4.50,2e-3,5e-324,1.5e300]}",
-    "{\"\\u20ac\":1,\"\\r\":2,\"\\ufb33\":3,\"1\":4,\"\\ud83d\\ude00\":5,\"\\u0080\":6,\"\\u00f6\":7,"
+    "{\"\\u20ac\":1,\"\\r\":2,\"\\ufb33\":3,\"1\":4,\"\\ud83d\\ude00\":5,\"\\u0080\":6,\"\\u00f6\":"
+    "7,"
     "\"a\":{\"z\":[{\"b\":true,\"a\":false}],\"y\":null}}",
     "{\"s\":\"\\u0000\\u001f\\b\\f\\n\\r\\t\\\"\\\\\\/\\u007f\\u2028 \\ud83d\\ude00 caf\xc3\xa9\"}",
     "{\"a\":1,\"b\":2,\"a\":3}",
@@ -71,7 +72,8 @@ const char* const kPayloads[] = {
     "  {\"spaced\" : [ 1 , 2 ] }  ",
 };
 
-TEST_CASE("payloads are written canonically without a tree, byte for byte as the tree writes them") {
+TEST_CASE(
+    "payloads are written canonically without a tree, byte for byte as the tree writes them") {
   for (const char* payload : kPayloads) {
     CAPTURE(payload);
     CHECK(CanonicalJson(payload) == CanonicalValueOf(payload).Canonical());
