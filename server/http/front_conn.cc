@@ -3,7 +3,6 @@
 #include <sys/epoll.h>
 
 #include <algorithm>
-#include <cctype>
 
 #include "server/http/front_loop.h"
 #include "server/http/message.h"
@@ -19,11 +18,7 @@ bool SameHost(std::string_view authority, std::string_view host) {
     if (!s.empty() && s.front() == '[') return s.substr(0, s.find(']') + 1);
     return s.substr(0, s.find(':'));
   };
-  const std::string_view a = bare(authority), b = bare(host);
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
+  return EqualsIgnoreCase(bare(authority), bare(host));
 }
 
 constexpr size_t kReadChunk = 64 * 1024;
@@ -113,8 +108,6 @@ bool FrontLoop::OnHead(Conn& c) {
   FillRequest(h, &ex->req);
   ex->req.remote_addr = c.remote_addr;
   ex->req.remote_port = c.remote_port;
-  ex->req.local_addr = c.local_addr;
-  ex->req.local_port = c.local_port;
   ex->keep_alive = h.keep_alive;
   ex->http10 = h.minor_version == 0;
   c.exchange = std::move(ex);
@@ -137,7 +130,6 @@ bool FrontLoop::OnHead(Conn& c) {
   c.exchange->head_checked = true;
   if (h.framing == BodyFraming::kLength && h.content_length <= options_.max_body_bytes &&
       !TakeBudget(c, h.content_length)) {
-    c.exchange->res.set_header("Retry-After", "1");
     return RefuseConnection(c, 503, "server busy, retry later");
   }
   c.state = ConnState::kBody;
@@ -153,7 +145,6 @@ bool FrontLoop::OnBodyProgress(Conn& c) {
   // A chunked body has no declared size: the budget is taken as it grows, a chunk ahead.
   if (c.reader.body_received() > c.budget &&
       !TakeBudget(c, c.reader.body_received() + kReadChunk)) {
-    c.exchange->res.set_header("Retry-After", "1");
     return RefuseConnection(c, 503, "server busy, retry later");
   }
   return true;
@@ -171,11 +162,7 @@ bool FrontLoop::Dispatch(Conn& c) {
   if (pool_->TrySubmit([this, raw] { Serve(std::unique_ptr<Conn>(raw)); })) return false;
   // Every worker busy and the queue full: a fast, explicit refusal from the loop.
   conns_[fd].reset(raw);
-  epoll_event ev{};
-  ev.events = EPOLLIN;
-  ev.data.fd = fd;
-  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
-  raw->exchange->res.set_header("Retry-After", "1");
+  Register(fd);
   return RefuseConnection(*raw, 503, "server busy, retry later");
 }
 
@@ -238,9 +225,6 @@ bool FrontLoop::FlushOut(Conn& c) {
     case AfterWrite::kReadBody:
       c.state = ConnState::kBody;
       return Process(c);
-    case AfterWrite::kClose:
-      Close(c.io->fd());
-      return false;
     case AfterWrite::kLinger:
       return StartLinger(c);
   }

@@ -1,29 +1,8 @@
 #include "server/http/message.h"
 
-#include <cctype>
+#include "domain/base64.h"
 
 namespace vigil {
-namespace {
-
-int QueryHexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-bool HeaderNameIs(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
-}  // namespace
 
 std::string PercentDecode(std::string_view in, bool plus_is_space) {
   std::string out;
@@ -31,7 +10,7 @@ std::string PercentDecode(std::string_view in, bool plus_is_space) {
   for (size_t i = 0; i < in.size(); ++i) {
     const char c = in[i];
     if (c == '%' && i + 2 < in.size()) {
-      const int hi = QueryHexDigit(in[i + 1]), lo = QueryHexDigit(in[i + 2]);
+      const int hi = HexValue(in[i + 1]), lo = HexValue(in[i + 2]);
       if (hi >= 0 && lo >= 0) {
         out.push_back(static_cast<char>(hi * 16 + lo));
         i += 2;
@@ -75,8 +54,8 @@ std::string SerializeResponseHead(
   std::string out =
       "HTTP/1.1 " + std::to_string(res.status) + " " + ReasonPhrase(res.status) + "\r\n";
   for (const auto& [name, value] : res.headers) {
-    if (HeaderNameIs(name, "Connection") || HeaderNameIs(name, "Content-Length") ||
-        HeaderNameIs(name, "Transfer-Encoding")) {
+    if (EqualsIgnoreCase(name, "Connection") || EqualsIgnoreCase(name, "Content-Length") ||
+        EqualsIgnoreCase(name, "Transfer-Encoding")) {
       continue;
     }
     out += name + ": " + value + "\r\n";

@@ -42,11 +42,11 @@ bool RequestAssembler::BodyBuffered() const {
     case BodyFraming::kLength:
       return buffered() >= head_->content_length;
     case BodyFraming::kChunked: {
-      // Decodes a copy: a whole chunked body ends with a last chunk and the trailer section.
+      // A whole chunked body ends with a last chunk and the trailer section: its framing is
+      // read through without copying the data.
       ChunkedDecoder probe(max_body_bytes_, limits_);
       size_t used = 0;
-      std::string sink;
-      return probe.Feed(std::string_view(in_).substr(consumed_), &used, &sink) !=
+      return probe.Feed(std::string_view(in_).substr(consumed_), &used, nullptr) !=
              ChunkedDecoder::State::kNeedMore;
     }
   }

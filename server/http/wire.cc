@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <optional>
 
+#include "domain/base64.h"
+
 namespace vigil {
 namespace {
 
@@ -34,16 +36,6 @@ bool IsTchar(unsigned char c) {
 bool IsToken(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(),
                                    [](char c) { return IsTchar(static_cast<unsigned char>(c)); });
-}
-
-char LowerAscii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool SameToken(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (LowerAscii(a[i]) != LowerAscii(b[i])) return false;
-  }
-  return true;
 }
 
 std::string_view TrimOws(std::string_view s) {
@@ -99,7 +91,7 @@ bool ReduceAbsoluteForm(std::string_view target, std::string* origin, std::strin
   const size_t scheme_end = target.find("://");
   if (scheme_end == std::string_view::npos) return false;
   const std::string_view scheme = target.substr(0, scheme_end);
-  if (!SameToken(scheme, "http") && !SameToken(scheme, "https")) return false;
+  if (!EqualsIgnoreCase(scheme, "http") && !EqualsIgnoreCase(scheme, "https")) return false;
   std::string_view rest = target.substr(scheme_end + 3);
   const size_t end = rest.find_first_of("/?#");
   const std::string_view auth = rest.substr(0, end);
@@ -148,7 +140,7 @@ std::optional<Refusal> ReadContentLength(const RequestHead& head, uint64_t* leng
   bool seen = false;
   bool ok = true;
   for (const HeaderField& f : head.fields) {
-    if (!SameToken(f.name, "content-length")) continue;
+    if (!EqualsIgnoreCase(f.name, "content-length")) continue;
     bool any = false;
     ok = ok && ForEachListElement(f.value, [&](std::string_view v) {
            any = true;
@@ -176,12 +168,12 @@ std::optional<Refusal> DecideFraming(RequestHead* head) {
   int codings = 0;
   bool has_cl = false;
   for (const HeaderField& f : head->fields) {
-    if (SameToken(f.name, "content-length")) has_cl = true;
-    if (!SameToken(f.name, "transfer-encoding")) continue;
+    if (EqualsIgnoreCase(f.name, "content-length")) has_cl = true;
+    if (!EqualsIgnoreCase(f.name, "transfer-encoding")) continue;
     has_te = true;
     ForEachListElement(f.value, [&](std::string_view coding) {
       ++codings;
-      chunked_only = chunked_only && SameToken(coding, "chunked");
+      chunked_only = chunked_only && EqualsIgnoreCase(coding, "chunked");
       return true;
     });
   }
@@ -205,17 +197,17 @@ std::optional<Refusal> ReadControlFields(RequestHead* head) {
   int hosts = 0;
   bool close = false, keep_alive = false;
   for (const HeaderField& f : head->fields) {
-    if (SameToken(f.name, "host")) {
+    if (EqualsIgnoreCase(f.name, "host")) {
       ++hosts;
       if (!f.value.empty() && !VisibleAscii(f.value)) return Refusal{400, "invalid Host"};
-    } else if (SameToken(f.name, "connection")) {
+    } else if (EqualsIgnoreCase(f.name, "connection")) {
       ForEachListElement(f.value, [&](std::string_view option) {
-        close = close || SameToken(option, "close");
-        keep_alive = keep_alive || SameToken(option, "keep-alive");
+        close = close || EqualsIgnoreCase(option, "close");
+        keep_alive = keep_alive || EqualsIgnoreCase(option, "keep-alive");
         return true;
       });
-    } else if (SameToken(f.name, "expect") && head->minor_version == 1) {
-      head->expect_continue = head->expect_continue || SameToken(f.value, "100-continue");
+    } else if (EqualsIgnoreCase(f.name, "expect") && head->minor_version == 1) {
+      head->expect_continue = head->expect_continue || EqualsIgnoreCase(f.value, "100-continue");
     }
   }
   if (hosts > 1) return Refusal{400, "more than one Host"};
@@ -248,9 +240,18 @@ std::optional<Refusal> RefuseByLength(std::string_view bytes, bool request_line_
 
 }  // namespace
 
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
 const std::string* RequestHead::Find(std::string_view name) const {
   for (const HeaderField& f : fields) {
-    if (SameToken(f.name, name)) return &f.value;
+    if (EqualsIgnoreCase(f.name, name)) return &f.value;
   }
   return nullptr;
 }
@@ -320,10 +321,7 @@ bool ChunkedDecoder::ParseSizeLine(std::string_view line, uint64_t* size) {
   size_t digits = 0;
   uint64_t n = 0;
   for (; digits < line.size(); ++digits) {
-    const char c = LowerAscii(line[digits]);
-    int v = -1;
-    if (c >= '0' && c <= '9') v = c - '0';
-    if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
+    const int v = HexValue(line[digits]);
     if (v < 0) break;
     if (digits == 16) return false;
     n = (n << 4) | static_cast<uint64_t>(v);
@@ -366,7 +364,7 @@ ChunkedDecoder::State ChunkedDecoder::Feed(std::string_view in, size_t* used, st
   while (step_ != Step::kDone) {
     if (step_ == Step::kData) {
       const size_t take = static_cast<size_t>(std::min<uint64_t>(chunk_left_, in.size() - pos));
-      out->append(in.substr(pos, take));
+      if (out != nullptr) out->append(in.substr(pos, take));
       pos += take;
       chunk_left_ -= take;
       if (chunk_left_ > 0) break;

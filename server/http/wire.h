@@ -26,6 +26,10 @@ struct WireLimits {
   size_t max_chunk_line_bytes = 1024;   // chunk size + extensions; past it: 400
 };
 
+// ASCII case-insensitive equality, for field names, tokens and host names (RFC 9110 compares
+// them without regard to case).
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+
 struct HeaderField {
   std::string name;   // as sent (compare case-insensitively)
   std::string value;  // leading and trailing spaces/tabs removed
@@ -85,7 +89,8 @@ class ChunkedDecoder {
     kTooLarge,  // the decoded body would pass `max_body_bytes`: answer 413 and close
   };
   ChunkedDecoder(uint64_t max_body_bytes, const WireLimits& limits);
-  // Consumes a prefix of `in` (its length in `*used`), appending decoded data to `*out`.
+  // Consumes a prefix of `in` (its length in `*used`), appending decoded data to `*out`; with
+  // `out` null the framing is checked and the data skipped (to learn whether a body is whole).
   State Feed(std::string_view in, size_t* used, std::string* out);
 
  private:
