@@ -113,12 +113,7 @@ Status FrontLoop::Start() {
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (epoll_fd_ < 0 || wake_fd_ < 0) return Status::Unavailable("cannot create the event loop");
-  for (int fd : {listen_fd_, wake_fd_}) {
-    epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.fd = fd;
-    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
-  }
+  for (int fd : {listen_fd_, wake_fd_}) Register(fd);
   pool_ = std::make_unique<WorkerPool>(options_.threads, options_.max_pending);
   thread_ = std::thread([this] { Run(); });
   return Status::Ok();
@@ -205,18 +200,11 @@ void FrontLoop::Accept() {
     }
     auto c = std::make_unique<Conn>(std::move(io), wire_, options_.max_body_bytes);
     AddressOf(peer, &c->remote_addr, &c->remote_port);
-    sockaddr_storage local{};
-    len = sizeof(local);
-    getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len);
-    AddressOf(local, &c->local_addr, &c->local_port);
     const int64_t now = FrontNowMs();
     c->state = tls_ ? ConnState::kHandshake : ConnState::kIdle;
     c->deadline_ms = now + (tls_ ? limits::kRequestHeadTimeoutSec : limits::kKeepAliveTimeoutSec) *
                                int64_t{1000};
-    epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.fd = fd;
-    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) continue;  // `c` closes it
+    if (!Register(fd)) continue;  // `c` closes it
     open_.fetch_add(1);
     conns_[fd] = std::move(c);
   }
@@ -281,11 +269,7 @@ void FrontLoop::CollectReturns() {
     const int fd = conn->io->fd();
     Conn& c = *conn;
     conns_[fd] = std::move(conn);
-    epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.fd = fd;
-    if (stopping_.load() || d == Disposition::kGone ||
-        epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+    if (stopping_.load() || d == Disposition::kGone || !Register(fd)) {
       Close(fd);
       continue;
     }
@@ -322,6 +306,13 @@ void FrontLoop::Close(int fd) {
   ReleaseBudget(c);
   conns_.erase(it);  // the transport closes the socket
   open_.fetch_sub(1);
+}
+
+bool FrontLoop::Register(int fd) {
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.fd = fd;
+  return epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) == 0;
 }
 
 void FrontLoop::Watch(Conn& c, bool write) {

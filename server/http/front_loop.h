@@ -49,7 +49,7 @@ enum class ConnState {
 };
 
 // What follows a write by the loop.
-enum class AfterWrite { kReadBody, kClose, kLinger };
+enum class AfterWrite { kReadBody, kLinger };
 
 // What a worker says when it gives a connection back.
 enum class Disposition {
@@ -72,11 +72,9 @@ struct Conn {
   size_t served = 0;
   std::string remote_addr;
   int remote_port = 0;
-  std::string local_addr;
-  int local_port = 0;
   std::unique_ptr<Exchange> exchange;  // the request being read or served
   std::string out;                     // kWriting: what is left to send
-  AfterWrite after = AfterWrite::kClose;
+  AfterWrite after = AfterWrite::kLinger;
   uint64_t budget = 0;  // body bytes this connection holds of the shared budget
   size_t lingered = 0;  // bytes discarded while lingering
 };
@@ -101,6 +99,8 @@ class FrontLoop {
   void Return(std::unique_ptr<Conn> conn, Disposition d);
   void Resume(Conn& c);
   void Close(int fd);
+  // Registers `fd` with the loop's epoll for reading; false when epoll refuses it.
+  bool Register(int fd);
   void Watch(Conn& c, bool write);
   void ReleaseBudget(Conn& c);
   bool TakeBudget(Conn& c, uint64_t total);

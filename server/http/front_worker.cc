@@ -23,8 +23,7 @@ void FrontLoop::Serve(std::unique_ptr<Conn> conn) {
   const bool written = WriteResponse(*conn->io, ctx, framing, options_.default_headers);
   pipeline_->Finish(ctx);
   conn->exchange.reset();
-  budget_used_.fetch_sub(conn->budget);
-  conn->budget = 0;
+  ReleaseBudget(*conn);
   const Disposition d = !written        ? Disposition::kGone
                         : framing.close ? Disposition::kClose
                                         : Disposition::kKeepAlive;
