@@ -83,8 +83,8 @@ std::vector<storage::EventMove> MovesOf(const std::vector<otlp::Adoption>& adopt
   std::vector<storage::EventMove> moves;
   moves.reserve(adopted.size());
   for (const otlp::Adoption& a : adopted) {
-    moves.push_back({otlp::TraceExecutionId(a.span.trace_id) + "-" + a.span.span_id,
-                     a.span.sequence, otlp::TraceExecutionId(a.span.trace_id), a.execution_id});
+    moves.push_back({otlp::SpanEventId(a.span.trace_id, a.span.span_id), a.span.sequence,
+                     otlp::TraceExecutionId(a.span.trace_id), a.execution_id});
   }
   return moves;
 }

@@ -242,6 +242,10 @@ SpanRole ClassifySpan(const Span& span) {
 
 std::string TraceExecutionId(std::string_view trace_id) { return "otel-" + std::string(trace_id); }
 
+std::string SpanEventId(std::string_view trace_id, std::string_view span_id) {
+  return TraceExecutionId(trace_id) + "-" + std::string(span_id);
+}
+
 namespace {
 
 struct IndexedSpan {
@@ -301,7 +305,7 @@ int64_t Micros(uint64_t ns) { return static_cast<int64_t>(ns / 1000); }
 MappedEvent EventOf(const Span& span, std::string execution_id, std::string type,
                     std::string payload) {
   MappedEvent e;
-  e.event_id = TraceExecutionId(span.trace_id) + "-" + span.span_id;
+  e.event_id = SpanEventId(span.trace_id, span.span_id);
   e.execution_id = std::move(execution_id);
   e.event_type = std::move(type);
   e.sequence = Micros(span.start_unix_nano);

@@ -82,6 +82,9 @@ std::vector<Adoption> AdoptOrphans(const std::vector<Span>& spans, const Earlier
 
 // The execution of a trace: "otel-" and the 32 hex digits of its trace id.
 std::string TraceExecutionId(std::string_view trace_id);
+// The event id of a span: its trace's execution id, "-" and its span id, whichever execution holds
+// it, so a span re-sent or moved to a nested agent's execution stays the same event.
+std::string SpanEventId(std::string_view trace_id, std::string_view span_id);
 
 // Spans of one request, of any number of traces, in any order. A span's execution is found by
 // walking its parents within the request; where the walk leaves the request, `earlier` (when

@@ -3,19 +3,17 @@
 namespace vigil::otlp {
 namespace {
 
-std::string OwnerKey(int64_t project, std::string_view trace_id, std::string_view span_id) {
-  std::string key = std::to_string(project);
-  key.push_back('/');
-  key.append(trace_id);
-  key.push_back('/');
-  key.append(span_id);
-  return key;
-}
-
 std::string TraceKey(int64_t project, std::string_view trace_id) {
   std::string key = std::to_string(project);
   key.push_back('/');
   key.append(trace_id);
+  return key;
+}
+
+std::string OwnerKey(int64_t project, std::string_view trace_id, std::string_view span_id) {
+  std::string key = TraceKey(project, trace_id);
+  key.push_back('/');
+  key.append(span_id);
   return key;
 }
 
