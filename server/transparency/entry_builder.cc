@@ -15,45 +15,15 @@
 namespace vigil {
 namespace {
 
-tlog::JsonValue FromElement(simdjson::dom::element el) {
-  using simdjson::dom::element_type;
-  switch (el.type()) {
-    case element_type::ARRAY: {
-      tlog::JsonValue a = tlog::JsonValue::Array();
-      for (simdjson::dom::element child : el.get_array()) a.Push(FromElement(child));
-      return a;
-    }
-    case element_type::OBJECT: {
-      tlog::JsonValue o = tlog::JsonValue::Object();
-      for (simdjson::dom::key_value_pair kv : el.get_object()) {
-        o.Set(std::string(kv.key), FromElement(kv.value));
-      }
-      return o;
-    }
-    case element_type::INT64:
-      return tlog::JsonValue::Number(static_cast<double>(int64_t(el)));
-    case element_type::UINT64:
-      return tlog::JsonValue::Number(static_cast<double>(uint64_t(el)));
-    case element_type::DOUBLE:
-      return tlog::JsonValue::Number(double(el));
-    case element_type::STRING:
-      return tlog::JsonValue::String(std::string(std::string_view(el)));
-    case element_type::BOOL:
-      return tlog::JsonValue::Bool(bool(el));
-    case element_type::NULL_VALUE:
-      break;
-  }
-  return tlog::JsonValue();
-}
-
 // One parser per thread, its buffers reused from payload to payload.
 simdjson::dom::parser& EntryParser() {
   thread_local simdjson::dom::parser parser;
   return parser;
 }
 
-// Appends the RFC 8785 form of `el` to `out`: what FromElement(el).Canonical() gives, without
-// building the tree. Members of the same name keep the last one's value, as JsonValue::Set does.
+// Appends the RFC 8785 form of `el` to `out`, written straight from the parsed document without
+// building a tlog::JsonValue tree. Members of the same name keep the last one's value, as
+// JsonValue::Set does.
 void AppendCanonical(simdjson::dom::element el, std::string* out) {
   using simdjson::dom::element_type;
   switch (el.type()) {
@@ -141,14 +111,6 @@ void AppendCanonicalEvent(const Event& e, std::string* out, std::string* model) 
 }
 
 }  // namespace
-
-tlog::JsonValue CanonicalValueOf(std::string_view json) {
-  simdjson::dom::element el;
-  if (EntryParser().parse(json.data(), json.size(), true).get(el) != simdjson::SUCCESS) {
-    return tlog::JsonValue::String(std::string(json));
-  }
-  return FromElement(el);
-}
 
 std::string CanonicalJson(std::string_view json) {
   std::string out;

@@ -32,8 +32,4 @@ int64_t LastEventRow(const std::vector<Event>& events);
 // not parse. Written straight from the parsed document.
 std::string CanonicalJson(std::string_view json);
 
-// The same text as a canonical value (a string value when it does not parse):
-// CanonicalValueOf(j).Canonical() == CanonicalJson(j). The reference form, built as a tree.
-tlog::JsonValue CanonicalValueOf(std::string_view json);
-
 }  // namespace vigil

@@ -1,6 +1,7 @@
 #include "server/transparency/entry_builder.h"
 
 #include <doctest/doctest.h>
+#include <simdjson.h>
 
 #include <string>
 #include <vector>
@@ -10,6 +11,48 @@
 
 namespace vigil {
 namespace entry_builder_test {
+
+// The reference the canonical writer is checked against: the payload built as a tlog::JsonValue
+// tree, then serialised by the tree (a string value when the text does not parse).
+tlog::JsonValue FromElement(simdjson::dom::element el) {
+  using simdjson::dom::element_type;
+  switch (el.type()) {
+    case element_type::ARRAY: {
+      tlog::JsonValue a = tlog::JsonValue::Array();
+      for (simdjson::dom::element child : el.get_array()) a.Push(FromElement(child));
+      return a;
+    }
+    case element_type::OBJECT: {
+      tlog::JsonValue o = tlog::JsonValue::Object();
+      for (simdjson::dom::key_value_pair kv : el.get_object()) {
+        o.Set(std::string(kv.key), FromElement(kv.value));
+      }
+      return o;
+    }
+    case element_type::INT64:
+      return tlog::JsonValue::Number(static_cast<double>(int64_t(el)));
+    case element_type::UINT64:
+      return tlog::JsonValue::Number(static_cast<double>(uint64_t(el)));
+    case element_type::DOUBLE:
+      return tlog::JsonValue::Number(double(el));
+    case element_type::STRING:
+      return tlog::JsonValue::String(std::string(std::string_view(el)));
+    case element_type::BOOL:
+      return tlog::JsonValue::Bool(bool(el));
+    case element_type::NULL_VALUE:
+      break;
+  }
+  return tlog::JsonValue();
+}
+
+tlog::JsonValue CanonicalValueOf(std::string_view json) {
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::element el;
+  if (parser.parse(json.data(), json.size(), true).get(el) != simdjson::SUCCESS) {
+    return tlog::JsonValue::String(std::string(json));
+  }
+  return FromElement(el);
+}
 
 // An llm_call whose model name is `model`, as storage returns it.
 Event CallWithModel(int64_t row, const std::string& model) {
