@@ -89,18 +89,22 @@ void TransparencyHandlers::ConsistencyProof(RequestContext& ctx) {
   SendProof(ctx, "from", from, "to", to, hashes.value());
 }
 
+std::string CertificateJson(const vigil::Certificate& cert) {
+  JsonWriter w;
+  w.BeginObject()
+      .Field("entry", Base64Encode(cert.entry))
+      .Field("index", static_cast<int64_t>(cert.index))
+      .Field("proof", cert.proof)
+      .EndObject();
+  return w.Take();
+}
+
 void TransparencyHandlers::Certificate(RequestContext& ctx) {
   const std::string& id = ctx.params[0];
   if (Status valid = CheckPathId("execution_id", id); !valid.ok()) return SendError(ctx, valid);
   auto cert = log_.CertificateOf(ctx.auth.project, ctx.auth.project_id, id, ctx.now_ms);
   if (!cert.ok()) return SendError(ctx, cert.status());
-  JsonWriter w;
-  w.BeginObject()
-      .Field("entry", Base64Encode(cert->entry))
-      .Field("index", static_cast<int64_t>(cert->index))
-      .Field("proof", cert->proof)
-      .EndObject();
-  SendJson(*ctx.res, 200, w.Take());
+  SendJson(*ctx.res, 200, CertificateJson(cert.value()));
 }
 
 void TransparencyHandlers::AddCosignatures(RequestContext& ctx) {

@@ -3,11 +3,18 @@
 // a project sees only its own log.
 #pragma once
 
+#include <string>
+
 #include "server/http/request.h"
 
 namespace vigil {
 
 class Transparency;
+struct Certificate;
+
+// The body of GET /executions/{id}/certificate: {"entry": base64, "index", "proof"}, which
+// `vigil verify` and the SDKs' verifiers read.
+std::string CertificateJson(const vigil::Certificate& cert);
 
 class TransparencyHandlers {
  public:

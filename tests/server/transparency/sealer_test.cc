@@ -6,11 +6,10 @@
 
 #include <string>
 
-#include "domain/base64.h"
 #include "domain/secret_box.h"
-#include "server/codec/json_writer.h"
 #include "server/detection/detection.h"
 #include "server/limits.h"
+#include "server/transparency/handlers.h"
 #include "server/transparency/transparency.h"
 #include "server/transparency/verify.h"
 #include "storage/connection.h"
@@ -51,13 +50,7 @@ struct SealerStore : vigil::testing::TempStore {
   std::string CertificateJson(const std::string& id) {
     auto cert = log.CertificateOf(a, "pa", id, kNow + 5000);
     REQUIRE(cert.ok());
-    JsonWriter w;
-    w.BeginObject()
-        .Field("entry", Base64Encode(cert->entry))
-        .Field("index", static_cast<int64_t>(cert->index))
-        .Field("proof", cert->proof)
-        .EndObject();
-    return w.Take();
+    return vigil::CertificateJson(cert.value());
   }
 
   Detection detection{store.get(), false, "vigil"};

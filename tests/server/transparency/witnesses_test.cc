@@ -4,11 +4,10 @@
 #include <string>
 #include <vector>
 
-#include "domain/base64.h"
 #include "domain/secret_box.h"
 #include "domain/tlog/cosignature.h"
-#include "server/codec/json_writer.h"
 #include "server/limits.h"
+#include "server/transparency/handlers.h"
 #include "server/transparency/transparency.h"
 #include "server/transparency/verify.h"
 #include "storage/transparency.h"
@@ -58,13 +57,7 @@ struct WitnessedStore : vigil::testing::TempStore {
   std::string CertificateJson(Transparency& t, const std::string& id, int64_t now_ms) {
     auto cert = t.CertificateOf(a, "pa", id, now_ms);
     REQUIRE(cert.ok());
-    JsonWriter w;
-    w.BeginObject()
-        .Field("entry", Base64Encode(cert->entry))
-        .Field("index", static_cast<int64_t>(cert->index))
-        .Field("proof", cert->proof)
-        .EndObject();
-    return w.Take();
+    return vigil::CertificateJson(cert.value());
   }
   Transparency log;
 };
