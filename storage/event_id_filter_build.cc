@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 
+#include <cstdint>
 #include <string_view>
 
 #include "storage/connection.h"
@@ -36,18 +37,30 @@ Status EventIdFilterBuild::Fill(const std::string& path, int busy_timeout_ms, in
   o.read_only = true;
   o.cache_kib = 1024;  // it reads each index page once
   Connection conn(o);
-  SQLite::Statement first(conn.db(),
-                          "SELECT project, event_id FROM event_ids ORDER BY project, event_id"
-                          " LIMIT ?1");
-  SQLite::Statement next(
-      conn.db(),
-      "SELECT project, event_id FROM event_ids WHERE (project, event_id) > (?1, ?2)"
-      " ORDER BY project, event_id LIMIT ?3");
-  first.bind(1, chunk_ids);
-  SQLite::Statement* q = &first;
+  // The small level first: an id leaves it only for the large level, which is read after it.
+  for (int part = 0; part < 2; ++part) {
+    SQLite::Statement q(conn.db(),
+                        "SELECT project, event_id FROM event_ids_recent WHERE part = ?4"
+                        " AND (project, event_id) > (?1, ?2) ORDER BY project, event_id LIMIT ?3");
+    q.bind(4, part);
+    Status s = FillLevel(&q, chunk_ids, into);
+    if (!s.ok()) return s;
+  }
+  SQLite::Statement q(conn.db(),
+                      "SELECT project, event_id FROM event_ids WHERE (project, event_id) > (?1, ?2)"
+                      " ORDER BY project, event_id LIMIT ?3");
+  return FillLevel(&q, chunk_ids, into);
+}
+
+Status EventIdFilterBuild::FillLevel(SQLite::Statement* q, int chunk_ids, EventIdFilter* into) {
+  // A chunk starts after the previous one's last key; the first after every key (projects are
+  // numbered from 1).
   std::string key, last_id;
   int64_t last_project = 0;
   for (;;) {
+    q->bind(1, last_project);
+    q->bind(2, last_id);
+    q->bind(3, chunk_ids);
     int rows = 0;
     while (q->executeStep()) {
       last_project = q->getColumn(0).getInt64();
@@ -60,10 +73,6 @@ Status EventIdFilterBuild::Fill(const std::string& path, int busy_timeout_ms, in
     ids_read_.fetch_add(rows, std::memory_order_relaxed);
     if (rows < chunk_ids) return Status::Ok();
     if (stop_.load(std::memory_order_relaxed)) return Status::Unavailable("stopped");
-    next.bind(1, last_project);
-    next.bind(2, last_id);
-    next.bind(3, chunk_ids);
-    q = &next;
   }
 }
 

@@ -1,4 +1,5 @@
-// Fills an event-id filter from the `event_ids` index on a thread of its own. Internal to storage/.
+// Fills an event-id filter from both levels of the event-id index on a thread of its own. Internal
+// to storage/.
 //
 // Why: reading the whole index before the first write made start-up grow with the data (seconds
 // at a few million events, minutes at fifty). The store now opens with no filter, so every id is
@@ -8,10 +9,12 @@
 // the current one.
 //
 // Why the result is complete: the index is read in key-ordered chunks, each in a short read
-// transaction of its own (a long one would keep the WAL from being checkpointed). An id in the
-// index when the build starts is still there when its chunk is read, or its event was deleted
-// and the id no longer matters. Every id that reaches the index later was remembered by the
-// writer first, and the writer adds those to the filter itself.
+// transaction of its own (a long one would keep the WAL from being checkpointed), the small level
+// (`event_ids_recent`) before the large one (`event_ids`). An id in the index when the build
+// starts is still in its level when its chunk is read, or it has moved from the small level to
+// the large one, which is read later, or its event was deleted and the id no longer matters. Every
+// id that reaches the index later was remembered by the writer first, and the writer adds those to
+// the filter itself.
 #pragma once
 
 #include <atomic>
@@ -21,6 +24,10 @@
 
 #include "domain/status.h"
 #include "storage/event_id_filter.h"
+
+namespace SQLite {
+class Statement;
+}
 
 namespace vigil {
 
@@ -50,6 +57,9 @@ class EventIdFilterBuild {
 
  private:
   Status Fill(const std::string& path, int busy_timeout_ms, int chunk_ids, EventIdFilter* into);
+  // Adds every id `q` yields, a chunk of `chunk_ids` at a time; ?1 and ?2 are the key after which
+  // a chunk starts, ?3 the chunk's size.
+  Status FillLevel(SQLite::Statement* q, int chunk_ids, EventIdFilter* into);
 
   std::thread thread_;
   std::atomic<bool> stop_{false};

@@ -1,10 +1,11 @@
-// The SQL side of per-project event-id uniqueness: the `event_ids` index, its merge watermark, and
-// the lookups the writer makes before storing an event (storage/DESIGN.md, "Event ids decide the
-// write cost").
+// The SQL side of per-project event-id uniqueness: the two levels of the index (`event_ids_recent`
+// and `event_ids`), the merge watermark, and the lookups the writer makes before storing an event
+// (storage/DESIGN.md, "Event ids decide the write cost").
 #include <algorithm>
 #include <string>
 
 #include "storage/connection.h"
+#include "storage/event_id_levels.h"
 #include "storage/recent_event_ids.h"
 #include "storage/sql.h"
 
@@ -17,15 +18,18 @@ std::string_view ColumnBytes(const SQLite::Column& c) {
 
 }  // namespace
 
-size_t LoadRecentEventIds(Connection* conn, RecentEventIds* recent) {
+size_t LoadRecentEventIds(Connection* conn, RecentEventIds* recent, EventIdLevels* levels) {
   SQLite::Statement w(conn->db(),
-                      "SELECT (SELECT merged_through FROM event_id_merge WHERE singleton = 1),"
-                      " (SELECT COALESCE(MAX(id), 0) FROM events)");
+                      "SELECT merged_through, current_part, current_ids, sealed_ids,"
+                      " (SELECT COALESCE(MAX(id), 0) FROM events)"
+                      " FROM event_id_merge WHERE singleton = 1");
   w.executeStep();
   const int64_t watermark = w.getColumn(0).getInt64();
+  levels->Load(EventIdLevels::State{w.getColumn(1).getInt(), w.getColumn(2).getInt64(),
+                                    w.getColumn(3).getInt64()});
   // Past every stored row and the watermark: rows above the watermark are then exactly those
   // stored after it.
-  const int64_t last_row = std::max(watermark, w.getColumn(1).getInt64());
+  const int64_t last_row = std::max(watermark, w.getColumn(4).getInt64());
   recent->Reset(last_row + 1);
   std::string key;
   // Every event above the watermark, including those whose ids a generation that did not finish
@@ -44,17 +48,22 @@ size_t LoadRecentEventIds(Connection* conn, RecentEventIds* recent) {
   return static_cast<size_t>(last_row);
 }
 
-void MergeEventIds(Connection* conn, RecentEventIds* recent) {
+namespace {
+
+// Writes the next slice of the frozen generation into the current part of the small level.
+void MergeGeneration(Connection* conn, RecentEventIds* recent, EventIdLevels* levels) {
   const RecentEventIds::Slice slice = recent->TakeMergeSlice();
   if (slice.begin == slice.end) return;
   // OR IGNORE: ids read back on open may be in the index already (their generation was partly
   // merged), and failing here would stop every later merge.
-  auto& plain = conn->Prepare("INSERT OR IGNORE INTO event_ids(project, event_id) VALUES (?, ?)");
+  auto& plain = conn->Prepare(
+      "INSERT OR IGNORE INTO event_ids_recent(part, project, event_id) VALUES (?4, ?1, ?2)");
   // For an id remembered before events were deleted: only while its event is still stored.
   auto& checked = conn->Prepare(
-      "INSERT OR IGNORE INTO event_ids(project, event_id) SELECT ?1, ?2 WHERE EXISTS"
-      " (SELECT 1 FROM events WHERE id = ?3 AND project = ?1 AND event_id = ?2)");
+      "INSERT OR IGNORE INTO event_ids_recent(part, project, event_id) SELECT ?4, ?1, ?2"
+      " WHERE EXISTS (SELECT 1 FROM events WHERE id = ?3 AND project = ?1 AND event_id = ?2)");
   std::string id;  // bound without a copy: it outlives each statement's run
+  int64_t added = 0;
   for (const RecentEventIds::MergeItem* e = slice.begin; e != slice.end; ++e) {
     const std::string_view key = slice.set->key(e->index);
     const int64_t row = slice.set->row(e->index);
@@ -65,11 +74,67 @@ void MergeEventIds(Connection* conn, RecentEventIds* recent) {
     id.assign(RecentEventIds::KeyEventId(key));
     q.bindNoCopy(2, id);
     if (unsure) q.bind(3, row);
-    q.exec();
+    q.bind(4, levels->current_part());
+    added += q.exec();
   }
+  levels->Merged(added);
   if (slice.completes) {
     Exec(conn, "UPDATE event_id_merge SET merged_through = ? WHERE singleton = 1", slice.watermark);
   }
+}
+
+// Moves the next key range of the sealed part into the large level. A moved id leaves the small
+// level in the same transaction, so a reader of both levels finds it in one of them.
+void MoveSealed(Connection* conn, EventIdLevels* levels, size_t group_ids) {
+  const size_t budget = levels->MoveBudget(group_ids);
+  if (budget == 0) return;
+  auto& take = conn->Prepare(
+      "SELECT project, event_id FROM event_ids_recent WHERE part = ?1"
+      " ORDER BY project, event_id LIMIT ?2");
+  auto& put = conn->Prepare("INSERT OR IGNORE INTO event_ids(project, event_id) VALUES (?, ?)");
+  take.bind(1, levels->sealed_part());
+  take.bind(2, static_cast<int64_t>(budget));
+  int64_t moved = 0, last_project = 0;
+  std::string last_id;
+  while (take.executeStep()) {
+    last_project = take.getColumn(0).getInt64();
+    last_id.assign(ColumnBytes(take.getColumn(1)));
+    put.reset();
+    put.bind(1, last_project);
+    put.bindNoCopy(2, last_id);
+    put.exec();
+    ++moved;
+  }
+  take.reset();
+  if (moved > 0) {
+    auto& drop = conn->Prepare(
+        "DELETE FROM event_ids_recent WHERE part = ?1 AND (project, event_id) <= (?2, ?3)");
+    drop.bind(1, levels->sealed_part());
+    drop.bind(2, last_project);
+    drop.bindNoCopy(3, last_id);
+    drop.exec();
+    drop.reset();
+  }
+  levels->Moved(moved, moved < static_cast<int64_t>(budget));
+}
+
+}  // namespace
+
+void MergeEventIds(Connection* conn, RecentEventIds* recent, EventIdLevels* levels,
+                   size_t group_ids) {
+  levels->MaybeSeal();
+  MergeGeneration(conn, recent, levels);
+  MoveSealed(conn, levels, group_ids);
+  if (!levels->changed()) return;
+  const EventIdLevels::State& s = levels->pending();
+  auto& save = conn->Prepare(
+      "UPDATE event_id_merge SET current_part = ?, current_ids = ?, sealed_ids = ?"
+      " WHERE singleton = 1");
+  save.bind(1, s.current_part);
+  save.bind(2, s.current_ids);
+  save.bind(3, s.sealed_ids);
+  save.exec();
+  save.reset();
 }
 
 bool EventIdStored(Connection* conn, RecentEventIds* recent, int64_t project,
@@ -89,12 +154,18 @@ bool EventIdStored(Connection* conn, RecentEventIds* recent, int64_t project,
     q.reset();
     return stored;
   }
-  auto& q = conn->Prepare("SELECT 1 FROM event_ids WHERE project = ? AND event_id = ?");
-  q.bind(1, project);
-  q.bindNoCopy(2, event_id);
-  const bool stored = q.executeStep();
-  q.reset();
-  return stored;
+  // The small level first: a re-sent id is more often a recent one.
+  auto& recent_level = conn->Prepare(
+      "SELECT 1 FROM event_ids_recent WHERE part IN (0, 1) AND project = ? AND event_id = ?");
+  auto& large_level = conn->Prepare("SELECT 1 FROM event_ids WHERE project = ? AND event_id = ?");
+  for (SQLite::Statement* q : {&recent_level, &large_level}) {
+    q->bind(1, project);
+    q->bindNoCopy(2, event_id);
+    const bool stored = q->executeStep();
+    q->reset();
+    if (stored) return true;
+  }
+  return false;
 }
 
 }  // namespace vigil

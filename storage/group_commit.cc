@@ -78,8 +78,10 @@ void Store::Impl::RunGroup(std::vector<JobPtr>& group) {
   // The remembered event ids follow the transaction's fate.
   if (group_status.ok()) {
     recent_ids.Commit();
+    id_levels.Commit();
   } else {
     recent_ids.Abort();
+    id_levels.Forget();
   }
   if ((!group_status.ok() || !audit_stored) && !audit.empty()) RequeueAudit(std::move(audit));
   NoteGroupOutcome(group_status, results);
@@ -220,12 +222,13 @@ void Store::Impl::MergeIdSlice(Status* group_status) {
   Status m = RunPart(
       "SAVEPOINT merge", "ROLLBACK TO merge", "RELEASE merge",
       [&] {
-        MergeEventIds(writer.get(), &recent_ids);
+        MergeEventIds(writer.get(), &recent_ids, &id_levels, recent_ids.staged_ids());
         return Status::Ok();
       },
       group_status);
   if (group_status->ok() && !m.ok()) {
     recent_ids.ForgetMergeSlice();
+    id_levels.Forget();
     event_id_merge_failures.fetch_add(1, std::memory_order_relaxed);
   }
 }

@@ -39,6 +39,11 @@ constexpr size_t kDefaultAuditBufferMax = 50000;
 // generations); larger generations write fewer index pages per event (storage/DESIGN.md and
 // docs/performance.md have the measurements behind this size).
 constexpr size_t kDefaultEventIdGeneration = 131072;
+// Ids a part of the index's small level takes before it is sealed and moved into the large level
+// (storage/event_id_levels.h). Generations merge into a part at most this large, and a sealed part
+// this large moves into the large level: both merges stay cheap per id up to about ten times this
+// many ids per database (storage/DESIGN.md).
+constexpr size_t kDefaultEventIdPart = 2u << 20;
 // The largest filter of stored event ids, which spares the writer an index probe per new id
 // (storage/event_id_filter.h). It is sized by the stored ids (a byte per id, from 64 KiB) and
 // stops growing here: about 25 million ids at a few percent false positives, degrading gradually
@@ -69,6 +74,7 @@ struct StoreOptions {
   int64_t wal_bound_backoff_ms = storage::kDefaultWalBoundBackoffMs;
   size_t audit_buffer_max = storage::kDefaultAuditBufferMax;
   size_t event_id_generation = storage::kDefaultEventIdGeneration;
+  size_t event_id_part = storage::kDefaultEventIdPart;
   size_t event_id_filter_bytes = storage::kDefaultEventIdFilterBytes;
   uint64_t quick_check_max_bytes = storage::kDefaultQuickCheckMaxBytes;
 };

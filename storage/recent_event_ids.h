@@ -99,7 +99,8 @@ class RecentEventIds {
   // no longer exists.
   void Stage(std::string_view key, uint64_t hash, int64_t row);
   size_t JobMark() const { return staged_.size(); }
-  void RollbackJob(size_t mark);  // undoes what was staged since `mark`
+  size_t staged_ids() const { return staged_.size(); }  // by the open transaction
+  void RollbackJob(size_t mark);                        // undoes what was staged since `mark`
   // Events may have been deleted (here or by another process): a remembered id may have lost its
   // row, so the merge and the callers of Find check that it still exists. Conservative: Abort
   // does not undo it.
@@ -167,18 +168,22 @@ class RecentEventIds {
 };
 
 class Connection;
+class EventIdLevels;
 
 // --- the SQL side (storage/event_id_index.cc) ---
 // Rebuilds `recent` from the database on open: the events above the merge watermark (at most about
-// two generations; some of their ids may be in the index already). Returns an estimate from above
-// of the stored events, to size the filter.
-size_t LoadRecentEventIds(Connection* conn, RecentEventIds* recent);
-// Inside the writer's open transaction: writes the next merge slice into the index and, when it
-// ends a generation, advances the watermark. Throws SQLite::Exception on failure.
-void MergeEventIds(Connection* conn, RecentEventIds* recent);
+// two generations; some of their ids may be in the index already), and loads the levels' state.
+// Returns an estimate from above of the stored events, to size the filter.
+size_t LoadRecentEventIds(Connection* conn, RecentEventIds* recent, EventIdLevels* levels);
+// Inside the writer's open transaction, once per group that stored `group_ids` new ids: seals a
+// full part, writes the next slice of the frozen generation into the current part (advancing the
+// watermark when the slice ends a generation), moves the next key range of the sealed part into
+// `event_ids`, and saves the levels' state. Throws SQLite::Exception on failure.
+void MergeEventIds(Connection* conn, RecentEventIds* recent, EventIdLevels* levels,
+                   size_t group_ids);
 // Inside the writer's open transaction: whether `project` stores an event `event_id` (the filter,
-// the remembered ids, then the index decide, in that order); leaves the id's key and its hash in
-// *key and *hash for RecentEventIds::Stage. Throws SQLite::Exception.
+// the remembered ids, then both levels of the index decide, in that order); leaves the id's key
+// and its hash in *key and *hash for RecentEventIds::Stage. Throws SQLite::Exception.
 bool EventIdStored(Connection* conn, RecentEventIds* recent, int64_t project,
                    const std::string& event_id, std::string* key, uint64_t* hash);
 

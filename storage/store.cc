@@ -15,7 +15,8 @@ namespace vigil {
 Store::Impl::Impl(const StoreOptions& o)
     : options(o),
       wal_path(o.path + "-wal"),
-      recent_ids(std::max<size_t>(1, o.event_id_generation), o.event_id_filter_bytes) {}
+      recent_ids(std::max<size_t>(1, o.event_id_generation), o.event_id_filter_bytes),
+      id_levels(o.event_id_part) {}
 
 Store::Store(const StoreOptions& options) : impl_(std::make_unique<Impl>(options)) {}
 
@@ -56,7 +57,7 @@ Status Store::Impl::Init() {
   if (!s.ok()) return s.WithContext("database file " + options.path + ": ");
   size_t stored_ids = 0;
   s = GuardSqlite([&] {
-    stored_ids = LoadRecentEventIds(writer.get(), &recent_ids);
+    stored_ids = LoadRecentEventIds(writer.get(), &recent_ids, &id_levels);
     data_version = writer->db().execAndGet("PRAGMA data_version").getInt64();
     return Status::Ok();
   });

@@ -15,6 +15,7 @@
 
 #include "storage/connection.h"
 #include "storage/event_id_filter_build.h"
+#include "storage/event_id_levels.h"
 #include "storage/recent_event_ids.h"
 #include "storage/store.h"
 
@@ -86,6 +87,7 @@ struct Store::Impl {
   std::string wal_path;
   std::unique_ptr<Connection> writer;
   RecentEventIds recent_ids;  // writer thread only (after Init)
+  EventIdLevels id_levels;    // writer thread only (after Init)
   int64_t data_version = 0;   // the writer's PRAGMA data_version at its last transaction
   std::atomic<int64_t> event_id_merge_failures{0};
   EventIdFilterBuild filter_build;                          // its outcome: writer thread only

@@ -25,19 +25,25 @@ using namespace vigil;
 
 namespace {
 
-// A store with tiny generations, so a few small batches freeze and merge several of them.
+// Every id in either level of the index.
+const std::string kIndexed =
+    "(SELECT project, event_id FROM event_ids UNION ALL"
+    " SELECT project, event_id FROM event_ids_recent)";
+
+// A store with tiny generations and tiny parts of the index's small level, so a few small batches
+// freeze and merge several generations, and seal and move several parts.
 struct SmallStore {
   std::filesystem::path dir;
   std::string path;
   std::unique_ptr<Store> store;
   int64_t project = 0;
-  explicit SmallStore(size_t generation = 8) {
+  explicit SmallStore(size_t generation = 8, size_t part = 16) {
     dir = std::filesystem::temp_directory_path() /
           ("vigil-event-ids-" + std::to_string(::getpid()) + "-" +
            std::to_string(reinterpret_cast<uintptr_t>(this)));
     std::filesystem::create_directories(dir);
     path = (dir / "t.db").string();
-    Open(generation);
+    Open(generation, part);
     REQUIRE(store
                 ->Write([&](WriteTxn& txn) {
                   project = storage::EnsureProject(txn, "p", "P", Tier::kHobby, 1).value();
@@ -45,10 +51,11 @@ struct SmallStore {
                 })
                 .ok());
   }
-  void Open(size_t generation = 8) {
+  void Open(size_t generation = 8, size_t part = 16) {
     StoreOptions o;
     o.path = path;
     o.event_id_generation = generation;
+    o.event_id_part = part;
     o.event_id_filter_bytes = 4096;
     auto s = Store::Open(o);
     REQUIRE(s.ok());
@@ -82,7 +89,7 @@ struct SmallStore {
                 .ok());
     return {r.accepted, r.duplicates};
   }
-  int64_t Count(const char* sql) {
+  int64_t Count(const std::string& sql) {
     SQLite::Database db(path, SQLite::OPEN_READONLY);
     SQLite::Statement q(db, sql);
     REQUIRE(q.executeStep());
@@ -111,10 +118,38 @@ TEST_CASE("A re-sent event is a duplicate whether its id is remembered, merging 
   }
   CHECK(t.Count("SELECT COUNT(*) FROM events") == 50);
   CHECK(t.Count("SELECT COUNT(*) - COUNT(DISTINCT event_id) FROM events") == 0);
-  // Most ids have been merged; none is in the index twice or without its event.
-  CHECK(t.Count("SELECT COUNT(*) FROM event_ids") > 20);
-  CHECK(t.Count("SELECT COUNT(*) FROM event_ids i WHERE NOT EXISTS (SELECT 1 FROM events e"
+  // Most ids have been merged, some of them on into the large level; none is in the index twice
+  // or without its event.
+  CHECK(t.Count("SELECT COUNT(*) FROM " + kIndexed) > 20);
+  CHECK(t.Count("SELECT COUNT(*) FROM event_ids") > 0);
+  CHECK(t.Count("SELECT COUNT(*) - COUNT(DISTINCT event_id) FROM " + kIndexed) == 0);
+  CHECK(t.Count("SELECT COUNT(*) FROM " + kIndexed +
+                " i WHERE NOT EXISTS (SELECT 1 FROM events e"
                 " WHERE e.project = i.project AND e.event_id = i.event_id)") == 0);
+}
+
+TEST_CASE("Full parts of the small level move into the large level, across restarts too") {
+  SmallStore t(8, 16);
+  std::vector<std::string> all;
+  for (int b = 0; b < 40; ++b) {
+    const auto ids = ScrambledIds("m" + std::to_string(b) + "-", 6);
+    CHECK(t.Ingest(ids).first == 6);
+    all.insert(all.end(), ids.begin(), ids.end());
+    if (b % 10 == 9) {  // the levels' state is read back on open
+      t.store.reset();
+      t.Open(8, 16);
+    }
+  }
+  // Most ids reached the large level; the small one holds about two parts at most.
+  CHECK(t.Count("SELECT COUNT(*) FROM event_ids") > 150);
+  CHECK(t.Count("SELECT COUNT(*) FROM event_ids_recent") <= 2 * 16 + 8 + 6);
+  CHECK(t.Count("SELECT COUNT(*) - COUNT(DISTINCT event_id) FROM " + kIndexed) == 0);
+  CHECK(t.Count("SELECT COUNT(*) FROM " + kIndexed +
+                " i WHERE NOT EXISTS (SELECT 1 FROM events e"
+                " WHERE e.project = i.project AND e.event_id = i.event_id)") == 0);
+  // Every stored id is a duplicate, wherever it lives, and a new one is not.
+  CHECK(t.Ingest(all).second == static_cast<int64_t>(all.size()));
+  CHECK(t.Ingest({"m-new"}).first == 1);
 }
 
 TEST_CASE("Event ids are unique per project, not across projects") {
@@ -145,7 +180,7 @@ TEST_CASE("Event ids are unique per project, not across projects") {
 TEST_CASE("Reopening the store remembers the ids that were not merged yet") {
   SmallStore t(1000);  // one generation never fills: nothing is merged before the restart
   CHECK(t.Ingest(ScrambledIds("r", 30)).first == 30);
-  CHECK(t.Count("SELECT COUNT(*) FROM event_ids") == 0);
+  CHECK(t.Count("SELECT COUNT(*) FROM " + kIndexed) == 0);
   t.store.reset();
   t.Open(1000);
   CHECK(t.Ingest(ScrambledIds("r", 30)).second == 30);
@@ -184,15 +219,17 @@ TEST_CASE("The filter build reads every indexed id, chunk after chunk") {
   // Batch after batch, so generation after generation is merged into the index.
   for (int b = 0; b < 20; ++b)
     CHECK(t.Ingest(ScrambledIds("c" + std::to_string(b) + "-", 5)).first == 5);
-  const int64_t indexed = t.Count("SELECT COUNT(*) FROM event_ids");
+  const int64_t indexed = t.Count("SELECT COUNT(*) FROM " + kIndexed);
   REQUIRE(indexed > 50);
+  REQUIRE(t.Count("SELECT COUNT(*) FROM event_ids") > 0);
+  REQUIRE(t.Count("SELECT COUNT(*) FROM event_ids_recent") > 0);
   auto filter = std::make_shared<EventIdFilter>(1 << 16);
   EventIdFilterBuild build;
   build.Start(t.path, 1000, filter, 7);  // many short chunks
   CHECK(build.Join().ok());
   CHECK(build.ids_read() == indexed);
   SQLite::Database db(t.path, SQLite::OPEN_READONLY);
-  SQLite::Statement q(db, "SELECT project, event_id FROM event_ids");
+  SQLite::Statement q(db, "SELECT project, event_id FROM " + kIndexed);
   int64_t missing = 0;
   std::string key;
   while (q.executeStep()) {
@@ -232,7 +269,7 @@ TEST_CASE("Events deleted by retention give up their ids, merged or not") {
   // batch's ids freeze next, not merged yet when the execution goes.
   CHECK(t.Ingest(ScrambledIds("old", 10), "old-exec").first == 10);
   CHECK(t.Ingest(ScrambledIds("older", 10), "old-exec").first == 10);
-  CHECK(t.Count("SELECT COUNT(*) FROM event_ids") == 10);
+  CHECK(t.Count("SELECT COUNT(*) FROM " + kIndexed) == 10);
   int64_t pruned = 0;
   REQUIRE(t.store
               ->Write([&](WriteTxn& txn) {
@@ -242,13 +279,14 @@ TEST_CASE("Events deleted by retention give up their ids, merged or not") {
               .ok());
   CHECK(pruned == 1);
   CHECK(t.Count("SELECT COUNT(*) FROM events") == 0);
-  CHECK(t.Count("SELECT COUNT(*) FROM event_ids") == 0);
+  CHECK(t.Count("SELECT COUNT(*) FROM " + kIndexed) == 0);
   // Sent again, they are stored again (nothing of them is stored any more)...
   CHECK(t.Ingest(ScrambledIds("old", 10), "again").first == 10);
   CHECK(t.Ingest(ScrambledIds("older", 10), "again").first == 10);
   // ...and the merges that follow do not resurrect index entries for the deleted rows.
   for (int b = 0; b < 5; ++b) t.Ingest(ScrambledIds("more" + std::to_string(b) + "-", 8));
-  CHECK(t.Count("SELECT COUNT(*) FROM event_ids i WHERE NOT EXISTS (SELECT 1 FROM events e"
+  CHECK(t.Count("SELECT COUNT(*) FROM " + kIndexed +
+                " i WHERE NOT EXISTS (SELECT 1 FROM events e"
                 " WHERE e.project = i.project AND e.event_id = i.event_id)") == 0);
   CHECK(t.Ingest(ScrambledIds("old", 10), "again").second == 10);
   CHECK(t.Ingest(ScrambledIds("older", 10), "again").second == 10);
