@@ -34,6 +34,11 @@ class EventIdSet {
   void Clear();
 
   size_t size() const { return entries_.size(); }
+  // Heap bytes held, spare capacity included.
+  size_t memory_bytes() const {
+    return arena_.capacity() + entries_.capacity() * sizeof(Entry) +
+           slots_.capacity() * sizeof(uint64_t);
+  }
   std::string_view key(uint32_t i) const {
     return std::string_view(arena_).substr(entries_[i].offset, entries_[i].size);
   }

@@ -79,6 +79,8 @@ void Store::Impl::RunGroup(std::vector<JobPtr>& group) {
   if (group_status.ok()) {
     recent_ids.Commit();
     id_levels.Commit();
+    event_id_memory_bytes.store(static_cast<int64_t>(recent_ids.memory_bytes()),
+                                std::memory_order_relaxed);
   } else {
     recent_ids.Abort();
     id_levels.Forget();

@@ -213,6 +213,14 @@ void RecentEventIds::RollbackJob(size_t mark) {
   }
 }
 
+size_t RecentEventIds::memory_bytes() const {
+  const size_t orders =
+      (fresh_order_.capacity() + scratch_.capacity() + order_.capacity()) * sizeof(MergeItem);
+  return fresh_.memory_bytes() + frozen_.memory_bytes() + orders +
+         staged_.capacity() * sizeof(Undo) + run_starts_.capacity() * sizeof(size_t) +
+         filter_bytes() + (building_ && building_ != filter_ ? building_->bytes() : 0);
+}
+
 RecentEventIds::Slice RecentEventIds::TakeMergeSlice() {
   Slice slice;
   const size_t left = order_.size() - merged_;

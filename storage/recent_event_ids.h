@@ -80,6 +80,9 @@ class RecentEventIds {
   bool WantsFilter() const;
   size_t stored_ids() const { return ids_; }  // an estimate from above (deletes are not counted)
   size_t filter_bytes() const { return (filter_ ? filter_->bytes() : 0); }
+  // Heap bytes held: the remembered ids with their merge order and undo log, and the filters (the
+  // one in use and the one being built).
+  size_t memory_bytes() const;
 
   // --- inside a write transaction ---
   // `hash` is Hash(key).

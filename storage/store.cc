@@ -135,6 +135,7 @@ int64_t Store::WalBoundCheckpoints() const { return impl_->wal_bound_checkpoints
 int64_t Store::WalBoundMisses() const { return impl_->wal_bound_misses.load(); }
 int64_t Store::EventIdMergeFailures() const { return impl_->event_id_merge_failures.load(); }
 int64_t Store::EventIdFilterBytes() const { return impl_->event_id_filter_bytes.load(); }
+int64_t Store::EventIdMemoryBytes() const { return impl_->event_id_memory_bytes.load(); }
 int64_t Store::EventIdFilterFailures() const { return impl_->event_id_filter_failures.load(); }
 const std::string& Store::path() const { return impl_->options.path; }
 

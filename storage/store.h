@@ -78,6 +78,9 @@ class Store {
   // builds of one that failed (storage/event_id_filter_build.h).
   int64_t EventIdFilterBytes() const;
   int64_t EventIdFilterFailures() const;
+  // Memory held for event-id uniqueness: the remembered ids and the filters (both while a larger
+  // one is built), as of the last committed group.
+  int64_t EventIdMemoryBytes() const;
 
   // The storage fault standing now, for /health: the writer's last failure to write the file (an
   // I/O error, a read-only file, a full disk: StorageFault or StorageFull), until a later group

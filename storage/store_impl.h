@@ -94,6 +94,7 @@ struct Store::Impl {
   std::chrono::steady_clock::time_point filter_retry_at{};  // writer thread only
   std::atomic<int64_t> event_id_filter_failures{0};
   std::atomic<int64_t> event_id_filter_bytes{0};  // the filter in use; 0 while the first builds
+  std::atomic<int64_t> event_id_memory_bytes{0};  // RecentEventIds::memory_bytes after a group
   std::atomic<int64_t> wal_bound_checkpoints{0};
   std::atomic<int64_t> wal_bound_misses{0};
   std::chrono::steady_clock::time_point wal_bound_retry_at{};  // writer thread only

@@ -36,6 +36,7 @@ class Metrics {
     int64_t wal_bound_misses = 0;
     int64_t event_id_merge_failures = 0;
     int64_t event_id_filter_bytes = 0;
+    int64_t event_id_memory_bytes = 0;
     int64_t event_id_filter_failures = 0;
     int64_t audit_dropped = 0;
     int64_t abuse_signals = 0;

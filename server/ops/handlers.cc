@@ -75,6 +75,7 @@ void OpsHandlers::Scrape(RequestContext& ctx) {
   g.event_id_merge_failures = store_.EventIdMergeFailures();
   g.event_id_filter_bytes = store_.EventIdFilterBytes();
   g.event_id_filter_failures = store_.EventIdFilterFailures();
+  g.event_id_memory_bytes = store_.EventIdMemoryBytes();
   g.audit_dropped = store_.AuditDropped();
   g.abuse_signals = abuse_.signals();
   const ConnectionCounters cut = GetConnectionCounters();

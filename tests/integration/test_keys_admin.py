@@ -224,6 +224,8 @@ def test_metrics_need_a_token_and_parse_as_prometheus_text(make_server):
     assert samples['vigil_findings_total{failure_class="crashes"}'] == 1
     assert samples['vigil_http_requests_total{route="/events",method="POST",status="200"}'] == 1
     assert samples["vigil_database_bytes"] > 0
+    # An event was stored: its id is remembered.
+    assert samples["vigil_event_id_memory_bytes"] > 0
     assert samples["vigil_webhook_outbox"] == 0 and samples["vigil_halt_streams"] == 0
     assert any(k.startswith("vigil_http_request_duration_seconds_bucket") for k in samples)
     before = samples['vigil_http_requests_total{route="/events",method="POST",status="200"}']
