@@ -12,7 +12,9 @@
 //    sent again and must come back as 100 duplicates (dedupe holds across restarts).
 //
 // usage: vigil_bench_growth [--vigil PATH] [--events N] [--step N] [--connections C]
-//                           [--ids sdk|ordered] [--read-every N] [--dir PATH]
+//                           [--ids sdk|ordered] [--read-every N] [--dir PATH] [--keep]
+// --keep goes on with the database already in --dir (to profile a large one without building it
+// again); the "stored" column then counts the events this run added.
 // The database lives in --dir (default a new directory under /tmp) and is removed at the end
 // unless --dir was given. 20,000,000 events take about 10 GB.
 #include <signal.h>
@@ -49,6 +51,7 @@ struct Options {
   bool sdk_ids = true;
   long read_every = 5000000;
   std::string dir;
+  bool keep = false;
 };
 
 double Since(Clock::time_point t0) {
@@ -183,7 +186,10 @@ bool ParseOptions(int argc, char** argv, Options* o) {
   for (int i = 1; i < argc; i += 2) {
     const std::string a = argv[i];
     const std::string v = i + 1 < argc ? argv[i + 1] : "";
-    if (a == "--vigil" && !v.empty()) {
+    if (a == "--keep") {
+      o->keep = true;
+      --i;  // takes no value
+    } else if (a == "--vigil" && !v.empty()) {
       o->vigil = v;
     } else if (a == "--events" && !v.empty()) {
       o->events = std::atol(v.c_str());
@@ -198,9 +204,10 @@ bool ParseOptions(int argc, char** argv, Options* o) {
     } else if (a == "--dir" && !v.empty()) {
       o->dir = v;
     } else {
-      std::fprintf(stderr,
-                   "usage: vigil_bench_growth [--vigil PATH] [--events N] [--step N] "
-                   "[--connections C] [--ids sdk|ordered] [--read-every N] [--dir PATH]\n");
+      std::fprintf(
+          stderr,
+          "usage: vigil_bench_growth [--vigil PATH] [--events N] [--step N] "
+          "[--connections C] [--ids sdk|ordered] [--read-every N] [--dir PATH] [--keep]\n");
       return false;
     }
   }
@@ -219,7 +226,7 @@ int main(int argc, char** argv) {
   }
   std::filesystem::create_directories(o.dir);
   const std::string db = o.dir + "/growth.db";
-  std::filesystem::remove(db);
+  if (!o.keep || temporary) std::filesystem::remove(db);
   std::printf("CPU calibration: %.1f M keys sorted/s on one core\n",
               vigil::bench::CpuCalibration());
   const int port = 20000 + static_cast<int>(getpid() % 20000);
