@@ -278,6 +278,18 @@ constexpr int kStripeTimeoutSec = 10;
 // name, so the cache stays within a few megabytes. An evicted baseline is read again (one short
 // index read) the next time its agent sends events.
 constexpr size_t kBaselineCacheMaxEntries = 10000;
+// The live pass's cache of running executions (server/detection/live_cache.h): heap bytes counted
+// as the allocator holds them (events by capacity, strings, nodes, keys), and entries. Past either
+// the least recently used execution is dropped and read again from storage on its next batch, so
+// the bound trades reads for memory and never hides an event from the pass. 16 MiB holds about
+// 20,000 cached events, the running executions of a few hundred busy agents.
+constexpr size_t kLiveCacheMaxBytes = 16u << 20;
+constexpr size_t kLiveCacheMaxEntries = 10000;
+// Bytes that all final passes running at once may hold (server/detection/memory_budget.h). A pass
+// holds its execution's every event, about 1 KB each with the usual payload fields, so this lets
+// two dozen executions of a thousand events be judged at once. A pass past the free room waits for
+// it; one larger than the whole bound waits until it can run alone, so no pass is ever skipped.
+constexpr size_t kFinalPassMaxBytes = 24u << 20;
 // Bytes of a finding's detail that are stored and shown. A detail is one sentence, but it can
 // quote names the agent chose (a tool's name), which nothing else bounds this tightly.
 constexpr size_t kMaxFindingDetailBytes = 512;
