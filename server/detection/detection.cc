@@ -395,6 +395,7 @@ LivePlan Detection::PrepareLive(int64_t project, const std::string& project_id,
       events.push_back(std::move(slim));
       ++item.assumed_new;
     }
+    live_.Account(key, StateBytes(st));  // also what a first load read, new events or not
     if (item.assumed_new == 0) continue;
     const auto by_order = [](const Event& a, const Event& b) {
       return a.sequence != b.sequence ? a.sequence < b.sequence : a.arrival < b.arrival;
@@ -405,7 +406,6 @@ LivePlan Detection::PrepareLive(int64_t project, const std::string& project_id,
     if (old_size > 0 && by_order(*tail, *(tail - 1))) {
       std::inplace_merge(events.begin(), tail, events.end(), by_order);
     }
-    live_.Account(key, StateBytes(st));
     st.snapshot.now_ms = now_ms;
     st.snapshot.baseline.reset();
     if (NeedsBaseline(policy, st.snapshot.execution)) {
