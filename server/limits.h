@@ -286,10 +286,11 @@ constexpr size_t kBaselineCacheMaxEntries = 10000;
 constexpr size_t kLiveCacheMaxBytes = 16u << 20;
 constexpr size_t kLiveCacheMaxEntries = 10000;
 // Bytes that all final passes running at once may hold (server/detection/memory_budget.h). A pass
-// holds its execution's every event, about 1 KB each with the usual payload fields, so this lets
-// two dozen executions of a thousand events be judged at once. A pass past the free room waits for
-// it; one larger than the whole bound waits until it can run alone, so no pass is ever skipped.
-constexpr size_t kFinalPassMaxBytes = 24u << 20;
+// holds its execution's every event, about 1.2 KB each with the usual payload fields, so this lets
+// a dozen executions of a thousand events be judged at once while the server stays within its
+// memory budget (docs/operations.md#memory). A pass past the free room waits for it; one larger
+// than the whole bound waits until it can run alone, so no pass is ever skipped.
+constexpr size_t kFinalPassMaxBytes = 16u << 20;
 // Bytes of a finding's detail that are stored and shown. A detail is one sentence, but it can
 // quote names the agent chose (a tool's name), which nothing else bounds this tightly.
 constexpr size_t kMaxFindingDetailBytes = 512;
