@@ -281,9 +281,10 @@ constexpr size_t kBaselineCacheMaxEntries = 10000;
 // The live pass's cache of running executions (server/detection/live_cache.h): heap bytes counted
 // as the allocator holds them (events by capacity, strings, nodes, keys), and entries. Past either
 // the least recently used execution is dropped and read again from storage on its next batch, so
-// the bound trades reads for memory and never hides an event from the pass. 16 MiB holds about
-// 20,000 cached events, the running executions of a few hundred busy agents.
-constexpr size_t kLiveCacheMaxBytes = 16u << 20;
+// the bound trades reads for memory and never hides an event from the pass. A cached event takes
+// about 210 bytes, so 8 MiB holds about 40,000: the running executions of a few dozen agents
+// sending a thousand events each.
+constexpr size_t kLiveCacheMaxBytes = 8u << 20;
 constexpr size_t kLiveCacheMaxEntries = 10000;
 // Bytes that all final passes running at once may hold (server/detection/memory_budget.h). A pass
 // holds its execution's every event, about 1.2 KB each with the usual payload fields, so this lets

@@ -134,32 +134,45 @@ void LogDetectorErrors(const std::vector<DetectorError>& errors, const std::stri
   }
 }
 
+// Appends the batch's events of `execution_id` to the cached view as new (each id once) and keeps
+// the view in order; returns how many it appended.
+int64_t AppendBatch(const std::vector<Event>& batch, const std::string& execution_id,
+                    LiveCache::State* st) {
+  auto& events = st->events;
+  const size_t old_size = events.size();
+  std::unordered_set<std::string_view> in_batch;
+  for (const Event& e : batch) {
+    if (e.execution_id != execution_id || !in_batch.insert(e.event_id).second) continue;
+    LiveEvent slim = ToLiveEvent(e);
+    slim.arrival = st->next_arrival++;
+    st->event_heap += LiveEventHeapBytes(slim);
+    events.push_back(std::move(slim));
+  }
+  const auto by_order = [](const LiveEvent& a, const LiveEvent& b) {
+    return a.sequence != b.sequence ? a.sequence < b.sequence : a.arrival < b.arrival;
+  };
+  const auto tail = events.begin() + static_cast<std::ptrdiff_t>(old_size);
+  if (!std::is_sorted(tail, events.end(), by_order)) std::stable_sort(tail, events.end(), by_order);
+  if (old_size > 0 && tail != events.end() && by_order(*tail, *(tail - 1))) {
+    std::inplace_merge(events.begin(), tail, events.end(), by_order);
+  }
+  return static_cast<int64_t>(events.size() - old_size);
+}
+
+// The live detectors over the cached view. They read events, which are built for this pass only,
+// so the cache holds the compact form alone.
+std::vector<Finding> RunLiveDetectors(const Policy& policy, LiveCache::State* st,
+                                      std::vector<DetectorError>* errors) {
+  st->snapshot.events.reserve(st->events.size());
+  for (const LiveEvent& e : st->events) st->snapshot.events.push_back(FromLiveEvent(e));
+  std::vector<Finding> found = RunDetectors(st->snapshot, policy, Pass::kLive, errors);
+  std::vector<Event>().swap(st->snapshot.events);
+  return found;
+}
+
 }  // namespace
 
-Event SlimForLivePass(const Event& e) {
-  Event slim;
-  slim.event_type = e.event_type;
-  slim.type = e.type;
-  slim.sequence = e.sequence;
-  slim.timestamp_ms = e.timestamp_ms;
-  slim.duration_ms = e.duration_ms;
-  slim.arrival = e.arrival;
-  if (e.type == EventType::kLlmCall) {
-    slim.fields.model = e.fields.model;
-    slim.fields.input_tokens = e.fields.input_tokens;
-    slim.fields.output_tokens = e.fields.output_tokens;
-    slim.fields.identical_call_hash =
-        e.fields.identical_call_hash
-            ? e.fields.identical_call_hash
-            : IdenticalCallHash(e.fields.model.value_or(""), e.fields.user_message.value_or(""));
-    slim.fields.context_digest = e.fields.context_digest;
-    slim.fields.response_digest = e.fields.response_digest;
-  } else if (e.type == EventType::kToolCall) {
-    slim.fields.tool_call_hash = e.fields.tool_call_hash;
-    slim.fields.tool_result_digest = e.fields.tool_result_digest;
-  }
-  return slim;
-}
+Event SlimForLivePass(const Event& e) { return FromLiveEvent(ToLiveEvent(e)); }
 
 Detection::Detection(Store* store, bool enabled, std::string default_preset)
     : store_(store), enabled_(enabled), default_preset_(std::move(default_preset)) {}
@@ -329,16 +342,20 @@ bool Detection::LoadLiveState(int64_t project, const std::string& project_id,
                               const std::string& execution_id, LiveState* st) {
   // First sight (or evicted): everything stored so far, each event slimmed as it is read. A new
   // execution loads nothing; a terminal one loads no events, since the final pass owns it.
-  const auto slim = [](Event& e) {
+  std::vector<LiveEvent> events;
+  const auto slim = [&events](Event& e) {
     e.fields = ExtractPayloadFields(e.payload_json);
-    e = SlimForLivePass(e);
+    events.push_back(ToLiveEvent(e));
+    e = Event();
   };
   auto loaded = store_->ReadValue([&](ReadTxn& txn) {
+    events.clear();  // a retried read starts again
     return storage::LoadForDetection(txn, project, execution_id, slim, true);
   });
   if (!loaded.ok()) return false;
   std::optional<DetectionInput>& in = loaded.value();
   st->snapshot = ExecutionSnapshot();
+  st->events.clear();
   st->written.clear();
   st->event_heap = 0;
   st->next_arrival = 1;
@@ -346,9 +363,9 @@ bool Detection::LoadLiveState(int64_t project, const std::string& project_id,
   st->snapshot.execution.status = ExecutionStatus::kStarted;
   if (in) {
     st->snapshot.execution = std::move(in->execution);
-    st->snapshot.events = std::move(in->events);
-    for (const Event& e : st->snapshot.events) st->event_heap += EventHeapBytes(e);
-    st->next_arrival = static_cast<int64_t>(st->snapshot.events.size()) + 1;
+    st->events = std::move(events);
+    for (const LiveEvent& e : st->events) st->event_heap += LiveEventHeapBytes(e);
+    st->next_arrival = static_cast<int64_t>(st->events.size()) + 1;
   }
   st->snapshot.execution.project_id = project_id;
   st->loaded = true;
@@ -384,35 +401,16 @@ LivePlan Detection::PrepareLive(int64_t project, const std::string& project_id,
     // Optimistically add this batch's events as new. If some turn out to be duplicates (a re-sent
     // batch), the insert count tells: ApplyLive then writes nothing for this execution and
     // FinishLive drops the cached view, so a wrong view never produces a stored finding.
-    auto& events = st.snapshot.events;
-    const size_t old_size = events.size();
-    std::unordered_set<std::string_view> in_batch;
-    for (const Event& e : batch) {
-      if (e.execution_id != execution_id || !in_batch.insert(e.event_id).second) continue;
-      Event slim = SlimForLivePass(e);
-      slim.arrival = st.next_arrival++;
-      st.event_heap += EventHeapBytes(slim);
-      events.push_back(std::move(slim));
-      ++item.assumed_new;
-    }
+    item.assumed_new = AppendBatch(batch, execution_id, &st);
     live_.Account(key, StateBytes(st));  // also what a first load read, new events or not
     if (item.assumed_new == 0) continue;
-    const auto by_order = [](const Event& a, const Event& b) {
-      return a.sequence != b.sequence ? a.sequence < b.sequence : a.arrival < b.arrival;
-    };
-    const auto tail = events.begin() + static_cast<std::ptrdiff_t>(old_size);
-    if (!std::is_sorted(tail, events.end(), by_order))
-      std::stable_sort(tail, events.end(), by_order);
-    if (old_size > 0 && by_order(*tail, *(tail - 1))) {
-      std::inplace_merge(events.begin(), tail, events.end(), by_order);
-    }
     st.snapshot.now_ms = now_ms;
     st.snapshot.baseline.reset();
     if (NeedsBaseline(policy, st.snapshot.execution)) {
       st.snapshot.baseline = LiveBaseline(project, st.snapshot.execution.name);
     }
     std::vector<DetectorError> errors;
-    for (Finding& f : RunDetectors(st.snapshot, policy, Pass::kLive, &errors)) {
+    for (Finding& f : RunLiveDetectors(policy, &st, &errors)) {
       auto w = st.written.find(f.detector);
       if (w != st.written.end() && w->second == f.signature) continue;
       st.written[f.detector] = f.signature;  // claimed: a concurrent batch does not write it too

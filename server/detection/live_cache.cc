@@ -50,10 +50,62 @@ size_t EventHeapBytes(const Event& e) {
          OptionalHeap(f.result_text) + OptionalHeap(f.result_summary) + OptionalHeap(f.name);
 }
 
+size_t LiveEventHeapBytes(const LiveEvent& e) {
+  return StringHeapBytes(e.event_type) + OptionalHeap(e.model);
+}
+
+LiveEvent ToLiveEvent(const Event& e) {
+  LiveEvent live;
+  live.event_type = e.event_type;
+  live.type = e.type;
+  live.sequence = e.sequence;
+  live.timestamp_ms = e.timestamp_ms;
+  live.duration_ms = e.duration_ms;
+  live.arrival = e.arrival;
+  const PayloadFields& f = e.fields;
+  if (e.type == EventType::kLlmCall) {
+    live.model = f.model;
+    live.input_tokens = f.input_tokens;
+    live.output_tokens = f.output_tokens;
+    live.identical_call_hash =
+        f.identical_call_hash
+            ? f.identical_call_hash
+            : IdenticalCallHash(f.model.value_or(""), f.user_message.value_or(""));
+    live.context_digest = f.context_digest;
+    live.response_digest = f.response_digest;
+  } else if (e.type == EventType::kToolCall) {
+    live.tool_call_hash = f.tool_call_hash;
+    live.tool_result_digest = f.tool_result_digest;
+  }
+  return live;
+}
+
+Event FromLiveEvent(const LiveEvent& live) {
+  Event e;
+  e.event_type = live.event_type;
+  e.type = live.type;
+  e.sequence = live.sequence;
+  e.timestamp_ms = live.timestamp_ms;
+  e.duration_ms = live.duration_ms;
+  e.arrival = live.arrival;
+  PayloadFields& f = e.fields;
+  f.model = live.model;
+  f.input_tokens = live.input_tokens;
+  f.output_tokens = live.output_tokens;
+  f.identical_call_hash = live.identical_call_hash;
+  f.context_digest = live.context_digest;
+  f.response_digest = live.response_digest;
+  f.tool_call_hash = live.tool_call_hash;
+  f.tool_result_digest = live.tool_result_digest;
+  return e;
+}
+
 size_t StateBytes(const LiveCache::State& st) {
   // make_shared puts the state and its control block in one allocation.
   size_t n = AllocatedBytes(sizeof(LiveCache::State) + 2 * sizeof(void*));
-  n += AllocatedBytes(st.snapshot.events.capacity() * sizeof(Event)) + st.event_heap;
+  n += AllocatedBytes(st.events.capacity() * sizeof(LiveEvent)) + st.event_heap;
+  n += AllocatedBytes(st.snapshot.events.capacity() * sizeof(Event));
+  for (const Event& e : st.snapshot.events) n += EventHeapBytes(e);
   n += ExecutionHeapBytes(st.snapshot.execution);
   n += AllocatedBytes(st.written.bucket_count() * sizeof(void*));
   for (const auto& [detector, signature] : st.written) {

@@ -14,23 +14,50 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "detectors/detectors.h"
 
 namespace vigil {
+
+// What the live detectors read of an event (the fields SlimForLivePass keeps), in a third of an
+// Event's size: the cache holds these, and a pass turns them back into events while it runs.
+struct LiveEvent {
+  std::string event_type;
+  std::optional<std::string> model;  // llm_call
+  int64_t sequence = 0;
+  int64_t timestamp_ms = 0;
+  int64_t duration_ms = 0;
+  int64_t arrival = 0;
+  std::optional<int64_t> input_tokens;  // llm_call
+  std::optional<int64_t> output_tokens;
+  std::optional<uint64_t> context_digest;  // llm_call
+  std::optional<uint64_t> response_digest;
+  std::optional<uint64_t> tool_result_digest;   // tool_call
+  std::optional<uint32_t> identical_call_hash;  // llm_call, always set
+  std::optional<uint32_t> tool_call_hash;       // tool_call
+  EventType type = EventType::kOther;
+};
+// The live part of `e` (its fields extracted), and the event the live detectors see from it.
+LiveEvent ToLiveEvent(const Event& e);
+Event FromLiveEvent(const LiveEvent& e);
 
 class LiveCache {
  public:
   struct State {
     std::mutex mu;
     bool loaded = false;
+    // The execution's stored state; `snapshot.events` is filled from `events` only while a pass
+    // runs.
     ExecutionSnapshot snapshot;
+    std::vector<LiveEvent> events;                         // by sequence, then arrival
     std::unordered_map<std::string, std::string> written;  // detector -> signature written
     bool halt_requested = false;
     int64_t next_arrival = 1;
-    size_t event_heap = 0;  // EventHeapBytes summed over snapshot.events
+    size_t event_heap = 0;  // LiveEventHeapBytes summed over events
   };
 
   LiveCache(size_t max_bytes, size_t max_entries);
@@ -73,8 +100,9 @@ size_t AllocatedBytes(size_t n);
 size_t StringHeapBytes(const std::string& s);
 // Heap bytes an event's strings hold beyond the Event object.
 size_t EventHeapBytes(const Event& e);
-// Heap bytes a cached state holds, itself included: its events by capacity plus their strings, the
-// execution's strings and the written findings' map.
+size_t LiveEventHeapBytes(const LiveEvent& e);
+// Heap bytes a cached state holds, itself included: its events by capacity plus their strings
+// (those of a pass under way too), the execution's strings and the written findings' map.
 size_t StateBytes(const LiveCache::State& st);
 
 }  // namespace vigil
