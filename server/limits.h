@@ -111,6 +111,12 @@ constexpr size_t kEventIdFilterBytes = storage::kDefaultEventIdFilterBytes;
 // Seconds between returns of freed heap memory to the kernel (malloc_trim; server/app/cli.cc).
 // A trim walks every arena and takes milliseconds.
 constexpr int kMallocTrimIntervalS = 5;
+// Blocks of at least this size are mapped from the kernel for each allocation and unmapped when
+// freed. glibc otherwise raises the threshold after each large free, up to 32 MiB, and serves
+// later large blocks (a pass's events, a parser's buffers) from its arenas, which keep the pages
+// once they are free, so the RSS stays at the largest burst of passes ever served. Smaller blocks,
+// most of the traffic, are unaffected; a large one costs a map and its page faults.
+constexpr size_t kMallocMmapThresholdBytes = 128 * 1024;
 // HTTP worker threads: requests served at once. Idle keep-alive connections and requests still
 // arriving wait without a worker (see the slow-client limits below).
 constexpr size_t kDefaultHttpThreads = 64;
