@@ -111,6 +111,12 @@ constexpr size_t kEventIdFilterBytes = storage::kDefaultEventIdFilterBytes;
 // Seconds between returns of freed heap memory to the kernel (malloc_trim; server/app/cli.cc).
 // A trim walks every arena and takes milliseconds.
 constexpr int kMallocTrimIntervalS = 5;
+// Blocks of at least this size are mapped from the kernel for each allocation and unmapped when
+// freed. glibc otherwise raises the threshold after each large free, up to 32 MiB, and serves
+// later large blocks (a pass's events, a parser's buffers) from its arenas, which keep the pages
+// once they are free, so the RSS stays at the largest burst of passes ever served. Smaller blocks,
+// most of the traffic, are unaffected; a large one costs a map and its page faults.
+constexpr size_t kMallocMmapThresholdBytes = 128 * 1024;
 // HTTP worker threads: requests served at once. Idle keep-alive connections and requests still
 // arriving wait without a worker (see the slow-client limits below).
 constexpr size_t kDefaultHttpThreads = 64;
@@ -278,6 +284,20 @@ constexpr int kStripeTimeoutSec = 10;
 // name, so the cache stays within a few megabytes. An evicted baseline is read again (one short
 // index read) the next time its agent sends events.
 constexpr size_t kBaselineCacheMaxEntries = 10000;
+// The live pass's cache of running executions (server/detection/live_cache.h): heap bytes counted
+// as the allocator holds them (events by capacity, strings, nodes, keys), and entries. Past either
+// the least recently used execution is dropped and read again from storage on its next batch, so
+// the bound trades reads for memory and never hides an event from the pass. A cached event takes
+// about 210 bytes, so 8 MiB holds about 40,000: the running executions of a few dozen agents
+// sending a thousand events each.
+constexpr size_t kLiveCacheMaxBytes = 8u << 20;
+constexpr size_t kLiveCacheMaxEntries = 10000;
+// Bytes that all final passes running at once may hold (server/detection/memory_budget.h). A pass
+// holds its execution's every event, about 1.2 KB each with the usual payload fields, so this lets
+// a dozen executions of a thousand events be judged at once while the server stays within its
+// memory budget (docs/operations.md#memory). A pass past the free room waits for it; one larger
+// than the whole bound waits until it can run alone, so no pass is ever skipped.
+constexpr size_t kFinalPassMaxBytes = 16u << 20;
 // Bytes of a finding's detail that are stored and shown. A detail is one sentence, but it can
 // quote names the agent chose (a tool's name), which nothing else bounds this tightly.
 constexpr size_t kMaxFindingDetailBytes = 512;

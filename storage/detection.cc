@@ -2,6 +2,7 @@
 // (storage/detection.h).
 #include "storage/detection.h"
 
+#include "domain/values.h"
 #include "storage/connection.h"
 #include "storage/rows.h"
 #include "storage/txn.h"
@@ -47,6 +48,34 @@ Result<std::optional<DetectionInput>> LoadForDetection(Txn& txn, int64_t project
     out = std::move(in);
     return Status::Ok();
   });
+}
+
+Result<std::optional<DetectionInput>> LoadForDetection(Txn& txn, int64_t project,
+                                                       const std::string& execution_id,
+                                                       const std::function<void(Event&)>& prepare,
+                                                       bool skip_terminal_events) {
+  return Query<std::optional<DetectionInput>>([&](std::optional<DetectionInput>& out) {
+    std::optional<ExecutionRow> row = FindExecutionRow(txn.conn(), project, execution_id);
+    if (!row) return Status::Ok();
+    DetectionInput in;
+    in.row_id = row->id;
+    in.revision = row->revision;
+    in.execution = std::move(row->execution);
+    if (!skip_terminal_events || !IsTerminal(in.execution.status)) {
+      in.events =
+          LoadEventsOf(txn.conn(), project, row->id, execution_id, row->event_count, prepare);
+    }
+    out = std::move(in);
+    return Status::Ok();
+  });
+}
+
+Result<int64_t> EventCount(Txn& txn, int64_t project, const std::string& execution_id) {
+  auto count = SelectOne(
+      txn.conn(), "SELECT event_count FROM executions WHERE project = ? AND execution_id = ?",
+      IntAt0, project, execution_id);
+  if (!count.ok()) return count.status();
+  return count.value().value_or(0);
 }
 
 Result<std::optional<int64_t>> Revision(Txn& txn, int64_t project, int64_t row) {

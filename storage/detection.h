@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,17 @@ namespace vigil::storage {
 // the project has no such execution.
 Result<std::optional<DetectionInput>> LoadForDetection(Txn& txn, int64_t project,
                                                        const std::string& execution_id);
+// The same, with each event passed through `prepare` as it is read (before the next is read), so
+// a pass that keeps only part of each event never holds every event whole. With
+// `skip_terminal_events`, a terminal execution comes without its events (the live pass does not
+// look at them).
+Result<std::optional<DetectionInput>> LoadForDetection(Txn& txn, int64_t project,
+                                                       const std::string& execution_id,
+                                                       const std::function<void(Event&)>& prepare,
+                                                       bool skip_terminal_events = false);
+// The execution's stored event count, 0 when the project has no such execution: one indexed read,
+// for a pass to size its memory before it reads the events.
+Result<int64_t> EventCount(Txn& txn, int64_t project, const std::string& execution_id);
 // The execution's current revision (bumped by every write to it or its events): a pass that read
 // an older one is stale. nullopt when it no longer exists.
 Result<std::optional<int64_t>> Revision(Txn& txn, int64_t project, int64_t row);

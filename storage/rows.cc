@@ -1,5 +1,6 @@
 #include "storage/rows.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <sstream>
@@ -50,6 +51,26 @@ std::vector<Event> LoadEventsOf(Connection* conn, int64_t project, int64_t execu
   while (q.executeStep()) {
     events.push_back(ReadEventRow(q));
     events.back().execution_id = execution_id;
+  }
+  return events;
+}
+
+std::vector<Event> LoadEventsOf(Connection* conn, int64_t project, int64_t execution_row,
+                                const std::string& execution_id, int64_t expected,
+                                const std::function<void(Event&)>& prepare) {
+  auto& q = Prepared(conn,
+                     "SELECT " VIGIL_EVENT_COLUMNS
+                     " FROM events e WHERE e.project = ? AND e.execution = ?"
+                     " ORDER BY e.sequence, e.id",
+                     project, execution_row);
+  std::vector<Event> events;
+  // The count is a hint: a wrong one costs a reallocation, never a wrong answer.
+  if (expected > 0) events.reserve(static_cast<size_t>(std::min<int64_t>(expected, 1 << 20)));
+  while (q.executeStep()) {
+    Event ev = ReadEventRow(q);
+    ev.execution_id = execution_id;
+    prepare(ev);
+    events.push_back(std::move(ev));
   }
   return events;
 }

@@ -115,6 +115,8 @@ int Serve(Config config) {
   // with four, waiting for an arena's lock took ~2% of the workers' time under ingest load, while
   // RSS after a million events stayed at 83 MiB with eight.
   mallopt(M_ARENA_MAX, 8);
+  // Large blocks come from the kernel and go back to it when freed (limits.h).
+  mallopt(M_MMAP_THRESHOLD, static_cast<int>(limits::kMallocMmapThresholdBytes));
   // Signals are taken synchronously by this thread; every thread started below inherits the mask.
   sigset_t signals;
   sigemptyset(&signals);

@@ -17,18 +17,27 @@
 namespace vigil {
 namespace {
 
-// Bounds of the live-pass cache: running executions' slimmed events.
-constexpr size_t kLiveCacheMaxBytes = 16u << 20;
-constexpr size_t kLiveCacheMaxEntries = 10000;
-
 std::string LiveKey(int64_t project, const std::string& execution_id) {
   return std::to_string(project) + '\x1f' + execution_id;
 }
 
-// Heap bytes of a slimmed event, counting strings past the small-string buffer.
-size_t EventBytes(const Event& e) {
-  auto heap = [](const std::string& s) { return s.size() > 15 ? s.capacity() + 1 : 0; };
-  return sizeof(Event) + heap(e.event_type) + (e.fields.model ? heap(*e.fields.model) : 0);
+// What a final pass is assumed to hold per stored event before it reads them: the event and its
+// payload's usual fields (a model, a user message, a status). It corrects this to what it read.
+constexpr size_t kFinalPassEventEstimate = sizeof(Event) + 512;
+
+size_t EventsBytes(const std::vector<Event>& events) {
+  size_t n = AllocatedBytes(events.capacity() * sizeof(Event));
+  for (const Event& e : events) n += EventHeapBytes(e);
+  return n;
+}
+
+// What the final pass keeps of a stored event: its payload's fields, which are all the detectors
+// read, not the payload itself nor the event's ids.
+void PrepareForFinalPass(Event& e) {
+  e.fields = ExtractPayloadFields(e.payload_json);
+  std::string().swap(e.payload_json);
+  std::string().swap(e.event_id);
+  std::string().swap(e.execution_id);
 }
 
 StoredFinding ToStored(const Finding& f, int64_t detected_at_ms, const char* source) {
@@ -125,32 +134,45 @@ void LogDetectorErrors(const std::vector<DetectorError>& errors, const std::stri
   }
 }
 
+// Appends the batch's events of `execution_id` to the cached view as new (each id once) and keeps
+// the view in order; returns how many it appended.
+int64_t AppendBatch(const std::vector<Event>& batch, const std::string& execution_id,
+                    LiveCache::State* st) {
+  auto& events = st->events;
+  const size_t old_size = events.size();
+  std::unordered_set<std::string_view> in_batch;
+  for (const Event& e : batch) {
+    if (e.execution_id != execution_id || !in_batch.insert(e.event_id).second) continue;
+    LiveEvent slim = ToLiveEvent(e);
+    slim.arrival = st->next_arrival++;
+    st->event_heap += LiveEventHeapBytes(slim);
+    events.push_back(std::move(slim));
+  }
+  const auto by_order = [](const LiveEvent& a, const LiveEvent& b) {
+    return a.sequence != b.sequence ? a.sequence < b.sequence : a.arrival < b.arrival;
+  };
+  const auto tail = events.begin() + static_cast<std::ptrdiff_t>(old_size);
+  if (!std::is_sorted(tail, events.end(), by_order)) std::stable_sort(tail, events.end(), by_order);
+  if (old_size > 0 && tail != events.end() && by_order(*tail, *(tail - 1))) {
+    std::inplace_merge(events.begin(), tail, events.end(), by_order);
+  }
+  return static_cast<int64_t>(events.size() - old_size);
+}
+
+// The live detectors over the cached view. They read events, which are built for this pass only,
+// so the cache holds the compact form alone.
+std::vector<Finding> RunLiveDetectors(const Policy& policy, LiveCache::State* st,
+                                      std::vector<DetectorError>* errors) {
+  st->snapshot.events.reserve(st->events.size());
+  for (const LiveEvent& e : st->events) st->snapshot.events.push_back(FromLiveEvent(e));
+  std::vector<Finding> found = RunDetectors(st->snapshot, policy, Pass::kLive, errors);
+  std::vector<Event>().swap(st->snapshot.events);
+  return found;
+}
+
 }  // namespace
 
-Event SlimForLivePass(const Event& e) {
-  Event slim;
-  slim.event_type = e.event_type;
-  slim.type = e.type;
-  slim.sequence = e.sequence;
-  slim.timestamp_ms = e.timestamp_ms;
-  slim.duration_ms = e.duration_ms;
-  slim.arrival = e.arrival;
-  if (e.type == EventType::kLlmCall) {
-    slim.fields.model = e.fields.model;
-    slim.fields.input_tokens = e.fields.input_tokens;
-    slim.fields.output_tokens = e.fields.output_tokens;
-    slim.fields.identical_call_hash =
-        e.fields.identical_call_hash
-            ? e.fields.identical_call_hash
-            : IdenticalCallHash(e.fields.model.value_or(""), e.fields.user_message.value_or(""));
-    slim.fields.context_digest = e.fields.context_digest;
-    slim.fields.response_digest = e.fields.response_digest;
-  } else if (e.type == EventType::kToolCall) {
-    slim.fields.tool_call_hash = e.fields.tool_call_hash;
-    slim.fields.tool_result_digest = e.fields.tool_result_digest;
-  }
-  return slim;
-}
+Event SlimForLivePass(const Event& e) { return FromLiveEvent(ToLiveEvent(e)); }
 
 Detection::Detection(Store* store, bool enabled, std::string default_preset)
     : store_(store), enabled_(enabled), default_preset_(std::move(default_preset)) {}
@@ -189,6 +211,14 @@ Status Detection::RunFinalPass(int64_t project, const std::string& project_id,
                                const std::string& execution_id, const Policy& policy,
                                int64_t now_ms) {
   if (!enabled_) return Status::Ok();
+  // The pass holds every event of the execution at once (the detectors compare them); the budget
+  // bounds what all final passes hold together, so a burst of large ones waits rather than piles
+  // up.
+  auto count = store_->ReadValue(
+      [&](ReadTxn& txn) { return storage::EventCount(txn, project, execution_id); });
+  if (!count.ok()) return count.status();
+  MemoryBudget::Lease lease =
+      final_pass_memory_.Acquire(static_cast<size_t>(count.value()) * kFinalPassEventEstimate);
   // Two attempts: a pass that loses the race to a newer write retries once; past that, the newer
   // write's own final pass (every write to a terminal execution triggers one) is the one to keep.
   for (int attempt = 0; attempt < 2; ++attempt) {
@@ -196,7 +226,7 @@ Status Detection::RunFinalPass(int64_t project, const std::string& project_id,
     ExecutionSnapshot snap;
     std::optional<AgentBaseline> window;
     Status s = store_->Read([&](ReadTxn& txn) {
-      auto loaded = storage::LoadForDetection(txn, project, execution_id);
+      auto loaded = storage::LoadForDetection(txn, project, execution_id, PrepareForFinalPass);
       if (!loaded.ok()) return loaded.status();
       in = std::move(loaded.value());
       if (!in) return Status::Ok();
@@ -211,7 +241,7 @@ Status Detection::RunFinalPass(int64_t project, const std::string& project_id,
     snap.execution = std::move(in->execution);
     snap.execution.project_id = project_id;
     snap.events = std::move(in->events);
-    for (Event& e : snap.events) e.fields = ExtractPayloadFields(e.payload_json);
+    lease.Resize(EventsBytes(snap.events));
     snap.now_ms = now_ms;
     std::vector<DetectorError> errors;
     const std::vector<Finding> findings = RunDetectors(snap, policy, Pass::kFinal, &errors);
@@ -308,63 +338,34 @@ std::optional<AgentBaseline> Detection::LiveBaseline(int64_t project, const std:
   return baseline;
 }
 
-std::shared_ptr<Detection::LiveState> Detection::Live(const std::string& key) {
-  std::lock_guard<std::mutex> lock(live_mu_);
-  auto it = live_.find(key);
-  if (it != live_.end()) {
-    live_lru_.splice(live_lru_.begin(), live_lru_, it->second.lru);
-    return it->second.state;
-  }
-  live_lru_.push_front(key);
-  LiveEntry entry{std::make_shared<LiveState>(), live_lru_.begin(), 0};
-  auto state = entry.state;
-  live_.emplace(key, std::move(entry));
-  while (live_.size() > kLiveCacheMaxEntries) {
-    auto victim = live_.find(live_lru_.back());
-    live_bytes_ -= victim->second.bytes;
-    live_.erase(victim);
-    live_lru_.pop_back();
-  }
-  return state;
-}
-
-void Detection::AccountBytes(const std::string& key, size_t bytes) {
-  std::lock_guard<std::mutex> lock(live_mu_);
-  auto it = live_.find(key);
-  if (it == live_.end()) return;
-  live_bytes_ = live_bytes_ - it->second.bytes + bytes;
-  it->second.bytes = bytes;
-  // Evict least recently used executions past the byte budget (they reload from the database if
-  // they send more events).
-  while (live_bytes_ > kLiveCacheMaxBytes && live_lru_.size() > 1) {
-    auto victim = live_.find(live_lru_.back());
-    live_bytes_ -= victim->second.bytes;
-    live_.erase(victim);
-    live_lru_.pop_back();
-  }
-}
-
 bool Detection::LoadLiveState(int64_t project, const std::string& project_id,
                               const std::string& execution_id, LiveState* st) {
-  // First sight (or evicted): everything stored so far. A new execution loads nothing.
-  auto loaded = store_->ReadValue(
-      [&](ReadTxn& txn) { return storage::LoadForDetection(txn, project, execution_id); });
+  // First sight (or evicted): everything stored so far, each event slimmed as it is read. A new
+  // execution loads nothing; a terminal one loads no events, since the final pass owns it.
+  std::vector<LiveEvent> events;
+  const auto slim = [&events](Event& e) {
+    e.fields = ExtractPayloadFields(e.payload_json);
+    events.push_back(ToLiveEvent(e));
+    e = Event();
+  };
+  auto loaded = store_->ReadValue([&](ReadTxn& txn) {
+    events.clear();  // a retried read starts again
+    return storage::LoadForDetection(txn, project, execution_id, slim, true);
+  });
   if (!loaded.ok()) return false;
   std::optional<DetectionInput>& in = loaded.value();
   st->snapshot = ExecutionSnapshot();
+  st->events.clear();
   st->written.clear();
-  st->bytes = 0;
+  st->event_heap = 0;
   st->next_arrival = 1;
   st->snapshot.execution.execution_id = execution_id;
   st->snapshot.execution.status = ExecutionStatus::kStarted;
   if (in) {
     st->snapshot.execution = std::move(in->execution);
-    for (Event& e : in->events) {
-      e.fields = ExtractPayloadFields(e.payload_json);
-      st->snapshot.events.push_back(SlimForLivePass(e));
-      st->bytes += EventBytes(st->snapshot.events.back());
-    }
-    st->next_arrival = static_cast<int64_t>(in->events.size()) + 1;
+    st->events = std::move(events);
+    for (const LiveEvent& e : st->events) st->event_heap += LiveEventHeapBytes(e);
+    st->next_arrival = static_cast<int64_t>(st->events.size()) + 1;
   }
   st->snapshot.execution.project_id = project_id;
   st->loaded = true;
@@ -388,44 +389,28 @@ LivePlan Detection::PrepareLive(int64_t project, const std::string& project_id,
     LivePlan::Item item;
     item.execution_id = execution_id;
     const std::string key = LiveKey(project, execution_id);
-    item.state = Live(key);
+    item.state = live_.Get(key);
     LiveState& st = *item.state;
     std::lock_guard<std::mutex> lock(st.mu);
     // Live detection is best effort; the final pass is exact.
     if (!st.loaded && !LoadLiveState(project, project_id, execution_id, &st)) continue;
-    if (IsTerminal(st.snapshot.execution.status)) continue;  // the final pass owns it
+    if (IsTerminal(st.snapshot.execution.status)) {
+      live_.Forget(key);  // the final pass owns it: nothing to keep
+      continue;
+    }
     // Optimistically add this batch's events as new. If some turn out to be duplicates (a re-sent
     // batch), the insert count tells: ApplyLive then writes nothing for this execution and
     // FinishLive drops the cached view, so a wrong view never produces a stored finding.
-    auto& events = st.snapshot.events;
-    const size_t old_size = events.size();
-    std::unordered_set<std::string_view> in_batch;
-    for (const Event& e : batch) {
-      if (e.execution_id != execution_id || !in_batch.insert(e.event_id).second) continue;
-      Event slim = SlimForLivePass(e);
-      slim.arrival = st.next_arrival++;
-      st.bytes += EventBytes(slim);
-      events.push_back(std::move(slim));
-      ++item.assumed_new;
-    }
+    item.assumed_new = AppendBatch(batch, execution_id, &st);
+    live_.Account(key, StateBytes(st));  // also what a first load read, new events or not
     if (item.assumed_new == 0) continue;
-    const auto by_order = [](const Event& a, const Event& b) {
-      return a.sequence != b.sequence ? a.sequence < b.sequence : a.arrival < b.arrival;
-    };
-    const auto tail = events.begin() + static_cast<std::ptrdiff_t>(old_size);
-    if (!std::is_sorted(tail, events.end(), by_order))
-      std::stable_sort(tail, events.end(), by_order);
-    if (old_size > 0 && by_order(*tail, *(tail - 1))) {
-      std::inplace_merge(events.begin(), tail, events.end(), by_order);
-    }
-    AccountBytes(key, st.bytes + sizeof(LiveState));
     st.snapshot.now_ms = now_ms;
     st.snapshot.baseline.reset();
     if (NeedsBaseline(policy, st.snapshot.execution)) {
       st.snapshot.baseline = LiveBaseline(project, st.snapshot.execution.name);
     }
     std::vector<DetectorError> errors;
-    for (Finding& f : RunDetectors(st.snapshot, policy, Pass::kLive, &errors)) {
+    for (Finding& f : RunLiveDetectors(policy, &st, &errors)) {
       auto w = st.written.find(f.detector);
       if (w != st.written.end() && w->second == f.signature) continue;
       st.written[f.detector] = f.signature;  // claimed: a concurrent batch does not write it too
@@ -522,35 +507,23 @@ void Detection::FinishLive(int64_t project, const LivePlan& plan, const IngestRe
 }
 
 void Detection::ForgetLive(int64_t project, const std::string& execution_id) {
-  if (!enabled_) return;
-  std::lock_guard<std::mutex> lock(live_mu_);
-  auto it = live_.find(LiveKey(project, execution_id));
-  if (it == live_.end()) return;
-  live_bytes_ -= it->second.bytes;
-  live_lru_.erase(it->second.lru);
-  live_.erase(it);
+  if (enabled_) live_.Forget(LiveKey(project, execution_id));
 }
 
 void Detection::OnExecutionWritten(int64_t project, const Execution& execution) {
   if (!enabled_) return;
   const std::string key = LiveKey(project, execution.execution_id);
-  std::shared_ptr<LiveState> state;
-  {
-    std::lock_guard<std::mutex> lock(live_mu_);
-    auto it = live_.find(key);
-    if (it == live_.end()) return;
-    if (IsTerminal(execution.status)) {
-      live_bytes_ -= it->second.bytes;
-      live_lru_.erase(it->second.lru);
-      live_.erase(it);
-      return;
-    }
-    state = it->second.state;
+  if (IsTerminal(execution.status)) {
+    live_.Forget(key);
+    return;
   }
+  std::shared_ptr<LiveState> state = live_.Find(key);
+  if (!state) return;
   std::lock_guard<std::mutex> lock(state->mu);
   const std::string project_id = state->snapshot.execution.project_id;
   state->snapshot.execution = execution;
   state->snapshot.execution.project_id = project_id;
+  live_.Account(key, StateBytes(*state));
 }
 
 }  // namespace vigil

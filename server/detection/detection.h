@@ -20,7 +20,6 @@
 
 #include <cstdint>
 #include <functional>
-#include <list>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -33,6 +32,8 @@
 #include "domain/detection_rows.h"
 #include "domain/execution_rows.h"
 #include "server/detection/baseline_cache.h"
+#include "server/detection/live_cache.h"
+#include "server/detection/memory_budget.h"
 #include "server/http/metrics.h"
 #include "server/limits.h"
 #include "storage/store.h"
@@ -101,19 +102,10 @@ class Detection {
   void ForgetLive(int64_t project, const std::string& execution_id);
 
  private:
-  friend struct LivePlan;
   // FinalPass without its completion hook.
   Status RunFinalPass(int64_t project, const std::string& project_id,
                       const std::string& execution_id, const Policy& policy, int64_t now_ms);
-  struct LiveState {
-    std::mutex mu;
-    bool loaded = false;
-    ExecutionSnapshot snapshot;
-    std::unordered_map<std::string, std::string> written;  // detector -> signature written
-    bool halt_requested = false;
-    int64_t next_arrival = 1;
-    size_t bytes = 0;
-  };
+  using LiveState = LiveCache::State;
   // Stores one finding and, when it creates or reopens its group, audits a reopening and runs the
   // group hook.
   Status PutFinding(WriteTxn& txn, int64_t project, const std::string& project_id, int64_t row,
@@ -135,9 +127,6 @@ class Detection {
   // The baseline of agent `name` for a live pass: cached, else read (one bounded index read) and
   // cached; std::nullopt when it cannot be read (live detection is best effort).
   std::optional<AgentBaseline> LiveBaseline(int64_t project, const std::string& name);
-  // The cached state under `key` (LiveKey), created empty on first use.
-  std::shared_ptr<LiveState> Live(const std::string& key);
-  void AccountBytes(const std::string& key, size_t bytes);
 
   Store* store_;
   bool enabled_;
@@ -152,16 +141,8 @@ class Detection {
   std::mutex policy_mu_;
   std::unordered_map<int64_t, Policy> policies_;
 
-  // Bounded LRU of live states (by total cached bytes and entry count).
-  std::mutex live_mu_;
-  std::list<std::string> live_lru_;  // front = most recent
-  struct LiveEntry {
-    std::shared_ptr<LiveState> state;
-    std::list<std::string>::iterator lru;
-    size_t bytes = 0;
-  };
-  std::unordered_map<std::string, LiveEntry> live_;
-  size_t live_bytes_ = 0;
+  LiveCache live_{limits::kLiveCacheMaxBytes, limits::kLiveCacheMaxEntries};
+  MemoryBudget final_pass_memory_{limits::kFinalPassMaxBytes};
 };
 
 struct LivePlan {
@@ -169,7 +150,7 @@ struct LivePlan {
   Policy policy;  // the policy the plan was made under
   struct Item {
     std::string execution_id;
-    std::shared_ptr<Detection::LiveState> state;
+    std::shared_ptr<LiveCache::State> state;
     int64_t assumed_new = 0;       // events of the batch assumed to be stored
     std::vector<Finding> changed;  // new or raised live findings
     std::optional<Budget> budget;
