@@ -114,9 +114,11 @@ constexpr int kMallocTrimIntervalS = 5;
 // Blocks of at least this size are mapped from the kernel for each allocation and unmapped when
 // freed. glibc otherwise raises the threshold after each large free, up to 32 MiB, and serves
 // later large blocks (a pass's events, a parser's buffers) from its arenas, which keep the pages
-// once they are free, so the RSS stays at the largest burst of passes ever served. Smaller blocks,
-// most of the traffic, are unaffected; a large one costs a map and its page faults.
-constexpr size_t kMallocMmapThresholdBytes = 128 * 1024;
+// once they are free, so the RSS stays at the largest burst of passes ever served. At 128 KiB the
+// live passes' event vectors of a few hundred KiB were mapped and faulted in on every batch, a
+// third more server CPU per ingested event; at 1 MiB they come from the arenas and only the rare
+// larger blocks are mapped (docs/performance.md#many-tenants-at-once has both measurements).
+constexpr size_t kMallocMmapThresholdBytes = 1 << 20;
 // HTTP worker threads: requests served at once. Idle keep-alive connections and requests still
 // arriving wait without a worker (see the slow-client limits below).
 constexpr size_t kDefaultHttpThreads = 64;
