@@ -37,17 +37,7 @@ FailureGroupRow ReadGroupRow(SQLite::Statement& q) {
 
 Result<std::optional<DetectionInput>> LoadForDetection(Txn& txn, int64_t project,
                                                        const std::string& execution_id) {
-  return Query<std::optional<DetectionInput>>([&](std::optional<DetectionInput>& out) {
-    std::optional<ExecutionRow> row = FindExecutionRow(txn.conn(), project, execution_id);
-    if (!row) return Status::Ok();
-    DetectionInput in;
-    in.row_id = row->id;
-    in.revision = row->revision;
-    in.execution = std::move(row->execution);
-    in.events = LoadEventsOf(txn.conn(), project, row->id, execution_id);
-    out = std::move(in);
-    return Status::Ok();
-  });
+  return LoadForDetection(txn, project, execution_id, [](Event&) {});
 }
 
 Result<std::optional<DetectionInput>> LoadForDetection(Txn& txn, int64_t project,
