@@ -224,7 +224,8 @@ void Store::Impl::MergeIdSlice(Status* group_status) {
   Status m = RunPart(
       "SAVEPOINT merge", "ROLLBACK TO merge", "RELEASE merge",
       [&] {
-        MergeEventIds(writer.get(), &recent_ids, &id_levels, recent_ids.staged_ids());
+        // The mark after every job: the ids this group staged.
+        MergeEventIds(writer.get(), &recent_ids, &id_levels, recent_ids.JobMark());
         return Status::Ok();
       },
       group_status);

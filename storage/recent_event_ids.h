@@ -102,8 +102,7 @@ class RecentEventIds {
   // no longer exists.
   void Stage(std::string_view key, uint64_t hash, int64_t row);
   size_t JobMark() const { return staged_.size(); }
-  size_t staged_ids() const { return staged_.size(); }  // by the open transaction
-  void RollbackJob(size_t mark);                        // undoes what was staged since `mark`
+  void RollbackJob(size_t mark);  // undoes what was staged since `mark`
   // Events may have been deleted (here or by another process): a remembered id may have lost its
   // row, so the merge and the callers of Find check that it still exists. Conservative: Abort
   // does not undo it.

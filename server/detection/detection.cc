@@ -25,12 +25,6 @@ std::string LiveKey(int64_t project, const std::string& execution_id) {
 // payload's usual fields (a model, a user message, a status). It corrects this to what it read.
 constexpr size_t kFinalPassEventEstimate = sizeof(Event) + 512;
 
-size_t EventsBytes(const std::vector<Event>& events) {
-  size_t n = AllocatedBytes(events.capacity() * sizeof(Event));
-  for (const Event& e : events) n += EventHeapBytes(e);
-  return n;
-}
-
 // What the final pass keeps of a stored event: its payload's fields, which are all the detectors
 // read, not the payload itself nor the event's ids.
 void PrepareForFinalPass(Event& e) {

@@ -50,6 +50,12 @@ size_t EventHeapBytes(const Event& e) {
          OptionalHeap(f.result_text) + OptionalHeap(f.result_summary) + OptionalHeap(f.name);
 }
 
+size_t EventsBytes(const std::vector<Event>& events) {
+  size_t n = AllocatedBytes(events.capacity() * sizeof(Event));
+  for (const Event& e : events) n += EventHeapBytes(e);
+  return n;
+}
+
 size_t LiveEventHeapBytes(const LiveEvent& e) {
   return StringHeapBytes(e.event_type) + OptionalHeap(e.model);
 }
@@ -104,8 +110,7 @@ size_t StateBytes(const LiveCache::State& st) {
   // make_shared puts the state and its control block in one allocation.
   size_t n = AllocatedBytes(sizeof(LiveCache::State) + 2 * sizeof(void*));
   n += AllocatedBytes(st.events.capacity() * sizeof(LiveEvent)) + st.event_heap;
-  n += AllocatedBytes(st.snapshot.events.capacity() * sizeof(Event));
-  for (const Event& e : st.snapshot.events) n += EventHeapBytes(e);
+  n += EventsBytes(st.snapshot.events);
   n += ExecutionHeapBytes(st.snapshot.execution);
   n += AllocatedBytes(st.written.bucket_count() * sizeof(void*));
   for (const auto& [detector, signature] : st.written) {

@@ -100,6 +100,8 @@ size_t AllocatedBytes(size_t n);
 size_t StringHeapBytes(const std::string& s);
 // Heap bytes an event's strings hold beyond the Event object.
 size_t EventHeapBytes(const Event& e);
+// A vector of events: its buffer by capacity and each event's heap strings.
+size_t EventsBytes(const std::vector<Event>& events);
 size_t LiveEventHeapBytes(const LiveEvent& e);
 // Heap bytes a cached state holds, itself included: its events by capacity plus their strings
 // (those of a pass under way too), the execution's strings and the written findings' map.
