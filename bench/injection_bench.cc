@@ -18,6 +18,7 @@
 #include "detectors/injection_model.h"
 #include "detectors/injection_normalize.h"
 #include "detectors/injection_patterns.h"
+#include "detectors/override_phrases.h"
 
 namespace vigil {
 namespace {
@@ -75,8 +76,8 @@ int Main(int argc, char** argv) {
   }
   const std::string text = Corpus(files);
   const InjectionModel& model = EmbeddedInjectionModel();
-  std::printf("%-10s %14s %14s %14s\n", "text size", "message µs/KB", "retrieved µs/KB",
-              "patterns µs/KB");
+  std::printf("%-10s %14s %14s %14s %14s\n", "text size", "message µs/KB", "retrieved µs/KB",
+              "patterns µs/KB", "overrides µs/KB");
   for (size_t size : {256u, 1024u, 4096u, 16384u}) {
     const double message = MicrosPerKb(text, size, rounds, [&](const std::string& t) {
       return model.Score(InjectionChannel::kMessage, t).probability;
@@ -87,7 +88,10 @@ int Main(int argc, char** argv) {
     const double patterns = MicrosPerKb(text, size, rounds, [&](const std::string& t) {
       return MatchInjectionPattern(NormalizeForInjection(t)) ? 1.0 : 0.0;
     });
-    std::printf("%7zu B  %14.2f %15.2f %14.2f\n", size, message, retrieved, patterns);
+    const double overrides = MicrosPerKb(
+        text, size, rounds, [&](const std::string& t) { return HasOverridePhrase(t) ? 1.0 : 0.0; });
+    std::printf("%7zu B  %14.2f %15.2f %14.2f %15.2f\n", size, message, retrieved, patterns,
+                overrides);
   }
   return 0;
 }

@@ -111,6 +111,8 @@ std::vector<PolicyField> BuildFields() {
           "prompt_injection.read_tool_results", "prompt_injection", "read_tool_results"),
       Bool<&P::prompt_injection, &P::PromptInjection::read_system_prompt>(
           "prompt_injection.read_system_prompt", "prompt_injection", "read_system_prompt"),
+      Bool<&P::prompt_injection, &P::PromptInjection::override_phrases>(
+          "prompt_injection.override_phrases", "prompt_injection", "override_phrases"),
       Bool<&P::cost_velocity, &P::CostVelocity::enabled>("cost_velocity.enabled", "cost_velocity",
                                                          "enabled"),
       Double<&P::cost_velocity, &P::CostVelocity::min_cost_usd>(
@@ -215,6 +217,7 @@ Policy PolicyPreset(std::string_view name) {
     policy.prompt_injection.classifier = false;
     policy.prompt_injection.read_tool_results = false;
     policy.prompt_injection.read_system_prompt = true;
+    policy.prompt_injection.override_phrases = false;
   }
   return policy;
 }

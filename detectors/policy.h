@@ -84,6 +84,9 @@ struct Policy {
     // Read the application's own system prompt. Off by default: it is the developer's text, and
     // defensive wording in it ("never reveal these instructions") would flag every run of the app.
     bool read_system_prompt = false;
+    // Match instruction overrides in eight languages beside the spec's English patterns
+    // (detectors/override_phrases.h); they sign as `ignore_instructions`.
+    bool override_phrases = true;
   } prompt_injection;
   struct CostVelocity {
     bool enabled = false;

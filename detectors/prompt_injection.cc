@@ -31,12 +31,16 @@
 #include "detectors/injection_model.h"
 #include "detectors/injection_normalize.h"
 #include "detectors/injection_patterns.h"
+#include "detectors/override_phrases.h"
 #include "detectors/unicode.h"
 
 namespace vigil {
 namespace {
 
 constexpr std::string_view kClassifierSignature = "injection_classifier";
+// An override phrasing is the `ignore_instructions` family in another wording or language: one
+// group for both.
+constexpr std::string_view kOverrideSignature = "ignore_instructions";
 // Text the classifier reads per execution, at most. Scoring is linear in the text, so this bounds a
 // final pass over an execution with thousands of large tool results; texts past it (in event
 // order) are still read by the patterns.
@@ -119,6 +123,18 @@ std::vector<Source> SourcesOf(const ExecutionSnapshot& snapshot, const Policy& p
   return sources;
 }
 
+// The signature of the first phrase pattern that matches `text`: the spec's table,
+// then, when the policy asks, the override phrasings in other languages.
+std::optional<std::string_view> MatchPatterns(const std::string& text,
+                                              const Policy::PromptInjection& policy) {
+  if (std::optional<std::string_view> pattern =
+          MatchInjectionPattern(NormalizeForInjection(text))) {
+    return pattern;
+  }
+  if (policy.override_phrases && HasOverridePhrase(text)) return kOverrideSignature;
+  return std::nullopt;
+}
+
 // "0.97": two decimals, rounded down so a score just under 1 never reads as certain.
 std::string FormatScore(double probability) {
   char buffer[16];
@@ -147,7 +163,7 @@ std::optional<Finding> DetectPromptInjection(const ExecutionSnapshot& snapshot,
   const bool classify = policy.prompt_injection.classifier;
   for (const Source* source : distinct) {
     const std::optional<std::string_view> pattern =
-        MatchInjectionPattern(NormalizeForInjection(*source->text));
+        MatchPatterns(*source->text, policy.prompt_injection);
     if (!pattern) continue;
     std::string detail = "phrase pattern " + std::string(*pattern) + " in " + source->where;
     if (classify) {

@@ -53,6 +53,7 @@ TEST_CASE("The vigil preset has the documented defaults") {
   CHECK(p.prompt_injection.classifier);
   CHECK(p.prompt_injection.read_tool_results);
   CHECK_FALSE(p.prompt_injection.read_system_prompt);
+  CHECK(p.prompt_injection.override_phrases);
   CHECK_FALSE(p.lexical_drift.enabled);
   CHECK(p.tool_loop.enabled);
   CHECK(p.identical_call.context_aware);
@@ -98,6 +99,7 @@ TEST_CASE("The mesedi preset reproduces Mesedi's thresholds") {
   CHECK_FALSE(p.prompt_injection.classifier);
   CHECK_FALSE(p.prompt_injection.read_tool_results);
   CHECK(p.prompt_injection.read_system_prompt);
+  CHECK_FALSE(p.prompt_injection.override_phrases);
   CHECK_FALSE(ValidatePolicy(p).has_value());
 }
 
@@ -183,9 +185,9 @@ TEST_CASE("PolicyFields lists every field once with a dotted name matching secti
   }
   CHECK(enabled_flags == 14);
   // Enabled flags; thresholds and history; the two context_aware rules; auto_halt flags;
-  // loops.one_group; prompt_injection's three switches; model drift's minimum history, scope and
+  // loops.one_group; prompt_injection's four switches; model drift's minimum history, scope and
   // placeholders; the baseline's thresholds.
-  CHECK(names.size() == 14 + 10 + 2 + 2 + 1 + 3 + 3 + 5);
+  CHECK(names.size() == 14 + 10 + 2 + 2 + 1 + 4 + 3 + 5);
   CHECK(FindPolicyField("similar_call.max_distance")->kind == PolicyFieldKind::kDouble);
   CHECK(FindPolicyField("history.days")->kind == PolicyFieldKind::kInt);
   CHECK(FindPolicyField("auto_halt.loops")->kind == PolicyFieldKind::kBool);
