@@ -17,13 +17,22 @@ struct PriceRow {
   // (Gemini 2.0). A model whose provider publishes no cache price (Cohere, OpenAI's models without
   // prompt caching) bills its cached input as input: 1.
   double cached_input_factor;
+  // A row that prices only the model named exactly by its key, never a longer name that starts
+  // with it: the key is also the prefix of other models that its provider prices differently.
+  bool exact_only = false;
 };
+
+constexpr bool kExactOnly = true;
 
 // Reasoning tokens are output the model generated but did not show. OpenAI, Anthropic and Google
 // bill them exactly as output, and Cohere publishes no other price for them.
 ModelPrice PriceOf(const PriceRow& row) {
-  return ModelPrice{row.key, row.input_usd_per_mtok, row.output_usd_per_mtok,
-                    row.input_usd_per_mtok * row.cached_input_factor, row.output_usd_per_mtok};
+  return ModelPrice{row.key,
+                    row.input_usd_per_mtok,
+                    row.output_usd_per_mtok,
+                    row.input_usd_per_mtok * row.cached_input_factor,
+                    row.output_usd_per_mtok,
+                    row.exact_only};
 }
 
 // USD per million tokens (docs/detection.md#price-table, which names the source of each row). The
@@ -56,9 +65,10 @@ constexpr PriceRow kPrices[] = {
     {"gpt-4.1", 2, 8, 0.25},
     {"gpt-4.1-mini", 0.40, 1.60, 0.25},
     {"gpt-4.1-nano", 0.10, 0.40, 0.25},
-    // GPT-5 by its "gpt-5-" names only (dated snapshots, gpt-5-codex): a "gpt-5" key would also be
-    // the prefix of every later gpt-5.x model, which OpenAI prices differently.
+    // GPT-5 by its "gpt-5-" names (dated snapshots, gpt-5-codex) and by the bare name exactly: as a
+    // prefix, "gpt-5" would also price every later gpt-5.x model, which OpenAI prices differently.
     {"gpt-5-", 1.25, 10, 0.10},
+    {"gpt-5", 1.25, 10, 0.10, kExactOnly},
     {"gpt-5-mini", 0.25, 2, 0.10},
     {"gpt-5-nano", 0.05, 0.40, 0.10},
     {"gpt-5-pro", 15, 120, 1},
@@ -87,6 +97,7 @@ std::optional<ModelPrice> LookupPrice(std::string_view model) {
       best = &row;
       break;
     }
+    if (row.exact_only) continue;
     const bool prefix = lower.compare(0, row.key.size(), row.key) == 0;
     if (prefix && (best == nullptr || row.key.size() > best->key.size())) best = &row;
   }

@@ -192,10 +192,13 @@ struct ModelPrice {
   // and-reasoning-tokens): input read from the prompt cache, and output spent on hidden reasoning.
   double cached_input_usd_per_mtok;
   double reasoning_usd_per_mtok;
+  // The row prices only the model its key names exactly, never one its key is a prefix of
+  // (docs/detection.md#price-table).
+  bool exact_only = false;
 };
 
-// Price of `model`: lower-cased, then the exact key, else the longest key that is a prefix of it.
-// std::nullopt when no key matches (the model costs 0).
+// Price of `model`: lower-cased, then the exact key, else the longest key that is a prefix of it
+// among the rows that are not exact-only. std::nullopt when no key matches (the model costs 0).
 std::optional<ModelPrice> LookupPrice(std::string_view model);
 
 // Every row of the price table, in table order (the dashboard estimates per-call costs with it).

@@ -73,6 +73,7 @@ std::string PageConfigJson(const std::vector<Route>& routes) {
         .FieldDouble("output_usd_per_mtok", p.output_usd_per_mtok)
         .FieldDouble("cached_input_usd_per_mtok", p.cached_input_usd_per_mtok)
         .FieldDouble("reasoning_usd_per_mtok", p.reasoning_usd_per_mtok)
+        .Field("exact_only", p.exact_only)
         .EndObject();
   }
   w.EndArray().EndObject();

@@ -126,11 +126,17 @@ TEST_CASE("LookupPrice picks the longest prefix among the rows of every provider
       {"gpt-4.1-2025-04-14", "gpt-4.1"},
       {"gpt-4.1-mini-2025-04-14", "gpt-4.1-mini"},
       {"gpt-4.1-nano", "gpt-4.1-nano"},
-      {"gpt-5", nullptr},
+      {"gpt-5", "gpt-5"},
+      {"GPT-5", "gpt-5"},
       {"gpt-5-2025-08-07", "gpt-5-"},
+      {"gpt-5-codex", "gpt-5-"},
       {"gpt-5-mini-2025-08-07", "gpt-5-mini"},
       {"gpt-5-nano", "gpt-5-nano"},
+      {"gpt-5-pro", "gpt-5-pro"},
+      {"gpt-5.1", nullptr},
       {"gpt-5.4", nullptr},
+      {"gpt-5.4-mini", nullptr},
+      {"gpt-50", nullptr},
       {"o3-2025-04-16", "o3"},
       {"o3-mini-2025-01-31", "o3-mini"},
       {"o4-mini-2025-04-16", "o4-mini"},
@@ -160,6 +166,35 @@ TEST_CASE("Every row of the price table is found by its own key") {
     CHECK(row.cached_input_usd_per_mtok <= row.input_usd_per_mtok);
     CHECK(row.reasoning_usd_per_mtok == row.output_usd_per_mtok);
   }
+}
+
+TEST_CASE("An exact-only row prices its own name and never a longer one") {
+  // Before the exact-only "gpt-5" row, a call that named the bare "gpt-5" cost 0: only "gpt-5-"
+  // was listed, since a "gpt-5" prefix would also have priced every gpt-5.x model.
+  const auto bare = LookupPrice("gpt-5");
+  REQUIRE(bare.has_value());
+  CHECK(bare->exact_only);
+  CHECK(bare->input_usd_per_mtok == 1.25);
+  CHECK(bare->output_usd_per_mtok == 10);
+  CHECK(bare->cached_input_usd_per_mtok == doctest::Approx(0.125));
+  const auto snapshot = LookupPrice("gpt-5-2025-08-07");
+  REQUIRE(snapshot.has_value());
+  CHECK_FALSE(snapshot->exact_only);
+  int exact_only_rows = 0;
+  for (const ModelPrice& row : PriceTable()) exact_only_rows += row.exact_only ? 1 : 0;
+  CHECK(exact_only_rows == 1);
+}
+
+TEST_CASE("A bare gpt-5 call costs GPT-5's price and a gpt-5.x call costs 0") {
+  // 1M input of which 800k cached (a tenth of 1.25), 1M output of which 600k reasoning (as output).
+  Event call = LlmCall("gpt-5", "q", 1000000, 1000000);
+  call.fields.cached_input_tokens = 800000;
+  call.fields.reasoning_tokens = 600000;
+  CHECK(ComputeCostUsd({call}) == doctest::Approx(0.2 * 1.25 + 0.8 * 0.125 + 10).epsilon(1e-12));
+  CHECK(ComputeCostUsd({LlmCall("gpt-5", "q", 12345, 678)}) ==
+        (12345 / 1e6) * 1.25 + (678 / 1e6) * 10);
+  CHECK(ComputeCostUsd({LlmCall("gpt-5.1", "q", 1000000, 1000000),
+                        LlmCall("gpt-5.4", "q", 1000000, 1000000)}) == 0.0);
 }
 
 // The cached rate of `model` in USD per million tokens.

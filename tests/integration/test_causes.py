@@ -206,3 +206,21 @@ def test_gemini_cohere_and_openai_calls_are_priced_at_each_models_cache_rate(pro
     cost = proj.get(f"/executions/{eid}").json["execution"]["estimated_cost_usd"]
     assert abs(cost - ((0.6 * 0.30 + 0.4 * 0.03 + 2.50) + (2.50 + 1.0) + 0.50)) < 1e-9
 
+
+def test_a_bare_gpt5_call_is_priced_and_a_gpt5_x_call_is_not(proj):
+    # The bare "gpt-5" row is exact-only (docs/detection.md#price-table): it prices "gpt-5" at
+    # GPT-5's price and never "gpt-5.4", which OpenAI prices differently.
+    eid = new_id("gpt5-")
+    proj.post("/executions", {"execution_id": eid, "started_at": T0})
+    calls = [
+        # gpt-5 (1.25 / 10, cache reads at a tenth): 200k fresh + 800k cached, 1M out.
+        llm_call(eid, 1, "gpt-5", input_tokens=1_000_000, output_tokens=1_000_000,
+                 cached_input_tokens=800_000, reasoning_tokens=600_000),
+        llm_call(eid, 2, "gpt-5.4", input_tokens=1_000_000, output_tokens=1_000_000),
+        llm_call(eid, 3, "gpt-5.1", input_tokens=1_000_000, output_tokens=1_000_000),
+    ]
+    assert proj.post("/events", calls).json["accepted"] == 3
+    proj.patch(f"/executions/{eid}", {"status": "completed"})
+    cost = proj.get(f"/executions/{eid}").json["execution"]["estimated_cost_usd"]
+    assert abs(cost - (0.2 * 1.25 + 0.8 * 0.125 + 10)) < 1e-9
+

@@ -61,19 +61,27 @@ def test_page_tells_the_app_which_optional_routes_exist_and_the_prices(client):
     assert rows["gpt-4o"]["cached_input_usd_per_mtok"] == 1.25
     assert rows["claude-opus-4-6"]["cached_input_usd_per_mtok"] == 1.5
     assert rows["o1"]["reasoning_usd_per_mtok"] == 60
+    # And whether it prices only the model its key names exactly (docs/api.md#dashboard).
+    assert rows["gpt-5"]["exact_only"] is True and rows["gpt-5"]["input_usd_per_mtok"] == 1.25
+    assert rows["gpt-5-"]["exact_only"] is False
 
 
 def sdk_price_tables():
-    """The Python and TypeScript SDKs' price tables: {key: (input, output, cached factor)}."""
+    """The Python and TypeScript SDKs' price tables:
+    {key: (input, output, cached factor, exact only)}."""
     root = os.path.join(os.path.dirname(__file__), "..", "..", "sdk")
     spec = importlib.util.spec_from_file_location(
         "sdk_pricing", os.path.join(root, "python", "vigil", "_pricing.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    python = {k: (i, o, module.CACHED_INPUT_FACTOR[k]) for k, (i, o) in module.PRICES_PER_MILLION.items()}
+    python = {k: (i, o, module.CACHED_INPUT_FACTOR[k], k in module.EXACT_ONLY)
+              for k, (i, o) in module.PRICES_PER_MILLION.items()}
+    assert module.EXACT_ONLY <= set(python)
     with open(os.path.join(root, "typescript", "src", "pricing.ts"), encoding="utf-8") as f:
-        rows = re.findall(r'^\s*\["([^"]+)", ([0-9.]+), ([0-9.]+), ([0-9.]+)\],$', f.read(), re.M)
-    typescript = {k: (float(i), float(o), float(c)) for k, i, o, c in rows}
+        rows = re.findall(r'^\s*\["([^"]+)", ([0-9.]+), ([0-9.]+), ([0-9.]+)(, EXACT_ONLY)?\],$',
+                          f.read(), re.M)
+    typescript = {k: (float(i), float(o), float(c), exact == ", EXACT_ONLY")
+                  for k, i, o, c, exact in rows}
     return python, typescript
 
 
@@ -82,14 +90,19 @@ def test_the_sdks_price_every_model_as_the_server_does(client):
     # tables must be the server's, row for row (docs/detection.md#price-table).
     m = re.search(r'<meta name="vigil-config" content="([^"]*)">', client.get("/ui/", auth=False).body)
     server = {p["key"]: (p["input_usd_per_mtok"], p["output_usd_per_mtok"],
-                         p["cached_input_usd_per_mtok"], p["reasoning_usd_per_mtok"])
+                         p["cached_input_usd_per_mtok"], p["reasoning_usd_per_mtok"],
+                         p["exact_only"])
               for p in json.loads(html.unescape(m.group(1)))["prices"]}
     assert {"gemini-2.5-flash", "command-a-03-2025", "gpt-4.1"} <= set(server)
+    # Exactly the bare "gpt-5" is exact-only: as a prefix it would price every gpt-5.x model.
+    assert [key for key, row in server.items() if row[4] is True] == ["gpt-5"]
+    assert all(row[4] is False for key, row in server.items() if key != "gpt-5")
     for name, table in zip(("python", "typescript"), sdk_price_tables()):
         assert set(table) == set(server), name
-        for key, (price_in, price_out, factor) in table.items():
-            s_in, s_out, s_cached, s_reasoning = server[key]
+        for key, (price_in, price_out, factor, exact_only) in table.items():
+            s_in, s_out, s_cached, s_reasoning, s_exact_only = server[key]
             assert (s_in, s_out, s_reasoning) == (price_in, price_out, price_out), (name, key)
+            assert s_exact_only == exact_only, (name, key)
             # The JSON carries the cached rate to 15 significant digits.
             assert abs(s_cached - price_in * factor) <= 1e-12 * price_in, (name, key)
 

@@ -583,6 +583,23 @@ describe('dashboard', () => {
     });
   });
 
+  test('the timeline prices a bare gpt-5 call as GPT-5 and leaves a gpt-5.x call unpriced', TIMEOUT, async () => {
+    // The page prices calls with the server's table, whose "gpt-5" row is exact-only: as a prefix it
+    // would also price gpt-5.4, which OpenAI prices differently (docs/detection.md#price-table).
+    const id = 'exec-ui-gpt5';
+    const call = (seq, model) => ({ event_id: `${id}-${seq}`, execution_id: id, event_type: 'llm_call', sequence: seq, payload: { model, status: 'ok', input_tokens: 2000, output_tokens: 100 } });
+    await api.ok('POST', '/executions', { execution_id: id });
+    const r = await api.ok('POST', '/events', [call(1, 'gpt-5'), call(2, 'gpt-5.4'), call(3, 'gpt-5-2025-08-07')]);
+    assert.equal(r.accepted, 3, JSON.stringify(r.errors));
+    await withPage('16-gpt5-prices', async (page) => {
+      await signIn(page, vigil.base, DEV_KEY, `/ui/executions/${id}`);
+      await waitFor(async () => (await rows(page, '#timeline').count()) === 3, { what: '3 timeline rows' });
+      const costs = await page.locator('#timeline tbody tr td:nth-child(6)').allTextContents();
+      // 2,000 in × $1.25/M + 100 out × $10/M.
+      assert.deepEqual(costs, ['$0.0035', '—', '$0.0035']);
+    });
+  });
+
   test('a refused key brings back the key form with a plain message', TIMEOUT, async () => {
     // The refusal itself is a 401 the browser reports; nothing else may go wrong.
     const allow = (x) => /\b401\b/.test(x) && x.includes('/project');

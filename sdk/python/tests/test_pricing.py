@@ -1,6 +1,6 @@
 import pytest
 
-from vigil._pricing import estimate_cost_usd, price_key
+from vigil._pricing import EXACT_ONLY, estimate_cost_usd, price_key
 
 
 @pytest.mark.parametrize("model, key", [
@@ -33,7 +33,15 @@ def test_cost_matches_the_spec_vectors():
     ("command-r7b", "command-r7b"),
     ("gpt-4.1-2025-04-14", "gpt-4.1"),
     ("gpt-5-2025-08-07", "gpt-5-"),
+    ("gpt-5-codex", "gpt-5-"),
+    ("gpt-5", "gpt-5"),
+    ("GPT-5", "gpt-5"),
+    ("gpt-5-mini", "gpt-5-mini"),
+    ("gpt-5-nano-2025-08-07", "gpt-5-nano"),
+    ("gpt-5-pro", "gpt-5-pro"),
+    ("gpt-5.1", None),
     ("gpt-5.4", None),
+    ("gpt-5.4-mini", None),
     ("o4-mini-2025-04-16", "o4-mini"),
 ])
 def test_price_key_of_the_other_providers_and_current_models(model, key):
@@ -50,3 +58,14 @@ def test_cached_input_is_priced_at_the_models_own_rate_and_reasoning_as_output()
     assert estimate_cost_usd("gpt-4o", 10**6, 0, 10**6) == pytest.approx(1.25)
     assert estimate_cost_usd("gpt-4.1", 10**6, 0, 10**6) == pytest.approx(0.50)
     assert estimate_cost_usd("o4-mini", 10**6, 10**6, 10**6, 10**6) == pytest.approx(0.275 + 4.40)
+
+
+def test_a_bare_gpt5_call_is_priced_and_a_gpt5_x_call_is_not():
+    # The exact-only "gpt-5" row prices the bare name at GPT-5's price, cache reads at a tenth; as a
+    # prefix it would also price the gpt-5.x models, which OpenAI prices differently.
+    assert estimate_cost_usd("gpt-5", 10**6, 10**6, 800_000, 600_000) == \
+        pytest.approx(0.2 * 1.25 + 0.8 * 0.125 + 10)
+    assert estimate_cost_usd("gpt-5", 12345, 678) == (12345 / 1e6) * 1.25 + (678 / 1e6) * 10
+    assert estimate_cost_usd("gpt-5.1", 10**6, 10**6) == 0.0
+    assert estimate_cost_usd("gpt-5.4", 10**6, 10**6) == 0.0
+    assert EXACT_ONLY == {"gpt-5"}

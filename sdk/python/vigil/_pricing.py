@@ -1,11 +1,11 @@
 """The price table of docs/detection.md#cost-velocity, used for the local cost budget and ``estimated_cost_usd``.
 
 Prices are USD per million tokens (input, output). A model is looked up lower-cased: the exact key,
-else the longest key that is a prefix of it; an unknown model costs 0 (so a cost budget never halts
-on a model we cannot price).
+else the longest key that is a prefix of it, leaving out the exact-only keys (``EXACT_ONLY``); an
+unknown model costs 0 (so a cost budget never halts on a model we cannot price).
 """
 
-from typing import Dict, Optional, Tuple
+from typing import Dict, FrozenSet, Optional, Tuple
 
 # Key: (input, output, cached-input factor), the server's table (detectors/cost.cc). The factor is
 # the price of input read from the prompt cache as a fraction of the input price, set per model by
@@ -37,6 +37,7 @@ _TABLE: Dict[str, Tuple[float, float, float]] = {
     "gpt-4.1-mini": (0.40, 1.60, 0.25),
     "gpt-4.1-nano": (0.10, 0.40, 0.25),
     "gpt-5-": (1.25, 10.0, 0.10),
+    "gpt-5": (1.25, 10.0, 0.10),
     "gpt-5-mini": (0.25, 2.0, 0.10),
     "gpt-5-nano": (0.05, 0.40, 0.10),
     "gpt-5-pro": (15.0, 120.0, 1.0),
@@ -59,8 +60,12 @@ PRICES_PER_MILLION: Dict[str, Tuple[float, float]] = {
     key: (price_in, price_out) for key, (price_in, price_out, _) in _TABLE.items()}
 CACHED_INPUT_FACTOR: Dict[str, float] = {key: row[2] for key, row in _TABLE.items()}
 
+# Keys that price only the model they name exactly, never one they are a prefix of: "gpt-5" would
+# otherwise also price every gpt-5.x model, which OpenAI prices differently.
+EXACT_ONLY: FrozenSet[str] = frozenset({"gpt-5"})
+
 # Longest first, so the first prefix that matches is the longest one.
-_KEYS_LONGEST_FIRST = sorted(PRICES_PER_MILLION, key=len, reverse=True)
+_KEYS_LONGEST_FIRST = sorted(set(PRICES_PER_MILLION) - EXACT_ONLY, key=len, reverse=True)
 
 
 def price_key(model: Optional[str]) -> Optional[str]:

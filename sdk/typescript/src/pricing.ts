@@ -3,7 +3,12 @@
 // cost the server computes. The factor is the price of input read from the prompt cache as a
 // fraction of the input price, set per model by its provider (1 where the provider publishes no
 // cache price); reasoning tokens bill as output (docs/protocol.md#cached-and-reasoning-tokens).
-const PRICES: ReadonlyArray<readonly [key: string, input: number, output: number, cachedFactor: number]> = [
+// A row marked EXACT_ONLY prices only the model its key names exactly, never one its key is a
+// prefix of.
+const EXACT_ONLY = true;
+const PRICES: ReadonlyArray<
+  readonly [key: string, input: number, output: number, cachedFactor: number, exactOnly?: boolean]
+> = [
   ["claude-opus-4-6", 15, 75, 0.1],
   ["claude-sonnet-4-6", 3, 15, 0.1],
   ["claude-haiku-4-5", 1, 5, 0.1],
@@ -29,6 +34,8 @@ const PRICES: ReadonlyArray<readonly [key: string, input: number, output: number
   ["gpt-4.1-mini", 0.4, 1.6, 0.25],
   ["gpt-4.1-nano", 0.1, 0.4, 0.25],
   ["gpt-5-", 1.25, 10, 0.1],
+  // As a prefix "gpt-5" would also price every gpt-5.x model, which OpenAI prices differently.
+  ["gpt-5", 1.25, 10, 0.1, EXACT_ONLY],
   ["gpt-5-mini", 0.25, 2, 0.1],
   ["gpt-5-nano", 0.05, 0.4, 0.1],
   ["gpt-5-pro", 15, 120, 1],
@@ -49,7 +56,7 @@ const PRICES: ReadonlyArray<readonly [key: string, input: number, output: number
 
 /**
  * Price per million tokens for a model: exact key, else the longest key that is a prefix of the
- * lower-cased model; undefined when none matches.
+ * lower-cased model among the rows that are not exact-only; undefined when none matches.
  */
 export function priceFor(
   model: string,
@@ -61,6 +68,7 @@ export function priceFor(
       best = row;
       break;
     }
+    if (row[4] === EXACT_ONLY) continue;
     if (m.startsWith(row[0]) && (!best || row[0].length > best[0].length)) best = row;
   }
   if (!best) return undefined;

@@ -122,6 +122,25 @@ test("the cached-input rate is each model's own, Gemini and Cohere included", ()
   assert.ok(Math.abs(estimateCostUsd("command-r7b", 2e6, 1e6) - (0.075 + 0.15)) < 1e-12);
 });
 
+test("the bare gpt-5 is priced as GPT-5 and no gpt-5.x model takes its price", () => {
+  // The "gpt-5" row is exact-only: as a prefix it would also price every gpt-5.x model.
+  const rates = (m: string) => {
+    const p = priceFor(m);
+    return p && [p.inPerMillion, p.outPerMillion, p.cachedFactor];
+  };
+  assert.deepEqual(rates("gpt-5"), [1.25, 10, 0.1]);
+  assert.deepEqual(rates("GPT-5"), [1.25, 10, 0.1]);
+  assert.deepEqual(rates("gpt-5-2025-08-07"), [1.25, 10, 0.1]);
+  assert.deepEqual(rates("gpt-5-codex"), [1.25, 10, 0.1]);
+  assert.deepEqual(rates("gpt-5-mini-2025-08-07"), [0.25, 2, 0.1]);
+  assert.deepEqual(rates("gpt-5-nano"), [0.05, 0.4, 0.1]);
+  assert.deepEqual(rates("gpt-5-pro"), [15, 120, 1]);
+  for (const m of ["gpt-5.1", "gpt-5.4", "gpt-5.4-mini", "gpt-50"]) assert.equal(priceFor(m), undefined, m);
+  assert.ok(Math.abs(estimateCostUsd("gpt-5", 1e6, 1e6, 8e5, 6e5) - (0.2 * 1.25 + 0.8 * 0.125 + 10)) < 1e-12);
+  assert.equal(estimateCostUsd("gpt-5", 12345, 678), (12345 / 1e6) * 1.25 + (678 / 1e6) * 10);
+  assert.equal(estimateCostUsd("gpt-5.4", 1e6, 1e6), 0);
+});
+
 test("SDK_VERSION is package.json's version", () => {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
   assert.equal(SDK_VERSION, pkg.version);

@@ -11,13 +11,15 @@ import { causeCard, childList, conversation, haltNote, identityRows } from './ex
 const EVENTS_PAGE = 1000;
 const POLL_MS = 3000;
 
-// Longest-prefix price lookup over the server's price table (docs/detection.md#cost-velocity), for display only.
+// The server's price lookup over its price table (docs/detection.md#price-table), for display only:
+// the exact key, else the longest key that is a prefix of the model, exact-only rows left out.
 function priceOf(prices, model) {
   if (typeof model !== 'string') return null;
   const m = model.toLowerCase();
   let best = null;
   for (const p of prices) {
     if (m === p.key) return p;
+    if (p.exact_only === true) continue;
     if (m.startsWith(p.key) && (!best || p.key.length > best.key.length)) best = p;
   }
   return best;
