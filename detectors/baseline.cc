@@ -122,7 +122,7 @@ std::optional<Finding> DetectBaseline(const ExecutionSnapshot& snapshot, const P
   const Measure steps{kBaseline,
                       "steps",
                       " steps",
-                      static_cast<double>(snapshot.events.size()),
+                      static_cast<double>(StoredEvents(snapshot)),
                       static_cast<double>(baseline->p95_steps),
                       static_cast<double>(policy.baseline.min_steps),
                       &FormatSteps};

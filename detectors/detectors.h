@@ -6,6 +6,7 @@
 // transaction. Everything here is thread-safe; nothing keeps state between calls.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -104,9 +105,13 @@ AgentBaseline ComputeBaseline(const std::vector<BaselineSample>& samples, int64_
 // Everything the detectors read about one execution.
 struct ExecutionSnapshot {
   Execution execution;  // stored state, after the merge rule
-  // REQUIRES: every stored event of the execution, sorted by sequence then arrival
-  // (SortEventsForDetection does that).
+  // REQUIRES: the stored events of the execution, sorted by sequence then arrival
+  // (SortEventsForDetection does that): all of them, or the first ones when a pass judges only a
+  // bounded prefix of a very large execution (docs/detection.md#what-a-pass-reads).
   std::vector<Event> events;
+  // How many events the execution has stored, when `events` may hold fewer; 0 means
+  // events.size(). Detectors that count steps read StoredEvents(), never events.size().
+  int64_t event_count = 0;
   ProjectHistory history;  // may be left empty when !NeedsHistory(policy, pass)
   // The baseline of the execution's name, from its OTHER completed executions; std::nullopt when
   // the execution has no name or !NeedsBaseline(policy, execution). Live and final passes both
@@ -117,6 +122,11 @@ struct ExecutionSnapshot {
   // a snapshot records all inputs.
   int64_t now_ms = 0;
 };
+
+// The execution's stored events: the larger of `event_count` and the events at hand.
+inline int64_t StoredEvents(const ExecutionSnapshot& snapshot) {
+  return std::max(snapshot.event_count, static_cast<int64_t>(snapshot.events.size()));
+}
 
 // Orders events as the detectors require: by sequence, ties by arrival.
 void SortEventsForDetection(std::vector<Event>* events);

@@ -16,7 +16,7 @@ std::optional<Finding> DetectStepCount(const ExecutionSnapshot& snapshot, const 
   } else if (BaselineGoverns(snapshot, policy, kBaseline)) {
     steps_enabled = false;  // the agent's own baseline is its limit (DetectBaseline)
   }
-  const auto events = static_cast<int64_t>(snapshot.events.size());
+  const int64_t events = StoredEvents(snapshot);
   std::optional<int64_t> measured;
   if (steps_enabled && events > max_steps) measured = events;
   // max_llm_calls is a separate limit on another measure (Vigil's SDKs count LLM calls as steps),

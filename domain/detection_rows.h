@@ -27,7 +27,8 @@ struct DetectionInput {
   int64_t row_id = 0;
   int64_t revision = 0;  // see storage::Revision (storage/detection.h)
   Execution execution;
-  std::vector<Event> events;
+  int64_t event_count = 0;    // events stored, whether or not `events` holds them all
+  std::vector<Event> events;  // those the reader kept
 };
 
 // What storing one finding did to its group: created it, reopened it because it recurred after it

@@ -300,6 +300,15 @@ constexpr size_t kLiveCacheMaxEntries = 10000;
 // memory budget (docs/operations.md#memory). A pass past the free room waits for it; one larger
 // than the whole bound waits until it can run alone, so no pass is ever skipped.
 constexpr size_t kFinalPassMaxBytes = 16u << 20;
+// The events of one execution a detection pass judges: its first ones in sequence order, at most
+// this many, and in the final pass at most kMaxJudgedBytes of what the pass keeps of them
+// (server/detection/judged_events.h). Nothing else bounds an execution's events, and a pass holds
+// the ones it judges at once: without this a single execution of a million events would make its
+// final pass take a gigabyte. Twenty thousand is far past any step limit or baseline a runaway
+// trips on its way there; the later events are still stored, counted and sealed.
+constexpr size_t kMaxJudgedEvents = 20000;
+// The final passes' whole budget: one pass never needs more than all of them may hold.
+constexpr size_t kMaxJudgedBytes = kFinalPassMaxBytes;
 // Bytes of a finding's detail that are stored and shown. A detail is one sentence, but it can
 // quote names the agent chose (a tool's name), which nothing else bounds this tightly.
 constexpr size_t kMaxFindingDetailBytes = 512;

@@ -37,13 +37,12 @@ FailureGroupRow ReadGroupRow(SQLite::Statement& q) {
 
 Result<std::optional<DetectionInput>> LoadForDetection(Txn& txn, int64_t project,
                                                        const std::string& execution_id) {
-  return LoadForDetection(txn, project, execution_id, [](Event&) {});
+  return LoadForDetection(txn, project, execution_id, [](Event&) { return EventRead::kKeep; });
 }
 
-Result<std::optional<DetectionInput>> LoadForDetection(Txn& txn, int64_t project,
-                                                       const std::string& execution_id,
-                                                       const std::function<void(Event&)>& prepare,
-                                                       bool skip_terminal_events) {
+Result<std::optional<DetectionInput>> LoadForDetection(
+    Txn& txn, int64_t project, const std::string& execution_id,
+    const std::function<EventRead(Event&)>& prepare, bool skip_terminal_events) {
   return Query<std::optional<DetectionInput>>([&](std::optional<DetectionInput>& out) {
     std::optional<ExecutionRow> row = FindExecutionRow(txn.conn(), project, execution_id);
     if (!row) return Status::Ok();
@@ -51,6 +50,7 @@ Result<std::optional<DetectionInput>> LoadForDetection(Txn& txn, int64_t project
     in.row_id = row->id;
     in.revision = row->revision;
     in.execution = std::move(row->execution);
+    in.event_count = row->event_count;
     if (!skip_terminal_events || !IsTerminal(in.execution.status)) {
       in.events =
           LoadEventsOf(txn.conn(), project, row->id, execution_id, row->event_count, prepare);

@@ -22,18 +22,23 @@
 namespace vigil::storage {
 
 // --- what a pass reads ---
-// The execution with every stored event (by sequence, then arrival) and its revision; nullopt when
-// the project has no such execution.
+// The execution with every stored event (by sequence, then arrival), its stored event count and
+// its revision; nullopt when the project has no such execution.
 Result<std::optional<DetectionInput>> LoadForDetection(Txn& txn, int64_t project,
                                                        const std::string& execution_id);
+// What a reader does with an event `prepare` has just seen.
+enum class EventRead {
+  kKeep,  // keep it, as `prepare` left it
+  kDrop,  // leave it out and read on
+  kStop,  // leave it out and read no further
+};
 // The same, with each event passed through `prepare` as it is read (before the next is read), so
-// a pass that keeps only part of each event never holds every event whole. With
-// `skip_terminal_events`, a terminal execution comes without its events (the live pass does not
-// look at them).
-Result<std::optional<DetectionInput>> LoadForDetection(Txn& txn, int64_t project,
-                                                       const std::string& execution_id,
-                                                       const std::function<void(Event&)>& prepare,
-                                                       bool skip_terminal_events = false);
+// a pass that keeps only part of each event, or only some events, never holds every event whole.
+// With `skip_terminal_events`, a terminal execution comes without its events (the live pass does
+// not look at them).
+Result<std::optional<DetectionInput>> LoadForDetection(
+    Txn& txn, int64_t project, const std::string& execution_id,
+    const std::function<EventRead(Event&)>& prepare, bool skip_terminal_events = false);
 // The execution's stored event count, 0 when the project has no such execution: one indexed read,
 // for a pass to size its memory before it reads the events.
 Result<int64_t> EventCount(Txn& txn, int64_t project, const std::string& execution_id);

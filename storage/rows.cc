@@ -57,7 +57,7 @@ std::vector<Event> LoadEventsOf(Connection* conn, int64_t project, int64_t execu
 
 std::vector<Event> LoadEventsOf(Connection* conn, int64_t project, int64_t execution_row,
                                 const std::string& execution_id, int64_t expected,
-                                const std::function<void(Event&)>& prepare) {
+                                const std::function<storage::EventRead(Event&)>& prepare) {
   auto& q = Prepared(conn,
                      "SELECT " VIGIL_EVENT_COLUMNS
                      " FROM events e WHERE e.project = ? AND e.execution = ?"
@@ -69,9 +69,11 @@ std::vector<Event> LoadEventsOf(Connection* conn, int64_t project, int64_t execu
   while (q.executeStep()) {
     Event ev = ReadEventRow(q);
     ev.execution_id = execution_id;
-    prepare(ev);
-    events.push_back(std::move(ev));
+    const storage::EventRead step = prepare(ev);
+    if (step == storage::EventRead::kKeep) events.push_back(std::move(ev));
+    if (step == storage::EventRead::kStop) break;
   }
+  q.tryReset();  // a statement stopped early would otherwise hold its read open
   return events;
 }
 

@@ -13,6 +13,7 @@
 #include "domain/detection_rows.h"
 #include "domain/model.h"
 #include "domain/webhook.h"
+#include "storage/detection.h"
 #include "storage/sql.h"
 
 namespace vigil {
@@ -59,12 +60,13 @@ Event ReadEventRow(SQLite::Statement& q);
 std::vector<Event> LoadEventsOf(Connection* conn, int64_t project, int64_t execution_row,
                                 const std::string& execution_id, int64_t limit = -1,
                                 int64_t offset = 0);
-// Every event of that execution in the same order, each passed through `prepare` as it is read and
-// before it is kept, so a caller that needs only part of each event never holds them all whole.
-// `expected` (the stored event count) sizes the vector once. Throws SQLite::Exception.
+// The events of that execution in the same order, each passed through `prepare` as it is read,
+// which says whether to keep it and whether to read on (storage::EventRead), so a caller that
+// needs only part of each event, or only some events, never holds them all whole. `expected` (the
+// stored event count) sizes the vector once. Throws SQLite::Exception.
 std::vector<Event> LoadEventsOf(Connection* conn, int64_t project, int64_t execution_row,
                                 const std::string& execution_id, int64_t expected,
-                                const std::function<void(Event&)>& prepare);
+                                const std::function<storage::EventRead(Event&)>& prepare);
 
 // Column list matching ReadFindingRow, prefixed by the table alias `f`.
 #define VIGIL_FINDING_COLUMNS                                                        \

@@ -8,6 +8,7 @@
 #include "server/codec/json_codec.h"
 #include "server/codec/json_writer.h"
 #include "server/codec/policy_codec.h"
+#include "server/detection/judged_events.h"
 #include "server/http/log.h"
 #include "server/limits.h"
 #include "storage/audit.h"
@@ -24,15 +25,6 @@ std::string LiveKey(int64_t project, const std::string& execution_id) {
 // What a final pass is assumed to hold per stored event before it reads them: the event and its
 // payload's usual fields (a model, a user message, a status). It corrects this to what it read.
 constexpr size_t kFinalPassEventEstimate = sizeof(Event) + 512;
-
-// What the final pass keeps of a stored event: its payload's fields, which are all the detectors
-// read, not the payload itself nor the event's ids.
-void PrepareForFinalPass(Event& e) {
-  e.fields = ExtractPayloadFields(e.payload_json);
-  std::string().swap(e.payload_json);
-  std::string().swap(e.event_id);
-  std::string().swap(e.execution_id);
-}
 
 StoredFinding ToStored(const Finding& f, int64_t detected_at_ms, const char* source) {
   StoredFinding s;
@@ -134,9 +126,14 @@ int64_t AppendBatch(const std::vector<Event>& batch, const std::string& executio
                     LiveCache::State* st) {
   auto& events = st->events;
   const size_t old_size = events.size();
+  const int64_t old_beyond = st->beyond;
   std::unordered_set<std::string_view> in_batch;
   for (const Event& e : batch) {
     if (e.execution_id != execution_id || !in_batch.insert(e.event_id).second) continue;
+    if (events.size() >= limits::kMaxJudgedEvents) {
+      ++st->beyond;  // counted, not judged (judged_events.h)
+      continue;
+    }
     LiveEvent slim = ToLiveEvent(e);
     slim.arrival = st->next_arrival++;
     st->event_heap += LiveEventHeapBytes(slim);
@@ -150,7 +147,7 @@ int64_t AppendBatch(const std::vector<Event>& batch, const std::string& executio
   if (old_size > 0 && tail != events.end() && by_order(*tail, *(tail - 1))) {
     std::inplace_merge(events.begin(), tail, events.end(), by_order);
   }
-  return static_cast<int64_t>(events.size() - old_size);
+  return static_cast<int64_t>(events.size() - old_size) + (st->beyond - old_beyond);
 }
 
 // The live detectors over the cached view. They read events, which are built for this pass only,
@@ -159,6 +156,7 @@ std::vector<Finding> RunLiveDetectors(const Policy& policy, LiveCache::State* st
                                       std::vector<DetectorError>* errors) {
   st->snapshot.events.reserve(st->events.size());
   for (const LiveEvent& e : st->events) st->snapshot.events.push_back(FromLiveEvent(e));
+  st->snapshot.event_count = static_cast<int64_t>(st->events.size()) + st->beyond;
   std::vector<Finding> found = RunDetectors(st->snapshot, policy, Pass::kLive, errors);
   std::vector<Event>().swap(st->snapshot.events);
   return found;
@@ -211,16 +209,19 @@ Status Detection::RunFinalPass(int64_t project, const std::string& project_id,
   auto count = store_->ReadValue(
       [&](ReadTxn& txn) { return storage::EventCount(txn, project, execution_id); });
   if (!count.ok()) return count.status();
-  MemoryBudget::Lease lease =
-      final_pass_memory_.Acquire(static_cast<size_t>(count.value()) * kFinalPassEventEstimate);
+  const size_t judged = std::min(static_cast<size_t>(count.value()), limits::kMaxJudgedEvents);
+  MemoryBudget::Lease lease = final_pass_memory_.Acquire(judged * kFinalPassEventEstimate);
   // Two attempts: a pass that loses the race to a newer write retries once; past that, the newer
   // write's own final pass (every write to a terminal execution triggers one) is the one to keep.
   for (int attempt = 0; attempt < 2; ++attempt) {
     std::optional<DetectionInput> in;
     ExecutionSnapshot snap;
     std::optional<AgentBaseline> window;
+    FinalPassEvents judge(limits::kMaxJudgedEvents, limits::kMaxJudgedBytes);
     Status s = store_->Read([&](ReadTxn& txn) {
-      auto loaded = storage::LoadForDetection(txn, project, execution_id, PrepareForFinalPass);
+      judge = FinalPassEvents(limits::kMaxJudgedEvents, limits::kMaxJudgedBytes);  // a retry
+      auto loaded = storage::LoadForDetection(txn, project, execution_id,
+                                              [&judge](Event& e) { return judge.Take(e); });
       if (!loaded.ok()) return loaded.status();
       in = std::move(loaded.value());
       if (!in) return Status::Ok();
@@ -235,13 +236,15 @@ Status Detection::RunFinalPass(int64_t project, const std::string& project_id,
     snap.execution = std::move(in->execution);
     snap.execution.project_id = project_id;
     snap.events = std::move(in->events);
+    snap.event_count = in->event_count;
     lease.Resize(EventsBytes(snap.events));
     snap.now_ms = now_ms;
     std::vector<DetectorError> errors;
     const std::vector<Finding> findings = RunDetectors(snap, policy, Pass::kFinal, &errors);
     LogDetectorErrors(errors, execution_id);
-    const double computed_cost =
-        snap.execution.estimated_cost_usd <= 0 ? ComputeCostUsd(snap.events) : 0;
+    const double computed_cost = snap.execution.estimated_cost_usd <= 0
+                                     ? ComputeCostUsd(snap.events) + judge.left_out_cost()
+                                     : 0;
 
     bool stale = false;
     s = store_->Write([&](WriteTxn& txn) {
@@ -338,9 +341,10 @@ bool Detection::LoadLiveState(int64_t project, const std::string& project_id,
   // execution loads nothing; a terminal one loads no events, since the final pass owns it.
   std::vector<LiveEvent> events;
   const auto slim = [&events](Event& e) {
+    if (events.size() == limits::kMaxJudgedEvents) return storage::EventRead::kStop;
     e.fields = ExtractPayloadFields(e.payload_json);
     events.push_back(ToLiveEvent(e));
-    e = Event();
+    return storage::EventRead::kDrop;  // kept here, in its compact form
   };
   auto loaded = store_->ReadValue([&](ReadTxn& txn) {
     events.clear();  // a retried read starts again
@@ -352,6 +356,7 @@ bool Detection::LoadLiveState(int64_t project, const std::string& project_id,
   st->events.clear();
   st->written.clear();
   st->event_heap = 0;
+  st->beyond = 0;
   st->next_arrival = 1;
   st->snapshot.execution.execution_id = execution_id;
   st->snapshot.execution.status = ExecutionStatus::kStarted;
@@ -359,6 +364,7 @@ bool Detection::LoadLiveState(int64_t project, const std::string& project_id,
     st->snapshot.execution = std::move(in->execution);
     st->events = std::move(events);
     for (const LiveEvent& e : st->events) st->event_heap += LiveEventHeapBytes(e);
+    st->beyond = std::max<int64_t>(0, in->event_count - static_cast<int64_t>(st->events.size()));
     st->next_arrival = static_cast<int64_t>(st->events.size()) + 1;
   }
   st->snapshot.execution.project_id = project_id;

@@ -58,6 +58,7 @@ class LiveCache {
     bool halt_requested = false;
     int64_t next_arrival = 1;
     size_t event_heap = 0;  // LiveEventHeapBytes summed over events
+    int64_t beyond = 0;     // stored events past the judged ones (limits::kMaxJudgedEvents)
   };
 
   LiveCache(size_t max_bytes, size_t max_entries);

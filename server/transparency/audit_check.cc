@@ -60,7 +60,11 @@ Status AuditSeal(ReadTxn& txn, int64_t project, const storage::SealRecord& seal,
   if (!leaf.ok() || leaf.value() != tlog::LeafHash(seal.entry)) {
     report->log_faults.push_back(where + "stored leaf hash does not match the entry");
   }
-  auto in = storage::LoadForDetection(txn, project, seal.execution_id);
+  EntryStream stream(seal.last_event);  // as the sealer built it: one event held at a time
+  auto in = storage::LoadForDetection(txn, project, seal.execution_id, [&stream](Event& e) {
+    stream.Add(e);
+    return storage::EventRead::kDrop;
+  });
   if (!in.ok()) return in.status();
   ++report->checked;
   if (!in.value()) {
@@ -70,8 +74,7 @@ Status AuditSeal(ReadTxn& txn, int64_t project, const storage::SealRecord& seal,
   auto findings = storage::LoadFindings(txn, project, in.value()->row_id);
   if (!findings.ok()) return findings.status();
   const std::string now = tlog::EntryBytes(
-      BuildExecutionEntry(project_id, in.value()->execution, in.value()->events, seal.last_event,
-                          findings.value(), sealed.policy_sha256));
+      stream.Finish(project_id, in.value()->execution, findings.value(), sealed.policy_sha256));
   if (now != seal.entry) {
     report->changed.push_back(where + "changed after sealing: " + DifferingFields(seal.entry, now));
   }

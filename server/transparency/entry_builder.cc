@@ -130,11 +130,22 @@ int64_t LastEventRow(const std::vector<Event>& events) {
   return last;
 }
 
-tlog::ExecutionEntry BuildExecutionEntry(const std::string& project_id, const Execution& execution,
-                                         const std::vector<Event>& events, int64_t last_event,
+void EntryStream::Add(const Event& e) {
+  if (e.arrival > last_event_) return;  // arrived after the seal
+  std::string model;
+  canonical_.clear();
+  AppendCanonicalEvent(e, &canonical_, &model);
+  transcript_.Add(canonical_);
+  ++out_.event_count;
+  last_row_ = std::max(last_row_, e.arrival);
+  // A client chooses its model names: cut, they keep the entry within its size bound.
+  if (!model.empty()) models_.insert(std::string(CutUtf8(model, limits::kMaxSealedModelBytes)));
+}
+
+tlog::ExecutionEntry EntryStream::Finish(const std::string& project_id, const Execution& execution,
                                          const std::vector<StoredFinding>& findings,
                                          const std::string& policy_sha256) {
-  tlog::ExecutionEntry out;
+  tlog::ExecutionEntry out = std::move(out_);
   out.project_id = project_id;
   out.execution_id = execution.execution_id;
   out.name = execution.name;
@@ -146,24 +157,11 @@ tlog::ExecutionEntry BuildExecutionEntry(const std::string& project_id, const Ex
   out.estimated_cost_usd = execution.estimated_cost_usd;
   out.code_version = execution.code_version;
   out.container_digest = execution.container_digest;
-  std::set<std::string> models;
-  tlog::TranscriptHasher transcript;
-  std::string canonical;  // one event's bytes at a time, its buffer reused
-  for (const Event& e : events) {
-    if (e.arrival > last_event) continue;  // arrived after the seal
-    std::string model;
-    canonical.clear();
-    AppendCanonicalEvent(e, &canonical, &model);
-    transcript.Add(canonical);
-    ++out.event_count;
-    // A client chooses its model names: cut, they keep the entry within its size bound.
-    if (!model.empty()) models.insert(std::string(CutUtf8(model, limits::kMaxSealedModelBytes)));
-  }
-  for (const std::string& m : models) {
+  for (const std::string& m : models_) {
     if (out.models.size() == limits::kMaxSealedModels) break;
     out.models.push_back(m);
   }
-  out.transcript_sha256 = transcript.Hex();
+  out.transcript_sha256 = transcript_.Hex();
   for (const StoredFinding& f : findings) {
     out.findings.push_back({f.detector, f.failure_class, f.signature, Sha256Hex(f.detail)});
   }
@@ -173,6 +171,15 @@ tlog::ExecutionEntry BuildExecutionEntry(const std::string& project_id, const Ex
             });
   out.policy_sha256 = policy_sha256;
   return out;
+}
+
+tlog::ExecutionEntry BuildExecutionEntry(const std::string& project_id, const Execution& execution,
+                                         const std::vector<Event>& events, int64_t last_event,
+                                         const std::vector<StoredFinding>& findings,
+                                         const std::string& policy_sha256) {
+  EntryStream stream(last_event);
+  for (const Event& e : events) stream.Add(e);
+  return stream.Finish(project_id, execution, findings, policy_sha256);
 }
 
 }  // namespace vigil

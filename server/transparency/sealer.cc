@@ -147,7 +147,13 @@ Status Sealer::Prepare(ReadTxn& txn, const storage::PendingSeal& p,
   prep->pending = p;
   prep->gone = p.project_id.empty();
   if (prep->gone) return Status::Ok();
-  auto in = storage::LoadForDetection(txn, p.project, p.execution_id);
+  // Each event goes into the entry as it is read and is not kept: sealing holds one event at a
+  // time, whatever the execution's size.
+  EntryStream stream;
+  auto in = storage::LoadForDetection(txn, p.project, p.execution_id, [&stream](Event& e) {
+    stream.Add(e);
+    return storage::EventRead::kDrop;
+  });
   if (!in.ok()) return in.status();
   if (!in.value() || !IsTerminal(in.value()->execution.status)) {
     prep->gone = true;
@@ -155,16 +161,14 @@ Status Sealer::Prepare(ReadTxn& txn, const storage::PendingSeal& p,
   }
   auto findings = storage::LoadFindings(txn, p.project, in.value()->row_id);
   if (!findings.ok()) return findings.status();
-  const std::vector<Event>& events = in.value()->events;
-  prep->events_read = static_cast<int64_t>(events.size());
+  prep->events_read = stream.events();
   prep->row = in.value()->row_id;
   prep->revision = in.value()->revision;
   prep->seal.execution_id = p.execution_id;
-  prep->seal.last_event = LastEventRow(events);
+  prep->seal.last_event = stream.last_row();
   prep->seal.sealed_revision = prep->revision;
-  prep->seal.entry =
-      tlog::EntryBytes(BuildExecutionEntry(p.project_id, in.value()->execution, events,
-                                           prep->seal.last_event, findings.value(), policy_sha256));
+  prep->seal.entry = tlog::EntryBytes(
+      stream.Finish(p.project_id, in.value()->execution, findings.value(), policy_sha256));
   return Status::Ok();
 }
 

@@ -32,6 +32,30 @@ TEST_CASE("LoadForDetection reads the same on both sides and sees the write job'
   CHECK_FALSE(t.Read([&](Txn& txn) { return storage::Revision(txn, t.b, row); }));
 }
 
+TEST_CASE("A reader's prepare keeps, drops or stops at each event, in sequence order") {
+  TempStore t;
+  std::vector<Event> events;
+  for (int64_t seq = 5; seq >= 1; --seq) {
+    events.push_back(MakeEvent("e1-ev" + std::to_string(seq), "e1", seq, 10 * seq));
+  }
+  t.Ingest(t.a, events);
+  std::vector<int64_t> seen;
+  const auto read = t.Read([&](Txn& txn) {
+    seen.clear();
+    return storage::LoadForDetection(txn, t.a, "e1", [&seen](Event& e) {
+      seen.push_back(e.sequence);
+      if (e.sequence == 4) return storage::EventRead::kStop;
+      return e.sequence % 2 == 1 ? storage::EventRead::kKeep : storage::EventRead::kDrop;
+    });
+  });
+  REQUIRE(read.has_value());
+  CHECK(seen == std::vector<int64_t>{1, 2, 3, 4});  // nothing read past the stop
+  REQUIRE(read->events.size() == 2);
+  CHECK(read->events[0].sequence == 1);
+  CHECK(read->events[1].sequence == 3);
+  CHECK(read->event_count == 5);  // what is stored, whatever the reader kept
+}
+
 TEST_CASE("PutFinding creates its group once and only ever moves the group's last_seen forward") {
   TempStore t;
   const int64_t e1 = t.NewExecution(t.a, "e1");

@@ -158,5 +158,24 @@ TEST_CASE("an entry's transcript digest is the digest of the tree-built canonica
   CHECK(entry.models == std::vector<std::string>{"gpt-4o"});
 }
 
+TEST_CASE("an entry built one event at a time leaves out the rows after its seal") {
+  Execution execution;
+  execution.execution_id = "exec-1";
+  std::vector<Event> events = {CallWithModel(1, "gpt-4o"), CallWithModel(2, "gpt-4o"),
+                               CallWithModel(3, "o3")};
+  for (size_t i = 0; i < events.size(); ++i) events[i].arrival = static_cast<int64_t>(10 + i);
+  EntryStream up_to_11(11);
+  for (const Event& e : events) up_to_11.Add(e);
+  CHECK(up_to_11.events() == 2);
+  CHECK(up_to_11.last_row() == 11);
+  const std::vector<Event> first_two(events.begin(), events.begin() + 2);
+  CHECK(tlog::EntryBytes(up_to_11.Finish("proj-1", execution, {}, "")) ==
+        tlog::EntryBytes(BuildExecutionEntry("proj-1", execution, first_two, 12, {}, "")));
+  EntryStream all;
+  for (const Event& e : events) all.Add(e);
+  CHECK(all.last_row() == 12);
+  CHECK(all.Finish("proj-1", execution, {}, "").models == std::vector<std::string>{"gpt-4o", "o3"});
+}
+
 }  // namespace entry_builder_test
 }  // namespace vigil
