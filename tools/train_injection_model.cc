@@ -8,9 +8,10 @@
 // same corpus and options give a byte-identical model file.
 //
 // Usage: vigil_train_injection_model --corpora DIR --out FILE [--bits N] [--char-min N]
-//        [--char-max N] [--word-max N] [--window N] [--stride N] [--epochs N] [--lr X] [--l2 X]
-//        [--retrieved-l2 X]
-//        [--message-fpr X] [--retrieved-fpr X] [--no-loso] [--dump FILE]
+//        [--char-max N] [--word-max N] [--retrieved-bits N] [--retrieved-char-min N]
+//        [--retrieved-char-max N] [--retrieved-word-max N] [--window N] [--stride N]
+//        [--epochs N] [--lr X] [--l2 X] [--retrieved-l2 X] [--agent-text-weight X]
+//        [--message-fpr X] [--retrieved-fpr X] [--seed N] [--no-loso] [--dump FILE]
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -46,15 +47,23 @@ struct Args {
 bool ParseArgs(int argc, char** argv, Args* args) {
   Options& o = args->options;
   const std::map<std::string, uint32_t*> counts = {
-      {"--bits", &o.features.bucket_bits},  {"--char-min", &o.features.char_min},
-      {"--char-max", &o.features.char_max}, {"--word-max", &o.features.word_max},
-      {"--window", &o.window_words},        {"--stride", &o.window_stride},
+      {"--bits", &o.features.bucket_bits},
+      {"--char-min", &o.features.char_min},
+      {"--char-max", &o.features.char_max},
+      {"--word-max", &o.features.word_max},
+      {"--retrieved-bits", &o.retrieved_features.bucket_bits},
+      {"--retrieved-char-min", &o.retrieved_features.char_min},
+      {"--retrieved-char-max", &o.retrieved_features.char_max},
+      {"--retrieved-word-max", &o.retrieved_features.word_max},
+      {"--window", &o.window_words},
+      {"--stride", &o.window_stride},
       {"--min-words", &o.min_segment_words}};
   const std::map<std::string, double*> reals = {{"--lr", &o.learning_rate},
                                                 {"--l2", &o.l2},
                                                 {"--retrieved-l2", &o.retrieved_l2},
                                                 {"--message-fpr", &o.message_fpr},
-                                                {"--retrieved-fpr", &o.retrieved_fpr}};
+                                                {"--retrieved-fpr", &o.retrieved_fpr},
+                                                {"--agent-text-weight", &o.agent_text_weight}};
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     const bool has_value = i + 1 < argc;
@@ -72,6 +81,8 @@ bool ParseArgs(int argc, char** argv, Args* args) {
       args->dump = argv[++i];
     } else if (arg == "--out" && has_value) {
       args->out = argv[++i];
+    } else if (arg == "--seed" && has_value) {
+      o.seed = std::strtoull(argv[++i], nullptr, 10);
     } else if (arg == "--epochs" && has_value) {
       o.epochs = std::atoi(argv[++i]);
     } else if (counts.count(arg) && has_value) {
@@ -82,8 +93,8 @@ bool ParseArgs(int argc, char** argv, Args* args) {
       return false;
     }
   }
-  return !args->corpora.empty() && o.features.Valid() && o.window_stride > 0 &&
-         o.window_stride <= o.window_words && o.epochs > 0;
+  return !args->corpora.empty() && o.features.Valid() && o.retrieved_features.Valid() &&
+         o.window_stride > 0 && o.window_stride <= o.window_words && o.epochs > 0;
 }
 
 const char* ChannelName(InjectionChannel channel) {
@@ -186,7 +197,10 @@ void LeaveOneSourceOut(const std::vector<Example>& examples, const std::vector<S
 InjectionHead TrainChannel(const std::vector<Sample>& samples, InjectionChannel channel,
                            const Args& args) {
   Options o = args.options;
-  if (channel == InjectionChannel::kRetrieved) o.l2 = o.retrieved_l2;
+  if (channel == InjectionChannel::kRetrieved) {
+    o.l2 = o.retrieved_l2;
+    o.features = o.retrieved_features;
+  }
   const std::vector<Example> examples = MakeExamples(samples, channel, o);
   std::printf("%s head: %zu samples, %zu training examples\n", ChannelName(channel), samples.size(),
               examples.size());
