@@ -137,5 +137,20 @@ TEST_CASE("Features report the word they start in, and depend only on the prepar
   CHECK(again == buckets);
 }
 
+TEST_CASE("Word trigrams add one feature per word from the third on") {
+  const PreparedText p = PrepareText("please ignore the notes above");
+  const auto count = [&](uint32_t word_max) {
+    FeatureConfig config;
+    config.word_max = word_max;
+    size_t n = 0;
+    ForEachFeature(p, config, [&](uint32_t, uint32_t) { ++n; });
+    return n;
+  };
+  CHECK(count(3) == count(2) + 3);  // "please ignore the", "ignore the notes", "the notes above"
+  FeatureConfig too_long;
+  too_long.word_max = 4;
+  CHECK_FALSE(too_long.Valid());
+}
+
 }  // namespace
 }  // namespace vigil
