@@ -86,6 +86,7 @@ void AddSegments(const Sample& sample, int index, const PreparedText& prepared,
     example.fold = FoldOf(sample.group, options.folds);
     example.sample = index;
     example.from_agent_run = sample.from_agent_run;
+    example.host_fold = HostFoldOf(sample, options.folds);
     out->push_back(std::move(example));
   }
 }
@@ -96,6 +97,10 @@ int FoldOf(const std::string& group, int folds) {
   uint64_t h = 0xcbf29ce484222325ULL;
   for (unsigned char c : group) h = (h ^ c) * 0x100000001b3ULL;
   return static_cast<int>(h % static_cast<uint64_t>(folds));
+}
+
+int HostFoldOf(const Sample& sample, int folds) {
+  return FoldOf(sample.host.empty() ? sample.group : sample.host, folds);
 }
 
 std::vector<Example> MakeExamples(const std::vector<Sample>& samples, InjectionChannel channel,
@@ -115,6 +120,7 @@ std::vector<Example> MakeExamples(const std::vector<Sample>& samples, InjectionC
     if (example.buckets.empty()) continue;
     example.attack = sample.attack;
     example.fold = FoldOf(sample.group, options.folds);
+    example.host_fold = HostFoldOf(sample, options.folds);
     example.sample = static_cast<int>(i);
     examples.push_back(std::move(example));
   }
@@ -132,6 +138,7 @@ InjectionHead TrainHead(const std::vector<Example>& examples, int held_out,
   for (size_t i = 0; i < examples.size(); ++i) {
     const Example& e = examples[i];
     if (e.fold == held_out || (!excluded_samples.empty() && excluded_samples[e.sample])) continue;
+    if (e.host_fold == options.held_out_host_fold) continue;
     order.push_back(i);
     (e.attack ? attacks : benign) += own(e);
   }

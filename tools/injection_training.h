@@ -44,6 +44,9 @@ struct Options {
   // full weight they teach the head that instructions are ordinary content, and it catches fewer
   // injections without flagging fewer held-out agent texts (chosen by cross-validation on train).
   double agent_text_weight = 0.5;
+  // Strict cross-validation (HostFoldOf): training also leaves out the examples whose host fold
+  // is this one (-1: none).
+  int held_out_host_fold = -1;
 };
 
 // One training example: a text or a window, its features scaled like the scorer scales them.
@@ -54,10 +57,17 @@ struct Example {
   int fold = 0;
   int sample = 0;               // index of the corpus sample it comes from
   bool from_agent_run = false;  // a retrieved example from an agent run's text
+  int host_fold = 0;            // HostFoldOf its sample
 };
 
 // The cross-validation fold of a sample group.
 int FoldOf(const std::string& group, int folds);
+
+// The fold of a sample's host document (its group's fold when it has none). Grouping BIPIA
+// attacks by category lets the clean copy of an attack's host document, and its other injected
+// copies, train the head that scores it; holding out both folds at once (strict
+// cross-validation) scores documents whose host and attack category are both unseen, as on dev.
+int HostFoldOf(const Sample& sample, int folds);
 
 // Examples of one head. Messages: one per sample. Retrieved: one per segment
 // (RetrievedSegments); in an attack text, a segment is an attack when at least half of it is the
