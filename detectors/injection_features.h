@@ -4,7 +4,7 @@
 // on the layout of any one source (table pipes, e-mail headers, markdown): NormalizeForInjection's
 // evasion folding, Unicode lower-casing, every digit to '0', and every run of characters that are
 // neither letters nor digits to one space. Features are then byte n-grams of that text (spanning
-// word boundaries, so "e all" carries a little word order) and word unigrams and bigrams, each
+// word boundaries, so "e all" carries a little word order) and word n-grams up to trigrams, each
 // hashed into 2^bucket_bits buckets. Every feature also reports the index of the word it starts
 // in, so a scorer can sum features over windows of words.
 //
@@ -24,11 +24,12 @@ namespace vigil {
 struct FeatureConfig {
   uint32_t char_min = 3;  // byte n-gram lengths, inclusive
   uint32_t char_max = 5;
-  uint32_t word_max = 2;  // word n-grams up to this length (0 = none, 1 = unigrams, 2 = bigrams)
+  uint32_t word_max =
+      2;  // word n-grams up to this length (0 = none, 1 = unigrams, ... 3 = trigrams)
   uint32_t bucket_bits = 18;
 
   bool Valid() const {
-    return char_min >= 1 && char_min <= char_max && char_max <= 8 && word_max <= 2 &&
+    return char_min >= 1 && char_min <= char_max && char_max <= 8 && word_max <= 3 &&
            bucket_bits >= 8 && bucket_bits <= 24;
   }
 };
@@ -73,13 +74,14 @@ void ForEachFeature(std::string_view text, const std::vector<uint32_t>& sentence
   const size_t size = text.size();
   uint32_t word = 0;
   uint64_t word_hash = kWordSeed;
-  uint64_t previous_word = 0;  // 0 = no previous word yet
-  size_t next_start = 0;       // index into sentence_starts
+  uint64_t previous_word = 0;    // 0 = no previous word yet
+  uint64_t second_previous = 0;  // the word before that, 0 = none
+  size_t next_start = 0;         // index into sentence_starts
   for (size_t p = 0; p < size; ++p) {
     const auto byte = static_cast<unsigned char>(text[p]);
     if (byte == ' ' && p > 0) {
-      // A word just ended: its unigram, its bigram with the word before it, and whether it opens
-      // a sentence.
+      // A word just ended: its unigram, its bigram and trigram with the words before it, and
+      // whether it opens a sentence.
       if (config.word_max >= 1) sink(Bucket(word_hash, bits), word);
       if (config.word_max >= 2 && previous_word != 0) {
         sink(Bucket((previous_word ^ (word_hash >> 1)) * kFnvPrime + 0x2545F491, bits), word);
@@ -89,7 +91,15 @@ void ForEachFeature(std::string_view text, const std::vector<uint32_t>& sentence
       }
       const bool opens =
           word == 0 || (next_start < sentence_starts.size() && sentence_starts[next_start] == word);
+      if (config.word_max >= 3 && second_previous != 0) {
+        sink(Bucket(((second_previous * kFnvPrime) ^ (previous_word >> 1) ^ (word_hash >> 2)) *
+                            kFnvPrime +
+                        0x7A3C5E91,
+                    bits),
+             word);
+      }
       if (opens) sink(Bucket(word_hash * kFnvPrime + kSentenceSalt, bits), word);
+      second_previous = previous_word;
       previous_word = word_hash;
       word_hash = kWordSeed;
       ++word;

@@ -10,7 +10,7 @@ namespace vigil {
 namespace {
 
 constexpr std::string_view kMagic = "VIGILINJ";
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;
 // Windows of retrieved content: bounded so a hostile model file cannot make scoring quadratic.
 constexpr uint32_t kMaxWindowWords = 4096;
 // A retrieved text needs this many segments for its own median to say what is typical of it.
@@ -74,29 +74,30 @@ Result<InjectionModel> InjectionModel::Parse(std::string_view bytes) {
   std::string_view magic;
   uint32_t version = 0;
   InjectionModel model;
-  FeatureConfig& c = model.config;
   if (!in.Bytes(kMagic.size(), &magic) || magic != kMagic || !in.U32(&version)) {
     return Status::InvalidArgument("not an injection model file");
   }
   if (version != kVersion) return Status::InvalidArgument("unsupported injection model version");
-  if (!in.U32(&c.char_min) || !in.U32(&c.char_max) || !in.U32(&c.word_max) ||
-      !in.U32(&c.bucket_bits) || !in.U32(&model.window_words) || !in.U32(&model.window_stride) ||
+  if (!in.U32(&model.window_words) || !in.U32(&model.window_stride) ||
       !in.U32(&model.min_segment_words)) {
     return Status::InvalidArgument("truncated injection model header");
   }
-  if (!c.Valid() || model.window_words == 0 || model.window_words > kMaxWindowWords ||
-      model.window_stride == 0 || model.window_stride > model.window_words ||
-      model.min_segment_words > model.window_words) {
+  if (model.window_words == 0 || model.window_words > kMaxWindowWords || model.window_stride == 0 ||
+      model.window_stride > model.window_words || model.min_segment_words > model.window_words) {
     return Status::InvalidArgument("injection model configuration out of range");
   }
   for (InjectionHead& head : model.heads) {
-    if (!in.F32(&head.bias) || !in.F32(&head.scale) || !in.F32(&head.calibration_slope) ||
-        !in.F32(&head.calibration_intercept) || !in.F32(&head.threshold)) {
+    FeatureConfig& c = head.features;
+    if (!in.U32(&c.char_min) || !in.U32(&c.char_max) || !in.U32(&c.word_max) ||
+        !in.U32(&c.bucket_bits) || !in.F32(&head.bias) || !in.F32(&head.scale) ||
+        !in.F32(&head.calibration_slope) || !in.F32(&head.calibration_intercept) ||
+        !in.F32(&head.threshold)) {
       return Status::InvalidArgument("truncated injection model head");
     }
+    if (!c.Valid()) return Status::InvalidArgument("injection model features out of range");
   }
-  const size_t buckets = size_t{1} << c.bucket_bits;
   for (InjectionHead& head : model.heads) {
+    const size_t buckets = size_t{1} << head.features.bucket_bits;
     std::string_view raw;
     if (!in.Bytes(buckets, &raw)) return Status::InvalidArgument("truncated injection weights");
     head.weights.resize(buckets);
@@ -109,11 +110,10 @@ Result<InjectionModel> InjectionModel::Parse(std::string_view bytes) {
 std::string InjectionModel::Serialize() const {
   std::string out(kMagic);
   PutU32(kVersion, &out);
-  for (uint32_t v : {config.char_min, config.char_max, config.word_max, config.bucket_bits,
-                     window_words, window_stride, min_segment_words}) {
-    PutU32(v, &out);
-  }
+  for (uint32_t v : {window_words, window_stride, min_segment_words}) PutU32(v, &out);
   for (const InjectionHead& head : heads) {
+    const FeatureConfig& c = head.features;
+    for (uint32_t v : {c.char_min, c.char_max, c.word_max, c.bucket_bits}) PutU32(v, &out);
     PutF32(head.bias, &out);
     PutF32(head.scale, &out);
     PutF32(head.calibration_slope, &out);
@@ -133,7 +133,7 @@ InjectionScore InjectionModel::Score(InjectionChannel channel, std::string_view 
     const int8_t* weights = h.weights.data();
     int64_t sum = 0;
     int64_t count = 0;
-    ForEachFeature(prepared, config, [&](uint32_t bucket, uint32_t) {
+    ForEachFeature(prepared, h.features, [&](uint32_t bucket, uint32_t) {
       sum += weights[bucket];
       ++count;
     });
@@ -159,7 +159,7 @@ std::vector<double> InjectionModel::SegmentEvidence(const PreparedText& prepared
   // Per-word prefix sums, so each segment's sum is one difference.
   std::vector<int64_t> sum(1, 0);
   std::vector<int64_t> count(1, 0);
-  ForEachFeature(prepared, config, [&](uint32_t bucket, uint32_t word) {
+  ForEachFeature(prepared, h.features, [&](uint32_t bucket, uint32_t word) {
     while (sum.size() <= word + 1) {
       sum.push_back(sum.back());
       count.push_back(count.back());

@@ -17,9 +17,10 @@
 // it. The logit is then calibrated into a probability, and the head's threshold applies to that.
 //
 // The model file (docs/injection-model.md has the recipe, tools/train_injection_model.cc writes
-// it) is little-endian: "VIGILINJ", u32 version (1), u32 char_min, char_max, word_max,
-// bucket_bits, window_words, window_stride, min_segment_words; per head (message, retrieved): f32
-// bias, scale, calibration_slope, calibration_intercept, threshold; then each head's
+// it) is little-endian: "VIGILINJ", u32 version (2), u32 window_words, window_stride,
+// min_segment_words; per head (message, retrieved): u32 char_min, char_max, word_max,
+// bucket_bits (its FeatureConfig: the heads may hash different features into spaces of different
+// sizes), f32 bias, scale, calibration_slope, calibration_intercept, threshold; then each head's
 // 2^bucket_bits int8 weights. Thread-safe after construction.
 #pragma once
 
@@ -42,6 +43,7 @@ enum class InjectionChannel {
 };
 
 struct InjectionHead {
+  FeatureConfig features;  // the features this head's weights are indexed by
   float bias = 0;
   float scale = 0;  // a weight is scale * int8
   // probability = sigmoid(slope * logit + intercept), fitted on held-out scores (Platt scaling)
@@ -49,7 +51,7 @@ struct InjectionHead {
   float calibration_slope = 1;
   float calibration_intercept = 0;
   float threshold = 1;          // flagged when the probability is at least this
-  std::vector<int8_t> weights;  // 2^bucket_bits entries
+  std::vector<int8_t> weights;  // 2^features.bucket_bits entries
 };
 
 struct InjectionScore {
@@ -72,7 +74,6 @@ class InjectionModel {
   // letters or digits.
   InjectionScore Score(InjectionChannel channel, std::string_view text) const;
 
-  FeatureConfig config;
   uint32_t window_words = 32;
   uint32_t window_stride = 16;
   uint32_t min_segment_words = 3;

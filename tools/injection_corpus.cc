@@ -75,8 +75,8 @@ Status LoadIndirect(const std::string& path, Corpus* corpus) {
     // Attack texts group by attack category: one category's strings are paraphrases of each
     // other, so cross-validation measures attacks of a kind never seen, as on new data. Clean
     // texts group by their context.
-    s.group =
-        s.attack ? "attack:" + Str(row, "attack_category") : "context:" + ContextId(Str(row, "id"));
+    s.host = "context:" + ContextId(Str(row, "id"));
+    s.group = s.attack ? "attack:" + Str(row, "attack_category") : s.host;
     corpus->retrieved.push_back(std::move(s));
   });
 }

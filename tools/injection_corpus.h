@@ -19,6 +19,9 @@ struct Sample {
   std::string group;
   std::string injected;  // retrieved attacks: the inserted instruction (a substring of `text`)
   bool from_agent_run = false;  // taken from a trajectory rather than a labelled file
+  // The document a BIPIA sample is built on (its clean text and its injected copies share it);
+  // empty for other samples.
+  std::string host;
 };
 
 struct Corpus {

@@ -85,6 +85,8 @@ void AddSegments(const Sample& sample, int index, const PreparedText& prepared,
     example.attack = injected > 0;
     example.fold = FoldOf(sample.group, options.folds);
     example.sample = index;
+    example.from_agent_run = sample.from_agent_run;
+    example.host_fold = HostFoldOf(sample, options.folds);
     out->push_back(std::move(example));
   }
 }
@@ -95,6 +97,10 @@ int FoldOf(const std::string& group, int folds) {
   uint64_t h = 0xcbf29ce484222325ULL;
   for (unsigned char c : group) h = (h ^ c) * 0x100000001b3ULL;
   return static_cast<int>(h % static_cast<uint64_t>(folds));
+}
+
+int HostFoldOf(const Sample& sample, int folds) {
+  return FoldOf(sample.host.empty() ? sample.group : sample.host, folds);
 }
 
 std::vector<Example> MakeExamples(const std::vector<Sample>& samples, InjectionChannel channel,
@@ -114,6 +120,7 @@ std::vector<Example> MakeExamples(const std::vector<Sample>& samples, InjectionC
     if (example.buckets.empty()) continue;
     example.attack = sample.attack;
     example.fold = FoldOf(sample.group, options.folds);
+    example.host_fold = HostFoldOf(sample, options.folds);
     example.sample = static_cast<int>(i);
     examples.push_back(std::move(example));
   }
@@ -124,14 +131,18 @@ InjectionHead TrainHead(const std::vector<Example>& examples, int held_out,
                         const std::vector<bool>& excluded_samples, const Options& options) {
   std::vector<size_t> order;
   double attacks = 0;
+  double benign = 0;
+  const auto own = [&](const Example& e) {
+    return e.from_agent_run ? options.agent_text_weight : 1.0;
+  };
   for (size_t i = 0; i < examples.size(); ++i) {
     const Example& e = examples[i];
     if (e.fold == held_out || (!excluded_samples.empty() && excluded_samples[e.sample])) continue;
+    if (e.host_fold == options.held_out_host_fold) continue;
     order.push_back(i);
-    attacks += e.attack;
+    (e.attack ? attacks : benign) += own(e);
   }
-  const double benign = static_cast<double>(order.size()) - attacks;
-  // Each class carries half the total weight, whatever its size.
+  // Each class carries half the total weight, whatever its size or its examples' own weights.
   const double attack_weight = attacks > 0 ? 0.5 * order.size() / attacks : 0;
   const double benign_weight = benign > 0 ? 0.5 * order.size() / benign : 0;
   const size_t buckets = size_t{1} << options.features.bucket_bits;
@@ -145,7 +156,8 @@ InjectionHead TrainHead(const std::vector<Example>& examples, int held_out,
       double z = bias;
       for (size_t k = 0; k < e.buckets.size(); ++k) z += w[e.buckets[k]] * e.values[k];
       const double p = 1.0 / (1.0 + std::exp(-z));
-      const double g = (p - (e.attack ? 1.0 : 0.0)) * (e.attack ? attack_weight : benign_weight);
+      const double g =
+          (p - (e.attack ? 1.0 : 0.0)) * (e.attack ? attack_weight : benign_weight) * own(e);
       for (size_t k = 0; k < e.buckets.size(); ++k) {
         const uint32_t b = e.buckets[k];
         const double grad = g * e.values[k] + options.l2 * w[b];
@@ -163,6 +175,7 @@ InjectionHead TrainHead(const std::vector<Example>& examples, int held_out,
     if (v != 0) magnitudes.push_back(std::fabs(v));
   }
   InjectionHead head;
+  head.features = options.features;
   head.bias = static_cast<float>(bias);
   head.weights.assign(buckets, 0);
   if (magnitudes.empty()) return head;
@@ -261,12 +274,13 @@ float ChooseThreshold(const std::vector<double>& scores, const std::vector<Sampl
 
 InjectionModel EmptyModel(const Options& options) {
   InjectionModel model;
-  model.config = options.features;
   model.window_words = options.window_words;
   model.window_stride = options.window_stride;
   model.min_segment_words = options.min_segment_words;
+  model.head(InjectionChannel::kMessage).features = options.features;
+  model.head(InjectionChannel::kRetrieved).features = options.retrieved_features;
   for (InjectionHead& head : model.heads) {
-    head.weights.assign(size_t{1} << options.features.bucket_bits, 0);
+    head.weights.assign(size_t{1} << head.features.bucket_bits, 0);
   }
   return model;
 }

@@ -14,7 +14,11 @@
 namespace vigil::training {
 
 struct Options {
-  FeatureConfig features;
+  FeatureConfig features;  // the message head's
+  // The retrieved head's: word trigrams too, in 2^20 buckets. It must tell an instruction from
+  // the ordinary content around it in documents of every kind, and with fewer buckets the
+  // collisions between its many n-grams cost recall (chosen by cross-validation on train).
+  FeatureConfig retrieved_features = {3, 5, 3, 20};
   uint32_t window_words = 32;
   uint32_t window_stride = 16;
   uint32_t min_segment_words = 3;
@@ -34,6 +38,15 @@ struct Options {
   // at 1% while losing little recall (docs/injection-model.md has the figures).
   double message_fpr = 0.005;
   double retrieved_fpr = 0.0075;
+  // The weight of a retrieved example taken from an agent run (tool results and model responses,
+  // all benign) against the other benign examples. Below 1 because those texts are many, similar
+  // within a framework and often instruction-like (an agent's plan, a framework's reminder); at
+  // full weight they teach the head that instructions are ordinary content, and it catches fewer
+  // injections without flagging fewer held-out agent texts (chosen by cross-validation on train).
+  double agent_text_weight = 0.5;
+  // Strict cross-validation (HostFoldOf): training also leaves out the examples whose host fold
+  // is this one (-1: none).
+  int held_out_host_fold = -1;
 };
 
 // One training example: a text or a window, its features scaled like the scorer scales them.
@@ -42,11 +55,19 @@ struct Example {
   std::vector<float> values;  // count / sqrt(total feature occurrences)
   bool attack = false;
   int fold = 0;
-  int sample = 0;  // index of the corpus sample it comes from
+  int sample = 0;               // index of the corpus sample it comes from
+  bool from_agent_run = false;  // a retrieved example from an agent run's text
+  int host_fold = 0;            // HostFoldOf its sample
 };
 
 // The cross-validation fold of a sample group.
 int FoldOf(const std::string& group, int folds);
+
+// The fold of a sample's host document (its group's fold when it has none). Grouping BIPIA
+// attacks by category lets the clean copy of an attack's host document, and its other injected
+// copies, train the head that scores it; holding out both folds at once (strict
+// cross-validation) scores documents whose host and attack category are both unseen, as on dev.
+int HostFoldOf(const Sample& sample, int folds);
 
 // Examples of one head. Messages: one per sample. Retrieved: one per segment
 // (RetrievedSegments); in an attack text, a segment is an attack when at least half of it is the
@@ -55,8 +76,9 @@ std::vector<Example> MakeExamples(const std::vector<Sample>& samples, InjectionC
                                   const Options& options);
 
 // Trains one head on the examples whose fold is not `held_out` (-1: all) and whose sample is
-// not excluded. Class weights balance attacks against benign examples. The head's threshold is
-// left at 1 (never flags); ChooseThreshold sets it.
+// not excluded, over options.features. Retrieved examples from agent runs weigh
+// options.agent_text_weight; class weights then balance attacks against benign examples. The head's
+// threshold is left at 1 (never flags); ChooseThreshold sets it.
 InjectionHead TrainHead(const std::vector<Example>& examples, int held_out,
                         const std::vector<bool>& excluded_samples, const Options& options);
 

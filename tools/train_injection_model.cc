@@ -4,13 +4,17 @@
 // For each head: 5-fold cross-validation on train (folds grouped so one attack string or one
 // document never sits on both sides) gives out-of-fold scores; the threshold is the lowest that
 // flags at most --fpr of the held-out benign texts; leave-one-source-out runs show how the head
-// does on a source it never saw; the final head is trained on all of train. Deterministic: the
-// same corpus and options give a byte-identical model file.
+// does on a source it never saw; --strict-cv also scores the retrieved head on BIPIA documents
+// whose host document and attack category it never saw (StrictCrossValidation); the final head
+// is trained on all of train. Deterministic: the same corpus and options give a byte-identical
+// model file.
 //
 // Usage: vigil_train_injection_model --corpora DIR --out FILE [--bits N] [--char-min N]
-//        [--char-max N] [--word-max N] [--window N] [--stride N] [--epochs N] [--lr X] [--l2 X]
-//        [--retrieved-l2 X]
-//        [--message-fpr X] [--retrieved-fpr X] [--no-loso] [--dump FILE]
+//        [--char-max N] [--word-max N] [--retrieved-bits N] [--retrieved-char-min N]
+//        [--retrieved-char-max N] [--retrieved-word-max N] [--window N] [--stride N]
+//        [--epochs N] [--lr X] [--l2 X] [--retrieved-l2 X] [--agent-text-weight X]
+//        [--message-fpr X] [--retrieved-fpr X] [--seed N] [--no-loso] [--strict-cv]
+//        [--dump FILE]
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -35,6 +39,7 @@ struct Args {
   std::string out;
   std::string dump;  // out-of-fold scores, one line per sample, for error analysis
   bool loso = true;
+  bool strict_cv = false;  // also strict cross-validation of the retrieved head (slow)
   // Direct prompts as retrieved content: requests (benign as user messages) and attacks.
   bool requests_as_retrieved = true;
   bool attacks_as_retrieved = true;
@@ -46,20 +51,30 @@ struct Args {
 bool ParseArgs(int argc, char** argv, Args* args) {
   Options& o = args->options;
   const std::map<std::string, uint32_t*> counts = {
-      {"--bits", &o.features.bucket_bits},  {"--char-min", &o.features.char_min},
-      {"--char-max", &o.features.char_max}, {"--word-max", &o.features.word_max},
-      {"--window", &o.window_words},        {"--stride", &o.window_stride},
+      {"--bits", &o.features.bucket_bits},
+      {"--char-min", &o.features.char_min},
+      {"--char-max", &o.features.char_max},
+      {"--word-max", &o.features.word_max},
+      {"--retrieved-bits", &o.retrieved_features.bucket_bits},
+      {"--retrieved-char-min", &o.retrieved_features.char_min},
+      {"--retrieved-char-max", &o.retrieved_features.char_max},
+      {"--retrieved-word-max", &o.retrieved_features.word_max},
+      {"--window", &o.window_words},
+      {"--stride", &o.window_stride},
       {"--min-words", &o.min_segment_words}};
   const std::map<std::string, double*> reals = {{"--lr", &o.learning_rate},
                                                 {"--l2", &o.l2},
                                                 {"--retrieved-l2", &o.retrieved_l2},
                                                 {"--message-fpr", &o.message_fpr},
-                                                {"--retrieved-fpr", &o.retrieved_fpr}};
+                                                {"--retrieved-fpr", &o.retrieved_fpr},
+                                                {"--agent-text-weight", &o.agent_text_weight}};
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     const bool has_value = i + 1 < argc;
     if (arg == "--no-loso") {
       args->loso = false;
+    } else if (arg == "--strict-cv") {
+      args->strict_cv = true;
     } else if (arg == "--no-requests") {
       args->requests_as_retrieved = false;
     } else if (arg == "--no-summaries") {
@@ -72,6 +87,8 @@ bool ParseArgs(int argc, char** argv, Args* args) {
       args->dump = argv[++i];
     } else if (arg == "--out" && has_value) {
       args->out = argv[++i];
+    } else if (arg == "--seed" && has_value) {
+      o.seed = std::strtoull(argv[++i], nullptr, 10);
     } else if (arg == "--epochs" && has_value) {
       o.epochs = std::atoi(argv[++i]);
     } else if (counts.count(arg) && has_value) {
@@ -82,8 +99,8 @@ bool ParseArgs(int argc, char** argv, Args* args) {
       return false;
     }
   }
-  return !args->corpora.empty() && o.features.Valid() && o.window_stride > 0 &&
-         o.window_stride <= o.window_words && o.epochs > 0;
+  return !args->corpora.empty() && o.features.Valid() && o.retrieved_features.Valid() &&
+         o.window_stride > 0 && o.window_stride <= o.window_words && o.epochs > 0;
 }
 
 const char* ChannelName(InjectionChannel channel) {
@@ -120,16 +137,15 @@ void PrintQuality(const char* title, const std::vector<double>& scores,
   line("German rows (stop-word count)", german);
 }
 
-// Appends "channel <TAB> source <TAB> label <TAB> score <TAB> text" lines (text flattened).
-void DumpScores(const std::string& path, InjectionChannel channel,
-                const std::vector<double>& scores, const std::vector<Sample>& samples) {
+// Appends "label <TAB> source <TAB> label <TAB> score <TAB> text" lines (text flattened).
+void DumpScores(const std::string& path, const char* label, const std::vector<double>& scores,
+                const std::vector<Sample>& samples) {
   std::ofstream out(path, std::ios::app);
   for (size_t i = 0; i < samples.size(); ++i) {
     std::string text = samples[i].injected.empty() ? samples[i].text : samples[i].injected;
     for (char& c : text) c = (c == '\n' || c == '\t') ? ' ' : c;
-    out << ChannelName(channel) << '\t' << samples[i].source << '\t'
-        << (samples[i].attack ? "attack" : "benign") << '\t' << scores[i] << '\t'
-        << text.substr(0, 300) << '\n';
+    out << label << '\t' << samples[i].source << '\t' << (samples[i].attack ? "attack" : "benign")
+        << '\t' << scores[i] << '\t' << text.substr(0, 300) << '\n';
   }
 }
 
@@ -146,6 +162,37 @@ std::vector<double> CrossValidate(const std::vector<Example>& examples,
     }
   }
   return logits;
+}
+
+// Strict cross-validation (HostFoldOf): for every pair of a host fold and a group fold, a head
+// trained without both scores the samples in both, so a BIPIA document is scored by a head that
+// saw neither its host document nor its attack category. Every sample is scored once (a sample
+// without a host has equal folds, so only pairs of equal folds score it); each head trains on
+// about two thirds of the data, which makes the figures somewhat pessimistic. Printed with the
+// production calibration and threshold, and dumped as "retrieved-strict".
+void StrictCrossValidation(const std::vector<Example>& examples, const std::vector<Sample>& samples,
+                           InjectionChannel channel, const InjectionHead& production,
+                           const Options& o, const std::string& dump) {
+  std::vector<double> scores(samples.size(), 0.0);
+  for (int host = 0; host < o.folds; ++host) {
+    Options without_host = o;
+    without_host.held_out_host_fold = host;
+    for (int fold = 0; fold < o.folds; ++fold) {
+      InjectionModel model = TrainModel(examples, channel, fold, {}, without_host);
+      InjectionHead& head = model.head(channel);
+      head.calibration_slope = production.calibration_slope;
+      head.calibration_intercept = production.calibration_intercept;
+      for (size_t i = 0; i < samples.size(); ++i) {
+        if (HostFoldOf(samples[i], o.folds) != host || FoldOf(samples[i].group, o.folds) != fold) {
+          continue;
+        }
+        scores[i] = model.Score(channel, samples[i].text).probability;
+      }
+    }
+  }
+  if (!dump.empty()) DumpScores(dump, "retrieved-strict", scores, samples);
+  PrintQuality("strict cross-validation (unseen host documents and attack categories)", scores,
+               samples, production.threshold);
 }
 
 // For each source: a head trained without it, scored on it with the production calibration and
@@ -186,7 +233,10 @@ void LeaveOneSourceOut(const std::vector<Example>& examples, const std::vector<S
 InjectionHead TrainChannel(const std::vector<Sample>& samples, InjectionChannel channel,
                            const Args& args) {
   Options o = args.options;
-  if (channel == InjectionChannel::kRetrieved) o.l2 = o.retrieved_l2;
+  if (channel == InjectionChannel::kRetrieved) {
+    o.l2 = o.retrieved_l2;
+    o.features = o.retrieved_features;
+  }
   const std::vector<Example> examples = MakeExamples(samples, channel, o);
   std::printf("%s head: %zu samples, %zu training examples\n", ChannelName(channel), samples.size(),
               examples.size());
@@ -202,8 +252,11 @@ InjectionHead TrainChannel(const std::vector<Sample>& samples, InjectionChannel 
       oof, samples, channel == InjectionChannel::kMessage ? o.message_fpr : o.retrieved_fpr);
   std::printf("  calibration: p = sigmoid(%.4f * logit + %.4f)\n", head.calibration_slope,
               head.calibration_intercept);
-  if (!args.dump.empty()) DumpScores(args.dump, channel, oof, samples);
+  if (!args.dump.empty()) DumpScores(args.dump, ChannelName(channel), oof, samples);
   PrintQuality("cross-validation (out of fold)", oof, samples, head.threshold);
+  if (args.strict_cv && channel == InjectionChannel::kRetrieved) {
+    StrictCrossValidation(examples, samples, channel, head, o, args.dump);
+  }
   if (args.loso) LeaveOneSourceOut(examples, samples, channel, head, o);
   return head;
 }

@@ -22,9 +22,9 @@ TEST_CASE("The embedded model parses, and serialises back to the same bytes") {
   REQUIRE(parsed.ok());
   CHECK(parsed.value().Serialize() == bytes);
   const InjectionModel& model = EmbeddedInjectionModel();
-  CHECK(model.config.Valid());
   for (const InjectionHead& head : model.heads) {
-    CHECK(head.weights.size() == (size_t{1} << model.config.bucket_bits));
+    CHECK(head.features.Valid());
+    CHECK(head.weights.size() == (size_t{1} << head.features.bucket_bits));
     CHECK(head.threshold > 0.5f);  // a head flags only what it finds more likely an attack
     CHECK(head.threshold < 1.0f);
     CHECK(head.scale > 0);
@@ -77,11 +77,16 @@ TEST_CASE("Parse rejects malformed model files") {
   CHECK_FALSE(InjectionModel::Parse(good.substr(0, good.size() - 1)).ok());
   CHECK_FALSE(InjectionModel::Parse(good + "x").ok());
   std::string wrong_version = good;
-  wrong_version[8] = 2;
+  wrong_version[8] = 1;
   CHECK_FALSE(InjectionModel::Parse(wrong_version).ok());
   std::string huge_buckets = good;
-  huge_buckets[8 + 4 + 12] = 30;  // bucket_bits, the fourth u32 of the configuration
+  // The message head's bucket_bits: after the version, the three window u32s and the head's
+  // three other feature u32s.
+  huge_buckets[8 + 4 + 12 + 12] = 30;
   CHECK_FALSE(InjectionModel::Parse(huge_buckets).ok());
+  std::string trigram_free = good;
+  trigram_free[8 + 4 + 12 + 8] = 4;  // word_max beyond trigrams
+  CHECK_FALSE(InjectionModel::Parse(trigram_free).ok());
 }
 
 TEST_CASE("ClassifierText keeps words: lower case, digits as one 0, no punctuation or layout") {
@@ -130,6 +135,21 @@ TEST_CASE("Features report the word they start in, and depend only on the prepar
   ForEachFeature(PrepareText("IGNORE this!  Answer   that"), config,
                  [&](uint32_t bucket, uint32_t) { again.push_back(bucket); });
   CHECK(again == buckets);
+}
+
+TEST_CASE("Word trigrams add one feature per word from the third on") {
+  const PreparedText p = PrepareText("please ignore the notes above");
+  const auto count = [&](uint32_t word_max) {
+    FeatureConfig config;
+    config.word_max = word_max;
+    size_t n = 0;
+    ForEachFeature(p, config, [&](uint32_t, uint32_t) { ++n; });
+    return n;
+  };
+  CHECK(count(3) == count(2) + 3);  // "please ignore the", "ignore the notes", "the notes above"
+  FeatureConfig too_long;
+  too_long.word_max = 4;
+  CHECK_FALSE(too_long.Valid());
 }
 
 }  // namespace
