@@ -24,8 +24,8 @@ namespace vigil {
 struct FeatureConfig {
   uint32_t char_min = 3;  // byte n-gram lengths, inclusive
   uint32_t char_max = 5;
-  uint32_t word_max =
-      2;  // word n-grams up to this length (0 = none, 1 = unigrams, ... 3 = trigrams)
+  // Word n-grams up to this length (0 = none, 1 = unigrams, 2 = bigrams, 3 = trigrams).
+  uint32_t word_max = 2;
   uint32_t bucket_bits = 18;
 
   bool Valid() const {
