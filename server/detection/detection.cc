@@ -203,9 +203,9 @@ Status Detection::RunFinalPass(int64_t project, const std::string& project_id,
                                const std::string& execution_id, const Policy& policy,
                                int64_t now_ms) {
   if (!enabled_) return Status::Ok();
-  // The pass holds every event of the execution at once (the detectors compare them); the budget
-  // bounds what all final passes hold together, so a burst of large ones waits rather than piles
-  // up.
+  // The pass holds the events it judges at once (the detectors compare them): at most
+  // kMaxJudgedEvents of them and kMaxJudgedBytes (judged_events.h). The budget bounds what all
+  // final passes hold together, so a burst of large ones waits rather than piles up.
   auto count = store_->ReadValue(
       [&](ReadTxn& txn) { return storage::EventCount(txn, project, execution_id); });
   if (!count.ok()) return count.status();
