@@ -206,6 +206,7 @@ bool HasOverridePhrase(std::string_view text) {
       if (cp >= 'A' && cp <= 'Z') cp += 'a' - 'A';
     } else {
       cp = Fold(DecodeUtf8(text, &pos));
+      if (cp == 0) continue;  // invisible: removed, as NormalizeForInjection removes it
     }
     if (IsLetter(cp)) {
       if (word_start == std::string::npos) word_start = folded.size();
@@ -226,7 +227,7 @@ bool HasOverridePhrase(std::string_view text) {
     if (IsSentenceEnd(cp)) {
       if (sentence_has_override()) return true;
       clause_initial = true;
-    } else if (cp != ' ' && cp != '\t' && cp != '\r' && cp != 0) {
+    } else if (cp != ' ' && cp != '\t' && cp != '\r') {
       clause_initial = true;  // a comma, quote, dash or bracket opens a clause
     }
   }
