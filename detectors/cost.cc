@@ -113,23 +113,23 @@ std::vector<ModelPrice> PriceTable() {
   return rows;
 }
 
-double ComputeCostUsd(const std::vector<Event>& events) {
-  double total = 0;
-  // An execution almost always calls one model: look each run of equal names up once (the lookup
-  // lower-cases the name and scans the table, and the live pass calls this after every batch).
-  const std::string* last_model = nullptr;
-  std::optional<ModelPrice> price;
-  static const std::string kNoModel;
-  for (const Event& event : events) {
-    if (event.type != EventType::kLlmCall) continue;
-    const std::string& model = event.fields.model ? *event.fields.model : kNoModel;
-    if (last_model == nullptr || *last_model != model) {
-      price = LookupPrice(model);
-      last_model = &model;
-    }
-    if (price) total += CallCostUsd(*price, event.fields);
+void CallCostSum::Add(const Event& event) {
+  if (event.type != EventType::kLlmCall) return;
+  // An execution almost always calls one model: the lookup lower-cases the name and scans the
+  // table, and the live pass sums an execution's calls after every batch.
+  const std::string_view model = event.fields.model ? *event.fields.model : std::string_view();
+  if (!looked_up_ || model != model_) {
+    model_.assign(model);
+    price_ = LookupPrice(model);
+    looked_up_ = true;
   }
-  return total;
+  if (price_) total_ += CallCostUsd(*price_, event.fields);
+}
+
+double ComputeCostUsd(const std::vector<Event>& events) {
+  CallCostSum sum;
+  for (const Event& event : events) sum.Add(event);
+  return sum.total();
 }
 
 double CallCostUsd(const ModelPrice& price, const PayloadFields& fields) {

@@ -217,6 +217,20 @@ std::vector<ModelPrice> PriceTable();
 // Σ over llm_call events, in order, of CallCostUsd. Unpriced or missing models cost 0.
 double ComputeCostUsd(const std::vector<Event>& events);
 
+// The same sum kept one event at a time, for a reader that does not hold every event: Add each in
+// order (other event types add nothing). A run of calls to one model looks its price up once.
+class CallCostSum {
+ public:
+  void Add(const Event& event);
+  double total() const { return total_; }
+
+ private:
+  std::string model_;  // the model last looked up
+  bool looked_up_ = false;
+  std::optional<ModelPrice> price_;  // its price
+  double total_ = 0;
+};
+
 // One call at `price`: (input_tokens / 1e6) × in + (output_tokens / 1e6) × out, where the
 // cached_input_tokens part of the input is priced at the cached rate and the reasoning_tokens part
 // of the output at the reasoning rate. Missing counts are 0; a part larger than its total counts as

@@ -123,33 +123,30 @@ const Tables& OverrideTables() {
   return tables;
 }
 
-struct Word {
-  std::string_view text;
-  bool clause_initial;  // first word of its sentence, or right after a comma, quote or dash
-};
-
-// Where a word of the sentence being read lies in the folded text.
+// A word of the sentence being read: where it lies in the sentence's folded text.
 struct WordSpan {
   size_t offset;
   size_t size;
-  bool clause_initial;
+  bool clause_initial;  // first word of its sentence, or right after a comma, quote or dash
 };
 
-// Whether the words of one sentence hold an override.
-bool SentenceHasOverride(const std::vector<Word>& words) {
+// Whether one sentence (its folded words, one after another, and where each lies) holds an
+// override.
+bool SentenceHasOverride(std::string_view folded, const std::vector<WordSpan>& words) {
   const Tables& t = OverrideTables();
   constexpr size_t kMaxFillers = 4;
   constexpr size_t kMaxGapToBefore = 4;
+  const auto text = [&](size_t i) { return folded.substr(words[i].offset, words[i].size); };
   for (size_t i = 0; i < words.size(); ++i) {
-    if (!t.verbs.Has(words[i].text)) continue;
-    if (!words[i].clause_initial && (i == 0 || !t.leads.Has(words[i - 1].text))) continue;
+    if (!t.verbs.Has(text(i))) continue;
+    if (!words[i].clause_initial && (i == 0 || !t.leads.Has(text(i - 1)))) continue;
     size_t j = i + 1;
-    while (j < words.size() && j - i - 1 < kMaxFillers && t.fillers.Has(words[j].text)) ++j;
-    if (j < words.size() && t.objects.HasPrefixOf(words[j].text)) return true;
-    if (i + 1 < words.size() && t.everything.Has(words[i + 1].text)) {
+    while (j < words.size() && j - i - 1 < kMaxFillers && t.fillers.Has(text(j))) ++j;
+    if (j < words.size() && t.objects.HasPrefixOf(text(j))) return true;
+    if (i + 1 < words.size() && t.everything.Has(text(i + 1))) {
       const size_t end = std::min(words.size(), i + 2 + kMaxGapToBefore);
       for (size_t k = i + 2; k < end; ++k) {
-        if (t.before.Has(words[k].text)) return true;
+        if (t.before.Has(text(k))) return true;
       }
     }
   }
@@ -176,13 +173,8 @@ bool IsApostrophe(char32_t cp) { return cp == '\'' || cp == 0x2019 || cp == 0x02
 bool HasOverridePhrase(std::string_view text) {
   std::string folded;  // the current sentence's words, folded, one after another
   std::vector<WordSpan> spans;
-  std::vector<Word> words;
   const auto sentence_has_override = [&] {
-    words.clear();
-    for (const WordSpan& s : spans) {
-      words.push_back({std::string_view(folded).substr(s.offset, s.size), s.clause_initial});
-    }
-    const bool found = SentenceHasOverride(words);
+    const bool found = SentenceHasOverride(folded, spans);
     spans.clear();
     folded.clear();
     return found;

@@ -107,13 +107,8 @@ void MoveSealed(Connection* conn, EventIdLevels* levels, size_t group_ids) {
   }
   take.reset();
   if (moved > 0) {
-    auto& drop = conn->Prepare(
-        "DELETE FROM event_ids_recent WHERE part = ?1 AND (project, event_id) <= (?2, ?3)");
-    drop.bind(1, levels->sealed_part());
-    drop.bind(2, last_project);
-    drop.bindNoCopy(3, last_id);
-    drop.exec();
-    drop.reset();
+    Exec(conn, "DELETE FROM event_ids_recent WHERE part = ?1 AND (project, event_id) <= (?2, ?3)",
+         levels->sealed_part(), last_project, last_id);
   }
   levels->Moved(moved, moved < static_cast<int64_t>(budget));
 }
@@ -127,14 +122,10 @@ void MergeEventIds(Connection* conn, RecentEventIds* recent, EventIdLevels* leve
   MoveSealed(conn, levels, group_ids);
   if (!levels->changed()) return;
   const EventIdLevels::State& s = levels->pending();
-  auto& save = conn->Prepare(
-      "UPDATE event_id_merge SET current_part = ?, current_ids = ?, sealed_ids = ?"
-      " WHERE singleton = 1");
-  save.bind(1, s.current_part);
-  save.bind(2, s.current_ids);
-  save.bind(3, s.sealed_ids);
-  save.exec();
-  save.reset();
+  Exec(conn,
+       "UPDATE event_id_merge SET current_part = ?, current_ids = ?, sealed_ids = ?"
+       " WHERE singleton = 1",
+       s.current_part, s.current_ids, s.sealed_ids);
 }
 
 bool EventIdStored(Connection* conn, RecentEventIds* recent, int64_t project,

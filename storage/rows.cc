@@ -55,6 +55,9 @@ std::vector<Event> LoadEventsOf(Connection* conn, int64_t project, int64_t execu
   return events;
 }
 
+// Events LoadEventsOf sets aside before it has read them (see there).
+constexpr int64_t kEventsReservedAtMost = 4096;
+
 std::vector<Event> LoadEventsOf(Connection* conn, int64_t project, int64_t execution_row,
                                 const std::string& execution_id, int64_t expected,
                                 const std::function<storage::EventRead(Event&)>& prepare) {
@@ -64,13 +67,19 @@ std::vector<Event> LoadEventsOf(Connection* conn, int64_t project, int64_t execu
                      " ORDER BY e.sequence, e.id",
                      project, execution_row);
   std::vector<Event> events;
-  // The count is a hint: a wrong one costs a reallocation, never a wrong answer.
-  if (expected > 0) events.reserve(static_cast<size_t>(std::min<int64_t>(expected, 1 << 20)));
   while (q.executeStep()) {
     Event ev = ReadEventRow(q);
     ev.execution_id = execution_id;
     const storage::EventRead step = prepare(ev);
-    if (step == storage::EventRead::kKeep) events.push_back(std::move(ev));
+    if (step == storage::EventRead::kKeep) {
+      // The count is a hint, set aside at the first kept event and only up to a few thousand: a
+      // reader may keep far fewer than are stored (a pass judges a prefix, the sealer keeps none),
+      // and a wrong hint costs a reallocation, never a wrong answer.
+      if (events.empty() && expected > 0) {
+        events.reserve(static_cast<size_t>(std::min<int64_t>(expected, kEventsReservedAtMost)));
+      }
+      events.push_back(std::move(ev));
+    }
     if (step == storage::EventRead::kStop) break;
   }
   q.tryReset();  // a statement stopped early would otherwise hold its read open

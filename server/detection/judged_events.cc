@@ -2,7 +2,6 @@
 
 #include <string>
 
-#include "detectors/detectors.h"
 #include "server/codec/json_codec.h"
 #include "server/detection/live_cache.h"
 
@@ -22,11 +21,7 @@ storage::EventRead FinalPassEvents::Take(Event& e) {
     return storage::EventRead::kKeep;
   }
   ++left_out_;
-  if (e.type == EventType::kLlmCall && e.fields.model) {
-    if (std::optional<ModelPrice> price = LookupPrice(*e.fields.model)) {
-      left_out_cost_ += CallCostUsd(*price, e.fields);
-    }
-  }
+  left_out_cost_.Add(e);
   return storage::EventRead::kDrop;
 }
 

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "detectors/detectors.h"
 #include "domain/model.h"
 #include "storage/detection.h"
 
@@ -27,7 +28,7 @@ class FinalPassEvents {
 
   int64_t left_out() const { return left_out_; }
   // What the llm_calls left out cost, by the price table (ComputeCostUsd's rule).
-  double left_out_cost() const { return left_out_cost_; }
+  double left_out_cost() const { return left_out_cost_.total(); }
 
  private:
   size_t max_events_;
@@ -36,7 +37,7 @@ class FinalPassEvents {
   size_t bytes_ = 0;
   bool full_ = false;
   int64_t left_out_ = 0;
-  double left_out_cost_ = 0;
+  CallCostSum left_out_cost_;
 };
 
 }  // namespace vigil

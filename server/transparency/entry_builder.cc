@@ -124,12 +124,6 @@ std::string CanonicalEvent(const Event& e) {
   return out;
 }
 
-int64_t LastEventRow(const std::vector<Event>& events) {
-  int64_t last = 0;
-  for (const Event& e : events) last = std::max(last, e.arrival);
-  return last;
-}
-
 void EntryStream::Add(const Event& e) {
   if (e.arrival > last_event_) return;  // arrived after the seal
   std::string model;
@@ -171,15 +165,6 @@ tlog::ExecutionEntry EntryStream::Finish(const std::string& project_id, const Ex
             });
   out.policy_sha256 = policy_sha256;
   return out;
-}
-
-tlog::ExecutionEntry BuildExecutionEntry(const std::string& project_id, const Execution& execution,
-                                         const std::vector<Event>& events, int64_t last_event,
-                                         const std::vector<StoredFinding>& findings,
-                                         const std::string& policy_sha256) {
-  EntryStream stream(last_event);
-  for (const Event& e : events) stream.Add(e);
-  return stream.Finish(project_id, execution, findings, policy_sha256);
 }
 
 }  // namespace vigil

@@ -46,16 +46,6 @@ class EntryStream {
   std::string canonical_;  // one event's bytes at a time, its buffer reused
 };
 
-// The entry of `execution` (public project id `project_id`) with the events whose row is at most
-// `last_event` (all of `events` must belong to it, in sequence order) and its stored findings.
-tlog::ExecutionEntry BuildExecutionEntry(const std::string& project_id, const Execution& execution,
-                                         const std::vector<Event>& events, int64_t last_event,
-                                         const std::vector<StoredFinding>& findings,
-                                         const std::string& policy_sha256);
-
-// The highest event row among `events` (0 for none): where the sealed transcript ends.
-int64_t LastEventRow(const std::vector<Event>& events);
-
 // The canonical bytes of a stored JSON text (a payload); a JSON string of the text when it does
 // not parse. Written straight from the parsed document.
 std::string CanonicalJson(std::string_view json);

@@ -55,6 +55,13 @@ tlog::JsonValue CanonicalValueOf(std::string_view json) {
 }
 
 // An llm_call whose model name is `model`, as storage returns it.
+// The entry of `execution` in project "proj-1" with `events`, no findings and no policy digest.
+tlog::ExecutionEntry EntryOf(const Execution& execution, const std::vector<Event>& events) {
+  EntryStream stream;
+  for (const Event& e : events) stream.Add(e);
+  return stream.Finish("proj-1", execution, {}, "");
+}
+
 Event CallWithModel(int64_t row, const std::string& model) {
   Event e;
   e.event_id = "evt-" + std::to_string(row);
@@ -76,8 +83,7 @@ TEST_CASE("an entry stays within a tile bundle's 65535 bytes whatever model name
     for (int j = 0; j < 2000; ++j) model += "\\u0001";
     events.push_back(CallWithModel(i + 1, model));
   }
-  const tlog::ExecutionEntry entry =
-      BuildExecutionEntry("proj-1", execution, events, LastEventRow(events), {}, "");
+  const tlog::ExecutionEntry entry = EntryOf(execution, events);
   CHECK(entry.models.size() == limits::kMaxSealedModels);
   for (const std::string& m : entry.models) CHECK(m.size() <= limits::kMaxSealedModelBytes);
   CHECK(entry.event_count == 100);
@@ -88,8 +94,7 @@ TEST_CASE("a model name within the bound is listed unchanged") {
   Execution execution;
   execution.execution_id = "exec-1";
   const std::vector<Event> events = {CallWithModel(1, "gpt-4o"), CallWithModel(2, "gpt-4o")};
-  const tlog::ExecutionEntry entry =
-      BuildExecutionEntry("proj-1", execution, events, LastEventRow(events), {}, "");
+  const tlog::ExecutionEntry entry = EntryOf(execution, events);
   CHECK(entry.models == std::vector<std::string>{"gpt-4o"});
 }
 
@@ -151,8 +156,7 @@ TEST_CASE("an entry's transcript digest is the digest of the tree-built canonica
     CHECK(CanonicalEvent(e) == o.Canonical());
     joined += o.Canonical() + "\n";
   }
-  const tlog::ExecutionEntry entry =
-      BuildExecutionEntry("proj-1", execution, events, LastEventRow(events), {}, "");
+  const tlog::ExecutionEntry entry = EntryOf(execution, events);
   CHECK(entry.event_count == static_cast<int64_t>(events.size()));
   CHECK(entry.transcript_sha256 == Sha256Hex(joined));
   CHECK(entry.models == std::vector<std::string>{"gpt-4o"});
@@ -170,7 +174,7 @@ TEST_CASE("an entry built one event at a time leaves out the rows after its seal
   CHECK(up_to_11.last_row() == 11);
   const std::vector<Event> first_two(events.begin(), events.begin() + 2);
   CHECK(tlog::EntryBytes(up_to_11.Finish("proj-1", execution, {}, "")) ==
-        tlog::EntryBytes(BuildExecutionEntry("proj-1", execution, first_two, 12, {}, "")));
+        tlog::EntryBytes(EntryOf(execution, first_two)));
   EntryStream all;
   for (const Event& e : events) all.Add(e);
   CHECK(all.last_row() == 12);
