@@ -10,11 +10,17 @@ namespace vigil {
 namespace {
 
 constexpr std::string_view kMagic = "VIGILINJ";
-constexpr uint32_t kVersion = 2;
+constexpr uint32_t kVersion = 3;
 // Windows of retrieved content: bounded so a hostile model file cannot make scoring quadratic.
 constexpr uint32_t kMaxWindowWords = 4096;
 // A retrieved text needs this many segments for its own median to say what is typical of it.
 constexpr size_t kOwnMedianSegments = 3;
+// Bounds on the model file's outlier rule: a penalty beyond this would flag nothing, and the
+// spread needs a few segments to be measured at all.
+constexpr float kMaxSpreadPenalty = 16;
+constexpr uint32_t kMinSpreadSegments = 4;
+// The interquartile range of normally distributed values is 1.349 standard deviations.
+constexpr double kIqrPerSigma = 1.349;
 
 class Reader {
  public:
@@ -82,8 +88,14 @@ Result<InjectionModel> InjectionModel::Parse(std::string_view bytes) {
       !in.U32(&model.min_segment_words)) {
     return Status::InvalidArgument("truncated injection model header");
   }
+  if (!in.F32(&model.typical_floor) || !in.F32(&model.spread_penalty) ||
+      !in.U32(&model.spread_from_segments)) {
+    return Status::InvalidArgument("truncated injection model header");
+  }
   if (model.window_words == 0 || model.window_words > kMaxWindowWords || model.window_stride == 0 ||
-      model.window_stride > model.window_words || model.min_segment_words > model.window_words) {
+      model.window_stride > model.window_words || model.min_segment_words > model.window_words ||
+      model.spread_penalty < 0 || model.spread_penalty > kMaxSpreadPenalty ||
+      model.spread_from_segments < kMinSpreadSegments) {
     return Status::InvalidArgument("injection model configuration out of range");
   }
   for (InjectionHead& head : model.heads) {
@@ -111,6 +123,9 @@ std::string InjectionModel::Serialize() const {
   std::string out(kMagic);
   PutU32(kVersion, &out);
   for (uint32_t v : {window_words, window_stride, min_segment_words}) PutU32(v, &out);
+  PutF32(typical_floor, &out);
+  PutF32(spread_penalty, &out);
+  PutU32(spread_from_segments, &out);
   for (const InjectionHead& head : heads) {
     const FeatureConfig& c = head.features;
     for (uint32_t v : {c.char_min, c.char_max, c.word_max, c.bucket_bits}) PutU32(v, &out);
@@ -142,15 +157,33 @@ InjectionScore InjectionModel::Score(InjectionChannel channel, std::string_view 
   }
   std::vector<double> evidence = SegmentEvidence(prepared);
   if (evidence.empty()) return InjectionScore();
-  // The strongest segment, measured against the document's typical (median) segment: an
+  std::sort(evidence.begin(), evidence.end());
+  return Judge(h, h.bias + evidence.back() - TypicalEvidence(evidence) - ChancePenalty(evidence));
+}
+
+double InjectionModel::TypicalEvidence(const std::vector<double>& sorted) const {
+  // The strongest segment is measured against the document's typical (median) segment: an
   // injection is an instruction that stands out from the text around it, while a document that
   // is instruction-like throughout (a how-to, a chat transcript, a prompt library) raises every
   // segment and its median with them. A text of one or two segments has no typical segment of its
-  // own: its strongest segment stands alone.
-  std::sort(evidence.begin(), evidence.end());
-  const double typical =
-      evidence.size() >= kOwnMedianSegments ? evidence[(evidence.size() - 1) / 2] : 0.0;
-  return Judge(h, h.bias + evidence.back() - typical);
+  // own: its strongest segment stands alone. The floor keeps a document of mostly inert segments
+  // (lists of numbers, keys, hashes) from making its one ordinary sentence look like an outlier.
+  if (sorted.size() < kOwnMedianSegments) return 0.0;
+  return std::max<double>(sorted[(sorted.size() - 1) / 2], typical_floor);
+}
+
+double InjectionModel::ChancePenalty(const std::vector<double>& sorted) const {
+  // The strongest of n segments drawn from one document's spread of scores lies about
+  // sqrt(2 ln n) spreads above the typical one by chance alone, so a long file, a README or a
+  // source file of hundreds of lines, would have an outlier where a short e-mail has none. The
+  // penalty takes back that growth beyond spread_from_segments segments, measured in the
+  // document's own spread (its interquartile range, robust to the outlier itself).
+  const size_t n = sorted.size();
+  if (spread_penalty <= 0 || n <= spread_from_segments) return 0.0;
+  const double spread = (sorted[(3 * n) / 4] - sorted[n / 4]) / kIqrPerSigma;
+  const double excess = std::sqrt(2 * std::log(static_cast<double>(n))) -
+                        std::sqrt(2 * std::log(static_cast<double>(spread_from_segments)));
+  return spread_penalty * spread * excess;
 }
 
 std::vector<double> InjectionModel::SegmentEvidence(const PreparedText& prepared) const {

@@ -277,6 +277,9 @@ InjectionModel EmptyModel(const Options& options) {
   model.window_words = options.window_words;
   model.window_stride = options.window_stride;
   model.min_segment_words = options.min_segment_words;
+  model.typical_floor = static_cast<float>(options.typical_floor);
+  model.spread_penalty = static_cast<float>(options.spread_penalty);
+  model.spread_from_segments = options.spread_from_segments;
   model.head(InjectionChannel::kMessage).features = options.features;
   model.head(InjectionChannel::kRetrieved).features = options.retrieved_features;
   for (InjectionHead& head : model.heads) {

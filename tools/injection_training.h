@@ -22,6 +22,14 @@ struct Options {
   uint32_t window_words = 32;
   uint32_t window_stride = 16;
   uint32_t min_segment_words = 3;
+  // The retrieved head's scoring rule (InjectionModel::TypicalEvidence, ChancePenalty). The floor
+  // of -3: in strict cross-validation it flags a quarter of the clean BIPIA documents it flags
+  // without one, at the same recall. The penalty of 1 spread: files of hundreds of lines (READMEs,
+  // source files, manuals) stop being flagged for their strongest line by chance, while BIPIA's
+  // e-mails and tables, mostly under 8 segments, keep their recall (docs/injection-model.md).
+  double typical_floor = -3;
+  double spread_penalty = 1;
+  uint32_t spread_from_segments = 8;
   int epochs = 10;
   double learning_rate = 0.2;  // AdaGrad step
   double l2 = 1e-4;            // per-step shrinkage of the weights an example touches

@@ -13,8 +13,8 @@
 //        [--char-max N] [--word-max N] [--retrieved-bits N] [--retrieved-char-min N]
 //        [--retrieved-char-max N] [--retrieved-word-max N] [--window N] [--stride N]
 //        [--epochs N] [--lr X] [--l2 X] [--retrieved-l2 X] [--agent-text-weight X]
-//        [--message-fpr X] [--retrieved-fpr X] [--seed N] [--no-loso] [--strict-cv]
-//        [--dump FILE]
+//        [--message-fpr X] [--retrieved-fpr X] [--typical-floor X] [--spread-penalty X]
+//        [--spread-from N] [--seed N] [--no-loso] [--strict-cv] [--dump FILE]
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -61,13 +61,16 @@ bool ParseArgs(int argc, char** argv, Args* args) {
       {"--retrieved-word-max", &o.retrieved_features.word_max},
       {"--window", &o.window_words},
       {"--stride", &o.window_stride},
-      {"--min-words", &o.min_segment_words}};
+      {"--min-words", &o.min_segment_words},
+      {"--spread-from", &o.spread_from_segments}};
   const std::map<std::string, double*> reals = {{"--lr", &o.learning_rate},
                                                 {"--l2", &o.l2},
                                                 {"--retrieved-l2", &o.retrieved_l2},
                                                 {"--message-fpr", &o.message_fpr},
                                                 {"--retrieved-fpr", &o.retrieved_fpr},
-                                                {"--agent-text-weight", &o.agent_text_weight}};
+                                                {"--agent-text-weight", &o.agent_text_weight},
+                                                {"--typical-floor", &o.typical_floor},
+                                                {"--spread-penalty", &o.spread_penalty}};
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     const bool has_value = i + 1 < argc;
@@ -100,7 +103,8 @@ bool ParseArgs(int argc, char** argv, Args* args) {
     }
   }
   return !args->corpora.empty() && o.features.Valid() && o.retrieved_features.Valid() &&
-         o.window_stride > 0 && o.window_stride <= o.window_words && o.epochs > 0;
+         o.window_stride > 0 && o.window_stride <= o.window_words && o.epochs > 0 &&
+         o.spread_penalty >= 0 && o.spread_from_segments >= 4;
 }
 
 const char* ChannelName(InjectionChannel channel) {

@@ -79,14 +79,66 @@ TEST_CASE("Parse rejects malformed model files") {
   std::string wrong_version = good;
   wrong_version[8] = 1;
   CHECK_FALSE(InjectionModel::Parse(wrong_version).ok());
+  // After the magic and the version: three window u32s, then the retrieved rule's f32 floor,
+  // f32 penalty and u32 segment count, then the message head's four feature u32s.
+  constexpr size_t kRule = 8 + 4 + 12;
+  constexpr size_t kHead = kRule + 12;
   std::string huge_buckets = good;
-  // The message head's bucket_bits: after the version, the three window u32s and the head's
-  // three other feature u32s.
-  huge_buckets[8 + 4 + 12 + 12] = 30;
+  huge_buckets[kHead + 12] = 30;  // bucket_bits
   CHECK_FALSE(InjectionModel::Parse(huge_buckets).ok());
   std::string trigram_free = good;
-  trigram_free[8 + 4 + 12 + 8] = 4;  // word_max beyond trigrams
+  trigram_free[kHead + 8] = 4;  // word_max beyond trigrams
   CHECK_FALSE(InjectionModel::Parse(trigram_free).ok());
+  std::string negative_penalty = good;
+  negative_penalty[kRule + 4 + 3] = static_cast<char>(0xBF);  // the penalty 1 becomes -1
+  CHECK_FALSE(InjectionModel::Parse(negative_penalty).ok());
+  std::string too_few_segments = good;
+  for (size_t i = 0; i < 4; ++i) too_few_segments[kRule + 8 + i] = i == 0 ? 3 : 0;
+  CHECK_FALSE(InjectionModel::Parse(too_few_segments).ok());
+}
+
+TEST_CASE("The retrieved-content rule's settings survive a round trip through the file") {
+  InjectionModel model = EmbeddedInjectionModel();
+  model.typical_floor = -2.5f;
+  model.spread_penalty = 0.75f;
+  model.spread_from_segments = 12;
+  Result<InjectionModel> parsed = InjectionModel::Parse(model.Serialize());
+  REQUIRE(parsed.ok());
+  CHECK(parsed.value().typical_floor == -2.5f);
+  CHECK(parsed.value().spread_penalty == 0.75f);
+  CHECK(parsed.value().spread_from_segments == 12);
+}
+
+TEST_CASE("A document of inert segments does not make its one ordinary segment an outlier") {
+  InjectionModel model;
+  model.typical_floor = -3;
+  // Lists of numbers and keys score far below ordinary prose; their median is not what an
+  // ordinary sentence should be measured against.
+  CHECK(model.TypicalEvidence({-9, -8, -8, -7, 1}) == -3);
+  // A document that is instruction-like throughout is measured against its own median.
+  CHECK(model.TypicalEvidence({-1, 0.5, 2, 3}) == 0.5);
+  // One or two segments have no typical segment of their own.
+  CHECK(model.TypicalEvidence({-9, 4}) == 0);
+}
+
+TEST_CASE("The chance penalty grows with a long text's segments and its spread") {
+  InjectionModel model;
+  model.spread_penalty = 1;
+  model.spread_from_segments = 8;
+  const auto spread_out = [](size_t n, double width) {
+    std::vector<double> sorted;
+    for (size_t i = 0; i < n; ++i) sorted.push_back(width * static_cast<double>(i) / n);
+    return sorted;
+  };
+  CHECK(model.ChancePenalty(spread_out(8, 4)) == 0);  // a short e-mail keeps its whole score
+  const double hundred = model.ChancePenalty(spread_out(100, 4));
+  const double thousand = model.ChancePenalty(spread_out(1000, 4));
+  CHECK(hundred > 0);
+  CHECK(thousand > hundred);
+  CHECK(model.ChancePenalty(spread_out(100, 8)) == doctest::Approx(2 * hundred));
+  CHECK(model.ChancePenalty(std::vector<double>(100, 1.0)) == 0);  // no spread, no chance
+  model.spread_penalty = 0;
+  CHECK(model.ChancePenalty(spread_out(1000, 4)) == 0);
 }
 
 TEST_CASE("ClassifierText keeps words: lower case, digits as one 0, no punctuation or layout") {
