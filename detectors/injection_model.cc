@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 
 namespace vigil {
 namespace {
@@ -19,6 +20,9 @@ constexpr size_t kOwnMedianSegments = 3;
 // spread needs a few segments to be measured at all.
 constexpr float kMaxSpreadPenalty = 16;
 constexpr uint32_t kMinSpreadSegments = 4;
+// A neighbourhood is scanned once per segment: bounded so a hostile model file cannot make scoring
+// slow.
+constexpr uint32_t kMaxNeighbourhoodSegments = 64;
 // The interquartile range of normally distributed values is 1.349 standard deviations.
 constexpr double kIqrPerSigma = 1.349;
 
@@ -89,13 +93,14 @@ Result<InjectionModel> InjectionModel::Parse(std::string_view bytes) {
     return Status::InvalidArgument("truncated injection model header");
   }
   if (!in.F32(&model.typical_floor) || !in.F32(&model.spread_penalty) ||
-      !in.U32(&model.spread_from_segments)) {
+      !in.U32(&model.spread_from_segments) || !in.U32(&model.neighbourhood_segments)) {
     return Status::InvalidArgument("truncated injection model header");
   }
   if (model.window_words == 0 || model.window_words > kMaxWindowWords || model.window_stride == 0 ||
       model.window_stride > model.window_words || model.min_segment_words > model.window_words ||
       model.spread_penalty < 0 || model.spread_penalty > kMaxSpreadPenalty ||
-      model.spread_from_segments < kMinSpreadSegments) {
+      model.spread_from_segments < kMinSpreadSegments ||
+      model.neighbourhood_segments > kMaxNeighbourhoodSegments) {
     return Status::InvalidArgument("injection model configuration out of range");
   }
   for (InjectionHead& head : model.heads) {
@@ -126,6 +131,7 @@ std::string InjectionModel::Serialize() const {
   PutF32(typical_floor, &out);
   PutF32(spread_penalty, &out);
   PutU32(spread_from_segments, &out);
+  PutU32(neighbourhood_segments, &out);
   for (const InjectionHead& head : heads) {
     const FeatureConfig& c = head.features;
     for (uint32_t v : {c.char_min, c.char_max, c.word_max, c.bucket_bits}) PutU32(v, &out);
@@ -157,8 +163,48 @@ InjectionScore InjectionModel::Score(InjectionChannel channel, std::string_view 
   }
   std::vector<double> evidence = SegmentEvidence(prepared);
   if (evidence.empty()) return InjectionScore();
+  const double contrast = StrongestContrast(evidence);
   std::sort(evidence.begin(), evidence.end());
-  return Judge(h, h.bias + evidence.back() - TypicalEvidence(evidence) - ChancePenalty(evidence));
+  return Judge(h, h.bias + contrast - ChancePenalty(evidence));
+}
+
+double InjectionModel::StrongestContrast(const std::vector<double>& in_order) const {
+  // A segment is measured against the segments around it, not the whole document's: an injected
+  // e-mail pasted into a long README stands out from the e-mail's lines, while next to the
+  // README's own instructions to its reader it would not. A text too short to have a
+  // neighbourhood of its own is measured against all of it.
+  const size_t n = in_order.size();
+  const size_t reach = neighbourhood_segments;
+  const size_t width = 2 * reach + 1;
+  if (reach == 0 || n <= width) {
+    std::vector<double> sorted(in_order);
+    std::sort(sorted.begin(), sorted.end());
+    return sorted.back() - TypicalEvidence(sorted);
+  }
+  // Strongest segments first: a contrast is at most the segment's evidence - typical_floor, so
+  // once that bound falls to the best contrast found, no later segment can beat it.
+  std::vector<uint32_t> order(n);
+  for (size_t i = 0; i < n; ++i) order[i] = static_cast<uint32_t>(i);
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    return in_order[a] > in_order[b] || (in_order[a] == in_order[b] && a < b);
+  });
+  double strongest = -std::numeric_limits<double>::infinity();
+  std::vector<double> around;
+  around.reserve(width - 1);
+  for (const uint32_t i : order) {
+    if (in_order[i] - typical_floor <= strongest) break;
+    // `width` segments centred on i, shifted inward at the text's ends so every segment has as
+    // many neighbours.
+    const size_t first = std::min(i >= reach ? i - reach : size_t{0}, n - width);
+    around.clear();
+    for (size_t j = first; j < first + width; ++j) {
+      if (j != i) around.push_back(in_order[j]);
+    }
+    const auto median = around.begin() + static_cast<std::ptrdiff_t>((around.size() - 1) / 2);
+    std::nth_element(around.begin(), median, around.end());
+    strongest = std::max(strongest, in_order[i] - std::max<double>(*median, typical_floor));
+  }
+  return strongest;
 }
 
 double InjectionModel::TypicalEvidence(const std::vector<double>& sorted) const {

@@ -280,6 +280,7 @@ InjectionModel EmptyModel(const Options& options) {
   model.typical_floor = static_cast<float>(options.typical_floor);
   model.spread_penalty = static_cast<float>(options.spread_penalty);
   model.spread_from_segments = options.spread_from_segments;
+  model.neighbourhood_segments = options.neighbourhood_segments;
   model.head(InjectionChannel::kMessage).features = options.features;
   model.head(InjectionChannel::kRetrieved).features = options.retrieved_features;
   for (InjectionHead& head : model.heads) {

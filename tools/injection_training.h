@@ -30,6 +30,11 @@ struct Options {
   double typical_floor = -3;
   double spread_penalty = 1;
   uint32_t spread_from_segments = 8;
+  // A segment is compared with the 5 segments on each side of it: an injection pasted into a long
+  // page stands out from its own lines, not from the page's (strict cross-validation on train,
+  // three seeds: 583 documents caught on average against 568 comparing with the whole text, at
+  // the same clean documents flagged; 4 and 6 on each side are within the seeds' spread).
+  uint32_t neighbourhood_segments = 5;
   int epochs = 10;
   double learning_rate = 0.2;  // AdaGrad step
   double l2 = 1e-4;            // per-step shrinkage of the weights an example touches

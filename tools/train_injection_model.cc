@@ -14,7 +14,8 @@
 //        [--retrieved-char-max N] [--retrieved-word-max N] [--window N] [--stride N]
 //        [--epochs N] [--lr X] [--l2 X] [--retrieved-l2 X] [--agent-text-weight X]
 //        [--message-fpr X] [--retrieved-fpr X] [--typical-floor X] [--spread-penalty X]
-//        [--spread-from N] [--seed N] [--no-loso] [--strict-cv] [--dump FILE]
+//        [--spread-from N] [--neighbourhood N] [--seed N] [--no-loso] [--strict-cv]
+//        [--dump FILE]
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -62,7 +63,8 @@ bool ParseArgs(int argc, char** argv, Args* args) {
       {"--window", &o.window_words},
       {"--stride", &o.window_stride},
       {"--min-words", &o.min_segment_words},
-      {"--spread-from", &o.spread_from_segments}};
+      {"--spread-from", &o.spread_from_segments},
+      {"--neighbourhood", &o.neighbourhood_segments}};
   const std::map<std::string, double*> reals = {{"--lr", &o.learning_rate},
                                                 {"--l2", &o.l2},
                                                 {"--retrieved-l2", &o.retrieved_l2},
@@ -104,7 +106,7 @@ bool ParseArgs(int argc, char** argv, Args* args) {
   }
   return !args->corpora.empty() && o.features.Valid() && o.retrieved_features.Valid() &&
          o.window_stride > 0 && o.window_stride <= o.window_words && o.epochs > 0 &&
-         o.spread_penalty >= 0 && o.spread_from_segments >= 4;
+         o.spread_penalty >= 0 && o.spread_from_segments >= 4 && o.neighbourhood_segments <= 64;
 }
 
 const char* ChannelName(InjectionChannel channel) {

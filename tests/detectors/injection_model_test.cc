@@ -80,9 +80,10 @@ TEST_CASE("Parse rejects malformed model files") {
   wrong_version[8] = 1;
   CHECK_FALSE(InjectionModel::Parse(wrong_version).ok());
   // After the magic and the version: three window u32s, then the retrieved rule's f32 floor,
-  // f32 penalty and u32 segment count, then the message head's four feature u32s.
+  // f32 penalty, u32 segment count and u32 neighbourhood, then the message head's four feature
+  // u32s.
   constexpr size_t kRule = 8 + 4 + 12;
-  constexpr size_t kHead = kRule + 12;
+  constexpr size_t kHead = kRule + 16;
   std::string huge_buckets = good;
   huge_buckets[kHead + 12] = 30;  // bucket_bits
   CHECK_FALSE(InjectionModel::Parse(huge_buckets).ok());
@@ -95,6 +96,9 @@ TEST_CASE("Parse rejects malformed model files") {
   std::string too_few_segments = good;
   for (size_t i = 0; i < 4; ++i) too_few_segments[kRule + 8 + i] = i == 0 ? 3 : 0;
   CHECK_FALSE(InjectionModel::Parse(too_few_segments).ok());
+  std::string wide_neighbourhood = good;
+  wide_neighbourhood[kRule + 12 + 1] = 1;  // 256 and more segments on each side
+  CHECK_FALSE(InjectionModel::Parse(wide_neighbourhood).ok());
 }
 
 TEST_CASE("The retrieved-content rule's settings survive a round trip through the file") {
@@ -102,11 +106,31 @@ TEST_CASE("The retrieved-content rule's settings survive a round trip through th
   model.typical_floor = -2.5f;
   model.spread_penalty = 0.75f;
   model.spread_from_segments = 12;
+  model.neighbourhood_segments = 7;
   Result<InjectionModel> parsed = InjectionModel::Parse(model.Serialize());
   REQUIRE(parsed.ok());
   CHECK(parsed.value().typical_floor == -2.5f);
   CHECK(parsed.value().spread_penalty == 0.75f);
   CHECK(parsed.value().spread_from_segments == 12);
+  CHECK(parsed.value().neighbourhood_segments == 7);
+}
+
+TEST_CASE("A segment is measured against its neighbours, not against the whole document") {
+  InjectionModel model;
+  model.typical_floor = -3;
+  model.neighbourhood_segments = 2;
+  // A page of instruction-like lines (evidence 1) with a pasted e-mail of inert lines (-2) in
+  // which one line (2) is an instruction: it stands out by 4 from the e-mail around it, by 1
+  // from the page.
+  const std::vector<double> page = {1, 1, 1, 1, -2, -2, 2, -2, -2, 1, 1, 1, 1};
+  CHECK(model.StrongestContrast(page) == 4);
+  model.neighbourhood_segments = 0;  // the whole document's median
+  CHECK(model.StrongestContrast(page) == 1);
+  // A text no longer than one neighbourhood is measured against all of it.
+  model.neighbourhood_segments = 2;
+  CHECK(model.StrongestContrast({-2, -2, 2, -2, 1}) == 4);
+  // The window shifts inward at the ends: the first line's neighbours are the next four.
+  CHECK(model.StrongestContrast({3, -1, -1, -1, -1, 0, 0, 0}) == 4);
 }
 
 TEST_CASE("A document of inert segments does not make its one ordinary segment an outlier") {
