@@ -13,25 +13,25 @@
 // A message is scored whole: logit = bias + evidence. Retrieved content is scored sentence by
 // sentence (RetrievedSegments): logit = bias + the largest contrast of a sentence with the text
 // around it - a chance penalty, because an injection is a sentence or two that stands out from
-// the document around it; averaging over the whole document would drown it. A sentence's contrast
-// is its evidence minus the median evidence of the 2 * neighbourhood_segments sentences around
-// it (fewer at neither end: the window shifts inward), at least typical_floor; in a text of at
-// most 2 * neighbourhood_segments + 1 sentences (or with neighbourhood_segments 0), the strongest
-// sentence's evidence minus the median sentence's, at least typical_floor (minus 0 for a text of
-// fewer than three sentences).
-// The chance penalty, for a text of more than spread_from_segments sentences, is spread_penalty *
-// the sentences' spread (interquartile range / 1.349) * (sqrt(2 ln n) - sqrt(2 ln
-// spread_from_segments)): how far the strongest of n sentences rises by chance alone. The logit is
-// then calibrated into a probability, and the head's threshold applies to that.
+// the document around it; averaging over the whole document would drown it.
+// - A sentence's contrast is its evidence minus the median evidence of the
+//   2 * neighbourhood_segments sentences around it (near either end the window shifts inward and
+//   still holds as many), that median counted as at least typical_floor.
+// - A text of at most 2 * neighbourhood_segments + 1 sentences (or any text, with
+//   neighbourhood_segments 0) has one contrast: its strongest sentence's evidence minus its median
+//   sentence's, at least typical_floor (minus 0 for a text of fewer than three sentences).
+// - The chance penalty, for a text of n > spread_from_segments sentences, is spread_penalty * the
+//   sentences' spread (interquartile range / 1.349) * (sqrt(2 ln n) - sqrt(2 ln
+//   spread_from_segments)): how far the strongest of n sentences rises by chance alone.
+// The logit is then calibrated into a probability, and the head's threshold applies to that.
 //
 // The model file (docs/injection-model.md has the recipe, tools/train_injection_model.cc writes
 // it) is little-endian: "VIGILINJ", u32 version (3), u32 window_words, window_stride,
 // min_segment_words, f32 typical_floor, spread_penalty, u32 spread_from_segments,
-// neighbourhood_segments; per head
-// (message, retrieved): u32 char_min, char_max, word_max, bucket_bits (its FeatureConfig: the heads
-// may hash different features into spaces of different sizes), f32 bias, scale, calibration_slope,
-// calibration_intercept, threshold; then each head's 2^bucket_bits int8 weights. Thread-safe after
-// construction.
+// neighbourhood_segments; per head (message, retrieved): u32 char_min, char_max, word_max,
+// bucket_bits (its FeatureConfig: the heads may hash different features into spaces of different
+// sizes), f32 bias, scale, calibration_slope, calibration_intercept, threshold; then each head's
+// 2^bucket_bits int8 weights. Thread-safe after construction.
 #pragma once
 
 #include <array>
@@ -93,13 +93,13 @@ class InjectionModel {
   uint32_t neighbourhood_segments = 0;  // retrieved content: 0 compares with the whole text
   std::array<InjectionHead, 2> heads;   // indexed by InjectionChannel
 
-  // The two parts of the retrieved-content rule (see the scoring rule above), given the
-  // segments' evidence sorted ascending: what the strongest segment is measured against, and the
-  // chance penalty of the text's length.
+  // The parts of the retrieved-content rule (see the scoring rule above). StrongestContrast takes
+  // the segments' evidence in text order and gives the largest contrast of a segment with what
+  // is typical around it; TypicalEvidence (what a text too short for neighbourhoods is measured
+  // against) and ChancePenalty (the penalty of the text's length) take it sorted ascending.
+  double StrongestContrast(const std::vector<double>& in_order) const;
   double TypicalEvidence(const std::vector<double>& sorted) const;
   double ChancePenalty(const std::vector<double>& sorted) const;
-  // The largest contrast of a segment with its neighbourhood, given the evidence in text order.
-  double StrongestContrast(const std::vector<double>& in_order) const;
 
   InjectionHead& head(InjectionChannel channel) { return heads[static_cast<size_t>(channel)]; }
   const InjectionHead& head(InjectionChannel channel) const {
