@@ -114,6 +114,9 @@ std::vector<Source> SourcesOf(const ExecutionSnapshot& snapshot, const Policy& p
       add(f.user_message, InjectionChannel::kMessage, "the user message");
       if (p.read_system_prompt)
         add(f.system_prompt, InjectionChannel::kMessage, "the system prompt");
+      if (p.read_tool_results)
+        add(f.tool_results_text, InjectionChannel::kRetrieved,
+            "the tool results sent to the model");
     } else if (event.type == EventType::kToolCall && p.read_tool_results) {
       const std::string where = "the tool result of " + f.tool_name.value_or("a tool");
       add(f.result_text && !f.result_text->empty() ? f.result_text : f.result_summary,

@@ -82,6 +82,10 @@ struct PayloadFields {
   // SDK sends. The prompt-injection detector reads result_text, else result_summary.
   std::optional<std::string> result_text;
   std::optional<std::string> result_summary;
+  // llm_call: the tool results the call's input ends with (the tool-role messages after its last
+  // assistant message), as the OTLP mapping fills it from an LLM span's input messages
+  // (docs/otlp.md#messages). Read by the prompt-injection detector like a tool_call's result.
+  std::optional<std::string> tool_results_text;
   std::optional<std::string> name;      // validator_result
   std::optional<int64_t> input_tokens;  // integer JSON numbers only
   std::optional<int64_t> output_tokens;

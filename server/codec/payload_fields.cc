@@ -23,8 +23,8 @@ namespace {
 // repeat as everywhere in the codec: the last value of the right type wins.
 struct PayloadView {
   std::optional<std::string_view> model, system_prompt, user_message, response_text, status,
-      tool_name, result_text, result_summary, name, exception_type, exception_message,
-      context_sha256;
+      tool_name, result_text, result_summary, tool_results_text, name, exception_type,
+      exception_message, context_sha256;
   std::optional<element> arguments;
   std::optional<int64_t> input_tokens, output_tokens, cached_input_tokens, reasoning_tokens;
   bool passed_is_false = false;
@@ -50,6 +50,7 @@ std::optional<std::string_view>* StringSlot(std::string_view key, PayloadView* v
                   {"tool_name", &PayloadView::tool_name},
                   {"result_text", &PayloadView::result_text},
                   {"result_summary", &PayloadView::result_summary},
+                  {"tool_results_text", &PayloadView::tool_results_text},
                   {"name", &PayloadView::name},
                   {"exception_type", &PayloadView::exception_type},
                   {"exception_message", &PayloadView::exception_message},
@@ -123,6 +124,7 @@ PayloadFields FieldsOf(element doc) {
   f.tool_name = Copy(v.tool_name);
   f.result_text = Copy(v.result_text);
   f.result_summary = Copy(v.result_summary);
+  f.tool_results_text = Copy(v.tool_results_text);
   f.name = Copy(v.name);
   f.input_tokens = v.input_tokens;
   f.output_tokens = v.output_tokens;

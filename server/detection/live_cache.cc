@@ -47,7 +47,8 @@ size_t EventHeapBytes(const Event& e) {
          StringHeapBytes(e.event_type) + StringHeapBytes(e.payload_json) + OptionalHeap(f.model) +
          OptionalHeap(f.system_prompt) + OptionalHeap(f.user_message) +
          OptionalHeap(f.response_text) + OptionalHeap(f.status) + OptionalHeap(f.tool_name) +
-         OptionalHeap(f.result_text) + OptionalHeap(f.result_summary) + OptionalHeap(f.name);
+         OptionalHeap(f.result_text) + OptionalHeap(f.result_summary) + OptionalHeap(f.name) +
+         OptionalHeap(f.tool_results_text);
 }
 
 size_t EventsBytes(const std::vector<Event>& events) {

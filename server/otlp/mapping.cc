@@ -182,6 +182,7 @@ std::string LlmPayload(const Span& span) {
   const LlmMessages m = ReadLlmMessages(span.attributes);
   OptionalField(&w, "system_prompt", m.system_prompt);
   OptionalField(&w, "user_message", m.user_message);
+  OptionalField(&w, "tool_results_text", m.tool_results);
   OptionalField(&w, "response_text", m.response_text);
   OptionalField(&w, "finish_reason", m.finish_reason);
   WriteFailure(&w, span);

@@ -42,16 +42,66 @@ std::string TextOf(element content) {
   return out;
 }
 
-// One message object: its role and its text (from `parts` or `content`).
-void MessageOf(element m, std::string_view* role, std::string* text) {
+// A JSON value as text: a string as it is, anything else minified.
+std::string RawText(element value) {
+  std::string_view s;
+  if (value.get_string().get(s) == simdjson::SUCCESS) return std::string(s);
+  return simdjson::minify(value);
+}
+
+// The tool-result parts of a content list, in each form a sender uses: the GenAI conventions'
+// `tool_call_response` (`response`), the Anthropic form's `tool_result` (`content`) and the Vercel
+// AI SDK's `tool-result` (`output`, its `value` when it has one, else `result`).
+std::string ToolResultParts(element content) {
+  std::string out;
+  simdjson::dom::array parts;
+  if (content.get_array().get(parts) != simdjson::SUCCESS) return out;
+  for (element part : parts) {
+    std::string_view type;
+    element value;
+    if (part["type"].get_string().get(type) != simdjson::SUCCESS) continue;
+    if (type == "tool_call_response" && part["response"].get(value) == simdjson::SUCCESS) {
+      AppendLine(&out, RawText(value));
+    } else if (type == "tool_result" && part["content"].get(value) == simdjson::SUCCESS) {
+      const std::string text = TextOf(value);
+      AppendLine(&out, text.empty() ? RawText(value) : text);
+    } else if (type == "tool-result" && (part["output"].get(value) == simdjson::SUCCESS ||
+                                         part["result"].get(value) == simdjson::SUCCESS)) {
+      element inner;
+      AppendLine(&out, RawText(value["value"].get(inner) == simdjson::SUCCESS ? inner : value));
+    }
+  }
+  return out;
+}
+
+// Tool results the input ends with: a tool-role message's text or a tool-result part adds to
+// them, an assistant message (which a tool result answers) starts them again.
+void TrackToolResults(std::string_view role, std::string_view text, std::string_view parts,
+                      std::optional<std::string>* tool_results) {
+  if (role == "assistant" || role == "model") {
+    tool_results->reset();
+    return;
+  }
+  for (std::string_view piece : {role == "tool" || role == "function" ? text : "", parts}) {
+    if (piece.empty()) continue;
+    if (!*tool_results) tool_results->emplace();
+    if (!(*tool_results)->empty()) (*tool_results)->append("\n\n");
+    (*tool_results)->append(piece);
+  }
+}
+
+// One message object: its role, its text and its tool-result parts (from `parts` or `content`).
+void MessageOf(element m, std::string_view* role, std::string* text, std::string* tool_parts) {
   *role = "";
   if (m["role"].get_string().get(*role) != simdjson::SUCCESS) *role = "";
   element content;
   if (m["parts"].get(content) == simdjson::SUCCESS ||
       m["content"].get(content) == simdjson::SUCCESS) {
     *text = TextOf(content);
+    *tool_parts = ToolResultParts(content);
   } else {
     text->clear();
+    tool_parts->clear();
   }
 }
 
@@ -72,9 +122,10 @@ void ReadMessageList(std::string_view json, bool output, LlmMessages* out) {
   }
   for (element m : list) {
     std::string_view role;
-    std::string text;
-    MessageOf(m, &role, &text);
+    std::string text, tool_parts;
+    MessageOf(m, &role, &text, &tool_parts);
     std::string_view reason;
+    if (!output) TrackToolResults(role, text, tool_parts, &out->tool_results);
     if (output) {
       if (role.empty() || role == "assistant" || role == "model") out->response_text = text;
       if (m["finish_reason"].get_string().get(reason) == simdjson::SUCCESS) {
@@ -104,7 +155,10 @@ void ReadIndexed(const Attributes& attributes, const std::string& prefix, bool o
     const std::string text = content != nullptr ? content->text : "";
     if (output) {
       out->response_text = text;
-    } else if (r == "system" || r == "developer") {
+      continue;
+    }
+    TrackToolResults(r, text, "", &out->tool_results);
+    if (r == "system" || r == "developer") {
       if (!out->system_prompt) out->system_prompt = text;
     } else if (r == "user" || r.empty()) {
       out->user_message = text;
@@ -156,7 +210,8 @@ LlmMessages ReadLlmMessages(const Attributes& attributes) {
   ReadIndexed(attributes, "llm.output_messages.", true, ".message.role", ".message.content", &out);
   if (!out.response_text) out.response_text = AttributeText(attributes, "ai.response.text");
   if (!out.finish_reason) out.finish_reason = AttributeText(attributes, "ai.response.finishReason");
-  for (auto* field : {&out.system_prompt, &out.user_message, &out.response_text}) {
+  for (auto* field :
+       {&out.system_prompt, &out.user_message, &out.response_text, &out.tool_results}) {
     if (*field) *field = CutText(std::move(**field), limits::kMaxOtlpTextBytes);
   }
   return out;

@@ -15,6 +15,9 @@ namespace vigil::otlp {
 struct LlmMessages {
   std::optional<std::string> system_prompt;
   std::optional<std::string> user_message;  // the last user message
+  // The tool results the input ends with: the text of the tool-role messages (and of tool-result
+  // parts) after the last assistant message, a blank line between two.
+  std::optional<std::string> tool_results;
   std::optional<std::string> response_text;
   std::optional<std::string> finish_reason;
 };

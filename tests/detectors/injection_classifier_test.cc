@@ -113,6 +113,21 @@ TEST_CASE("A defensive system prompt is not read by default, and not flagged") {
   CHECK(finding->detail.find("in the system prompt") != std::string::npos);
 }
 
+TEST_CASE("The tool results an llm_call's input ends with are read like a tool call's result") {
+  // What the OTLP mapping fills from an LLM span whose tool ran without a span of its own.
+  Event call = LlmCall("gpt-4o", "Which hiking boots should I buy?");
+  call.fields.tool_results_text = kInjectedSearch;
+  const auto finding = Detect({call});
+  test::CheckSignature(finding, "injection_classifier");
+  CHECK(finding->detail.find("on the tool results sent to the model") != std::string::npos);
+  call.fields.tool_results_text = kCleanSearch;
+  CHECK_FALSE(Detect({call}).has_value());
+  call.fields.tool_results_text = kInjectedSearch;
+  Policy policy;
+  policy.prompt_injection.read_tool_results = false;
+  CHECK_FALSE(Detect({call}, policy).has_value());
+}
+
 TEST_CASE("Tool results are not read when the policy says so") {
   Policy no_tools;
   no_tools.prompt_injection.read_tool_results = false;

@@ -9,6 +9,7 @@
 
 #include "domain/hash.h"
 #include "server/codec/json_codec.h"
+#include "server/limits.h"
 #include "server/otlp/gzip.h"
 #include "server/otlp/messages.h"
 #include "server/otlp/span_owners.h"
@@ -52,6 +53,61 @@ const MappedEvent* EventOfType(const MappedTraces& m, const std::string& type) {
     if (e.event_type == type) return &e;
   }
   return nullptr;
+}
+
+TEST_CASE("The tool results an LLM span's input ends with are read, in each sender's form") {
+  const auto tool_results = [](Attributes attributes) {
+    return ReadLlmMessages(attributes).tool_results;
+  };
+  // The GenAI conventions: tool_call_response parts after the last assistant message; an earlier
+  // result, already answered by that assistant message, is not among them.
+  CHECK(tool_results({Str("gen_ai.input.messages",
+                          R"([{"role":"user","parts":[{"type":"text","content":"weather?"}]},
+      {"role":"assistant","parts":[{"type":"tool_call","id":"1","name":"f"}]},
+      {"role":"tool","parts":[{"type":"tool_call_response","id":"1","response":"old"}]},
+      {"role":"assistant","parts":[{"type":"tool_call","id":"2","name":"f"}]},
+      {"role":"tool","parts":[{"type":"tool_call_response","id":"2","response":"sunny"}]},
+      {"role":"tool","parts":[{"type":"tool_call_response","id":"3","response":{"t":21}}]}])")}) ==
+        "sunny\n\n{\"t\":21}");
+  // The provider forms: an OpenAI tool message's content, Anthropic's tool_result blocks.
+  CHECK(tool_results({Str("gen_ai.input.messages",
+                          R"([{"role":"assistant","content":null},
+      {"role":"tool","tool_call_id":"1","content":"page text"}])")}) == "page text");
+  CHECK(tool_results({Str("gen_ai.input.messages",
+                          R"([{"role":"user","content":[{"type":"tool_result","tool_use_id":"1",
+      "content":[{"type":"text","text":"file body"}]}]}])")}) == "file body");
+  // The Vercel AI SDK: tool-result parts, `output.value` or `result`.
+  CHECK(tool_results({Str("ai.prompt.messages",
+                          R"([{"role":"tool","content":[{"type":"tool-result","toolCallId":"1",
+      "output":{"type":"text","value":"v5 text"}},{"type":"tool-result","result":"v4 text"}]}])")}) ==
+        "v5 text\nv4 text");  // the parts of one message, a line apart
+  // The indexed forms (OpenLLMetry, OpenInference).
+  CHECK(tool_results({Str("gen_ai.prompt.0.role", "assistant"), Str("gen_ai.prompt.0.content", ""),
+                      Str("gen_ai.prompt.1.role", "tool"),
+                      Str("gen_ai.prompt.1.content", "indexed")}) == "indexed");
+  CHECK(tool_results({Str("llm.input_messages.0.message.role", "tool"),
+                      Str("llm.input_messages.0.message.content", "inference")}) == "inference");
+  // No tool message after the last assistant message: none.
+  CHECK_FALSE(tool_results({Str("gen_ai.input.messages",
+                                R"([{"role":"tool","content":"answered"},
+      {"role":"assistant","content":"ok"},{"role":"user","content":"thanks"}])")})
+                  .has_value());
+}
+
+TEST_CASE("An LLM span's trailing tool results reach its llm_call payload, cut to 16 KiB") {
+  const Span chat =
+      MakeSpan("0000000000000002", "0000000000000001",
+               {Str("gen_ai.operation.name", "chat"), Str("gen_ai.request.model", "gpt-4o"),
+                Str("gen_ai.input.messages", R"([{"role":"user","content":"read it"},
+           {"role":"assistant","content":null},{"role":"tool","content":")" +
+                                                 std::string(20000, 'x') + R"("}])")});
+  const MappedTraces m = MapSpans({chat});
+  const MappedEvent* e = EventOfType(m, "llm_call");
+  REQUIRE(e != nullptr);
+  const PayloadFields f = ExtractPayloadFields(e->payload_json);
+  REQUIRE(f.tool_results_text.has_value());
+  CHECK(f.tool_results_text->size() == limits::kMaxOtlpTextBytes);
+  CHECK(f.user_message == "read it");
 }
 
 TEST_CASE("ClassifySpan follows the priority order of the attribute conventions") {
