@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <limits>
 
 namespace vigil {
 namespace {
@@ -161,14 +160,15 @@ InjectionScore InjectionModel::Score(InjectionChannel channel, std::string_view 
     if (count == 0) return InjectionScore();
     return Judge(h, h.bias + h.scale * static_cast<double>(sum) / std::sqrt(count));
   }
-  std::vector<double> evidence = SegmentEvidence(prepared);
+  const std::vector<double> evidence = SegmentEvidence(prepared);
   if (evidence.empty()) return InjectionScore();
-  const double contrast = StrongestContrast(evidence);
-  std::sort(evidence.begin(), evidence.end());
-  return Judge(h, h.bias + contrast - ChancePenalty(evidence));
+  std::vector<double> sorted(evidence);
+  std::sort(sorted.begin(), sorted.end());
+  return Judge(h, h.bias + StrongestContrast(evidence, sorted) - ChancePenalty(sorted));
 }
 
-double InjectionModel::StrongestContrast(const std::vector<double>& in_order) const {
+double InjectionModel::StrongestContrast(const std::vector<double>& in_order,
+                                         const std::vector<double>& sorted) const {
   // A segment is measured against the segments around it, not the whole document's: an injected
   // e-mail pasted into a long README stands out from the e-mail's lines, while next to the
   // README's own instructions to its reader it would not. A text too short to have a
@@ -176,33 +176,30 @@ double InjectionModel::StrongestContrast(const std::vector<double>& in_order) co
   const size_t n = in_order.size();
   const size_t reach = neighbourhood_segments;
   const size_t width = 2 * reach + 1;
-  if (reach == 0 || n <= width) {
-    std::vector<double> sorted(in_order);
-    std::sort(sorted.begin(), sorted.end());
-    return sorted.back() - TypicalEvidence(sorted);
-  }
-  // Strongest segments first: a contrast is at most the segment's evidence - typical_floor, so
-  // once that bound falls to the best contrast found, no later segment can beat it.
-  std::vector<uint32_t> order(n);
-  for (size_t i = 0; i < n; ++i) order[i] = static_cast<uint32_t>(i);
-  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-    return in_order[a] > in_order[b] || (in_order[a] == in_order[b] && a < b);
-  });
-  double strongest = -std::numeric_limits<double>::infinity();
+  if (reach == 0 || n <= width) return sorted.back() - TypicalEvidence(sorted);
   std::vector<double> around;
   around.reserve(width - 1);
-  for (const uint32_t i : order) {
-    if (in_order[i] - typical_floor <= strongest) break;
+  const auto contrast = [&](size_t i) {
     // `width` segments centred on i, shifted inward at the text's ends so every segment has as
     // many neighbours.
-    const size_t first = std::min(i >= reach ? i - reach : size_t{0}, n - width);
+    const size_t first = std::min(i >= reach ? i - reach : 0, n - width);
     around.clear();
     for (size_t j = first; j < first + width; ++j) {
       if (j != i) around.push_back(in_order[j]);
     }
     const auto median = around.begin() + static_cast<std::ptrdiff_t>((around.size() - 1) / 2);
     std::nth_element(around.begin(), median, around.end());
-    strongest = std::max(strongest, in_order[i] - std::max<double>(*median, typical_floor));
+    return in_order[i] - std::max<double>(*median, typical_floor);
+  };
+  // Seeded with the strongest segment's contrast: any segment's is at most its evidence -
+  // typical_floor, so a segment whose bound cannot beat the best found is not measured.
+  const size_t top =
+      static_cast<size_t>(std::max_element(in_order.begin(), in_order.end()) - in_order.begin());
+  double strongest = contrast(top);
+  for (size_t i = 0; i < n; ++i) {
+    if (i != top && in_order[i] - typical_floor > strongest) {
+      strongest = std::max(strongest, contrast(i));
+    }
   }
   return strongest;
 }

@@ -93,11 +93,12 @@ class InjectionModel {
   uint32_t neighbourhood_segments = 0;  // retrieved content: 0 compares with the whole text
   std::array<InjectionHead, 2> heads;   // indexed by InjectionChannel
 
-  // The parts of the retrieved-content rule (see the scoring rule above). StrongestContrast takes
-  // the segments' evidence in text order and gives the largest contrast of a segment with what
-  // is typical around it; TypicalEvidence (what a text too short for neighbourhoods is measured
-  // against) and ChancePenalty (the penalty of the text's length) take it sorted ascending.
-  double StrongestContrast(const std::vector<double>& in_order) const;
+  // The parts of the retrieved-content rule (see the scoring rule above), given the segments'
+  // evidence in text order and the same sorted ascending. StrongestContrast gives the largest
+  // contrast of a segment with what is typical around it; TypicalEvidence is what a text too short
+  // for neighbourhoods is measured against; ChancePenalty is the penalty of the text's length.
+  double StrongestContrast(const std::vector<double>& in_order,
+                           const std::vector<double>& sorted) const;
   double TypicalEvidence(const std::vector<double>& sorted) const;
   double ChancePenalty(const std::vector<double>& sorted) const;
 

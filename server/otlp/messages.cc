@@ -90,18 +90,18 @@ void TrackToolResults(std::string_view role, std::string_view text, std::string_
   }
 }
 
-// One message object: its role, its text and its tool-result parts (from `parts` or `content`).
+// One message object: its role, its text and, when `tool_parts` is given, its tool-result parts
+// (from `parts` or `content`).
 void MessageOf(element m, std::string_view* role, std::string* text, std::string* tool_parts) {
   *role = "";
   if (m["role"].get_string().get(*role) != simdjson::SUCCESS) *role = "";
+  text->clear();
+  if (tool_parts != nullptr) tool_parts->clear();
   element content;
   if (m["parts"].get(content) == simdjson::SUCCESS ||
       m["content"].get(content) == simdjson::SUCCESS) {
     *text = TextOf(content);
-    *tool_parts = ToolResultParts(content);
-  } else {
-    text->clear();
-    tool_parts->clear();
+    if (tool_parts != nullptr) *tool_parts = ToolResultParts(content);
   }
 }
 
@@ -123,15 +123,17 @@ void ReadMessageList(std::string_view json, bool output, LlmMessages* out) {
   for (element m : list) {
     std::string_view role;
     std::string text, tool_parts;
-    MessageOf(m, &role, &text, &tool_parts);
-    std::string_view reason;
-    if (!output) TrackToolResults(role, text, tool_parts, &out->tool_results);
+    MessageOf(m, &role, &text, output ? nullptr : &tool_parts);
     if (output) {
       if (role.empty() || role == "assistant" || role == "model") out->response_text = text;
+      std::string_view reason;
       if (m["finish_reason"].get_string().get(reason) == simdjson::SUCCESS) {
         out->finish_reason = std::string(reason);
       }
-    } else if (role == "system" || role == "developer") {
+      continue;
+    }
+    TrackToolResults(role, text, tool_parts, &out->tool_results);
+    if (role == "system" || role == "developer") {
       if (!out->system_prompt) out->system_prompt = text;
     } else if (role == "user" || role == "human") {
       out->user_message = text;
