@@ -95,11 +95,7 @@ Result<InjectionModel> InjectionModel::Parse(std::string_view bytes) {
       !in.U32(&model.spread_from_segments) || !in.U32(&model.neighbourhood_segments)) {
     return Status::InvalidArgument("truncated injection model header");
   }
-  if (model.window_words == 0 || model.window_words > kMaxWindowWords || model.window_stride == 0 ||
-      model.window_stride > model.window_words || model.min_segment_words > model.window_words ||
-      model.spread_penalty < 0 || model.spread_penalty > kMaxSpreadPenalty ||
-      model.spread_from_segments < kMinSpreadSegments ||
-      model.neighbourhood_segments > kMaxNeighbourhoodSegments) {
+  if (!model.ConfigurationValid()) {
     return Status::InvalidArgument("injection model configuration out of range");
   }
   for (InjectionHead& head : model.heads) {
@@ -121,6 +117,14 @@ Result<InjectionModel> InjectionModel::Parse(std::string_view bytes) {
   }
   if (!in.AtEnd()) return Status::InvalidArgument("trailing bytes after injection model");
   return model;
+}
+
+bool InjectionModel::ConfigurationValid() const {
+  return window_words > 0 && window_words <= kMaxWindowWords && window_stride > 0 &&
+         window_stride <= window_words && min_segment_words <= window_words &&
+         std::isfinite(typical_floor) && spread_penalty >= 0 &&
+         spread_penalty <= kMaxSpreadPenalty && spread_from_segments >= kMinSpreadSegments &&
+         neighbourhood_segments <= kMaxNeighbourhoodSegments;
 }
 
 std::string InjectionModel::Serialize() const {

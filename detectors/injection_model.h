@@ -79,6 +79,9 @@ class InjectionModel {
   static Result<InjectionModel> Parse(std::string_view bytes);
   // The model file of this model (Parse(Serialize()) gives it back exactly).
   std::string Serialize() const;
+  // Whether the windows and the retrieved-content rule's settings are in the range Parse accepts
+  // (the heads' features are checked by FeatureConfig::Valid).
+  bool ConfigurationValid() const;
 
   // The score of `text` read from `channel`; probability 0 (never flagged) when the text has no
   // letters or digits.

@@ -105,8 +105,7 @@ bool ParseArgs(int argc, char** argv, Args* args) {
     }
   }
   return !args->corpora.empty() && o.features.Valid() && o.retrieved_features.Valid() &&
-         o.window_stride > 0 && o.window_stride <= o.window_words && o.epochs > 0 &&
-         o.spread_penalty >= 0 && o.spread_from_segments >= 4 && o.neighbourhood_segments <= 64;
+         EmptyModel(o).ConfigurationValid() && o.epochs > 0;
 }
 
 const char* ChannelName(InjectionChannel channel) {
