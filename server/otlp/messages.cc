@@ -135,7 +135,9 @@ void ReadMessageList(std::string_view json, bool output, LlmMessages* out) {
     TrackToolResults(role, text, tool_parts, &out->tool_results);
     if (role == "system" || role == "developer") {
       if (!out->system_prompt) out->system_prompt = text;
-    } else if (role == "user" || role == "human") {
+    } else if ((role == "user" || role == "human") && !(text.empty() && !tool_parts.empty())) {
+      // A user message of tool-result blocks only (the Anthropic form) carries no user turn:
+      // the user message stays the last one a person wrote.
       out->user_message = text;
     }
   }

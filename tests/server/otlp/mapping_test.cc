@@ -76,6 +76,14 @@ TEST_CASE("The tool results an LLM span's input ends with are read, in each send
   CHECK(tool_results({Str("gen_ai.input.messages",
                           R"([{"role":"user","content":[{"type":"tool_result","tool_use_id":"1",
       "content":[{"type":"text","text":"file body"}]}]}])")}) == "file body");
+  // A user message of tool_result blocks only is not a user turn: the user message stays the
+  // question before it.
+  const LlmMessages anthropic = ReadLlmMessages({Str("gen_ai.input.messages",
+                                                     R"([{"role":"user","content":"read it"},
+      {"role":"assistant","content":[{"type":"tool_use","id":"1","name":"read"}]},
+      {"role":"user","content":[{"type":"tool_result","tool_use_id":"1","content":"body"}]}])")});
+  CHECK(anthropic.user_message == "read it");
+  CHECK(anthropic.tool_results == "body");
   // The Vercel AI SDK: tool-result parts, `output.value` or `result`.
   CHECK(tool_results({Str("ai.prompt.messages",
                           R"([{"role":"tool","content":[{"type":"tool-result","toolCallId":"1",
