@@ -31,9 +31,14 @@ std::vector<CallIdentity> CallIdentities(const std::vector<Event>& events, bool 
     CallIdentity call;
     call.key = IdenticalCallHashOf(event);
     call.position = static_cast<uint32_t>(calls.size());
+    const bool asked = !event.fields.no_user_message &&
+                       !(event.fields.user_message && event.fields.user_message->empty());
     if (context_aware && event.fields.context_digest) {
       call.kind = 1;
       call.value = *event.fields.context_digest;
+    } else if (context_aware && !asked) {
+      call.kind = 2;  // nothing says what it asked: a repeat of nothing else
+      call.value = call.position;
     } else {
       call.value = context_aware ? uint64_t{call.key} << 32 | epoch : call.key;
     }

@@ -18,7 +18,8 @@ namespace vigil {
 // equal.
 struct CallIdentity {
   // 1: `value` is the call's context digest; 0: `value` is its identical-call key and, when
-  // context-aware, the context epoch it was made in (key << 32 | epoch).
+  // context-aware, the context epoch it was made in (key << 32 | epoch); 2 (context-aware, a call
+  // with neither a digest nor a user message): `value` is its position, so it repeats nothing.
   uint8_t kind = 0;
   uint64_t value = 0;
   uint32_t key = 0;       // IdenticalCallHash of the call: what its finding is signed with
@@ -35,7 +36,9 @@ struct CallIdentity {
 // epoch it was made in; the epoch advances at every tool_call (a tool result joined the context)
 // and after every response that differs from the response before it, so the same message asked
 // again after anything that changed the context is not a repeat. Calls without a response (failed
-// ones) change nothing: a retry of a failing call is the loop to catch.
+// ones) change nothing: a retry of a failing call is the loop to catch. A call with neither a
+// digest nor a user message (an OpenTelemetry span recorded without its content) is a repeat of
+// nothing: that every such call looks alike says nothing about what was asked.
 //
 // Otherwise (Mesedi's rule) the identity is the identical-call key alone.
 std::vector<CallIdentity> CallIdentities(const std::vector<Event>& events, bool context_aware);

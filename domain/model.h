@@ -68,9 +68,9 @@ struct Execution {
 // Two extractions fill it. ExtractPayloadFields (a stored payload, for a final pass) sets every
 // field. ParseEventBatch (a POST /events batch, for ingestion and the live pass) sets only the
 // model, the token counts (with their cached and reasoning parts) and, when detection is on, the
-// numbers the live loop detectors compare (identical_call_hash, context_digest and response_digest
-// on an llm_call; tool_call_hash and tool_result_digest on a tool_call): a detector that starts
-// reading another field in the live pass must have ParseEventBatch extract it too.
+// numbers the live loop detectors compare (identical_call_hash, context_digest, response_digest and
+// no_user_message on an llm_call; tool_call_hash and tool_result_digest on a tool_call): a detector
+// that starts reading another field in the live pass must have ParseEventBatch extract it too.
 struct PayloadFields {
   std::optional<std::string> model;
   std::optional<std::string> system_prompt;
@@ -103,6 +103,10 @@ struct PayloadFields {
   std::optional<uint64_t> context_digest;
   // llm_call: ContentDigest of `response_text`, when that is a string.
   std::optional<uint64_t> response_digest;
+  // llm_call: it carries no user_message, or an empty one. Set by both extractions (ingestion
+  // keeps no message text) and kept by the live pass cache: a call that says neither what it was
+  // asked nor its whole request repeats nothing (detectors/loop_context.h).
+  bool no_user_message = false;
   // tool_call: ToolCallHash of `tool_name` and the minified `arguments`, when tool_name is a
   // string.
   std::optional<uint32_t> tool_call_hash;

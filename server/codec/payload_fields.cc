@@ -103,6 +103,7 @@ std::optional<std::string> Copy(std::optional<std::string_view> v) {
 void SetLlmCallDigests(const PayloadView& v, PayloadFields* f) {
   if (v.context_sha256) f->context_digest = ParseContextSha256(*v.context_sha256);
   if (v.response_text) f->response_digest = ContentDigest(*v.response_text);
+  f->no_user_message = !v.user_message || v.user_message->empty();
 }
 
 void SetToolCallDigests(const PayloadView& v, PayloadFields* f) {

@@ -80,6 +80,7 @@ LiveEvent ToLiveEvent(const Event& e) {
             : IdenticalCallHash(f.model.value_or(""), f.user_message.value_or(""));
     live.context_digest = f.context_digest;
     live.response_digest = f.response_digest;
+    live.no_user_message = f.no_user_message;
   } else if (e.type == EventType::kToolCall) {
     live.tool_call_hash = f.tool_call_hash;
     live.tool_result_digest = f.tool_result_digest;
@@ -102,6 +103,7 @@ Event FromLiveEvent(const LiveEvent& live) {
   f.identical_call_hash = live.identical_call_hash;
   f.context_digest = live.context_digest;
   f.response_digest = live.response_digest;
+  f.no_user_message = live.no_user_message;
   f.tool_call_hash = live.tool_call_hash;
   f.tool_result_digest = live.tool_result_digest;
   return e;

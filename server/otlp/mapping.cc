@@ -157,10 +157,13 @@ void WriteFailure(JsonWriter* w, const Span& span) {
 std::string LlmPayload(const Span& span) {
   JsonWriter w;
   w.BeginObject();
-  w.Field("model", CutText(TextAttr(span, {"gen_ai.request.model", "gen_ai.response.model",
-                                           "llm.model_name", "ai.model.id", "ai.response.model"})
-                               .value_or("unknown"),
-                           limits::kMaxNameBytes));
+  const std::string model =
+      CutText(TextAttr(span, {"gen_ai.request.model", "gen_ai.response.model", "llm.model_name",
+                              "ai.model.id", "ai.response.model"})
+                  .value_or("unknown"),
+              limits::kMaxNameBytes);
+  w.Field("model", model);
+  OptionalField(&w, "context_sha256", InputDigest(span.attributes, model));
   OptionalInt(
       &w, "input_tokens",
       IntAttr(span, {"gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens",

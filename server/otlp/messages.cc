@@ -2,9 +2,12 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <utility>
+#include <vector>
 
 #include "detectors/unicode.h"
+#include "domain/hash.h"
 #include "server/limits.h"
 #include "server/otlp/json_parser.h"
 
@@ -170,7 +173,54 @@ void ReadIndexed(const Attributes& attributes, const std::string& prefix, bool o
   }
 }
 
+// The attributes an LLM span's request is made of: its messages (true), and what goes with them.
+struct InputKey {
+  std::string_view name;
+  bool prefix;   // every key starting with `name` (the indexed forms)
+  bool message;  // a message form: without one, the span's input was not captured
+};
+constexpr InputKey kInputKeys[] = {
+    {"gen_ai.input.messages", false, true},
+    {"ai.prompt.messages", false, true},
+    {"ai.prompt", false, true},
+    {"gen_ai.prompt.", true, true},
+    {"llm.input_messages.", true, true},
+    {"gen_ai.system_instructions", false, false},
+    {"gen_ai.tool.definitions", false, false},
+    {"ai.prompt.tools", false, false},
+    {"llm.tools.", true, false},
+    {"gen_ai.request.functions.", true, false},
+};
+
+const InputKey* InputKeyOf(std::string_view key) {
+  for (const InputKey& k : kInputKeys) {
+    if (k.prefix ? key.substr(0, k.name.size()) == k.name : key == k.name) return &k;
+  }
+  return nullptr;
+}
+
 }  // namespace
+
+std::optional<std::string> InputDigest(const Attributes& attributes, std::string_view model) {
+  std::vector<std::string_view> keys;
+  bool message = false;
+  for (const Attribute& a : attributes) {
+    const InputKey* k = InputKeyOf(a.key);
+    if (k == nullptr) continue;
+    keys.push_back(a.key);
+    message = message || k->message;
+  }
+  if (!message) return std::nullopt;
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  const std::string_view nul("\0", 1);
+  std::string input(model);
+  for (std::string_view key : keys) {
+    input.append(nul).append(key).append(nul);
+    input.append(AttributeText(attributes, key).value_or(""));  // the last of a repeated key
+  }
+  return Sha256Hex(input);
+}
 
 std::optional<std::string> AttributeText(const Attributes& attributes, std::string_view key) {
   const AnyValue* v = FindAttribute(attributes, key);

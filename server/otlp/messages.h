@@ -24,6 +24,14 @@ struct LlmMessages {
 
 LlmMessages ReadLlmMessages(const Attributes& attributes);
 
+// The identity of the request an LLM span records, for the loop detectors: SHA-256 (64 lower-case
+// hex digits) of `model` and of every input attribute as exported (the messages in each form
+// ReadLlmMessages reads, the system instructions and the tool definitions), keys in order. Equal
+// inputs give equal digests; it is not the RFC 8785 digest an SDK computes of the same request
+// (docs/otlp.md#messages). nullopt when the span carries no input message, so that calls whose
+// content was not captured are never taken for repeats of each other.
+std::optional<std::string> InputDigest(const Attributes& attributes, std::string_view model);
+
 // The attribute's value as text: a string as it is, anything else as its JSON (numbers, arrays,
 // key-value lists). nullopt when absent or empty.
 std::optional<std::string> AttributeText(const Attributes& attributes, std::string_view key);

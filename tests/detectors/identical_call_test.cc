@@ -74,9 +74,27 @@ TEST_CASE("DetectIdenticalCall counts failed calls and calls without model or me
   Event failed = LlmCall("gpt-4o", "retry me");
   failed.fields.status = "failed";
   CHECK(DetectIdenticalCall(MakeSnapshot(Repeat(failed, 3)), Policy{}));
-  const Event empty = test::MakeEvent("llm_call");
-  const auto finding = DetectIdenticalCall(MakeSnapshot(Repeat(empty, 3)), Policy{});
+  // Mesedi's rule: a missing model or message is empty, and counts.
+  Event empty = test::MakeEvent("llm_call");
+  empty.fields.no_user_message = true;  // as both payload extractions mark it
+  const auto finding = DetectIdenticalCall(MakeSnapshot(Repeat(empty, 3)), PolicyPreset("mesedi"));
   test::CheckSignature(finding, "identical_call_" + IdenticalCallKey("", ""));
+}
+
+// An OpenTelemetry instrumentation that does not capture content records each model call as a
+// model name and token counts: every call of a multi-step run then looks the same, and nothing
+// says that any two of them asked the same thing.
+TEST_CASE("Context-aware, calls that carry neither a message nor a digest repeat nothing") {
+  Event opaque = test::MakeEvent("llm_call");
+  opaque.fields.model = "gpt-4o";
+  opaque.fields.no_user_message = true;
+  CHECK_FALSE(DetectIdenticalCall(MakeSnapshot(Repeat(opaque, 5)), Policy{}));
+  Event empty_message = LlmCall("gpt-4o", "");
+  CHECK_FALSE(DetectIdenticalCall(MakeSnapshot(Repeat(empty_message, 5)), Policy{}));
+  // A digest still identifies the request, with or without a message.
+  CHECK(DetectIdenticalCall(MakeSnapshot(Repeat(test::WithContext(opaque, 7), 3)), Policy{}));
+  // And a message with them is compared as before.
+  CHECK(DetectIdenticalCall(MakeSnapshot(Repeat(LlmCall("gpt-4o", "again"), 3)), Policy{}));
 }
 
 TEST_CASE("DetectIdenticalCall follows min_repeats and the enabled flag") {

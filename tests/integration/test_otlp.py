@@ -420,3 +420,46 @@ def test_an_injection_in_the_tool_results_an_llm_span_ends_with_is_flagged(clien
     findings = [f for f in body["findings"] if f["detector"] == "prompt_injection"]
     assert findings, body["findings"]
     assert "the tool results sent to the model" in findings[0]["detail"]
+
+
+def chat_span(trace, root, start, messages=None, output=None):
+    attrs = [("gen_ai.operation.name", {"stringValue": "chat"}),
+             ("gen_ai.request.model", {"stringValue": "gpt-4o"}),
+             ("gen_ai.usage.input_tokens", {"intValue": str(100 + start)})]
+    if messages is not None:
+        attrs.append(("gen_ai.input.messages", {"stringValue": json.dumps(messages)}))
+    if output is not None:
+        attrs.append(("gen_ai.output.messages", {"stringValue": json.dumps(output)}))
+    return json_span(trace, os.urandom(8), root, "chat gpt-4o", attrs, start, start + 1)
+
+
+def loop_findings(client, spans, trace, root):
+    agent = [("gen_ai.operation.name", {"stringValue": "invoke_agent"})]
+    post_json(client, spans + [json_span(trace, root, b"", "agent", agent, 1, 30)])
+    status, body = events_of(client, trace)
+    assert status == 200
+    return [f["detector"] for f in body["findings"] if f["failure_class"] == "loops"]
+
+
+def test_a_multi_step_run_of_llm_spans_only_is_not_a_loop(client):
+    # Tools ran in the application's own code, without spans: only the model calls are traced, each
+    # with the same user message and a tool request (no text) as its answer.
+    for captured in (True, False):
+        trace, root = new_trace()
+        messages, spans = [{"role": "user", "content": "Book a flight to Lisbon"}], []
+        for step in range(4):
+            call = {"role": "assistant",
+                    "content": [{"type": "tool_use", "id": f"c{step}", "name": "search"}]}
+            spans.append(chat_span(trace, root, 2 + 2 * step, list(messages) if captured else None,
+                                   [call] if captured else None))
+            messages += [call, {"role": "user", "content": [
+                {"type": "tool_result", "tool_use_id": f"c{step}", "content": f"result {step}"}]}]
+        assert loop_findings(client, spans, trace, root) == [], captured
+
+
+def test_the_same_llm_span_input_three_times_is_a_loop(client):
+    trace, root = new_trace()
+    messages = [{"role": "user", "content": "Did you understand my last request?"}]
+    spans = [chat_span(trace, root, 2 + 2 * i, messages,
+                       [{"role": "assistant", "content": f"Yes, take {i}"}]) for i in range(3)]
+    assert "identical_call" in loop_findings(client, spans, trace, root)

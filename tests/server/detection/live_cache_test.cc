@@ -78,8 +78,11 @@ TEST_CASE("A cached event keeps what the live detectors read, and nothing else")
   CHECK(back.fields.context_digest == 42u);
   CHECK(back.fields.response_digest == 43u);
   CHECK_FALSE(back.fields.user_message);  // read only through the hash
+  CHECK_FALSE(back.fields.no_user_message);
   CHECK(back.event_id.empty());
   CHECK(back.payload_json.empty());
+  llm.fields.no_user_message = true;  // what says the call was asked nothing
+  CHECK(FromLiveEvent(ToLiveEvent(llm)).fields.no_user_message);
 
   Event tool;
   tool.event_type = "tool_call";

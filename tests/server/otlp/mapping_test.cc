@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "detectors/detectors.h"
 #include "domain/hash.h"
 #include "server/codec/json_codec.h"
 #include "server/limits.h"
@@ -116,6 +117,51 @@ TEST_CASE("An LLM span's trailing tool results reach its llm_call payload, cut t
   REQUIRE(f.tool_results_text.has_value());
   CHECK(f.tool_results_text->size() == limits::kMaxOtlpTextBytes);
   CHECK(f.user_message == "read it");
+}
+
+// The loop detectors tell a multi-step run (tool results pile up in the input) from an agent
+// resending one request by the request itself, as they do with the SDKs' context_sha256.
+TEST_CASE("An LLM span's input is its request identity: equal inputs, equal digests") {
+  const std::string first = R"([{"role":"user","content":"Book a flight"}])";
+  const std::string later = R"([{"role":"user","content":"Book a flight"},
+      {"role":"assistant","content":[{"type":"tool_use","id":"1","name":"search"}]},
+      {"role":"user","content":[{"type":"tool_result","tool_use_id":"1","content":"3 found"}]}])";
+  const Attributes step1 = {Str("gen_ai.input.messages", first)};
+  const auto digest = InputDigest(step1, "gpt-4o");
+  REQUIRE(digest);
+  CHECK(digest->size() == 64);
+  CHECK(InputDigest(step1, "gpt-4o") == digest);
+  CHECK(InputDigest({Str("gen_ai.input.messages", later)}, "gpt-4o") != digest);
+  CHECK(InputDigest(step1, "gpt-4o-mini") != digest);
+  // The tool declarations and the system instructions are part of the request; attribute order
+  // is not.
+  const Attributes tools = {Str("gen_ai.tool.definitions", R"([{"name":"search"}])"),
+                            Str("gen_ai.input.messages", first)};
+  CHECK(InputDigest(tools, "gpt-4o") != digest);
+  CHECK(InputDigest({tools[1], tools[0]}, "gpt-4o") == InputDigest(tools, "gpt-4o"));
+  // The indexed forms count as messages too.
+  CHECK(InputDigest({Str("gen_ai.prompt.0.role", "user"), Str("gen_ai.prompt.0.content", "hi")},
+                    "m"));
+  // Without a captured input message there is no identity, only a model and tool declarations.
+  CHECK_FALSE(InputDigest({Str("gen_ai.tool.definitions", "[]")}, "gpt-4o"));
+  CHECK_FALSE(InputDigest({}, "gpt-4o"));
+
+  const Span chat = MakeSpan(
+      "0000000000000002", "0000000000000001",
+      {Str("gen_ai.operation.name", "chat"), Str("gen_ai.request.model", "gpt-4o"), step1[0]});
+  const MappedTraces mapped = MapSpans({chat});
+  const MappedEvent* e = EventOfType(mapped, "llm_call");
+  REQUIRE(e != nullptr);
+  CHECK(ExtractPayloadFields(e->payload_json).context_digest == ParseContextSha256(*digest));
+  const Span bare =
+      MakeSpan("0000000000000003", "0000000000000001",
+               {Str("gen_ai.operation.name", "chat"), Str("gen_ai.request.model", "gpt-4o")});
+  const MappedTraces mapped_bare = MapSpans({bare});
+  const MappedEvent* b = EventOfType(mapped_bare, "llm_call");
+  REQUIRE(b != nullptr);
+  const PayloadFields f = ExtractPayloadFields(b->payload_json);
+  CHECK_FALSE(f.context_digest);
+  CHECK(f.no_user_message);
 }
 
 TEST_CASE("ClassifySpan follows the priority order of the attribute conventions") {
