@@ -202,42 +202,48 @@ const InputKey* InputKeyOf(std::string_view key) {
 }  // namespace
 
 std::optional<std::string> InputDigest(const Attributes& attributes, std::string_view model) {
-  std::vector<std::string_view> keys;
+  std::vector<const Attribute*> input;
   bool message = false;
   for (const Attribute& a : attributes) {
     const InputKey* k = InputKeyOf(a.key);
     if (k == nullptr) continue;
-    keys.push_back(a.key);
+    input.push_back(&a);
     message = message || k->message;
   }
   if (!message) return std::nullopt;
-  std::sort(keys.begin(), keys.end());
-  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  // In key order; of a repeated key only the last counts, as FindAttribute reads it.
+  std::stable_sort(input.begin(), input.end(),
+                   [](const Attribute* a, const Attribute* b) { return a->key < b->key; });
   const std::string_view nul("\0", 1);
-  std::string input(model);
-  for (std::string_view key : keys) {
-    input.append(nul).append(key).append(nul);
-    input.append(AttributeText(attributes, key).value_or(""));  // the last of a repeated key
+  std::string text(model);
+  for (size_t i = 0; i < input.size(); ++i) {
+    if (i + 1 < input.size() && input[i + 1]->key == input[i]->key) continue;
+    text.append(nul).append(input[i]->key).append(nul);
+    text.append(ValueText(input[i]->value).value_or(""));
   }
-  return Sha256Hex(input);
+  return Sha256Hex(text);
+}
+
+std::optional<std::string> ValueText(const AnyValue& v) {
+  switch (v.kind) {
+    case ValueKind::kInt:
+      return std::to_string(v.int_value);
+    case ValueKind::kDouble:
+      return std::to_string(v.double_value);
+    case ValueKind::kBool:
+      return std::string(v.bool_value ? "true" : "false");
+    case ValueKind::kEmpty:
+      return std::nullopt;
+    default:
+      if (v.text.empty()) return std::nullopt;
+      return v.text;
+  }
 }
 
 std::optional<std::string> AttributeText(const Attributes& attributes, std::string_view key) {
   const AnyValue* v = FindAttribute(attributes, key);
   if (v == nullptr) return std::nullopt;
-  switch (v->kind) {
-    case ValueKind::kInt:
-      return std::to_string(v->int_value);
-    case ValueKind::kDouble:
-      return std::to_string(v->double_value);
-    case ValueKind::kBool:
-      return std::string(v->bool_value ? "true" : "false");
-    case ValueKind::kEmpty:
-      return std::nullopt;
-    default:
-      if (v->text.empty()) return std::nullopt;
-      return v->text;
-  }
+  return ValueText(*v);
 }
 
 std::string CutText(std::string_view text, size_t max) { return std::string(CutUtf8(text, max)); }

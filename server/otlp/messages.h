@@ -32,8 +32,10 @@ LlmMessages ReadLlmMessages(const Attributes& attributes);
 // content was not captured are never taken for repeats of each other.
 std::optional<std::string> InputDigest(const Attributes& attributes, std::string_view model);
 
-// The attribute's value as text: a string as it is, anything else as its JSON (numbers, arrays,
-// key-value lists). nullopt when absent or empty.
+// An attribute value as text: a string as it is, anything else as its JSON (numbers, arrays,
+// key-value lists). nullopt when empty.
+std::optional<std::string> ValueText(const AnyValue& value);
+// The value of the attribute named `key` as ValueText; nullopt when absent or empty.
 std::optional<std::string> AttributeText(const Attributes& attributes, std::string_view key);
 
 // `text` cut to at most `max` bytes at a UTF-8 character boundary (CutUtf8 of

@@ -139,6 +139,8 @@ TEST_CASE("An LLM span's input is its request identity: equal inputs, equal dige
                             Str("gen_ai.input.messages", first)};
   CHECK(InputDigest(tools, "gpt-4o") != digest);
   CHECK(InputDigest({tools[1], tools[0]}, "gpt-4o") == InputDigest(tools, "gpt-4o"));
+  // Of a repeated key the last counts, as everywhere else in the mapping.
+  CHECK(InputDigest({Str("gen_ai.input.messages", "[]"), step1[0]}, "gpt-4o") == digest);
   // The indexed forms count as messages too.
   CHECK(InputDigest({Str("gen_ai.prompt.0.role", "user"), Str("gen_ai.prompt.0.content", "hi")},
                     "m"));
