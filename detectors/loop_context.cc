@@ -43,6 +43,11 @@ std::vector<CallIdentity> CallIdentities(const std::vector<Event>& events, bool 
       call.value = context_aware ? uint64_t{call.key} << 32 | epoch : call.key;
     }
     calls.push_back(call);
+    // An answer that asked for tools: their results come next.
+    if (context_aware && event.fields.answered_without_text) {
+      ++epoch;
+      continue;
+    }
     // The response joins the context of the next call only if it says something new.
     const std::optional<uint64_t>& response = event.fields.response_digest;
     if (context_aware && response) {

@@ -81,6 +81,7 @@ LiveEvent ToLiveEvent(const Event& e) {
     live.context_digest = f.context_digest;
     live.response_digest = f.response_digest;
     live.no_user_message = f.no_user_message;
+    live.answered_without_text = f.answered_without_text;
   } else if (e.type == EventType::kToolCall) {
     live.tool_call_hash = f.tool_call_hash;
     live.tool_result_digest = f.tool_result_digest;
@@ -104,6 +105,7 @@ Event FromLiveEvent(const LiveEvent& live) {
   f.context_digest = live.context_digest;
   f.response_digest = live.response_digest;
   f.no_user_message = live.no_user_message;
+  f.answered_without_text = live.answered_without_text;
   f.tool_call_hash = live.tool_call_hash;
   f.tool_result_digest = live.tool_result_digest;
   return e;

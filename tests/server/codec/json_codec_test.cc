@@ -197,6 +197,36 @@ TEST_CASE("context_sha256 is read only in its documented form; anything else is 
   CHECK(r->events[1].fields.response_digest == ContentDigest("ok"));
 }
 
+TEST_CASE("Both extractions mark a call that asked nothing or answered no text alike") {
+  struct Case {
+    const char* payload;
+    bool no_user_message, answered_without_text;
+  };
+  const Case cases[] = {
+      {R"({"user_message":"hi","response_text":"hello"})", false, false},
+      {R"({"user_message":"","response_text":""})", true, true},
+      {R"({"model":"m"})", true, false},  // nothing says what it answered
+      {R"({"user_message":"hi","status":"ok","response_text":null})", false, false},
+      {R"({"user_message":"hi","response_text":"","status":"failed"})", false, false},
+      {R"({"user_message":"hi","tool_calls":[{"name":"search","arguments":"{}"}]})", false, true},
+      {R"({"user_message":"hi","response_text":"x","tool_calls":[{"name":"f"}]})", false, true},
+      {R"({"user_message":"hi","response_text":"x","tool_calls":[]})", false, false},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.payload);
+    const PayloadFields full = ExtractPayloadFields(c.payload);
+    CHECK(full.no_user_message == c.no_user_message);
+    CHECK(full.answered_without_text == c.answered_without_text);
+    auto batch = ParseEventBatch(std::string(R"([{"event_id":"a","execution_id":"e",)") +
+                                     R"("event_type":"llm_call","payload":)" + c.payload + "}]",
+                                 0, true);
+    REQUIRE(batch.ok());
+    REQUIRE(batch->events.size() == 1);
+    CHECK(batch->events[0].fields.no_user_message == c.no_user_message);
+    CHECK(batch->events[0].fields.answered_without_text == c.answered_without_text);
+  }
+}
+
 TEST_CASE("Both extractions give a tool call the same loop key and result digest") {
   const std::string payload =
       R"({"tool_name":"search","arguments":{ "q" : "x", "n" : [1, 2] },"status":"ok",)"
