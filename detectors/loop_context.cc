@@ -44,7 +44,7 @@ std::vector<CallIdentity> CallIdentities(const std::vector<Event>& events, bool 
     }
     calls.push_back(call);
     // An answer that asked for tools: their results come next.
-    if (context_aware && event.fields.answered_without_text) {
+    if (context_aware && event.fields.asked_for_tools) {
       ++epoch;
       continue;
     }

@@ -33,15 +33,13 @@ struct CallIdentity {
 //
 // Context-aware: a call that carries a context digest is identified by it, since the digest covers
 // its whole request. A call without one is identified by its identical-call key and the context
-// epoch it was made in; the epoch advances at every tool_call (a tool result joined the context)
-// and after every response that differs from the response before it, so the same message asked
-// again after anything that changed the context is not a repeat. A call that did not fail and
-// asked for tools (or answered an empty text, as a tool request is recorded) moves it on too: the
-// tool results it asked for come next, whether or not the client records them as tool_call
-// events. Failed calls change nothing: a
-// retry of a failing call is the loop to catch. A call with neither a
-// digest nor a user message (an OpenTelemetry span recorded without its content) is a repeat of
-// nothing: that every such call looks alike says nothing about what was asked.
+// epoch it was made in; the epoch advances at every tool_call (a tool result joined the context),
+// after every call that asked for tools (whose results come next, whether or not the client
+// records them as tool_call events), and after every response that differs from the response
+// before it, so the same message asked again after anything that changed the context is not a
+// repeat. Failed calls change nothing: a retry of a failing call is the loop to catch. A call with
+// neither a digest nor a user message (an OpenTelemetry span recorded without its content) is a
+// repeat of nothing: that every such call looks alike says nothing about what was asked.
 //
 // Otherwise (Mesedi's rule) the identity is the identical-call key alone.
 std::vector<CallIdentity> CallIdentities(const std::vector<Event>& events, bool context_aware);

@@ -69,7 +69,7 @@ struct Execution {
 // field. ParseEventBatch (a POST /events batch, for ingestion and the live pass) sets only the
 // model, the token counts (with their cached and reasoning parts) and, when detection is on, the
 // numbers the live loop detectors compare (identical_call_hash, context_digest, response_digest,
-// no_user_message and answered_without_text on an llm_call; tool_call_hash and tool_result_digest
+// no_user_message and asked_for_tools on an llm_call; tool_call_hash and tool_result_digest
 // on a tool_call): a detector that starts reading another field in the live pass must have
 // ParseEventBatch extract it too.
 struct PayloadFields {
@@ -111,7 +111,7 @@ struct PayloadFields {
   // llm_call: it did not fail, and it asked for tools (a non-empty `tool_calls`) or answered an
   // empty response_text (a tool request, as the SDKs record one). Set by both extractions and kept
   // by the live pass cache: the tool results such an answer asks for join the next call's context.
-  bool answered_without_text = false;
+  bool asked_for_tools = false;
   // tool_call: ToolCallHash of `tool_name` and the minified `arguments`, when tool_name is a
   // string.
   std::optional<uint32_t> tool_call_hash;

@@ -28,7 +28,7 @@ struct PayloadView {
   std::optional<element> arguments;
   std::optional<int64_t> input_tokens, output_tokens, cached_input_tokens, reasoning_tokens;
   bool passed_is_false = false;
-  bool asked_for_tools = false;  // llm_call: a non-empty `tool_calls` list
+  bool has_tool_calls = false;  // llm_call: a non-empty `tool_calls` list
 };
 
 // The token count member of `v` that `key` names, or nullptr.
@@ -83,7 +83,7 @@ PayloadView ViewOf(element doc) {
       v.arguments = value;
     } else if (key == "tool_calls") {
       simdjson::dom::array calls;
-      v.asked_for_tools = value.get_array().get(calls) == simdjson::SUCCESS && calls.size() > 0;
+      v.has_tool_calls = value.get_array().get(calls) == simdjson::SUCCESS && calls.size() > 0;
     } else if (key == "passed") {
       if (value.get_bool().get(b) == simdjson::SUCCESS) {
         v.passed_is_false = !b;
@@ -109,8 +109,8 @@ void SetLlmCallDigests(const PayloadView& v, PayloadFields* f) {
   if (v.response_text) f->response_digest = ContentDigest(*v.response_text);
   f->no_user_message = !v.user_message || v.user_message->empty();
   // Only what the client says: a missing response_text is not known to be empty.
-  f->answered_without_text = v.status != std::string_view("failed") &&
-                             (v.asked_for_tools || (v.response_text && v.response_text->empty()));
+  f->asked_for_tools = v.status != std::string_view("failed") &&
+                       (v.has_tool_calls || (v.response_text && v.response_text->empty()));
 }
 
 void SetToolCallDigests(const PayloadView& v, PayloadFields* f) {

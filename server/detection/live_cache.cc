@@ -81,7 +81,7 @@ LiveEvent ToLiveEvent(const Event& e) {
     live.context_digest = f.context_digest;
     live.response_digest = f.response_digest;
     live.no_user_message = f.no_user_message;
-    live.answered_without_text = f.answered_without_text;
+    live.asked_for_tools = f.asked_for_tools;
   } else if (e.type == EventType::kToolCall) {
     live.tool_call_hash = f.tool_call_hash;
     live.tool_result_digest = f.tool_result_digest;
@@ -105,7 +105,7 @@ Event FromLiveEvent(const LiveEvent& live) {
   f.context_digest = live.context_digest;
   f.response_digest = live.response_digest;
   f.no_user_message = live.no_user_message;
-  f.answered_without_text = live.answered_without_text;
+  f.asked_for_tools = live.asked_for_tools;
   f.tool_call_hash = live.tool_call_hash;
   f.tool_result_digest = live.tool_result_digest;
   return e;

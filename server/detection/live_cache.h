@@ -41,7 +41,7 @@ struct LiveEvent {
   std::optional<uint32_t> tool_call_hash;       // tool_call
   EventType type = EventType::kOther;
   bool no_user_message = false;  // llm_call
-  bool answered_without_text = false;
+  bool asked_for_tools = false;
 };
 // The live part of `e` (its fields extracted), and the event the live detectors see from it.
 LiveEvent ToLiveEvent(const Event& e);

@@ -181,14 +181,15 @@ TEST_CASE("Without a digest, calls repeat only when nothing changed the context 
 }
 
 // Mesedi's SDKs send no digest, and a client need not record its tools as tool_call events: the
-// model's tool requests (answers without text) are then all that shows the context moving on.
-TEST_CASE("Without a digest, an answer without text moves the context on; a failure does not") {
+// model's tool requests are then all that shows the context moving on.
+TEST_CASE(
+    "Without a digest, a call that asked for tools moves the context on; a failure does not") {
   Event request = LlmCall("gpt-4o", "Find the cheapest flight to Lisbon and book it.");
-  request.fields.answered_without_text = true;  // as extraction marks a tool request
+  request.fields.asked_for_tools = true;  // as extraction marks a tool request
   CHECK_FALSE(DetectIdenticalCall(MakeSnapshot(Repeat(request, 4)), Policy{}));
   CHECK(DetectIdenticalCall(MakeSnapshot(Repeat(request, 3)), PolicyPreset("mesedi")));
   Event failed = LlmCall("gpt-4o", "Find the cheapest flight to Lisbon and book it.");
-  failed.fields.status = "failed";  // extraction leaves answered_without_text false
+  failed.fields.status = "failed";  // extraction leaves asked_for_tools false
   CHECK(DetectIdenticalCall(MakeSnapshot(Repeat(failed, 3)), Policy{}));
   // A digest decides alone: the same request three times is a loop whatever it answered.
   CHECK(DetectIdenticalCall(MakeSnapshot(Repeat(test::WithContext(request, 9), 3)), Policy{}));

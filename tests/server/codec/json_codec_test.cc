@@ -197,10 +197,10 @@ TEST_CASE("context_sha256 is read only in its documented form; anything else is 
   CHECK(r->events[1].fields.response_digest == ContentDigest("ok"));
 }
 
-TEST_CASE("Both extractions mark a call that asked nothing or answered no text alike") {
+TEST_CASE("Both extractions mark a call that asked nothing or asked for tools alike") {
   struct Case {
     const char* payload;
-    bool no_user_message, answered_without_text;
+    bool no_user_message, asked_for_tools;
   };
   const Case cases[] = {
       {R"({"user_message":"hi","response_text":"hello"})", false, false},
@@ -216,14 +216,14 @@ TEST_CASE("Both extractions mark a call that asked nothing or answered no text a
     CAPTURE(c.payload);
     const PayloadFields full = ExtractPayloadFields(c.payload);
     CHECK(full.no_user_message == c.no_user_message);
-    CHECK(full.answered_without_text == c.answered_without_text);
+    CHECK(full.asked_for_tools == c.asked_for_tools);
     auto batch = ParseEventBatch(std::string(R"([{"event_id":"a","execution_id":"e",)") +
                                      R"("event_type":"llm_call","payload":)" + c.payload + "}]",
                                  0, true);
     REQUIRE(batch.ok());
     REQUIRE(batch->events.size() == 1);
     CHECK(batch->events[0].fields.no_user_message == c.no_user_message);
-    CHECK(batch->events[0].fields.answered_without_text == c.answered_without_text);
+    CHECK(batch->events[0].fields.asked_for_tools == c.asked_for_tools);
   }
 }
 

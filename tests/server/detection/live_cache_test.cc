@@ -81,11 +81,11 @@ TEST_CASE("A cached event keeps what the live detectors read, and nothing else")
   CHECK_FALSE(back.fields.no_user_message);
   CHECK(back.event_id.empty());
   CHECK(back.payload_json.empty());
-  CHECK_FALSE(back.fields.answered_without_text);
+  CHECK_FALSE(back.fields.asked_for_tools);
   llm.fields.no_user_message = true;  // what says the call was asked nothing
-  llm.fields.answered_without_text = true;
+  llm.fields.asked_for_tools = true;
   CHECK(FromLiveEvent(ToLiveEvent(llm)).fields.no_user_message);
-  CHECK(FromLiveEvent(ToLiveEvent(llm)).fields.answered_without_text);
+  CHECK(FromLiveEvent(ToLiveEvent(llm)).fields.asked_for_tools);
 
   Event tool;
   tool.event_type = "tool_call";
