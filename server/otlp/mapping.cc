@@ -163,7 +163,9 @@ std::string LlmPayload(const Span& span) {
                   .value_or("unknown"),
               limits::kMaxNameBytes);
   w.Field("model", model);
-  OptionalField(&w, "context_sha256", InputDigest(span.attributes, model));
+  Attributes storage;
+  const Attributes& attributes = MessageAttributes(span, &storage);
+  OptionalField(&w, "context_sha256", InputDigest(attributes, model));
   OptionalInt(
       &w, "input_tokens",
       IntAttr(span, {"gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens",
@@ -182,7 +184,7 @@ std::string LlmPayload(const Span& span) {
       IntAttr(span, {"gen_ai.usage.reasoning.output_tokens", "gen_ai.usage.reasoning_tokens",
                      "llm.token_count.completion_details.reasoning",
                      "ai.usage.outputTokenDetails.reasoningTokens", "ai.usage.reasoningTokens"}));
-  const LlmMessages m = ReadLlmMessages(span.attributes);
+  const LlmMessages m = ReadLlmMessages(attributes);
   OptionalField(&w, "system_prompt", m.system_prompt);
   OptionalField(&w, "user_message", m.user_message);
   OptionalField(&w, "tool_results_text", m.tool_results);
@@ -365,7 +367,8 @@ void AddExecution(const Span& span, std::string id, std::string parent, MappedTr
   p.duration_ms = p.ended_at_ms - p.started_at_ms;
   p.status =
       span.status == StatusCode::kError ? ExecutionStatus::kCrashed : ExecutionStatus::kCompleted;
-  const LlmMessages m = ReadLlmMessages(span.attributes);
+  Attributes storage;
+  const LlmMessages m = ReadLlmMessages(MessageAttributes(span, &storage));
   if (m.user_message) p.input_summary = CutText(*m.user_message, limits::kMaxReasonBytes);
   if (m.response_text) p.output_summary = CutText(*m.response_text, limits::kMaxReasonBytes);
   if (span.status == StatusCode::kError) AddCrash(span, p.execution_id, &p, out);

@@ -246,6 +246,36 @@ std::optional<std::string> AttributeText(const Attributes& attributes, std::stri
   return ValueText(*v);
 }
 
+const Attributes& MessageAttributes(const Span& span, Attributes* storage) {
+  // The attributes an event may supply, and where each is read: from which event, under which key.
+  static constexpr std::string_view kTargets[] = {"gen_ai.input.messages", "gen_ai.output.messages",
+                                                  "gen_ai.system_instructions"};
+  static constexpr std::string_view kSources[][3] = {
+      {"gen_ai.content.prompt", "gen_ai.prompt", kTargets[0]},
+      {"gen_ai.content.completion", "gen_ai.completion", kTargets[1]},
+      {"gen_ai.client.inference.operation.details", kTargets[0], kTargets[0]},
+      {"gen_ai.client.inference.operation.details", kTargets[1], kTargets[1]},
+      {"gen_ai.client.inference.operation.details", kTargets[2], kTargets[2]},
+  };
+  if (span.events.empty()) return span.attributes;
+  // Decided once per span, so that the work stays linear in the events' attributes.
+  bool have[3];
+  for (size_t t = 0; t < 3; ++t) have[t] = FindAttribute(span.attributes, kTargets[t]) != nullptr;
+  bool copied = false;
+  for (const SpanEvent& event : span.events) {
+    for (const auto& [event_name, from, to] : kSources) {
+      const size_t t = to == kTargets[0] ? 0 : to == kTargets[1] ? 1 : 2;
+      if (have[t] || event.name != event_name) continue;
+      const AnyValue* value = FindAttribute(event.attributes, from);
+      if (value == nullptr) continue;
+      if (!copied) *storage = span.attributes;
+      copied = have[t] = true;  // the first event that carries it
+      storage->push_back({std::string(to), *value});
+    }
+  }
+  return copied ? *storage : span.attributes;
+}
+
 std::string CutText(std::string_view text, size_t max) { return std::string(CutUtf8(text, max)); }
 
 LlmMessages ReadLlmMessages(const Attributes& attributes) {

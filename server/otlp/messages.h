@@ -24,6 +24,14 @@ struct LlmMessages {
 
 LlmMessages ReadLlmMessages(const Attributes& attributes);
 
+// The span's attributes, with the messages its content events carry added as the attributes
+// ReadLlmMessages reads, when the span records none of its own: the GenAI conventions' older
+// `gen_ai.content.prompt` / `gen_ai.content.completion` events (`gen_ai.prompt`,
+// `gen_ai.completion`) and `gen_ai.client.inference.operation.details` recorded as a span event.
+// The first event that carries a message attribute gives it. Returns `span.attributes` itself
+// when there is nothing to add, else `*storage`, filled.
+const Attributes& MessageAttributes(const Span& span, Attributes* storage);
+
 // The identity of the request an LLM span records, for the loop detectors: SHA-256 (64 lower-case
 // hex digits) of `model` and of every input attribute as exported (the messages in each form
 // ReadLlmMessages reads, the system instructions and the tool definitions), keys in order. Equal

@@ -166,6 +166,47 @@ TEST_CASE("An LLM span's input is its request identity: equal inputs, equal dige
   CHECK(f.no_user_message);
 }
 
+// Instrumentations written to the GenAI conventions of 2024 (Semantic Kernel, Spring AI and
+// others) record prompts and completions as span events, not attributes.
+TEST_CASE("Messages recorded as span events are read when the span has no message attributes") {
+  Span chat = MakeSpan("0000000000000002", "0000000000000001",
+                       {Str("gen_ai.operation.name", "chat"), Str("gen_ai.request.model", "m")});
+  SpanEvent prompt{
+      "gen_ai.content.prompt", 0, {Str("gen_ai.prompt", R"([{"role":"system","content":"Be brief."},
+                                            {"role":"user","content":"Capital of France?"}])")}};
+  SpanEvent completion{"gen_ai.content.completion",
+                       0,
+                       {Str("gen_ai.completion", R"([{"role":"assistant","content":"Paris."}])")}};
+  chat.events = {prompt, completion};
+  const MappedTraces mapped = MapSpans({chat});
+  const MappedEvent* e = EventOfType(mapped, "llm_call");
+  REQUIRE(e != nullptr);
+  const PayloadFields f = ExtractPayloadFields(e->payload_json);
+  CHECK(f.system_prompt == "Be brief.");
+  CHECK(f.user_message == "Capital of France?");
+  CHECK(f.response_text == "Paris.");
+  CHECK(f.context_digest);
+
+  // The details event of the newer conventions, as a span event.
+  Span details = chat;
+  details.events = {
+      SpanEvent{"gen_ai.client.inference.operation.details",
+                0,
+                {Str("gen_ai.input.messages", R"([{"role":"user","content":"Hi"}])"),
+                 Str("gen_ai.output.messages", R"([{"role":"assistant","content":"Hello"}])")}}};
+  Attributes storage;
+  const LlmMessages m = ReadLlmMessages(MessageAttributes(details, &storage));
+  CHECK(m.user_message == "Hi");
+  CHECK(m.response_text == "Hello");
+
+  // The span's own attributes win, and a span without content events is read as it is.
+  Span own = chat;
+  own.attributes.push_back(Str("gen_ai.input.messages", R"([{"role":"user","content":"Own"}])"));
+  CHECK(ReadLlmMessages(MessageAttributes(own, &storage)).user_message == "Own");
+  Span plain = MakeSpan("0000000000000003", "", {Str("gen_ai.request.model", "m")});
+  CHECK(&MessageAttributes(plain, &storage) == &plain.attributes);
+}
+
 TEST_CASE("ClassifySpan follows the priority order of the attribute conventions") {
   CHECK(ClassifySpan(MakeSpan("a", "", {Str("gen_ai.operation.name", "chat")})) ==
         SpanRole::kLlmCall);
