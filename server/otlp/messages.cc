@@ -108,42 +108,50 @@ void MessageOf(element m, std::string_view* role, std::string* text, std::string
   }
 }
 
+// One message of an input or output list, read into `out` (see ReadMessageList).
+void ReadMessage(element m, bool output, LlmMessages* out) {
+  std::string_view role;
+  std::string text, tool_parts;
+  MessageOf(m, &role, &text, output ? nullptr : &tool_parts);
+  if (output) {
+    if (role.empty() || role == "assistant" || role == "model") out->response_text = text;
+    std::string_view reason;
+    if (m["finish_reason"].get_string().get(reason) == simdjson::SUCCESS) {
+      out->finish_reason = std::string(reason);
+    }
+    return;
+  }
+  TrackToolResults(role, text, tool_parts, &out->tool_results);
+  if (role == "system" || role == "developer") {
+    if (!out->system_prompt) out->system_prompt = text;
+  } else if ((role == "user" || role == "human") && !(text.empty() && !tool_parts.empty())) {
+    // A user message of tool-result blocks only (the Anthropic form) carries no user turn:
+    // the user message stays the last one a person wrote.
+    out->user_message = text;
+  }
+}
+
 // Reads a JSON list of messages: the system and last user message of an input list, or the
-// assistant text and finish reason of an output list.
+// assistant text and finish reason of an output list. A single message object counts as a list
+// of one.
 void ReadMessageList(std::string_view json, bool output, LlmMessages* out) {
   element doc;
   if (OtlpParser(ParserSlot::kMessages).parse(json.data(), json.size(), true).get(doc) !=
       simdjson::SUCCESS)
     return;
   simdjson::dom::array list;
-  if (doc.get_array().get(list) != simdjson::SUCCESS) {
-    // A bare object (the Vercel ai.prompt form {system, prompt, messages}) or a plain string.
-    std::string_view s;
-    if (doc["system"].get_string().get(s) == simdjson::SUCCESS) out->system_prompt = std::string(s);
-    if (doc["prompt"].get_string().get(s) == simdjson::SUCCESS) out->user_message = std::string(s);
+  if (doc.get_array().get(list) == simdjson::SUCCESS) {
+    for (element m : list) ReadMessage(m, output, out);
     return;
   }
-  for (element m : list) {
-    std::string_view role;
-    std::string text, tool_parts;
-    MessageOf(m, &role, &text, output ? nullptr : &tool_parts);
-    if (output) {
-      if (role.empty() || role == "assistant" || role == "model") out->response_text = text;
-      std::string_view reason;
-      if (m["finish_reason"].get_string().get(reason) == simdjson::SUCCESS) {
-        out->finish_reason = std::string(reason);
-      }
-      continue;
-    }
-    TrackToolResults(role, text, tool_parts, &out->tool_results);
-    if (role == "system" || role == "developer") {
-      if (!out->system_prompt) out->system_prompt = text;
-    } else if ((role == "user" || role == "human") && !(text.empty() && !tool_parts.empty())) {
-      // A user message of tool-result blocks only (the Anthropic form) carries no user turn:
-      // the user message stays the last one a person wrote.
-      out->user_message = text;
-    }
+  std::string_view s;
+  if (doc["role"].get_string().get(s) == simdjson::SUCCESS) {
+    ReadMessage(doc, output, out);
+    return;
   }
+  // A bare object (the Vercel ai.prompt form {system, prompt, messages}) or a plain string.
+  if (doc["system"].get_string().get(s) == simdjson::SUCCESS) out->system_prompt = std::string(s);
+  if (doc["prompt"].get_string().get(s) == simdjson::SUCCESS) out->user_message = std::string(s);
 }
 
 // The older indexed forms: <prefix><n><role_suffix> / <prefix><n><content_suffix>, n from 0.

@@ -166,8 +166,8 @@ TEST_CASE("An LLM span's input is its request identity: equal inputs, equal dige
   CHECK(f.no_user_message);
 }
 
-// Instrumentations written to the GenAI conventions of 2024 (Semantic Kernel, Spring AI and
-// others) record prompts and completions as span events, not attributes.
+// Instrumentations written to the GenAI conventions of 2024 record prompts and completions as span
+// events, not attributes.
 TEST_CASE("Messages recorded as span events are read when the span has no message attributes") {
   Span chat = MakeSpan("0000000000000002", "0000000000000001",
                        {Str("gen_ai.operation.name", "chat"), Str("gen_ai.request.model", "m")});
@@ -198,6 +198,18 @@ TEST_CASE("Messages recorded as span events are read when the span has no messag
   const LlmMessages m = ReadLlmMessages(MessageAttributes(details, &storage));
   CHECK(m.user_message == "Hi");
   CHECK(m.response_text == "Hello");
+
+  // Some put a single message object where the list would be.
+  Span single = chat;
+  single.events = {
+      SpanEvent{
+          "gen_ai.content.prompt", 0, {Str("gen_ai.prompt", R"({"role":"user","content":"One"})")}},
+      SpanEvent{"gen_ai.content.completion",
+                0,
+                {Str("gen_ai.completion", R"({"role":"assistant","content":"Two"})")}}};
+  const LlmMessages one = ReadLlmMessages(MessageAttributes(single, &storage));
+  CHECK(one.user_message == "One");
+  CHECK(one.response_text == "Two");
 
   // The span's own attributes win, and a span without content events is read as it is.
   Span own = chat;
