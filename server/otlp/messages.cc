@@ -108,6 +108,20 @@ void MessageOf(element m, std::string_view* role, std::string* text, std::string
   }
 }
 
+// One input message, by role: a system message is the system prompt (the first one), a user
+// message the user message (the last one), and the tool results the input ends with are tracked.
+void InputMessage(std::string_view role, std::string text, std::string_view tool_parts,
+                  LlmMessages* out) {
+  TrackToolResults(role, text, tool_parts, &out->tool_results);
+  if (role == "system" || role == "developer") {
+    if (!out->system_prompt) out->system_prompt = std::move(text);
+  } else if ((role == "user" || role == "human") && !(text.empty() && !tool_parts.empty())) {
+    // A user message of tool-result blocks only (the Anthropic form) carries no user turn:
+    // the user message stays the last one a person wrote.
+    out->user_message = std::move(text);
+  }
+}
+
 // One message of an input or output list, read into `out` (see ReadMessageList).
 void ReadMessage(element m, bool output, LlmMessages* out) {
   std::string_view role;
@@ -121,14 +135,7 @@ void ReadMessage(element m, bool output, LlmMessages* out) {
     }
     return;
   }
-  TrackToolResults(role, text, tool_parts, &out->tool_results);
-  if (role == "system" || role == "developer") {
-    if (!out->system_prompt) out->system_prompt = text;
-  } else if ((role == "user" || role == "human") && !(text.empty() && !tool_parts.empty())) {
-    // A user message of tool-result blocks only (the Anthropic form) carries no user turn:
-    // the user message stays the last one a person wrote.
-    out->user_message = text;
-  }
+  InputMessage(role, std::move(text), tool_parts, out);
 }
 
 // Reads a JSON list of messages: the system and last user message of an input list, or the
@@ -166,18 +173,25 @@ void ReadIndexed(const Attributes& attributes, const std::string& prefix, bool o
       content = FindAttribute(attributes, base + ".message.contents.0.message_content.text");
     }
     if (role == nullptr && content == nullptr) break;
-    const std::string r = role != nullptr ? role->text : "";
-    const std::string text = content != nullptr ? content->text : "";
+    const std::string r = role != nullptr && !role->text.empty() ? role->text : "user";
+    std::string text = content != nullptr ? content->text : "";
     if (output) {
-      out->response_text = text;
+      out->response_text = std::move(text);
       continue;
     }
-    TrackToolResults(r, text, "", &out->tool_results);
-    if (r == "system" || r == "developer") {
-      if (!out->system_prompt) out->system_prompt = text;
-    } else if (r == "user" || r.empty()) {
-      out->user_message = text;
+    // A list of content blocks kept as its JSON text (OpenLLMetry writes the Anthropic form so):
+    // its text parts are the message, its tool-result parts tool results.
+    std::string tool_parts;
+    element parts;
+    if (!text.empty() && text.front() == '[' &&
+        OtlpParser(ParserSlot::kMessages).parse(text.data(), text.size(), true).get(parts) ==
+            simdjson::SUCCESS) {
+      std::string blocks_text = TextOf(parts);
+      tool_parts = ToolResultParts(parts);
+      // A message that only looks like a list ("[1, 2]") keeps its text.
+      if (!blocks_text.empty() || !tool_parts.empty()) text = std::move(blocks_text);
     }
+    InputMessage(r, std::move(text), tool_parts, out);
   }
 }
 

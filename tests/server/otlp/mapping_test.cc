@@ -94,6 +94,19 @@ TEST_CASE("The tool results an LLM span's input ends with are read, in each send
   CHECK(tool_results({Str("gen_ai.prompt.0.role", "assistant"), Str("gen_ai.prompt.0.content", ""),
                       Str("gen_ai.prompt.1.role", "tool"),
                       Str("gen_ai.prompt.1.content", "indexed")}) == "indexed");
+  // OpenLLMetry keeps a list of content blocks as its JSON text: an Anthropic tool_result.
+  const LlmMessages indexed_blocks = ReadLlmMessages(
+      {Str("gen_ai.prompt.0.role", "user"), Str("gen_ai.prompt.0.content", "Read the page"),
+       Str("gen_ai.prompt.1.role", "assistant"),
+       Str("gen_ai.prompt.1.content", R"([{"type":"tool_use","id":"1","name":"fetch"}])"),
+       Str("gen_ai.prompt.2.role", "user"),
+       Str("gen_ai.prompt.2.content",
+           R"([{"type":"tool_result","tool_use_id":"1","content":"page body"}])")});
+  CHECK(indexed_blocks.user_message == "Read the page");
+  CHECK(indexed_blocks.tool_results == "page body");
+  CHECK(ReadLlmMessages(
+            {Str("gen_ai.prompt.0.role", "user"), Str("gen_ai.prompt.0.content", "[1, 2]")})
+            .user_message == "[1, 2]");
   CHECK(tool_results({Str("llm.input_messages.0.message.role", "tool"),
                       Str("llm.input_messages.0.message.content", "inference")}) == "inference");
   // No tool message after the last assistant message: none.
