@@ -8,6 +8,7 @@
 
 #include "detectors/unicode.h"
 #include "domain/hash.h"
+#include "server/codec/json_writer.h"
 #include "server/limits.h"
 #include "server/otlp/json_parser.h"
 
@@ -221,6 +222,61 @@ const InputKey* InputKeyOf(std::string_view key) {
   return nullptr;
 }
 
+// The role a per-message event of the 2024 conventions names (`gen_ai.<role>.message`), or "".
+std::string_view MessageEventRole(std::string_view name) {
+  for (std::string_view role : {"system", "user", "assistant", "tool"}) {
+    if (name.size() == role.size() + 15 && name.substr(0, 7) == "gen_ai." &&
+        name.substr(7, role.size()) == role && name.substr(7 + role.size()) == ".message") {
+      return role;
+    }
+  }
+  return {};
+}
+
+// One per-message event as a message of a list: {"role", "content"[, "finish_reason"]}. Its body
+// is `gen_ai.event.content` (or `content`): a JSON object with `content` (for `gen_ai.choice`, with
+// `message.content` and `finish_reason`), else plain text.
+void WriteEventMessage(std::string_view role, const SpanEvent& event, JsonWriter* w) {
+  const AnyValue* body = FindAttribute(event.attributes, "gen_ai.event.content");
+  if (body == nullptr) body = FindAttribute(event.attributes, "content");
+  const std::string text = body != nullptr ? ValueText(*body).value_or("") : "";
+  element doc, message, content;
+  std::string_view reason;
+  const bool object =
+      !text.empty() && text.front() == '{' &&
+      OtlpParser(ParserSlot::kMessages).parse(text.data(), text.size(), true).get(doc) ==
+          simdjson::SUCCESS;
+  if (object && doc["finish_reason"].get_string().get(reason) != simdjson::SUCCESS) reason = {};
+  if (object && doc["message"].get(message) == simdjson::SUCCESS) doc = message;  // a choice
+  w->BeginObject().Field("role", role).Key("content");
+  if (!object) {
+    w->String(text);
+  } else if (doc["content"].get(content) == simdjson::SUCCESS) {
+    w->Raw(simdjson::minify(content));
+  } else {
+    w->Null();
+  }
+  if (!reason.empty()) w->Field("finish_reason", reason);
+  w->EndObject();
+}
+
+// The per-message events of `span` as a JSON list of messages: the input's
+// (`gen_ai.<role>.message`) or the output's (`gen_ai.choice`). nullopt when it has none.
+std::optional<std::string> MessageEventList(const Span& span, bool output) {
+  JsonWriter w;
+  w.BeginArray();
+  bool any = false;
+  for (const SpanEvent& event : span.events) {
+    const std::string_view role =
+        output ? (event.name == "gen_ai.choice" ? "assistant" : "") : MessageEventRole(event.name);
+    if (role.empty()) continue;
+    WriteEventMessage(role, event, &w);
+    any = true;
+  }
+  if (!any) return std::nullopt;
+  return w.EndArray().Take();
+}
+
 }  // namespace
 
 std::optional<std::string> InputDigest(const Attributes& attributes, std::string_view model) {
@@ -284,15 +340,27 @@ const Attributes& MessageAttributes(const Span& span, Attributes* storage) {
   bool have[3];
   for (size_t t = 0; t < 3; ++t) have[t] = FindAttribute(span.attributes, kTargets[t]) != nullptr;
   bool copied = false;
+  const auto add = [&](size_t t, AnyValue value) {
+    if (!copied) *storage = span.attributes;
+    copied = have[t] = true;
+    storage->push_back({std::string(kTargets[t]), std::move(value)});
+  };
   for (const SpanEvent& event : span.events) {
     for (const auto& [event_name, from, to] : kSources) {
       const size_t t = to == kTargets[0] ? 0 : to == kTargets[1] ? 1 : 2;
       if (have[t] || event.name != event_name) continue;
       const AnyValue* value = FindAttribute(event.attributes, from);
-      if (value == nullptr) continue;
-      if (!copied) *storage = span.attributes;
-      copied = have[t] = true;  // the first event that carries it
-      storage->push_back({std::string(to), *value});
+      if (value != nullptr) add(t, *value);  // the first event that carries it
+    }
+  }
+  // Else one event per message, as the conventions before 1.37 define them.
+  for (size_t t = 0; t < 2; ++t) {
+    if (have[t]) continue;
+    if (std::optional<std::string> list = MessageEventList(span, t == 1)) {
+      AnyValue value;
+      value.kind = ValueKind::kString;
+      value.text = std::move(*list);
+      add(t, std::move(value));
     }
   }
   return copied ? *storage : span.attributes;

@@ -27,7 +27,9 @@ LlmMessages ReadLlmMessages(const Attributes& attributes);
 // The span's attributes, with the messages its content events carry added as the attributes
 // ReadLlmMessages reads, when the span records none of its own: the GenAI conventions' older
 // `gen_ai.content.prompt` / `gen_ai.content.completion` events (`gen_ai.prompt`,
-// `gen_ai.completion`) and `gen_ai.client.inference.operation.details` recorded as a span event.
+// `gen_ai.completion`), `gen_ai.client.inference.operation.details` recorded as a span event, and
+// else one event per message (`gen_ai.<role>.message` and `gen_ai.choice`, each with its
+// `gen_ai.event.content`), in event order.
 // The first event that carries a message attribute gives it. Returns `span.attributes` itself
 // when there is nothing to add, else `*storage`, filled.
 const Attributes& MessageAttributes(const Span& span, Attributes* storage);

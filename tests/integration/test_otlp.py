@@ -489,3 +489,26 @@ def test_messages_recorded_as_span_events_are_read(client):
     assert payload["response_text"] == "I can't share that."
     assert len(payload["context_sha256"]) == 64
     assert any(f["detector"] == "prompt_injection" for f in body["findings"]), body["findings"]
+
+
+def test_one_event_per_message_is_read(client):
+    # The conventions before 1.37, as Azure's inference tracing records them: gen_ai.<role>.message
+    # and gen_ai.choice span events, each body a JSON message in gen_ai.event.content.
+    trace, root = new_trace()
+    span = json_span(trace, os.urandom(8), root, "chat gpt-4o",
+                     [("gen_ai.operation.name", {"stringValue": "chat"}),
+                      ("gen_ai.request.model", {"stringValue": "gpt-4o"})], 2, 3)
+
+    def event(name, body):
+        return {"timeUnixNano": str(2 * 10**9), "name": name, "attributes": [
+            {"key": "gen_ai.event.content", "value": {"stringValue": json.dumps(body)}}]}
+    span["events"] = [event("gen_ai.user.message", {"role": "user", "content": "Weather?"}),
+                      event("gen_ai.choice", {"finish_reason": "stop", "index": 0,
+                                              "message": {"content": "Rain."}})]
+    agent = [("gen_ai.operation.name", {"stringValue": "invoke_agent"})]
+    post_json(client, [span, json_span(trace, root, b"", "agent", agent, 1, 4)])
+    status, body = events_of(client, trace)
+    assert status == 200
+    payload = [e["payload"] for e in body["events"] if e["event_type"] == "llm_call"][0]
+    assert (payload["user_message"], payload["response_text"]) == ("Weather?", "Rain.")
+    assert payload["finish_reason"] == "stop"
