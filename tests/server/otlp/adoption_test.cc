@@ -8,26 +8,20 @@
 
 #include "server/otlp/mapping.h"
 #include "server/otlp/span_owners.h"
+#include "tests/server/otlp/span_builder.h"
 
 // Named, not anonymous: the unity build joins test files, and these helpers must not meet theirs.
 namespace otlp_adoption_test {
 using namespace vigil;
 using namespace vigil::otlp;
 
-const char* const kTrace = "0af7651916cd43dd8448eb211c80319c";
+using vigil::otlp::test::kTrace;
 
 Span Child(std::string id, std::string parent, std::string operation, uint64_t start_s) {
-  Span s;
-  s.trace_id = kTrace;
-  s.span_id = std::move(id);
-  s.parent_span_id = std::move(parent);
-  s.name = "span-" + s.span_id;
-  s.start_unix_nano = start_s * 1000000000ull;
+  Span s = vigil::otlp::test::MakeSpan(
+      std::move(id), std::move(parent),
+      {vigil::otlp::test::Str("gen_ai.operation.name", std::move(operation))}, start_s);
   s.end_unix_nano = s.start_unix_nano + 1000;
-  AnyValue v;
-  v.kind = ValueKind::kString;
-  v.text = std::move(operation);
-  s.attributes.push_back({"gen_ai.operation.name", std::move(v)});
   return s;
 }
 

@@ -12,6 +12,7 @@
 #include "server/otlp/mapping.h"
 #include "tests/server/otlp/span_builder.h"
 
+// Named, not anonymous: the unity build joins test files.
 namespace otlp_messages_test {
 using namespace vigil;
 using namespace vigil::otlp;
