@@ -222,7 +222,26 @@ const InputKey* InputKeyOf(std::string_view key) {
   return nullptr;
 }
 
-// The role a per-message event of the 2024 conventions names (`gen_ai.<role>.message`), or "".
+// A prompt or completion event's value as a list of messages: JSON as it is, and plain text (as
+// some instrumentations write `gen_ai.prompt`, "[INST]" prompts included) as one message of `role`.
+AnyValue AsMessageList(const AnyValue& value, std::string_view role) {
+  if (value.kind != ValueKind::kString) return value;
+  simdjson::dom::parser& parser = OtlpParser(ParserSlot::kMessages);
+  element doc;
+  if (parser.parse(value.text.data(), value.text.size(), true).get(doc) == simdjson::SUCCESS &&
+      (doc.is_array() || doc.is_object())) {
+    return value;
+  }
+  JsonWriter w;
+  w.BeginArray().BeginObject().Field("role", role).Field("content", value.text).EndObject();
+  AnyValue list;
+  list.kind = ValueKind::kString;
+  list.text = w.EndArray().Take();
+  return list;
+}
+
+// The role a per-message event of the conventions before 1.37 names (`gen_ai.<role>.message`),
+// or "".
 std::string_view MessageEventRole(std::string_view name) {
   for (std::string_view role : {"system", "user", "assistant", "tool"}) {
     if (name.size() == role.size() + 15 && name.substr(0, 7) == "gen_ai." &&
@@ -350,7 +369,11 @@ const Attributes& MessageAttributes(const Span& span, Attributes* storage) {
       const size_t t = to == kTargets[0] ? 0 : to == kTargets[1] ? 1 : 2;
       if (have[t] || event.name != event_name) continue;
       const AnyValue* value = FindAttribute(event.attributes, from);
-      if (value != nullptr) add(t, *value);  // the first event that carries it
+      if (value == nullptr) continue;
+      // The first event that carries it. The gen_ai.content.* events' text may be plain; the
+      // details event's values are JSON messages by definition.
+      const bool plain_allowed = event_name.substr(0, 15) == "gen_ai.content.";
+      add(t, plain_allowed ? AsMessageList(*value, t == 0 ? "user" : "assistant") : *value);
     }
   }
   // Else one event per message, as the conventions before 1.37 define them.

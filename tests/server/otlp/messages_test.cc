@@ -160,6 +160,16 @@ TEST_CASE("Messages recorded as span events are read when the span has no messag
   CHECK(m.user_message == "Hi");
   CHECK(m.response_text == "Hello");
 
+  // Some write the prompt as plain text, "[INST]" prompts included.
+  Span plain_text = chat;
+  plain_text.events = {
+      SpanEvent{
+          "gen_ai.content.prompt", 0, {Str("gen_ai.prompt", "[INST] Capital of Peru? [/INST]")}},
+      SpanEvent{"gen_ai.content.completion", 0, {Str("gen_ai.completion", "Lima.")}}};
+  const LlmMessages text = ReadLlmMessages(MessageAttributes(plain_text, &storage));
+  CHECK(text.user_message == "[INST] Capital of Peru? [/INST]");
+  CHECK(text.response_text == "Lima.");
+
   // Some put a single message object where the list would be.
   Span single = chat;
   single.events = {
