@@ -160,25 +160,23 @@ TEST_CASE("Messages recorded as span events are read when the span has no messag
   CHECK(m.user_message == "Hi");
   CHECK(m.response_text == "Hello");
 
-  // Some write the prompt as plain text, "[INST]" prompts included.
-  Span plain_text = chat;
-  plain_text.events = {
-      SpanEvent{
-          "gen_ai.content.prompt", 0, {Str("gen_ai.prompt", "[INST] Capital of Peru? [/INST]")}},
-      SpanEvent{"gen_ai.content.completion", 0, {Str("gen_ai.completion", "Lima.")}}};
-  const LlmMessages text = ReadLlmMessages(MessageAttributes(plain_text, &storage));
+  // A prompt and a completion event as other senders write them.
+  const auto read_events = [&chat](std::string prompt, std::string completion) {
+    Span s = chat;
+    s.events = {
+        SpanEvent{"gen_ai.content.prompt", 0, {Str("gen_ai.prompt", std::move(prompt))}},
+        SpanEvent{
+            "gen_ai.content.completion", 0, {Str("gen_ai.completion", std::move(completion))}}};
+    Attributes copy;
+    return ReadLlmMessages(MessageAttributes(s, &copy));
+  };
+  // Plain text, "[INST]" prompts included.
+  const LlmMessages text = read_events("[INST] Capital of Peru? [/INST]", "Lima.");
   CHECK(text.user_message == "[INST] Capital of Peru? [/INST]");
   CHECK(text.response_text == "Lima.");
-
-  // Some put a single message object where the list would be.
-  Span single = chat;
-  single.events = {
-      SpanEvent{
-          "gen_ai.content.prompt", 0, {Str("gen_ai.prompt", R"({"role":"user","content":"One"})")}},
-      SpanEvent{"gen_ai.content.completion",
-                0,
-                {Str("gen_ai.completion", R"({"role":"assistant","content":"Two"})")}}};
-  const LlmMessages one = ReadLlmMessages(MessageAttributes(single, &storage));
+  // A single message object where the list would be.
+  const LlmMessages one =
+      read_events(R"({"role":"user","content":"One"})", R"({"role":"assistant","content":"Two"})");
   CHECK(one.user_message == "One");
   CHECK(one.response_text == "Two");
 }
