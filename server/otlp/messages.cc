@@ -243,11 +243,12 @@ AnyValue AsMessageList(const AnyValue& value, std::string_view role) {
 // The role a per-message event of the conventions before 1.37 names (`gen_ai.<role>.message`),
 // or "".
 std::string_view MessageEventRole(std::string_view name) {
-  for (std::string_view role : {"system", "user", "assistant", "tool"}) {
-    if (name.size() == role.size() + 15 && name.substr(0, 7) == "gen_ai." &&
-        name.substr(7, role.size()) == role && name.substr(7 + role.size()) == ".message") {
-      return role;
-    }
+  static constexpr std::string_view kEvents[][2] = {{"gen_ai.system.message", "system"},
+                                                    {"gen_ai.user.message", "user"},
+                                                    {"gen_ai.assistant.message", "assistant"},
+                                                    {"gen_ai.tool.message", "tool"}};
+  for (const auto& [event, role] : kEvents) {
+    if (name == event) return role;
   }
   return {};
 }
@@ -344,15 +345,21 @@ std::optional<std::string> AttributeText(const Attributes& attributes, std::stri
 }
 
 const Attributes& MessageAttributes(const Span& span, Attributes* storage) {
-  // The attributes an event may supply, and where each is read: from which event, under which key.
   static constexpr std::string_view kTargets[] = {"gen_ai.input.messages", "gen_ai.output.messages",
                                                   "gen_ai.system_instructions"};
-  static constexpr std::string_view kSources[][3] = {
-      {"gen_ai.content.prompt", "gen_ai.prompt", kTargets[0]},
-      {"gen_ai.content.completion", "gen_ai.completion", kTargets[1]},
-      {"gen_ai.client.inference.operation.details", kTargets[0], kTargets[0]},
-      {"gen_ai.client.inference.operation.details", kTargets[1], kTargets[1]},
-      {"gen_ai.client.inference.operation.details", kTargets[2], kTargets[2]},
+  // Which event attribute supplies which target. The gen_ai.content.* events' text may be plain;
+  // the details event's values are JSON messages by definition.
+  struct Source {
+    std::string_view event, key;
+    size_t target;
+    bool plain;
+  };
+  static constexpr Source kSources[] = {
+      {"gen_ai.content.prompt", "gen_ai.prompt", 0, true},
+      {"gen_ai.content.completion", "gen_ai.completion", 1, true},
+      {"gen_ai.client.inference.operation.details", kTargets[0], 0, false},
+      {"gen_ai.client.inference.operation.details", kTargets[1], 1, false},
+      {"gen_ai.client.inference.operation.details", kTargets[2], 2, false},
   };
   if (span.events.empty()) return span.attributes;
   // Decided once per span, so that the work stays linear in the events' attributes.
@@ -365,15 +372,12 @@ const Attributes& MessageAttributes(const Span& span, Attributes* storage) {
     storage->push_back({std::string(kTargets[t]), std::move(value)});
   };
   for (const SpanEvent& event : span.events) {
-    for (const auto& [event_name, from, to] : kSources) {
-      const size_t t = to == kTargets[0] ? 0 : to == kTargets[1] ? 1 : 2;
-      if (have[t] || event.name != event_name) continue;
-      const AnyValue* value = FindAttribute(event.attributes, from);
-      if (value == nullptr) continue;
-      // The first event that carries it. The gen_ai.content.* events' text may be plain; the
-      // details event's values are JSON messages by definition.
-      const bool plain_allowed = event_name.substr(0, 15) == "gen_ai.content.";
-      add(t, plain_allowed ? AsMessageList(*value, t == 0 ? "user" : "assistant") : *value);
+    for (const Source& source : kSources) {
+      if (have[source.target] || event.name != source.event) continue;
+      const AnyValue* value = FindAttribute(event.attributes, source.key);
+      if (value == nullptr) continue;  // the first event that carries it gives it
+      add(source.target,
+          source.plain ? AsMessageList(*value, source.target == 0 ? "user" : "assistant") : *value);
     }
   }
   // Else one event per message, as the conventions before 1.37 define them.
