@@ -10,7 +10,7 @@ namespace vigil {
 namespace {
 
 constexpr std::string_view kMagic = "VIGILINJ";
-constexpr uint32_t kVersion = 3;
+constexpr uint32_t kVersion = 4;
 // Windows of retrieved content: bounded so a hostile model file cannot make scoring quadratic.
 constexpr uint32_t kMaxWindowWords = 4096;
 // A retrieved text needs this many segments for its own median to say what is typical of it.
@@ -43,6 +43,13 @@ class Reader {
     std::memcpy(out, &bits, sizeof bits);
     return std::isfinite(*out);
   }
+  bool U64(uint64_t* out) {
+    uint32_t low = 0;
+    uint32_t high = 0;
+    if (!U32(&low) || !U32(&high)) return false;
+    *out = (uint64_t{high} << 32) | low;
+    return true;
+  }
   bool Bytes(size_t n, std::string_view* out) {
     if (bytes_.size() - pos_ < n) return false;
     *out = bytes_.substr(pos_, n);
@@ -58,6 +65,24 @@ class Reader {
 
 void PutU32(uint32_t v, std::string* out) {
   for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+}
+
+void PutU64(uint64_t v, std::string* out) {
+  PutU32(static_cast<uint32_t>(v), out);
+  PutU32(static_cast<uint32_t>(v >> 32), out);
+}
+
+// A head's shape features: u32 shape_max, u32 vocabulary size, then the vocabulary's u64 hashes.
+bool ReadShape(Reader* in, FeatureConfig* c) {
+  uint32_t size = 0;
+  if (!in->U32(&c->shape_max) || !in->U32(&size) || size > FeatureConfig::kMaxVocabulary) {
+    return false;
+  }
+  c->vocabulary.resize(size);
+  for (uint64_t& h : c->vocabulary) {
+    if (!in->U64(&h)) return false;
+  }
+  return true;
 }
 
 void PutF32(float f, std::string* out) {
@@ -103,7 +128,7 @@ Result<InjectionModel> InjectionModel::Parse(std::string_view bytes) {
     if (!in.U32(&c.char_min) || !in.U32(&c.char_max) || !in.U32(&c.word_max) ||
         !in.U32(&c.bucket_bits) || !in.F32(&head.bias) || !in.F32(&head.scale) ||
         !in.F32(&head.calibration_slope) || !in.F32(&head.calibration_intercept) ||
-        !in.F32(&head.threshold)) {
+        !in.F32(&head.threshold) || !ReadShape(&in, &c)) {
       return Status::InvalidArgument("truncated injection model head");
     }
     if (!c.Valid()) return Status::InvalidArgument("injection model features out of range");
@@ -143,6 +168,9 @@ std::string InjectionModel::Serialize() const {
     PutF32(head.calibration_slope, &out);
     PutF32(head.calibration_intercept, &out);
     PutF32(head.threshold, &out);
+    PutU32(c.shape_max, &out);
+    PutU32(static_cast<uint32_t>(c.vocabulary.size()), &out);
+    for (uint64_t h : c.vocabulary) PutU64(h, &out);
   }
   for (const InjectionHead& head : heads) {
     out.append(reinterpret_cast<const char*>(head.weights.data()), head.weights.size());

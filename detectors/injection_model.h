@@ -26,12 +26,13 @@
 // The logit is then calibrated into a probability, and the head's threshold applies to that.
 //
 // The model file (docs/injection-model.md has the recipe, tools/train_injection_model.cc writes
-// it) is little-endian: "VIGILINJ", u32 version (3), u32 window_words, window_stride,
+// it) is little-endian: "VIGILINJ", u32 version (4), u32 window_words, window_stride,
 // min_segment_words, f32 typical_floor, spread_penalty, u32 spread_from_segments,
 // neighbourhood_segments; per head (message, retrieved): u32 char_min, char_max, word_max,
 // bucket_bits (its FeatureConfig: the heads may hash different features into spaces of different
-// sizes), f32 bias, scale, calibration_slope, calibration_intercept, threshold; then each head's
-// 2^bucket_bits int8 weights. Thread-safe after construction.
+// sizes), f32 bias, scale, calibration_slope, calibration_intercept, threshold, u32 shape_max,
+// u32 vocabulary size, that many u64 vocabulary word hashes; then each head's 2^bucket_bits int8
+// weights. Thread-safe after construction.
 #pragma once
 
 #include <array>

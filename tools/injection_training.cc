@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace vigil::training {
 namespace {
@@ -101,6 +103,30 @@ int FoldOf(const std::string& group, int folds) {
 
 int HostFoldOf(const Sample& sample, int folds) {
   return FoldOf(sample.host.empty() ? sample.group : sample.host, folds);
+}
+
+std::vector<uint64_t> CommonWords(const std::vector<Sample>& samples, size_t count) {
+  std::unordered_map<uint64_t, uint32_t> texts_with;
+  for (const Sample& sample : samples) {
+    const std::string text = ClassifierText(sample.text);
+    std::unordered_set<uint64_t> seen;
+    size_t start = 1;
+    for (size_t space = text.find(' ', start); space != std::string::npos;
+         space = text.find(' ', start)) {
+      if (space > start) seen.insert(WordHash(std::string_view(text).substr(start, space - start)));
+      start = space + 1;
+    }
+    for (uint64_t h : seen) ++texts_with[h];
+  }
+  std::vector<std::pair<uint32_t, uint64_t>> ranked;
+  for (const auto& [h, n] : texts_with) ranked.emplace_back(n, h);
+  std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  });
+  std::vector<uint64_t> words;
+  for (size_t i = 0; i < ranked.size() && i < count; ++i) words.push_back(ranked[i].second);
+  std::sort(words.begin(), words.end());
+  return words;
 }
 
 std::vector<Example> MakeExamples(const std::vector<Sample>& samples, InjectionChannel channel,

@@ -15,10 +15,17 @@ namespace vigil::training {
 
 struct Options {
   FeatureConfig features;  // the message head's
-  // The retrieved head's: word trigrams too, in 2^20 buckets. It must tell an instruction from
-  // the ordinary content around it in documents of every kind, and with fewer buckets the
-  // collisions between its many n-grams cost recall (chosen by cross-validation on train).
-  FeatureConfig retrieved_features = {3, 5, 3, 20};
+  // The retrieved head's: word trigrams too, in 2^20 buckets, and shape n-grams of up to four
+  // words. It must tell an instruction from the ordinary content around it in documents of every
+  // kind, and with fewer buckets the collisions between its many n-grams cost recall; the shape
+  // n-grams let it recognise an instruction on a topic it never saw (all chosen by strict
+  // cross-validation on train, docs/injection-model.md).
+  FeatureConfig retrieved_features = {3, 5, 3, 20, 4, {}};
+  // How many of the training texts' most common words a head's shape n-grams keep
+  // (FeatureConfig::vocabulary): 100 for the retrieved head, mostly function words and the
+  // commonest verbs (50 and 150 catch fewer in strict cross-validation, 200 to 800 no more).
+  uint32_t shape_vocabulary = 100;
+  uint32_t retrieved_shape_vocabulary = 100;
   uint32_t window_words = 32;
   uint32_t window_stride = 16;
   uint32_t min_segment_words = 3;
@@ -61,6 +68,9 @@ struct Options {
   // is this one (-1: none).
   int held_out_host_fold = -1;
 };
+
+// The WordHash of the `count` words found in the most of `samples` (ties by hash), ascending.
+std::vector<uint64_t> CommonWords(const std::vector<Sample>& samples, size_t count);
 
 // One training example: a text or a window, its features scaled like the scorer scales them.
 struct Example {

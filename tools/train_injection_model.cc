@@ -14,7 +14,9 @@
 //        [--retrieved-char-max N] [--retrieved-word-max N] [--window N] [--stride N]
 //        [--epochs N] [--lr X] [--l2 X] [--retrieved-l2 X] [--agent-text-weight X]
 //        [--message-fpr X] [--retrieved-fpr X] [--typical-floor X] [--spread-penalty X]
-//        [--spread-from N] [--neighbourhood N] [--seed N] [--no-loso] [--strict-cv]
+//        [--spread-from N] [--neighbourhood N] [--shape-max N] [--retrieved-shape-max N]
+//        [--shape-vocabulary N] [--retrieved-shape-vocabulary N] [--seed N] [--no-loso]
+//        [--strict-cv]
 //        [--dump FILE]
 #include <cctype>
 #include <cmath>
@@ -60,6 +62,10 @@ bool ParseArgs(int argc, char** argv, Args* args) {
       {"--retrieved-char-min", &o.retrieved_features.char_min},
       {"--retrieved-char-max", &o.retrieved_features.char_max},
       {"--retrieved-word-max", &o.retrieved_features.word_max},
+      {"--shape-max", &o.features.shape_max},
+      {"--retrieved-shape-max", &o.retrieved_features.shape_max},
+      {"--shape-vocabulary", &o.shape_vocabulary},
+      {"--retrieved-shape-vocabulary", &o.retrieved_shape_vocabulary},
       {"--window", &o.window_words},
       {"--stride", &o.window_stride},
       {"--min-words", &o.min_segment_words},
@@ -104,7 +110,14 @@ bool ParseArgs(int argc, char** argv, Args* args) {
       return false;
     }
   }
-  return !args->corpora.empty() && o.features.Valid() && o.retrieved_features.Valid() &&
+  // The vocabularies are chosen from the data later (TrainChannel); a placeholder stands in for
+  // them so that the rest of each configuration can be checked now.
+  FeatureConfig message = o.features;
+  FeatureConfig retrieved = o.retrieved_features;
+  for (FeatureConfig* c : {&message, &retrieved}) {
+    if (c->shape_max != 0) c->vocabulary = {1};
+  }
+  return !args->corpora.empty() && message.Valid() && retrieved.Valid() &&
          EmptyModel(o).ConfigurationValid() && o.epochs > 0;
 }
 
@@ -241,6 +254,12 @@ InjectionHead TrainChannel(const std::vector<Sample>& samples, InjectionChannel 
   if (channel == InjectionChannel::kRetrieved) {
     o.l2 = o.retrieved_l2;
     o.features = o.retrieved_features;
+    o.shape_vocabulary = o.retrieved_shape_vocabulary;
+  }
+  if (o.features.shape_max > 0) {
+    o.features.vocabulary = CommonWords(samples, o.shape_vocabulary);
+    std::printf("%s head: shape n-grams up to %u words over %zu common words\n",
+                ChannelName(channel), o.features.shape_max, o.features.vocabulary.size());
   }
   const std::vector<Example> examples = MakeExamples(samples, channel, o);
   std::printf("%s head: %zu samples, %zu training examples\n", ChannelName(channel), samples.size(),

@@ -5,6 +5,8 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <initializer_list>
+#include <iterator>
 #include <string>
 #include <utility>
 #include <vector>
@@ -99,6 +101,20 @@ TEST_CASE("Parse rejects malformed model files") {
   std::string wide_neighbourhood = good;
   wide_neighbourhood[kRule + 12 + 1] = 1;  // 256 and more segments on each side
   CHECK_FALSE(InjectionModel::Parse(wide_neighbourhood).ok());
+  // The message head's shape settings follow its four feature u32s and five f32s: u32 shape_max,
+  // then u32 vocabulary size. It has no shape n-grams, so neither may be set alone.
+  REQUIRE(EmbeddedInjectionModel().head(InjectionChannel::kMessage).features.shape_max == 0);
+  constexpr size_t kShape = kHead + 16 + 20;
+  std::string shape_without_words = good;
+  shape_without_words[kShape] = 3;
+  CHECK_FALSE(InjectionModel::Parse(shape_without_words).ok());
+  std::string words_without_shape = good;
+  words_without_shape[kShape + 4] = 2;  // two "hashes" read from the bytes that follow
+  CHECK_FALSE(InjectionModel::Parse(words_without_shape).ok());
+  std::string endless_vocabulary = good;
+  endless_vocabulary[kShape] = 3;
+  endless_vocabulary[kShape + 4 + 3] = 0x7F;
+  CHECK_FALSE(InjectionModel::Parse(endless_vocabulary).ok());
 }
 
 TEST_CASE("The retrieved-content rule's settings survive a round trip through the file") {
@@ -233,6 +249,78 @@ TEST_CASE("Word trigrams add one feature per word from the third on") {
   FeatureConfig too_long;
   too_long.word_max = 4;
   CHECK_FALSE(too_long.Valid());
+}
+
+// The shape n-grams of `text` alone: its features with them, less those without.
+std::vector<uint32_t> ShapeFeatures(std::string_view text, const FeatureConfig& config) {
+  FeatureConfig plain = config;
+  plain.shape_max = 0;
+  plain.vocabulary.clear();
+  std::vector<uint32_t> all;
+  std::vector<uint32_t> without;
+  const PreparedText p = PrepareText(text);
+  ForEachFeature(p, config, [&](uint32_t bucket, uint32_t) { all.push_back(bucket); });
+  ForEachFeature(p, plain, [&](uint32_t bucket, uint32_t) { without.push_back(bucket); });
+  std::sort(all.begin(), all.end());
+  std::sort(without.begin(), without.end());
+  std::vector<uint32_t> shapes;
+  std::set_difference(all.begin(), all.end(), without.begin(), without.end(),
+                      std::back_inserter(shapes));
+  return shapes;
+}
+
+FeatureConfig ShapeConfig(std::initializer_list<std::string_view> words) {
+  FeatureConfig config;
+  config.shape_max = 4;
+  for (std::string_view w : words) config.vocabulary.push_back(WordHash(w));
+  std::sort(config.vocabulary.begin(), config.vocabulary.end());
+  return config;
+}
+
+TEST_CASE("Shape n-grams read every word outside the vocabulary as one placeholder") {
+  const FeatureConfig config = ShapeConfig({"describe", "the", "of", "over", "past"});
+  REQUIRE(config.Valid());
+  const std::vector<uint32_t> rome =
+      ShapeFeatures("Describe the history of Rome over the past decade.", config);
+  CHECK(rome.size() == 1 + 2 + 3 * 6);  // bigrams on from word 2, trigrams from 3, 4-grams from 4
+  CHECK(ShapeFeatures("Describe the price of gold over the past year!", config) == rome);
+  CHECK(ShapeFeatures("Describe the history of Rome in the past decade.", config) != rome);
+  CHECK(
+      ShapeFeatures("Describe the history of Rome over the past decade.", FeatureConfig()).empty());
+}
+
+TEST_CASE("A feature configuration is valid only with a vocabulary exactly when it has shapes") {
+  CHECK(ShapeConfig({"a", "b"}).Valid());
+  FeatureConfig no_words = ShapeConfig({"a"});
+  no_words.vocabulary.clear();
+  CHECK_FALSE(no_words.Valid());
+  FeatureConfig no_shapes = ShapeConfig({"a"});
+  no_shapes.shape_max = 0;
+  CHECK_FALSE(no_shapes.Valid());
+  FeatureConfig one_word = ShapeConfig({"a"});
+  one_word.shape_max = 1;  // a one-word shape is the word itself or the placeholder
+  CHECK_FALSE(one_word.Valid());
+  FeatureConfig five_words = ShapeConfig({"a"});
+  five_words.shape_max = 5;
+  CHECK_FALSE(five_words.Valid());
+  FeatureConfig unsorted = ShapeConfig({"a", "b"});
+  std::swap(unsorted.vocabulary[0], unsorted.vocabulary[1]);
+  CHECK_FALSE(unsorted.Valid());
+  FeatureConfig repeated = ShapeConfig({"a", "a"});
+  CHECK_FALSE(repeated.Valid());
+}
+
+TEST_CASE(
+    "The embedded retrieved head reads shapes over its vocabulary, which survives a round "
+    "trip") {
+  const InjectionModel& model = EmbeddedInjectionModel();
+  const FeatureConfig& retrieved = model.head(InjectionChannel::kRetrieved).features;
+  CHECK(retrieved.shape_max == 4);
+  CHECK(retrieved.vocabulary.size() == 100);
+  CHECK(std::binary_search(retrieved.vocabulary.begin(), retrieved.vocabulary.end(),
+                           WordHash("the")));
+  const InjectionModel copy = InjectionModel::Parse(model.Serialize()).value();
+  CHECK(copy.head(InjectionChannel::kRetrieved).features.vocabulary == retrieved.vocabulary);
 }
 
 }  // namespace

@@ -41,7 +41,7 @@ def test_german_attacks_are_caught_like_english_ones(vigil_dev):
 
 def test_injections_in_tool_results_are_caught(vigil_dev):
     table = injection(vigil_dev, "injection_indirect.dev.jsonl")
-    assert table["recall"] >= 0.70
+    assert table["recall"] >= 0.72
     assert table["fpr"] <= 0.01
 
 
@@ -66,7 +66,7 @@ def test_the_mesedi_preset_keeps_the_pattern_findings(eval_tool, corpora, tmp_pa
 def test_clients_without_result_text_still_get_summaries_read(eval_tool, corpora, tmp_path):
     files = run_eval(eval_tool, tmp_path, "--sdk", "mesedi")
     table = injection(files, "injection_indirect.dev.jsonl")
-    assert table["recall"] >= 0.31
+    assert table["recall"] >= 0.35
     assert table["fpr"] <= 0.01
 
 
