@@ -74,20 +74,61 @@ constexpr Homoglyph kHomoglyphs[] = {
 };
 // clang-format on
 
-constexpr bool IsSortedByCodePoint() {
-  for (size_t i = 1; i < std::size(kHomoglyphs); ++i) {
-    if (kHomoglyphs[i - 1].cp >= kHomoglyphs[i].cp) return false;
+// Styled Latin letters that "fancy text" generators substitute for plain ones: small capitals
+// (ᴀ ʙ ᴄ ...; ǫ stands in for q) and the modifier and superscript small letters of "tiny text"
+// (ᵃ ᵇ ᶜ ...). Sorted by code point.
+// clang-format off
+constexpr Homoglyph kStyledLetters[] = {
+    {0x01EB, 'q'}, {0x0262, 'g'}, {0x026A, 'i'}, {0x0274, 'n'}, {0x0280, 'r'}, {0x028F, 'y'},
+    {0x0299, 'b'}, {0x029C, 'h'}, {0x029F, 'l'}, {0x02B0, 'h'}, {0x02B2, 'j'}, {0x02B3, 'r'},
+    {0x02B7, 'w'}, {0x02B8, 'y'}, {0x02E1, 'l'}, {0x02E2, 's'}, {0x02E3, 'x'}, {0x1D00, 'a'},
+    {0x1D04, 'c'}, {0x1D05, 'd'}, {0x1D07, 'e'}, {0x1D0A, 'j'}, {0x1D0B, 'k'}, {0x1D0D, 'm'},
+    {0x1D0F, 'o'}, {0x1D18, 'p'}, {0x1D1B, 't'}, {0x1D1C, 'u'}, {0x1D20, 'v'}, {0x1D21, 'w'},
+    {0x1D22, 'z'}, {0x1D43, 'a'}, {0x1D47, 'b'}, {0x1D48, 'd'}, {0x1D49, 'e'}, {0x1D4D, 'g'},
+    {0x1D4F, 'k'}, {0x1D50, 'm'}, {0x1D52, 'o'}, {0x1D56, 'p'}, {0x1D57, 't'}, {0x1D58, 'u'},
+    {0x1D5B, 'v'}, {0x1D9C, 'c'}, {0x1DA0, 'f'}, {0x1DBB, 'z'}, {0x2071, 'i'}, {0x207F, 'n'},
+    {0xA730, 'f'}, {0xA731, 's'}, {0xA7AF, 'q'},
+};
+// clang-format on
+
+// Whole alphabets of enclosed or boxed letters, each 26 code points from `first` in the order
+// A-Z (or a-z): ⒜ Ⓐ ⓐ, and the squared, circled and parenthesised capitals (🄐 🄰 🅐 🅰) and the
+// regional indicators (🇦) of the supplement.
+struct Alphabet {
+  char32_t first;
+  char a;  // the letter `first` stands for: 'A' or 'a'
+};
+constexpr Alphabet kAlphabets[] = {
+    {0x249C, 'a'},  {0x24B6, 'A'},  {0x24D0, 'a'},  {0x1F110, 'A'},
+    {0x1F130, 'A'}, {0x1F150, 'A'}, {0x1F170, 'A'}, {0x1F1E6, 'A'},
+};
+
+template <size_t N>
+constexpr bool IsSortedByCodePoint(const Homoglyph (&table)[N]) {
+  for (size_t i = 1; i < N; ++i) {
+    if (table[i - 1].cp >= table[i].cp) return false;
   }
   return true;
 }
-static_assert(IsSortedByCodePoint(), "kHomoglyphs must be sorted for binary search");
+static_assert(IsSortedByCodePoint(kHomoglyphs), "kHomoglyphs must be sorted for binary search");
+static_assert(IsSortedByCodePoint(kStyledLetters), "kStyledLetters must be sorted");
+
+template <size_t N>
+char Lookup(const Homoglyph (&table)[N], char32_t cp) {
+  const Homoglyph* end = std::end(table);
+  const Homoglyph* it = std::lower_bound(
+      std::begin(table), end, cp, [](const Homoglyph& h, char32_t key) { return h.cp < key; });
+  return (it != end && it->cp == cp) ? it->latin : '\0';
+}
 
 char LatinTwin(char32_t cp) {
-  const Homoglyph* end = std::end(kHomoglyphs);
-  const Homoglyph* it =
-      std::lower_bound(std::begin(kHomoglyphs), end, cp,
-                       [](const Homoglyph& h, char32_t key) { return h.cp < key; });
-  return (it != end && it->cp == cp) ? it->latin : '\0';
+  for (const Alphabet& alphabet : kAlphabets) {
+    if (cp >= alphabet.first && cp < alphabet.first + 26) {
+      return static_cast<char>(alphabet.a + (cp - alphabet.first));
+    }
+  }
+  if (char latin = Lookup(kHomoglyphs, cp)) return latin;
+  return Lookup(kStyledLetters, cp);
 }
 
 }  // namespace

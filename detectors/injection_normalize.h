@@ -17,6 +17,9 @@
 //    symbols that fill their gaps (ℎ, ℬ, ℰ, ...) -> ASCII;
 //  * common Cyrillic and Greek homoglyphs of Latin letters (а е о р с у х і ј ѕ, Α Β Ε Ι Κ Μ Ν Ο
 //    Ρ Τ Χ, ...) -> their Latin twins.
+//  * the styled letters of "fancy text": small capitals (ᴀ ʙ ᴄ), modifier and superscript small
+//    letters (ᵃ ᵇ ᶜ), parenthesised, circled and squared letters (⒜ Ⓐ ⓐ 🄐 🄰 🅐 🅰) and regional
+//    indicators (🇦) -> plain letters (a flag's pair of indicators reads as its two letters).
 // Invalid UTF-8 bytes become U+FFFD; the function never fails. Pure, thread-safe.
 // Not covered: combining marks over letters, other scripts' look-alikes (Armenian, Cherokee),
 // letters spelled with spaces or punctuation between them, and paraphrases.
