@@ -52,11 +52,13 @@ struct Options {
   uint64_t seed = 20240601;
   int folds = 5;
   // Thresholds: the lowest that flags at most this share of the benign texts held out in
-  // cross-validation. Messages: half the 1% the detector is held to, a margin for new data.
-  // Retrieved content: 0.75%. Its held-out benign texts include the agents' own responses,
-  // harder than most tool output; at this point the head flags fewer of the agents' texts than
-  // at 1% while losing little recall (docs/injection-model.md has the figures).
-  double message_fpr = 0.005;
+  // cross-validation. Messages: the 1% the detector is held to. Half of it (the first recipes)
+  // left a margin for new data, but replaying an agent framework's runs through a model trained
+  // without that framework flags about as many of them at 1% as at 0.5% (docs/injection-model.md,
+  // "Operating point"). Retrieved content: 0.75%. Its held-out benign texts include the agents'
+  // own responses, harder than most tool output; at this point the head flags fewer of the
+  // agents' texts than at 1% while losing little recall (docs/injection-model.md has the figures).
+  double message_fpr = 0.01;
   double retrieved_fpr = 0.0075;
   // The weight of a retrieved example taken from an agent run (tool results and model responses,
   // all benign) against the other benign examples. Below 1 because those texts are many, similar

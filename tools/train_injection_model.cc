@@ -15,9 +15,9 @@
 //        [--epochs N] [--lr X] [--l2 X] [--retrieved-l2 X] [--agent-text-weight X]
 //        [--message-fpr X] [--retrieved-fpr X] [--typical-floor X] [--spread-penalty X]
 //        [--spread-from N] [--neighbourhood N] [--shape-max N] [--retrieved-shape-max N]
-//        [--shape-vocabulary N] [--retrieved-shape-vocabulary N] [--seed N] [--no-loso]
-//        [--strict-cv]
-//        [--dump FILE]
+//        [--shape-vocabulary N] [--retrieved-shape-vocabulary N] [--without SOURCE]...
+//        [--seed N] [--no-loso] [--strict-cv] [--dump FILE]
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -48,6 +48,9 @@ struct Args {
   bool attacks_as_retrieved = true;
   // Tool results also as the 300-byte summaries clients without result_text send.
   bool summaries = true;
+  // Sources left out of all training (each a part of a source's name, e.g. "crewAI"): a whole
+  // model without one agent framework, to replay that framework's runs as traffic it never saw.
+  std::vector<std::string> without;
   Options options;
 };
 
@@ -94,6 +97,8 @@ bool ParseArgs(int argc, char** argv, Args* args) {
       args->attacks_as_retrieved = false;
     } else if (arg == "--corpora" && has_value) {
       args->corpora = argv[++i];
+    } else if (arg == "--without" && has_value) {
+      args->without.push_back(argv[++i]);
     } else if (arg == "--dump" && has_value) {
       args->dump = argv[++i];
     } else if (arg == "--out" && has_value) {
@@ -285,6 +290,19 @@ InjectionHead TrainChannel(const std::vector<Sample>& samples, InjectionChannel 
   return head;
 }
 
+// Drops every sample whose source's name contains one of `sources` (--without).
+void LeaveOut(const std::vector<std::string>& sources, Corpus* corpus) {
+  for (const std::string& source : sources) {
+    for (std::vector<Sample>* samples : {&corpus->messages, &corpus->retrieved}) {
+      samples->erase(std::remove_if(samples->begin(), samples->end(),
+                                    [&](const Sample& s) {
+                                      return s.source.find(source) != std::string::npos;
+                                    }),
+                     samples->end());
+    }
+  }
+}
+
 int Main(int argc, char** argv) {
   Args args;
   if (!ParseArgs(argc, argv, &args)) {
@@ -296,6 +314,7 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "corpus: %s\n", corpus.status().message().c_str());
     return 1;
   }
+  LeaveOut(args.without, &corpus.value());
   std::vector<Sample> retrieved = corpus.value().retrieved;
   if (args.summaries) {
     for (Sample& s : AsSummaries(corpus.value().retrieved, kSummaryBytes)) {
