@@ -23,7 +23,7 @@ struct Options {
   FeatureConfig retrieved_features = {3, 5, 3, 20, 4, {}};
   // How many of the training texts' most common words a head's shape n-grams keep
   // (FeatureConfig::vocabulary): 100 for the retrieved head, mostly function words and the
-  // commonest verbs (50 and 150 catch fewer in strict cross-validation, 200 to 800 no more).
+  // commonest verbs (50 and 150 catch fewer in strict cross-validation, 200 to 400 no more).
   uint32_t shape_vocabulary = 100;
   uint32_t retrieved_shape_vocabulary = 100;
   uint32_t window_words = 32;
